@@ -1,0 +1,132 @@
+# corral — a process supervisor for Linux.
+# Plain make: strict warnings by default, -MMD -MP dependencies, PREFIX and
+# DESTDIR on every install rule, SAN=address,undefined for sanitizer builds.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+
+CC        ?= cc
+PKGS      := inih libseccomp libcap
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lseccomp -lcap)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+             -Wmissing-prototypes -Wno-unused-parameter
+HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+OPT       ?= -O2 -g
+CFLAGS    ?= $(OPT)
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(PKG_CFLAGS) -I. \
+             -DCORRAL_VERSION='"$(VERSION)"' $(CFLAGS) -MMD -MP
+LDHARDEN  := -pie -Wl,-z,relro,-z,now
+ALL_LDFLAGS = $(LDHARDEN) $(LDFLAGS)
+
+# SAN=address,undefined builds everything with sanitizers into build-san/.
+ifneq ($(SAN),)
+BUILD     ?= build-san
+ALL_CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer -U_FORTIFY_SOURCE
+ALL_LDFLAGS += -fsanitize=$(SAN)
+else
+BUILD     ?= build
+endif
+
+# Objects shared by the daemon and its unit tests (everything but main).
+SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
+             supervisor/heap.c supervisor/program.c supervisor/pidmap.c \
+             supervisor/spawn.c supervisor/control.c supervisor/supervisor.c
+IPC_SRCS  := ipc/proto.c ipc/io.c
+SBX_SRCS  := sandbox/fds.c
+LIB_SRCS  := $(SUP_SRCS) $(IPC_SRCS) $(SBX_SRCS)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+
+CORRALD   := $(BUILD)/corrald
+CORRALCTL := $(BUILD)/corralctl
+
+UNIT_TESTS := config cmdline heap program proto pidmap
+UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
+
+.PHONY: all run check check-unit check-san check-e2e install uninstall clean \
+        deps fuzz bench lint-man
+all: $(CORRALD) $(CORRALCTL)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(CORRALD): $(BUILD)/supervisor/main.o $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/io.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -linih
+
+# Each unit test links only the objects it tests.
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o
+$(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
+$(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
+$(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
+$(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
+$(BUILD)/tests/unit/test_program: $(BUILD)/supervisor/program.o
+$(BUILD)/tests/unit/test_proto: $(BUILD)/ipc/proto.o
+
+# Missing Debian packages are installed first (as root), so that `make run`
+# and `make check` work on a fresh machine.
+deps:
+	@sh packaging/deps.sh
+
+run: deps
+	$(MAKE) all
+	$(CORRALD) -c examples/demo.conf
+
+# The unit tests run plainly, then again under ASan+UBSan; then the
+# end-to-end tests drive the real binaries.
+check: deps
+	$(MAKE) all $(UNIT_BINS)
+	$(MAKE) SAN=address,undefined $(UNIT_BINS:$(BUILD)/%=build-san/%)
+	@sh tests/run-all.sh $(BUILD) build-san
+
+check-unit: all $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do $$t || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	        $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(CORRALD) $(DESTDIR)$(SBINDIR)/corrald
+	install -m 0755 $(CORRALCTL) $(DESTDIR)$(BINDIR)/corralctl
+	install -m 0644 man/corralctl.1 $(DESTDIR)$(MANDIR)/man1/corralctl.1
+	install -m 0644 man/corral.conf.5 $(DESTDIR)$(MANDIR)/man5/corral.conf.5
+	install -m 0644 man/corrald.8 $(DESTDIR)$(MANDIR)/man8/corrald.8
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/corrald $(DESTDIR)$(BINDIR)/corralctl \
+	      $(DESTDIR)$(MANDIR)/man1/corralctl.1 $(DESTDIR)$(MANDIR)/man5/corral.conf.5 \
+	      $(DESTDIR)$(MANDIR)/man8/corrald.8
+
+lint-man:
+	mandoc -Tlint -W warning man/corrald.8 man/corralctl.1 man/corral.conf.5
+
+# libFuzzer harnesses (clang), each run for a bounded time.
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+              -DCORRAL_VERSION='"$(VERSION)"'
+fuzz:
+	@sh packaging/deps.sh fuzz
+	@mkdir -p build-fuzz/corpus-config build-fuzz/corpus-proto
+	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c \
+	    supervisor/config.c supervisor/cmdline.c supervisor/log.c $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c ipc/proto.c
+	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-config examples
+	build-fuzz/fuzz_proto -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-proto
+
+bench: deps
+	$(MAKE) all
+	@sh packaging/deps.sh bench
+	@sh bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

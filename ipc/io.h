@@ -1,0 +1,19 @@
+/* io — EINTR and short reads/writes handled in one place. */
+#ifndef CORRAL_IO_H
+#define CORRAL_IO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Write all of BUF to a blocking FD. Returns 0 or -errno. */
+int io_write_all(int fd, const void *buf, size_t len);
+/* Read exactly LEN bytes from a blocking FD. Returns 0, -EPIPE on an early
+ * end of file, or -errno. */
+int io_read_exact(int fd, void *buf, size_t len);
+/* One read() retried on EINTR: bytes read, 0 at end of file, or -errno
+ * (-EAGAIN for a non-blocking fd with nothing to read). */
+ssize_t io_read_some(int fd, void *buf, size_t len);
+/* One write() retried on EINTR: bytes written or -errno. */
+ssize_t io_write_some(int fd, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,98 @@
+/* proto — the control protocol between corralctl and corrald.
+ *
+ * Every message is one frame: an 8-byte header, then a payload.
+ *
+ *   offset 0  'C' 'R'            magic
+ *   offset 2  version            PROTO_VERSION (1)
+ *   offset 3  kind               'Q' request, 'A' answer
+ *   offset 4  payload length     unsigned 32-bit, big-endian
+ *
+ * A request's payload is its words, each NUL-terminated: the verb first,
+ * then its arguments ("status\0web\0"). At most PROTO_MAX_REQUEST bytes and
+ * PROTO_MAX_ARGS words. An answer's payload is one result byte (enum
+ * proto_result), then text: lines ending in '\n'. For `status` each line is
+ * one process, its fields (enum proto_status_field) separated by TAB, with
+ * TAB, newline and backslash inside a field written as \t, \n and \\.
+ * One request, one answer, then the server closes the connection.
+ *
+ * Nothing here prints or exits: functions return 0 or -errno. */
+#ifndef CORRAL_PROTO_H
+#define CORRAL_PROTO_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION      1
+#define PROTO_HEADER_SIZE  8
+#define PROTO_MAX_REQUEST  (64u * 1024)
+#define PROTO_MAX_ANSWER   (64u * 1024 * 1024)
+#define PROTO_MAX_ARGS     4096
+#define PROTO_KIND_REQUEST 'Q'
+#define PROTO_KIND_ANSWER  'A'
+
+/* The result byte of an answer doubles as corralctl's exit status. */
+enum proto_result {
+	PROTO_OK = 0,          /* done */
+	PROTO_FAILED = 1,      /* an operation failed, or a process is not in the asked state */
+	PROTO_USAGE = 2,       /* bad request or unknown name */
+	PROTO_NOT_RUNNING = 3, /* status found a process that is not running */
+	PROTO_REFUSED = 4,     /* not allowed (peer credentials), or not available */
+};
+
+enum proto_status_field {
+	PS_NAME,      /* "web" or "group:web_01" */
+	PS_GROUP,     /* program name */
+	PS_STATE,     /* STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL, UNKNOWN */
+	PS_PID,       /* 0 when not running */
+	PS_UPTIME,    /* seconds since the current process started, 0 when not running */
+	PS_EXITCODE,  /* last exit code, -1 when none or killed by a signal */
+	PS_SIGNAL,    /* signal number that killed the last process, 0 when none */
+	PS_SPAWNERR,  /* "chdir /nope: No such file or directory", or empty */
+	PS_INFO,      /* free text: "watchdog timeout", "backoff 2s", ... */
+	PS_NFIELDS
+};
+
+/* A growable output buffer with a hard limit. */
+struct proto_buf {
+	uint8_t *data;  /* heap, owned by the buffer; free with proto_buf_free */
+	size_t len, cap, max;
+};
+
+void proto_buf_init(struct proto_buf *b, size_t max);
+void proto_buf_free(struct proto_buf *b);
+/* Append; -EMSGSIZE once the buffer would pass b->max, -ENOMEM. */
+int proto_buf_append(struct proto_buf *b, const void *p, size_t n);
+int proto_buf_printf(struct proto_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Header. unpack returns -EPROTO for a bad magic or kind, -EPROTONOSUPPORT
+ * for another version, -EMSGSIZE when the length passes MAX. */
+void proto_header_pack(uint8_t hdr[PROTO_HEADER_SIZE], char kind, uint32_t len);
+int proto_header_unpack(const uint8_t hdr[PROTO_HEADER_SIZE], char *kind, uint32_t *len,
+			uint32_t max);
+
+/* A whole request frame (header + words) into *out (initialised here). */
+int proto_request_pack(int argc, char *const argv[], struct proto_buf *out);
+/* Decode a request payload. On success *argv_out is one heap block holding a
+ * NULL-terminated argv and its strings (free() it once), *argc_out >= 1.
+ * -EPROTO for an empty payload, a missing final NUL, an empty verb or too
+ * many words. */
+int proto_request_unpack(const uint8_t *payload, size_t len, char ***argv_out, int *argc_out);
+
+/* Answers: begin reserves header and result byte; the text is appended with
+ * proto_buf_append/printf/proto_field; finish fills in header and result. */
+int proto_answer_begin(struct proto_buf *b);
+void proto_answer_finish(struct proto_buf *b, enum proto_result result);
+/* Decode an answer payload: result byte and the text after it (not copied,
+ * not NUL-terminated). -EPROTO when empty or the result byte is unknown. */
+int proto_answer_unpack(const uint8_t *payload, size_t len, enum proto_result *result,
+			const char **text, size_t *textlen);
+
+/* Append one escaped field; SEP is '\t' between fields, '\n' after the last. */
+int proto_field(struct proto_buf *b, const char *s, char sep);
+/* Split one line (without its '\n') into at most MAX fields in place,
+ * unescaping them. Returns the number of fields. */
+int proto_split_fields(char *line, char **fields, int max);
+
+#endif

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install the Debian packages that building and testing corral needs.
+# Run by `make run`, `make check` and .ci/run; does nothing when all are present.
+# Set CORRAL_DEPS=bench to add what `make bench` compares against.
+set -eu
+
+need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev \
+mandoc strace python3 procps"
+case "${CORRAL_DEPS:-} $*" in
+*bench*) need="$need supervisor s6 runit" ;;
+esac
+case "${CORRAL_DEPS:-} $*" in
+*fuzz*) need="$need clang" ;;
+esac
+
+missing=""
+for p in $need; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "corral: missing Debian packages:$missing" >&2
+	echo "corral: run 'sudo sh packaging/deps.sh' (or apt-get install$missing) and try again" >&2
+	exit 1
+fi
+echo "corral: installing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# --no-install-recommends: runit recommends runit-run, which would replace init.
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >&2

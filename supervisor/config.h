@@ -1,0 +1,89 @@
+/* config — the supervisord-style INI configuration, parsed with inih.
+ *
+ * config_load() reads a whole file (and its [include]s) into a fresh
+ * struct corral_config, or collects every error it finds, each as
+ * "FILE:LINE: [SECTION]: message". The caller owns the result and frees it
+ * with config_free(); a config is never modified after loading, so a reload
+ * parses a new one and swaps it in whole. */
+#ifndef CORRAL_CONFIG_H
+#define CORRAL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum autorestart { AUTORESTART_FALSE, AUTORESTART_UNEXPECTED, AUTORESTART_TRUE };
+
+#define CONFIG_DEFAULT_SOCKET "/run/corral/corral.sock"
+#define CONFIG_DEFAULT_LOGDIR "/var/log/corral"
+
+struct program_config {
+	char *name;             /* from [program:NAME] */
+	char *file;             /* where the section was written, for messages */
+	int line;
+	char *command;          /* as written */
+	char **argv;            /* command split like a shell would, NULL-terminated */
+	int numprocs;           /* >= 1 */
+	int numprocs_start;     /* first %(process_num)d, default 0 */
+	char *process_name;     /* template, default "%(program_name)s" */
+	bool autostart;         /* default true */
+	enum autorestart autorestart; /* default unexpected */
+	int startsecs;          /* default 1 */
+	int startretries;       /* default 3 */
+	uint8_t exitcodes[32];  /* bitmap of expected exit codes 0..255, default {0} */
+	int stopsignal;         /* default SIGTERM */
+	int stopwaitsecs;       /* default 10 */
+	char *directory;        /* NULL: corrald's working directory */
+	char **environment;     /* "KEY=value" entries, NULL-terminated, never NULL */
+	int umask;              /* -1: inherit corrald's */
+	int priority;           /* default 999; lower starts first, stops last */
+	bool redirect_stderr;
+	char *stdout_logfile;   /* NULL: logdir/NAME.out; "NONE": discarded */
+	char *stderr_logfile;   /* NULL: logdir/NAME.err; "NONE": discarded */
+};
+
+struct corral_config {
+	char *path;             /* the main file as given */
+	char *socket;           /* control socket path */
+	unsigned socket_mode;   /* default 0600 */
+	char *logdir;
+	char *pidfile;          /* NULL: none */
+	struct program_config *programs; /* sorted by priority, then name */
+	size_t nprograms;
+};
+
+/* A list of error messages; each string is heap-allocated and owned by it. */
+struct config_errors {
+	char **msgs;
+	size_t n;
+};
+
+/* Load PATH. Returns 0 and fills *out, or -EINVAL (or another -errno) with
+ * at least one message appended to *errs; *out is then left zeroed. */
+int config_load(const char *path, struct corral_config *out, struct config_errors *errs);
+
+/* Parse a config held in memory; NAME is used in messages and as the base
+ * for relative [include] globs. Same contract as config_load(). */
+int config_load_string(const char *name, const char *text, struct corral_config *out,
+		       struct config_errors *errs);
+
+void config_free(struct corral_config *cfg);
+void config_errors_free(struct config_errors *errs);
+
+/* True when A and B would run the same way: a reload leaves such a program alone. */
+bool program_config_equal(const struct program_config *a, const struct program_config *b);
+
+/* Expand the process_name template for instance NUM (numprocs_start-based)
+ * into BUF. Returns 0, or -ENAMETOOLONG when it does not fit. */
+int program_config_process_name(const struct program_config *p, int num, char *buf, size_t len);
+
+/* True when CODE is one of p->exitcodes. */
+bool program_config_expected_exit(const struct program_config *p, int code);
+
+/* Signal number for a name like "TERM", "SIGTERM" or "15"; -1 if unknown. */
+int config_signal_number(const char *name);
+/* "TERM" for SIGTERM; "?" for an unknown number. */
+const char *config_signal_name(int sig);
+
+#endif

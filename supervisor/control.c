@@ -1,0 +1,680 @@
+/* control — the control socket: accepts corralctl's connections, checks
+ * who they are, decodes one request (ipc/proto), answers it, and closes.
+ * start, stop and restart answer when the operation is complete, so a
+ * client waits on the processes it named; every other wait has a deadline. */
+#include "supervisor/supervisor.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ipc/io.h"
+#include "ipc/proto.h"
+#include "supervisor/log.h"
+
+/* A client must send its whole request within this; a stalled one is dropped. */
+#define REQUEST_TIMEOUT_MS 5000
+/* ...and read its answer within this. */
+#define ANSWER_TIMEOUT_MS 30000
+/* At most this many clients at once; more wait in the listen backlog. */
+#define MAX_CLIENTS 256
+
+enum client_phase { CLIENT_READ, CLIENT_WAIT, CLIENT_WRITE };
+
+/* What a waiting client still expects of one process. */
+enum wait_for { WAIT_NONE, WAIT_STARTED, WAIT_STOPPED, WAIT_STOPPED_THEN_START };
+
+struct pending {
+	struct process *p;    /* NULL once the process was removed */
+	enum wait_for what;
+};
+
+struct client {
+	struct watch watch;
+	int fd;
+	enum client_phase phase;
+	uint8_t hdr[PROTO_HEADER_SIZE];
+	size_t got;           /* bytes of header + payload read so far */
+	uint8_t *payload;     /* heap, owned */
+	uint32_t plen;
+	struct proto_buf out; /* the answer */
+	size_t sent;
+	enum proto_result result;
+	struct pending *pend; /* heap, owned */
+	size_t npend;
+	struct deadline timer;
+	struct client *next;
+};
+
+static struct {
+	int fd;
+	struct watch watch;
+	char *path;           /* owned */
+	uid_t owner;
+	struct client *clients;
+	int nclients;
+	bool checking, again;
+} C = { .fd = -1 };
+
+static void client_free(struct client *c)
+{
+	for (struct client **pp = &C.clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	C.nclients--;
+	supervisor_timer_cancel(&c->timer);
+	supervisor_unwatch(c->fd);
+	close(c->fd);
+	free(c->payload);
+	free(c->pend);
+	proto_buf_free(&c->out);
+	free(c);
+	/* A slot is free again: accept what waited in the backlog. */
+	if (C.nclients == MAX_CLIENTS - 1 && C.fd >= 0)
+		supervisor_watch_mod(C.fd, EPOLLIN, &C.watch);
+}
+
+static void client_flush(struct client *c)
+{
+	while (c->sent < c->out.len) {
+		ssize_t n = io_write_some(c->fd, c->out.data + c->sent, c->out.len - c->sent);
+		if (n == -EAGAIN)
+			return; /* EPOLLOUT brings us back */
+		if (n < 0) {
+			client_free(c);
+			return;
+		}
+		c->sent += (size_t)n;
+	}
+	client_free(c);
+}
+
+/* The answer is complete: send it. */
+static void client_answer(struct client *c)
+{
+	proto_answer_finish(&c->out, c->result);
+	c->phase = CLIENT_WRITE;
+	if (supervisor_timer_set(&c->timer, supervisor_now_ms() + ANSWER_TIMEOUT_MS) < 0 ||
+	    supervisor_watch_mod(c->fd, EPOLLOUT, &c->watch) < 0) {
+		client_free(c);
+		return;
+	}
+	client_flush(c);
+}
+
+static void outf(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void outf(struct client *c, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof buf)
+		n = sizeof buf - 1;
+	/* A full answer buffer loses the tail; the result code still tells. */
+	(void)proto_buf_append(&c->out, buf, (size_t)n);
+	(void)proto_buf_append(&c->out, "\n", 1);
+}
+
+static void fail(struct client *c, enum proto_result r)
+{
+	if (c->result == PROTO_OK || (r == PROTO_USAGE))
+		c->result = r;
+}
+
+/* ---- status ---- */
+
+static void status_line(struct client *c, const struct process *p)
+{
+	char pid[16], uptime[24], code[16], sig[16], info[128];
+	snprintf(pid, sizeof pid, "%d", (int)p->pid);
+	snprintf(uptime, sizeof uptime, "%lld",
+		 p->pid ? (long long)((supervisor_now_ms() - p->started_ms) / 1000) : 0LL);
+	snprintf(code, sizeof code, "%d", p->pid ? -1 : p->exitcode);
+	snprintf(sig, sizeof sig, "%d", p->pid ? 0 : p->exitsig);
+	info[0] = '\0';
+	if (p->fsm.state == PSTATE_BACKOFF)
+		snprintf(info, sizeof info, "retry %d of %d", p->fsm.retries,
+			 p->prog->cfg->startretries);
+	else if (p->info && !p->pid)
+		snprintf(info, sizeof info, "%s", p->info);
+	const char *fields[PS_NFIELDS] = {
+		[PS_NAME] = p->name,
+		[PS_GROUP] = p->prog->cfg->name,
+		[PS_STATE] = program_state_name(p->fsm.state),
+		[PS_PID] = pid,
+		[PS_UPTIME] = uptime,
+		[PS_EXITCODE] = code,
+		[PS_SIGNAL] = sig,
+		[PS_SPAWNERR] = p->spawnerr ? p->spawnerr : "",
+		[PS_INFO] = info,
+	};
+	for (int i = 0; i < PS_NFIELDS; i++)
+		(void)proto_field(&c->out, fields[i], i == PS_NFIELDS - 1 ? '\n' : '\t');
+}
+
+/* ---- waiting for operations ---- */
+
+static bool down(const struct process *p)
+{
+	return p->fsm.state == PSTATE_STOPPED || p->fsm.state == PSTATE_EXITED ||
+	       p->fsm.state == PSTATE_FATAL;
+}
+
+static void start_or_wait(struct client *c, struct pending *pd)
+{
+	struct process *p = pd->p;
+	supervisor_start(p);
+	pd->what = WAIT_STARTED;
+	(void)c;
+}
+
+/* Has PD reached what it waits for? Decided from the current state only, so
+ * it may be asked again at any time. */
+static void pending_check(struct client *c, struct pending *pd)
+{
+	struct process *p = pd->p;
+	switch (pd->what) {
+	case WAIT_NONE:
+		return;
+	case WAIT_STOPPED_THEN_START:
+		if (!down(p))
+			return;
+		outf(c, "%s: stopped", p->name);
+		start_or_wait(c, pd);
+		/* It may be RUNNING (startsecs = 0) or FATAL already. */
+		__attribute__((fallthrough));
+	case WAIT_STARTED:
+		switch (p->fsm.state) {
+		case PSTATE_RUNNING:
+			outf(c, "%s: started", p->name);
+			break;
+		case PSTATE_FATAL:
+			if (p->spawnerr)
+				outf(c, "%s: ERROR (spawn error: %s)", p->name, p->spawnerr);
+			else
+				outf(c, "%s: ERROR (exited too quickly)", p->name);
+			fail(c, PROTO_FAILED);
+			break;
+		case PSTATE_STOPPED:
+		case PSTATE_EXITED:
+			outf(c, "%s: ERROR (stopped before it was running)", p->name);
+			fail(c, PROTO_FAILED);
+			break;
+		default:
+			return;
+		}
+		break;
+	case WAIT_STOPPED:
+		if (!down(p))
+			return;
+		outf(c, "%s: stopped", p->name);
+		break;
+	}
+	pd->what = WAIT_NONE;
+}
+
+static bool client_settled(struct client *c)
+{
+	for (size_t i = 0; i < c->npend; i++)
+		if (c->pend[i].what != WAIT_NONE)
+			return false;
+	return true;
+}
+
+static void check_all(void)
+{
+	if (C.checking) {
+		C.again = true; /* re-entered from a start below: look again after */
+		return;
+	}
+	C.checking = true;
+	do {
+		C.again = false;
+		for (struct client *c = C.clients, *next; c; c = next) {
+			next = c->next;
+			if (c->phase != CLIENT_WAIT)
+				continue;
+			for (size_t i = 0; i < c->npend; i++)
+				pending_check(c, &c->pend[i]);
+			if (client_settled(c))
+				client_answer(c);
+		}
+	} while (C.again);
+	C.checking = false;
+}
+
+void control_process_changed(struct process *p, bool gone)
+{
+	if (gone) {
+		for (struct client *c = C.clients; c; c = c->next)
+			for (size_t i = 0; i < c->npend; i++)
+				if (c->pend[i].p == p) {
+					if (c->pend[i].what != WAIT_NONE) {
+						outf(c, "%s: ERROR (removed by a reload)", p->name);
+						fail(c, PROTO_FAILED);
+					}
+					c->pend[i].what = WAIT_NONE;
+					c->pend[i].p = NULL;
+				}
+		return;
+	}
+	check_all();
+}
+
+/* ---- verbs ---- */
+
+static void reload_line(void *ctx, const char *text)
+{
+	outf(ctx, "%s", text);
+}
+
+/* Start, stop or restart: set up what to wait for, then let check_all
+ * decide (some are done at once). */
+static void verb_lifecycle(struct client *c, const char *verb, struct selection *sel)
+{
+	c->pend = calloc(sel->n ? sel->n : 1, sizeof *c->pend);
+	if (!c->pend) {
+		outf(c, "out of memory");
+		fail(c, PROTO_FAILED);
+		return;
+	}
+	c->npend = sel->n;
+	for (size_t i = 0; i < sel->n; i++)
+		c->pend[i].p = sel->v[i];
+	c->phase = CLIENT_WAIT;
+	C.checking = true; /* hold the checks until every process was asked */
+	for (size_t i = 0; i < sel->n; i++) {
+		struct pending *pd = &c->pend[i];
+		struct process *p = pd->p;
+		if (strcmp(verb, "start") == 0) {
+			if (p->fsm.state == PSTATE_RUNNING) {
+				outf(c, "%s: already started", p->name);
+				pd->what = WAIT_NONE;
+			} else if (p->fsm.state == PSTATE_STOPPING) {
+				pd->what = WAIT_STOPPED_THEN_START;
+			} else {
+				start_or_wait(c, pd);
+			}
+		} else if (strcmp(verb, "stop") == 0) {
+			if (down(p)) {
+				outf(c, "%s: not running", p->name);
+				pd->what = WAIT_NONE;
+			} else {
+				supervisor_stop(p);
+				pd->what = WAIT_STOPPED;
+			}
+		} else { /* restart */
+			if (down(p)) {
+				start_or_wait(c, pd);
+			} else {
+				supervisor_stop(p);
+				pd->what = WAIT_STOPPED_THEN_START;
+			}
+		}
+	}
+	C.checking = false;
+	check_all();
+}
+
+static void handle_request(struct client *c, char **argv, int argc)
+{
+	const char *verb = argv[0];
+	struct selection sel = { 0 };
+	const char *bad = NULL;
+	int r;
+
+	if (strcmp(verb, "version") == 0) {
+		outf(c, "%s", CORRAL_VERSION);
+	} else if (strcmp(verb, "status") == 0) {
+		char *allw[] = { "all" };
+		r = argc > 1 ? supervisor_select(argv + 1, argc - 1, &sel, &bad)
+			     : supervisor_select(allw, 1, &sel, &bad);
+		if (r == -ENOENT) {
+			outf(c, "no such process: %s", bad);
+			fail(c, PROTO_USAGE);
+		} else if (r < 0) {
+			outf(c, "%s", strerror(-r));
+			fail(c, PROTO_FAILED);
+		}
+		for (size_t i = 0; i < sel.n; i++) {
+			status_line(c, sel.v[i]);
+			if (sel.v[i]->fsm.state != PSTATE_RUNNING)
+				fail(c, PROTO_NOT_RUNNING);
+		}
+	} else if (strcmp(verb, "start") == 0 || strcmp(verb, "stop") == 0 ||
+		   strcmp(verb, "restart") == 0) {
+		if (argc < 2) {
+			outf(c, "%s: name required", verb);
+			fail(c, PROTO_USAGE);
+		} else if ((r = supervisor_select(argv + 1, argc - 1, &sel, &bad)) < 0) {
+			outf(c, r == -ENOENT ? "no such process: %s" : "%s",
+			     r == -ENOENT ? bad : strerror(-r));
+			fail(c, r == -ENOENT ? PROTO_USAGE : PROTO_FAILED);
+		} else {
+			verb_lifecycle(c, verb, &sel);
+			selection_free(&sel);
+			return; /* answered by check_all, now or later */
+		}
+	} else if (strcmp(verb, "signal") == 0) {
+		int sig = argc > 1 ? config_signal_number(argv[1]) : -1;
+		if (argc < 3) {
+			outf(c, "signal: usage: signal SIG NAME...");
+			fail(c, PROTO_USAGE);
+		} else if (sig <= 0) {
+			outf(c, "bad signal name: %s", argv[1]);
+			fail(c, PROTO_USAGE);
+		} else if ((r = supervisor_select(argv + 2, argc - 2, &sel, &bad)) < 0) {
+			outf(c, r == -ENOENT ? "no such process: %s" : "%s",
+			     r == -ENOENT ? bad : strerror(-r));
+			fail(c, r == -ENOENT ? PROTO_USAGE : PROTO_FAILED);
+		} else {
+			for (size_t i = 0; i < sel.n; i++) {
+				r = supervisor_signal(sel.v[i], sig);
+				if (r == 0) {
+					outf(c, "%s: signalled", sel.v[i]->name);
+				} else {
+					outf(c, "%s: ERROR (%s)", sel.v[i]->name,
+					     r == -ESRCH ? "not running" : strerror(-r));
+					fail(c, PROTO_FAILED);
+				}
+			}
+		}
+	} else if (strcmp(verb, "pid") == 0) {
+		if (argc == 1) {
+			outf(c, "%d", (int)getpid());
+		} else if ((r = supervisor_select(argv + 1, argc - 1, &sel, &bad)) < 0) {
+			outf(c, r == -ENOENT ? "no such process: %s" : "%s",
+			     r == -ENOENT ? bad : strerror(-r));
+			fail(c, r == -ENOENT ? PROTO_USAGE : PROTO_FAILED);
+		} else {
+			for (size_t i = 0; i < sel.n; i++) {
+				outf(c, "%d", (int)sel.v[i]->pid);
+				if (!sel.v[i]->pid)
+					fail(c, PROTO_FAILED);
+			}
+		}
+	} else if (strcmp(verb, "reload") == 0) {
+		if (supervisor_reload(reload_line, c) < 0)
+			fail(c, PROTO_FAILED);
+	} else if (strcmp(verb, "shutdown") == 0) {
+		outf(c, "shutting down");
+		selection_free(&sel);
+		client_answer(c);
+		supervisor_shutdown();
+		return;
+	} else {
+		outf(c, "unknown verb: %s", verb);
+		fail(c, PROTO_USAGE);
+	}
+	selection_free(&sel);
+	client_answer(c);
+}
+
+/* ---- reading requests ---- */
+
+static void client_read(struct client *c)
+{
+	for (;;) {
+		uint8_t *dst;
+		size_t want;
+		if (c->got < PROTO_HEADER_SIZE) {
+			dst = c->hdr + c->got;
+			want = PROTO_HEADER_SIZE - c->got;
+		} else {
+			dst = c->payload + (c->got - PROTO_HEADER_SIZE);
+			want = PROTO_HEADER_SIZE + c->plen - c->got;
+		}
+		if (want == 0)
+			break;
+		ssize_t n = io_read_some(c->fd, dst, want);
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) { /* closed, or an error: nobody to answer */
+			client_free(c);
+			return;
+		}
+		c->got += (size_t)n;
+		if (c->got == PROTO_HEADER_SIZE) {
+			char kind;
+			if (proto_header_unpack(c->hdr, &kind, &c->plen, PROTO_MAX_REQUEST) < 0 ||
+			    kind != PROTO_KIND_REQUEST || c->plen == 0) {
+				log_debug("control: malformed request header, closing");
+				client_free(c);
+				return;
+			}
+			c->payload = malloc(c->plen);
+			if (!c->payload) {
+				client_free(c);
+				return;
+			}
+		}
+	}
+	char **argv;
+	int argc;
+	if (proto_request_unpack(c->payload, c->plen, &argv, &argc) < 0) {
+		log_debug("control: malformed request, closing");
+		client_free(c);
+		return;
+	}
+	supervisor_timer_cancel(&c->timer);
+	if (supervisor_watch_mod(c->fd, EPOLLRDHUP, &c->watch) < 0) {
+		free(argv);
+		client_free(c);
+		return;
+	}
+	c->phase = CLIENT_WAIT;
+	handle_request(c, argv, argc);
+	free(argv);
+}
+
+static void client_accept(void)
+{
+	for (;;) {
+		if (C.nclients >= MAX_CLIENTS) {
+			/* Stop accepting until one leaves; the backlog holds the rest. */
+			supervisor_watch_mod(C.fd, 0, &C.watch);
+			return;
+		}
+		int fd = accept4(C.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_warn("control: accept: %m");
+			return;
+		}
+		struct client *c = calloc(1, sizeof *c);
+		if (!c || proto_answer_begin(&c->out) < 0) {
+			log_err("control: out of memory");
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->watch.kind = WATCH_CLIENT;
+		c->fd = fd;
+		heap_node_init(&c->timer.node);
+		c->timer.owner = DEADLINE_CLIENT;
+		c->next = C.clients;
+		C.clients = c;
+		C.nclients++;
+
+		struct ucred cred;
+		socklen_t len = sizeof cred;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+			log_warn("control: SO_PEERCRED: %m");
+			client_free(c);
+			continue;
+		}
+		if (supervisor_watch(fd, EPOLLIN, &c->watch) < 0) {
+			client_free(c);
+			continue;
+		}
+		if (cred.uid != 0 && cred.uid != C.owner) {
+			log_warn("control: refused uid %u (pid %d)", (unsigned)cred.uid, (int)cred.pid);
+			outf(c, "permission denied: uid %u is not root or the socket owner",
+			     (unsigned)cred.uid);
+			c->result = PROTO_REFUSED;
+			client_answer(c);
+			continue;
+		}
+		if (supervisor_timer_set(&c->timer, supervisor_now_ms() + REQUEST_TIMEOUT_MS) < 0) {
+			client_free(c);
+			continue;
+		}
+		client_read(c);
+	}
+}
+
+void control_event(struct watch *w, uint32_t events)
+{
+	if (w->kind == WATCH_LISTEN) {
+		client_accept();
+		return;
+	}
+	struct client *c = container_of(w, struct client, watch);
+	switch (c->phase) {
+	case CLIENT_READ:
+		client_read(c);
+		break;
+	case CLIENT_WAIT:
+		/* The client gave up; the operation goes on without it. */
+		if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			client_free(c);
+		break;
+	case CLIENT_WRITE:
+		client_flush(c);
+		break;
+	}
+}
+
+void control_timer(struct deadline *d)
+{
+	struct client *c = container_of(d, struct client, timer);
+	log_debug("control: client timed out in phase %d, closing", (int)c->phase);
+	client_free(c);
+}
+
+/* ---- the socket ---- */
+
+static int make_parent_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+		return -ENAMETOOLONG;
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *c = dir + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*c = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int control_open(const struct corral_config *cfg)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	if (strlen(cfg->socket) >= sizeof addr.sun_path) {
+		log_err("socket path too long: %s", cfg->socket);
+		return -1;
+	}
+	strcpy(addr.sun_path, cfg->socket);
+	int r = make_parent_dir(cfg->socket);
+	if (r < 0) {
+		log_err("cannot create the directory of %s: %s", cfg->socket, strerror(-r));
+		return -1;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_err("socket: %m");
+		return -1;
+	}
+	/* A socket file may be left by a corrald that died: reuse it only if
+	 * nobody answers on it. */
+	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 || errno == EAGAIN) {
+		log_err("another corrald is already listening on %s", cfg->socket);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_err("socket: %m");
+		return -1;
+	}
+	if (unlink(cfg->socket) < 0 && errno != ENOENT) {
+		log_err("cannot remove stale socket %s: %m", cfg->socket);
+		goto fail;
+	}
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+		log_err("bind %s: %m", cfg->socket);
+		goto fail;
+	}
+	if (chmod(cfg->socket, cfg->socket_mode) < 0) {
+		log_err("chmod %s: %m", cfg->socket);
+		unlink(cfg->socket);
+		goto fail;
+	}
+	if (listen(fd, 128) < 0) {
+		log_err("listen %s: %m", cfg->socket);
+		unlink(cfg->socket);
+		goto fail;
+	}
+	C.path = strdup(cfg->socket);
+	C.owner = geteuid();
+	C.fd = fd;
+	C.watch.kind = WATCH_LISTEN;
+	if (!C.path || supervisor_watch(fd, EPOLLIN, &C.watch) < 0) {
+		log_err("control socket setup failed");
+		unlink(cfg->socket);
+		free(C.path);
+		C.path = NULL;
+		C.fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+void control_close(void)
+{
+	while (C.clients) {
+		struct client *c = C.clients;
+		/* Flush what is ready (a "shutting down" answer) without waiting. */
+		if (c->phase == CLIENT_WRITE && c->sent < c->out.len)
+			(void)io_write_some(c->fd, c->out.data + c->sent, c->out.len - c->sent);
+		client_free(c);
+	}
+	if (C.fd >= 0) {
+		supervisor_unwatch(C.fd);
+		close(C.fd);
+		C.fd = -1;
+	}
+	if (C.path) {
+		unlink(C.path);
+		free(C.path);
+		C.path = NULL;
+	}
+}

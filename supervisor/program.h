@@ -1,0 +1,76 @@
+/* program — the state machine of one supervised process, supervisord's
+ * states, as a pure function: (state, event) -> (state, actions). It does
+ * no I/O; supervisor.c carries out the actions it asks for. Every cell of
+ * the state × event table is decided in program_step(), even "ignore". */
+#ifndef CORRAL_PROGRAM_H
+#define CORRAL_PROGRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "supervisor/config.h"
+
+enum pstate {
+	PSTATE_STOPPED,
+	PSTATE_STARTING,
+	PSTATE_RUNNING,
+	PSTATE_BACKOFF,
+	PSTATE_STOPPING,
+	PSTATE_EXITED,
+	PSTATE_FATAL,
+	PSTATE_UNKNOWN,
+};
+
+enum pevent {
+	PEV_START,        /* the user (or autostart) asks for it to run */
+	PEV_STOP,         /* the user (or shutdown, or a reload) asks it to stop */
+	PEV_SPAWN_FAILED, /* corrald could not even create the process */
+	PEV_EXIT,         /* the main process is gone (reaped) */
+	PEV_TIMER,        /* the deadline the machine asked for has passed */
+};
+
+/* What the caller must do, as flags. */
+enum paction {
+	PACT_SPAWN       = 1 << 0, /* create the process */
+	PACT_STOPSIGNAL  = 1 << 1, /* send stopsignal */
+	PACT_KILL        = 1 << 2, /* send SIGKILL */
+	PACT_TIMER       = 1 << 3, /* (re)arm the deadline at now + timer_ms */
+	PACT_TIMER_STOP  = 1 << 4, /* cancel the deadline */
+};
+
+struct pmachine {
+	enum pstate state;
+	int retries;        /* failed starts in a row */
+};
+
+struct pinput {
+	enum pevent event;
+	int64_t uptime_ms;  /* PEV_EXIT: how long the process lived */
+	bool expected;      /* PEV_EXIT: exit code listed in exitcodes */
+	bool spawn_error;   /* PEV_EXIT: the child failed before exec */
+};
+
+struct poutput {
+	unsigned actions;   /* enum paction flags */
+	int64_t timer_ms;   /* for PACT_TIMER */
+	bool changed;       /* state differs from before */
+};
+
+/* A stopped machine. */
+void program_init(struct pmachine *m);
+
+/* Apply IN to M under CFG's startsecs, startretries, autorestart and
+ * stopwaitsecs; fill OUT with what to do. */
+void program_step(struct pmachine *m, const struct program_config *cfg,
+		  const struct pinput *in, struct poutput *out);
+
+/* Delay before retry number RETRIES (1-based): 1 s, 2 s, 4 s ... capped at 60 s. */
+int64_t program_backoff_ms(int retries);
+
+/* "RUNNING" etc. */
+const char *program_state_name(enum pstate s);
+
+/* True in states where a process exists (STARTING, RUNNING, STOPPING). */
+bool program_state_alive(enum pstate s);
+
+#endif

@@ -1,0 +1,148 @@
+#include "supervisor/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ipc/io.h"
+#include "sandbox/fds.h"
+
+static const char *const step_names[] = {
+	[SPAWN_STEP_SIGNALS] = "signals", [SPAWN_STEP_PDEATHSIG] = "pdeathsig",
+	[SPAWN_STEP_SETSID] = "setsid", [SPAWN_STEP_STDIO] = "stdio",
+	[SPAWN_STEP_RLIMITS] = "setrlimit", [SPAWN_STEP_UMASK] = "umask", [SPAWN_STEP_CHDIR] = "chdir",
+	[SPAWN_STEP_FDS] = "close fds", [SPAWN_STEP_EXEC] = "exec",
+};
+
+static _Noreturn void child_fail(int fd, enum spawn_step step, int err)
+{
+	struct spawn_report rep = { .step = step, .err = err };
+	/* One small write to a pipe is atomic; nothing more can be done if it fails. */
+	(void)!write(fd, &rep, sizeof rep);
+	_exit(127);
+}
+
+/* The child between fork and exec: only async-signal-safe calls, and the
+ * steps in this order. Signals first so nothing corrald blocked leaks into
+ * the worker; pdeathsig before anything slow so a corrald that dies now
+ * still takes the child along; chdir after stdio so its error can be
+ * reported by the same pipe either way. */
+static _Noreturn void child(const struct spawn_request *req, int report, pid_t parent)
+{
+	sigset_t all;
+	sigemptyset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+		child_fail(report, SPAWN_STEP_SIGNALS, errno);
+	/* corrald ignores SIGPIPE; the worker must get the default back.
+	 * (Handlers are reset by CLONE_CLEAR_SIGHAND, ignored ones are not.) */
+	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR)
+		child_fail(report, SPAWN_STEP_SIGNALS, errno);
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(report, SPAWN_STEP_PDEATHSIG, errno);
+	if (getppid() != parent)  /* corrald died before prctl took effect */
+		_exit(127);
+
+	if (setsid() < 0)
+		child_fail(report, SPAWN_STEP_SETSID, errno);
+
+	for (int i = 0; i < 3; i++) {
+		if (req->stdio[i] == i) {
+			/* Already in place: dup2 would be a no-op that keeps CLOEXEC. */
+			int fl = fcntl(i, F_GETFD);
+			if (fl < 0 || fcntl(i, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+				child_fail(report, SPAWN_STEP_STDIO, errno);
+		} else if (dup2(req->stdio[i], i) < 0) {
+			child_fail(report, SPAWN_STEP_STDIO, errno);
+		}
+	}
+
+	if (req->nofile && setrlimit(RLIMIT_NOFILE, req->nofile) < 0)
+		child_fail(report, SPAWN_STEP_RLIMITS, errno);
+
+	if (req->umask >= 0)
+		umask((mode_t)req->umask);
+
+	if (req->directory && chdir(req->directory) < 0)
+		child_fail(report, SPAWN_STEP_CHDIR, errno);
+
+	int r = fds_cloexec_from(3);
+	if (r < 0)
+		child_fail(report, SPAWN_STEP_FDS, -r);
+
+	execvpe(req->argv[0], req->argv, req->envp);
+	child_fail(report, SPAWN_STEP_EXEC, errno);
+}
+
+int spawn_process(const struct spawn_request *req, struct spawn_result *res)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t parent = getpid();
+	int pidfd = -1;
+	struct clone_args args = {
+		.flags = CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	long pid = syscall(SYS_clone3, &args, sizeof args);
+	if (pid < 0) {
+		int e = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		child(req, pipefd[1], parent);
+	}
+	close(pipefd[1]);
+	/* pidfds from clone3 are always close-on-exec. */
+	if (fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0) {
+		/* Never happens on a fresh pipe; report it rather than block later. */
+		int e = errno;
+		kill((pid_t)pid, SIGKILL);
+		res->pid = (pid_t)pid;
+		res->pidfd = pidfd;
+		res->report_fd = -1;
+		return -e;
+	}
+	res->pid = (pid_t)pid;
+	res->pidfd = pidfd;
+	res->report_fd = pipefd[0];
+	return 0;
+}
+
+int spawn_read_report(int report_fd, struct spawn_report *rep)
+{
+	ssize_t n = io_read_some(report_fd, rep, sizeof *rep);
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return 0;
+	if ((size_t)n != sizeof *rep)
+		return -EPROTO;
+	return 1;
+}
+
+void spawn_describe(const struct spawn_report *rep, const char *directory, const char *argv0,
+		    char *buf, size_t len)
+{
+	const char *name = "spawn";
+	if (rep->step > 0 && (size_t)rep->step < sizeof step_names / sizeof step_names[0])
+		name = step_names[rep->step];
+	const char *arg = NULL;
+	if (rep->step == SPAWN_STEP_CHDIR)
+		arg = directory;
+	else if (rep->step == SPAWN_STEP_EXEC)
+		arg = argv0;
+	snprintf(buf, len, "%s%s%s: %s", name, arg ? " " : "", arg ? arg : "", strerror(rep->err));
+}

@@ -1,0 +1,1193 @@
+#include "supervisor/supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipc/io.h"
+#include "supervisor/log.h"
+#include "supervisor/pidmap.h"
+#include "supervisor/spawn.h"
+
+extern char **environ;
+
+/* One read of at most this much per ready pipe per turn of the loop, so a
+ * chatty worker cannot starve the others. */
+#define LOG_CHUNK (64 * 1024)
+/* When a process has exited, what is left in its pipes is read up to this
+ * much; the rest belongs to descendants still holding the pipe. */
+#define EXIT_DRAIN_MAX (1024 * 1024)
+#define MAX_EVENTS 64
+
+static struct {
+	int epfd, sigfd, timerfd, devnull;
+	struct watch sig_watch, timer_watch;
+	struct heap heap;
+	int64_t armed;              /* deadline the timerfd is set to, -1: disarmed */
+	struct pidmap pids;
+	struct program *programs;   /* in priority order */
+	struct config_ref *current;
+	const char *config_path;
+	bool shutting_down;
+	bool done;
+	struct rlimit nofile;       /* as corrald found it; workers get it back */
+} S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1 };
+
+static char log_buf[LOG_CHUNK];
+
+int64_t supervisor_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct program *supervisor_programs(void)
+{
+	return S.programs;
+}
+
+/* ---- event loop plumbing ---- */
+
+int supervisor_watch(int fd, uint32_t events, struct watch *w)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+	return epoll_ctl(S.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int supervisor_watch_mod(int fd, uint32_t events, struct watch *w)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+	return epoll_ctl(S.epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+void supervisor_unwatch(int fd)
+{
+	/* Closing the fd would also remove it, but only once every duplicate is
+	 * closed; be explicit. */
+	if (epoll_ctl(S.epfd, EPOLL_CTL_DEL, fd, NULL) < 0 && errno != ENOENT && errno != EBADF)
+		log_warn("epoll_ctl(DEL, %d): %m", fd);
+}
+
+int supervisor_timer_set(struct deadline *d, int64_t when)
+{
+	return heap_set(&S.heap, &d->node, when);
+}
+
+void supervisor_timer_cancel(struct deadline *d)
+{
+	heap_remove(&S.heap, &d->node);
+}
+
+/* Point the timerfd at the earliest deadline; only when it changed, so that
+ * an idle corrald makes no system call at all. */
+static void arm_timer(void)
+{
+	struct heap_node *top = heap_top(&S.heap);
+	int64_t want = top ? top->when : -1;
+	if (want == S.armed)
+		return;
+	struct itimerspec its = { 0 };
+	if (want >= 0) {
+		/* 0 would disarm: an already-passed deadline fires in 1 ns. */
+		its.it_value.tv_sec = want / 1000;
+		its.it_value.tv_nsec = (want % 1000) * 1000000;
+		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+			its.it_value.tv_nsec = 1;
+	}
+	if (timerfd_settime(S.timerfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+		log_err("timerfd_settime: %m");
+		return;
+	}
+	S.armed = want;
+}
+
+/* ---- processes ---- */
+
+static int pidfd_signal(int pidfd, int sig)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+static void stream_init(struct stream *s, enum watch_kind kind)
+{
+	s->watch.kind = kind;
+	s->pipe_fd = -1;
+	s->file_fd = -1;
+}
+
+static void stream_close(struct stream *s)
+{
+	if (s->pipe_fd >= 0) {
+		supervisor_unwatch(s->pipe_fd);
+		close(s->pipe_fd);
+		s->pipe_fd = -1;
+	}
+	if (s->file_fd >= 0) {
+		close(s->file_fd);
+		s->file_fd = -1;
+	}
+}
+
+/* Move what one read gives from the pipe to the file. Returns bytes moved,
+ * 0 at end of file, -EAGAIN when the pipe is empty. */
+static ssize_t stream_pump(struct process *p, struct stream *s)
+{
+	ssize_t n = io_read_some(s->pipe_fd, log_buf, sizeof log_buf);
+	if (n <= 0)
+		return n;
+	if (s->file_fd >= 0) {
+		int r = io_write_all(s->file_fd, log_buf, (size_t)n);
+		if (r < 0)
+			log_warn("%s: writing log: %s", p->name, strerror(-r));
+	}
+	return n;
+}
+
+static void stream_event(struct process *p, struct stream *s)
+{
+	ssize_t n = stream_pump(p, s);
+	if (n == 0 || (n < 0 && n != -EAGAIN))
+		stream_close(s);
+}
+
+static void process_init(struct process *p, struct program *prog, char *name)
+{
+	memset(p, 0, sizeof *p);
+	p->prog = prog;
+	p->name = name;
+	program_init(&p->fsm);
+	p->pidfd = -1;
+	p->pid_watch.kind = WATCH_PIDFD;
+	p->report_fd = -1;
+	p->report_watch.kind = WATCH_REPORT;
+	stream_init(&p->out, WATCH_STDOUT);
+	stream_init(&p->err, WATCH_STDERR);
+	heap_node_init(&p->timer.node);
+	p->timer.owner = DEADLINE_PROCESS;
+	p->exitcode = -1;
+	p->info = "not started";
+}
+
+static void set_spawnerr(struct process *p, const char *msg)
+{
+	free(p->spawnerr);
+	p->spawnerr = msg ? strdup(msg) : NULL;
+}
+
+static void close_report(struct process *p)
+{
+	if (p->report_fd < 0)
+		return;
+	supervisor_unwatch(p->report_fd);
+	close(p->report_fd);
+	p->report_fd = -1;
+}
+
+/* Read the child's report, if it wrote one. */
+static void read_report(struct process *p)
+{
+	struct spawn_report rep;
+	int r = spawn_read_report(p->report_fd, &rep);
+	if (r == -EAGAIN)
+		return;
+	if (r == 1) {
+		char msg[PATH_MAX + 128];
+		const struct program_config *c = p->prog->cfg;
+		spawn_describe(&rep, c->directory, c->argv[0], msg, sizeof msg);
+		set_spawnerr(p, msg);
+		log_err("%s: spawn error: %s", p->name, msg);
+	} else if (r < 0) {
+		log_warn("%s: reading spawn report: %s", p->name, strerror(-r));
+	}
+	close_report(p);
+}
+
+static const char *log_path(const struct process *p, const char *configured, const char *suffix,
+			    char *buf, size_t len)
+{
+	if (configured && strcmp(configured, "NONE") == 0)
+		return NULL;
+	if (configured && strcmp(configured, "AUTO") != 0)
+		return configured;
+	int n = snprintf(buf, len, "%s/%s.%s", S.current->cfg.logdir, p->name, suffix);
+	if (n < 0 || (size_t)n >= len)
+		return NULL;
+	/* "group:proc" is a fine file name, but "group_proc" is kinder to shells. */
+	for (char *c = buf + strlen(S.current->cfg.logdir) + 1; *c; c++)
+		if (*c == ':' || *c == '/')
+			*c = '_';
+	return buf;
+}
+
+/* A pipe for one stream, and the file it goes to. On success *child_end is
+ * the write end for the worker (the caller closes it after the spawn). */
+static int stream_open(struct process *p, struct stream *s, const char *path, int *child_end)
+{
+	if (!path) {
+		*child_end = -1;
+		return 0;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0)
+		return -errno;
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	/* Only our end is non-blocking: the worker's writes block when we fall behind. */
+	if (fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0) {
+		int e = errno;
+		close(fd);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -e;
+	}
+	s->file_fd = fd;
+	s->pipe_fd = pipefd[0];
+	*child_end = pipefd[1];
+	return 0;
+}
+
+/* KEY=value entries: corrald's environment, overridden by the program's, and
+ * the names that tell a worker who it is. The array is one allocation; the
+ * strings it points to live in ENVBUF or elsewhere and outlive the spawn. */
+static char **build_env(const struct process *p, char names[4][PATH_MAX])
+{
+	const struct program_config *c = p->prog->cfg;
+	const char *proc = strchr(p->name, ':') ? strchr(p->name, ':') + 1 : p->name;
+	snprintf(names[0], PATH_MAX, "CORRAL_PROCESS_NAME=%s", proc);
+	snprintf(names[1], PATH_MAX, "CORRAL_GROUP_NAME=%s", c->name);
+	snprintf(names[2], PATH_MAX, "SUPERVISOR_PROCESS_NAME=%s", proc);
+	snprintf(names[3], PATH_MAX, "SUPERVISOR_GROUP_NAME=%s", c->name);
+
+	size_t nenv = 0, nprog = 0;
+	while (environ[nenv])
+		nenv++;
+	while (c->environment[nprog])
+		nprog++;
+	char **env = calloc(nenv + nprog + 5, sizeof *env);
+	if (!env)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < nenv; i++) {
+		const char *eq = strchr(environ[i], '=');
+		size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+		bool overridden = false;
+		for (size_t j = 0; j < nprog && !overridden; j++)
+			overridden = strncmp(c->environment[j], environ[i], klen) == 0 &&
+				     c->environment[j][klen] == '=';
+		for (size_t j = 0; j < 4 && !overridden; j++)
+			overridden = strncmp(names[j], environ[i], klen) == 0 && names[j][klen] == '=';
+		if (!overridden)
+			env[n++] = environ[i];
+	}
+	for (size_t j = 0; j < nprog; j++)
+		env[n++] = c->environment[j];
+	for (size_t j = 0; j < 4; j++)
+		env[n++] = names[j];
+	env[n] = NULL;
+	return env;
+}
+
+/* Create the worker for P. 0, or -errno with p->spawnerr set when the
+ * parent side failed (the child's own failures arrive by report). */
+static int do_spawn(struct process *p)
+{
+	const struct program_config *c = p->prog->cfg;
+	char path[PATH_MAX], msg[PATH_MAX + 64];
+	char names[4][PATH_MAX];
+	int out_child = -1, err_child = -1, r;
+	const char *what = "open log";
+
+	set_spawnerr(p, NULL);
+	p->exitcode = -1;
+	p->exitsig = 0;
+	p->info = NULL;
+
+	const char *opath = log_path(p, c->stdout_logfile, "out", path, sizeof path);
+	r = stream_open(p, &p->out, opath, &out_child);
+	if (r < 0) {
+		snprintf(msg, sizeof msg, "%s %s: %s", what, opath, strerror(-r));
+		goto fail;
+	}
+	if (!c->redirect_stderr) {
+		const char *epath = log_path(p, c->stderr_logfile, "err", path, sizeof path);
+		r = stream_open(p, &p->err, epath, &err_child);
+		if (r < 0) {
+			snprintf(msg, sizeof msg, "%s %s: %s", what, epath, strerror(-r));
+			goto fail;
+		}
+	}
+
+	char **env = build_env(p, names);
+	if (!env) {
+		r = -ENOMEM;
+		snprintf(msg, sizeof msg, "environment: %s", strerror(ENOMEM));
+		goto fail;
+	}
+	struct spawn_request req = {
+		.argv = c->argv,
+		.envp = env,
+		.directory = c->directory,
+		.umask = c->umask,
+		.nofile = &S.nofile,
+		.stdio = {
+			S.devnull,
+			out_child >= 0 ? out_child : S.devnull,
+			c->redirect_stderr ? (out_child >= 0 ? out_child : S.devnull)
+					   : (err_child >= 0 ? err_child : S.devnull),
+		},
+	};
+	struct spawn_result res;
+	r = spawn_process(&req, &res);
+	free(env);
+	if (r < 0) {
+		snprintf(msg, sizeof msg, "fork: %s", strerror(-r));
+		goto fail;
+	}
+	if (out_child >= 0)
+		close(out_child);
+	if (err_child >= 0)
+		close(err_child);
+
+	p->pid = res.pid;
+	p->pidfd = res.pidfd;
+	p->report_fd = res.report_fd;
+	p->started_ms = supervisor_now_ms();
+	if ((r = pidmap_put(&S.pids, p->pid, p)) < 0 ||
+	    (r = supervisor_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0 ||
+	    (p->report_fd >= 0 && (r = supervisor_watch(p->report_fd, EPOLLIN, &p->report_watch)) < 0) ||
+	    (p->out.pipe_fd >= 0 && (r = supervisor_watch(p->out.pipe_fd, EPOLLIN, &p->out.watch)) < 0) ||
+	    (p->err.pipe_fd >= 0 && (r = supervisor_watch(p->err.pipe_fd, EPOLLIN, &p->err.watch)) < 0)) {
+		/* The child exists: kill it; its exit is reaped as usual (by the
+		 * SIGCHLD path, since its pidfd may not be watched). */
+		log_err("%s: watching pid %d: %s", p->name, (int)p->pid, strerror(-r));
+		pidfd_signal(p->pidfd, SIGKILL);
+	}
+	log_info("%s: spawned pid %d", p->name, (int)p->pid);
+	return 0;
+
+fail:
+	if (out_child >= 0)
+		close(out_child);
+	if (err_child >= 0)
+		close(err_child);
+	stream_close(&p->out);
+	stream_close(&p->err);
+	set_spawnerr(p, msg);
+	log_err("%s: spawn error: %s", p->name, msg);
+	return r;
+}
+
+static void program_check_retired(struct program *prog);
+static void shutdown_step(void);
+
+/* Feed one event to P's state machine and carry out what it says. */
+static void drive(struct process *p, const struct pinput *in)
+{
+	struct poutput out;
+	enum pstate before = p->fsm.state;
+	program_step(&p->fsm, p->prog->cfg, in, &out);
+
+	if (out.actions & PACT_TIMER_STOP)
+		supervisor_timer_cancel(&p->timer);
+	if ((out.actions & PACT_STOPSIGNAL) && p->pidfd >= 0) {
+		int sig = p->prog->cfg->stopsignal;
+		log_info("%s: stopping pid %d with SIG%s", p->name, (int)p->pid,
+			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+		if (pidfd_signal(p->pidfd, sig) < 0 && errno != ESRCH)
+			log_warn("%s: kill: %m", p->name);
+	}
+	if ((out.actions & PACT_KILL) && p->pidfd >= 0) {
+		log_warn("%s: pid %d still alive after %ds, sending SIGKILL", p->name, (int)p->pid,
+			 p->prog->cfg->stopwaitsecs);
+		if (pidfd_signal(p->pidfd, SIGKILL) < 0 && errno != ESRCH)
+			log_warn("%s: kill: %m", p->name);
+	}
+	if (out.actions & PACT_TIMER) {
+		if (supervisor_timer_set(&p->timer, supervisor_now_ms() + out.timer_ms) < 0)
+			log_err("%s: out of memory for a deadline", p->name);
+	}
+	if (out.actions & PACT_SPAWN) {
+		if (do_spawn(p) < 0) {
+			struct pinput failed = { .event = PEV_SPAWN_FAILED };
+			drive(p, &failed);
+			return;
+		}
+	}
+	if (out.changed || before != p->fsm.state) {
+		if (p->fsm.state == PSTATE_FATAL && !p->spawnerr)
+			p->info = "exited too quickly";
+		log_info("%s: %s -> %s", p->name, program_state_name(before),
+			 program_state_name(p->fsm.state));
+		control_process_changed(p, false);
+		if (p->prog->retiring)
+			program_check_retired(p->prog);
+		if (S.shutting_down)
+			shutdown_step();
+	}
+}
+
+void supervisor_start(struct process *p)
+{
+	if (p->prog->waiting || S.shutting_down)
+		return;
+	struct pinput in = { .event = PEV_START };
+	drive(p, &in);
+}
+
+void supervisor_stop(struct process *p)
+{
+	struct pinput in = { .event = PEV_STOP };
+	drive(p, &in);
+}
+
+int supervisor_signal(struct process *p, int sig)
+{
+	if (p->pidfd < 0)
+		return -ESRCH;
+	return pidfd_signal(p->pidfd, sig);
+}
+
+/* P's main process is gone (or may be: the pidfd said so). Reap it through
+ * its pidfd, so a recycled pid can never be mistaken for it. */
+static void process_exited(struct process *p)
+{
+	siginfo_t si = { 0 };
+	if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0) {
+		log_err("%s: waitid(pid %d): %m", p->name, (int)p->pid);
+		if (errno != ECHILD)
+			return;
+		si.si_pid = p->pid; /* someone else reaped it: treat as gone */
+		si.si_code = CLD_KILLED;
+		si.si_status = 0;
+	}
+	if (si.si_pid == 0)
+		return; /* not yet */
+
+	int64_t uptime = supervisor_now_ms() - p->started_ms;
+	if (si.si_code == CLD_EXITED) {
+		p->exitcode = si.si_status;
+		p->exitsig = 0;
+	} else {
+		p->exitcode = -1;
+		p->exitsig = si.si_status;
+	}
+	supervisor_unwatch(p->pidfd);
+	close(p->pidfd);
+	p->pidfd = -1;
+	pidmap_del(&S.pids, p->pid);
+	if (p->report_fd >= 0)
+		read_report(p);
+	/* Take what the worker wrote before it died, up to a bound. */
+	for (struct stream *s = &p->out; s; s = s == &p->out ? &p->err : NULL) {
+		size_t total = 0;
+		while (s->pipe_fd >= 0 && total < EXIT_DRAIN_MAX) {
+			ssize_t n = stream_pump(p, s);
+			if (n <= 0)
+				break;
+			total += (size_t)n;
+		}
+		stream_close(s);
+	}
+	if (p->exitsig)
+		log_info("%s: pid %d killed by SIG%s", p->name, (int)p->pid,
+			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
+	else
+		log_info("%s: pid %d exited with status %d", p->name, (int)p->pid, p->exitcode);
+	p->pid = 0;
+
+	struct pinput in = {
+		.event = PEV_EXIT,
+		.uptime_ms = uptime,
+		.expected = !p->exitsig && program_config_expected_exit(p->prog->cfg, p->exitcode),
+		.spawn_error = p->spawnerr != NULL,
+	};
+	drive(p, &in);
+}
+
+/* SIGCHLD: find every child that has exited. Ours are reaped by pidfd;
+ * anything else is a stray (a daemonizing grandchild re-parented to us, the
+ * subreaper) and is reaped and logged, never left a zombie. */
+static void reap_all(void)
+{
+	for (;;) {
+		siginfo_t si = { 0 };
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno != ECHILD)
+				log_err("waitid: %m");
+			return;
+		}
+		if (si.si_pid == 0)
+			return;
+		struct process *p = pidmap_get(&S.pids, si.si_pid);
+		if (p) {
+			process_exited(p);
+			if (p->pid == si.si_pid) /* could not reap it: do not spin */
+				return;
+			continue;
+		}
+		int status;
+		pid_t r = waitpid(si.si_pid, &status, WNOHANG);
+		if (r < 0) {
+			log_err("waitpid(%d): %m", (int)si.si_pid);
+			return;
+		}
+		log_info("reaped stray process %d (%s %d)", (int)si.si_pid,
+			 WIFSIGNALED(status) ? "signal" : "status",
+			 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
+}
+
+/* ---- programs ---- */
+
+static void config_ref_put(struct config_ref *ref)
+{
+	if (ref && --ref->refs == 0) {
+		config_free(&ref->cfg);
+		free(ref);
+	}
+}
+
+static char *process_full_name(const struct program_config *c, int num)
+{
+	char pname[256];
+	if (program_config_process_name(c, num, pname, sizeof pname) < 0)
+		return NULL;
+	char *name;
+	if (c->numprocs == 1 && strcmp(pname, c->name) == 0)
+		name = strdup(c->name);
+	else if (asprintf(&name, "%s:%s", c->name, pname) < 0)
+		name = NULL;
+	return name;
+}
+
+static struct program *program_new(struct program_config *c, struct config_ref *ref)
+{
+	struct program *prog = calloc(1, sizeof *prog);
+	if (!prog)
+		return NULL;
+	prog->procs = calloc((size_t)c->numprocs, sizeof *prog->procs);
+	if (!prog->procs) {
+		free(prog);
+		return NULL;
+	}
+	prog->cfg = c;
+	prog->ref = ref;
+	ref->refs++;
+	for (int i = 0; i < c->numprocs; i++) {
+		char *name = process_full_name(c, c->numprocs_start + i);
+		if (!name) {
+			for (int j = 0; j < i; j++)
+				free(prog->procs[j].name);
+			free(prog->procs);
+			config_ref_put(ref);
+			free(prog);
+			return NULL;
+		}
+		process_init(&prog->procs[i], prog, name);
+	}
+	prog->nprocs = c->numprocs;
+	return prog;
+}
+
+static void program_free(struct program *prog)
+{
+	for (int i = 0; i < prog->nprocs; i++) {
+		struct process *p = &prog->procs[i];
+		control_process_changed(p, true);
+		supervisor_timer_cancel(&p->timer);
+		close_report(p);
+		stream_close(&p->out);
+		stream_close(&p->err);
+		if (p->pidfd >= 0) { /* only at exit, after everything was stopped */
+			supervisor_unwatch(p->pidfd);
+			close(p->pidfd);
+			pidmap_del(&S.pids, p->pid);
+		}
+		free(p->spawnerr);
+		free(p->name);
+	}
+	free(prog->procs);
+	config_ref_put(prog->ref);
+	free(prog);
+}
+
+static bool process_down(const struct process *p)
+{
+	return p->fsm.state == PSTATE_STOPPED || p->fsm.state == PSTATE_EXITED ||
+	       p->fsm.state == PSTATE_FATAL;
+}
+
+static void program_autostart(struct program *prog)
+{
+	if (!prog->cfg->autostart)
+		return;
+	for (int i = 0; i < prog->nprocs; i++)
+		supervisor_start(&prog->procs[i]);
+}
+
+static void list_unlink(struct program *prog)
+{
+	for (struct program **pp = &S.programs; *pp; pp = &(*pp)->next) {
+		if (*pp == prog) {
+			*pp = prog->next;
+			return;
+		}
+	}
+}
+
+/* Insert in priority order, after others of the same priority and name. */
+static void list_insert(struct program *prog)
+{
+	struct program **pp = &S.programs;
+	while (*pp && ((*pp)->cfg->priority < prog->cfg->priority ||
+		       ((*pp)->cfg->priority == prog->cfg->priority &&
+			strcmp((*pp)->cfg->name, prog->cfg->name) <= 0)))
+		pp = &(*pp)->next;
+	prog->next = *pp;
+	*pp = prog;
+}
+
+/* A retiring program is freed once every process is down; then the new
+ * generation, if any, may start: two generations never overlap. */
+static void program_check_retired(struct program *prog)
+{
+	for (int i = 0; i < prog->nprocs; i++)
+		if (!process_down(&prog->procs[i]))
+			return;
+	struct program *succ = prog->successor;
+	list_unlink(prog);
+	program_free(prog);
+	if (succ) {
+		succ->waiting = false;
+		for (int i = 0; i < succ->nprocs; i++)
+			succ->procs[i].info = "not started";
+		program_autostart(succ);
+	}
+}
+
+static void program_retire(struct program *prog)
+{
+	/* Mark it retiring only after asking every process to stop: a process
+	 * that is down at once would otherwise free the program under this loop. */
+	for (int i = 0; i < prog->nprocs; i++)
+		supervisor_stop(&prog->procs[i]);
+	prog->retiring = true;
+	program_check_retired(prog);
+}
+
+/* ---- selection ---- */
+
+static int sel_add(struct selection *sel, struct process *p, size_t *cap)
+{
+	for (size_t i = 0; i < sel->n; i++)
+		if (sel->v[i] == p)
+			return 0;
+	if (sel->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		struct process **v = reallocarray(sel->v, ncap, sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		sel->v = v;
+		*cap = ncap;
+	}
+	sel->v[sel->n++] = p;
+	return 0;
+}
+
+int supervisor_select(char *const words[], int n, struct selection *sel, const char **bad)
+{
+	size_t cap = 0;
+	sel->v = NULL;
+	sel->n = 0;
+	for (int w = 0; w < n; w++) {
+		const char *word = words[w];
+		bool all = strcmp(word, "all") == 0;
+		const char *colon = strchr(word, ':');
+		size_t glen = colon ? (size_t)(colon - word) : strlen(word);
+		bool star = colon && strcmp(colon + 1, "*") == 0;
+		size_t before = sel->n;
+		for (struct program *prog = S.programs; prog; prog = prog->next) {
+			if (prog->retiring)
+				continue;
+			bool group = all || (strlen(prog->cfg->name) == glen &&
+					     strncmp(prog->cfg->name, word, glen) == 0 && (star || !colon));
+			for (int i = 0; i < prog->nprocs; i++) {
+				struct process *p = &prog->procs[i];
+				if (group || strcmp(p->name, word) == 0) {
+					int r = sel_add(sel, p, &cap);
+					if (r < 0) {
+						selection_free(sel);
+						return r;
+					}
+				}
+			}
+		}
+		if (sel->n == before && !all) {
+			*bad = word;
+			selection_free(sel);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+void selection_free(struct selection *sel)
+{
+	free(sel->v);
+	sel->v = NULL;
+	sel->n = 0;
+}
+
+/* ---- reload ---- */
+
+static struct program *find_program(const char *name)
+{
+	for (struct program *prog = S.programs; prog; prog = prog->next)
+		if (!prog->retiring && strcmp(prog->cfg->name, name) == 0)
+			return prog;
+	return NULL;
+}
+
+static void say(void (*line)(void *, const char *), void *ctx, const char *what, const char *name)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s: %s", what, name);
+	log_info("reload: %s", buf);
+	if (line)
+		line(ctx, buf);
+}
+
+int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
+{
+	if (S.shutting_down) {
+		if (line)
+			line(ctx, "corrald is shutting down");
+		return -ESHUTDOWN;
+	}
+	struct config_ref *ref = calloc(1, sizeof *ref);
+	if (!ref)
+		return -ENOMEM;
+	struct config_errors errs = { 0 };
+	int r = config_load(S.config_path, &ref->cfg, &errs);
+	if (r < 0) {
+		for (size_t i = 0; i < errs.n; i++) {
+			log_err("reload: %s", errs.msgs[i]);
+			if (line)
+				line(ctx, errs.msgs[i]);
+		}
+		config_errors_free(&errs);
+		free(ref);
+		return -EINVAL;
+	}
+	config_errors_free(&errs);
+	ref->refs = 1; /* corrald's own */
+	struct corral_config *nc = &ref->cfg;
+	struct corral_config *oc = &S.current->cfg;
+	if (strcmp(nc->socket, oc->socket) != 0 || nc->socket_mode != oc->socket_mode)
+		log_warn("reload: socket settings change only when corrald restarts");
+
+	/* Plan everything first, so that nothing is half applied when memory
+	 * runs out: new programs are created before any old one is touched. */
+	size_t nnew = nc->nprograms;
+	struct program **created = calloc(nnew ? nnew : 1, sizeof *created);
+	struct program **olds = calloc(nnew ? nnew : 1, sizeof *olds);
+	if (!created || !olds) {
+		free(created);
+		free(olds);
+		config_ref_put(ref);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nnew; i++) {
+		struct program_config *c = &nc->programs[i];
+		olds[i] = find_program(c->name);
+		if (olds[i] && program_config_equal(olds[i]->cfg, c))
+			continue;
+		created[i] = program_new(c, ref);
+		if (!created[i]) {
+			for (size_t j = 0; j < i; j++)
+				if (created[j])
+					program_free(created[j]);
+			free(created);
+			free(olds);
+			config_ref_put(ref);
+			return -ENOMEM;
+		}
+	}
+
+	bool any = false;
+	/* Removed programs. */
+	for (struct program *prog = S.programs, *next; prog; prog = next) {
+		next = prog->next;
+		if (prog->retiring)
+			continue;
+		bool kept = false;
+		for (size_t i = 0; i < nnew && !kept; i++)
+			kept = olds[i] == prog;
+		if (!kept) {
+			say(line, ctx, "removed", prog->cfg->name);
+			any = true;
+			program_retire(prog);
+		}
+	}
+	struct config_ref *old_ref = S.current;
+	S.current = ref;
+	for (size_t i = 0; i < nnew; i++) {
+		struct program_config *c = &nc->programs[i];
+		struct program *old = olds[i];
+		if (old && !created[i]) {
+			/* Unchanged: it now reads its (equal) settings from the new config. */
+			struct config_ref *was = old->ref;
+			old->cfg = c;
+			old->ref = ref;
+			ref->refs++;
+			config_ref_put(was);
+			continue;
+		}
+		any = true;
+		list_insert(created[i]);
+		if (old) {
+			say(line, ctx, "changed", c->name);
+			created[i]->waiting = true;
+			for (int k = 0; k < created[i]->nprocs; k++)
+				created[i]->procs[k].info = "waiting for the old generation to stop";
+			old->successor = created[i];
+			program_retire(old); /* starts the successor once it is down */
+		} else {
+			say(line, ctx, "added", c->name);
+			program_autostart(created[i]);
+		}
+	}
+	config_ref_put(old_ref);
+	free(created);
+	free(olds);
+	if (!any && line)
+		line(ctx, "no changes");
+	return 0;
+}
+
+/* ---- shutdown ---- */
+
+/* Stop programs in reverse priority order, one priority at a time: the
+ * next lower priority is asked to stop only when everything above it is
+ * down. Called at every state change while shutting down. */
+static void shutdown_step(void)
+{
+	static bool busy; /* supervisor_stop below re-enters through drive() */
+	if (busy)
+		return;
+	busy = true;
+	for (;;) {
+		int prio = INT_MIN;
+		bool pending = false;
+		for (struct program *prog = S.programs; prog; prog = prog->next)
+			for (int i = 0; i < prog->nprocs; i++) {
+				struct process *p = &prog->procs[i];
+				if (p->fsm.state == PSTATE_STOPPING)
+					pending = true;
+				else if (!process_down(p) && prog->cfg->priority > prio)
+					prio = prog->cfg->priority;
+			}
+		if (pending)
+			break;
+		if (prio == INT_MIN) {
+			S.done = true;
+			break;
+		}
+		for (struct program *prog = S.programs; prog; prog = prog->next)
+			if (prog->cfg->priority == prio)
+				for (int i = 0; i < prog->nprocs; i++)
+					if (!process_down(&prog->procs[i]))
+						supervisor_stop(&prog->procs[i]);
+	}
+	busy = false;
+}
+
+void supervisor_shutdown(void)
+{
+	if (S.shutting_down)
+		return;
+	log_info("shutting down");
+	S.shutting_down = true;
+	shutdown_step();
+}
+
+/* ---- the loop ---- */
+
+static void handle_signals(void)
+{
+	struct signalfd_siginfo si;
+	for (;;) {
+		ssize_t n = io_read_some(S.sigfd, &si, sizeof si);
+		if (n == -EAGAIN)
+			return;
+		if (n != (ssize_t)sizeof si) {
+			log_err("reading signalfd: %s", n < 0 ? strerror((int)-n) : "short read");
+			return;
+		}
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap_all();
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_info("got SIG%s", sigabbrev_np((int)si.ssi_signo));
+			supervisor_shutdown();
+			break;
+		case SIGHUP:
+			log_info("got SIGHUP: reloading %s", S.config_path);
+			supervisor_reload(NULL, NULL);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void handle_timers(void)
+{
+	uint64_t ticks;
+	(void)io_read_some(S.timerfd, &ticks, sizeof ticks);
+	S.armed = -1; /* it fired: disarmed until set again */
+	int64_t now = supervisor_now_ms();
+	struct heap_node *node;
+	while ((node = heap_pop_expired(&S.heap, now))) {
+		struct deadline *d = container_of(node, struct deadline, node);
+		if (d->owner == DEADLINE_CLIENT) {
+			control_timer(d);
+		} else {
+			struct process *p = container_of(d, struct process, timer);
+			struct pinput in = { .event = PEV_TIMER };
+			drive(p, &in);
+		}
+	}
+}
+
+static void dispatch(struct watch *w, uint32_t events)
+{
+	switch (w->kind) {
+	case WATCH_SIGNAL:
+		handle_signals();
+		break;
+	case WATCH_TIMER:
+		handle_timers();
+		break;
+	case WATCH_LISTEN:
+	case WATCH_CLIENT:
+		control_event(w, events);
+		break;
+	case WATCH_PIDFD:
+		process_exited(container_of(w, struct process, pid_watch));
+		break;
+	case WATCH_REPORT:
+		read_report(container_of(w, struct process, report_watch));
+		break;
+	case WATCH_STDOUT:
+		stream_event(container_of(w, struct process, out.watch),
+			     container_of(w, struct stream, watch));
+		break;
+	case WATCH_STDERR:
+		stream_event(container_of(w, struct process, err.watch),
+			     container_of(w, struct stream, watch));
+		break;
+	}
+}
+
+static int setup(void)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaddset(&mask, sigs[i]);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
+		log_err("sigprocmask: %m");
+		return -1;
+	}
+	/* A client that hangs up mid-answer must not kill us. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		log_err("signal(SIGPIPE): %m");
+		return -1;
+	}
+	/* Grandchildren that daemonize are re-parented to us, so they can be reaped. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("PR_SET_CHILD_SUBREAPER: %m (strays will go to init)");
+
+	/* Each worker costs a pidfd and up to two pipes and two files: raise the
+	 * soft limit as far as allowed (and, as root, the hard one), and give
+	 * workers the limits corrald started with. */
+	if (getrlimit(RLIMIT_NOFILE, &S.nofile) < 0) {
+		log_err("getrlimit(RLIMIT_NOFILE): %m");
+		return -1;
+	}
+	struct rlimit raised = S.nofile;
+	raised.rlim_cur = raised.rlim_max;
+	if (geteuid() == 0) {
+		FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+		unsigned long nr_open = 0;
+		if (f) {
+			if (fscanf(f, "%lu", &nr_open) == 1 && nr_open > raised.rlim_max)
+				raised.rlim_max = raised.rlim_cur = nr_open;
+			fclose(f);
+		}
+	}
+	if (setrlimit(RLIMIT_NOFILE, &raised) < 0) {
+		raised.rlim_max = S.nofile.rlim_max;
+		raised.rlim_cur = raised.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &raised) < 0)
+			log_warn("setrlimit(RLIMIT_NOFILE): %m");
+	}
+
+	S.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	S.epfd = epoll_create1(EPOLL_CLOEXEC);
+	S.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	S.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (S.devnull < 0 || S.epfd < 0 || S.sigfd < 0 || S.timerfd < 0) {
+		log_err("setting up the event loop: %m");
+		return -1;
+	}
+	S.sig_watch.kind = WATCH_SIGNAL;
+	S.timer_watch.kind = WATCH_TIMER;
+	int r;
+	if ((r = supervisor_watch(S.sigfd, EPOLLIN, &S.sig_watch)) < 0 ||
+	    (r = supervisor_watch(S.timerfd, EPOLLIN, &S.timer_watch)) < 0) {
+		log_err("epoll_ctl: %s", strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+		return -ENAMETOOLONG;
+	for (char *c = buf + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*c = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int write_pidfile(const char *path)
+{
+	char tmp[PATH_MAX], text[32];
+	if (snprintf(tmp, sizeof tmp, "%s.new", path) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	int n = snprintf(text, sizeof text, "%d\n", (int)getpid());
+	int r = io_write_all(fd, text, (size_t)n);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int supervisor_run(const char *config_path, struct corral_config *cfg)
+{
+	int status = 1;
+	S.config_path = config_path;
+	S.current = calloc(1, sizeof *S.current);
+	if (!S.current) {
+		log_err("out of memory");
+		config_free(cfg);
+		return 1;
+	}
+	S.current->cfg = *cfg;
+	S.current->refs = 1;
+	memset(cfg, 0, sizeof *cfg); /* now owned by S.current */
+	cfg = &S.current->cfg;
+
+	if (setup() < 0)
+		goto out;
+	int r = mkdir_p(cfg->logdir, 0755);
+	if (r < 0) {
+		log_err("logdir %s: %s", cfg->logdir, strerror(-r));
+		goto out;
+	}
+	if (control_open(cfg) < 0)
+		goto out;
+	if (cfg->pidfile && (r = write_pidfile(cfg->pidfile)) < 0) {
+		log_err("pidfile %s: %s", cfg->pidfile, strerror(-r));
+		goto out_control;
+	}
+
+	for (size_t i = 0; i < cfg->nprograms; i++) {
+		struct program *prog = program_new(&cfg->programs[i], S.current);
+		if (!prog) {
+			log_err("out of memory creating program %s", cfg->programs[i].name);
+			goto out_pidfile;
+		}
+		list_insert(prog);
+	}
+	log_info("corrald %s started (pid %d), %zu programs, control socket %s", CORRAL_VERSION,
+		 (int)getpid(), cfg->nprograms, cfg->socket);
+	for (struct program *prog = S.programs; prog; prog = prog->next)
+		program_autostart(prog);
+
+	struct epoll_event evs[MAX_EVENTS];
+	while (!S.done) {
+		arm_timer();
+		int n = epoll_wait(S.epfd, evs, MAX_EVENTS, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("epoll_wait: %m");
+			/* Cannot wait any more: take everything down the hard way. */
+			for (struct program *prog = S.programs; prog; prog = prog->next)
+				for (int i = 0; i < prog->nprocs; i++)
+					if (prog->procs[i].pidfd >= 0)
+						pidfd_signal(prog->procs[i].pidfd, SIGKILL);
+			goto out_pidfile;
+		}
+		for (int i = 0; i < n; i++)
+			dispatch(evs[i].data.ptr, evs[i].events);
+	}
+	status = 0;
+	log_info("all programs stopped, exiting");
+
+out_pidfile:
+	if (S.current->cfg.pidfile)
+		unlink(S.current->cfg.pidfile);
+out_control:
+	control_close();
+out:
+	while (S.programs) {
+		struct program *prog = S.programs;
+		S.programs = prog->next;
+		program_free(prog);
+	}
+	config_ref_put(S.current);
+	heap_free(&S.heap);
+	pidmap_free(&S.pids);
+	return status;
+}

@@ -1,0 +1,125 @@
+/* supervisor — corrald's state: programs, their processes, and the one
+ * event loop that changes them. One thread: every state change happens in
+ * one event handler, so nothing here needs a lock. */
+#ifndef CORRAL_SUPERVISOR_H
+#define CORRAL_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "supervisor/config.h"
+#include "supervisor/heap.h"
+#include "supervisor/program.h"
+
+/* What an epoll event or a deadline belongs to; embedded in its owner and
+ * recovered with container_of. */
+enum watch_kind {
+	WATCH_SIGNAL, WATCH_TIMER, WATCH_LISTEN, WATCH_CLIENT,
+	WATCH_PIDFD, WATCH_STDOUT, WATCH_STDERR, WATCH_REPORT,
+};
+
+struct watch {
+	enum watch_kind kind;
+};
+
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - __builtin_offsetof(type, member)))
+
+/* A loaded config shared by the programs whose settings live in it; freed
+ * when the last program lets go (a reload moves unchanged programs to the
+ * new one). */
+struct config_ref {
+	struct corral_config cfg;
+	int refs;
+};
+
+/* One output stream of a process: pipe from the worker, file we append to. */
+struct stream {
+	struct watch watch;   /* WATCH_STDOUT or WATCH_STDERR */
+	int pipe_fd;          /* -1 when closed */
+	int file_fd;          /* -1 when discarding */
+};
+
+/* A deadline in the heap, tagged with what kind of owner it belongs to. */
+enum deadline_owner { DEADLINE_PROCESS, DEADLINE_CLIENT };
+
+struct deadline {
+	struct heap_node node;
+	enum deadline_owner owner;
+};
+
+struct program;
+
+struct process {
+	struct program *prog;
+	char *name;           /* "web" or "group:proc"; owned */
+	struct pmachine fsm;
+	pid_t pid;            /* 0 when none */
+	int pidfd;            /* -1 when none */
+	struct watch pid_watch;
+	int report_fd;        /* spawn report pipe, -1 once read */
+	struct watch report_watch;
+	struct stream out, err;
+	struct deadline timer;
+	int64_t started_ms;   /* monotonic, when the current process was spawned */
+	int exitcode;         /* -1: none (or killed by a signal) */
+	int exitsig;          /* 0: none */
+	char *spawnerr;       /* owned, NULL when none */
+	const char *info;     /* static text for status: "stopped by SIGKILL" ... */
+};
+
+struct program {
+	struct program_config *cfg;  /* lives in ref->cfg */
+	struct config_ref *ref;
+	struct process *procs;       /* cfg->numprocs of them; owned */
+	int nprocs;
+	bool retiring;               /* removed or replaced by a reload: stopping, then freed */
+	struct program *successor;   /* the new generation that waits for this one to stop */
+	bool waiting;                /* a new generation: starts once its predecessor is gone */
+	struct program *next;        /* corrald's list, in priority order */
+};
+
+/* Selected processes, for the control verbs. */
+struct selection {
+	struct process **v;   /* heap; owned by the selection */
+	size_t n;
+};
+
+/* The control layer (control.c) calls these. */
+struct program *supervisor_programs(void);
+/* Fill SEL from the words ("all", "web", "grp:*", "grp:name"). -ENOENT with
+ * the offending word in *BAD when one matches nothing; -ENOMEM. */
+int supervisor_select(char *const words[], int n, struct selection *sel, const char **bad);
+void selection_free(struct selection *sel);
+void supervisor_start(struct process *p);
+void supervisor_stop(struct process *p);
+int supervisor_signal(struct process *p, int sig);
+int64_t supervisor_now_ms(void);
+/* Re-read the config and apply it whole, or not at all. LINE is called
+ * with each line of the summary ("added: web") or, on -EINVAL, of the
+ * errors; nothing changes then. */
+int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx);
+void supervisor_shutdown(void);
+/* Deadlines for anyone (clients use it too). */
+int supervisor_timer_set(struct deadline *d, int64_t when);
+void supervisor_timer_cancel(struct deadline *d);
+/* Watch FD in the event loop with W as its owner tag. */
+int supervisor_watch(int fd, uint32_t events, struct watch *w);
+int supervisor_watch_mod(int fd, uint32_t events, struct watch *w);
+void supervisor_unwatch(int fd);
+
+/* control.c, called by the supervisor. */
+int control_open(const struct corral_config *cfg);
+void control_close(void);
+void control_event(struct watch *w, uint32_t events);
+void control_timer(struct deadline *d);
+/* A process changed state (or is about to be freed when GONE): answers that
+ * wait on it may now be complete. */
+void control_process_changed(struct process *p, bool gone);
+
+/* main.c: run until shutdown with CFG (taken over, freed here). Returns
+ * the exit status for corrald. */
+int supervisor_run(const char *config_path, struct corral_config *cfg);
+
+#endif

@@ -1,0 +1,275 @@
+/* Unit tests for supervisor/program.c: the state × event table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <signal.h>
+#include <cmocka.h>
+
+#include "supervisor/program.h"
+
+static struct program_config cfg(int startsecs, int startretries, enum autorestart ar)
+{
+	struct program_config c;
+	memset(&c, 0, sizeof c);
+	c.startsecs = startsecs;
+	c.startretries = startretries;
+	c.autorestart = ar;
+	c.stopwaitsecs = 7;
+	c.stopsignal = SIGTERM;
+	c.numprocs = 1;
+	return c;
+}
+
+static struct poutput step(struct pmachine *m, const struct program_config *c, enum pevent ev,
+			   int64_t uptime, bool expected)
+{
+	struct pinput in = { .event = ev, .uptime_ms = uptime, .expected = expected };
+	struct poutput out;
+	program_step(m, c, &in, &out);
+	return out;
+}
+
+static void test_start_waits_startsecs(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(3, 3, AUTORESTART_UNEXPECTED);
+	struct pmachine m;
+	program_init(&m);
+	struct poutput o = step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(m.state, PSTATE_STARTING);
+	assert_true(o.actions & PACT_SPAWN);
+	assert_true(o.actions & PACT_TIMER);
+	assert_int_equal(o.timer_ms, 3000);
+	assert_true(o.changed);
+	o = step(&m, &c, PEV_TIMER, 0, false);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+	assert_int_equal(o.actions, 0);
+}
+
+static void test_startsecs_zero_runs_at_once(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(0, 3, AUTORESTART_UNEXPECTED);
+	struct pmachine m;
+	program_init(&m);
+	struct poutput o = step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+	assert_true(o.actions & PACT_SPAWN);
+	assert_false(o.actions & PACT_TIMER);
+}
+
+/* Exits before startsecs back off 1 s, 2 s, 4 s, then FATAL after startretries. */
+static void test_backoff_then_fatal(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(1, 3, AUTORESTART_TRUE);
+	struct pmachine m;
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	int64_t expect[] = { 1000, 2000, 4000 };
+	for (int i = 0; i < 3; i++) {
+		struct poutput o = step(&m, &c, PEV_EXIT, 100, true);
+		assert_int_equal(m.state, PSTATE_BACKOFF);
+		assert_true(o.actions & PACT_TIMER);
+		assert_false(o.actions & PACT_SPAWN);
+		assert_int_equal(o.timer_ms, expect[i]);
+		o = step(&m, &c, PEV_TIMER, 0, false);
+		assert_int_equal(m.state, PSTATE_STARTING);
+		assert_true(o.actions & PACT_SPAWN);
+	}
+	struct poutput o = step(&m, &c, PEV_EXIT, 100, true);
+	assert_int_equal(m.state, PSTATE_FATAL);
+	assert_false(o.actions & PACT_SPAWN);
+	/* FATAL stays FATAL until someone starts it. */
+	o = step(&m, &c, PEV_TIMER, 0, false);
+	assert_int_equal(m.state, PSTATE_FATAL);
+	assert_int_equal(o.actions, 0);
+	o = step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(m.state, PSTATE_STARTING);
+	assert_int_equal(m.retries, 0);
+}
+
+/* startsecs = 0 must not make startretries meaningless. */
+static void test_startsecs_zero_still_counts_retries(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(0, 2, AUTORESTART_TRUE);
+	struct pmachine m;
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	for (int i = 0; i < 2; i++) {
+		step(&m, &c, PEV_EXIT, 10, false);
+		assert_int_equal(m.state, PSTATE_BACKOFF);
+		step(&m, &c, PEV_TIMER, 0, false);
+		assert_int_equal(m.state, PSTATE_RUNNING);
+	}
+	step(&m, &c, PEV_EXIT, 10, false);
+	assert_int_equal(m.state, PSTATE_FATAL);
+}
+
+static void test_spawn_error_is_a_failed_start(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(1, 0, AUTORESTART_TRUE);
+	struct pmachine m;
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	struct pinput in = { .event = PEV_EXIT, .uptime_ms = 5000, .spawn_error = true };
+	struct poutput o;
+	program_step(&m, &c, &in, &o);
+	/* startretries = 0: the first failure is final. */
+	assert_int_equal(m.state, PSTATE_FATAL);
+	program_init(&m);
+	c.startretries = 1;
+	step(&m, &c, PEV_START, 0, false);
+	o = step(&m, &c, PEV_SPAWN_FAILED, 0, false);
+	assert_int_equal(m.state, PSTATE_BACKOFF);
+}
+
+static void test_autorestart(void **state)
+{
+	(void)state;
+	struct pmachine m;
+	struct poutput o;
+	/* true: any exit after a good run restarts, and resets the retry count. */
+	struct program_config c = cfg(1, 3, AUTORESTART_TRUE);
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	step(&m, &c, PEV_TIMER, 0, false);
+	m.retries = 2;
+	o = step(&m, &c, PEV_EXIT, 60000, true);
+	assert_int_equal(m.state, PSTATE_STARTING);
+	assert_true(o.actions & PACT_SPAWN);
+	assert_int_equal(m.retries, 0);
+
+	/* unexpected: an expected exit code stays EXITED, another restarts. */
+	c = cfg(1, 3, AUTORESTART_UNEXPECTED);
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	step(&m, &c, PEV_TIMER, 0, false);
+	o = step(&m, &c, PEV_EXIT, 5000, true);
+	assert_int_equal(m.state, PSTATE_EXITED);
+	assert_false(o.actions & PACT_SPAWN);
+	step(&m, &c, PEV_START, 0, false);
+	step(&m, &c, PEV_TIMER, 0, false);
+	o = step(&m, &c, PEV_EXIT, 5000, false);
+	assert_int_equal(m.state, PSTATE_STARTING);
+	assert_true(o.actions & PACT_SPAWN);
+
+	/* false: never. */
+	c = cfg(1, 3, AUTORESTART_FALSE);
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	step(&m, &c, PEV_TIMER, 0, false);
+	o = step(&m, &c, PEV_EXIT, 5000, false);
+	assert_int_equal(m.state, PSTATE_EXITED);
+	assert_false(o.actions & PACT_SPAWN);
+}
+
+static void test_stop_escalates(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(1, 3, AUTORESTART_TRUE);
+	struct pmachine m;
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	step(&m, &c, PEV_TIMER, 0, false);
+	struct poutput o = step(&m, &c, PEV_STOP, 0, false);
+	assert_int_equal(m.state, PSTATE_STOPPING);
+	assert_true(o.actions & PACT_STOPSIGNAL);
+	assert_true(o.actions & PACT_TIMER);
+	assert_int_equal(o.timer_ms, 7000);
+	/* A second stop or a start changes nothing while stopping. */
+	o = step(&m, &c, PEV_STOP, 0, false);
+	assert_int_equal(o.actions, 0);
+	o = step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(o.actions, 0);
+	assert_int_equal(m.state, PSTATE_STOPPING);
+	/* stopwaitsecs passed: SIGKILL, and keep a deadline. */
+	o = step(&m, &c, PEV_TIMER, 0, false);
+	assert_true(o.actions & PACT_KILL);
+	assert_true(o.actions & PACT_TIMER);
+	assert_int_equal(m.state, PSTATE_STOPPING);
+	/* The exit of a stopping process never restarts it, whatever autorestart says. */
+	o = step(&m, &c, PEV_EXIT, 9000, false);
+	assert_int_equal(m.state, PSTATE_STOPPED);
+	assert_false(o.actions & PACT_SPAWN);
+	assert_true(o.actions & PACT_TIMER_STOP);
+}
+
+static void test_stop_while_starting_and_backoff(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(5, 3, AUTORESTART_TRUE);
+	struct pmachine m;
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	struct poutput o = step(&m, &c, PEV_STOP, 0, false);
+	assert_int_equal(m.state, PSTATE_STOPPING);
+	assert_true(o.actions & PACT_STOPSIGNAL);
+
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	step(&m, &c, PEV_EXIT, 10, false);
+	assert_int_equal(m.state, PSTATE_BACKOFF);
+	o = step(&m, &c, PEV_STOP, 0, false);
+	assert_int_equal(m.state, PSTATE_STOPPED);
+	assert_true(o.actions & PACT_TIMER_STOP);
+	assert_false(o.actions & PACT_STOPSIGNAL);
+}
+
+/* Every cell of the table is decided: no event takes a machine to an
+ * invalid state, and events that make no sense in a state do nothing. */
+static void test_every_cell(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(1, 3, AUTORESTART_TRUE);
+	for (int s = PSTATE_STOPPED; s <= PSTATE_UNKNOWN; s++)
+		for (int e = PEV_START; e <= PEV_TIMER; e++) {
+			struct pmachine m = { .state = (enum pstate)s, .retries = 1 };
+			struct poutput o = step(&m, &c, (enum pevent)e, 100, false);
+			assert_true(m.state >= PSTATE_STOPPED && m.state <= PSTATE_UNKNOWN);
+			assert_true(o.changed == (m.state != (enum pstate)s));
+			bool down = s == PSTATE_STOPPED || s == PSTATE_EXITED || s == PSTATE_FATAL ||
+				    s == PSTATE_UNKNOWN;
+			if (down && e != PEV_START) {
+				assert_int_equal(o.actions, 0);
+				assert_int_equal(m.state, s);
+			}
+			/* Signals are only ever sent to a process that exists. */
+			if (o.actions & (PACT_STOPSIGNAL | PACT_KILL))
+				assert_true(program_state_alive((enum pstate)s));
+		}
+}
+
+static void test_backoff_delays_are_capped(void **state)
+{
+	(void)state;
+	assert_int_equal(program_backoff_ms(1), 1000);
+	assert_int_equal(program_backoff_ms(2), 2000);
+	assert_int_equal(program_backoff_ms(3), 4000);
+	assert_int_equal(program_backoff_ms(6), 32000);
+	assert_int_equal(program_backoff_ms(7), 60000);
+	assert_int_equal(program_backoff_ms(100), 60000);
+	assert_string_equal(program_state_name(PSTATE_BACKOFF), "BACKOFF");
+	assert_string_equal(program_state_name((enum pstate)99), "UNKNOWN");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_start_waits_startsecs),
+		cmocka_unit_test(test_startsecs_zero_runs_at_once),
+		cmocka_unit_test(test_backoff_then_fatal),
+		cmocka_unit_test(test_startsecs_zero_still_counts_retries),
+		cmocka_unit_test(test_spawn_error_is_a_failed_start),
+		cmocka_unit_test(test_autorestart),
+		cmocka_unit_test(test_stop_escalates),
+		cmocka_unit_test(test_stop_while_starting_and_backoff),
+		cmocka_unit_test(test_every_cell),
+		cmocka_unit_test(test_backoff_delays_are_capped),
+	};
+	return cmocka_run_group_tests_name("program", tests, NULL, NULL);
+}
