@@ -1,0 +1,34 @@
+#!/bin/sh
+# corral benchmark: corrald against supervisord, s6 and runit.
+# Usage: sh bench/run.sh [BUILD]   (run by `make bench`; BUILD defaults to build)
+#
+# Builds the timing helper bench/benchtool.c into a temporary directory, then
+# runs bench/bench.py, which starts each supervisor in its own temporary
+# directory, measures it, stops it by PID and prints the comparison table.
+# Knobs: see the top of bench/bench.py (BENCH_ROUNDS, BENCH_ONLY, ...).
+# Exit status: 0 when everything ran (targets missed or not), 1 when some
+# part could not run at all, 2 on usage or build errors.
+set -eu
+
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+
+cc=${CC:-cc}
+command -v "$cc" >/dev/null 2>&1 || cc=gcc
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/corral-bench-tool.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if ! "$cc" -std=gnu11 -O2 -Wall -Wextra -o "$tmp/benchtool" "$here/benchtool.c"; then
+	echo "bench: cannot build bench/benchtool.c" >&2
+	exit 2
+fi
+
+status=0
+"$py" "$here/bench.py" "$build" "$tmp/benchtool" || status=$?
+exit "$status"

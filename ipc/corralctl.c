@@ -1,0 +1,684 @@
+/* corralctl — send one request to corrald and print its answer.
+ *
+ * The order it runs in: parse options, check the verb locally (so a typo
+ * never needs a daemon), find the socket, connect, send one request frame,
+ * read one answer frame, print it, and exit with the answer's result byte. */
+#include "ipc/io.h"
+#include "ipc/proto.h"
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <math.h> /* isfinite, a macro: no -lm */
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_SOCKET "/run/corral/corral.sock"
+#define NAME_COLUMN    20
+#define STATE_COLUMN   10
+
+/* Exit statuses decided here rather than by the daemon. */
+#define EXIT_USAGE      PROTO_USAGE
+#define EXIT_NO_DAEMON  PROTO_REFUSED
+
+/* Kept word for word equal to the SYNOPSIS of corralctl(1). */
+static const char *const synopsis[] = {
+	"corralctl [-c CONFIG | -s SOCKET] [-t SECONDS] [--json] VERB [ARG ...]",
+	"corralctl -h | --help | --version",
+};
+static const char verbs_summary[] =
+	"\n"
+	"verbs:\n"
+	"  status [SEL ...]      show processes, all of them without SEL\n"
+	"  start SEL ...         start, wait until running or failed\n"
+	"  stop SEL ...          stop, wait until stopped\n"
+	"  restart SEL ...       stop, then start\n"
+	"  signal SIG SEL ...    send signal SIG (HUP, TERM, USR1, ...)\n"
+	"  pid [SEL ...]         the pid of corrald, or of each process\n"
+	"  reload                reread the configuration and apply it\n"
+	"  shutdown              stop every process, then corrald\n"
+	"  version               the version of corrald\n"
+	"\n"
+	"SEL is NAME, GROUP, GROUP:* or all.\n";
+
+struct verb {
+	const char *name;
+	int min_args;   /* arguments after the verb */
+	const char *needs;
+};
+
+static const struct verb verbs[] = {
+	{ "status", 0, NULL },
+	{ "start", 1, "at least one process name" },
+	{ "stop", 1, "at least one process name" },
+	{ "restart", 1, "at least one process name" },
+	{ "signal", 2, "a signal name and at least one process name" },
+	{ "pid", 0, NULL },
+	{ "reload", 0, NULL },
+	{ "shutdown", 0, NULL },
+	{ "version", 0, NULL },
+};
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "usage: %s\n       %s\n", synopsis[0], synopsis[1]);
+	exit(EXIT_USAGE);
+}
+
+static const struct verb *verb_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+/* ---- finding the socket ---- */
+
+struct config_socket {
+	char *path; /* strdup'd; NULL while the file has none */
+	bool oom;
+};
+
+static int config_socket_handler(void *user, const char *section, const char *name,
+				 const char *value)
+{
+	struct config_socket *cs = user;
+
+	if (strcmp(section, "corral") != 0 || strcmp(name, "socket") != 0)
+		return 1;
+	free(cs->path);
+	cs->path = NULL;
+	if (value && *value) {
+		cs->path = strdup(value);
+		if (!cs->path)
+			cs->oom = true;
+	}
+	return 1;
+}
+
+/* Only [corral] socket= matters here: the rest of the file is corrald's to
+ * judge (corrald --check), so its syntax errors are not ours to report.
+ * The file is opened here rather than by ini_parse() so that errno surely
+ * belongs to the open. */
+static char *config_socket(const char *path)
+{
+	struct config_socket cs = { NULL, false };
+	FILE *f;
+	int rc;
+
+	f = fopen(path, "r");
+	if (!f)
+		err(EXIT_USAGE, "%s", path);
+	rc = ini_parse_file(f, config_socket_handler, &cs);
+	/* A directory opens fine and fails only on read (EISDIR). */
+	if (ferror(f))
+		err(EXIT_USAGE, "%s", path);
+	fclose(f);
+	if (rc == -2 || cs.oom)
+		errx(EXIT_USAGE, "%s: %s", path, strerror(ENOMEM));
+	if (!cs.path) {
+		cs.path = strdup(DEFAULT_SOCKET);
+		if (!cs.path)
+			err(EXIT_USAGE, "%s", path);
+	}
+	return cs.path; /* the caller frees it */
+}
+
+/* -s, then -c CONFIG, then $CORRAL_SOCKET, then the default. */
+static char *socket_path(const char *opt_socket, const char *opt_config)
+{
+	const char *env;
+	char *p;
+
+	if (opt_socket)
+		p = strdup(opt_socket);
+	else if (opt_config)
+		return config_socket(opt_config);
+	else if ((env = getenv("CORRAL_SOCKET")) && *env)
+		p = strdup(env);
+	else
+		p = strdup(DEFAULT_SOCKET);
+	if (!p)
+		err(EXIT_USAGE, "strdup");
+	return p;
+}
+
+/* ---- talking to corrald ---- */
+
+struct deadline {
+	bool forever;
+	struct timespec at; /* CLOCK_MONOTONIC */
+};
+
+static void deadline_set(struct deadline *d, double seconds)
+{
+	d->forever = seconds <= 0;
+	if (d->forever)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &d->at);
+	d->at.tv_sec += (time_t)seconds;
+	d->at.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (d->at.tv_nsec >= 1000000000L) {
+		d->at.tv_sec++;
+		d->at.tv_nsec -= 1000000000L;
+	}
+}
+
+/* Milliseconds left for poll(): -1 forever, 0 when passed. */
+static int deadline_ms(const struct deadline *d)
+{
+	struct timespec now;
+	long long ms;
+
+	if (d->forever)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(d->at.tv_sec - now.tv_sec) * 1000 +
+	     (d->at.tv_nsec - now.tv_nsec) / 1000000;
+	if (ms <= 0)
+		return 0;
+	return ms > 1000000000 ? 1000000000 : (int)ms;
+}
+
+/* Connect to PATH; on failure exit 4 with the reason. The timeout also
+ * bounds connect() and the write, through SO_SNDTIMEO. */
+static int connect_socket(const char *path, double timeout)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd, e;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		errx(EXIT_NO_DAEMON, "cannot connect to %s: %s", path, strerror(ENAMETOOLONG));
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		err(EXIT_NO_DAEMON, "socket");
+	if (timeout > 0) {
+		struct timeval tv = {
+			.tv_sec = (time_t)timeout,
+			.tv_usec = (suseconds_t)((timeout - (double)(time_t)timeout) * 1e6),
+		};
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+			err(EXIT_NO_DAEMON, "setsockopt SO_SNDTIMEO");
+	}
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		e = errno;
+		if (e == EAGAIN || e == EINPROGRESS)
+			errx(EXIT_NO_DAEMON, "cannot connect to %s: no answer within %g second%s",
+			     path, timeout, timeout == 1 ? "" : "s");
+		errx(EXIT_NO_DAEMON, "cannot connect to %s: %s (is corrald running?)", path,
+		     strerror(e));
+	}
+	return fd;
+}
+
+/* Read exactly LEN bytes before the deadline: 0, -EPIPE at an early end of
+ * file, -ETIMEDOUT, or -errno. *GOT tells how far it came. */
+static int read_before(int fd, void *buf, size_t len, const struct deadline *d, size_t *got)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char *p = buf;
+	ssize_t n;
+	int rc;
+
+	*got = 0;
+	while (*got < len) {
+		rc = poll(&pfd, 1, deadline_ms(d));
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (rc == 0)
+			return -ETIMEDOUT;
+		n = io_read_some(fd, p + *got, len - *got);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return -EPIPE;
+		*got += (size_t)n;
+	}
+	return 0;
+}
+
+/* Exit 4 with the reason a whole answer did not arrive. */
+static void __attribute__((noreturn))
+answer_failed(const char *path, int rc, size_t so_far, double timeout)
+{
+	if (rc == -ETIMEDOUT)
+		errx(EXIT_NO_DAEMON, "%s: no answer within %g second%s", path, timeout,
+		     timeout == 1 ? "" : "s");
+	/* A reset is how a server that refused to read us says goodbye. */
+	if ((rc == -EPIPE || rc == -ECONNRESET) && so_far == 0)
+		errx(EXIT_NO_DAEMON, "%s: connection closed without an answer", path);
+	if (rc == -EPIPE || rc == -ECONNRESET)
+		errx(EXIT_NO_DAEMON, "%s: connection closed in the middle of an answer", path);
+	errx(EXIT_NO_DAEMON, "%s: reading the answer: %s", path, strerror(-rc));
+}
+
+/* Send the request and return the answer's payload (malloc'd, the caller
+ * frees it) and its length. Any failure exits 4. */
+static uint8_t *exchange(const char *path, int argc, char **argv, double timeout,
+			 size_t *len_out)
+{
+	uint8_t hdr[PROTO_HEADER_SIZE], *payload;
+	struct proto_buf req;
+	struct deadline d;
+	uint32_t len;
+	size_t got;
+	char kind;
+	int fd, rc, wrc;
+
+	rc = proto_request_pack(argc, argv, &req);
+	if (rc == -EMSGSIZE || rc == -E2BIG)
+		usage_error("request too long (at most %u bytes and %d words)",
+			    PROTO_MAX_REQUEST, PROTO_MAX_ARGS);
+	if (rc < 0)
+		errx(EXIT_USAGE, "cannot build the request: %s", strerror(-rc));
+
+	deadline_set(&d, timeout);
+	fd = connect_socket(path, timeout);
+	wrc = io_write_all(fd, req.data, req.len);
+	proto_buf_free(&req);
+	if (wrc == -EAGAIN)
+		errx(EXIT_NO_DAEMON, "%s: request not taken within %g second%s", path, timeout,
+		     timeout == 1 ? "" : "s");
+	/* On EPIPE or ECONNRESET an answer (a refusal) may still be waiting. */
+	if (wrc < 0 && wrc != -EPIPE && wrc != -ECONNRESET)
+		errx(EXIT_NO_DAEMON, "%s: sending the request: %s", path, strerror(-wrc));
+	/* No shutdown(SHUT_WR): a server may take our end of file as the
+	 * client giving up on a start or stop it is still waiting for. */
+
+	rc = read_before(fd, hdr, sizeof(hdr), &d, &got);
+	if (rc < 0)
+		answer_failed(path, rc, got, timeout);
+	rc = proto_header_unpack(hdr, &kind, &len, PROTO_MAX_ANSWER);
+	if (rc == 0 && kind != PROTO_KIND_ANSWER)
+		rc = -EPROTO;
+	if (rc < 0)
+		errx(EXIT_NO_DAEMON, "%s: bad answer header: %s", path, strerror(-rc));
+
+	payload = malloc(len ? len : 1);
+	if (!payload)
+		err(EXIT_NO_DAEMON, "reading the answer");
+	rc = read_before(fd, payload, len, &d, &got);
+	if (rc < 0)
+		answer_failed(path, rc, sizeof(hdr) + got, timeout);
+	close(fd);
+	*len_out = len;
+	return payload;
+}
+
+/* ---- printing ---- */
+
+/* "SIGKILL", "SIGRTMIN+3", or NULL for a number without a name. */
+static const char *signal_name(long sig, char *buf, size_t size)
+{
+	const char *abbrev;
+
+	if (sig <= 0 || sig >= NSIG)
+		return NULL;
+	abbrev = sigabbrev_np((int)sig);
+	if (abbrev) {
+		snprintf(buf, size, "SIG%s", abbrev);
+		return buf;
+	}
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
+		snprintf(buf, size, "SIGRTMIN+%ld", sig - SIGRTMIN);
+		return buf;
+	}
+	return NULL;
+}
+
+/* A number field; a missing or garbled one reads as DEF. */
+static long field_long(const char *s, long def)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return def;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end)
+		return def;
+	return v;
+}
+
+struct status_line {
+	const char *f[PS_NFIELDS];
+	long pid, uptime, exitcode, signal;
+};
+
+static void status_parse(char *line, struct status_line *st)
+{
+	char *f[PS_NFIELDS];
+	int n = proto_split_fields(line, f, PS_NFIELDS);
+
+	for (int i = 0; i < PS_NFIELDS; i++)
+		st->f[i] = i < n ? f[i] : "";
+	st->pid = field_long(st->f[PS_PID], 0);
+	st->uptime = field_long(st->f[PS_UPTIME], 0);
+	if (st->uptime < 0)
+		st->uptime = 0;
+	st->exitcode = field_long(st->f[PS_EXITCODE], -1);
+	st->signal = field_long(st->f[PS_SIGNAL], 0);
+}
+
+static void status_print_text(const struct status_line *st, int width)
+{
+	const char *info = st->f[PS_INFO];
+	char desc[512] = "", name[32];
+	size_t n = 0;
+
+	if (st->pid > 0) {
+		long up = st->uptime;
+		n = (size_t)snprintf(desc, sizeof(desc), "pid %ld, uptime %ld:%02ld:%02ld",
+				     st->pid, up / 3600, up / 60 % 60, up % 60);
+	} else if (*st->f[PS_SPAWNERR]) {
+		n = (size_t)snprintf(desc, sizeof(desc), "spawn error: %s", st->f[PS_SPAWNERR]);
+	} else if (st->exitcode >= 0) {
+		n = (size_t)snprintf(desc, sizeof(desc), "exit status %ld", st->exitcode);
+	} else if (st->signal > 0) {
+		const char *sn = signal_name(st->signal, name, sizeof(name));
+		if (sn)
+			n = (size_t)snprintf(desc, sizeof(desc), "killed by %s", sn);
+		else
+			n = (size_t)snprintf(desc, sizeof(desc), "killed by signal %ld",
+					     st->signal);
+	}
+	if (n >= sizeof(desc))
+		n = sizeof(desc) - 1;
+
+	/* No trailing blanks when there is nothing to describe. */
+	if (n == 0 && !*info) {
+		if (*st->f[PS_STATE])
+			printf("%-*s %s\n", width, st->f[PS_NAME], st->f[PS_STATE]);
+		else
+			printf("%s\n", st->f[PS_NAME]);
+		return;
+	}
+	printf("%-*s %-*s %s%s%s\n", width, st->f[PS_NAME], STATE_COLUMN, st->f[PS_STATE],
+	       desc, n && *info ? ", " : "", info);
+}
+
+/* Length of the valid UTF-8 sequence at S (at most N bytes), 0 if none. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/* A JSON string; bytes that are not UTF-8 become U+FFFD so the output
+ * always parses. */
+static void json_string(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), k;
+
+	putchar('"');
+	while (n > 0) {
+		switch (*s) {
+		case '"': fputs("\\\"", stdout); break;
+		case '\\': fputs("\\\\", stdout); break;
+		case '\n': fputs("\\n", stdout); break;
+		case '\t': fputs("\\t", stdout); break;
+		case '\r': fputs("\\r", stdout); break;
+		case '\b': fputs("\\b", stdout); break;
+		case '\f': fputs("\\f", stdout); break;
+		default:
+			if (*s < 0x20) {
+				printf("\\u%04x", *s);
+				break;
+			}
+			k = utf8_len(s, n);
+			if (k == 0) {
+				fputs("\\ufffd", stdout);
+				break;
+			}
+			fwrite(s, 1, k, stdout);
+			s += k;
+			n -= k;
+			continue;
+		}
+		s++;
+		n--;
+	}
+	putchar('"');
+}
+
+static void status_print_json(const struct status_line *st, bool first)
+{
+	char name[32];
+	const char *sn;
+
+	fputs(first ? "  {" : ",\n  {", stdout);
+	fputs("\"name\":", stdout);
+	json_string(st->f[PS_NAME]);
+	fputs(",\"group\":", stdout);
+	json_string(st->f[PS_GROUP]);
+	fputs(",\"state\":", stdout);
+	json_string(st->f[PS_STATE]);
+	printf(",\"pid\":%ld,\"uptime\":%ld", st->pid, st->uptime);
+	if (st->exitcode >= 0)
+		printf(",\"exitcode\":%ld", st->exitcode);
+	else
+		fputs(",\"exitcode\":null", stdout);
+	fputs(",\"signal\":", stdout);
+	if (st->signal > 0) {
+		sn = signal_name(st->signal, name, sizeof(name));
+		if (!sn) {
+			snprintf(name, sizeof(name), "%ld", st->signal);
+			sn = name;
+		}
+		json_string(sn);
+	} else {
+		fputs("null", stdout);
+	}
+	fputs(",\"spawnerr\":", stdout);
+	if (*st->f[PS_SPAWNERR])
+		json_string(st->f[PS_SPAWNERR]);
+	else
+		fputs("null", stdout);
+	fputs(",\"info\":", stdout);
+	json_string(st->f[PS_INFO]);
+	putchar('}');
+}
+
+/* The status lines, aligned in columns or as a JSON array. */
+static void status_print(const char *text, size_t len, bool json)
+{
+	struct status_line *lines = NULL, *grown;
+	size_t nlines = 0, cap = 0, i, w;
+	char *copy, *p, *nl;
+	int width = NAME_COLUMN;
+
+	/* A NUL-terminated copy, cut into lines and fields in place; the
+	 * lines point into it. Both are freed below. */
+	copy = malloc(len + 1);
+	if (!copy)
+		err(PROTO_FAILED, "printing the status");
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+
+	for (p = copy; p < copy + len; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(copy + len - p));
+		if (!nl)
+			nl = copy + len;
+		*nl = '\0';
+		if (!*p)
+			continue;
+		if (nlines == cap) {
+			cap = cap ? cap * 2 : 64;
+			grown = reallocarray(lines, cap, sizeof(*lines));
+			if (!grown)
+				err(PROTO_FAILED, "printing the status");
+			lines = grown;
+		}
+		status_parse(p, &lines[nlines]);
+		w = strlen(lines[nlines].f[PS_NAME]);
+		if (w > (size_t)width)
+			width = w > 4096 ? 4096 : (int)w;
+		nlines++;
+	}
+
+	if (json) {
+		fputs(nlines ? "[\n" : "[", stdout);
+		for (i = 0; i < nlines; i++)
+			status_print_json(&lines[i], i == 0);
+		fputs(nlines ? "\n]\n" : "]\n", stdout);
+	} else {
+		for (i = 0; i < nlines; i++)
+			status_print_text(&lines[i], width);
+	}
+	free(lines);
+	free(copy);
+}
+
+/* Lines of any other answer: to stdout on success, else to stderr. */
+static void text_print(const char *text, size_t len, enum proto_result result)
+{
+	FILE *out = result == PROTO_OK ? stdout : stderr;
+
+	if (len == 0)
+		return;
+	fwrite(text, 1, len, out);
+	if (text[len - 1] != '\n')
+		fputc('\n', out);
+}
+
+static double parse_timeout(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 1e9)
+		usage_error("bad timeout '%s': expected a number of seconds", s);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *opt_config = NULL, *opt_socket = NULL;
+	const struct verb *verb;
+	enum proto_result result;
+	bool json = false;
+	double timeout = 0;
+	uint8_t *payload;
+	const char *text;
+	size_t len, textlen;
+	char *path;
+	int c, nargs;
+
+	/* Our own messages, so they name "corralctl" whatever argv[0] is. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:s:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			opt_config = optarg;
+			break;
+		case 's':
+			opt_socket = optarg;
+			break;
+		case 't':
+			timeout = parse_timeout(optarg);
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			printf("%s\n%s\n%s", synopsis[0], synopsis[1], verbs_summary);
+			return 0;
+		case 'V':
+			puts("corralctl " CORRAL_VERSION);
+			return 0;
+		case ':':
+			usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		usage_error("missing verb");
+	verb = verb_find(argv[optind]);
+	if (!verb)
+		usage_error("unknown verb '%s'", argv[optind]);
+	nargs = argc - optind - 1;
+	if (nargs < verb->min_args)
+		usage_error("%s needs %s", verb->name, verb->needs);
+
+	/* A daemon that hangs up early must not kill us before we say so. */
+	signal(SIGPIPE, SIG_IGN);
+
+	path = socket_path(opt_socket, opt_config);
+	payload = exchange(path, argc - optind, argv + optind, timeout, &len);
+	if (proto_answer_unpack(payload, len, &result, &text, &textlen) < 0)
+		errx(EXIT_NO_DAEMON, "%s: bad answer: %s", path,
+		     len ? "unknown result code" : "empty");
+
+	if (strcmp(verb->name, "status") == 0 &&
+	    (result == PROTO_OK || result == PROTO_NOT_RUNNING))
+		status_print(text, textlen, json);
+	else
+		text_print(text, textlen, result);
+
+	free(payload);
+	free(path);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(PROTO_FAILED, "stdout");
+	return result;
+}

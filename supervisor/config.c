@@ -1,0 +1,1783 @@
+/* config — the supervisord-style INI file, read with inih.
+ *
+ * inih (as packaged here) has a 200-byte line buffer and does not tell the
+ * handler the line number, so every file goes through our own reader. The
+ * reader reads whole physical lines, counts them, and decides what each line
+ * is exactly the way inih's parser would (section, key, continuation,
+ * comment, syntax error). It then hands inih a canonical form of the line:
+ * a value is cut into pieces that fit inih's buffer, the first sent as
+ * "NAME=\x01piece\x01" and the others as the continuation line
+ * " \x01piece\x01". The \x01 marks stop inih from stripping whitespace at the
+ * ends of a piece; the handler removes them and glues the pieces together.
+ * Because inih calls the handler synchronously for the line the reader has
+ * just returned, the reader's state (line number, section, what kind of line
+ * it was) is exact when the handler runs.
+ *
+ * Values are applied when they are complete: at the next key, section or end
+ * of file. Errors are collected, never fatal, so that one run of
+ * `corrald --check` shows them all. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "supervisor/config.h"
+#include "supervisor/cmdline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <ini.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MAX_INCLUDE_DEPTH 10    /* files included from included files ... */
+#define MAX_LINE_BYTES 65536    /* one physical line */
+#define MAX_ERRORS 100          /* messages kept; the rest are counted */
+#define MAX_NUMPROCS 1000
+#define MAX_SECONDS 1000000     /* startsecs, stopwaitsecs, startretries */
+#define MAX_NUMPROCS_START 1000000
+#define KEY_SHOWN 32            /* bytes of a key name inih gets to see */
+#define VALUE_SHOWN 60          /* bytes of a bad value quoted in messages */
+#define MARK '\x01'
+
+/* ---- small helpers ---------------------------------------------------- */
+
+struct buf {
+	char *s;
+	size_t len, cap;
+};
+
+static int buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->s, cap);
+		if (!p)
+			return -ENOMEM;
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+static int buf_addc(struct buf *b, char c, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (buf_add(b, &c, 1) < 0)
+			return -ENOMEM;
+	if (!b->s)
+		return buf_add(b, "", 0);
+	return 0;
+}
+
+/* The C locale's isspace(), which is what inih sees in corrald. */
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static bool streq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+static bool strv_equal(char *const *a, char *const *b)
+{
+	if (!a || !b)
+		return a == b;
+	for (; *a && *b; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return false;
+	return !*a && !*b;
+}
+
+/* ---- signals ---------------------------------------------------------- */
+
+/* Canonical names first: a number maps back to the first name listed. */
+static const struct {
+	const char *name;
+	int sig;
+} signal_table[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
+	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+#ifdef SIGSTKFLT
+	{ "STKFLT", SIGSTKFLT },
+#endif
+	{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+	{ "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU },
+	{ "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+	{ "WINCH", SIGWINCH }, { "IO", SIGIO },
+#ifdef SIGPWR
+	{ "PWR", SIGPWR },
+#endif
+	{ "SYS", SIGSYS },
+	/* aliases */
+#ifdef SIGIOT
+	{ "IOT", SIGIOT },
+#endif
+#ifdef SIGPOLL
+	{ "POLL", SIGPOLL },
+#endif
+#ifdef SIGCLD
+	{ "CLD", SIGCLD },
+#endif
+};
+
+static const char *const rt_names[] = {
+	"RTMIN", "RTMIN+1", "RTMIN+2", "RTMIN+3", "RTMIN+4", "RTMIN+5", "RTMIN+6",
+	"RTMIN+7", "RTMIN+8", "RTMIN+9", "RTMIN+10", "RTMIN+11", "RTMIN+12",
+	"RTMIN+13", "RTMIN+14", "RTMIN+15", "RTMIN+16", "RTMIN+17", "RTMIN+18",
+	"RTMIN+19", "RTMIN+20", "RTMIN+21", "RTMIN+22", "RTMIN+23", "RTMIN+24",
+	"RTMIN+25", "RTMIN+26", "RTMIN+27", "RTMIN+28", "RTMIN+29", "RTMIN+30",
+};
+
+/* A small decimal number with nothing else around it, or -1. */
+static int small_number(const char *s)
+{
+	int n = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || n > 1000)
+			return -1;
+		n = n * 10 + (*s - '0');
+	}
+	return n;
+}
+
+int config_signal_number(const char *name)
+{
+	if (!name || !*name)
+		return -1;
+	if (*name >= '0' && *name <= '9') {
+		int n = small_number(name);
+		return n >= 1 && n <= SIGRTMAX ? n : -1;
+	}
+	if (strncasecmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (size_t i = 0; i < sizeof signal_table / sizeof signal_table[0]; i++)
+		if (strcasecmp(name, signal_table[i].name) == 0)
+			return signal_table[i].sig;
+	if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
+		bool min = strncasecmp(name, "RTMIN", 5) == 0;
+		int off = 0;
+		if (name[5]) {
+			if (name[5] != (min ? '+' : '-'))
+				return -1;
+			off = small_number(name + 6);
+			if (off < 0)
+				return -1;
+		}
+		int sig = min ? SIGRTMIN + off : SIGRTMAX - off;
+		return sig >= SIGRTMIN && sig <= SIGRTMAX ? sig : -1;
+	}
+	return -1;
+}
+
+const char *config_signal_name(int sig)
+{
+	for (size_t i = 0; i < sizeof signal_table / sizeof signal_table[0]; i++)
+		if (signal_table[i].sig == sig)
+			return signal_table[i].name;
+	if (sig == SIGRTMAX)
+		return "RTMAX";
+	if (sig >= SIGRTMIN && sig < SIGRTMAX &&
+	    (size_t)(sig - SIGRTMIN) < sizeof rt_names / sizeof rt_names[0])
+		return rt_names[sig - SIGRTMIN];
+	return "?";
+}
+
+/* ---- %(name)s expansion ----------------------------------------------- */
+
+/* What a value may refer to. A NULL string (or !has_num) makes that name an
+ * error in this value. */
+struct vars {
+	const char *here;       /* directory of the file the value is in */
+	const char *program;    /* %(program_name)s and %(group_name)s */
+	bool has_num;
+	int num;                /* %(process_num)d */
+	bool used_num;          /* out: %(process_num) appeared */
+};
+
+static int expand_fail(char *err, size_t errlen, const char *what, const char *spec,
+		       const char *why)
+{
+	snprintf(err, errlen, "%s '%s'%s", what, spec, why);
+	return -EINVAL;
+}
+
+/* Python-style "%(name)[flags][width]conv" with conv s, d or i; "%%" is a
+ * percent sign; any other '%' is kept as it is. Appends to OUT. */
+static int expand_into(struct buf *out, const char *tmpl, struct vars *v, char *err,
+		       size_t errlen)
+{
+	if (buf_add(out, "", 0) < 0)
+		return -ENOMEM;
+	for (const char *p = tmpl; *p; p++) {
+		if (*p != '%' || (p[1] != '%' && p[1] != '(')) {
+			if (buf_add(out, p, 1) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		if (p[1] == '%') {
+			if (buf_add(out, "%", 1) < 0)
+				return -ENOMEM;
+			p++;
+			continue;
+		}
+		const char *name = p + 2;
+		const char *close = strchr(name, ')');
+		if (!close)
+			return expand_fail(err, errlen, "unterminated", "%(", "");
+		size_t namelen = (size_t)(close - name);
+		const char *q = close + 1;
+		bool left = false, zero = false, plus = false, space = false;
+		for (; *q && strchr("-0+ #", *q); q++) {
+			left |= *q == '-';
+			zero |= *q == '0';
+			plus |= *q == '+';
+			space |= *q == ' ';
+		}
+		size_t width = 0;
+		int ndigits = 0;
+		for (; *q >= '0' && *q <= '9'; q++, ndigits++)
+			width = width * 10 + (size_t)(*q - '0');
+		/* the whole %(...)x, for messages */
+		char spec[48];
+		int speclen = (int)(q - p) + (*q ? 1 : 0);
+		if (speclen < (int)sizeof spec)
+			snprintf(spec, sizeof spec, "%.*s", speclen, p);
+		else
+			snprintf(spec, sizeof spec, "%.*s...", (int)sizeof spec - 4, p);
+		if (ndigits > 3)
+			return expand_fail(err, errlen, "field width too large in", spec, "");
+		if (!*q)
+			return expand_fail(err, errlen, "incomplete format", spec, "");
+		if (*q != 's' && *q != 'd' && *q != 'i')
+			return expand_fail(err, errlen, "bad format", spec,
+					   " (expected s or d after the name)");
+		const char *sval = NULL;
+		bool is_num = false;
+		if (namelen == 4 && strncmp(name, "here", 4) == 0)
+			sval = v->here;
+		else if ((namelen == 12 && strncmp(name, "program_name", 12) == 0) ||
+			 (namelen == 10 && strncmp(name, "group_name", 10) == 0))
+			sval = v->program;
+		else if (namelen == 11 && strncmp(name, "process_num", 11) == 0)
+			is_num = true;
+		else
+			return expand_fail(err, errlen, "unknown name in", spec, "");
+		if (is_num && !v->has_num)
+			return expand_fail(err, errlen, "cannot use", spec,
+					   " (only process_name has a process number)");
+		if (!is_num && !sval)
+			return expand_fail(err, errlen, "cannot use", spec, " here");
+		if (!is_num && *q != 's')
+			return expand_fail(err, errlen, "bad format", spec, " (a string needs s)");
+
+		char digits[24];
+		const char *sign = "";
+		const char *text = sval;
+		if (is_num) {
+			long long n = v->num;
+			v->used_num = true;
+			if (n < 0)
+				sign = "-";
+			else if (plus && *q != 's')
+				sign = "+";
+			else if (space && *q != 's')
+				sign = " ";
+			snprintf(digits, sizeof digits, "%lld", n < 0 ? -n : n);
+			text = digits;
+		}
+		size_t len = strlen(sign) + strlen(text);
+		size_t pad = width > len ? width - len : 0;
+		bool zeros = is_num && *q != 's' && zero && !left;
+		int rc = 0;
+		if (!left && !zeros)
+			rc |= buf_addc(out, ' ', pad);
+		rc |= buf_add(out, sign, strlen(sign));
+		if (zeros)
+			rc |= buf_addc(out, '0', pad);
+		rc |= buf_add(out, text, strlen(text));
+		if (left)
+			rc |= buf_addc(out, ' ', pad);
+		if (rc)
+			return -ENOMEM;
+		p = q;
+	}
+	return 0;
+}
+
+static int expand(const char *tmpl, struct vars *v, char **out, char *err, size_t errlen)
+{
+	struct buf b = { 0 };
+	int rc = expand_into(&b, tmpl, v, err, errlen);
+	if (rc < 0) {
+		free(b.s);
+		*out = NULL;
+		return rc;
+	}
+	*out = b.s; /* now owned by the caller */
+	return 0;
+}
+
+int program_config_process_name(const struct program_config *p, int num, char *buf, size_t len)
+{
+	struct vars v = { .program = p->name, .has_num = true, .num = num };
+	struct buf b = { 0 };
+	char err[8];
+	int rc = expand_into(&b, p->process_name ? p->process_name : "%(program_name)s", &v,
+			     err, sizeof err);
+	if (rc == 0) {
+		if (b.len >= len)
+			rc = -ENAMETOOLONG;
+		else
+			memcpy(buf, b.s, b.len + 1);
+	}
+	free(b.s);
+	return rc;
+}
+
+bool program_config_expected_exit(const struct program_config *p, int code)
+{
+	if (code < 0 || code > 255)
+		return false;
+	return p->exitcodes[code / 8] & (1u << (code % 8));
+}
+
+/* ---- the loader ------------------------------------------------------- */
+
+enum { SEC_NONE, SEC_CORRAL, SEC_PROGRAM, SEC_INCLUDE, SEC_SKIP };
+enum { LK_NONE, LK_KEY, LK_CONT, LK_MORE };
+enum { CMD_MISSING, CMD_OK, CMD_EMPTY, CMD_BAD };
+
+static const char *const corral_keys[] = { "socket", "socket_mode", "logdir", "pidfile", NULL };
+static const char *const program_keys[] = {
+	"command", "numprocs", "numprocs_start", "process_name", "autostart", "autorestart",
+	"startsecs", "startretries", "exitcodes", "stopsignal", "stopwaitsecs", "directory",
+	"environment", "umask", "priority", "redirect_stderr", "stdout_logfile",
+	"stderr_logfile", NULL,
+};
+static const char *const include_keys[] = { "files", NULL };
+
+struct seen_section {
+	char *name;
+	char *file;
+	int line;
+};
+
+/* Bookkeeping for a program while it is being read. */
+struct program_meta {
+	uint32_t keys;          /* bit per program_keys[] entry already set */
+	int command;            /* CMD_* */
+	bool bad_process_name;  /* already reported */
+	int fseq;               /* of the file it is in */
+};
+
+struct error_key {
+	int fseq, line;
+	size_t seq;
+	char *msg;
+};
+
+struct loader {
+	struct config_errors *errs;
+	struct error_key *ekeys; /* one per message this load added */
+	size_t nekeys;
+	int nfiles;
+	size_t nerrors;         /* every error, kept or not */
+	size_t dropped;
+	bool oom;
+	struct corral_config cfg;
+	uint32_t corral_keys;
+	struct program_config *progs;
+	struct program_meta *meta;
+	size_t nprogs, progcap;
+	struct seen_section *seen;
+	size_t nseen;
+	struct {
+		dev_t dev;
+		ino_t ino;
+		bool known;
+	} open[MAX_INCLUDE_DEPTH + 1]; /* the files being read, outermost first */
+	int depth;
+};
+
+/* One file (or string) being read. */
+struct source {
+	struct loader *ld;
+	int fseq;               /* files are numbered as they are opened */
+	const char *name;       /* for messages */
+	char *dir;              /* base for relative include globs; NULL: cwd */
+	char *here;             /* absolute directory, for %(here)s */
+	FILE *fp;               /* either fp or text */
+	const char *text;
+	bool eof;
+	char *line;             /* the current physical line */
+	size_t linecap;
+	int lineno;
+	int logical;            /* lines handed to inih, which counts these */
+	int first_syntax;       /* first logical line that inih must reject */
+	/* what is left of the current value to hand to inih */
+	const char *rest;
+	size_t restlen;
+	bool more;              /* pieces of the current value remain */
+	int kind;               /* LK_*: the logical line last handed out */
+	bool prev_key;          /* inih would take an indented line as continuation */
+	/* the section being read */
+	int sect;
+	char *section;
+	int section_line;
+	size_t prog;            /* index into ld->progs when sect == SEC_PROGRAM */
+	bool include_files;
+	/* the key whose value is being collected */
+	bool collecting;
+	char *key;
+	int key_line;
+	struct buf value;
+};
+
+static void add_verror(struct loader *ld, int fseq, const char *file, int line,
+		       const char *section, const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+
+/* FSEQ is the order in which FILE was opened: messages are sorted by it and
+ * then by LINE, whatever order they were found in. */
+static void add_verror(struct loader *ld, int fseq, const char *file, int line,
+		       const char *section, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *full = NULL;
+	int rc;
+
+	ld->nerrors++;
+	/* fseq INT_MAX: the closing summary, which must not be dropped */
+	if (ld->nerrors > MAX_ERRORS && fseq != INT_MAX) {
+		ld->dropped++;
+		return;
+	}
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		ld->oom = true;
+		return;
+	}
+	if (!file)
+		rc = asprintf(&full, "%s", msg);
+	else if (line <= 0)
+		rc = asprintf(&full, "%s: %s", file, msg);
+	else if (!section)
+		rc = asprintf(&full, "%s:%d: %s", file, line, msg);
+	else
+		rc = asprintf(&full, "%s:%d: [%s]: %s", file, line, section, msg);
+	free(msg);
+	if (rc < 0) {
+		ld->oom = true;
+		return;
+	}
+	char **v = realloc(ld->errs->msgs, (ld->errs->n + 1) * sizeof *v);
+	if (v)
+		ld->errs->msgs = v;
+	struct error_key *k = realloc(ld->ekeys, (ld->nekeys + 1) * sizeof *k);
+	if (k)
+		ld->ekeys = k;
+	if (!v || !k) {
+		free(full);
+		ld->oom = true;
+		return;
+	}
+	v[ld->errs->n++] = full; /* now owned by errs */
+	k[ld->nekeys] = (struct error_key){ .fseq = fseq, .line = line, .seq = ld->nekeys,
+					    .msg = full };
+	ld->nekeys++;
+}
+
+static int error_key_cmp(const void *a, const void *b)
+{
+	const struct error_key *x = a, *y = b;
+	if (x->fseq != y->fseq)
+		return x->fseq < y->fseq ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Put the messages this load added in file and line order. */
+static void sort_errors(struct loader *ld)
+{
+	if (ld->nekeys < 2)
+		return;
+	qsort(ld->ekeys, ld->nekeys, sizeof *ld->ekeys, error_key_cmp);
+	char **tail = ld->errs->msgs + ld->errs->n - ld->nekeys;
+	for (size_t i = 0; i < ld->nekeys; i++)
+		tail[i] = ld->ekeys[i].msg;
+}
+
+static void add_error(struct loader *ld, int fseq, const char *file, int line,
+		      const char *section, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void add_error(struct loader *ld, int fseq, const char *file, int line,
+		      const char *section, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_verror(ld, fseq, file, line, section, fmt, ap);
+	va_end(ap);
+}
+
+/* An error at LINE of SRC, in its current section. */
+static void src_error(struct source *src, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void src_error(struct source *src, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_verror(src->ld, src->fseq, src->name, line, src->section, fmt, ap);
+	va_end(ap);
+}
+
+static char *xstrdup(struct loader *ld, const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		ld->oom = true;
+	return p;
+}
+
+static void program_free(struct program_config *p)
+{
+	free(p->name);
+	free(p->file);
+	free(p->command);
+	cmdline_free(p->argv);
+	free(p->process_name);
+	free(p->directory);
+	strv_free(p->environment);
+	free(p->stdout_logfile);
+	free(p->stderr_logfile);
+	memset(p, 0, sizeof *p);
+}
+
+void config_free(struct corral_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->path);
+	free(cfg->socket);
+	free(cfg->logdir);
+	free(cfg->pidfile);
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		program_free(&cfg->programs[i]);
+	free(cfg->programs);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+void config_errors_free(struct config_errors *errs)
+{
+	if (!errs)
+		return;
+	for (size_t i = 0; i < errs->n; i++)
+		free(errs->msgs[i]);
+	free(errs->msgs);
+	errs->msgs = NULL;
+	errs->n = 0;
+}
+
+/* ---- values ----------------------------------------------------------- */
+
+/* VALUE for a message: cut short when long. */
+#define SHOW(v) (int)(strlen(v) > VALUE_SHOWN ? VALUE_SHOWN - 3 : strlen(v)), (v), \
+		(strlen(v) > VALUE_SHOWN ? "..." : "")
+
+static void bad_value(struct source *src, int line, const char *key, const char *value,
+		      const char *expected)
+{
+	src_error(src, line, "bad value for %s: '%.*s%s' (expected %s)", key, SHOW(value),
+		  expected);
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_int(const char *s, long min, long max, int *out)
+{
+	const char *p = s;
+	long long n = 0;
+	bool neg = false;
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	if (!*p)
+		return false;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		n = n * 10 + (*p - '0');
+		if (n > (long long)INT_MAX + 1)
+			return false;
+	}
+	if (neg)
+		n = -n;
+	if (n < min || n > max)
+		return false;
+	*out = (int)n;
+	return true;
+}
+
+static void int_value(struct source *src, int line, const char *key, const char *value,
+		      long min, long max, int *out)
+{
+	if (parse_int(value, min, max, out))
+		return;
+	char expected[64];
+	if (min == INT_MIN && max == INT_MAX)
+		snprintf(expected, sizeof expected, "an integer");
+	else if (max == INT_MAX)
+		snprintf(expected, sizeof expected, "an integer >= %ld", min);
+	else
+		snprintf(expected, sizeof expected, "an integer from %ld to %ld", min, max);
+	bad_value(src, line, key, value, expected);
+}
+
+static bool parse_octal(const char *s, unsigned max, unsigned *out)
+{
+	unsigned n = 0;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '7')
+			return false;
+		n = n * 8 + (unsigned)(*s - '0');
+		if (n > max)
+			return false;
+	}
+	*out = n;
+	return true;
+}
+
+static bool parse_exitcodes(const char *s, uint8_t bits[32])
+{
+	memset(bits, 0, 32);
+	for (;;) {
+		while (is_space(*s))
+			s++;
+		int n = 0, digits = 0;
+		for (; *s >= '0' && *s <= '9'; s++, digits++)
+			if ((n = n * 10 + (*s - '0')) > 255)
+				return false;
+		if (!digits)
+			return false;
+		bits[n / 8] |= (uint8_t)(1u << (n % 8));
+		while (is_space(*s))
+			s++;
+		if (!*s)
+			return true;
+		if (*s++ != ',')
+			return false;
+	}
+}
+
+/* supervisord's environment syntax: KEY=value pairs separated by commas;
+ * 'single' and "double" quotes (with \" and \\) may hold commas and keep
+ * whitespace; unquoted whitespace around a value is dropped. */
+static int parse_environment(const char *s, char ***out, char *err, size_t errlen)
+{
+	char **v = NULL;
+	size_t n = 0;
+	struct buf val = { 0 };
+	int rc = 0;
+
+	for (const char *p = s;;) {
+		while (is_space(*p) || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		const char *key = p;
+		while (*p && *p != '=' && *p != ',' && *p != '"' && *p != '\'' && !is_space(*p))
+			p++;
+		size_t keylen = (size_t)(p - key);
+		while (is_space(*p))
+			p++;
+		if (!keylen || *p != '=') {
+			if (keylen)
+				snprintf(err, errlen, "expected '=' after '%.*s'", (int)keylen, key);
+			else
+				snprintf(err, errlen, "expected KEY=value at '%.20s'", key);
+			rc = -EINVAL;
+			goto out;
+		}
+		for (p++; is_space(*p); p++)
+			;
+		val.len = 0;
+		if ((rc = buf_add(&val, key, keylen)) < 0 || (rc = buf_add(&val, "=", 1)) < 0)
+			goto out;
+		size_t keep = val.len; /* drop unquoted trailing whitespace */
+		while (*p && *p != ',') {
+			char q = *p;
+			if (q == '"' || q == '\'') {
+				for (p++; *p != q; p++) {
+					if (!*p) {
+						snprintf(err, errlen, "unterminated %s quote",
+							 q == '"' ? "double" : "single");
+						rc = -EINVAL;
+						goto out;
+					}
+					if (q == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+						p++;
+					if ((rc = buf_add(&val, p, 1)) < 0)
+						goto out;
+				}
+				p++;
+				keep = val.len;
+				continue;
+			}
+			if ((rc = buf_add(&val, p, 1)) < 0)
+				goto out;
+			if (!is_space(*p))
+				keep = val.len;
+			p++;
+		}
+		val.s[keep] = '\0';
+		for (size_t i = 0; i < n; i++) {
+			if (strncmp(v[i], val.s, keylen + 1) == 0) {
+				snprintf(err, errlen, "duplicate key '%.*s'", (int)keylen, key);
+				rc = -EINVAL;
+				goto out;
+			}
+		}
+		char **nv = realloc(v, (n + 2) * sizeof *nv);
+		if (!nv) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		v = nv;
+		if (!(v[n] = strdup(val.s))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		v[++n] = NULL;
+	}
+	if (!v && !(v = calloc(1, sizeof *v))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	*out = v; /* now owned by the caller */
+	v = NULL;
+out:
+	if (v) {
+		v[n] = NULL;
+		strv_free(v);
+	}
+	free(val.s);
+	return rc;
+}
+
+/* Expand a path-like VALUE of KEY; NULL after reporting why not. */
+static char *expand_value(struct source *src, int line, const char *key, const char *value,
+			  const char *program)
+{
+	struct vars vars = { .here = src->here, .program = program };
+	char err[160], *out;
+	int rc = expand(value, &vars, &out, err, sizeof err);
+	if (rc == -ENOMEM)
+		src->ld->oom = true;
+	else if (rc < 0)
+		src_error(src, line, "%s: %s", key, err);
+	return out;
+}
+
+static int key_index(const char *const *keys, const char *key)
+{
+	for (int i = 0; keys[i]; i++)
+		if (strcmp(keys[i], key) == 0)
+			return i;
+	return -1;
+}
+
+static void replace(char **field, char *value)
+{
+	free(*field);
+	*field = value;
+}
+
+static void apply_corral(struct source *src, const char *key, int line, const char *value)
+{
+	struct corral_config *cfg = &src->ld->cfg;
+	char *s;
+
+	if (strcmp(key, "socket_mode") == 0) {
+		if (!parse_octal(value, 0777, &cfg->socket_mode))
+			bad_value(src, line, key, value, "an octal mode from 0 to 0777");
+		return;
+	}
+	if (!*value) {
+		bad_value(src, line, key, value, "a path");
+		return;
+	}
+	if (!(s = expand_value(src, line, key, value, NULL)))
+		return;
+	if (strcmp(key, "socket") == 0) {
+		if (strlen(s) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+			src_error(src, line, "socket path too long (at most %zu bytes)",
+				  sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+			free(s);
+			return;
+		}
+		replace(&cfg->socket, s);
+	} else if (strcmp(key, "logdir") == 0) {
+		replace(&cfg->logdir, s);
+	} else {
+		replace(&cfg->pidfile, s);
+	}
+}
+
+static bool has_blank_only(const char *s)
+{
+	for (; *s; s++)
+		if (!is_space(*s))
+			return false;
+	return true;
+}
+
+static void apply_program(struct source *src, const char *key, int line, const char *value)
+{
+	struct loader *ld = src->ld;
+	struct program_config *p = &ld->progs[src->prog];
+	struct program_meta *m = &ld->meta[src->prog];
+	char err[160];
+	bool b;
+	int rc;
+
+	if (strcmp(key, "command") == 0) {
+		char *cmd = expand_value(src, line, key, value, p->name);
+		m->command = CMD_BAD;
+		if (!cmd)
+			return;
+		replace(&p->command, cmd);
+		if (has_blank_only(cmd)) {
+			m->command = CMD_EMPTY;
+			return;
+		}
+		rc = cmdline_split(cmd, &p->argv, err, sizeof err);
+		if (rc == -ENOMEM)
+			ld->oom = true;
+		else if (rc < 0)
+			src_error(src, line, "command: %s", err);
+		else if (!p->argv[0][0])
+			src_error(src, line, "command: empty program name");
+		else
+			m->command = CMD_OK;
+	} else if (strcmp(key, "numprocs") == 0) {
+		int_value(src, line, key, value, 1, MAX_NUMPROCS, &p->numprocs);
+	} else if (strcmp(key, "numprocs_start") == 0) {
+		int_value(src, line, key, value, 0, MAX_NUMPROCS_START, &p->numprocs_start);
+	} else if (strcmp(key, "process_name") == 0) {
+		struct vars vars = { .program = p->name, .has_num = true };
+		char *out;
+		rc = expand(value, &vars, &out, err, sizeof err);
+		free(out);
+		if (rc == -ENOMEM) {
+			ld->oom = true;
+		} else if (rc < 0) {
+			src_error(src, line, "process_name: %s", err);
+			m->bad_process_name = true;
+		} else {
+			replace(&p->process_name, xstrdup(ld, value));
+		}
+	} else if (strcmp(key, "autostart") == 0 || strcmp(key, "redirect_stderr") == 0) {
+		if (!parse_bool(value, &b))
+			bad_value(src, line, key, value, "true or false");
+		else if (key[0] == 'a')
+			p->autostart = b;
+		else
+			p->redirect_stderr = b;
+	} else if (strcmp(key, "autorestart") == 0) {
+		if (strcasecmp(value, "unexpected") == 0)
+			p->autorestart = AUTORESTART_UNEXPECTED;
+		else if (parse_bool(value, &b))
+			p->autorestart = b ? AUTORESTART_TRUE : AUTORESTART_FALSE;
+		else
+			bad_value(src, line, key, value, "true, false or unexpected");
+	} else if (strcmp(key, "startsecs") == 0) {
+		int_value(src, line, key, value, 0, MAX_SECONDS, &p->startsecs);
+	} else if (strcmp(key, "startretries") == 0) {
+		int_value(src, line, key, value, 0, MAX_SECONDS, &p->startretries);
+	} else if (strcmp(key, "stopwaitsecs") == 0) {
+		int_value(src, line, key, value, 0, MAX_SECONDS, &p->stopwaitsecs);
+	} else if (strcmp(key, "priority") == 0) {
+		int_value(src, line, key, value, INT_MIN, INT_MAX, &p->priority);
+	} else if (strcmp(key, "exitcodes") == 0) {
+		uint8_t bits[32];
+		if (parse_exitcodes(value, bits))
+			memcpy(p->exitcodes, bits, sizeof bits);
+		else
+			bad_value(src, line, key, value,
+				  "a comma-separated list of integers from 0 to 255");
+	} else if (strcmp(key, "stopsignal") == 0) {
+		int sig = config_signal_number(value);
+		if (sig > 0)
+			p->stopsignal = sig;
+		else
+			bad_value(src, line, key, value, "a signal name or number");
+	} else if (strcmp(key, "umask") == 0) {
+		unsigned u;
+		if (parse_octal(value, 0777, &u))
+			p->umask = (int)u;
+		else
+			bad_value(src, line, key, value, "an octal mask from 0 to 0777");
+	} else if (strcmp(key, "environment") == 0) {
+		char **env;
+		rc = parse_environment(value, &env, err, sizeof err);
+		if (rc == -ENOMEM) {
+			ld->oom = true;
+		} else if (rc < 0) {
+			src_error(src, line, "environment: %s", err);
+		} else {
+			strv_free(p->environment);
+			p->environment = env;
+		}
+	} else if (strcmp(key, "directory") == 0) {
+		if (!*value)
+			bad_value(src, line, key, value, "a path");
+		else
+			replace(&p->directory, expand_value(src, line, key, value, p->name));
+	} else { /* stdout_logfile, stderr_logfile */
+		char **field = key[3] == 'o' ? &p->stdout_logfile : &p->stderr_logfile;
+		if (!*value)
+			bad_value(src, line, key, value, "a path, AUTO or NONE");
+		else if (strcasecmp(value, "NONE") == 0)
+			replace(field, xstrdup(ld, "NONE"));
+		else if (strcasecmp(value, "AUTO") == 0)
+			replace(field, NULL);
+		else
+			replace(field, expand_value(src, line, key, value, p->name));
+	}
+}
+
+static void parse_file(struct loader *ld, const char *path, struct source *from, int from_line);
+
+static void apply_include(struct source *src, int line, const char *value)
+{
+	struct loader *ld = src->ld;
+	const char *p = value;
+
+	src->include_files = true;
+	while (*p) {
+		while (is_space(*p))
+			p++;
+		if (!*p)
+			break;
+		const char *start = p;
+		while (*p && !is_space(*p))
+			p++;
+		char *word = strndup(start, (size_t)(p - start));
+		char *pattern = NULL, *expanded;
+		if (!word) {
+			ld->oom = true;
+			return;
+		}
+		expanded = expand_value(src, line, "files", word, NULL);
+		free(word);
+		if (!expanded)
+			continue;
+		if (expanded[0] == '/' || !src->dir)
+			pattern = expanded;
+		else if (asprintf(&pattern, "%s/%s", src->dir, expanded) < 0)
+			pattern = NULL;
+		if (pattern != expanded)
+			free(expanded);
+		if (!pattern) {
+			ld->oom = true;
+			return;
+		}
+		glob_t g;
+		int rc = glob(pattern, 0, NULL, &g);
+		if (rc == 0) {
+			for (size_t i = 0; i < g.gl_pathc; i++)
+				parse_file(ld, g.gl_pathv[i], src, line);
+		} else if (rc == GLOB_NOSPACE) {
+			ld->oom = true;
+		} else if (rc == GLOB_ABORTED) {
+			src_error(src, line, "files: cannot read the directories of '%s'", pattern);
+		}
+		/* GLOB_NOMATCH: like supervisord, an unmatched pattern is fine */
+		globfree(&g);
+		free(pattern);
+	}
+}
+
+/* The value of the current key is complete: check and store it. */
+static void finish_key(struct source *src)
+{
+	if (!src->collecting)
+		return;
+	src->collecting = false;
+	const char *value = src->value.s ? src->value.s : "";
+	if (src->sect == SEC_CORRAL)
+		apply_corral(src, src->key, src->key_line, value);
+	else if (src->sect == SEC_PROGRAM)
+		apply_program(src, src->key, src->key_line, value);
+	else if (src->sect == SEC_INCLUDE)
+		apply_include(src, src->key_line, value);
+	free(src->key);
+	src->key = NULL;
+	src->value.len = 0;
+}
+
+static void finish_section(struct source *src)
+{
+	finish_key(src);
+	if (src->sect == SEC_INCLUDE && !src->include_files)
+		src_error(src, src->section_line, "missing files");
+	src->sect = SEC_NONE;
+	free(src->section);
+	src->section = NULL;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || strchr(":/*", *s))
+			return false;
+	return true;
+}
+
+static int new_program(struct loader *ld, const char *name, const char *file, int line,
+		       int fseq)
+{
+	if (ld->nprogs == ld->progcap) {
+		size_t cap = ld->progcap ? ld->progcap * 2 : 8;
+		struct program_config *p = realloc(ld->progs, cap * sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		ld->progs = p;
+		struct program_meta *m = realloc(ld->meta, cap * sizeof *m);
+		if (!m)
+			return -ENOMEM;
+		ld->meta = m;
+		ld->progcap = cap;
+	}
+	struct program_config *p = &ld->progs[ld->nprogs];
+	*p = (struct program_config){
+		.line = line,
+		.numprocs = 1,
+		.autostart = true,
+		.autorestart = AUTORESTART_UNEXPECTED,
+		.startsecs = 1,
+		.startretries = 3,
+		.exitcodes = { 1 }, /* {0} */
+		.stopsignal = SIGTERM,
+		.stopwaitsecs = 10,
+		.umask = -1,
+		.priority = 999,
+	};
+	ld->meta[ld->nprogs] = (struct program_meta){ .command = CMD_MISSING, .fseq = fseq };
+	p->name = strdup(name);
+	p->file = strdup(file);
+	p->process_name = strdup("%(program_name)s");
+	p->environment = calloc(1, sizeof *p->environment);
+	ld->nprogs++; /* counted even when half-built, so that it is freed */
+	if (!p->name || !p->file || !p->process_name || !p->environment)
+		return -ENOMEM;
+	return 0;
+}
+
+static void begin_section(struct source *src, const char *name, size_t len)
+{
+	struct loader *ld = src->ld;
+
+	finish_section(src);
+	src->prev_key = false;
+	src->section_line = src->lineno;
+	if (!(src->section = strndup(name, len))) {
+		ld->oom = true;
+		src->sect = SEC_SKIP;
+		return;
+	}
+	const char *sname = src->section;
+	int type;
+	if (strcmp(sname, "corral") == 0) {
+		type = SEC_CORRAL;
+	} else if (strcmp(sname, "include") == 0) {
+		type = SEC_INCLUDE;
+		src->include_files = false;
+	} else if (strncmp(sname, "program:", 8) == 0) {
+		type = SEC_PROGRAM;
+		const char *pname = sname + 8;
+		if (!valid_name(pname)) {
+			src_error(src, src->lineno,
+				  "bad program name '%s' (it must be non-empty, without "
+				  "whitespace, ':', '/' or '*')", pname);
+			type = SEC_SKIP;
+		} else if (strcmp(pname, "all") == 0) {
+			src_error(src, src->lineno, "bad program name 'all' (reserved)");
+			type = SEC_SKIP;
+		}
+	} else {
+		src_error(src, src->lineno, "unknown section");
+		type = SEC_SKIP;
+	}
+	src->sect = type;
+	if (type == SEC_SKIP)
+		return;
+
+	/* [include] may appear once in each file; the others once overall */
+	for (size_t i = 0; i < ld->nseen; i++) {
+		struct seen_section *s = &ld->seen[i];
+		if (strcmp(s->name, sname) == 0 &&
+		    (type != SEC_INCLUDE || strcmp(s->file, src->name) == 0)) {
+			src_error(src, src->lineno, "duplicate section (first at %s:%d)", s->file,
+				  s->line);
+			src->sect = SEC_SKIP;
+			return;
+		}
+	}
+	struct seen_section *v = realloc(ld->seen, (ld->nseen + 1) * sizeof *v);
+	if (!v) {
+		ld->oom = true;
+		src->sect = SEC_SKIP;
+		return;
+	}
+	ld->seen = v;
+	v[ld->nseen] = (struct seen_section){ .name = strdup(sname), .file = strdup(src->name),
+					      .line = src->lineno };
+	ld->nseen++;
+	if (!v[ld->nseen - 1].name || !v[ld->nseen - 1].file)
+		ld->oom = true;
+
+	if (type == SEC_PROGRAM) {
+		if (new_program(ld, sname + 8, src->name, src->lineno, src->fseq) < 0) {
+			ld->oom = true;
+			src->sect = SEC_SKIP;
+			return;
+		}
+		src->prog = ld->nprogs - 1;
+	}
+}
+
+/* A "NAME=value" line starts a new key (NAME is not empty). */
+static void begin_key(struct source *src, const char *name, size_t len)
+{
+	struct loader *ld = src->ld;
+	const char *const *keys = NULL;
+	uint32_t *seen = NULL, include_seen = src->include_files ? 1 : 0;
+
+	finish_key(src);
+	src->prev_key = true;
+	char *key = strndup(name, len);
+	if (!key) {
+		ld->oom = true;
+		return;
+	}
+	switch (src->sect) {
+	case SEC_NONE:
+		src_error(src, src->lineno, "key '%s' outside any section", key);
+		free(key);
+		return;
+	case SEC_SKIP:
+		free(key);
+		return;
+	case SEC_CORRAL:
+		keys = corral_keys;
+		seen = &ld->corral_keys;
+		break;
+	case SEC_PROGRAM:
+		keys = program_keys;
+		seen = &ld->meta[src->prog].keys;
+		break;
+	default:
+		keys = include_keys;
+		seen = &include_seen;
+		break;
+	}
+	int i = key_index(keys, key);
+	if (i < 0) {
+		src_error(src, src->lineno, "unknown key '%s'", key);
+		free(key);
+		return;
+	}
+	if (*seen & (1u << i)) {
+		src_error(src, src->lineno, "duplicate key '%s'", key);
+		free(key);
+		return;
+	}
+	*seen |= 1u << i;
+	if (src->sect == SEC_INCLUDE)
+		src->include_files = true;
+	src->collecting = true;
+	src->key = key; /* now owned by src */
+	src->key_line = src->lineno;
+	src->value.len = 0;
+}
+
+/* Hand inih the next piece of the current value. */
+static void emit_piece(struct source *src, char *str, int num, int kind)
+{
+	size_t room = (size_t)num - 8; /* " \x01" ... "\x01" NUL, and a margin */
+	char *o = str;
+
+	if (kind == LK_KEY) {
+		size_t n = strlen(src->key ? src->key : "k");
+		if (n > KEY_SHOWN)
+			n = KEY_SHOWN;
+		memcpy(o, src->key ? src->key : "k", n);
+		o += n;
+		*o++ = '=';
+		room -= n;
+	} else {
+		*o++ = ' ';
+	}
+	size_t take = src->restlen < room ? src->restlen : room;
+	*o++ = MARK;
+	memcpy(o, src->rest, take);
+	o += take;
+	*o++ = MARK;
+	*o = '\0';
+	src->rest += take;
+	src->restlen -= take;
+	src->more = src->restlen > 0;
+	src->kind = kind;
+}
+
+/* Where inih's own scan would stop: at one of CHARS, or at a ';' comment
+ * that follows whitespace. */
+static const char *find_or_comment(const char *s, const char *chars)
+{
+	bool was_space = false;
+	for (; *s; s++) {
+		if ((chars && strchr(chars, *s)) || (was_space && *s == ';'))
+			break;
+		was_space = is_space(*s);
+	}
+	return s;
+}
+
+static char *rstrip(char *start, char *end)
+{
+	while (end > start && is_space(end[-1]))
+		end--;
+	*end = '\0';
+	return end;
+}
+
+/* Read one physical line into src->line, without its newline. */
+static bool read_line(struct source *src, size_t *len)
+{
+	if (src->eof)
+		return false;
+	if (src->fp) {
+		errno = 0;
+		ssize_t n = getline(&src->line, &src->linecap, src->fp);
+		if (n < 0) {
+			if (ferror(src->fp))
+				add_error(src->ld, src->fseq, src->name, 0, NULL, "cannot read %s: %s", src->name,
+					  strerror(errno ? errno : EIO));
+			src->eof = true;
+			return false;
+		}
+		*len = (size_t)n;
+	} else {
+		if (!*src->text) {
+			src->eof = true;
+			return false;
+		}
+		const char *nl = strchr(src->text, '\n');
+		size_t n = nl ? (size_t)(nl - src->text) : strlen(src->text);
+		if (n + 1 > src->linecap) {
+			char *p = realloc(src->line, n + 1);
+			if (!p) {
+				src->ld->oom = true;
+				src->eof = true;
+				return false;
+			}
+			src->line = p;
+			src->linecap = n + 1;
+		}
+		memcpy(src->line, src->text, n);
+		src->line[n] = '\0';
+		src->text += nl ? n + 1 : n;
+		*len = n;
+	}
+	if (*len && src->line[*len - 1] == '\n')
+		src->line[--*len] = '\0';
+	return true;
+}
+
+/* Turn the next physical line into what inih should see in STR. Mirrors the
+ * decisions of inih's ini_parse_stream() so that both agree on every line. */
+static void take_line(struct source *src, size_t len, char *str, int num)
+{
+	char *line = src->line;
+	str[0] = '\0';
+	src->kind = LK_NONE;
+
+	if (len > MAX_LINE_BYTES) {
+		src_error(src, src->lineno, "line too long (more than %d bytes)", MAX_LINE_BYTES);
+		return;
+	}
+	if (strlen(line) != len) {
+		src_error(src, src->lineno, "NUL byte in line");
+		return;
+	}
+	if (src->lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+		line += 3;
+	char *end = rstrip(line, line + strlen(line));
+	char *start = line;
+	while (is_space(*start))
+		start++;
+
+	if (!*start || *start == ';' || *start == '#')
+		return; /* blank or comment: inih ignores "" */
+
+	if (src->prev_key && start > line) {
+		/* configparser-style continuation of the previous key */
+		end = (char *)find_or_comment(start, NULL);
+		end = rstrip(start, end);
+		src->rest = start;
+		src->restlen = (size_t)(end - start);
+		if (src->collecting && src->value.len && buf_add(&src->value, " ", 1) < 0)
+			src->ld->oom = true;
+		emit_piece(src, str, num, LK_CONT);
+		return;
+	}
+	if (*start == '[') {
+		end = (char *)find_or_comment(start + 1, "]");
+		if (*end == ']') {
+			size_t n = (size_t)(end - start - 1);
+			begin_section(src, start + 1, n);
+			/* inih gets a stand-in when the real name would not fit */
+			snprintf(str, (size_t)num, "[%.*s]", n + 8 < (size_t)num ? (int)n : 1,
+				 n + 8 < (size_t)num ? start + 1 : "-");
+			return;
+		}
+		src_error(src, src->lineno, "syntax error: missing ']'");
+	} else {
+		end = (char *)find_or_comment(start, "=:");
+		if (*end == '=' || *end == ':') {
+			char sep = *end;
+			char *name_end = rstrip(start, end);
+			if (name_end == start) {
+				src_error(src, src->lineno, "syntax error: missing key before '%c'",
+					  sep);
+				src->prev_key = false;
+				return;
+			}
+			char *value = end + 1;
+			char *vend = (char *)find_or_comment(value, NULL);
+			while (is_space(*value) && value < vend)
+				value++;
+			vend = rstrip(value, vend);
+			begin_key(src, start, (size_t)(name_end - start));
+			src->rest = value;
+			src->restlen = (size_t)(vend - value);
+			emit_piece(src, str, num, LK_KEY);
+			return;
+		}
+		src_error(src, src->lineno, "syntax error: expected KEY=VALUE, [SECTION] or a comment");
+	}
+	/* Let inih see (and reject) the line too; it must not look indented. */
+	snprintf(str, (size_t)num / 2, "%s", start);
+	if (!src->first_syntax)
+		src->first_syntax = src->logical + 1;
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct source *src = stream;
+	size_t len;
+
+	if (num < 64)
+		return NULL; /* cannot happen with inih's 200 */
+	if (src->more) {
+		emit_piece(src, str, num, LK_MORE);
+	} else {
+		if (!read_line(src, &len)) {
+			finish_section(src);
+			return NULL;
+		}
+		src->lineno++;
+		take_line(src, len, str, num);
+	}
+	src->logical++;
+	return str;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct source *src = user;
+	size_t n = strlen(value);
+
+	/* every value we hand out is wrapped in MARKs; anything else is not ours */
+	if (src->kind == LK_NONE || n < 2 || value[0] != MARK || value[n - 1] != MARK)
+		return 1;
+	if (src->collecting && buf_add(&src->value, value + 1, n - 2) < 0)
+		src->ld->oom = true;
+	return 1;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return NULL;
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static void parse_source(struct loader *ld, struct source *src)
+{
+	bool ok = true;
+	src->ld = ld;
+	src->fseq = ++ld->nfiles;
+	if (strchr(src->name, '/'))
+		ok = (src->dir = dir_of(src->name)) != NULL;
+	src->here = realpath(src->dir ? src->dir : ".", NULL);
+	if (!src->here)
+		src->here = strdup(src->dir ? src->dir : ".");
+	if (!ok || !src->here) {
+		ld->oom = true;
+	} else {
+		int rc = ini_parse_stream(reader, src, handler, src);
+		if (rc == -2)
+			ld->oom = true;
+		else if (rc > 0 && rc != src->first_syntax)
+			add_error(ld, src->fseq, src->name, 0, NULL, "syntax error");
+	}
+	finish_section(src);
+	free(src->key);
+	free(src->value.s);
+	free(src->line);
+	free(src->dir);
+	free(src->here);
+}
+
+static void parse_file(struct loader *ld, const char *path, struct source *from, int from_line)
+{
+	const char *file = from ? from->name : NULL;
+	const char *section = from ? from->section : NULL;
+	int fseq = from ? from->fseq : 0;
+	struct stat st;
+
+	if (ld->depth > MAX_INCLUDE_DEPTH) {
+		add_error(ld, fseq, file, from_line, section,
+			  "cannot include %s: includes nested more than %d deep", path,
+			  MAX_INCLUDE_DEPTH);
+		return;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) < 0) {
+		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(errno));
+		close(fd);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path,
+			  S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < ld->depth; i++) {
+		if (ld->open[i].known && ld->open[i].dev == st.st_dev &&
+		    ld->open[i].ino == st.st_ino) {
+			add_error(ld, fseq, file, from_line, section,
+				  "include cycle: %s is already being read", path);
+			close(fd);
+			return;
+		}
+	}
+	FILE *fp = fdopen(fd, "r");
+	if (!fp) {
+		close(fd);
+		ld->oom = true;
+		return;
+	}
+	ld->open[ld->depth].dev = st.st_dev;
+	ld->open[ld->depth].ino = st.st_ino;
+	ld->open[ld->depth].known = true;
+	ld->depth++;
+	struct source src = { .name = path, .fp = fp };
+	parse_source(ld, &src);
+	ld->depth--;
+	fclose(fp);
+}
+
+/* ---- whole-config checks ---------------------------------------------- */
+
+struct pname {
+	char *full;     /* as corrald names it: NAME or GROUP:PROCESS */
+	char *flat;     /* with ':' as '_', as in default log file names */
+	size_t prog;
+};
+
+static int pname_cmp(const void *a, const void *b)
+{
+	const struct pname *x = a, *y = b;
+	int c = strcmp(x->flat, y->flat);
+	if (c)
+		return c;
+	return x->prog < y->prog ? -1 : x->prog > y->prog;
+}
+
+static void prog_error(struct loader *ld, struct program_config *p, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void prog_error(struct loader *ld, struct program_config *p, const char *fmt, ...)
+{
+	char *section;
+	if (asprintf(&section, "program:%s", p->name) < 0) {
+		ld->oom = true;
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	add_verror(ld, ld->meta[p - ld->progs].fseq, p->file, p->line, section, fmt, ap);
+	va_end(ap);
+	free(section);
+}
+
+static void check_programs(struct loader *ld)
+{
+	struct pname *names = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < ld->nprogs; i++) {
+		struct program_config *p = &ld->progs[i];
+		struct program_meta *m = &ld->meta[i];
+		if (!p->name || !p->file || !p->process_name)
+			continue; /* half-built after running out of memory */
+		if (m->command == CMD_MISSING)
+			prog_error(ld, p, "missing command");
+		else if (m->command == CMD_EMPTY)
+			prog_error(ld, p, "empty command");
+		if (m->bad_process_name)
+			continue;
+		struct vars vars = { .program = p->name, .has_num = true };
+		char err[160], *first;
+		int rc = expand(p->process_name, &vars, &first, err, sizeof err);
+		free(first);
+		if (rc < 0) {
+			ld->oom |= rc == -ENOMEM;
+			continue;
+		}
+		if (p->numprocs > 1 && !vars.used_num) {
+			prog_error(ld, p, "%%(process_num) must be present within process_name "
+					  "when numprocs > 1");
+			continue;
+		}
+		for (int k = 0; k < p->numprocs; k++) {
+			vars.num = p->numprocs_start + k;
+			char *proc;
+			if (expand(p->process_name, &vars, &proc, err, sizeof err) < 0) {
+				ld->oom = true;
+				break;
+			}
+			if (!valid_name(proc)) {
+				prog_error(ld, p, "bad process name '%.*s%s' (it must be non-empty, "
+						  "without whitespace, ':', '/' or '*')", SHOW(proc));
+				free(proc);
+				break;
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				struct pname *v = realloc(names, cap * sizeof *v);
+				if (!v) {
+					free(proc);
+					ld->oom = true;
+					goto out;
+				}
+				names = v;
+			}
+			struct pname *e = &names[n];
+			e->prog = i;
+			if (p->numprocs == 1 && strcmp(proc, p->name) == 0)
+				e->full = proc;
+			else if (asprintf(&e->full, "%s:%s", p->name, proc) < 0)
+				e->full = NULL;
+			if (e->full != proc)
+				free(proc);
+			if (!e->full) {
+				ld->oom = true;
+				goto out;
+			}
+			if (!(e->flat = strdup(e->full))) {
+				free(e->full);
+				ld->oom = true;
+				goto out;
+			}
+			for (char *c = e->flat; *c; c++)
+				if (*c == ':')
+					*c = '_';
+			n++;
+		}
+	}
+	/* Full names cannot repeat, but "a:b" and a program "a_b" would write
+	 * the same default log files. */
+	if (n > 1)
+		qsort(names, n, sizeof *names, pname_cmp);
+	for (size_t i = 1; i < n; i++) {
+		size_t first = i - 1;
+		if (strcmp(names[first].flat, names[i].flat) != 0)
+			continue;
+		while (first > 0 && strcmp(names[first - 1].flat, names[i].flat) == 0)
+			first--;
+		struct program_config *a = &ld->progs[names[first].prog];
+		struct program_config *b = &ld->progs[names[i].prog];
+		if (strcmp(names[first].full, names[i].full) == 0)
+			prog_error(ld, b, "duplicate process name '%s' (also in [program:%s] at %s:%d)",
+				   names[i].full, a->name, a->file, a->line);
+		else
+			prog_error(ld, b, "duplicate process name '%s' (same as '%s' of "
+					  "[program:%s] at %s:%d once ':' becomes '_')",
+				   names[i].full, names[first].full, a->name, a->file, a->line);
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		free(names[i].full);
+		free(names[i].flat);
+	}
+	free(names);
+}
+
+static int program_cmp(const void *a, const void *b)
+{
+	const struct program_config *x = a, *y = b;
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int load(const char *path, const char *text, struct corral_config *out,
+		struct config_errors *errs)
+{
+	struct loader ld = { .errs = errs };
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	ld.cfg.path = strdup(path);
+	ld.cfg.socket = strdup(CONFIG_DEFAULT_SOCKET);
+	ld.cfg.logdir = strdup(CONFIG_DEFAULT_LOGDIR);
+	ld.cfg.socket_mode = 0600;
+	if (!ld.cfg.path || !ld.cfg.socket || !ld.cfg.logdir) {
+		ld.oom = true;
+	} else if (text) {
+		struct stat st;
+		/* so that a string that includes its own file is a cycle */
+		if (stat(path, &st) == 0) {
+			ld.open[0].dev = st.st_dev;
+			ld.open[0].ino = st.st_ino;
+			ld.open[0].known = true;
+		}
+		ld.depth = 1;
+		struct source src = { .name = path, .text = text };
+		parse_source(&ld, &src);
+		ld.depth = 0;
+	} else {
+		parse_file(&ld, path, NULL, 0);
+	}
+	if (!ld.oom)
+		check_programs(&ld);
+	sort_errors(&ld);
+
+	if (ld.dropped)
+		add_error(&ld, INT_MAX, path, 0, NULL, "too many errors, %zu more not shown",
+			  ld.dropped);
+	if (ld.oom) {
+		add_error(&ld, INT_MAX, NULL, 0, NULL, "out of memory");
+		rc = -ENOMEM;
+	} else {
+		rc = ld.nerrors ? -EINVAL : 0;
+	}
+
+	for (size_t i = 0; i < ld.nseen; i++) {
+		free(ld.seen[i].name);
+		free(ld.seen[i].file);
+	}
+	free(ld.seen);
+	free(ld.meta);
+	free(ld.ekeys);
+	ld.cfg.programs = ld.progs; /* handed over, freed with cfg on failure */
+	ld.cfg.nprograms = ld.nprogs;
+	if (rc < 0) {
+		config_free(&ld.cfg);
+		return rc;
+	}
+	if (ld.cfg.nprograms)
+		qsort(ld.cfg.programs, ld.cfg.nprograms, sizeof *ld.cfg.programs, program_cmp);
+	*out = ld.cfg;
+	return 0;
+}
+
+int config_load(const char *path, struct corral_config *out, struct config_errors *errs)
+{
+	return load(path, NULL, out, errs);
+}
+
+int config_load_string(const char *name, const char *text, struct corral_config *out,
+		       struct config_errors *errs)
+{
+	return load(name, text, out, errs);
+}
+
+bool program_config_equal(const struct program_config *a, const struct program_config *b)
+{
+	/* file and line say where the program was written, not how it runs:
+	 * moving a section must not restart it. */
+	return streq(a->name, b->name) && streq(a->command, b->command) &&
+	       strv_equal(a->argv, b->argv) && a->numprocs == b->numprocs &&
+	       a->numprocs_start == b->numprocs_start &&
+	       streq(a->process_name, b->process_name) && a->autostart == b->autostart &&
+	       a->autorestart == b->autorestart && a->startsecs == b->startsecs &&
+	       a->startretries == b->startretries &&
+	       memcmp(a->exitcodes, b->exitcodes, sizeof a->exitcodes) == 0 &&
+	       a->stopsignal == b->stopsignal && a->stopwaitsecs == b->stopwaitsecs &&
+	       streq(a->directory, b->directory) && strv_equal(a->environment, b->environment) &&
+	       a->umask == b->umask && a->priority == b->priority &&
+	       a->redirect_stderr == b->redirect_stderr &&
+	       streq(a->stdout_logfile, b->stdout_logfile) &&
+	       streq(a->stderr_logfile, b->stderr_logfile);
+}

@@ -1,0 +1,94 @@
+#!/bin/sh
+# Run every corral test suite and sum them up.
+#
+#   sh tests/run-all.sh BUILD SANBUILD
+#
+# The cmocka unit tests in BUILD/tests/unit/, then the same under sanitizers
+# in SANBUILD/tests/unit/, then the end-to-end suite against BUILD's binaries.
+# Each runner's output is shown with its own summary; the last line is
+# exactly "N passed, N failed". Exit 0 only when nothing failed and at least
+# one test ran. A unit binary that dies without cmocka's FAILED line (a
+# sanitizer report, a crash, a timeout) counts as one failure.
+build=${1:-build}
+sanbuild=${2:-build-san}
+here=$(cd "$(dirname "$0")" && pwd)
+unit_timeout=${CORRAL_UNIT_TIMEOUT:-300}
+
+passed=0
+failed=0
+out=$(mktemp "${TMPDIR:-/tmp}/corral-run-all.XXXXXX") || exit 1
+trap 'rm -f "$out"' EXIT
+trap 'rm -f "$out"; exit 130' INT TERM
+
+# Sum of the numbers on cmocka summary lines like "[  PASSED  ] 5 test(s)."
+sum_lines() {
+	sed -n "s/^\[  $1  \] \([0-9][0-9]*\) test.*/\1/p" "$out" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+run_units() {
+	dir=$1
+	upassed=0
+	ufailed=0
+	found=0
+	echo "== unit tests in $dir"
+	for t in "$dir"/tests/unit/test_*; do
+		case $t in *.o | *.d) continue ;; esac
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		found=$((found + 1))
+		echo "-- $t"
+		if command -v timeout >/dev/null 2>&1; then
+			timeout "$unit_timeout" "$t" >"$out" 2>&1
+		else
+			"$t" >"$out" 2>&1
+		fi
+		rc=$?
+		cat "$out"
+		p=$(sum_lines PASSED)
+		f=$(sum_lines FAILED)
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			if [ "$rc" -eq 124 ]; then
+				why="timed out after ${unit_timeout}s"
+			elif [ "$rc" -gt 128 ]; then
+				why="killed by signal $((rc - 128))"
+			else
+				why="exit status $rc"
+			fi
+			echo "FAIL $t: crashed ($why) without a cmocka FAILED line (sanitizer report or crash above)"
+			f=1
+		elif [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+			echo "FAIL $t: exited 0 without a cmocka summary line"
+			f=1
+		fi
+		upassed=$((upassed + p))
+		ufailed=$((ufailed + f))
+	done
+	if [ "$found" -eq 0 ]; then
+		echo "FAIL: no unit test binaries in $dir/tests/unit (not built?)"
+		ufailed=$((ufailed + 1))
+	fi
+	echo "unit ($dir): $upassed passed, $ufailed failed"
+	passed=$((passed + upassed))
+	failed=$((failed + ufailed))
+}
+
+run_units "$build"
+run_units "$sanbuild"
+
+echo "== end-to-end tests against $build"
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+CORRAL_BUILD=$build "$py" "$here/e2e/run.py" 2>&1 | tee "$out"
+line=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+if [ -n "$line" ]; then
+	ep=$(echo "$line" | sed 's/^e2e: \([0-9]*\) passed.*/\1/')
+	ef=$(echo "$line" | sed 's/.* passed, \([0-9]*\) failed$/\1/')
+else
+	echo "FAIL e2e: the runner ended without its summary line"
+	ep=0
+	ef=1
+fi
+passed=$((passed + ep))
+failed=$((failed + ef))
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

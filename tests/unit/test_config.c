@@ -1,0 +1,1576 @@
+/* Unit tests for supervisor/config.c */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "supervisor/config.h"
+
+/* Each test loads into these; the teardown frees them. */
+static struct corral_config cfg;
+static struct config_errors errs;
+static char tmpdir[64];
+
+static void dump_errors(void)
+{
+	for (size_t i = 0; i < errs.n; i++)
+		print_message("  error: %s\n", errs.msgs[i]);
+}
+
+static void assert_zeroed(const struct corral_config *c)
+{
+	static const struct corral_config zero;
+	assert_memory_equal(c, &zero, sizeof zero);
+}
+
+/* Load TEXT as "t.conf"; it must be valid. */
+static struct corral_config *load_ok(const char *text)
+{
+	config_free(&cfg);
+	config_errors_free(&errs);
+	int rc = config_load_string("t.conf", text, &cfg, &errs);
+	if (rc != 0 || errs.n) {
+		dump_errors();
+		fail_msg("config_load_string() = %d with %zu errors", rc, errs.n);
+	}
+	return &cfg;
+}
+
+static struct program_config *load_prog(const char *text)
+{
+	load_ok(text);
+	assert_true(cfg.nprograms >= 1);
+	return &cfg.programs[0];
+}
+
+/* Check that the messages so far are exactly the NULL-terminated list AP. */
+static void check_messages(va_list ap)
+{
+	size_t i = 0;
+	for (const char *want; (want = va_arg(ap, const char *)); i++) {
+		if (i >= errs.n) {
+			dump_errors();
+			fail_msg("missing error %zu: %s", i, want);
+		}
+		if (strcmp(errs.msgs[i], want) != 0) {
+			dump_errors();
+			fail_msg("error %zu is\n  \"%s\", expected\n  \"%s\"", i, errs.msgs[i], want);
+		}
+	}
+	if (i != errs.n) {
+		dump_errors();
+		fail_msg("%zu errors, expected %zu", errs.n, i);
+	}
+}
+
+/* Load TEXT as "t.conf"; it must fail with exactly the listed messages. */
+static void expect_errors(const char *text, ...)
+{
+	config_free(&cfg);
+	config_errors_free(&errs);
+	int rc = config_load_string("t.conf", text, &cfg, &errs);
+	assert_int_equal(rc, -EINVAL);
+	assert_zeroed(&cfg);
+	va_list ap;
+	va_start(ap, text);
+	check_messages(ap);
+	va_end(ap);
+}
+
+static void expect_file_errors(const char *path, ...)
+{
+	config_free(&cfg);
+	config_errors_free(&errs);
+	int rc = config_load(path, &cfg, &errs);
+	assert_int_equal(rc, -EINVAL);
+	assert_zeroed(&cfg);
+	va_list ap;
+	va_start(ap, path);
+	check_messages(ap);
+	va_end(ap);
+}
+
+static int teardown(void **state)
+{
+	config_free(&cfg);
+	config_errors_free(&errs);
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int setup_tmp(void **state)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/corral-test-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_tmp(void **state)
+{
+	teardown(state);
+	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Write TEXT to tmpdir/NAME; returns the full path in a static buffer. */
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	mkdir(path, 0700); /* a subdirectory, when NAME has one */
+	*slash = '/';
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+static char *repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+	assert_non_null(s);
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	assert_true(vasprintf(&s, fmt, ap) >= 0);
+	va_end(ap);
+	return s;
+}
+
+static char *cwd(void)
+{
+	char *d = getcwd(NULL, 0);
+	assert_non_null(d);
+	return d;
+}
+
+/* ---- values and defaults ---------------------------------------------- */
+
+static void test_defaults(void **state)
+{
+	load_ok("[program:web]\ncommand=/bin/true\n");
+	assert_string_equal(cfg.path, "t.conf");
+	assert_string_equal(cfg.socket, CONFIG_DEFAULT_SOCKET);
+	assert_string_equal(cfg.logdir, CONFIG_DEFAULT_LOGDIR);
+	assert_int_equal(cfg.socket_mode, 0600);
+	assert_null(cfg.pidfile);
+	assert_int_equal(cfg.nprograms, 1);
+
+	struct program_config *p = &cfg.programs[0];
+	assert_string_equal(p->name, "web");
+	assert_string_equal(p->file, "t.conf");
+	assert_int_equal(p->line, 1);
+	assert_string_equal(p->command, "/bin/true");
+	assert_string_equal(p->argv[0], "/bin/true");
+	assert_null(p->argv[1]);
+	assert_int_equal(p->numprocs, 1);
+	assert_int_equal(p->numprocs_start, 0);
+	assert_string_equal(p->process_name, "%(program_name)s");
+	assert_true(p->autostart);
+	assert_int_equal(p->autorestart, AUTORESTART_UNEXPECTED);
+	assert_int_equal(p->startsecs, 1);
+	assert_int_equal(p->startretries, 3);
+	assert_true(program_config_expected_exit(p, 0));
+	for (int c = 1; c < 256; c++)
+		assert_false(program_config_expected_exit(p, c));
+	assert_false(program_config_expected_exit(p, -1));
+	assert_false(program_config_expected_exit(p, 256));
+	assert_int_equal(p->stopsignal, SIGTERM);
+	assert_int_equal(p->stopwaitsecs, 10);
+	assert_null(p->directory);
+	assert_non_null(p->environment);
+	assert_null(p->environment[0]);
+	assert_int_equal(p->umask, -1);
+	assert_int_equal(p->priority, 999);
+	assert_false(p->redirect_stderr);
+	assert_null(p->stdout_logfile);
+	assert_null(p->stderr_logfile);
+
+	char name[32];
+	assert_int_equal(program_config_process_name(p, 0, name, sizeof name), 0);
+	assert_string_equal(name, "web");
+}
+
+static void test_empty_config(void **state)
+{
+	load_ok("");
+	assert_int_equal(cfg.nprograms, 0);
+	assert_null(cfg.programs);
+	load_ok("; nothing\n# at all\n\n[corral]\n");
+	assert_int_equal(cfg.nprograms, 0);
+}
+
+static void test_corral_keys(void **state)
+{
+	char *here = cwd();
+	load_ok("[corral]\n"
+		"socket = %(here)s/run/c.sock\n"
+		"socket_mode = 0660\n"
+		"logdir = /var/log/x\n"
+		"pidfile = /run/c.pid\n");
+	char *sock = xasprintf("%s/run/c.sock", here);
+	assert_string_equal(cfg.socket, sock);
+	assert_int_equal(cfg.socket_mode, 0660);
+	assert_string_equal(cfg.logdir, "/var/log/x");
+	assert_string_equal(cfg.pidfile, "/run/c.pid");
+	free(sock);
+	free(here);
+
+	load_ok("[corral]\nsocket_mode=0\n");
+	assert_int_equal(cfg.socket_mode, 0);
+	load_ok("[corral]\nsocket_mode=777\n");
+	assert_int_equal(cfg.socket_mode, 0777);
+}
+
+static void test_program_all_keys(void **state)
+{
+	struct program_config *p = load_prog(
+		"[program:app]\n"
+		"command = /usr/bin/app --port 8080 \"a b\"\n"
+		"numprocs = 3\n"
+		"numprocs_start = 5\n"
+		"process_name = %(program_name)s-%(process_num)d\n"
+		"autostart = false\n"
+		"autorestart = true\n"
+		"startsecs = 0\n"
+		"startretries = 7\n"
+		"exitcodes = 0, 2,255\n"
+		"stopsignal = INT\n"
+		"stopwaitsecs = 30\n"
+		"directory = /srv/app\n"
+		"environment = A=1,B=\"two\"\n"
+		"umask = 022\n"
+		"priority = -5\n"
+		"redirect_stderr = true\n"
+		"stdout_logfile = /var/log/app.out\n"
+		"stderr_logfile = /var/log/app.err\n");
+	assert_string_equal(p->name, "app");
+	assert_string_equal(p->command, "/usr/bin/app --port 8080 \"a b\"");
+	assert_string_equal(p->argv[0], "/usr/bin/app");
+	assert_string_equal(p->argv[1], "--port");
+	assert_string_equal(p->argv[2], "8080");
+	assert_string_equal(p->argv[3], "a b");
+	assert_null(p->argv[4]);
+	assert_int_equal(p->numprocs, 3);
+	assert_int_equal(p->numprocs_start, 5);
+	assert_string_equal(p->process_name, "%(program_name)s-%(process_num)d");
+	assert_false(p->autostart);
+	assert_int_equal(p->autorestart, AUTORESTART_TRUE);
+	assert_int_equal(p->startsecs, 0);
+	assert_int_equal(p->startretries, 7);
+	assert_true(program_config_expected_exit(p, 0));
+	assert_false(program_config_expected_exit(p, 1));
+	assert_true(program_config_expected_exit(p, 2));
+	assert_true(program_config_expected_exit(p, 255));
+	assert_int_equal(p->stopsignal, SIGINT);
+	assert_int_equal(p->stopwaitsecs, 30);
+	assert_string_equal(p->directory, "/srv/app");
+	assert_string_equal(p->environment[0], "A=1");
+	assert_string_equal(p->environment[1], "B=two");
+	assert_null(p->environment[2]);
+	assert_int_equal(p->umask, 022);
+	assert_int_equal(p->priority, -5);
+	assert_true(p->redirect_stderr);
+	assert_string_equal(p->stdout_logfile, "/var/log/app.out");
+	assert_string_equal(p->stderr_logfile, "/var/log/app.err");
+
+	char name[32];
+	assert_int_equal(program_config_process_name(p, 5, name, sizeof name), 0);
+	assert_string_equal(name, "app-5");
+	assert_int_equal(program_config_process_name(p, 7, name, sizeof name), 0);
+	assert_string_equal(name, "app-7");
+}
+
+static void test_colon_separator(void **state)
+{
+	struct program_config *p = load_prog("[program:a]\ncommand: /bin/echo a:b\npriority : 3\n");
+	assert_string_equal(p->command, "/bin/echo a:b");
+	assert_int_equal(p->priority, 3);
+}
+
+static void test_booleans(void **state)
+{
+	static const char *const yes[] = { "true", "TRUE", "True", "yes", "YES", "on", "On", "1" };
+	static const char *const no[] = { "false", "FALSE", "no", "No", "off", "OFF", "0" };
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+		char *t = xasprintf("[program:a]\ncommand=x\nautostart=%s\nredirect_stderr=%s\n",
+				    yes[i], yes[i]);
+		struct program_config *p = load_prog(t);
+		assert_true(p->autostart);
+		assert_true(p->redirect_stderr);
+		free(t);
+	}
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+		char *t = xasprintf("[program:a]\ncommand=x\nautostart=%s\nredirect_stderr=%s\n",
+				    no[i], no[i]);
+		struct program_config *p = load_prog(t);
+		assert_false(p->autostart);
+		assert_false(p->redirect_stderr);
+		free(t);
+	}
+	expect_errors("[program:a]\ncommand=x\nautostart=maybe\nredirect_stderr=\n",
+		      "t.conf:3: [program:a]: bad value for autostart: 'maybe' (expected true or false)",
+		      "t.conf:4: [program:a]: bad value for redirect_stderr: '' (expected true or false)",
+		      NULL);
+	expect_errors("[program:a]\ncommand=x\nautostart=2\n",
+		      "t.conf:3: [program:a]: bad value for autostart: '2' (expected true or false)",
+		      NULL);
+}
+
+static void test_autorestart(void **state)
+{
+	assert_int_equal(load_prog("[program:a]\ncommand=x\nautorestart=unexpected\n")->autorestart,
+			 AUTORESTART_UNEXPECTED);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\nautorestart=UNEXPECTED\n")->autorestart,
+			 AUTORESTART_UNEXPECTED);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\nautorestart=true\n")->autorestart,
+			 AUTORESTART_TRUE);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\nautorestart=yes\n")->autorestart,
+			 AUTORESTART_TRUE);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\nautorestart=false\n")->autorestart,
+			 AUTORESTART_FALSE);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\nautorestart=off\n")->autorestart,
+			 AUTORESTART_FALSE);
+	expect_errors("[program:a]\ncommand=x\nautorestart=sometimes\n",
+		      "t.conf:3: [program:a]: bad value for autorestart: 'sometimes' "
+		      "(expected true, false or unexpected)",
+		      NULL);
+}
+
+static void test_exitcodes(void **state)
+{
+	struct program_config *p = load_prog("[program:a]\ncommand=x\nexitcodes=1\n");
+	assert_false(program_config_expected_exit(p, 0));
+	assert_true(program_config_expected_exit(p, 1));
+	p = load_prog("[program:a]\ncommand=x\nexitcodes= 3 ,  4,5 \n");
+	for (int c = 0; c < 256; c++)
+		assert_int_equal(program_config_expected_exit(p, c), c >= 3 && c <= 5);
+	p = load_prog("[program:a]\ncommand=x\nexitcodes=0,0,255\n");
+	assert_true(program_config_expected_exit(p, 255));
+
+	static const char *const bad[] = { "256", "-1", "", "1,,2", "1,", ",1", "a", "1 2", "0x1",
+					   "99999999999" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char *t = xasprintf("[program:a]\ncommand=x\nexitcodes=%s\n", bad[i]);
+		char *m = xasprintf("t.conf:3: [program:a]: bad value for exitcodes: '%s' "
+				    "(expected a comma-separated list of integers from 0 to 255)",
+				    bad[i]);
+		expect_errors(t, m, NULL);
+		free(t);
+		free(m);
+	}
+}
+
+static void test_stopsignal(void **state)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} ok[] = {
+		{ "TERM", SIGTERM }, { "SIGTERM", SIGTERM }, { "term", SIGTERM }, { "sigterm", SIGTERM },
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "WINCH", SIGWINCH }, { "CONT", SIGCONT },
+		{ "9", SIGKILL }, { "15", SIGTERM }, { "IOT", SIGABRT }, { "RTMIN", 0 },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		char *t = xasprintf("[program:a]\ncommand=x\nstopsignal=%s\n", ok[i].name);
+		int want = ok[i].sig ? ok[i].sig : SIGRTMIN;
+		assert_int_equal(load_prog(t)->stopsignal, want);
+		free(t);
+	}
+	static const char *const bad[] = { "FOO", "SIG", "", "0", "-1", "65", "1000", "TERM2",
+					   "SIGSIGTERM", "RTMIN+99", "RTMAX+1" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char *t = xasprintf("[program:a]\ncommand=x\nstopsignal=%s\n", bad[i]);
+		char *m = xasprintf("t.conf:3: [program:a]: bad value for stopsignal: '%s' "
+				    "(expected a signal name or number)",
+				    bad[i]);
+		expect_errors(t, m, NULL);
+		free(t);
+		free(m);
+	}
+}
+
+static void test_signal_names(void **state)
+{
+	assert_int_equal(config_signal_number("TERM"), SIGTERM);
+	assert_int_equal(config_signal_number("SIGKILL"), SIGKILL);
+	assert_int_equal(config_signal_number("sigusr1"), SIGUSR1);
+	assert_int_equal(config_signal_number("2"), SIGINT);
+	assert_int_equal(config_signal_number("RTMIN+1"), SIGRTMIN + 1);
+	assert_int_equal(config_signal_number("RTMAX-1"), SIGRTMAX - 1);
+	assert_int_equal(config_signal_number("RTMAX"), SIGRTMAX);
+	assert_int_equal(config_signal_number("POLL"), SIGIO);
+	assert_int_equal(config_signal_number(""), -1);
+	assert_int_equal(config_signal_number(NULL), -1);
+	assert_int_equal(config_signal_number("NOPE"), -1);
+	assert_int_equal(config_signal_number("0"), -1);
+	assert_int_equal(config_signal_number("RTMIN-1"), -1);
+
+	assert_string_equal(config_signal_name(SIGTERM), "TERM");
+	assert_string_equal(config_signal_name(SIGKILL), "KILL");
+	assert_string_equal(config_signal_name(SIGHUP), "HUP");
+	assert_string_equal(config_signal_name(SIGABRT), "ABRT");
+	assert_string_equal(config_signal_name(SIGIO), "IO");
+	assert_string_equal(config_signal_name(SIGCHLD), "CHLD");
+	assert_string_equal(config_signal_name(SIGRTMIN), "RTMIN");
+	assert_string_equal(config_signal_name(SIGRTMIN + 2), "RTMIN+2");
+	assert_string_equal(config_signal_name(SIGRTMAX), "RTMAX");
+	assert_string_equal(config_signal_name(0), "?");
+	assert_string_equal(config_signal_name(-3), "?");
+	assert_string_equal(config_signal_name(1000), "?");
+	/* every name given back is understood */
+	for (int s = 1; s <= SIGRTMAX; s++)
+		if (strcmp(config_signal_name(s), "?") != 0)
+			assert_int_equal(config_signal_number(config_signal_name(s)), s);
+}
+
+static void test_octal(void **state)
+{
+	assert_int_equal(load_prog("[program:a]\ncommand=x\numask=0\n")->umask, 0);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\numask=077\n")->umask, 077);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\numask=0777\n")->umask, 0777);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\numask=002\n")->umask, 02);
+	static const char *const bad[] = { "8", "0o22", "1000", "-1", "", "22a", "0x12" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char *t = xasprintf("[program:a]\ncommand=x\numask=%s\n[corral]\nsocket_mode=%s\n",
+				    bad[i], bad[i]);
+		char *m1 = xasprintf("t.conf:3: [program:a]: bad value for umask: '%s' "
+				     "(expected an octal mask from 0 to 0777)",
+				     bad[i]);
+		char *m2 = xasprintf("t.conf:5: [corral]: bad value for socket_mode: '%s' "
+				     "(expected an octal mode from 0 to 0777)",
+				     bad[i]);
+		expect_errors(t, m1, m2, NULL);
+		free(t);
+		free(m1);
+		free(m2);
+	}
+}
+
+static void test_numbers(void **state)
+{
+	struct program_config *p = load_prog("[program:a]\ncommand=x\nstartsecs=+5\n"
+					     "priority=-2147483648\nstopwaitsecs=0\n"
+					     "startretries=0\nnumprocs_start=1000000\n");
+	assert_int_equal(p->startsecs, 5);
+	assert_int_equal(p->priority, INT_MIN);
+	assert_int_equal(p->stopwaitsecs, 0);
+	assert_int_equal(p->startretries, 0);
+	assert_int_equal(p->numprocs_start, 1000000);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\npriority=2147483647\n")->priority,
+			 INT_MAX);
+
+	expect_errors("[program:a]\n"
+		      "command=x\n"
+		      "numprocs=0\n"
+		      "numprocs_start=-1\n"
+		      "startsecs=abc\n"
+		      "startretries=1.5\n"
+		      "stopwaitsecs=-3\n"
+		      "priority=2147483648\n",
+		      "t.conf:3: [program:a]: bad value for numprocs: '0' "
+		      "(expected an integer from 1 to 1000)",
+		      "t.conf:4: [program:a]: bad value for numprocs_start: '-1' "
+		      "(expected an integer from 0 to 1000000)",
+		      "t.conf:5: [program:a]: bad value for startsecs: 'abc' "
+		      "(expected an integer from 0 to 1000000)",
+		      "t.conf:6: [program:a]: bad value for startretries: '1.5' "
+		      "(expected an integer from 0 to 1000000)",
+		      "t.conf:7: [program:a]: bad value for stopwaitsecs: '-3' "
+		      "(expected an integer from 0 to 1000000)",
+		      "t.conf:8: [program:a]: bad value for priority: '2147483648' (expected an integer)",
+		      NULL);
+	expect_errors("[program:a]\ncommand=x\nnumprocs=1001\npriority=\nstartsecs= 1 2\n",
+		      "t.conf:3: [program:a]: bad value for numprocs: '1001' "
+		      "(expected an integer from 1 to 1000)",
+		      "t.conf:4: [program:a]: bad value for priority: '' (expected an integer)",
+		      "t.conf:5: [program:a]: bad value for startsecs: '1 2' "
+		      "(expected an integer from 0 to 1000000)",
+		      NULL);
+	expect_errors("[program:a]\ncommand=x\npriority=99999999999999999999999\n",
+		      "t.conf:3: [program:a]: bad value for priority: '99999999999999999999999' "
+		      "(expected an integer)",
+		      NULL);
+}
+
+static void test_long_value_in_message(void **state)
+{
+	char *v = repeat('9', 100);
+	char *t = xasprintf("[program:a]\ncommand=x\nstartsecs=%s\n", v);
+	expect_errors(t, "t.conf:3: [program:a]: bad value for startsecs: "
+			 "'999999999999999999999999999999999999999999999999999999999...' "
+			 "(expected an integer from 0 to 1000000)",
+		      NULL);
+	free(t);
+	free(v);
+}
+
+/* ---- environment ------------------------------------------------------ */
+
+static void check_env(const char *value, ...)
+{
+	char *t = xasprintf("[program:a]\ncommand=x\nenvironment=%s\n", value);
+	struct program_config *p = load_prog(t);
+	free(t);
+	va_list ap;
+	va_start(ap, value);
+	size_t i = 0;
+	for (const char *want; (want = va_arg(ap, const char *)); i++) {
+		if (!p->environment[i])
+			fail_msg("environment=%s: entry %zu missing (%s)", value, i, want);
+		assert_string_equal(p->environment[i], want);
+	}
+	va_end(ap);
+	if (p->environment[i])
+		fail_msg("environment=%s: extra entry %s", value, p->environment[i]);
+}
+
+static void test_environment(void **state)
+{
+	check_env("A=1", "A=1", NULL);
+	check_env("KEY=\"value\",KEY2=value2", "KEY=value", "KEY2=value2", NULL);
+	check_env("A=\"x, y\",B='p,q'", "A=x, y", "B=p,q", NULL);
+	check_env("A = hello world , B=2", "A=hello world", "B=2", NULL);
+	check_env("A=\"  padded  \"", "A=  padded  ", NULL);
+	check_env("A=\"say \\\"hi\\\" \\\\ \\n\"", "A=say \"hi\" \\ \\n", NULL);
+	check_env("A='it''s'", "A=its", NULL);
+	check_env("A=\"it's\"", "A=it's", NULL);
+	check_env("A='say \"x\"'", "A=say \"x\"", NULL);
+	check_env("A=x\"y z\"w", "A=xy zw", NULL);
+	check_env("A=,B=", "A=", "B=", NULL);
+	check_env("A=\"\"", "A=", NULL);
+	check_env("A=1,", "A=1", NULL);
+	check_env("A=1,,B=2", "A=1", "B=2", NULL);
+	check_env("PATH=/usr/bin:/bin,HOME=/root", "PATH=/usr/bin:/bin", "HOME=/root", NULL);
+	check_env("A=x=y", "A=x=y", NULL);
+	check_env("A=%(here)s", "A=%(here)s", NULL); /* no expansion here */
+	check_env("A=a;b", "A=a;b", NULL);
+	check_env("", NULL);
+
+	/* continuation lines, as supervisord users write long lists */
+	struct program_config *p = load_prog("[program:a]\ncommand=x\n"
+					     "environment=A=1,\n"
+					     "    B=\"two words\",\n"
+					     "    C=3\n");
+	assert_string_equal(p->environment[0], "A=1");
+	assert_string_equal(p->environment[1], "B=two words");
+	assert_string_equal(p->environment[2], "C=3");
+	assert_null(p->environment[3]);
+}
+
+static void test_environment_errors(void **state)
+{
+	expect_errors("[program:a]\ncommand=x\nenvironment=A=\"x,y\n",
+		      "t.conf:3: [program:a]: environment: unterminated double quote", NULL);
+	expect_errors("[program:a]\ncommand=x\nenvironment=A='x,y\n",
+		      "t.conf:3: [program:a]: environment: unterminated single quote", NULL);
+	expect_errors("[program:a]\ncommand=x\nenvironment=A\n",
+		      "t.conf:3: [program:a]: environment: expected '=' after 'A'", NULL);
+	expect_errors("[program:a]\ncommand=x\nenvironment=A B=1\n",
+		      "t.conf:3: [program:a]: environment: expected '=' after 'A'", NULL);
+	expect_errors("[program:a]\ncommand=x\nenvironment==1\n",
+		      "t.conf:3: [program:a]: environment: expected KEY=value at '=1'", NULL);
+	expect_errors("[program:a]\ncommand=x\nenvironment=A=1,A=2\n",
+		      "t.conf:3: [program:a]: environment: duplicate key 'A'", NULL);
+	expect_errors("[program:a]\ncommand=x\nenvironment=\"A\"=1\n",
+		      "t.conf:3: [program:a]: environment: expected KEY=value at '\"A\"=1'", NULL);
+}
+
+/* ---- expansions ------------------------------------------------------- */
+
+static void check_names(struct program_config *p, ...)
+{
+	va_list ap;
+	va_start(ap, p);
+	for (int i = 0; i < p->numprocs; i++) {
+		const char *want = va_arg(ap, const char *);
+		assert_non_null(want);
+		char name[64];
+		assert_int_equal(program_config_process_name(p, p->numprocs_start + i, name,
+							     sizeof name), 0);
+		assert_string_equal(name, want);
+	}
+	assert_null(va_arg(ap, const char *));
+	va_end(ap);
+}
+
+static void test_process_name(void **state)
+{
+	struct program_config *p = load_prog("[program:w]\ncommand=x\nnumprocs=3\n"
+					     "process_name=%(program_name)s_%(process_num)02d\n");
+	check_names(p, "w_00", "w_01", "w_02", NULL);
+
+	p = load_prog("[program:w]\ncommand=x\nnumprocs=2\nnumprocs_start=9\n"
+		      "process_name=%(group_name)s-%(process_num)03d\n");
+	check_names(p, "w-009", "w-010", NULL);
+
+	p = load_prog("[program:w]\ncommand=x\nnumprocs=2\nprocess_name=n%(process_num)d\n");
+	check_names(p, "n0", "n1", NULL);
+
+	p = load_prog("[program:w]\ncommand=x\nnumprocs=2\nprocess_name=n%(process_num)s\n");
+	check_names(p, "n0", "n1", NULL);
+
+}
+
+static void test_process_name_formats(void **state)
+{
+	/* formats tried on the API directly, since padding makes bad names */
+	struct program_config p = { .name = "web", .numprocs = 1 };
+	char buf[64];
+	static const struct {
+		const char *tmpl;
+		int num;
+		const char *want;
+	} cases[] = {
+		{ "%(program_name)s", 0, "web" },
+		{ "%(process_num)d", 7, "7" },
+		{ "%(process_num)i", 7, "7" },
+		{ "%(process_num)02d", 7, "07" },
+		{ "%(process_num)05d", 123, "00123" },
+		{ "%(process_num)2d", 123, "123" },
+		{ "%(process_num)4d|", 12, "  12|" },
+		{ "%(process_num)-4d|", 12, "12  |" },
+		{ "%(process_num)+d", 3, "+3" },
+		{ "%(process_num)03d", -4, "-04" },
+		{ "%(program_name)6s|", 0, "   web|" },
+		{ "%(program_name)-6s|", 0, "web   |" },
+		{ "%(group_name)s", 0, "web" },
+		{ "100%%-%(process_num)d", 1, "100%-1" },
+		{ "a%b", 1, "a%b" },
+		{ "trailing%", 1, "trailing%" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		p.process_name = (char *)cases[i].tmpl;
+		assert_int_equal(program_config_process_name(&p, cases[i].num, buf, sizeof buf), 0);
+		assert_string_equal(buf, cases[i].want);
+	}
+	p.process_name = "%(program_name)s_%(process_num)02d";
+	assert_int_equal(program_config_process_name(&p, 1, buf, 7), 0);
+	assert_string_equal(buf, "web_01");
+	assert_int_equal(program_config_process_name(&p, 1, buf, 6), -ENAMETOOLONG);
+	assert_int_equal(program_config_process_name(&p, 1, buf, 0), -ENAMETOOLONG);
+	p.process_name = "%(nope)s";
+	assert_int_equal(program_config_process_name(&p, 1, buf, sizeof buf), -EINVAL);
+	p.process_name = NULL; /* the default */
+	assert_int_equal(program_config_process_name(&p, 1, buf, sizeof buf), 0);
+	assert_string_equal(buf, "web");
+}
+
+static void test_process_name_errors(void **state)
+{
+	expect_errors("[program:w]\ncommand=x\nnumprocs=2\n",
+		      "t.conf:1: [program:w]: %(process_num) must be present within process_name "
+		      "when numprocs > 1",
+		      NULL);
+	expect_errors("[program:w]\ncommand=x\nnumprocs=2\nprocess_name=%(program_name)s\n",
+		      "t.conf:1: [program:w]: %(process_num) must be present within process_name "
+		      "when numprocs > 1",
+		      NULL);
+	expect_errors("[program:w]\ncommand=x\nprocess_name=%(nope)s\n",
+		      "t.conf:3: [program:w]: process_name: unknown name in '%(nope)s'", NULL);
+	expect_errors("[program:w]\ncommand=x\nprocess_name=%(program_name\n",
+		      "t.conf:3: [program:w]: process_name: unterminated '%('", NULL);
+	expect_errors("[program:w]\ncommand=x\nprocess_name=%(program_name)\n",
+		      "t.conf:3: [program:w]: process_name: incomplete format '%(program_name)'",
+		      NULL);
+	expect_errors("[program:w]\ncommand=x\nprocess_name=%(program_name)x\n",
+		      "t.conf:3: [program:w]: process_name: bad format '%(program_name)x' "
+		      "(expected s or d after the name)",
+		      NULL);
+	expect_errors("[program:w]\ncommand=x\nprocess_name=%(program_name)d\n",
+		      "t.conf:3: [program:w]: process_name: bad format '%(program_name)d' "
+		      "(a string needs s)",
+		      NULL);
+	expect_errors("[program:w]\ncommand=x\nprocess_name=%(process_num)1000d\n",
+		      "t.conf:3: [program:w]: process_name: field width too large in "
+		      "'%(process_num)1000d'",
+		      NULL);
+	expect_errors("[program:w]\ncommand=x\nprocess_name=%(here)s\n",
+		      "t.conf:3: [program:w]: process_name: cannot use '%(here)s' here", NULL);
+	expect_errors("[program:w]\ncommand=x\nnumprocs=2\nprocess_name=n%(process_num)-3dx\n",
+		      "t.conf:1: [program:w]: bad process name 'n0  x' (it must be non-empty, "
+		      "without whitespace, ':', '/' or '*')",
+		      NULL);
+	expect_errors("[program:w]\ncommand=x\nprocess_name=a/b\n",
+		      "t.conf:1: [program:w]: bad process name 'a/b' (it must be non-empty, "
+		      "without whitespace, ':', '/' or '*')",
+		      NULL);
+	expect_errors("[program:w]\ncommand=x\nprocess_name=\n",
+		      "t.conf:1: [program:w]: bad process name '' (it must be non-empty, "
+		      "without whitespace, ':', '/' or '*')",
+		      NULL);
+}
+
+static void test_here_expansion(void **state)
+{
+	char *here = cwd();
+	struct program_config *p = load_prog(
+		"[program:web]\n"
+		"command=%(here)s/bin/run --name %(program_name)s --group=%(group_name)s 100%%\n"
+		"directory=%(here)s/srv\n"
+		"stdout_logfile=%(here)s/%(program_name)s.out\n"
+		"stderr_logfile=%(here)s/e.log\n");
+	char *cmd = xasprintf("%s/bin/run --name web --group=web 100%%", here);
+	char *dir = xasprintf("%s/srv", here);
+	char *out = xasprintf("%s/web.out", here);
+	char *err = xasprintf("%s/e.log", here);
+	char *argv0 = xasprintf("%s/bin/run", here);
+	assert_string_equal(p->command, cmd);
+	assert_string_equal(p->argv[0], argv0);
+	assert_string_equal(p->argv[2], "web");
+	assert_string_equal(p->argv[3], "--group=web");
+	assert_string_equal(p->argv[4], "100%");
+	assert_string_equal(p->directory, dir);
+	assert_string_equal(p->stdout_logfile, out);
+	assert_string_equal(p->stderr_logfile, err);
+	free(cmd);
+	free(dir);
+	free(out);
+	free(err);
+	free(argv0);
+	free(here);
+
+	/* a lone % is kept, so date formats need no doubling */
+	p = load_prog("[program:d]\ncommand=date +%s\n");
+	assert_string_equal(p->argv[1], "+%s");
+
+	expect_errors("[program:web]\ncommand=run %(process_num)d\n",
+		      "t.conf:2: [program:web]: command: cannot use '%(process_num)d' (only "
+		      "process_name has a process number)",
+		      NULL);
+	expect_errors("[program:web]\ncommand=x\ndirectory=%(foo)s\nstdout_logfile=%(here)d\n",
+		      "t.conf:3: [program:web]: directory: unknown name in '%(foo)s'",
+		      "t.conf:4: [program:web]: stdout_logfile: bad format '%(here)d' (a string needs s)",
+		      NULL);
+	expect_errors("[corral]\nsocket=%(program_name)s.sock\n",
+		      "t.conf:2: [corral]: socket: cannot use '%(program_name)s' here", NULL);
+}
+
+static void test_logfiles(void **state)
+{
+	struct program_config *p = load_prog("[program:a]\ncommand=x\nstdout_logfile=NONE\n"
+					     "stderr_logfile=none\n");
+	assert_string_equal(p->stdout_logfile, "NONE");
+	assert_string_equal(p->stderr_logfile, "NONE");
+	p = load_prog("[program:a]\ncommand=x\nstdout_logfile=AUTO\nstderr_logfile=auto\n");
+	assert_null(p->stdout_logfile);
+	assert_null(p->stderr_logfile);
+	p = load_prog("[program:a]\ncommand=x\nstdout_logfile=rel/a.log\n");
+	assert_string_equal(p->stdout_logfile, "rel/a.log");
+	expect_errors("[program:a]\ncommand=x\nstdout_logfile=\ndirectory=\n",
+		      "t.conf:3: [program:a]: bad value for stdout_logfile: '' "
+		      "(expected a path, AUTO or NONE)",
+		      "t.conf:4: [program:a]: bad value for directory: '' (expected a path)", NULL);
+	expect_errors("[corral]\nlogdir=\npidfile=\nsocket=\n",
+		      "t.conf:2: [corral]: bad value for logdir: '' (expected a path)",
+		      "t.conf:3: [corral]: bad value for pidfile: '' (expected a path)",
+		      "t.conf:4: [corral]: bad value for socket: '' (expected a path)", NULL);
+}
+
+/* ---- lines ------------------------------------------------------------ */
+
+static void test_inline_comments(void **state)
+{
+	struct program_config *p = load_prog("[program:a] ; trailing words are ignored\n"
+					     "command=/bin/echo a;b ; comment\n"
+					     "priority=3\t;tab comment\n"
+					     "; whole line\n"
+					     "# whole line\n"
+					     "   ; indented comment\n");
+	assert_string_equal(p->command, "/bin/echo a;b");
+	assert_int_equal(p->priority, 3);
+	p = load_prog("[program:a]\ncommand= ;only a comment\n"
+		      "  /bin/true\n");
+	assert_string_equal(p->command, "/bin/true");
+	/* '#' does not start an inline comment */
+	p = load_prog("[program:a]\ncommand=/bin/echo #x\n");
+	assert_string_equal(p->argv[1], "#x");
+}
+
+static void test_continuation_lines(void **state)
+{
+	struct program_config *p = load_prog("[program:a]\n"
+					     "command=/bin/echo\n"
+					     "    one\n"
+					     "\ttwo   ; a comment\n"
+					     "\n"
+					     "  ; comment between\n"
+					     "    three\n"
+					     "priority=4\n");
+	assert_string_equal(p->command, "/bin/echo one two three");
+	assert_int_equal(p->priority, 4);
+	/* right after a section header an indented line is a key, but the
+	 * next indented line continues it, as in inih and configparser */
+	p = load_prog("[program:a]\n  command=/bin/true\n  priority=2\n");
+	assert_string_equal(p->command, "/bin/true priority=2");
+	assert_int_equal(p->priority, 999);
+	/* an empty first line */
+	p = load_prog("[program:a]\ncommand=\n  /bin/echo x\n");
+	assert_string_equal(p->command, "/bin/echo x");
+	/* quotes may span the joined lines */
+	p = load_prog("[program:a]\ncommand=sh -c 'echo a\n  b'\n");
+	assert_string_equal(p->argv[2], "echo a b");
+}
+
+static void test_crlf_and_bom(void **state)
+{
+	struct program_config *p = load_prog("\xef\xbb\xbf[program:a]\r\ncommand=/bin/true\r\n"
+					     "priority=1\r\n");
+	assert_string_equal(p->command, "/bin/true");
+	assert_int_equal(p->priority, 1);
+	expect_errors("\xef\xbb\xbf[program:a]\r\ncomand=/bin/true\r\n",
+		      "t.conf:1: [program:a]: missing command",
+		      "t.conf:2: [program:a]: unknown key 'comand'", NULL);
+}
+
+static void test_long_lines(void **state)
+{
+	/* a command far over inih's 200-byte line buffer */
+	char *arg = repeat('a', 1500);
+	char *t = xasprintf("[program:long]\ncommand=/bin/echo %s end   ; comment\npriority=7\n"
+			    "[program:b]\ncomand=x\n",
+			    arg);
+	expect_errors(t, "t.conf:4: [program:b]: missing command",
+		      "t.conf:5: [program:b]: unknown key 'comand'", NULL);
+	free(t);
+	t = xasprintf("[program:long]\ncommand=/bin/echo %s end   ; comment\npriority=7\n", arg);
+	struct program_config *p = load_prog(t);
+	char *want = xasprintf("/bin/echo %s end", arg);
+	assert_string_equal(p->command, want);
+	assert_string_equal(p->argv[1], arg);
+	assert_string_equal(p->argv[2], "end");
+	assert_int_equal(p->priority, 7);
+	free(want);
+	free(t);
+
+	/* long environment, with quotes holding commas and runs of spaces */
+	char *sp = repeat(' ', 400);
+	t = xasprintf("[program:e]\ncommand=x\nenvironment=A=\"%s,%s\",B='%s',C=%s , D=1\n", sp,
+		      arg, sp, arg);
+	p = load_prog(t);
+	char *a = xasprintf("A=%s,%s", sp, arg);
+	char *b = xasprintf("B=%s", sp);
+	char *c = xasprintf("C=%s", arg);
+	assert_string_equal(p->environment[0], a);
+	assert_string_equal(p->environment[1], b);
+	assert_string_equal(p->environment[2], c);
+	assert_string_equal(p->environment[3], "D=1");
+	assert_null(p->environment[4]);
+	free(a);
+	free(b);
+	free(c);
+	free(t);
+
+	/* a long continuation line */
+	t = xasprintf("[program:c]\ncommand=/bin/echo\n    %s\n    x\n", arg);
+	p = load_prog(t);
+	assert_string_equal(p->argv[1], arg);
+	assert_string_equal(p->argv[2], "x");
+	free(t);
+	free(sp);
+	free(arg);
+}
+
+/* Every split point: values of many lengths, whitespace and ';' anywhere,
+ * must come back byte for byte. */
+static void test_long_line_boundaries(void **state)
+{
+	static const char pattern[] = "ab c;d  e\t;f\"g";
+	for (size_t len = 150; len < 700; len += 7) {
+		char *v = malloc(len + 1);
+		assert_non_null(v);
+		for (size_t i = 0; i < len; i++)
+			v[i] = pattern[i % (sizeof pattern - 1)];
+		/* no whitespace at either end, and no " ;" (an inline comment) */
+		v[0] = 'x';
+		v[len - 1] = 'y';
+		for (size_t i = 1; i < len; i++)
+			if (v[i] == ';' && (v[i - 1] == ' ' || v[i - 1] == '\t'))
+				v[i] = ',';
+		v[len] = '\0';
+		char *t = xasprintf("[program:a]\ncommand=x\nstdout_logfile=%s\n", v);
+		struct program_config *p = load_prog(t);
+		assert_string_equal(p->stdout_logfile, v);
+		free(t);
+		t = xasprintf("[program:a]\ncommand=x\nstdout_logfile=\n\t%s\n", v);
+		p = load_prog(t);
+		assert_string_equal(p->stdout_logfile, v);
+		free(t);
+		free(v);
+	}
+}
+
+static void test_long_names(void **state)
+{
+	char *name = repeat('n', 300);
+	char *t = xasprintf("[program:%s]\ncommand=/bin/true\n", name);
+	struct program_config *p = load_prog(t);
+	assert_string_equal(p->name, name);
+	free(t);
+	char *key = repeat('k', 300);
+	t = xasprintf("[program:%s]\ncommand=/bin/true\n%s=1\n", name, key);
+	char *m = xasprintf("t.conf:3: [program:%s]: unknown key '%s'", name, key);
+	expect_errors(t, m, NULL);
+	free(m);
+	free(t);
+	free(key);
+	free(name);
+}
+
+static void test_long_comment_and_error_lines(void **state)
+{
+	char *junk = repeat('j', 5000);
+	char *t = xasprintf("; %s\n[program:a]\ncommand=/bin/true\n", junk);
+	load_prog(t);
+	free(t);
+	t = xasprintf("[program:a]\ncommand=/bin/true\n%s\n[%s\n", junk, junk);
+	expect_errors(t,
+		      "t.conf:3: [program:a]: syntax error: expected KEY=VALUE, [SECTION] or a "
+		      "comment",
+		      "t.conf:4: [program:a]: syntax error: missing ']'", NULL);
+	free(t);
+	free(junk);
+}
+
+/* ---- errors ----------------------------------------------------------- */
+
+static void test_unknown_key(void **state)
+{
+	expect_errors("[program:web]\ncommand=x\ncomand=y\n",
+		      "t.conf:3: [program:web]: unknown key 'comand'", NULL);
+	expect_errors("[corral]\nsockett=/x\n", "t.conf:2: [corral]: unknown key 'sockett'", NULL);
+	expect_errors("[include]\nfile=x\n", "t.conf:1: [include]: missing files",
+		      "t.conf:2: [include]: unknown key 'file'", NULL);
+}
+
+static void test_unknown_section(void **state)
+{
+	expect_errors("[programm:x]\ncommand=y\nwhatever=1\n[supervisord]\n[program:ok]\ncommand=z\n",
+		      "t.conf:1: [programm:x]: unknown section",
+		      "t.conf:4: [supervisord]: unknown section", NULL);
+	expect_errors("[Program:x]\n", "t.conf:1: [Program:x]: unknown section", NULL);
+	expect_errors("[]\n", "t.conf:1: []: unknown section", NULL);
+}
+
+static void test_bad_program_name(void **state)
+{
+	expect_errors("[program:]\ncommand=x\n",
+		      "t.conf:1: [program:]: bad program name '' (it must be non-empty, without "
+		      "whitespace, ':', '/' or '*')",
+		      NULL);
+	expect_errors("[program:a b]\n[program:a:b]\n[program:a/b]\n[program:all]\n",
+		      "t.conf:1: [program:a b]: bad program name 'a b' (it must be non-empty, "
+		      "without whitespace, ':', '/' or '*')",
+		      "t.conf:2: [program:a:b]: bad program name 'a:b' (it must be non-empty, "
+		      "without whitespace, ':', '/' or '*')",
+		      "t.conf:3: [program:a/b]: bad program name 'a/b' (it must be non-empty, "
+		      "without whitespace, ':', '/' or '*')",
+		      "t.conf:4: [program:all]: bad program name 'all' (reserved)", NULL);
+}
+
+static void test_duplicates(void **state)
+{
+	expect_errors("[program:web]\ncommand=x\n[corral]\n[program:web]\ncommand=y\n[corral]\n",
+		      "t.conf:4: [program:web]: duplicate section (first at t.conf:1)",
+		      "t.conf:6: [corral]: duplicate section (first at t.conf:3)", NULL);
+	expect_errors("[program:web]\ncommand=x\ncommand=y\npriority=1\npriority=2\n",
+		      "t.conf:3: [program:web]: duplicate key 'command'",
+		      "t.conf:5: [program:web]: duplicate key 'priority'", NULL);
+	expect_errors("[corral]\nsocket=/a\nsocket=/b\n",
+		      "t.conf:3: [corral]: duplicate key 'socket'", NULL);
+	expect_errors("[include]\nfiles=x\nfiles=y\n[include]\nfiles=z\n",
+		      "t.conf:3: [include]: duplicate key 'files'",
+		      "t.conf:4: [include]: duplicate section (first at t.conf:1)", NULL);
+}
+
+static void test_duplicate_process_names(void **state)
+{
+	expect_errors("[program:a_b]\ncommand=x\n[program:a]\ncommand=y\nprocess_name=b\n",
+		      "t.conf:3: [program:a]: duplicate process name 'a:b' (same as 'a_b' of "
+		      "[program:a_b] at t.conf:1 once ':' becomes '_')",
+		      NULL);
+	expect_errors("[program:w_x_01]\ncommand=x\n[program:w]\ncommand=y\nnumprocs=2\n"
+		      "process_name=x_%(process_num)02d\n",
+		      "t.conf:3: [program:w]: duplicate process name 'w:x_01' (same as 'w_x_01' of "
+		      "[program:w_x_01] at t.conf:1 once ':' becomes '_')",
+		      NULL);
+	/* the same process name in two groups is fine */
+	load_ok("[program:a]\ncommand=x\nprocess_name=p\n[program:b]\ncommand=y\n"
+		"process_name=p\n");
+}
+
+static void test_missing_command(void **state)
+{
+	expect_errors("[program:web]\npriority=1\n",
+		      "t.conf:1: [program:web]: missing command", NULL);
+	expect_errors("\n\n[program:web]\ncommand=\npriority=1\n",
+		      "t.conf:3: [program:web]: empty command", NULL);
+	expect_errors("[program:web]\ncommand=   ; just a comment\n",
+		      "t.conf:1: [program:web]: empty command", NULL);
+	expect_errors("[program:web]\ncommand=\"\" x\n[program:ok]\ncommand=x\n"
+		      "[program:web2]\n",
+		      "t.conf:2: [program:web]: command: empty program name",
+		      "t.conf:5: [program:web2]: missing command", NULL);
+}
+
+static void test_command_quotes(void **state)
+{
+	expect_errors("[program:web]\ncommand=sh -c 'echo hi\n",
+		      "t.conf:2: [program:web]: command: unterminated single quote", NULL);
+	expect_errors("[program:web]\ncommand=sh -c \"echo hi\n",
+		      "t.conf:2: [program:web]: command: unterminated double quote", NULL);
+	expect_errors("[program:web]\ncommand=sh -c \\\n",
+		      "t.conf:2: [program:web]: command: trailing backslash", NULL);
+}
+
+static void test_syntax_errors(void **state)
+{
+	expect_errors("[program:web\ncommand=x\n",
+		      "t.conf:1: syntax error: missing ']'",
+		      "t.conf:2: key 'command' outside any section", NULL);
+	expect_errors("[program:web]\ncommand=x\njust words\n=value\n  ; ok\n",
+		      "t.conf:3: [program:web]: syntax error: expected KEY=VALUE, [SECTION] or a "
+		      "comment",
+		      "t.conf:4: [program:web]: syntax error: missing key before '='", NULL);
+	expect_errors("[program:web]\ncommand=x\n[a ;]\n",
+		      "t.conf:3: [program:web]: syntax error: missing ']'", NULL);
+	expect_errors("[program:web]\ncommand=x\nkey ;=v\n",
+		      "t.conf:3: [program:web]: syntax error: expected KEY=VALUE, [SECTION] or a "
+		      "comment",
+		      NULL);
+	expect_errors("priority=1\n[program:a]\ncommand=x\n",
+		      "t.conf:1: key 'priority' outside any section", NULL);
+}
+
+static void test_syntax_error_keeps_continuation(void **state)
+{
+	/* as in inih, a bad line does not end the value above it */
+	expect_errors("[program:a]\ncommand=/bin/echo\nbad\n  more\n",
+		      "t.conf:3: [program:a]: syntax error: expected KEY=VALUE, [SECTION] or a "
+		      "comment",
+		      NULL);
+}
+
+static void test_socket_too_long(void **state)
+{
+	char *path = repeat('s', 120);
+	char *t = xasprintf("[corral]\nsocket=/%s\n", path);
+	expect_errors(t, "t.conf:2: [corral]: socket path too long (at most 107 bytes)", NULL);
+	free(t);
+	free(path);
+}
+
+static void test_all_errors_collected(void **state)
+{
+	expect_errors("[corral]\n"                      /* 1 */
+		      "socket_mode=999\n"               /* 2 */
+		      "[program:web]\n"                 /* 3 */
+		      "comand=/bin/true\n"              /* 4 */
+		      "autostart=perhaps\n"             /* 5 */
+		      "stopsignal=TERMINATE\n"          /* 6 */
+		      "exitcodes=0,1000\n"              /* 7 */
+		      "umask=9\n"                       /* 8 */
+		      "oops\n"                          /* 9 */
+		      "environment=A=\"x\n"             /* 10 */
+		      "[programm:x]\n"                  /* 11 */
+		      "[program:web]\n"                 /* 12 */
+		      "[program:w]\n"                   /* 13 */
+		      "command=sh -c 'x\n"              /* 14 */
+		      "numprocs=-2\n",                  /* 15 */
+		      "t.conf:2: [corral]: bad value for socket_mode: '999' "
+		      "(expected an octal mode from 0 to 0777)",
+		      "t.conf:3: [program:web]: missing command",
+		      "t.conf:4: [program:web]: unknown key 'comand'",
+		      "t.conf:5: [program:web]: bad value for autostart: 'perhaps' "
+		      "(expected true or false)",
+		      "t.conf:6: [program:web]: bad value for stopsignal: 'TERMINATE' "
+		      "(expected a signal name or number)",
+		      "t.conf:7: [program:web]: bad value for exitcodes: '0,1000' "
+		      "(expected a comma-separated list of integers from 0 to 255)",
+		      "t.conf:8: [program:web]: bad value for umask: '9' "
+		      "(expected an octal mask from 0 to 0777)",
+		      "t.conf:9: [program:web]: syntax error: expected KEY=VALUE, [SECTION] or a "
+		      "comment",
+		      "t.conf:10: [program:web]: environment: unterminated double quote",
+		      "t.conf:11: [programm:x]: unknown section",
+		      "t.conf:12: [program:web]: duplicate section (first at t.conf:3)",
+		      "t.conf:14: [program:w]: command: unterminated single quote",
+		      "t.conf:15: [program:w]: bad value for numprocs: '-2' "
+		      "(expected an integer from 1 to 1000)",
+		      NULL);
+}
+
+static void test_too_many_errors(void **state)
+{
+	struct buf {
+		char *s;
+		size_t n;
+	} b = { 0 };
+	FILE *f = open_memstream(&b.s, &b.n);
+	assert_non_null(f);
+	fputs("[program:a]\ncommand=x\n", f);
+	for (int i = 0; i < 150; i++)
+		fprintf(f, "bad%d=1\n", i);
+	fclose(f);
+	config_errors_free(&errs);
+	assert_int_equal(config_load_string("t.conf", b.s, &cfg, &errs), -EINVAL);
+	assert_int_equal(errs.n, 101);
+	assert_string_equal(errs.msgs[0], "t.conf:3: [program:a]: unknown key 'bad0'");
+	assert_string_equal(errs.msgs[99], "t.conf:102: [program:a]: unknown key 'bad99'");
+	assert_string_equal(errs.msgs[100], "t.conf: too many errors, 50 more not shown");
+	free(b.s);
+}
+
+static void test_errors_appended(void **state)
+{
+	config_errors_free(&errs);
+	assert_int_equal(config_load_string("a.conf", "[x]\n", &cfg, &errs), -EINVAL);
+	assert_int_equal(config_load_string("b.conf", "[program:p]\n", &cfg, &errs), -EINVAL);
+	assert_int_equal(errs.n, 2);
+	assert_string_equal(errs.msgs[0], "a.conf:1: [x]: unknown section");
+	assert_string_equal(errs.msgs[1], "b.conf:1: [program:p]: missing command");
+	/* a good load adds nothing */
+	assert_int_equal(config_load_string("c.conf", "", &cfg, &errs), 0);
+	assert_int_equal(errs.n, 2);
+}
+
+static void test_cannot_open(void **state)
+{
+	expect_file_errors("/nonexistent/corral.conf",
+			   "cannot open /nonexistent/corral.conf: No such file or directory", NULL);
+	expect_file_errors("/", "cannot open /: Is a directory", NULL);
+	expect_file_errors("/dev/null", "cannot open /dev/null: not a regular file", NULL);
+}
+
+/* ---- files and includes ----------------------------------------------- */
+
+static void test_load_file(void **state)
+{
+	const char *path = write_file("main.conf", "[corral]\nlogdir=%(here)s/log\n\n"
+						   "[program:web]\ncommand=/bin/true\n");
+	char *mainp = strdup(path);
+	config_free(&cfg);
+	assert_int_equal(config_load(mainp, &cfg, &errs), 0);
+	assert_string_equal(cfg.path, mainp);
+	char *real = realpath(tmpdir, NULL);
+	char *logdir = xasprintf("%s/log", real);
+	assert_string_equal(cfg.logdir, logdir);
+	assert_string_equal(cfg.programs[0].file, mainp);
+	assert_int_equal(cfg.programs[0].line, 4);
+	free(logdir);
+
+	write_file("bad.conf", "[program:web]\n\ncommand=/bin/true\nnumprocs=x\n");
+	char *bad = xasprintf("%s/bad.conf", tmpdir);
+	char *m = xasprintf("%s:4: [program:web]: bad value for numprocs: 'x' "
+			    "(expected an integer from 1 to 1000)",
+			    bad);
+	expect_file_errors(bad, m, NULL);
+	free(m);
+
+	/* long lines from a real file too */
+	char *arg = repeat('z', 3000);
+	char *text = xasprintf("[program:long]\ncommand=/bin/echo %s\n[program:x]\n", arg);
+	write_file("long.conf", text);
+	char *lp = xasprintf("%s/long.conf", tmpdir);
+	m = xasprintf("%s:3: [program:x]: missing command", lp);
+	expect_file_errors(lp, m, NULL);
+	free(m);
+	free(text);
+	text = xasprintf("[program:long]\ncommand=/bin/echo %s\n", arg);
+	write_file("long.conf", text);
+	config_free(&cfg);
+	assert_int_equal(config_load(lp, &cfg, &errs), 0);
+	assert_string_equal(cfg.programs[0].argv[1], arg);
+	free(text);
+	free(lp);
+	free(arg);
+
+	/* a NUL byte in a file */
+	FILE *f = fopen(bad, "w");
+	assert_non_null(f);
+	fwrite("[program:a]\ncommand=x\0y\n", 1, 24, f);
+	fclose(f);
+	m = xasprintf("%s:2: [program:a]: NUL byte in line", bad);
+	char *m2 = xasprintf("%s:1: [program:a]: missing command", bad);
+	expect_file_errors(bad, m2, m, NULL);
+	free(m);
+	free(m2);
+	free(bad);
+	free(real);
+	free(mainp);
+}
+
+static void test_includes(void **state)
+{
+	write_file("conf.d/10-db.conf", "[program:db]\ncommand=/bin/db\npriority=1\n");
+	write_file("conf.d/20-web.conf", "[program:web]\ncommand=%(here)s/web\n"
+					 "[corral]\nsocket=/tmp/x.sock\n");
+	write_file("conf.d/ignored.txt", "[program:nope]\ncommand=x\n");
+	write_file("more/a.conf", "[program:a]\ncommand=/bin/a\n[include]\nfiles=../deep/*.conf\n");
+	write_file("deep/b.conf", "[program:b]\ncommand=/bin/b\n");
+	char *mainp = strdup(write_file(
+		"main.conf", "[include]\n"
+			     "files = conf.d/*.conf\n"
+			     "  nothing-matches-*.conf more/a.conf\n"
+			     "[program:top]\ncommand=/bin/top\n"));
+	config_free(&cfg);
+	int rc = config_load(mainp, &cfg, &errs);
+	if (rc)
+		dump_errors();
+	assert_int_equal(rc, 0);
+	assert_int_equal(cfg.nprograms, 5);
+	/* sorted by priority, then name */
+	assert_string_equal(cfg.programs[0].name, "db");
+	assert_string_equal(cfg.programs[1].name, "a");
+	assert_string_equal(cfg.programs[2].name, "b");
+	assert_string_equal(cfg.programs[3].name, "top");
+	assert_string_equal(cfg.programs[4].name, "web");
+	assert_string_equal(cfg.socket, "/tmp/x.sock");
+	char *real = realpath(tmpdir, NULL);
+	char *web = xasprintf("%s/conf.d/web", real);
+	assert_string_equal(cfg.programs[4].command, web);
+	char *file = xasprintf("%s/conf.d/20-web.conf", tmpdir);
+	assert_string_equal(cfg.programs[4].file, file);
+	assert_int_equal(cfg.programs[4].line, 1);
+	char *bfile = xasprintf("%s/more/../deep/b.conf", tmpdir);
+	assert_string_equal(cfg.programs[2].file, bfile);
+	free(bfile);
+	free(file);
+	free(web);
+	free(real);
+	free(mainp);
+}
+
+static void test_include_errors(void **state)
+{
+	write_file("inc/bad.conf", "[program:web]\ncommand=x\nstartsecs=-1\n[corral]\n");
+	char *mainp = strdup(write_file("main.conf", "[corral]\n[program:web]\ncommand=y\n"
+						    "[include]\nfiles=inc/*.conf\n"
+						    "[program:z]\n"));
+	char *m1 = xasprintf("%s:6: [program:z]: missing command", mainp);
+	char *m2 = xasprintf("%s/inc/bad.conf:1: [program:web]: duplicate section (first at "
+			     "%s:2)", tmpdir, mainp);
+	char *m3 = xasprintf("%s/inc/bad.conf:4: [corral]: duplicate section (first at %s:1)",
+			     tmpdir, mainp);
+	expect_file_errors(mainp, m1, m2, m3, NULL);
+	free(m1);
+	free(m2);
+	free(m3);
+
+	/* an included file that cannot be read */
+	write_file("main.conf", "[include]\nfiles=inc\n");
+	m1 = xasprintf("%s:2: [include]: cannot open %s/inc: Is a directory", mainp, tmpdir);
+	expect_file_errors(mainp, m1, NULL);
+	free(m1);
+	write_file("main.conf", "[include]\nfiles=inc/bad.conf\n");
+	char *bad = xasprintf("%s/inc/bad.conf", tmpdir);
+	assert_int_equal(chmod(bad, 0), 0);
+	if (access(bad, R_OK) == 0) {
+		/* root reads anything; nothing to test then */
+		chmod(bad, 0600);
+	} else {
+		m1 = xasprintf("%s:2: [include]: cannot open %s: Permission denied", mainp, bad);
+		expect_file_errors(mainp, m1, NULL);
+		free(m1);
+		chmod(bad, 0600);
+	}
+	free(bad);
+
+	/* [include] without files */
+	write_file("main.conf", "[include]\n[program:a]\ncommand=x\n");
+	m1 = xasprintf("%s:1: [include]: missing files", mainp);
+	expect_file_errors(mainp, m1, NULL);
+	free(m1);
+
+	/* bad expansions in files */
+	write_file("main.conf", "[include]\nfiles=%(program_name)s.conf\n");
+	m1 = xasprintf("%s:2: [include]: files: cannot use '%%(program_name)s' here", mainp);
+	expect_file_errors(mainp, m1, NULL);
+	free(m1);
+
+	/* a glob that matches nothing is fine; %(here)s works */
+	write_file("main.conf", "[include]\nfiles=nothing/*.conf %(here)s/none.conf\n");
+	config_free(&cfg);
+	assert_int_equal(config_load(mainp, &cfg, &errs), 0);
+	free(mainp);
+}
+
+static void test_include_cycle(void **state)
+{
+	char *mainp = strdup(write_file("main.conf", "[include]\nfiles=a.conf\n"));
+	write_file("a.conf", "[program:a]\ncommand=x\n[include]\nfiles=main.conf\n");
+	char *m = xasprintf("%s/a.conf:4: [include]: include cycle: %s/main.conf is already "
+			    "being read", tmpdir, tmpdir);
+	expect_file_errors(mainp, m, NULL);
+	free(m);
+
+	/* a file including itself */
+	write_file("main.conf", "[include]\nfiles=*.conf\n");
+	m = xasprintf("%s:2: [include]: include cycle: %s/main.conf is already being read", mainp,
+		      tmpdir);
+	char *m2 = xasprintf("%s/a.conf:4: [include]: include cycle: %s/main.conf is already "
+			     "being read", tmpdir, tmpdir);
+	expect_file_errors(mainp, m, m2, NULL);
+	free(m);
+	free(m2);
+
+	/* a string naming a real file is that file */
+	config_free(&cfg);
+	config_errors_free(&errs);
+	assert_int_equal(config_load_string(mainp, "[include]\nfiles=main.conf\n", &cfg, &errs),
+			 -EINVAL);
+	assert_int_equal(errs.n, 1);
+	m = xasprintf("%s:2: [include]: include cycle: %s/main.conf is already being read", mainp,
+		      tmpdir);
+	assert_string_equal(errs.msgs[0], m);
+	free(m);
+	free(mainp);
+}
+
+static void test_include_depth(void **state)
+{
+	/* f0 includes f1 ... each file includes the next; 10 levels are fine */
+	char name[32], text[64];
+	for (int i = 0; i <= 11; i++) {
+		snprintf(name, sizeof name, "f%d.conf", i);
+		snprintf(text, sizeof text, "[program:p%d]\ncommand=x\n[include]\nfiles=f%d.conf\n",
+			 i, i + 1);
+		write_file(name, text);
+	}
+	char *f1 = xasprintf("%s/f1.conf", tmpdir);
+	config_free(&cfg);
+	int rc = config_load(f1, &cfg, &errs);
+	if (rc)
+		dump_errors();
+	assert_int_equal(rc, 0); /* f1 -> f11: ten includes deep */
+	assert_int_equal(cfg.nprograms, 11);
+	free(f1);
+
+	char *f0 = xasprintf("%s/f0.conf", tmpdir);
+	char *m = xasprintf("%s/f10.conf:4: [include]: cannot include %s/f11.conf: includes "
+			    "nested more than 10 deep", tmpdir, tmpdir);
+	expect_file_errors(f0, m, NULL);
+	free(m);
+	free(f0);
+}
+
+static void test_include_relative_to_cwd(void **state)
+{
+	/* a mainp file named without a directory: globs are relative to cwd */
+	char *old = cwd();
+	assert_int_equal(chdir(tmpdir), 0);
+	write_file("x.conf", "[program:x]\ncommand=x\n");
+	config_free(&cfg);
+	int rc = config_load_string("main.conf", "[include]\nfiles=x.conf\n", &cfg, &errs);
+	assert_int_equal(chdir(old), 0);
+	free(old);
+	assert_int_equal(rc, 0);
+	assert_string_equal(cfg.programs[0].file, "x.conf");
+}
+
+/* ---- whole configs ---------------------------------------------------- */
+
+static void test_sorted(void **state)
+{
+	load_ok("[program:c]\ncommand=x\n"
+		"[program:b]\ncommand=x\npriority=5\n"
+		"[program:a]\ncommand=x\n"
+		"[program:z]\ncommand=x\npriority=-1\n"
+		"[program:d]\ncommand=x\npriority=5\n");
+	assert_int_equal(cfg.nprograms, 5);
+	const char *order[] = { "z", "b", "d", "a", "c" };
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(cfg.programs[i].name, order[i]);
+}
+
+static const char full_program[] =
+	"[program:p]\n"
+	"command=/bin/p -x 'a b'\n"
+	"numprocs=2\n"
+	"numprocs_start=1\n"
+	"process_name=%(program_name)s%(process_num)d\n"
+	"autostart=false\n"
+	"autorestart=true\n"
+	"startsecs=2\n"
+	"startretries=4\n"
+	"exitcodes=0,3\n"
+	"stopsignal=QUIT\n"
+	"stopwaitsecs=5\n"
+	"directory=/tmp\n"
+	"environment=A=1,B=2\n"
+	"umask=027\n"
+	"priority=9\n"
+	"redirect_stderr=true\n"
+	"stdout_logfile=/tmp/o\n"
+	"stderr_logfile=/tmp/e\n";
+
+static void test_program_config_equal(void **state)
+{
+	struct corral_config a, b;
+	struct config_errors e = { 0 };
+	assert_int_equal(config_load_string("a.conf", full_program, &a, &e), 0);
+	/* the same program elsewhere in another file is still equal */
+	char *moved = xasprintf("\n\n; moved\n%s", full_program);
+	assert_int_equal(config_load_string("b.conf", moved, &b, &e), 0);
+	free(moved);
+	struct program_config *pa = &a.programs[0], *pb = &b.programs[0];
+	assert_true(program_config_equal(pa, pb));
+	assert_true(program_config_equal(pa, pa));
+
+	/* change one field at a time in a copy */
+	for (int field = 0; field < 21; field++) {
+		struct program_config c = *pb;
+		char *argv2[] = { "/bin/p", "-x", "a  b", NULL };
+		char *env2[] = { "A=1", "B=3", NULL };
+		char *env3[] = { "A=1", NULL };
+		switch (field) {
+		case 0: c.name = "q"; break;
+		case 1: c.command = "/bin/p -y"; break;
+		case 2: c.argv = argv2; break;
+		case 3: c.numprocs = 3; break;
+		case 4: c.numprocs_start = 0; break;
+		case 5: c.process_name = "%(process_num)d"; break;
+		case 6: c.autostart = true; break;
+		case 7: c.autorestart = AUTORESTART_FALSE; break;
+		case 8: c.startsecs = 1; break;
+		case 9: c.startretries = 3; break;
+		case 10: c.exitcodes[0] ^= 2; break;
+		case 11: c.stopsignal = SIGTERM; break;
+		case 12: c.stopwaitsecs = 6; break;
+		case 13: c.directory = NULL; break;
+		case 14: c.environment = env2; break;
+		case 15: c.environment = env3; break;
+		case 16: c.umask = -1; break;
+		case 17: c.priority = 10; break;
+		case 18: c.redirect_stderr = false; break;
+		case 19: c.stdout_logfile = NULL; break;
+		case 20: c.stderr_logfile = "NONE"; break;
+		}
+		if (program_config_equal(pa, &c))
+			fail_msg("change %d not noticed", field);
+		if (program_config_equal(&c, pa))
+			fail_msg("change %d not noticed (reversed)", field);
+	}
+	config_free(&a);
+	config_free(&b);
+	config_errors_free(&e);
+}
+
+static void test_config_free_twice(void **state)
+{
+	load_ok(full_program);
+	config_free(&cfg);
+	assert_zeroed(&cfg);
+	config_free(&cfg);
+	config_free(NULL);
+	config_errors_free(NULL);
+}
+
+static void test_demo_conf(void **state)
+{
+	if (access("examples/demo.conf", R_OK) != 0)
+		skip(); /* run from the repository root */
+	config_free(&cfg);
+	int rc = config_load("examples/demo.conf", &cfg, &errs);
+	if (rc)
+		dump_errors();
+	assert_int_equal(rc, 0);
+	assert_string_equal(cfg.socket, "/tmp/corral-demo/corral.sock");
+	assert_string_equal(cfg.logdir, "/tmp/corral-demo/log");
+	bool web = false, worker = false, ticker = false;
+	for (size_t i = 0; i < cfg.nprograms; i++) {
+		struct program_config *p = &cfg.programs[i];
+		web |= strcmp(p->name, "web") == 0;
+		ticker |= strcmp(p->name, "ticker") == 0;
+		if (strcmp(p->name, "worker") == 0) {
+			worker = true;
+			assert_int_equal(p->numprocs, 2);
+		}
+	}
+	assert_true(web && worker && ticker);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define TT(f) cmocka_unit_test_setup_teardown(f, setup_tmp, teardown_tmp)
+	const struct CMUnitTest tests[] = {
+		T(test_defaults),
+		T(test_empty_config),
+		T(test_corral_keys),
+		T(test_program_all_keys),
+		T(test_colon_separator),
+		T(test_booleans),
+		T(test_autorestart),
+		T(test_exitcodes),
+		T(test_stopsignal),
+		T(test_signal_names),
+		T(test_octal),
+		T(test_numbers),
+		T(test_long_value_in_message),
+		T(test_environment),
+		T(test_environment_errors),
+		T(test_process_name),
+		T(test_process_name_formats),
+		T(test_process_name_errors),
+		T(test_here_expansion),
+		T(test_logfiles),
+		T(test_inline_comments),
+		T(test_continuation_lines),
+		T(test_crlf_and_bom),
+		T(test_long_lines),
+		T(test_long_line_boundaries),
+		T(test_long_names),
+		T(test_long_comment_and_error_lines),
+		T(test_unknown_key),
+		T(test_unknown_section),
+		T(test_bad_program_name),
+		T(test_duplicates),
+		T(test_duplicate_process_names),
+		T(test_missing_command),
+		T(test_command_quotes),
+		T(test_syntax_errors),
+		T(test_syntax_error_keeps_continuation),
+		T(test_socket_too_long),
+		T(test_all_errors_collected),
+		T(test_too_many_errors),
+		T(test_errors_appended),
+		T(test_cannot_open),
+		TT(test_load_file),
+		TT(test_includes),
+		TT(test_include_errors),
+		TT(test_include_cycle),
+		TT(test_include_depth),
+		TT(test_include_relative_to_cwd),
+		T(test_sorted),
+		T(test_program_config_equal),
+		T(test_config_free_twice),
+		T(test_demo_conf),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
