@@ -61,10 +61,13 @@ static struct {
 	char *path;           /* owned */
 	uid_t owner;
 	struct client *clients;
+	struct client *dead;  /* closed, freed after the batch */
 	int nclients;
 	bool checking, again;
 } C = { .fd = -1 };
 
+/* Close C now; its memory is freed by control_bury() after the current
+ * batch of events, one of which may still point at it. */
 static void client_free(struct client *c)
 {
 	for (struct client **pp = &C.clients; *pp; pp = &(*pp)->next)
@@ -76,10 +79,9 @@ static void client_free(struct client *c)
 	supervisor_timer_cancel(&c->timer);
 	supervisor_unwatch(c->fd);
 	close(c->fd);
-	free(c->payload);
-	free(c->pend);
-	proto_buf_free(&c->out);
-	free(c);
+	c->fd = -1;
+	c->next = C.dead;
+	C.dead = c;
 	/* A slot is free again: accept what waited in the backlog. */
 	if (C.nclients == MAX_CLIENTS - 1 && C.fd >= 0)
 		supervisor_watch_mod(C.fd, EPOLLIN, &C.watch);
@@ -538,6 +540,18 @@ static void client_accept(void)
 	}
 }
 
+void control_bury(void)
+{
+	while (C.dead) {
+		struct client *c = C.dead;
+		C.dead = c->next;
+		free(c->payload);
+		free(c->pend);
+		proto_buf_free(&c->out);
+		free(c);
+	}
+}
+
 void control_event(struct watch *w, uint32_t events)
 {
 	if (w->kind == WATCH_LISTEN) {
@@ -545,6 +559,8 @@ void control_event(struct watch *w, uint32_t events)
 		return;
 	}
 	struct client *c = container_of(w, struct client, watch);
+	if (c->fd < 0)
+		return; /* closed earlier in this batch */
 	switch (c->phase) {
 	case CLIENT_READ:
 		client_read(c);
@@ -672,6 +688,7 @@ void control_close(void)
 		close(C.fd);
 		C.fd = -1;
 	}
+	control_bury();
 	if (C.path) {
 		unlink(C.path);
 		free(C.path);

@@ -88,8 +88,11 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *res)
 		return -errno;
 	pid_t parent = getpid();
 	int pidfd = -1;
+	/* CLONE_VFORK: we resume once the child has exec'd or exited, so its
+	 * report is already in the pipe and no descriptor is kept per spawn.
+	 * (Without CLONE_VM the child still runs on its own copy of memory.) */
 	struct clone_args args = {
-		.flags = CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
+		.flags = CLONE_PIDFD | CLONE_CLEAR_SIGHAND | CLONE_VFORK,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
@@ -105,32 +108,18 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *res)
 		child(req, pipefd[1], parent);
 	}
 	close(pipefd[1]);
-	/* pidfds from clone3 are always close-on-exec. */
-	if (fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0) {
-		/* Never happens on a fresh pipe; report it rather than block later. */
-		int e = errno;
-		kill((pid_t)pid, SIGKILL);
-		res->pid = (pid_t)pid;
-		res->pidfd = pidfd;
-		res->report_fd = -1;
-		return -e;
-	}
 	res->pid = (pid_t)pid;
-	res->pidfd = pidfd;
-	res->report_fd = pipefd[0];
+	res->pidfd = pidfd; /* pidfds from clone3 are always close-on-exec */
+	res->report.step = 0;
+	res->report.err = 0;
+	/* The write end is closed everywhere now: this read cannot block. */
+	ssize_t n = io_read_some(pipefd[0], &res->report, sizeof res->report);
+	if (n != 0 && n != (ssize_t)sizeof res->report) {
+		res->report.step = SPAWN_STEP_EXEC;
+		res->report.err = n < 0 ? (int)-n : EPROTO;
+	}
+	close(pipefd[0]);
 	return 0;
-}
-
-int spawn_read_report(int report_fd, struct spawn_report *rep)
-{
-	ssize_t n = io_read_some(report_fd, rep, sizeof *rep);
-	if (n < 0)
-		return (int)n;
-	if (n == 0)
-		return 0;
-	if ((size_t)n != sizeof *rep)
-		return -EPROTO;
-	return 1;
 }
 
 void spawn_describe(const struct spawn_report *rep, const char *directory, const char *argv0,

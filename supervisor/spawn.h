@@ -33,25 +33,22 @@ struct spawn_request {
 	int stdio[3];           /* fds to become 0, 1 and 2 in the child */
 };
 
-struct spawn_result {
-	pid_t pid;
-	int pidfd;              /* O_CLOEXEC, owned by the caller */
-	int report_fd;          /* read end of the report pipe, O_CLOEXEC|O_NONBLOCK, caller's */
-};
-
 struct spawn_report {
-	int32_t step;           /* enum spawn_step */
+	int32_t step;           /* enum spawn_step; 0 when the exec succeeded */
 	int32_t err;            /* errno */
 };
 
-/* Create the process. 0, or -errno when even the fork failed (then there is
- * no child and nothing to close). */
-int spawn_process(const struct spawn_request *req, struct spawn_result *res);
+struct spawn_result {
+	pid_t pid;
+	int pidfd;              /* O_CLOEXEC, owned by the caller */
+	struct spawn_report report; /* step 0: running the new program */
+};
 
-/* Read a report from REPORT_FD without blocking. 1 and *REP filled when the
- * child failed, 0 when it exec'd (end of file), -EAGAIN when nothing is
- * there yet, or another -errno. */
-int spawn_read_report(int report_fd, struct spawn_report *rep);
+/* Create the process and wait, as vfork(2) and posix_spawn(3) do, until it
+ * has exec'd or failed trying; res->report says which. Either way there is
+ * a child to reap through res->pidfd. Returns 0, or -errno when even the
+ * fork failed (then there is no child and nothing to close). */
+int spawn_process(const struct spawn_request *req, struct spawn_result *res);
 
 /* "chdir /nope: No such file or directory" for REP, naming the step's
  * argument from REQ-like values. */

@@ -160,6 +160,8 @@ static ssize_t stream_pump(struct process *p, struct stream *s)
 
 static void stream_event(struct process *p, struct stream *s)
 {
+	if (s->pipe_fd < 0)
+		return; /* closed earlier in this batch */
 	ssize_t n = stream_pump(p, s);
 	if (n == 0 || (n < 0 && n != -EAGAIN))
 		stream_close(s);
@@ -173,8 +175,6 @@ static void process_init(struct process *p, struct program *prog, char *name)
 	program_init(&p->fsm);
 	p->pidfd = -1;
 	p->pid_watch.kind = WATCH_PIDFD;
-	p->report_fd = -1;
-	p->report_watch.kind = WATCH_REPORT;
 	stream_init(&p->out, WATCH_STDOUT);
 	stream_init(&p->err, WATCH_STDERR);
 	heap_node_init(&p->timer.node);
@@ -187,34 +187,6 @@ static void set_spawnerr(struct process *p, const char *msg)
 {
 	free(p->spawnerr);
 	p->spawnerr = msg ? strdup(msg) : NULL;
-}
-
-static void close_report(struct process *p)
-{
-	if (p->report_fd < 0)
-		return;
-	supervisor_unwatch(p->report_fd);
-	close(p->report_fd);
-	p->report_fd = -1;
-}
-
-/* Read the child's report, if it wrote one. */
-static void read_report(struct process *p)
-{
-	struct spawn_report rep;
-	int r = spawn_read_report(p->report_fd, &rep);
-	if (r == -EAGAIN)
-		return;
-	if (r == 1) {
-		char msg[PATH_MAX + 128];
-		const struct program_config *c = p->prog->cfg;
-		spawn_describe(&rep, c->directory, c->argv[0], msg, sizeof msg);
-		set_spawnerr(p, msg);
-		log_err("%s: spawn error: %s", p->name, msg);
-	} else if (r < 0) {
-		log_warn("%s: reading spawn report: %s", p->name, strerror(-r));
-	}
-	close_report(p);
 }
 
 static const char *log_path(const struct process *p, const char *configured, const char *suffix,
@@ -369,11 +341,16 @@ static int do_spawn(struct process *p)
 
 	p->pid = res.pid;
 	p->pidfd = res.pidfd;
-	p->report_fd = res.report_fd;
 	p->started_ms = supervisor_now_ms();
+	if (res.report.step) {
+		/* It failed before exec and has exited; its exit, reaped as usual,
+		 * counts as a failed start. */
+		spawn_describe(&res.report, c->directory, c->argv[0], msg, sizeof msg);
+		set_spawnerr(p, msg);
+		log_err("%s: spawn error: %s", p->name, msg);
+	}
 	if ((r = pidmap_put(&S.pids, p->pid, p)) < 0 ||
 	    (r = supervisor_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0 ||
-	    (p->report_fd >= 0 && (r = supervisor_watch(p->report_fd, EPOLLIN, &p->report_watch)) < 0) ||
 	    (p->out.pipe_fd >= 0 && (r = supervisor_watch(p->out.pipe_fd, EPOLLIN, &p->out.watch)) < 0) ||
 	    (p->err.pipe_fd >= 0 && (r = supervisor_watch(p->err.pipe_fd, EPOLLIN, &p->err.watch)) < 0)) {
 		/* The child exists: kill it; its exit is reaped as usual (by the
@@ -381,7 +358,8 @@ static int do_spawn(struct process *p)
 		log_err("%s: watching pid %d: %s", p->name, (int)p->pid, strerror(-r));
 		pidfd_signal(p->pidfd, SIGKILL);
 	}
-	log_info("%s: spawned pid %d", p->name, (int)p->pid);
+	if (!res.report.step)
+		log_info("%s: spawned pid %d", p->name, (int)p->pid);
 	return 0;
 
 fail:
@@ -435,6 +413,8 @@ static void drive(struct process *p, const struct pinput *in)
 	if (out.changed || before != p->fsm.state) {
 		if (p->fsm.state == PSTATE_FATAL && !p->spawnerr)
 			p->info = "exited too quickly";
+		else if (p->fsm.state == PSTATE_STOPPED && before == PSTATE_STOPPING)
+			p->info = "stopped";
 		log_info("%s: %s -> %s", p->name, program_state_name(before),
 			 program_state_name(p->fsm.state));
 		control_process_changed(p, false);
@@ -470,6 +450,8 @@ int supervisor_signal(struct process *p, int sig)
  * its pidfd, so a recycled pid can never be mistaken for it. */
 static void process_exited(struct process *p)
 {
+	if (p->pidfd < 0)
+		return; /* reaped earlier in this batch, through SIGCHLD */
 	siginfo_t si = { 0 };
 	if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0) {
 		log_err("%s: waitid(pid %d): %m", p->name, (int)p->pid);
@@ -494,8 +476,6 @@ static void process_exited(struct process *p)
 	close(p->pidfd);
 	p->pidfd = -1;
 	pidmap_del(&S.pids, p->pid);
-	if (p->report_fd >= 0)
-		read_report(p);
 	/* Take what the worker wrote before it died, up to a bound. */
 	for (struct stream *s = &p->out; s; s = s == &p->out ? &p->err : NULL) {
 		size_t total = 0;
@@ -608,13 +588,16 @@ static struct program *program_new(struct program_config *c, struct config_ref *
 	return prog;
 }
 
+/* Programs taken out of service during one batch of events; freed after it,
+ * since a later event of the same batch may still point at them. */
+static struct program *graveyard;
+
 static void program_free(struct program *prog)
 {
 	for (int i = 0; i < prog->nprocs; i++) {
 		struct process *p = &prog->procs[i];
 		control_process_changed(p, true);
 		supervisor_timer_cancel(&p->timer);
-		close_report(p);
 		stream_close(&p->out);
 		stream_close(&p->err);
 		if (p->pidfd >= 0) { /* only at exit, after everything was stopped */
@@ -675,7 +658,12 @@ static void program_check_retired(struct program *prog)
 			return;
 	struct program *succ = prog->successor;
 	list_unlink(prog);
-	program_free(prog);
+	for (int i = 0; i < prog->nprocs; i++) {
+		control_process_changed(&prog->procs[i], true);
+		supervisor_timer_cancel(&prog->procs[i].timer);
+	}
+	prog->next = graveyard;
+	graveyard = prog;
 	if (succ) {
 		succ->waiting = false;
 		for (int i = 0; i < succ->nprocs; i++)
@@ -696,11 +684,15 @@ static void program_retire(struct program *prog)
 
 /* ---- selection ---- */
 
+/* Each selection has its own mark, so a process named twice ("web all") is
+ * listed once without a quadratic search. */
+static unsigned sel_generation;
+
 static int sel_add(struct selection *sel, struct process *p, size_t *cap)
 {
-	for (size_t i = 0; i < sel->n; i++)
-		if (sel->v[i] == p)
-			return 0;
+	if (p->sel_mark == sel_generation)
+		return 0;
+	p->sel_mark = sel_generation;
 	if (sel->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
 		struct process **v = reallocarray(sel->v, ncap, sizeof *v);
@@ -718,6 +710,12 @@ int supervisor_select(char *const words[], int n, struct selection *sel, const c
 	size_t cap = 0;
 	sel->v = NULL;
 	sel->n = 0;
+	if (++sel_generation == 0) { /* wrapped: forget every old mark */
+		for (struct program *prog = S.programs; prog; prog = prog->next)
+			for (int i = 0; i < prog->nprocs; i++)
+				prog->procs[i].sel_mark = 0;
+		sel_generation = 1;
+	}
 	for (int w = 0; w < n; w++) {
 		const char *word = words[w];
 		bool all = strcmp(word, "all") == 0;
@@ -997,9 +995,6 @@ static void dispatch(struct watch *w, uint32_t events)
 	case WATCH_PIDFD:
 		process_exited(container_of(w, struct process, pid_watch));
 		break;
-	case WATCH_REPORT:
-		read_report(container_of(w, struct process, report_watch));
-		break;
 	case WATCH_STDOUT:
 		stream_event(container_of(w, struct process, out.watch),
 			     container_of(w, struct stream, watch));
@@ -1112,6 +1107,15 @@ static int write_pidfile(const char *path)
 	return r;
 }
 
+static void bury(void)
+{
+	while (graveyard) {
+		struct program *prog = graveyard;
+		graveyard = prog->next;
+		program_free(prog);
+	}
+}
+
 int supervisor_run(const char *config_path, struct corral_config *cfg)
 {
 	int status = 1;
@@ -1171,6 +1175,8 @@ int supervisor_run(const char *config_path, struct corral_config *cfg)
 		}
 		for (int i = 0; i < n; i++)
 			dispatch(evs[i].data.ptr, evs[i].events);
+		bury();
+		control_bury();
 	}
 	status = 0;
 	log_info("all programs stopped, exiting");
@@ -1181,6 +1187,7 @@ out_pidfile:
 out_control:
 	control_close();
 out:
+	bury();
 	while (S.programs) {
 		struct program *prog = S.programs;
 		S.programs = prog->next;

@@ -16,7 +16,7 @@
  * recovered with container_of. */
 enum watch_kind {
 	WATCH_SIGNAL, WATCH_TIMER, WATCH_LISTEN, WATCH_CLIENT,
-	WATCH_PIDFD, WATCH_STDOUT, WATCH_STDERR, WATCH_REPORT,
+	WATCH_PIDFD, WATCH_STDOUT, WATCH_STDERR,
 };
 
 struct watch {
@@ -58,15 +58,14 @@ struct process {
 	pid_t pid;            /* 0 when none */
 	int pidfd;            /* -1 when none */
 	struct watch pid_watch;
-	int report_fd;        /* spawn report pipe, -1 once read */
-	struct watch report_watch;
 	struct stream out, err;
 	struct deadline timer;
 	int64_t started_ms;   /* monotonic, when the current process was spawned */
 	int exitcode;         /* -1: none (or killed by a signal) */
 	int exitsig;          /* 0: none */
 	char *spawnerr;       /* owned, NULL when none */
-	const char *info;     /* static text for status: "stopped by SIGKILL" ... */
+	const char *info;     /* static text for status: "not started" ... */
+	unsigned sel_mark;    /* last selection that included it */
 };
 
 struct program {
@@ -114,6 +113,8 @@ int control_open(const struct corral_config *cfg);
 void control_close(void);
 void control_event(struct watch *w, uint32_t events);
 void control_timer(struct deadline *d);
+/* Free the clients closed during the last batch of events. */
+void control_bury(void);
 /* A process changed state (or is about to be freed when GONE): answers that
  * wait on it may now be complete. */
 void control_process_changed(struct process *p, bool gone);

@@ -372,10 +372,20 @@ class Corral:
         return self.proc.pid
 
     def stderr_text(self):
+        if getattr(self, "final_stderr", None) is not None:
+            return self.final_stderr
         return self.read(self.stderr_path, "")
 
     def stderr_tail(self, n=15):
-        return "\n".join(self.stderr_text().splitlines()[-n:])
+        """The last N lines of corrald's stderr; a sanitizer report is
+        shown by its first lines and summary instead of its shadow map."""
+        lines = self.stderr_text().splitlines()
+        for i, l in enumerate(lines):
+            if "ERROR: AddressSanitizer" in l or "ERROR: LeakSanitizer" in l or "runtime error:" in l:
+                head = lines[max(0, i - 3):i + 12]
+                summ = [x for x in lines[i + 12:] if x.startswith("SUMMARY:")]
+                return "\n".join(head + summ[:1])
+        return "\n".join(lines[-n:])
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -507,6 +517,7 @@ class Corral:
         finally:
             if getattr(self, "_stderr_f", None):
                 self._stderr_f.close()
+            self.final_stderr = self.read(self.stderr_path, "")
             if self in LIVE:
                 LIVE.remove(self)
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -554,12 +565,12 @@ class Corral:
         # short; what is left of the alarm is set again afterwards.
         left, _ = signal.setitimer(signal.ITIMER_REAL, 0)
         t0 = time.monotonic()
-        tail = self.stderr_tail(25)
         try:
             self.teardown()
         finally:
             if left:
                 signal.setitimer(signal.ITIMER_REAL, max(0.1, left - (time.monotonic() - t0)))
+        tail = self.stderr_tail(25)
         if et is not None:
             if tail and ev is not None and not getattr(ev, "_tail_added", False):
                 try:

@@ -93,7 +93,7 @@ def run_one(name, func, timeout):
 
 def report(name, ok, reason, details, elapsed, notes, verbose):
     if ok:
-        print("ok %s (%.1fs)" % (name, elapsed), flush=True)
+        print("ok %s" % name + (" (%.1fs)" % elapsed if verbose else ""), flush=True)
     else:
         print("FAIL %s: %s" % (name, reason), flush=True)
         for line in details.strip("\n").splitlines()[-40:]:
@@ -169,7 +169,7 @@ def main(argv):
             while pending and len(running) < jobs:
                 name, func = pending.pop(0)
                 p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--child", "-t",
-                                      str(timeout), name], stdout=subprocess.PIPE,
+                                      str(timeout)] + (["-v"] if verbose else []) + [name], stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
                 running[p.pid] = (name, p, time.monotonic())
             time.sleep(0.05)

@@ -227,8 +227,17 @@ def test_sigterm_stops_everything():
         expect(c.zombie_children() == [], "zombies before shutdown", c.zombie_children())
         t0 = time.monotonic()
         c.signal(signal.SIGTERM)
-        rc = c.wait_exit(1 + 8)
+        # While it shuts down, no child may stay a zombie for long.
+        seen, stale = {}, set()
+        while c.alive() and time.monotonic() - t0 < 1 + 8:
+            now = time.monotonic()
+            z = set(c.zombie_children())
+            seen = {p: seen.get(p, now) for p in z}
+            stale |= {p for p, t in seen.items() if now - t > 0.5}
+            time.sleep(0.02)
+        rc = c.wait_exit(0.5)
         took = time.monotonic() - t0
+        expect(not stale, "children of corrald stayed zombies for > 0.5 s during shutdown", sorted(stale))
         expect(rc == 0, "corrald exit status after SIGTERM is %s" % rc)
         expect(took >= 0.8, "corrald exited after %.2fs, before stubborn's stopwaitsecs=1" % took)
         for n, p in pids.items():
