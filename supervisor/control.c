@@ -28,7 +28,10 @@
 /* At most this many clients at once; more wait in the listen backlog. */
 #define MAX_CLIENTS 256
 
-enum client_phase { CLIENT_READ, CLIENT_WAIT, CLIENT_WRITE };
+/* READ: the request is arriving. BUSY: it is being handled (synchronous
+ * verbs answer before the handler returns). WAIT: start/stop/restart wait
+ * for processes. WRITE: the answer is going out. */
+enum client_phase { CLIENT_READ, CLIENT_BUSY, CLIENT_WAIT, CLIENT_WRITE };
 
 /* What a waiting client still expects of one process. */
 enum wait_for { WAIT_NONE, WAIT_STARTED, WAIT_STOPPED, WAIT_STOPPED_THEN_START };
@@ -479,7 +482,7 @@ static void client_read(struct client *c)
 		client_free(c);
 		return;
 	}
-	c->phase = CLIENT_WAIT;
+	c->phase = CLIENT_BUSY;
 	handle_request(c, argv, argc);
 	free(argv);
 }
@@ -565,6 +568,7 @@ void control_event(struct watch *w, uint32_t events)
 	case CLIENT_READ:
 		client_read(c);
 		break;
+	case CLIENT_BUSY: /* not reached: handled within one event */
 	case CLIENT_WAIT:
 		/* The client gave up; the operation goes on without it. */
 		if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
