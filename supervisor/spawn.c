@@ -23,7 +23,7 @@ static const char *const step_names[] = {
 
 static _Noreturn void child_fail(int fd, enum spawn_step step, int err)
 {
-	struct spawn_report rep = { .step = step, .err = err };
+	struct spawn_report rep = { .pid = getpid(), .step = step, .err = err };
 	/* One small write to a pipe is atomic; nothing more can be done if it fails. */
 	(void)!write(fd, &rep, sizeof rep);
 	_exit(127);
@@ -81,45 +81,65 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 	child_fail(report, SPAWN_STEP_EXEC, errno);
 }
 
+static int report_pipe[2] = { -1, -1 };
+
+int spawn_init(void)
+{
+	if (pipe2(report_pipe, O_CLOEXEC) < 0)
+		return -errno;
+	/* Only our end is non-blocking: a child may wait to write its report. */
+	if (fcntl(report_pipe[0], F_SETFL, O_NONBLOCK) < 0) {
+		int e = errno;
+		spawn_fini();
+		return -e;
+	}
+	return report_pipe[0];
+}
+
+void spawn_fini(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (report_pipe[i] >= 0) {
+			close(report_pipe[i]);
+			report_pipe[i] = -1;
+		}
+}
+
 int spawn_process(const struct spawn_request *req, struct spawn_result *res)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
+	if (report_pipe[1] < 0)
+		return -EBADF;
 	pid_t parent = getpid();
 	int pidfd = -1;
-	/* CLONE_VFORK: we resume once the child has exec'd or exited, so its
-	 * report is already in the pipe and no descriptor is kept per spawn.
-	 * (Without CLONE_VM the child still runs on its own copy of memory.) */
+	/* A plain fork (no CLONE_VFORK): children exec in parallel while
+	 * corrald goes on spawning; failures come back through the shared pipe. */
 	struct clone_args args = {
-		.flags = CLONE_PIDFD | CLONE_CLEAR_SIGHAND | CLONE_VFORK,
+		.flags = CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
 	long pid = syscall(SYS_clone3, &args, sizeof args);
-	if (pid < 0) {
-		int e = errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -e;
-	}
+	if (pid < 0)
+		return -errno;
 	if (pid == 0) {
-		close(pipefd[0]);
-		child(req, pipefd[1], parent);
+		close(report_pipe[0]);
+		child(req, report_pipe[1], parent);
 	}
-	close(pipefd[1]);
 	res->pid = (pid_t)pid;
 	res->pidfd = pidfd; /* pidfds from clone3 are always close-on-exec */
-	res->report.step = 0;
-	res->report.err = 0;
-	/* The write end is closed everywhere now: this read cannot block. */
-	ssize_t n = io_read_some(pipefd[0], &res->report, sizeof res->report);
-	if (n != 0 && n != (ssize_t)sizeof res->report) {
-		res->report.step = SPAWN_STEP_EXEC;
-		res->report.err = n < 0 ? (int)-n : EPROTO;
-	}
-	close(pipefd[0]);
 	return 0;
+}
+
+int spawn_next_report(struct spawn_report *rep)
+{
+	ssize_t n = io_read_some(report_pipe[0], rep, sizeof *rep);
+	if (n == -EAGAIN || n == 0)
+		return 0;
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n != sizeof *rep) /* cannot happen: writes of this size are atomic */
+		return -EPROTO;
+	return 1;
 }
 
 void spawn_describe(const struct spawn_report *rep, const char *directory, const char *argv0,

@@ -2,7 +2,7 @@
  * not exec. The child runs its steps in a fixed order (below); when one fails
  * it writes a struct spawn_report to a close-on-exec pipe and exits 127, so
  * the parent learns "chdir /nope: No such file or directory" instead of a
- * bare exit code. A successful exec closes the pipe: end of file, no report. */
+ * bare exit code. */
 #ifndef CORRAL_SPAWN_H
 #define CORRAL_SPAWN_H
 
@@ -34,21 +34,31 @@ struct spawn_request {
 };
 
 struct spawn_report {
-	int32_t step;           /* enum spawn_step; 0 when the exec succeeded */
+	int32_t pid;            /* the child that failed */
+	int32_t step;           /* enum spawn_step */
 	int32_t err;            /* errno */
 };
 
 struct spawn_result {
 	pid_t pid;
 	int pidfd;              /* O_CLOEXEC, owned by the caller */
-	struct spawn_report report; /* step 0: running the new program */
 };
 
-/* Create the process and wait, as vfork(2) and posix_spawn(3) do, until it
- * has exec'd or failed trying; res->report says which. Either way there is
- * a child to reap through res->pidfd. Returns 0, or -errno when even the
+/* Create the report pipe that every child shares: one descriptor for all
+ * spawns, none per spawn, and no waiting for exec. A child writes its
+ * report (12 bytes: atomic in a pipe) before it exits, so the report of a
+ * child is always readable by the time its exit is seen. Returns the read
+ * end (O_NONBLOCK, O_CLOEXEC; owned by spawn) or -errno. */
+int spawn_init(void);
+void spawn_fini(void);
+
+/* Create the process; it runs on without us. 0, or -errno when even the
  * fork failed (then there is no child and nothing to close). */
 int spawn_process(const struct spawn_request *req, struct spawn_result *res);
+
+/* Take one report from the shared pipe: 1 with *REP filled, 0 when there
+ * is none, or -errno. */
+int spawn_next_report(struct spawn_report *rep);
 
 /* "chdir /nope: No such file or directory" for REP, naming the step's
  * argument from REQ-like values. */

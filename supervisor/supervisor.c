@@ -35,7 +35,7 @@ extern char **environ;
 
 static struct {
 	int epfd, sigfd, timerfd, devnull;
-	struct watch sig_watch, timer_watch;
+	struct watch sig_watch, timer_watch, report_watch;
 	struct heap heap;
 	int64_t armed;              /* deadline the timerfd is set to, -1: disarmed */
 	struct pidmap pids;
@@ -187,6 +187,26 @@ static void set_spawnerr(struct process *p, const char *msg)
 {
 	free(p->spawnerr);
 	p->spawnerr = msg ? strdup(msg) : NULL;
+}
+
+/* Read the reports of children that failed before exec. Each belongs to a
+ * process that is ours until its exit is handled, which drains this first. */
+static void read_reports(void)
+{
+	struct spawn_report rep;
+	int r;
+	while ((r = spawn_next_report(&rep)) > 0) {
+		struct process *p = pidmap_get(&S.pids, rep.pid);
+		if (!p)
+			continue;
+		char msg[PATH_MAX + 128];
+		const struct program_config *c = p->prog->cfg;
+		spawn_describe(&rep, c->directory, c->argv[0], msg, sizeof msg);
+		set_spawnerr(p, msg);
+		log_err("%s: spawn error: %s", p->name, msg);
+	}
+	if (r < 0)
+		log_err("reading spawn reports: %s", strerror(-r));
 }
 
 static const char *log_path(const struct process *p, const char *configured, const char *suffix,
@@ -342,13 +362,6 @@ static int do_spawn(struct process *p)
 	p->pid = res.pid;
 	p->pidfd = res.pidfd;
 	p->started_ms = supervisor_now_ms();
-	if (res.report.step) {
-		/* It failed before exec and has exited; its exit, reaped as usual,
-		 * counts as a failed start. */
-		spawn_describe(&res.report, c->directory, c->argv[0], msg, sizeof msg);
-		set_spawnerr(p, msg);
-		log_err("%s: spawn error: %s", p->name, msg);
-	}
 	if ((r = pidmap_put(&S.pids, p->pid, p)) < 0 ||
 	    (r = supervisor_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0 ||
 	    (p->out.pipe_fd >= 0 && (r = supervisor_watch(p->out.pipe_fd, EPOLLIN, &p->out.watch)) < 0) ||
@@ -358,8 +371,7 @@ static int do_spawn(struct process *p)
 		log_err("%s: watching pid %d: %s", p->name, (int)p->pid, strerror(-r));
 		pidfd_signal(p->pidfd, SIGKILL);
 	}
-	if (!res.report.step)
-		log_info("%s: spawned pid %d", p->name, (int)p->pid);
+	log_info("%s: spawned pid %d", p->name, (int)p->pid);
 	return 0;
 
 fail:
@@ -464,6 +476,8 @@ static void process_exited(struct process *p)
 	if (si.si_pid == 0)
 		return; /* not yet */
 
+	/* A child that failed before exec wrote its report before exiting. */
+	read_reports();
 	int64_t uptime = supervisor_now_ms() - p->started_ms;
 	if (si.si_code == CLD_EXITED) {
 		p->exitcode = si.si_status;
@@ -992,6 +1006,9 @@ static void dispatch(struct watch *w, uint32_t events)
 	case WATCH_CLIENT:
 		control_event(w, events);
 		break;
+	case WATCH_REPORTS:
+		read_reports();
+		break;
 	case WATCH_PIDFD:
 		process_exited(container_of(w, struct process, pid_watch));
 		break;
@@ -1061,9 +1078,15 @@ static int setup(void)
 	}
 	S.sig_watch.kind = WATCH_SIGNAL;
 	S.timer_watch.kind = WATCH_TIMER;
-	int r;
+	S.report_watch.kind = WATCH_REPORTS;
+	int r, reports = spawn_init();
+	if (reports < 0) {
+		log_err("spawn report pipe: %s", strerror(-reports));
+		return -1;
+	}
 	if ((r = supervisor_watch(S.sigfd, EPOLLIN, &S.sig_watch)) < 0 ||
-	    (r = supervisor_watch(S.timerfd, EPOLLIN, &S.timer_watch)) < 0) {
+	    (r = supervisor_watch(S.timerfd, EPOLLIN, &S.timer_watch)) < 0 ||
+	    (r = supervisor_watch(reports, EPOLLIN, &S.report_watch)) < 0) {
 		log_err("epoll_ctl: %s", strerror(-r));
 		return -1;
 	}
@@ -1194,6 +1217,7 @@ out:
 		program_free(prog);
 	}
 	config_ref_put(S.current);
+	spawn_fini();
 	heap_free(&S.heap);
 	pidmap_free(&S.pids);
 	return status;

@@ -16,7 +16,7 @@
  * recovered with container_of. */
 enum watch_kind {
 	WATCH_SIGNAL, WATCH_TIMER, WATCH_LISTEN, WATCH_CLIENT,
-	WATCH_PIDFD, WATCH_STDOUT, WATCH_STDERR,
+	WATCH_PIDFD, WATCH_STDOUT, WATCH_STDERR, WATCH_REPORTS,
 };
 
 struct watch {
