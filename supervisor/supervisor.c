@@ -44,6 +44,7 @@ static struct {
 	const char *config_path;
 	bool shutting_down;
 	bool done;
+	size_t start_queued;        /* processes waiting in the autostart queue */
 	struct rlimit nofile;       /* as corrald found it; workers get it back */
 } S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1 };
 
@@ -437,8 +438,11 @@ static void drive(struct process *p, const struct pinput *in)
 	}
 }
 
+static void unqueue_start(struct process *p);
+
 void supervisor_start(struct process *p)
 {
+	unqueue_start(p);
 	if (p->prog->waiting || S.shutting_down)
 		return;
 	struct pinput in = { .event = PEV_START };
@@ -447,6 +451,7 @@ void supervisor_start(struct process *p)
 
 void supervisor_stop(struct process *p)
 {
+	unqueue_start(p);
 	struct pinput in = { .event = PEV_STOP };
 	drive(p, &in);
 }
@@ -610,6 +615,7 @@ static void program_free(struct program *prog)
 {
 	for (int i = 0; i < prog->nprocs; i++) {
 		struct process *p = &prog->procs[i];
+		unqueue_start(p);
 		control_process_changed(p, true);
 		supervisor_timer_cancel(&p->timer);
 		stream_close(&p->out);
@@ -633,12 +639,53 @@ static bool process_down(const struct process *p)
 	       p->fsm.state == PSTATE_FATAL;
 }
 
+/* Autostart goes through a queue that the loop works off START_BATCH
+ * processes at a time, in priority order: with thousands of programs,
+ * corrald keeps answering its socket and reaping while it starts them. */
+#define START_BATCH 64
+
 static void program_autostart(struct program *prog)
 {
 	if (!prog->cfg->autostart)
 		return;
 	for (int i = 0; i < prog->nprocs; i++)
-		supervisor_start(&prog->procs[i]);
+		if (!prog->procs[i].start_queued) {
+			prog->procs[i].start_queued = true;
+			S.start_queued++;
+		}
+}
+
+static void unqueue_start(struct process *p)
+{
+	if (p->start_queued) {
+		p->start_queued = false;
+		S.start_queued--;
+	}
+}
+
+static void run_start_queue(void)
+{
+	int started = 0;
+	for (struct program *prog = S.programs; prog && started < START_BATCH; prog = prog->next) {
+		if (prog->retiring || prog->waiting)
+			continue;
+		for (int i = 0; i < prog->nprocs && started < START_BATCH; i++) {
+			struct process *p = &prog->procs[i];
+			if (!p->start_queued)
+				continue;
+			unqueue_start(p);
+			supervisor_start(p);
+			started++;
+		}
+	}
+	if (started == 0) {
+		/* Only programs that may not start now hold queued processes (cannot
+		 * happen: stop and retire unqueue). Never spin on them. */
+		for (struct program *prog = S.programs; prog; prog = prog->next)
+			for (int i = 0; i < prog->nprocs; i++)
+				prog->procs[i].start_queued = false;
+		S.start_queued = 0;
+	}
 }
 
 static void list_unlink(struct program *prog)
@@ -1183,8 +1230,11 @@ int supervisor_run(const char *config_path, struct corral_config *cfg)
 
 	struct epoll_event evs[MAX_EVENTS];
 	while (!S.done) {
+		if (S.start_queued && !S.shutting_down)
+			run_start_queue();
 		arm_timer();
-		int n = epoll_wait(S.epfd, evs, MAX_EVENTS, -1);
+		/* Never block while the start queue has work. */
+		int n = epoll_wait(S.epfd, evs, MAX_EVENTS, S.start_queued ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -66,6 +66,7 @@ struct process {
 	char *spawnerr;       /* owned, NULL when none */
 	const char *info;     /* static text for status: "not started" ... */
 	unsigned sel_mark;    /* last selection that included it */
+	bool start_queued;    /* in the autostart queue */
 };
 
 struct program {
