@@ -124,12 +124,12 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzze
               -DCORRAL_VERSION='"$(VERSION)"'
 fuzz:
 	@sh packaging/deps.sh fuzz
-	@mkdir -p build-fuzz/corpus-config build-fuzz/corpus-proto
+	@mkdir -p build-fuzz/corpus-config $(CURDIR)/build-fuzz/corpus-proto
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c \
 	    supervisor/config.c supervisor/cmdline.c supervisor/log.c $(PKG_LIBS)
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c ipc/proto.c
-	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-config examples
-	build-fuzz/fuzz_proto -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-proto
+	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-config $(CURDIR)/examples
+	build-fuzz/fuzz_proto -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-proto
 
 bench: deps
 	$(MAKE) all
