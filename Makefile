@@ -95,7 +95,7 @@ run: deps
 # end-to-end tests drive the real binaries.
 check: deps
 	$(MAKE) all $(UNIT_BINS)
-	$(MAKE) SAN=address,undefined $(UNIT_BINS:$(BUILD)/%=build-san/%)
+	$(MAKE) SAN=address,undefined all $(UNIT_BINS:$(BUILD)/%=build-san/%)
 	@sh tests/run-all.sh $(BUILD) build-san
 
 check-unit: all $(UNIT_BINS)
