@@ -21,6 +21,7 @@
 #include "ipc/io.h"
 #include "supervisor/log.h"
 #include "supervisor/pidmap.h"
+#include "supervisor/sdnotify.h"
 #include "supervisor/spawn.h"
 
 extern char **environ;
@@ -986,6 +987,7 @@ void supervisor_shutdown(void)
 		return;
 	log_info("shutting down");
 	S.shutting_down = true;
+	(void)sdnotify_send("STOPPING=1");
 	shutdown_step();
 }
 
@@ -1201,6 +1203,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg)
 	memset(cfg, 0, sizeof *cfg); /* now owned by S.current */
 	cfg = &S.current->cfg;
 
+	sdnotify_init();
 	if (setup() < 0)
 		goto out;
 	int r = mkdir_p(cfg->logdir, 0755);
@@ -1229,9 +1232,20 @@ int supervisor_run(const char *config_path, struct corral_config *cfg)
 		program_autostart(prog);
 
 	struct epoll_event evs[MAX_EVENTS];
+	bool ready = false;
 	while (!S.done) {
 		if (S.start_queued && !S.shutting_down)
 			run_start_queue();
+		if (!ready && !S.start_queued) {
+			/* Every autostart program has been spawned: tell systemd
+			 * (Type=notify), once. */
+			ready = true;
+			char msg[128];
+			snprintf(msg, sizeof msg, "READY=1\nSTATUS=supervising %zu programs\nMAINPID=%d",
+				 S.current->cfg.nprograms, (int)getpid());
+			if ((r = sdnotify_send(msg)) < 0)
+				log_warn("sd_notify: %s", strerror(-r));
+		}
 		arm_timer();
 		/* Never block while the start queue has work. */
 		int n = epoll_wait(S.epfd, evs, MAX_EVENTS, S.start_queued ? 0 : -1);

@@ -264,7 +264,7 @@ class Corral:
 
     def __init__(self, config="", scripts=None, start=True, socket_mode=None, pidfile=None,
                  socket_path=None, logdir=None, make_dirs=True, corral_extra="", name=None,
-                 stop_timeout=20, expect_exit=0, corrald_args=(), pass_fds=()):
+                 stop_timeout=20, expect_exit=0, corrald_args=(), pass_fds=(), env=None):
         self.name = name or "t"
         self.tmp = tempfile.mkdtemp(prefix="corral-e2e-")
         os.chmod(self.tmp, 0o755)
@@ -282,6 +282,7 @@ class Corral:
         self.expect_exit = expect_exit
         self.corrald_args = list(corrald_args)
         self.pass_fds = tuple(pass_fds)
+        self.start_env = dict(env or {})
         self.exit_code = None
         self.tracked = {}        # pid -> starttime: every worker seen
         self.allowed_strays = set()
@@ -352,7 +353,7 @@ class Corral:
         self.proc = subprocess.Popen(
             [corrald_path(), "-c", self.conf] + self.corrald_args,
             stdin=subprocess.DEVNULL, stdout=self._stderr_f, stderr=self._stderr_f,
-            env=self.env(), start_new_session=True, pass_fds=self.pass_fds)
+            env=self.env(self.start_env), start_new_session=True, pass_fds=self.pass_fds)
         if wait:
             self.wait_ready()
         return self

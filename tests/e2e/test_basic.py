@@ -207,3 +207,35 @@ def test_creates_dirs_and_replaces_stale_socket():
         c.start()
         c.wait_state("a", "RUNNING")
         expect_rc(c.ctl("status", "a"), 0, "status after start over a stale socket")
+
+
+def test_sd_notify_ready_and_stopping():
+    """corrald tells a Type=notify service manager READY=1 once its autostart
+    programs are spawned and STOPPING=1 at shutdown, and does not hand
+    NOTIFY_SOCKET on to its workers."""
+    import socket as _socket
+    import tempfile
+    d = tempfile.mkdtemp(prefix="corral-e2e-notify-")
+    path = os.path.join(d, "notify.sock")
+    listener = _socket.socket(_socket.AF_UNIX, _socket.SOCK_DGRAM)
+    listener.bind(path)
+    listener.settimeout(10)
+    cfg = prog("env", "/bin/sh -c 'echo NOTIFY=${NOTIFY_SOCKET:-unset}; exec %s'" % SLEEP,
+               startsecs=0)
+    try:
+        with Corral(cfg, name="sd_notify", env={"NOTIFY_SOCKET": path}) as c:
+            first = listener.recv(4096).decode()
+            expect("READY=1" in first, "first notification was %r" % first)
+            expect("MAINPID=%d" % c.pid in first, "no MAINPID in %r" % first)
+            c.wait_state("env", "RUNNING", 5)
+            wait_until(lambda: "NOTIFY=" in (c.read(c.log("env")) or ""), 5, "the worker's line")
+            expect("NOTIFY=unset" in c.read(c.log("env")),
+                   "worker inherited NOTIFY_SOCKET: %r" % c.read(c.log("env")))
+            expect_rc(c.ctl("shutdown"), 0)
+            second = listener.recv(4096).decode()
+            expect("STOPPING=1" in second, "second notification was %r" % second)
+            c.wait_exit(10)
+    finally:
+        listener.close()
+        os.unlink(path)
+        os.rmdir(d)
