@@ -36,7 +36,7 @@ endif
 SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/program.c supervisor/pidmap.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
-             supervisor/sdnotify.c
+             supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c
 IPC_SRCS  := ipc/proto.c ipc/io.c
 SBX_SRCS  := sandbox/fds.c
 LIB_SRCS  := $(SUP_SRCS) $(IPC_SRCS) $(SBX_SRCS)

@@ -365,7 +365,7 @@ static long field_long(const char *s, long def)
 
 struct status_line {
 	const char *f[PS_NFIELDS];
-	long pid, uptime, exitcode, signal;
+	long pid, uptime, exitcode, signal, tree;
 };
 
 static void status_parse(char *line, struct status_line *st)
@@ -381,6 +381,7 @@ static void status_parse(char *line, struct status_line *st)
 		st->uptime = 0;
 	st->exitcode = field_long(st->f[PS_EXITCODE], -1);
 	st->signal = field_long(st->f[PS_SIGNAL], 0);
+	st->tree = *st->f[PS_TREE] ? field_long(st->f[PS_TREE], -1) : -1;
 }
 
 static void status_print_text(const struct status_line *st, int width)
@@ -523,6 +524,12 @@ static void status_print_json(const struct status_line *st, bool first)
 		fputs("null", stdout);
 	fputs(",\"info\":", stdout);
 	json_string(st->f[PS_INFO]);
+	if (st->tree >= 0)
+		printf(",\"tree\":%ld", st->tree);
+	else
+		fputs(",\"tree\":null", stdout);
+	fputs(",\"scope\":", stdout);
+	json_string(st->f[PS_SCOPE]);
 	putchar('}');
 }
 

@@ -13,6 +13,8 @@
  * proto_result), then text: lines ending in '\n'. For `status` each line is
  * one process, its fields (enum proto_status_field) separated by TAB, with
  * TAB, newline and backslash inside a field written as \t, \n and \\.
+ * A reader ignores fields past those it knows, and treats missing ones as
+ * empty, so fields can be added at the end without a new version.
  * One request, one answer, then the server closes the connection.
  *
  * Nothing here prints or exits: functions return 0 or -errno. */
@@ -50,6 +52,8 @@ enum proto_status_field {
 	PS_SIGNAL,    /* signal number that killed the last process, 0 when none */
 	PS_SPAWNERR,  /* "chdir /nope: No such file or directory", or empty */
 	PS_INFO,      /* free text: "watchdog timeout", "backoff 2s", ... */
+	PS_TREE,      /* live processes in its scope (main included), -1 when unknown */
+	PS_SCOPE,     /* what holds its tree together: "cgroup" or "process-group" */
 	PS_NFIELDS
 };
 

@@ -377,12 +377,13 @@ enum { SEC_NONE, SEC_CORRAL, SEC_PROGRAM, SEC_INCLUDE, SEC_SKIP };
 enum { LK_NONE, LK_KEY, LK_CONT, LK_MORE };
 enum { CMD_MISSING, CMD_OK, CMD_EMPTY, CMD_BAD };
 
-static const char *const corral_keys[] = { "socket", "socket_mode", "logdir", "pidfile", NULL };
+static const char *const corral_keys[] = { "socket", "socket_mode", "logdir", "pidfile", "scopes",
+					     NULL };
 static const char *const program_keys[] = {
 	"command", "numprocs", "numprocs_start", "process_name", "autostart", "autorestart",
 	"startsecs", "startretries", "exitcodes", "stopsignal", "stopwaitsecs", "directory",
 	"environment", "umask", "priority", "redirect_stderr", "stdout_logfile",
-	"stderr_logfile", NULL,
+	"stderr_logfile", "killmode", "stopasgroup", "killasgroup", NULL,
 };
 static const char *const include_keys[] = { "files", NULL };
 
@@ -848,6 +849,17 @@ static void apply_corral(struct source *src, const char *key, int line, const ch
 			bad_value(src, line, key, value, "an octal mode from 0 to 0777");
 		return;
 	}
+	if (strcmp(key, "scopes") == 0) {
+		if (strcasecmp(value, "auto") == 0)
+			cfg->scopes = SCOPES_AUTO;
+		else if (strcasecmp(value, "cgroup") == 0)
+			cfg->scopes = SCOPES_CGROUP;
+		else if (strcasecmp(value, "process-group") == 0)
+			cfg->scopes = SCOPES_PROCESS_GROUP;
+		else
+			bad_value(src, line, key, value, "auto, cgroup or process-group");
+		return;
+	}
 	if (!*value) {
 		bad_value(src, line, key, value, "a path");
 		return;
@@ -929,6 +941,20 @@ static void apply_program(struct source *src, const char *key, int line, const c
 			p->autostart = b;
 		else
 			p->redirect_stderr = b;
+	} else if (strcmp(key, "stopasgroup") == 0 || strcmp(key, "killasgroup") == 0) {
+		if (!parse_bool(value, &b))
+			bad_value(src, line, key, value, "true or false");
+		else if (key[0] == 's')
+			p->stopasgroup = b;
+		else
+			p->killasgroup = b;
+	} else if (strcmp(key, "killmode") == 0) {
+		if (strcasecmp(value, "group") == 0)
+			p->killmode = KILLMODE_GROUP;
+		else if (strcasecmp(value, "process") == 0)
+			p->killmode = KILLMODE_PROCESS;
+		else
+			bad_value(src, line, key, value, "group or process");
 	} else if (strcmp(key, "autorestart") == 0) {
 		if (strcasecmp(value, "unexpected") == 0)
 			p->autorestart = AUTORESTART_UNEXPECTED;
@@ -1108,6 +1134,8 @@ static int new_program(struct loader *ld, const char *name, const char *file, in
 		.exitcodes = { 1 }, /* {0} */
 		.stopsignal = SIGTERM,
 		.stopwaitsecs = 10,
+		.killmode = KILLMODE_GROUP,
+		.killasgroup = true,
 		.umask = -1,
 		.priority = 999,
 	};
@@ -1779,5 +1807,6 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       a->umask == b->umask && a->priority == b->priority &&
 	       a->redirect_stderr == b->redirect_stderr &&
 	       streq(a->stdout_logfile, b->stdout_logfile) &&
-	       streq(a->stderr_logfile, b->stderr_logfile);
+	       streq(a->stderr_logfile, b->stderr_logfile) && a->killmode == b->killmode &&
+	       a->stopasgroup == b->stopasgroup && a->killasgroup == b->killasgroup;
 }

@@ -15,6 +15,17 @@
 
 enum autorestart { AUTORESTART_FALSE, AUTORESTART_UNEXPECTED, AUTORESTART_TRUE };
 
+/* What is killed when the main process of an instance exits on its own:
+ * everything left in its scope (group), or nothing (process). */
+enum killmode { KILLMODE_GROUP, KILLMODE_PROCESS };
+
+/* How an instance's process tree is kept together. */
+enum scopes {
+	SCOPES_AUTO,          /* cgroup v2 when usable, else process groups */
+	SCOPES_CGROUP,        /* cgroup v2 or refuse to start */
+	SCOPES_PROCESS_GROUP, /* process groups (and corrald as subreaper) */
+};
+
 #define CONFIG_DEFAULT_SOCKET "/run/corral/corral.sock"
 #define CONFIG_DEFAULT_LOGDIR "/var/log/corral"
 
@@ -34,6 +45,9 @@ struct program_config {
 	uint8_t exitcodes[32];  /* bitmap of expected exit codes 0..255, default {0} */
 	int stopsignal;         /* default SIGTERM */
 	int stopwaitsecs;       /* default 10 */
+	bool stopasgroup;       /* stopsignal to the whole scope, default false */
+	bool killasgroup;       /* SIGKILL to the whole scope, default true (scopes always do) */
+	enum killmode killmode; /* default group */
 	char *directory;        /* NULL: corrald's working directory */
 	char **environment;     /* "KEY=value" entries, NULL-terminated, never NULL */
 	int umask;              /* -1: inherit corrald's */
@@ -49,6 +63,7 @@ struct corral_config {
 	unsigned socket_mode;   /* default 0600 */
 	char *logdir;
 	char *pidfile;          /* NULL: none */
+	enum scopes scopes;     /* default auto */
 	struct program_config *programs; /* sorted by priority, then name */
 	size_t nprograms;
 };

@@ -145,7 +145,7 @@ static void fail(struct client *c, enum proto_result r)
 
 static void status_line(struct client *c, const struct process *p)
 {
-	char pid[16], uptime[24], code[16], sig[16], info[128];
+	char pid[16], uptime[24], code[16], sig[16], info[160], tree[16];
 	snprintf(pid, sizeof pid, "%d", (int)p->pid);
 	snprintf(uptime, sizeof uptime, "%lld",
 		 p->pid ? (long long)((supervisor_now_ms() - p->started_ms) / 1000) : 0LL);
@@ -157,6 +157,14 @@ static void status_line(struct client *c, const struct process *p)
 			 p->prog->cfg->startretries);
 	else if (p->info && !p->pid)
 		snprintf(info, sizeof info, "%s", p->info);
+	int live = supervisor_tree_count(p);
+	snprintf(tree, sizeof tree, "%d", live);
+	/* killmode = process: say what the last run left behind. */
+	if (!p->pid && live > 0) {
+		size_t n = strlen(info);
+		snprintf(info + n, sizeof info - n, "%s%d process%s left in its scope", n ? ", " : "",
+			 live, live == 1 ? "" : "es");
+	}
 	const char *fields[PS_NFIELDS] = {
 		[PS_NAME] = p->name,
 		[PS_GROUP] = p->prog->cfg->name,
@@ -167,6 +175,8 @@ static void status_line(struct client *c, const struct process *p)
 		[PS_SIGNAL] = sig,
 		[PS_SPAWNERR] = p->spawnerr ? p->spawnerr : "",
 		[PS_INFO] = info,
+		[PS_TREE] = tree,
+		[PS_SCOPE] = supervisor_scope_kind(),
 	};
 	for (int i = 0; i < PS_NFIELDS; i++)
 		(void)proto_field(&c->out, fields[i], i == PS_NFIELDS - 1 ? '\n' : '\t');

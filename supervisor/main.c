@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "supervisor/config.h"
+#include "supervisor/guard.h"
 #include "supervisor/log.h"
 #include "supervisor/supervisor.h"
 
@@ -28,13 +29,15 @@ int main(int argc, char **argv)
 {
 	const char *config = DEFAULT_CONFIG;
 	bool check = false;
-	enum { OPT_CHECK = 256, OPT_VERSION };
+	enum { OPT_CHECK = 256, OPT_VERSION, OPT_GUARD };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		/* internal: the helper that cleans up if corrald is killed (corrald(8)) */
+		{ "guard", required_argument, NULL, OPT_GUARD },
 		{ 0 },
 	};
 	int opt;
@@ -55,6 +58,8 @@ int main(int argc, char **argv)
 		case OPT_VERSION:
 			printf("corrald %s\n", CORRAL_VERSION);
 			return 0;
+		case OPT_GUARD:
+			return guard_main(optarg);
 		default:
 			usage(stderr);
 			return 2;

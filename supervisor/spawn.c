@@ -45,10 +45,12 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR)
 		child_fail(report, SPAWN_STEP_SIGNALS, errno);
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		child_fail(report, SPAWN_STEP_PDEATHSIG, errno);
-	if (getppid() != parent)  /* corrald died before prctl took effect */
-		_exit(127);
+	if (!req->outlive_parent) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+			child_fail(report, SPAWN_STEP_PDEATHSIG, errno);
+		if (getppid() != parent)  /* corrald died before prctl took effect */
+			_exit(127);
+	}
 
 	if (setsid() < 0)
 		child_fail(report, SPAWN_STEP_SETSID, errno);
@@ -118,6 +120,10 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *res)
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	if (req->cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)req->cgroup_fd;
+	}
 	long pid = syscall(SYS_clone3, &args, sizeof args);
 	if (pid < 0)
 		return -errno;

@@ -6,6 +6,7 @@
 #ifndef CORRAL_SPAWN_H
 #define CORRAL_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -31,6 +32,9 @@ struct spawn_request {
 	int umask;              /* -1: inherit */
 	const struct rlimit *nofile; /* RLIMIT_NOFILE for the worker, NULL: inherit */
 	int stdio[3];           /* fds to become 0, 1 and 2 in the child */
+	int cgroup_fd;          /* >= 0: born in this cgroup (CLONE_INTO_CGROUP), no window
+				 * in which it or an early fork runs outside its scope */
+	bool outlive_parent;    /* no PR_SET_PDEATHSIG (corrald's guard only) */
 };
 
 struct spawn_report {

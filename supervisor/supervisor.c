@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/cgroup.h"
+#include "supervisor/guard.h"
 #include "supervisor/log.h"
 #include "supervisor/pidmap.h"
 #include "supervisor/sdnotify.h"
@@ -33,6 +35,12 @@ extern char **environ;
  * much; the rest belongs to descendants still holding the pipe. */
 #define EXIT_DRAIN_MAX (1024 * 1024)
 #define MAX_EVENTS 64
+/* A tree being killed that is not empty after this long is killed again
+ * (and the log says so): a process stuck in the kernel must not make the
+ * wait unbounded or silent. */
+#define DRAIN_REPEAT_MS 5000
+/* How long start-up and exit wait for a scope to empty. */
+#define SCOPE_WAIT_MS 5000
 
 static struct {
 	int epfd, sigfd, timerfd, devnull;
@@ -46,8 +54,12 @@ static struct {
 	bool shutting_down;
 	bool done;
 	size_t start_queued;        /* processes waiting in the autostart queue */
+	bool cgroups;               /* scopes are cgroup v2 leaves; else process groups */
+	pid_t guard;                /* kills the scope if corrald dies; 0: none */
+	int guard_pipe;             /* its stdin: end of file when corrald is gone */
+	int guard_pidfd;
 	struct rlimit nofile;       /* as corrald found it; workers get it back */
-} S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1 };
+} S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1, .guard_pipe = -1, .guard_pidfd = -1 };
 
 static char log_buf[LOG_CHUNK];
 
@@ -56,6 +68,21 @@ int64_t supervisor_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int supervisor_tree_count(const struct process *p)
+{
+	if (!S.cgroups)
+		return -1;
+	if (!p->leaf_used)
+		return 0;
+	int n = cgroup_leaf_count(p->name);
+	return n < 0 ? -1 : n;
+}
+
+const char *supervisor_scope_kind(void)
+{
+	return S.cgroups ? "cgroup" : "process-group";
 }
 
 struct program *supervisor_programs(void)
@@ -177,6 +204,8 @@ static void process_init(struct process *p, struct program *prog, char *name)
 	program_init(&p->fsm);
 	p->pidfd = -1;
 	p->pid_watch.kind = WATCH_PIDFD;
+	p->events_fd = -1;
+	p->events_watch.kind = WATCH_CGEVENTS;
 	stream_init(&p->out, WATCH_STDOUT);
 	stream_init(&p->err, WATCH_STDERR);
 	heap_node_init(&p->timer.node);
@@ -330,8 +359,20 @@ static int do_spawn(struct process *p)
 		}
 	}
 
+	int cgfd = -1;
+	if (S.cgroups) {
+		cgfd = cgroup_leaf_open(p->name);
+		if (cgfd < 0) {
+			r = cgfd;
+			snprintf(msg, sizeof msg, "cgroup %s/%s: %s", cgroup_scope_path(), p->name,
+				 strerror(-r));
+			goto fail;
+		}
+	}
 	char **env = build_env(p, names);
 	if (!env) {
+		if (cgfd >= 0)
+			close(cgfd);
 		r = -ENOMEM;
 		snprintf(msg, sizeof msg, "environment: %s", strerror(ENOMEM));
 		goto fail;
@@ -342,6 +383,7 @@ static int do_spawn(struct process *p)
 		.directory = c->directory,
 		.umask = c->umask,
 		.nofile = &S.nofile,
+		.cgroup_fd = cgfd,
 		.stdio = {
 			S.devnull,
 			out_child >= 0 ? out_child : S.devnull,
@@ -352,6 +394,8 @@ static int do_spawn(struct process *p)
 	struct spawn_result res;
 	r = spawn_process(&req, &res);
 	free(env);
+	if (cgfd >= 0)
+		close(cgfd);
 	if (r < 0) {
 		snprintf(msg, sizeof msg, "fork: %s", strerror(-r));
 		goto fail;
@@ -364,6 +408,7 @@ static int do_spawn(struct process *p)
 	p->pid = res.pid;
 	p->pidfd = res.pidfd;
 	p->started_ms = supervisor_now_ms();
+	p->leaf_used = S.cgroups;
 	if ((r = pidmap_put(&S.pids, p->pid, p)) < 0 ||
 	    (r = supervisor_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0 ||
 	    (p->out.pipe_fd >= 0 && (r = supervisor_watch(p->out.pipe_fd, EPOLLIN, &p->out.watch)) < 0) ||
@@ -389,6 +434,40 @@ fail:
 }
 
 static void program_check_retired(struct program *prog);
+
+/* The stop signal goes to the main process, or with stopasgroup to every
+ * process in the scope. */
+static void stop_signal(struct process *p)
+{
+	const struct program_config *c = p->prog->cfg;
+	int sig = c->stopsignal;
+	log_info("%s: stopping pid %d with SIG%s%s", p->name, (int)p->pid,
+		 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", c->stopasgroup ? " (whole scope)" : "");
+	int r = 0;
+	if (c->stopasgroup && S.cgroups)
+		r = cgroup_leaf_signal(p->name, sig);
+	else if (c->stopasgroup)
+		r = kill(-p->pid, sig) < 0 ? -errno : 0;
+	if (r < 0 || !c->stopasgroup)
+		r = pidfd_signal(p->pidfd, sig) < 0 ? -errno : 0;
+	if (r < 0 && r != -ESRCH)
+		log_warn("%s: kill: %s", p->name, strerror(-r));
+}
+
+/* SIGKILL for the whole tree: cgroup.kill reaches every process however it
+ * forked or setsid'd; the fallback reaches the process group. */
+static void kill_tree(struct process *p)
+{
+	int r;
+	if (S.cgroups) {
+		if ((r = cgroup_leaf_kill(p->name)) < 0)
+			log_warn("%s: cgroup.kill: %s", p->name, strerror(-r));
+	} else if (p->pid && kill(-p->pid, SIGKILL) < 0 && errno != ESRCH) {
+		log_warn("%s: kill process group %d: %m", p->name, (int)p->pid);
+	}
+	if (p->pidfd >= 0 && pidfd_signal(p->pidfd, SIGKILL) < 0 && errno != ESRCH)
+		log_warn("%s: kill: %m", p->name);
+}
 static void shutdown_step(void);
 
 /* Feed one event to P's state machine and carry out what it says. */
@@ -400,18 +479,12 @@ static void drive(struct process *p, const struct pinput *in)
 
 	if (out.actions & PACT_TIMER_STOP)
 		supervisor_timer_cancel(&p->timer);
-	if ((out.actions & PACT_STOPSIGNAL) && p->pidfd >= 0) {
-		int sig = p->prog->cfg->stopsignal;
-		log_info("%s: stopping pid %d with SIG%s", p->name, (int)p->pid,
-			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-		if (pidfd_signal(p->pidfd, sig) < 0 && errno != ESRCH)
-			log_warn("%s: kill: %m", p->name);
-	}
+	if ((out.actions & PACT_STOPSIGNAL) && p->pidfd >= 0)
+		stop_signal(p);
 	if ((out.actions & PACT_KILL) && p->pidfd >= 0) {
-		log_warn("%s: pid %d still alive after %ds, sending SIGKILL", p->name, (int)p->pid,
+		log_warn("%s: pid %d still alive after %ds, killing its tree", p->name, (int)p->pid,
 			 p->prog->cfg->stopwaitsecs);
-		if (pidfd_signal(p->pidfd, SIGKILL) < 0 && errno != ESRCH)
-			log_warn("%s: kill: %m", p->name);
+		kill_tree(p);
 	}
 	if (out.actions & PACT_TIMER) {
 		if (supervisor_timer_set(&p->timer, supervisor_now_ms() + out.timer_ms) < 0)
@@ -464,6 +537,66 @@ int supervisor_signal(struct process *p, int sig)
 	return pidfd_signal(p->pidfd, sig);
 }
 
+static void drain_done(struct process *p)
+{
+	supervisor_unwatch(p->events_fd);
+	close(p->events_fd);
+	p->events_fd = -1;
+	p->draining = false;
+	supervisor_timer_cancel(&p->timer);
+	struct pinput in = p->exit_input;
+	drive(p, &in);
+}
+
+/* The main process is gone; with killmode = group whatever it left in its
+ * scope is killed, and the exit reaches the state machine only once the
+ * scope is empty: a restart never overlaps what is left of the last run. */
+static void drain_then_drive(struct process *p, const struct pinput *in)
+{
+	if (!S.cgroups) {
+		/* Fallback: the process group the worker led. */
+		if (kill(-p->exit_pid, SIGKILL) < 0 && errno != ESRCH)
+			log_warn("%s: kill process group %d: %m", p->name, (int)p->exit_pid);
+		drive(p, in);
+		return;
+	}
+	/* Open the events file before the kill, so its change cannot be missed. */
+	int fd = cgroup_leaf_events(p->name);
+	int populated = fd >= 0 ? cgroup_events_populated(fd) : fd;
+	if (populated <= 0) {
+		if (populated < 0)
+			log_warn("%s: cgroup.events: %s", p->name, strerror(-populated));
+		if (fd >= 0)
+			close(fd);
+		drive(p, in);
+		return;
+	}
+	int r = cgroup_leaf_kill(p->name);
+	if (r < 0 || (r = supervisor_watch(fd, EPOLLPRI, &p->events_watch)) < 0) {
+		log_warn("%s: killing what is left in its scope: %s", p->name, strerror(-r));
+		close(fd);
+		drive(p, in);
+		return;
+	}
+	log_info("%s: killing what pid %d left in its scope", p->name, (int)p->exit_pid);
+	p->events_fd = fd;
+	p->draining = true;
+	p->exit_input = *in;
+	supervisor_timer_set(&p->timer, supervisor_now_ms() + DRAIN_REPEAT_MS);
+}
+
+static void events_changed(struct process *p)
+{
+	if (p->events_fd < 0)
+		return; /* closed earlier in this batch */
+	int populated = cgroup_events_populated(p->events_fd);
+	if (populated == 0 || populated < 0) {
+		if (populated < 0)
+			log_warn("%s: cgroup.events: %s", p->name, strerror(-populated));
+		drain_done(p);
+	}
+}
+
 /* P's main process is gone (or may be: the pidfd said so). Reap it through
  * its pidfd, so a recycled pid can never be mistaken for it. */
 static void process_exited(struct process *p)
@@ -512,6 +645,7 @@ static void process_exited(struct process *p)
 			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
 	else
 		log_info("%s: pid %d exited with status %d", p->name, (int)p->pid, p->exitcode);
+	p->exit_pid = p->pid;
 	p->pid = 0;
 
 	struct pinput in = {
@@ -520,7 +654,10 @@ static void process_exited(struct process *p)
 		.expected = !p->exitsig && program_config_expected_exit(p->prog->cfg, p->exitcode),
 		.spawn_error = p->spawnerr != NULL,
 	};
-	drive(p, &in);
+	if (p->prog->cfg->killmode == KILLMODE_GROUP)
+		drain_then_drive(p, &in);
+	else
+		drive(p, &in);
 }
 
 /* SIGCHLD: find every child that has exited. Ours are reaped by pidfd;
@@ -543,6 +680,13 @@ static void reap_all(void)
 			if (p->pid == si.si_pid) /* could not reap it: do not spin */
 				return;
 			continue;
+		}
+		if (si.si_pid == S.guard) {
+			log_warn("the guard (pid %d) died: if corrald is killed now, the trees it "
+				 "started survive it", (int)S.guard);
+			S.guard = 0;
+			close(S.guard_pidfd);
+			S.guard_pidfd = -1;
 		}
 		int status;
 		pid_t r = waitpid(si.si_pid, &status, WNOHANG);
@@ -621,6 +765,12 @@ static void program_free(struct program *prog)
 		supervisor_timer_cancel(&p->timer);
 		stream_close(&p->out);
 		stream_close(&p->err);
+		if (p->events_fd >= 0) {
+			supervisor_unwatch(p->events_fd);
+			close(p->events_fd);
+		}
+		if (S.cgroups && p->leaf_used && cgroup_leaf_remove(p->name) < 0)
+			log_debug("%s: cgroup not removed (processes left in it)", p->name);
 		if (p->pidfd >= 0) { /* only at exit, after everything was stopped */
 			supervisor_unwatch(p->pidfd);
 			close(p->pidfd);
@@ -1036,6 +1186,12 @@ static void handle_timers(void)
 			control_timer(d);
 		} else {
 			struct process *p = container_of(d, struct process, timer);
+			if (p->draining) {
+				log_warn("%s: its scope is still not empty, killing it again", p->name);
+				kill_tree(p);
+				supervisor_timer_set(&p->timer, now + DRAIN_REPEAT_MS);
+				continue;
+			}
 			struct pinput in = { .event = PEV_TIMER };
 			drive(p, &in);
 		}
@@ -1057,6 +1213,9 @@ static void dispatch(struct watch *w, uint32_t events)
 		break;
 	case WATCH_REPORTS:
 		read_reports();
+		break;
+	case WATCH_CGEVENTS:
+		events_changed(container_of(w, struct process, events_watch));
 		break;
 	case WATCH_PIDFD:
 		process_exited(container_of(w, struct process, pid_watch));
@@ -1160,6 +1319,52 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Scopes: a cgroup v2 directory of our own, named after the control socket
+ * (two corralds never share one), so that a successor finds what a killed
+ * predecessor left. Falls back to process groups, and says so. */
+static int scopes_open(const struct corral_config *cfg)
+{
+	char root[PATH_MAX], err[PATH_MAX + 128] = "", name[32];
+	int r = -ENOENT;
+	if (cfg->scopes != SCOPES_PROCESS_GROUP) {
+		/* FNV-1a of the socket path. */
+		uint64_t h = 1469598103934665603ull;
+		for (const char *c = cfg->socket; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ull;
+		snprintf(name, sizeof name, "corral-%016llx", (unsigned long long)h);
+		r = cgroup_find_own("/proc/self/mountinfo", "/proc/self/cgroup", root, sizeof root,
+				    err, sizeof err);
+		int procs = 0, leaves = 0;
+		if (r == 0)
+			r = cgroup_scope_open(root, name, SCOPE_WAIT_MS, &procs, &leaves, err, sizeof err);
+		if (r == 0 && (procs || leaves))
+			log_warn("scopes: a previous corrald left %d processes in %d cgroups under %s: "
+				 "killed and removed them", procs, leaves, cgroup_scope_path());
+	} else {
+		snprintf(err, sizeof err, "scopes = process-group in the config");
+	}
+	if (r == 0) {
+		S.cgroups = true;
+		pid_t g = guard_start(cgroup_scope_path(), &S.guard_pipe, &S.guard_pidfd);
+		if (g < 0)
+			log_warn("scopes: cannot start the guard (%s): if corrald is killed, the "
+				 "trees it started survive it", strerror((int)-g));
+		else
+			S.guard = g;
+		log_info("scopes: cgroup v2, one cgroup per process under %s (guard pid %d)",
+			 cgroup_scope_path(), (int)S.guard);
+		return 0;
+	}
+	if (cfg->scopes == SCOPES_CGROUP) {
+		log_err("scopes: cgroup v2 is required (scopes = cgroup) but not usable: %s", err);
+		return -1;
+	}
+	log_warn("scopes: cgroup v2 not usable (%s); using process groups: a process that "
+		 "leaves its process group escapes a stop, and if corrald is killed only the "
+		 "main processes die with it", err);
+	return 0;
+}
+
 static int write_pidfile(const char *path)
 {
 	char tmp[PATH_MAX], text[32];
@@ -1213,6 +1418,8 @@ int supervisor_run(const char *config_path, struct corral_config *cfg)
 	}
 	if (control_open(cfg) < 0)
 		goto out;
+	if (scopes_open(cfg) < 0)
+		goto out_control;
 	if (cfg->pidfile && (r = write_pidfile(cfg->pidfile)) < 0) {
 		log_err("pidfile %s: %s", cfg->pidfile, strerror(-r));
 		goto out_control;
@@ -1273,6 +1480,12 @@ out_pidfile:
 		unlink(S.current->cfg.pidfile);
 out_control:
 	control_close();
+	/* Whatever is still in a scope (killmode = process leftovers, or
+	 * everything after a failure) dies with corrald. */
+	if (S.cgroups && (r = cgroup_scope_close(SCOPE_WAIT_MS)) < 0)
+		log_warn("scopes: removing %s: %s", cgroup_scope_path() ? cgroup_scope_path() : "scope",
+			 strerror(-r));
+	guard_stop(S.guard, S.guard_pipe, S.guard_pidfd, 2000);
 out:
 	bury();
 	while (S.programs) {

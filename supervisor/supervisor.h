@@ -16,7 +16,7 @@
  * recovered with container_of. */
 enum watch_kind {
 	WATCH_SIGNAL, WATCH_TIMER, WATCH_LISTEN, WATCH_CLIENT,
-	WATCH_PIDFD, WATCH_STDOUT, WATCH_STDERR, WATCH_REPORTS,
+	WATCH_PIDFD, WATCH_STDOUT, WATCH_STDERR, WATCH_REPORTS, WATCH_CGEVENTS,
 };
 
 struct watch {
@@ -66,6 +66,12 @@ struct process {
 	char *spawnerr;       /* owned, NULL when none */
 	const char *info;     /* static text for status: "not started" ... */
 	unsigned sel_mark;    /* last selection that included it */
+	int events_fd;        /* its cgroup.events while its scope is being emptied */
+	struct watch events_watch;
+	bool draining;        /* main process gone, waiting for its scope to empty */
+	bool leaf_used;       /* its cgroup leaf exists */
+	pid_t exit_pid;       /* pid of the last main process */
+	struct pinput exit_input; /* its exit, for the state machine once drained */
 	bool start_queued;    /* in the autostart queue */
 };
 
@@ -96,6 +102,10 @@ void supervisor_start(struct process *p);
 void supervisor_stop(struct process *p);
 int supervisor_signal(struct process *p, int sig);
 int64_t supervisor_now_ms(void);
+/* Live processes in P's scope, or -1 when the mechanism cannot count them. */
+int supervisor_tree_count(const struct process *p);
+/* "cgroup" or "process-group". */
+const char *supervisor_scope_kind(void);
 /* Re-read the config and apply it whole, or not at all. LINE is called
  * with each line of the summary ("added: web") or, on -EINVAL, of the
  * errors; nothing changes then. */

@@ -161,6 +161,58 @@ def children_of(ppid):
     return out
 
 
+def is_guard(pid):
+    """corrald's guard: the helper that kills the scope if corrald dies."""
+    return "--guard" in proc_cmdline(pid).split(" ")
+
+
+def cgroup2_mount():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, _, post = line.partition(" - ")
+            if post.startswith("cgroup2 "):
+                return pre.split()[4]
+    return None
+
+
+def scope_dir(sock):
+    """The cgroup scope corrald makes for the control socket SOCK (named by
+    the FNV-1a hash of its path, under corrald's own cgroup: the root here)."""
+    h = 1469598103934665603
+    for b in sock.encode():
+        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    mount = cgroup2_mount()
+    if not mount:
+        return None
+    with open("/proc/self/cgroup") as f:
+        own = [l.strip()[3:] for l in f if l.startswith("0::")]
+    base = mount + (own[0] if own and own[0] != "/" else "")
+    return os.path.join(base, "corral-%016x" % h)
+
+
+def remove_cgroup_tree(path):
+    """Kill and remove a cgroup directory tree (test cleanup)."""
+    if not os.path.isdir(path):
+        return
+    try:
+        with open(os.path.join(path, "cgroup.kill"), "w") as f:
+            f.write("1")
+    except OSError:
+        pass
+    deadline = time.monotonic() + 5
+    for root, dirs, files in os.walk(path, topdown=False):
+        while True:
+            try:
+                os.rmdir(root)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+
+
 def pid_alive(pid):
     """True when PID exists and is not a zombie."""
     st = proc_stat(pid)
@@ -515,6 +567,7 @@ class Corral:
                                          % self.proc.returncode)
                 self.exit_code = self.proc.returncode
             self.reap_leftovers()
+            self.check_scope_removed()
         finally:
             if getattr(self, "_stderr_f", None):
                 self._stderr_f.close()
@@ -522,6 +575,18 @@ class Corral:
             if self in LIVE:
                 LIVE.remove(self)
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def check_scope_removed(self):
+        """After corrald (and its guard) are gone, its cgroup scope must be too."""
+        d = scope_dir(self.sock)
+        if not d:
+            return
+        deadline = time.monotonic() + 3.0
+        while os.path.exists(d) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if os.path.exists(d):
+            self.problems.append("corrald's cgroup scope %s is left behind (removed now)" % d)
+            remove_cgroup_tree(d)
 
     def reap_leftovers(self):
         def leftovers():

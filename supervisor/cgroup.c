@@ -1,0 +1,424 @@
+#include "supervisor/cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipc/io.h"
+
+static int scope_fd = -1;         /* the scope root directory */
+static char scope_path[PATH_MAX];
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	if (!err || !len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* mountinfo escapes blanks and backslashes as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+int cgroup_find_own(const char *mountinfo, const char *proc_cgroup, char *root, size_t len,
+		    char *err, size_t errlen)
+{
+	char mount[PATH_MAX] = "", own[PATH_MAX] = "", *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(mountinfo, "re");
+	if (!f) {
+		int e = errno;
+		seterr(err, errlen, "%s: %s", mountinfo, strerror(e));
+		return -e;
+	}
+	/* "36 35 0:31 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw" */
+	while (getline(&line, &cap, f) > 0) {
+		char *sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
+			continue;
+		char *save = NULL, *field = strtok_r(line, " ", &save);
+		for (int i = 0; field && i < 4; i++)
+			field = strtok_r(NULL, " ", &save);
+		if (field && strlen(field) < sizeof mount) {
+			strcpy(mount, field);
+			unescape_octal(mount);
+			break;
+		}
+	}
+	fclose(f);
+	if (!mount[0]) {
+		free(line);
+		seterr(err, errlen, "no cgroup2 file system is mounted");
+		return -ENOENT;
+	}
+	f = fopen(proc_cgroup, "re");
+	if (!f) {
+		int e = errno;
+		free(line);
+		seterr(err, errlen, "%s: %s", proc_cgroup, strerror(e));
+		return -e;
+	}
+	/* The v2 line is "0::/path". */
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (strlen(line + 3) < sizeof own)
+			strcpy(own, line + 3);
+		break;
+	}
+	fclose(f);
+	free(line);
+	if (!own[0]) {
+		seterr(err, errlen, "%s has no cgroup v2 entry", proc_cgroup);
+		return -ENOENT;
+	}
+	/* A cgroup that was removed under us reads "/path (deleted)". */
+	if (strstr(own, " (deleted)")) {
+		seterr(err, errlen, "corrald's own cgroup %s was removed", own);
+		return -ENOENT;
+	}
+	int n = snprintf(root, len, "%s%s", mount, strcmp(own, "/") == 0 ? "" : own);
+	if (n < 0 || (size_t)n >= len) {
+		seterr(err, errlen, "cgroup path too long");
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+int cgroup_parse_populated(const char *text)
+{
+	const char *p = text;
+	while ((p = strstr(p, "populated ")) != NULL) {
+		if (p == text || p[-1] == '\n') {
+			if (p[10] == '0')
+				return 0;
+			if (p[10] == '1')
+				return 1;
+			return -EINVAL;
+		}
+		p += 10;
+	}
+	return -EINVAL;
+}
+
+int cgroup_events_populated(int fd)
+{
+	char buf[256];
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return cgroup_parse_populated(buf);
+}
+
+static int write_at(int at, const char *path, const char *text)
+{
+	int fd = openat(at, path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = io_write_all(fd, text, strlen(text));
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* Wait until the cgroup at DIRFD/REL is empty, at most TIMEOUT_MS. Only for
+ * start-up and exit, where corrald has nothing else to do; the loop waits
+ * on cgroup.events through epoll instead. */
+static int wait_empty(int at, const char *rel, int timeout_ms)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/cgroup.events", rel);
+	int fd = openat(at, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	int r;
+	for (;;) {
+		r = cgroup_events_populated(fd);
+		if (r <= 0)
+			break;
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed >= timeout_ms) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		struct pollfd pfd = { .fd = fd, .events = POLLPRI };
+		if (poll(&pfd, 1, (int)(timeout_ms - elapsed)) < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+	}
+	close(fd);
+	return r;
+}
+
+static int count_procs_at(int at, const char *rel)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/cgroup.procs", rel);
+	int fd = openat(at, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char buf[4096];
+	int count = 0;
+	ssize_t n;
+	while ((n = io_read_some(fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			count += buf[i] == '\n';
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	/* Sub-cgroups a worker made hold processes too. */
+	int sub = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sub < 0)
+		return count;
+	DIR *d = fdopendir(sub);
+	if (!d) {
+		close(sub);
+		return count;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		int c = count_procs_at(dirfd(d), de->d_name);
+		if (c > 0)
+			count += c;
+	}
+	closedir(d);
+	return count;
+}
+
+/* rmdir REL under DIRFD, children first. */
+static int remove_tree(int at, const char *rel)
+{
+	int fd = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	int r = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		int rr = remove_tree(dirfd(d), de->d_name);
+		if (rr < 0 && r == 0)
+			r = rr;
+	}
+	closedir(d);
+	if (unlinkat(at, rel, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* Remove every leaf of the scope; how many there were. */
+static int remove_leaves(void)
+{
+	int fd = dup(scope_fd);
+	if (fd < 0)
+		return -errno;
+	/* fdopendir takes over the dup; the scope fd stays ours. */
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return -errno;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		n++;
+		(void)remove_tree(scope_fd, de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *leftover_procs,
+		      int *leftover_leaves, char *err, size_t errlen)
+{
+	*leftover_procs = 0;
+	*leftover_leaves = 0;
+	int n = snprintf(scope_path, sizeof scope_path, "%s/%s", root, name);
+	if (n < 0 || (size_t)n >= sizeof scope_path) {
+		seterr(err, errlen, "cgroup path too long");
+		return -ENAMETOOLONG;
+	}
+	bool existed = false;
+	if (mkdir(scope_path, 0755) < 0) {
+		if (errno != EEXIST) {
+			int e = errno;
+			seterr(err, errlen, "mkdir %s: %s", scope_path, strerror(e));
+			return -e;
+		}
+		existed = true;
+	}
+	scope_fd = open(scope_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (scope_fd < 0) {
+		int e = errno;
+		seterr(err, errlen, "open %s: %s", scope_path, strerror(e));
+		return -e;
+	}
+	if (faccessat(scope_fd, "cgroup.kill", W_OK, 0) < 0) {
+		int e = errno;
+		seterr(err, errlen, "%s/cgroup.kill: %s (cgroup.kill needs Linux 5.14)", scope_path,
+		       strerror(e));
+		cgroup_scope_close(0);
+		return -e;
+	}
+	if (existed) {
+		/* A predecessor died without cleaning up: nothing of it may run
+		 * beside what we start. */
+		int c = count_procs_at(scope_fd, ".");
+		*leftover_procs = c > 0 ? c : 0;
+		int r = write_at(scope_fd, "cgroup.kill", "1");
+		if (r < 0) {
+			seterr(err, errlen, "killing leftovers in %s: %s", scope_path, strerror(-r));
+			return r;
+		}
+		r = wait_empty(scope_fd, ".", timeout_ms);
+		if (r < 0) {
+			seterr(err, errlen, "leftovers in %s did not die: %s", scope_path, strerror(-r));
+			return r;
+		}
+		int leaves = remove_leaves();
+		*leftover_leaves = leaves > 0 ? leaves : 0;
+	}
+	return 0;
+}
+
+const char *cgroup_scope_path(void)
+{
+	return scope_fd >= 0 ? scope_path : NULL;
+}
+
+int cgroup_scope_close(int timeout_ms)
+{
+	if (scope_fd < 0)
+		return 0;
+	int r = 0;
+	if (timeout_ms > 0) {
+		r = write_at(scope_fd, "cgroup.kill", "1");
+		if (r == 0)
+			r = wait_empty(scope_fd, ".", timeout_ms);
+		(void)remove_leaves();
+	}
+	close(scope_fd);
+	scope_fd = -1;
+	if (timeout_ms > 0 && rmdir(scope_path) < 0 && errno != ENOENT && r == 0)
+		r = -errno;
+	return r;
+}
+
+int cgroup_leaf_open(const char *name)
+{
+	if (scope_fd < 0)
+		return -ENODEV;
+	if (mkdirat(scope_fd, name, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	int fd = openat(scope_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int cgroup_leaf_kill(const char *name)
+{
+	if (scope_fd < 0)
+		return -ENODEV;
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/cgroup.kill", name);
+	return write_at(scope_fd, path, "1");
+}
+
+int cgroup_leaf_signal(const char *name, int sig)
+{
+	if (scope_fd < 0)
+		return -ENODEV;
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/cgroup.procs", name);
+	int fd = openat(scope_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	int n = 0;
+	long pid;
+	/* A pid read here may exit before the kill (ESRCH is fine). The window
+	 * in which it could also be reaped and reused is the one every
+	 * cgroup-walking killer has; cgroup.kill, used for SIGKILL, has none. */
+	while (fscanf(f, "%ld", &pid) == 1)
+		if (pid > 0 && kill((pid_t)pid, sig) == 0)
+			n++;
+	fclose(f);
+	return n;
+}
+
+int cgroup_leaf_count(const char *name)
+{
+	if (scope_fd < 0)
+		return -ENODEV;
+	return count_procs_at(scope_fd, name);
+}
+
+int cgroup_leaf_events(const char *name)
+{
+	if (scope_fd < 0)
+		return -ENODEV;
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/cgroup.events", name);
+	int fd = openat(scope_fd, path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int cgroup_leaf_remove(const char *name)
+{
+	if (scope_fd < 0)
+		return 0;
+	return remove_tree(scope_fd, name);
+}

@@ -1,0 +1,58 @@
+/* cgroup — scopes: one cgroup v2 leaf per process instance, all under one
+ * directory of corrald's own (the scope root), so that a whole tree can be
+ * killed (cgroup.kill) and known to be empty (cgroup.events "populated 0")
+ * however its processes fork, setsid or re-parent themselves.
+ *
+ * The scope root is NAME under corrald's own cgroup, found from
+ * /proc/self/cgroup and /proc/self/mountinfo. Leaves are addressed by name
+ * relative to it. Nothing here prints; functions return 0 or -errno and may
+ * fill an error message. */
+#ifndef CORRAL_CGROUP_H
+#define CORRAL_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Find the cgroup2 mount and corrald's own cgroup in the given files (so
+ * tests can feed their own), and join them into ROOT: the directory under
+ * which corrald may create cgroups. -ENOENT with a reason in ERR when there
+ * is no cgroup2 mount or no v2 line in the cgroup file. */
+int cgroup_find_own(const char *mountinfo, const char *proc_cgroup, char *root, size_t len,
+		    char *err, size_t errlen);
+
+/* Create (or take over) the scope root ROOT/NAME. A scope left by a
+ * predecessor that died is emptied first: its trees are killed and waited
+ * for (at most TIMEOUT_MS) and its leaves removed; *LEFTOVER_PROCS and
+ * *LEFTOVER_LEAVES say what was found. 0, or -errno with ERR filled. */
+int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *leftover_procs,
+		      int *leftover_leaves, char *err, size_t errlen);
+/* The scope root's path, or NULL when no scope is open. */
+const char *cgroup_scope_path(void);
+/* Kill everything in the scope, wait for it to empty (at most TIMEOUT_MS),
+ * remove every leaf and the scope root itself. Safe when none is open. */
+int cgroup_scope_close(int timeout_ms);
+
+/* A directory fd for leaf NAME (created if missing), for CLONE_INTO_CGROUP.
+ * The caller closes it. */
+int cgroup_leaf_open(const char *name);
+/* Kill every process in leaf NAME (cgroup.kill). */
+int cgroup_leaf_kill(const char *name);
+/* Send SIG to every process in leaf NAME. Returns how many were signalled
+ * or -errno. */
+int cgroup_leaf_signal(const char *name, int sig);
+/* How many processes are in leaf NAME (and its sub-cgroups), or -errno. */
+int cgroup_leaf_count(const char *name);
+/* An fd on leaf NAME's cgroup.events; it polls EPOLLPRI when "populated"
+ * changes. The caller closes it. */
+int cgroup_leaf_events(const char *name);
+/* 1 when the cgroup behind an events fd is populated, 0 when empty, -errno. */
+int cgroup_events_populated(int fd);
+/* Remove leaf NAME and any sub-cgroups a worker made in it. They must be
+ * empty; -EBUSY otherwise. Missing is fine. */
+int cgroup_leaf_remove(const char *name);
+
+/* Parse the text of a cgroup.events file: 1 populated, 0 empty, -EINVAL. */
+int cgroup_parse_populated(const char *text);
+
+#endif
