@@ -7,6 +7,12 @@ PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
+# Only `make install-extra` uses these. corrald's default config is
+# /etc/corral/corral.conf whatever PREFIX is, hence SYSCONFDIR's default.
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR      ?= $(PREFIX)/share/doc/corral
 
 CC        ?= cc
 PKGS      := inih libseccomp libcap
@@ -45,11 +51,11 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CORRALD   := $(BUILD)/corrald
 CORRALCTL := $(BUILD)/corralctl
 
-UNIT_TESTS := config cmdline heap program proto pidmap
+UNIT_TESTS := config cmdline heap program proto pidmap cgroup
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-san check-e2e install uninstall clean \
-        deps fuzz bench lint-man
+        deps fuzz bench lint-man install-extra uninstall-extra dist deb rpm
 all: $(CORRALD) $(CORRALCTL)
 
 $(BUILD)/%.o: %.c
@@ -80,6 +86,7 @@ $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
+$(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_program: $(BUILD)/supervisor/program.o
 $(BUILD)/tests/unit/test_proto: $(BUILD)/ipc/proto.o
 
@@ -116,6 +123,88 @@ uninstall:
 	      $(DESTDIR)$(MANDIR)/man1/corralctl.1 $(DESTDIR)$(MANDIR)/man5/corral.conf.5 \
 	      $(DESTDIR)$(MANDIR)/man8/corrald.8
 
+# The files a packaged corral adds to `make install`: the config (never
+# over one already there), the systemd unit (its paths follow SBINDIR and
+# SYSCONFDIR), bash completion and the example configs.
+install-extra:
+	install -d $(DESTDIR)$(SYSCONFDIR)/corral/conf.d $(DESTDIR)$(UNITDIR) \
+	        $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf ]; then \
+	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf"; \
+	else \
+	    echo "install -m 0644 packaging/corral.conf $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf"; \
+	    sed 's,/etc/corral/,$(SYSCONFDIR)/corral/,g' packaging/corral.conf \
+	        >$(DESTDIR)$(SYSCONFDIR)/corral/corral.conf; \
+	    chmod 0644 $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf; \
+	fi
+	sed -e 's,/usr/sbin/corrald,$(SBINDIR)/corrald,g' -e 's,/etc/corral/,$(SYSCONFDIR)/corral/,g' \
+	    packaging/corrald.service >$(DESTDIR)$(UNITDIR)/corrald.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/corrald.service
+	install -m 0644 packaging/bash-completion/corralctl $(DESTDIR)$(BASHCOMPDIR)/corralctl
+	install -m 0644 examples/*.conf $(DESTDIR)$(DOCDIR)/examples/
+
+# Like dpkg -r, this leaves the config alone.
+uninstall-extra:
+	rm -f $(DESTDIR)$(UNITDIR)/corrald.service $(DESTDIR)$(BASHCOMPDIR)/corralctl
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# ---- packages ----------------------------------------------------------
+# `make dist` packs the files git knows of (tracked, plus untracked ones not
+# ignored: what `git add -A` would commit) as they are in the work tree, so a
+# change can be packaged before it is committed. Both packages build from
+# that tarball, unpacked under dist/work/, never in the source tree.
+# Version numbers live in three places; dist refuses to run when they differ.
+DIST      := corral-$(VERSION)
+DISTWORK  := dist/work
+
+dist:
+	@git rev-parse --is-inside-work-tree >/dev/null 2>&1 || \
+	    { echo "make dist: needs git and a git work tree" >&2; exit 1; }
+	@deb=$$(sed -n '1s/^corral (\([^)]*\)).*/\1/p' packaging/debian/changelog); \
+	rpm=$$(sed -n 's/^Version:[[:space:]]*//p' packaging/rpm/corral.spec); \
+	if [ "$$deb" != "$(VERSION)" ] || [ "$$rpm" != "$(VERSION)" ]; then \
+	    echo "make dist: version $(VERSION) in Makefile, '$$deb' in" \
+	         "packaging/debian/changelog, '$$rpm' in packaging/rpm/corral.spec" >&2; \
+	    exit 1; \
+	fi
+	@mkdir -p dist
+	git ls-files -z --cached --others --exclude-standard | sort -zu | \
+	    xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done; :' sh | \
+	    tar --create --null --files-from=- --no-recursion --owner=0 --group=0 \
+	        --numeric-owner --mode=u+rw,go-w,go+r \
+	        --mtime=@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)} \
+	        --transform='s,^,$(DIST)/,' | gzip -9n >dist/$(DIST).tar.gz.new
+	mv dist/$(DIST).tar.gz.new dist/$(DIST).tar.gz
+
+# dpkg-buildpackage wants debian/ at the top of the tree it builds; it is
+# kept in packaging/debian so that the source tree has one packaging folder.
+deb:
+	@sh packaging/deps.sh packaging
+	$(MAKE) dist
+	rm -rf $(DISTWORK)/deb && mkdir -p $(DISTWORK)/deb
+	tar -xzf dist/$(DIST).tar.gz -C $(DISTWORK)/deb
+	cp -R $(DISTWORK)/deb/$(DIST)/packaging/debian $(DISTWORK)/deb/$(DIST)/debian
+	cd $(DISTWORK)/deb/$(DIST) && dpkg-buildpackage -us -uc -b
+	rm -f dist/corral_*.deb dist/corral-dbgsym_*.deb
+	cp $(DISTWORK)/deb/*.deb dist/
+	lintian --info --fail-on error,warning $(DISTWORK)/deb/corral_$(VERSION)_*.changes
+	rm -rf $(DISTWORK)/deb
+	@ls dist/corral_$(VERSION)_*.deb
+
+# --nodeps: rpmbuild checks BuildRequires against rpm's own database, which
+# on Debian knows nothing of the compilers and libraries dpkg installed
+# (packaging/deps.sh installs them). rpmlint fails on errors, not warnings.
+rpm:
+	@sh packaging/deps.sh packaging
+	$(MAKE) dist
+	rm -rf $(DISTWORK)/rpm && mkdir -p $(DISTWORK)/rpm
+	rpmbuild -tb --nodeps --define '_topdir $(CURDIR)/$(DISTWORK)/rpm' dist/$(DIST).tar.gz
+	rm -f dist/corral-$(VERSION)-*.rpm
+	cp $(DISTWORK)/rpm/RPMS/*/corral-*.rpm dist/
+	rpmlint dist/corral-$(VERSION)-*.rpm
+	rm -rf $(DISTWORK)/rpm
+	@ls dist/corral-$(VERSION)-*.rpm
+
 lint-man:
 	mandoc -Tlint -W warning man/corrald.8 man/corralctl.1 man/corral.conf.5
 
@@ -138,6 +227,6 @@ bench: deps
 	@sh bench/run.sh $(BUILD)
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz dist
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -341,6 +341,49 @@ static void test_booleans(void **state)
 		      NULL);
 }
 
+static void test_scope_keys(void **state)
+{
+	struct program_config *p = load_prog("[program:a]\ncommand=x\n");
+	assert_int_equal(p->killmode, KILLMODE_GROUP);
+	assert_false(p->stopasgroup);
+	assert_true(p->killasgroup);
+	assert_int_equal(cfg.scopes, SCOPES_AUTO);
+
+	p = load_prog("[program:a]\ncommand=x\nkillmode=process\nstopasgroup=true\n"
+		      "killasgroup=false\n");
+	assert_int_equal(p->killmode, KILLMODE_PROCESS);
+	assert_true(p->stopasgroup);
+	assert_false(p->killasgroup);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\nkillmode=GROUP\n")->killmode,
+			 KILLMODE_GROUP);
+
+	load_ok("[corral]\nscopes=cgroup\n");
+	assert_int_equal(cfg.scopes, SCOPES_CGROUP);
+	load_ok("[corral]\nscopes=process-group\n");
+	assert_int_equal(cfg.scopes, SCOPES_PROCESS_GROUP);
+	load_ok("[corral]\nscopes=auto\n");
+	assert_int_equal(cfg.scopes, SCOPES_AUTO);
+
+	expect_errors("[corral]\nscopes=jail\n[program:a]\ncommand=x\nkillmode=all\n"
+		      "stopasgroup=maybe\n",
+		      "t.conf:2: [corral]: bad value for scopes: 'jail' "
+		      "(expected auto, cgroup or process-group)",
+		      "t.conf:5: [program:a]: bad value for killmode: 'all' (expected group or process)",
+		      "t.conf:6: [program:a]: bad value for stopasgroup: 'maybe' (expected true or false)",
+		      NULL);
+
+	/* A reload restarts a program whose scope settings changed. */
+	struct corral_config a, b;
+	struct config_errors e = { 0 };
+	assert_int_equal(config_load_string("a.conf", "[program:a]\ncommand=x\n", &a, &e), 0);
+	assert_int_equal(config_load_string("b.conf", "[program:a]\ncommand=x\nkillmode=process\n",
+					    &b, &e), 0);
+	assert_false(program_config_equal(&a.programs[0], &b.programs[0]));
+	config_free(&a);
+	config_free(&b);
+	config_errors_free(&e);
+}
+
 static void test_autorestart(void **state)
 {
 	assert_int_equal(load_prog("[program:a]\ncommand=x\nautorestart=unexpected\n")->autorestart,
@@ -1527,6 +1570,7 @@ int main(void)
 		T(test_colon_separator),
 		T(test_booleans),
 		T(test_autorestart),
+		T(test_scope_keys),
 		T(test_exitcodes),
 		T(test_stopsignal),
 		T(test_signal_names),

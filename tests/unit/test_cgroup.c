@@ -1,0 +1,147 @@
+/* Unit tests for the pure parts of supervisor/cgroup.c: finding corrald's
+ * own cgroup from mountinfo and /proc/self/cgroup, and reading
+ * cgroup.events. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "supervisor/cgroup.h"
+
+static char dir[] = "/tmp/corral-test-cgroup-XXXXXX";
+static char mi[64 + sizeof dir], cg[64 + sizeof dir];
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(mi, sizeof mi, "%s/mountinfo", dir);
+	snprintf(cg, sizeof cg, "%s/cgroup", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(mi);
+	unlink(cg);
+	return rmdir(dir);
+}
+
+/* A hybrid layout like this machine's: v1 controllers and v2 at .../unified. */
+static const char hybrid[] =
+	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+	"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+	"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+
+static void test_root_cgroup(void **state)
+{
+	(void)state;
+	char root[256], err[256];
+	put(mi, hybrid);
+	put(cg, "4:memory:/some/where\n0::/\n");
+	assert_int_equal(cgroup_find_own(mi, cg, root, sizeof root, err, sizeof err), 0);
+	assert_string_equal(root, "/sys/fs/cgroup/unified");
+}
+
+static void test_nested_cgroup_and_escaped_mount(void **state)
+{
+	(void)state;
+	char root[256], err[256];
+	/* mountinfo writes a blank in a path as \040. */
+	put(mi, "29 1 0:26 / /sys/fs/my\\040cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n");
+	put(cg, "0::/system.slice/corrald.service\n");
+	assert_int_equal(cgroup_find_own(mi, cg, root, sizeof root, err, sizeof err), 0);
+	assert_string_equal(root, "/sys/fs/my cgroup/system.slice/corrald.service");
+}
+
+static void test_no_cgroup2(void **state)
+{
+	(void)state;
+	char root[256], err[256] = "";
+	put(mi, "31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+		"35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n");
+	put(cg, "4:memory:/\n");
+	assert_int_equal(cgroup_find_own(mi, cg, root, sizeof root, err, sizeof err), -ENOENT);
+	assert_non_null(strstr(err, "no cgroup2"));
+
+	/* Mounted, but this process has no v2 line. */
+	put(mi, hybrid);
+	put(cg, "4:memory:/\n");
+	assert_int_equal(cgroup_find_own(mi, cg, root, sizeof root, err, sizeof err), -ENOENT);
+	assert_non_null(strstr(err, "no cgroup v2 entry"));
+
+	/* Our own cgroup was removed under us. */
+	put(cg, "0::/gone (deleted)\n");
+	assert_int_equal(cgroup_find_own(mi, cg, root, sizeof root, err, sizeof err), -ENOENT);
+	assert_non_null(strstr(err, "removed"));
+
+	/* Unreadable files say which. */
+	assert_true(cgroup_find_own("/nonexistent/mountinfo", cg, root, sizeof root, err,
+				    sizeof err) == -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/mountinfo"));
+}
+
+static void test_too_long(void **state)
+{
+	(void)state;
+	char root[24], err[256];
+	put(mi, hybrid);
+	put(cg, "0::/a/rather/long/path/indeed\n");
+	assert_int_equal(cgroup_find_own(mi, cg, root, sizeof root, err, sizeof err), -ENAMETOOLONG);
+}
+
+static void test_parse_populated(void **state)
+{
+	(void)state;
+	assert_int_equal(cgroup_parse_populated("populated 1\nfrozen 0\n"), 1);
+	assert_int_equal(cgroup_parse_populated("populated 0\nfrozen 0\n"), 0);
+	assert_int_equal(cgroup_parse_populated("frozen 1\npopulated 0\n"), 0);
+	/* Only a whole key counts. */
+	assert_int_equal(cgroup_parse_populated("xpopulated 1\n"), -EINVAL);
+	assert_int_equal(cgroup_parse_populated("populated x\n"), -EINVAL);
+	assert_int_equal(cgroup_parse_populated(""), -EINVAL);
+}
+
+/* Without an open scope, every leaf operation refuses instead of touching
+ * some other cgroup. */
+static void test_no_scope(void **state)
+{
+	(void)state;
+	assert_null(cgroup_scope_path());
+	assert_int_equal(cgroup_leaf_open("x"), -ENODEV);
+	assert_int_equal(cgroup_leaf_kill("x"), -ENODEV);
+	assert_int_equal(cgroup_leaf_signal("x", 15), -ENODEV);
+	assert_int_equal(cgroup_leaf_count("x"), -ENODEV);
+	assert_int_equal(cgroup_leaf_events("x"), -ENODEV);
+	assert_int_equal(cgroup_leaf_remove("x"), 0);
+	assert_int_equal(cgroup_scope_close(1000), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_root_cgroup),
+		cmocka_unit_test(test_nested_cgroup_and_escaped_mount),
+		cmocka_unit_test(test_no_cgroup2),
+		cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_parse_populated),
+		cmocka_unit_test(test_no_scope),
+	};
+	return cmocka_run_group_tests_name("cgroup", tests, setup, teardown);
+}
