@@ -42,7 +42,7 @@ endif
 SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/program.c supervisor/pidmap.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
-             supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c
+             supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c
 IPC_SRCS  := ipc/proto.c ipc/io.c
 SBX_SRCS  := sandbox/fds.c
 LIB_SRCS  := $(SUP_SRCS) $(IPC_SRCS) $(SBX_SRCS)
@@ -51,7 +51,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CORRALD   := $(BUILD)/corrald
 CORRALCTL := $(BUILD)/corralctl
 
-UNIT_TESTS := config cmdline heap program proto pidmap cgroup
+UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-san check-e2e install uninstall clean \
@@ -87,6 +87,7 @@ $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
 $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o
+$(BUILD)/tests/unit/test_strategy: $(BUILD)/supervisor/strategy.o
 $(BUILD)/tests/unit/test_program: $(BUILD)/supervisor/program.o
 $(BUILD)/tests/unit/test_proto: $(BUILD)/ipc/proto.o
 
@@ -169,12 +170,14 @@ dist:
 	fi
 	@mkdir -p dist
 	git ls-files -z --cached --others --exclude-standard | sort -zu | \
-	    xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done; :' sh | \
-	    tar --create --null --files-from=- --no-recursion --owner=0 --group=0 \
-	        --numeric-owner --mode=u+rw,go-w,go+r \
-	        --mtime=@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)} \
-	        --transform='s,^,$(DIST)/,' | gzip -9n >dist/$(DIST).tar.gz.new
-	mv dist/$(DIST).tar.gz.new dist/$(DIST).tar.gz
+	    xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done; :' sh \
+	    >dist/$(DIST).files
+	tar --create --file=dist/$(DIST).tar --no-recursion --null --files-from=dist/$(DIST).files \
+	    --owner=0 --group=0 --numeric-owner --mode=u+rw,go-w,go+r \
+	    --mtime=@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)} \
+	    --transform='s,^,$(DIST)/,'
+	gzip -9nf dist/$(DIST).tar
+	rm -f dist/$(DIST).files
 
 # dpkg-buildpackage wants debian/ at the top of the tree it builds; it is
 # kept in packaging/debian so that the source tree has one packaging folder.
@@ -187,13 +190,16 @@ deb:
 	cd $(DISTWORK)/deb/$(DIST) && dpkg-buildpackage -us -uc -b
 	rm -f dist/corral_*.deb dist/corral-dbgsym_*.deb
 	cp $(DISTWORK)/deb/*.deb dist/
-	lintian --info --fail-on error,warning $(DISTWORK)/deb/corral_$(VERSION)_*.changes
+	lintian -I --fail-on error,warning $(DISTWORK)/deb/corral_$(VERSION)_*.changes
 	rm -rf $(DISTWORK)/deb
+	-rmdir $(DISTWORK) 2>/dev/null
 	@ls dist/corral_$(VERSION)_*.deb
 
 # --nodeps: rpmbuild checks BuildRequires against rpm's own database, which
 # on Debian knows nothing of the compilers and libraries dpkg installed
-# (packaging/deps.sh installs them). rpmlint fails on errors, not warnings.
+# (packaging/deps.sh installs them). rpmlint fails on errors, not on
+# warnings; its filters, each with its reason, are in
+# packaging/rpm/corral.rpmlintrc.
 rpm:
 	@sh packaging/deps.sh packaging
 	$(MAKE) dist
@@ -201,8 +207,9 @@ rpm:
 	rpmbuild -tb --nodeps --define '_topdir $(CURDIR)/$(DISTWORK)/rpm' dist/$(DIST).tar.gz
 	rm -f dist/corral-$(VERSION)-*.rpm
 	cp $(DISTWORK)/rpm/RPMS/*/corral-*.rpm dist/
-	rpmlint dist/corral-$(VERSION)-*.rpm
+	rpmlint -r packaging/rpm/corral.rpmlintrc dist/corral-$(VERSION)-*.rpm
 	rm -rf $(DISTWORK)/rpm
+	-rmdir $(DISTWORK) 2>/dev/null
 	@ls dist/corral-$(VERSION)-*.rpm
 
 lint-man:

@@ -530,6 +530,11 @@ static void status_print_json(const struct status_line *st, bool first)
 		fputs(",\"tree\":null", stdout);
 	fputs(",\"scope\":", stdout);
 	json_string(st->f[PS_SCOPE]);
+	fputs(",\"group_state\":", stdout);
+	if (*st->f[PS_GROUPSTATE])
+		json_string(st->f[PS_GROUPSTATE]);
+	else
+		fputs("null", stdout);
 	putchar('}');
 }
 

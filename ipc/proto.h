@@ -54,6 +54,8 @@ enum proto_status_field {
 	PS_INFO,      /* free text: "watchdog timeout", "backoff 2s", ... */
 	PS_TREE,      /* live processes in its scope (main included), -1 when unknown */
 	PS_SCOPE,     /* what holds its tree together: "cgroup" or "process-group" */
+	PS_GROUPSTATE,/* its [group:]'s state: RUNNING, PARTIAL, STOPPED, RESTARTING,
+		       * FATAL; empty when in no group */
 	PS_NFIELDS
 };
 

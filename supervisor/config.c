@@ -373,7 +373,7 @@ bool program_config_expected_exit(const struct program_config *p, int code)
 
 /* ---- the loader ------------------------------------------------------- */
 
-enum { SEC_NONE, SEC_CORRAL, SEC_PROGRAM, SEC_INCLUDE, SEC_SKIP };
+enum { SEC_NONE, SEC_CORRAL, SEC_PROGRAM, SEC_INCLUDE, SEC_GROUP, SEC_SKIP };
 enum { LK_NONE, LK_KEY, LK_CONT, LK_MORE };
 enum { CMD_MISSING, CMD_OK, CMD_EMPTY, CMD_BAD };
 
@@ -386,6 +386,15 @@ static const char *const program_keys[] = {
 	"stderr_logfile", "killmode", "stopasgroup", "killasgroup", NULL,
 };
 static const char *const include_keys[] = { "files", NULL };
+static const char *const group_keys[] = {
+	"programs", "strategy", "restart_intensity", "restart_period", "priority", NULL,
+};
+
+/* Bookkeeping for a group while it is being read. */
+struct group_meta {
+	uint64_t keys;          /* bit per group_keys[] entry already set */
+	int fseq;
+};
 
 struct seen_section {
 	char *name;
@@ -395,7 +404,7 @@ struct seen_section {
 
 /* Bookkeeping for a program while it is being read. */
 struct program_meta {
-	uint32_t keys;          /* bit per program_keys[] entry already set */
+	uint64_t keys;          /* bit per program_keys[] entry already set */
 	int command;            /* CMD_* */
 	bool bad_process_name;  /* already reported */
 	int fseq;               /* of the file it is in */
@@ -416,10 +425,13 @@ struct loader {
 	size_t dropped;
 	bool oom;
 	struct corral_config cfg;
-	uint32_t corral_keys;
+	uint64_t corral_keys;
 	struct program_config *progs;
 	struct program_meta *meta;
 	size_t nprogs, progcap;
+	struct group_config *groups;
+	struct group_meta *gmeta;
+	size_t ngroups, groupcap;
 	struct seen_section *seen;
 	size_t nseen;
 	struct {
@@ -456,6 +468,7 @@ struct source {
 	char *section;
 	int section_line;
 	size_t prog;            /* index into ld->progs when sect == SEC_PROGRAM */
+	size_t group;           /* index into ld->groups when sect == SEC_GROUP */
 	bool include_files;
 	/* the key whose value is being collected */
 	bool collecting;
@@ -581,6 +594,7 @@ static void program_free(struct program_config *p)
 	strv_free(p->environment);
 	free(p->stdout_logfile);
 	free(p->stderr_logfile);
+	free(p->group);
 	memset(p, 0, sizeof *p);
 }
 
@@ -595,6 +609,15 @@ void config_free(struct corral_config *cfg)
 	for (size_t i = 0; i < cfg->nprograms; i++)
 		program_free(&cfg->programs[i]);
 	free(cfg->programs);
+	for (size_t i = 0; i < cfg->ngroups; i++) {
+		struct group_config *g = &cfg->groups[i];
+		free(g->name);
+		free(g->file);
+		for (char **p = g->programs; p && *p; p++)
+			free(*p);
+		free(g->programs);
+	}
+	free(cfg->groups);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -881,6 +904,79 @@ static void apply_corral(struct source *src, const char *key, int line, const ch
 	}
 }
 
+/* "a,b c": program names separated by commas and/or blanks. */
+static char **split_names(const char *value, bool *oom)
+{
+	size_t n = 0, cap = 4;
+	char **v = calloc(cap, sizeof *v);
+	if (!v) {
+		*oom = true;
+		return NULL;
+	}
+	for (const char *p = value; *p;) {
+		while (*p == ',' || is_space(*p))
+			p++;
+		size_t len = strcspn(p, ", \t\n");
+		if (!len)
+			break;
+		if (n + 2 > cap) {
+			char **w = reallocarray(v, cap * 2, sizeof *v);
+			if (!w)
+				goto oom;
+			v = w;
+			cap *= 2;
+		}
+		if (!(v[n] = strndup(p, len)))
+			goto oom;
+		v[++n] = NULL;
+		p += len;
+	}
+	return v;
+oom:
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	*oom = true;
+	return NULL;
+}
+
+static void apply_group(struct source *src, const char *key, int line, const char *value)
+{
+	struct group_config *g = &src->ld->groups[src->group];
+	if (strcmp(key, "programs") == 0) {
+		bool oom = false;
+		char **names = split_names(value, &oom);
+		if (oom) {
+			src->ld->oom = true;
+			return;
+		}
+		if (!names[0]) {
+			free(names);
+			bad_value(src, line, key, value, "a list of program names");
+			return;
+		}
+		g->programs = names;
+	} else if (strcmp(key, "strategy") == 0) {
+		if (strcmp(value, "one_for_one") == 0)
+			g->strategy = STRATEGY_ONE_FOR_ONE;
+		else if (strcmp(value, "one_for_all") == 0)
+			g->strategy = STRATEGY_ONE_FOR_ALL;
+		else if (strcmp(value, "rest_for_one") == 0)
+			g->strategy = STRATEGY_REST_FOR_ONE;
+		else
+			bad_value(src, line, key, value, "one_for_one, one_for_all or rest_for_one");
+	} else if (strcmp(key, "restart_intensity") == 0) {
+		int_value(src, line, key, value, 0, MAX_SECONDS, &g->restart_intensity);
+	} else if (strcmp(key, "restart_period") == 0) {
+		int_value(src, line, key, value, 1, MAX_SECONDS, &g->restart_period);
+	} else {
+		if (parse_int(value, INT_MIN, INT_MAX, &g->priority))
+			g->has_priority = true;
+		else
+			int_value(src, line, key, value, INT_MIN, INT_MAX, &g->priority);
+	}
+}
+
 static bool has_blank_only(const char *s)
 {
 	for (; *s; s++)
@@ -1083,6 +1179,8 @@ static void finish_key(struct source *src)
 		apply_program(src, src->key, src->key_line, value);
 	else if (src->sect == SEC_INCLUDE)
 		apply_include(src, src->key_line, value);
+	else if (src->sect == SEC_GROUP)
+		apply_group(src, src->key, src->key_line, value);
 	free(src->key);
 	src->key = NULL;
 	src->value.len = 0;
@@ -1093,6 +1191,8 @@ static void finish_section(struct source *src)
 	finish_key(src);
 	if (src->sect == SEC_INCLUDE && !src->include_files)
 		src_error(src, src->section_line, "missing files");
+	if (src->sect == SEC_GROUP && !src->ld->groups[src->group].programs)
+		src_error(src, src->section_line, "missing programs");
 	src->sect = SEC_NONE;
 	free(src->section);
 	src->section = NULL;
@@ -1150,6 +1250,35 @@ static int new_program(struct loader *ld, const char *name, const char *file, in
 	return 0;
 }
 
+static int new_group(struct loader *ld, const char *name, const char *file, int line, int fseq)
+{
+	if (ld->ngroups == ld->groupcap) {
+		size_t cap = ld->groupcap ? ld->groupcap * 2 : 4;
+		struct group_config *g = realloc(ld->groups, cap * sizeof *g);
+		if (!g)
+			return -ENOMEM;
+		ld->groups = g;
+		struct group_meta *m = realloc(ld->gmeta, cap * sizeof *m);
+		if (!m)
+			return -ENOMEM;
+		ld->gmeta = m;
+		ld->groupcap = cap;
+	}
+	struct group_config *g = &ld->groups[ld->ngroups];
+	*g = (struct group_config){
+		.line = line,
+		.strategy = STRATEGY_ONE_FOR_ONE,
+		.restart_period = 60,
+	};
+	ld->gmeta[ld->ngroups] = (struct group_meta){ .fseq = fseq };
+	g->name = strdup(name);
+	g->file = strdup(file);
+	ld->ngroups++; /* counted even when half-built, so that it is freed */
+	if (!g->name || !g->file)
+		return -ENOMEM;
+	return 0;
+}
+
 static void begin_section(struct source *src, const char *name, size_t len)
 {
 	struct loader *ld = src->ld;
@@ -1179,6 +1308,18 @@ static void begin_section(struct source *src, const char *name, size_t len)
 			type = SEC_SKIP;
 		} else if (strcmp(pname, "all") == 0) {
 			src_error(src, src->lineno, "bad program name 'all' (reserved)");
+			type = SEC_SKIP;
+		}
+	} else if (strncmp(sname, "group:", 6) == 0) {
+		type = SEC_GROUP;
+		const char *gname = sname + 6;
+		if (!valid_name(gname)) {
+			src_error(src, src->lineno,
+				  "bad group name '%s' (it must be non-empty, without "
+				  "whitespace, ':', '/' or '*')", gname);
+			type = SEC_SKIP;
+		} else if (strcmp(gname, "all") == 0) {
+			src_error(src, src->lineno, "bad group name 'all' (reserved)");
 			type = SEC_SKIP;
 		}
 	} else {
@@ -1220,6 +1361,13 @@ static void begin_section(struct source *src, const char *name, size_t len)
 			return;
 		}
 		src->prog = ld->nprogs - 1;
+	} else if (type == SEC_GROUP) {
+		if (new_group(ld, sname + 6, src->name, src->lineno, src->fseq) < 0) {
+			ld->oom = true;
+			src->sect = SEC_SKIP;
+			return;
+		}
+		src->group = ld->ngroups - 1;
 	}
 }
 
@@ -1228,7 +1376,7 @@ static void begin_key(struct source *src, const char *name, size_t len)
 {
 	struct loader *ld = src->ld;
 	const char *const *keys = NULL;
-	uint32_t *seen = NULL, include_seen = src->include_files ? 1 : 0;
+	uint64_t *seen = NULL, include_seen = src->include_files ? 1 : 0;
 
 	finish_key(src);
 	src->prev_key = true;
@@ -1253,6 +1401,10 @@ static void begin_key(struct source *src, const char *name, size_t len)
 		keys = program_keys;
 		seen = &ld->meta[src->prog].keys;
 		break;
+	case SEC_GROUP:
+		keys = group_keys;
+		seen = &ld->gmeta[src->group].keys;
+		break;
 	default:
 		keys = include_keys;
 		seen = &include_seen;
@@ -1264,12 +1416,12 @@ static void begin_key(struct source *src, const char *name, size_t len)
 		free(key);
 		return;
 	}
-	if (*seen & (1u << i)) {
+	if (*seen & (UINT64_C(1) << i)) {
 		src_error(src, src->lineno, "duplicate key '%s'", key);
 		free(key);
 		return;
 	}
-	*seen |= 1u << i;
+	*seen |= UINT64_C(1) << i;
 	if (src->sect == SEC_INCLUDE)
 		src->include_files = true;
 	src->collecting = true;
@@ -1608,6 +1760,63 @@ static void prog_error(struct loader *ld, struct program_config *p, const char *
 	free(section);
 }
 
+static void group_error(struct loader *ld, struct group_config *g, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void group_error(struct loader *ld, struct group_config *g, const char *fmt, ...)
+{
+	char *section;
+	if (asprintf(&section, "group:%s", g->name) < 0) {
+		ld->oom = true;
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	add_verror(ld, ld->gmeta[g - ld->groups].fseq, g->file, g->line, section, fmt, ap);
+	va_end(ap);
+	free(section);
+}
+
+/* Every program a group lists exists and is in no other group; members
+ * take the group's name as their prefix, and its priority when it has one. */
+static void check_groups(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->ngroups; i++) {
+		struct group_config *g = &ld->groups[i];
+		if (!g->name || !g->file || !g->programs)
+			continue;
+		for (char **name = g->programs; *name; name++) {
+			struct program_config *p = NULL;
+			for (size_t k = 0; k < ld->nprogs && !p; k++)
+				if (ld->progs[k].name && strcmp(ld->progs[k].name, *name) == 0)
+					p = &ld->progs[k];
+			if (!p) {
+				group_error(ld, g, "unknown program '%s' in programs", *name);
+				continue;
+			}
+			if (p->group) {
+				group_error(ld, g, "program '%s' is already in [group:%s]", *name,
+					    p->group);
+				continue;
+			}
+			if (!(p->group = strdup(g->name))) {
+				ld->oom = true;
+				return;
+			}
+			if (g->has_priority)
+				p->priority = g->priority;
+		}
+		for (size_t k = 0; k < ld->nprogs; k++) {
+			struct program_config *p = &ld->progs[k];
+			if (p->name && strcmp(p->name, g->name) == 0 &&
+			    (!p->group || strcmp(p->group, g->name) != 0))
+				group_error(ld, g, "group name '%s' is also the name of [program:%s] "
+						   "at %s:%d, which is not in it",
+					    g->name, p->name, p->file, p->line);
+		}
+	}
+}
+
 static void check_programs(struct loader *ld)
 {
 	struct pname *names = NULL;
@@ -1662,9 +1871,9 @@ static void check_programs(struct loader *ld)
 			}
 			struct pname *e = &names[n];
 			e->prog = i;
-			if (p->numprocs == 1 && strcmp(proc, p->name) == 0)
+			if (!p->group && p->numprocs == 1 && strcmp(proc, p->name) == 0)
 				e->full = proc;
-			else if (asprintf(&e->full, "%s:%s", p->name, proc) < 0)
+			else if (asprintf(&e->full, "%s:%s", p->group ? p->group : p->name, proc) < 0)
 				e->full = NULL;
 			if (e->full != proc)
 				free(proc);
@@ -1748,6 +1957,8 @@ static int load(const char *path, const char *text, struct corral_config *out,
 		parse_file(&ld, path, NULL, 0);
 	}
 	if (!ld.oom)
+		check_groups(&ld);
+	if (!ld.oom)
 		check_programs(&ld);
 	sort_errors(&ld);
 
@@ -1770,6 +1981,9 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	free(ld.ekeys);
 	ld.cfg.programs = ld.progs; /* handed over, freed with cfg on failure */
 	ld.cfg.nprograms = ld.nprogs;
+	ld.cfg.groups = ld.groups;
+	ld.cfg.ngroups = ld.ngroups;
+	free(ld.gmeta);
 	if (rc < 0) {
 		config_free(&ld.cfg);
 		return rc;
@@ -1808,5 +2022,6 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       a->redirect_stderr == b->redirect_stderr &&
 	       streq(a->stdout_logfile, b->stdout_logfile) &&
 	       streq(a->stderr_logfile, b->stderr_logfile) && a->killmode == b->killmode &&
-	       a->stopasgroup == b->stopasgroup && a->killasgroup == b->killasgroup;
+	       a->stopasgroup == b->stopasgroup && a->killasgroup == b->killasgroup &&
+	       streq(a->group, b->group);
 }

@@ -55,6 +55,26 @@ struct program_config {
 	bool redirect_stderr;
 	char *stdout_logfile;   /* NULL: logdir/NAME.out; "NONE": discarded */
 	char *stderr_logfile;   /* NULL: logdir/NAME.err; "NONE": discarded */
+	char *group;            /* the [group:] it is in, NULL: its own */
+};
+
+/* What a group does when one member fails (Erlang/OTP's meanings). */
+enum group_strategy {
+	STRATEGY_ONE_FOR_ONE,   /* restart the member alone */
+	STRATEGY_ONE_FOR_ALL,   /* stop every member's tree, then restart them all */
+	STRATEGY_REST_FOR_ONE,  /* ... the members listed after it, and it */
+};
+
+struct group_config {
+	char *name;             /* from [group:NAME] */
+	char *file;
+	int line;
+	char **programs;        /* members in the order written, NULL-terminated */
+	enum group_strategy strategy;   /* default one_for_one */
+	int restart_intensity;  /* more restarts than this in restart_period: FATAL; 0: no limit */
+	int restart_period;     /* seconds, default 60 */
+	int priority;           /* given to every member when has_priority */
+	bool has_priority;
 };
 
 struct corral_config {
@@ -66,6 +86,8 @@ struct corral_config {
 	enum scopes scopes;     /* default auto */
 	struct program_config *programs; /* sorted by priority, then name */
 	size_t nprograms;
+	struct group_config *groups;     /* in the order written */
+	size_t ngroups;
 };
 
 /* A list of error messages; each string is heap-allocated and owned by it. */

@@ -167,7 +167,7 @@ static void status_line(struct client *c, const struct process *p)
 	}
 	const char *fields[PS_NFIELDS] = {
 		[PS_NAME] = p->name,
-		[PS_GROUP] = p->prog->cfg->name,
+		[PS_GROUP] = program_group_name(p->prog),
 		[PS_STATE] = program_state_name(p->fsm.state),
 		[PS_PID] = pid,
 		[PS_UPTIME] = uptime,
@@ -177,6 +177,7 @@ static void status_line(struct client *c, const struct process *p)
 		[PS_INFO] = info,
 		[PS_TREE] = tree,
 		[PS_SCOPE] = supervisor_scope_kind(),
+		[PS_GROUPSTATE] = program_group_state(p->prog),
 	};
 	for (int i = 0; i < PS_NFIELDS; i++)
 		(void)proto_field(&c->out, fields[i], i == PS_NFIELDS - 1 ? '\n' : '\t');

@@ -44,7 +44,7 @@ int64_t program_backoff_ms(int retries)
 /* A process that dies this soon after spawn has not really started, even
  * when startsecs = 0: counting it keeps startretries meaningful, so a
  * command that fails at once ends FATAL instead of looping forever. */
-static int64_t start_window_ms(const struct program_config *cfg)
+int64_t program_start_window_ms(const struct program_config *cfg)
 {
 	return cfg->startsecs > 0 ? (int64_t)cfg->startsecs * 1000 : 1000;
 }
@@ -99,7 +99,7 @@ static bool wants_restart(const struct program_config *cfg, const struct pinput 
 static void exited(struct pmachine *m, const struct program_config *cfg,
 		   const struct pinput *in, struct poutput *out)
 {
-	if (in->spawn_error || in->uptime_ms < start_window_ms(cfg)) {
+	if (in->spawn_error || in->uptime_ms < program_start_window_ms(cfg)) {
 		failed_start(m, cfg, out);
 		return;
 	}
@@ -148,7 +148,7 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 			break;
 		case PEV_EXIT:
 			/* An exit inside startsecs is a failed start whatever the code. */
-			if (in->spawn_error || in->uptime_ms < start_window_ms(cfg))
+			if (in->spawn_error || in->uptime_ms < program_start_window_ms(cfg))
 				failed_start(m, cfg, out);
 			else
 				exited(m, cfg, in, out);

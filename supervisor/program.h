@@ -64,6 +64,9 @@ void program_init(struct pmachine *m);
 void program_step(struct pmachine *m, const struct program_config *cfg,
 		  const struct pinput *in, struct poutput *out);
 
+/* An exit sooner than this after the spawn is a failed start. */
+int64_t program_start_window_ms(const struct program_config *cfg);
+
 /* Delay before retry number RETRIES (1-based): 1 s, 2 s, 4 s ... capped at 60 s. */
 int64_t program_backoff_ms(int retries);
 

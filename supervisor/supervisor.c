@@ -49,6 +49,7 @@ static struct {
 	int64_t armed;              /* deadline the timerfd is set to, -1: disarmed */
 	struct pidmap pids;
 	struct program *programs;   /* in priority order */
+	struct group *groups;
 	struct config_ref *current;
 	const char *config_path;
 	bool shutting_down;
@@ -83,6 +84,11 @@ int supervisor_tree_count(const struct process *p)
 const char *supervisor_scope_kind(void)
 {
 	return S.cgroups ? "cgroup" : "process-group";
+}
+
+const char *program_group_name(const struct program *prog)
+{
+	return prog->cfg->group ? prog->cfg->group : prog->cfg->name;
 }
 
 struct program *supervisor_programs(void)
@@ -361,6 +367,14 @@ static int do_spawn(struct process *p)
 
 	int cgfd = -1;
 	if (S.cgroups) {
+		/* A fresh cgroup for each run: this kernel kills a process born by
+		 * CLONE_INTO_CGROUP into a cgroup that was ever cgroup.kill'ed (the
+		 * fork's kill sequence is taken from the parent's cgroup). Removing
+		 * the empty leaf and making it anew also drops anything a worker
+		 * left in it (sub-cgroups). It fails, harmlessly, only when
+		 * killmode = process left processes in it. */
+		if (p->leaf_used)
+			(void)cgroup_leaf_remove(p->name);
 		cgfd = cgroup_leaf_open(p->name);
 		if (cgfd < 0) {
 			r = cgfd;
@@ -434,6 +448,9 @@ fail:
 }
 
 static void program_check_retired(struct program *prog);
+static void group_check(struct group *g);
+static bool process_down(const struct process *p);
+static void drain_then_drive(struct process *p, const struct pinput *in);
 
 /* The stop signal goes to the main process, or with stopasgroup to every
  * process in the scope. */
@@ -505,6 +522,8 @@ static void drive(struct process *p, const struct pinput *in)
 		log_info("%s: %s -> %s", p->name, program_state_name(before),
 			 program_state_name(p->fsm.state));
 		control_process_changed(p, false);
+		if (p->prog->group && !p->prog->retiring)
+			group_check(p->prog->group);
 		if (p->prog->retiring)
 			program_check_retired(p->prog);
 		if (S.shutting_down)
@@ -517,14 +536,32 @@ static void unqueue_start(struct process *p);
 void supervisor_start(struct process *p)
 {
 	unqueue_start(p);
+	struct group *g = p->prog->group;
+	if (g && g->fatal && !S.shutting_down) {
+		/* Someone starts a member by hand: the group gets a fresh start. */
+		log_info("group %s: started again after FATAL", g->name);
+		g->fatal = false;
+		strategy_window_reset(&g->window);
+	}
 	if (p->prog->waiting || S.shutting_down)
 		return;
 	struct pinput in = { .event = PEV_START };
 	drive(p, &in);
 }
 
+/* A stop that corrald itself decides (group strategy): a pending restart
+ * stays pending. */
+static void stop_internal(struct process *p)
+{
+	unqueue_start(p);
+	struct pinput in = { .event = PEV_STOP };
+	drive(p, &in);
+}
+
 void supervisor_stop(struct process *p)
 {
+	/* A stop from outside wins over a restart the group had planned. */
+	p->restart_pending = false;
 	unqueue_start(p);
 	struct pinput in = { .event = PEV_STOP };
 	drive(p, &in);
@@ -535,6 +572,226 @@ int supervisor_signal(struct process *p, int sig)
 	if (p->pidfd < 0)
 		return -ESRCH;
 	return pidfd_signal(p->pidfd, sig);
+}
+
+/* ---- groups ---- */
+
+static struct group *group_find(const char *name)
+{
+	for (struct group *g = S.groups; g; g = g->next)
+		if (strcmp(g->name, name) == 0)
+			return g;
+	return NULL;
+}
+
+/* Make the groups of CFG exist and carry its settings. */
+static int groups_apply(const struct corral_config *cfg)
+{
+	for (struct group *g = S.groups; g; g = g->next)
+		g->cfg = NULL;
+	for (size_t i = 0; i < cfg->ngroups; i++) {
+		struct group *g = group_find(cfg->groups[i].name);
+		if (!g) {
+			g = calloc(1, sizeof *g);
+			if (!g || !(g->name = strdup(cfg->groups[i].name))) {
+				free(g);
+				return -ENOMEM;
+			}
+			g->next = S.groups;
+			S.groups = g;
+		}
+		g->cfg = &cfg->groups[i];
+	}
+	return 0;
+}
+
+static void groups_free(void)
+{
+	while (S.groups) {
+		struct group *g = S.groups;
+		S.groups = g->next;
+		strategy_window_free(&g->window);
+		free(g->name);
+		free(g);
+	}
+}
+
+/* Position of PROG in its group's list of programs. */
+static size_t member_index(const struct group *g, const struct program *prog)
+{
+	size_t i = 0;
+	for (char **n = g->cfg->programs; *n; n++, i++)
+		if (strcmp(*n, prog->cfg->name) == 0)
+			return i;
+	return i;
+}
+
+static size_t member_count(const struct group *g)
+{
+	size_t n = 0;
+	while (g->cfg->programs[n])
+		n++;
+	return n;
+}
+
+/* Take P, whose main process just exited, down without the restart its
+ * state machine would do, so that its group can restart it with the others. */
+static void hold_down(struct process *p, const struct pinput *in)
+{
+	struct pinput stop = { .event = PEV_STOP };
+	drive(p, &stop); /* RUNNING -> STOPPING; there is no process left to signal */
+	if (p->prog->cfg->killmode == KILLMODE_GROUP)
+		drain_then_drive(p, in);
+	else
+		drive(p, in);
+}
+
+/* A member that was RUNNING exited and would be restarted: apply its
+ * group's strategy. True when the group took over; false leaves it to the
+ * member's own state machine (one_for_one, or no group). */
+static bool group_member_failed(struct process *p, const struct pinput *in)
+{
+	struct group *g = p->prog->group;
+	if (!g || !g->cfg || p->prog->retiring || S.shutting_down ||
+	    p->fsm.state != PSTATE_RUNNING)
+		return false;
+	const struct program_config *c = p->prog->cfg;
+	bool restarts = c->autorestart == AUTORESTART_TRUE ||
+			(c->autorestart == AUTORESTART_UNEXPECTED && !in->expected);
+	if (!restarts || in->spawn_error || in->uptime_ms < program_start_window_ms(c))
+		return false; /* completed, or a failed start: the member's own business */
+
+	if (strategy_record_restart(&g->window, supervisor_now_ms(), g->cfg->restart_intensity,
+				    (int64_t)g->cfg->restart_period * 1000)) {
+		log_err("group %s: more than %d restarts in %ds: stopping the group (FATAL)",
+			g->name, g->cfg->restart_intensity, g->cfg->restart_period);
+		g->fatal = true;
+		g->restarting = false;
+		for (struct program *prog = S.programs; prog; prog = prog->next) {
+			if (prog->group != g || prog->retiring)
+				continue;
+			for (int i = 0; i < prog->nprocs; i++) {
+				struct process *q = &prog->procs[i];
+				q->restart_pending = false;
+				if (q != p && !process_down(q))
+					stop_internal(q);
+			}
+		}
+		hold_down(p, in);
+		return true;
+	}
+	if (g->cfg->strategy == STRATEGY_ONE_FOR_ONE)
+		return false;
+
+	size_t n = member_count(g);
+	bool restart[n ? n : 1];
+	strategy_members(g->cfg->strategy, n, member_index(g, p->prog), restart);
+	log_warn("group %s: %s failed: %s, stopping %s", g->name, p->name,
+		 strategy_name(g->cfg->strategy),
+		 g->cfg->strategy == STRATEGY_ONE_FOR_ALL ? "every member" : "it and the members after it");
+	g->restarting = true;
+	p->restart_pending = true;
+	for (struct program *prog = S.programs; prog; prog = prog->next) {
+		if (prog->group != g || prog->retiring)
+			continue;
+		size_t idx = member_index(g, prog);
+		if (idx >= n || !restart[idx])
+			continue;
+		for (int i = 0; i < prog->nprocs; i++) {
+			struct process *q = &prog->procs[i];
+			/* One already stopping was asked to by someone else: it stays down. */
+			if (q == p || process_down(q) || q->fsm.state == PSTATE_STOPPING)
+				continue;
+			q->restart_pending = true;
+			q->info = "stopped by its group's restart";
+			stop_internal(q);
+		}
+	}
+	hold_down(p, in);
+	return true;
+}
+
+/* After any change of a member: once every member the group is restarting
+ * is down (trees empty), start them in the group's order; once a FATAL
+ * group is all down, its members say FATAL. */
+static void group_check(struct group *g)
+{
+	static bool busy, again;
+	if (busy) {
+		again = true;
+		return;
+	}
+	busy = true;
+	do {
+		again = false;
+		bool all_down = true, pending_down = true;
+		for (struct program *prog = S.programs; prog; prog = prog->next) {
+			if (prog->group != g || prog->retiring)
+				continue;
+			for (int i = 0; i < prog->nprocs; i++) {
+				struct process *q = &prog->procs[i];
+				all_down &= process_down(q) || q->fsm.state == PSTATE_BACKOFF;
+				if (q->restart_pending && !process_down(q))
+					pending_down = false;
+			}
+		}
+		if (g->fatal && all_down) {
+			for (struct program *prog = S.programs; prog; prog = prog->next) {
+				if (prog->group != g || prog->retiring)
+					continue;
+				for (int i = 0; i < prog->nprocs; i++) {
+					struct process *q = &prog->procs[i];
+					if (q->fsm.state == PSTATE_BACKOFF)
+						stop_internal(q);
+					if (q->fsm.state != PSTATE_FATAL && process_down(q)) {
+						q->fsm.state = PSTATE_FATAL;
+						q->info = "its group restarted too often";
+						control_process_changed(q, false);
+					}
+				}
+			}
+		}
+		if (g->restarting && pending_down && g->cfg) {
+			g->restarting = false;
+			log_info("group %s: every tree is down, starting them again", g->name);
+			/* In the order the group lists them. */
+			for (char **n = g->cfg->programs; *n; n++)
+				for (struct program *prog = S.programs; prog; prog = prog->next) {
+					if (prog->group != g || prog->retiring ||
+					    strcmp(prog->cfg->name, *n) != 0)
+						continue;
+					for (int i = 0; i < prog->nprocs; i++) {
+						struct process *q = &prog->procs[i];
+						if (!q->restart_pending)
+							continue;
+						q->restart_pending = false;
+						supervisor_start(q);
+					}
+				}
+		}
+	} while (again);
+	busy = false;
+}
+
+const char *program_group_state(const struct program *prog)
+{
+	struct group *g = prog->group;
+	if (!g)
+		return "";
+	if (g->fatal)
+		return "FATAL";
+	if (g->restarting)
+		return "RESTARTING";
+	bool all_running = true, all_down = true;
+	for (struct program *q = S.programs; q; q = q->next) {
+		if (q->group != g || q->retiring)
+			continue;
+		for (int i = 0; i < q->nprocs; i++) {
+			all_running &= q->procs[i].fsm.state == PSTATE_RUNNING;
+			all_down &= process_down(&q->procs[i]);
+		}
+	}
+	return all_running ? "RUNNING" : all_down ? "STOPPED" : "PARTIAL";
 }
 
 static void drain_done(struct process *p)
@@ -654,6 +911,8 @@ static void process_exited(struct process *p)
 		.expected = !p->exitsig && program_config_expected_exit(p->prog->cfg, p->exitcode),
 		.spawn_error = p->spawnerr != NULL,
 	};
+	if (group_member_failed(p, &in))
+		return;
 	if (p->prog->cfg->killmode == KILLMODE_GROUP)
 		drain_then_drive(p, &in);
 	else
@@ -716,9 +975,9 @@ static char *process_full_name(const struct program_config *c, int num)
 	if (program_config_process_name(c, num, pname, sizeof pname) < 0)
 		return NULL;
 	char *name;
-	if (c->numprocs == 1 && strcmp(pname, c->name) == 0)
+	if (!c->group && c->numprocs == 1 && strcmp(pname, c->name) == 0)
 		name = strdup(c->name);
-	else if (asprintf(&name, "%s:%s", c->name, pname) < 0)
+	else if (asprintf(&name, "%s:%s", c->group ? c->group : c->name, pname) < 0)
 		name = NULL;
 	return name;
 }
@@ -735,6 +994,7 @@ static struct program *program_new(struct program_config *c, struct config_ref *
 	}
 	prog->cfg = c;
 	prog->ref = ref;
+	prog->group = c->group ? group_find(c->group) : NULL;
 	ref->refs++;
 	for (int i = 0; i < c->numprocs; i++) {
 		char *name = process_full_name(c, c->numprocs_start + i);
@@ -938,8 +1198,9 @@ int supervisor_select(char *const words[], int n, struct selection *sel, const c
 		for (struct program *prog = S.programs; prog; prog = prog->next) {
 			if (prog->retiring)
 				continue;
-			bool group = all || (strlen(prog->cfg->name) == glen &&
-					     strncmp(prog->cfg->name, word, glen) == 0 && (star || !colon));
+			const char *gname = program_group_name(prog);
+			bool group = all || (strlen(gname) == glen && strncmp(gname, word, glen) == 0 &&
+					     (star || !colon));
 			for (int i = 0; i < prog->nprocs; i++) {
 				struct process *p = &prog->procs[i];
 				if (group || strcmp(p->name, word) == 0) {
@@ -1016,13 +1277,21 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		log_warn("reload: socket settings change only when corrald restarts");
 
 	/* Plan everything first, so that nothing is half applied when memory
-	 * runs out: new programs are created before any old one is touched. */
+	 * runs out: new programs are created before any old one is touched.
+	 * Groups take the new settings now (programs created below look them
+	 * up), and get the old ones back if the plan fails. */
+	if (groups_apply(nc) < 0) {
+		(void)groups_apply(oc);
+		config_ref_put(ref);
+		return -ENOMEM;
+	}
 	size_t nnew = nc->nprograms;
 	struct program **created = calloc(nnew ? nnew : 1, sizeof *created);
 	struct program **olds = calloc(nnew ? nnew : 1, sizeof *olds);
 	if (!created || !olds) {
 		free(created);
 		free(olds);
+		(void)groups_apply(oc);
 		config_ref_put(ref);
 		return -ENOMEM;
 	}
@@ -1038,6 +1307,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 					program_free(created[j]);
 			free(created);
 			free(olds);
+			(void)groups_apply(oc);
 			config_ref_put(ref);
 			return -ENOMEM;
 		}
@@ -1425,6 +1695,10 @@ int supervisor_run(const char *config_path, struct corral_config *cfg)
 		goto out_control;
 	}
 
+	if (groups_apply(cfg) < 0) {
+		log_err("out of memory creating groups");
+		goto out_pidfile;
+	}
 	for (size_t i = 0; i < cfg->nprograms; i++) {
 		struct program *prog = program_new(&cfg->programs[i], S.current);
 		if (!prog) {
@@ -1494,6 +1768,7 @@ out:
 		program_free(prog);
 	}
 	config_ref_put(S.current);
+	groups_free();
 	spawn_fini();
 	heap_free(&S.heap);
 	pidmap_free(&S.pids);

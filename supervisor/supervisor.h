@@ -11,6 +11,7 @@
 #include "supervisor/config.h"
 #include "supervisor/heap.h"
 #include "supervisor/program.h"
+#include "supervisor/strategy.h"
 
 /* What an epoll event or a deadline belongs to; embedded in its owner and
  * recovered with container_of. */
@@ -73,6 +74,18 @@ struct process {
 	pid_t exit_pid;       /* pid of the last main process */
 	struct pinput exit_input; /* its exit, for the state machine once drained */
 	bool start_queued;    /* in the autostart queue */
+	bool restart_pending; /* its group restarts it once every such member is down */
+};
+
+/* A [group:] at run time: its strategy and its recent restarts. Lives as
+ * long as corrald; a reload updates its settings. */
+struct group {
+	char *name;                       /* owned */
+	const struct group_config *cfg;   /* in the current config */
+	struct restart_window window;
+	bool restarting;                  /* members stopping, to start again together */
+	bool fatal;                       /* restarted too often; waits for a start */
+	struct group *next;
 };
 
 struct program {
@@ -83,6 +96,7 @@ struct program {
 	bool retiring;               /* removed or replaced by a reload: stopping, then freed */
 	struct program *successor;   /* the new generation that waits for this one to stop */
 	bool waiting;                /* a new generation: starts once its predecessor is gone */
+	struct group *group;         /* NULL when in no [group:] */
 	struct program *next;        /* corrald's list, in priority order */
 };
 
@@ -94,6 +108,10 @@ struct selection {
 
 /* The control layer (control.c) calls these. */
 struct program *supervisor_programs(void);
+/* Its [group:] name, or its own name when it is in none. */
+const char *program_group_name(const struct program *prog);
+/* RUNNING, PARTIAL, STOPPED, RESTARTING or FATAL; "" when in no group. */
+const char *program_group_state(const struct program *prog);
 /* Fill SEL from the words ("all", "web", "grp:*", "grp:name"). -ENOENT with
  * the offending word in *BAD when one matches nothing; -ENOMEM. */
 int supervisor_select(char *const words[], int n, struct selection *sel, const char **bad);

@@ -384,6 +384,70 @@ static void test_scope_keys(void **state)
 	config_errors_free(&e);
 }
 
+static void test_groups(void **state)
+{
+	load_ok("[program:a]\ncommand=x\n[program:b]\ncommand=y\nnumprocs=2\n"
+		"process_name=b%(process_num)d\n[program:c]\ncommand=z\npriority=5\n"
+		"[group:g]\nprograms = b, a\nstrategy=one_for_all\nrestart_intensity=3\n"
+		"restart_period=10\npriority=7\n");
+	assert_int_equal(cfg.ngroups, 1);
+	struct group_config *g = &cfg.groups[0];
+	assert_string_equal(g->name, "g");
+	assert_int_equal(g->line, 10);
+	assert_string_equal(g->programs[0], "b");
+	assert_string_equal(g->programs[1], "a");
+	assert_null(g->programs[2]);
+	assert_int_equal(g->strategy, STRATEGY_ONE_FOR_ALL);
+	assert_int_equal(g->restart_intensity, 3);
+	assert_int_equal(g->restart_period, 10);
+	/* Members take the group's name and priority; others keep theirs. */
+	for (size_t i = 0; i < cfg.nprograms; i++) {
+		struct program_config *p = &cfg.programs[i];
+		if (strcmp(p->name, "c") == 0) {
+			assert_null(p->group);
+			assert_int_equal(p->priority, 5);
+		} else {
+			assert_string_equal(p->group, "g");
+			assert_int_equal(p->priority, 7);
+		}
+	}
+
+	/* Defaults, and space-separated lists. */
+	load_ok("[program:a]\ncommand=x\n[program:b]\ncommand=y\n[group:h]\nprograms=a b\n");
+	assert_int_equal(cfg.groups[0].strategy, STRATEGY_ONE_FOR_ONE);
+	assert_int_equal(cfg.groups[0].restart_intensity, 0);
+	assert_int_equal(cfg.groups[0].restart_period, 60);
+	assert_false(cfg.groups[0].has_priority);
+	load_ok("[program:a]\ncommand=x\n[group:h]\nprograms=a\nstrategy=rest_for_one\n");
+	assert_int_equal(cfg.groups[0].strategy, STRATEGY_REST_FOR_ONE);
+
+	expect_errors("[program:a]\ncommand=x\n[group:g]\nprograms=a,nope\nstrategy=all_for_one\n"
+		      "[group:h]\nprograms=a\n[group:i]\nstrategy=one_for_one\n"
+		      "[program:g2]\ncommand=x\n[group:g2]\nprograms=a\n[group:bad name]\nprograms=a\n",
+		      "t.conf:3: [group:g]: unknown program 'nope' in programs",
+		      "t.conf:5: [group:g]: bad value for strategy: 'all_for_one' "
+		      "(expected one_for_one, one_for_all or rest_for_one)",
+		      "t.conf:6: [group:h]: program 'a' is already in [group:g]",
+		      "t.conf:8: [group:i]: missing programs",
+		      "t.conf:12: [group:g2]: program 'a' is already in [group:g]",
+		      "t.conf:12: [group:g2]: group name 'g2' is also the name of [program:g2] at "
+		      "t.conf:10, which is not in it",
+		      "t.conf:14: [group:bad name]: bad group name 'bad name' (it must be non-empty, "
+		      "without whitespace, ':', '/' or '*')",
+		      NULL);
+
+	/* A program that joins a group is a change for reload. */
+	struct corral_config a, b;
+	struct config_errors e = { 0 };
+	assert_int_equal(config_load_string("a.conf", "[program:a]\ncommand=x\n", &a, &e), 0);
+	assert_int_equal(config_load_string("b.conf", "[program:a]\ncommand=x\n[group:g]\nprograms=a\n",
+					    &b, &e), 0);
+	assert_false(program_config_equal(&a.programs[0], &b.programs[0]));
+	config_free(&a);
+	config_free(&b);
+	config_errors_free(&e);
+}
+
 static void test_autorestart(void **state)
 {
 	assert_int_equal(load_prog("[program:a]\ncommand=x\nautorestart=unexpected\n")->autorestart,
@@ -1571,6 +1635,7 @@ int main(void)
 		T(test_booleans),
 		T(test_autorestart),
 		T(test_scope_keys),
+		T(test_groups),
 		T(test_exitcodes),
 		T(test_stopsignal),
 		T(test_signal_names),
