@@ -221,8 +221,22 @@ static int count_procs_at(int at, const char *rel)
 	return count;
 }
 
+/* rmdir, and when the kernel still holds the cgroup for a moment after its
+ * last process was reaped (EBUSY), try again for up to PATIENCE_MS. */
+static int rmdir_at(int at, const char *rel, int patience_ms)
+{
+	for (int waited = 0;; waited += 10) {
+		if (unlinkat(at, rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || waited >= patience_ms)
+			return -errno;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* rmdir REL under DIRFD, children first. */
-static int remove_tree(int at, const char *rel)
+static int remove_tree(int at, const char *rel, int patience_ms)
 {
 	int fd = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -238,14 +252,13 @@ static int remove_tree(int at, const char *rel)
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		int rr = remove_tree(dirfd(d), de->d_name);
+		int rr = remove_tree(dirfd(d), de->d_name, patience_ms);
 		if (rr < 0 && r == 0)
 			r = rr;
 	}
 	closedir(d);
-	if (unlinkat(at, rel, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
-		r = -errno;
-	return r;
+	int rr = rmdir_at(at, rel, patience_ms);
+	return r ? r : rr;
 }
 
 /* Remove every leaf of the scope; how many there were. */
@@ -271,7 +284,7 @@ static int remove_leaves(void)
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		n++;
-		(void)remove_tree(scope_fd, de->d_name);
+		(void)remove_tree(scope_fd, de->d_name, 1000);
 	}
 	closedir(d);
 	return n;
@@ -348,8 +361,11 @@ int cgroup_scope_close(int timeout_ms)
 	}
 	close(scope_fd);
 	scope_fd = -1;
-	if (timeout_ms > 0 && rmdir(scope_path) < 0 && errno != ENOENT && r == 0)
-		r = -errno;
+	if (timeout_ms > 0) {
+		int rr = rmdir_at(AT_FDCWD, scope_path, 1000);
+		if (r == 0)
+			r = rr;
+	}
 	return r;
 }
 
@@ -420,5 +436,5 @@ int cgroup_leaf_remove(const char *name)
 {
 	if (scope_fd < 0)
 		return 0;
-	return remove_tree(scope_fd, name);
+	return remove_tree(scope_fd, name, 0);
 }

@@ -383,7 +383,7 @@ static const char *const program_keys[] = {
 	"command", "numprocs", "numprocs_start", "process_name", "autostart", "autorestart",
 	"startsecs", "startretries", "exitcodes", "stopsignal", "stopwaitsecs", "directory",
 	"environment", "umask", "priority", "redirect_stderr", "stdout_logfile",
-	"stderr_logfile", "killmode", "stopasgroup", "killasgroup", NULL,
+	"stderr_logfile", "killmode", "stopasgroup", "killasgroup", "main", NULL,
 };
 static const char *const include_keys[] = { "files", NULL };
 static const char *const group_keys[] = {
@@ -1037,6 +1037,11 @@ static void apply_program(struct source *src, const char *key, int line, const c
 			p->autostart = b;
 		else
 			p->redirect_stderr = b;
+	} else if (strcmp(key, "main") == 0) {
+		if (!parse_bool(value, &b))
+			bad_value(src, line, key, value, "true or false");
+		else
+			p->main = b;
 	} else if (strcmp(key, "stopasgroup") == 0 || strcmp(key, "killasgroup") == 0) {
 		if (!parse_bool(value, &b))
 			bad_value(src, line, key, value, "true or false");
@@ -1827,6 +1832,14 @@ static void check_programs(struct loader *ld)
 		struct program_meta *m = &ld->meta[i];
 		if (!p->name || !p->file || !p->process_name)
 			continue; /* half-built after running out of memory */
+		if (p->main) {
+			if (p->numprocs != 1)
+				prog_error(ld, p, "main = true needs numprocs = 1");
+			for (size_t k = 0; k < i; k++)
+				if (ld->progs[k].main && ld->progs[k].name)
+					prog_error(ld, p, "main = true is already set in [program:%s] at %s:%d",
+						   ld->progs[k].name, ld->progs[k].file, ld->progs[k].line);
+		}
 		if (m->command == CMD_MISSING)
 			prog_error(ld, p, "missing command");
 		else if (m->command == CMD_EMPTY)
@@ -2023,5 +2036,5 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       streq(a->stdout_logfile, b->stdout_logfile) &&
 	       streq(a->stderr_logfile, b->stderr_logfile) && a->killmode == b->killmode &&
 	       a->stopasgroup == b->stopasgroup && a->killasgroup == b->killasgroup &&
-	       streq(a->group, b->group);
+	       streq(a->group, b->group) && a->main == b->main;
 }

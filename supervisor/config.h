@@ -56,6 +56,7 @@ struct program_config {
 	char *stdout_logfile;   /* NULL: logdir/NAME.out; "NONE": discarded */
 	char *stderr_logfile;   /* NULL: logdir/NAME.err; "NONE": discarded */
 	char *group;            /* the [group:] it is in, NULL: its own */
+	bool main;              /* corrald --init exits with its status when it ends */
 };
 
 /* What a group does when one member fails (Erlang/OTP's meanings). */

@@ -15,11 +15,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: corrald [-c CONFIG] [--check] [-v]\n"
+		"usage: corrald [-c CONFIG] [--check] [--init] [-v]\n"
 		"       corrald -h | --help | --version\n"
 		"\n"
 		"  -c, --config CONFIG  configuration file (default " DEFAULT_CONFIG ")\n"
 		"      --check          validate the configuration, print every error, exit\n"
+		"      --init           run as a container's PID 1: exit with the status of\n"
+		"                       the program with main = true once everything stopped\n"
 		"  -v, --verbose        log debug messages too\n"
 		"  -h, --help           this help\n"
 		"      --version        print the version\n");
@@ -29,10 +31,12 @@ int main(int argc, char **argv)
 {
 	const char *config = DEFAULT_CONFIG;
 	bool check = false;
-	enum { OPT_CHECK = 256, OPT_VERSION, OPT_GUARD };
+	enum { OPT_CHECK = 256, OPT_VERSION, OPT_GUARD, OPT_INIT };
+	bool init = false;
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "init", no_argument, NULL, OPT_INIT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -48,6 +52,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CHECK:
 			check = true;
+			break;
+		case OPT_INIT:
+			init = true;
 			break;
 		case 'v':
 			log_threshold = LOG_DEBUG;
@@ -87,5 +94,5 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
-	return supervisor_run(config, &cfg);
+	return supervisor_run(config, &cfg, init);
 }

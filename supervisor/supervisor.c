@@ -56,6 +56,8 @@ static struct {
 	bool done;
 	size_t start_queued;        /* processes waiting in the autostart queue */
 	bool cgroups;               /* scopes are cgroup v2 leaves; else process groups */
+	bool init;                  /* --init: a container's PID 1 */
+	int exit_status;            /* what corrald exits with after a clean shutdown */
 	pid_t guard;                /* kills the scope if corrald dies; 0: none */
 	int guard_pipe;             /* its stdin: end of file when corrald is gone */
 	int guard_pidfd;
@@ -487,6 +489,26 @@ static void kill_tree(struct process *p)
 }
 static void shutdown_step(void);
 
+/* --init: the status corrald will exit with is that of the main program's
+ * last run, as a shell reports it: the code, or 128 + the signal; a command
+ * that never ran is 127. */
+static void main_status(const struct process *p)
+{
+	if (p->spawnerr)
+		S.exit_status = 127;
+	else if (p->exitsig)
+		S.exit_status = 128 + p->exitsig;
+	else
+		S.exit_status = p->exitcode >= 0 ? p->exitcode : 1;
+}
+
+static void main_ended(struct process *p)
+{
+	log_info("%s (main = true) is %s with status %d: stopping everything",
+		 p->name, program_state_name(p->fsm.state), S.exit_status);
+	supervisor_shutdown();
+}
+
 /* Feed one event to P's state machine and carry out what it says. */
 static void drive(struct process *p, const struct pinput *in)
 {
@@ -526,6 +548,9 @@ static void drive(struct process *p, const struct pinput *in)
 			group_check(p->prog->group);
 		if (p->prog->retiring)
 			program_check_retired(p->prog);
+		if (S.init && p->prog->cfg->main && !S.shutting_down &&
+		    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL))
+			main_ended(p);
 		if (S.shutting_down)
 			shutdown_step();
 	}
@@ -904,6 +929,8 @@ static void process_exited(struct process *p)
 		log_info("%s: pid %d exited with status %d", p->name, (int)p->pid, p->exitcode);
 	p->exit_pid = p->pid;
 	p->pid = 0;
+	if (S.init && p->prog->cfg->main)
+		main_status(p);
 
 	struct pinput in = {
 		.event = PEV_EXIT,
@@ -1615,14 +1642,20 @@ static int scopes_open(const struct corral_config *cfg)
 	}
 	if (r == 0) {
 		S.cgroups = true;
-		pid_t g = guard_start(cgroup_scope_path(), &S.guard_pipe, &S.guard_pidfd);
+		/* As PID 1 of a PID namespace, the kernel kills everything in it
+		 * when corrald dies: no guard needed. */
+		pid_t g = getpid() == 1 ? 0 : guard_start(cgroup_scope_path(), &S.guard_pipe, &S.guard_pidfd);
 		if (g < 0)
 			log_warn("scopes: cannot start the guard (%s): if corrald is killed, the "
 				 "trees it started survive it", strerror((int)-g));
 		else
 			S.guard = g;
-		log_info("scopes: cgroup v2, one cgroup per process under %s (guard pid %d)",
-			 cgroup_scope_path(), (int)S.guard);
+		if (S.guard)
+			log_info("scopes: cgroup v2, one cgroup per process under %s (guard pid %d)",
+				 cgroup_scope_path(), (int)S.guard);
+		else
+			log_info("scopes: cgroup v2, one cgroup per process under %s (PID 1: "
+				 "everything dies with corrald)", cgroup_scope_path());
 		return 0;
 	}
 	if (cfg->scopes == SCOPES_CGROUP) {
@@ -1663,10 +1696,11 @@ static void bury(void)
 	}
 }
 
-int supervisor_run(const char *config_path, struct corral_config *cfg)
+int supervisor_run(const char *config_path, struct corral_config *cfg, bool init)
 {
 	int status = 1;
 	S.config_path = config_path;
+	S.init = init;
 	S.current = calloc(1, sizeof *S.current);
 	if (!S.current) {
 		log_err("out of memory");
@@ -1746,8 +1780,8 @@ int supervisor_run(const char *config_path, struct corral_config *cfg)
 		bury();
 		control_bury();
 	}
-	status = 0;
-	log_info("all programs stopped, exiting");
+	status = S.exit_status;
+	log_info("all programs stopped, exiting with status %d", status);
 
 out_pidfile:
 	if (S.current->cfg.pidfile)

@@ -148,8 +148,9 @@ void control_bury(void);
  * wait on it may now be complete. */
 void control_process_changed(struct process *p, bool gone);
 
-/* main.c: run until shutdown with CFG (taken over, freed here). Returns
- * the exit status for corrald. */
-int supervisor_run(const char *config_path, struct corral_config *cfg);
+/* main.c: run until shutdown with CFG (taken over, freed here). With INIT,
+ * as a container's PID 1: shut down when the main = true program ends and
+ * return its status. Returns the exit status for corrald. */
+int supervisor_run(const char *config_path, struct corral_config *cfg, bool init);
 
 #endif

@@ -384,6 +384,19 @@ static void test_scope_keys(void **state)
 	config_errors_free(&e);
 }
 
+static void test_main_key(void **state)
+{
+	assert_false(load_prog("[program:a]\ncommand=x\n")->main);
+	assert_true(load_prog("[program:a]\ncommand=x\nmain=true\n")->main);
+	expect_errors("[program:a]\ncommand=x\nmain=true\n[program:b]\ncommand=y\nmain=yes\n"
+		      "[program:c]\ncommand=z\nmain=true\nnumprocs=2\nprocess_name=c%(process_num)d\n",
+		      "t.conf:4: [program:b]: main = true is already set in [program:a] at t.conf:1",
+		      "t.conf:7: [program:c]: main = true needs numprocs = 1",
+		      "t.conf:7: [program:c]: main = true is already set in [program:a] at t.conf:1",
+		      "t.conf:7: [program:c]: main = true is already set in [program:b] at t.conf:4",
+		      NULL);
+}
+
 static void test_groups(void **state)
 {
 	load_ok("[program:a]\ncommand=x\n[program:b]\ncommand=y\nnumprocs=2\n"
@@ -1636,6 +1649,7 @@ int main(void)
 		T(test_autorestart),
 		T(test_scope_keys),
 		T(test_groups),
+		T(test_main_key),
 		T(test_exitcodes),
 		T(test_stopsignal),
 		T(test_signal_names),
