@@ -34,6 +34,7 @@
 /* Kept word for word equal to the SYNOPSIS of corralctl(1). */
 static const char *const synopsis[] = {
 	"corralctl [-c CONFIG | -s SOCKET] [-t SECONDS] [--json] VERB [ARG ...]",
+	"corralctl [-c CONFIG | -s SOCKET] run [--timeout SECONDS] [--scope NAME] -- COMMAND [ARG ...]",
 	"corralctl -h | --help | --version",
 };
 static const char verbs_summary[] =
@@ -48,6 +49,9 @@ static const char verbs_summary[] =
 	"  reload                reread the configuration and apply it\n"
 	"  shutdown              stop every process, then corrald\n"
 	"  version               the version of corrald\n"
+	"  run [--timeout S] [--scope NAME] -- COMMAND [ARG ...]\n"
+	"                        run COMMAND once in a scope of its own, with this\n"
+	"                        terminal; exit with its status; Ctrl-C kills its tree\n"
 	"\n"
 	"SEL is NAME, GROUP, GROUP:* or all.\n";
 
@@ -77,7 +81,8 @@ static void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarnx(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "usage: %s\n       %s\n", synopsis[0], synopsis[1]);
+	fprintf(stderr, "usage: %s\n       %s\n       %s\n", synopsis[0], synopsis[1],
+		synopsis[2]);
 	exit(EXIT_USAGE);
 }
 
@@ -612,6 +617,161 @@ static double parse_timeout(const char *s)
 	return v;
 }
 
+/* ---- run ---- */
+
+static volatile sig_atomic_t run_fd = -1;
+
+/* Ctrl-C (or TERM, HUP): tell corrald by closing our side; it kills the
+ * command's tree and still answers, so we return only once it is gone. */
+static void run_cancel(int sig)
+{
+	(void)sig;
+	int fd = run_fd;
+	if (fd >= 0) {
+		shutdown(fd, SHUT_WR);
+		run_fd = -1;
+	}
+}
+
+/* Send FRAME with our stdin, stdout and stderr attached: the command uses
+ * them directly, so its output streams here as it is written. */
+static void send_with_stdio(int fd, const char *path, const struct proto_buf *frame)
+{
+	int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof fds)];
+	} ctl;
+	memset(&ctl, 0, sizeof ctl);
+	struct iovec iov = { .iov_base = frame->data, .iov_len = frame->len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof fds);
+	memcpy(CMSG_DATA(cm), fds, sizeof fds);
+	ssize_t n;
+	do
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		err(EXIT_NO_DAEMON, "%s: sending the request", path);
+	/* The rest, if the socket took only part (the descriptors went with it). */
+	if ((size_t)n < frame->len) {
+		int rc = io_write_all(fd, frame->data + n, frame->len - (size_t)n);
+		if (rc < 0)
+			errx(EXIT_NO_DAEMON, "%s: sending the request: %s", path, strerror(-rc));
+	}
+}
+
+/* corralctl run: argv[0] is "run". Returns the command's status. */
+static int run_main(const char *path, int argc, char **argv)
+{
+	const char *timeout = NULL, *scope = NULL;
+	int i = 1;
+	while (i < argc && strcmp(argv[i], "--") != 0 && argv[i][0] == '-') {
+		if (i + 1 >= argc)
+			usage_error("run: option '%s' needs an argument", argv[i]);
+		if (strcmp(argv[i], "--timeout") == 0) {
+			(void)parse_timeout(argv[i + 1]); /* checked here, sent as written */
+			timeout = argv[i + 1];
+		} else if (strcmp(argv[i], "--scope") == 0) {
+			scope = argv[i + 1];
+		} else {
+			usage_error("run: unknown option '%s'", argv[i]);
+		}
+		i += 2;
+	}
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	if (i >= argc)
+		usage_error("run needs a command");
+
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof cwd))
+		err(EXIT_USAGE, "getcwd");
+	int n = 0;
+	char **words = calloc((size_t)(argc - i) + 9, sizeof *words);
+	if (!words)
+		err(EXIT_USAGE, "run");
+	words[n++] = "run";
+	if (timeout) {
+		words[n++] = "--timeout";
+		words[n++] = (char *)timeout;
+	}
+	if (scope) {
+		words[n++] = "--scope";
+		words[n++] = (char *)scope;
+	}
+	words[n++] = "--cwd";
+	words[n++] = cwd;
+	words[n++] = "--";
+	for (; i < argc; i++)
+		words[n++] = argv[i];
+
+	struct proto_buf req;
+	int rc = proto_request_pack(n, words, &req);
+	free(words);
+	if (rc < 0)
+		usage_error("request too long (at most %u bytes and %d words)", PROTO_MAX_REQUEST,
+			    PROTO_MAX_ARGS);
+	int fd = connect_socket(path, 0);
+	send_with_stdio(fd, path, &req);
+	proto_buf_free(&req);
+
+	run_fd = fd;
+	struct sigaction sa = { .sa_handler = run_cancel };
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 0, sigs[] = { SIGINT, SIGTERM, SIGHUP }; sig < 3; sig++)
+		if (sigaction(sigs[sig], &sa, NULL) < 0)
+			err(EXIT_USAGE, "sigaction");
+
+	struct deadline none;
+	deadline_set(&none, 0);
+	uint8_t hdr[PROTO_HEADER_SIZE];
+	size_t got;
+	uint32_t len;
+	char kind;
+	if ((rc = read_before(fd, hdr, sizeof hdr, &none, &got)) < 0)
+		answer_failed(path, rc, got, 0);
+	rc = proto_header_unpack(hdr, &kind, &len, PROTO_MAX_ANSWER);
+	if (rc == 0 && kind != PROTO_KIND_ANSWER)
+		rc = -EPROTO;
+	if (rc < 0)
+		errx(EXIT_NO_DAEMON, "%s: bad answer header: %s", path, strerror(-rc));
+	uint8_t *payload = malloc(len ? len : 1);
+	if (!payload)
+		err(EXIT_NO_DAEMON, "reading the answer");
+	if ((rc = read_before(fd, payload, len, &none, &got)) < 0)
+		answer_failed(path, rc, sizeof hdr + got, 0);
+	run_fd = -1;
+	close(fd);
+
+	enum proto_result result;
+	const char *text;
+	size_t textlen;
+	if (proto_answer_unpack(payload, len, &result, &text, &textlen) < 0)
+		errx(EXIT_NO_DAEMON, "%s: bad answer", path);
+	/* Every line but the last "status N" is news for the user. */
+	int status = result;
+	for (const char *l = text, *end = text + textlen; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		size_t ll = nl ? (size_t)(nl - l) : (size_t)(end - l);
+		int st;
+		char tail;
+		char line[256];
+		snprintf(line, sizeof line, "%.*s", (int)ll, l);
+		if (result == PROTO_OK && sscanf(line, "status %d%c", &st, &tail) == 1)
+			status = st;
+		else if (ll)
+			warnx("%s", line);
+		l += ll + 1;
+	}
+	free(payload);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -636,7 +796,24 @@ int main(int argc, char **argv)
 
 	/* Our own messages, so they name "corralctl" whatever argv[0] is. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:s:t:h", longopts, NULL)) != -1) {
+	/* `run` passes its command's words on untouched: options are parsed
+	 * only up to the verb then. */
+	const char *optstring = ":c:s:t:h";
+	for (int k = 1; k < argc; k++) {
+		if (argv[k][0] != '-') {
+			if (strcmp(argv[k], "run") == 0)
+				optstring = "+:c:s:t:h";
+			break;
+		}
+		if (strcmp(argv[k], "--") == 0)
+			break;
+		if (!strchr(argv[k], '=') && (strcmp(argv[k], "-c") == 0 || strcmp(argv[k], "-s") == 0 ||
+					     strcmp(argv[k], "-t") == 0 || strcmp(argv[k], "--config") == 0 ||
+					     strcmp(argv[k], "--socket") == 0 ||
+					     strcmp(argv[k], "--timeout") == 0))
+			k++;
+	}
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			opt_config = optarg;
@@ -651,7 +828,7 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		case 'h':
-			printf("%s\n%s\n%s", synopsis[0], synopsis[1], verbs_summary);
+			printf("%s\n%s\n%s\n%s", synopsis[0], synopsis[1], synopsis[2], verbs_summary);
 			return 0;
 		case 'V':
 			puts("corralctl " CORRAL_VERSION);
@@ -666,6 +843,13 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage_error("missing verb");
+	if (strcmp(argv[optind], "run") == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		path = socket_path(opt_socket, opt_config);
+		int status = run_main(path, argc - optind, argv + optind);
+		free(path);
+		return status;
+	}
 	verb = verb_find(argv[optind]);
 	if (!verb)
 		usage_error("unknown verb '%s'", argv[optind]);

@@ -2007,6 +2007,61 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	return 0;
 }
 
+int config_transient(const char *name, char *const argv[], const char *directory,
+		     struct corral_config *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (!valid_name(name) || strcmp(name, "all") == 0) {
+		snprintf(err, errlen, "bad name '%s' (it must be non-empty, without whitespace, "
+			 "':', '/' or '*')", name);
+		return -EINVAL;
+	}
+	if (!argv[0] || !argv[0][0]) {
+		snprintf(err, errlen, "empty command");
+		return -EINVAL;
+	}
+	struct loader ld = { 0 };
+	size_t argc = 0, cmdlen = 0;
+	while (argv[argc])
+		cmdlen += strlen(argv[argc++]) + 1;
+	int rc = -ENOMEM;
+	if (new_program(&ld, name, "(corralctl run)", 0, 0) < 0)
+		goto out;
+	struct program_config *p = &ld.progs[0];
+	/* One run, no retry, and stopped quickly when the caller gives up. */
+	p->autostart = false;
+	p->autorestart = AUTORESTART_FALSE;
+	p->startsecs = 0;
+	p->startretries = 0;
+	p->stopwaitsecs = 2;
+	p->argv = calloc(argc + 1, sizeof *p->argv);
+	p->command = malloc(cmdlen);
+	if (!p->argv || !p->command)
+		goto out;
+	p->command[0] = '\0';
+	for (size_t i = 0; i < argc; i++) {
+		if (!(p->argv[i] = strdup(argv[i])))
+			goto out;
+		if (i)
+			strcat(p->command, " ");
+		strcat(p->command, argv[i]);
+	}
+	if (directory && !(p->directory = strdup(directory)))
+		goto out;
+	if (!(p->stdout_logfile = strdup("NONE")) || !(p->stderr_logfile = strdup("NONE")))
+		goto out;
+	rc = 0;
+out:
+	free(ld.meta);
+	out->programs = ld.progs;
+	out->nprograms = ld.nprogs;
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", strerror(-rc));
+		config_free(out);
+	}
+	return rc;
+}
+
 int config_load(const char *path, struct corral_config *out, struct config_errors *errs)
 {
 	return load(path, NULL, out, errs);

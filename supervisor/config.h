@@ -106,6 +106,13 @@ int config_load(const char *path, struct corral_config *out, struct config_error
 int config_load_string(const char *name, const char *text, struct corral_config *out,
 		       struct config_errors *errs);
 
+/* A config holding one transient program NAME that runs ARGV once in
+ * DIRECTORY (NULL: corrald's), for `corralctl run`: no autostart, no
+ * restart, no retry, output not logged. Only the programs of *OUT are set.
+ * 0, or -EINVAL / -ENOMEM with ERR filled. */
+int config_transient(const char *name, char *const argv[], const char *directory,
+		     struct corral_config *out, char *err, size_t errlen);
+
 void config_free(struct corral_config *cfg);
 void config_errors_free(struct config_errors *errs);
 

@@ -34,7 +34,7 @@
 enum client_phase { CLIENT_READ, CLIENT_BUSY, CLIENT_WAIT, CLIENT_WRITE };
 
 /* What a waiting client still expects of one process. */
-enum wait_for { WAIT_NONE, WAIT_STARTED, WAIT_STOPPED, WAIT_STOPPED_THEN_START };
+enum wait_for { WAIT_NONE, WAIT_STARTED, WAIT_STOPPED, WAIT_STOPPED_THEN_START, WAIT_RUN };
 
 struct pending {
 	struct process *p;    /* NULL once the process was removed */
@@ -55,6 +55,10 @@ struct client {
 	struct pending *pend; /* heap, owned */
 	size_t npend;
 	struct deadline timer;
+	int fds[3];           /* passed with the request (SCM_RIGHTS), -1: none; owned */
+	int nfds;
+	pid_t peer_pid;
+	enum { RUN_NORMAL, RUN_TIMED_OUT, RUN_CANCELLED } run_end;
 	struct client *next;
 };
 
@@ -83,6 +87,11 @@ static void client_free(struct client *c)
 	supervisor_unwatch(c->fd);
 	close(c->fd);
 	c->fd = -1;
+	for (int i = 0; i < 3; i++)
+		if (c->fds[i] >= 0) {
+			close(c->fds[i]);
+			c->fds[i] = -1;
+		}
 	c->next = C.dead;
 	C.dead = c;
 	/* A slot is free again: accept what waited in the backlog. */
@@ -199,6 +208,27 @@ static void start_or_wait(struct client *c, struct pending *pd)
 	(void)c;
 }
 
+/* corralctl run: its process is down and its tree empty. The answer's last
+ * line is "status N", N as a shell would give it. */
+static void run_finished(struct client *c, const struct process *p)
+{
+	int status;
+	if (c->run_end == RUN_TIMED_OUT) {
+		outf(c, "%s: timed out, killed", p->name);
+		status = 124; /* as timeout(1) */
+	} else if (c->run_end == RUN_CANCELLED) {
+		status = 130; /* as a shell reports Ctrl-C */
+	} else if (p->spawnerr) {
+		outf(c, "%s: spawn error: %s", p->name, p->spawnerr);
+		status = 127;
+	} else if (p->exitsig) {
+		status = 128 + p->exitsig;
+	} else {
+		status = p->exitcode >= 0 ? p->exitcode : 1;
+	}
+	outf(c, "status %d", status);
+}
+
 /* Has PD reached what it waits for? Decided from the current state only, so
  * it may be asked again at any time. */
 static void pending_check(struct client *c, struct pending *pd)
@@ -239,6 +269,11 @@ static void pending_check(struct client *c, struct pending *pd)
 		if (!down(p))
 			return;
 		outf(c, "%s: stopped", p->name);
+		break;
+	case WAIT_RUN:
+		if (!down(p))
+			return;
+		run_finished(c, p);
 		break;
 	}
 	pd->what = WAIT_NONE;
@@ -347,6 +382,84 @@ static void verb_lifecycle(struct client *c, const char *verb, struct selection 
 	check_all();
 }
 
+/* run [--timeout S] [--scope NAME] [--cwd DIR] -- CMD ARG...: a transient
+ * program in its own scope, with the caller's stdin, stdout and stderr
+ * (passed with the request); answered when its tree is empty. */
+static void verb_run(struct client *c, char **argv, int argc)
+{
+	const char *scope = NULL, *cwd = NULL;
+	double timeout = 0;
+	int i = 1;
+	for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
+		if (i + 1 >= argc)
+			break;
+		if (strcmp(argv[i], "--timeout") == 0) {
+			char *end;
+			timeout = strtod(argv[i + 1], &end);
+			if (*end || !(timeout > 0) || timeout > 1e6)
+				break;
+		} else if (strcmp(argv[i], "--scope") == 0) {
+			scope = argv[i + 1];
+		} else if (strcmp(argv[i], "--cwd") == 0) {
+			cwd = argv[i + 1];
+		} else {
+			break;
+		}
+	}
+	if (i >= argc || strcmp(argv[i], "--") != 0 || i + 1 >= argc) {
+		outf(c, "run: usage: run [--timeout SECONDS] [--scope NAME] -- COMMAND [ARG...]");
+		fail(c, PROTO_USAGE);
+		client_answer(c);
+		return;
+	}
+	if (c->nfds != 3) {
+		outf(c, "run: the request must carry stdin, stdout and stderr (SCM_RIGHTS)");
+		fail(c, PROTO_USAGE);
+		client_answer(c);
+		return;
+	}
+	char name[64], err[256];
+	if (!scope) {
+		snprintf(name, sizeof name, "run-%d", (int)c->peer_pid);
+		scope = name;
+	}
+	struct process *p = supervisor_run_transient(scope, argv + i + 1, cwd, c->fds, err,
+						     sizeof err);
+	c->fds[0] = c->fds[1] = c->fds[2] = -1; /* handed over, even on failure */
+	c->nfds = 0;
+	if (!p) {
+		outf(c, "run: %s", err);
+		fail(c, PROTO_FAILED);
+		client_answer(c);
+		return;
+	}
+	c->pend = calloc(1, sizeof *c->pend);
+	if (!c->pend) {
+		supervisor_stop(p);
+		outf(c, "out of memory");
+		fail(c, PROTO_FAILED);
+		client_answer(c);
+		return;
+	}
+	c->pend[0] = (struct pending){ .p = p, .what = WAIT_RUN };
+	c->npend = 1;
+	c->phase = CLIENT_WAIT;
+	if (timeout > 0)
+		supervisor_timer_set(&c->timer, supervisor_now_ms() + (int64_t)(timeout * 1000));
+	check_all();
+}
+
+/* The caller of a run gave up (Ctrl-C), or its time is up: kill the tree;
+ * the answer follows once it is empty. */
+static void run_stop(struct client *c, int why)
+{
+	if (c->npend != 1 || c->pend[0].what != WAIT_RUN || !c->pend[0].p)
+		return;
+	if (c->run_end == RUN_NORMAL)
+		c->run_end = why;
+	supervisor_stop(c->pend[0].p);
+}
+
 static void handle_request(struct client *c, char **argv, int argc)
 {
 	const char *verb = argv[0];
@@ -354,7 +467,10 @@ static void handle_request(struct client *c, char **argv, int argc)
 	const char *bad = NULL;
 	int r;
 
-	if (strcmp(verb, "version") == 0) {
+	if (strcmp(verb, "run") == 0) {
+		verb_run(c, argv, argc);
+		return;
+	} else if (strcmp(verb, "version") == 0) {
 		outf(c, "%s", CORRAL_VERSION);
 	} else if (strcmp(verb, "status") == 0) {
 		char *allw[] = { "all" };
@@ -443,6 +559,41 @@ static void handle_request(struct client *c, char **argv, int argc)
 
 /* ---- reading requests ---- */
 
+/* read() that also takes descriptors passed with SCM_RIGHTS (corralctl run
+ * passes its stdin, stdout and stderr); at most three are kept, the rest
+ * closed at once. */
+static ssize_t recv_fds(struct client *c, void *buf, size_t len)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+	ssize_t n;
+	do
+		n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int *fds = (int *)(void *)CMSG_DATA(cm);
+		for (size_t i = 0; i < nfd; i++) {
+			if (c->nfds < 3)
+				c->fds[c->nfds++] = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+	if (msg.msg_flags & MSG_CTRUNC)
+		log_warn("control: descriptors passed by a client were cut short");
+	return n;
+}
+
 static void client_read(struct client *c)
 {
 	for (;;) {
@@ -457,7 +608,7 @@ static void client_read(struct client *c)
 		}
 		if (want == 0)
 			break;
-		ssize_t n = io_read_some(c->fd, dst, want);
+		ssize_t n = recv_fds(c, dst, want);
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) { /* closed, or an error: nobody to answer */
@@ -521,6 +672,7 @@ static void client_accept(void)
 		}
 		c->watch.kind = WATCH_CLIENT;
 		c->fd = fd;
+		c->fds[0] = c->fds[1] = c->fds[2] = -1;
 		heap_node_init(&c->timer.node);
 		c->timer.owner = DEADLINE_CLIENT;
 		c->next = C.clients;
@@ -534,6 +686,7 @@ static void client_accept(void)
 			client_free(c);
 			continue;
 		}
+		c->peer_pid = cred.pid;
 		if (supervisor_watch(fd, EPOLLIN, &c->watch) < 0) {
 			client_free(c);
 			continue;
@@ -581,6 +734,16 @@ void control_event(struct watch *w, uint32_t events)
 		break;
 	case CLIENT_BUSY: /* not reached: handled within one event */
 	case CLIENT_WAIT:
+		if (c->npend == 1 && c->pend[0].what == WAIT_RUN) {
+			/* corralctl run shuts its side on Ctrl-C and waits for the tree
+			 * to be gone; a vanished caller's run is stopped all the same. */
+			run_stop(c, RUN_CANCELLED);
+			if (events & (EPOLLHUP | EPOLLERR))
+				client_free(c);
+			else
+				supervisor_watch_mod(c->fd, 0, &c->watch);
+			break;
+		}
 		/* The client gave up; the operation goes on without it. */
 		if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 			client_free(c);
@@ -594,6 +757,11 @@ void control_event(struct watch *w, uint32_t events)
 void control_timer(struct deadline *d)
 {
 	struct client *c = container_of(d, struct client, timer);
+	if (c->phase == CLIENT_WAIT && c->npend == 1 && c->pend[0].what == WAIT_RUN) {
+		log_info("control: run of %s timed out", c->pend[0].p ? c->pend[0].p->name : "?");
+		run_stop(c, RUN_TIMED_OUT);
+		return;
+	}
 	log_debug("control: client timed out in phase %d, closing", (int)c->phase);
 	client_free(c);
 }

@@ -214,6 +214,7 @@ static void process_init(struct process *p, struct program *prog, char *name)
 	p->pid_watch.kind = WATCH_PIDFD;
 	p->events_fd = -1;
 	p->events_watch.kind = WATCH_CGEVENTS;
+	p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
 	stream_init(&p->out, WATCH_STDOUT);
 	stream_init(&p->err, WATCH_STDERR);
 	heap_node_init(&p->timer.node);
@@ -352,13 +353,14 @@ static int do_spawn(struct process *p)
 	p->exitsig = 0;
 	p->info = NULL;
 
-	const char *opath = log_path(p, c->stdout_logfile, "out", path, sizeof path);
+	bool own_stdio = p->stdio[0] >= 0;
+	const char *opath = own_stdio ? NULL : log_path(p, c->stdout_logfile, "out", path, sizeof path);
 	r = stream_open(p, &p->out, opath, &out_child);
 	if (r < 0) {
 		snprintf(msg, sizeof msg, "%s %s: %s", what, opath, strerror(-r));
 		goto fail;
 	}
-	if (!c->redirect_stderr) {
+	if (!c->redirect_stderr && !own_stdio) {
 		const char *epath = log_path(p, c->stderr_logfile, "err", path, sizeof path);
 		r = stream_open(p, &p->err, epath, &err_child);
 		if (r < 0) {
@@ -407,6 +409,8 @@ static int do_spawn(struct process *p)
 					   : (err_child >= 0 ? err_child : S.devnull),
 		},
 	};
+	if (own_stdio)
+		memcpy(req.stdio, p->stdio, sizeof req.stdio);
 	struct spawn_result res;
 	r = spawn_process(&req, &res);
 	free(env);
@@ -450,6 +454,7 @@ fail:
 }
 
 static void program_check_retired(struct program *prog);
+static void program_retire(struct program *prog);
 static void group_check(struct group *g);
 static bool process_down(const struct process *p);
 static void drain_then_drive(struct process *p, const struct pinput *in);
@@ -546,7 +551,9 @@ static void drive(struct process *p, const struct pinput *in)
 		control_process_changed(p, false);
 		if (p->prog->group && !p->prog->retiring)
 			group_check(p->prog->group);
-		if (p->prog->retiring)
+		if (p->prog->transient && !p->prog->retiring && process_down(p))
+			program_retire(p->prog); /* its run is over */
+		else if (p->prog->retiring)
 			program_check_retired(p->prog);
 		if (S.init && p->prog->cfg->main && !S.shutting_down &&
 		    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL))
@@ -1063,6 +1070,9 @@ static void program_free(struct program *prog)
 			close(p->pidfd);
 			pidmap_del(&S.pids, p->pid);
 		}
+		for (int k = 0; k < 3; k++)
+			if (p->stdio[k] >= 0)
+				close(p->stdio[k]);
 		free(p->spawnerr);
 		free(p->name);
 	}
@@ -1260,8 +1270,53 @@ void selection_free(struct selection *sel)
 static struct program *find_program(const char *name)
 {
 	for (struct program *prog = S.programs; prog; prog = prog->next)
-		if (!prog->retiring && strcmp(prog->cfg->name, name) == 0)
+		if (!prog->retiring && !prog->transient && strcmp(prog->cfg->name, name) == 0)
 			return prog;
+	return NULL;
+}
+
+struct process *supervisor_run_transient(const char *name, char *const argv[],
+					 const char *directory, int fds[3], char *err,
+					 size_t errlen)
+{
+	struct config_ref *ref = NULL;
+	struct process *p = NULL;
+	if (S.shutting_down) {
+		snprintf(err, errlen, "corrald is shutting down");
+		goto fail;
+	}
+	for (struct program *prog = S.programs; prog; prog = prog->next)
+		if (strcmp(prog->cfg->name, name) == 0 || strcmp(program_group_name(prog), name) == 0) {
+			snprintf(err, errlen, "a program named %s already exists", name);
+			goto fail;
+		}
+	if (!(ref = calloc(1, sizeof *ref))) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		goto fail;
+	}
+	if (config_transient(name, argv, directory, &ref->cfg, err, errlen) < 0)
+		goto fail;
+	struct program *prog = program_new(&ref->cfg.programs[0], ref);
+	if (!prog) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		goto fail;
+	}
+	ref = NULL; /* now held by the program */
+	prog->transient = true;
+	p = &prog->procs[0];
+	memcpy(p->stdio, fds, sizeof p->stdio);
+	list_insert(prog);
+	log_info("%s: run for a client: %s", p->name, prog->cfg->command);
+	supervisor_start(p);
+	return p;
+fail:
+	if (ref) {
+		config_free(&ref->cfg);
+		free(ref);
+	}
+	for (int k = 0; k < 3; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
 	return NULL;
 }
 
@@ -1344,7 +1399,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 	/* Removed programs. */
 	for (struct program *prog = S.programs, *next; prog; prog = next) {
 		next = prog->next;
-		if (prog->retiring)
+		if (prog->retiring || prog->transient)
 			continue;
 		bool kept = false;
 		for (size_t i = 0; i < nnew && !kept; i++)

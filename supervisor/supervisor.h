@@ -75,6 +75,7 @@ struct process {
 	struct pinput exit_input; /* its exit, for the state machine once drained */
 	bool start_queued;    /* in the autostart queue */
 	bool restart_pending; /* its group restarts it once every such member is down */
+	int stdio[3];         /* corralctl run: the caller's stdin/out/err, owned; -1: none */
 };
 
 /* A [group:] at run time: its strategy and its recent restarts. Lives as
@@ -97,6 +98,7 @@ struct program {
 	struct program *successor;   /* the new generation that waits for this one to stop */
 	bool waiting;                /* a new generation: starts once its predecessor is gone */
 	struct group *group;         /* NULL when in no [group:] */
+	bool transient;              /* corralctl run: removed once its process is down */
 	struct program *next;        /* corrald's list, in priority order */
 };
 
@@ -129,6 +131,12 @@ const char *supervisor_scope_kind(void);
  * errors; nothing changes then. */
 int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx);
 void supervisor_shutdown(void);
+/* corralctl run: start ARGV as the transient program NAME in DIRECTORY with
+ * the caller's FDS as its stdin, stdout and stderr (taken over: closed here
+ * on failure, else when the program is gone). The process, or NULL with ERR. */
+struct process *supervisor_run_transient(const char *name, char *const argv[],
+					 const char *directory, int fds[3], char *err,
+					 size_t errlen);
 /* Deadlines for anyone (clients use it too). */
 int supervisor_timer_set(struct deadline *d, int64_t when);
 void supervisor_timer_cancel(struct deadline *d);
