@@ -171,13 +171,14 @@ dist:
 	@mkdir -p dist
 	git ls-files -z --cached --others --exclude-standard | sort -zu | \
 	    xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done; :' sh \
-	    >dist/$(DIST).files
-	tar --create --file=dist/$(DIST).tar --no-recursion --null --files-from=dist/$(DIST).files \
+	    >dist/.files.$$$$ && \
+	tar --create --no-recursion --null --files-from=dist/.files.$$$$ \
 	    --owner=0 --group=0 --numeric-owner --mode=u+rw,go-w,go+r \
 	    --mtime=@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)} \
-	    --transform='s,^,$(DIST)/,'
-	gzip -9nf dist/$(DIST).tar
-	rm -f dist/$(DIST).files
+	    --transform='s,^,$(DIST)/,' --file=dist/.tar.$$$$ && \
+	gzip -9n <dist/.tar.$$$$ >dist/.tar.gz.$$$$ && \
+	mv -f dist/.tar.gz.$$$$ dist/$(DIST).tar.gz; \
+	rc=$$?; rm -f dist/.files.$$$$ dist/.tar.$$$$ dist/.tar.gz.$$$$; exit $$rc
 
 # dpkg-buildpackage wants debian/ at the top of the tree it builds; it is
 # kept in packaging/debian so that the source tree has one packaging folder.
@@ -187,12 +188,12 @@ deb:
 	rm -rf $(DISTWORK)/deb && mkdir -p $(DISTWORK)/deb
 	tar -xzf dist/$(DIST).tar.gz -C $(DISTWORK)/deb
 	cp -R $(DISTWORK)/deb/$(DIST)/packaging/debian $(DISTWORK)/deb/$(DIST)/debian
-	cd $(DISTWORK)/deb/$(DIST) && dpkg-buildpackage -us -uc -b
+	cd $(DISTWORK)/deb/$(DIST) && dpkg-buildpackage -us -uc -b -Jauto
 	rm -f dist/corral_*.deb dist/corral-dbgsym_*.deb
 	cp $(DISTWORK)/deb/*.deb dist/
 	lintian -I --fail-on error,warning $(DISTWORK)/deb/corral_$(VERSION)_*.changes
 	rm -rf $(DISTWORK)/deb
-	-rmdir $(DISTWORK) 2>/dev/null
+	rmdir $(DISTWORK) 2>/dev/null || :
 	@ls dist/corral_$(VERSION)_*.deb
 
 # --nodeps: rpmbuild checks BuildRequires against rpm's own database, which
@@ -209,7 +210,7 @@ rpm:
 	cp $(DISTWORK)/rpm/RPMS/*/corral-*.rpm dist/
 	rpmlint -r packaging/rpm/corral.rpmlintrc dist/corral-$(VERSION)-*.rpm
 	rm -rf $(DISTWORK)/rpm
-	-rmdir $(DISTWORK) 2>/dev/null
+	rmdir $(DISTWORK) 2>/dev/null || :
 	@ls dist/corral-$(VERSION)-*.rpm
 
 lint-man:

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Install the Debian packages that building and testing corral needs.
 # Run by `make run`, `make check` and .ci/run; does nothing when all are present.
-# Set CORRAL_DEPS=bench to add what `make bench` compares against.
+# Set CORRAL_DEPS=bench (or pass "bench") to add what `make bench` compares
+# against, "fuzz" for clang, "packaging" for what `make deb`, `make rpm` and
+# packaging/test-install.sh use.
 set -eu
 
 need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev \
@@ -11,6 +13,13 @@ case "${CORRAL_DEPS:-} $*" in
 esac
 case "${CORRAL_DEPS:-} $*" in
 *fuzz*) need="$need clang" ;;
+esac
+# dpkg-dev rather than devscripts: dpkg-buildpackage is all `make deb` needs
+# (no fakeroot: debian/control says Rules-Requires-Root: no). rpmbuild comes
+# with Debian's rpm; git is for `make dist`; bash-completion and man-db are
+# for packaging/test-install.sh.
+case "${CORRAL_DEPS:-} $*" in
+*packaging*) need="$need dpkg-dev debhelper lintian rpm rpmlint bash-completion man-db git" ;;
 esac
 
 missing=""
