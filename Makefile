@@ -42,7 +42,8 @@ endif
 SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/program.c supervisor/pidmap.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
-             supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c
+             supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
+             supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c
 IPC_SRCS  := ipc/proto.c ipc/io.c
 SBX_SRCS  := sandbox/fds.c
 LIB_SRCS  := $(SUP_SRCS) $(IPC_SRCS) $(SBX_SRCS)
@@ -51,7 +52,8 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CORRALD   := $(BUILD)/corrald
 CORRALCTL := $(BUILD)/corralctl
 
-UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy
+UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
+              tokenbucket logline
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-san check-e2e install uninstall clean \
@@ -81,13 +83,16 @@ $(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/io.o
 # Each unit test links only the objects it tests.
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
-CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o
+CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
+               $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
 $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_strategy: $(BUILD)/supervisor/strategy.o
+$(BUILD)/tests/unit/test_tokenbucket: $(BUILD)/supervisor/tokenbucket.o
+$(BUILD)/tests/unit/test_logline: $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_program: $(BUILD)/supervisor/program.o
 $(BUILD)/tests/unit/test_proto: $(BUILD)/ipc/proto.o
 
@@ -155,6 +160,8 @@ uninstall-extra:
 # change can be packaged before it is committed. Both packages build from
 # that tarball, unpacked under dist/work/, never in the source tree.
 # Version numbers live in three places; dist refuses to run when they differ.
+# The temporary files have $$ in their names because `make -j deb rpm` runs
+# two of these at once.
 DIST      := corral-$(VERSION)
 DISTWORK  := dist/work
 
@@ -224,7 +231,8 @@ fuzz:
 	@sh packaging/deps.sh fuzz
 	@mkdir -p build-fuzz/corpus-config $(CURDIR)/build-fuzz/corpus-proto
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c \
-	    supervisor/config.c supervisor/cmdline.c supervisor/log.c $(PKG_LIBS)
+	    supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
+	    $(PKG_LIBS)
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c ipc/proto.c
 	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-config $(CURDIR)/examples
 	build-fuzz/fuzz_proto -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-proto

@@ -49,6 +49,9 @@ static const char verbs_summary[] =
 	"  reload                reread the configuration and apply it\n"
 	"  shutdown              stop every process, then corrald\n"
 	"  version               the version of corrald\n"
+	"  tail [-f] [-n LINES] NAME [stdout | stderr]\n"
+	"                        the end of a log; -f follows it until Ctrl-C\n"
+	"  reopen                reopen every log file (after logrotate moved them)\n"
 	"  run [--timeout S] [--scope NAME] -- COMMAND [ARG ...]\n"
 	"                        run COMMAND once in a scope of its own, with this\n"
 	"                        terminal; exit with its status; Ctrl-C kills its tree\n"
@@ -71,6 +74,8 @@ static const struct verb verbs[] = {
 	{ "reload", 0, NULL },
 	{ "shutdown", 0, NULL },
 	{ "version", 0, NULL },
+	{ "tail", 1, "a process name" },
+	{ "reopen", 0, NULL },
 };
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -422,8 +427,11 @@ static void status_print_text(const struct status_line *st, int width)
 			printf("%s\n", st->f[PS_NAME]);
 		return;
 	}
+	/* "killed by SIGSYS: blocked system call ptrace" */
+	const char *sep = st->signal == SIGSYS && strncmp(info, "blocked system call", 19) == 0
+				  ? ": " : ", ";
 	printf("%-*s %-*s %s%s%s\n", width, st->f[PS_NAME], STATE_COLUMN, st->f[PS_STATE],
-	       desc, n && *info ? ", " : "", info);
+	       desc, n && *info ? sep : "", info);
 }
 
 /* Length of the valid UTF-8 sequence at S (at most N bytes), 0 if none. */
@@ -540,6 +548,8 @@ static void status_print_json(const struct status_line *st, bool first)
 		json_string(st->f[PS_GROUPSTATE]);
 	else
 		fputs("null", stdout);
+	printf(",\"log_dropped\":%ld,\"log_blocked_ms\":%ld", field_long(st->f[PS_LOGDROPPED], 0),
+	       field_long(st->f[PS_LOGBLOCKED], 0));
 	putchar('}');
 }
 
@@ -772,6 +782,112 @@ static int run_main(const char *path, int argc, char **argv)
 	return status;
 }
 
+/* ---- tail ---- */
+
+static volatile sig_atomic_t tail_stop;
+
+static void tail_interrupt(int sig)
+{
+	(void)sig;
+	tail_stop = 1;
+}
+
+/* tail -f: after the answer, 'D' frames until the daemon or the user ends it. */
+static int tail_follow(int fd, const char *path)
+{
+	struct sigaction sa = { .sa_handler = tail_interrupt };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	struct deadline none;
+	deadline_set(&none, 0);
+	while (!tail_stop) {
+		uint8_t hdr[PROTO_HEADER_SIZE];
+		size_t got;
+		uint32_t len;
+		char kind;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err(EXIT_NO_DAEMON, "poll");
+		}
+		int rc = read_before(fd, hdr, sizeof hdr, &none, &got);
+		if (rc == -EPIPE && got == 0)
+			return 0; /* corrald closed it: the program went away */
+		if (rc < 0)
+			answer_failed(path, rc, got, 0);
+		rc = proto_header_unpack(hdr, &kind, &len, PROTO_MAX_ANSWER);
+		if (rc == 0 && kind != PROTO_KIND_DATA)
+			rc = -EPROTO;
+		if (rc < 0)
+			errx(EXIT_NO_DAEMON, "%s: bad frame: %s", path, strerror(-rc));
+		char *buf = malloc(len ? len : 1);
+		if (!buf)
+			err(EXIT_NO_DAEMON, "tail");
+		if ((rc = read_before(fd, buf, len, &none, &got)) < 0)
+			answer_failed(path, rc, got, 0);
+		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) == EOF)
+			err(PROTO_FAILED, "stdout");
+		free(buf);
+	}
+	return 0;
+}
+
+static int tail_main(const char *path, int argc, char **argv, double timeout)
+{
+	bool follow = false;
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-f") == 0)
+			follow = true;
+		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			i++;
+		else
+			usage_error("tail: unknown option '%s'", argv[i]);
+	}
+	struct proto_buf req;
+	int rc = proto_request_pack(argc, argv, &req);
+	if (rc < 0)
+		usage_error("request too long");
+	int fd = connect_socket(path, timeout);
+	if ((rc = io_write_all(fd, req.data, req.len)) < 0)
+		errx(EXIT_NO_DAEMON, "%s: sending the request: %s", path, strerror(-rc));
+	proto_buf_free(&req);
+	struct deadline d;
+	deadline_set(&d, timeout);
+	uint8_t hdr[PROTO_HEADER_SIZE];
+	size_t got;
+	uint32_t len;
+	char kind;
+	if ((rc = read_before(fd, hdr, sizeof hdr, &d, &got)) < 0)
+		answer_failed(path, rc, got, timeout);
+	rc = proto_header_unpack(hdr, &kind, &len, PROTO_MAX_ANSWER);
+	if (rc == 0 && kind != PROTO_KIND_ANSWER)
+		rc = -EPROTO;
+	if (rc < 0)
+		errx(EXIT_NO_DAEMON, "%s: bad answer header: %s", path, strerror(-rc));
+	uint8_t *payload = malloc(len ? len : 1);
+	if (!payload)
+		err(EXIT_NO_DAEMON, "tail");
+	if ((rc = read_before(fd, payload, len, &d, &got)) < 0)
+		answer_failed(path, rc, sizeof hdr + got, timeout);
+	enum proto_result result;
+	const char *text;
+	size_t textlen;
+	if (proto_answer_unpack(payload, len, &result, &text, &textlen) < 0)
+		errx(EXIT_NO_DAEMON, "%s: bad answer", path);
+	if (result != PROTO_OK) {
+		text_print(text, textlen, result);
+		return result;
+	}
+	if (fwrite(text, 1, textlen, stdout) != textlen || fflush(stdout) == EOF)
+		err(PROTO_FAILED, "stdout");
+	free(payload);
+	rc = follow ? tail_follow(fd, path) : 0;
+	close(fd);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -801,7 +917,7 @@ int main(int argc, char **argv)
 	const char *optstring = ":c:s:t:h";
 	for (int k = 1; k < argc; k++) {
 		if (argv[k][0] != '-') {
-			if (strcmp(argv[k], "run") == 0)
+			if (strcmp(argv[k], "run") == 0 || strcmp(argv[k], "tail") == 0)
 				optstring = "+:c:s:t:h";
 			break;
 		}
@@ -843,6 +959,15 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage_error("missing verb");
+	if (strcmp(argv[optind], "tail") == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		if (argc - optind < 2)
+			usage_error("tail needs a process name");
+		path = socket_path(opt_socket, opt_config);
+		int status = tail_main(path, argc - optind, argv + optind, timeout);
+		free(path);
+		return status;
+	}
 	if (strcmp(argv[optind], "run") == 0) {
 		signal(SIGPIPE, SIG_IGN);
 		path = socket_path(opt_socket, opt_config);

@@ -15,7 +15,9 @@
  * TAB, newline and backslash inside a field written as \t, \n and \\.
  * A reader ignores fields past those it knows, and treats missing ones as
  * empty, so fields can be added at the end without a new version.
- * One request, one answer, then the server closes the connection.
+ * One request, one answer, then the server closes the connection; except
+ * `tail -f`, whose answer is followed by 'D' frames whose payload is more of
+ * the log, as it is written, until the client goes.
  *
  * Nothing here prints or exits: functions return 0 or -errno. */
 #ifndef CORRAL_PROTO_H
@@ -32,6 +34,7 @@
 #define PROTO_MAX_ARGS     4096
 #define PROTO_KIND_REQUEST 'Q'
 #define PROTO_KIND_ANSWER  'A'
+#define PROTO_KIND_DATA    'D'  /* after the answer of `tail -f`: more of the log */
 
 /* The result byte of an answer doubles as corralctl's exit status. */
 enum proto_result {
@@ -56,6 +59,8 @@ enum proto_status_field {
 	PS_SCOPE,     /* what holds its tree together: "cgroup" or "process-group" */
 	PS_GROUPSTATE,/* its [group:]'s state: RUNNING, PARTIAL, STOPPED, RESTARTING,
 		       * FATAL; empty when in no group */
+	PS_LOGDROPPED,/* log lines dropped by log_rate (both streams) */
+	PS_LOGBLOCKED,/* milliseconds its output was held back (both streams) */
 	PS_NFIELDS
 };
 

@@ -21,6 +21,7 @@
 #endif
 #include "supervisor/config.h"
 #include "supervisor/cmdline.h"
+#include "supervisor/logline.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -383,7 +384,10 @@ static const char *const program_keys[] = {
 	"command", "numprocs", "numprocs_start", "process_name", "autostart", "autorestart",
 	"startsecs", "startretries", "exitcodes", "stopsignal", "stopwaitsecs", "directory",
 	"environment", "umask", "priority", "redirect_stderr", "stdout_logfile",
-	"stderr_logfile", "killmode", "stopasgroup", "killasgroup", "main", NULL,
+	"stderr_logfile", "killmode", "stopasgroup", "killasgroup", "main",
+	"stdout_logfile_maxbytes", "stdout_logfile_backups", "stderr_logfile_maxbytes",
+	"stderr_logfile_backups", "log_timestamps", "log_line_max", "log_buffer", "log_rate",
+	"log_burst", "log_overflow", NULL,
 };
 static const char *const include_keys[] = { "files", NULL };
 static const char *const group_keys[] = {
@@ -985,6 +989,60 @@ static bool has_blank_only(const char *s)
 	return true;
 }
 
+/* The keys of a program's log streams. */
+static void apply_log_key(struct source *src, struct program_config *p, const char *key,
+			  int line, const char *value)
+{
+	uint64_t v;
+	bool b;
+	if (strcmp(key, "log_timestamps") == 0) {
+		if (parse_bool(value, &b))
+			p->log_timestamps = b;
+		else
+			bad_value(src, line, key, value, "true or false");
+	} else if (strcmp(key, "log_overflow") == 0) {
+		if (strcasecmp(value, "block") == 0)
+			p->log_overflow = LOG_OVERFLOW_BLOCK;
+		else if (strcasecmp(value, "drop") == 0)
+			p->log_overflow = LOG_OVERFLOW_DROP;
+		else
+			bad_value(src, line, key, value, "block or drop");
+	} else if (strcmp(key, "log_rate") == 0 || strcmp(key, "log_burst") == 0) {
+		int n;
+		if (!parse_int(value, 0, 100000000, &n))
+			bad_value(src, line, key, value, "a number of lines from 0 to 100000000");
+		else if (key[4] == 'r')
+			p->log_rate = (uint64_t)n;
+		else
+			p->log_burst = (uint64_t)n;
+	} else if (strcmp(key, "stdout_logfile_backups") == 0 ||
+		   strcmp(key, "stderr_logfile_backups") == 0) {
+		int n;
+		if (!parse_int(value, 0, 1000, &n))
+			bad_value(src, line, key, value, "an integer from 0 to 1000");
+		else if (key[3] == 'o')
+			p->stdout_backups = n;
+		else
+			p->stderr_backups = n;
+	} else if (!logline_parse_bytes(value, &v)) {
+		bad_value(src, line, key, value, "a size in bytes, with KB, MB or GB");
+	} else if (strcmp(key, "log_line_max") == 0) {
+		if (v && v < 64)
+			bad_value(src, line, key, value, "0 (no limit) or at least 64 bytes");
+		else
+			p->log_line_max = v;
+	} else if (strcmp(key, "log_buffer") == 0) {
+		if (v < 4096 || v > 64 * 1024 * 1024)
+			bad_value(src, line, key, value, "from 4KB to 64MB");
+		else
+			p->log_buffer = v;
+	} else if (key[3] == 'o') {
+		p->stdout_maxbytes = v;
+	} else {
+		p->stderr_maxbytes = v;
+	}
+}
+
 static void apply_program(struct source *src, const char *key, int line, const char *value)
 {
 	struct loader *ld = src->ld;
@@ -1037,6 +1095,8 @@ static void apply_program(struct source *src, const char *key, int line, const c
 			p->autostart = b;
 		else
 			p->redirect_stderr = b;
+	} else if (strncmp(key, "log_", 4) == 0 || strstr(key, "_logfile_")) {
+		apply_log_key(src, p, key, line, value);
 	} else if (strcmp(key, "main") == 0) {
 		if (!parse_bool(value, &b))
 			bad_value(src, line, key, value, "true or false");
@@ -1241,6 +1301,12 @@ static int new_program(struct loader *ld, const char *name, const char *file, in
 		.stopwaitsecs = 10,
 		.killmode = KILLMODE_GROUP,
 		.killasgroup = true,
+		.stdout_maxbytes = 50 * 1024 * 1024,
+		.stderr_maxbytes = 50 * 1024 * 1024,
+		.stdout_backups = 10,
+		.stderr_backups = 10,
+		.log_line_max = 16 * 1024,
+		.log_buffer = 64 * 1024,
 		.umask = -1,
 		.priority = 999,
 	};
@@ -2091,5 +2157,10 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       streq(a->stdout_logfile, b->stdout_logfile) &&
 	       streq(a->stderr_logfile, b->stderr_logfile) && a->killmode == b->killmode &&
 	       a->stopasgroup == b->stopasgroup && a->killasgroup == b->killasgroup &&
-	       streq(a->group, b->group) && a->main == b->main;
+	       streq(a->group, b->group) && a->main == b->main &&
+	       a->stdout_maxbytes == b->stdout_maxbytes && a->stderr_maxbytes == b->stderr_maxbytes &&
+	       a->stdout_backups == b->stdout_backups && a->stderr_backups == b->stderr_backups &&
+	       a->log_timestamps == b->log_timestamps && a->log_line_max == b->log_line_max &&
+	       a->log_buffer == b->log_buffer && a->log_rate == b->log_rate &&
+	       a->log_burst == b->log_burst && a->log_overflow == b->log_overflow;
 }

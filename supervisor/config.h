@@ -13,7 +13,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+
 enum autorestart { AUTORESTART_FALSE, AUTORESTART_UNEXPECTED, AUTORESTART_TRUE };
+
+/* What a rate-limited log stream does with lines over its rate. */
+enum log_overflow { LOG_OVERFLOW_BLOCK, LOG_OVERFLOW_DROP };
 
 /* What is killed when the main process of an instance exits on its own:
  * everything left in its scope (group), or nothing (process). */
@@ -57,6 +61,14 @@ struct program_config {
 	char *stderr_logfile;   /* NULL: logdir/NAME.err; "NONE": discarded */
 	char *group;            /* the [group:] it is in, NULL: its own */
 	bool main;              /* corrald --init exits with its status when it ends */
+	uint64_t stdout_maxbytes, stderr_maxbytes; /* rotate past this, 0: never; default 50MB */
+	int stdout_backups, stderr_backups;        /* rotated files kept, default 10 */
+	bool log_timestamps;    /* RFC 3339 stamp before each line */
+	uint64_t log_line_max;  /* longer lines are cut with a marker, 0: no limit; 16KB */
+	uint64_t log_buffer;    /* bytes read and held per stream at most; 64KB */
+	uint64_t log_rate;      /* lines a second, 0: no limit */
+	uint64_t log_burst;     /* lines at once, 0: as log_rate */
+	enum log_overflow log_overflow; /* default block */
 };
 
 /* What a group does when one member fails (Erlang/OTP's meanings). */

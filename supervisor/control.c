@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -31,7 +32,13 @@
 /* READ: the request is arriving. BUSY: it is being handled (synchronous
  * verbs answer before the handler returns). WAIT: start/stop/restart wait
  * for processes. WRITE: the answer is going out. */
-enum client_phase { CLIENT_READ, CLIENT_BUSY, CLIENT_WAIT, CLIENT_WRITE };
+enum client_phase { CLIENT_READ, CLIENT_BUSY, CLIENT_WAIT, CLIENT_WRITE, CLIENT_FOLLOW };
+
+/* tail -f: what a follower has not read yet is bounded; past it, output is
+ * skipped for that follower (and it is told how much), never held back. */
+#define FOLLOW_MAX (1024 * 1024)
+/* How much of a log file tail -n reads back at most. */
+#define TAIL_READ_MAX (4 * 1024 * 1024)
 
 /* What a waiting client still expects of one process. */
 enum wait_for { WAIT_NONE, WAIT_STARTED, WAIT_STOPPED, WAIT_STOPPED_THEN_START, WAIT_RUN };
@@ -59,6 +66,9 @@ struct client {
 	int nfds;
 	pid_t peer_pid;
 	enum { RUN_NORMAL, RUN_TIMED_OUT, RUN_CANCELLED } run_end;
+	struct process *follow;  /* tail -f: the process whose log it follows */
+	int follow_which;
+	uint64_t skipped;        /* bytes not sent to a slow follower */
 	struct client *next;
 };
 
@@ -83,6 +93,11 @@ static void client_free(struct client *c)
 			break;
 		}
 	C.nclients--;
+	if (c->follow) {
+		struct logstream *ls = c->follow_which == LOG_STDOUT ? &c->follow->out : &c->follow->err;
+		ls->followers--;
+		c->follow = NULL;
+	}
 	supervisor_timer_cancel(&c->timer);
 	supervisor_unwatch(c->fd);
 	close(c->fd);
@@ -103,15 +118,29 @@ static void client_flush(struct client *c)
 {
 	while (c->sent < c->out.len) {
 		ssize_t n = io_write_some(c->fd, c->out.data + c->sent, c->out.len - c->sent);
-		if (n == -EAGAIN)
+		if (n == -EAGAIN) {
+			if (c->phase == CLIENT_FOLLOW)
+				supervisor_watch_mod(c->fd, EPOLLOUT | EPOLLRDHUP, &c->watch);
 			return; /* EPOLLOUT brings us back */
+		}
 		if (n < 0) {
 			client_free(c);
 			return;
 		}
 		c->sent += (size_t)n;
 	}
-	client_free(c);
+	if (!c->follow) {
+		client_free(c);
+		return;
+	}
+	/* tail -f: the answer is out; from now on, frames of more log. */
+	if (c->phase != CLIENT_FOLLOW) {
+		c->phase = CLIENT_FOLLOW;
+		supervisor_timer_cancel(&c->timer);
+	}
+	c->out.len = 0;
+	c->sent = 0;
+	supervisor_watch_mod(c->fd, EPOLLRDHUP, &c->watch);
 }
 
 /* The answer is complete: send it. */
@@ -154,7 +183,7 @@ static void fail(struct client *c, enum proto_result r)
 
 static void status_line(struct client *c, const struct process *p)
 {
-	char pid[16], uptime[24], code[16], sig[16], info[160], tree[16];
+	char pid[16], uptime[24], code[16], sig[16], info[160], tree[16], dropped[24], blocked[24];
 	snprintf(pid, sizeof pid, "%d", (int)p->pid);
 	snprintf(uptime, sizeof uptime, "%lld",
 		 p->pid ? (long long)((supervisor_now_ms() - p->started_ms) / 1000) : 0LL);
@@ -166,6 +195,9 @@ static void status_line(struct client *c, const struct process *p)
 			 p->prog->cfg->startretries);
 	else if (p->info && !p->pid)
 		snprintf(info, sizeof info, "%s", p->info);
+	snprintf(dropped, sizeof dropped, "%llu", (unsigned long long)(p->out.dropped + p->err.dropped));
+	snprintf(blocked, sizeof blocked, "%llu",
+		 (unsigned long long)(p->out.blocked_ms + p->err.blocked_ms));
 	int live = supervisor_tree_count(p);
 	snprintf(tree, sizeof tree, "%d", live);
 	/* killmode = process: say what the last run left behind. */
@@ -187,6 +219,8 @@ static void status_line(struct client *c, const struct process *p)
 		[PS_TREE] = tree,
 		[PS_SCOPE] = supervisor_scope_kind(),
 		[PS_GROUPSTATE] = program_group_state(p->prog),
+		[PS_LOGDROPPED] = dropped,
+		[PS_LOGBLOCKED] = blocked,
 	};
 	for (int i = 0; i < PS_NFIELDS; i++)
 		(void)proto_field(&c->out, fields[i], i == PS_NFIELDS - 1 ? '\n' : '\t');
@@ -312,6 +346,11 @@ static void check_all(void)
 void control_process_changed(struct process *p, bool gone)
 {
 	if (gone) {
+		for (struct client *c = C.clients, *next; c; c = next) {
+			next = c->next;
+			if (c->follow == p)
+				client_free(c); /* its program is gone from the config */
+		}
 		for (struct client *c = C.clients; c; c = c->next)
 			for (size_t i = 0; i < c->npend; i++)
 				if (c->pend[i].p == p) {
@@ -325,6 +364,169 @@ void control_process_changed(struct process *p, bool gone)
 		return;
 	}
 	check_all();
+}
+
+/* ---- tail ---- */
+
+static void follow_frame(struct client *c, const struct iovec *iov, int n)
+{
+	size_t bytes = 0;
+	for (int i = 0; i < n; i++)
+		bytes += iov[i].iov_len;
+	if (!bytes)
+		return;
+	size_t waiting = c->out.len - c->sent;
+	if (waiting + bytes + 2 * PROTO_HEADER_SIZE + 80 > FOLLOW_MAX) {
+		c->skipped += bytes; /* a slow reader misses output; corrald never waits for it */
+		return;
+	}
+	/* Reclaim what was sent before growing. */
+	if (c->sent) {
+		memmove(c->out.data, c->out.data + c->sent, waiting);
+		c->out.len = waiting;
+		c->sent = 0;
+	}
+	if (c->skipped) {
+		char note[80];
+		int m = snprintf(note, sizeof note, "[corral: %llu bytes not shown, the reader was too slow]\n",
+				 (unsigned long long)c->skipped);
+		uint8_t hdr[PROTO_HEADER_SIZE];
+		proto_header_pack(hdr, PROTO_KIND_DATA, (uint32_t)m);
+		(void)proto_buf_append(&c->out, hdr, sizeof hdr);
+		(void)proto_buf_append(&c->out, note, (size_t)m);
+		c->skipped = 0;
+	}
+	uint8_t hdr[PROTO_HEADER_SIZE];
+	proto_header_pack(hdr, PROTO_KIND_DATA, (uint32_t)bytes);
+	if (proto_buf_append(&c->out, hdr, sizeof hdr) < 0)
+		return;
+	for (int i = 0; i < n; i++)
+		(void)proto_buf_append(&c->out, iov[i].iov_base, iov[i].iov_len);
+	if (waiting == 0)
+		client_flush(c);
+}
+
+void control_log_data(struct process *p, int which, const struct iovec *iov, int n)
+{
+	for (struct client *c = C.clients, *next; c; c = next) {
+		next = c->next;
+		if (c->follow == p && c->follow_which == which && c->phase == CLIENT_FOLLOW)
+			follow_frame(c, iov, n);
+	}
+}
+
+/* The last LINES lines of PATH into the answer. */
+static int tail_file(struct client *c, const char *path, long lines)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno; /* nothing written yet */
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	off_t size = st.st_size;
+	size_t want = size > TAIL_READ_MAX ? TAIL_READ_MAX : (size_t)size;
+	char *buf = malloc(want ? want : 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	size_t got = 0;
+	while (got < want) {
+		ssize_t r = pread(fd, buf + got, want - got, size - (off_t)want + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	/* Back from the end over LINES lines; the newline that ends the last
+	 * one (if it has one) does not start another. */
+	size_t end = got && buf[got - 1] == '\n' ? got - 1 : got;
+	size_t start = end;
+	long count = 0;
+	while (start > 0) {
+		if (buf[start - 1] == '\n' && ++count == lines)
+			break;
+		start--;
+	}
+	if (lines <= 0)
+		start = got;
+	(void)proto_buf_append(&c->out, buf + start, got - start);
+	free(buf);
+	return 0;
+}
+
+/* tail [-f] [-n LINES] NAME [stdout|stderr] */
+static void verb_tail(struct client *c, char **argv, int argc)
+{
+	bool follow = false;
+	long lines = 10;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-f") == 0) {
+			follow = true;
+		} else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+			char *end;
+			lines = strtol(argv[++i], &end, 10);
+			if (*end || lines < 0 || lines > 1000000)
+				goto usage;
+		} else {
+			goto usage;
+		}
+	}
+	if (i >= argc || argc - i > 2)
+		goto usage;
+	int which = LOG_STDOUT;
+	if (i + 1 < argc) {
+		if (strcmp(argv[i + 1], "stderr") == 0)
+			which = LOG_STDERR;
+		else if (strcmp(argv[i + 1], "stdout") != 0)
+			goto usage;
+	}
+	struct selection sel = { 0 };
+	const char *bad = NULL;
+	int r = supervisor_select(argv + i, 1, &sel, &bad);
+	if (r < 0 || sel.n != 1) {
+		outf(c, r == -ENOENT ? "no such process: %s" : "tail: name one process, not %s",
+		     argv[i]);
+		fail(c, PROTO_USAGE);
+		selection_free(&sel);
+		client_answer(c);
+		return;
+	}
+	struct process *p = sel.v[0];
+	selection_free(&sel);
+	char path[PATH_MAX];
+	const char *file = supervisor_log_path(p, which, path, sizeof path);
+	if (!file || strcmp(file, "/dev/stdout") == 0 || strcmp(file, "/dev/stderr") == 0 ||
+	    strcmp(file, "-") == 0) {
+		outf(c, "%s: its %s has no log file", p->name, which == LOG_STDOUT ? "stdout" : "stderr");
+		fail(c, PROTO_FAILED);
+		client_answer(c);
+		return;
+	}
+	if ((r = tail_file(c, file, lines)) < 0) {
+		outf(c, "%s: %s", file, strerror(-r));
+		fail(c, PROTO_FAILED);
+		client_answer(c);
+		return;
+	}
+	if (follow) {
+		c->follow = p;
+		c->follow_which = which;
+		(which == LOG_STDOUT ? &p->out : &p->err)->followers++;
+	}
+	client_answer(c);
+	return;
+usage:
+	outf(c, "tail: usage: tail [-f] [-n LINES] NAME [stdout|stderr]");
+	fail(c, PROTO_USAGE);
+	client_answer(c);
 }
 
 /* ---- verbs ---- */
@@ -470,6 +672,12 @@ static void handle_request(struct client *c, char **argv, int argc)
 	if (strcmp(verb, "run") == 0) {
 		verb_run(c, argv, argc);
 		return;
+	} else if (strcmp(verb, "tail") == 0) {
+		verb_tail(c, argv, argc);
+		return;
+	} else if (strcmp(verb, "reopen") == 0) {
+		supervisor_reopen_logs();
+		outf(c, "log files reopened");
 	} else if (strcmp(verb, "version") == 0) {
 		outf(c, "%s", CORRAL_VERSION);
 	} else if (strcmp(verb, "status") == 0) {
@@ -750,6 +958,12 @@ void control_event(struct watch *w, uint32_t events)
 		break;
 	case CLIENT_WRITE:
 		client_flush(c);
+		break;
+	case CLIENT_FOLLOW:
+		if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			client_free(c); /* Ctrl-C */
+		else
+			client_flush(c);
 		break;
 	}
 }

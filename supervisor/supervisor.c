@@ -28,12 +28,6 @@
 
 extern char **environ;
 
-/* One read of at most this much per ready pipe per turn of the loop, so a
- * chatty worker cannot starve the others. */
-#define LOG_CHUNK (64 * 1024)
-/* When a process has exited, what is left in its pipes is read up to this
- * much; the rest belongs to descendants still holding the pipe. */
-#define EXIT_DRAIN_MAX (1024 * 1024)
 #define MAX_EVENTS 64
 /* A tree being killed that is not empty after this long is killed again
  * (and the log says so): a process stuck in the kernel must not make the
@@ -64,7 +58,6 @@ static struct {
 	struct rlimit nofile;       /* as corrald found it; workers get it back */
 } S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1, .guard_pipe = -1, .guard_pidfd = -1 };
 
-static char log_buf[LOG_CHUNK];
 
 int64_t supervisor_now_ms(void)
 {
@@ -160,50 +153,6 @@ static int pidfd_signal(int pidfd, int sig)
 	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }
 
-static void stream_init(struct stream *s, enum watch_kind kind)
-{
-	s->watch.kind = kind;
-	s->pipe_fd = -1;
-	s->file_fd = -1;
-}
-
-static void stream_close(struct stream *s)
-{
-	if (s->pipe_fd >= 0) {
-		supervisor_unwatch(s->pipe_fd);
-		close(s->pipe_fd);
-		s->pipe_fd = -1;
-	}
-	if (s->file_fd >= 0) {
-		close(s->file_fd);
-		s->file_fd = -1;
-	}
-}
-
-/* Move what one read gives from the pipe to the file. Returns bytes moved,
- * 0 at end of file, -EAGAIN when the pipe is empty. */
-static ssize_t stream_pump(struct process *p, struct stream *s)
-{
-	ssize_t n = io_read_some(s->pipe_fd, log_buf, sizeof log_buf);
-	if (n <= 0)
-		return n;
-	if (s->file_fd >= 0) {
-		int r = io_write_all(s->file_fd, log_buf, (size_t)n);
-		if (r < 0)
-			log_warn("%s: writing log: %s", p->name, strerror(-r));
-	}
-	return n;
-}
-
-static void stream_event(struct process *p, struct stream *s)
-{
-	if (s->pipe_fd < 0)
-		return; /* closed earlier in this batch */
-	ssize_t n = stream_pump(p, s);
-	if (n == 0 || (n < 0 && n != -EAGAIN))
-		stream_close(s);
-}
-
 static void process_init(struct process *p, struct program *prog, char *name)
 {
 	memset(p, 0, sizeof *p);
@@ -215,8 +164,8 @@ static void process_init(struct process *p, struct program *prog, char *name)
 	p->events_fd = -1;
 	p->events_watch.kind = WATCH_CGEVENTS;
 	p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
-	stream_init(&p->out, WATCH_STDOUT);
-	stream_init(&p->err, WATCH_STDERR);
+	logstream_init(&p->out, p, LOG_STDOUT);
+	logstream_init(&p->err, p, LOG_STDERR);
 	heap_node_init(&p->timer.node);
 	p->timer.owner = DEADLINE_PROCESS;
 	p->exitcode = -1;
@@ -266,35 +215,29 @@ static const char *log_path(const struct process *p, const char *configured, con
 	return buf;
 }
 
-/* A pipe for one stream, and the file it goes to. On success *child_end is
- * the write end for the worker (the caller closes it after the spawn). */
-static int stream_open(struct process *p, struct stream *s, const char *path, int *child_end)
+const char *supervisor_log_path(const struct process *p, int which, char *buf, size_t len)
 {
-	if (!path) {
-		*child_end = -1;
-		return 0;
-	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
-	if (fd < 0)
-		return -errno;
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	/* Only our end is non-blocking: the worker's writes block when we fall behind. */
-	if (fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0) {
-		int e = errno;
-		close(fd);
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -e;
-	}
-	s->file_fd = fd;
-	s->pipe_fd = pipefd[0];
-	*child_end = pipefd[1];
-	return 0;
+	const struct program_config *c = p->prog->cfg;
+	if (which == LOG_STDERR && c->redirect_stderr)
+		return NULL;
+	return log_path(p, which == LOG_STDOUT ? c->stdout_logfile : c->stderr_logfile,
+			which == LOG_STDOUT ? "out" : "err", buf, len);
+}
+
+void supervisor_reopen_logs(void)
+{
+	for (struct program *prog = S.programs; prog; prog = prog->next)
+		for (int i = 0; i < prog->nprocs; i++) {
+			struct process *p = &prog->procs[i];
+			struct logstream *ss[] = { &p->out, &p->err };
+			for (int k = 0; k < 2; k++) {
+				int r = logstream_reopen(ss[k]);
+				if (r < 0)
+					log_err("%s: reopening %s: %s", p->name, ss[k]->path,
+						strerror(-r));
+			}
+		}
+	log_info("log files reopened");
 }
 
 /* KEY=value entries: corrald's environment, overridden by the program's, and
@@ -355,14 +298,14 @@ static int do_spawn(struct process *p)
 
 	bool own_stdio = p->stdio[0] >= 0;
 	const char *opath = own_stdio ? NULL : log_path(p, c->stdout_logfile, "out", path, sizeof path);
-	r = stream_open(p, &p->out, opath, &out_child);
+	r = logstream_open(&p->out, c, opath ? opath : "NONE", &out_child);
 	if (r < 0) {
 		snprintf(msg, sizeof msg, "%s %s: %s", what, opath, strerror(-r));
 		goto fail;
 	}
 	if (!c->redirect_stderr && !own_stdio) {
 		const char *epath = log_path(p, c->stderr_logfile, "err", path, sizeof path);
-		r = stream_open(p, &p->err, epath, &err_child);
+		r = logstream_open(&p->err, c, epath ? epath : "NONE", &err_child);
 		if (r < 0) {
 			snprintf(msg, sizeof msg, "%s %s: %s", what, epath, strerror(-r));
 			goto fail;
@@ -429,10 +372,9 @@ static int do_spawn(struct process *p)
 	p->pidfd = res.pidfd;
 	p->started_ms = supervisor_now_ms();
 	p->leaf_used = S.cgroups;
+	/* (The log pipes are watched since logstream_open.) */
 	if ((r = pidmap_put(&S.pids, p->pid, p)) < 0 ||
-	    (r = supervisor_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0 ||
-	    (p->out.pipe_fd >= 0 && (r = supervisor_watch(p->out.pipe_fd, EPOLLIN, &p->out.watch)) < 0) ||
-	    (p->err.pipe_fd >= 0 && (r = supervisor_watch(p->err.pipe_fd, EPOLLIN, &p->err.watch)) < 0)) {
+	    (r = supervisor_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0) {
 		/* The child exists: kill it; its exit is reaped as usual (by the
 		 * SIGCHLD path, since its pidfd may not be watched). */
 		log_err("%s: watching pid %d: %s", p->name, (int)p->pid, strerror(-r));
@@ -446,8 +388,8 @@ fail:
 		close(out_child);
 	if (err_child >= 0)
 		close(err_child);
-	stream_close(&p->out);
-	stream_close(&p->err);
+	logstream_close(&p->out);
+	logstream_close(&p->err);
 	set_spawnerr(p, msg);
 	log_err("%s: spawn error: %s", p->name, msg);
 	return r;
@@ -918,17 +860,10 @@ static void process_exited(struct process *p)
 	close(p->pidfd);
 	p->pidfd = -1;
 	pidmap_del(&S.pids, p->pid);
-	/* Take what the worker wrote before it died, up to a bound. */
-	for (struct stream *s = &p->out; s; s = s == &p->out ? &p->err : NULL) {
-		size_t total = 0;
-		while (s->pipe_fd >= 0 && total < EXIT_DRAIN_MAX) {
-			ssize_t n = stream_pump(p, s);
-			if (n <= 0)
-				break;
-			total += (size_t)n;
-		}
-		stream_close(s);
-	}
+	/* Take what the worker wrote before it died (up to a bound; a stream
+	 * that is held finishes on its own), and end a partial last line. */
+	logstream_finish(&p->out);
+	logstream_finish(&p->err);
 	if (p->exitsig)
 		log_info("%s: pid %d killed by SIG%s", p->name, (int)p->pid,
 			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
@@ -1057,8 +992,8 @@ static void program_free(struct program *prog)
 		unqueue_start(p);
 		control_process_changed(p, true);
 		supervisor_timer_cancel(&p->timer);
-		stream_close(&p->out);
-		stream_close(&p->err);
+		logstream_close(&p->out);
+		logstream_close(&p->err);
 		if (p->events_fd >= 0) {
 			supervisor_unwatch(p->events_fd);
 			close(p->events_fd);
@@ -1519,6 +1454,9 @@ static void handle_signals(void)
 			log_info("got SIGHUP: reloading %s", S.config_path);
 			supervisor_reload(NULL, NULL);
 			break;
+		case SIGUSR2:
+			supervisor_reopen_logs();
+			break;
 		default:
 			break;
 		}
@@ -1536,6 +1474,8 @@ static void handle_timers(void)
 		struct deadline *d = container_of(node, struct deadline, node);
 		if (d->owner == DEADLINE_CLIENT) {
 			control_timer(d);
+		} else if (d->owner == DEADLINE_LOG) {
+			logstream_timer(container_of(d, struct logstream, timer));
 		} else {
 			struct process *p = container_of(d, struct process, timer);
 			if (p->draining) {
@@ -1572,13 +1512,8 @@ static void dispatch(struct watch *w, uint32_t events)
 	case WATCH_PIDFD:
 		process_exited(container_of(w, struct process, pid_watch));
 		break;
-	case WATCH_STDOUT:
-		stream_event(container_of(w, struct process, out.watch),
-			     container_of(w, struct stream, watch));
-		break;
-	case WATCH_STDERR:
-		stream_event(container_of(w, struct process, err.watch),
-			     container_of(w, struct stream, watch));
+	case WATCH_LOG:
+		logstream_readable(container_of(w, struct logstream, watch));
 		break;
 	}
 }
@@ -1851,6 +1786,7 @@ out_control:
 	guard_stop(S.guard, S.guard_pipe, S.guard_pidfd, 2000);
 out:
 	bury();
+	logstream_free_detached();
 	while (S.programs) {
 		struct program *prog = S.programs;
 		S.programs = prog->next;

@@ -8,24 +8,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <sys/uio.h>
+
 #include "supervisor/config.h"
 #include "supervisor/heap.h"
+#include "supervisor/logstream.h"
+#include "supervisor/loop.h"
 #include "supervisor/program.h"
 #include "supervisor/strategy.h"
-
-/* What an epoll event or a deadline belongs to; embedded in its owner and
- * recovered with container_of. */
-enum watch_kind {
-	WATCH_SIGNAL, WATCH_TIMER, WATCH_LISTEN, WATCH_CLIENT,
-	WATCH_PIDFD, WATCH_STDOUT, WATCH_STDERR, WATCH_REPORTS, WATCH_CGEVENTS,
-};
-
-struct watch {
-	enum watch_kind kind;
-};
-
-#define container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - __builtin_offsetof(type, member)))
 
 /* A loaded config shared by the programs whose settings live in it; freed
  * when the last program lets go (a reload moves unchanged programs to the
@@ -33,21 +23,6 @@ struct watch {
 struct config_ref {
 	struct corral_config cfg;
 	int refs;
-};
-
-/* One output stream of a process: pipe from the worker, file we append to. */
-struct stream {
-	struct watch watch;   /* WATCH_STDOUT or WATCH_STDERR */
-	int pipe_fd;          /* -1 when closed */
-	int file_fd;          /* -1 when discarding */
-};
-
-/* A deadline in the heap, tagged with what kind of owner it belongs to. */
-enum deadline_owner { DEADLINE_PROCESS, DEADLINE_CLIENT };
-
-struct deadline {
-	struct heap_node node;
-	enum deadline_owner owner;
 };
 
 struct program;
@@ -59,7 +34,7 @@ struct process {
 	pid_t pid;            /* 0 when none */
 	int pidfd;            /* -1 when none */
 	struct watch pid_watch;
-	struct stream out, err;
+	struct logstream out, err;
 	struct deadline timer;
 	int64_t started_ms;   /* monotonic, when the current process was spawned */
 	int exitcode;         /* -1: none (or killed by a signal) */
@@ -121,7 +96,6 @@ void selection_free(struct selection *sel);
 void supervisor_start(struct process *p);
 void supervisor_stop(struct process *p);
 int supervisor_signal(struct process *p, int sig);
-int64_t supervisor_now_ms(void);
 /* Live processes in P's scope, or -1 when the mechanism cannot count them. */
 int supervisor_tree_count(const struct process *p);
 /* "cgroup" or "process-group". */
@@ -131,19 +105,17 @@ const char *supervisor_scope_kind(void);
  * errors; nothing changes then. */
 int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx);
 void supervisor_shutdown(void);
+/* The log file of P's stream WHICH (enum log_which) into BUF, or NULL when
+ * it has none (NONE, merged into stdout, or too long). */
+const char *supervisor_log_path(const struct process *p, int which, char *buf, size_t len);
+/* Reopen every log file by its path (SIGUSR2, corralctl reopen). */
+void supervisor_reopen_logs(void);
 /* corralctl run: start ARGV as the transient program NAME in DIRECTORY with
  * the caller's FDS as its stdin, stdout and stderr (taken over: closed here
  * on failure, else when the program is gone). The process, or NULL with ERR. */
 struct process *supervisor_run_transient(const char *name, char *const argv[],
 					 const char *directory, int fds[3], char *err,
 					 size_t errlen);
-/* Deadlines for anyone (clients use it too). */
-int supervisor_timer_set(struct deadline *d, int64_t when);
-void supervisor_timer_cancel(struct deadline *d);
-/* Watch FD in the event loop with W as its owner tag. */
-int supervisor_watch(int fd, uint32_t events, struct watch *w);
-int supervisor_watch_mod(int fd, uint32_t events, struct watch *w);
-void supervisor_unwatch(int fd);
 
 /* control.c, called by the supervisor. */
 int control_open(const struct corral_config *cfg);
@@ -155,6 +127,8 @@ void control_bury(void);
 /* A process changed state (or is about to be freed when GONE): answers that
  * wait on it may now be complete. */
 void control_process_changed(struct process *p, bool gone);
+/* Output of P's stream WHICH was written to its log: tail -f clients get it. */
+void control_log_data(struct process *p, int which, const struct iovec *iov, int n);
 
 /* main.c: run until shutdown with CFG (taken over, freed here). With INIT,
  * as a container's PID 1: shut down when the main = true program ends and

@@ -31,9 +31,13 @@ class Init:
             ["unshare", "--pid", "--fork", "--mount-proc", corrald_path(), "--init",
              "-c", self.conf], stdin=subprocess.DEVNULL, stdout=self.err, stderr=self.err,
             start_new_session=True)
-        self.corrald = wait_until(self._child, 10, "corrald under unshare")
+        self.corrald = wait_until(self._child, 20, lambda: "corrald under unshare; stderr:\n%s"
+                                  % self.stderr()[-1500:])
 
     def _child(self):
+        if self.unshare.poll() is not None:
+            raise AssertionError("unshare exited %s before corrald was seen; stderr:\n%s"
+                                 % (self.unshare.returncode, self.stderr()[-1500:]))
         for p in os.listdir("/proc"):
             if p.isdigit():
                 st = proc_stat(int(p))

@@ -1,0 +1,598 @@
+#include "supervisor/logstream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipc/io.h"
+#include "supervisor/log.h"
+#include "supervisor/supervisor.h"
+
+/* One read buffer for every stream: a stream that cannot hand on what it
+ * read copies the rest into its own (raw) first. Untouched pages of it
+ * cost no memory. */
+#define READ_MAX (1024 * 1024)
+static char readbuf[READ_MAX];
+
+/* What is left in a dead worker's pipe is taken up to this much at once;
+ * more is taken by the detached stream, a chunk per turn. */
+#define FINISH_MAX (1024 * 1024)
+/* Retry a failed write after this long: a full disk is not watched. */
+#define RETRY_MS 1000
+/* A pass-through reader that is merely slow is tried again sooner. */
+#define RETRY_AGAIN_MS 20
+#define IOV_BATCH 256
+
+static struct logstream *detached;
+
+static const char *stream_name(const struct logstream *s)
+{
+	return s->which == LOG_STDOUT ? "stdout" : "stderr";
+}
+
+static const char *owner_name(const struct logstream *s)
+{
+	return s->owner ? s->owner->name : "(gone)";
+}
+
+void logstream_init(struct logstream *s, struct process *owner, enum log_which which)
+{
+	memset(s, 0, sizeof *s);
+	s->watch.kind = WATCH_LOG;
+	heap_node_init(&s->timer.node);
+	s->timer.owner = DEADLINE_LOG;
+	s->owner = owner;
+	s->which = which;
+	s->pipe_fd = -1;
+	s->file_fd = -1;
+	logline_init(&s->line);
+}
+
+static int open_file(struct logstream *s)
+{
+	int fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	s->size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	s->file_fd = fd;
+	return 0;
+}
+
+/* corrald's own stdout/stderr, through a description of our own so that it
+ * can be non-blocking without changing the one corrald shares with others. */
+static int open_passthrough(struct logstream *s, int fd)
+{
+	char proc[32];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	int nfd = open(proc, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (nfd < 0) /* a socket cannot be reopened: share it, blocking */
+		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (nfd < 0)
+		return -errno;
+	s->file_fd = nfd;
+	s->passthrough = true;
+	return 0;
+}
+
+int logstream_open(struct logstream *s, const struct program_config *c, const char *path,
+		   int *child_end)
+{
+	struct process *owner = s->owner;
+	enum log_which which = s->which;
+	int followers = s->followers; /* tail -f goes on across runs */
+	logstream_close(s);
+	logstream_init(s, owner, which);
+	s->followers = followers;
+	*child_end = -1;
+	if (!path || strcmp(path, "NONE") == 0)
+		return 0;
+	s->maxbytes = which == LOG_STDOUT ? c->stdout_maxbytes : c->stderr_maxbytes;
+	s->backups = which == LOG_STDOUT ? c->stdout_backups : c->stderr_backups;
+	s->timestamps = c->log_timestamps;
+	s->line_max = (size_t)c->log_line_max;
+	s->chunk = c->log_buffer < READ_MAX ? (size_t)c->log_buffer : READ_MAX;
+	s->rate = c->log_rate;
+	s->overflow = c->log_overflow;
+	if (s->rate)
+		tb_init(&s->tb, s->rate, c->log_burst ? c->log_burst : s->rate, supervisor_now_ms());
+
+	int r;
+	if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "-") == 0)
+		r = open_passthrough(s, STDOUT_FILENO);
+	else if (strcmp(path, "/dev/stderr") == 0)
+		r = open_passthrough(s, STDERR_FILENO);
+	else if (!(s->path = strdup(path)))
+		r = -ENOMEM;
+	else
+		r = open_file(s);
+	if (r < 0)
+		goto fail;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* Only our end is non-blocking: the worker's writes block when we
+	 * stop reading, which is the back-pressure. */
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    (r = supervisor_watch(p[0], EPOLLIN, &s->watch)) < 0) {
+		r = r < 0 ? r : -errno;
+		close(p[0]);
+		close(p[1]);
+		goto fail;
+	}
+	s->pipe_fd = p[0];
+	*child_end = p[1];
+	return 0;
+fail:
+	logstream_close(s);
+	logstream_init(s, owner, which);
+	s->followers = followers;
+	return r;
+}
+
+/* ---- writing ---- */
+
+struct batch {
+	struct iovec v[IOV_BATCH];
+	int n;
+	size_t bytes;
+};
+
+static void hold(struct logstream *s, int64_t delay_ms)
+{
+	if (!s->held) {
+		s->held = true;
+		s->held_since = supervisor_now_ms();
+		if (s->pipe_fd >= 0)
+			supervisor_watch_mod(s->pipe_fd, 0, &s->watch);
+	}
+	supervisor_timer_set(&s->timer, supervisor_now_ms() + delay_ms);
+}
+
+static void release(struct logstream *s)
+{
+	if (!s->held)
+		return;
+	s->held = false;
+	s->blocked_ms += (uint64_t)(supervisor_now_ms() - s->held_since);
+	supervisor_timer_cancel(&s->timer);
+	if (s->pipe_fd >= 0 && !s->closing)
+		supervisor_watch_mod(s->pipe_fd, EPOLLIN, &s->watch);
+}
+
+static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers);
+
+static bool flush(struct logstream *s, struct batch *b)
+{
+	return flush_as(s, b, true);
+}
+
+/* Keep what could not be written, in order, after what was kept before. */
+static int stash_pend(struct logstream *s, const struct iovec *v, int n, size_t skip)
+{
+	size_t add = 0;
+	for (int i = 0; i < n; i++)
+		add += v[i].iov_len;
+	add -= skip;
+	char *p = realloc(s->pend, s->pendlen + add);
+	if (!p)
+		return -ENOMEM;
+	s->pend = p;
+	for (int i = 0; i < n; i++) {
+		const char *b = v[i].iov_base;
+		size_t l = v[i].iov_len;
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		memcpy(s->pend + s->pendlen, b + skip, l - skip);
+		s->pendlen += l - skip;
+		skip = 0;
+	}
+	return 0;
+}
+
+/* Write the batch. False when the file would not take it all: the rest is
+ * in pend and the stream is held. */
+static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
+{
+	if (!b->n)
+		return true;
+	/* Followers see output as it is handed on; what waits in pend was
+	 * shown to them already. */
+	if (tell_followers && s->followers && s->owner)
+		control_log_data(s->owner, s->which, b->v, b->n);
+	if (s->file_fd < 0 && !s->path) { /* discarded */
+		b->n = 0;
+		b->bytes = 0;
+		return true;
+	}
+	if (s->file_fd < 0 && open_file(s) < 0) {
+		/* Rotation or reopen could not make the file: keep all, try later. */
+		int e = errno;
+		if (stash_pend(s, b->v, b->n, 0) < 0)
+			log_err("%s: %s log: out of memory holding output", owner_name(s), stream_name(s));
+		if (!s->failing)
+			log_err("%s: opening %s: %s; holding the output until it can be written",
+				owner_name(s), s->path, strerror(e));
+		s->failing = true;
+		b->n = 0;
+		b->bytes = 0;
+		hold(s, RETRY_MS);
+		return false;
+	}
+	struct iovec *v = b->v;
+	int n = b->n;
+	size_t done = 0;
+	int err = 0;
+	while (n > 0) {
+		ssize_t w = writev(s->file_fd, v, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			err = errno;
+			break;
+		}
+		if (w == 0) {
+			err = ENOSPC;
+			break;
+		}
+		done += (size_t)w;
+		s->size += (size_t)w;
+		/* Skip what went out, keep the rest of a partly written vector. */
+		size_t left = (size_t)w;
+		while (n > 0 && left >= v->iov_len) {
+			left -= v->iov_len;
+			v++;
+			n--;
+		}
+		if (n > 0) {
+			v->iov_base = (char *)v->iov_base + left;
+			v->iov_len -= left;
+		}
+	}
+	b->n = 0;
+	b->bytes = 0;
+	if (!err) {
+		if (s->failing) {
+			log_info("%s: %s log writable again", owner_name(s), stream_name(s));
+			s->failing = false;
+		}
+		return true;
+	}
+	if (stash_pend(s, v, n, 0) < 0)
+		log_err("%s: %s log: out of memory holding output", owner_name(s), stream_name(s));
+	if (!s->failing && err != EAGAIN) {
+		/* Said once; the worker is held back meanwhile, nothing is lost. */
+		log_err("%s: writing %s log %s: %s; holding the output until it can be written",
+			owner_name(s), stream_name(s), s->path ? s->path : "(pass-through)",
+			strerror(err));
+		s->failing = true;
+	}
+	hold(s, err == EAGAIN ? RETRY_AGAIN_MS : RETRY_MS);
+	return false;
+}
+
+static bool emit(struct logstream *s, struct batch *b, const void *p, size_t len)
+{
+	if (!len)
+		return true;
+	if (b->n == IOV_BATCH && !flush(s, b))
+		return false;
+	b->v[b->n].iov_base = (void *)p;
+	b->v[b->n].iov_len = len;
+	b->n++;
+	b->bytes += len;
+	return true;
+}
+
+/* Rotate by renames: PATH.N-1 -> PATH.N ... PATH -> PATH.1; the oldest
+ * goes. With no backups the file just starts over. */
+static int rotate(struct logstream *s)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	int r = 0;
+	if (s->backups > 0) {
+		if (logline_backup_name(s->path, s->backups, to, sizeof to) == 0)
+			(void)unlink(to);
+		for (int i = s->backups - 1; i >= 1; i--) {
+			if (logline_backup_name(s->path, i, from, sizeof from) < 0 ||
+			    logline_backup_name(s->path, i + 1, to, sizeof to) < 0)
+				return -ENAMETOOLONG;
+			if (rename(from, to) < 0 && errno != ENOENT)
+				r = -errno;
+		}
+		if (logline_backup_name(s->path, 1, to, sizeof to) < 0)
+			return -ENAMETOOLONG;
+		if (rename(s->path, to) < 0 && errno != ENOENT)
+			return -errno;
+	} else if (unlink(s->path) < 0 && errno != ENOENT) {
+		return -errno;
+	}
+	close(s->file_fd);
+	s->file_fd = -1;
+	int rr = open_file(s);
+	return rr < 0 ? rr : r;
+}
+
+/* Hand IN on to the file, line by line. Returns false when it stopped
+ * (held): what it had not handled is in raw. */
+static bool handle(struct logstream *s, const char *in, size_t len)
+{
+	struct batch b = { .n = 0 };
+	char stamp[64];
+	size_t stamplen = 0;
+	char note[96];
+	int64_t now = supervisor_now_ms();
+	size_t i = 0;
+
+	if (s->timestamps) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		stamplen = logline_stamp(stamp, sizeof stamp, &ts);
+	}
+	while (i < len) {
+		if (s->line.at_line_start && !s->dropping) {
+			/* Between lines: the only place a file is rotated or a rate applied. */
+			if (s->path && logline_rotate_due(s->size + b.bytes, s->maxbytes)) {
+				if (!flush(s, &b))
+					goto stop;
+				int r = rotate(s);
+				if (r < 0)
+					log_err("%s: rotating %s: %s", owner_name(s), s->path, strerror(-r));
+			}
+			if (s->rate) {
+				if (!tb_take(&s->tb, 1, now)) {
+					if (s->overflow == LOG_OVERFLOW_BLOCK) {
+						if (!flush(s, &b))
+							goto stop;
+						hold(s, tb_wait_ms(&s->tb, now));
+						goto stop;
+					}
+					s->dropping = true;
+					s->dropped++;
+					s->suppressed++;
+				} else if (s->suppressed) {
+					int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
+							 (unsigned long long)s->suppressed);
+					s->suppressed = 0;
+					if (!emit(s, &b, stamp, stamplen) || !emit(s, &b, note, (size_t)n))
+						goto stop;
+				}
+			}
+			if (!s->dropping) {
+				if (!emit(s, &b, stamp, stamplen))
+					goto stop;
+				if (s->line.continued &&
+				    !emit(s, &b, LOGLINE_CONT, sizeof LOGLINE_CONT - 1))
+					goto stop;
+			}
+		}
+		bool ends, cut;
+		size_t k = logline_piece(&s->line, s->line_max, in + i, len - i, &ends, &cut);
+		if (!s->dropping) {
+			if (!emit(s, &b, in + i, k) || (cut && !emit(s, &b, LOGLINE_CUT, sizeof LOGLINE_CUT - 1)))
+				goto stop;
+		}
+		logline_advance(&s->line, k, ends, cut);
+		if (ends || cut)
+			s->dropping = false;
+		i += k;
+	}
+	if (flush(s, &b))
+		return true;
+	/* fall through: everything was handled, some of it waits in pend */
+	return false;
+stop:
+	/* emit() or flush() failed (pend holds what was handled) or the rate
+	 * says wait: keep the rest of IN. */
+	if (i < len) {
+		char *r = malloc(len - i);
+		if (!r) {
+			log_err("%s: %s log: out of memory, %zu bytes lost", owner_name(s),
+				stream_name(s), len - i);
+			return false;
+		}
+		memcpy(r, in + i, len - i);
+		free(s->raw);
+		s->raw = r;
+		s->rawlen = len - i;
+	}
+	return false;
+}
+
+/* ---- reading ---- */
+
+static void finish_close(struct logstream *s);
+
+void logstream_readable(struct logstream *s)
+{
+	if (s->pipe_fd < 0 || s->held)
+		return; /* closed, or held, earlier in this batch of events */
+	ssize_t n = io_read_some(s->pipe_fd, readbuf, s->chunk ? s->chunk : READ_MAX);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0) {
+		if (n < 0)
+			log_warn("%s: reading %s: %s", owner_name(s), stream_name(s), strerror((int)-n));
+		s->closing = true;
+		finish_close(s);
+		return;
+	}
+	handle(s, readbuf, (size_t)n);
+}
+
+void logstream_timer(struct logstream *s)
+{
+	if (s->pendlen) {
+		struct batch b = { .n = 1, .bytes = s->pendlen };
+		char *p = s->pend;
+		size_t len = s->pendlen;
+		b.v[0].iov_base = p;
+		b.v[0].iov_len = len;
+		s->pend = NULL;
+		s->pendlen = 0;
+		bool ok = flush_as(s, &b, false); /* on failure the rest goes to a new pend */
+		free(p);
+		if (!ok)
+			return;
+	}
+	if (s->rawlen) {
+		char *r = s->raw;
+		size_t len = s->rawlen;
+		s->raw = NULL;
+		s->rawlen = 0;
+		/* The rate may still say wait: hold() inside, before taking any. */
+		if (s->rate && s->overflow == LOG_OVERFLOW_BLOCK && s->line.at_line_start &&
+		    tb_wait_ms(&s->tb, supervisor_now_ms()) > 0) {
+			s->raw = r;
+			s->rawlen = len;
+			hold(s, tb_wait_ms(&s->tb, supervisor_now_ms()));
+			return;
+		}
+		bool ok = handle(s, r, len);
+		free(r);
+		if (!ok)
+			return;
+	}
+	release(s);
+	if (s->closing)
+		finish_close(s);
+}
+
+/* ---- closing ---- */
+
+static void free_buffers(struct logstream *s)
+{
+	free(s->raw);
+	free(s->pend);
+	s->raw = s->pend = NULL;
+	s->rawlen = s->pendlen = 0;
+}
+
+void logstream_close(struct logstream *s)
+{
+	supervisor_timer_cancel(&s->timer);
+	if (s->pipe_fd >= 0) {
+		supervisor_unwatch(s->pipe_fd);
+		close(s->pipe_fd);
+		s->pipe_fd = -1;
+	}
+	if (s->file_fd >= 0) {
+		close(s->file_fd);
+		s->file_fd = -1;
+	}
+	free(s->path);
+	s->path = NULL;
+	free_buffers(s);
+}
+
+/* The pipe has ended and nothing is held: a partial last line is ended, so
+ * the next writer's first line never runs on from it. */
+static void finish_close(struct logstream *s)
+{
+	if (s->held || s->rawlen || s->pendlen)
+		return; /* logstream_timer comes back here */
+	if (!s->line.at_line_start && s->file_fd >= 0) {
+		struct batch b = { .n = 0 };
+		emit(s, &b, "\n", 1);
+		if (!flush(s, &b))
+			return; /* held: tried again later */
+		logline_init(&s->line);
+	}
+	bool was_detached = s->owner == NULL;
+	logstream_close(s);
+	if (was_detached) {
+		for (struct logstream **pp = &detached; *pp; pp = &(*pp)->next)
+			if (*pp == s) {
+				*pp = s->next;
+				break;
+			}
+		free(s);
+	}
+}
+
+/* Move S to a heap copy that finishes by itself; S starts anew. */
+static void detach(struct logstream *s)
+{
+	struct logstream *d = malloc(sizeof *d);
+	if (!d) {
+		log_err("%s: %s: out of memory, closing the stream now", owner_name(s),
+			stream_name(s));
+		logstream_close(s);
+		return;
+	}
+	*d = *s;
+	d->owner = NULL;
+	d->followers = 0;
+	d->closing = true;
+	heap_node_init(&d->timer.node);
+	if (heap_node_queued(&s->timer.node)) {
+		supervisor_timer_set(&d->timer, s->timer.node.when);
+		supervisor_timer_cancel(&s->timer);
+	}
+	/* The pipe's epoll entry must point at the copy. */
+	if (d->pipe_fd >= 0)
+		supervisor_watch_mod(d->pipe_fd, d->held ? 0 : EPOLLIN, &d->watch);
+	d->next = detached;
+	detached = d;
+	struct process *owner = s->owner;
+	enum log_which which = s->which;
+	int followers = s->followers;
+	logstream_init(s, owner, which);
+	s->followers = followers;
+}
+
+void logstream_finish(struct logstream *s)
+{
+	size_t total = 0;
+	while (s->pipe_fd >= 0 && !s->held && total < FINISH_MAX) {
+		ssize_t n = io_read_some(s->pipe_fd, readbuf, s->chunk ? s->chunk : READ_MAX);
+		if (n <= 0)
+			break; /* empty (a descendant may hold it open) or ended */
+		total += (size_t)n;
+		if (!handle(s, readbuf, (size_t)n))
+			break;
+	}
+	s->closing = true;
+	if (s->held || s->rawlen || s->pendlen) {
+		detach(s);
+		return;
+	}
+	/* What descendants write after this is not ours to keep: the pipe is
+	 * closed and they get EPIPE. */
+	if (s->pipe_fd >= 0) {
+		supervisor_unwatch(s->pipe_fd);
+		close(s->pipe_fd);
+		s->pipe_fd = -1;
+	}
+	finish_close(s);
+}
+
+int logstream_reopen(struct logstream *s)
+{
+	if (!s->path || s->file_fd < 0)
+		return 0;
+	close(s->file_fd);
+	s->file_fd = -1;
+	return open_file(s);
+}
+
+void logstream_free_detached(void)
+{
+	while (detached) {
+		struct logstream *d = detached;
+		detached = d->next;
+		logstream_close(d);
+		free(d);
+	}
+}

@@ -1,0 +1,93 @@
+/* logstream — one output stream of a worker (stdout or stderr), from the
+ * pipe corrald reads to the log file it appends to: line splitting, time
+ * stamps, rotation, rate limits, and back-pressure.
+ *
+ * corrald never holds more than one read's worth (log_buffer) per stream:
+ * when the file cannot take what was read (disk full, a slow pass-through
+ * reader) or the rate limit says wait, the stream is "held": corrald stops
+ * reading the pipe, so the kernel blocks the worker, and tries again on a
+ * timer. Nothing that was read is lost in that mode. */
+#ifndef CORRAL_LOGSTREAM_H
+#define CORRAL_LOGSTREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "supervisor/config.h"
+#include "supervisor/logline.h"
+#include "supervisor/loop.h"
+#include "supervisor/tokenbucket.h"
+
+struct process;
+
+enum log_which { LOG_STDOUT, LOG_STDERR };
+
+struct logstream {
+	struct watch watch;       /* WATCH_LOG: the pipe */
+	struct deadline timer;    /* DEADLINE_LOG: try again to write, or tokens are back */
+	struct process *owner;    /* NULL once detached from a process that went on */
+	enum log_which which;
+	int pipe_fd;              /* our read end, -1 when closed */
+	int file_fd;              /* -1 when the output is discarded */
+	char *path;               /* the file, NULL for pass-through or none; owned */
+	bool passthrough;         /* corrald's own stdout or stderr: never rotated */
+	/* settings, taken from the program when opened */
+	uint64_t maxbytes;
+	int backups;
+	bool timestamps;
+	size_t line_max;
+	size_t chunk;             /* log_buffer: the most read at once, and held */
+	uint64_t rate;
+	enum log_overflow overflow;
+	/* state */
+	uint64_t size;            /* of the file, for rotation */
+	struct logline line;
+	struct token_bucket tb;
+	bool dropping;            /* the rest of this line is over the rate: dropped */
+	uint64_t suppressed;      /* lines dropped since the last note about it */
+	char *raw;                /* read, not yet handled; owned, NULL when none */
+	size_t rawlen;
+	char *pend;               /* handled, not yet written; owned, NULL when none */
+	size_t pendlen;
+	bool held;                /* not reading the pipe */
+	bool closing;             /* the pipe is done: close once drained */
+	bool failing;             /* the last write failed (said once) */
+	int64_t held_since;
+	/* what status shows */
+	uint64_t dropped;         /* lines dropped by the rate limit */
+	uint64_t blocked_ms;      /* time the worker was held back */
+	int followers;            /* corralctl tail -f clients */
+	struct logstream *next;   /* the list of detached streams */
+};
+
+void logstream_init(struct logstream *s, struct process *owner, enum log_which which);
+
+/* Open the stream of P to PATH ("NONE", NULL for the default is resolved by
+ * the caller; "/dev/stdout", "/dev/stderr" and "-" pass through to corrald's
+ * own). On success *CHILD_END is the pipe's write end for the worker (or -1
+ * when the output is discarded: the worker gets /dev/null). 0 or -errno. */
+int logstream_open(struct logstream *s, const struct program_config *c, const char *path,
+		   int *child_end);
+
+/* The pipe is readable. */
+void logstream_readable(struct logstream *s);
+/* Its deadline passed: write what is pending, take in what waits. */
+void logstream_timer(struct logstream *s);
+
+/* The worker is gone: take what is left in the pipe (a bounded amount),
+ * end a partial last line, and close. A stream that cannot finish now (held)
+ * is moved to a detached copy that finishes on its own; S is then free for
+ * the next run. */
+void logstream_finish(struct logstream *s);
+/* Close at once, for a process being freed. Detached copies live on. */
+void logstream_close(struct logstream *s);
+
+/* Reopen the file by its path (logrotate, SIGUSR2, corralctl reopen). */
+int logstream_reopen(struct logstream *s);
+
+/* Free every detached stream (at exit). */
+void logstream_free_detached(void);
+
+#endif
