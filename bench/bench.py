@@ -18,12 +18,16 @@ status is 1 only when something could not run at all.
 Knobs (environment): BENCH_ROUNDS (3) start-up rounds at 100 programs,
 BENCH_CALLS (200) status calls, BENCH_IDLE (10) seconds of strace,
 BENCH_CORRAL_BIG (10000), BENCH_S6_BIG (10000), BENCH_RUNIT_BIG (1000, runsvdir's
-limit), BENCH_SUPERVISORD_BIG (1000), BENCH_ONLY (comma list: corral,supervisord,s6,runit).
+limit), BENCH_SUPERVISORD_BIG (1000), BENCH_ONLY (comma list: corral,supervisord,s6,runit),
+BENCH_TREE (1000; 0 skips it) processes in the tree that each supervisor stops,
+BENCH_TREE_SETTLE (3) seconds after the stop command returns before survivors
+are counted.
 """
 import ctypes
 import os
 import random
 import resource
+import select
 import shutil
 import signal
 import subprocess
@@ -53,6 +57,10 @@ BIG = {
     "runit": min(env_int("BENCH_RUNIT_BIG", 1000), 1000),
 }
 ONLY = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
+TREE = max(0, env_int("BENCH_TREE", 1000))
+TREE_SETTLE = max(1, env_int("BENCH_TREE_SETTLE", 3))
+TREE_WAIT = 10         # stopwaitsecs of the tree program (corral, supervisord)
+PY = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
 SUPERVISORS = ["corral", "supervisord", "s6", "runit"]
 
 # A float no other process on the machine carries: sleep 99999.<digits>.
@@ -63,6 +71,7 @@ problems = []          # things that could not run at all
 notes = []             # footnotes printed under the table
 tempdirs = []
 running = []           # Daemons not yet stopped
+scopes_seen = []       # scope cgroups of the corralds we ran, each checked at its stop
 
 
 def log(msg):
@@ -295,6 +304,72 @@ def stop_daemon(d, how, timeout=60):
     reap()
 
 
+# -------------------------------------------------------- corral's scopes
+
+def cgroup2_mount():
+    try:
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                a, b = line.split(" - ", 1)
+                if b.split()[0] == "cgroup2":
+                    return a.split()[4]
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def corral_scopes(dm):
+    """The scope cgroups (corral-HASH directories) that hold the processes
+    under corrald, read from their /proc/PID/cgroup."""
+    mnt = cgroup2_mount()
+    out = set()
+    if not mnt:
+        return out
+    for pid in dm.tree():
+        try:
+            with open("/proc/%d/cgroup" % pid) as f:
+                for line in f:
+                    if line.startswith("0::"):
+                        parts = line[3:].strip().strip("/").split("/")
+                        for i, c in enumerate(parts):
+                            if c.startswith("corral-"):
+                                out.add(os.path.join(mnt, *parts[:i + 1]))
+                                break
+        except OSError:
+            pass
+    return out
+
+
+def scope_procs(sc):
+    """How many processes are in cgroup sc and below."""
+    procs = 0
+    for dirpath, _, files in os.walk(sc):
+        if "cgroup.procs" in files:
+            try:
+                with open(os.path.join(dirpath, "cgroup.procs")) as f:
+                    procs += len(f.read().split())
+            except OSError:
+                pass
+    return procs
+
+
+def check_scopes(scopes):
+    """corrald removes its scope when it exits cleanly: check, never remove
+    it for it. A left scope is reported, with what is still in it."""
+    R["corral_runs"] = R.get("corral_runs", 0) + 1
+    for sc in sorted(scopes):
+        if sc not in scopes_seen:
+            scopes_seen.append(sc)
+        deadline = time.monotonic() + 5
+        while os.path.isdir(sc) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if os.path.isdir(sc):
+            procs = scope_procs(sc)
+            problems.append("corrald exited and left its scope cgroup %s behind (%d processes "
+                            "in it)" % (sc, procs))
+            log("corral: scope %s still exists after corrald exited" % sc)
+
+
 # --------------------------------------------------------------- strace
 
 def idle_syscalls(pids, dirpath):
@@ -349,6 +424,25 @@ def run_script():
     return "#!/bin/sh\nexec sleep %s\n" % TAG
 
 
+# The stop keys of the process-tree figure, the same for corral and supervisord.
+TREE_KEYS = ["stopsignal = TERM", "stopwaitsecs = %d" % TREE_WAIT, "stopasgroup = true",
+             "killasgroup = true"]
+
+
+def tree_command(n):
+    return "%s %s %d %s" % (PY, os.path.join(ROOT, "bench", "tree.py"), n, TAG)
+
+
+def tree_program(name, n, keys):
+    return ["[program:%s]" % name, "command = %s" % tree_command(n), "startsecs = 0",
+            "autorestart = false"] + (keys or []) + \
+           ["stdout_logfile = NONE", "stderr_logfile = NONE", ""]
+
+
+def tree_script(n):
+    return "#!/bin/sh\nexec %s\n" % tree_command(n)
+
+
 class Corral:
     name = "corral"
 
@@ -363,7 +457,7 @@ class Corral:
                 return "%s not built" % b
         return None
 
-    def start(self, n, timeout):
+    def start(self, n, timeout, programs=None):
         d = mktemp("corral")
         self.dir = d
         self.sock = os.path.join(d, "corral.sock")
@@ -371,6 +465,7 @@ class Corral:
         for i in range(1, n + 1):
             conf += ["[program:p%d]" % i, "command = sleep %s" % TAG, "startsecs = 0",
                      "stdout_logfile = NONE", "stderr_logfile = NONE", ""]
+        conf += programs or []
         cf = os.path.join(d, "corral.conf")
         write_file(cf, "\n".join(conf))
         poll = ["proto", self.sock] if self.poll_mode == "proto" else \
@@ -386,8 +481,18 @@ class Corral:
                              "by polling `corralctl status` instead")
                 self.poll_mode = "cmd"
                 self.stop(dm)
-                return self.start(n, timeout)
+                return self.start(n, timeout, programs)
+        # Its scope, while there are workers to find it by.
+        dm.scopes = corral_scopes(dm) if dm.ready_ns is not None else set()
         return dm
+
+    def tree_start(self, n, timeout, keys=None):
+        """One program, [program:tree], running bench/tree.py."""
+        return self.start(0, timeout,
+                          tree_program("tree", n, TREE_KEYS if keys is None else keys))
+
+    def tree_stop_argv(self):
+        return [self.corralctl, "-s", self.sock, "stop", "tree"]
 
     def tree_pids(self, dm):
         return [dm.pid]
@@ -400,7 +505,9 @@ class Corral:
         return [[self.corralctl, "--version"]]
 
     def stop(self, dm):
+        scopes = getattr(dm, "scopes", set()) | corral_scopes(dm)
         stop_daemon(dm, lambda: os.kill(dm.pid, signal.SIGTERM), timeout=120)
+        check_scopes(scopes)
 
 
 class Supervisord:
@@ -412,7 +519,7 @@ class Supervisord:
                 return "%s not installed" % b
         return None
 
-    def start(self, n, timeout):
+    def start(self, n, timeout, programs=None):
         d = mktemp("supervisord")
         self.sock = os.path.join(d, "supervisor.sock")
         self.conf = os.path.join(d, "supervisord.conf")
@@ -429,10 +536,17 @@ class Supervisord:
         for i in range(1, n + 1):
             conf += ["[program:p%d]" % i, "command = sleep %s" % TAG, "startsecs = 0",
                      "stdout_logfile = NONE", "stderr_logfile = NONE", ""]
+        conf += programs or []
         write_file(self.conf, "\n".join(conf))
         return Daemon("supervisord", ["supervisord", "-n", "-c", self.conf],
-                      ["rpc", self.sock, n], os.path.join(d, "supervisord.out"),
+                      ["rpc", self.sock, max(n, 1)], os.path.join(d, "supervisord.out"),
                       timeout, interval_us=5000)
+
+    def tree_start(self, n, timeout):
+        return self.start(0, timeout, tree_program("tree", n, TREE_KEYS))
+
+    def tree_stop_argv(self):
+        return ["supervisorctl", "-c", self.conf, "stop", "tree"]
 
     def tree_pids(self, dm):
         return [dm.pid]
@@ -456,14 +570,14 @@ class S6:
                 return "%s not installed" % b
         return None
 
-    def start(self, n, timeout):
+    def start(self, n, timeout, script=None):
         d = mktemp("s6")
         self.scandir = os.path.join(d, "scan")
         os.mkdir(self.scandir)
         for i in range(1, n + 1):
             sd = os.path.join(self.scandir, "p%d" % i)
             os.mkdir(sd)
-            write_file(os.path.join(sd, "run"), run_script(), 0o755)
+            write_file(os.path.join(sd, "run"), script or run_script(), 0o755)
         return Daemon("s6-svscan", ["s6-svscan", "-c", str(n + 16), self.scandir],
                       ["s6", n, self.scandir], os.path.join(d, "s6-svscan.log"), timeout)
 
@@ -475,6 +589,14 @@ class S6:
 
     def status_argv(self):
         return ["s6-svstat", os.path.join(self.scandir, "p1")]
+
+    def tree_start(self, n, timeout):
+        # The service is p1, the name benchtool's poll knows.
+        return self.start(1, timeout, tree_script(n))
+
+    def tree_stop_argv(self):
+        # Down (TERM + CONT to the service's process), waiting until it is.
+        return ["s6-svc", "-wd", "-T", "60000", "-d", os.path.join(self.scandir, "p1")]
 
     def stop(self, dm):
         stop_daemon(dm, lambda: subprocess.run(["s6-svscanctl", "-t", self.scandir],
@@ -490,7 +612,7 @@ class Runit:
                 return "%s not installed" % b
         return None
 
-    def start(self, n, timeout):
+    def start(self, n, timeout, script=None):
         d = mktemp("runit")
         self.svdir = os.path.join(d, "service")
         self.n = n
@@ -498,7 +620,7 @@ class Runit:
         for i in range(1, n + 1):
             sd = os.path.join(self.svdir, "p%d" % i)
             os.mkdir(sd)
-            write_file(os.path.join(sd, "run"), run_script(), 0o755)
+            write_file(os.path.join(sd, "run"), script or run_script(), 0o755)
         return Daemon("runsvdir", ["runsvdir", self.svdir], ["runit", n, self.svdir],
                       os.path.join(d, "runsvdir.log"), timeout)
 
@@ -510,6 +632,13 @@ class Runit:
 
     def status_argv(self):
         return ["sv", "status", os.path.join(self.svdir, "p1")]
+
+    def tree_start(self, n, timeout):
+        return self.start(1, timeout, tree_script(n))
+
+    def tree_stop_argv(self):
+        # Down (TERM + CONT to the service's process), waiting up to 60 s.
+        return ["sv", "-w", "60", "down", os.path.join(self.svdir, "p1")]
 
     def stop(self, dm):
         def how():
@@ -591,6 +720,199 @@ def measure(sv, n, rounds, full, timeout):
     return True
 
 
+def tagged_info():
+    """{pid: (starttime, comm, ppid, pgrp, session)} of live tagged processes."""
+    out = {}
+    for pid in tagged():
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                st = f.read()
+        except OSError:
+            continue
+        rest = st[st.rindex(")") + 2:].split()
+        if rest[0] in "ZX":
+            continue
+        out[pid] = (int(rest[19]), st[st.index("(") + 1:st.rindex(")")],
+                    int(rest[1]), int(rest[2]), int(rest[3]))
+    return out
+
+
+def wait_tree(n, timeout):
+    """Wait until n processes carry the tag and all of them are sleeps."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reap()
+        t = tagged_info()
+        if len(t) >= n and all(v[1] == "sleep" for v in t.values()):
+            return t
+        if time.monotonic() > deadline:
+            raise RuntimeError("process tree: %d of %d processes up after %ds"
+                               % (len(t), n, timeout))
+        time.sleep(0.1)
+
+
+def kill_by_pidfd(fds, timeout=10):
+    """SIGKILL every process of {fd: pid} through its pidfd (never a recycled
+    PID), wait for them to exit, close the fds."""
+    for fd in fds:
+        try:
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    left = set(fds)
+    deadline = time.monotonic() + timeout
+    while left and time.monotonic() < deadline:
+        for fd, _ in poller.poll(100):
+            left.discard(fd)
+            poller.unregister(fd)
+    for fd in fds:
+        os.close(fd)
+    reap()
+    return len(left)
+
+
+def stop_and_watch(procs, argv, errfile):
+    """Run the stop command; watch every process of the tree exit through
+    a pidfd each. Returns a dict of results, and the pidfds still live."""
+    fds = {}
+    for pid, v in procs.items():
+        try:
+            fd = os.pidfd_open(pid)
+        except OSError:
+            continue
+        if alive(pid, v[0]):
+            fds[fd] = pid
+        else:
+            os.close(fd)
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    live = set(fds)
+    try:
+        with open(errfile, "w") as err:
+            t0 = time.monotonic_ns()
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=err)
+    except OSError:
+        for fd in fds:     # what is left is killed by its tag
+            os.close(fd)
+        raise
+    pfd = os.pidfd_open(p.pid)   # not reaped until p.wait(): cannot be missed
+    poller.register(pfd, select.POLLIN)
+    t_ret = t_last = None
+    cmd_deadline = t0 + 120 * 10**9
+    while True:
+        now = time.monotonic_ns()
+        if t_ret is None:
+            if now >= cmd_deadline:
+                p.kill()
+                poller.unregister(pfd)
+                t_ret = now
+                notes.append("%s did not return within 120 s (killed)" % " ".join(argv[:2]))
+                continue
+            wait_ns = cmd_deadline - now
+        else:
+            # Survivors are counted TREE_SETTLE seconds after the stop returned.
+            if now >= t_ret + TREE_SETTLE * 10**9:
+                break
+            wait_ns = t_ret + TREE_SETTLE * 10**9 - now
+        for fd, _ in poller.poll(max(1, wait_ns // 10**6)):
+            t = time.monotonic_ns()
+            poller.unregister(fd)
+            if fd == pfd:
+                t_ret = t
+            else:
+                live.discard(fd)
+                t_last = t
+    rc = p.wait()
+    os.close(pfd)
+    for fd in set(fds) - live:
+        os.close(fd)
+    return {"n": len(fds), "ret": t_ret - t0, "last": None if t_last is None else t_last - t0,
+            "left": len(live), "rc": rc}, {fd: fds[fd] for fd in live}
+
+
+def measure_tree(sv, key="tree", **kw):
+    """Start sv with one program that builds a TREE-process tree; stop it
+    with the supervisor's own command; time until the tree is empty and count
+    what survives. Survivors are then killed by pidfd."""
+    dm = sv.tree_start(TREE, 60, **kw)
+    live = {}
+    try:
+        if dm.ready_ns is None:
+            tail = dm.log_tail()
+            raise RuntimeError("the tree program did not come up within 60s%s"
+                               % (("; log: " + tail) if tail else ""))
+        t = time.monotonic()
+        procs = wait_tree(TREE, 60)
+        log("%s: %d-process tree up in %.1fs after the program started; stop ..."
+            % (sv.name, len(procs), time.monotonic() - t))
+        # The main process is the parent of most of the tree.
+        parents = {}
+        for v in procs.values():
+            if v[2] in procs:
+                parents[v[2]] = parents.get(v[2], 0) + 1
+        main = max(parents, key=parents.get) if parents else None
+        res, live = stop_and_watch(procs, sv.tree_stop_argv(),
+                                   os.path.join(os.path.dirname(dm.logfile), "stop.err"))
+        if res["rc"] != 0:
+            try:
+                with open(os.path.join(os.path.dirname(dm.logfile), "stop.err")) as f:
+                    msg = f.read().strip().replace("\n", " / ")[:200]
+            except OSError:
+                msg = ""
+            argv = sv.tree_stop_argv()
+            notes.append("%s: `%s ... %s` exited with status %d%s" % (
+                sv.name, os.path.basename(argv[0]), " ".join(argv[-2:]), res["rc"],
+                (": " + msg) if msg else ""))
+        # Who survived: in the main process's group, in its session, or out of both.
+        if main is not None:
+            mg, ms = procs[main][3], procs[main][4]
+            kinds = {"group": 0, "pgrp": 0, "session": 0}
+            for pid in live.values():
+                g, se = procs[pid][3], procs[pid][4]
+                kinds["group" if g == mg else "pgrp" if se == ms else "session"] += 1
+            res["kinds"] = kinds
+        # A supervisor that restarted the program despite the stop.
+        again = [p for p in tagged_info() if p not in procs]
+        res["new"] = len(again)
+        R[(sv.name, key)] = res
+        log("%s: stop returned after %.0f ms; %s; %d of %d survived %ds later%s"
+            % (sv.name, res["ret"] / 1e6,
+               ("tree empty after %.0f ms" % (res["last"] / 1e6)) if not res["left"] else
+               "last exit after %s" % (("%.0f ms" % (res["last"] / 1e6))
+                                        if res["last"] is not None else "-"),
+               res["left"], res["n"], TREE_SETTLE,
+               (" (+%d new tagged processes)" % len(again)) if again else ""))
+    finally:
+        if live:
+            log("%s: killing %d survivors by pidfd" % (sv.name, len(live)))
+            stuck = kill_by_pidfd(list(live))
+            if stuck:
+                problems.append("%s: %d survivors of the tree did not die of SIGKILL"
+                                % (sv.name, stuck))
+        t1 = time.monotonic()
+        sv.stop(dm)
+        log("%s: stopped (%.1fs)" % (sv.name, time.monotonic() - t1))
+        d = os.path.dirname(dm.logfile)
+        if d in tempdirs:
+            shutil.rmtree(d, ignore_errors=True)
+            tempdirs.remove(d)
+        left = tagged()
+        if left:
+            for pid in left:
+                st = proc_stat(pid)
+                if st:
+                    kill_if_same(pid, st[2])
+            time.sleep(0.2)
+            reap()
+            notes.append("%s: %d tagged processes left after the tree measurement (killed by pid)"
+                         % (sv.name, len(left)))
+
+
 def run_all():
     log("tag: sleep %s; %d CPUs; baselines ..." % (TAG, os.cpu_count() or 0))
     rounds = [int(x) for x in tool("spawnloop", 7, 100, "/bin/true").split()]
@@ -616,6 +938,14 @@ def run_all():
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             log("%s: %s" % (sv.name, e))
             problems.append("%s: %s" % (sv.name, e))
+        for key, kw in ([("tree", {})] + ([("tree_default", {"keys": []})]
+                                          if sv.name == "corral" else [])) if TREE else []:
+            try:
+                measure_tree(sv, key, **kw)
+            except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                log("%s: process tree: %s" % (sv.name, e))
+                R[(sv.name, key + "_fail")] = str(e)
+                problems.append("%s: process tree: %s" % (sv.name, e))
         left = tagged()
         if left:
             problems.append("%s: %d tagged sleep processes left behind (killed)"
@@ -800,6 +1130,11 @@ def report():
         v = R.get((s, "idle"))
         if v and v[1]:
             notes.append("%s idle system calls: %s" % (s, v[1]))
+
+    # 5. stopping a process tree
+    if TREE:
+        sep()
+        tree_rows(row, verdicts)
     print("\n".join(rows))
 
     print()
@@ -831,6 +1166,7 @@ def report():
           "XML-RPC getAllProcessInfo all RUNNING); median of %d rounds" % ROUNDS)
     print("note: idle = completed system calls seen by strace -f -p over %ds of every "
           "process listed under PSS (the wait in progress at attach is not counted)" % IDLE)
+    scope_note()
     for n in notes:
         print("note: " + n)
     print()
@@ -845,6 +1181,120 @@ def report():
         print()
         for p in problems:
             print("could not run: " + p)
+
+
+def scope_note():
+    mnt = cgroup2_mount()
+    if not mnt:
+        notes.append("no cgroup2 mount: corral ran without cgroup scopes")
+        return
+    left = [sc for sc in scopes_seen if os.path.isdir(sc)]
+    try:
+        others = [os.path.join(mnt, d) for d in os.listdir(mnt) if d.startswith("corral-")
+                  and os.path.join(mnt, d) not in scopes_seen]
+    except OSError:
+        others = []
+    # Another corrald's scope is in use: its guard names it, or it holds processes.
+    guarded = set()
+    if others:
+        for pid in all_pids():
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    argv = f.read().decode(errors="replace").split("\0")
+            except OSError:
+                continue
+            if "--guard" in argv[:-1]:
+                guarded.add(argv[argv.index("--guard") + 1])
+    stale = [o for o in others if o not in guarded and not scope_procs(o)]
+    notes.append("cgroups: %d corrald run(s) used %d scope cgroup(s) under %s; %s%s%s"
+                 % (R.get("corral_runs", 0), len(scopes_seen), mnt,
+                    ("%d still there: %s" % (len(left), ", ".join(left))) if left else
+                    "every one removed by corrald at its exit",
+                    ("; %d other corral-* cgroup(s) there belong to other corrald processes "
+                     "running on this machine" % (len(others) - len(stale))) if len(others) >
+                    len(stale) else "",
+                    ("; %d other corral-* cgroup(s) there, empty and with no corrald guarding "
+                     "them, are not among this run's scopes: %s" % (len(stale), ", ".join(stale)))
+                    if stale else ""))
+
+
+def ms(ns):
+    if ns is None:
+        return "-"
+    return "%.1f ms" % (ns / 1e6) if ns < 100e6 else "%.0f ms" % (ns / 1e6)
+
+
+def tree_rows(row, verdicts):
+    def tcell(s, key, f):
+        if (s, key) in R:
+            return f(R[(s, key)])
+        if (s, "skip") in R:
+            return "skipped"
+        if (s, key + "_fail") in R:
+            return "failed"
+        return "-"
+
+    def cells(f, key="tree"):
+        return [tcell(s, key, f) for s in SUPERVISORS]
+
+    def kind(k):
+        return lambda v: str(v["kinds"][k]) if "kinds" in v else "-"
+
+    row("stop -> tree empty, %d procs" % TREE,
+        *cells(lambda v: ms(v["last"]) if not v["left"] else "never"), "(info)")
+    row("  ... stop command returned", *cells(lambda v: ms(v["ret"])))
+    row("  ... last process exit seen", *cells(lambda v: ms(v["last"])))
+    c = R.get(("corral", "tree"))
+    text = "no survivors of a %d-process tree after corralctl stop" % TREE
+    tgt = ["0", "not measured"]
+    if c:
+        ok = c["left"] == 0 and c["new"] == 0
+        tgt[1] = verdict_text(ok, "%d left" % c["left"])
+        verdicts.append((text, ok, "%d survivors of %d; tree empty %s after the stop was "
+                         "issued, corralctl returned after %s"
+                         % (c["left"], c["n"], ms(c["last"]), ms(c["ret"]))))
+    else:
+        verdicts.append((text, False, "not measured"))
+    row("survivors, %ds after stop returned" % TREE_SETTLE, *cells(lambda v: str(v["left"])),
+        *tgt)
+    row("  ... in the main's process group", *cells(kind("group")))
+    row("  ... own pgrp, main's session", *cells(kind("pgrp")))
+    row("  ... own session (setsid)", *cells(kind("session")))
+    row("  ... stop command", "corralctl stop", "supervisorctl", "s6-svc -wd -d", "sv down")
+    if ("corral", "tree_default") in R or ("corral", "tree_default_fail") in R:
+        v = R.get(("corral", "tree_default"))
+        row("corral, stopasgroup = false", (ms(v["last"]) if not v["left"] else "never")
+            if v else "failed", "", "", "", "(info)",
+            ("%d survivors" % v["left"]) if v else "")
+    for s in SUPERVISORS:
+        v = R.get((s, "tree"))
+        if v and v["new"]:
+            notes.append("%s started %d new tagged processes after the stop (restarted "
+                         "the program?)" % (s, v["new"]))
+    sh = tree_shares(TREE)
+    notes.append("tree: one program running bench/tree.py, %d sleeps: the main process, %d "
+                 "plain children, %d children in process groups of their own, %d double-"
+                 "forked setsid'd grandchildren (sessions of 10), %d chains %d deep; "
+                 "corral and supervisord with %s; s6-svc and sv signal the main process only"
+                 % (TREE, sh["plain"], sh["setpgid"], sh["setsid"], sh["chains"], sh["depth"],
+                    ", ".join(TREE_KEYS)))
+    notes.append("tree times: from just before the stop command is forked until the last "
+                 "process of the tree exits (a pidfd per process, polled); survivors: "
+                 "processes of the tree alive %ds after the stop command returned, then "
+                 "killed by pidfd" % TREE_SETTLE)
+
+
+def verdict_text(ok, text):
+    return ("MET " if ok else "MISSED ") + text
+
+
+def tree_shares(n):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("corral_bench_tree",
+                                                  os.path.join(ROOT, "bench", "tree.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.shares(n)
 
 
 def memory_target(n, verdicts):
@@ -882,6 +1332,16 @@ def main():
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         notes.append("the fd limit cannot be raised to 65536 here (hard limit %d, "
                      "even for root); every supervisor ran with %d" % (hard, hard))
+    # The process tree: TREE sleeps at once, beside the 10,000 workers of
+    # the big start-up rounds (root is not held to it, but others may be).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    want = 4 * TREE + 20000
+    if soft != resource.RLIM_INFINITY and soft < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (
+                hard if hard == resource.RLIM_INFINITY or hard < want else want, hard))
+        except (ValueError, OSError):
+            notes.append("ulimit -u is %d and cannot be raised" % soft)
     interrupted = False
     try:
         run_all()

@@ -5,6 +5,7 @@
 # Builds the timing helper bench/benchtool.c into a temporary directory, then
 # runs bench/bench.py, which starts each supervisor in its own temporary
 # directory, measures it, stops it by PID and prints the comparison table.
+# bench/tree.py is the 1,000-process tree each supervisor is timed stopping.
 # Knobs: see the top of bench/bench.py (BENCH_ROUNDS, BENCH_ONLY, ...).
 # Exit status: 0 when everything ran (targets missed or not), 1 when some
 # part could not run at all, 2 on usage or build errors.
