@@ -45,7 +45,11 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c
 IPC_SRCS  := ipc/proto.c ipc/io.c
-SBX_SRCS  := sandbox/fds.c
+SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
+             sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
+# The parts of the sandbox the config reader uses (everything but fds).
+SBX_CFG_SRCS := $(filter-out sandbox/fds.c,$(SBX_SRCS))
+SBX_OBJS  := $(SBX_CFG_SRCS:%.c=$(BUILD)/%.o)
 LIB_SRCS  := $(SUP_SRCS) $(IPC_SRCS) $(SBX_SRCS)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 
@@ -54,6 +58,8 @@ CORRALCTL := $(BUILD)/corralctl
 
 UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
               tokenbucket logline
+# The sandbox's, one per file of sandbox/ (sandbox_config: its keys in config.c).
+UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-san check-e2e install uninstall clean \
@@ -84,7 +90,8 @@ $(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
-               $(BUILD)/supervisor/logline.o
+               $(BUILD)/supervisor/logline.o \
+               $(SBX_OBJS)
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
@@ -95,6 +102,15 @@ $(BUILD)/tests/unit/test_tokenbucket: $(BUILD)/supervisor/tokenbucket.o
 $(BUILD)/tests/unit/test_logline: $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_program: $(BUILD)/supervisor/program.o
 $(BUILD)/tests/unit/test_proto: $(BUILD)/ipc/proto.o
+$(BUILD)/tests/unit/test_rlimits: $(BUILD)/sandbox/rlimits.o
+$(BUILD)/tests/unit/test_users: $(BUILD)/sandbox/users.o
+$(BUILD)/tests/unit/test_sandbox_config: $(CONFIG_OBJS)
+$(BUILD)/tests/unit/test_caps: $(BUILD)/sandbox/caps.o
+$(BUILD)/tests/unit/test_filter: $(BUILD)/sandbox/filter.o
+$(BUILD)/tests/unit/test_sandbox: $(SBX_OBJS)
+$(BUILD)/tests/unit/test_namespaces: $(BUILD)/sandbox/namespaces.o
+$(BUILD)/tests/unit/test_mounts: $(BUILD)/sandbox/mounts.o
+$(BUILD)/tests/unit/test_limits: $(BUILD)/sandbox/limits.o
 
 # Missing Debian packages are installed first (as root), so that `make run`
 # and `make check` work on a fresh machine.
@@ -232,7 +248,7 @@ fuzz:
 	@mkdir -p build-fuzz/corpus-config $(CURDIR)/build-fuzz/corpus-proto
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c \
 	    supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
-	    $(PKG_LIBS)
+	    $(SBX_CFG_SRCS) $(PKG_LIBS)
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c ipc/proto.c
 	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-config $(CURDIR)/examples
 	build-fuzz/fuzz_proto -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-proto

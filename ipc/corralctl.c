@@ -49,9 +49,12 @@ static const char verbs_summary[] =
 	"  reload                reread the configuration and apply it\n"
 	"  shutdown              stop every process, then corrald\n"
 	"  version               the version of corrald\n"
+	"  show NAME             the effective sandbox of program NAME, and its exposure\n"
 	"  tail [-f] [-n LINES] NAME [stdout | stderr]\n"
 	"                        the end of a log; -f follows it until Ctrl-C\n"
 	"  reopen                reopen every log file (after logrotate moved them)\n"
+	"  wait [--timeout S] SEL ...\n"
+	"                        wait until each is RUNNING (ready); 1 if one is FATAL\n"
 	"  run [--timeout S] [--scope NAME] -- COMMAND [ARG ...]\n"
 	"                        run COMMAND once in a scope of its own, with this\n"
 	"                        terminal; exit with its status; Ctrl-C kills its tree\n"
@@ -74,7 +77,9 @@ static const struct verb verbs[] = {
 	{ "reload", 0, NULL },
 	{ "shutdown", 0, NULL },
 	{ "version", 0, NULL },
+	{ "show", 1, "a program name" },
 	{ "tail", 1, "a process name" },
+	{ "wait", 1, "at least one process name" },
 	{ "reopen", 0, NULL },
 };
 
@@ -917,7 +922,8 @@ int main(int argc, char **argv)
 	const char *optstring = ":c:s:t:h";
 	for (int k = 1; k < argc; k++) {
 		if (argv[k][0] != '-') {
-			if (strcmp(argv[k], "run") == 0 || strcmp(argv[k], "tail") == 0)
+			if (strcmp(argv[k], "run") == 0 || strcmp(argv[k], "tail") == 0 ||
+			    strcmp(argv[k], "wait") == 0)
 				optstring = "+:c:s:t:h";
 			break;
 		}

@@ -387,7 +387,13 @@ static const char *const program_keys[] = {
 	"stderr_logfile", "killmode", "stopasgroup", "killasgroup", "main",
 	"stdout_logfile_maxbytes", "stdout_logfile_backups", "stderr_logfile_maxbytes",
 	"stderr_logfile_backups", "log_timestamps", "log_line_max", "log_buffer", "log_rate",
-	"log_burst", "log_overflow", NULL,
+	"log_burst", "log_overflow", "ready", "start_timeout", "watchdog_sec",
+	/* the sandbox's keys (sandbox_keys[]) */
+	"user", "group", "supplementary_groups", "no_new_privs", "capabilities", "seccomp",
+	"seccomp_action", "address_families", "namespaces", "private_tmp", "read_only_paths",
+	"inaccessible_paths", "bind_paths", "rlimit_nofile", "rlimit_nproc", "rlimit_as",
+	"rlimit_core", "rlimit_cpu", "rlimit_fsize", "memory_max", "pids_max", "cpu_max",
+	"strict_limits", NULL,
 };
 static const char *const include_keys[] = { "files", NULL };
 static const char *const group_keys[] = {
@@ -599,6 +605,7 @@ static void program_free(struct program_config *p)
 	free(p->stdout_logfile);
 	free(p->stderr_logfile);
 	free(p->group);
+	sandbox_free(&p->sandbox);
 	memset(p, 0, sizeof *p);
 }
 
@@ -1097,6 +1104,23 @@ static void apply_program(struct source *src, const char *key, int line, const c
 			p->redirect_stderr = b;
 	} else if (strncmp(key, "log_", 4) == 0 || strstr(key, "_logfile_")) {
 		apply_log_key(src, p, key, line, value);
+	} else if (strcmp(key, "ready") == 0) {
+		int fd;
+		if (strcmp(value, "none") == 0)
+			p->ready = READY_NONE;
+		else if (strcmp(value, "startsecs") == 0)
+			p->ready = READY_STARTSECS;
+		else if (strcmp(value, "notify") == 0)
+			p->ready = READY_NOTIFY;
+		else if (strncmp(value, "fd:", 3) == 0 && parse_int(value + 3, 3, 1023, &fd)) {
+			p->ready = READY_FD;
+			p->ready_fd = fd;
+		} else
+			bad_value(src, line, key, value, "none, startsecs, notify or fd:N (N from 3 to 1023)");
+	} else if (strcmp(key, "start_timeout") == 0) {
+		int_value(src, line, key, value, 0, MAX_SECONDS, &p->start_timeout);
+	} else if (strcmp(key, "watchdog_sec") == 0) {
+		int_value(src, line, key, value, 0, MAX_SECONDS, &p->watchdog_sec);
 	} else if (strcmp(key, "main") == 0) {
 		if (!parse_bool(value, &b))
 			bad_value(src, line, key, value, "true or false");
@@ -1166,6 +1190,14 @@ static void apply_program(struct source *src, const char *key, int line, const c
 			bad_value(src, line, key, value, "a path");
 		else
 			replace(&p->directory, expand_value(src, line, key, value, p->name));
+	} else if (sandbox_is_key(key)) {
+		rc = sandbox_set(&p->sandbox, key, value, err, sizeof err);
+		if (rc == -ENOMEM)
+			ld->oom = true;
+		else if (rc == -EDOM)
+			bad_value(src, line, key, value, err);
+		else if (rc < 0)
+			src_error(src, line, "%s", err);
 	} else { /* stdout_logfile, stderr_logfile */
 		char **field = key[3] == 'o' ? &p->stdout_logfile : &p->stderr_logfile;
 		if (!*value)
@@ -1306,10 +1338,12 @@ static int new_program(struct loader *ld, const char *name, const char *file, in
 		.stdout_backups = 10,
 		.stderr_backups = 10,
 		.log_line_max = 16 * 1024,
+		.start_timeout = 90,
 		.log_buffer = 64 * 1024,
 		.umask = -1,
 		.priority = 999,
 	};
+	sandbox_init(&p->sandbox);
 	ld->meta[ld->nprogs] = (struct program_meta){ .command = CMD_MISSING, .fseq = fseq };
 	p->name = strdup(name);
 	p->file = strdup(file);
@@ -1898,6 +1932,12 @@ static void check_programs(struct loader *ld)
 		struct program_meta *m = &ld->meta[i];
 		if (!p->name || !p->file || !p->process_name)
 			continue; /* half-built after running out of memory */
+		char serr[256];
+		int sr = sandbox_finish(&p->sandbox, serr, sizeof serr);
+		if (sr == -ENOMEM)
+			ld->oom = true;
+		else if (sr < 0)
+			prog_error(ld, p, "%s", serr);
 		if (p->main) {
 			if (p->numprocs != 1)
 				prog_error(ld, p, "main = true needs numprocs = 1");
@@ -2162,5 +2202,8 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       a->stdout_backups == b->stdout_backups && a->stderr_backups == b->stderr_backups &&
 	       a->log_timestamps == b->log_timestamps && a->log_line_max == b->log_line_max &&
 	       a->log_buffer == b->log_buffer && a->log_rate == b->log_rate &&
-	       a->log_burst == b->log_burst && a->log_overflow == b->log_overflow;
+	       a->log_burst == b->log_burst && a->log_overflow == b->log_overflow &&
+	       a->ready == b->ready && a->ready_fd == b->ready_fd &&
+	       a->start_timeout == b->start_timeout && a->watchdog_sec == b->watchdog_sec &&
+	       sandbox_equal(&a->sandbox, &b->sandbox);
 }

@@ -13,8 +13,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sandbox/sandbox.h"
 
 enum autorestart { AUTORESTART_FALSE, AUTORESTART_UNEXPECTED, AUTORESTART_TRUE };
+
+/* When a started process counts as RUNNING. */
+enum ready_mode {
+	READY_STARTSECS,      /* alive for startsecs (supervisord's meaning) */
+	READY_NONE,           /* at once */
+	READY_NOTIFY,         /* it says READY=1 on $NOTIFY_SOCKET (sd_notify) */
+	READY_FD,             /* it writes a newline on fd ready_fd (s6's way) */
+};
 
 /* What a rate-limited log stream does with lines over its rate. */
 enum log_overflow { LOG_OVERFLOW_BLOCK, LOG_OVERFLOW_DROP };
@@ -69,6 +78,11 @@ struct program_config {
 	uint64_t log_rate;      /* lines a second, 0: no limit */
 	uint64_t log_burst;     /* lines at once, 0: as log_rate */
 	enum log_overflow log_overflow; /* default block */
+	enum ready_mode ready;  /* default startsecs */
+	int ready_fd;           /* READY_FD: the fd it writes its newline on */
+	int start_timeout;      /* notify/fd: seconds to become ready, 0: forever; 90 */
+	int watchdog_sec;       /* WATCHDOG=1 at least this often once RUNNING, 0: off */
+	struct sandbox sandbox; /* user, capabilities, seccomp, namespaces, limits: compiled */
 };
 
 /* What a group does when one member fails (Erlang/OTP's meanings). */

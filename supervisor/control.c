@@ -20,6 +20,7 @@
 
 #include "ipc/io.h"
 #include "ipc/proto.h"
+#include "supervisor/cgroup.h"
 #include "supervisor/log.h"
 
 /* A client must send its whole request within this; a stalled one is dropped. */
@@ -41,7 +42,8 @@ enum client_phase { CLIENT_READ, CLIENT_BUSY, CLIENT_WAIT, CLIENT_WRITE, CLIENT_
 #define TAIL_READ_MAX (4 * 1024 * 1024)
 
 /* What a waiting client still expects of one process. */
-enum wait_for { WAIT_NONE, WAIT_STARTED, WAIT_STOPPED, WAIT_STOPPED_THEN_START, WAIT_RUN };
+enum wait_for { WAIT_NONE, WAIT_STARTED, WAIT_STOPPED, WAIT_STOPPED_THEN_START, WAIT_RUN,
+		WAIT_READY };
 
 struct pending {
 	struct process *p;    /* NULL once the process was removed */
@@ -181,6 +183,66 @@ static void fail(struct client *c, enum proto_result r)
 
 /* ---- status ---- */
 
+/* The cgroup limits corrald can enforce now (a mask of 1 << enum
+ * limits_index): the controllers its scope enables for the leaves. Read at
+ * most once a second; 0 without cgroup scopes, -1 when unknown. */
+static int limits_enforced(void)
+{
+	static int64_t read_ms = -1;
+	static int mask;
+	int64_t now = supervisor_now_ms();
+	if (read_ms >= 0 && now - read_ms < 1000)
+		return mask;
+	read_ms = now;
+	if (strcmp(supervisor_scope_kind(), "cgroup") != 0 || !cgroup_scope_path())
+		mask = 0;
+	else if ((mask = limits_enabled(cgroup_scope_path())) < 0)
+		mask = -1;
+	return mask;
+}
+
+/* Which call seccomp killed P's last process for. corrald only sees the
+ * SIGSYS; the kernel's audit record of the kill (in the kernel log when no
+ * audit daemon takes it) names the call. Found names are kept; a miss is
+ * looked up again a few times, since the record is written asynchronously. */
+static void blocked_call(const struct process *p, char *buf, size_t len)
+{
+	static struct {
+		const struct process *p;
+		pid_t pid;
+		int64_t started, tried_ms;
+		int tries, err;
+		char name[64];
+	} cache[16];
+	static unsigned next;
+	int64_t now = supervisor_now_ms();
+	size_t i = 0;
+	for (; i < sizeof cache / sizeof cache[0]; i++)
+		if (cache[i].p == p && cache[i].pid == p->exit_pid && cache[i].started == p->started_ms)
+			break;
+	if (i == sizeof cache / sizeof cache[0]) {
+		i = next++ % (sizeof cache / sizeof cache[0]);
+		cache[i].p = p;
+		cache[i].pid = p->exit_pid;
+		cache[i].started = p->started_ms;
+		cache[i].tries = 0;
+		cache[i].err = -ENOENT;
+		cache[i].tried_ms = 0;
+	}
+	if (cache[i].err != 0 && cache[i].tries < 5 && now - cache[i].tried_ms >= 200) {
+		cache[i].err = filter_audit_find(p->exit_pid, cache[i].name, sizeof cache[i].name);
+		cache[i].tries++;
+		cache[i].tried_ms = now;
+	}
+	if (cache[i].err == 0)
+		snprintf(buf, len, "blocked system call %s", cache[i].name);
+	else if (cache[i].err == -ENOENT)
+		snprintf(buf, len, "blocked system call (seccomp; the kernel log does not say which)");
+	else
+		snprintf(buf, len, "blocked system call (seccomp; the kernel log: %s)",
+			 strerror(-cache[i].err));
+}
+
 static void status_line(struct client *c, const struct process *p)
 {
 	char pid[16], uptime[24], code[16], sig[16], info[160], tree[16], dropped[24], blocked[24];
@@ -195,6 +257,12 @@ static void status_line(struct client *c, const struct process *p)
 			 p->prog->cfg->startretries);
 	else if (p->info && !p->pid)
 		snprintf(info, sizeof info, "%s", p->info);
+	if (p->status_text && p->pid) /* what it says of itself (sd_notify STATUS=) */
+		snprintf(info, sizeof info, "%s", p->status_text);
+	else if (p->pid && p->fsm.last == PFAIL_WATCHDOG)
+		snprintf(info, sizeof info, "restarted after a watchdog timeout");
+	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready != READY_STARTSECS)
+		snprintf(info, sizeof info, "waiting for it to say it is ready");
 	snprintf(dropped, sizeof dropped, "%llu", (unsigned long long)(p->out.dropped + p->err.dropped));
 	snprintf(blocked, sizeof blocked, "%llu",
 		 (unsigned long long)(p->out.blocked_ms + p->err.blocked_ms));
@@ -205,6 +273,22 @@ static void status_line(struct client *c, const struct process *p)
 		size_t n = strlen(info);
 		snprintf(info + n, sizeof info - n, "%s%d process%s left in its scope", n ? ", " : "",
 			 live, live == 1 ? "" : "es");
+	}
+	/* A limit it asked for that is not enforced is said every time. */
+	const struct limits *lim = &p->prog->cfg->sandbox.limits;
+	int enforced = limits_wanted(lim) ? limits_enforced() : 0;
+	for (int i = 0; i < LIMITS_N && enforced >= 0; i++)
+		if (lim->set[i] && !(enforced & (1 << i))) {
+			size_t n = strlen(info);
+			snprintf(info + n, sizeof info - n, "%s%s not enforced", n ? ", " : "",
+				 limits_key_name(i));
+		}
+	/* Killed by its seccomp filter: say which call, first. */
+	if (!p->pid && p->exitsig == SIGSYS && p->prog->cfg->sandbox.filter.has_list) {
+		char call[128], merged[sizeof call + sizeof info + 2];
+		blocked_call(p, call, sizeof call);
+		snprintf(merged, sizeof merged, "%s%s%s", call, info[0] ? ", " : "", info);
+		snprintf(info, sizeof info, "%.*s", (int)sizeof info - 1, merged);
 	}
 	const char *fields[PS_NFIELDS] = {
 		[PS_NAME] = p->name,
@@ -308,6 +392,17 @@ static void pending_check(struct client *c, struct pending *pd)
 		if (!down(p))
 			return;
 		run_finished(c, p);
+		break;
+	case WAIT_READY: /* corralctl wait: RUNNING is ready; FATAL will not be */
+		if (p->fsm.state == PSTATE_RUNNING) {
+			outf(c, "%s: ready", p->name);
+		} else if (p->fsm.state == PSTATE_FATAL) {
+			outf(c, "%s: ERROR (FATAL: %s)", p->name,
+			     p->spawnerr ? p->spawnerr : p->info ? p->info : "failed");
+			fail(c, PROTO_FAILED);
+		} else {
+			return;
+		}
 		break;
 	}
 	pd->what = WAIT_NONE;
@@ -651,6 +746,53 @@ static void verb_run(struct client *c, char **argv, int argc)
 	check_all();
 }
 
+/* wait [--timeout S] SEL...: answered when every one is RUNNING (ready),
+ * or one is FATAL, or the time is up (result 1 then). */
+static void verb_wait(struct client *c, char **argv, int argc)
+{
+	double timeout = 0;
+	int i = 1;
+	if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0) {
+		char *end;
+		timeout = strtod(argv[i + 1], &end);
+		if (*end || !(timeout > 0) || timeout > 1e6) {
+			outf(c, "wait: bad timeout: %s", argv[i + 1]);
+			fail(c, PROTO_USAGE);
+			client_answer(c);
+			return;
+		}
+		i += 2;
+	}
+	struct selection sel = { 0 };
+	const char *bad = NULL;
+	int r = i < argc ? supervisor_select(argv + i, argc - i, &sel, &bad) : -EINVAL;
+	if (r < 0) {
+		if (r == -ENOENT)
+			outf(c, "no such process: %s", bad);
+		else
+			outf(c, "wait: usage: wait [--timeout SECONDS] NAME...");
+		fail(c, PROTO_USAGE);
+		client_answer(c);
+		return;
+	}
+	c->pend = calloc(sel.n ? sel.n : 1, sizeof *c->pend);
+	if (!c->pend) {
+		selection_free(&sel);
+		outf(c, "out of memory");
+		fail(c, PROTO_FAILED);
+		client_answer(c);
+		return;
+	}
+	for (size_t k = 0; k < sel.n; k++)
+		c->pend[k] = (struct pending){ .p = sel.v[k], .what = WAIT_READY };
+	c->npend = sel.n;
+	selection_free(&sel);
+	c->phase = CLIENT_WAIT;
+	if (timeout > 0)
+		supervisor_timer_set(&c->timer, supervisor_now_ms() + (int64_t)(timeout * 1000));
+	check_all();
+}
+
 /* The caller of a run gave up (Ctrl-C), or its time is up: kill the tree;
  * the answer follows once it is empty. */
 static void run_stop(struct client *c, int why)
@@ -660,6 +802,30 @@ static void run_stop(struct client *c, int why)
 	if (c->run_end == RUN_NORMAL)
 		c->run_end = why;
 	supervisor_stop(c->pend[0].p);
+}
+
+static void show_line(void *ctx, const char *text)
+{
+	outf(ctx, "%s", text);
+}
+
+/* `show NAME`: the effective sandbox of each program SEL names. */
+static void verb_show(struct client *c, const struct selection *sel)
+{
+	int enforced = limits_enforced();
+	for (size_t i = 0; i < sel->n; i++) {
+		const struct program *prog = sel->v[i]->prog;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = sel->v[k]->prog == prog;
+		if (seen)
+			continue;
+		const struct program_config *cfg = prog->cfg;
+		if (i)
+			outf(c, "%s", "");
+		outf(c, "program: %s (%s:%d)", cfg->name, cfg->file, cfg->line);
+		sandbox_show(&cfg->sandbox, enforced, show_line, c);
+	}
 }
 
 static void handle_request(struct client *c, char **argv, int argc)
@@ -674,6 +840,9 @@ static void handle_request(struct client *c, char **argv, int argc)
 		return;
 	} else if (strcmp(verb, "tail") == 0) {
 		verb_tail(c, argv, argc);
+		return;
+	} else if (strcmp(verb, "wait") == 0) {
+		verb_wait(c, argv, argc);
 		return;
 	} else if (strcmp(verb, "reopen") == 0) {
 		supervisor_reopen_logs();
@@ -733,6 +902,17 @@ static void handle_request(struct client *c, char **argv, int argc)
 					fail(c, PROTO_FAILED);
 				}
 			}
+		}
+	} else if (strcmp(verb, "show") == 0) {
+		if (argc != 2) {
+			outf(c, "show: usage: show NAME");
+			fail(c, PROTO_USAGE);
+		} else if ((r = supervisor_select(argv + 1, 1, &sel, &bad)) < 0) {
+			outf(c, r == -ENOENT ? "no such program: %s" : "%s",
+			     r == -ENOENT ? bad : strerror(-r));
+			fail(c, r == -ENOENT ? PROTO_USAGE : PROTO_FAILED);
+		} else {
+			verb_show(c, &sel);
 		}
 	} else if (strcmp(verb, "pid") == 0) {
 		if (argc == 1) {
@@ -971,6 +1151,18 @@ void control_event(struct watch *w, uint32_t events)
 void control_timer(struct deadline *d)
 {
 	struct client *c = container_of(d, struct client, timer);
+	if (c->phase == CLIENT_WAIT && c->npend && c->pend[0].what == WAIT_READY) {
+		/* corralctl wait --timeout: say who is not ready, and fail. */
+		for (size_t i = 0; i < c->npend; i++)
+			if (c->pend[i].what == WAIT_READY && c->pend[i].p) {
+				outf(c, "%s: not ready (%s)", c->pend[i].p->name,
+				     program_state_name(c->pend[i].p->fsm.state));
+				c->pend[i].what = WAIT_NONE;
+			}
+		fail(c, PROTO_FAILED);
+		client_answer(c);
+		return;
+	}
 	if (c->phase == CLIENT_WAIT && c->npend == 1 && c->pend[0].what == WAIT_RUN) {
 		log_info("control: run of %s timed out", c->pend[0].p ? c->pend[0].p->name : "?");
 		run_stop(c, RUN_TIMED_OUT);

@@ -149,13 +149,19 @@ struct batch {
 
 static void hold(struct logstream *s, int64_t delay_ms)
 {
+	int64_t now = supervisor_now_ms();
 	if (!s->held) {
 		s->held = true;
-		s->held_since = supervisor_now_ms();
+		s->held_since = now;
 		if (s->pipe_fd >= 0)
 			supervisor_watch_mod(s->pipe_fd, 0, &s->watch);
+	} else {
+		/* Still held (a full disk retried): count the time so far, so
+		 * that status shows it growing, not only once it is over. */
+		s->blocked_ms += (uint64_t)(now - s->held_since);
+		s->held_since = now;
 	}
-	supervisor_timer_set(&s->timer, supervisor_now_ms() + delay_ms);
+	supervisor_timer_set(&s->timer, now + delay_ms);
 }
 
 static void release(struct logstream *s)

@@ -29,6 +29,36 @@ void program_init(struct pmachine *m)
 {
 	m->state = PSTATE_STOPPED;
 	m->retries = 0;
+	m->killing = PFAIL_NONE;
+	m->last = PFAIL_NONE;
+}
+
+/* notify and fd:N: STARTING lasts until the process says so. */
+static bool says_ready(const struct program_config *cfg)
+{
+	return cfg->ready == READY_NOTIFY || cfg->ready == READY_FD;
+}
+
+/* RUNNING: arm the watchdog, if any; else no deadline. */
+static void running(struct pmachine *m, const struct program_config *cfg, struct poutput *out)
+{
+	m->state = PSTATE_RUNNING;
+	if (cfg->watchdog_sec > 0) {
+		out->actions |= PACT_TIMER;
+		out->actions &= ~(unsigned)PACT_TIMER_STOP;
+		out->timer_ms = (int64_t)cfg->watchdog_sec * 1000;
+	} else {
+		out->actions |= PACT_TIMER_STOP;
+	}
+}
+
+/* Kill the process ourselves (its tree); its exit says what follows. */
+static void kill_for(struct pmachine *m, enum pfailure why, struct poutput *out)
+{
+	m->killing = why;
+	m->last = why;
+	out->actions |= PACT_KILL | PACT_TIMER;
+	out->timer_ms = KILL_REPEAT_MS;
 }
 
 int64_t program_backoff_ms(int retries)
@@ -46,19 +76,29 @@ int64_t program_backoff_ms(int retries)
  * command that fails at once ends FATAL instead of looping forever. */
 int64_t program_start_window_ms(const struct program_config *cfg)
 {
-	return cfg->startsecs > 0 ? (int64_t)cfg->startsecs * 1000 : 1000;
+	if (says_ready(cfg))
+		return 0; /* readiness, not time, tells a good start */
+	return cfg->startsecs > 0 && cfg->ready == READY_STARTSECS ? (int64_t)cfg->startsecs * 1000
+								    : 1000;
 }
 
 static void spawn(struct pmachine *m, const struct program_config *cfg, struct poutput *out)
 {
 	m->state = PSTATE_STARTING;
+	m->killing = PFAIL_NONE;
 	out->actions |= PACT_SPAWN;
-	if (cfg->startsecs > 0) {
+	if (says_ready(cfg)) {
+		if (cfg->start_timeout > 0) {
+			out->actions |= PACT_TIMER;
+			out->timer_ms = (int64_t)cfg->start_timeout * 1000;
+		} else {
+			out->actions |= PACT_TIMER_STOP;
+		}
+	} else if (cfg->ready == READY_STARTSECS && cfg->startsecs > 0) {
 		out->actions |= PACT_TIMER;
 		out->timer_ms = (int64_t)cfg->startsecs * 1000;
 	} else {
-		m->state = PSTATE_RUNNING;
-		out->actions |= PACT_TIMER_STOP;
+		running(m, cfg, out);
 	}
 }
 
@@ -99,6 +139,13 @@ static bool wants_restart(const struct program_config *cfg, const struct pinput 
 static void exited(struct pmachine *m, const struct program_config *cfg,
 		   const struct pinput *in, struct poutput *out)
 {
+	if (m->killing == PFAIL_WATCHDOG) {
+		/* Hung: its tree was killed; it starts again, whatever autorestart says. */
+		m->killing = PFAIL_NONE;
+		m->retries = 0;
+		spawn(m, cfg, out);
+		return;
+	}
 	if (in->spawn_error || in->uptime_ms < program_start_window_ms(cfg)) {
 		failed_start(m, cfg, out);
 		return;
@@ -132,6 +179,9 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 		case PEV_EXIT:       /* no process: stale */
 		case PEV_TIMER:      /* no deadline here: stale */
 		case PEV_SPAWN_FAILED:
+		case PEV_READY:      /* from a process already gone */
+		case PEV_WATCHDOG:
+		case PEV_WATCHDOG_TRIGGER:
 			break;
 		}
 		break;
@@ -147,15 +197,36 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 			failed_start(m, cfg, out);
 			break;
 		case PEV_EXIT:
-			/* An exit inside startsecs is a failed start whatever the code. */
-			if (in->spawn_error || in->uptime_ms < program_start_window_ms(cfg))
+			/* An exit before it is ready (inside startsecs, or before it
+			 * said so) is a failed start whatever the code. */
+			if (m->killing || says_ready(cfg) || in->spawn_error ||
+			    in->uptime_ms < program_start_window_ms(cfg)) {
+				m->killing = PFAIL_NONE;
 				failed_start(m, cfg, out);
-			else
+			} else {
 				exited(m, cfg, in, out);
+			}
 			break;
-		case PEV_TIMER:      /* alive for startsecs */
-			m->state = PSTATE_RUNNING;
-			m->retries = 0;
+		case PEV_TIMER:
+			if (m->killing) {        /* still not dead: again */
+				out->actions |= PACT_KILL | PACT_TIMER;
+				out->timer_ms = KILL_REPEAT_MS;
+			} else if (says_ready(cfg)) { /* start_timeout: not ready in time */
+				kill_for(m, PFAIL_START_TIMEOUT, out);
+			} else {                 /* alive for startsecs */
+				m->retries = 0;
+				running(m, cfg, out);
+			}
+			break;
+		case PEV_READY:
+			if (says_ready(cfg) && !m->killing) {
+				m->retries = 0;
+				m->last = PFAIL_NONE;
+				running(m, cfg, out);
+			}
+			break;
+		case PEV_WATCHDOG:
+		case PEV_WATCHDOG_TRIGGER:
 			break;
 		}
 		break;
@@ -163,7 +234,25 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 	case PSTATE_RUNNING:
 		switch (in->event) {
 		case PEV_START:
+		case PEV_READY:
+			break;
 		case PEV_TIMER:
+			if (m->killing) {
+				out->actions |= PACT_KILL | PACT_TIMER;
+				out->timer_ms = KILL_REPEAT_MS;
+			} else if (cfg->watchdog_sec > 0) { /* no ping in time: hung */
+				kill_for(m, PFAIL_WATCHDOG, out);
+			}
+			break;
+		case PEV_WATCHDOG:
+			if (cfg->watchdog_sec > 0 && !m->killing) {
+				out->actions |= PACT_TIMER;
+				out->timer_ms = (int64_t)cfg->watchdog_sec * 1000;
+			}
+			break;
+		case PEV_WATCHDOG_TRIGGER:
+			if (!m->killing)
+				kill_for(m, PFAIL_WATCHDOG, out);
 			break;
 		case PEV_STOP:
 			stop(m, cfg, out);
@@ -192,6 +281,9 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 			break;
 		case PEV_EXIT:
 		case PEV_SPAWN_FAILED:
+		case PEV_READY:
+		case PEV_WATCHDOG:
+		case PEV_WATCHDOG_TRIGGER:
 			break;
 		}
 		break;
@@ -201,8 +293,12 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 		case PEV_START:         /* the caller restarts once STOPPED */
 		case PEV_STOP:
 		case PEV_SPAWN_FAILED:
+		case PEV_READY:
+		case PEV_WATCHDOG:
+		case PEV_WATCHDOG_TRIGGER:
 			break;
 		case PEV_EXIT:
+			m->killing = PFAIL_NONE;
 			m->state = PSTATE_STOPPED;
 			out->actions |= PACT_TIMER_STOP;
 			break;

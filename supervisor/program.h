@@ -27,6 +27,9 @@ enum pevent {
 	PEV_SPAWN_FAILED, /* corrald could not even create the process */
 	PEV_EXIT,         /* the main process is gone (reaped) */
 	PEV_TIMER,        /* the deadline the machine asked for has passed */
+	PEV_READY,        /* it said it is ready (READY=1, or a newline on its ready fd) */
+	PEV_WATCHDOG,     /* it pinged its watchdog (WATCHDOG=1) */
+	PEV_WATCHDOG_TRIGGER, /* it asked to be treated as hung (WATCHDOG=trigger) */
 };
 
 /* What the caller must do, as flags. */
@@ -38,9 +41,14 @@ enum paction {
 	PACT_TIMER_STOP  = 1 << 4, /* cancel the deadline */
 };
 
+/* Why the machine killed its process itself. */
+enum pfailure { PFAIL_NONE, PFAIL_START_TIMEOUT, PFAIL_WATCHDOG };
+
 struct pmachine {
 	enum pstate state;
 	int retries;        /* failed starts in a row */
+	enum pfailure killing; /* killed for this; its exit is handled accordingly */
+	enum pfailure last;    /* the last such failure, for status */
 };
 
 struct pinput {

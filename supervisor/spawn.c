@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,20 +14,56 @@
 
 #include "ipc/io.h"
 #include "sandbox/fds.h"
+#include "sandbox/sandbox.h"
 
 static const char *const step_names[] = {
 	[SPAWN_STEP_SIGNALS] = "signals", [SPAWN_STEP_PDEATHSIG] = "pdeathsig",
 	[SPAWN_STEP_SETSID] = "setsid", [SPAWN_STEP_STDIO] = "stdio",
-	[SPAWN_STEP_RLIMITS] = "setrlimit", [SPAWN_STEP_UMASK] = "umask", [SPAWN_STEP_CHDIR] = "chdir",
-	[SPAWN_STEP_FDS] = "close fds", [SPAWN_STEP_EXEC] = "exec",
+	[SPAWN_STEP_NAMESPACES] = "namespaces", [SPAWN_STEP_MOUNTS] = "mounts",
+	[SPAWN_STEP_RLIMITS] = "setrlimit", [SPAWN_STEP_UMASK] = "umask",
+	[SPAWN_STEP_USER] = "user", [SPAWN_STEP_USERNS] = "user namespace",
+	[SPAWN_STEP_CHDIR] = "chdir", [SPAWN_STEP_CAPS] = "capabilities",
+	[SPAWN_STEP_NNP] = "no_new_privs", [SPAWN_STEP_FDS] = "close fds",
+	[SPAWN_STEP_SECCOMP] = "seccomp", [SPAWN_STEP_EXEC] = "exec",
 };
 
-static _Noreturn void child_fail(int fd, enum spawn_step step, int err)
+/* The sandbox part of each spawn step that has one. */
+static const struct {
+	enum spawn_step step;
+	enum sandbox_step sbx;
+} sandbox_steps[] = {
+	{ SPAWN_STEP_NAMESPACES, SANDBOX_NAMESPACES }, { SPAWN_STEP_MOUNTS, SANDBOX_MOUNTS },
+	{ SPAWN_STEP_RLIMITS, SANDBOX_RLIMITS }, { SPAWN_STEP_USER, SANDBOX_USER },
+	{ SPAWN_STEP_USERNS, SANDBOX_USERNS }, { SPAWN_STEP_CAPS, SANDBOX_CAPS },
+	{ SPAWN_STEP_NNP, SANDBOX_NNP }, { SPAWN_STEP_SECCOMP, SANDBOX_SECCOMP },
+};
+
+/* The pid corrald knows the child by, for its report (the child's own copy). */
+static pid_t report_pid;
+
+/* In a new PID namespace getpid() says 1; the /proc corrald mounted (not
+ * yet replaced: that is a later step) still names us as corrald sees us. */
+static pid_t outer_pid(void)
 {
-	struct spawn_report rep = { .pid = getpid(), .step = step, .err = err };
+	char self[32];
+	ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+	int pid = 0;
+	for (ssize_t i = 0; i < n && self[i] >= '0' && self[i] <= '9'; i++)
+		pid = pid * 10 + (self[i] - '0');
+	return pid > 0 ? pid : getpid();
+}
+
+static _Noreturn void child_fail_at(int fd, enum spawn_step step, int err, int detail)
+{
+	struct spawn_report rep = { .pid = report_pid, .step = step, .err = err, .detail = detail };
 	/* One small write to a pipe is atomic; nothing more can be done if it fails. */
 	(void)!write(fd, &rep, sizeof rep);
 	_exit(127);
+}
+
+static _Noreturn void child_fail(int fd, enum spawn_step step, int err)
+{
+	child_fail_at(fd, step, err, 0);
 }
 
 /* The child between fork and exec: only async-signal-safe calls, and the
@@ -45,10 +82,17 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR)
 		child_fail(report, SPAWN_STEP_SIGNALS, errno);
 
+	const struct sandbox *sbx = req->sandbox;
+	bool new_pid = sbx && sandbox_new_pid(sbx);
+	report_pid = new_pid ? outer_pid() : getpid();
+	int detail = 0, r;
+
 	if (!req->outlive_parent) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 			child_fail(report, SPAWN_STEP_PDEATHSIG, errno);
-		if (getppid() != parent)  /* corrald died before prctl took effect */
+		/* corrald died before prctl took effect. (A parent in another PID
+		 * namespace reads as 0: there, corrald's guard covers the window.) */
+		if (getppid() != (new_pid ? 0 : parent))
 			_exit(127);
 	}
 
@@ -66,18 +110,51 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 		}
 	}
 
+	/* The sandbox's steps in the order sandbox.h explains; the cgroup and
+	 * the namespaces came with clone3. */
+	if (sbx && (r = sandbox_child_namespaces(sbx, &detail)) < 0)
+		child_fail_at(report, SPAWN_STEP_NAMESPACES, -r, detail);
+	if (sbx && (r = sandbox_child_mounts(sbx, &detail)) < 0)
+		child_fail_at(report, SPAWN_STEP_MOUNTS, -r, detail);
+
 	if (req->nofile && setrlimit(RLIMIT_NOFILE, req->nofile) < 0)
-		child_fail(report, SPAWN_STEP_RLIMITS, errno);
+		child_fail_at(report, SPAWN_STEP_RLIMITS, errno, RLIMITS_NOFILE);
+	if (sbx && (r = sandbox_child_rlimits(sbx, &detail)) < 0)
+		child_fail_at(report, SPAWN_STEP_RLIMITS, -r, detail);
 
 	if (req->umask >= 0)
 		umask((mode_t)req->umask);
 
+	if (sbx && (r = sandbox_child_user(sbx, &detail)) < 0)
+		child_fail_at(report, SPAWN_STEP_USER, -r, detail);
+	if (sbx && (r = sandbox_child_userns(sbx, &detail)) < 0)
+		child_fail_at(report, SPAWN_STEP_USERNS, -r, detail);
+
+	/* As the worker's user, so its permissions decide. */
 	if (req->directory && chdir(req->directory) < 0)
 		child_fail(report, SPAWN_STEP_CHDIR, errno);
 
-	int r = fds_cloexec_from(3);
+	if (sbx && (r = sandbox_child_caps(sbx, &detail)) < 0)
+		child_fail_at(report, SPAWN_STEP_CAPS, -r, detail);
+	if (sbx && (r = sandbox_child_nnp(sbx, &detail)) < 0)
+		child_fail_at(report, SPAWN_STEP_NNP, -r, detail);
+
+	r = fds_cloexec_from(3);
 	if (r < 0)
 		child_fail(report, SPAWN_STEP_FDS, -r);
+	/* The descriptors it is given on purpose: first out of the way (a
+	 * source may sit where another goes), then into place, open at exec. */
+	int moved[16];
+	for (int i = 0; i < req->nextra && i < 16; i++)
+		if ((moved[i] = fcntl(req->extra[i][0], F_DUPFD_CLOEXEC, 64)) < 0)
+			child_fail(report, SPAWN_STEP_FDS, errno);
+	for (int i = 0; i < req->nextra && i < 16; i++)
+		if (dup2(moved[i], req->extra[i][1]) < 0)
+			child_fail(report, SPAWN_STEP_FDS, errno);
+
+	/* Last: from here on only what the filter allows, and exec must be. */
+	if (sbx && (r = sandbox_child_seccomp(sbx, &detail)) < 0)
+		child_fail_at(report, SPAWN_STEP_SECCOMP, -r, detail);
 
 	execvpe(req->argv[0], req->argv, req->envp);
 	child_fail(report, SPAWN_STEP_EXEC, errno);
@@ -124,6 +201,10 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *res)
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)req->cgroup_fd;
 	}
+	/* Born in its namespaces: a worker with its own PID namespace must be
+	 * its PID 1, which unshare() cannot make the caller. */
+	if (req->sandbox)
+		args.flags |= sandbox_clone_flags(req->sandbox);
 	long pid = syscall(SYS_clone3, &args, sizeof args);
 	if (pid < 0)
 		return -errno;
@@ -149,15 +230,24 @@ int spawn_next_report(struct spawn_report *rep)
 }
 
 void spawn_describe(const struct spawn_report *rep, const char *directory, const char *argv0,
-		    char *buf, size_t len)
+		    const struct sandbox *sandbox, char *buf, size_t len)
 {
 	const char *name = "spawn";
-	if (rep->step > 0 && (size_t)rep->step < sizeof step_names / sizeof step_names[0])
+	if (rep->step > 0 && (size_t)rep->step < sizeof step_names / sizeof step_names[0] &&
+	    step_names[rep->step])
 		name = step_names[rep->step];
 	const char *arg = NULL;
+	char part[PATH_MAX + 64];
 	if (rep->step == SPAWN_STEP_CHDIR)
 		arg = directory;
 	else if (rep->step == SPAWN_STEP_EXEC)
 		arg = argv0;
+	else if (rep->step == SPAWN_STEP_RLIMITS)
+		arg = rlimits_name(rep->detail);
+	for (size_t i = 0; i < sizeof sandbox_steps / sizeof sandbox_steps[0] && sandbox; i++)
+		if ((int)sandbox_steps[i].step == rep->step) {
+			sandbox_describe(sandbox, sandbox_steps[i].sbx, rep->detail, part, sizeof part);
+			arg = part[0] ? part : NULL;
+		}
 	snprintf(buf, len, "%s%s%s: %s", name, arg ? " " : "", arg ? arg : "", strerror(rep->err));
 }

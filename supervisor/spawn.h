@@ -12,16 +12,26 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+struct sandbox;
+
 /* The child's steps, in the order it runs them. */
 enum spawn_step {
 	SPAWN_STEP_SIGNALS = 1, /* unblock signals, default dispositions */
 	SPAWN_STEP_PDEATHSIG,   /* die with corrald */
 	SPAWN_STEP_SETSID,      /* own session: no terminal signals from corrald's tty */
 	SPAWN_STEP_STDIO,       /* stdin, stdout, stderr */
-	SPAWN_STEP_RLIMITS,     /* corrald's raised fd limit back to what it found */
+	SPAWN_STEP_NAMESPACES,  /* made by clone3; the loopback brought up */
+	SPAWN_STEP_MOUNTS,      /* /proc, private_tmp, bind_paths, read-only, inaccessible */
+	SPAWN_STEP_RLIMITS,     /* corrald's raised fd limit back to what it found, then
+				 * the program's rlimit_* keys */
 	SPAWN_STEP_UMASK,
-	SPAWN_STEP_CHDIR,
+	SPAWN_STEP_USER,        /* setgroups, setresgid, setresuid */
+	SPAWN_STEP_USERNS,      /* the user namespace, mapping that (non-root) user */
+	SPAWN_STEP_CHDIR,       /* as the worker's user */
+	SPAWN_STEP_CAPS,        /* bounding, permitted, effective, inheritable, ambient */
+	SPAWN_STEP_NNP,         /* no_new_privs */
 	SPAWN_STEP_FDS,         /* everything above 2 close-on-exec */
+	SPAWN_STEP_SECCOMP,     /* last before exec: the filter covers the exec */
 	SPAWN_STEP_EXEC,
 };
 
@@ -35,12 +45,18 @@ struct spawn_request {
 	int cgroup_fd;          /* >= 0: born in this cgroup (CLONE_INTO_CGROUP), no window
 				 * in which it or an early fork runs outside its scope */
 	bool outlive_parent;    /* no PR_SET_PDEATHSIG (corrald's guard only) */
+	/* More descriptors the worker gets: extra[i][0] becomes extra[i][1]
+	 * (a ready fd, listening sockets at 3...). */
+	const int (*extra)[2];
+	int nextra;
+	const struct sandbox *sandbox; /* the program's sandbox, compiled; NULL: none */
 };
 
 struct spawn_report {
 	int32_t pid;            /* the child that failed */
 	int32_t step;           /* enum spawn_step */
 	int32_t err;            /* errno */
+	int32_t detail;         /* which part of the step (see sandbox_describe) */
 };
 
 struct spawn_result {
@@ -50,7 +66,7 @@ struct spawn_result {
 
 /* Create the report pipe that every child shares: one descriptor for all
  * spawns, none per spawn, and no waiting for exec. A child writes its
- * report (12 bytes: atomic in a pipe) before it exits, so the report of a
+ * report (16 bytes: atomic in a pipe) before it exits, so the report of a
  * child is always readable by the time its exit is seen. Returns the read
  * end (O_NONBLOCK, O_CLOEXEC; owned by spawn) or -errno. */
 int spawn_init(void);
@@ -65,8 +81,8 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *res);
 int spawn_next_report(struct spawn_report *rep);
 
 /* "chdir /nope: No such file or directory" for REP, naming the step's
- * argument from REQ-like values. */
+ * argument from REQ-like values (SANDBOX may be NULL). */
 void spawn_describe(const struct spawn_report *rep, const char *directory, const char *argv0,
-		    char *buf, size_t len);
+		    const struct sandbox *sandbox, char *buf, size_t len);
 
 #endif

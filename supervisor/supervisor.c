@@ -11,6 +11,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -55,8 +57,12 @@ static struct {
 	pid_t guard;                /* kills the scope if corrald dies; 0: none */
 	int guard_pipe;             /* its stdin: end of file when corrald is gone */
 	int guard_pidfd;
+	int notify_fd;              /* the sd_notify datagram socket, -1: none */
+	struct watch notify_watch;
+	char notify_path[108];
 	struct rlimit nofile;       /* as corrald found it; workers get it back */
-} S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1, .guard_pipe = -1, .guard_pidfd = -1 };
+} S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1, .guard_pipe = -1, .guard_pidfd = -1,
+      .notify_fd = -1 };
 
 
 int64_t supervisor_now_ms(void)
@@ -164,6 +170,8 @@ static void process_init(struct process *p, struct program *prog, char *name)
 	p->events_fd = -1;
 	p->events_watch.kind = WATCH_CGEVENTS;
 	p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
+	p->ready_pipe = -1;
+	p->ready_watch.kind = WATCH_READY;
 	logstream_init(&p->out, p, LOG_STDOUT);
 	logstream_init(&p->err, p, LOG_STDERR);
 	heap_node_init(&p->timer.node);
@@ -190,12 +198,42 @@ static void read_reports(void)
 			continue;
 		char msg[PATH_MAX + 128];
 		const struct program_config *c = p->prog->cfg;
-		spawn_describe(&rep, c->directory, c->argv[0], msg, sizeof msg);
+		spawn_describe(&rep, c->directory, c->argv[0], &c->sandbox, msg, sizeof msg);
 		set_spawnerr(p, msg);
 		log_err("%s: spawn error: %s", p->name, msg);
 	}
 	if (r < 0)
 		log_err("reading spawn reports: %s", strerror(-r));
+}
+
+static void close_ready(struct process *p)
+{
+	if (p->ready_pipe < 0)
+		return;
+	supervisor_unwatch(p->ready_pipe);
+	close(p->ready_pipe);
+	p->ready_pipe = -1;
+}
+
+static void drive(struct process *p, const struct pinput *in);
+
+/* ready = fd:N: a newline is the word. End of file without one is not. */
+static void ready_readable(struct process *p)
+{
+	if (p->ready_pipe < 0)
+		return;
+	char buf[256];
+	ssize_t n = io_read_some(p->ready_pipe, buf, sizeof buf);
+	if (n == -EAGAIN)
+		return;
+	if (n > 0 && !memchr(buf, '\n', (size_t)n))
+		return;
+	close_ready(p);
+	if (n > 0) {
+		log_info("%s: ready (fd %d)", p->name, p->prog->cfg->ready_fd);
+		struct pinput in = { .event = PEV_READY };
+		drive(p, &in);
+	}
 }
 
 static const char *log_path(const struct process *p, const char *configured, const char *suffix,
@@ -243,21 +281,31 @@ void supervisor_reopen_logs(void)
 /* KEY=value entries: corrald's environment, overridden by the program's, and
  * the names that tell a worker who it is. The array is one allocation; the
  * strings it points to live in ENVBUF or elsewhere and outlive the spawn. */
-static char **build_env(const struct process *p, char names[4][PATH_MAX])
+#define ENV_NAMES 6
+
+static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX])
 {
 	const struct program_config *c = p->prog->cfg;
 	const char *proc = strchr(p->name, ':') ? strchr(p->name, ':') + 1 : p->name;
+	const char *group = program_group_name(p->prog);
+	size_t nnames = 4;
 	snprintf(names[0], PATH_MAX, "CORRAL_PROCESS_NAME=%s", proc);
-	snprintf(names[1], PATH_MAX, "CORRAL_GROUP_NAME=%s", c->name);
+	snprintf(names[1], PATH_MAX, "CORRAL_GROUP_NAME=%s", group);
 	snprintf(names[2], PATH_MAX, "SUPERVISOR_PROCESS_NAME=%s", proc);
-	snprintf(names[3], PATH_MAX, "SUPERVISOR_GROUP_NAME=%s", c->name);
+	snprintf(names[3], PATH_MAX, "SUPERVISOR_GROUP_NAME=%s", group);
+	/* sd_notify, as systemd offers it to Type=notify services. */
+	if ((c->ready == READY_NOTIFY || c->watchdog_sec > 0) && S.notify_path[0])
+		snprintf(names[nnames++], PATH_MAX, "NOTIFY_SOCKET=%s", S.notify_path);
+	if (c->watchdog_sec > 0)
+		snprintf(names[nnames++], PATH_MAX, "WATCHDOG_USEC=%lld",
+			 (long long)c->watchdog_sec * 1000000);
 
 	size_t nenv = 0, nprog = 0;
 	while (environ[nenv])
 		nenv++;
 	while (c->environment[nprog])
 		nprog++;
-	char **env = calloc(nenv + nprog + 5, sizeof *env);
+	char **env = calloc(nenv + nprog + ENV_NAMES + 1, sizeof *env);
 	if (!env)
 		return NULL;
 	size_t n = 0;
@@ -268,14 +316,14 @@ static char **build_env(const struct process *p, char names[4][PATH_MAX])
 		for (size_t j = 0; j < nprog && !overridden; j++)
 			overridden = strncmp(c->environment[j], environ[i], klen) == 0 &&
 				     c->environment[j][klen] == '=';
-		for (size_t j = 0; j < 4 && !overridden; j++)
+		for (size_t j = 0; j < nnames && !overridden; j++)
 			overridden = strncmp(names[j], environ[i], klen) == 0 && names[j][klen] == '=';
 		if (!overridden)
 			env[n++] = environ[i];
 	}
 	for (size_t j = 0; j < nprog; j++)
 		env[n++] = c->environment[j];
-	for (size_t j = 0; j < 4; j++)
+	for (size_t j = 0; j < nnames; j++)
 		env[n++] = names[j];
 	env[n] = NULL;
 	return env;
@@ -287,14 +335,17 @@ static int do_spawn(struct process *p)
 {
 	const struct program_config *c = p->prog->cfg;
 	char path[PATH_MAX], msg[PATH_MAX + 64];
-	char names[4][PATH_MAX];
-	int out_child = -1, err_child = -1, r;
+	char names[ENV_NAMES][PATH_MAX];
+	int out_child = -1, err_child = -1, ready_child = -1, r;
+	int extra[1][2];
 	const char *what = "open log";
 
 	set_spawnerr(p, NULL);
 	p->exitcode = -1;
 	p->exitsig = 0;
 	p->info = NULL;
+	free(p->status_text); /* each run says its own */
+	p->status_text = NULL;
 
 	bool own_stdio = p->stdio[0] >= 0;
 	const char *opath = own_stdio ? NULL : log_path(p, c->stdout_logfile, "out", path, sizeof path);
@@ -330,6 +381,30 @@ static int do_spawn(struct process *p)
 			goto fail;
 		}
 	}
+	/* cgroup limits: written into the new leaf before the worker is born
+	 * in it; where the controller is not there, strict_limits refuses. */
+	unsigned want = limits_wanted(&c->sandbox.limits);
+	if (want) {
+		int on = S.cgroups ? limits_enabled(cgroup_scope_path()) : 0, at = 0;
+		if (on < 0)
+			on = 0;
+		for (int i = 0; i < LIMITS_N; i++)
+			if ((want & ~(unsigned)on & (1u << i)) && c->sandbox.strict_limits) {
+				r = -EOPNOTSUPP;
+				snprintf(msg, sizeof msg, "%s: not enforced: the %s controller is not "
+							  "enabled for corrald's cgroups (strict_limits)",
+					 limits_key_name(i), limits_controller(i));
+				if (cgfd >= 0)
+					close(cgfd);
+				goto fail;
+			}
+		if (cgfd >= 0 && (r = limits_apply(cgfd, &c->sandbox.limits, (unsigned)on, &at)) < 0) {
+			snprintf(msg, sizeof msg, "%s: writing %s: %s", limits_key_name(at),
+				 limits_file(at), strerror(-r));
+			close(cgfd);
+			goto fail;
+		}
+	}
 	char **env = build_env(p, names);
 	if (!env) {
 		if (cgfd >= 0)
@@ -345,6 +420,7 @@ static int do_spawn(struct process *p)
 		.umask = c->umask,
 		.nofile = &S.nofile,
 		.cgroup_fd = cgfd,
+		.sandbox = &c->sandbox,
 		.stdio = {
 			S.devnull,
 			out_child >= 0 ? out_child : S.devnull,
@@ -354,19 +430,47 @@ static int do_spawn(struct process *p)
 	};
 	if (own_stdio)
 		memcpy(req.stdio, p->stdio, sizeof req.stdio);
+	if (c->ready == READY_FD) {
+		/* s6's readiness: a newline on fd N. Our end is watched. */
+		int rp[2];
+		if (pipe2(rp, O_CLOEXEC) < 0 || fcntl(rp[0], F_SETFL, O_NONBLOCK) < 0) {
+			r = -errno;
+			free(env);
+			if (cgfd >= 0)
+				close(cgfd);
+			snprintf(msg, sizeof msg, "ready pipe: %s", strerror(-r));
+			goto fail;
+		}
+		ready_child = rp[1];
+		p->ready_pipe = rp[0];
+		extra[0][0] = rp[1];
+		extra[0][1] = c->ready_fd;
+		req.extra = extra;
+		req.nextra = 1;
+	}
 	struct spawn_result res;
 	r = spawn_process(&req, &res);
 	free(env);
 	if (cgfd >= 0)
 		close(cgfd);
 	if (r < 0) {
-		snprintf(msg, sizeof msg, "fork: %s", strerror(-r));
+		char ns[64];
+		/* clone3 makes the namespaces: its failure is theirs */
+		namespaces_format(c->sandbox.ns & ~NS_USER, ns, sizeof ns);
+		if (sandbox_clone_flags(&c->sandbox))
+			snprintf(msg, sizeof msg, "namespaces %s: clone3: %s", ns, strerror(-r));
+		else
+			snprintf(msg, sizeof msg, "fork: %s", strerror(-r));
 		goto fail;
 	}
 	if (out_child >= 0)
 		close(out_child);
 	if (err_child >= 0)
 		close(err_child);
+	if (ready_child >= 0)
+		close(ready_child);
+	if (p->ready_pipe >= 0 && supervisor_watch(p->ready_pipe, EPOLLIN, &p->ready_watch) < 0)
+		close_ready(p);
 
 	p->pid = res.pid;
 	p->pidfd = res.pidfd;
@@ -388,6 +492,9 @@ fail:
 		close(out_child);
 	if (err_child >= 0)
 		close(err_child);
+	if (ready_child >= 0)
+		close(ready_child);
+	close_ready(p);
 	logstream_close(&p->out);
 	logstream_close(&p->err);
 	set_spawnerr(p, msg);
@@ -400,6 +507,7 @@ static void program_retire(struct program *prog);
 static void group_check(struct group *g);
 static bool process_down(const struct process *p);
 static void drain_then_drive(struct process *p, const struct pinput *in);
+static void notify_readable(void);
 
 /* The stop signal goes to the main process, or with stopasgroup to every
  * process in the scope. */
@@ -484,7 +592,11 @@ static void drive(struct process *p, const struct pinput *in)
 		}
 	}
 	if (out.changed || before != p->fsm.state) {
-		if (p->fsm.state == PSTATE_FATAL && !p->spawnerr)
+		if (p->fsm.last == PFAIL_WATCHDOG)
+			p->info = "watchdog timeout";
+		else if (p->fsm.last == PFAIL_START_TIMEOUT)
+			p->info = "not ready within start_timeout";
+		else if (p->fsm.state == PSTATE_FATAL && !p->spawnerr)
 			p->info = "exited too quickly";
 		else if (p->fsm.state == PSTATE_STOPPED && before == PSTATE_STOPPING)
 			p->info = "stopped";
@@ -848,6 +960,7 @@ static void process_exited(struct process *p)
 
 	/* A child that failed before exec wrote its report before exiting. */
 	read_reports();
+	close_ready(p);
 	int64_t uptime = supervisor_now_ms() - p->started_ms;
 	if (si.si_code == CLD_EXITED) {
 		p->exitcode = si.si_status;
@@ -1008,6 +1121,8 @@ static void program_free(struct program *prog)
 		for (int k = 0; k < 3; k++)
 			if (p->stdio[k] >= 0)
 				close(p->stdio[k]);
+		close_ready(p);
+		free(p->status_text);
 		free(p->spawnerr);
 		free(p->name);
 	}
@@ -1264,6 +1379,34 @@ static void say(void (*line)(void *, const char *), void *ctx, const char *what,
 		line(ctx, buf);
 }
 
+/* cgroup limits: enable their controllers for the leaves where the
+ * hierarchy offers them, and say once per program which limit cannot be
+ * enforced here, never ignoring one silently. */
+static void limits_announce(const struct corral_config *cfg)
+{
+	unsigned want = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		want |= limits_wanted(&cfg->programs[i].sandbox.limits);
+	if (!want)
+		return;
+	char why[PATH_MAX + 160] = "";
+	int on = S.cgroups ? limits_enable(cgroup_scope_path(), want, why, sizeof why) : 0;
+	if (on < 0)
+		on = 0;
+	for (size_t k = 0; k < cfg->nprograms; k++) {
+		const struct sandbox *sbx = &cfg->programs[k].sandbox;
+		for (int i = 0; i < LIMITS_N; i++)
+			if (sbx->limits.set[i] && !(on & (1 << i)))
+				log_warn("%s: %s = %s is not enforced: %s%s", cfg->programs[k].name,
+					 limits_key_name(i), sbx->limits.value[i],
+					 S.cgroups ? "its controller is not enabled for corrald's cgroups"
+						   : "corrald's scopes are process groups, not cgroups",
+					 sbx->strict_limits ? " (strict_limits: it will not start)" : "");
+	}
+	if (why[0])
+		log_info("cgroup limits: %s", why);
+}
+
 int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 {
 	if (S.shutting_down) {
@@ -1287,6 +1430,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		return -EINVAL;
 	}
 	config_errors_free(&errs);
+	limits_announce(&ref->cfg);
 	ref->refs = 1; /* corrald's own */
 	struct corral_config *nc = &ref->cfg;
 	struct corral_config *oc = &S.current->cfg;
@@ -1509,6 +1653,12 @@ static void dispatch(struct watch *w, uint32_t events)
 	case WATCH_CGEVENTS:
 		events_changed(container_of(w, struct process, events_watch));
 		break;
+	case WATCH_READY:
+		ready_readable(container_of(w, struct process, ready_watch));
+		break;
+	case WATCH_NOTIFY:
+		notify_readable();
+		break;
 	case WATCH_PIDFD:
 		process_exited(container_of(w, struct process, pid_watch));
 		break;
@@ -1658,6 +1808,181 @@ static int scopes_open(const struct corral_config *cfg)
 	return 0;
 }
 
+/* ---- sd_notify ---- */
+
+/* The process whose tree PID belongs to, or NULL: only those are believed. */
+static struct process *process_of_pid(pid_t pid)
+{
+	struct process *p = pidmap_get(&S.pids, pid);
+	if (p)
+		return p;
+	char path[64], line[PATH_MAX + 8];
+	if (S.cgroups && cgroup_scope_path()) {
+		/* Its cgroup says which scope, and so which process. */
+		snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			return NULL;
+		const char *scope = strrchr(cgroup_scope_path(), '/');
+		char *leaf = NULL;
+		while (fgets(line, sizeof line, f))
+			if (strncmp(line, "0::", 3) == 0) {
+				line[strcspn(line, "\n")] = '\0';
+				char *at = strstr(line, scope);
+				if (at && at[strlen(scope)] == '/') {
+					leaf = at + strlen(scope) + 1;
+					leaf[strcspn(leaf, "/")] = '\0';
+				}
+				break;
+			}
+		fclose(f);
+		if (!leaf)
+			return NULL;
+		for (struct program *prog = S.programs; prog; prog = prog->next)
+			for (int i = 0; i < prog->nprocs; i++)
+				if (strcmp(prog->procs[i].name, leaf) == 0 && !prog->retiring)
+					return &prog->procs[i];
+		return NULL;
+	}
+	/* Process groups: every worker leads its own session. */
+	pid_t sid = getsid(pid);
+	return sid > 0 ? pidmap_get(&S.pids, sid) : NULL;
+}
+
+static void notify_message(struct process *p, char *msg)
+{
+	const struct program_config *c = p->prog->cfg;
+	struct pinput in = { 0 };
+	for (char *line = msg, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strcmp(line, "READY=1") == 0 && c->ready == READY_NOTIFY) {
+			log_info("%s: ready (sd_notify)", p->name);
+			in.event = PEV_READY;
+			drive(p, &in);
+		} else if (strncmp(line, "STATUS=", 7) == 0) {
+			free(p->status_text);
+			p->status_text = strdup(line + 7);
+		} else if (strcmp(line, "WATCHDOG=1") == 0) {
+			in.event = PEV_WATCHDOG;
+			drive(p, &in);
+		} else if (strcmp(line, "WATCHDOG=trigger") == 0) {
+			log_warn("%s: asked for its watchdog to fire", p->name);
+			in.event = PEV_WATCHDOG_TRIGGER;
+			drive(p, &in);
+		} else if (strncmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0) {
+			char *end;
+			unsigned long long us = strtoull(line + 20, &end, 10);
+			if (!*end && p->fsm.state == PSTATE_STARTING && !p->fsm.killing &&
+			    c->ready == READY_NOTIFY && c->start_timeout > 0)
+				supervisor_timer_set(&p->timer, supervisor_now_ms() + (int64_t)(us / 1000));
+		} else if (strncmp(line, "ERRNO=", 6) == 0) {
+			int e = atoi(line + 6);
+			log_warn("%s: says it failed: %s", p->name, strerror(e));
+			free(p->status_text);
+			if (asprintf(&p->status_text, "errno %d (%s)", e, strerror(e)) < 0)
+				p->status_text = NULL;
+		} else if (strcmp(line, "STOPPING=1") == 0 || strcmp(line, "RELOADING=1") == 0) {
+			log_info("%s: %s", p->name, line[0] == 'S' ? "stopping" : "reloading");
+		} else if (strncmp(line, "MAINPID=", 8) == 0) {
+			/* Believed only as a note: corrald keeps watching the process it
+			 * started, whose whole tree is its scope anyway. */
+			log_debug("%s: says its main pid is %s", p->name, line + 8);
+		}
+	}
+}
+
+/* Datagrams on the notify socket: a bounded number per turn. Credentials
+ * (SO_PASSCRED) say who sent each; received descriptors are closed, which
+ * is also the answer to BARRIER=1: everything sent before it is handled. */
+static void notify_readable(void)
+{
+	for (int k = 0; k < 64; k++) {
+		char buf[4096];
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(16 * sizeof(int))];
+		} ctl;
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+		ssize_t n = recvmsg(S.notify_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("notify socket: %m");
+			return;
+		}
+		struct ucred *cred = NULL;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET)
+				continue;
+			if (cm->cmsg_type == SCM_CREDENTIALS)
+				cred = (struct ucred *)(void *)CMSG_DATA(cm);
+			else if (cm->cmsg_type == SCM_RIGHTS) {
+				int *fds = (int *)(void *)CMSG_DATA(cm);
+				size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				for (size_t i = 0; i < nfd; i++)
+					close(fds[i]);
+			}
+		}
+		if (!cred || (size_t)n >= sizeof buf)
+			continue; /* no credentials, or too long: not believed */
+		buf[n] = '\0';
+		struct process *p = process_of_pid(cred->pid);
+		if (!p) {
+			log_debug("notify from pid %d, which is none of ours: ignored", (int)cred->pid);
+			continue;
+		}
+		notify_message(p, buf);
+	}
+}
+
+/* The socket NOTIFY_SOCKET names, next to the control socket. */
+static void notify_open(const struct corral_config *cfg)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	if (snprintf(addr.sun_path, sizeof addr.sun_path, "%s.notify", cfg->socket) >=
+	    (int)sizeof addr.sun_path) {
+		log_warn("notify socket: %s.notify is too long a path; ready = notify will not work",
+			 cfg->socket);
+		return;
+	}
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int one = 1;
+	if (fd < 0) {
+		log_warn("notify socket: %m");
+		return;
+	}
+	(void)unlink(addr.sun_path);
+	/* Anyone may send (workers may run as other users); only the trees of
+	 * our processes are believed. */
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || chmod(addr.sun_path, 0666) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
+		log_warn("notify socket %s: %m", addr.sun_path);
+		close(fd);
+		return;
+	}
+	S.notify_watch.kind = WATCH_NOTIFY;
+	if (supervisor_watch(fd, EPOLLIN, &S.notify_watch) < 0) {
+		close(fd);
+		unlink(addr.sun_path);
+		return;
+	}
+	S.notify_fd = fd;
+	memcpy(S.notify_path, addr.sun_path, sizeof S.notify_path);
+}
+
+static void notify_close(void)
+{
+	if (S.notify_fd < 0)
+		return;
+	supervisor_unwatch(S.notify_fd);
+	close(S.notify_fd);
+	S.notify_fd = -1;
+	unlink(S.notify_path);
+}
+
 static int write_pidfile(const char *path)
 {
 	char tmp[PATH_MAX], text[32];
@@ -1714,6 +2039,8 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		goto out;
 	if (scopes_open(cfg) < 0)
 		goto out_control;
+	notify_open(cfg);
+	limits_announce(cfg);
 	if (cfg->pidfile && (r = write_pidfile(cfg->pidfile)) < 0) {
 		log_err("pidfile %s: %s", cfg->pidfile, strerror(-r));
 		goto out_control;
@@ -1777,6 +2104,7 @@ out_pidfile:
 	if (S.current->cfg.pidfile)
 		unlink(S.current->cfg.pidfile);
 out_control:
+	notify_close();
 	control_close();
 	/* Whatever is still in a scope (killmode = process leftovers, or
 	 * everything after a failure) dies with corrald. */

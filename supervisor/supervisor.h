@@ -51,6 +51,9 @@ struct process {
 	bool start_queued;    /* in the autostart queue */
 	bool restart_pending; /* its group restarts it once every such member is down */
 	int stdio[3];         /* corralctl run: the caller's stdin/out/err, owned; -1: none */
+	int ready_pipe;       /* ready = fd:N: our end of its readiness pipe, -1: none */
+	struct watch ready_watch;
+	char *status_text;    /* STATUS= from sd_notify; owned, NULL: none */
 };
 
 /* A [group:] at run time: its strategy and its recent restarts. Lives as

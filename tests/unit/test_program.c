@@ -45,7 +45,7 @@ static void test_start_waits_startsecs(void **state)
 	assert_true(o.changed);
 	o = step(&m, &c, PEV_TIMER, 0, false);
 	assert_int_equal(m.state, PSTATE_RUNNING);
-	assert_int_equal(o.actions, 0);
+	assert_int_equal(o.actions & ~(unsigned)PACT_TIMER_STOP, 0);
 }
 
 static void test_startsecs_zero_runs_at_once(void **state)
@@ -227,7 +227,7 @@ static void test_every_cell(void **state)
 	(void)state;
 	struct program_config c = cfg(1, 3, AUTORESTART_TRUE);
 	for (int s = PSTATE_STOPPED; s <= PSTATE_UNKNOWN; s++)
-		for (int e = PEV_START; e <= PEV_TIMER; e++) {
+		for (int e = PEV_START; e <= PEV_WATCHDOG_TRIGGER; e++) {
 			struct pmachine m = { .state = (enum pstate)s, .retries = 1 };
 			struct poutput o = step(&m, &c, (enum pevent)e, 100, false);
 			assert_true(m.state >= PSTATE_STOPPED && m.state <= PSTATE_UNKNOWN);
@@ -242,6 +242,88 @@ static void test_every_cell(void **state)
 			if (o.actions & (PACT_STOPSIGNAL | PACT_KILL))
 				assert_true(program_state_alive((enum pstate)s));
 		}
+}
+
+/* ready = notify: STARTING until READY=1; not ready within start_timeout
+ * is a failed start, after the process is killed. */
+static void test_ready_notify(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(1, 1, AUTORESTART_TRUE);
+	c.ready = READY_NOTIFY;
+	c.start_timeout = 5;
+	struct pmachine m;
+	program_init(&m);
+	struct poutput o = step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(m.state, PSTATE_STARTING);
+	assert_int_equal(o.timer_ms, 5000);
+	/* Long alive, still not ready: a watchdog ping changes nothing either. */
+	step(&m, &c, PEV_WATCHDOG, 0, false);
+	assert_int_equal(m.state, PSTATE_STARTING);
+	o = step(&m, &c, PEV_READY, 0, false);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+	assert_true(o.actions & PACT_TIMER_STOP);
+
+	/* An exit before READY=1 is a failed start, however late. */
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	step(&m, &c, PEV_EXIT, 60000, true);
+	assert_int_equal(m.state, PSTATE_BACKOFF);
+
+	/* start_timeout: killed, then its exit is a failed start. */
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	o = step(&m, &c, PEV_TIMER, 0, false);
+	assert_true(o.actions & PACT_KILL);
+	assert_int_equal(m.state, PSTATE_STARTING);
+	assert_int_equal(m.last, PFAIL_START_TIMEOUT);
+	step(&m, &c, PEV_READY, 0, false); /* too late */
+	assert_int_equal(m.state, PSTATE_STARTING);
+	step(&m, &c, PEV_EXIT, 5000, false);
+	assert_int_equal(m.state, PSTATE_BACKOFF);
+	step(&m, &c, PEV_TIMER, 0, false);
+	step(&m, &c, PEV_TIMER, 0, false);
+	step(&m, &c, PEV_EXIT, 5000, false);
+	assert_int_equal(m.state, PSTATE_FATAL); /* startretries = 1 */
+}
+
+/* watchdog_sec: once RUNNING, no ping in time kills the tree and starts it
+ * again, autorestart or not; a ping pushes the deadline. */
+static void test_watchdog(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(0, 3, AUTORESTART_FALSE);
+	c.watchdog_sec = 2;
+	struct pmachine m;
+	program_init(&m);
+	struct poutput o = step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+	assert_true(o.actions & PACT_TIMER);
+	assert_int_equal(o.timer_ms, 2000);
+	o = step(&m, &c, PEV_WATCHDOG, 0, false);
+	assert_true(o.actions & PACT_TIMER);
+	assert_int_equal(o.timer_ms, 2000);
+	o = step(&m, &c, PEV_TIMER, 0, false);
+	assert_true(o.actions & PACT_KILL);
+	assert_int_equal(m.last, PFAIL_WATCHDOG);
+	o = step(&m, &c, PEV_EXIT, 9000, false);
+	assert_true(o.actions & PACT_SPAWN);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+	/* WATCHDOG=trigger: the same at once. */
+	o = step(&m, &c, PEV_WATCHDOG_TRIGGER, 0, false);
+	assert_true(o.actions & PACT_KILL);
+	/* A stop while it is being killed ends STOPPED, not restarted. */
+	step(&m, &c, PEV_STOP, 0, false);
+	assert_int_equal(m.state, PSTATE_STOPPING);
+	o = step(&m, &c, PEV_EXIT, 9000, false);
+	assert_int_equal(m.state, PSTATE_STOPPED);
+	assert_false(o.actions & PACT_SPAWN);
+	/* No watchdog configured: pings and timers do nothing. */
+	c.watchdog_sec = 0;
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(step(&m, &c, PEV_WATCHDOG, 0, false).actions, 0);
+	assert_int_equal(step(&m, &c, PEV_TIMER, 0, false).actions, 0);
 }
 
 static void test_backoff_delays_are_capped(void **state)
@@ -270,6 +352,8 @@ int main(void)
 		cmocka_unit_test(test_stop_while_starting_and_backoff),
 		cmocka_unit_test(test_every_cell),
 		cmocka_unit_test(test_backoff_delays_are_capped),
+		cmocka_unit_test(test_ready_notify),
+		cmocka_unit_test(test_watchdog),
 	};
 	return cmocka_run_group_tests_name("program", tests, NULL, NULL);
 }

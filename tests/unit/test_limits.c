@@ -1,0 +1,161 @@
+/* Unit tests for sandbox/limits.c */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox/limits.h"
+
+static void ok(struct limits *l, int i, const char *value, const char *want)
+{
+	char err[160] = "";
+	if (limits_parse(l, i, value, err, sizeof err) != 0)
+		fail_msg("%s = %s: %s", limits_key_name(i), value, err);
+	assert_true(l->set[i]);
+	assert_string_equal(l->value[i], want);
+}
+
+static void bad(int i, const char *value)
+{
+	struct limits l = { 0 };
+	char err[160] = "";
+	if (limits_parse(&l, i, value, err, sizeof err) != -EDOM)
+		fail_msg("%s = %s accepted as %s", limits_key_name(i), value, l.value[i]);
+	assert_false(l.set[i]);
+	assert_true(err[0]);
+}
+
+static void test_parse(void **state)
+{
+	(void)state;
+	struct limits l = { 0 };
+	ok(&l, LIMITS_MEMORY, "256M", "268435456");
+	ok(&l, LIMITS_MEMORY, "1g", "1073741824");
+	ok(&l, LIMITS_MEMORY, "4096", "4096");
+	ok(&l, LIMITS_MEMORY, "max", "max");
+	ok(&l, LIMITS_PIDS, "100", "100");
+	ok(&l, LIMITS_PIDS, "infinity", "max");
+	ok(&l, LIMITS_CPU, "50%", "50000 100000");
+	ok(&l, LIMITS_CPU, "250%", "250000 100000");
+	ok(&l, LIMITS_CPU, "20000 50000", "20000 50000");
+	ok(&l, LIMITS_CPU, "max", "max 100000");
+	bad(LIMITS_MEMORY, "lots");
+	bad(LIMITS_MEMORY, "1GB");
+	bad(LIMITS_MEMORY, "-1");
+	bad(LIMITS_MEMORY, "99999999999999999999");
+	bad(LIMITS_MEMORY, "");
+	bad(LIMITS_PIDS, "0");
+	bad(LIMITS_PIDS, "10k");
+	bad(LIMITS_CPU, "50");
+	bad(LIMITS_CPU, "0%");
+	bad(LIMITS_CPU, "10 100");          /* below 1 ms */
+	bad(LIMITS_CPU, "50000 2000000");   /* period above 1 s */
+	bad(LIMITS_CPU, "50% ");
+	assert_int_equal(limits_key("memory_max"), LIMITS_MEMORY);
+	assert_int_equal(limits_key("cpu_max"), LIMITS_CPU);
+	assert_int_equal(limits_key("io_max"), -1);
+	assert_string_equal(limits_file(LIMITS_PIDS), "pids.max");
+	assert_string_equal(limits_controller(LIMITS_CPU), "cpu");
+}
+
+static void test_controllers(void **state)
+{
+	(void)state;
+	assert_int_equal(limits_parse_controllers(""), 0);
+	assert_int_equal(limits_parse_controllers("cpuset cpu io memory hugetlb pids rdma misc\n"),
+			 1 << LIMITS_MEMORY | 1 << LIMITS_PIDS | 1 << LIMITS_CPU);
+	assert_int_equal(limits_parse_controllers("cpuset io memoryx\n"), 0);
+	assert_int_equal(limits_parse_controllers("pids"), 1 << LIMITS_PIDS);
+	struct limits l = { 0 };
+	assert_int_equal(limits_wanted(&l), 0);
+	ok(&l, LIMITS_PIDS, "5", "5");
+	assert_int_equal(limits_wanted(&l), 1 << LIMITS_PIDS);
+	struct limits m = l;
+	assert_true(limits_equal(&l, &m));
+	ok(&m, LIMITS_PIDS, "6", "6");
+	assert_false(limits_equal(&l, &m));
+}
+
+static char dir[64];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void write_text(const char *name, const char *text)
+{
+	char p[128];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void read_text(const char *name, char *buf, size_t len)
+{
+	char p[128];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	int fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+}
+
+/* A directory that stands in for a cgroup: what is read and written where. */
+static void test_files(void **state)
+{
+	(void)state;
+	char err[256], buf[64];
+	snprintf(dir, sizeof dir, "/tmp/corral-limits-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	write_text("cgroup.controllers", "cpu io pids\n");
+	write_text("cgroup.subtree_control", "");
+	/* memory is not offered: not enabled, and said so; pids is written "+pids" */
+	int on = limits_enable(dir, 1 << LIMITS_MEMORY | 1 << LIMITS_PIDS, err, sizeof err);
+	assert_int_equal(on, 1 << LIMITS_PIDS); /* written: the kernel would have refused */
+	assert_non_null(strstr(err, "the memory controller is not enabled"));
+	read_text("cgroup.subtree_control", buf, sizeof buf);
+	assert_string_equal(buf, "+pids");
+	write_text("cgroup.subtree_control", "pids\n");
+	assert_int_equal(limits_enabled(dir), 1 << LIMITS_PIDS);
+	/* apply writes only what is enabled */
+	struct limits l = { 0 };
+	ok(&l, LIMITS_PIDS, "64", "64");
+	ok(&l, LIMITS_MEMORY, "1M", "1048576");
+	write_text("pids.max", ""); /* empty: a write does not truncate a plain file */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	int failed = -1;
+	assert_int_equal(limits_apply(dfd, &l, 1 << LIMITS_PIDS, &failed), 0);
+	read_text("pids.max", buf, sizeof buf);
+	assert_string_equal(buf, "64");
+	/* a missing file is an error naming the limit */
+	assert_int_equal(limits_apply(dfd, &l, 1 << LIMITS_MEMORY, &failed), -ENOENT);
+	assert_int_equal(failed, LIMITS_MEMORY);
+	close(dfd);
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	assert_true(limits_enabled(dir) < 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_controllers),
+		cmocka_unit_test(test_files),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
