@@ -126,6 +126,10 @@ run: deps
 check: deps
 	$(MAKE) all $(UNIT_BINS)
 	$(MAKE) SAN=address,undefined all $(UNIT_BINS:$(BUILD)/%=build-san/%)
+	@# Both compilers must be clean with the same strict flags.
+	@if command -v clang >/dev/null 2>&1; then \
+	    $(MAKE) -s CC=clang BUILD=build-clang all $(UNIT_BINS:$(BUILD)/%=build-clang/%); \
+	else echo "check: clang not installed, gcc build only"; fi
 	@sh tests/run-all.sh $(BUILD) build-san
 
 check-unit: all $(UNIT_BINS)
@@ -259,6 +263,6 @@ bench: deps
 	@sh bench/run.sh $(BUILD)
 
 clean:
-	rm -rf build build-san build-fuzz dist
+	rm -rf build build-san build-clang build-fuzz dist
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -7,7 +7,7 @@
 set -eu
 
 need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev \
-mandoc strace python3 procps"
+mandoc strace python3 procps clang"
 case "${CORRAL_DEPS:-} $*" in
 *bench*) need="$need supervisor s6 runit" ;;
 esac

@@ -238,7 +238,6 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
 	}
 	struct iovec *v = b->v;
 	int n = b->n;
-	size_t done = 0;
 	int err = 0;
 	while (n > 0) {
 		ssize_t w = writev(s->file_fd, v, n);
@@ -252,7 +251,6 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
 			err = ENOSPC;
 			break;
 		}
-		done += (size_t)w;
 		s->size += (size_t)w;
 		/* Skip what went out, keep the rest of a partly written vector. */
 		size_t left = (size_t)w;
