@@ -387,7 +387,7 @@ static const char *const program_keys[] = {
 	"stderr_logfile", "killmode", "stopasgroup", "killasgroup", "main",
 	"stdout_logfile_maxbytes", "stdout_logfile_backups", "stderr_logfile_maxbytes",
 	"stderr_logfile_backups", "log_timestamps", "log_line_max", "log_buffer", "log_rate",
-	"log_burst", "log_overflow", "ready", "start_timeout", "watchdog_sec",
+	"log_burst", "log_overflow", "ready", "start_timeout", "watchdog_sec", "requires", "after",
 	/* the sandbox's keys (sandbox_keys[]) */
 	"user", "group", "supplementary_groups", "no_new_privs", "capabilities", "seccomp",
 	"seccomp_action", "address_families", "namespaces", "private_tmp", "read_only_paths",
@@ -605,6 +605,8 @@ static void program_free(struct program_config *p)
 	free(p->stdout_logfile);
 	free(p->stderr_logfile);
 	free(p->group);
+	strv_free(p->requires);
+	strv_free(p->after);
 	sandbox_free(&p->sandbox);
 	memset(p, 0, sizeof *p);
 }
@@ -1104,6 +1106,18 @@ static void apply_program(struct source *src, const char *key, int line, const c
 			p->redirect_stderr = b;
 	} else if (strncmp(key, "log_", 4) == 0 || strstr(key, "_logfile_")) {
 		apply_log_key(src, p, key, line, value);
+	} else if (strcmp(key, "requires") == 0 || strcmp(key, "after") == 0) {
+		bool oom = false;
+		char **names = split_names(value, &oom);
+		if (oom) {
+			ld->oom = true;
+		} else if (key[0] == 'r') {
+			strv_free(p->requires);
+			p->requires = names;
+		} else {
+			strv_free(p->after);
+			p->after = names;
+		}
 	} else if (strcmp(key, "ready") == 0) {
 		int fd;
 		if (strcmp(value, "none") == 0)
@@ -1884,6 +1898,90 @@ static void group_error(struct loader *ld, struct group_config *g, const char *f
 
 /* Every program a group lists exists and is in no other group; members
  * take the group's name as their prefix, and its priority when it has one. */
+static struct program_config *prog_by_name(struct loader *ld, const char *name)
+{
+	for (size_t k = 0; k < ld->nprogs; k++)
+		if (ld->progs[k].name && strcmp(ld->progs[k].name, name) == 0)
+			return &ld->progs[k];
+	return NULL;
+}
+
+/* requires and after name programs that exist, and never a cycle: a
+ * program that waits (through others) for itself would never start. */
+static void check_deps(struct loader *ld)
+{
+	size_t n = ld->nprogs;
+	for (size_t i = 0; i < n; i++) {
+		struct program_config *p = &ld->progs[i];
+		for (int k = 0; k < 2; k++)
+			for (char **d = k ? p->after : p->requires; d && *d; d++) {
+				if (!prog_by_name(ld, *d))
+					prog_error(ld, p, "%s: unknown program '%s'", k ? "after" : "requires", *d);
+				else if (strcmp(*d, p->name) == 0)
+					prog_error(ld, p, "%s: a program cannot wait for itself",
+						   k ? "after" : "requires");
+			}
+	}
+	/* Depth-first, colouring 0 new, 1 on the path, 2 done; an edge back to
+	 * the path is a cycle, reported once at the program that closes it. */
+	unsigned char *colour = calloc(n ? n : 1, 1);
+	size_t *stack = calloc(n ? n : 1, sizeof *stack), *edge = calloc(n ? n : 1, sizeof *edge);
+	if (!colour || !stack || !edge) {
+		ld->oom = true;
+		goto out;
+	}
+	for (size_t root = 0; root < n; root++) {
+		if (colour[root])
+			continue;
+		size_t sp = 0;
+		stack[sp] = root;
+		edge[sp] = 0;
+		colour[root] = 1;
+		while (1) {
+			struct program_config *p = &ld->progs[stack[sp]];
+			size_t nreq = 0, naft = 0;
+			while (p->requires && p->requires[nreq])
+				nreq++;
+			while (p->after && p->after[naft])
+				naft++;
+			if (edge[sp] < nreq + naft) {
+				const char *dn = edge[sp] < nreq ? p->requires[edge[sp]] : p->after[edge[sp] - nreq];
+				edge[sp]++;
+				struct program_config *d = prog_by_name(ld, dn);
+				if (!d || d == p)
+					continue;
+				size_t di = (size_t)(d - ld->progs);
+				if (colour[di] == 1) {
+					/* The cycle is the path from D back to P, then D. */
+					char path[512] = "";
+					size_t len = 0, j = 0;
+					while (j < sp && stack[j] != di)
+						j++;
+					for (; j <= sp && len < sizeof path; j++)
+						len += (size_t)snprintf(path + len, sizeof path - len, "%s -> ",
+									ld->progs[stack[j]].name);
+					if (len < sizeof path)
+						snprintf(path + len, sizeof path - len, "%s", d->name);
+					prog_error(ld, p, "dependency cycle: %s", path);
+				} else if (colour[di] == 0) {
+					colour[di] = 1;
+					stack[++sp] = di;
+					edge[sp] = 0;
+				}
+				continue;
+			}
+			colour[stack[sp]] = 2;
+			if (sp == 0)
+				break;
+			sp--;
+		}
+	}
+out:
+	free(colour);
+	free(stack);
+	free(edge);
+}
+
 static void check_groups(struct loader *ld)
 {
 	for (size_t i = 0; i < ld->ngroups; i++) {
@@ -2078,6 +2176,8 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	if (!ld.oom)
 		check_groups(&ld);
 	if (!ld.oom)
+		check_deps(&ld);
+	if (!ld.oom)
 		check_programs(&ld);
 	sort_errors(&ld);
 
@@ -2204,6 +2304,7 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       a->log_buffer == b->log_buffer && a->log_rate == b->log_rate &&
 	       a->log_burst == b->log_burst && a->log_overflow == b->log_overflow &&
 	       a->ready == b->ready && a->ready_fd == b->ready_fd &&
+	       strv_equal(a->requires, b->requires) && strv_equal(a->after, b->after) &&
 	       a->start_timeout == b->start_timeout && a->watchdog_sec == b->watchdog_sec &&
 	       sandbox_equal(&a->sandbox, &b->sandbox);
 }

@@ -82,6 +82,8 @@ struct program_config {
 	int ready_fd;           /* READY_FD: the fd it writes its newline on */
 	int start_timeout;      /* notify/fd: seconds to become ready, 0: forever; 90 */
 	int watchdog_sec;       /* WATCHDOG=1 at least this often once RUNNING, 0: off */
+	char **requires;        /* programs it needs ready before it starts; NULL: none */
+	char **after;           /* programs it starts after, if they start too; NULL: none */
 	struct sandbox sandbox; /* user, capabilities, seccomp, namespaces, limits: compiled */
 };
 

@@ -257,8 +257,12 @@ static void status_line(struct client *c, const struct process *p)
 			 p->prog->cfg->startretries);
 	else if (p->info && !p->pid)
 		snprintf(info, sizeof info, "%s", p->info);
-	if (p->status_text && p->pid) /* what it says of itself (sd_notify STATUS=) */
-		snprintf(info, sizeof info, "%s", p->status_text);
+	char why[120];
+	if (p->dep_waiting && supervisor_waiting_for(p, why, sizeof why))
+		snprintf(info, sizeof info, "waiting for %s", why);
+	else if (p->status_text && p->pid) /* what it says of itself (sd_notify STATUS=) */
+		snprintf(info, sizeof info, "%s%s", p->status_text,
+			 p->fsm.last == PFAIL_WATCHDOG ? " (restarted after a watchdog timeout)" : "");
 	else if (p->pid && p->fsm.last == PFAIL_WATCHDOG)
 		snprintf(info, sizeof info, "restarted after a watchdog timeout");
 	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready != READY_STARTSECS)
@@ -376,6 +380,8 @@ static void pending_check(struct client *c, struct pending *pd)
 			break;
 		case PSTATE_STOPPED:
 		case PSTATE_EXITED:
+			if (p->dep_waiting)
+				return; /* it starts once what it requires is ready */
 			outf(c, "%s: ERROR (stopped before it was running)", p->name);
 			fail(c, PROTO_FAILED);
 			break;

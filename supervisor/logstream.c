@@ -286,17 +286,21 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
 	return false;
 }
 
-static bool emit(struct logstream *s, struct batch *b, const void *p, size_t len)
+/* The most one turn of handle()'s loop adds to a batch: a stamp and the
+ * note of suppressed lines, a stamp and the continuation marker, the piece
+ * and the cut marker. */
+#define PIECE_IOVS 6
+
+/* Add to the batch; the caller made room (never a write here: a write that
+ * fails half-way through a piece would have it handled twice). */
+static void emit(struct batch *b, const void *p, size_t len)
 {
-	if (!len)
-		return true;
-	if (b->n == IOV_BATCH && !flush(s, b))
-		return false;
+	if (!len || b->n >= IOV_BATCH)
+		return;
 	b->v[b->n].iov_base = (void *)p;
 	b->v[b->n].iov_len = len;
 	b->n++;
 	b->bytes += len;
-	return true;
 }
 
 /* Rotate by renames: PATH.N-1 -> PATH.N ... PATH -> PATH.1; the oldest
@@ -345,6 +349,11 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 		stamplen = logline_stamp(stamp, sizeof stamp, &ts);
 	}
 	while (i < len) {
+		/* Room for all this piece may add: a write that fails can only
+		 * fail here, between pieces, before anything of this one was
+		 * done (a token taken, a stamp or marker added). */
+		if (b.n + PIECE_IOVS > IOV_BATCH && !flush(s, &b))
+			goto stop;
 		if (s->line.at_line_start && !s->dropping) {
 			/* Between lines: the only place a file is rotated or a rate applied. */
 			if (s->path && logline_rotate_due(s->size + b.bytes, s->maxbytes)) {
@@ -369,23 +378,22 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 					int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
 							 (unsigned long long)s->suppressed);
 					s->suppressed = 0;
-					if (!emit(s, &b, stamp, stamplen) || !emit(s, &b, note, (size_t)n))
-						goto stop;
+					emit(&b, stamp, stamplen);
+					emit(&b, note, (size_t)n);
 				}
 			}
 			if (!s->dropping) {
-				if (!emit(s, &b, stamp, stamplen))
-					goto stop;
-				if (s->line.continued &&
-				    !emit(s, &b, LOGLINE_CONT, sizeof LOGLINE_CONT - 1))
-					goto stop;
+				emit(&b, stamp, stamplen);
+				if (s->line.continued)
+					emit(&b, LOGLINE_CONT, sizeof LOGLINE_CONT - 1);
 			}
 		}
 		bool ends, cut;
 		size_t k = logline_piece(&s->line, s->line_max, in + i, len - i, &ends, &cut);
 		if (!s->dropping) {
-			if (!emit(s, &b, in + i, k) || (cut && !emit(s, &b, LOGLINE_CUT, sizeof LOGLINE_CUT - 1)))
-				goto stop;
+			emit(&b, in + i, k);
+			if (cut)
+				emit(&b, LOGLINE_CUT, sizeof LOGLINE_CUT - 1);
 		}
 		logline_advance(&s->line, k, ends, cut);
 		if (ends || cut)
@@ -397,8 +405,8 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 	/* fall through: everything was handled, some of it waits in pend */
 	return false;
 stop:
-	/* emit() or flush() failed (pend holds what was handled) or the rate
-	 * says wait: keep the rest of IN. */
+	/* flush() failed (pend holds what was handled) or the rate says
+	 * wait: keep the rest of IN. */
 	if (i < len) {
 		char *r = malloc(len - i);
 		if (!r) {
@@ -435,6 +443,33 @@ void logstream_readable(struct logstream *s)
 	handle(s, readbuf, (size_t)n);
 }
 
+/* The worker is gone: take what is in its pipe now, up to FINISH_MAX,
+ * until the pipe is empty (a descendant may still hold it open), ends, or
+ * the stream is held (then its timer comes back for the rest). */
+static void take_rest(struct logstream *s)
+{
+	size_t total = 0;
+	while (s->pipe_fd >= 0 && !s->held && total < FINISH_MAX) {
+		ssize_t n = io_read_some(s->pipe_fd, readbuf, s->chunk ? s->chunk : READ_MAX);
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		if (!handle(s, readbuf, (size_t)n))
+			break;
+	}
+}
+
+/* What descendants write after this is not ours to keep: the pipe is
+ * closed and they get EPIPE. */
+static void close_pipe(struct logstream *s)
+{
+	if (s->pipe_fd >= 0) {
+		supervisor_unwatch(s->pipe_fd);
+		close(s->pipe_fd);
+		s->pipe_fd = -1;
+	}
+}
+
 void logstream_timer(struct logstream *s)
 {
 	if (s->pendlen) {
@@ -469,8 +504,15 @@ void logstream_timer(struct logstream *s)
 			return;
 	}
 	release(s);
-	if (s->closing)
+	if (s->closing) {
+		/* A worker that died while held (a detached stream) may have
+		 * left more in its pipe than was read: take it before closing. */
+		take_rest(s);
+		if (s->held)
+			return;
+		close_pipe(s);
 		finish_close(s);
+	}
 }
 
 /* ---- closing ---- */
@@ -508,7 +550,7 @@ static void finish_close(struct logstream *s)
 		return; /* logstream_timer comes back here */
 	if (!s->line.at_line_start && s->file_fd >= 0) {
 		struct batch b = { .n = 0 };
-		emit(s, &b, "\n", 1);
+		emit(&b, "\n", 1);
 		if (!flush(s, &b))
 			return; /* held: tried again later */
 		logline_init(&s->line);
@@ -558,27 +600,13 @@ static void detach(struct logstream *s)
 
 void logstream_finish(struct logstream *s)
 {
-	size_t total = 0;
-	while (s->pipe_fd >= 0 && !s->held && total < FINISH_MAX) {
-		ssize_t n = io_read_some(s->pipe_fd, readbuf, s->chunk ? s->chunk : READ_MAX);
-		if (n <= 0)
-			break; /* empty (a descendant may hold it open) or ended */
-		total += (size_t)n;
-		if (!handle(s, readbuf, (size_t)n))
-			break;
-	}
+	take_rest(s);
 	s->closing = true;
 	if (s->held || s->rawlen || s->pendlen) {
 		detach(s);
 		return;
 	}
-	/* What descendants write after this is not ours to keep: the pipe is
-	 * closed and they get EPIPE. */
-	if (s->pipe_fd >= 0) {
-		supervisor_unwatch(s->pipe_fd);
-		close(s->pipe_fd);
-		s->pipe_fd = -1;
-	}
+	close_pipe(s);
 	finish_close(s);
 }
 

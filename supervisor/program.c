@@ -221,7 +221,6 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 		case PEV_READY:
 			if (says_ready(cfg) && !m->killing) {
 				m->retries = 0;
-				m->last = PFAIL_NONE;
 				running(m, cfg, out);
 			}
 			break;

@@ -52,6 +52,7 @@ static struct {
 	bool done;
 	size_t start_queued;        /* processes waiting in the autostart queue */
 	bool cgroups;               /* scopes are cgroup v2 leaves; else process groups */
+	size_t dep_waiting;         /* processes waiting for their dependencies */
 	bool init;                  /* --init: a container's PID 1 */
 	int exit_status;            /* what corrald exits with after a clean shutdown */
 	pid_t guard;                /* kills the scope if corrald dies; 0: none */
@@ -508,6 +509,9 @@ static void group_check(struct group *g);
 static bool process_down(const struct process *p);
 static void drain_then_drive(struct process *p, const struct pinput *in);
 static void notify_readable(void);
+static void deps_recheck(void);
+static void deps_fallen(struct program *prog, bool failed);
+static void stop_internal(struct process *p);
 
 /* The stop signal goes to the main process, or with stopasgroup to every
  * process in the scope. */
@@ -576,8 +580,14 @@ static void drive(struct process *p, const struct pinput *in)
 	if ((out.actions & PACT_STOPSIGNAL) && p->pidfd >= 0)
 		stop_signal(p);
 	if ((out.actions & PACT_KILL) && p->pidfd >= 0) {
-		log_warn("%s: pid %d still alive after %ds, killing its tree", p->name, (int)p->pid,
-			 p->prog->cfg->stopwaitsecs);
+		if (p->fsm.killing == PFAIL_WATCHDOG)
+			log_warn("%s: pid %d missed its watchdog, killing its tree", p->name, (int)p->pid);
+		else if (p->fsm.killing == PFAIL_START_TIMEOUT)
+			log_warn("%s: pid %d not ready within %ds, killing its tree", p->name,
+				 (int)p->pid, p->prog->cfg->start_timeout);
+		else
+			log_warn("%s: pid %d still alive after %ds, killing its tree", p->name,
+				 (int)p->pid, p->prog->cfg->stopwaitsecs);
 		kill_tree(p);
 	}
 	if (out.actions & PACT_TIMER) {
@@ -605,6 +615,12 @@ static void drive(struct process *p, const struct pinput *in)
 		control_process_changed(p, false);
 		if (p->prog->group && !p->prog->retiring)
 			group_check(p->prog->group);
+		/* A required program that fails stops what requires it, which
+		 * starts again when it is back; a cascade carries that on. */
+		if (before == PSTATE_RUNNING && !p->prog->transient && !S.shutting_down)
+			deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
+		if (p->fsm.state == PSTATE_RUNNING || process_down(p))
+			deps_recheck();
 		if (p->prog->transient && !p->prog->retiring && process_down(p))
 			program_retire(p->prog); /* its run is over */
 		else if (p->prog->retiring)
@@ -619,6 +635,113 @@ static void drive(struct process *p, const struct pinput *in)
 
 static void unqueue_start(struct process *p);
 
+/* ---- dependencies (requires, after) ---- */
+
+static struct program *find_program(const char *name);
+
+static bool program_ready(const struct program *q)
+{
+	for (int i = 0; i < q->nprocs; i++)
+		if (q->procs[i].fsm.state != PSTATE_RUNNING)
+			return false;
+	return true;
+}
+
+/* On its way up: "after" waits for it; one that is not coming is not waited for. */
+static bool program_coming(const struct program *q)
+{
+	for (int i = 0; i < q->nprocs; i++) {
+		const struct process *x = &q->procs[i];
+		if (x->fsm.state == PSTATE_STARTING || x->fsm.state == PSTATE_BACKOFF ||
+		    x->start_queued || x->dep_waiting || x->restart_pending || x->draining)
+			return true;
+	}
+	return false;
+}
+
+bool supervisor_waiting_for(const struct process *p, char *buf, size_t len)
+{
+	const struct program_config *c = p->prog->cfg;
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int k = 0; k < 2; k++)
+		for (char **d = k ? c->after : c->requires; d && *d; d++) {
+			struct program *q = find_program(*d);
+			bool wait = k ? q && !program_ready(q) && program_coming(q) : !q || !program_ready(q);
+			if (wait && n < len)
+				n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", *d);
+		}
+	return n > 0;
+}
+
+static void set_dep_waiting(struct process *p, bool on)
+{
+	if (p->dep_waiting == on)
+		return;
+	p->dep_waiting = on;
+	if (on)
+		S.dep_waiting++;
+	else
+		S.dep_waiting--;
+}
+
+/* Start those waiting whose dependencies are now ready, and put those
+ * whose required program failed back in line. Cheap when nobody waits. */
+static void deps_recheck(void)
+{
+	static bool busy, again;
+	if (!S.dep_waiting)
+		return;
+	if (busy) {
+		again = true;
+		return;
+	}
+	busy = true;
+	do {
+		again = false;
+		char why[256];
+		for (struct program *prog = S.programs; prog; prog = prog->next)
+			for (int i = 0; i < prog->nprocs; i++) {
+				struct process *p = &prog->procs[i];
+				if (!p->dep_waiting || prog->retiring)
+					continue;
+				if (supervisor_waiting_for(p, why, sizeof why))
+					continue;
+				set_dep_waiting(p, false);
+				log_info("%s: what it waits for is ready, starting", p->name);
+				supervisor_start(p);
+			}
+	} while (again);
+	busy = false;
+}
+
+/* PROG left RUNNING: its dependents stop (requires), and with FAILED they
+ * start again once it is back. */
+static void deps_fallen(struct program *prog, bool failed)
+{
+	for (struct program *x = S.programs; x; x = x->next) {
+		if (x->retiring || x == prog)
+			continue;
+		bool requires = false;
+		for (char **d = x->cfg->requires; d && *d && !requires; d++)
+			requires = strcmp(*d, prog->cfg->name) == 0;
+		if (!requires)
+			continue;
+		for (int i = 0; i < x->nprocs; i++) {
+			struct process *q = &x->procs[i];
+			if (process_down(q) && !q->dep_waiting)
+				continue;
+			log_info("%s: stopping, %s is down", q->name, prog->cfg->name);
+			if (failed) {
+				q->dep_restart = true;
+				set_dep_waiting(q, true); /* starts again when it is back */
+			}
+			if (!process_down(q))
+				stop_internal(q);
+		}
+	}
+}
+
 void supervisor_start(struct process *p)
 {
 	unqueue_start(p);
@@ -631,6 +754,25 @@ void supervisor_start(struct process *p)
 	}
 	if (p->prog->waiting || S.shutting_down)
 		return;
+	char why[256];
+	if ((p->prog->cfg->requires || p->prog->cfg->after) && process_down(p) &&
+	    supervisor_waiting_for(p, why, sizeof why)) {
+		/* Not yet: what it requires is started, and it follows when ready. */
+		if (!p->dep_waiting)
+			log_info("%s: waiting for %s", p->name, why);
+		set_dep_waiting(p, true);
+		for (char **d = p->prog->cfg->requires; d && *d; d++) {
+			struct program *q = find_program(*d);
+			if (!q)
+				continue;
+			for (int i = 0; i < q->nprocs; i++)
+				if (process_down(&q->procs[i]) && !q->procs[i].dep_waiting)
+					supervisor_start(&q->procs[i]);
+		}
+		return;
+	}
+	set_dep_waiting(p, false);
+	p->dep_restart = false;
 	struct pinput in = { .event = PEV_START };
 	drive(p, &in);
 }
@@ -646,8 +788,11 @@ static void stop_internal(struct process *p)
 
 void supervisor_stop(struct process *p)
 {
-	/* A stop from outside wins over a restart the group had planned. */
+	/* A stop from outside wins over a restart the group (or a required
+	 * program) had planned. */
 	p->restart_pending = false;
+	p->dep_restart = false;
+	set_dep_waiting(p, false);
 	unqueue_start(p);
 	struct pinput in = { .event = PEV_STOP };
 	drive(p, &in);
@@ -1122,6 +1267,7 @@ static void program_free(struct program *prog)
 			if (p->stdio[k] >= 0)
 				close(p->stdio[k]);
 		close_ready(p);
+		set_dep_waiting(p, false);
 		free(p->status_text);
 		free(p->spawnerr);
 		free(p->name);
@@ -1530,6 +1676,26 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 /* Stop programs in reverse priority order, one priority at a time: the
  * next lower priority is asked to stop only when everything above it is
  * down. Called at every state change while shutting down. */
+/* Does a program that requires or comes after PROG still run? Then PROG
+ * stops after it. */
+static bool has_live_dependents(const struct program *prog)
+{
+	for (struct program *x = S.programs; x; x = x->next) {
+		if (x == prog)
+			continue;
+		bool dep = false;
+		for (int k = 0; k < 2 && !dep; k++)
+			for (char **d = k ? x->cfg->after : x->cfg->requires; d && *d && !dep; d++)
+				dep = strcmp(*d, prog->cfg->name) == 0;
+		if (!dep)
+			continue;
+		for (int i = 0; i < x->nprocs; i++)
+			if (!process_down(&x->procs[i]))
+				return true;
+	}
+	return false;
+}
+
 static void shutdown_step(void)
 {
 	static bool busy; /* supervisor_stop below re-enters through drive() */
@@ -1542,9 +1708,11 @@ static void shutdown_step(void)
 		for (struct program *prog = S.programs; prog; prog = prog->next)
 			for (int i = 0; i < prog->nprocs; i++) {
 				struct process *p = &prog->procs[i];
+				set_dep_waiting(p, false); /* nothing starts any more */
 				if (p->fsm.state == PSTATE_STOPPING)
 					pending = true;
-				else if (!process_down(p) && prog->cfg->priority > prio)
+				else if (!process_down(p) && prog->cfg->priority > prio &&
+					 !has_live_dependents(prog))
 					prio = prog->cfg->priority;
 			}
 		if (pending)

@@ -54,6 +54,8 @@ struct process {
 	int ready_pipe;       /* ready = fd:N: our end of its readiness pipe, -1: none */
 	struct watch ready_watch;
 	char *status_text;    /* STATUS= from sd_notify; owned, NULL: none */
+	bool dep_waiting;     /* asked to start; waits for what it requires or comes after */
+	bool dep_restart;     /* stopped because something it requires failed: starts again */
 };
 
 /* A [group:] at run time: its strategy and its recent restarts. Lives as
@@ -88,6 +90,8 @@ struct selection {
 
 /* The control layer (control.c) calls these. */
 struct program *supervisor_programs(void);
+/* What P waits for before it starts ("a, b"), into BUF; false when nothing. */
+bool supervisor_waiting_for(const struct process *p, char *buf, size_t len);
 /* Its [group:] name, or its own name when it is in none. */
 const char *program_group_name(const struct program *prog);
 /* RUNNING, PARTIAL, STOPPED, RESTARTING or FATAL; "" when in no group. */

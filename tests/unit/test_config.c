@@ -384,6 +384,41 @@ static void test_scope_keys(void **state)
 	config_errors_free(&e);
 }
 
+static void test_readiness_and_dependency_keys(void **state)
+{
+	struct program_config *p = load_prog("[program:a]\ncommand=x\n");
+	assert_int_equal(p->ready, READY_STARTSECS);
+	assert_int_equal(p->start_timeout, 90);
+	assert_int_equal(p->watchdog_sec, 0);
+	assert_null(p->requires);
+	p = load_prog("[program:a]\ncommand=x\nready=fd:7\nstart_timeout=5\nwatchdog_sec=3\n");
+	assert_int_equal(p->ready, READY_FD);
+	assert_int_equal(p->ready_fd, 7);
+	assert_int_equal(p->start_timeout, 5);
+	assert_int_equal(p->watchdog_sec, 3);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\nready=notify\n")->ready, READY_NOTIFY);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\nready=none\n")->ready, READY_NONE);
+	load_ok("[program:a]\ncommand=x\nrequires = b, c\nafter=c\n[program:b]\ncommand=x\n"
+		"[program:c]\ncommand=x\nafter=b\n");
+	p = &cfg.programs[0];
+	assert_string_equal(p->name, "a");
+	assert_string_equal(p->requires[0], "b");
+	assert_string_equal(p->requires[1], "c");
+	assert_null(p->requires[2]);
+	assert_string_equal(p->after[0], "c");
+	expect_errors("[program:a]\ncommand=x\nready=fd:2\n[program:b]\ncommand=x\nready=maybe\n",
+		      "t.conf:3: [program:a]: bad value for ready: 'fd:2' "
+		      "(expected none, startsecs, notify or fd:N (N from 3 to 1023))",
+		      "t.conf:6: [program:b]: bad value for ready: 'maybe' "
+		      "(expected none, startsecs, notify or fd:N (N from 3 to 1023))",
+		      NULL);
+	expect_errors("[program:a]\ncommand=x\nrequires=b\n[program:b]\ncommand=x\n"
+		      "after=a\n[program:c]\ncommand=x\nafter=zz\n",
+		      "t.conf:4: [program:b]: dependency cycle: a -> b -> a",
+		      "t.conf:7: [program:c]: after: unknown program 'zz'",
+		      NULL);
+}
+
 static void test_main_key(void **state)
 {
 	assert_false(load_prog("[program:a]\ncommand=x\n")->main);
@@ -1650,6 +1685,7 @@ int main(void)
 		T(test_scope_keys),
 		T(test_groups),
 		T(test_main_key),
+		T(test_readiness_and_dependency_keys),
 		T(test_exitcodes),
 		T(test_stopsignal),
 		T(test_signal_names),

@@ -240,8 +240,8 @@ static void test_show(void **state)
 		"blocked calls: errno:EPERM\n",
 		"\nseccomp allowed: read write ",
 		"\naddress_families: AF_UNIX AF_INET AF_INET6 AF_NETLINK\n",
-		"\nseccomp rules: clone only without CLONE_NEW* flags, clone3 fails with ENOSYS; "
-		"socket only for address_families; ioctl TIOCSTI and TIOCLINUX fail with EPERM\n",
+		("\nseccomp rules: clone only without CLONE_NEW* flags, clone3 fails with ENOSYS; "
+		 "socket only for address_families; ioctl TIOCSTI and TIOCLINUX fail with EPERM\n"),
 		"\nrlimit_nofile: 1024:2048\n",
 		"\nmemory_max: 268435456 (memory: NOT ENFORCED)\n",
 		"\npids_max: 64 (pids: enforced)\n",
