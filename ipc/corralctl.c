@@ -289,29 +289,46 @@ answer_failed(const char *path, int rc, size_t so_far, double timeout)
 	errx(EXIT_NO_DAEMON, "%s: reading the answer: %s", path, strerror(-rc));
 }
 
-/* Send the request and return the answer's payload (malloc'd, the caller
- * frees it) and its length. Any failure exits 4. */
-static uint8_t *exchange(const char *path, int argc, char **argv, double timeout,
-			 size_t *len_out)
+/* Read one frame of kind WANT before the deadline D: its payload (malloc'd,
+ * the caller frees it) and length. NULL at a clean end of file when EOF_OK;
+ * any other failure exits 4. */
+static uint8_t *read_frame(int fd, const char *path, char want, const struct deadline *d,
+			   double timeout, uint32_t *len, bool eof_ok)
 {
-	uint8_t hdr[PROTO_HEADER_SIZE], *payload;
-	struct proto_buf req;
-	struct deadline d;
-	uint32_t len;
+	uint8_t hdr[PROTO_HEADER_SIZE];
 	size_t got;
 	char kind;
-	int fd, rc, wrc;
+	int rc = read_before(fd, hdr, sizeof hdr, d, &got);
+	if (rc == -EPIPE && got == 0 && eof_ok)
+		return NULL;
+	if (rc < 0)
+		answer_failed(path, rc, got, timeout);
+	rc = proto_header_unpack(hdr, &kind, len, PROTO_MAX_ANSWER);
+	if (rc == 0 && kind != want)
+		rc = -EPROTO;
+	if (rc < 0)
+		errx(EXIT_NO_DAEMON, "%s: bad frame header: %s", path, strerror(-rc));
+	uint8_t *payload = malloc(*len ? *len : 1);
+	if (!payload)
+		err(EXIT_NO_DAEMON, "reading the answer");
+	rc = read_before(fd, payload, *len, d, &got);
+	if (rc < 0)
+		answer_failed(path, rc, sizeof hdr + got, timeout);
+	return payload;
+}
 
-	rc = proto_request_pack(argc, argv, &req);
+/* Connect and send one request; the connected fd. Any failure exits. */
+static int send_request(const char *path, int argc, char **argv, double timeout)
+{
+	struct proto_buf req;
+	int rc = proto_request_pack(argc, argv, &req);
 	if (rc == -EMSGSIZE || rc == -E2BIG)
 		usage_error("request too long (at most %u bytes and %d words)",
 			    PROTO_MAX_REQUEST, PROTO_MAX_ARGS);
 	if (rc < 0)
 		errx(EXIT_USAGE, "cannot build the request: %s", strerror(-rc));
-
-	deadline_set(&d, timeout);
-	fd = connect_socket(path, timeout);
-	wrc = io_write_all(fd, req.data, req.len);
+	int fd = connect_socket(path, timeout);
+	int wrc = io_write_all(fd, req.data, req.len);
 	proto_buf_free(&req);
 	if (wrc == -EAGAIN)
 		errx(EXIT_NO_DAEMON, "%s: request not taken within %g second%s", path, timeout,
@@ -321,22 +338,19 @@ static uint8_t *exchange(const char *path, int argc, char **argv, double timeout
 		errx(EXIT_NO_DAEMON, "%s: sending the request: %s", path, strerror(-wrc));
 	/* No shutdown(SHUT_WR): a server may take our end of file as the
 	 * client giving up on a start or stop it is still waiting for. */
+	return fd;
+}
 
-	rc = read_before(fd, hdr, sizeof(hdr), &d, &got);
-	if (rc < 0)
-		answer_failed(path, rc, got, timeout);
-	rc = proto_header_unpack(hdr, &kind, &len, PROTO_MAX_ANSWER);
-	if (rc == 0 && kind != PROTO_KIND_ANSWER)
-		rc = -EPROTO;
-	if (rc < 0)
-		errx(EXIT_NO_DAEMON, "%s: bad answer header: %s", path, strerror(-rc));
-
-	payload = malloc(len ? len : 1);
-	if (!payload)
-		err(EXIT_NO_DAEMON, "reading the answer");
-	rc = read_before(fd, payload, len, &d, &got);
-	if (rc < 0)
-		answer_failed(path, rc, sizeof(hdr) + got, timeout);
+/* Send the request and return the answer's payload (malloc'd, the caller
+ * frees it) and its length. Any failure exits 4. */
+static uint8_t *exchange(const char *path, int argc, char **argv, double timeout,
+			 size_t *len_out)
+{
+	struct deadline d;
+	uint32_t len;
+	deadline_set(&d, timeout);
+	int fd = send_request(path, argc, argv, timeout);
+	uint8_t *payload = read_frame(fd, path, PROTO_KIND_ANSWER, &d, timeout, &len, false);
 	close(fd);
 	*len_out = len;
 	return payload;
@@ -744,22 +758,8 @@ static int run_main(const char *path, int argc, char **argv)
 
 	struct deadline none;
 	deadline_set(&none, 0);
-	uint8_t hdr[PROTO_HEADER_SIZE];
-	size_t got;
 	uint32_t len;
-	char kind;
-	if ((rc = read_before(fd, hdr, sizeof hdr, &none, &got)) < 0)
-		answer_failed(path, rc, got, 0);
-	rc = proto_header_unpack(hdr, &kind, &len, PROTO_MAX_ANSWER);
-	if (rc == 0 && kind != PROTO_KIND_ANSWER)
-		rc = -EPROTO;
-	if (rc < 0)
-		errx(EXIT_NO_DAEMON, "%s: bad answer header: %s", path, strerror(-rc));
-	uint8_t *payload = malloc(len ? len : 1);
-	if (!payload)
-		err(EXIT_NO_DAEMON, "reading the answer");
-	if ((rc = read_before(fd, payload, len, &none, &got)) < 0)
-		answer_failed(path, rc, sizeof hdr + got, 0);
+	uint8_t *payload = read_frame(fd, path, PROTO_KIND_ANSWER, &none, 0, &len, false);
 	run_fd = -1;
 	close(fd);
 
@@ -807,31 +807,16 @@ static int tail_follow(int fd, const char *path)
 	struct deadline none;
 	deadline_set(&none, 0);
 	while (!tail_stop) {
-		uint8_t hdr[PROTO_HEADER_SIZE];
-		size_t got;
 		uint32_t len;
-		char kind;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (poll(&pfd, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			err(EXIT_NO_DAEMON, "poll");
 		}
-		int rc = read_before(fd, hdr, sizeof hdr, &none, &got);
-		if (rc == -EPIPE && got == 0)
-			return 0; /* corrald closed it: the program went away */
-		if (rc < 0)
-			answer_failed(path, rc, got, 0);
-		rc = proto_header_unpack(hdr, &kind, &len, PROTO_MAX_ANSWER);
-		if (rc == 0 && kind != PROTO_KIND_DATA)
-			rc = -EPROTO;
-		if (rc < 0)
-			errx(EXIT_NO_DAEMON, "%s: bad frame: %s", path, strerror(-rc));
-		char *buf = malloc(len ? len : 1);
+		uint8_t *buf = read_frame(fd, path, PROTO_KIND_DATA, &none, 0, &len, true);
 		if (!buf)
-			err(EXIT_NO_DAEMON, "tail");
-		if ((rc = read_before(fd, buf, len, &none, &got)) < 0)
-			answer_failed(path, rc, got, 0);
+			return 0; /* corrald closed it: the program went away */
 		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) == EOF)
 			err(PROTO_FAILED, "stdout");
 		free(buf);
@@ -850,32 +835,12 @@ static int tail_main(const char *path, int argc, char **argv, double timeout)
 		else
 			usage_error("tail: unknown option '%s'", argv[i]);
 	}
-	struct proto_buf req;
-	int rc = proto_request_pack(argc, argv, &req);
-	if (rc < 0)
-		usage_error("request too long");
-	int fd = connect_socket(path, timeout);
-	if ((rc = io_write_all(fd, req.data, req.len)) < 0)
-		errx(EXIT_NO_DAEMON, "%s: sending the request: %s", path, strerror(-rc));
-	proto_buf_free(&req);
 	struct deadline d;
 	deadline_set(&d, timeout);
-	uint8_t hdr[PROTO_HEADER_SIZE];
-	size_t got;
+	int fd = send_request(path, argc, argv, timeout);
 	uint32_t len;
-	char kind;
-	if ((rc = read_before(fd, hdr, sizeof hdr, &d, &got)) < 0)
-		answer_failed(path, rc, got, timeout);
-	rc = proto_header_unpack(hdr, &kind, &len, PROTO_MAX_ANSWER);
-	if (rc == 0 && kind != PROTO_KIND_ANSWER)
-		rc = -EPROTO;
-	if (rc < 0)
-		errx(EXIT_NO_DAEMON, "%s: bad answer header: %s", path, strerror(-rc));
-	uint8_t *payload = malloc(len ? len : 1);
-	if (!payload)
-		err(EXIT_NO_DAEMON, "tail");
-	if ((rc = read_before(fd, payload, len, &d, &got)) < 0)
-		answer_failed(path, rc, sizeof hdr + got, timeout);
+	uint8_t *payload = read_frame(fd, path, PROTO_KIND_ANSWER, &d, timeout, &len, false);
+	int rc;
 	enum proto_result result;
 	const char *text;
 	size_t textlen;

@@ -380,7 +380,9 @@ void sandbox_show(const struct sandbox *s, int enforced,
 		line(ctx, "user: corrald's (unchanged)");
 	}
 	linef(line, ctx, "no_new_privs: %s", s->no_new_privs ? "yes" : "no");
-	if (s->caps.set) {
+	if (s->caps.set && !s->caps.keep) {
+		line(ctx, "capabilities: none (every set empty, the bounding set too)");
+	} else if (s->caps.set) {
 		caps_format(s->caps.keep, buf, sizeof buf);
 		linef(line, ctx, "capabilities: %s (bounding, permitted, effective%s)", buf,
 		      s->ambient ? ", ambient" : "");
