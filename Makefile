@@ -43,8 +43,9 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/program.c supervisor/pidmap.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
-             supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c
-IPC_SRCS  := ipc/proto.c ipc/io.c
+             supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c \
+             supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c
+IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
              sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
 # The parts of the sandbox the config reader uses (everything but fds).
@@ -57,7 +58,9 @@ CORRALD   := $(BUILD)/corrald
 CORRALCTL := $(BUILD)/corralctl
 
 UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
-              tokenbucket logline
+              tokenbucket logline sockets
+# Pools: the bounded queue, the framing of jobs, the [pool:] keys.
+UNIT_TESTS += channel framing poolcfg
 # The sandbox's, one per file of sandbox/ (sandbox_config: its keys in config.c).
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
@@ -83,15 +86,16 @@ else
 CTL_LDFLAGS := $(ALL_LDFLAGS)
 CTL_LIBS    := -linih
 endif
-$(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/io.o
+$(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/io.o \
+              $(BUILD)/ipc/submit.o $(BUILD)/ipc/framing.o
 	$(CC) $(CTL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 # Each unit test links only the objects it tests.
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
-               $(BUILD)/supervisor/logline.o \
-               $(SBX_OBJS)
+               $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
+               $(BUILD)/supervisor/poolcfg.o $(SBX_OBJS)
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
@@ -111,6 +115,12 @@ $(BUILD)/tests/unit/test_sandbox: $(SBX_OBJS)
 $(BUILD)/tests/unit/test_namespaces: $(BUILD)/sandbox/namespaces.o
 $(BUILD)/tests/unit/test_mounts: $(BUILD)/sandbox/mounts.o
 $(BUILD)/tests/unit/test_limits: $(BUILD)/sandbox/limits.o
+# the address parser, the held set, and the [socket:] sections config.c reads
+$(BUILD)/tests/unit/test_sockets: $(CONFIG_OBJS)
+$(BUILD)/tests/unit/test_channel: $(BUILD)/ipc/channel.o
+$(BUILD)/tests/unit/test_framing: $(BUILD)/ipc/framing.o $(BUILD)/ipc/proto.o
+# the [pool:] keys, through config.c as a user writes them
+$(BUILD)/tests/unit/test_poolcfg: $(CONFIG_OBJS)
 
 # Missing Debian packages are installed first (as root), so that `make run`
 # and `make check` work on a fresh machine.
@@ -252,6 +262,7 @@ fuzz:
 	@mkdir -p build-fuzz/corpus-config $(CURDIR)/build-fuzz/corpus-proto
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c \
 	    supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
+	    supervisor/sockets.c supervisor/poolcfg.c \
 	    $(SBX_CFG_SRCS) $(PKG_LIBS)
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c ipc/proto.c
 	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-config $(CURDIR)/examples

@@ -5,6 +5,7 @@
  * read one answer frame, print it, and exit with the answer's result byte. */
 #include "ipc/io.h"
 #include "ipc/proto.h"
+#include "ipc/submit.h"
 
 #include <err.h>
 #include <errno.h>
@@ -58,6 +59,12 @@ static const char verbs_summary[] =
 	"  run [--timeout S] [--scope NAME] -- COMMAND [ARG ...]\n"
 	"                        run COMMAND once in a scope of its own, with this\n"
 	"                        terminal; exit with its status; Ctrl-C kills its tree\n"
+	"  submit [--no-wait] [--detach] POOL [DATA]\n"
+	"                        give a pool one job (DATA, or stdin), print its result;\n"
+	"                        1 if it failed, 124 if it timed out, 75 if the queue\n"
+	"                        was full (--no-wait); --detach prints its id at once\n"
+	"  submit --lines [--no-wait] [--detach] POOL\n"
+	"                        each line of stdin is a job; results in input order\n"
 	"\n"
 	"SEL is NAME, GROUP, GROUP:* or all.\n";
 
@@ -521,6 +528,31 @@ static void json_string(const char *str)
 	putchar('"');
 }
 
+/* A pool worker's "pool" object: its pool, what it does, and the pool's
+ * figures (KEY=N words) as numbers. */
+static void pool_print_json(const struct status_line *st)
+{
+	const char *worker = st->f[PS_WORKER];
+	fputs(",\"pool\":{\"name\":", stdout);
+	json_string(st->f[PS_POOL]);
+	fputs(",\"worker\":", stdout);
+	json_string(strncmp(worker, "busy", 4) == 0 ? "busy" : worker);
+	if (strncmp(worker, "busy job ", 9) == 0)
+		printf(",\"job\":%lld", strtoll(worker + 9, NULL, 10));
+	else
+		fputs(",\"job\":null", stdout);
+	for (const char *p = st->f[PS_POOLSTATS]; *p;) {
+		size_t klen = strcspn(p, "= ");
+		const char *v = p + klen;
+		if (*v == '=' && v[1] >= '0' && v[1] <= '9' && klen < 64) {
+			printf(",\"%.*s\":%lld", (int)klen, p, strtoll(v + 1, NULL, 10));
+		}
+		p += klen + strcspn(p + klen, " ");
+		p += strspn(p, " ");
+	}
+	putchar('}');
+}
+
 static void status_print_json(const struct status_line *st, bool first)
 {
 	char name[32];
@@ -569,6 +601,8 @@ static void status_print_json(const struct status_line *st, bool first)
 		fputs("null", stdout);
 	printf(",\"log_dropped\":%ld,\"log_blocked_ms\":%ld", field_long(st->f[PS_LOGDROPPED], 0),
 	       field_long(st->f[PS_LOGBLOCKED], 0));
+	if (*st->f[PS_POOL])
+		pool_print_json(st);
 	putchar('}');
 }
 
@@ -888,7 +922,7 @@ int main(int argc, char **argv)
 	for (int k = 1; k < argc; k++) {
 		if (argv[k][0] != '-') {
 			if (strcmp(argv[k], "run") == 0 || strcmp(argv[k], "tail") == 0 ||
-			    strcmp(argv[k], "wait") == 0)
+			    strcmp(argv[k], "wait") == 0 || strcmp(argv[k], "submit") == 0)
 				optstring = "+:c:s:t:h";
 			break;
 		}
@@ -936,6 +970,17 @@ int main(int argc, char **argv)
 			usage_error("tail needs a process name");
 		path = socket_path(opt_socket, opt_config);
 		int status = tail_main(path, argc - optind, argv + optind, timeout);
+		free(path);
+		return status;
+	}
+	if (strcmp(argv[optind], "submit") == 0) {
+		struct submit_opts so;
+		char msg[256];
+		if (submit_parse(argc - optind, argv + optind, &so, msg, sizeof msg) < 0)
+			usage_error("%s", msg);
+		signal(SIGPIPE, SIG_IGN);
+		path = socket_path(opt_socket, opt_config);
+		int status = submit_main(connect_socket(path, 0), path, &so);
 		free(path);
 		return status;
 	}

@@ -120,7 +120,8 @@ int proto_header_unpack(const uint8_t hdr[PROTO_HEADER_SIZE], char *kind, uint32
 		return -EPROTO;
 	if (hdr[2] != PROTO_VERSION)
 		return -EPROTONOSUPPORT;
-	if (hdr[3] != PROTO_KIND_REQUEST && hdr[3] != PROTO_KIND_ANSWER && hdr[3] != PROTO_KIND_DATA)
+	if (hdr[3] != PROTO_KIND_REQUEST && hdr[3] != PROTO_KIND_ANSWER && hdr[3] != PROTO_KIND_DATA &&
+	    hdr[3] != PROTO_KIND_JOB && hdr[3] != PROTO_KIND_REPLY)
 		return -EPROTO;
 	n = (uint32_t)hdr[4] << 24 | (uint32_t)hdr[5] << 16 | (uint32_t)hdr[6] << 8 | hdr[7];
 	if (n > max)

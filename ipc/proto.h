@@ -17,7 +17,18 @@
  * empty, so fields can be added at the end without a new version.
  * One request, one answer, then the server closes the connection; except
  * `tail -f`, whose answer is followed by 'D' frames whose payload is more of
- * the log, as it is written, until the client goes.
+ * the log, as it is written, until the client goes; and `submit`:
+ *
+ * `submit [--no-wait] [--detach] POOL` makes the connection a producer. It
+ * is answered with an 'A' frame only when refused (no such pool: result 2);
+ * else the client sends 'J' frames, each one job (its payload, at most
+ * PROTO_MAX_JOB bytes), and corrald sends one 'R' frame per 'J', in the
+ * order of the 'J's: a status byte (enum proto_job), the job's id (8 bytes,
+ * big-endian), then the result, or why it failed (see ipc/framing.h). With
+ * --detach the 'R' says ACCEPTED once the job is queued; with --no-wait it
+ * says BUSY when the job cannot be queued at once. While its jobs wait for
+ * room in the queue corrald stops reading the connection. A client that
+ * closes the connection cancels its jobs that are not detached.
  *
  * Nothing here prints or exits: functions return 0 or -errno. */
 #ifndef CORRAL_PROTO_H
@@ -35,6 +46,19 @@
 #define PROTO_KIND_REQUEST 'Q'
 #define PROTO_KIND_ANSWER  'A'
 #define PROTO_KIND_DATA    'D'  /* after the answer of `tail -f`: more of the log */
+#define PROTO_KIND_JOB     'J'  /* submit: one job, from the producer */
+#define PROTO_KIND_REPLY   'R'  /* submit: what became of one job */
+#define PROTO_MAX_JOB      (1024u * 1024)  /* bytes of a job or of its result */
+
+/* The status byte of an 'R' frame. */
+enum proto_job {
+	PROTO_JOB_DONE = 0,     /* the result follows */
+	PROTO_JOB_FAILED = 1,   /* the worker said so, or crashed job_retries + 1 times */
+	PROTO_JOB_TIMEOUT = 2,  /* over job_timeout: its worker's tree was killed */
+	PROTO_JOB_BUSY = 3,     /* --no-wait: the queue is full, nothing was queued */
+	PROTO_JOB_ACCEPTED = 4, /* --detach: queued; it runs without the producer */
+	PROTO_JOB_LAST = PROTO_JOB_ACCEPTED
+};
 
 /* The result byte of an answer doubles as corralctl's exit status. */
 enum proto_result {
@@ -61,6 +85,11 @@ enum proto_status_field {
 		       * FATAL; empty when in no group */
 	PS_LOGDROPPED,/* log lines dropped by log_rate (both streams) */
 	PS_LOGBLOCKED,/* milliseconds its output was held back (both streams) */
+	PS_POOL,      /* the [pool:] it is a worker of; empty when none */
+	PS_WORKER,    /* a worker: idle, busy job N, busy N jobs, starting, stopping, killed, down */
+	PS_POOLSTATS, /* a worker: its pool's figures, space-separated KEY=N (queue=,
+		       * queue_max=, done=, failed=, timed_out=, retried=, cancelled=,
+		       * refused=, throttled=, producers=) */
 	PS_NFIELDS
 };
 

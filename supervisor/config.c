@@ -374,7 +374,7 @@ bool program_config_expected_exit(const struct program_config *p, int code)
 
 /* ---- the loader ------------------------------------------------------- */
 
-enum { SEC_NONE, SEC_CORRAL, SEC_PROGRAM, SEC_INCLUDE, SEC_GROUP, SEC_SKIP };
+enum { SEC_NONE, SEC_CORRAL, SEC_PROGRAM, SEC_INCLUDE, SEC_GROUP, SEC_SOCKET, SEC_SKIP };
 enum { LK_NONE, LK_KEY, LK_CONT, LK_MORE };
 enum { CMD_MISSING, CMD_OK, CMD_EMPTY, CMD_BAD };
 
@@ -395,9 +395,25 @@ static const char *const program_keys[] = {
 	"rlimit_core", "rlimit_cpu", "rlimit_fsize", "memory_max", "pids_max", "cpu_max",
 	"strict_limits", NULL,
 };
+/* program_meta.keys has a bit per key. */
+_Static_assert(sizeof program_keys / sizeof program_keys[0] - 1 <= 64,
+	       "more program keys than bits in program_meta.keys");
 static const char *const include_keys[] = { "files", NULL };
 static const char *const group_keys[] = {
 	"programs", "strategy", "restart_intensity", "restart_period", "priority", NULL,
+};
+/* listen and program first: finish_section() checks their bits. */
+static const char *const socket_keys[] = {
+	"listen", "program", "backlog", "socket_mode", "accept", NULL,
+};
+#define SOCKET_NAME_MAX 255     /* systemd's limit for a LISTEN_FDNAMES entry */
+
+/* Bookkeeping for a [socket:] while it is being read. */
+struct socket_meta {
+	uint64_t keys;          /* bit per socket_keys[] entry already set */
+	int fseq;
+	int listen_line;        /* where listen and program were set, for messages */
+	int program_line;
 };
 
 /* Bookkeeping for a group while it is being read. */
@@ -442,6 +458,9 @@ struct loader {
 	struct group_config *groups;
 	struct group_meta *gmeta;
 	size_t ngroups, groupcap;
+	struct socket_config *socks;
+	struct socket_meta *smeta;
+	size_t nsocks, sockcap;
 	struct seen_section *seen;
 	size_t nseen;
 	struct {
@@ -479,6 +498,7 @@ struct source {
 	int section_line;
 	size_t prog;            /* index into ld->progs when sect == SEC_PROGRAM */
 	size_t group;           /* index into ld->groups when sect == SEC_GROUP */
+	size_t sock;            /* index into ld->socks when sect == SEC_SOCKET */
 	bool include_files;
 	/* the key whose value is being collected */
 	bool collecting;
@@ -605,6 +625,8 @@ static void program_free(struct program_config *p)
 	free(p->stdout_logfile);
 	free(p->stderr_logfile);
 	free(p->group);
+	free(p->listen);
+	strv_free(p->listen_names);
 	strv_free(p->requires);
 	strv_free(p->after);
 	sandbox_free(&p->sandbox);
@@ -631,6 +653,14 @@ void config_free(struct corral_config *cfg)
 		free(g->programs);
 	}
 	free(cfg->groups);
+	for (size_t i = 0; i < cfg->nsockets; i++) {
+		struct socket_config *s = &cfg->sockets[i];
+		free(s->name);
+		free(s->file);
+		free(s->listen);
+		free(s->program);
+	}
+	free(cfg->sockets);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -990,6 +1020,86 @@ static void apply_group(struct source *src, const char *key, int line, const cha
 	}
 }
 
+static bool valid_name(const char *s);
+
+/* listen: addresses separated by blanks (a unix path may hold a comma),
+ * each checked here; they become fds in this order. */
+static void apply_listen(struct source *src, struct socket_config *s, int line, const char *value)
+{
+	struct socket_addr v[SOCKETS_MAX_PER_PROGRAM];
+	int n = 0;
+	bool bad = false;
+	for (const char *p = value;;) {
+		while (is_space(*p))
+			p++;
+		if (!*p)
+			break;
+		size_t len = 0;
+		while (p[len] && !is_space(p[len]))
+			len++;
+		char *word = strndup(p, len);
+		p += len;
+		if (!word) {
+			src->ld->oom = true;
+			return;
+		}
+		char err[160];
+		if (n == SOCKETS_MAX_PER_PROGRAM) {
+			src_error(src, line, "listen: more than %d addresses", SOCKETS_MAX_PER_PROGRAM);
+			bad = true;
+		} else if (sockets_parse(word, &v[n], err, sizeof err) < 0) {
+			src_error(src, line, "listen: '%.*s%s': %s", SHOW(word), err);
+			bad = true;
+		} else {
+			n++;
+		}
+		free(word);
+		if (n == SOCKETS_MAX_PER_PROGRAM && bad)
+			break;
+	}
+	if (bad)
+		return;
+	if (!n) {
+		bad_value(src, line, "listen", value, "tcp:HOST:PORT, udp:HOST:PORT or unix:PATH");
+		return;
+	}
+	struct socket_addr *a = malloc((size_t)n * sizeof *a);
+	if (!a) {
+		src->ld->oom = true;
+		return;
+	}
+	memcpy(a, v, (size_t)n * sizeof *a);
+	s->listen = a;
+	s->nlisten = n;
+}
+
+static void apply_socket(struct source *src, const char *key, int line, const char *value)
+{
+	struct socket_config *s = &src->ld->socks[src->sock];
+	struct socket_meta *m = &src->ld->smeta[src->sock];
+	bool b;
+	if (strcmp(key, "listen") == 0) {
+		m->listen_line = line;
+		apply_listen(src, s, line, value);
+	} else if (strcmp(key, "program") == 0) {
+		m->program_line = line;
+		if (!valid_name(value))
+			bad_value(src, line, key, value, "a program name");
+		else
+			replace(&s->program, xstrdup(src->ld, value));
+	} else if (strcmp(key, "backlog") == 0) {
+		int_value(src, line, key, value, 1, 65535, &s->backlog);
+	} else if (strcmp(key, "socket_mode") == 0) {
+		if (!parse_octal(value, 0777, &s->socket_mode))
+			bad_value(src, line, key, value, "an octal mode from 0 to 0777");
+	} else if (!parse_bool(value, &b)) { /* accept */
+		bad_value(src, line, key, value, "false");
+	} else if (b) {
+		src_error(src, line, "accept = true is not supported: the program is given the "
+				     "listening socket and accepts its own connections (accept = false)");
+	}
+}
+
 static bool has_blank_only(const char *s)
 {
 	for (; *s; s++)
@@ -1061,6 +1171,13 @@ static void apply_program(struct source *src, const char *key, int line, const c
 	bool b;
 	int rc;
 
+	if (p->is_pool && (rc = poolcfg_apply(p, key, value, err, sizeof err)) != 0) {
+		if (rc == -EDOM)
+			bad_value(src, line, key, value, err);
+		else if (rc < 0)
+			src_error(src, line, "%s", err);
+		return;
+	}
 	if (strcmp(key, "command") == 0) {
 		char *cmd = expand_value(src, line, key, value, p->name);
 		m->command = CMD_BAD;
@@ -1292,6 +1409,8 @@ static void finish_key(struct source *src)
 		apply_include(src, src->key_line, value);
 	else if (src->sect == SEC_GROUP)
 		apply_group(src, src->key, src->key_line, value);
+	else if (src->sect == SEC_SOCKET)
+		apply_socket(src, src->key, src->key_line, value);
 	free(src->key);
 	src->key = NULL;
 	src->value.len = 0;
@@ -1304,6 +1423,13 @@ static void finish_section(struct source *src)
 		src_error(src, src->section_line, "missing files");
 	if (src->sect == SEC_GROUP && !src->ld->groups[src->group].programs)
 		src_error(src, src->section_line, "missing programs");
+	if (src->sect == SEC_SOCKET) {
+		uint64_t keys = src->ld->smeta[src->sock].keys;
+		if (!(keys & UINT64_C(1) << key_index(socket_keys, "listen")))
+			src_error(src, src->section_line, "missing listen");
+		if (!(keys & UINT64_C(1) << key_index(socket_keys, "program")))
+			src_error(src, src->section_line, "missing program");
+	}
 	src->sect = SEC_NONE;
 	free(src->section);
 	src->section = NULL;
@@ -1398,6 +1524,43 @@ static int new_group(struct loader *ld, const char *name, const char *file, int 
 	return 0;
 }
 
+static int new_socket(struct loader *ld, const char *name, const char *file, int line, int fseq)
+{
+	if (ld->nsocks == ld->sockcap) {
+		size_t cap = ld->sockcap ? ld->sockcap * 2 : 4;
+		struct socket_config *s = reallocarray(ld->socks, cap, sizeof *s);
+		if (!s)
+			return -ENOMEM;
+		ld->socks = s;
+		struct socket_meta *m = reallocarray(ld->smeta, cap, sizeof *m);
+		if (!m)
+			return -ENOMEM;
+		ld->smeta = m;
+		ld->sockcap = cap;
+	}
+	struct socket_config *s = &ld->socks[ld->nsocks];
+	*s = (struct socket_config){ .line = line, .backlog = 128, .socket_mode = 0666 };
+	ld->smeta[ld->nsocks] = (struct socket_meta){ .fseq = fseq };
+	s->name = strdup(name);
+	s->file = strdup(file);
+	ld->nsocks++; /* counted even when half-built, so that it is freed */
+	if (!s->name || !s->file)
+		return -ENOMEM;
+	return 0;
+}
+
+/* A socket's name goes into LISTEN_FDNAMES: systemd's rules for those
+ * (printable ASCII, no ':', at most 255 bytes) on top of valid_name()'s. */
+static bool valid_socket_name(const char *s)
+{
+	if (!valid_name(s) || strlen(s) > SOCKET_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
 static void begin_section(struct source *src, const char *name, size_t len)
 {
 	struct loader *ld = src->ld;
@@ -1417,9 +1580,10 @@ static void begin_section(struct source *src, const char *name, size_t len)
 	} else if (strcmp(sname, "include") == 0) {
 		type = SEC_INCLUDE;
 		src->include_files = false;
-	} else if (strncmp(sname, "program:", 8) == 0) {
+	} else if (strncmp(sname, "program:", 8) == 0 || strncmp(sname, "pool:", 5) == 0) {
+		/* A pool is a program whose processes are its workers. */
 		type = SEC_PROGRAM;
-		const char *pname = sname + 8;
+		const char *pname = strchr(sname, ':') + 1;
 		if (!valid_name(pname)) {
 			src_error(src, src->lineno,
 				  "bad program name '%s' (it must be non-empty, without "
@@ -1439,6 +1603,15 @@ static void begin_section(struct source *src, const char *name, size_t len)
 			type = SEC_SKIP;
 		} else if (strcmp(gname, "all") == 0) {
 			src_error(src, src->lineno, "bad group name 'all' (reserved)");
+			type = SEC_SKIP;
+		}
+	} else if (strncmp(sname, "socket:", 7) == 0) {
+		type = SEC_SOCKET;
+		if (!valid_socket_name(sname + 7)) {
+			src_error(src, src->lineno,
+				  "bad socket name '%s' (it must be non-empty printable ASCII, "
+				  "without whitespace, ':', '/' or '*', at most %d bytes)",
+				  sname + 7, SOCKET_NAME_MAX);
 			type = SEC_SKIP;
 		}
 	} else {
@@ -1474,7 +1647,9 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		ld->oom = true;
 
 	if (type == SEC_PROGRAM) {
-		if (new_program(ld, sname + 8, src->name, src->lineno, src->fseq) < 0) {
+		bool pool = strncmp(sname, "pool:", 5) == 0;
+		if (new_program(ld, strchr(sname, ':') + 1, src->name, src->lineno, src->fseq) < 0 ||
+		    (pool && poolcfg_init(&ld->progs[ld->nprogs - 1]) < 0)) {
 			ld->oom = true;
 			src->sect = SEC_SKIP;
 			return;
@@ -1487,6 +1662,13 @@ static void begin_section(struct source *src, const char *name, size_t len)
 			return;
 		}
 		src->group = ld->ngroups - 1;
+	} else if (type == SEC_SOCKET) {
+		if (new_socket(ld, sname + 7, src->name, src->lineno, src->fseq) < 0) {
+			ld->oom = true;
+			src->sect = SEC_SKIP;
+			return;
+		}
+		src->sock = ld->nsocks - 1;
 	}
 }
 
@@ -1519,10 +1701,18 @@ static void begin_key(struct source *src, const char *name, size_t len)
 	case SEC_PROGRAM:
 		keys = program_keys;
 		seen = &ld->meta[src->prog].keys;
+		if (ld->progs[src->prog].is_pool && key_index(poolcfg_keys, key) >= 0) {
+			keys = poolcfg_keys;
+			seen = &ld->progs[src->prog].pool.seen;
+		}
 		break;
 	case SEC_GROUP:
 		keys = group_keys;
 		seen = &ld->gmeta[src->group].keys;
+		break;
+	case SEC_SOCKET:
+		keys = socket_keys;
+		seen = &ld->smeta[src->sock].keys;
 		break;
 	default:
 		keys = include_keys;
@@ -1868,7 +2058,7 @@ static void prog_error(struct loader *ld, struct program_config *p, const char *
 static void prog_error(struct loader *ld, struct program_config *p, const char *fmt, ...)
 {
 	char *section;
-	if (asprintf(&section, "program:%s", p->name) < 0) {
+	if (asprintf(&section, "%s:%s", p->is_pool ? "pool" : "program", p->name) < 0) {
 		ld->oom = true;
 		return;
 	}
@@ -2020,6 +2210,110 @@ static void check_groups(struct loader *ld)
 	}
 }
 
+static void sock_error(struct loader *ld, struct socket_config *s, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void sock_error(struct loader *ld, struct socket_config *s, int line, const char *fmt, ...)
+{
+	char *section;
+	if (asprintf(&section, "socket:%s", s->name) < 0) {
+		ld->oom = true;
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	add_verror(ld, ld->smeta[s - ld->socks].fseq, s->file, line > 0 ? line : s->line, section,
+		   fmt, ap);
+	va_end(ap);
+	free(section);
+}
+
+/* An address may be bound once: the first section to list it has it. */
+static bool socket_addr_taken(struct loader *ld, size_t i, int k)
+{
+	struct socket_config *s = &ld->socks[i];
+	struct socket_meta *m = &ld->smeta[i];
+	char text[SOCKETS_ADDR_STRLEN];
+	sockets_format(&s->listen[k], text, sizeof text);
+	for (int j = 0; j < k; j++)
+		if (sockets_addr_equal(&s->listen[j], &s->listen[k])) {
+			sock_error(ld, s, m->listen_line, "listen: %s is listed twice", text);
+			return true;
+		}
+	for (size_t o = 0; o < i; o++)
+		for (int j = 0; j < ld->socks[o].nlisten; j++)
+			if (sockets_addr_equal(&ld->socks[o].listen[j], &s->listen[k])) {
+				sock_error(ld, s, m->listen_line, "listen: %s is already in [socket:%s] at %s:%d",
+					   text, ld->socks[o].name, ld->socks[o].file, ld->smeta[o].listen_line);
+				return true;
+			}
+	return false;
+}
+
+/* Each [socket:] gives its addresses to a program that exists and runs
+ * one process; a program named by several sections gets theirs in the
+ * order the sections are written: its fds 3, 4 ... */
+static void check_sockets(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->nsocks; i++) {
+		struct socket_config *s = &ld->socks[i];
+		struct socket_meta *m = &ld->smeta[i];
+		bool bad = false;
+		if (!s->name || !s->file)
+			continue; /* half-built after running out of memory */
+		for (int k = 0; k < s->nlisten; k++)
+			bad |= socket_addr_taken(ld, i, k);
+		if (!s->program)
+			continue;
+		struct program_config *p = NULL;
+		for (size_t k = 0; k < ld->nprogs && !p; k++)
+			if (ld->progs[k].name && strcmp(ld->progs[k].name, s->program) == 0)
+				p = &ld->progs[k];
+		if (!p) {
+			sock_error(ld, s, m->program_line, "unknown program '%s'", s->program);
+			continue;
+		}
+		if (p->numprocs != 1) {
+			sock_error(ld, s, m->program_line, "program '%s' has numprocs = %d; a listening "
+				   "socket goes to one process (numprocs = 1)", s->program, p->numprocs);
+			continue;
+		}
+		if (!s->nlisten || bad)
+			continue;
+		int n = p->nlisten + s->nlisten;
+		if (n > SOCKETS_MAX_PER_PROGRAM) {
+			sock_error(ld, s, m->program_line, "program '%s' would get %d listening sockets "
+				   "(at most %d)", s->program, n, SOCKETS_MAX_PER_PROGRAM);
+			continue;
+		}
+		struct socket_addr *a = reallocarray(p->listen, (size_t)n, sizeof *a);
+		if (a)
+			p->listen = a;
+		char **names = reallocarray(p->listen_names, (size_t)n + 1, sizeof *names);
+		if (names)
+			p->listen_names = names;
+		if (!a || !names) {
+			ld->oom = true;
+			return;
+		}
+		for (int k = 0; k < s->nlisten; k++) {
+			a[p->nlisten + k] = s->listen[k];
+			names[p->nlisten + k] = NULL;
+		}
+		for (int k = 0; k < s->nlisten; k++)
+			if (!(names[p->nlisten + k] = strdup(s->name)))
+				ld->oom = true;
+		names[n] = NULL;
+		p->nlisten = n;
+	}
+	for (size_t i = 0; i < ld->nprogs; i++) {
+		struct program_config *p = &ld->progs[i];
+		if (p->nlisten && p->ready == READY_FD && p->ready_fd < 3 + p->nlisten)
+			prog_error(ld, p, "ready = fd:%d is taken by its listening sockets (fds 3 to %d)",
+				   p->ready_fd, 2 + p->nlisten);
+	}
+}
+
 static void check_programs(struct loader *ld)
 {
 	struct pname *names = NULL;
@@ -2044,6 +2338,12 @@ static void check_programs(struct loader *ld)
 					prog_error(ld, p, "main = true is already set in [program:%s] at %s:%d",
 						   ld->progs[k].name, ld->progs[k].file, ld->progs[k].line);
 		}
+		if (p->is_pool && poolcfg_check(p, serr, sizeof serr) < 0)
+			prog_error(ld, p, "%s", serr);
+		for (size_t k = 0; p->is_pool && k < ld->nprogs; k++)
+			if (k != i && ld->progs[k].name && strcmp(ld->progs[k].name, p->name) == 0)
+				prog_error(ld, p, "[program:%s] at %s:%d has the same name", p->name,
+					   ld->progs[k].file, ld->progs[k].line);
 		if (m->command == CMD_MISSING)
 			prog_error(ld, p, "missing command");
 		else if (m->command == CMD_EMPTY)
@@ -2176,6 +2476,8 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	if (!ld.oom)
 		check_groups(&ld);
 	if (!ld.oom)
+		check_sockets(&ld);
+	if (!ld.oom)
 		check_deps(&ld);
 	if (!ld.oom)
 		check_programs(&ld);
@@ -2203,6 +2505,9 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	ld.cfg.groups = ld.groups;
 	ld.cfg.ngroups = ld.ngroups;
 	free(ld.gmeta);
+	ld.cfg.sockets = ld.socks; /* handed over like the programs */
+	ld.cfg.nsockets = ld.nsocks;
+	free(ld.smeta);
 	if (rc < 0) {
 		config_free(&ld.cfg);
 		return rc;
@@ -2279,6 +2584,17 @@ int config_load_string(const char *name, const char *text, struct corral_config 
 	return load(name, text, out, errs);
 }
 
+/* The same listening sockets at the same fds, under the same names. */
+static bool listen_equal(const struct program_config *a, const struct program_config *b)
+{
+	if (a->nlisten != b->nlisten || !strv_equal(a->listen_names, b->listen_names))
+		return false;
+	for (int i = 0; i < a->nlisten; i++)
+		if (!sockets_addr_equal(&a->listen[i], &b->listen[i]))
+			return false;
+	return true;
+}
+
 bool program_config_equal(const struct program_config *a, const struct program_config *b)
 {
 	/* file and line say where the program was written, not how it runs:
@@ -2306,5 +2622,6 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       a->ready == b->ready && a->ready_fd == b->ready_fd &&
 	       strv_equal(a->requires, b->requires) && strv_equal(a->after, b->after) &&
 	       a->start_timeout == b->start_timeout && a->watchdog_sec == b->watchdog_sec &&
-	       sandbox_equal(&a->sandbox, &b->sandbox);
+	       listen_equal(a, b) && sandbox_equal(&a->sandbox, &b->sandbox) &&
+	       a->is_pool == b->is_pool && poolcfg_equal(&a->pool, &b->pool);
 }

@@ -14,6 +14,8 @@
 #include <sys/types.h>
 
 #include "sandbox/sandbox.h"
+#include "supervisor/sockets.h"
+#include "supervisor/poolcfg.h"
 
 enum autorestart { AUTORESTART_FALSE, AUTORESTART_UNEXPECTED, AUTORESTART_TRUE };
 
@@ -85,6 +87,13 @@ struct program_config {
 	char **requires;        /* programs it needs ready before it starts; NULL: none */
 	char **after;           /* programs it starts after, if they start too; NULL: none */
 	struct sandbox sandbox; /* user, capabilities, seccomp, namespaces, limits: compiled */
+	/* Its [socket:] addresses in the order of its fds 3, 4 ... (sections in
+	 * the order written, each section's listen values in order); NULL: none. */
+	struct socket_addr *listen;
+	char **listen_names;    /* the [socket:NAME] of each, for LISTEN_FDNAMES; NULL-terminated */
+	int nlisten;
+	bool is_pool;           /* a [pool:NAME]: its processes are the pool's workers */
+	struct pool_config pool;/* is_pool: the pool's own keys (poolcfg.h) */
 };
 
 /* What a group does when one member fails (Erlang/OTP's meanings). */
@@ -106,6 +115,18 @@ struct group_config {
 	bool has_priority;
 };
 
+/* A [socket:NAME]: addresses corrald listens on for one program. */
+struct socket_config {
+	char *name;             /* from [socket:NAME] */
+	char *file;
+	int line;
+	struct socket_addr *listen; /* in the order written; heap */
+	int nlisten;
+	char *program;          /* the program given them (numprocs = 1) */
+	int backlog;            /* default 128 */
+	unsigned socket_mode;   /* of unix: paths, default 0666 */
+};
+
 struct corral_config {
 	char *path;             /* the main file as given */
 	char *socket;           /* control socket path */
@@ -117,6 +138,8 @@ struct corral_config {
 	size_t nprograms;
 	struct group_config *groups;     /* in the order written */
 	size_t ngroups;
+	struct socket_config *sockets;   /* in the order written */
+	size_t nsockets;
 };
 
 /* A list of error messages; each string is heap-allocated and owned by it. */

@@ -22,6 +22,7 @@
 #include "ipc/proto.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/log.h"
+#include "supervisor/pool.h"
 
 /* A client must send its whole request within this; a stalled one is dropped. */
 #define REQUEST_TIMEOUT_MS 5000
@@ -101,9 +102,11 @@ static void client_free(struct client *c)
 		c->follow = NULL;
 	}
 	supervisor_timer_cancel(&c->timer);
-	supervisor_unwatch(c->fd);
-	close(c->fd);
-	c->fd = -1;
+	if (c->fd >= 0) { /* -1: handed over (submit) */
+		supervisor_unwatch(c->fd);
+		close(c->fd);
+		c->fd = -1;
+	}
 	for (int i = 0; i < 3; i++)
 		if (c->fds[i] >= 0) {
 			close(c->fds[i]);
@@ -272,6 +275,9 @@ static void status_line(struct client *c, const struct process *p)
 		 (unsigned long long)(p->out.blocked_ms + p->err.blocked_ms));
 	int live = supervisor_tree_count(p);
 	snprintf(tree, sizeof tree, "%d", live);
+	char pool[128] = "", worker[64] = "", pstats[320] = "";
+	if (pool_status(p, pool, sizeof pool, worker, sizeof worker, pstats, sizeof pstats) && !info[0])
+		snprintf(info, sizeof info, "%s", worker);
 	/* killmode = process: say what the last run left behind. */
 	if (!p->pid && live > 0) {
 		size_t n = strlen(info);
@@ -309,6 +315,9 @@ static void status_line(struct client *c, const struct process *p)
 		[PS_GROUPSTATE] = program_group_state(p->prog),
 		[PS_LOGDROPPED] = dropped,
 		[PS_LOGBLOCKED] = blocked,
+		[PS_POOL] = pool,
+		[PS_WORKER] = worker,
+		[PS_POOLSTATS] = pstats,
 	};
 	for (int i = 0; i < PS_NFIELDS; i++)
 		(void)proto_field(&c->out, fields[i], i == PS_NFIELDS - 1 ? '\n' : '\t');
@@ -834,6 +843,25 @@ static void verb_show(struct client *c, const struct selection *sel)
 	}
 }
 
+/* submit [--no-wait] [--detach] POOL: the connection becomes a producer
+ * of the pool (pool.c), which answers it from now on. */
+static void verb_submit(struct client *c, char **argv, int argc)
+{
+	char err[256];
+	int r = pool_submit_check(argv, argc, err, sizeof err);
+	if (r) {
+		outf(c, "%s", err);
+		fail(c, r);
+		client_answer(c);
+		return;
+	}
+	int fd = c->fd;
+	supervisor_unwatch(fd);
+	c->fd = -1; /* now the pool's */
+	client_free(c);
+	pool_submit(fd, argv, argc);
+}
+
 static void handle_request(struct client *c, char **argv, int argc)
 {
 	const char *verb = argv[0];
@@ -849,6 +877,9 @@ static void handle_request(struct client *c, char **argv, int argc)
 		return;
 	} else if (strcmp(verb, "wait") == 0) {
 		verb_wait(c, argv, argc);
+		return;
+	} else if (strcmp(verb, "submit") == 0) {
+		verb_submit(c, argv, argc);
 		return;
 	} else if (strcmp(verb, "reopen") == 0) {
 		supervisor_reopen_logs();

@@ -32,6 +32,24 @@ static char readbuf[READ_MAX];
 
 static struct logstream *detached;
 
+static void hold(struct logstream *s, int64_t delay_ms);
+
+/* An earlier run of S's file, detached (it died while held), still writes
+ * it: S waits, so that lines of two runs never mix. For a detached S only
+ * those detached before it count (the list is newest first). */
+static bool draining(const struct logstream *s)
+{
+	if (!s->path)
+		return false;
+	const struct logstream *d = detached;
+	if (!s->owner)
+		d = s->next;
+	for (; d; d = d->next)
+		if (d->path && strcmp(d->path, s->path) == 0)
+			return true;
+	return false;
+}
+
 static const char *stream_name(const struct logstream *s)
 {
 	return s->which == LOG_STDOUT ? "stdout" : "stderr";
@@ -131,6 +149,9 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	}
 	s->pipe_fd = p[0];
 	*child_end = p[1];
+	/* The last run's rest goes first. */
+	if (draining(s))
+		hold(s, RETRY_AGAIN_MS);
 	return 0;
 fail:
 	logstream_close(s);
@@ -153,8 +174,10 @@ static void hold(struct logstream *s, int64_t delay_ms)
 	if (!s->held) {
 		s->held = true;
 		s->held_since = now;
+		/* Out of epoll, not just masked: a pipe whose writer is gone
+		 * reports EPOLLHUP whatever the mask, and the loop would spin. */
 		if (s->pipe_fd >= 0)
-			supervisor_watch_mod(s->pipe_fd, 0, &s->watch);
+			supervisor_unwatch(s->pipe_fd);
 	} else {
 		/* Still held (a full disk retried): count the time so far, so
 		 * that status shows it growing, not only once it is over. */
@@ -171,7 +194,8 @@ static void release(struct logstream *s)
 	s->held = false;
 	s->blocked_ms += (uint64_t)(supervisor_now_ms() - s->held_since);
 	supervisor_timer_cancel(&s->timer);
-	if (s->pipe_fd >= 0 && !s->closing)
+	if (s->pipe_fd >= 0 && !s->closing &&
+	    supervisor_watch(s->pipe_fd, EPOLLIN, &s->watch) == -EEXIST)
 		supervisor_watch_mod(s->pipe_fd, EPOLLIN, &s->watch);
 }
 
@@ -472,6 +496,10 @@ static void close_pipe(struct logstream *s)
 
 void logstream_timer(struct logstream *s)
 {
+	if (!s->pendlen && !s->rawlen && draining(s)) {
+		hold(s, RETRY_AGAIN_MS);
+		return;
+	}
 	if (s->pendlen) {
 		struct batch b = { .n = 1, .bytes = s->pendlen };
 		char *p = s->pend;
@@ -586,9 +614,13 @@ static void detach(struct logstream *s)
 		supervisor_timer_set(&d->timer, s->timer.node.when);
 		supervisor_timer_cancel(&s->timer);
 	}
-	/* The pipe's epoll entry must point at the copy. */
+	/* The copy is driven by its timer alone, never by epoll: it is freed
+	 * from its timer, and no event of the batch at hand may point at it
+	 * then (nor a hang-up of its pipe be reported over and over). */
 	if (d->pipe_fd >= 0)
-		supervisor_watch_mod(d->pipe_fd, d->held ? 0 : EPOLLIN, &d->watch);
+		supervisor_unwatch(d->pipe_fd);
+	if (!heap_node_queued(&d->timer.node))
+		supervisor_timer_set(&d->timer, supervisor_now_ms());
 	d->next = detached;
 	detached = d;
 	struct process *owner = s->owner;

@@ -10,6 +10,7 @@
 enum watch_kind {
 	WATCH_SIGNAL, WATCH_TIMER, WATCH_LISTEN, WATCH_CLIENT,
 	WATCH_PIDFD, WATCH_LOG, WATCH_REPORTS, WATCH_CGEVENTS, WATCH_READY, WATCH_NOTIFY,
+	WATCH_POOL,   /* pool.c: producers and workers' pipes */
 };
 
 struct watch {
@@ -20,7 +21,8 @@ struct watch {
 	((type *)(void *)((char *)(ptr) - __builtin_offsetof(type, member)))
 
 /* A deadline in the heap, tagged with what kind of owner it belongs to. */
-enum deadline_owner { DEADLINE_PROCESS, DEADLINE_CLIENT, DEADLINE_LOG };
+enum deadline_owner { DEADLINE_PROCESS, DEADLINE_CLIENT, DEADLINE_LOG,
+		      DEADLINE_POOL /* a pool job's job_timeout */ };
 
 struct deadline {
 	struct heap_node node;

@@ -139,8 +139,9 @@ static bool wants_restart(const struct program_config *cfg, const struct pinput 
 static void exited(struct pmachine *m, const struct program_config *cfg,
 		   const struct pinput *in, struct poutput *out)
 {
-	if (m->killing == PFAIL_WATCHDOG) {
-		/* Hung: its tree was killed; it starts again, whatever autorestart says. */
+	if (m->killing == PFAIL_WATCHDOG || m->killing == PFAIL_POOL_KILL) {
+		/* Hung (or its pool killed it): its tree was killed; it starts
+		 * again, whatever autorestart says. */
 		m->killing = PFAIL_NONE;
 		m->retries = 0;
 		spawn(m, cfg, out);

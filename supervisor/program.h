@@ -42,7 +42,8 @@ enum paction {
 };
 
 /* Why the machine killed its process itself. */
-enum pfailure { PFAIL_NONE, PFAIL_START_TIMEOUT, PFAIL_WATCHDOG };
+enum pfailure { PFAIL_NONE, PFAIL_START_TIMEOUT, PFAIL_WATCHDOG,
+		PFAIL_POOL_KILL /* its pool killed it (pool.c) */ };
 
 struct pmachine {
 	enum pstate state;

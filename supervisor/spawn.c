@@ -66,6 +66,20 @@ static _Noreturn void child_fail(int fd, enum spawn_step step, int err)
 	child_fail_at(fd, step, err, 0);
 }
 
+/* PID in decimal, NUL-terminated, at BUF (room for 11 bytes). */
+static void put_pid(char *buf, pid_t pid)
+{
+	char digits[12];
+	int n = 0;
+	unsigned long v = pid > 0 ? (unsigned long)pid : 0;
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 10);
+	for (int i = 0; i < n; i++)
+		buf[i] = digits[n - 1 - i];
+	buf[n] = '\0';
+}
+
 /* The child between fork and exec: only async-signal-safe calls, and the
  * steps in this order. Signals first so nothing corrald blocked leaks into
  * the worker; pdeathsig before anything slow so a corrald that dies now
@@ -144,13 +158,18 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 		child_fail(report, SPAWN_STEP_FDS, -r);
 	/* The descriptors it is given on purpose: first out of the way (a
 	 * source may sit where another goes), then into place, open at exec. */
-	int moved[16];
-	for (int i = 0; i < req->nextra && i < 16; i++)
+	int moved[SPAWN_MAX_EXTRA];
+	for (int i = 0; i < req->nextra; i++)
 		if ((moved[i] = fcntl(req->extra[i][0], F_DUPFD_CLOEXEC, 64)) < 0)
 			child_fail(report, SPAWN_STEP_FDS, errno);
-	for (int i = 0; i < req->nextra && i < 16; i++)
+	for (int i = 0; i < req->nextra; i++)
 		if (dup2(moved[i], req->extra[i][1]) < 0)
 			child_fail(report, SPAWN_STEP_FDS, errno);
+	/* sd_listen_fds(3) believes LISTEN_FDS only when LISTEN_PID is the
+	 * pid of the process reading it, which only now is known: written
+	 * into the environment's placeholder, without allocating. */
+	if (req->listen_pid)
+		put_pid(req->listen_pid, getpid());
 
 	/* Last: from here on only what the filter allows, and exec must be. */
 	if (sbx && (r = sandbox_child_seccomp(sbx, &detail)) < 0)
@@ -188,6 +207,8 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *res)
 {
 	if (report_pipe[1] < 0)
 		return -EBADF;
+	if (req->nextra < 0 || req->nextra > SPAWN_MAX_EXTRA)
+		return -E2BIG;
 	pid_t parent = getpid();
 	int pidfd = -1;
 	/* A plain fork (no CLONE_VFORK): children exec in parallel while

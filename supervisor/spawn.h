@@ -30,7 +30,8 @@ enum spawn_step {
 	SPAWN_STEP_CHDIR,       /* as the worker's user */
 	SPAWN_STEP_CAPS,        /* bounding, permitted, effective, inheritable, ambient */
 	SPAWN_STEP_NNP,         /* no_new_privs */
-	SPAWN_STEP_FDS,         /* everything above 2 close-on-exec */
+	SPAWN_STEP_FDS,         /* everything above 2 close-on-exec, the given ones
+				 * in place (and LISTEN_PID written for them) */
 	SPAWN_STEP_SECCOMP,     /* last before exec: the filter covers the exec */
 	SPAWN_STEP_EXEC,
 };
@@ -46,11 +47,18 @@ struct spawn_request {
 				 * in which it or an early fork runs outside its scope */
 	bool outlive_parent;    /* no PR_SET_PDEATHSIG (corrald's guard only) */
 	/* More descriptors the worker gets: extra[i][0] becomes extra[i][1]
-	 * (a ready fd, listening sockets at 3...). */
+	 * (a ready fd, listening sockets at 3...); at most SPAWN_MAX_EXTRA. */
 	const int (*extra)[2];
 	int nextra;
+	/* Socket activation: NULL, or the digits part of a "LISTEN_PID=" entry
+	 * of envp with room for 11 bytes. The child writes its own pid there
+	 * (getpid(): in a PID namespace of its own, 1), which the parent cannot
+	 * know before the fork; it writes into its own copy of the memory. */
+	char *listen_pid;
 	const struct sandbox *sandbox; /* the program's sandbox, compiled; NULL: none */
 };
+
+#define SPAWN_MAX_EXTRA 16
 
 struct spawn_report {
 	int32_t pid;            /* the child that failed */

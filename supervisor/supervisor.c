@@ -25,7 +25,9 @@
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
 #include "supervisor/pidmap.h"
+#include "supervisor/pool.h"
 #include "supervisor/sdnotify.h"
+#include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
 
 extern char **environ;
@@ -282,9 +284,11 @@ void supervisor_reopen_logs(void)
 /* KEY=value entries: corrald's environment, overridden by the program's, and
  * the names that tell a worker who it is. The array is one allocation; the
  * strings it points to live in ENVBUF or elsewhere and outlive the spawn. */
-#define ENV_NAMES 6
+#define ENV_NAMES 9
 
-static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX])
+/* *LISTEN_PID is set to the placeholder the child fills in (NULL: none). */
+static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX],
+			char **listen_pid)
 {
 	const struct program_config *c = p->prog->cfg;
 	const char *proc = strchr(p->name, ':') ? strchr(p->name, ':') + 1 : p->name;
@@ -300,6 +304,19 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 	if (c->watchdog_sec > 0)
 		snprintf(names[nnames++], PATH_MAX, "WATCHDOG_USEC=%lld",
 			 (long long)c->watchdog_sec * 1000000);
+	/* Socket activation, as systemd passes sockets (sd_listen_fds(3)). The
+	 * names fit: at most 15 of at most 255 bytes (config.c). */
+	*listen_pid = NULL;
+	if (c->nlisten) {
+		snprintf(names[nnames++], PATH_MAX, "LISTEN_FDS=%d", c->nlisten);
+		snprintf(names[nnames], PATH_MAX, "LISTEN_PID=%11s", "");
+		*listen_pid = names[nnames++] + strlen("LISTEN_PID=");
+		int len = snprintf(names[nnames], PATH_MAX, "LISTEN_FDNAMES=");
+		for (int i = 0; i < c->nlisten && len < PATH_MAX; i++)
+			len += snprintf(names[nnames] + len, (size_t)(PATH_MAX - len), "%s%s",
+					i ? ":" : "", c->listen_names[i]);
+		nnames++;
+	}
 
 	size_t nenv = 0, nprog = 0;
 	while (environ[nenv])
@@ -338,7 +355,8 @@ static int do_spawn(struct process *p)
 	char path[PATH_MAX], msg[PATH_MAX + 64];
 	char names[ENV_NAMES][PATH_MAX];
 	int out_child = -1, err_child = -1, ready_child = -1, r;
-	int extra[1][2];
+	int extra[SPAWN_MAX_EXTRA][2], nextra = 0;
+	char *listen_pid;
 	const char *what = "open log";
 
 	set_spawnerr(p, NULL);
@@ -349,7 +367,9 @@ static int do_spawn(struct process *p)
 	p->status_text = NULL;
 
 	bool own_stdio = p->stdio[0] >= 0;
-	const char *opath = own_stdio ? NULL : log_path(p, c->stdout_logfile, "out", path, sizeof path);
+	/* A pool worker's stdout carries its results (pool.c), not a log. */
+	const char *opath = own_stdio || p->prog->pool ? NULL
+			    : log_path(p, c->stdout_logfile, "out", path, sizeof path);
 	r = logstream_open(&p->out, c, opath ? opath : "NONE", &out_child);
 	if (r < 0) {
 		snprintf(msg, sizeof msg, "%s %s: %s", what, opath, strerror(-r));
@@ -406,7 +426,21 @@ static int do_spawn(struct process *p)
 			goto fail;
 		}
 	}
-	char **env = build_env(p, names);
+	/* Its listening sockets at 3, 4 ...: copies of corrald's, which stay
+	 * open (and queue clients) while it restarts. */
+	for (int i = 0; i < c->nlisten; i++) {
+		if ((extra[nextra][0] = sockets_fd(&c->listen[i])) < 0) {
+			char text[SOCKETS_ADDR_STRLEN];
+			sockets_format(&c->listen[i], text, sizeof text);
+			r = -EBADF;
+			snprintf(msg, sizeof msg, "socket %s: not open", text);
+			if (cgfd >= 0)
+				close(cgfd);
+			goto fail;
+		}
+		extra[nextra++][1] = 3 + i;
+	}
+	char **env = build_env(p, names, &listen_pid);
 	if (!env) {
 		if (cgfd >= 0)
 			close(cgfd);
@@ -444,13 +478,28 @@ static int do_spawn(struct process *p)
 		}
 		ready_child = rp[1];
 		p->ready_pipe = rp[0];
-		extra[0][0] = rp[1];
-		extra[0][1] = c->ready_fd;
-		req.extra = extra;
-		req.nextra = 1;
+		extra[nextra][0] = rp[1];
+		extra[nextra++][1] = c->ready_fd;
+	}
+	req.extra = extra;
+	req.nextra = nextra;
+	req.listen_pid = listen_pid;
+	/* A pool worker: its stdin and stdout are pipes its pool holds. */
+	int pool_child[2] = { -1, -1 };
+	if (p->prog->pool && (r = pool_spawn_prepare(p, pool_child, msg, sizeof msg)) < 0) {
+		free(env);
+		if (cgfd >= 0)
+			close(cgfd);
+		goto fail;
+	}
+	if (p->prog->pool) {
+		req.stdio[0] = pool_child[0];
+		req.stdio[1] = pool_child[1];
 	}
 	struct spawn_result res;
 	r = spawn_process(&req, &res);
+	if (p->prog->pool)
+		pool_spawn_done(p, r == 0);
 	free(env);
 	if (cgfd >= 0)
 		close(cgfd);
@@ -613,6 +662,8 @@ static void drive(struct process *p, const struct pinput *in)
 		log_info("%s: %s -> %s", p->name, program_state_name(before),
 			 program_state_name(p->fsm.state));
 		control_process_changed(p, false);
+		if (p->prog->pool)
+			pool_process_changed(p);
 		if (p->prog->group && !p->prog->retiring)
 			group_check(p->prog->group);
 		/* A required program that fails stops what requires it, which
@@ -796,6 +847,15 @@ void supervisor_stop(struct process *p)
 	unqueue_start(p);
 	struct pinput in = { .event = PEV_STOP };
 	drive(p, &in);
+}
+
+void supervisor_kill_tree(struct process *p)
+{
+	if (p->pidfd < 0)
+		return;
+	log_info("%s: killing its tree for its pool", p->name);
+	p->fsm.killing = PFAIL_POOL_KILL;
+	kill_tree(p);
 }
 
 int supervisor_signal(struct process *p, int sig)
@@ -1122,6 +1182,8 @@ static void process_exited(struct process *p)
 	 * that is held finishes on its own), and end a partial last line. */
 	logstream_finish(&p->out);
 	logstream_finish(&p->err);
+	if (p->worker) /* its last results, then its jobs go back in line */
+		pool_worker_exited(p);
 	if (p->exitsig)
 		log_info("%s: pid %d killed by SIG%s", p->name, (int)p->pid,
 			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
@@ -1209,6 +1271,8 @@ static char *process_full_name(const struct program_config *c, int num)
 	return name;
 }
 
+static void program_free(struct program *prog);
+
 static struct program *program_new(struct program_config *c, struct config_ref *ref)
 {
 	struct program *prog = calloc(1, sizeof *prog);
@@ -1236,6 +1300,10 @@ static struct program *program_new(struct program_config *c, struct config_ref *
 		process_init(&prog->procs[i], prog, name);
 	}
 	prog->nprocs = c->numprocs;
+	if (c->is_pool && pool_attach(prog) < 0) {
+		program_free(prog);
+		return NULL;
+	}
 	return prog;
 }
 
@@ -1245,6 +1313,7 @@ static struct program *graveyard;
 
 static void program_free(struct program *prog)
 {
+	pool_detach(prog); /* its workers' jobs go back to the pool */
 	for (int i = 0; i < prog->nprocs; i++) {
 		struct process *p = &prog->procs[i];
 		unqueue_start(p);
@@ -1620,6 +1689,23 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		}
 	}
 
+	/* New sockets are bound last, when nothing else can fail: a bind
+	 * error leaves everything as it was. */
+	char serr[PATH_MAX + 160];
+	if (sockets_prepare(nc, serr, sizeof serr) < 0) {
+		log_err("reload: %s", serr);
+		if (line)
+			line(ctx, serr);
+		for (size_t j = 0; j < nnew; j++)
+			if (created[j])
+				program_free(created[j]);
+		free(created);
+		free(olds);
+		(void)groups_apply(oc);
+		config_ref_put(ref);
+		return -EINVAL;
+	}
+
 	bool any = false;
 	/* Removed programs. */
 	for (struct program *prog = S.programs, *next; prog; prog = next) {
@@ -1663,6 +1749,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 			program_autostart(created[i]);
 		}
 	}
+	sockets_commit(); /* closes the sockets no section names now */
 	config_ref_put(old_ref);
 	free(created);
 	free(olds);
@@ -1786,6 +1873,8 @@ static void handle_timers(void)
 		struct deadline *d = container_of(node, struct deadline, node);
 		if (d->owner == DEADLINE_CLIENT) {
 			control_timer(d);
+		} else if (d->owner == DEADLINE_POOL) {
+			pool_timer(d);
 		} else if (d->owner == DEADLINE_LOG) {
 			logstream_timer(container_of(d, struct logstream, timer));
 		} else {
@@ -1829,6 +1918,9 @@ static void dispatch(struct watch *w, uint32_t events)
 		break;
 	case WATCH_PIDFD:
 		process_exited(container_of(w, struct process, pid_watch));
+		break;
+	case WATCH_POOL:
+		pool_event(w, events);
 		break;
 	case WATCH_LOG:
 		logstream_readable(container_of(w, struct logstream, watch));
@@ -2214,6 +2306,22 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		goto out_control;
 	}
 
+	/* Sockets before programs: a bind error stops corrald before anything
+	 * started (exit 1), and a worker finds its sockets listening. */
+	char serr[PATH_MAX + 160];
+	if ((r = sockets_prepare(cfg, serr, sizeof serr)) < 0) {
+		log_err("%s", serr);
+		goto out_pidfile;
+	}
+	sockets_commit();
+	for (size_t i = 0; i < cfg->nsockets; i++)
+		for (int k = 0; k < cfg->sockets[i].nlisten; k++) {
+			char text[SOCKETS_ADDR_STRLEN];
+			sockets_format(&cfg->sockets[i].listen[k], text, sizeof text);
+			log_info("socket %s: listening on %s for %s", cfg->sockets[i].name, text,
+				 cfg->sockets[i].program);
+		}
+
 	if (groups_apply(cfg) < 0) {
 		log_err("out of memory creating groups");
 		goto out_pidfile;
@@ -2264,6 +2372,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 			dispatch(evs[i].data.ptr, evs[i].events);
 		bury();
 		control_bury();
+		pool_bury();
 	}
 	status = S.exit_status;
 	log_info("all programs stopped, exiting with status %d", status);
@@ -2289,6 +2398,8 @@ out:
 		program_free(prog);
 	}
 	config_ref_put(S.current);
+	pool_free_all();
+	sockets_close_all();
 	groups_free();
 	spawn_fini();
 	heap_free(&S.heap);

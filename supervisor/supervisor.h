@@ -26,6 +26,8 @@ struct config_ref {
 };
 
 struct program;
+struct pool;
+struct pool_worker;
 
 struct process {
 	struct program *prog;
@@ -56,6 +58,7 @@ struct process {
 	char *status_text;    /* STATUS= from sd_notify; owned, NULL: none */
 	bool dep_waiting;     /* asked to start; waits for what it requires or comes after */
 	bool dep_restart;     /* stopped because something it requires failed: starts again */
+	struct pool_worker *worker; /* a pool's worker: its pipes and jobs (pool.c); NULL: none */
 };
 
 /* A [group:] at run time: its strategy and its recent restarts. Lives as
@@ -79,6 +82,7 @@ struct program {
 	bool waiting;                /* a new generation: starts once its predecessor is gone */
 	struct group *group;         /* NULL when in no [group:] */
 	bool transient;              /* corralctl run: removed once its process is down */
+	struct pool *pool;           /* a [pool:]: its queue and jobs (pool.c); NULL: a program */
 	struct program *next;        /* corrald's list, in priority order */
 };
 
@@ -103,6 +107,9 @@ void selection_free(struct selection *sel);
 void supervisor_start(struct process *p);
 void supervisor_stop(struct process *p);
 int supervisor_signal(struct process *p, int sig);
+/* A pool kills P's whole tree (a job over its time, cancel = kill, a
+ * worker that broke the framing); its exit starts a new one at once. */
+void supervisor_kill_tree(struct process *p);
 /* Live processes in P's scope, or -1 when the mechanism cannot count them. */
 int supervisor_tree_count(const struct process *p);
 /* "cgroup" or "process-group". */

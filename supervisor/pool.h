@@ -1,0 +1,66 @@
+/* pool — [pool:NAME] at run time: a bounded queue of jobs in front of a
+ * program's processes (its workers), the producers that fill it, and the
+ * jobs in flight.
+ *
+ * A pool outlives the generations of its program (a reload that changes
+ * it starts a new generation; the queue and its producers stay) and goes
+ * once no program, producer or job refers to it. A worker's stdin and
+ * stdout are pipes that corrald holds: jobs go in as lines or
+ * length-framed messages (ipc/framing.h), results come back the same way;
+ * its stderr is logged as any program's.
+ *
+ * Bounds: the queue holds at most `queue` jobs; each worker at most
+ * `mailbox` in flight; a producer is read only while it has no whole job
+ * waiting for room, so a full queue stops corrald reading its socket and
+ * the kernel blocks the producer; its answers held for it are bounded too.
+ * Producers are taken round robin, one job at a time. */
+#ifndef CORRAL_POOL_H
+#define CORRAL_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct program;
+struct process;
+struct watch;
+struct deadline;
+
+/* program_new / program_free (supervisor.c): PROG (a [pool:]) joins or
+ * leaves the pool of its name. attach: 0 or -ENOMEM. */
+int pool_attach(struct program *prog);
+void pool_detach(struct program *prog);
+
+/* do_spawn: pipes for worker P's stdin and stdout. CHILD[0] and CHILD[1]
+ * are the worker's ends. 0, or -errno with ERR filled. spawn_done closes
+ * the child's ends and, when SPAWNED, starts talking to it. */
+int pool_spawn_prepare(struct process *p, int child[2], char *err, size_t errlen);
+void pool_spawn_done(struct process *p, bool spawned);
+
+/* Worker P's main process was reaped (exitcode/exitsig set, state not yet
+ * changed): take its last results, then requeue or fail its jobs. */
+void pool_worker_exited(struct process *p);
+/* P (of a pool) changed state: it may take jobs now, or no more. */
+void pool_process_changed(struct process *p);
+
+/* The loop's events (WATCH_POOL) and deadlines (DEADLINE_POOL). */
+void pool_event(struct watch *w, uint32_t events);
+void pool_timer(struct deadline *d);
+/* Free what was closed during the last batch of events. */
+void pool_bury(void);
+/* At exit: close every producer, free every job and pool. */
+void pool_free_all(void);
+
+/* control.c: `submit [--no-wait] [--detach] POOL`. check: 0, or the
+ * result (enum proto_result) with a message in ERR. submit takes over FD
+ * (unwatched by the caller) as a producer of that pool. */
+int pool_submit_check(char **argv, int argc, char *err, size_t errlen);
+void pool_submit(int fd, char **argv, int argc);
+
+/* Status of worker P: its pool's name (false when P is no worker), what
+ * it does ("idle", "busy job 12", ...), and the pool's figures as
+ * space-separated KEY=N. */
+bool pool_status(const struct process *p, char *pool, size_t plen, char *worker, size_t wlen,
+		 char *stats, size_t slen);
+
+#endif

@@ -1,0 +1,399 @@
+#include "supervisor/sockets.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "supervisor/config.h"
+
+/* ---- addresses -------------------------------------------------------- */
+
+static int parse_fail(char *err, size_t errlen, const char *why)
+{
+	snprintf(err, errlen, "%s", why);
+	return -EINVAL;
+}
+
+/* PORT: decimal, 1 to 65535. */
+static int parse_port(const char *s, in_port_t *out, char *err, size_t errlen)
+{
+	unsigned long n = 0;
+	if (!*s)
+		return parse_fail(err, errlen, "missing port");
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return parse_fail(err, errlen, "bad port (expected a number from 1 to 65535)");
+		if (n <= 65535)
+			n = n * 10 + (unsigned long)(*p - '0');
+	}
+	if (n < 1 || n > 65535)
+		return parse_fail(err, errlen, "port out of range (expected 1 to 65535)");
+	*out = htons((in_port_t)n);
+	return 0;
+}
+
+static int parse_inet(const char *s, struct socket_addr *out, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port;
+	size_t hlen;
+	bool v6 = *s == '[';
+
+	if (v6) {
+		const char *close = strchr(s, ']');
+		if (!close)
+			return parse_fail(err, errlen, "missing ']' after the IPv6 address");
+		if (close[1] != ':')
+			return parse_fail(err, errlen, "expected ':PORT' after ']'");
+		hlen = (size_t)(close - s - 1);
+		s++;
+		port = close + 2;
+	} else {
+		const char *colon = strrchr(s, ':');
+		if (!colon)
+			return parse_fail(err, errlen, "expected HOST:PORT");
+		hlen = (size_t)(colon - s);
+		if (memchr(s, ':', hlen))
+			return parse_fail(err, errlen, "an IPv6 address goes in brackets: [ADDRESS]:PORT");
+		port = colon + 1;
+	}
+	if (!hlen)
+		return parse_fail(err, errlen, "missing host (use * for every address)");
+	if (hlen >= sizeof host)
+		return parse_fail(err, errlen, v6 ? "bad IPv6 address" :
+				  "bad host (expected a numeric IPv4 address, [IPv6 address] or *)");
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+
+	in_port_t nport;
+	int r = parse_port(port, &nport, err, errlen);
+	if (r < 0)
+		return r;
+	if (v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = nport;
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return parse_fail(err, errlen, "bad IPv6 address");
+		out->len = sizeof *sin6;
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = nport;
+		if (strcmp(host, "*") == 0)
+			sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return parse_fail(err, errlen, "bad host (expected a numeric IPv4 address, "
+					  "[IPv6 address] or *)");
+		out->len = sizeof *sin;
+	}
+	return 0;
+}
+
+static int parse_unix(const char *s, struct socket_addr *out, char *err, size_t errlen)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&out->ss;
+	size_t n = strlen(s);
+
+	sun->sun_family = AF_UNIX;
+	if (*s == '@') {
+		/* Abstract: a NUL then the name, and no terminator counted. */
+		if (n < 2)
+			return parse_fail(err, errlen, "missing name after '@'");
+		if (n > sizeof sun->sun_path)
+			return parse_fail(err, errlen, "name too long (at most 107 bytes after '@')");
+		memcpy(sun->sun_path + 1, s + 1, n - 1);
+		out->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+		return 0;
+	}
+	if (*s != '/')
+		return parse_fail(err, errlen, "the path must be absolute (or @NAME for an abstract socket)");
+	if (n >= sizeof sun->sun_path)
+		return parse_fail(err, errlen, "path too long (at most 107 bytes)");
+	memcpy(sun->sun_path, s, n);
+	out->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	return 0;
+}
+
+int sockets_parse(const char *spec, struct socket_addr *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (strncmp(spec, "tcp:", 4) == 0) {
+		out->kind = SOCKET_TCP;
+		return parse_inet(spec + 4, out, err, errlen);
+	}
+	if (strncmp(spec, "udp:", 4) == 0) {
+		out->kind = SOCKET_UDP;
+		return parse_inet(spec + 4, out, err, errlen);
+	}
+	if (strncmp(spec, "unix:", 5) == 0) {
+		out->kind = SOCKET_UNIX;
+		return parse_unix(spec + 5, out, err, errlen);
+	}
+	return parse_fail(err, errlen, "expected tcp:HOST:PORT, udp:HOST:PORT or unix:PATH");
+}
+
+void sockets_format(const struct socket_addr *a, char *buf, size_t len)
+{
+	const char *kind = a->kind == SOCKET_TCP ? "tcp" : a->kind == SOCKET_UDP ? "udp" : "unix";
+	char host[INET6_ADDRSTRLEN];
+
+	if (a->ss.ss_family == AF_UNIX) {
+		const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->ss;
+		size_t n = a->len - offsetof(struct sockaddr_un, sun_path);
+		if (n && sun->sun_path[0] == '\0')
+			snprintf(buf, len, "%s:@%.*s", kind, (int)n - 1, sun->sun_path + 1);
+		else
+			snprintf(buf, len, "%s:%.*s", kind, (int)n, sun->sun_path);
+	} else if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&a->ss;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		snprintf(buf, len, "%s:[%s]:%u", kind, host, ntohs(sin6->sin6_port));
+	} else {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
+		if (sin->sin_addr.s_addr == htonl(INADDR_ANY))
+			snprintf(host, sizeof host, "*");
+		else
+			inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		snprintf(buf, len, "%s:%s:%u", kind, host, ntohs(sin->sin_port));
+	}
+}
+
+bool sockets_addr_equal(const struct socket_addr *a, const struct socket_addr *b)
+{
+	return a->kind == b->kind && a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
+/* ---- binding ---------------------------------------------------------- */
+
+/* The path of a unix address that has one (not abstract), else NULL. */
+static const char *unix_path(const struct socket_addr *a)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->ss;
+	if (a->kind != SOCKET_UNIX || !sun->sun_path[0])
+		return NULL;
+	return sun->sun_path;
+}
+
+static int open_fail(int fd, char *err, size_t errlen, const char *what, int e)
+{
+	snprintf(err, errlen, "%s: %s", what, strerror(e));
+	if (fd >= 0)
+		close(fd);
+	return -e;
+}
+
+int sockets_open(const struct socket_addr *a, int backlog, unsigned mode, char *err,
+		 size_t errlen)
+{
+	int type = a->kind == SOCKET_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	const char *path = unix_path(a);
+	int one = 1;
+
+	int fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return open_fail(-1, err, errlen, "socket", errno);
+	/* A corrald started again binds at once, whatever connections of the
+	 * last one are still in TIME_WAIT. */
+	if (a->kind != SOCKET_UNIX &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+		return open_fail(fd, err, errlen, "setsockopt SO_REUSEADDR", errno);
+	if (path) {
+		/* A socket left by an earlier corrald (or program) is stale: a
+		 * path is only ever bound by one listener. Anything else there
+		 * is not ours to remove. */
+		struct stat st;
+		if (lstat(path, &st) == 0) {
+			if (!S_ISSOCK(st.st_mode))
+				return open_fail(fd, err, errlen, "bind", EEXIST);
+			if (unlink(path) < 0 && errno != ENOENT)
+				return open_fail(fd, err, errlen, "unlink the old socket", errno);
+		}
+	}
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0)
+		return open_fail(fd, err, errlen, "bind", errno);
+	if (path && chmod(path, mode) < 0) {
+		int e = errno;
+		unlink(path);
+		return open_fail(fd, err, errlen, "chmod", e);
+	}
+	if (type == SOCK_STREAM && listen(fd, backlog) < 0) {
+		int e = errno;
+		if (path)
+			unlink(path);
+		return open_fail(fd, err, errlen, "listen", e);
+	}
+	return fd;
+}
+
+/* ---- the held set ----------------------------------------------------- */
+
+struct held {
+	struct socket_addr addr;
+	int fd;
+	int backlog;            /* as it listens now */
+	unsigned mode;
+	int new_backlog;        /* what the prepared config says */
+	unsigned new_mode;
+	bool wanted;            /* named by the prepared config */
+	bool pending;           /* bound by the prepare, not committed yet */
+	dev_t dev;              /* a unix path: the file we made, so that we never */
+	ino_t ino;              /* remove one someone else put there since */
+};
+
+/* Heap, grown as configs name more sockets; freed by sockets_close_all(). */
+static struct held *held;
+static size_t nheld, heldcap;
+static bool prepared;
+
+static void held_close(struct held *h)
+{
+	const char *path = unix_path(&h->addr);
+	struct stat st;
+	if (path && lstat(path, &st) == 0 && st.st_dev == h->dev && st.st_ino == h->ino)
+		unlink(path);
+	close(h->fd);
+	h->fd = -1;
+}
+
+/* Close and drop every entry for which DROP says so. */
+static void held_sweep(bool (*drop)(const struct held *))
+{
+	size_t k = 0;
+	for (size_t i = 0; i < nheld; i++) {
+		if (drop(&held[i]))
+			held_close(&held[i]);
+		else
+			held[k++] = held[i];
+	}
+	nheld = k;
+}
+
+static bool is_pending(const struct held *h)
+{
+	return h->pending;
+}
+
+static bool is_unwanted(const struct held *h)
+{
+	return !h->wanted;
+}
+
+static bool is_any(const struct held *h)
+{
+	return true;
+}
+
+static struct held *held_find(const struct socket_addr *a)
+{
+	for (size_t i = 0; i < nheld; i++)
+		if (sockets_addr_equal(&held[i].addr, a))
+			return &held[i];
+	return NULL;
+}
+
+void sockets_abort(void)
+{
+	held_sweep(is_pending);
+	for (size_t i = 0; i < nheld; i++)
+		held[i].wanted = true;
+	prepared = false;
+}
+
+int sockets_prepare(const struct corral_config *cfg, char *err, size_t errlen)
+{
+	if (prepared)
+		sockets_abort();
+	prepared = true;
+	for (size_t i = 0; i < nheld; i++)
+		held[i].wanted = false;
+	for (size_t i = 0; i < cfg->nsockets; i++) {
+		const struct socket_config *s = &cfg->sockets[i];
+		for (int k = 0; k < s->nlisten; k++) {
+			struct held *h = held_find(&s->listen[k]);
+			if (h) {
+				h->wanted = true;
+				h->new_backlog = s->backlog;
+				h->new_mode = s->socket_mode;
+				continue;
+			}
+			if (nheld == heldcap) {
+				size_t cap = heldcap ? heldcap * 2 : 8;
+				struct held *v = reallocarray(held, cap, sizeof *v);
+				if (!v) {
+					sockets_abort();
+					snprintf(err, errlen, "[socket:%s]: %s", s->name, strerror(ENOMEM));
+					return -ENOMEM;
+				}
+				held = v;
+				heldcap = cap;
+			}
+			char why[256], text[SOCKETS_ADDR_STRLEN];
+			int fd = sockets_open(&s->listen[k], s->backlog, s->socket_mode, why, sizeof why);
+			if (fd < 0) {
+				sockets_abort();
+				sockets_format(&s->listen[k], text, sizeof text);
+				snprintf(err, errlen, "[socket:%s] %s: %s", s->name, text, why);
+				return fd;
+			}
+			h = &held[nheld++];
+			*h = (struct held){
+				.addr = s->listen[k], .fd = fd,
+				.backlog = s->backlog, .mode = s->socket_mode,
+				.new_backlog = s->backlog, .new_mode = s->socket_mode,
+				.wanted = true, .pending = true,
+			};
+			struct stat st;
+			const char *path = unix_path(&h->addr);
+			if (path && lstat(path, &st) == 0) {
+				h->dev = st.st_dev;
+				h->ino = st.st_ino;
+			}
+		}
+	}
+	return 0;
+}
+
+void sockets_commit(void)
+{
+	held_sweep(is_unwanted);
+	for (size_t i = 0; i < nheld; i++) {
+		struct held *h = &held[i];
+		h->pending = false;
+		/* Both are best effort: listen() again only resizes the queue of
+		 * a socket that listens already, and the file is ours. */
+		if (h->new_backlog != h->backlog && h->addr.kind != SOCKET_UDP &&
+		    listen(h->fd, h->new_backlog) == 0)
+			h->backlog = h->new_backlog;
+		const char *path = unix_path(&h->addr);
+		if (h->new_mode != h->mode && path && chmod(path, h->new_mode) == 0)
+			h->mode = h->new_mode;
+	}
+	prepared = false;
+}
+
+int sockets_fd(const struct socket_addr *a)
+{
+	struct held *h = held_find(a);
+	return h ? h->fd : -1;
+}
+
+size_t sockets_count(void)
+{
+	return nheld;
+}
+
+void sockets_close_all(void)
+{
+	held_sweep(is_any);
+	free(held);
+	held = NULL;
+	nheld = heldcap = 0;
+	prepared = false;
+}
