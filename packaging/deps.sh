@@ -7,7 +7,7 @@
 set -eu
 
 need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev \
-mandoc strace python3 procps clang"
+mandoc strace python3 procps clang systemd libsystemd0 util-linux"
 case "${CORRAL_DEPS:-} $*" in
 *bench*) need="$need supervisor s6 runit" ;;
 esac

@@ -181,3 +181,26 @@ def test_dependency_config_errors():
         expect(re.search(r":4: \[program:b\]: after: unknown program 'nope'", r.err), "unknown name", r)
         expect(re.search(r":7: \[program:c\]: dependency cycle: a -> b -> c -> a", r.err) or
                re.search(r"dependency cycle: ", r.err), "cycle", r)
+
+
+LIBSYSTEMD_CLIENT = r'''import ctypes, sys, time
+lib = ctypes.CDLL("libsystemd.so.0")
+time.sleep(0.5)
+# The real client: libsystemd's own sd_notify(), as a long-running service calls it.
+rc = lib.sd_notify(0, b"READY=1\nSTATUS=libsystemd says hello")
+open(sys.argv[1], "w").write(str(rc))
+while True:
+    time.sleep(1)
+'''
+
+
+def test_libsystemd_sd_notify_client():
+    if not os.path.exists("/usr/lib/x86_64-linux-gnu/libsystemd.so.0"):
+        raise AssertionError("libsystemd0 is not installed")
+    cfg = prog("lsd", "@PY@ @DIR@/lsd.py @DIR@/rc", ready="notify")
+    with Corral(cfg, scripts={"lsd.py": LIBSYSTEMD_CLIENT}, name="libsystemd") as c:
+        st = c.wait_state("lsd", "RUNNING", 10)
+        expect(st["info"] == "libsystemd says hello", "its STATUS", st)
+        wait_until(lambda: c.read(c.path("rc")), 5, "sd_notify's return value")
+        expect(int(c.read(c.path("rc"))) > 0, "sd_notify() found the socket and sent",
+               c.read(c.path("rc")))
