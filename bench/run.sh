@@ -4,7 +4,9 @@
 #
 # Builds the timing helper bench/benchtool.c into a temporary directory, then
 # runs bench/bench.py, which starts each supervisor in its own temporary
-# directory, measures it, stops it by PID and prints the comparison table.
+# directory, measures it, stops it by PID and prints the comparison table;
+# then bench/logbench.py (with bench/logbench.c, built the same way), the
+# log throughput figure.
 # bench/tree.py is the 1,000-process tree each supervisor is timed stopping.
 # Knobs: see the top of bench/bench.py (BENCH_ROUNDS, BENCH_ONLY, ...).
 # Exit status: 0 when everything ran (targets missed or not), 1 when some
@@ -29,7 +31,13 @@ if ! "$cc" -std=gnu11 -O2 -Wall -Wextra -o "$tmp/benchtool" "$here/benchtool.c";
 	echo "bench: cannot build bench/benchtool.c" >&2
 	exit 2
 fi
+if ! "$cc" -std=gnu11 -O2 -Wall -Wextra -o "$tmp/logbench" "$here/logbench.c"; then
+	echo "bench: cannot build bench/logbench.c" >&2
+	exit 2
+fi
 
 status=0
 "$py" "$here/bench.py" "$build" "$tmp/benchtool" || status=$?
+# The log throughput figure (knobs: the top of bench/logbench.py).
+"$py" "$here/logbench.py" "$build" "$tmp/logbench" || status=$?
 exit "$status"

@@ -319,7 +319,17 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
  * fails half-way through a piece would have it handled twice). */
 static void emit(struct batch *b, const void *p, size_t len)
 {
-	if (!len || b->n >= IOV_BATCH)
+	if (!len)
+		return;
+	/* Bytes that follow the last ones in memory (the lines of one read,
+	 * without stamps) join them: one write for a whole read. */
+	struct iovec *last = b->n ? &b->v[b->n - 1] : NULL;
+	if (last && (const char *)last->iov_base + last->iov_len == (const char *)p) {
+		last->iov_len += len;
+		b->bytes += len;
+		return;
+	}
+	if (b->n >= IOV_BATCH)
 		return;
 	b->v[b->n].iov_base = (void *)p;
 	b->v[b->n].iov_len = len;
