@@ -408,6 +408,10 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 					s->dropping = true;
 					s->dropped++;
 					s->suppressed++;
+					/* The note comes when the bucket refills, even if
+					 * no line follows to carry it. */
+					if (!heap_node_queued(&s->timer.node))
+						supervisor_timer_set(&s->timer, now + tb_wait_ms(&s->tb, now));
 				} else if (s->suppressed) {
 					int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
 							 (unsigned long long)s->suppressed);
@@ -504,8 +508,40 @@ static void close_pipe(struct logstream *s)
 	}
 }
 
+/* log_overflow = drop: the bucket has refilled; say how many lines went,
+ * between lines of the file (a dropped line leaves it at a line start). */
+static void suppressed_note(struct logstream *s)
+{
+	if (!s->suppressed || s->held || s->pendlen || s->rawlen ||
+	    !(s->line.at_line_start || s->dropping))
+		return;
+	int64_t now = supervisor_now_ms();
+	if (tb_wait_ms(&s->tb, now) > 0) {
+		supervisor_timer_set(&s->timer, now + tb_wait_ms(&s->tb, now));
+		return;
+	}
+	char stamp[64], note[96];
+	size_t stamplen = 0;
+	if (s->timestamps) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		stamplen = logline_stamp(stamp, sizeof stamp, &ts);
+	}
+	int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
+			 (unsigned long long)s->suppressed);
+	s->suppressed = 0;
+	struct batch b = { .n = 0 };
+	emit(&b, stamp, stamplen);
+	emit(&b, note, (size_t)n);
+	(void)flush(s, &b); /* on failure it waits in pend, and the stream is held */
+}
+
 void logstream_timer(struct logstream *s)
 {
+	if (!s->held && !s->pendlen && !s->rawlen && s->suppressed) {
+		suppressed_note(s);
+		return;
+	}
 	if (!s->pendlen && !s->rawlen && draining(s)) {
 		hold(s, RETRY_AGAIN_MS);
 		return;
@@ -586,12 +622,23 @@ static void finish_close(struct logstream *s)
 {
 	if (s->held || s->rawlen || s->pendlen)
 		return; /* logstream_timer comes back here */
-	if (!s->line.at_line_start && s->file_fd >= 0) {
+	if (!s->line.at_line_start && !s->dropping && s->file_fd >= 0) {
 		struct batch b = { .n = 0 };
 		emit(&b, "\n", 1);
 		if (!flush(s, &b))
 			return; /* held: tried again later */
 		logline_init(&s->line);
+	}
+	if (s->suppressed && s->file_fd >= 0) {
+		/* The last word on lines dropped at the very end. */
+		char note[96];
+		int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
+				 (unsigned long long)s->suppressed);
+		struct batch b = { .n = 0 };
+		emit(&b, note, (size_t)n);
+		s->suppressed = 0;
+		if (!flush(s, &b))
+			return;
 	}
 	bool was_detached = s->owner == NULL;
 	logstream_close(s);

@@ -1093,3 +1093,20 @@ def test_log_killed_while_held_then_restarted():
                "of the next run (lines %d..%d of hk.out interleave)"
                % (order[first_new:].count("old"), first_new + 1, last_old + 1))
 test_log_killed_while_held_then_restarted.timeout = 60
+
+
+def test_rate_drop_note_comes_when_the_bucket_refills():
+    """log_overflow = drop: the "suppressed N lines" note is written when the
+    bucket refills, even when no further line comes to carry it."""
+    cmd = "/bin/sh -c 'yes quiet-after-this | head -n 3000; exec /bin/sleep 1000'"
+    cfg = prog("burst", cmd, startsecs=0, log_rate=50, log_burst=5, log_overflow="drop")
+    with Corral(cfg, name="drop_note") as c:
+        def noted():
+            text = c.read(c.log("burst")) or ""
+            return text if "corral: suppressed" in text else None
+        text = wait_until(noted, 10, "the suppressed-lines note without a further line")
+        kept = text.count("quiet-after-this\n")
+        m = re.search(r"corral: suppressed (\d+) lines", text)
+        expect(m and kept + int(m.group(1)) == 3000, "kept + suppressed = all", kept, m and m.group(0))
+        expect(c.status()["burst"]["log_dropped"] == 3000 - kept, "status counts them",
+               c.status()["burst"])
