@@ -105,10 +105,14 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 {
 	struct process *owner = s->owner;
 	enum log_which which = s->which;
-	int followers = s->followers; /* tail -f goes on across runs */
+	/* tail -f goes on across runs, and the counts status shows add up. */
+	int followers = s->followers;
+	uint64_t dropped = s->dropped, blocked_ms = s->blocked_ms;
 	logstream_close(s);
 	logstream_init(s, owner, which);
 	s->followers = followers;
+	s->dropped = dropped;
+	s->blocked_ms = blocked_ms;
 	*child_end = -1;
 	if (!path || strcmp(path, "NONE") == 0)
 		return 0;
@@ -157,6 +161,8 @@ fail:
 	logstream_close(s);
 	logstream_init(s, owner, which);
 	s->followers = followers;
+	s->dropped = dropped;
+	s->blocked_ms = blocked_ms;
 	return r;
 }
 
@@ -683,8 +689,11 @@ static void detach(struct logstream *s)
 	struct process *owner = s->owner;
 	enum log_which which = s->which;
 	int followers = s->followers;
+	uint64_t dropped = s->dropped, blocked_ms = s->blocked_ms;
 	logstream_init(s, owner, which);
 	s->followers = followers;
+	s->dropped = dropped;
+	s->blocked_ms = blocked_ms;
 }
 
 void logstream_finish(struct logstream *s)
