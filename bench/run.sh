@@ -6,7 +6,8 @@
 # runs bench/bench.py, which starts each supervisor in its own temporary
 # directory, measures it, stops it by PID and prints the comparison table;
 # then bench/logbench.py (with bench/logbench.c, built the same way), the
-# log throughput figure.
+# log throughput figure; then bench/poolbench.py (with bench/poolbench.c),
+# jobs a second through a pool beside the raw floor of a pipe ping-pong.
 # bench/tree.py is the 1,000-process tree each supervisor is timed stopping.
 # Knobs: see the top of bench/bench.py (BENCH_ROUNDS, BENCH_ONLY, ...).
 # Exit status: 0 when everything ran (targets missed or not), 1 when some
@@ -35,9 +36,15 @@ if ! "$cc" -std=gnu11 -O2 -Wall -Wextra -o "$tmp/logbench" "$here/logbench.c"; t
 	echo "bench: cannot build bench/logbench.c" >&2
 	exit 2
 fi
+if ! "$cc" -std=gnu11 -O2 -Wall -Wextra -o "$tmp/poolbench" "$here/poolbench.c"; then
+	echo "bench: cannot build bench/poolbench.c" >&2
+	exit 2
+fi
 
 status=0
 "$py" "$here/bench.py" "$build" "$tmp/benchtool" || status=$?
 # The log throughput figure (knobs: the top of bench/logbench.py).
 "$py" "$here/logbench.py" "$build" "$tmp/logbench" || status=$?
+# Pools: jobs a second beside the raw floor (knobs: the top of bench/poolbench.py).
+"$py" "$here/poolbench.py" "$build" "$tmp/poolbench" || status=$?
 exit "$status"

@@ -27,6 +27,7 @@
 #include "ipc/proto.h"
 #include "supervisor/log.h"
 #include "supervisor/supervisor.h"
+#include "supervisor/tokenbucket.h"
 
 /* Read from a producer at once, and the size its buffer goes back to. */
 #define PRODUCER_READ     (64 * 1024)
@@ -43,6 +44,9 @@
 /* What is taken from a dead worker's stdout, at most, before its jobs are
  * given to others. */
 #define WORKER_LAST_READS 16
+/* A worker that closed its stdout with jobs in flight is mostly exiting;
+ * if it is still there this much later, it is killed. */
+#define WORKER_EOF_GRACE_MS 1000
 
 enum pwatch_what { PW_PRODUCER, PW_TO_WORKER, PW_FROM_WORKER };
 
@@ -99,6 +103,7 @@ struct producer {
 	bool dead;                /* gone: freed after the batch */
 	bool bad;                 /* sent something that is no job frame */
 	bool throttled;           /* has a job that waits for room */
+	struct token_bucket tb;   /* its submit_rate */
 	uint32_t events;          /* what the loop watches it for now */
 	uint8_t *in;              /* read, not yet taken; heap */
 	size_t inoff, inlen, incap;
@@ -128,6 +133,8 @@ struct pool {
 	size_t njobs;             /* jobs alive */
 	bool pumping, again;
 	bool dead;
+	struct token_bucket tb;   /* submit_rate for the whole pool */
+	struct deadline rate_timer; /* DEADLINE_POOL: a token is due */
 	struct pool_stats st;
 	struct pool *next;
 };
@@ -170,6 +177,7 @@ static void pool_maybe_free(struct pool *pl)
 			break;
 		}
 	pl->dead = true;
+	supervisor_timer_cancel(&pl->rate_timer);
 	pl->next = P.dead_pools;
 	P.dead_pools = pl;
 }
@@ -297,7 +305,8 @@ static int worker_mailbox(const struct pool_worker *w)
 
 static bool worker_free(const struct pool_worker *w)
 {
-	return w->proc && !w->killed && w->to_fd >= 0 && w->proc->fsm.state == PSTATE_RUNNING &&
+	return w->proc && !w->killed && w->to_fd >= 0 && w->from_fd >= 0 &&
+	       w->proc->fsm.state == PSTATE_RUNNING &&
 	       !w->proc->prog->retiring && w->njobs < worker_mailbox(w);
 }
 
@@ -526,12 +535,15 @@ static void worker_readable(struct pool_worker *w)
 	if (w->from_fd < 0 || !w->proc)
 		return;
 	if (worker_read(w) < 0) {
+		/* Mostly a worker on its way out (its exit is handled as such);
+		 * it gets no more jobs. One that stays with jobs it cannot
+		 * answer any more is killed when its first job's deadline, made
+		 * short now, passes (pool_timer). */
 		worker_close_from(w);
-		/* Alive without a stdout it cannot answer any more. */
-		if (w->proc->pid && !w->killed) {
-			log_warn("%s: closed its stdout; killing its tree", w->proc->name);
-			worker_kill(w, true);
-		}
+		struct job *j = w->jobs;
+		int64_t soon = supervisor_now_ms() + WORKER_EOF_GRACE_MS;
+		if (j && !w->killed && (!heap_node_queued(&j->timer.node) || j->timer.node.when > soon))
+			(void)supervisor_timer_set(&j->timer, soon);
 	}
 	pump(w->pool);
 }
@@ -657,8 +669,12 @@ void pool_spawn_done(struct process *p, bool spawned)
 		log_err("%s: watching its stdout: %s", p->name, strerror(-r));
 		worker_kill(w, false);
 	}
+	struct pool *pl = w->pool;
 	if (!spawned)
 		worker_gone(w, " could not be spawned");
+	/* A restart in RUNNING is no change of state: the new worker asks
+	 * for work itself. */
+	pump(pl);
 }
 
 void pool_worker_exited(struct process *p)
@@ -1009,35 +1025,75 @@ static void admit(struct pool *pl, struct producer *pr, const uint8_t *data, uin
 		job_finish(j, PROTO_JOB_FAILED, "queue full", 10);
 }
 
-/* Take jobs from the producers, one each in turn, while there is room. */
+/* Bring bucket B to the pool's submit_rate and submit_burst if they
+ * changed (a reload). */
+static void rate_sync(struct token_bucket *b, const struct pool_config *pc, int64_t now)
+{
+	uint64_t rate = (uint64_t)pc->submit_rate;
+	uint64_t burst = (uint64_t)(pc->submit_burst ? pc->submit_burst : pc->submit_rate);
+	if (b->rate != rate || b->burst != (burst ? burst : 1))
+		tb_init(b, rate, burst, now);
+}
+
+/* Milliseconds until B has a token (0: now); the earliest is kept in *SOONEST. */
+static int64_t rate_wait(struct token_bucket *b, int64_t now, int64_t *soonest)
+{
+	int64_t w = tb_wait_ms(b, now);
+	if (w > 0 && (*soonest < 0 || w < *soonest))
+		*soonest = w;
+	return w;
+}
+
+static bool has_room(struct pool *pl)
+{
+	return !channel_full(&pl->queue) || idle_worker(pl);
+}
+
+/* Take jobs from the producers, one each in turn, while there is room and
+ * submit_rate allows: a producer over its rate is skipped, never served
+ * ahead of the others. */
 static void admit_round(struct pool *pl)
 {
-	while (pl->producers) {
-		if (channel_full(&pl->queue) && !idle_worker(pl))
-			return;
+	const struct pool_config *pc = pool_cfg(pl);
+	int64_t now = supervisor_now_ms(), soonest = -1;
+	rate_sync(&pl->tb, pc, now);
+	while (pl->producers && has_room(pl)) {
+		if (rate_wait(&pl->tb, now, &soonest) > 0)
+			break;
 		struct producer *start = pl->producers, *pr = start, *found = NULL;
 		const uint8_t *data = NULL;
 		uint32_t len = 0;
 		do {
 			if (producer_may_submit(pr) && producer_has_job(pr, &data, &len)) {
-				found = pr;
-				break;
+				rate_sync(&pr->tb, pc, now);
+				if (rate_wait(&pr->tb, now, &soonest) == 0) {
+					found = pr;
+					break;
+				}
 			}
 			pr = pr->next;
 		} while (pr != start);
 		if (!found)
-			return;
+			break;
+		(void)tb_take(&pl->tb, 1, now);
+		(void)tb_take(&found->tb, 1, now);
 		found->throttled = false;
 		admit(pl, found, data, len);
 		producer_consume(found, len);
 		pl->producers = found->next; /* the next turn starts after it */
 	}
+	/* Tokens are due: look again then. */
+	if (soonest > 0 && (!heap_node_queued(&pl->rate_timer.node) ||
+			    pl->rate_timer.node.when > now + soonest))
+		(void)supervisor_timer_set(&pl->rate_timer, now + soonest);
 }
 
-/* What cannot go in now: --no-wait jobs are refused, the others wait (and
- * their producers are no longer read); a removed pool fails them all. */
+/* What cannot go in now: --no-wait jobs are refused when the queue is
+ * full, the others wait (and their producers are no longer read); a
+ * removed pool fails them all. */
 static void refuse_or_hold(struct pool *pl)
 {
+	bool room = has_room(pl);
 	struct producer *pr = pl->producers;
 	for (int i = 0, n = pl->nproducers; i < n && pr; i++, pr = pr->next) {
 		const uint8_t *data;
@@ -1048,7 +1104,7 @@ static void refuse_or_hold(struct pool *pl)
 				snprintf(msg, sizeof msg, "pool %s was removed", pl->name);
 				pl->st.failed++;
 				reply_now(pr, PROTO_JOB_FAILED, 0, msg);
-			} else if (pr->no_wait) {
+			} else if (pr->no_wait && !room) {
 				pl->st.refused++;
 				reply_now(pr, PROTO_JOB_BUSY, 0, "");
 			} else {
@@ -1108,6 +1164,8 @@ int pool_attach(struct program *prog)
 			free(pl);
 			return -ENOMEM;
 		}
+		heap_node_init(&pl->rate_timer.node);
+		pl->rate_timer.owner = DEADLINE_POOL;
 		pl->next = P.pools;
 		P.pools = pl;
 	}
@@ -1189,12 +1247,22 @@ void pool_event(struct watch *w, uint32_t events)
 
 void pool_timer(struct deadline *d)
 {
+	for (struct pool *pl = P.pools; pl; pl = pl->next)
+		if (d == &pl->rate_timer) { /* submit_rate: a token is there */
+			pump(pl);
+			return;
+		}
 	struct job *j = container_of(d, struct job, timer);
 	if (j->state != JOB_RUNNING || !j->worker)
 		return;
 	struct pool_worker *w = j->worker;
 	struct pool *pl = j->pool;
 	const char *name = w->proc ? w->proc->name : "?";
+	if (w->from_fd < 0) {
+		log_warn("%s: closed its stdout with jobs in flight; killing its tree", name);
+		worker_kill(w, true); /* its jobs go on when it is reaped */
+		return;
+	}
 	int64_t ms = pl->prog ? pl->prog->cfg->pool.job_timeout_ms : 0;
 	char msg[200];
 	int m = snprintf(msg, sizeof msg, "over job_timeout (%lld.%03llds): %s and its tree were killed",
@@ -1298,6 +1366,8 @@ bool pool_status(const struct process *p, char *pool, size_t plen, char *worker,
 		snprintf(worker, wlen, "down");
 	else if (w->killed)
 		snprintf(worker, wlen, "killed");
+	else if (w->from_fd < 0)
+		snprintf(worker, wlen, "closed its stdout");
 	else if (w->njobs == 1)
 		snprintf(worker, wlen, "busy job %llu", (unsigned long long)w->jobs->id);
 	else if (w->njobs > 1)

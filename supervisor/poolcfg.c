@@ -12,7 +12,8 @@
 #define POOL_MAX_TIMEOUT_MS (1000000LL * 1000)
 
 const char *const poolcfg_keys[] = {
-	"workers", "framing", "mailbox", "queue", "job_timeout", "job_retries", "cancel", NULL,
+	"workers", "framing", "mailbox", "queue", "job_timeout", "job_retries", "cancel",
+	"submit_rate", "submit_burst", NULL,
 };
 
 int poolcfg_init(struct program_config *p)
@@ -133,6 +134,13 @@ int poolcfg_apply(struct program_config *p, const char *key, const char *value, 
 			snprintf(err, errlen, "finish or kill");
 			return -EDOM;
 		}
+	} else if (strcmp(key, "submit_rate") == 0 || strcmp(key, "submit_burst") == 0) {
+		int *v = key[7] == 'r' ? &c->submit_rate : &c->submit_burst;
+		if (!parse_count(value, key[7] == 'r' ? 0 : 1, POOL_MAX_RATE, v)) {
+			snprintf(err, errlen, "an integer from %d to %d", key[7] == 'r' ? 0 : 1,
+				 POOL_MAX_RATE);
+			return -EDOM;
+		}
 	} else if (strcmp(key, "numprocs") == 0) {
 		snprintf(err, errlen, "numprocs: a pool has workers = N instead");
 		return -EINVAL;
@@ -163,7 +171,8 @@ bool poolcfg_equal(const struct pool_config *a, const struct pool_config *b)
 {
 	return a->workers == b->workers && a->framing == b->framing && a->mailbox == b->mailbox &&
 	       a->queue == b->queue && a->job_timeout_ms == b->job_timeout_ms &&
-	       a->job_retries == b->job_retries && a->cancel == b->cancel;
+	       a->job_retries == b->job_retries && a->cancel == b->cancel &&
+	       a->submit_rate == b->submit_rate && a->submit_burst == b->submit_burst;
 }
 
 const char *poolcfg_framing_name(enum pool_framing f)

@@ -17,6 +17,7 @@ enum pool_cancel { POOL_CANCEL_FINISH, POOL_CANCEL_KILL };
 #define POOL_MAX_QUEUE   1000000
 #define POOL_MAX_MAILBOX 1024
 #define POOL_MAX_RETRIES 100
+#define POOL_MAX_RATE    1000000
 
 struct pool_config {
 	int workers;              /* its numprocs, default 1 */
@@ -26,6 +27,8 @@ struct pool_config {
 	int64_t job_timeout_ms;   /* 0: none; default 60 s */
 	int job_retries;          /* more tries after a worker crashed, default 1 */
 	enum pool_cancel cancel;  /* default finish */
+	int submit_rate;          /* jobs a second taken in, per pool and per producer; 0: no limit */
+	int submit_burst;         /* jobs at once; 0: as submit_rate */
 	uint64_t seen;            /* bit per poolcfg_keys[] entry already set (config.c) */
 };
 

@@ -354,12 +354,14 @@ def test_pool_length_framing():
     here = os.path.dirname(os.path.abspath(__file__))
     src = os.path.join(here, "..", "..", "examples", "pool-worker.c")
     cfg = ("[pool:c]\ncommand = @DIR@/pool-worker\nframing = length\nworkers = 2\nmailbox = 4\n\n"
-           "[pool:py]\ncommand = @PY@ @DIR@/length.py\nframing = length\nworkers = 1\nmailbox = 2\n\n")
+           "[pool:py]\ncommand = @PY@ @DIR@/length.py\nframing = length\nworkers = 1\nmailbox = 2\n\n"
+           "[pool:bad]\ncommand = /bin/sh -c 'read -r l; echo nonsense; sleep 1000'\nframing = length\n"
+           "job_retries = 1\n\n")
     with Corral(cfg, scripts={"length.py": LENGTH_WORKER}, start=False, name="pool_length") as c:
         r = run([cc, "-O2", "-Wall", "-Wextra", "-Werror", "-o", c.path("pool-worker"), src])
         expect_rc(r, 0, "compiling examples/pool-worker.c")
         c.start()
-        c.wait_running(["c:c_0", "c:c_1", "py:py_0"])
+        c.wait_running(["c:c_0", "c:c_1", "py:py_0", "bad:bad_0"])
         # Any bytes: newlines and NULs go through untouched.
         data = "two\nlines and a \x01 byte, hello"
         r = submit(c, "c", input=data)
@@ -383,6 +385,118 @@ def test_pool_length_framing():
         expect_rc(r, 1, "one failed job among three")
         expect(r.out == "a\n\nb\n", "a failed line gives an empty line", r)
         expect("line 2: job" in r.err and "asked to fail" in r.err, "which line failed", r)
-        # A worker that breaks the framing is killed and replaced; the job is retried.
         st = pool_stats(c, "py")
         expect(st["failed"] == 1, "py figures", st)
+        # A worker that breaks the framing is killed and replaced; the job
+        # is tried again, then fails.
+        bad_pid = c.status()["bad:bad_0"]["pid"]
+        r = submit(c, "bad", "x")
+        expect_rc(r, 1, "a job whose workers break the framing")
+        expect("tried 2 times" in r.err, "framing breakers: why", r)
+        expect(not pid_alive(bad_pid), "the worker that broke the framing is still alive")
+        expect(pool_stats(c, "bad")["retried"] == 1, "figures", pool_stats(c, "bad"))
+        expect("not a result header" in c.stderr_text(), "corrald does not say why it killed it")
+
+
+def test_pool_reload():
+    with Corral(pool("r", workers=1, queue=4), scripts=SCRIPTS, name="pool_reload") as c:
+        c.wait_running(["r:r_0"])
+        p = popen_submit(c, "--lines", "r")
+        p.stdin.write(b"slow 1\na1\na2\n")
+        p.stdin.flush()
+        wait_until(lambda: pool_stats(c, "r")["queue"] == 2, 10, "two jobs queued")
+        # A changed pool is a new generation of workers; its queue and its
+        # producers stay, and the job the old worker had runs again.
+        c.write_config(pool("r", workers=2, queue=6))
+        r = c.ctl("reload")
+        expect(r.rc == 0 and "changed: r" in r.out, "reload a changed pool", r)
+        out, err = p.communicate(timeout=30)
+        expect(p.returncode == 0 and out == b"<slow 1>\n<a1>\n<a2>\n", "results across a reload", out, err)
+        c.wait_running(["r:r_0", "r:r_1"])
+        expect(pool_stats(c, "r")["queue_max"] == 6, "the new bound", pool_stats(c, "r"))
+        # A removed pool fails what waits for it.
+        expect_rc(submit(c, "--detach", "r", "stall"), 0, "stall one")
+        expect_rc(submit(c, "--detach", "r", "stall"), 0, "stall two")
+        wait_busy(c, "r", 2)
+        p = popen_submit(c, "r", "waits")
+        wait_until(lambda: pool_stats(c, "r")["queue"] == 1, 10, "a job waiting")
+        c.write_config("")
+        r = c.ctl("reload")
+        expect(r.rc == 0 and "removed: r" in r.out, "reload without the pool", r)
+        out, err = p.communicate(timeout=30)
+        expect(p.returncode == 1 and b"was removed" in err, "a waiting job of a removed pool", out, err)
+        r = submit(c, "r", "x")
+        expect_rc(r, 2, "submit to a removed pool")
+        expect("no such pool" in r.err, "no such pool", r)
+
+
+def test_pool_protocol_and_shutdown():
+    from harness import frame, raw_connect, recv_until_eof
+    with Corral(pool("p", workers=1, queue=1, job_timeout=0), scripts=SCRIPTS, name="pool_proto") as c:
+        c.wait_running(["p:p_0"])
+        # Not a job frame: the connection is closed, nothing else happens.
+        for junk in (b"XXXXXXXXXXXX", frame(b"J", b"", length=(1 << 20) + 1), frame(b"Q", b"status\0")):
+            s = raw_connect(c.sock)
+            s.sendall(frame(b"Q", b"submit\0p\0") + junk)
+            data, _ = recv_until_eof(s, 5)
+            s.close()
+            expect(data == b"", "junk after submit got an answer", junk[:12], data[:40])
+        # A bad request is refused with an answer.
+        s = raw_connect(c.sock)
+        s.sendall(frame(b"Q", b"submit\0--bogus\0p\0"))
+        data, _ = recv_until_eof(s, 5)
+        s.close()
+        expect(data[3:4] == b"A" and data[8] == 2 and b"usage" in data, "bad submit options", data)
+        r = run([corralctl_path(), "-s", c.sock, "submit", "--bogus", "p"])
+        expect_rc(r, 2, "corralctl submit --bogus")
+        r = run([corralctl_path(), "-s", c.sock, "submit", "--lines", "p", "data"])
+        expect_rc(r, 2, "--lines with DATA")
+        # Raw jobs and answers, as corral.conf documents them.
+        s = raw_connect(c.sock)
+        s.sendall(frame(b"Q", b"submit\0p\0") + frame(b"J", b"raw\n"))
+        hdr = s.recv(8)
+        body = b""
+        n = int.from_bytes(hdr[4:8], "big")
+        while len(body) < n:
+            body += s.recv(n - len(body))
+        s.close()
+        expect(hdr[:4] == b"CR\x01R" and body[0] == 0 and body[9:] == b"<raw>\n", "a raw answer", hdr, body)
+        # Producers still connected at shutdown: corrald exits cleanly and they are told.
+        expect_rc(submit(c, "--detach", "p", "stall"), 0, "stall")
+        wait_busy(c, "p")
+        expect_rc(submit(c, "--detach", "p", "queued"), 0, "fill the queue")
+        p = popen_submit(c, "--lines", "p")
+        p.stdin.write(b"held\n")
+        p.stdin.flush()
+        wait_until(lambda: pool_stats(c, "p")["throttled"] >= 1, 5, "the producer to be held back")
+        c.signal(signal.SIGTERM)
+        expect(c.wait_exit(20) == 0, "corrald exit status with a producer connected")
+        out, err = p.communicate(timeout=10)
+        expect(p.returncode == 4 and b"closed" in err, "the producer is told", p.returncode, err)
+
+
+def test_pool_submit_rate():
+    with Corral(pool("s", workers=2, submit_rate=50, submit_burst=1), scripts=SCRIPTS, name="pool_rate") as c:
+        c.wait_running(["s:s_0", "s:s_1"])
+        # 100 jobs at 50 a second, one at once: 99 waits of 20 ms.
+        t0 = time.monotonic()
+        r = submit(c, "--lines", "s", input="".join("r%d\n" % i for i in range(100)))
+        took = time.monotonic() - t0
+        expect_rc(r, 0, "rate-limited --lines")
+        expect(r.out.split() == ["<r%d>" % i for i in range(100)], "rate-limited results")
+        print("    100 jobs at submit_rate = 50 took %.2fs" % took)
+        expect(1.98 * 0.9 <= took <= 1.98 * 1.1 + 0.15, "submit_rate = 50: 100 jobs took %.2fs" % took)
+        # Two producers share the pool's rate, and neither gets ahead.
+        a = popen_submit(c, "--lines", "s")
+        b = popen_submit(c, "--lines", "s")
+        t0 = time.monotonic()
+        res = {}
+        ta = threading.Thread(target=lambda: res.update(a=a.communicate(b"a1\n" * 50, timeout=30)))
+        tb = threading.Thread(target=lambda: res.update(b=b.communicate(b"b1\n" * 50, timeout=30)))
+        ta.start()
+        tb.start()
+        ta.join(30)
+        tb.join(30)
+        took = time.monotonic() - t0
+        expect(a.returncode == 0 and b.returncode == 0, "two rate-limited producers")
+        expect(1.98 * 0.9 <= took <= 1.98 * 1.1 + 0.3, "two producers, 100 jobs at 50/s took %.2fs" % took)

@@ -112,6 +112,11 @@ static void test_keys(void **state)
 	assert_int_equal(p->pool.cancel, POOL_CANCEL_KILL);
 	assert_int_equal(p->autorestart, AUTORESTART_FALSE);
 	assert_int_equal(p->startsecs, 2);
+	assert_int_equal(p->pool.submit_rate, 0);
+	assert_int_equal(p->pool.submit_burst, 0);
+	p = load("[pool:w]\ncommand = /bin/cat\nsubmit_rate = 50\nsubmit_burst = 5\n");
+	assert_int_equal(p->pool.submit_rate, 50);
+	assert_int_equal(p->pool.submit_burst, 5);
 	p = load("[pool:w]\ncommand = /bin/cat\njob_timeout = 0\n");
 	assert_int_equal(p->pool.job_timeout_ms, 0);
 	p = load("[pool:w]\ncommand = /bin/cat\njob_timeout = 0.001\n");
@@ -130,6 +135,10 @@ static void test_errors(void **state)
 		      "at most 1000000, to the millisecond)",
 		      "t.conf:7: [pool:w]: bad value for cancel: 'later' (expected finish or kill)",
 		      "t.conf:8: [pool:w]: bad value for mailbox: '2000' (expected an integer from 1 to 1024)",
+		      NULL);
+	expect_errors("[pool:w]\ncommand = /bin/cat\nsubmit_rate = -1\nsubmit_burst = 0\n",
+		      "t.conf:3: [pool:w]: bad value for submit_rate: '-1' (expected an integer from 0 to 1000000)",
+		      "t.conf:4: [pool:w]: bad value for submit_burst: '0' (expected an integer from 1 to 1000000)",
 		      NULL);
 	expect_errors("[pool:w]\ncommand = /bin/cat\nnumprocs = 2\nstdout_logfile = /tmp/x\nworkers = 2\n"
 		      "workers = 3\n",

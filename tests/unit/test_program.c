@@ -326,6 +326,28 @@ static void test_watchdog(void **state)
 	assert_int_equal(step(&m, &c, PEV_TIMER, 0, false).actions, 0);
 }
 
+/* Its pool killed it (a job over job_timeout): it starts again at once,
+ * even right after a spawn, and the kill is no failed start. */
+static void test_pool_kill_restarts_at_once(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(0, 3, AUTORESTART_FALSE);
+	struct pmachine m;
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+	m.killing = PFAIL_POOL_KILL; /* what supervisor_kill_tree() sets */
+	struct poutput o = step(&m, &c, PEV_EXIT, 10, false);
+	assert_true(o.actions & PACT_SPAWN);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+	assert_int_equal(m.retries, 0);
+	assert_int_equal(m.killing, PFAIL_NONE);
+	/* The same exit without the kill is a failed start. */
+	o = step(&m, &c, PEV_EXIT, 10, false);
+	assert_int_equal(m.state, PSTATE_BACKOFF);
+	assert_int_equal(m.retries, 1);
+}
+
 static void test_backoff_delays_are_capped(void **state)
 {
 	(void)state;
@@ -354,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_backoff_delays_are_capped),
 		cmocka_unit_test(test_ready_notify),
 		cmocka_unit_test(test_watchdog),
+		cmocka_unit_test(test_pool_kill_restarts_at_once),
 	};
 	return cmocka_run_group_tests_name("program", tests, NULL, NULL);
 }
