@@ -44,7 +44,8 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c \
-             supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c
+             supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
+             supervisor/supervisord.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
              sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
@@ -95,7 +96,7 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
-               $(BUILD)/supervisor/poolcfg.o $(SBX_OBJS)
+               $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o $(SBX_OBJS)
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
@@ -262,11 +263,14 @@ fuzz:
 	@mkdir -p build-fuzz/corpus-config $(CURDIR)/build-fuzz/corpus-proto
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c \
 	    supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
-	    supervisor/sockets.c supervisor/poolcfg.c \
+	    supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c \
 	    $(SBX_CFG_SRCS) $(PKG_LIBS)
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c ipc/proto.c
+	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_framing tests/fuzz/fuzz_framing.c ipc/framing.c ipc/proto.c
 	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-config $(CURDIR)/examples
 	build-fuzz/fuzz_proto -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-proto
+	@mkdir -p build-fuzz/corpus-framing
+	build-fuzz/fuzz_framing -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-framing
 
 bench: deps
 	$(MAKE) all $(BUILD)/bench/sandbox_bench

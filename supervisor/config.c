@@ -22,6 +22,7 @@
 #include "supervisor/config.h"
 #include "supervisor/cmdline.h"
 #include "supervisor/logline.h"
+#include "supervisor/supervisord.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #define MAX_INCLUDE_DEPTH 10    /* files included from included files ... */
@@ -223,6 +225,7 @@ struct vars {
 	bool has_num;
 	int num;                /* %(process_num)d */
 	bool used_num;          /* out: %(process_num) appeared */
+	int numprocs;           /* %(numprocs)d; 0: not in a program */
 };
 
 static int expand_fail(char *err, size_t errlen, const char *what, const char *spec,
@@ -283,19 +286,45 @@ static int expand_into(struct buf *out, const char *tmpl, struct vars *v, char *
 			return expand_fail(err, errlen, "bad format", spec,
 					   " (expected s or d after the name)");
 		const char *sval = NULL;
-		bool is_num = false;
-		if (namelen == 4 && strncmp(name, "here", 4) == 0)
+		bool is_num = false;    /* a number: process_num or numprocs */
+		long long nval = 0;
+		struct utsname uts;
+		char envname[128];
+		if (namelen == 4 && strncmp(name, "here", 4) == 0) {
 			sval = v->here;
-		else if ((namelen == 12 && strncmp(name, "program_name", 12) == 0) ||
-			 (namelen == 10 && strncmp(name, "group_name", 10) == 0))
+		} else if (namelen > 4 && strncmp(name, "ENV_", 4) == 0) {
+			/* supervisord's: the environment corrald was started with */
+			if (namelen - 4 < sizeof envname) {
+				memcpy(envname, name + 4, namelen - 4);
+				envname[namelen - 4] = '\0';
+				sval = getenv(envname);
+			}
+			if (!sval)
+				return expand_fail(err, errlen, "unknown name in", spec,
+						   " (no such environment variable)");
+		} else if (namelen == 14 && strncmp(name, "host_node_name", 14) == 0) {
+			if (uname(&uts) < 0)
+				return expand_fail(err, errlen, "cannot expand", spec, "");
+			sval = uts.nodename;
+		} else if ((namelen == 12 && strncmp(name, "program_name", 12) == 0) ||
+			   (namelen == 10 && strncmp(name, "group_name", 10) == 0)) {
 			sval = v->program;
-		else if (namelen == 11 && strncmp(name, "process_num", 11) == 0)
+		} else if (namelen == 11 && strncmp(name, "process_num", 11) == 0) {
+			if (!v->has_num)
+				return expand_fail(err, errlen, "cannot use", spec,
+						   " (only process_name has a process number)");
 			is_num = true;
-		else
+			nval = v->num;
+			v->used_num = true;
+		} else if (namelen == 8 && strncmp(name, "numprocs", 8) == 0) {
+			if (!v->numprocs)
+				return expand_fail(err, errlen, "cannot use", spec,
+						   " outside a program");
+			is_num = true;
+			nval = v->numprocs;
+		} else {
 			return expand_fail(err, errlen, "unknown name in", spec, "");
-		if (is_num && !v->has_num)
-			return expand_fail(err, errlen, "cannot use", spec,
-					   " (only process_name has a process number)");
+		}
 		if (!is_num && !sval)
 			return expand_fail(err, errlen, "cannot use", spec, " here");
 		if (!is_num && *q != 's')
@@ -305,8 +334,7 @@ static int expand_into(struct buf *out, const char *tmpl, struct vars *v, char *
 		const char *sign = "";
 		const char *text = sval;
 		if (is_num) {
-			long long n = v->num;
-			v->used_num = true;
+			long long n = nval;
 			if (n < 0)
 				sign = "-";
 			else if (plus && *q != 's')
@@ -350,7 +378,8 @@ static int expand(const char *tmpl, struct vars *v, char **out, char *err, size_
 
 int program_config_process_name(const struct program_config *p, int num, char *buf, size_t len)
 {
-	struct vars v = { .program = p->name, .has_num = true, .num = num };
+	struct vars v = { .program = p->name, .has_num = true, .num = num,
+			  .numprocs = p->numprocs };
 	struct buf b = { 0 };
 	char err[8];
 	int rc = expand_into(&b, p->process_name ? p->process_name : "%(program_name)s", &v,
@@ -374,7 +403,9 @@ bool program_config_expected_exit(const struct program_config *p, int code)
 
 /* ---- the loader ------------------------------------------------------- */
 
-enum { SEC_NONE, SEC_CORRAL, SEC_PROGRAM, SEC_INCLUDE, SEC_GROUP, SEC_SOCKET, SEC_SKIP };
+/* SEC_FOREIGN: a section of supervisord's that corral reads, checks and ignores */
+enum { SEC_NONE, SEC_CORRAL, SEC_PROGRAM, SEC_INCLUDE, SEC_GROUP, SEC_SOCKET, SEC_SKIP,
+       SEC_FOREIGN };
 enum { LK_NONE, LK_KEY, LK_CONT, LK_MORE };
 enum { CMD_MISSING, CMD_OK, CMD_EMPTY, CMD_BAD };
 
@@ -400,7 +431,9 @@ _Static_assert(sizeof program_keys / sizeof program_keys[0] - 1 <= 64,
 	       "more program keys than bits in program_meta.keys");
 static const char *const include_keys[] = { "files", NULL };
 static const char *const group_keys[] = {
-	"programs", "strategy", "restart_intensity", "restart_period", "priority", NULL,
+	"programs", "strategy", "restart_intensity", "restart_period", "priority",
+	"buffer", /* [pipeline:] only */
+	NULL,
 };
 /* listen and program first: finish_section() checks their bits. */
 static const char *const socket_keys[] = {
@@ -434,6 +467,15 @@ struct program_meta {
 	int command;            /* CMD_* */
 	bool bad_process_name;  /* already reported */
 	int fseq;               /* of the file it is in */
+	uint64_t sd_keys;       /* bit per supervisord_program_keys[] entry already set */
+	char *tmpl[5];          /* instance_keys[] values using %(process_num), as written */
+	/* Values that use %(numprocs)d before numprocs is set: applied when the
+	 * section ends, as supervisord reads a section whole. */
+	struct pending_value {
+		char *key, *value;
+		int line;
+	} *pending;
+	size_t npending;
 };
 
 struct error_key {
@@ -446,6 +488,19 @@ struct loader {
 	struct config_errors *errs;
 	struct error_key *ekeys; /* one per message this load added */
 	size_t nekeys;
+	struct error_key *wkeys; /* the same for warnings */
+	size_t nwkeys;
+	size_t nwarnings, wdropped;
+	/* A supervisord config (its main file has [supervisord]): unknown keys
+	 * and sections are warnings, as supervisord ignores them silently. */
+	bool supervisord;
+	uint64_t sd_main_keys;  /* bit per supervisord_keys(MAIN) entry already set */
+	/* What supervisord itself takes and its programs inherit: [supervisord]
+	 * umask (022 unless set), directory and environment, given to each
+	 * program that does not set its own (apply_inherited()). */
+	int sd_umask;
+	char *sd_directory;
+	char **sd_environment;
 	int nfiles;
 	size_t nerrors;         /* every error, kept or not */
 	size_t dropped;
@@ -499,6 +554,9 @@ struct source {
 	size_t prog;            /* index into ld->progs when sect == SEC_PROGRAM */
 	size_t group;           /* index into ld->groups when sect == SEC_GROUP */
 	size_t sock;            /* index into ld->socks when sect == SEC_SOCKET */
+	int foreign;            /* enum supervisord_section when sect == SEC_FOREIGN */
+	uint64_t foreign_keys;  /* bit per supervisord_keys(foreign) entry already set */
+	char *foreign_file;     /* [unix_http_server] file, for its warning */
 	bool include_files;
 	/* the key whose value is being collected */
 	bool collecting;
@@ -507,22 +565,28 @@ struct source {
 	struct buf value;
 };
 
-static void add_verror(struct loader *ld, int fseq, const char *file, int line,
-		       const char *section, const char *fmt, va_list ap)
-	__attribute__((format(printf, 6, 0)));
+static void add_vmsg(struct loader *ld, bool warn, int fseq, const char *file, int line,
+		     const char *section, const char *fmt, va_list ap)
+	__attribute__((format(printf, 7, 0)));
 
 /* FSEQ is the order in which FILE was opened: messages are sorted by it and
- * then by LINE, whatever order they were found in. */
-static void add_verror(struct loader *ld, int fseq, const char *file, int line,
-		       const char *section, const char *fmt, va_list ap)
+ * then by LINE, whatever order they were found in. WARN: a warning, which
+ * goes to its own list and does not fail the load. */
+static void add_vmsg(struct loader *ld, bool warn, int fseq, const char *file, int line,
+		     const char *section, const char *fmt, va_list ap)
 {
 	char *msg = NULL, *full = NULL;
 	int rc;
+	size_t *count = warn ? &ld->nwarnings : &ld->nerrors;
+	char ***list = warn ? &ld->errs->warnings : &ld->errs->msgs;
+	size_t *nlist = warn ? &ld->errs->nwarnings : &ld->errs->n;
+	struct error_key **keys = warn ? &ld->wkeys : &ld->ekeys;
+	size_t *nkeys = warn ? &ld->nwkeys : &ld->nekeys;
 
-	ld->nerrors++;
+	(*count)++;
 	/* fseq INT_MAX: the closing summary, which must not be dropped */
-	if (ld->nerrors > MAX_ERRORS && fseq != INT_MAX) {
-		ld->dropped++;
+	if (*count > MAX_ERRORS && fseq != INT_MAX) {
+		(*(warn ? &ld->wdropped : &ld->dropped))++;
 		return;
 	}
 	if (vasprintf(&msg, fmt, ap) < 0) {
@@ -542,21 +606,30 @@ static void add_verror(struct loader *ld, int fseq, const char *file, int line,
 		ld->oom = true;
 		return;
 	}
-	char **v = realloc(ld->errs->msgs, (ld->errs->n + 1) * sizeof *v);
+	char **v = realloc(*list, (*nlist + 1) * sizeof *v);
 	if (v)
-		ld->errs->msgs = v;
-	struct error_key *k = realloc(ld->ekeys, (ld->nekeys + 1) * sizeof *k);
+		*list = v;
+	struct error_key *k = realloc(*keys, (*nkeys + 1) * sizeof *k);
 	if (k)
-		ld->ekeys = k;
+		*keys = k;
 	if (!v || !k) {
 		free(full);
 		ld->oom = true;
 		return;
 	}
-	v[ld->errs->n++] = full; /* now owned by errs */
-	k[ld->nekeys] = (struct error_key){ .fseq = fseq, .line = line, .seq = ld->nekeys,
-					    .msg = full };
-	ld->nekeys++;
+	v[(*nlist)++] = full; /* now owned by errs */
+	k[*nkeys] = (struct error_key){ .fseq = fseq, .line = line, .seq = *nkeys, .msg = full };
+	(*nkeys)++;
+}
+
+static void add_verror(struct loader *ld, int fseq, const char *file, int line,
+		       const char *section, const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+
+static void add_verror(struct loader *ld, int fseq, const char *file, int line,
+		       const char *section, const char *fmt, va_list ap)
+{
+	add_vmsg(ld, false, fseq, file, line, section, fmt, ap);
 }
 
 static int error_key_cmp(const void *a, const void *b)
@@ -572,12 +645,18 @@ static int error_key_cmp(const void *a, const void *b)
 /* Put the messages this load added in file and line order. */
 static void sort_errors(struct loader *ld)
 {
-	if (ld->nekeys < 2)
-		return;
-	qsort(ld->ekeys, ld->nekeys, sizeof *ld->ekeys, error_key_cmp);
-	char **tail = ld->errs->msgs + ld->errs->n - ld->nekeys;
-	for (size_t i = 0; i < ld->nekeys; i++)
-		tail[i] = ld->ekeys[i].msg;
+	if (ld->nekeys >= 2) {
+		qsort(ld->ekeys, ld->nekeys, sizeof *ld->ekeys, error_key_cmp);
+		char **tail = ld->errs->msgs + ld->errs->n - ld->nekeys;
+		for (size_t i = 0; i < ld->nekeys; i++)
+			tail[i] = ld->ekeys[i].msg;
+	}
+	if (ld->nwkeys >= 2) {
+		qsort(ld->wkeys, ld->nwkeys, sizeof *ld->wkeys, error_key_cmp);
+		char **tail = ld->errs->warnings + ld->errs->nwarnings - ld->nwkeys;
+		for (size_t i = 0; i < ld->nwkeys; i++)
+			tail[i] = ld->wkeys[i].msg;
+	}
 }
 
 static void add_error(struct loader *ld, int fseq, const char *file, int line,
@@ -593,6 +672,18 @@ static void add_error(struct loader *ld, int fseq, const char *file, int line,
 	va_end(ap);
 }
 
+/* The closing line of the warnings, which is never dropped. */
+static void add_warning_summary(struct loader *ld, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_warning_summary(struct loader *ld, const char *file, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_vmsg(ld, true, INT_MAX, file, 0, NULL, fmt, ap);
+	va_end(ap);
+}
+
 /* An error at LINE of SRC, in its current section. */
 static void src_error(struct source *src, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -605,12 +696,46 @@ static void src_error(struct source *src, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A warning at LINE of SRC, in its current section. */
+static void src_warn(struct source *src, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void src_warn(struct source *src, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_vmsg(src->ld, true, src->fseq, src->name, line, src->section, fmt, ap);
+	va_end(ap);
+}
+
+/* Unknown to corral: a warning in a supervisord config, else an error. */
+static void src_unknown(struct source *src, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void src_unknown(struct source *src, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_vmsg(src->ld, src->ld->supervisord, src->fseq, src->name, line, src->section, fmt, ap);
+	va_end(ap);
+}
+
 static char *xstrdup(struct loader *ld, const char *s)
 {
 	char *p = strdup(s);
 	if (!p)
 		ld->oom = true;
 	return p;
+}
+
+static void instance_free(struct program_instance *in)
+{
+	cmdline_free(in->argv);
+	free(in->command);
+	free(in->directory);
+	free(in->stdout_logfile);
+	free(in->stderr_logfile);
+	strv_free(in->environment);
 }
 
 static void program_free(struct program_config *p)
@@ -629,6 +754,9 @@ static void program_free(struct program_config *p)
 	strv_free(p->listen_names);
 	strv_free(p->requires);
 	strv_free(p->after);
+	for (int i = 0; p->instances && i < p->numprocs; i++)
+		instance_free(&p->instances[i]);
+	free(p->instances);
 	sandbox_free(&p->sandbox);
 	memset(p, 0, sizeof *p);
 }
@@ -673,6 +801,11 @@ void config_errors_free(struct config_errors *errs)
 	free(errs->msgs);
 	errs->msgs = NULL;
 	errs->n = 0;
+	for (size_t i = 0; i < errs->nwarnings; i++)
+		free(errs->warnings[i]);
+	free(errs->warnings);
+	errs->warnings = NULL;
+	errs->nwarnings = 0;
 }
 
 /* ---- values ----------------------------------------------------------- */
@@ -877,11 +1010,19 @@ out:
 	return rc;
 }
 
-/* Expand a path-like VALUE of KEY; NULL after reporting why not. */
+/* Expand a path-like VALUE of KEY; NULL after reporting why not. In a
+ * program of a supervisord config, %(process_num)d is its first process's
+ * number here; each process gets its own value when the section ends
+ * (make_instances()). corral's own format keeps it to process_name. */
 static char *expand_value(struct source *src, int line, const char *key, const char *value,
 			  const char *program)
 {
 	struct vars vars = { .here = src->here, .program = program };
+	if (program && src->sect == SEC_PROGRAM) {
+		vars.numprocs = src->ld->progs[src->prog].numprocs;
+		vars.num = src->ld->progs[src->prog].numprocs_start;
+		vars.has_num = src->ld->supervisord;
+	}
 	char err[160], *out;
 	int rc = expand(value, &vars, &out, err, sizeof err);
 	if (rc == -ENOMEM)
@@ -905,10 +1046,125 @@ static void replace(char **field, char *value)
 	*field = value;
 }
 
+/* A key of [supervisord] that [corral] lacks: mapped when corral has its
+ * equivalent, else checked and ignored with a warning. */
+static void apply_supervisord(struct source *src, const char *key, int line, const char *value)
+{
+	char err[200], *s;
+	if (strcmp(key, "childlogdir") == 0) {
+		/* supervisord's AUTO log files go there, as corral's go to logdir */
+		if (!*value)
+			bad_value(src, line, key, value, "a path");
+		else if ((s = expand_value(src, line, key, value, NULL)))
+			replace(&src->ld->cfg.logdir, s);
+		return;
+	}
+	struct loader *ld = src->ld;
+	unsigned u;
+	if (strcmp(key, "umask") == 0) {
+		if (parse_octal(value, 0777, &u))
+			ld->sd_umask = (int)u;
+		else
+			bad_value(src, line, key, value, "an octal mask from 0 to 0777");
+		return;
+	}
+	if (strcmp(key, "directory") == 0) {
+		if (!*value)
+			bad_value(src, line, key, value, "a path");
+		else
+			replace(&ld->sd_directory, expand_value(src, line, key, value, NULL));
+		return;
+	}
+	if (strcmp(key, "environment") == 0) {
+		char **env;
+		if (!(s = expand_value(src, line, key, value, NULL)))
+			return;
+		int r = parse_environment(s, &env, err, sizeof err);
+		free(s);
+		if (r == -ENOMEM) {
+			ld->oom = true;
+		} else if (r < 0) {
+			src_error(src, line, "environment: %s", err);
+		} else {
+			strv_free(ld->sd_environment);
+			ld->sd_environment = env;
+		}
+		return;
+	}
+	int rc = supervisord_check(SUPERVISORD_MAIN, key, value, err, sizeof err);
+	if (rc < 0)
+		bad_value(src, line, key, value, err);
+	else if (rc > 0)
+		src_warn(src, line, "%s", err);
+}
+
+/* ENV with each entry of BASE whose name it does not set put first, as a
+ * child of supervisord inherits its environment and adds its own. */
+static int env_inherit(char ***env, char *const *base)
+{
+	size_t n = 0, nb = 0, k = 0;
+	while ((*env)[n])
+		n++;
+	while (base[nb])
+		nb++;
+	char **v = calloc(n + nb + 1, sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < nb; i++) {
+		size_t klen = strcspn(base[i], "=");
+		bool set = false;
+		for (size_t j = 0; j < n && !set; j++)
+			set = strncmp((*env)[j], base[i], klen + 1) == 0;
+		if (!set && !(v[k++] = strdup(base[i]))) {
+			strv_free(v);
+			return -ENOMEM;
+		}
+	}
+	memcpy(v + k, *env, n * sizeof *v); /* the strings move over */
+	free(*env);
+	*env = v;
+	return 0;
+}
+
+/* Give every program what it would inherit from supervisord. */
+static void apply_inherited(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->nprogs; i++) {
+		struct program_config *p = &ld->progs[i];
+		if (p->umask < 0)
+			p->umask = ld->sd_umask;
+		if (!p->directory && ld->sd_directory && !(p->directory = strdup(ld->sd_directory)))
+			ld->oom = true;
+		if (!ld->sd_environment)
+			continue;
+		if (p->environment && env_inherit(&p->environment, ld->sd_environment) < 0)
+			ld->oom = true;
+		for (int k = 0; p->instances && k < p->numprocs; k++)
+			if (p->instances[k].environment &&
+			    env_inherit(&p->instances[k].environment, ld->sd_environment) < 0)
+				ld->oom = true;
+	}
+}
+
+/* A key of one of supervisord's sections that corral does not act on. */
+static void apply_foreign(struct source *src, const char *key, int line, const char *value)
+{
+	char err[200];
+	if (supervisord_check(src->foreign, key, value, err, sizeof err) < 0)
+		bad_value(src, line, key, value, err);
+	else if (src->foreign == SUPERVISORD_UNIX_HTTP && strcmp(key, "file") == 0)
+		replace(&src->foreign_file, expand_value(src, line, key, value, NULL));
+}
+
 static void apply_corral(struct source *src, const char *key, int line, const char *value)
 {
 	struct corral_config *cfg = &src->ld->cfg;
 	char *s;
+
+	if (key_index(corral_keys, key) < 0) {
+		apply_supervisord(src, key, line, value);
+		return;
+	}
 
 	if (strcmp(key, "socket_mode") == 0) {
 		if (!parse_octal(value, 0777, &cfg->socket_mode))
@@ -957,9 +1213,10 @@ static char **split_names(const char *value, bool *oom)
 		return NULL;
 	}
 	for (const char *p = value; *p;) {
-		while (*p == ',' || is_space(*p))
+		/* '|' too: a pipeline's stages are written a | b | c. */
+		while (*p == ',' || *p == '|' || is_space(*p))
 			p++;
-		size_t len = strcspn(p, ", \t\n");
+		size_t len = strcspn(p, ",| \t\n");
 		if (!len)
 			break;
 		if (n + 2 > cap) {
@@ -986,6 +1243,16 @@ oom:
 static void apply_group(struct source *src, const char *key, int line, const char *value)
 {
 	struct group_config *g = &src->ld->groups[src->group];
+	if (strcmp(key, "buffer") == 0) {
+		uint64_t v;
+		if (!g->pipeline)
+			src_error(src, line, "unknown key 'buffer' (only in [pipeline:] sections)");
+		else if (!logline_parse_bytes(value, &v) || v < 4096 || v > 64 * 1024 * 1024)
+			bad_value(src, line, key, value, "a size from 4KB to 64MB");
+		else
+			g->buffer = v;
+		return;
+	}
 	if (strcmp(key, "programs") == 0) {
 		bool oom = false;
 		char **names = split_names(value, &oom);
@@ -1162,6 +1429,14 @@ static void apply_log_key(struct source *src, struct program_config *p, const ch
 	}
 }
 
+/* The keys whose values may differ per process (struct program_instance). */
+static const char *const instance_keys[] = {
+	"command", "directory", "stdout_logfile", "stderr_logfile", "environment", NULL,
+};
+_Static_assert(sizeof instance_keys / sizeof instance_keys[0] - 1 ==
+		       sizeof ((struct program_meta *)0)->tmpl / sizeof(char *),
+	       "one template per instance key");
+
 static void apply_program(struct source *src, const char *key, int line, const char *value)
 {
 	struct loader *ld = src->ld;
@@ -1170,12 +1445,25 @@ static void apply_program(struct source *src, const char *key, int line, const c
 	char err[160];
 	bool b;
 	int rc;
+	int ti = key_index(instance_keys, key);
 
+	if (ti >= 0 && !p->is_pool && ld->supervisord) {
+		free(m->tmpl[ti]);
+		m->tmpl[ti] = strstr(value, "%(process_num)") ? xstrdup(ld, value) : NULL;
+	}
 	if (p->is_pool && (rc = poolcfg_apply(p, key, value, err, sizeof err)) != 0) {
 		if (rc == -EDOM)
 			bad_value(src, line, key, value, err);
 		else if (rc < 0)
 			src_error(src, line, "%s", err);
+		return;
+	}
+	if (key_index(supervisord_program_keys, key) >= 0) {
+		rc = supervisord_check(SUPERVISORD_NONE, key, value, err, sizeof err);
+		if (rc < 0)
+			bad_value(src, line, key, value, err);
+		else if (rc > 0)
+			src_warn(src, line, "%s", err);
 		return;
 	}
 	if (strcmp(key, "command") == 0) {
@@ -1202,7 +1490,7 @@ static void apply_program(struct source *src, const char *key, int line, const c
 	} else if (strcmp(key, "numprocs_start") == 0) {
 		int_value(src, line, key, value, 0, MAX_NUMPROCS_START, &p->numprocs_start);
 	} else if (strcmp(key, "process_name") == 0) {
-		struct vars vars = { .program = p->name, .has_num = true };
+		struct vars vars = { .program = p->name, .has_num = true, .numprocs = p->numprocs };
 		char *out;
 		rc = expand(value, &vars, &out, err, sizeof err);
 		free(out);
@@ -1306,8 +1594,14 @@ static void apply_program(struct source *src, const char *key, int line, const c
 		else
 			bad_value(src, line, key, value, "an octal mask from 0 to 0777");
 	} else if (strcmp(key, "environment") == 0) {
-		char **env;
+		char **env, *expanded = NULL;
+		/* supervisord expands %(...)s here too; corral's own format
+		 * keeps its values as written */
+		if (ld->supervisord && !(value = expanded = expand_value(src, line, key, value,
+									  p->name)))
+			return;
 		rc = parse_environment(value, &env, err, sizeof err);
+		free(expanded);
 		if (rc == -ENOMEM) {
 			ld->oom = true;
 		} else if (rc < 0) {
@@ -1394,6 +1688,73 @@ static void apply_include(struct source *src, int line, const char *value)
 	}
 }
 
+/* supervisord expands %(process_num)d in each process's own values: give
+ * each process its own where the program's section used it. The values
+ * were checked as they were read (with the first process's number), so
+ * only memory can fail here. */
+static void make_instances(struct source *src)
+{
+	struct loader *ld = src->ld;
+	struct program_config *p = &ld->progs[src->prog];
+	struct program_meta *m = &ld->meta[src->prog];
+	bool any = false;
+	for (size_t k = 0; k < sizeof m->tmpl / sizeof m->tmpl[0]; k++)
+		any |= m->tmpl[k] != NULL;
+	if (!any || ld->nerrors || ld->oom)
+		goto out;
+	p->instances = calloc((size_t)p->numprocs, sizeof *p->instances);
+	if (!p->instances) {
+		ld->oom = true;
+		goto out;
+	}
+	for (int i = 0; i < p->numprocs; i++) {
+		struct program_instance *in = &p->instances[i];
+		struct vars vars = { .here = src->here, .program = p->name, .has_num = true,
+				     .num = p->numprocs_start + i, .numprocs = p->numprocs };
+		char *v[5] = { NULL }, err[160];
+		int rc = 0;
+		for (size_t k = 0; k < 5 && rc == 0; k++)
+			if (m->tmpl[k])
+				rc = expand(m->tmpl[k], &vars, &v[k], err, sizeof err);
+		if (rc == 0 && v[0] && (rc = cmdline_split(v[0], &in->argv, err, sizeof err)) == 0)
+			in->command = v[0], v[0] = NULL;
+		in->directory = v[1];
+		in->stdout_logfile = v[2];
+		in->stderr_logfile = v[3];
+		v[1] = v[2] = v[3] = NULL;
+		if (rc == 0 && v[4])
+			rc = parse_environment(v[4], &in->environment, err, sizeof err);
+		free(v[0]);
+		free(v[4]);
+		if (rc < 0) {
+			/* the same text with another number cannot turn bad, but say so if it does */
+			if (rc == -ENOMEM)
+				ld->oom = true;
+			else
+				src_error(src, src->section_line, "process %d: %s", vars.num, err);
+			break;
+		}
+	}
+out:
+	for (size_t k = 0; k < sizeof m->tmpl / sizeof m->tmpl[0]; k++) {
+		free(m->tmpl[k]);
+		m->tmpl[k] = NULL;
+	}
+}
+
+void program_config_instance(const struct program_config *p, int index,
+			     struct program_instance *out)
+{
+	const struct program_instance *in =
+		p->instances && index >= 0 && index < p->numprocs ? &p->instances[index] : NULL;
+	out->argv = in && in->argv ? in->argv : p->argv;
+	out->command = in && in->command ? in->command : p->command;
+	out->directory = in && in->directory ? in->directory : p->directory;
+	out->stdout_logfile = in && in->stdout_logfile ? in->stdout_logfile : p->stdout_logfile;
+	out->stderr_logfile = in && in->stderr_logfile ? in->stderr_logfile : p->stderr_logfile;
+	out->environment = in && in->environment ? in->environment : p->environment;
+}
+
 /* The value of the current key is complete: check and store it. */
 static void finish_key(struct source *src)
 {
@@ -1401,7 +1762,19 @@ static void finish_key(struct source *src)
 		return;
 	src->collecting = false;
 	const char *value = src->value.s ? src->value.s : "";
-	if (src->sect == SEC_CORRAL)
+	struct program_meta *m = src->sect == SEC_PROGRAM ? &src->ld->meta[src->prog] : NULL;
+	if (m && strstr(value, "%(numprocs)") &&
+	    !(m->keys & UINT64_C(1) << key_index(program_keys, "numprocs"))) {
+		struct pending_value *v = reallocarray(m->pending, m->npending + 1, sizeof *v);
+		if (!v) {
+			src->ld->oom = true;
+		} else {
+			m->pending = v;
+			v[m->npending++] = (struct pending_value){ .key = src->key, .line = src->key_line,
+								   .value = xstrdup(src->ld, value) };
+			src->key = NULL; /* now owned by the pending value */
+		}
+	} else if (src->sect == SEC_CORRAL)
 		apply_corral(src, src->key, src->key_line, value);
 	else if (src->sect == SEC_PROGRAM)
 		apply_program(src, src->key, src->key_line, value);
@@ -1411,6 +1784,8 @@ static void finish_key(struct source *src)
 		apply_group(src, src->key, src->key_line, value);
 	else if (src->sect == SEC_SOCKET)
 		apply_socket(src, src->key, src->key_line, value);
+	else if (src->sect == SEC_FOREIGN)
+		apply_foreign(src, src->key, src->key_line, value);
 	free(src->key);
 	src->key = NULL;
 	src->value.len = 0;
@@ -1419,6 +1794,29 @@ static void finish_key(struct source *src)
 static void finish_section(struct source *src)
 {
 	finish_key(src);
+	if (src->sect == SEC_PROGRAM) {
+		struct program_meta *m = &src->ld->meta[src->prog];
+		for (size_t i = 0; i < m->npending; i++) {
+			struct pending_value *v = &m->pending[i];
+			if (v->value)
+				apply_program(src, v->key, v->line, v->value);
+			free(v->key);
+			free(v->value);
+		}
+		free(m->pending);
+		m->pending = NULL;
+		m->npending = 0;
+		make_instances(src);
+	}
+	if (src->sect == SEC_FOREIGN) {
+		if (src->foreign_file)
+			src_warn(src, src->section_line, "%s (file = %s)",
+				 supervisord_section_note(src->foreign), src->foreign_file);
+		else
+			src_warn(src, src->section_line, "%s", supervisord_section_note(src->foreign));
+		free(src->foreign_file);
+		src->foreign_file = NULL;
+	}
 	if (src->sect == SEC_INCLUDE && !src->include_files)
 		src_error(src, src->section_line, "missing files");
 	if (src->sect == SEC_GROUP && !src->ld->groups[src->group].programs)
@@ -1574,8 +1972,8 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		return;
 	}
 	const char *sname = src->section;
-	int type;
-	if (strcmp(sname, "corral") == 0) {
+	int type, sd;
+	if (strcmp(sname, "corral") == 0 || strcmp(sname, "supervisord") == 0) {
 		type = SEC_CORRAL;
 	} else if (strcmp(sname, "include") == 0) {
 		type = SEC_INCLUDE;
@@ -1593,9 +1991,9 @@ static void begin_section(struct source *src, const char *name, size_t len)
 			src_error(src, src->lineno, "bad program name 'all' (reserved)");
 			type = SEC_SKIP;
 		}
-	} else if (strncmp(sname, "group:", 6) == 0) {
+	} else if (strncmp(sname, "group:", 6) == 0 || strncmp(sname, "pipeline:", 9) == 0) {
 		type = SEC_GROUP;
-		const char *gname = sname + 6;
+		const char *gname = sname + (sname[0] == 'g' ? 6 : 9);
 		if (!valid_name(gname)) {
 			src_error(src, src->lineno,
 				  "bad group name '%s' (it must be non-empty, without "
@@ -1614,8 +2012,12 @@ static void begin_section(struct source *src, const char *name, size_t len)
 				  sname + 7, SOCKET_NAME_MAX);
 			type = SEC_SKIP;
 		}
+	} else if ((sd = supervisord_section(sname)) != SUPERVISORD_NONE) {
+		type = SEC_FOREIGN;
+		src->foreign = sd;
+		src->foreign_keys = 0;
 	} else {
-		src_error(src, src->lineno, "unknown section");
+		src_unknown(src, src->lineno, "unknown section");
 		type = SEC_SKIP;
 	}
 	src->sect = type;
@@ -1656,12 +2058,14 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		}
 		src->prog = ld->nprogs - 1;
 	} else if (type == SEC_GROUP) {
-		if (new_group(ld, sname + 6, src->name, src->lineno, src->fseq) < 0) {
+		bool pipeline = sname[0] == 'p';
+		if (new_group(ld, sname + (pipeline ? 9 : 6), src->name, src->lineno, src->fseq) < 0) {
 			ld->oom = true;
 			src->sect = SEC_SKIP;
 			return;
 		}
 		src->group = ld->ngroups - 1;
+		ld->groups[src->group].pipeline = pipeline;
 	} else if (type == SEC_SOCKET) {
 		if (new_socket(ld, sname + 7, src->name, src->lineno, src->fseq) < 0) {
 			ld->oom = true;
@@ -1697,6 +2101,11 @@ static void begin_key(struct source *src, const char *name, size_t len)
 	case SEC_CORRAL:
 		keys = corral_keys;
 		seen = &ld->corral_keys;
+		if (key_index(keys, key) < 0 &&
+		    key_index(supervisord_keys(SUPERVISORD_MAIN), key) >= 0) {
+			keys = supervisord_keys(SUPERVISORD_MAIN);
+			seen = &ld->sd_main_keys;
+		}
 		break;
 	case SEC_PROGRAM:
 		keys = program_keys;
@@ -1704,6 +2113,18 @@ static void begin_key(struct source *src, const char *name, size_t len)
 		if (ld->progs[src->prog].is_pool && key_index(poolcfg_keys, key) >= 0) {
 			keys = poolcfg_keys;
 			seen = &ld->progs[src->prog].pool.seen;
+		} else if (key_index(keys, key) < 0 &&
+			   key_index(supervisord_program_keys, key) >= 0) {
+			keys = supervisord_program_keys;
+			seen = &ld->meta[src->prog].sd_keys;
+		}
+		break;
+	case SEC_FOREIGN:
+		keys = supervisord_keys(src->foreign);
+		seen = &src->foreign_keys;
+		if (!keys) { /* a factory's section: its keys are the factory's */
+			free(key);
+			return;
 		}
 		break;
 	case SEC_GROUP:
@@ -1721,7 +2142,7 @@ static void begin_key(struct source *src, const char *name, size_t len)
 	}
 	int i = key_index(keys, key);
 	if (i < 0) {
-		src_error(src, src->lineno, "unknown key '%s'", key);
+		src_unknown(src, src->lineno, "unknown key '%s'", key);
 		free(key);
 		return;
 	}
@@ -2075,7 +2496,7 @@ static void group_error(struct loader *ld, struct group_config *g, const char *f
 static void group_error(struct loader *ld, struct group_config *g, const char *fmt, ...)
 {
 	char *section;
-	if (asprintf(&section, "group:%s", g->name) < 0) {
+	if (asprintf(&section, "%s:%s", g->pipeline ? "pipeline" : "group", g->name) < 0) {
 		ld->oom = true;
 		return;
 	}
@@ -2178,6 +2599,13 @@ static void check_groups(struct loader *ld)
 		struct group_config *g = &ld->groups[i];
 		if (!g->name || !g->file || !g->programs)
 			continue;
+		for (size_t j = 0; j < i; j++)
+			if (ld->groups[j].name && strcmp(ld->groups[j].name, g->name) == 0)
+				group_error(ld, g, "the name '%s' is also [%s:%s] at %s:%d", g->name,
+					    ld->groups[j].pipeline ? "pipeline" : "group", g->name,
+					    ld->groups[j].file, ld->groups[j].line);
+		if (g->pipeline && !g->programs[1])
+			group_error(ld, g, "a pipeline needs at least two programs");
 		for (char **name = g->programs; *name; name++) {
 			struct program_config *p = NULL;
 			for (size_t k = 0; k < ld->nprogs && !p; k++)
@@ -2350,7 +2778,7 @@ static void check_programs(struct loader *ld)
 			prog_error(ld, p, "empty command");
 		if (m->bad_process_name)
 			continue;
-		struct vars vars = { .program = p->name, .has_num = true };
+		struct vars vars = { .program = p->name, .has_num = true, .numprocs = p->numprocs };
 		char err[160], *first;
 		int rc = expand(p->process_name, &vars, &first, err, sizeof err);
 		free(first);
@@ -2445,6 +2873,28 @@ static int program_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* TEXT (or, when NULL, the file PATH) has a [supervisord] section: it is a
+ * supervisord config. Known before the first line is read, so that an
+ * unknown key above that section is treated like one below it. */
+static bool is_supervisord_config(const char *path, const char *text)
+{
+	FILE *fp = text ? fmemopen((void *)text, strlen(text), "r") : fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	if (!fp)
+		return false; /* parse_file() says why */
+	while (!found && getline(&line, &cap, fp) >= 0) {
+		const char *p = line;
+		while (is_space(*p))
+			p++;
+		found = strncmp(p, "[supervisord]", 13) == 0;
+	}
+	free(line);
+	fclose(fp);
+	return found;
+}
+
 static int load(const char *path, const char *text, struct corral_config *out,
 		struct config_errors *errs)
 {
@@ -2452,6 +2902,8 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	ld.supervisord = is_supervisord_config(path, text);
+	ld.sd_umask = 022; /* supervisord's, which its programs inherit */
 	ld.cfg.path = strdup(path);
 	ld.cfg.socket = strdup(CONFIG_DEFAULT_SOCKET);
 	ld.cfg.logdir = strdup(CONFIG_DEFAULT_LOGDIR);
@@ -2473,6 +2925,8 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	} else {
 		parse_file(&ld, path, NULL, 0);
 	}
+	if (!ld.oom && ld.supervisord)
+		apply_inherited(&ld);
 	if (!ld.oom)
 		check_groups(&ld);
 	if (!ld.oom)
@@ -2486,6 +2940,8 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	if (ld.dropped)
 		add_error(&ld, INT_MAX, path, 0, NULL, "too many errors, %zu more not shown",
 			  ld.dropped);
+	if (ld.wdropped)
+		add_warning_summary(&ld, path, "too many warnings, %zu more not shown", ld.wdropped);
 	if (ld.oom) {
 		add_error(&ld, INT_MAX, NULL, 0, NULL, "out of memory");
 		rc = -ENOMEM;
@@ -2500,6 +2956,9 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	free(ld.seen);
 	free(ld.meta);
 	free(ld.ekeys);
+	free(ld.wkeys);
+	free(ld.sd_directory);
+	strv_free(ld.sd_environment);
 	ld.cfg.programs = ld.progs; /* handed over, freed with cfg on failure */
 	ld.cfg.nprograms = ld.nprogs;
 	ld.cfg.groups = ld.groups;
@@ -2595,6 +3054,22 @@ static bool listen_equal(const struct program_config *a, const struct program_co
 	return true;
 }
 
+/* Each process runs with the same per-process values. */
+static bool instances_equal(const struct program_config *a, const struct program_config *b)
+{
+	if (!a->instances || !b->instances)
+		return a->instances == b->instances;
+	for (int i = 0; i < a->numprocs && i < b->numprocs; i++) {
+		const struct program_instance *x = &a->instances[i], *y = &b->instances[i];
+		if (!strv_equal(x->argv, y->argv) || !streq(x->directory, y->directory) ||
+		    !streq(x->stdout_logfile, y->stdout_logfile) ||
+		    !streq(x->stderr_logfile, y->stderr_logfile) ||
+		    !strv_equal(x->environment, y->environment))
+			return false;
+	}
+	return true;
+}
+
 bool program_config_equal(const struct program_config *a, const struct program_config *b)
 {
 	/* file and line say where the program was written, not how it runs:
@@ -2623,5 +3098,6 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       strv_equal(a->requires, b->requires) && strv_equal(a->after, b->after) &&
 	       a->start_timeout == b->start_timeout && a->watchdog_sec == b->watchdog_sec &&
 	       listen_equal(a, b) && sandbox_equal(&a->sandbox, &b->sandbox) &&
+	       instances_equal(a, b) &&
 	       a->is_pool == b->is_pool && poolcfg_equal(&a->pool, &b->pool);
 }

@@ -41,6 +41,18 @@ enum scopes {
 	SCOPES_PROCESS_GROUP, /* process groups (and corrald as subreaper) */
 };
 
+/* What one process of a program runs with, where supervisord's
+ * %(process_num)d makes it differ from its siblings' (see
+ * program_config_instance()). */
+struct program_instance {
+	char **argv;
+	char *command;
+	char *directory;
+	char *stdout_logfile;
+	char *stderr_logfile;
+	char **environment;
+};
+
 #define CONFIG_DEFAULT_SOCKET "/run/corral/corral.sock"
 #define CONFIG_DEFAULT_LOGDIR "/var/log/corral"
 
@@ -92,6 +104,9 @@ struct program_config {
 	struct socket_addr *listen;
 	char **listen_names;    /* the [socket:NAME] of each, for LISTEN_FDNAMES; NULL-terminated */
 	int nlisten;
+	/* numprocs of them when command, directory, a log file or environment
+	 * use %(process_num)d; a NULL field there: the program's own. NULL: none. */
+	struct program_instance *instances;
 	bool is_pool;           /* a [pool:NAME]: its processes are the pool's workers */
 	struct pool_config pool;/* is_pool: the pool's own keys (poolcfg.h) */
 };
@@ -113,6 +128,8 @@ struct group_config {
 	int restart_period;     /* seconds, default 60 */
 	int priority;           /* given to every member when has_priority */
 	bool has_priority;
+	bool pipeline;          /* a [pipeline:]: each member's stdout feeds the next one's stdin */
+	uint64_t buffer;        /* pipeline: each pipe's capacity (F_SETPIPE_SZ), 0: the kernel's */
 };
 
 /* A [socket:NAME]: addresses corrald listens on for one program. */
@@ -142,10 +159,14 @@ struct corral_config {
 	size_t nsockets;
 };
 
-/* A list of error messages; each string is heap-allocated and owned by it. */
+/* A list of error messages; each string is heap-allocated and owned by it.
+ * Warnings (what a supervisord.conf asks for that corral ignores) are kept
+ * apart: they never make a load fail. */
 struct config_errors {
 	char **msgs;
 	size_t n;
+	char **warnings;        /* "FILE:LINE: [SECTION]: message", like msgs */
+	size_t nwarnings;
 };
 
 /* Load PATH. Returns 0 and fills *out, or -EINVAL (or another -errno) with
@@ -173,6 +194,12 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 /* Expand the process_name template for instance NUM (numprocs_start-based)
  * into BUF. Returns 0, or -ENAMETOOLONG when it does not fit. */
 int program_config_process_name(const struct program_config *p, int num, char *buf, size_t len);
+
+/* The values process INDEX (0 .. numprocs - 1, not numprocs_start-based)
+ * of P runs with: its own where %(process_num)d made them differ, else the
+ * program's. The pointers are P's. */
+void program_config_instance(const struct program_config *p, int index,
+			     struct program_instance *out);
 
 /* True when CODE is one of p->exitcodes. */
 bool program_config_expected_exit(const struct program_config *p, int code);

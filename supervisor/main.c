@@ -1,14 +1,17 @@
 /* corrald — the corral supervisor daemon. Reads its config, starts the
  * programs in it and keeps them running, in the foreground. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "supervisor/config.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
 #include "supervisor/supervisor.h"
+#include "supervisor/supervisord.h"
 
 #define DEFAULT_CONFIG "/etc/corral/corral.conf"
 
@@ -18,8 +21,10 @@ static void usage(FILE *f)
 		"usage: corrald [-c CONFIG] [--check] [--init] [-v]\n"
 		"       corrald -h | --help | --version\n"
 		"\n"
-		"  -c, --config CONFIG  configuration file (default " DEFAULT_CONFIG ")\n"
-		"      --check          validate the configuration, print every error, exit\n"
+		"  -c, --config CONFIG  configuration file (default " DEFAULT_CONFIG ",\n"
+		"                       else supervisord.conf where supervisord looks)\n"
+		"      --check          validate the configuration, print every error, exit;\n"
+		"                       with -v, print the values each program runs with\n"
 		"      --init           run as a container's PID 1: exit with the status of\n"
 		"                       the program with main = true once everything stopped\n"
 		"  -v, --verbose        log debug messages too\n"
@@ -27,9 +32,92 @@ static void usage(FILE *f)
 		"      --version        print the version\n");
 }
 
+/* Without -c: corral's own file, else where supervisord would look for
+ * its own (corrald(8) lists the places), else corral's, so that the error
+ * names the file a user is expected to write. Returns a static buffer. */
+static const char *default_config(void)
+{
+	static char path[PATH_MAX];
+	char exe[PATH_MAX];
+	if (access(DEFAULT_CONFIG, F_OK) == 0)
+		return DEFAULT_CONFIG;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n < 0)
+		n = 0;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	for (size_t i = 0; supervisord_search_path(i, slash ? exe : ".", path, sizeof path); i++)
+		if (access(path, F_OK) == 0)
+			return path;
+	return DEFAULT_CONFIG;
+}
+
+static const char *yes_no(bool b)
+{
+	return b ? "true" : "false";
+}
+
+/* --check -v: the values each program runs with, defaults included, in
+ * the config's own syntax, so that a supervisord.conf can be compared
+ * with what supervisord would use. */
+static void print_effective(const struct corral_config *cfg)
+{
+	static const char *const restart[] = { "false", "unexpected", "true" };
+	printf("[corral]\nsocket = %s\nlogdir = %s\npidfile = %s\n", cfg->socket, cfg->logdir,
+	       cfg->pidfile ? cfg->pidfile : "(none)");
+	for (size_t i = 0; i < cfg->nprograms; i++) {
+		const struct program_config *p = &cfg->programs[i];
+		printf("\n[%s:%s] ; %s:%d\n", p->is_pool ? "pool" : "program", p->name, p->file,
+		       p->line);
+		for (int k = 0; k < p->numprocs; k++) {
+			char name[256];
+			struct program_instance v;
+			if (program_config_process_name(p, p->numprocs_start + k, name, sizeof name) < 0)
+				snprintf(name, sizeof name, "?");
+			program_config_instance(p, k, &v);
+			/* as corrald names it: NAME alone, or GROUP:PROCESS */
+			bool alone = !p->group && p->numprocs == 1 && strcmp(name, p->name) == 0;
+			printf("; process %s%s%s: command = %s, directory = %s",
+			       alone ? "" : p->group ? p->group : p->name, alone ? "" : ":", name,
+			       v.command, v.directory ? v.directory : "(inherited)");
+			printf(", stdout_logfile = %s, stderr_logfile = %s, environment =",
+			       v.stdout_logfile ? v.stdout_logfile : "AUTO",
+			       p->redirect_stderr ? "(redirected)"
+			       : v.stderr_logfile ? v.stderr_logfile : "AUTO");
+			for (char **e = v.environment; *e; e++)
+				printf(" %s", *e);
+			printf("\n");
+		}
+		printf("process_name = %s\nnumprocs = %d\nnumprocs_start = %d\npriority = %d\n",
+		       p->process_name, p->numprocs, p->numprocs_start, p->priority);
+		printf("autostart = %s\nautorestart = %s\nstartsecs = %d\nstartretries = %d\n",
+		       yes_no(p->autostart), restart[p->autorestart], p->startsecs, p->startretries);
+		printf("exitcodes =");
+		for (int c = 0, n = 0; c < 256; c++)
+			if (program_config_expected_exit(p, c))
+				printf("%s%d", n++ ? "," : " ", c);
+		printf("\nstopsignal = %s\nstopwaitsecs = %d\nstopasgroup = %s\nkillasgroup = %s\n",
+		       config_signal_name(p->stopsignal), p->stopwaitsecs, yes_no(p->stopasgroup),
+		       yes_no(p->killasgroup));
+		printf("redirect_stderr = %s\nstdout_logfile_maxbytes = %llu\n"
+		       "stdout_logfile_backups = %d\nstderr_logfile_maxbytes = %llu\n"
+		       "stderr_logfile_backups = %d\n", yes_no(p->redirect_stderr),
+		       (unsigned long long)p->stdout_maxbytes, p->stdout_backups,
+		       (unsigned long long)p->stderr_maxbytes, p->stderr_backups);
+		if (p->umask >= 0)
+			printf("umask = %03o\n", (unsigned)p->umask);
+		else
+			printf("umask = (inherited)\n");
+		if (p->group)
+			printf("; in [group:%s]\n", p->group);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	const char *config = DEFAULT_CONFIG;
+	const char *config = NULL;
 	bool check = false;
 	enum { OPT_CHECK = 256, OPT_VERSION, OPT_GUARD, OPT_INIT };
 	bool init = false;
@@ -78,9 +166,19 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (!config)
+		config = default_config();
 	struct corral_config cfg;
 	struct config_errors errs = { 0 };
-	if (config_load(config, &cfg, &errs) < 0) {
+	int rc = config_load(config, &cfg, &errs);
+	/* what a supervisord.conf asks for that corral ignores */
+	for (size_t i = 0; i < errs.nwarnings; i++) {
+		if (check || rc < 0)
+			fprintf(stderr, "warning: %s\n", errs.warnings[i]);
+		else
+			log_warn("%s", errs.warnings[i]);
+	}
+	if (rc < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msgs[i]);
 		fprintf(stderr, "corrald: %s: %zu error%s, nothing started\n", config, errs.n,
@@ -91,6 +189,8 @@ int main(int argc, char **argv)
 	config_errors_free(&errs);
 	if (check) {
 		printf("%s: ok, %zu program%s\n", config, cfg.nprograms, cfg.nprograms == 1 ? "" : "s");
+		if (log_threshold >= LOG_DEBUG)
+			print_effective(&cfg);
 		config_free(&cfg);
 		return 0;
 	}

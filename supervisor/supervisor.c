@@ -189,6 +189,15 @@ static void set_spawnerr(struct process *p, const char *msg)
 	p->spawnerr = msg ? strdup(msg) : NULL;
 }
 
+/* P's command, directory, log files and environment: its own where the
+ * config gave each process its own (supervisord's %(process_num)d). */
+static struct program_instance process_values(const struct process *p)
+{
+	struct program_instance v;
+	program_config_instance(p->prog->cfg, (int)(p - p->prog->procs), &v);
+	return v;
+}
+
 /* Read the reports of children that failed before exec. Each belongs to a
  * process that is ours until its exit is handled, which drains this first. */
 static void read_reports(void)
@@ -201,13 +210,16 @@ static void read_reports(void)
 			continue;
 		char msg[PATH_MAX + 128];
 		const struct program_config *c = p->prog->cfg;
-		spawn_describe(&rep, c->directory, c->argv[0], &c->sandbox, msg, sizeof msg);
+		struct program_instance v = process_values(p);
+		spawn_describe(&rep, v.directory, v.argv[0], &c->sandbox, msg, sizeof msg);
 		set_spawnerr(p, msg);
 		log_err("%s: spawn error: %s", p->name, msg);
 	}
 	if (r < 0)
 		log_err("reading spawn reports: %s", strerror(-r));
 }
+
+static void pipeline_ends(const struct process *p, int *in, int *out);
 
 static void close_ready(struct process *p)
 {
@@ -259,9 +271,10 @@ static const char *log_path(const struct process *p, const char *configured, con
 const char *supervisor_log_path(const struct process *p, int which, char *buf, size_t len)
 {
 	const struct program_config *c = p->prog->cfg;
+	struct program_instance v = process_values(p);
 	if (which == LOG_STDERR && c->redirect_stderr)
 		return NULL;
-	return log_path(p, which == LOG_STDOUT ? c->stdout_logfile : c->stderr_logfile,
+	return log_path(p, which == LOG_STDOUT ? v.stdout_logfile : v.stderr_logfile,
 			which == LOG_STDOUT ? "out" : "err", buf, len);
 }
 
@@ -291,6 +304,7 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 			char **listen_pid)
 {
 	const struct program_config *c = p->prog->cfg;
+	char **penv = process_values(p).environment;
 	const char *proc = strchr(p->name, ':') ? strchr(p->name, ':') + 1 : p->name;
 	const char *group = program_group_name(p->prog);
 	size_t nnames = 4;
@@ -321,7 +335,7 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 	size_t nenv = 0, nprog = 0;
 	while (environ[nenv])
 		nenv++;
-	while (c->environment[nprog])
+	while (penv[nprog])
 		nprog++;
 	char **env = calloc(nenv + nprog + ENV_NAMES + 1, sizeof *env);
 	if (!env)
@@ -332,15 +346,14 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 		size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
 		bool overridden = false;
 		for (size_t j = 0; j < nprog && !overridden; j++)
-			overridden = strncmp(c->environment[j], environ[i], klen) == 0 &&
-				     c->environment[j][klen] == '=';
+			overridden = strncmp(penv[j], environ[i], klen) == 0 && penv[j][klen] == '=';
 		for (size_t j = 0; j < nnames && !overridden; j++)
 			overridden = strncmp(names[j], environ[i], klen) == 0 && names[j][klen] == '=';
 		if (!overridden)
 			env[n++] = environ[i];
 	}
 	for (size_t j = 0; j < nprog; j++)
-		env[n++] = c->environment[j];
+		env[n++] = penv[j];
 	for (size_t j = 0; j < nnames; j++)
 		env[n++] = names[j];
 	env[n] = NULL;
@@ -352,6 +365,7 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 static int do_spawn(struct process *p)
 {
 	const struct program_config *c = p->prog->cfg;
+	struct program_instance v = process_values(p);
 	char path[PATH_MAX], msg[PATH_MAX + 64];
 	char names[ENV_NAMES][PATH_MAX];
 	int out_child = -1, err_child = -1, ready_child = -1, r;
@@ -367,16 +381,20 @@ static int do_spawn(struct process *p)
 	p->status_text = NULL;
 
 	bool own_stdio = p->stdio[0] >= 0;
+	/* A pipeline stage reads the pipe before it and writes the one after,
+	 * both held by corrald, instead of /dev/null and its stdout log. */
+	int pipe_in = -1, pipe_out = -1;
+	pipeline_ends(p, &pipe_in, &pipe_out);
 	/* A pool worker's stdout carries its results (pool.c), not a log. */
-	const char *opath = own_stdio || p->prog->pool ? NULL
-			    : log_path(p, c->stdout_logfile, "out", path, sizeof path);
+	const char *opath = own_stdio || p->prog->pool || pipe_out >= 0 ? NULL
+			    : log_path(p, v.stdout_logfile, "out", path, sizeof path);
 	r = logstream_open(&p->out, c, opath ? opath : "NONE", &out_child);
 	if (r < 0) {
 		snprintf(msg, sizeof msg, "%s %s: %s", what, opath, strerror(-r));
 		goto fail;
 	}
 	if (!c->redirect_stderr && !own_stdio) {
-		const char *epath = log_path(p, c->stderr_logfile, "err", path, sizeof path);
+		const char *epath = log_path(p, v.stderr_logfile, "err", path, sizeof path);
 		r = logstream_open(&p->err, c, epath ? epath : "NONE", &err_child);
 		if (r < 0) {
 			snprintf(msg, sizeof msg, "%s %s: %s", what, epath, strerror(-r));
@@ -449,9 +467,9 @@ static int do_spawn(struct process *p)
 		goto fail;
 	}
 	struct spawn_request req = {
-		.argv = c->argv,
+		.argv = v.argv,
 		.envp = env,
-		.directory = c->directory,
+		.directory = v.directory,
 		.umask = c->umask,
 		.nofile = &S.nofile,
 		.cgroup_fd = cgfd,
@@ -465,6 +483,13 @@ static int do_spawn(struct process *p)
 	};
 	if (own_stdio)
 		memcpy(req.stdio, p->stdio, sizeof req.stdio);
+	if (pipe_in >= 0)
+		req.stdio[0] = pipe_in;
+	if (pipe_out >= 0) {
+		req.stdio[1] = pipe_out;
+		if (c->redirect_stderr)
+			req.stdio[2] = pipe_out;
+	}
 	if (c->ready == READY_FD) {
 		/* s6's readiness: a newline on fd N. Our end is watched. */
 		int rp[2];
@@ -876,6 +901,69 @@ static struct group *group_find(const char *name)
 }
 
 /* Make the groups of CFG exist and carry its settings. */
+static void pipeline_close(struct group *g)
+{
+	for (int i = 0; i < g->npipes; i++) {
+		close(g->pipes[i][0]);
+		close(g->pipes[i][1]);
+	}
+	free(g->pipes);
+	g->pipes = NULL;
+	g->npipes = 0;
+}
+
+/* A pipeline's pipes, one between each two stages, made once and held by
+ * corrald for as long as the pipeline exists: a stage that restarts finds
+ * in its pipe everything its predecessor wrote, and the stage before it
+ * never sees EPIPE; a slow stage blocks the ones before it. */
+static int pipeline_pipes(struct group *g)
+{
+	if (!g->cfg->pipeline) {
+		pipeline_close(g);
+		return 0;
+	}
+	int n = 0;
+	while (g->cfg->programs[n])
+		n++;
+	if (g->npipes == n - 1)
+		return 0;
+	/* A reload that changes the number of stages makes new pipes: what was
+	 * in the old ones is lost, and said so. */
+	if (g->npipes)
+		log_warn("pipeline %s: its stages changed: new pipes", g->name);
+	pipeline_close(g);
+	g->pipes = calloc((size_t)(n - 1), sizeof *g->pipes);
+	if (!g->pipes)
+		return -ENOMEM;
+	for (int i = 0; i < n - 1; i++) {
+		if (pipe2(g->pipes[i], O_CLOEXEC) < 0) {
+			int e = errno;
+			pipeline_close(g);
+			return -e;
+		}
+		g->npipes++;
+		if (g->cfg->buffer && fcntl(g->pipes[i][0], F_SETPIPE_SZ, (int)g->cfg->buffer) < 0)
+			log_warn("pipeline %s: buffer %llu: %m", g->name,
+				 (unsigned long long)g->cfg->buffer);
+	}
+	return 0;
+}
+
+static size_t member_index(const struct group *g, const struct program *prog);
+
+/* The pipe ends of P when it is a stage of a pipeline; -1 otherwise. */
+static void pipeline_ends(const struct process *p, int *in, int *out)
+{
+	const struct group *g = p->prog->group;
+	if (!g || !g->cfg || !g->cfg->pipeline || !g->npipes)
+		return;
+	size_t i = member_index(g, p->prog);
+	if (i > 0 && i - 1 < (size_t)g->npipes)
+		*in = g->pipes[i - 1][0];
+	if (i < (size_t)g->npipes)
+		*out = g->pipes[i][1];
+}
+
 static int groups_apply(const struct corral_config *cfg)
 {
 	for (struct group *g = S.groups; g; g = g->next)
@@ -892,6 +980,11 @@ static int groups_apply(const struct corral_config *cfg)
 			S.groups = g;
 		}
 		g->cfg = &cfg->groups[i];
+		int r = pipeline_pipes(g);
+		if (r < 0) {
+			log_err("pipeline %s: %s", g->name, strerror(-r));
+			return r;
+		}
 	}
 	return 0;
 }
@@ -902,6 +995,7 @@ static void groups_free(void)
 		struct group *g = S.groups;
 		S.groups = g->next;
 		strategy_window_free(&g->window);
+		pipeline_close(g);
 		free(g->name);
 		free(g);
 	}
@@ -1634,6 +1728,8 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		return -ENOMEM;
 	struct config_errors errs = { 0 };
 	int r = config_load(S.config_path, &ref->cfg, &errs);
+	for (size_t i = 0; i < errs.nwarnings; i++)
+		log_warn("reload: %s", errs.warnings[i]);
 	if (r < 0) {
 		for (size_t i = 0; i < errs.n; i++) {
 			log_err("reload: %s", errs.msgs[i]);

@@ -69,6 +69,8 @@ struct group {
 	struct restart_window window;
 	bool restarting;                  /* members stopping, to start again together */
 	bool fatal;                       /* restarted too often; waits for a start */
+	int (*pipes)[2];                  /* a pipeline's pipes between stages; owned */
+	int npipes;
 	struct group *next;
 };
 

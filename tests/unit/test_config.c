@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "supervisor/config.h"
+#include "supervisor/supervisord.h"
 
 /* Each test loads into these; the teardown frees them. */
 static struct corral_config cfg;
@@ -1125,9 +1126,10 @@ static void test_unknown_key(void **state)
 
 static void test_unknown_section(void **state)
 {
-	expect_errors("[programm:x]\ncommand=y\nwhatever=1\n[supervisord]\n[program:ok]\ncommand=z\n",
+	/* [supervisord] is known since issue 8: a near miss stands in for it */
+	expect_errors("[programm:x]\ncommand=y\nwhatever=1\n[supervisor]\n[program:ok]\ncommand=z\n",
 		      "t.conf:1: [programm:x]: unknown section",
-		      "t.conf:4: [supervisord]: unknown section", NULL);
+		      "t.conf:4: [supervisor]: unknown section", NULL);
 	expect_errors("[Program:x]\n", "t.conf:1: [Program:x]: unknown section", NULL);
 	expect_errors("[]\n", "t.conf:1: []: unknown section", NULL);
 }
@@ -1670,6 +1672,307 @@ static void test_demo_conf(void **state)
 	assert_true(web && worker && ticker);
 }
 
+/* ---- supervisord's format (issue 8) ----------------------------------- */
+
+/* The warnings of the last load are exactly the NULL-terminated list. */
+static void expect_warnings(const char *first, ...)
+{
+	va_list ap;
+	size_t i = 0;
+	va_start(ap, first);
+	for (const char *want = first; want; want = va_arg(ap, const char *), i++) {
+		if (i >= errs.nwarnings)
+			fail_msg("missing warning %zu: %s", i, want);
+		if (strcmp(errs.warnings[i], want) != 0)
+			fail_msg("warning %zu is\n  \"%s\", expected\n  \"%s\"", i,
+				 errs.warnings[i], want);
+	}
+	va_end(ap);
+	for (size_t k = i; k < errs.nwarnings; k++)
+		print_message("  extra warning: %s\n", errs.warnings[k]);
+	assert_int_equal(errs.nwarnings, i);
+}
+
+static void test_supervisord_main_section(void **state)
+{
+	load_ok("[supervisord]\n"                       /* 1 */
+		"pidfile=/run/sd.pid\n"                 /* 2 */
+		"childlogdir=/var/log/sd\n"             /* 3 */
+		"nodaemon=true\n"                       /* 4: corrald's way */
+		"minfds=1024\n"                         /* 5: supervisord's default */
+		"minprocs=0200\n"                       /* 6 */
+		"loglevel=info\n"                       /* 7 */
+		"logfile=/tmp/sd.log\n"                 /* 8 */
+		"umask=077\n"                           /* 9 */
+		"silent=false\n"                        /* 10 */
+		"nocleanup=true\n"                      /* 11 */
+		"strip_ansi=off\n"                      /* 12 */
+		"identifier=supervisor\n"               /* 13 */
+		"environment=A=1\n"                     /* 14 */
+		"user=nobody\n"                         /* 15 */
+		"directory=/tmp\n"                      /* 16 */
+		"logfile_maxbytes=50MB\n"               /* 17 */
+		"logfile_backups=10\n"                  /* 18 */
+		"[program:a]\ncommand=x\n");
+	assert_string_equal(cfg.pidfile, "/run/sd.pid");
+	assert_string_equal(cfg.logdir, "/var/log/sd");
+	assert_int_equal(errs.n, 0);
+	expect_warnings("t.conf:8: [supervisord]: corral ignores logfile: corrald logs to its "
+			"standard error",
+			"t.conf:15: [supervisord]: corral ignores user: start corrald as that user "
+			"instead; programs take user =",
+			NULL);
+	/* what supervisord's programs inherit from it */
+	struct program_config *p = &cfg.programs[0];
+	assert_int_equal(p->umask, 077);
+	assert_string_equal(p->directory, "/tmp");
+	assert_string_equal(p->environment[0], "A=1");
+	assert_null(p->environment[1]);
+	p = load_prog("[supervisord]\nenvironment=A=1,B=2\n[program:a]\ncommand=x\n"
+		      "environment=B=3,C=4\numask=002\ndirectory=/srv\n");
+	assert_int_equal(p->umask, 002);
+	assert_string_equal(p->directory, "/srv");
+	assert_string_equal(p->environment[0], "A=1");
+	assert_string_equal(p->environment[1], "B=3");
+	assert_string_equal(p->environment[2], "C=4");
+	assert_null(p->environment[3]);
+	p = load_prog("[supervisord]\n[program:a]\ncommand=x\n");
+	assert_int_equal(p->umask, 022); /* supervisord's default */
+	assert_null(p->directory);
+	p = load_prog("[corral]\n[program:a]\ncommand=x\n");
+	assert_int_equal(p->umask, -1); /* corral's: inherited from corrald */
+	/* [supervisord] is [corral]: corral's keys work there too */
+	load_ok("[supervisord]\nsocket=/tmp/c.sock\nnodaemon=false\n");
+	assert_string_equal(cfg.socket, "/tmp/c.sock");
+	expect_warnings("t.conf:3: [supervisord]: corral ignores nodaemon: corrald always runs "
+			"in the foreground; let a service manager put it in the background",
+			NULL);
+	expect_errors("[supervisord]\nnodaemon=perhaps\nminfds=-1\nloglevel=loud\numask=9\n"
+		      "logfile_maxbytes=5XB\nenvironment=A\n",
+		      "t.conf:2: [supervisord]: bad value for nodaemon: 'perhaps' (expected true "
+		      "or false)",
+		      "t.conf:3: [supervisord]: bad value for minfds: '-1' (expected an integer "
+		      ">= 0)",
+		      "t.conf:4: [supervisord]: bad value for loglevel: 'loud' (expected critical, "
+		      "error, warn, info, debug, trace or blather)",
+		      "t.conf:5: [supervisord]: bad value for umask: '9' (expected an octal mask "
+		      "from 0 to 0777)",
+		      "t.conf:6: [supervisord]: bad value for logfile_maxbytes: '5XB' (expected a "
+		      "size in bytes, with KB, MB or GB)",
+		      "t.conf:7: [supervisord]: environment: expected '=' after 'A'",
+		      NULL);
+	expect_errors("[supervisord]\nlogfile=/a\nlogfile=/b\n",
+		      "t.conf:3: [supervisord]: duplicate key 'logfile'", NULL);
+}
+
+static void test_supervisord_unknown_is_warning(void **state)
+{
+	/* even above [supervisord], and in any section */
+	load_ok("[program:a]\ncommand=x\ncomand=y\n[supervisord]\nlogfil=x\n[weird]\nk=v\n"
+		"[unix_http_server]\nfile=/tmp/s.sock\nsockchmod=0700\n");
+	assert_int_equal(cfg.nprograms, 1);
+	expect_warnings("t.conf:3: [program:a]: unknown key 'comand'",
+			"t.conf:5: [supervisord]: unknown key 'logfil'",
+			"t.conf:6: [weird]: unknown section",
+			"t.conf:8: [unix_http_server]: corral does not serve supervisord's XML-RPC "
+			"interface yet: this server is not started (corralctl talks to corrald over "
+			"[corral] socket) (file = /tmp/s.sock)",
+			"t.conf:10: [unix_http_server]: unknown key 'sockchmod'", NULL);
+	/* errors are still errors */
+	expect_errors("[supervisord]\n[program:a]\ncommand=x\nstartsecs=-1\nfoo=1\n",
+		      "t.conf:4: [program:a]: bad value for startsecs: '-1' (expected an integer "
+		      "from 0 to 1000000)", NULL);
+	assert_int_equal(errs.nwarnings, 1);
+	/* corral's own format: unknown is an error, supervisord's sections still load */
+	expect_errors("[supervisorctl]\nserverurl=unix:///tmp/s.sock\nbogus=1\n",
+		      "t.conf:3: [supervisorctl]: unknown key 'bogus'", NULL);
+}
+
+static void test_supervisord_sections(void **state)
+{
+	load_ok("[supervisord]\n"                                       /* 1 */
+		"[inet_http_server]\nport=127.0.0.1:9001\nusername=u\npassword=p\n" /* 2-5 */
+		"[supervisorctl]\nserverurl=http://127.0.0.1:9001\nprompt=x\n"      /* 6-8 */
+		"history_file=~/.h\nusername=u\npassword=p\n"                   /* 9-11 */
+		"[rpcinterface:supervisor]\n"                                   /* 12 */
+		"supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"
+		"retries = 1\n"                                                 /* 14: the factory's */
+		"[ctlplugin:x]\nsupervisor.ctl_factory = x:y\n"                 /* 15-16 */
+		"[eventlistener:ev]\ncommand=/bin/cat\nevents=TICK_5\n"         /* 17-19 */
+		"buffer_size=10\nresult_handler=a:b\nnumprocs=2\n"              /* 20-22 */
+		"process_name=%(program_name)s_%(process_num)d\n"               /* 23 */
+		"[fcgi-program:f]\ncommand=/bin/true\nsocket=tcp://localhost:9002\n" /* 24-26 */
+		"socket_backlog=5\nsocket_owner=a:b\nsocket_mode=0700\n"        /* 27-29 */
+		"[group:g]\nprograms=p\npriority=5\n[program:p]\ncommand=x\n");
+	assert_int_equal(cfg.nprograms, 1);
+	expect_warnings("t.conf:2: [inet_http_server]: corral does not serve supervisord's "
+			"XML-RPC interface yet: this server is not started (corralctl talks to "
+			"corrald over [corral] socket)",
+			"t.conf:6: [supervisorctl]: read by supervisorctl only; corralctl does not "
+			"use it",
+			"t.conf:12: [rpcinterface:supervisor]: corral does not serve supervisord's "
+			"XML-RPC interface yet: this interface is not loaded",
+			"t.conf:15: [ctlplugin:x]: supervisorctl plugins are not loaded by corralctl",
+			"t.conf:17: [eventlistener:ev]: corral does not run event listeners yet: this "
+			"listener is not started",
+			"t.conf:24: [fcgi-program:f]: corral does not run FastCGI programs yet: this "
+			"program is not started (a [socket:x] and a [program:x] do the same)",
+			NULL);
+	expect_errors("[supervisord]\n[eventlistener:e]\ncommand=x\nbuffer_size=big\n"
+		      "[eventlistener:e]\n",
+		      "t.conf:4: [eventlistener:e]: bad value for buffer_size: 'big' (expected an "
+		      "integer >= 0)",
+		      "t.conf:5: [eventlistener:e]: duplicate section (first at t.conf:2)", NULL);
+}
+
+static void test_supervisord_program_keys(void **state)
+{
+	/* every key of supervisord 4.2's [program:x], at its default */
+	struct program_config *p = load_prog(
+		"[supervisord]\n[program:a]\ncommand=/bin/cat\nprocess_name=%(program_name)s\n"
+		"numprocs=1\nnumprocs_start=0\npriority=999\nautostart=true\nstartsecs=1\n"
+		"startretries=3\nautorestart=unexpected\nexitcodes=0\nstopsignal=TERM\n"
+		"stopwaitsecs=10\nstopasgroup=false\nkillasgroup=false\nredirect_stderr=false\n"
+		"stdout_logfile=AUTO\nstdout_logfile_maxbytes=50MB\nstdout_logfile_backups=10\n"
+		"stdout_capture_maxbytes=0\nstdout_events_enabled=false\nstdout_syslog=false\n"
+		"stderr_logfile=AUTO\nstderr_logfile_maxbytes=50MB\nstderr_logfile_backups=10\n"
+		"stderr_capture_maxbytes=0\nstderr_events_enabled=false\nstderr_syslog=false\n"
+		"environment=A=1\ndirectory=/tmp\numask=022\nserverurl=AUTO\n");
+	assert_int_equal(errs.nwarnings, 0);
+	assert_string_equal(p->environment[0], "A=1");
+	assert_int_equal(p->umask, 022);
+	load_prog("[supervisord]\n[program:a]\ncommand=/bin/cat\nstdout_capture_maxbytes=1MB\n"
+		  "stderr_events_enabled=true\nstdout_syslog=true\nserverurl=http://x\n");
+	expect_warnings("t.conf:4: [program:a]: corral ignores stdout_capture_maxbytes: capture "
+			"mode feeds event listeners, which corral does not run yet",
+			"t.conf:5: [program:a]: corral ignores stderr_events_enabled: log events go "
+			"to event listeners, which corral does not run yet",
+			"t.conf:6: [program:a]: corral ignores stdout_syslog: corral does not copy "
+			"program output to syslog",
+			"t.conf:7: [program:a]: corral ignores serverurl: corral does not serve "
+			"XML-RPC yet, so SUPERVISOR_SERVER_URL is not set",
+			NULL);
+	/* corral's format takes them too (with the same warnings) */
+	load_prog("[program:a]\ncommand=/bin/cat\nstderr_syslog=1\n");
+	assert_int_equal(errs.nwarnings, 1);
+	expect_errors("[program:a]\ncommand=x\nstdout_syslog=maybe\nstdout_syslog=1\n",
+		      "t.conf:3: [program:a]: bad value for stdout_syslog: 'maybe' (expected true "
+		      "or false)",
+		      "t.conf:4: [program:a]: duplicate key 'stdout_syslog'", NULL);
+}
+
+static void test_supervisord_expansions(void **state)
+{
+	setenv("CORRAL_TEST_X", "ex", 1);
+	char host[256];
+	assert_int_equal(gethostname(host, sizeof host), 0);
+	host[sizeof host - 1] = '\0';
+	/* %(numprocs)d used above numprocs: the section is read whole */
+	struct program_config *p = load_prog(
+		"[supervisord]\n"
+		"[program:w]\n"
+		"command=/bin/w %(ENV_CORRAL_TEST_X)s %(host_node_name)s %(numprocs)d "
+		"%(group_name)s 100%%\n"
+		"process_name=%(program_name)s-%(process_num)03d-of-%(numprocs)d\n"
+		"numprocs=2\nnumprocs_start=7\n"
+		"environment=X=\"%(ENV_CORRAL_TEST_X)s\",N=%(numprocs)d\n"
+		"directory=%(here)s\n");
+	char *want = xasprintf("/bin/w ex %s 2 w 100%%", host);
+	assert_string_equal(p->command, want);
+	free(want);
+	assert_string_equal(p->argv[4], "w");
+	assert_string_equal(p->environment[0], "X=ex");
+	assert_string_equal(p->environment[1], "N=2");
+	char name[64];
+	assert_int_equal(program_config_process_name(p, 8, name, sizeof name), 0);
+	assert_string_equal(name, "w-008-of-2");
+	expect_errors("[program:a]\ncommand=%(ENV_CORRAL_TEST_NOT_SET)s\n",
+		      "t.conf:2: [program:a]: command: unknown name in '%(ENV_CORRAL_TEST_NOT_SET)s' "
+		      "(no such environment variable)", NULL);
+	expect_errors("[corral]\nlogdir=/l/%(numprocs)d\n",
+		      "t.conf:2: [corral]: logdir: cannot use '%(numprocs)d' outside a program",
+		      NULL);
+	/* corral's own format keeps environment values as written */
+	p = load_prog("[program:a]\ncommand=x\nenvironment=P=100%\n");
+	assert_string_equal(p->environment[0], "P=100%");
+	unsetenv("CORRAL_TEST_X");
+}
+
+static void test_supervisord_process_num_values(void **state)
+{
+	struct program_config *p = load_prog(
+		"[supervisord]\n[program:q]\n"
+		"command=/bin/q --id %(process_num)d --of %(numprocs)d\n"
+		"numprocs=2\nnumprocs_start=5\nprocess_name=%(program_name)s_%(process_num)d\n"
+		"directory=/srv/%(process_num)02d\nstdout_logfile=/l/q-%(process_num)s.log\n"
+		"stderr_logfile=/l/q.err\nenvironment=N=\"%(process_num)d\",K=v\n");
+	assert_non_null(p->instances);
+	struct program_instance v;
+	program_config_instance(p, 1, &v);
+	assert_string_equal(v.command, "/bin/q --id 6 --of 2");
+	assert_string_equal(v.argv[2], "6");
+	assert_string_equal(v.directory, "/srv/06");
+	assert_string_equal(v.stdout_logfile, "/l/q-6.log");
+	assert_string_equal(v.stderr_logfile, "/l/q.err"); /* the program's own */
+	assert_string_equal(v.environment[0], "N=6");
+	assert_string_equal(v.environment[1], "K=v");
+	program_config_instance(p, 0, &v);
+	assert_string_equal(v.argv[2], "5");
+	assert_string_equal(v.stdout_logfile, "/l/q-5.log");
+	/* a reload of the same text changes nothing; another number does */
+	struct corral_config a, b;
+	struct config_errors e = { 0 };
+	const char *t1 = "[supervisord]\n[program:q]\ncommand=/bin/q %(process_num)d\nnumprocs=2\n"
+			 "process_name=q%(process_num)d\n";
+	const char *t2 = "[supervisord]\n[program:q]\ncommand=/bin/q %(process_num)d\nnumprocs=2\n"
+			 "process_name=q%(process_num)d\nnumprocs_start=1\n";
+	assert_int_equal(config_load_string("t.conf", t1, &a, &e), 0);
+	assert_int_equal(config_load_string("t.conf", t1, &b, &e), 0);
+	assert_true(program_config_equal(&a.programs[0], &b.programs[0]));
+	config_free(&b);
+	assert_int_equal(config_load_string("t.conf", t2, &b, &e), 0);
+	assert_false(program_config_equal(&a.programs[0], &b.programs[0]));
+	config_free(&a);
+	config_free(&b);
+	config_errors_free(&e);
+	/* no %(process_num): nothing per process */
+	p = load_prog("[supervisord]\n[program:q]\ncommand=/bin/q\nnumprocs=2\n"
+		      "process_name=q%(process_num)d\n");
+	assert_null(p->instances);
+	program_config_instance(p, 1, &v);
+	assert_string_equal(v.command, "/bin/q");
+}
+
+static void test_supervisord_search_path(void **state)
+{
+	static const char *const want[] = {
+		"/opt/sd/bin/../etc/supervisord.conf", "/opt/sd/bin/../supervisord.conf",
+		"supervisord.conf", "etc/supervisord.conf", "/etc/supervisord.conf",
+		"/etc/supervisor/supervisord.conf",
+	};
+	char buf[4096];
+	size_t i = 0;
+	for (; supervisord_search_path(i, "/opt/sd/bin", buf, sizeof buf); i++) {
+		assert_true(i < sizeof want / sizeof want[0]);
+		assert_string_equal(buf, want[i]);
+	}
+	assert_int_equal(i, sizeof want / sizeof want[0]);
+	assert_false(supervisord_search_path(0, "/opt/sd/bin", buf, 10));
+}
+
+static void test_supervisord_sample(void **state)
+{
+	if (access("tests/fixtures/supervisord/sample.conf", R_OK) != 0)
+		skip(); /* run from the repository root */
+	config_free(&cfg);
+	int rc = config_load("tests/fixtures/supervisord/sample.conf", &cfg, &errs);
+	if (rc)
+		dump_errors();
+	assert_int_equal(rc, 0);
+	assert_true(errs.nwarnings > 0);
+	assert_string_equal(cfg.pidfile, "/tmp/supervisord.pid");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_teardown(f, teardown)
@@ -1730,6 +2033,14 @@ int main(void)
 		T(test_program_config_equal),
 		T(test_config_free_twice),
 		T(test_demo_conf),
+		T(test_supervisord_main_section),
+		T(test_supervisord_unknown_is_warning),
+		T(test_supervisord_sections),
+		T(test_supervisord_program_keys),
+		T(test_supervisord_expansions),
+		T(test_supervisord_process_num_values),
+		T(test_supervisord_search_path),
+		T(test_supervisord_sample),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
