@@ -264,11 +264,11 @@ static int remove_tree(int at, const char *rel, int patience_ms)
 /* Remove every leaf of the scope; how many there were. */
 static int remove_leaves(void)
 {
-	int fd = dup(scope_fd);
+	int fd = fcntl(scope_fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	/* fdopendir takes over the dup; the scope fd stays ours. */
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+	if (lseek(fd, 0, SEEK_SET) < 0) {
 		close(fd);
 		return -errno;
 	}
