@@ -1904,8 +1904,10 @@ static void shutdown_step(void)
 			S.done = true;
 			break;
 		}
+		/* What requires or comes after a program stops first; with no
+		 * cycles (the config refuses them) one always can. */
 		for (struct program *prog = S.programs; prog; prog = prog->next)
-			if (prog->cfg->priority == prio)
+			if (prog->cfg->priority == prio && !has_live_dependents(prog))
 				for (int i = 0; i < prog->nprocs; i++)
 					if (!process_down(&prog->procs[i]))
 						supervisor_stop(&prog->procs[i]);

@@ -139,12 +139,14 @@ def test_wait_verb():
 
 
 def test_requires_chain_starts_in_order_and_failure_stops_dependents():
-    # a <- b <- c: each logs its start; b is ready (fd 3) after a delay.
+    # a <- b <- c: each logs its start, then says it is ready (fd 3), so
+    # that the order of the log is the order of readiness.
     def member(name, extra=""):
-        return ("/bin/sh -c 'echo %s >> @DIR@/order; %s exec /bin/sleep 1000'" % (name, extra))
-    cfg = (prog("a", member("a"), startsecs=0) +
-           prog("b", member("b", "sleep 1 && echo >&3 &&"), requires="a", ready="fd:3") +
-           prog("c", member("c"), requires="b", startsecs=0))
+        return ("/bin/sh -c 'echo %s >> @DIR@/order && %s echo >&3 && exec /bin/sleep 1000'"
+                % (name, extra))
+    cfg = (prog("a", member("a"), ready="fd:3") +
+           prog("b", member("b", "sleep 1 &&"), requires="a", ready="fd:3") +
+           prog("c", member("c"), requires="b", ready="fd:3"))
     with Corral(cfg, name="deps_chain") as c:
         expect_rc(c.ctl("wait", "--timeout", "20", "c"), 0, "the chain comes up")
         wait_until(lambda: len(c.read(c.path("order")).split()) == 3, 5, "three starts")
@@ -159,6 +161,12 @@ def test_requires_chain_starts_in_order_and_failure_stops_dependents():
         expect(st["c"]["state"] in ("STOPPED", "STARTING", "RUNNING"), "c followed b down", st["c"])
         expect_rc(c.ctl("wait", "--timeout", "20", "c"), 0, "c is back once b is")
         expect(c.status()["c"]["pid"] not in (0, old_c), "with a new process")
+        # At shutdown what requires a program stops before it: c, then b, then a.
+        expect_rc(c.ctl("shutdown"), 0, "shutdown")
+        c.wait_exit(20)
+        order = [m.group(1) for m in re.finditer(r"corrald info: (\w): stopping pid",
+                                                 c.stderr_text())]
+        expect(order[-3:] == ["c", "b", "a"], "stopped in dependency order", order)
 
 
 def test_status_shows_what_a_program_waits_for():
