@@ -55,6 +55,7 @@ static struct {
 	size_t start_queued;        /* processes waiting in the autostart queue */
 	bool cgroups;               /* scopes are cgroup v2 leaves; else process groups */
 	size_t dep_waiting;         /* processes waiting for their dependencies */
+	size_t stop_deferred;       /* asked to stop, waiting for what requires them */
 	bool init;                  /* --init: a container's PID 1 */
 	int exit_status;            /* what corrald exits with after a clean shutdown */
 	pid_t guard;                /* kills the scope if corrald dies; 0: none */
@@ -584,6 +585,7 @@ static bool process_down(const struct process *p);
 static void drain_then_drive(struct process *p, const struct pinput *in);
 static void notify_readable(void);
 static void deps_recheck(void);
+static void stops_recheck(void);
 static void deps_fallen(struct program *prog, bool failed);
 static void stop_internal(struct process *p);
 
@@ -697,6 +699,8 @@ static void drive(struct process *p, const struct pinput *in)
 			deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
 		if (p->fsm.state == PSTATE_RUNNING || process_down(p))
 			deps_recheck();
+		if (process_down(p))
+			stops_recheck();
 		if (p->prog->transient && !p->prog->retiring && process_down(p))
 			program_retire(p->prog); /* its run is over */
 		else if (p->prog->retiring)
@@ -862,6 +866,82 @@ static void stop_internal(struct process *p)
 	drive(p, &in);
 }
 
+/* Does a program that requires PROG still run (or start)? */
+static bool has_live_requirers(const struct program *prog)
+{
+	for (struct program *x = S.programs; x; x = x->next) {
+		if (x == prog || x->retiring)
+			continue;
+		bool req = false;
+		for (char **d = x->cfg->requires; d && *d && !req; d++)
+			req = strcmp(*d, prog->cfg->name) == 0;
+		if (!req)
+			continue;
+		for (int i = 0; i < x->nprocs; i++)
+			if (!process_down(&x->procs[i]))
+				return true;
+	}
+	return false;
+}
+
+static void stop_ordered(struct process *p);
+
+/* What requires PROG is asked to stop, in the same order. */
+static void stop_requirers(const struct program *prog)
+{
+	for (struct program *x = S.programs; x; x = x->next) {
+		if (x == prog || x->retiring)
+			continue;
+		bool req = false;
+		for (char **d = x->cfg->requires; d && *d && !req; d++)
+			req = strcmp(*d, prog->cfg->name) == 0;
+		if (!req)
+			continue;
+		for (int i = 0; i < x->nprocs; i++) {
+			struct process *q = &x->procs[i];
+			q->dep_restart = false;
+			set_dep_waiting(q, false);
+			if (!process_down(q))
+				stop_ordered(q);
+		}
+	}
+}
+
+/* Stop P after whatever requires it has stopped ("stops before it"). */
+static void stop_ordered(struct process *p)
+{
+	if (!S.shutting_down && !p->prog->retiring && !process_down(p) &&
+	    p->fsm.state != PSTATE_STOPPING && has_live_requirers(p->prog)) {
+		if (!p->stop_after_deps) {
+			p->stop_after_deps = true;
+			S.stop_deferred++;
+			log_info("%s: stops once what requires it has stopped", p->name);
+		}
+		stop_requirers(p->prog);
+		return;
+	}
+	if (p->stop_after_deps) {
+		p->stop_after_deps = false;
+		S.stop_deferred--;
+	}
+	unqueue_start(p);
+	struct pinput in = { .event = PEV_STOP };
+	drive(p, &in);
+}
+
+/* Deferred stops whose requirers are now down go ahead. */
+static void stops_recheck(void)
+{
+	if (!S.stop_deferred)
+		return;
+	for (struct program *prog = S.programs; prog; prog = prog->next)
+		for (int i = 0; i < prog->nprocs; i++) {
+			struct process *p = &prog->procs[i];
+			if (p->stop_after_deps && !has_live_requirers(prog))
+				stop_ordered(p);
+		}
+}
+
 void supervisor_stop(struct process *p)
 {
 	/* A stop from outside wins over a restart the group (or a required
@@ -869,9 +949,7 @@ void supervisor_stop(struct process *p)
 	p->restart_pending = false;
 	p->dep_restart = false;
 	set_dep_waiting(p, false);
-	unqueue_start(p);
-	struct pinput in = { .event = PEV_STOP };
-	drive(p, &in);
+	stop_ordered(p);
 }
 
 void supervisor_kill_tree(struct process *p)
@@ -1431,6 +1509,10 @@ static void program_free(struct program *prog)
 				close(p->stdio[k]);
 		close_ready(p);
 		set_dep_waiting(p, false);
+		if (p->stop_after_deps) {
+			p->stop_after_deps = false;
+			S.stop_deferred--;
+		}
 		free(p->status_text);
 		free(p->spawnerr);
 		free(p->name);

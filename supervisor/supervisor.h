@@ -58,6 +58,7 @@ struct process {
 	char *status_text;    /* STATUS= from sd_notify; owned, NULL: none */
 	bool dep_waiting;     /* asked to start; waits for what it requires or comes after */
 	bool dep_restart;     /* stopped because something it requires failed: starts again */
+	bool stop_after_deps; /* asked to stop; stops once what requires it is down */
 	struct pool_worker *worker; /* a pool's worker: its pipes and jobs (pool.c); NULL: none */
 };
 

@@ -212,3 +212,23 @@ def test_libsystemd_sd_notify_client():
         wait_until(lambda: c.read(c.path("rc")), 5, "sd_notify's return value")
         expect(int(c.read(c.path("rc"))) > 0, "sd_notify() found the socket and sent",
                c.read(c.path("rc")))
+
+
+def test_stopping_a_required_program_stops_what_requires_it_first():
+    cfg = (prog("a", "/bin/sleep 1000", startsecs=0) +
+           prog("b", "/bin/sleep 1000", startsecs=0, requires="a") +
+           prog("c", "/bin/sleep 1000", startsecs=0, requires="b") +
+           prog("d", "/bin/sleep 1000", startsecs=0))
+    with Corral(cfg, name="deps_stop_order") as c:
+        expect_rc(c.ctl("wait", "--timeout", "20", "c", "d"), 0, "all up")
+        r = c.ctl("stop", "a", timeout=30)
+        expect_rc(r, 0, "stop a")
+        st = c.status()
+        expect(all(st[n]["state"] == "STOPPED" for n in "abc"), "a and what requires it", st)
+        expect(st["d"]["state"] == "RUNNING", "others untouched", st["d"])
+        order = [m.group(1) for m in re.finditer(r"corrald info: (\w): stopping pid",
+                                                 c.stderr_text())]
+        expect(order == ["c", "b", "a"], "what requires a program stops before it", order)
+        # And they start again in order when asked.
+        expect_rc(c.ctl("start", "c", timeout=30), 0, "start c starts b and a for it")
+        expect(all(c.status()[n]["state"] == "RUNNING" for n in "abc"), "all back")
