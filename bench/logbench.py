@@ -445,19 +445,24 @@ def report(fs):
     rss = lambda v: mib(v[1])                # noqa: E731
     c = R.get(("corral", "plain"))
     peers = [(s, R[(s, "plain")][0]) for s in SUPERVISORS[1:] if (s, "plain") in R]
-    tgt = ["> 0.8 P, peers", "not measured"]
-    if c and plain:
+    # The target is 80% of the plain pipe into a file (its own
+    # figures, 600-1,400 MiB/s, are those of `worker | cat > file`, C);
+    # `worker > file` (P), with no pipe at all, is shown beside it.
+    tgt = [">= 0.8 C, peers", "not measured"]
+    if c and cat:
         best = max([p for _, p in peers] or [0])
-        ok = c[0] >= 0.8 * plain[0] and all(c[0] > p for _, p in peers)
-        tgt[1] = verdict(ok, "%.2fx P" % (c[0] / plain[0]))
-        verdicts.append(("throughput >= 0.8 x `worker > file` and ahead of every peer", ok,
-                         "%.0f MiB/s = %.2fx P (%.0f MiB/s); %s; %s"
-                         % (c[0], c[0] / plain[0], plain[0],
+        ok = c[0] >= 0.8 * cat[0] and all(c[0] > p for _, p in peers)
+        tgt[1] = verdict(ok, "%.2fx C" % (c[0] / cat[0]))
+        verdicts.append(("throughput >= 0.8 x the plain pipe `worker | cat > file` and ahead of "
+                         "every peer", ok,
+                         "%.0f MiB/s = %.2fx C (%.0f MiB/s); %s; %s"
+                         % (c[0], c[0] / cat[0], cat[0],
                             ("best peer %.0f MiB/s" % best) if peers else "no peer measured",
-                            ("%.2fx C" % (c[0] / cat[0])) if cat else "C not measured")))
+                            ("%.2fx P, worker > file without a pipe" % (c[0] / plain[0]))
+                            if plain else "P not measured")))
     else:
-        verdicts.append(("throughput >= 0.8 x `worker > file` and ahead of every peer", False,
-                         "not measured"))
+        verdicts.append(("throughput >= 0.8 x the plain pipe `worker | cat > file` and ahead of "
+                         "every peer", False, "not measured"))
     row("throughput, %d MiB" % (BYTES >> 20), *[cell(s, "plain", tput) for s in SUPERVISORS], *tgt)
     if plain:
         row("  ... x P (worker > file)",
