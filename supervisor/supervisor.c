@@ -719,6 +719,16 @@ static void unqueue_start(struct process *p);
 
 static struct program *find_program(const char *name);
 
+/* Does X name PROG in its requires (or, with AFTER, in its after too)? */
+static bool names_dependency(const struct program *x, const struct program *prog, bool after)
+{
+	for (int k = 0; k < (after ? 2 : 1); k++)
+		for (char **d = k ? x->cfg->after : x->cfg->requires; d && *d; d++)
+			if (strcmp(*d, prog->cfg->name) == 0)
+				return true;
+	return false;
+}
+
 static bool program_ready(const struct program *q)
 {
 	for (int i = 0; i < q->nprocs; i++)
@@ -800,12 +810,7 @@ static void deps_recheck(void)
 static void deps_fallen(struct program *prog, bool failed)
 {
 	for (struct program *x = S.programs; x; x = x->next) {
-		if (x->retiring || x == prog)
-			continue;
-		bool requires = false;
-		for (char **d = x->cfg->requires; d && *d && !requires; d++)
-			requires = strcmp(*d, prog->cfg->name) == 0;
-		if (!requires)
+		if (x->retiring || x == prog || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++) {
 			struct process *q = &x->procs[i];
@@ -870,12 +875,7 @@ static void stop_internal(struct process *p)
 static bool has_live_requirers(const struct program *prog)
 {
 	for (struct program *x = S.programs; x; x = x->next) {
-		if (x == prog || x->retiring)
-			continue;
-		bool req = false;
-		for (char **d = x->cfg->requires; d && *d && !req; d++)
-			req = strcmp(*d, prog->cfg->name) == 0;
-		if (!req)
+		if (x == prog || x->retiring || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++)
 			if (!process_down(&x->procs[i]))
@@ -890,12 +890,7 @@ static void stop_ordered(struct process *p);
 static void stop_requirers(const struct program *prog)
 {
 	for (struct program *x = S.programs; x; x = x->next) {
-		if (x == prog || x->retiring)
-			continue;
-		bool req = false;
-		for (char **d = x->cfg->requires; d && *d && !req; d++)
-			req = strcmp(*d, prog->cfg->name) == 0;
-		if (!req)
+		if (x == prog || x->retiring || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++) {
 			struct process *q = &x->procs[i];
@@ -1946,13 +1941,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 static bool has_live_dependents(const struct program *prog)
 {
 	for (struct program *x = S.programs; x; x = x->next) {
-		if (x == prog)
-			continue;
-		bool dep = false;
-		for (int k = 0; k < 2 && !dep; k++)
-			for (char **d = k ? x->cfg->after : x->cfg->requires; d && *d && !dep; d++)
-				dep = strcmp(*d, prog->cfg->name) == 0;
-		if (!dep)
+		if (x == prog || !names_dependency(x, prog, true))
 			continue;
 		for (int i = 0; i < x->nprocs; i++)
 			if (!process_down(&x->procs[i]))
