@@ -15,9 +15,9 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR      ?= $(PREFIX)/share/doc/corral
 
 CC        ?= cc
-PKGS      := inih libseccomp libcap
+PKGS      := inih libseccomp libcap expat
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lseccomp -lcap)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lseccomp -lcap -lexpat)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-unused-parameter

@@ -6,10 +6,12 @@
 # packaging/test-install.sh use.
 set -eu
 
-need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev \
-mandoc strace python3 procps clang systemd libsystemd0 util-linux"
+need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev libexpat1-dev \
+mandoc strace python3 procps clang systemd libsystemd0 util-linux supervisor"
+# supervisor: its supervisorctl, childutils and supervisord are what the
+# supervisord drop-in tests drive corrald with and compare it against.
 case "${CORRAL_DEPS:-} $*" in
-*bench*) need="$need supervisor s6 runit" ;;
+*bench*) need="$need s6 runit" ;;
 esac
 case "${CORRAL_DEPS:-} $*" in
 *fuzz*) need="$need clang" ;;
