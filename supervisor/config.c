@@ -23,6 +23,7 @@
 #include "supervisor/cmdline.h"
 #include "supervisor/logline.h"
 #include "supervisor/supervisord.h"
+#include "sandbox/users.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
@@ -430,6 +432,10 @@ static const char *const program_keys[] = {
 _Static_assert(sizeof program_keys / sizeof program_keys[0] - 1 <= 64,
 	       "more program keys than bits in program_meta.keys");
 static const char *const include_keys[] = { "files", NULL };
+/* [fcgi-program:x]'s own, besides program_keys[] (supervisord's names) */
+static const char *const fcgi_keys[] = {
+	"socket", "socket_backlog", "socket_owner", "socket_mode", NULL,
+};
 static const char *const group_keys[] = {
 	"programs", "strategy", "restart_intensity", "restart_period", "priority",
 	"buffer", /* [pipeline:] only */
@@ -468,6 +474,7 @@ struct program_meta {
 	bool bad_process_name;  /* already reported */
 	int fseq;               /* of the file it is in */
 	uint64_t sd_keys;       /* bit per supervisord_program_keys[] entry already set */
+	uint64_t fcgi_keys;     /* bit per fcgi_keys[] entry already set */
 	char *tmpl[5];          /* instance_keys[] values using %(process_num), as written */
 	/* Values that use %(numprocs)d before numprocs is set: applied when the
 	 * section ends, as supervisord reads a section whole. */
@@ -751,6 +758,7 @@ static void program_free(struct program_config *p)
 	free(p->stderr_logfile);
 	free(p->group);
 	free(p->listen);
+	free(p->fcgi_socket);
 	strv_free(p->listen_names);
 	strv_free(p->requires);
 	strv_free(p->after);
@@ -1437,6 +1445,77 @@ _Static_assert(sizeof instance_keys / sizeof instance_keys[0] - 1 ==
 		       sizeof ((struct program_meta *)0)->tmpl / sizeof(char *),
 	       "one template per instance key");
 
+/* supervisord's socket = tcp://HOST:PORT or unix:///PATH, as corral's
+ * [socket:] addresses; socket_owner = USER[:GROUP], looked up now. */
+static void apply_fcgi(struct source *src, struct program_config *p, const char *key, int line,
+		       const char *value)
+{
+	char err[200];
+	unsigned u;
+	if (strcmp(key, "socket") == 0) {
+		char *s = expand_value(src, line, key, value, p->name), *spec = NULL;
+		if (!s)
+			return;
+		/* supervisord resolves HOST; corral never waits on DNS, but
+		 * localhost is too common to refuse */
+		const char *prefix = NULL, *rest = NULL;
+		if (strncmp(s, "tcp://localhost:", 16) == 0)
+			prefix = "tcp:127.0.0.1:", rest = s + 16;
+		else if (strncmp(s, "tcp://", 6) == 0)
+			prefix = "tcp:", rest = s + 6;
+		else if (strncmp(s, "unix://", 7) == 0 && s[7] == '/')
+			prefix = "unix:", rest = s + 7;
+		if (!prefix)
+			bad_value(src, line, key, value, "tcp://HOST:PORT or unix:///PATH");
+		else if (asprintf(&spec, "%s%s", prefix, rest) < 0)
+			src->ld->oom = true, spec = NULL;
+		free(s);
+		if (!spec)
+			return;
+		struct socket_addr *a = calloc(1, sizeof *a);
+		if (!a) {
+			src->ld->oom = true;
+		} else if (sockets_parse(spec, a, err, sizeof err) < 0) {
+			src_error(src, line, "socket: '%s': %s", value, err);
+			free(a);
+		} else {
+			free(p->fcgi_socket);
+			p->fcgi_socket = a;
+		}
+		free(spec);
+	} else if (strcmp(key, "socket_backlog") == 0) {
+		int_value(src, line, key, value, 1, 65535, &p->fcgi_backlog);
+	} else if (strcmp(key, "socket_mode") == 0) {
+		if (parse_octal(value, 0777, &u))
+			p->fcgi_mode = u;
+		else
+			bad_value(src, line, key, value, "an octal mode from 0 to 0777");
+	} else { /* socket_owner */
+		struct users owner = { 0 };
+		char *user = strdup(value), *group = user ? strchr(user, ':') : NULL;
+		int rc = !user ? -ENOMEM : 0;
+		if (group)
+			*group++ = '\0';
+		if (rc == 0 && !*user)
+			rc = -EINVAL, snprintf(err, sizeof err, "USER[:GROUP]");
+		if (rc == 0)
+			rc = users_set_user(&owner, user, err, sizeof err);
+		if (rc == 0 && group)
+			rc = users_set_group(&owner, group, err, sizeof err);
+		if (rc == -ENOMEM) {
+			src->ld->oom = true;
+		} else if (rc < 0) {
+			bad_value(src, line, key, value, err);
+		} else {
+			p->fcgi_owner = true;
+			p->fcgi_uid = owner.uid;
+			p->fcgi_gid = owner.gid;
+		}
+		users_free(&owner);
+		free(user);
+	}
+}
+
 static void apply_program(struct source *src, const char *key, int line, const char *value)
 {
 	struct loader *ld = src->ld;
@@ -1456,6 +1535,10 @@ static void apply_program(struct source *src, const char *key, int line, const c
 			bad_value(src, line, key, value, err);
 		else if (rc < 0)
 			src_error(src, line, "%s", err);
+		return;
+	}
+	if (p->is_fcgi && key_index(fcgi_keys, key) >= 0) {
+		apply_fcgi(src, p, key, line, value);
 		return;
 	}
 	if (key_index(supervisord_program_keys, key) >= 0) {
@@ -1807,6 +1890,15 @@ static void finish_section(struct source *src)
 		m->pending = NULL;
 		m->npending = 0;
 		make_instances(src);
+		struct program_config *p = &src->ld->progs[src->prog];
+		uint64_t fk = m->fcgi_keys;
+		if (p->is_fcgi && !(fk & 1))
+			src_error(src, src->section_line, "missing socket");
+		else if (p->is_fcgi && p->fcgi_socket && p->fcgi_socket->kind != SOCKET_UNIX &&
+			 (fk & (UINT64_C(1) << key_index(fcgi_keys, "socket_owner") |
+				UINT64_C(1) << key_index(fcgi_keys, "socket_mode"))))
+			src_error(src, src->section_line,
+				  "socket_owner and socket_mode are for unix:// sockets only");
 	}
 	if (src->sect == SEC_FOREIGN) {
 		if (src->foreign_file)
@@ -1978,7 +2070,8 @@ static void begin_section(struct source *src, const char *name, size_t len)
 	} else if (strcmp(sname, "include") == 0) {
 		type = SEC_INCLUDE;
 		src->include_files = false;
-	} else if (strncmp(sname, "program:", 8) == 0 || strncmp(sname, "pool:", 5) == 0) {
+	} else if (strncmp(sname, "program:", 8) == 0 || strncmp(sname, "pool:", 5) == 0 ||
+		   strncmp(sname, "fcgi-program:", 13) == 0) {
 		/* A pool is a program whose processes are its workers. */
 		type = SEC_PROGRAM;
 		const char *pname = strchr(sname, ':') + 1;
@@ -2057,6 +2150,11 @@ static void begin_section(struct source *src, const char *name, size_t len)
 			return;
 		}
 		src->prog = ld->nprogs - 1;
+		if (sname[0] == 'f') { /* supervisord's defaults */
+			ld->progs[src->prog].is_fcgi = true;
+			ld->progs[src->prog].fcgi_backlog = SOMAXCONN;
+			ld->progs[src->prog].fcgi_mode = 0700;
+		}
 	} else if (type == SEC_GROUP) {
 		bool pipeline = sname[0] == 'p';
 		if (new_group(ld, sname + (pipeline ? 9 : 6), src->name, src->lineno, src->fseq) < 0) {
@@ -2113,6 +2211,9 @@ static void begin_key(struct source *src, const char *name, size_t len)
 		if (ld->progs[src->prog].is_pool && key_index(poolcfg_keys, key) >= 0) {
 			keys = poolcfg_keys;
 			seen = &ld->progs[src->prog].pool.seen;
+		} else if (ld->progs[src->prog].is_fcgi && key_index(fcgi_keys, key) >= 0) {
+			keys = fcgi_keys;
+			seen = &ld->meta[src->prog].fcgi_keys;
 		} else if (key_index(keys, key) < 0 &&
 			   key_index(supervisord_program_keys, key) >= 0) {
 			keys = supervisord_program_keys;
@@ -3098,6 +3199,12 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       strv_equal(a->requires, b->requires) && strv_equal(a->after, b->after) &&
 	       a->start_timeout == b->start_timeout && a->watchdog_sec == b->watchdog_sec &&
 	       listen_equal(a, b) && sandbox_equal(&a->sandbox, &b->sandbox) &&
+	       a->is_fcgi == b->is_fcgi &&
+	       (!a->is_fcgi || (a->fcgi_socket && b->fcgi_socket &&
+				sockets_addr_equal(a->fcgi_socket, b->fcgi_socket) &&
+				a->fcgi_backlog == b->fcgi_backlog && a->fcgi_mode == b->fcgi_mode &&
+				a->fcgi_owner == b->fcgi_owner && a->fcgi_uid == b->fcgi_uid &&
+				a->fcgi_gid == b->fcgi_gid)) &&
 	       instances_equal(a, b) &&
 	       a->is_pool == b->is_pool && poolcfg_equal(&a->pool, &b->pool);
 }

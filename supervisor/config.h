@@ -108,6 +108,15 @@ struct program_config {
 	 * use %(process_num)d; a NULL field there: the program's own. NULL: none. */
 	struct program_instance *instances;
 	bool is_pool;           /* a [pool:NAME]: its processes are the pool's workers */
+	/* An [fcgi-program:NAME] (supervisord's): corrald listens on fcgi_socket
+	 * and gives it to each of its processes as stdin (fd 0). */
+	bool is_fcgi;
+	struct socket_addr *fcgi_socket; /* heap; NULL only while being read */
+	int fcgi_backlog;       /* socket_backlog, default SOMAXCONN */
+	unsigned fcgi_mode;     /* socket_mode of a unix path, default 0700 */
+	bool fcgi_owner;        /* socket_owner set: a unix path is chowned to: */
+	uid_t fcgi_uid;
+	gid_t fcgi_gid;
 	struct pool_config pool;/* is_pool: the pool's own keys (poolcfg.h) */
 };
 

@@ -110,6 +110,15 @@ static void print_effective(const struct corral_config *cfg)
 			printf("umask = %03o\n", (unsigned)p->umask);
 		else
 			printf("umask = (inherited)\n");
+		if (p->is_fcgi && p->fcgi_socket) {
+			char text[SOCKETS_ADDR_STRLEN];
+			sockets_format(p->fcgi_socket, text, sizeof text);
+			printf("socket = %s\nsocket_backlog = %d\nsocket_mode = %03o\n", text,
+			       p->fcgi_backlog, p->fcgi_mode);
+			if (p->fcgi_owner)
+				printf("socket_owner = %u:%u\n", (unsigned)p->fcgi_uid,
+				       (unsigned)p->fcgi_gid);
+		}
 		if (p->group)
 			printf("; in [group:%s]\n", p->group);
 	}

@@ -241,6 +241,9 @@ struct held {
 	unsigned mode;
 	int new_backlog;        /* what the prepared config says */
 	unsigned new_mode;
+	bool owner, new_owner;  /* an [fcgi-program:]'s socket_owner: chown the path */
+	uid_t uid, new_uid;
+	gid_t gid, new_gid;
 	bool wanted;            /* named by the prepared config */
 	bool pending;           /* bound by the prepare, not committed yet */
 	dev_t dev;              /* a unix path: the file we made, so that we never */
@@ -306,6 +309,67 @@ void sockets_abort(void)
 	prepared = false;
 }
 
+/* Keep the held socket for W's address with W's new values, or bind it
+ * (and chown a unix path when W has an owner). On failure everything
+ * prepared is undone and ERR names [KIND:NAME] and the address. */
+static void held_want(struct held *h, const struct held *w)
+{
+	h->wanted = true;
+	h->new_backlog = w->new_backlog;
+	h->new_mode = w->new_mode;
+	h->new_owner = w->new_owner;
+	h->new_uid = w->new_uid;
+	h->new_gid = w->new_gid;
+}
+
+static int hold(const struct held *w, const char *kind, const char *name, char *err,
+		size_t errlen)
+{
+	char why[256], text[SOCKETS_ADDR_STRLEN];
+	struct held *h = held_find(&w->addr);
+	if (h) {
+		held_want(h, w);
+		return 0;
+	}
+	if (nheld == heldcap) {
+		size_t cap = heldcap ? heldcap * 2 : 8;
+		struct held *v = reallocarray(held, cap, sizeof *v);
+		if (!v) {
+			sockets_abort();
+			snprintf(err, errlen, "[%s:%s]: %s", kind, name, strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		held = v;
+		heldcap = cap;
+	}
+	const char *path = unix_path(&w->addr);
+	int fd = sockets_open(&w->addr, w->new_backlog, w->new_mode, why, sizeof why);
+	if (fd >= 0 && path && w->new_owner && chown(path, w->new_uid, w->new_gid) < 0) {
+		snprintf(why, sizeof why, "chown %u:%u: %s", (unsigned)w->new_uid,
+			 (unsigned)w->new_gid, strerror(errno));
+		unlink(path);
+		close(fd);
+		fd = -EPERM;
+	}
+	if (fd < 0) {
+		sockets_abort();
+		sockets_format(&w->addr, text, sizeof text);
+		snprintf(err, errlen, "[%s:%s] %s: %s", kind, name, text, why);
+		return fd;
+	}
+	h = &held[nheld++];
+	*h = (struct held){ .addr = w->addr, .fd = fd, .backlog = w->new_backlog,
+			    .mode = w->new_mode, .owner = w->new_owner, .uid = w->new_uid,
+			    .gid = w->new_gid, .pending = true };
+	held_want(h, w);
+	struct stat st;
+	if (path && lstat(path, &st) == 0) {
+		h->dev = st.st_dev;
+		h->ino = st.st_ino;
+	}
+	return 0;
+}
+
 int sockets_prepare(const struct corral_config *cfg, char *err, size_t errlen)
 {
 	if (prepared)
@@ -316,46 +380,23 @@ int sockets_prepare(const struct corral_config *cfg, char *err, size_t errlen)
 	for (size_t i = 0; i < cfg->nsockets; i++) {
 		const struct socket_config *s = &cfg->sockets[i];
 		for (int k = 0; k < s->nlisten; k++) {
-			struct held *h = held_find(&s->listen[k]);
-			if (h) {
-				h->wanted = true;
-				h->new_backlog = s->backlog;
-				h->new_mode = s->socket_mode;
-				continue;
-			}
-			if (nheld == heldcap) {
-				size_t cap = heldcap ? heldcap * 2 : 8;
-				struct held *v = reallocarray(held, cap, sizeof *v);
-				if (!v) {
-					sockets_abort();
-					snprintf(err, errlen, "[socket:%s]: %s", s->name, strerror(ENOMEM));
-					return -ENOMEM;
-				}
-				held = v;
-				heldcap = cap;
-			}
-			char why[256], text[SOCKETS_ADDR_STRLEN];
-			int fd = sockets_open(&s->listen[k], s->backlog, s->socket_mode, why, sizeof why);
-			if (fd < 0) {
-				sockets_abort();
-				sockets_format(&s->listen[k], text, sizeof text);
-				snprintf(err, errlen, "[socket:%s] %s: %s", s->name, text, why);
-				return fd;
-			}
-			h = &held[nheld++];
-			*h = (struct held){
-				.addr = s->listen[k], .fd = fd,
-				.backlog = s->backlog, .mode = s->socket_mode,
-				.new_backlog = s->backlog, .new_mode = s->socket_mode,
-				.wanted = true, .pending = true,
-			};
-			struct stat st;
-			const char *path = unix_path(&h->addr);
-			if (path && lstat(path, &st) == 0) {
-				h->dev = st.st_dev;
-				h->ino = st.st_ino;
-			}
+			struct held want = { .addr = s->listen[k], .new_backlog = s->backlog,
+					     .new_mode = s->socket_mode };
+			int r = hold(&want, "socket", s->name, err, errlen);
+			if (r < 0)
+				return r;
 		}
+	}
+	for (size_t i = 0; i < cfg->nprograms; i++) {
+		const struct program_config *p = &cfg->programs[i];
+		if (!p->is_fcgi || !p->fcgi_socket)
+			continue;
+		struct held want = { .addr = *p->fcgi_socket, .new_backlog = p->fcgi_backlog,
+				     .new_mode = p->fcgi_mode, .new_owner = p->fcgi_owner,
+				     .new_uid = p->fcgi_uid, .new_gid = p->fcgi_gid };
+		int r = hold(&want, "fcgi-program", p->name, err, errlen);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -374,6 +415,12 @@ void sockets_commit(void)
 		const char *path = unix_path(&h->addr);
 		if (h->new_mode != h->mode && path && chmod(path, h->new_mode) == 0)
 			h->mode = h->new_mode;
+		if (h->new_owner && (!h->owner || h->new_uid != h->uid || h->new_gid != h->gid) &&
+		    path && chown(path, h->new_uid, h->new_gid) == 0) {
+			h->owner = true;
+			h->uid = h->new_uid;
+			h->gid = h->new_gid;
+		}
 	}
 	prepared = false;
 }

@@ -56,7 +56,8 @@ int sockets_open(const struct socket_addr *a, int backlog, unsigned mode, char *
 
 struct corral_config;
 
-/* Bind every address of CFG's [socket:] sections that is not held yet;
+/* Bind every address of CFG's [socket:] sections and [fcgi-program:]
+ * sockets that is not held yet;
  * those already held are kept (their backlog and mode change at commit).
  * 0, or -errno with "[socket:NAME] ADDRESS: bind: ..." in ERR and nothing
  * changed. A prepare not yet committed is aborted first. */

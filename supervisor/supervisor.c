@@ -459,6 +459,18 @@ static int do_spawn(struct process *p)
 		}
 		extra[nextra++][1] = 3 + i;
 	}
+	/* An [fcgi-program:]'s socket is every process's stdin, held by
+	 * corrald across restarts as the [socket:] ones are. */
+	int fcgi_fd = c->fcgi_socket ? sockets_fd(c->fcgi_socket) : -1;
+	if (c->fcgi_socket && fcgi_fd < 0) {
+		char text[SOCKETS_ADDR_STRLEN];
+		sockets_format(c->fcgi_socket, text, sizeof text);
+		r = -EBADF;
+		snprintf(msg, sizeof msg, "socket %s: not open", text);
+		if (cgfd >= 0)
+			close(cgfd);
+		goto fail;
+	}
 	char **env = build_env(p, names, &listen_pid);
 	if (!env) {
 		if (cgfd >= 0)
@@ -484,6 +496,8 @@ static int do_spawn(struct process *p)
 	};
 	if (own_stdio)
 		memcpy(req.stdio, p->stdio, sizeof req.stdio);
+	if (fcgi_fd >= 0)
+		req.stdio[0] = fcgi_fd;
 	if (pipe_in >= 0)
 		req.stdio[0] = pipe_in;
 	if (pipe_out >= 0) {

@@ -209,9 +209,8 @@ const char *supervisord_section_note(enum supervisord_section kind)
 		return "supervisorctl plugins are not loaded by corralctl";
 	case SUPERVISORD_EVENTLISTENER:
 		return "corral does not run event listeners yet: this listener is not started";
-	case SUPERVISORD_FCGI:
-		return "corral does not run FastCGI programs yet: this program is not started "
-		       "(a [socket:x] and a [program:x] do the same)";
+	case SUPERVISORD_FCGI: /* config.c reads it as a program with a socket */
+		return "";
 	default:
 		return "";
 	}

@@ -1801,10 +1801,19 @@ static void test_supervisord_sections(void **state)
 		"[eventlistener:ev]\ncommand=/bin/cat\nevents=TICK_5\n"         /* 17-19 */
 		"buffer_size=10\nresult_handler=a:b\nnumprocs=2\n"              /* 20-22 */
 		"process_name=%(program_name)s_%(process_num)d\n"               /* 23 */
-		"[fcgi-program:f]\ncommand=/bin/true\nsocket=tcp://localhost:9002\n" /* 24-26 */
-		"socket_backlog=5\nsocket_owner=a:b\nsocket_mode=0700\n"        /* 27-29 */
+		"[fcgi-program:f]\ncommand=/bin/true\nsocket=unix:///tmp/f.sock\n" /* 24-26 */
+		"socket_backlog=5\nsocket_owner=root:root\nsocket_mode=0760\n"  /* 27-29 */
 		"[group:g]\nprograms=p\npriority=5\n[program:p]\ncommand=x\n");
-	assert_int_equal(cfg.nprograms, 1);
+	/* the FastCGI program is a program with a socket */
+	assert_int_equal(cfg.nprograms, 2);
+	const struct program_config *f = strcmp(cfg.programs[0].name, "f") == 0 ? &cfg.programs[0]
+										  : &cfg.programs[1];
+	assert_true(f->is_fcgi);
+	assert_int_equal(f->fcgi_socket->kind, SOCKET_UNIX);
+	assert_int_equal(f->fcgi_backlog, 5);
+	assert_int_equal(f->fcgi_mode, 0760);
+	assert_true(f->fcgi_owner);
+	assert_int_equal(f->fcgi_uid, 0);
 	expect_warnings("t.conf:2: [inet_http_server]: corral does not serve supervisord's "
 			"XML-RPC interface yet: this server is not started (corralctl talks to "
 			"corrald over [corral] socket)",
@@ -1815,8 +1824,6 @@ static void test_supervisord_sections(void **state)
 			"t.conf:15: [ctlplugin:x]: supervisorctl plugins are not loaded by corralctl",
 			"t.conf:17: [eventlistener:ev]: corral does not run event listeners yet: this "
 			"listener is not started",
-			"t.conf:24: [fcgi-program:f]: corral does not run FastCGI programs yet: this "
-			"program is not started (a [socket:x] and a [program:x] do the same)",
 			NULL);
 	expect_errors("[supervisord]\n[eventlistener:e]\ncommand=x\nbuffer_size=big\n"
 		      "[eventlistener:e]\n",
