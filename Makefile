@@ -64,6 +64,8 @@ UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
 UNIT_TESTS += channel framing poolcfg
 # The sandbox's, one per file of sandbox/ (sandbox_config: its keys in config.c).
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
+# corralctl migrate: the values it writes read back the same.
+UNIT_TESTS += migrate
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-san check-e2e install uninstall clean \
@@ -82,21 +84,22 @@ $(CORRALD): $(BUILD)/supervisor/main.o $(LIB_OBJS)
 # makes a status round trip cheaper than spawning a dynamic /bin/true.
 ifeq ($(SAN),)
 CTL_LDFLAGS := -static-pie -Wl,-z,relro,-z,now $(LDFLAGS)
-CTL_LIBS    := -l:libinih.a
+CTL_LIBS    := -l:libinih.a -l:libseccomp.a -l:libcap.a
 else
 CTL_LDFLAGS := $(ALL_LDFLAGS)
-CTL_LIBS    := -linih
+CTL_LIBS    := -linih -lseccomp -lcap
 endif
+# migrate reads supervisord's file with corrald's own config reader.
+CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
+               $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
+               $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o $(SBX_OBJS)
 $(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/io.o \
-              $(BUILD)/ipc/submit.o $(BUILD)/ipc/framing.o
+              $(BUILD)/ipc/submit.o $(BUILD)/ipc/framing.o $(BUILD)/ipc/migrate.o $(CONFIG_OBJS)
 	$(CC) $(CTL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 # Each unit test links only the objects it tests.
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
-CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
-               $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
-               $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o $(SBX_OBJS)
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
@@ -122,6 +125,7 @@ $(BUILD)/tests/unit/test_channel: $(BUILD)/ipc/channel.o
 $(BUILD)/tests/unit/test_framing: $(BUILD)/ipc/framing.o $(BUILD)/ipc/proto.o
 # the [pool:] keys, through config.c as a user writes them
 $(BUILD)/tests/unit/test_poolcfg: $(CONFIG_OBJS)
+$(BUILD)/tests/unit/test_migrate: $(BUILD)/ipc/migrate.o $(CONFIG_OBJS)
 
 # Missing Debian packages are installed first (as root), so that `make run`
 # and `make check` work on a fresh machine.

@@ -4,8 +4,10 @@
  * never needs a daemon), find the socket, connect, send one request frame,
  * read one answer frame, print it, and exit with the answer's result byte. */
 #include "ipc/io.h"
+#include "ipc/migrate.h"
 #include "ipc/proto.h"
 #include "ipc/submit.h"
+#include "supervisor/config.h"
 
 #include <err.h>
 #include <errno.h>
@@ -65,6 +67,7 @@ static const char verbs_summary[] =
 	"                        was full (--no-wait); --detach prints its id at once\n"
 	"  submit --lines [--no-wait] [--detach] POOL\n"
 	"                        each line of stdin is a job; results in input order\n"
+	"  migrate FILE          print supervisord's config FILE in corral's format\n"
 	"\n"
 	"SEL is NAME, GROUP, GROUP:* or all.\n";
 
@@ -892,6 +895,26 @@ static int tail_main(const char *path, int argc, char **argv, double timeout)
 	return rc;
 }
 
+/* corralctl migrate FILE: no daemon involved. */
+static int migrate_main(const char *path)
+{
+	struct config_errors errs = { 0 };
+	int rc = migrate_supervisord(path, stdout, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		warnx("migrate: %s", errs.msgs[i]);
+	config_errors_free(&errs);
+	if (rc == -ENOTSUP)
+		errx(PROTO_FAILED, "migrate: %s: not a supervisord config (it has no [supervisord] "
+		     "section): corrald reads it in corral's format already", path);
+	if (rc == -ENOMEM)
+		errx(PROTO_FAILED, "migrate: %s: out of memory", path);
+	if (rc < 0)
+		return PROTO_FAILED;
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(PROTO_FAILED, "stdout");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -990,6 +1013,11 @@ int main(int argc, char **argv)
 		int status = run_main(path, argc - optind, argv + optind);
 		free(path);
 		return status;
+	}
+	if (strcmp(argv[optind], "migrate") == 0) {
+		if (argc - optind != 2)
+			usage_error("migrate needs one file name");
+		return migrate_main(argv[optind + 1]);
 	}
 	verb = verb_find(argv[optind]);
 	if (!verb)

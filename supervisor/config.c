@@ -525,6 +525,8 @@ struct loader {
 	size_t nsocks, sockcap;
 	struct seen_section *seen;
 	size_t nseen;
+	config_visit_fn *visit; /* config_visit()'s, NULL: config_load() */
+	void *visit_arg;
 	struct {
 		dev_t dev;
 		ino_t ino;
@@ -567,6 +569,7 @@ struct source {
 	bool include_files;
 	/* the key whose value is being collected */
 	bool collecting;
+	bool visit_only;        /* a key corral does not know: only visited */
 	char *key;
 	int key_line;
 	struct buf value;
@@ -1046,6 +1049,11 @@ static int key_index(const char *const *keys, const char *key)
 		if (strcmp(keys[i], key) == 0)
 			return i;
 	return -1;
+}
+
+bool config_is_program_key(const char *key)
+{
+	return key_index(program_keys, key) >= 0;
 }
 
 static void replace(char **field, char *value)
@@ -1845,6 +1853,18 @@ static void finish_key(struct source *src)
 		return;
 	src->collecting = false;
 	const char *value = src->value.s ? src->value.s : "";
+	if (src->ld->visit)
+		src->ld->visit(src->ld->visit_arg,
+			       &(struct config_item){ .file = src->name, .line = src->key_line,
+						      .here = src->here, .section = src->section,
+						      .key = src->key, .value = value });
+	if (src->visit_only) {
+		src->visit_only = false;
+		free(src->key);
+		src->key = NULL;
+		src->value.len = 0;
+		return;
+	}
 	struct program_meta *m = src->sect == SEC_PROGRAM ? &src->ld->meta[src->prog] : NULL;
 	if (m && strstr(value, "%(numprocs)") &&
 	    !(m->keys & UINT64_C(1) << key_index(program_keys, "numprocs"))) {
@@ -2065,6 +2085,9 @@ static void begin_section(struct source *src, const char *name, size_t len)
 	}
 	const char *sname = src->section;
 	int type, sd;
+	if (ld->visit)
+		ld->visit(ld->visit_arg, &(struct config_item){ .file = src->name, .line = src->lineno,
+								 .here = src->here, .section = sname });
 	if (strcmp(sname, "corral") == 0 || strcmp(sname, "supervisord") == 0) {
 		type = SEC_CORRAL;
 	} else if (strcmp(sname, "include") == 0) {
@@ -2194,6 +2217,8 @@ static void begin_key(struct source *src, const char *name, size_t len)
 		free(key);
 		return;
 	case SEC_SKIP:
+		if (ld->visit && src->section)
+			goto visit_only;
 		free(key);
 		return;
 	case SEC_CORRAL:
@@ -2224,6 +2249,8 @@ static void begin_key(struct source *src, const char *name, size_t len)
 		keys = supervisord_keys(src->foreign);
 		seen = &src->foreign_keys;
 		if (!keys) { /* a factory's section: its keys are the factory's */
+			if (ld->visit)
+				goto visit_only;
 			free(key);
 			return;
 		}
@@ -2244,6 +2271,8 @@ static void begin_key(struct source *src, const char *name, size_t len)
 	int i = key_index(keys, key);
 	if (i < 0) {
 		src_unknown(src, src->lineno, "unknown key '%s'", key);
+		if (ld->visit)
+			goto visit_only;
 		free(key);
 		return;
 	}
@@ -2255,6 +2284,13 @@ static void begin_key(struct source *src, const char *name, size_t len)
 	*seen |= UINT64_C(1) << i;
 	if (src->sect == SEC_INCLUDE)
 		src->include_files = true;
+	src->collecting = true;
+	src->key = key; /* now owned by src */
+	src->key_line = src->lineno;
+	src->value.len = 0;
+	return;
+visit_only: /* config_visit() wants it all, corral's or not */
+	src->visit_only = true;
 	src->collecting = true;
 	src->key = key; /* now owned by src */
 	src->key_line = src->lineno;
@@ -2854,7 +2890,10 @@ static void check_programs(struct loader *ld)
 		if (!p->name || !p->file || !p->process_name)
 			continue; /* half-built after running out of memory */
 		char serr[256];
-		int sr = sandbox_finish(&p->sandbox, serr, sizeof serr);
+		/* config_visit()'s caller is corralctl, linked statically, where
+		 * glibc cannot load its NSS modules: users are not looked up (the
+		 * file it writes is checked by corrald, which does) */
+		int sr = ld->visit ? 0 : sandbox_finish(&p->sandbox, serr, sizeof serr);
 		if (sr == -ENOMEM)
 			ld->oom = true;
 		else if (sr < 0)
@@ -2997,9 +3036,9 @@ static bool is_supervisord_config(const char *path, const char *text)
 }
 
 static int load(const char *path, const char *text, struct corral_config *out,
-		struct config_errors *errs)
+		struct config_errors *errs, config_visit_fn *visit, void *visit_arg)
 {
-	struct loader ld = { .errs = errs };
+	struct loader ld = { .errs = errs, .visit = visit, .visit_arg = visit_arg };
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -3135,13 +3174,19 @@ out:
 
 int config_load(const char *path, struct corral_config *out, struct config_errors *errs)
 {
-	return load(path, NULL, out, errs);
+	return load(path, NULL, out, errs, NULL, NULL);
+}
+
+int config_visit(const char *path, config_visit_fn *fn, void *arg, struct corral_config *out,
+		 struct config_errors *errs)
+{
+	return load(path, NULL, out, errs, fn, arg);
 }
 
 int config_load_string(const char *name, const char *text, struct corral_config *out,
 		       struct config_errors *errs)
 {
-	return load(name, text, out, errs);
+	return load(name, text, out, errs, NULL, NULL);
 }
 
 /* The same listening sockets at the same fds, under the same names. */

@@ -194,6 +194,28 @@ int config_load_string(const char *name, const char *text, struct corral_config 
 int config_transient(const char *name, char *const argv[], const char *directory,
 		     struct corral_config *out, char *err, size_t errlen);
 
+/* One step of config_visit(), in the order the files are read (an
+ * [include]d file where it is included): a section as it begins (KEY
+ * NULL), then each key written in it, corral's or not, with its value as
+ * written (continuation lines joined, nothing expanded). */
+struct config_item {
+	const char *file;       /* as in messages */
+	int line;
+	const char *here;       /* the file's absolute directory, for %(here)s */
+	const char *section;    /* between the brackets */
+	const char *key;        /* NULL: the section begins */
+	const char *value;
+};
+typedef void config_visit_fn(void *arg, const struct config_item *item);
+
+/* config_load(), which also hands FN every section and key it reads: for
+ * a tool that rewrites the file (corralctl migrate). */
+int config_visit(const char *path, config_visit_fn *fn, void *arg, struct corral_config *out,
+		 struct config_errors *errs);
+
+/* True when KEY is one of corral's own [program:x] keys. */
+bool config_is_program_key(const char *key);
+
 void config_free(struct corral_config *cfg);
 void config_errors_free(struct config_errors *errs);
 

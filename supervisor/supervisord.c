@@ -325,17 +325,26 @@ static bool same_value(enum type type, const char *value, const char *quiet)
 	return strcasecmp(value, quiet) == 0;
 }
 
+static const struct key *section_key(enum supervisord_section kind, const char *key)
+{
+	if (kind == SUPERVISORD_NONE)
+		return find_key(program_extra_keys, key);
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+		if (tables[i].kind == kind)
+			return find_key(tables[i].keys, key);
+	return NULL;
+}
+
+const char *supervisord_key_note(enum supervisord_section kind, const char *key)
+{
+	const struct key *k = section_key(kind, key);
+	return k ? k->note : NULL;
+}
+
 int supervisord_check(enum supervisord_section kind, const char *key, const char *value,
 		      char *err, size_t errlen)
 {
-	const struct key *k = NULL;
-	if (kind == SUPERVISORD_NONE) {
-		k = find_key(program_extra_keys, key);
-	} else {
-		for (size_t i = 0; i < sizeof tables / sizeof tables[0] && !k; i++)
-			if (tables[i].kind == kind)
-				k = find_key(tables[i].keys, key);
-	}
+	const struct key *k = section_key(kind, key);
 	if (!k)
 		return 0; /* the factory sections: any key, any value */
 	if (!check_type(k->type, value, err, errlen))

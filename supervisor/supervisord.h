@@ -48,6 +48,11 @@ extern const char *const supervisord_program_keys[];
 int supervisord_check(enum supervisord_section kind, const char *key, const char *value,
 		      char *err, size_t errlen);
 
+/* Why corral does not act on KEY of a section of KIND (SUPERVISORD_NONE:
+ * a [program:x] key from supervisord_program_keys[]); NULL when corral
+ * takes the key (or maps it) or when KIND has no such key. */
+const char *supervisord_key_note(enum supervisord_section kind, const char *key);
+
 /* The I-th place (from 0) supervisord looks for its file when it is given
  * none, in its order, written into BUF; false past the last or when it
  * does not fit. EXEDIR is the directory of the running binary; the

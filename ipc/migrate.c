@@ -1,0 +1,487 @@
+/* migrate — a supervisord config rewritten in corral's own format.
+ *
+ * The file is read by corrald's own reader (config_visit()), not by inih
+ * directly: inih as packaged has a 200-byte line and no line numbers, and
+ * config.c already works around both; it also checks every value the way
+ * corrald --check does (so an error here is the same error with the same
+ * FILE:LINE), expands %(...)s the way corrald does, and gives each
+ * program the values it would run with. The price is linking config.c's
+ * objects and, through the sandbox keys it compiles, libseccomp and
+ * libcap into corralctl; both have static archives in Debian, so corralctl
+ * stays static-pie.
+ *
+ * Choices, each also said in the output where it applies:
+ * - [include]: the files it matched are inlined where they were included,
+ *   each marked with its name; the [include] section is kept commented
+ *   out. Files added to the glob later are not read by the migrated file.
+ * - Expansions: corral's format expands %(here)s, %(ENV_X)s and the others
+ *   in command, directory and the log files, but not in environment, and
+ *   %(process_num)d only in process_name; and %(here)s would mean the new
+ *   file's directory. So those values are written as corrald resolved
+ *   them, '%' doubled, with the environment's values of migration time.
+ * - A program whose processes differ (%(process_num)d in command,
+ *   directory, a log file or environment, numprocs > 1) cannot be written
+ *   as one [program:x]: it becomes one program per process, named after
+ *   the process, in a [group:x] named after the program (or in its own
+ *   group), so that every process keeps its name GROUP:PROCESS.
+ * - [supervisord]'s umask, directory and environment, which its programs
+ *   inherit and [corral] lacks, are written into each program. */
+#include "ipc/migrate.h"
+#include "supervisor/config.h"
+#include "supervisor/supervisord.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One key as written. */
+struct mkey {
+	char *key, *value;
+	int line;
+};
+
+/* One section as written, with its keys. */
+struct msect {
+	char *name;     /* between the brackets */
+	char *file;     /* the file it is in */
+	int line;
+	struct mkey *keys;
+	size_t nkeys;
+};
+
+struct model {
+	const char *path;       /* the main file */
+	struct msect *sects;    /* in the order read; freed by model_free() */
+	size_t n;
+	bool supervisord;       /* the main file has [supervisord] */
+	bool oom;
+};
+
+static void visit(void *arg, const struct config_item *it)
+{
+	struct model *m = arg;
+	if (m->oom)
+		return;
+	if (!it->key) {
+		struct msect *v = reallocarray(m->sects, m->n + 1, sizeof *v);
+		if (!v) {
+			m->oom = true;
+			return;
+		}
+		m->sects = v;
+		v[m->n] = (struct msect){ .name = strdup(it->section), .file = strdup(it->file),
+					  .line = it->line };
+		if (!v[m->n].name || !v[m->n].file)
+			m->oom = true;
+		m->n++;
+		if (strcmp(it->file, m->path) == 0 && strcmp(it->section, "supervisord") == 0)
+			m->supervisord = true;
+		return;
+	}
+	if (!m->n)
+		return; /* a key outside any section: config.c reports it */
+	struct msect *s = &m->sects[m->n - 1];
+	struct mkey *k = reallocarray(s->keys, s->nkeys + 1, sizeof *k);
+	if (!k) {
+		m->oom = true;
+		return;
+	}
+	s->keys = k;
+	k[s->nkeys] = (struct mkey){ .key = strdup(it->key), .value = strdup(it->value),
+				     .line = it->line };
+	if (!k[s->nkeys].key || !k[s->nkeys].value)
+		m->oom = true;
+	s->nkeys++;
+}
+
+static void model_free(struct model *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		for (size_t k = 0; k < m->sects[i].nkeys; k++) {
+			free(m->sects[i].keys[k].key);
+			free(m->sects[i].keys[k].value);
+		}
+		free(m->sects[i].keys);
+		free(m->sects[i].name);
+		free(m->sects[i].file);
+	}
+	free(m->sects);
+}
+
+char *migrate_escape(const char *value)
+{
+	size_t n = strlen(value), pct = 0;
+	for (const char *p = value; *p; p++)
+		pct += *p == '%';
+	char *out = malloc(n + pct + 1), *q = out;
+	if (!out)
+		return NULL;
+	for (const char *p = value; *p; p++) {
+		*q++ = *p;
+		if (*p == '%')
+			*q++ = '%';
+	}
+	*q = '\0';
+	return out;
+}
+
+char *migrate_environment(char *const *env)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	for (size_t i = 0; env[i]; i++) {
+		const char *eq = strchr(env[i], '=');
+		size_t klen = eq ? (size_t)(eq - env[i]) : strlen(env[i]);
+		fprintf(f, "%s%.*s=\"", i ? "," : "", (int)klen, env[i]);
+		for (const char *p = eq ? eq + 1 : ""; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				fputc('\\', f);
+			fputc(*p, f);
+		}
+		fputc('"', f);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf; /* the caller's */
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+struct writer {
+	FILE *out;
+	const struct corral_config *cfg;
+	const struct model *m;
+	bool oom;
+};
+
+/* KEY = VALUE with VALUE's '%' doubled (a key corral's format expands). */
+static void put_expanded(struct writer *w, const char *key, const char *value)
+{
+	char *e = migrate_escape(value);
+	if (!e) {
+		w->oom = true;
+		return;
+	}
+	fprintf(w->out, "%s = %s\n", key, e);
+	free(e);
+}
+
+static void put_commented(struct writer *w, const struct mkey *k, const char *why)
+{
+	fprintf(w->out, "# %s = %s  ; not in corral: %s\n", k->key, k->value, why);
+}
+
+static const struct program_config *find_program(const struct corral_config *cfg,
+						 const char *name)
+{
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		if (strcmp(cfg->programs[i].name, name) == 0)
+			return &cfg->programs[i];
+	return NULL;
+}
+
+static bool has_key(const struct msect *s, const char *key)
+{
+	for (size_t i = 0; i < s->nkeys; i++)
+		if (strcmp(s->keys[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/* The section began in an [include]d file: say which. */
+static void put_origin(struct writer *w, const struct msect *s)
+{
+	if (strcmp(s->file, w->m->path) != 0)
+		fprintf(w->out, "; from %s:%d\n", s->file, s->line);
+}
+
+static void write_main(struct writer *w, const struct msect *s)
+{
+	static const char *const to_programs[] = { "umask", "directory", "environment", NULL };
+	const struct corral_config *cfg = w->cfg;
+	bool logdir = false;
+	fprintf(w->out, "[corral]\n");
+	put_origin(w, s);
+	for (size_t i = 0; i < s->nkeys; i++) {
+		const struct mkey *k = &s->keys[i];
+		bool inherited = false;
+		for (size_t j = 0; to_programs[j]; j++)
+			inherited |= strcmp(k->key, to_programs[j]) == 0;
+		if (strcmp(k->key, "logdir") == 0 || strcmp(k->key, "childlogdir") == 0) {
+			if (logdir)
+				put_commented(w, k, "the log directory is set above");
+			else
+				put_expanded(w, "logdir", cfg->logdir);
+			logdir = true;
+		} else if (strcmp(k->key, "pidfile") == 0 && cfg->pidfile) {
+			put_expanded(w, "pidfile", cfg->pidfile);
+		} else if (strcmp(k->key, "socket") == 0) {
+			put_expanded(w, "socket", cfg->socket);
+		} else if (strcmp(k->key, "socket_mode") == 0 || strcmp(k->key, "scopes") == 0) {
+			fprintf(w->out, "%s = %s\n", k->key, k->value);
+		} else if (inherited) {
+			fprintf(w->out, "# %s = %s  ; [corral] has no %s: written into each "
+				"program, which supervisord's inherit it\n", k->key, k->value, k->key);
+		} else {
+			const char *note = supervisord_key_note(SUPERVISORD_MAIN, k->key);
+			put_commented(w, k, note ? note : "unknown key");
+		}
+	}
+}
+
+/* The isolation corral adds, commented in: each line is valid alone or
+ * with the others when uncommented (tests/e2e/test_migrate.py checks). */
+static void put_isolation(struct writer *w, const struct msect *s)
+{
+	fprintf(w->out, "# The isolation corral adds (corral.conf(5), \"The sandbox of a "
+		"program\"):\n# uncomment, one by one, what this program can live with.\n");
+	if (!has_key(s, "user"))
+		fprintf(w->out, "# user = nobody\n");
+	fprintf(w->out, "# no_new_privs = true  ; already corral's default\n"
+		"# capabilities = none\n"
+		"# seccomp = @system-service\n"
+		"# private_tmp = true\n"
+		"# namespaces = ipc uts\n"
+		"# read_only_paths = /usr /etc\n"
+		"# memory_max = 512M\n"
+		"# pids_max = 64\n");
+	if (!has_key(s, "killmode"))
+		fprintf(w->out, "# killmode = group  ; already corral's default\n");
+}
+
+/* The keys of a [program:x] or [fcgi-program:x] as written, with the
+ * values corrald resolved for process INDEX (-1: the program's own). */
+static void write_program_keys(struct writer *w, const struct msect *s,
+			       const struct program_config *p, int index, const char *pname)
+{
+	struct program_instance v;
+	program_config_instance(p, index < 0 ? 0 : index, &v);
+	if (index < 0 && !p->instances)
+		v = (struct program_instance){ .command = p->command, .directory = p->directory,
+					       .stdout_logfile = p->stdout_logfile,
+					       .stderr_logfile = p->stderr_logfile,
+					       .environment = p->environment };
+	bool env_done = false, dir_done = false;
+	for (size_t i = 0; i < s->nkeys; i++) {
+		const struct mkey *k = &s->keys[i];
+		const char *note = NULL;
+		if (strcmp(k->key, "command") == 0) {
+			put_expanded(w, "command", v.command);
+		} else if (strcmp(k->key, "directory") == 0) {
+			if (v.directory)
+				put_expanded(w, "directory", v.directory);
+			dir_done = true;
+		} else if (strcmp(k->key, "stdout_logfile") == 0 ||
+			   strcmp(k->key, "stderr_logfile") == 0) {
+			const char *f = k->key[3] == 'o' ? v.stdout_logfile : v.stderr_logfile;
+			if (!f || strcmp(f, "NONE") == 0)
+				fprintf(w->out, "%s = %s\n", k->key, f ? f : "AUTO");
+			else
+				put_expanded(w, k->key, f);
+		} else if (strcmp(k->key, "environment") == 0) {
+			char *e = migrate_environment(v.environment);
+			if (!e)
+				w->oom = true;
+			else if (*e)
+				fprintf(w->out, "environment = %s\n", e);
+			free(e);
+			env_done = true;
+		} else if (pname && (strcmp(k->key, "numprocs") == 0 ||
+				     strcmp(k->key, "numprocs_start") == 0)) {
+			fprintf(w->out, "# %s = %s  ; one program per process instead\n", k->key,
+				k->value);
+		} else if (pname && strcmp(k->key, "process_name") == 0) {
+			put_expanded(w, "process_name", pname);
+		} else if (p->is_fcgi && strcmp(k->key, "socket") == 0 && p->fcgi_socket) {
+			/* as resolved: %(here)s would mean the new file's directory */
+			char text[SOCKETS_ADDR_STRLEN];
+			sockets_format(p->fcgi_socket, text, sizeof text);
+			size_t scheme = strcspn(text, ":");
+			fprintf(w->out, "socket = %.*s://%s\n", (int)scheme, text, text + scheme + 1);
+		} else if (p->is_fcgi && strncmp(k->key, "socket_", 7) == 0) {
+			fprintf(w->out, "%s = %s\n", k->key, k->value);
+		} else if ((note = supervisord_key_note(SUPERVISORD_NONE, k->key))) {
+			put_commented(w, k, note);
+		} else if (!config_is_program_key(k->key)) {
+			put_commented(w, k, "unknown key");
+		} else {
+			fprintf(w->out, "%s = %s\n", k->key, k->value);
+		}
+	}
+	if (pname && !has_key(s, "process_name"))
+		put_expanded(w, "process_name", pname);
+	if (!dir_done && v.directory) {
+		fprintf(w->out, "; inherited from [supervisord] directory\n");
+		put_expanded(w, "directory", v.directory);
+	}
+	if (!env_done && v.environment[0]) {
+		char *e = migrate_environment(v.environment);
+		if (!e) {
+			w->oom = true;
+		} else {
+			fprintf(w->out, "; inherited from [supervisord] environment\n"
+				"environment = %s\n", e);
+			free(e);
+		}
+	}
+	if (!has_key(s, "umask") && p->umask >= 0)
+		fprintf(w->out, "; supervisord's umask, which its programs inherit\n"
+			"umask = %03o\n", (unsigned)p->umask);
+	put_isolation(w, s);
+}
+
+/* The name of process INDEX of P, as a program of its own. */
+static int split_name(const struct program_config *p, int index, char *buf, size_t len)
+{
+	return program_config_process_name(p, p->numprocs_start + index, buf, len);
+}
+
+static void write_program(struct writer *w, const struct msect *s, const char *kind)
+{
+	const char *name = strchr(s->name, ':') + 1;
+	const struct program_config *p = find_program(w->cfg, name);
+	if (!p)
+		return; /* config.c would have said why: not reached after a clean load */
+	if (!p->instances || p->numprocs == 1) {
+		fprintf(w->out, "[%s:%s]\n", kind, name);
+		put_origin(w, s);
+		write_program_keys(w, s, p, -1, NULL);
+		return;
+	}
+	fprintf(w->out, "; [%s:%s] (numprocs = %d) gives each process its own command, "
+		"directory,\n; log file or environment (%%(process_num)d), which corral's "
+		"format cannot say\n; in one program: one program per process follows.\n", kind,
+		name, p->numprocs);
+	put_origin(w, s);
+	for (int i = 0; i < p->numprocs; i++) {
+		char pname[256];
+		if (split_name(p, i, pname, sizeof pname) < 0)
+			snprintf(pname, sizeof pname, "%s_%d", name, i);
+		fprintf(w->out, "%s[%s:%s]\n", i ? "\n" : "", kind, pname);
+		write_program_keys(w, s, p, i, pname);
+	}
+	if (!p->group) {
+		fprintf(w->out, "\n[group:%s]\nprograms = ", name);
+		for (int i = 0; i < p->numprocs; i++) {
+			char pname[256];
+			if (split_name(p, i, pname, sizeof pname) < 0)
+				snprintf(pname, sizeof pname, "%s_%d", name, i);
+			fprintf(w->out, "%s%s", i ? "," : "", pname);
+		}
+		fprintf(w->out, "\n");
+	}
+}
+
+/* programs = ..., with each program split by write_program() replaced by
+ * its parts. */
+static void write_group_programs(struct writer *w, const struct mkey *k)
+{
+	char *list = strdup(k->value), *save = NULL;
+	int n = 0;
+	if (!list) {
+		w->oom = true;
+		return;
+	}
+	fprintf(w->out, "programs = ");
+	for (char *t = strtok_r(list, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		const struct program_config *p = find_program(w->cfg, t);
+		if (!p || !p->instances || p->numprocs == 1) {
+			fprintf(w->out, "%s%s", n++ ? "," : "", t);
+			continue;
+		}
+		for (int i = 0; i < p->numprocs; i++) {
+			char pname[256];
+			if (split_name(p, i, pname, sizeof pname) < 0)
+				snprintf(pname, sizeof pname, "%s_%d", t, i);
+			fprintf(w->out, "%s%s", n++ ? "," : "", pname);
+		}
+	}
+	fprintf(w->out, "\n");
+	free(list);
+}
+
+static void write_raw(struct writer *w, const struct msect *s, const char *comment)
+{
+	if (comment)
+		fprintf(w->out, "# [%s]  ; not in corral: %s\n", s->name, comment);
+	else
+		fprintf(w->out, "[%s]\n", s->name);
+	put_origin(w, s);
+	for (size_t i = 0; i < s->nkeys; i++)
+		fprintf(w->out, "%s%s = %s\n", comment ? "# " : "", s->keys[i].key,
+			s->keys[i].value);
+}
+
+static void write_section(struct writer *w, const struct msect *s)
+{
+	enum supervisord_section kind = supervisord_section(s->name);
+	if (strcmp(s->name, "supervisord") == 0 || strcmp(s->name, "corral") == 0) {
+		write_main(w, s);
+	} else if (strncmp(s->name, "program:", 8) == 0) {
+		write_program(w, s, "program");
+	} else if (kind == SUPERVISORD_FCGI && find_program(w->cfg, strchr(s->name, ':') + 1)) {
+		write_program(w, s, "fcgi-program");
+	} else if (strncmp(s->name, "group:", 6) == 0) {
+		fprintf(w->out, "[%s]\n", s->name);
+		put_origin(w, s);
+		for (size_t i = 0; i < s->nkeys; i++) {
+			if (strcmp(s->keys[i].key, "programs") == 0)
+				write_group_programs(w, &s->keys[i]);
+			else
+				fprintf(w->out, "%s = %s\n", s->keys[i].key, s->keys[i].value);
+		}
+	} else if (strcmp(s->name, "include") == 0) {
+		fprintf(w->out, "# [include]  ; inlined: the files it matched at migration "
+			"follow it,\n#   each marked \"; from FILE\"; files added later are "
+			"not read\n");
+		for (size_t i = 0; i < s->nkeys; i++)
+			fprintf(w->out, "# %s = %s\n", s->keys[i].key, s->keys[i].value);
+	} else if (kind == SUPERVISORD_RPC || kind == SUPERVISORD_CTLPLUGIN) {
+		write_raw(w, s, supervisord_section_note(kind));
+	} else if (kind != SUPERVISORD_NONE || strncmp(s->name, "socket:", 7) == 0 ||
+		   strncmp(s->name, "pool:", 5) == 0 || strncmp(s->name, "pipeline:", 9) == 0) {
+		/* supervisorctl's sections, event listeners, and corral's own */
+		write_raw(w, s, NULL);
+	} else {
+		write_raw(w, s, "unknown section");
+	}
+}
+
+int migrate_supervisord(const char *path, FILE *out, struct config_errors *errs)
+{
+	struct model m = { .path = path };
+	struct corral_config cfg;
+	int rc = config_visit(path, visit, &m, &cfg, errs);
+	if (rc < 0)
+		goto out_model;
+	if (m.oom) {
+		rc = -ENOMEM;
+		goto out_cfg;
+	}
+	if (!m.supervisord) {
+		rc = -ENOTSUP;
+		goto out_cfg;
+	}
+	struct writer w = { .out = out, .cfg = &cfg, .m = &m };
+	fprintf(out, "; corral.conf(5), migrated from supervisord's %s by corralctl migrate.\n"
+		"; What supervisord expanded (%%(here)s, %%(ENV_X)s, %%(process_num)d ...) is\n"
+		"; written as it was at migration, '%%' doubled where corral expands.\n", path);
+	for (size_t i = 0; i < m.n; i++) {
+		fprintf(out, "\n");
+		write_section(&w, &m.sects[i]);
+	}
+	rc = w.oom ? -ENOMEM : 0;
+out_cfg:
+	config_free(&cfg);
+out_model:
+	model_free(&m);
+	return rc;
+}
