@@ -31,6 +31,7 @@
 #include "supervisor/supervisord.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -455,6 +456,56 @@ static void write_section(struct writer *w, const struct msect *s)
 	}
 }
 
+static int add_error(struct config_errors *errs, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int add_error(struct config_errors *errs, const char *fmt, ...)
+{
+	char **v = reallocarray(errs->msgs, errs->n + 1, sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	errs->msgs = v;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&v[errs->n], fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	errs->n++;
+	return -EINVAL;
+}
+
+static const struct group_config *find_group(const struct corral_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->ngroups; i++)
+		if (strcmp(cfg->groups[i].name, name) == 0)
+			return &cfg->groups[i];
+	return NULL;
+}
+
+/* The names a split (write_program()) makes must be free: each process's
+ * as a program, and the program's as a group when it is in none. */
+static int check_splits(const struct corral_config *cfg, struct config_errors *errs)
+{
+	int rc = 0;
+	for (size_t i = 0; i < cfg->nprograms && rc != -ENOMEM; i++) {
+		const struct program_config *p = &cfg->programs[i];
+		if (!p->instances || p->numprocs == 1)
+			continue;
+		if (!p->group && find_group(cfg, p->name))
+			rc = add_error(errs, "%s:%d: [program:%s]: cannot become one program per "
+				       "process in [group:%s]: that group exists", p->file, p->line,
+				       p->name, p->name);
+		for (int k = 0; k < p->numprocs && rc != -ENOMEM; k++) {
+			char pname[256];
+			if (split_name(p, k, pname, sizeof pname) == 0 && find_program(cfg, pname))
+				rc = add_error(errs, "%s:%d: [program:%s]: cannot become one program "
+					       "per process: a program named '%s' exists", p->file,
+					       p->line, p->name, pname);
+		}
+	}
+	return rc;
+}
+
 int migrate_supervisord(const char *path, FILE *out, struct config_errors *errs)
 {
 	struct model m = { .path = path };
@@ -470,6 +521,8 @@ int migrate_supervisord(const char *path, FILE *out, struct config_errors *errs)
 		rc = -ENOTSUP;
 		goto out_cfg;
 	}
+	if ((rc = check_splits(&cfg, errs)) < 0)
+		goto out_cfg;
 	struct writer w = { .out = out, .cfg = &cfg, .m = &m };
 	fprintf(out, "; corral.conf(5), migrated from supervisord's %s by corralctl migrate.\n"
 		"; What supervisord expanded (%%(here)s, %%(ENV_X)s, %%(process_num)d ...) is\n"

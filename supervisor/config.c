@@ -1498,7 +1498,7 @@ static void apply_fcgi(struct source *src, struct program_config *p, const char 
 			p->fcgi_mode = u;
 		else
 			bad_value(src, line, key, value, "an octal mode from 0 to 0777");
-	} else { /* socket_owner */
+	} else if (!src->ld->visit) { /* socket_owner; no NSS in static corralctl */
 		struct users owner = { 0 };
 		char *user = strdup(value), *group = user ? strchr(user, ':') : NULL;
 		int rc = !user ? -ENOMEM : 0;
@@ -1707,6 +1707,9 @@ static void apply_program(struct source *src, const char *key, int line, const c
 		else
 			replace(&p->directory, expand_value(src, line, key, value, p->name));
 	} else if (sandbox_is_key(key)) {
+		if (ld->visit && (strcmp(key, "user") == 0 || strcmp(key, "group") == 0 ||
+				  strcmp(key, "supplementary_groups") == 0))
+			return; /* no NSS in static corralctl: see check_programs() */
 		rc = sandbox_set(&p->sandbox, key, value, err, sizeof err);
 		if (rc == -ENOMEM)
 			ld->oom = true;
@@ -2891,7 +2894,8 @@ static void check_programs(struct loader *ld)
 			continue; /* half-built after running out of memory */
 		char serr[256];
 		/* config_visit()'s caller is corralctl, linked statically, where
-		 * glibc cannot load its NSS modules: users are not looked up (the
+		 * glibc cannot load its NSS modules (libnss_systemd crashes): users
+		 * and groups are not looked up, here or where they are set (the
 		 * file it writes is checked by corrald, which does) */
 		int sr = ld->visit ? 0 : sandbox_finish(&p->sandbox, serr, sizeof serr);
 		if (sr == -ENOMEM)

@@ -219,5 +219,19 @@ def test_migrate_errors():
         r = migrate(bad)
         expect(r.rc != 0 and "%s:4:" % bad in r.err, "syntax error: rc %s" % r.rc, r)
         expect(r.out == "", "syntax error: something printed", r)
+        # users are looked up by corrald --check of the output, not by the
+        # static corralctl (glibc's NSS modules cannot load there)
+        users = c.path("users.conf")
+        with open(users, "w") as f:
+            f.write("[supervisord]\n[program:x]\ncommand = /bin/true\n"
+                    "user = no-such-user-here\n")
+        r = migrate(users)
+        expect(r.rc == 0 and "user = no-such-user-here" in r.out.split("\n"),
+               "unknown user: migrate rc %s" % r.rc, r)
+        with open(c.path("users-out.conf"), "w") as f:
+            f.write(r.out)
+        chk = check(c.path("users-out.conf"))
+        expect(chk.rc == 2 and "unknown user 'no-such-user-here'" in chk.err,
+               "unknown user: --check of the output", chk)
         r = run([corralctl_path(), "migrate"], timeout=10)
         expect(r.rc == 2 and "migrate needs one file name" in r.err, "no file: rc %s" % r.rc, r)

@@ -100,6 +100,13 @@ static void test_not_supervisord(void **state)
 	out = migrate_text("[supervisord]\nnodaemon = perhaps\n", &rc);
 	assert_int_equal(rc, -EINVAL);
 	free(out);
+	/* a split that would take a name already used */
+	out = migrate_text("[supervisord]\n[program:w]\ncommand = /bin/sleep %(process_num)d\n"
+			   "process_name = w%(process_num)d\nnumprocs = 2\n"
+			   "[program:w1]\ncommand = /bin/true\n", &rc);
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(out, "");
+	free(out);
 }
 
 int main(void)
