@@ -2619,7 +2619,8 @@ static void prog_error(struct loader *ld, struct program_config *p, const char *
 static void prog_error(struct loader *ld, struct program_config *p, const char *fmt, ...)
 {
 	char *section;
-	if (asprintf(&section, "%s:%s", p->is_pool ? "pool" : "program", p->name) < 0) {
+	if (asprintf(&section, "%s:%s",
+		     p->is_pool ? "pool" : p->is_fcgi ? "fcgi-program" : "program", p->name) < 0) {
 		ld->oom = true;
 		return;
 	}
@@ -2816,6 +2817,29 @@ static bool socket_addr_taken(struct loader *ld, size_t i, int k)
 				return true;
 			}
 	return false;
+}
+
+/* An [fcgi-program:]'s socket is its own: in no [socket:], in no other. */
+static void check_fcgi_sockets(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->nprogs; i++) {
+		struct program_config *p = &ld->progs[i];
+		if (!p->is_fcgi || !p->fcgi_socket || !p->name || !p->file)
+			continue;
+		char text[SOCKETS_ADDR_STRLEN];
+		sockets_format(p->fcgi_socket, text, sizeof text);
+		for (size_t o = 0; o < i; o++)
+			if (ld->progs[o].fcgi_socket &&
+			    sockets_addr_equal(ld->progs[o].fcgi_socket, p->fcgi_socket))
+				prog_error(ld, p, "socket %s is already [fcgi-program:%s]'s", text,
+					   ld->progs[o].name);
+		for (size_t o = 0; o < ld->nsocks; o++)
+			for (int k = 0; k < ld->socks[o].nlisten; k++)
+				if (sockets_addr_equal(&ld->socks[o].listen[k], p->fcgi_socket))
+					prog_error(ld, p, "socket %s is already in [socket:%s] at %s:%d",
+						   text, ld->socks[o].name, ld->socks[o].file,
+						   ld->smeta[o].listen_line);
+	}
 }
 
 /* Each [socket:] gives its addresses to a program that exists and runs
@@ -3075,6 +3099,8 @@ static int load(const char *path, const char *text, struct corral_config *out,
 		check_groups(&ld);
 	if (!ld.oom)
 		check_sockets(&ld);
+	if (!ld.oom)
+		check_fcgi_sockets(&ld);
 	if (!ld.oom)
 		check_deps(&ld);
 	if (!ld.oom)

@@ -69,7 +69,8 @@ static void print_effective(const struct corral_config *cfg)
 	       cfg->pidfile ? cfg->pidfile : "(none)");
 	for (size_t i = 0; i < cfg->nprograms; i++) {
 		const struct program_config *p = &cfg->programs[i];
-		printf("\n[%s:%s] ; %s:%d\n", p->is_pool ? "pool" : "program", p->name, p->file,
+		printf("\n[%s:%s] ; %s:%d\n",
+		       p->is_pool ? "pool" : p->is_fcgi ? "fcgi-program" : "program", p->name, p->file,
 		       p->line);
 		for (int k = 0; k < p->numprocs; k++) {
 			char name[256];

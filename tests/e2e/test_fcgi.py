@@ -93,7 +93,8 @@ def test_fcgi_bad_values():
             "[fcgi-program:c]\ncommand = /bin/cat\n\n"
             "[fcgi-program:d]\ncommand = /bin/cat\nsocket = unix:///tmp/x.sock\n"
             "socket_backlog = 0\nsocket_owner = no-such-user-here\n\n"
-            "[fcgi-program:e]\ncommand = /bin/cat\nsocket = tcp://127.0.0.1:99999\n")
+            "[fcgi-program:e]\ncommand = /bin/cat\nsocket = tcp://127.0.0.1:99999\n\n"
+            "[fcgi-program:f]\ncommand = /bin/cat\nsocket = tcp://127.0.0.1:8080\n")
         lines = text.split("\n")
 
         def at(s):
@@ -106,7 +107,9 @@ def test_fcgi_bad_values():
                      % (c.conf, at("socket = http://127.0.0.1:80")),
                      "%s:%d: [fcgi-program:b]: socket_owner and socket_mode are for unix:// "
                      "sockets only" % (c.conf, at("[fcgi-program:b]")),
-                     "%s:%d: [fcgi-program:c]: missing socket" % (c.conf, at("[fcgi-program:c]"))):
+                     "%s:%d: [fcgi-program:c]: missing socket" % (c.conf, at("[fcgi-program:c]")),
+                     "%s:%d: [fcgi-program:f]: socket tcp:127.0.0.1:8080 is already "
+                     "[fcgi-program:b]'s" % (c.conf, at("[fcgi-program:f]"))):
             expect(want in errs, "missing %r" % want, r)
         for prefix in ("%s:%d: [fcgi-program:d]: bad value for socket_backlog"
                        % (c.conf, at("socket_backlog = 0")),
