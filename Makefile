@@ -18,6 +18,9 @@ CC        ?= cc
 PKGS      := inih libseccomp libcap expat
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lseccomp -lcap -lexpat)
+# http-parser (Node.js's, packaged by Debian) ships no .pc file; libresolv
+# has b64_pton for Basic auth.
+PKG_LIBS   += -lhttp_parser -lresolv
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-unused-parameter
@@ -45,7 +48,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
-             supervisor/supervisord.c
+             supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
              sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
@@ -62,6 +65,8 @@ UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
               tokenbucket logline sockets
 # Pools: the bounded queue, the framing of jobs, the [pool:] keys.
 UNIT_TESTS += channel framing poolcfg
+# The supervisord-compatible XML-RPC server: its value reader and writer.
+UNIT_TESTS += xmlrpc
 # The sandbox's, one per file of sandbox/ (sandbox_config: its keys in config.c).
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
 # corralctl migrate: the values it writes read back the same.
@@ -103,6 +108,7 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
+$(BUILD)/tests/unit/test_xmlrpc: $(BUILD)/supervisor/xmlrpc.o
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
 $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_strategy: $(BUILD)/supervisor/strategy.o

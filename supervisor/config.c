@@ -565,7 +565,6 @@ struct source {
 	size_t sock;            /* index into ld->socks when sect == SEC_SOCKET */
 	int foreign;            /* enum supervisord_section when sect == SEC_FOREIGN */
 	uint64_t foreign_keys;  /* bit per supervisord_keys(foreign) entry already set */
-	char *foreign_file;     /* [unix_http_server] file, for its warning */
 	bool include_files;
 	/* the key whose value is being collected */
 	bool collecting;
@@ -780,6 +779,17 @@ void config_free(struct corral_config *cfg)
 	free(cfg->socket);
 	free(cfg->logdir);
 	free(cfg->pidfile);
+	free(cfg->identifier);
+	struct http_config *hs[] = { &cfg->unix_http, &cfg->inet_http };
+	for (size_t i = 0; i < 2; i++) {
+		free(hs[i]->file);
+		free(hs[i]->chown);
+		free(hs[i]->host);
+		free(hs[i]->port);
+		free(hs[i]->username);
+		free(hs[i]->password);
+		free(hs[i]->where);
+	}
 	for (size_t i = 0; i < cfg->nprograms; i++)
 		program_free(&cfg->programs[i]);
 	free(cfg->programs);
@@ -1107,6 +1117,10 @@ static void apply_supervisord(struct source *src, const char *key, int line, con
 		}
 		return;
 	}
+	if (strcmp(key, "identifier") == 0) {
+		replace(&ld->cfg.identifier, expand_value(src, line, key, value, NULL));
+		return;
+	}
 	int rc = supervisord_check(SUPERVISORD_MAIN, key, value, err, sizeof err);
 	if (rc < 0)
 		bad_value(src, line, key, value, err);
@@ -1162,14 +1176,98 @@ static void apply_inherited(struct loader *ld)
 	}
 }
 
+/* A key of [unix_http_server] or [inet_http_server], already checked. */
+static void apply_http(struct source *src, const char *key, int line, const char *value)
+{
+	struct corral_config *cfg = &src->ld->cfg;
+	bool unix_sock = src->foreign == SUPERVISORD_UNIX_HTTP;
+	struct http_config *h = unix_sock ? &cfg->unix_http : &cfg->inet_http;
+	char *v = expand_value(src, line, key, value, NULL);
+	if (!v)
+		return;
+	if (strcmp(key, "file") == 0) {
+		if (!*v)
+			bad_value(src, line, key, value, "a path");
+		replace(&h->file, v);
+	} else if (strcmp(key, "chmod") == 0) {
+		if (!parse_octal(v, 07777, &h->chmod))
+			bad_value(src, line, key, value, "an octal mode");
+		free(v);
+	} else if (strcmp(key, "chown") == 0) {
+		replace(&h->chown, v);
+	} else if (strcmp(key, "username") == 0) {
+		replace(&h->username, v);
+	} else if (strcmp(key, "password") == 0) {
+		replace(&h->password, v);
+	} else if (strcmp(key, "port") == 0) {
+		/* supervisord's form: [HOST:]PORT, HOST "*" or empty for any */
+		char *colon = strrchr(v, ':');
+		const char *port = colon ? colon + 1 : v;
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(port, &end, 10);
+		if (!*port || *end || errno || n == 0 || n > 65535) {
+			bad_value(src, line, key, value, "[HOST:]PORT with PORT from 1 to 65535");
+			free(v);
+			return;
+		}
+		if (colon)
+			*colon = '\0';
+		char *host = strdup(colon ? v : "");
+		char *p = strdup(port);
+		if (!host || !p)
+			src->ld->oom = true;
+		replace(&h->host, host);
+		replace(&h->port, p);
+		free(v);
+	} else {
+		free(v);
+	}
+}
+
+/* HOST is a loopback address (or a name for one). */
+static bool loopback_host(const char *host)
+{
+	return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+	       strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+}
+
+/* The end of [unix_http_server] or [inet_http_server]: corrald serves it. */
+static void finish_http(struct source *src)
+{
+	struct corral_config *cfg = &src->ld->cfg;
+	bool unix_sock = src->foreign == SUPERVISORD_UNIX_HTTP;
+	struct http_config *h = unix_sock ? &cfg->unix_http : &cfg->inet_http;
+	h->enabled = true;
+	free(h->where);
+	if (asprintf(&h->where, "%s:%d", src->name, src->section_line) < 0) {
+		h->where = NULL;
+		src->ld->oom = true;
+	}
+	if (unix_sock && !h->file)
+		src_error(src, src->section_line, "missing file (the socket's path)");
+	if (!unix_sock && !h->port)
+		src_error(src, src->section_line, "missing port");
+	if (h->username && !h->password)
+		src_error(src, src->section_line, "username without password");
+	if (!unix_sock && h->host && !loopback_host(h->host) && !(h->username && h->password))
+		src_error(src, src->section_line,
+			  "port %s%s%s is reachable from other hosts: set username and password, "
+			  "or bind 127.0.0.1", h->host, *h->host ? ":" : "", h->port);
+	if (h->password && strncmp(h->password, "{SHA}", 5) == 0)
+		src_warn(src, src->section_line,
+			 "a {SHA} password is not supported: every login will be refused; "
+			 "give the password itself");
+}
+
 /* A key of one of supervisord's sections that corral does not act on. */
 static void apply_foreign(struct source *src, const char *key, int line, const char *value)
 {
 	char err[200];
 	if (supervisord_check(src->foreign, key, value, err, sizeof err) < 0)
 		bad_value(src, line, key, value, err);
-	else if (src->foreign == SUPERVISORD_UNIX_HTTP && strcmp(key, "file") == 0)
-		replace(&src->foreign_file, expand_value(src, line, key, value, NULL));
+	else if (src->foreign == SUPERVISORD_UNIX_HTTP || src->foreign == SUPERVISORD_INET_HTTP)
+		apply_http(src, key, line, value);
 }
 
 static void apply_corral(struct source *src, const char *key, int line, const char *value)
@@ -1924,13 +2022,13 @@ static void finish_section(struct source *src)
 				  "socket_owner and socket_mode are for unix:// sockets only");
 	}
 	if (src->sect == SEC_FOREIGN) {
-		if (src->foreign_file)
-			src_warn(src, src->section_line, "%s (file = %s)",
-				 supervisord_section_note(src->foreign), src->foreign_file);
-		else
+		if (src->foreign == SUPERVISORD_UNIX_HTTP || src->foreign == SUPERVISORD_INET_HTTP)
+			finish_http(src);
+		else if (src->foreign == SUPERVISORD_RPC &&
+			 strcmp(src->section, "rpcinterface:supervisor") == 0)
+			; /* the interface corrald serves itself */
+		else if (supervisord_section_note(src->foreign)[0])
 			src_warn(src, src->section_line, "%s", supervisord_section_note(src->foreign));
-		free(src->foreign_file);
-		src->foreign_file = NULL;
 	}
 	if (src->sect == SEC_INCLUDE && !src->include_files)
 		src_error(src, src->section_line, "missing files");
@@ -3076,7 +3174,9 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	ld.cfg.socket = strdup(CONFIG_DEFAULT_SOCKET);
 	ld.cfg.logdir = strdup(CONFIG_DEFAULT_LOGDIR);
 	ld.cfg.socket_mode = 0600;
-	if (!ld.cfg.path || !ld.cfg.socket || !ld.cfg.logdir) {
+	ld.cfg.unix_http.chmod = 0700; /* supervisord's default */
+	ld.cfg.identifier = strdup("supervisor");
+	if (!ld.cfg.path || !ld.cfg.socket || !ld.cfg.logdir || !ld.cfg.identifier) {
 		ld.oom = true;
 	} else if (text) {
 		struct stat st;

@@ -153,6 +153,20 @@ struct socket_config {
 	unsigned socket_mode;   /* of unix: paths, default 0666 */
 };
 
+/* [unix_http_server] or [inet_http_server]: where corrald also serves
+ * supervisord's XML-RPC interface (rpc.c), for supervisorctl and its tools. */
+struct http_config {
+	bool enabled;           /* the section is there */
+	char *file;             /* unix: the socket's path */
+	unsigned chmod;         /* unix: its mode, default 0700 */
+	char *chown;            /* unix: "user[:group]" to give it to; NULL: corrald's */
+	char *host;             /* inet: the address to bind ("*" or "": any) */
+	char *port;             /* inet: the port */
+	char *username;         /* Basic auth; NULL: none */
+	char *password;         /* plain, or "{SHA}" and the SHA-1 in hex */
+	char *where;            /* "FILE:LINE" of the section, for messages */
+};
+
 struct corral_config {
 	char *path;             /* the main file as given */
 	char *socket;           /* control socket path */
@@ -166,6 +180,8 @@ struct corral_config {
 	size_t ngroups;
 	struct socket_config *sockets;   /* in the order written */
 	size_t nsockets;
+	struct http_config unix_http, inet_http;
+	char *identifier;       /* [supervisord] identifier, for XML-RPC; default "supervisor" */
 };
 
 /* A list of error messages; each string is heap-allocated and owned by it.

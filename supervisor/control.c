@@ -23,6 +23,7 @@
 #include "supervisor/cgroup.h"
 #include "supervisor/log.h"
 #include "supervisor/pool.h"
+#include "supervisor/rpc.h"
 
 /* A client must send its whole request within this; a stalled one is dropped. */
 #define REQUEST_TIMEOUT_MS 5000
@@ -455,6 +456,7 @@ static void check_all(void)
 
 void control_process_changed(struct process *p, bool gone)
 {
+	rpc_process_changed(p, gone);
 	if (gone) {
 		for (struct client *c = C.clients, *next; c; c = next) {
 			next = c->next;
@@ -518,6 +520,7 @@ static void follow_frame(struct client *c, const struct iovec *iov, int n)
 
 void control_log_data(struct process *p, int which, const struct iovec *iov, int n)
 {
+	rpc_log_data(p, which, iov, n);
 	for (struct client *c = C.clients, *next; c; c = next) {
 		next = c->next;
 		if (c->follow == p && c->follow_which == which && c->phase == CLIENT_FOLLOW)

@@ -204,5 +204,14 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
-	return supervisor_run(config, &cfg, init);
+	rc = supervisor_run(config, &cfg, init);
+	if (supervisor_restart_requested()) {
+		/* supervisord's restart (supervisorctl reload): everything is down;
+		 * the same binary starts again on the same command line. */
+		log_info("restarting");
+		execv("/proc/self/exe", argv);
+		log_err("restart: exec /proc/self/exe: %m");
+		return 1;
+	}
+	return rc;
 }

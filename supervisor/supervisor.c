@@ -29,6 +29,7 @@
 #include "supervisor/sdnotify.h"
 #include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
+#include "supervisor/rpc.h"
 
 extern char **environ;
 
@@ -49,8 +50,10 @@ static struct {
 	struct program *programs;   /* in priority order */
 	struct group *groups;
 	struct config_ref *current;
+	struct config_ref *pending;  /* read by supervisor_reread(), not yet all applied */
 	const char *config_path;
 	bool shutting_down;
+	bool restart;               /* exec corrald anew once everything is down */
 	bool done;
 	size_t start_queued;        /* processes waiting in the autostart queue */
 	bool cgroups;               /* scopes are cgroup v2 leaves; else process groups */
@@ -298,7 +301,7 @@ void supervisor_reopen_logs(void)
 /* KEY=value entries: corrald's environment, overridden by the program's, and
  * the names that tell a worker who it is. The array is one allocation; the
  * strings it points to live in ENVBUF or elsewhere and outlive the spawn. */
-#define ENV_NAMES 9
+#define ENV_NAMES 10
 
 /* *LISTEN_PID is set to the placeholder the child fills in (NULL: none). */
 static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX],
@@ -309,6 +312,9 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 	const char *proc = strchr(p->name, ':') ? strchr(p->name, ':') + 1 : p->name;
 	const char *group = program_group_name(p->prog);
 	size_t nnames = 4;
+	/* supervisord's, for childutils.getRPCInterface() and the like */
+	if (rpc_server_url())
+		snprintf(names[nnames++], PATH_MAX, "SUPERVISOR_SERVER_URL=%s", rpc_server_url());
 	snprintf(names[0], PATH_MAX, "CORRAL_PROCESS_NAME=%s", proc);
 	snprintf(names[1], PATH_MAX, "CORRAL_GROUP_NAME=%s", group);
 	snprintf(names[2], PATH_MAX, "SUPERVISOR_PROCESS_NAME=%s", proc);
@@ -565,6 +571,7 @@ static int do_spawn(struct process *p)
 	p->pid = res.pid;
 	p->pidfd = res.pidfd;
 	p->started_ms = supervisor_now_ms();
+	p->start_wall = (int64_t)time(NULL);
 	p->leaf_used = S.cgroups;
 	/* (The log pipes are watched since logstream_open.) */
 	if ((r = pidmap_put(&S.pids, p->pid, p)) < 0 ||
@@ -1372,6 +1379,7 @@ static void process_exited(struct process *p)
 		log_info("%s: pid %d exited with status %d", p->name, (int)p->pid, p->exitcode);
 	p->exit_pid = p->pid;
 	p->pid = 0;
+	p->stop_wall = (int64_t)time(NULL);
 	if (S.init && p->prog->cfg->main)
 		main_status(p);
 
@@ -1938,10 +1946,234 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 	}
 	sockets_commit(); /* closes the sockets no section names now */
 	config_ref_put(old_ref);
+	config_ref_put(S.pending); /* a reread before this reload is stale now */
+	S.pending = NULL;
 	free(created);
 	free(olds);
 	if (!any && line)
 		line(ctx, "no changes");
+	return 0;
+}
+
+/* ---- supervisord's reloadConfig, addProcessGroup, removeProcessGroup ---- */
+
+bool supervisor_shutting_down(void)
+{
+	return S.shutting_down;
+}
+
+void supervisor_restart(void)
+{
+	S.restart = true;
+	supervisor_shutdown();
+}
+
+bool supervisor_restart_requested(void)
+{
+	return S.restart;
+}
+
+const struct corral_config *supervisor_config(void)
+{
+	return &S.current->cfg;
+}
+
+const struct corral_config *supervisor_pending_config(void)
+{
+	return S.pending ? &S.pending->cfg : &S.current->cfg;
+}
+
+static const char *config_group_name(const struct program_config *c)
+{
+	return c->group ? c->group : c->name;
+}
+
+/* Add NAME to the vector *V of *N unless it is there. */
+static int names_add(char ***v, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i], name) == 0)
+			return 0;
+	char **nv = realloc(*v, (*n + 2) * sizeof *nv);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (!(nv[*n] = strdup(name)))
+		return -ENOMEM;
+	nv[++*n] = NULL;
+	return 0;
+}
+
+/* Does the running group NAME differ from its programs in CFG? */
+static bool group_changed(const struct corral_config *cfg, const char *name)
+{
+	size_t running = 0, wanted = 0;
+	for (struct program *prog = S.programs; prog; prog = prog->next) {
+		if (prog->retiring || prog->transient || strcmp(program_group_name(prog), name) != 0)
+			continue;
+		running++;
+		bool same = false;
+		for (size_t i = 0; i < cfg->nprograms && !same; i++)
+			same = strcmp(cfg->programs[i].name, prog->cfg->name) == 0 &&
+			       program_config_equal(&cfg->programs[i], prog->cfg);
+		if (!same)
+			return true;
+	}
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0)
+			wanted++;
+	return running != wanted;
+}
+
+int supervisor_reread(char ***added, char ***changed, char ***removed, char *err, size_t errlen)
+{
+	struct config_ref *ref = calloc(1, sizeof *ref);
+	if (!ref) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	struct config_errors errs = { 0 };
+	int r = config_load(S.config_path, &ref->cfg, &errs);
+	for (size_t i = 0; i < errs.nwarnings; i++)
+		log_warn("reread: %s", errs.warnings[i]);
+	if (r < 0) {
+		snprintf(err, errlen, "%s", errs.n ? errs.msgs[0] : strerror(-r));
+		for (size_t i = 0; i < errs.n; i++)
+			log_err("reread: %s", errs.msgs[i]);
+		config_errors_free(&errs);
+		free(ref);
+		return -EINVAL;
+	}
+	config_errors_free(&errs);
+	ref->refs = 1; /* the pending config's own */
+	const struct corral_config *nc = &ref->cfg;
+	char **a = NULL, **c = NULL, **d = NULL;
+	size_t na = 0, nch = 0, nd = 0;
+	r = 0;
+	for (size_t i = 0; i < nc->nprograms && r == 0; i++) {
+		const char *g = config_group_name(&nc->programs[i]);
+		bool active = false;
+		for (struct program *prog = S.programs; prog && !active; prog = prog->next)
+			active = !prog->retiring && !prog->transient &&
+				 strcmp(program_group_name(prog), g) == 0;
+		if (!active)
+			r = names_add(&a, &na, g);
+		else if (group_changed(nc, g))
+			r = names_add(&c, &nch, g);
+	}
+	for (struct program *prog = S.programs; prog && r == 0; prog = prog->next) {
+		if (prog->retiring || prog->transient)
+			continue;
+		const char *g = program_group_name(prog);
+		bool kept = false;
+		for (size_t i = 0; i < nc->nprograms && !kept; i++)
+			kept = strcmp(config_group_name(&nc->programs[i]), g) == 0;
+		if (!kept)
+			r = names_add(&d, &nd, g);
+	}
+	char ***empty[3] = { &a, &c, &d };
+	for (int i = 0; i < 3 && r == 0; i++)
+		if (!*empty[i] && !(*empty[i] = calloc(1, sizeof **empty[i])))
+			r = -ENOMEM;
+	if (r < 0) {
+		for (int i = 0; i < 3; i++) {
+			for (char **s = *empty[i]; s && *s; s++)
+				free(*s);
+			free(*empty[i]);
+		}
+		config_ref_put(ref);
+		snprintf(err, errlen, "out of memory");
+		return r;
+	}
+	config_ref_put(S.pending);
+	S.pending = ref;
+	*added = a;
+	*changed = c;
+	*removed = d;
+	return 0;
+}
+
+int supervisor_group_remove(const char *name)
+{
+	bool found = false;
+	for (struct program *prog = S.programs; prog; prog = prog->next) {
+		if (prog->retiring || prog->transient || strcmp(program_group_name(prog), name) != 0)
+			continue;
+		found = true;
+		for (int i = 0; i < prog->nprocs; i++)
+			if (!process_down(&prog->procs[i]))
+				return -EBUSY;
+	}
+	if (!found)
+		return -ENOENT;
+	for (struct program *prog = S.programs, *next; prog; prog = next) {
+		next = prog->next;
+		if (!prog->retiring && !prog->transient && strcmp(program_group_name(prog), name) == 0) {
+			log_info("removed %s (removeProcessGroup %s)", prog->cfg->name, name);
+			program_retire(prog); /* down already: gone at once */
+		}
+	}
+	return 0;
+}
+
+int supervisor_group_add(const char *name)
+{
+	for (struct program *prog = S.programs; prog; prog = prog->next)
+		if (!prog->retiring && !prog->transient && strcmp(program_group_name(prog), name) == 0)
+			return -EEXIST;
+	struct config_ref *ref = S.pending ? S.pending : S.current;
+	struct corral_config *cfg = &ref->cfg;
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0)
+			n++;
+	if (!n)
+		return -ENOENT;
+	/* its [group:] takes the pending settings */
+	for (size_t i = 0; i < cfg->ngroups; i++) {
+		if (strcmp(cfg->groups[i].name, name) != 0)
+			continue;
+		struct group *g = group_find(name);
+		if (!g) {
+			g = calloc(1, sizeof *g);
+			if (!g || !(g->name = strdup(name))) {
+				free(g);
+				return -ENOMEM;
+			}
+			g->next = S.groups;
+			S.groups = g;
+		}
+		g->cfg = &cfg->groups[i];
+		g->fatal = false;
+		int r = pipeline_pipes(g);
+		if (r < 0)
+			return r;
+	}
+	struct program **made = calloc(n, sizeof *made);
+	if (!made)
+		return -ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++) {
+		if (strcmp(config_group_name(&cfg->programs[i]), name) != 0)
+			continue;
+		if (cfg->programs[i].nlisten) {
+			/* its [socket:]s are bound by a whole reload only */
+			log_warn("addProcessGroup %s: %s has sockets: use corralctl reload", name,
+				 cfg->programs[i].name);
+		}
+		if (!(made[k++] = program_new(&cfg->programs[i], ref))) {
+			for (size_t j = 0; j + 1 < k; j++)
+				program_free(made[j]);
+			free(made);
+			return -ENOMEM;
+		}
+	}
+	for (size_t j = 0; j < k; j++) {
+		log_info("added %s (addProcessGroup %s)", made[j]->cfg->name, name);
+		list_insert(made[j]);
+		program_autostart(made[j]);
+	}
+	free(made);
 	return 0;
 }
 
@@ -2058,6 +2290,8 @@ static void handle_timers(void)
 			control_timer(d);
 		} else if (d->owner == DEADLINE_POOL) {
 			pool_timer(d);
+		} else if (d->owner == DEADLINE_RPC) {
+			rpc_timer(d);
 		} else if (d->owner == DEADLINE_LOG) {
 			logstream_timer(container_of(d, struct logstream, timer));
 		} else {
@@ -2104,6 +2338,9 @@ static void dispatch(struct watch *w, uint32_t events)
 		break;
 	case WATCH_POOL:
 		pool_event(w, events);
+		break;
+	case WATCH_RPC:
+		rpc_event(w, events);
 		break;
 	case WATCH_LOG:
 		logstream_readable(container_of(w, struct logstream, watch));
@@ -2480,7 +2717,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	}
 	if (control_open(cfg) < 0)
 		goto out;
-	if (scopes_open(cfg) < 0)
+	if (rpc_open(cfg) < 0 || scopes_open(cfg) < 0)
 		goto out_control;
 	notify_open(cfg);
 	limits_announce(cfg);
@@ -2555,6 +2792,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 			dispatch(evs[i].data.ptr, evs[i].events);
 		bury();
 		control_bury();
+		rpc_bury();
 		pool_bury();
 	}
 	status = S.exit_status;
@@ -2565,6 +2803,7 @@ out_pidfile:
 		unlink(S.current->cfg.pidfile);
 out_control:
 	notify_close();
+	rpc_close();
 	control_close();
 	/* Whatever is still in a scope (killmode = process leftovers, or
 	 * everything after a failure) dies with corrald. */
@@ -2581,6 +2820,7 @@ out:
 		program_free(prog);
 	}
 	config_ref_put(S.current);
+	config_ref_put(S.pending);
 	pool_free_all();
 	sockets_close_all();
 	groups_free();

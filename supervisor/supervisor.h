@@ -60,6 +60,8 @@ struct process {
 	bool dep_restart;     /* stopped because something it requires failed: starts again */
 	bool stop_after_deps; /* asked to stop; stops once what requires it is down */
 	struct pool_worker *worker; /* a pool's worker: its pipes and jobs (pool.c); NULL: none */
+	int64_t start_wall;   /* time(): when it was last spawned, 0: never */
+	int64_t stop_wall;    /* time(): when its last run ended, 0: never */
 };
 
 /* A [group:] at run time: its strategy and its recent restarts. Lives as
@@ -133,6 +135,29 @@ void supervisor_reopen_logs(void);
 struct process *supervisor_run_transient(const char *name, char *const argv[],
 					 const char *directory, int fds[3], char *err,
 					 size_t errlen);
+
+/* What supervisord's XML-RPC interface (rpc.c) needs besides the above. */
+bool supervisor_shutting_down(void);
+/* Stop everything, then run corrald anew (supervisord's restart). */
+void supervisor_restart(void);
+bool supervisor_restart_requested(void);
+/* The config programs run with. */
+const struct corral_config *supervisor_config(void);
+/* The config last read by supervisor_reread(), else the running one. */
+const struct corral_config *supervisor_pending_config(void);
+/* supervisord's reloadConfig: read the config file again, keep it as the
+ * pending config, and name the process groups (a [group:]'s name, or a
+ * program's own) it adds, changes and removes against what runs; each a
+ * NULL-terminated heap vector. 0; -EINVAL with ERR (the first error). */
+int supervisor_reread(char ***added, char ***changed, char ***removed, char *err,
+		      size_t errlen);
+/* addProcessGroup: run group NAME of the pending config (autostart as
+ * configured). 0; -EEXIST when it runs already; -ENOENT when the pending
+ * config lacks it; -ENOMEM. */
+int supervisor_group_add(const char *name);
+/* removeProcessGroup: take group NAME out of service. 0; -EBUSY while one
+ * of its processes runs; -ENOENT when no such group runs. */
+int supervisor_group_remove(const char *name);
 
 /* control.c, called by the supervisor. */
 int control_open(const struct corral_config *cfg);

@@ -51,8 +51,7 @@ static const struct key main_keys[] = {
 	{ "user", T_STR, NULL, "start corrald as that user instead; programs take user =" },
 	{ "directory", T_STR, NULL, NULL },     /* config.c: each program's default */
 	{ "environment", T_STR, NULL, NULL },   /* config.c: added to each program's */
-	{ "identifier", T_STR, "supervisor", "it is only reported over XML-RPC, which corral "
-					     "does not serve yet" },
+	{ "identifier", T_STR, NULL, NULL },    /* config.c: getIdentification's answer */
 	{ "strip_ansi", T_BOOL, "false", "program output is logged as it is" },
 	{ "nocleanup", T_BOOL, NULL, NULL }, /* corral never removes log files at start */
 	{ NULL, T_STR, NULL, NULL },
@@ -113,8 +112,8 @@ static const struct key ctl_keys[] = {
 	{ "stderr_events_enabled", T_BOOL, "false", "log events go to " NO_EVENTS },       \
 	{ "stderr_syslog", T_BOOL, "false", "corral does not copy program output to "      \
 					    "syslog" },                                    \
-	{ "serverurl", T_STR, "AUTO", "corral does not serve XML-RPC yet, so "             \
-				      "SUPERVISOR_SERVER_URL is not set" }
+	{ "serverurl", T_STR, "AUTO", "SUPERVISOR_SERVER_URL is always corrald's own XML-RPC " \
+				      "server" }
 
 static const struct key program_extra_keys[] = {
 	PROGRAM_EXTRA_KEYS,
@@ -198,13 +197,11 @@ const char *supervisord_section_note(enum supervisord_section kind)
 	switch (kind) {
 	case SUPERVISORD_UNIX_HTTP:
 	case SUPERVISORD_INET_HTTP:
-		return "corral does not serve supervisord's XML-RPC interface yet: this server is "
-		       "not started (corralctl talks to corrald over [corral] socket)";
-	case SUPERVISORD_CTL:
-		return "read by supervisorctl only; corralctl does not use it";
+	case SUPERVISORD_CTL:   /* read by supervisorctl, for supervisorctl */
+		return "";
 	case SUPERVISORD_RPC:
-		return "corral does not serve supervisord's XML-RPC interface yet: this "
-		       "interface is not loaded";
+		return "corrald serves supervisord's own XML-RPC interface (supervisor.* and "
+		       "system.*) and no other: this factory is not loaded";
 	case SUPERVISORD_CTLPLUGIN:
 		return "supervisorctl plugins are not loaded by corralctl";
 	case SUPERVISORD_EVENTLISTENER:

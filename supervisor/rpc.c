@@ -1,0 +1,2258 @@
+/* rpc — supervisord's XML-RPC interface (see rpc.h).
+ *
+ * A client is one HTTP/1.1 connection: requests are read with http-parser,
+ * one at a time (a pipelined one waits in the input buffer until the
+ * answer before it is out), each bounded in size and in the time it may
+ * take to arrive; an idle kept-alive connection may stay, as supervisorctl's
+ * shell keeps one. POST /RPC2 carries a methodCall; GET /logtail/NAME[/CHANNEL]
+ * streams a log as supervisord does (its last 1 KiB, then what is written,
+ * chunked). The methods are supervisord 4.2's, with its names for processes
+ * ("group:name"), its fields, its fault codes and its rules for what may be
+ * started, stopped or signalled; start and stop with wait = true answer once
+ * the processes got there, like corralctl's. */
+#include "supervisor/rpc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <resolv.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <http_parser.h>
+
+#include "ipc/io.h"
+#include "sandbox/users.h"
+#include "supervisor/log.h"
+#include "supervisor/logstream.h"
+#include "supervisor/supervisor.h"
+#include "supervisor/xmlrpc.h"
+
+/* A request's body at most this big (http-parser bounds its headers). */
+#define BODY_MAX (1024 * 1024)
+/* A request must arrive whole within this once its first byte has. */
+#define REQUEST_TIMEOUT_MS 30000
+/* An answer must be taken within this; a client that reads nothing is dropped. */
+#define WRITE_TIMEOUT_MS 60000
+#define MAX_CLIENTS 128
+/* A log read (readProcessStdoutLog ...) returns at most this much. */
+#define READ_MAX (8 * 1024 * 1024)
+/* /logtail: output waiting for a slow reader past this is skipped. */
+#define FOLLOW_MAX (1024 * 1024)
+
+/* supervisord's fault codes (supervisor/xmlrpc.py). */
+enum fault {
+	F_UNKNOWN_METHOD = 1, F_INCORRECT_PARAMETERS = 2, F_BAD_ARGUMENTS = 3,
+	F_SIGNATURE_UNSUPPORTED = 4, F_SHUTDOWN_STATE = 6, F_BAD_NAME = 10, F_BAD_SIGNAL = 11,
+	F_NO_FILE = 20, F_NOT_EXECUTABLE = 21, F_FAILED = 30, F_ABNORMAL_TERMINATION = 40,
+	F_SPAWN_ERROR = 50, F_ALREADY_STARTED = 60, F_NOT_RUNNING = 70, F_SUCCESS = 80,
+	F_ALREADY_ADDED = 90, F_STILL_RUNNING = 91, F_CANT_REREAD = 92,
+};
+
+static const char *fault_name(int code)
+{
+	switch (code) {
+	case F_UNKNOWN_METHOD: return "UNKNOWN_METHOD";
+	case F_INCORRECT_PARAMETERS: return "INCORRECT_PARAMETERS";
+	case F_BAD_ARGUMENTS: return "BAD_ARGUMENTS";
+	case F_SIGNATURE_UNSUPPORTED: return "SIGNATURE_UNSUPPORTED";
+	case F_SHUTDOWN_STATE: return "SHUTDOWN_STATE";
+	case F_BAD_NAME: return "BAD_NAME";
+	case F_BAD_SIGNAL: return "BAD_SIGNAL";
+	case F_NO_FILE: return "NO_FILE";
+	case F_NOT_EXECUTABLE: return "NOT_EXECUTABLE";
+	case F_FAILED: return "FAILED";
+	case F_ABNORMAL_TERMINATION: return "ABNORMAL_TERMINATION";
+	case F_SPAWN_ERROR: return "SPAWN_ERROR";
+	case F_ALREADY_STARTED: return "ALREADY_STARTED";
+	case F_NOT_RUNNING: return "NOT_RUNNING";
+	case F_SUCCESS: return "SUCCESS";
+	case F_ALREADY_ADDED: return "ALREADY_ADDED";
+	case F_STILL_RUNNING: return "STILL_RUNNING";
+	case F_CANT_REREAD: return "CANT_REREAD";
+	default: return "FAILED";
+	}
+}
+
+/* ---- processes as supervisord names and describes them ---- */
+
+static int state_code(enum pstate s)
+{
+	switch (s) {
+	case PSTATE_STOPPED: return 0;
+	case PSTATE_STARTING: return 10;
+	case PSTATE_RUNNING: return 20;
+	case PSTATE_BACKOFF: return 30;
+	case PSTATE_STOPPING: return 40;
+	case PSTATE_EXITED: return 100;
+	case PSTATE_FATAL: return 200;
+	default: return 1000;
+	}
+}
+
+/* supervisord's RUNNING_STATES, STOPPED_STATES and SIGNALLABLE_STATES. */
+static bool running_state(enum pstate s)
+{
+	return s == PSTATE_RUNNING || s == PSTATE_BACKOFF || s == PSTATE_STARTING;
+}
+
+static bool stopped_state(enum pstate s)
+{
+	return s == PSTATE_STOPPED || s == PSTATE_EXITED || s == PSTATE_FATAL ||
+	       s == PSTATE_UNKNOWN;
+}
+
+static bool signallable_state(enum pstate s)
+{
+	return s == PSTATE_RUNNING || s == PSTATE_STARTING || s == PSTATE_STOPPING;
+}
+
+/* The processes the API sees: not a generation being replaced, not a
+ * corralctl run. */
+static bool visible(const struct program *prog)
+{
+	return !prog->retiring && !prog->transient;
+}
+
+static const char *proc_name(const struct process *p)
+{
+	const char *colon = strchr(p->name, ':');
+	return colon ? colon + 1 : p->name;
+}
+
+/* supervisord's split_namespec: "g:n" -> g, n; "g:*" or "g:" -> g, NULL;
+ * "n" -> n, n. GROUP is written into BUF. */
+static void split_namespec(const char *spec, char *buf, size_t len, const char **group,
+			   const char **name)
+{
+	const char *colon = strchr(spec, ':');
+	if (!colon) {
+		*group = *name = spec;
+		return;
+	}
+	size_t n = (size_t)(colon - spec);
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, spec, n);
+	buf[n] = '\0';
+	*group = buf;
+	*name = colon[1] && strcmp(colon + 1, "*") != 0 ? colon + 1 : NULL;
+}
+
+static bool group_exists(const char *group)
+{
+	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
+		if (visible(prog) && strcmp(program_group_name(prog), group) == 0)
+			return true;
+	return false;
+}
+
+static struct process *find_process(const char *group, const char *name)
+{
+	for (struct program *prog = supervisor_programs(); prog; prog = prog->next) {
+		if (!visible(prog) || strcmp(program_group_name(prog), group) != 0)
+			continue;
+		for (int i = 0; i < prog->nprocs; i++)
+			if (strcmp(proc_name(&prog->procs[i]), name) == 0)
+				return &prog->procs[i];
+	}
+	return NULL;
+}
+
+/* Python's str(timedelta): "0:00:05", "1 day, 2:03:04". */
+static void format_uptime(long long secs, char *buf, size_t len)
+{
+	if (secs < 0)
+		secs = 0;
+	long long days = secs / 86400;
+	secs %= 86400;
+	if (days)
+		snprintf(buf, len, "%lld day%s, %lld:%02lld:%02lld", days, days == 1 ? "" : "s",
+			 secs / 3600, secs / 60 % 60, secs % 60);
+	else
+		snprintf(buf, len, "%lld:%02lld:%02lld", secs / 3600, secs / 60 % 60, secs % 60);
+}
+
+static void describe(const struct process *p, char *buf, size_t len)
+{
+	enum pstate s = p->fsm.state;
+	if (s == PSTATE_RUNNING) {
+		char up[64];
+		format_uptime((long long)time(NULL) - p->start_wall, up, sizeof up);
+		snprintf(buf, len, "pid %d, uptime %s", (int)p->pid, up);
+	} else if (s == PSTATE_FATAL || s == PSTATE_BACKOFF) {
+		if (p->spawnerr)
+			snprintf(buf, len, "%s", p->spawnerr);
+		else if (p->info && strcmp(p->info, "exited too quickly") != 0)
+			snprintf(buf, len, "%s", p->info);
+		else
+			snprintf(buf, len, "Exited too quickly (process log may have details)");
+	} else if (s == PSTATE_STOPPED || s == PSTATE_EXITED) {
+		time_t stop = (time_t)p->stop_wall;
+		struct tm tm;
+		if (!p->start_wall || !localtime_r(&stop, &tm) ||
+		    !strftime(buf, len, "%b %d %I:%M %p", &tm))
+			snprintf(buf, len, "Not started");
+	} else {
+		buf[0] = '\0';
+	}
+}
+
+static void process_info(struct xbuf *b, const struct process *p)
+{
+	char desc[PATH_MAX + 64], out[PATH_MAX], err[PATH_MAX];
+	const char *o = supervisor_log_path(p, LOG_STDOUT, out, sizeof out);
+	const char *e = supervisor_log_path(p, LOG_STDERR, err, sizeof err);
+	describe(p, desc, sizeof desc);
+	int exitstatus = p->exitcode >= 0 ? p->exitcode : p->exitsig ? -1 : 0;
+	xb_struct_begin(b);
+	xb_member_string(b, "name", proc_name(p));
+	xb_member_string(b, "group", program_group_name(p->prog));
+	xb_member_int(b, "start", p->start_wall);
+	xb_member_int(b, "stop", p->stop_wall);
+	xb_member_int(b, "now", (long long)time(NULL));
+	xb_member_int(b, "state", state_code(p->fsm.state));
+	xb_member_string(b, "statename", program_state_name(p->fsm.state));
+	xb_member_string(b, "spawnerr", p->spawnerr ? p->spawnerr : "");
+	xb_member_int(b, "exitstatus", exitstatus);
+	xb_member_string(b, "logfile", o ? o : "");
+	xb_member_string(b, "stdout_logfile", o ? o : "");
+	xb_member_string(b, "stderr_logfile", e ? e : "");
+	xb_member_int(b, "pid", program_state_alive(p->fsm.state) ? p->pid : 0);
+	xb_member_string(b, "description", desc);
+	xb_struct_end(b);
+}
+
+/* ---- clients ---- */
+
+struct went {               /* one process a deferred call waits for */
+	struct process *p;      /* NULL once it is gone */
+	char *name, *group;     /* owned */
+	int status;             /* 0 while waiting, then a fault code or F_SUCCESS */
+	char *desc;             /* owned; the fault's text */
+};
+
+enum wait_kind { WAIT_START, WAIT_STOP };
+
+struct rwait {
+	enum wait_kind kind;
+	bool list;              /* a group call: answer the array of results */
+	struct went *v;
+	size_t n, cap;
+};
+
+struct rclient {
+	struct watch watch;
+	int fd;
+	http_parser hp;
+	char *in;               /* bytes read, not yet parsed */
+	size_t inlen, incap;
+	bool started;           /* the current request's first byte arrived */
+	bool complete;          /* the current request is whole */
+	bool bad;               /* it broke a limit: answered with an error, then closed */
+	int bad_status;
+	char *url;
+	size_t urllen;
+	char *body;
+	size_t bodylen;
+	char field[32];         /* the header being read, lowercased, cut */
+	size_t fieldlen;
+	bool in_value;
+	char auth[512];         /* Authorization's value */
+	size_t authlen;
+	bool keepalive;
+	char *out;              /* the answer going out */
+	size_t outlen, outcap, sent;
+	bool close_after;       /* close once the answer is out */
+	struct rwait *wait;     /* a deferred call */
+	struct process *follow; /* /logtail */
+	int follow_which;
+	uint64_t skipped;
+	struct deadline timer;
+	struct rclient *next;
+};
+
+struct listener {
+	struct watch watch;
+	int fd;
+	const struct http_config *cfg; /* in the config corrald started with */
+	char *path;             /* unix: to unlink at exit; owned */
+};
+
+static struct {
+	struct listener l[2];
+	int nl;
+	struct rclient *clients, *dead;
+	int nclients;
+	char *url;              /* SUPERVISOR_SERVER_URL; owned */
+	char *username, *password; /* owned copies (a reload frees the config) */
+} R = { .l = { { .fd = -1 }, { .fd = -1 } } };
+
+static void client_read(struct rclient *c);
+static void client_flush(struct rclient *c);
+
+static void wait_free(struct rwait *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->n; i++) {
+		free(w->v[i].name);
+		free(w->v[i].group);
+		free(w->v[i].desc);
+	}
+	free(w->v);
+	free(w);
+}
+
+static void follow_stop(struct rclient *c)
+{
+	if (!c->follow)
+		return;
+	struct logstream *ls = c->follow_which == LOG_STDOUT ? &c->follow->out : &c->follow->err;
+	ls->followers--;
+	c->follow = NULL;
+}
+
+static void client_close(struct rclient *c)
+{
+	for (struct rclient **pp = &R.clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	R.nclients--;
+	supervisor_unwatch(c->fd);
+	close(c->fd);
+	c->fd = -1;
+	supervisor_timer_cancel(&c->timer);
+	follow_stop(c);
+	wait_free(c->wait);
+	c->wait = NULL;
+	c->next = R.dead;
+	R.dead = c;
+	/* room again: accept what waits in the backlog */
+	for (int i = 0; i < R.nl; i++)
+		(void)supervisor_watch_mod(R.l[i].fd, EPOLLIN, &R.l[i].watch);
+}
+
+void rpc_bury(void)
+{
+	while (R.dead) {
+		struct rclient *c = R.dead;
+		R.dead = c->next;
+		free(c->in);
+		free(c->url);
+		free(c->body);
+		free(c->out);
+		free(c);
+	}
+}
+
+static int out_add(struct rclient *c, const char *s, size_t n)
+{
+	if (c->outlen + n > c->outcap) {
+		if (c->sent) { /* reclaim what went out first */
+			memmove(c->out, c->out + c->sent, c->outlen - c->sent);
+			c->outlen -= c->sent;
+			c->sent = 0;
+		}
+		size_t cap = c->outcap ? c->outcap : 4096;
+		while (cap < c->outlen + n)
+			cap *= 2;
+		if (cap != c->outcap) {
+			char *p = realloc(c->out, cap);
+			if (!p)
+				return -ENOMEM;
+			c->out = p;
+			c->outcap = cap;
+		}
+	}
+	memcpy(c->out + c->outlen, s, n);
+	c->outlen += n;
+	return 0;
+}
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Payload Too Large";
+	case 431: return "Request Header Fields Too Large";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+/* A whole answer with BODY (text/xml for 200, else text/plain). */
+static void respond(struct rclient *c, int status, const char *body, size_t len)
+{
+	char head[512];
+	int n = snprintf(head, sizeof head,
+			 "HTTP/1.1 %d %s\r\nServer: corrald/%s\r\nContent-Type: %s\r\n"
+			 "Content-Length: %zu\r\n%s%s\r\n",
+			 status, status_text(status), CORRAL_VERSION,
+			 status == 200 ? "text/xml" : "text/plain", len,
+			 status == 401 ? "WWW-Authenticate: Basic realm=\"default\"\r\n" : "",
+			 c->keepalive && !c->close_after ? "" : "Connection: close\r\n");
+	if (out_add(c, head, (size_t)n) < 0 || out_add(c, body, len) < 0) {
+		log_err("rpc: out of memory for an answer");
+		client_close(c);
+		return;
+	}
+	client_flush(c);
+}
+
+static void respond_error(struct rclient *c, int status)
+{
+	char body[128];
+	int n = snprintf(body, sizeof body, "%d %s\n", status, status_text(status));
+	c->close_after = status != 401 && status != 404;
+	respond(c, status, body, (size_t)n);
+}
+
+/* ---- calls ---- */
+
+struct rcall {
+	struct rclient *c;      /* NULL: no waiting (inside system.multicall) */
+	struct xbuf *out;       /* the value */
+	int fault;              /* 0, or the fault it ended with */
+	char msg[PATH_MAX + 128];
+	struct rwait *wait;     /* set by a call that answers later */
+};
+
+static void fault(struct rcall *rc, int code, const char *extra) __attribute__((nonnull(1)));
+static void fault(struct rcall *rc, int code, const char *extra)
+{
+	rc->fault = code;
+	if (extra)
+		snprintf(rc->msg, sizeof rc->msg, "%s: %s", fault_name(code), extra);
+	else
+		snprintf(rc->msg, sizeof rc->msg, "%s", fault_name(code));
+}
+
+static bool shutting_down(struct rcall *rc);
+
+/* Check PARAMS against SIG: one letter each, s string, i int, b bool,
+ * x string or int; letters after '|' may be left out. */
+static bool args(struct rcall *rc, const struct xval *params, const char *sig)
+{
+	size_t i = 0;
+	bool optional = false;
+	for (const char *s = sig; *s; s++) {
+		if (*s == '|') {
+			optional = true;
+			continue;
+		}
+		if (i >= params->n) {
+			if (optional)
+				return true;
+			fault(rc, F_INCORRECT_PARAMETERS, NULL);
+			return false;
+		}
+		enum xv_type t = params->items[i].type;
+		bool ok = (*s == 's' && t == XV_STRING) || (*s == 'i' && t == XV_INT) ||
+			  (*s == 'b' && (t == XV_BOOL || t == XV_INT)) ||
+			  (*s == 'x' && (t == XV_STRING || t == XV_INT));
+		if (!ok) {
+			fault(rc, F_INCORRECT_PARAMETERS, NULL);
+			return false;
+		}
+		i++;
+	}
+	if (i != params->n) {
+		fault(rc, F_INCORRECT_PARAMETERS, NULL);
+		return false;
+	}
+	return true;
+}
+
+static const char *sarg(const struct xval *params, size_t i)
+{
+	return params->items[i].s;
+}
+
+static bool barg(const struct xval *params, size_t i, bool dflt)
+{
+	return i < params->n ? params->items[i].i != 0 : dflt;
+}
+
+/* The one process NAME names (not a group): BAD_NAME otherwise. */
+static struct process *named(struct rcall *rc, const char *spec)
+{
+	char gbuf[256];
+	const char *group, *name;
+	split_namespec(spec, gbuf, sizeof gbuf, &group, &name);
+	struct process *p = name ? find_process(group, name) : NULL;
+	if (!p)
+		fault(rc, F_BAD_NAME, spec);
+	return p;
+}
+
+static void m_version(struct rcall *rc, const struct xval *pa)
+{
+	if (args(rc, pa, ""))
+		xb_string(rc->out, "3.0"); /* the API's version, as supervisord 4.2 says */
+}
+
+static void m_supervisor_version(struct rcall *rc, const struct xval *pa)
+{
+	if (args(rc, pa, ""))
+		xb_string(rc->out, "4.2.5 (corrald " CORRAL_VERSION ")");
+}
+
+static void m_identification(struct rcall *rc, const struct xval *pa)
+{
+	if (args(rc, pa, ""))
+		xb_string(rc->out, supervisor_config()->identifier);
+}
+
+static void m_state(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, "") || shutting_down(rc))
+		return;
+	xb_struct_begin(rc->out);
+	xb_member_int(rc->out, "statecode", 1);
+	xb_member_string(rc->out, "statename", "RUNNING");
+	xb_struct_end(rc->out);
+}
+
+static void m_pid(struct rcall *rc, const struct xval *pa)
+{
+	if (args(rc, pa, ""))
+		xb_int(rc->out, getpid());
+}
+
+static void m_process_info(struct rcall *rc, const struct xval *pa)
+{
+	struct process *p;
+	if (args(rc, pa, "s") && (p = named(rc, sarg(pa, 0))))
+		process_info(rc->out, p);
+}
+
+static void m_all_process_info(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, ""))
+		return;
+	xb_array_begin(rc->out);
+	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
+		if (visible(prog))
+			for (int i = 0; i < prog->nprocs; i++)
+				process_info(rc->out, &prog->procs[i]);
+	xb_array_end(rc->out);
+}
+
+/* A result of a group call: {name, group, status, description}. */
+static void result_struct(struct xbuf *b, const char *name, const char *group, int status,
+			  const char *desc)
+{
+	xb_struct_begin(b);
+	xb_member_string(b, "name", name);
+	xb_member_string(b, "group", group);
+	xb_member_int(b, "status", status);
+	xb_member_string(b, "description", desc);
+	xb_struct_end(b);
+}
+
+static struct went *wait_add(struct rcall *rc, enum wait_kind kind, bool list, struct process *p)
+{
+	if (!rc->wait) {
+		rc->wait = calloc(1, sizeof *rc->wait);
+		if (!rc->wait)
+			return NULL;
+		rc->wait->kind = kind;
+		rc->wait->list = list;
+	}
+	struct rwait *w = rc->wait;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 8;
+		struct went *v = realloc(w->v, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		w->v = v;
+		w->cap = cap;
+	}
+	struct went *e = &w->v[w->n];
+	memset(e, 0, sizeof *e);
+	e->p = p;
+	e->name = strdup(proc_name(p));
+	e->group = strdup(program_group_name(p->prog));
+	if (!e->name || !e->group) {
+		free(e->name);
+		free(e->group);
+		return NULL;
+	}
+	w->n++;
+	return e;
+}
+
+/* Where a waited-for process stands: 0 while it is on its way. */
+static int wait_status(enum wait_kind kind, const struct process *p)
+{
+	if (!p)
+		return F_FAILED;
+	enum pstate s = p->fsm.state;
+	if (kind == WAIT_STOP)
+		return stopped_state(s) ? F_SUCCESS : 0;
+	if (p->spawnerr)
+		return F_SPAWN_ERROR;
+	if (s == PSTATE_RUNNING)
+		return F_SUCCESS;
+	if (s == PSTATE_STARTING || (s == PSTATE_STOPPED && p->dep_waiting))
+		return 0;
+	return F_ABNORMAL_TERMINATION;
+}
+
+/* The file argv[0] names is there and may be run: supervisord's checks
+ * before a spawn, with its faults. */
+static bool executable(struct rcall *rc, const struct process *p)
+{
+	char *const *argv = p->prog->cfg->argv;
+	if (!argv || !argv[0] || p->prog->cfg->is_pool)
+		return true;
+	const char *cmd = argv[0];
+	char path[PATH_MAX];
+	if (!strchr(cmd, '/')) {
+		const char *dirs = getenv("PATH");
+		for (char *const *e = p->prog->cfg->environment; e && *e; e++)
+			if (strncmp(*e, "PATH=", 5) == 0)
+				dirs = *e + 5;
+		if (!dirs)
+			dirs = "/usr/local/bin:/usr/bin:/bin";
+		for (const char *d = dirs; *d;) {
+			size_t n = strcspn(d, ":");
+			snprintf(path, sizeof path, "%.*s/%s", (int)n, d, cmd);
+			if (access(path, F_OK) == 0) {
+				cmd = path;
+				break;
+			}
+			d += n + (d[n] == ':');
+		}
+		if (cmd != path) {
+			char why[PATH_MAX + 32];
+			snprintf(why, sizeof why, "can't find command '%s'", argv[0]);
+			fault(rc, F_NO_FILE, why);
+			return false;
+		}
+	}
+	struct stat st;
+	if (stat(cmd, &st) < 0) {
+		char why[PATH_MAX + 32];
+		snprintf(why, sizeof why, "can't find command '%s'", cmd);
+		fault(rc, F_NO_FILE, why);
+		return false;
+	}
+	if (S_ISDIR(st.st_mode) || access(cmd, X_OK) < 0) {
+		char why[PATH_MAX + 32];
+		snprintf(why, sizeof why, "command at '%s' is %s", cmd,
+			 S_ISDIR(st.st_mode) ? "a directory" : "not executable");
+		fault(rc, F_NOT_EXECUTABLE, why);
+		return false;
+	}
+	return true;
+}
+
+static bool shutting_down(struct rcall *rc)
+{
+	if (supervisor_shutting_down()) {
+		fault(rc, F_SHUTDOWN_STATE, NULL);
+		return true;
+	}
+	return false;
+}
+
+/* startProcess / stopProcess on one process: 0 done, 1 waiting (an entry
+ * added to rc->wait), -1 a fault in rc. */
+static int start_one(struct rcall *rc, struct process *p, bool wait, bool list)
+{
+	char spec[512];
+	snprintf(spec, sizeof spec, "%s", p->name);
+	if (!executable(rc, p))
+		return -1;
+	if (running_state(p->fsm.state)) {
+		fault(rc, F_ALREADY_STARTED, spec);
+		return -1;
+	}
+	if (p->fsm.state == PSTATE_STOPPING || p->fsm.state == PSTATE_UNKNOWN) {
+		fault(rc, F_FAILED, "it is still stopping");
+		return -1;
+	}
+	supervisor_start(p);
+	int st = wait_status(WAIT_START, p);
+	if (st == F_SPAWN_ERROR || (!wait && p->spawnerr)) {
+		fault(rc, F_SPAWN_ERROR, spec);
+		return -1;
+	}
+	if (!wait || st == F_SUCCESS)
+		return 0;
+	if (!rc->c) /* system.multicall: no waiting there */
+		return 0;
+	if (!wait_add(rc, WAIT_START, list, p)) {
+		fault(rc, F_FAILED, "out of memory");
+		return -1;
+	}
+	return 1;
+}
+
+static int stop_one(struct rcall *rc, struct process *p, bool wait, bool list)
+{
+	if (!running_state(p->fsm.state)) {
+		fault(rc, F_NOT_RUNNING, p->name);
+		return -1;
+	}
+	supervisor_stop(p);
+	if (!wait || stopped_state(p->fsm.state) || !rc->c)
+		return 0;
+	if (!wait_add(rc, WAIT_STOP, list, p)) {
+		fault(rc, F_FAILED, "out of memory");
+		return -1;
+	}
+	return 1;
+}
+
+/* startProcessGroup, startAllProcesses, stop...: each process the
+ * predicate picks, in order; GROUP NULL: every process. */
+static void group_op(struct rcall *rc, const char *group, bool start, bool wait)
+{
+	if (group && !group_exists(group)) {
+		fault(rc, F_BAD_NAME, group);
+		return;
+	}
+	struct xbuf res = { 0 };
+	for (struct program *prog = supervisor_programs(); prog; prog = prog->next) {
+		if (!visible(prog) || (group && strcmp(program_group_name(prog), group) != 0))
+			continue;
+		for (int i = 0; i < prog->nprocs; i++) {
+			struct process *p = &prog->procs[i];
+			if (running_state(p->fsm.state) == start)
+				continue; /* isNotRunning / isRunning */
+			struct rcall one = { .c = rc->c, .wait = rc->wait };
+			int r = start ? start_one(&one, p, wait, true) : stop_one(&one, p, wait, true);
+			rc->wait = one.wait;
+			if (r < 0)
+				result_struct(&res, proc_name(p), program_group_name(prog), one.fault,
+					      one.msg);
+			else if (r == 0)
+				result_struct(&res, proc_name(p), program_group_name(prog), F_SUCCESS, "OK");
+		}
+	}
+	if (rc->wait) {
+		/* the results known now go first, as supervisord lists them */
+		rc->wait->list = true;
+		free(rc->out->p);
+		*rc->out = res;
+		return;
+	}
+	xb_array_begin(rc->out);
+	xb_raw(rc->out, res.p ? res.p : "", res.len);
+	xb_array_end(rc->out);
+	if (res.oom)
+		rc->out->oom = true;
+	xb_free(&res);
+}
+
+/* startProcess / stopProcess: one process, or a group's with "GROUP:*". */
+static void start_or_stop(struct rcall *rc, const struct xval *pa, bool start)
+{
+	if (!args(rc, pa, "s|b") || shutting_down(rc))
+		return;
+	char gbuf[256];
+	const char *group, *name;
+	split_namespec(sarg(pa, 0), gbuf, sizeof gbuf, &group, &name);
+	bool wait = barg(pa, 1, true);
+	if (!name) {
+		group_op(rc, group, start, wait);
+		return;
+	}
+	struct process *p = named(rc, sarg(pa, 0));
+	if (p && (start ? start_one(rc, p, wait, false) : stop_one(rc, p, wait, false)) == 0)
+		xb_bool(rc->out, true);
+}
+
+static void m_start(struct rcall *rc, const struct xval *pa)
+{
+	start_or_stop(rc, pa, true);
+}
+
+static void m_stop(struct rcall *rc, const struct xval *pa)
+{
+	start_or_stop(rc, pa, false);
+}
+
+static void m_start_group(struct rcall *rc, const struct xval *pa)
+{
+	if (args(rc, pa, "s|b") && !shutting_down(rc))
+		group_op(rc, sarg(pa, 0), true, barg(pa, 1, true));
+}
+
+static void m_stop_group(struct rcall *rc, const struct xval *pa)
+{
+	if (args(rc, pa, "s|b") && !shutting_down(rc))
+		group_op(rc, sarg(pa, 0), false, barg(pa, 1, true));
+}
+
+static void m_start_all(struct rcall *rc, const struct xval *pa)
+{
+	if (args(rc, pa, "|b") && !shutting_down(rc))
+		group_op(rc, NULL, true, barg(pa, 0, true));
+}
+
+static void m_stop_all(struct rcall *rc, const struct xval *pa)
+{
+	if (args(rc, pa, "|b") && !shutting_down(rc))
+		group_op(rc, NULL, false, barg(pa, 0, true));
+}
+
+/* A signal given as "HUP", "SIGHUP" or "1" (or an int). */
+static int signal_arg(const struct xval *v)
+{
+	if (v->type == XV_INT)
+		return v->i > 0 && v->i < NSIG ? (int)v->i : -1;
+	return config_signal_number(v->s);
+}
+
+static int signal_one(struct rcall *rc, struct process *p, int sig)
+{
+	if (!signallable_state(p->fsm.state)) {
+		fault(rc, F_NOT_RUNNING, p->name);
+		return -1;
+	}
+	int r = supervisor_signal(p, sig);
+	if (r < 0) {
+		fault(rc, F_FAILED, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static void signal_group(struct rcall *rc, const char *group, int sig)
+{
+	if (group && !group_exists(group)) {
+		fault(rc, F_BAD_NAME, group);
+		return;
+	}
+	xb_array_begin(rc->out);
+	for (struct program *prog = supervisor_programs(); prog; prog = prog->next) {
+		if (!visible(prog) || (group && strcmp(program_group_name(prog), group) != 0))
+			continue;
+		for (int i = 0; i < prog->nprocs; i++) {
+			struct process *p = &prog->procs[i];
+			if (!signallable_state(p->fsm.state))
+				continue;
+			struct rcall one = { 0 };
+			if (signal_one(&one, p, sig) < 0)
+				result_struct(rc->out, proc_name(p), program_group_name(prog), one.fault,
+					      one.msg);
+			else
+				result_struct(rc->out, proc_name(p), program_group_name(prog), F_SUCCESS,
+					      "OK");
+		}
+	}
+	xb_array_end(rc->out);
+}
+
+static void m_signal(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, "sx") || shutting_down(rc))
+		return;
+	char gbuf[256];
+	const char *group, *name;
+	split_namespec(sarg(pa, 0), gbuf, sizeof gbuf, &group, &name);
+	int sig = signal_arg(&pa->items[1]);
+	if (!name) {
+		if (!group_exists(group))
+			fault(rc, F_BAD_NAME, group);
+		else if (sig < 0)
+			fault(rc, F_BAD_SIGNAL, pa->items[1].type == XV_STRING ? pa->items[1].s : NULL);
+		else
+			signal_group(rc, group, sig);
+		return;
+	}
+	struct process *p = named(rc, sarg(pa, 0));
+	if (!p)
+		return;
+	if (sig < 0) {
+		fault(rc, F_BAD_SIGNAL, pa->items[1].type == XV_STRING ? pa->items[1].s : NULL);
+		return;
+	}
+	if (signal_one(rc, p, sig) == 0)
+		xb_bool(rc->out, true);
+}
+
+static void m_signal_group(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, "sx") || shutting_down(rc))
+		return;
+	int sig = signal_arg(&pa->items[1]);
+	if (!group_exists(sarg(pa, 0)))
+		fault(rc, F_BAD_NAME, sarg(pa, 0));
+	else if (sig < 0)
+		fault(rc, F_BAD_SIGNAL, NULL);
+	else
+		signal_group(rc, sarg(pa, 0), sig);
+}
+
+static void m_signal_all(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, "x") || shutting_down(rc))
+		return;
+	int sig = signal_arg(&pa->items[0]);
+	if (sig < 0)
+		fault(rc, F_BAD_SIGNAL, NULL);
+	else
+		signal_group(rc, NULL, sig);
+}
+
+/* ---- logs ---- */
+
+/* supervisord's readFile: OFFSET < 0 reads that many bytes back from the
+ * end (LENGTH must then be 0); else LENGTH bytes (0: to the end) at OFFSET. */
+static void read_file(struct rcall *rc, const char *path, long long offset, long long length)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		fault(rc, errno == ENOENT ? F_NO_FILE : F_FAILED, path);
+		return;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		fault(rc, F_FAILED, NULL);
+		return;
+	}
+	long long size = st.st_size, from, want;
+	if (offset < 0) {
+		if (length) {
+			close(fd);
+			fault(rc, F_BAD_ARGUMENTS, NULL);
+			return;
+		}
+		from = size + offset < 0 ? 0 : size + offset;
+		want = -offset;
+	} else {
+		if (length < 0) {
+			close(fd);
+			fault(rc, F_BAD_ARGUMENTS, NULL);
+			return;
+		}
+		from = offset;
+		want = length ? length : size - offset;
+	}
+	if (want > size - from)
+		want = size - from;
+	if (want < 0)
+		want = 0;
+	if (want > READ_MAX)
+		want = READ_MAX;
+	char *buf = malloc(want ? (size_t)want : 1);
+	if (!buf) {
+		close(fd);
+		fault(rc, F_FAILED, "out of memory");
+		return;
+	}
+	size_t got = 0;
+	while (got < (size_t)want) {
+		ssize_t r = pread(fd, buf + got, (size_t)want - got, (off_t)from + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	xb_string_n(rc->out, buf, got);
+	free(buf);
+}
+
+static const char *log_of(struct rcall *rc, const struct process *p, int which, char *buf,
+			  size_t len)
+{
+	const char *path = supervisor_log_path(p, which, buf, len);
+	if (!path || access(path, F_OK) < 0)
+		fault(rc, F_NO_FILE, path ? path : "none");
+	return path && !rc->fault ? path : NULL;
+}
+
+static void read_log(struct rcall *rc, const struct xval *pa, int which)
+{
+	struct process *p;
+	char path[PATH_MAX];
+	const char *f;
+	if (args(rc, pa, "sii") && (p = named(rc, sarg(pa, 0))) &&
+	    (f = log_of(rc, p, which, path, sizeof path)))
+		read_file(rc, f, pa->items[1].i, pa->items[2].i);
+}
+
+static void m_read_stdout(struct rcall *rc, const struct xval *pa)
+{
+	read_log(rc, pa, LOG_STDOUT);
+}
+
+static void m_read_stderr(struct rcall *rc, const struct xval *pa)
+{
+	read_log(rc, pa, LOG_STDERR);
+}
+
+/* supervisord's tailFile: [bytes, offset, overflow]. */
+static void tail_log(struct rcall *rc, const struct xval *pa, int which)
+{
+	struct process *p;
+	if (!args(rc, pa, "sii") || !(p = named(rc, sarg(pa, 0))))
+		return;
+	long long offset = pa->items[1].i, length = pa->items[2].i;
+	char path[PATH_MAX];
+	const char *f = supervisor_log_path(p, which, path, sizeof path);
+	int fd = f ? open(f, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		xb_array_begin(rc->out);
+		xb_string(rc->out, "");
+		xb_int(rc->out, f ? offset : 0);
+		xb_bool(rc->out, false);
+		xb_array_end(rc->out);
+		return;
+	}
+	long long size = st.st_size;
+	bool overflow = false;
+	if (size > offset + length) {
+		overflow = true;
+		offset = size - 1;
+	}
+	if (offset + length > size) {
+		if (offset > size - 1)
+			length = 0;
+		offset = size - length;
+	}
+	if (offset < 0)
+		offset = 0;
+	if (length < 0)
+		length = 0;
+	if (length > READ_MAX)
+		length = READ_MAX;
+	char *buf = malloc(length ? (size_t)length : 1);
+	size_t got = 0;
+	while (buf && got < (size_t)length) {
+		ssize_t r = pread(fd, buf + got, (size_t)length - got, (off_t)offset + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	xb_array_begin(rc->out);
+	xb_string_n(rc->out, buf ? buf : "", got);
+	xb_int(rc->out, size);
+	xb_bool(rc->out, overflow);
+	xb_array_end(rc->out);
+	free(buf);
+}
+
+static void m_tail_stdout(struct rcall *rc, const struct xval *pa)
+{
+	tail_log(rc, pa, LOG_STDOUT);
+}
+
+static void m_tail_stderr(struct rcall *rc, const struct xval *pa)
+{
+	tail_log(rc, pa, LOG_STDERR);
+}
+
+/* Remove P's log files and their rotated copies; corrald reopens them. */
+static int clear_logs(const struct process *p)
+{
+	int rc = 0;
+	for (int which = LOG_STDOUT; which <= LOG_STDERR; which++) {
+		char path[PATH_MAX], old[PATH_MAX + 16];
+		const char *f = supervisor_log_path(p, which, path, sizeof path);
+		if (!f)
+			continue;
+		if (unlink(f) < 0 && errno != ENOENT)
+			rc = -errno;
+		int backups = which == LOG_STDOUT ? p->prog->cfg->stdout_backups
+						  : p->prog->cfg->stderr_backups;
+		for (int i = 1; i <= backups; i++) {
+			snprintf(old, sizeof old, "%s.%d", f, i);
+			if (unlink(old) < 0 && errno != ENOENT)
+				rc = -errno;
+		}
+	}
+	return rc;
+}
+
+static void m_clear_logs(struct rcall *rc, const struct xval *pa)
+{
+	struct process *p;
+	if (!args(rc, pa, "s") || !(p = named(rc, sarg(pa, 0))))
+		return;
+	if (clear_logs(p) < 0) {
+		fault(rc, F_FAILED, sarg(pa, 0));
+		return;
+	}
+	supervisor_reopen_logs();
+	xb_bool(rc->out, true);
+}
+
+static void m_clear_all_logs(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, ""))
+		return;
+	xb_array_begin(rc->out);
+	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
+		if (visible(prog))
+			for (int i = 0; i < prog->nprocs; i++) {
+				struct process *p = &prog->procs[i];
+				bool ok = clear_logs(p) == 0;
+				result_struct(rc->out, proc_name(p), program_group_name(prog),
+					      ok ? F_SUCCESS : F_FAILED, ok ? "OK" : "FAILED");
+			}
+	xb_array_end(rc->out);
+	supervisor_reopen_logs();
+}
+
+/* corrald logs to its standard error (or the journal): no main log file. */
+static void m_read_main_log(struct rcall *rc, const struct xval *pa)
+{
+	if (args(rc, pa, "ii"))
+		fault(rc, F_NO_FILE, "corrald logs to its standard error");
+}
+
+static void m_clear_main_log(struct rcall *rc, const struct xval *pa)
+{
+	if (args(rc, pa, ""))
+		fault(rc, F_NO_FILE, "corrald logs to its standard error");
+}
+
+/* ---- corrald itself ---- */
+
+static void m_shutdown(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, "") || shutting_down(rc))
+		return;
+	log_info("rpc: shutdown asked over XML-RPC");
+	supervisor_shutdown();
+	xb_bool(rc->out, true);
+}
+
+static void m_restart(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, "") || shutting_down(rc))
+		return;
+	log_info("rpc: restart asked over XML-RPC");
+	supervisor_restart();
+	xb_bool(rc->out, true);
+}
+
+static void names_array(struct xbuf *b, char **v)
+{
+	xb_array_begin(b);
+	for (; v && *v; v++)
+		xb_string(b, *v);
+	xb_array_end(b);
+}
+
+static void strv_free(char **v)
+{
+	for (char **s = v; s && *s; s++)
+		free(*s);
+	free(v);
+}
+
+static void m_reload_config(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, "") || shutting_down(rc))
+		return;
+	char **added = NULL, **changed = NULL, **removed = NULL;
+	char err[1024];
+	int r = supervisor_reread(&added, &changed, &removed, err, sizeof err);
+	if (r < 0) {
+		fault(rc, r == -EINVAL ? F_CANT_REREAD : F_FAILED, err);
+		return;
+	}
+	xb_array_begin(rc->out);
+	xb_array_begin(rc->out);
+	names_array(rc->out, added);
+	names_array(rc->out, changed);
+	names_array(rc->out, removed);
+	xb_array_end(rc->out);
+	xb_array_end(rc->out);
+	strv_free(added);
+	strv_free(changed);
+	strv_free(removed);
+}
+
+/* addProcessGroup / removeProcessGroup, with supervisord's faults. */
+static void add_or_remove(struct rcall *rc, const struct xval *pa, bool add)
+{
+	if (!args(rc, pa, "s") || shutting_down(rc))
+		return;
+	const char *name = sarg(pa, 0);
+	int r = add ? supervisor_group_add(name) : supervisor_group_remove(name);
+	if (r == -EEXIST)
+		fault(rc, F_ALREADY_ADDED, name);
+	else if (r == -EBUSY)
+		fault(rc, F_STILL_RUNNING, name);
+	else if (r == -ENOENT)
+		fault(rc, F_BAD_NAME, name);
+	else if (r < 0)
+		fault(rc, F_FAILED, strerror(-r));
+	else
+		xb_bool(rc->out, true);
+}
+
+static void m_add_group(struct rcall *rc, const struct xval *pa)
+{
+	add_or_remove(rc, pa, true);
+}
+
+static void m_remove_group(struct rcall *rc, const struct xval *pa)
+{
+	add_or_remove(rc, pa, false);
+}
+
+static bool group_active(const char *name)
+{
+	return group_exists(name);
+}
+
+/* getAllConfigInfo: a struct per process of the last config read. */
+static void m_all_config_info(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, "") || shutting_down(rc))
+		return;
+	const struct corral_config *cfg = supervisor_pending_config();
+	xb_array_begin(rc->out);
+	for (size_t i = 0; i < cfg->nprograms; i++) {
+		const struct program_config *p = &cfg->programs[i];
+		const char *group = p->group ? p->group : p->name;
+		int gprio = 999;
+		for (size_t g = 0; g < cfg->ngroups; g++)
+			if (strcmp(cfg->groups[g].name, group) == 0 && cfg->groups[g].has_priority)
+				gprio = cfg->groups[g].priority;
+		if (!p->group)
+			gprio = p->priority;
+		for (int k = 0; k < p->numprocs; k++) {
+			char name[256];
+			struct program_instance v;
+			program_config_instance(p, k, &v);
+			if (program_config_process_name(p, p->numprocs_start + k, name, sizeof name) < 0)
+				continue;
+			xb_struct_begin(rc->out);
+			xb_member_bool(rc->out, "autostart", p->autostart);
+			xb_member_string(rc->out, "directory", v.directory ? v.directory : "none");
+			xb_member(rc->out, "uid");
+			if (p->sandbox.users.has_user)
+				xb_int(rc->out, p->sandbox.users.uid);
+			else
+				xb_string(rc->out, "none");
+			xb_member_end(rc->out);
+			xb_member_string(rc->out, "command", v.command);
+			xb_member(rc->out, "exitcodes");
+			xb_array_begin(rc->out);
+			for (int code = 0; code < 256; code++)
+				if (program_config_expected_exit(p, code))
+					xb_int(rc->out, code);
+			xb_array_end(rc->out);
+			xb_member_end(rc->out);
+			xb_member_string(rc->out, "group", group);
+			xb_member_int(rc->out, "group_prio", gprio);
+			xb_member_bool(rc->out, "inuse", group_active(group));
+			xb_member_bool(rc->out, "killasgroup", p->killasgroup);
+			xb_member_string(rc->out, "name", name);
+			xb_member_int(rc->out, "process_prio", p->priority);
+			xb_member_bool(rc->out, "redirect_stderr", p->redirect_stderr);
+			xb_member_int(rc->out, "startretries", p->startretries);
+			xb_member_int(rc->out, "startsecs", p->startsecs);
+			xb_member_string(rc->out, "stdout_logfile",
+					 v.stdout_logfile ? v.stdout_logfile : "auto");
+			xb_member_int(rc->out, "stdout_logfile_backups", p->stdout_backups);
+			xb_member_int(rc->out, "stdout_logfile_maxbytes", (long long)p->stdout_maxbytes);
+			xb_member_int(rc->out, "stopsignal", p->stopsignal);
+			xb_member_int(rc->out, "stopwaitsecs", p->stopwaitsecs);
+			xb_member_string(rc->out, "stderr_logfile",
+					 v.stderr_logfile ? v.stderr_logfile : "auto");
+			xb_member_int(rc->out, "stderr_logfile_backups", p->stderr_backups);
+			xb_member_int(rc->out, "stderr_logfile_maxbytes", (long long)p->stderr_maxbytes);
+			xb_member_string(rc->out, "serverurl", "AUTO");
+			xb_struct_end(rc->out);
+		}
+	}
+	xb_array_end(rc->out);
+}
+
+/* ---- system.* ---- */
+
+typedef void (*method_fn)(struct rcall *rc, const struct xval *params);
+
+struct method {
+	const char *name;
+	method_fn fn;
+	const char *sig;        /* "return,arg,..." as system.methodSignature gives it */
+	const char *help;
+};
+
+static void m_list_methods(struct rcall *rc, const struct xval *pa);
+static void m_method_help(struct rcall *rc, const struct xval *pa);
+static void m_method_signature(struct rcall *rc, const struct xval *pa);
+static void m_multicall(struct rcall *rc, const struct xval *pa);
+
+static const struct method methods[] = {
+	{ "supervisor.addProcessGroup", m_add_group, "boolean,string",
+	  "Add the process group NAME from the config last read by reloadConfig." },
+	{ "supervisor.clearAllProcessLogs", m_clear_all_logs, "array",
+	  "Remove every process's log files; they are created anew." },
+	{ "supervisor.clearLog", m_clear_main_log, "boolean",
+	  "corrald has no main log file: always NO_FILE." },
+	{ "supervisor.clearProcessLog", m_clear_logs, "boolean,string",
+	  "Alias of clearProcessLogs." },
+	{ "supervisor.clearProcessLogs", m_clear_logs, "boolean,string",
+	  "Remove the log files of process NAME; they are created anew." },
+	{ "supervisor.getAPIVersion", m_version, "string", "The API's version: 3.0." },
+	{ "supervisor.getAllConfigInfo", m_all_config_info, "array",
+	  "A struct per process of the config last read." },
+	{ "supervisor.getAllProcessInfo", m_all_process_info, "array",
+	  "getProcessInfo's struct for every process." },
+	{ "supervisor.getIdentification", m_identification, "string",
+	  "[supervisord] identifier (default: supervisor)." },
+	{ "supervisor.getPID", m_pid, "int", "corrald's process id." },
+	{ "supervisor.getProcessInfo", m_process_info, "struct,string",
+	  "The state of process NAME (or GROUP:NAME)." },
+	{ "supervisor.getState", m_state, "struct", "corrald's state: statecode, statename." },
+	{ "supervisor.getSupervisorVersion", m_supervisor_version, "string",
+	  "The supervisord version corrald answers as, and its own." },
+	{ "supervisor.getVersion", m_version, "string", "Alias of getAPIVersion." },
+	{ "supervisor.readLog", m_read_main_log, "string,int,int",
+	  "corrald has no main log file: always NO_FILE." },
+	{ "supervisor.readMainLog", m_read_main_log, "string,int,int", "Alias of readLog." },
+	{ "supervisor.readProcessLog", m_read_stdout, "string,string,int,int",
+	  "Alias of readProcessStdoutLog." },
+	{ "supervisor.readProcessStderrLog", m_read_stderr, "string,string,int,int",
+	  "LENGTH bytes of NAME's stderr log from OFFSET (OFFSET < 0: from the end)." },
+	{ "supervisor.readProcessStdoutLog", m_read_stdout, "string,string,int,int",
+	  "LENGTH bytes of NAME's stdout log from OFFSET (OFFSET < 0: from the end)." },
+	{ "supervisor.reloadConfig", m_reload_config, "array",
+	  "Read the config again: [[added, changed, removed]] process groups." },
+	{ "supervisor.removeProcessGroup", m_remove_group, "boolean,string",
+	  "Remove the stopped process group NAME." },
+	{ "supervisor.restart", m_restart, "boolean",
+	  "Stop every process, then start corrald anew on its config." },
+	{ "supervisor.shutdown", m_shutdown, "boolean", "Stop every process, then corrald." },
+	{ "supervisor.signalAllProcesses", m_signal_all, "array,string",
+	  "Send SIGNAL to every process that runs." },
+	{ "supervisor.signalProcess", m_signal, "boolean,string,string",
+	  "Send SIGNAL (a name or number) to process NAME." },
+	{ "supervisor.signalProcessGroup", m_signal_group, "array,string,string",
+	  "Send SIGNAL to every process of group NAME that runs." },
+	{ "supervisor.startAllProcesses", m_start_all, "array,boolean",
+	  "Start every process that does not run." },
+	{ "supervisor.startProcess", m_start, "boolean,string,boolean",
+	  "Start process NAME (GROUP:* for a group); with WAIT, answer once it runs." },
+	{ "supervisor.startProcessGroup", m_start_group, "array,string,boolean",
+	  "Start every process of group NAME." },
+	{ "supervisor.stopAllProcesses", m_stop_all, "array,boolean",
+	  "Stop every process that runs." },
+	{ "supervisor.stopProcess", m_stop, "boolean,string,boolean",
+	  "Stop process NAME; with WAIT, answer once it is down." },
+	{ "supervisor.stopProcessGroup", m_stop_group, "array,string,boolean",
+	  "Stop every process of group NAME." },
+	{ "supervisor.tailProcessLog", m_tail_stdout, "array,string,int,int",
+	  "Alias of tailProcessStdoutLog." },
+	{ "supervisor.tailProcessStderrLog", m_tail_stderr, "array,string,int,int",
+	  "[bytes, offset, overflow] from NAME's stderr log." },
+	{ "supervisor.tailProcessStdoutLog", m_tail_stdout, "array,string,int,int",
+	  "[bytes, offset, overflow] from NAME's stdout log." },
+	{ "system.listMethods", m_list_methods, "array", "The methods served." },
+	{ "system.methodHelp", m_method_help, "string,string", "A method's help." },
+	{ "system.methodSignature", m_method_signature, "array,string",
+	  "A method's signature: [[return type, argument types...]]." },
+	{ "system.multicall", m_multicall, "array,array",
+	  "Run many calls: an array of {methodName, params}; each answers [value] or a fault "
+	  "struct. Calls that could wait answer at once there." },
+};
+
+#define NMETHODS (sizeof methods / sizeof methods[0])
+
+static const struct method *method_find(const char *name)
+{
+	for (size_t i = 0; i < NMETHODS; i++)
+		if (strcmp(methods[i].name, name) == 0)
+			return &methods[i];
+	return NULL;
+}
+
+static void m_list_methods(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, ""))
+		return;
+	xb_array_begin(rc->out);
+	for (size_t i = 0; i < NMETHODS; i++)
+		xb_string(rc->out, methods[i].name);
+	xb_array_end(rc->out);
+}
+
+static void m_method_help(struct rcall *rc, const struct xval *pa)
+{
+	const struct method *m;
+	if (!args(rc, pa, "s"))
+		return;
+	if (!(m = method_find(sarg(pa, 0))))
+		fault(rc, F_SIGNATURE_UNSUPPORTED, NULL);
+	else
+		xb_string(rc->out, m->help);
+}
+
+static void m_method_signature(struct rcall *rc, const struct xval *pa)
+{
+	const struct method *m;
+	if (!args(rc, pa, "s"))
+		return;
+	if (!(m = method_find(sarg(pa, 0)))) {
+		fault(rc, F_SIGNATURE_UNSUPPORTED, NULL);
+		return;
+	}
+	xb_array_begin(rc->out);
+	xb_array_begin(rc->out);
+	for (const char *s = m->sig; *s;) {
+		size_t n = strcspn(s, ",");
+		xb_string_n(rc->out, s, n);
+		s += n + (s[n] == ',');
+	}
+	xb_array_end(rc->out);
+	xb_array_end(rc->out);
+}
+
+static void call_method(struct rcall *rc, const char *name, const struct xval *params)
+{
+	const struct method *m = method_find(name);
+	if (!m) {
+		fault(rc, F_UNKNOWN_METHOD, NULL);
+		return;
+	}
+	m->fn(rc, params);
+}
+
+static void m_multicall(struct rcall *rc, const struct xval *pa)
+{
+	if (pa->n != 1 || pa->items[0].type != XV_ARRAY) {
+		fault(rc, F_INCORRECT_PARAMETERS, NULL);
+		return;
+	}
+	const struct xval *calls = &pa->items[0];
+	xb_array_begin(rc->out);
+	for (size_t i = 0; i < calls->n; i++) {
+		const struct xval *name = xval_member(&calls->items[i], "methodName");
+		const struct xval *params = xval_member(&calls->items[i], "params");
+		struct xval none = { .type = XV_ARRAY };
+		struct xbuf one = { 0 };
+		struct rcall sub = { .out = &one };
+		if (!name || name->type != XV_STRING)
+			fault(&sub, F_INCORRECT_PARAMETERS, "a call without methodName");
+		else if (strcmp(name->s, "system.multicall") == 0)
+			fault(&sub, F_INCORRECT_PARAMETERS, "system.multicall inside system.multicall");
+		else if (params && params->type != XV_ARRAY)
+			fault(&sub, F_INCORRECT_PARAMETERS, "params is not an array");
+		else
+			call_method(&sub, name->s, params ? params : &none);
+		if (sub.fault) {
+			xb_struct_begin(rc->out);
+			xb_member_int(rc->out, "faultCode", sub.fault);
+			xb_member_string(rc->out, "faultString", sub.msg);
+			xb_struct_end(rc->out);
+		} else {
+			xb_array_begin(rc->out);
+			xb_raw(rc->out, one.p ? one.p : "", one.len);
+			xb_array_end(rc->out);
+		}
+		if (one.oom)
+			rc->out->oom = true;
+		xb_free(&one);
+	}
+	xb_array_end(rc->out);
+}
+
+/* ---- answering ---- */
+
+static void answer_value(struct rclient *c, struct xbuf *value)
+{
+	struct xbuf b = { 0 };
+	xb_response_begin(&b);
+	xb_raw(&b, value->p ? value->p : "", value->len);
+	xb_response_end(&b);
+	if (b.oom || value->oom) {
+		xb_free(&b);
+		xb_fault(&b, F_FAILED, "FAILED: out of memory");
+	}
+	respond(c, 200, b.p ? b.p : "", b.len);
+	xb_free(&b);
+}
+
+static void answer_fault(struct rclient *c, int code, const char *msg)
+{
+	struct xbuf b = { 0 };
+	xb_fault(&b, code, msg);
+	respond(c, 200, b.p ? b.p : "", b.len);
+	xb_free(&b);
+}
+
+/* A deferred call whose processes all got where they were going. */
+static void wait_check(struct rclient *c)
+{
+	struct rwait *w = c->wait;
+	for (size_t i = 0; i < w->n; i++) {
+		struct went *e = &w->v[i];
+		if (e->status)
+			continue;
+		e->status = wait_status(w->kind, e->p);
+		if (e->status && e->status != F_SUCCESS) {
+			char d[600];
+			snprintf(d, sizeof d, "%s: %s:%s", fault_name(e->status), e->group, e->name);
+			if (strcmp(e->group, e->name) == 0)
+				snprintf(d, sizeof d, "%s: %s", fault_name(e->status), e->name);
+			e->desc = strdup(d);
+		}
+	}
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->v[i].status)
+			return;
+	c->wait = NULL;
+	if (!w->list) {
+		if (w->v[0].status == F_SUCCESS) {
+			struct xbuf b = { 0 };
+			xb_bool(&b, true);
+			answer_value(c, &b);
+			xb_free(&b);
+		} else {
+			answer_fault(c, w->v[0].status, w->v[0].desc ? w->v[0].desc : "FAILED");
+		}
+	} else {
+		struct xbuf b = { 0 };
+		xb_array_begin(&b);
+		/* what was known when the call was made, then the waits' results */
+		if (c->body)
+			xb_raw(&b, c->body, c->bodylen);
+		for (size_t i = 0; i < w->n; i++) {
+			struct went *e = &w->v[i];
+			result_struct(&b, e->name, e->group, e->status,
+				      e->status == F_SUCCESS ? "OK" : e->desc ? e->desc : "FAILED");
+		}
+		xb_array_end(&b);
+		answer_value(c, &b);
+		xb_free(&b);
+	}
+	wait_free(w);
+}
+
+static void handle_rpc(struct rclient *c)
+{
+	struct xcall call;
+	char err[256];
+	int r = xmlrpc_parse_call(c->body ? c->body : "", c->bodylen, &call, err, sizeof err);
+	free(c->body);
+	c->body = NULL;
+	c->bodylen = 0;
+	if (r < 0) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "PARSE_ERROR: %s", err);
+		log_debug("rpc: bad call: %s", err);
+		answer_fault(c, r == -ENOMEM ? F_FAILED : F_INCORRECT_PARAMETERS, msg);
+		return;
+	}
+	struct xbuf value = { 0 };
+	struct rcall rc = { .c = c, .out = &value };
+	log_debug("rpc: %s", call.method);
+	call_method(&rc, call.method, &call.params);
+	xcall_free(&call);
+	if (rc.wait) {
+		/* answered when the processes get there; the results known now
+		 * (a group call's) are kept in the body buffer meanwhile */
+		c->wait = rc.wait;
+		c->body = value.p;
+		c->bodylen = value.len;
+		value.p = NULL;
+		supervisor_timer_cancel(&c->timer);
+		wait_check(c);
+		xb_free(&value);
+		return;
+	}
+	if (rc.fault)
+		answer_fault(c, rc.fault, rc.msg);
+	else
+		answer_value(c, &value);
+	xb_free(&value);
+}
+
+/* GET /logtail/NAME[/stdout|/stderr]: the last 1 KiB, then what comes. */
+static void handle_logtail(struct rclient *c, const char *path)
+{
+	char spec[512], gbuf[256];
+	snprintf(spec, sizeof spec, "%s", path);
+	char *slash = strchr(spec, '/');
+	const char *channel = "stdout";
+	if (slash) {
+		*slash = '\0';
+		channel = slash + 1;
+	}
+	const char *group, *name;
+	split_namespec(spec, gbuf, sizeof gbuf, &group, &name);
+	struct process *p = name ? find_process(group, name) : NULL;
+	int which = strcmp(channel, "stderr") == 0 ? LOG_STDERR : LOG_STDOUT;
+	char lpath[PATH_MAX];
+	const char *f = p ? supervisor_log_path(p, which, lpath, sizeof lpath) : NULL;
+	if (!f || access(f, F_OK) < 0 || (strcmp(channel, "stdout") && strcmp(channel, "stderr"))) {
+		respond_error(c, 404);
+		return;
+	}
+	char head[256];
+	int n = snprintf(head, sizeof head,
+			 "HTTP/1.1 200 OK\r\nServer: corrald/%s\r\n"
+			 "Content-Type: text/plain;charset=utf-8\r\nX-Accel-Buffering: no\r\n"
+			 "Transfer-Encoding: chunked\r\n\r\n", CORRAL_VERSION);
+	if (out_add(c, head, (size_t)n) < 0) {
+		client_close(c);
+		return;
+	}
+	int fd = open(f, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		char buf[1024];
+		off_t from = st.st_size > (off_t)sizeof buf ? st.st_size - (off_t)sizeof buf : 0;
+		ssize_t got = pread(fd, buf, sizeof buf, from);
+		if (got > 0) {
+			n = snprintf(head, sizeof head, "%zx\r\n", (size_t)got);
+			(void)out_add(c, head, (size_t)n);
+			(void)out_add(c, buf, (size_t)got);
+			(void)out_add(c, "\r\n", 2);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	c->follow = p;
+	c->follow_which = which;
+	(which == LOG_STDOUT ? &p->out : &p->err)->followers++;
+	c->close_after = true; /* the stream ends only when the connection does */
+	client_flush(c);
+}
+
+void rpc_log_data(struct process *p, int which, const struct iovec *iov, int n)
+{
+	for (struct rclient *c = R.clients, *next; c; c = next) {
+		next = c->next;
+		if (c->follow != p || c->follow_which != which)
+			continue;
+		size_t bytes = 0;
+		for (int i = 0; i < n; i++)
+			bytes += iov[i].iov_len;
+		if (!bytes)
+			continue;
+		if (c->outlen - c->sent + bytes > FOLLOW_MAX) {
+			c->skipped += bytes; /* never held back for a slow reader */
+			continue;
+		}
+		char head[32];
+		int m = snprintf(head, sizeof head, "%zx\r\n", bytes);
+		bool idle = c->outlen == c->sent;
+		int r = out_add(c, head, (size_t)m);
+		for (int i = 0; i < n && r == 0; i++)
+			r = out_add(c, iov[i].iov_base, iov[i].iov_len);
+		if (r == 0)
+			r = out_add(c, "\r\n", 2);
+		if (r < 0) {
+			client_close(c);
+			continue;
+		}
+		if (idle)
+			client_flush(c);
+	}
+}
+
+static bool authorized(struct rclient *c)
+{
+	if (!R.username)
+		return true;
+	const char *v = c->auth;
+	if (strncasecmp(v, "Basic ", 6) != 0)
+		return false;
+	v += 6;
+	while (*v == ' ')
+		v++;
+	unsigned char plain[400];
+	int n = b64_pton(v, plain, sizeof plain - 1);
+	if (n < 0)
+		return false;
+	plain[n] = '\0';
+	char *colon = strchr((char *)plain, ':');
+	if (!colon)
+		return false;
+	*colon = '\0';
+	if (strncmp(R.password, "{SHA}", 5) == 0)
+		return false; /* not supported (config.c warns) */
+	/* compare all of it whatever matches, so timing says nothing */
+	const char *user = (const char *)plain, *pass = colon + 1;
+	size_t ul = strlen(user), pl = strlen(pass), eu = strlen(R.username), ep = strlen(R.password);
+	unsigned diff = (unsigned)(ul != eu) | (unsigned)(pl != ep);
+	for (size_t i = 0; i < ul && i < eu; i++)
+		diff |= (unsigned)(user[i] ^ R.username[i]);
+	for (size_t i = 0; i < pl && i < ep; i++)
+		diff |= (unsigned)(pass[i] ^ R.password[i]);
+	return diff == 0;
+}
+
+static void handle_request(struct rclient *c)
+{
+	c->complete = false;
+	c->started = false;
+	supervisor_timer_cancel(&c->timer);
+	if (c->bad) {
+		respond_error(c, c->bad_status);
+		return;
+	}
+	c->keepalive = http_should_keep_alive(&c->hp);
+	if (!c->keepalive)
+		c->close_after = true;
+	char *url = c->url ? c->url : (char *)"/";
+	if (!authorized(c)) {
+		log_warn("rpc: refused a request without the right credentials");
+		respond_error(c, 401);
+	} else if (strncmp(url, "/logtail/", 9) == 0) {
+		if (c->hp.method != HTTP_GET)
+			respond_error(c, 400);
+		else
+			handle_logtail(c, url + 9);
+	} else if (strcmp(url, "/RPC2") == 0 || strncmp(url, "/RPC2?", 6) == 0 ||
+		   strcmp(url, "/RPC2/") == 0) {
+		if (c->hp.method != HTTP_POST)
+			respond_error(c, 405);
+		else
+			handle_rpc(c);
+	} else {
+		respond_error(c, 404);
+	}
+	free(c->url);
+	c->url = NULL;
+	c->urllen = 0;
+	c->authlen = 0;
+	c->auth[0] = '\0';
+}
+
+/* ---- HTTP ---- */
+
+static int on_message_begin(http_parser *hp)
+{
+	struct rclient *c = hp->data;
+	free(c->url);
+	c->url = NULL;
+	c->urllen = 0;
+	free(c->body);
+	c->body = NULL;
+	c->bodylen = 0;
+	c->auth[0] = '\0';
+	c->authlen = 0;
+	c->fieldlen = 0;
+	c->in_value = false;
+	return 0;
+}
+
+static int too_big(struct rclient *c, int status)
+{
+	c->bad = true;
+	c->bad_status = status;
+	return 1;
+}
+
+static int on_url(http_parser *hp, const char *at, size_t len)
+{
+	struct rclient *c = hp->data;
+	if (c->urllen + len > 4096)
+		return too_big(c, 431);
+	char *u = realloc(c->url, c->urllen + len + 1);
+	if (!u)
+		return too_big(c, 500);
+	memcpy(u + c->urllen, at, len);
+	c->urllen += len;
+	u[c->urllen] = '\0';
+	c->url = u;
+	return 0;
+}
+
+static int on_header_field(http_parser *hp, const char *at, size_t len)
+{
+	struct rclient *c = hp->data;
+	if (c->in_value) {
+		c->fieldlen = 0;
+		c->in_value = false;
+	}
+	for (size_t i = 0; i < len && c->fieldlen < sizeof c->field - 1; i++)
+		c->field[c->fieldlen++] = (char)(at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i]);
+	c->field[c->fieldlen] = '\0';
+	return 0;
+}
+
+static int on_header_value(http_parser *hp, const char *at, size_t len)
+{
+	struct rclient *c = hp->data;
+	c->in_value = true;
+	if (strcmp(c->field, "authorization") != 0)
+		return 0;
+	if (c->authlen + len >= sizeof c->auth)
+		return too_big(c, 431);
+	memcpy(c->auth + c->authlen, at, len);
+	c->authlen += len;
+	c->auth[c->authlen] = '\0';
+	return 0;
+}
+
+static int on_headers_complete(http_parser *hp)
+{
+	struct rclient *c = hp->data;
+	if (hp->content_length != ULLONG_MAX && hp->content_length > BODY_MAX)
+		return too_big(c, 413);
+	return 0;
+}
+
+static int on_body(http_parser *hp, const char *at, size_t len)
+{
+	struct rclient *c = hp->data;
+	if (c->bodylen + len > BODY_MAX)
+		return too_big(c, 413);
+	char *b = realloc(c->body, c->bodylen + len + 1);
+	if (!b)
+		return too_big(c, 500);
+	memcpy(b + c->bodylen, at, len);
+	c->bodylen += len;
+	b[c->bodylen] = '\0';
+	c->body = b;
+	return 0;
+}
+
+static int on_message_complete(http_parser *hp)
+{
+	struct rclient *c = hp->data;
+	c->complete = true;
+	http_parser_pause(hp, 1); /* one request at a time */
+	return 0;
+}
+
+static const http_parser_settings settings = {
+	.on_message_begin = on_message_begin,
+	.on_url = on_url,
+	.on_header_field = on_header_field,
+	.on_header_value = on_header_value,
+	.on_headers_complete = on_headers_complete,
+	.on_body = on_body,
+	.on_message_complete = on_message_complete,
+};
+
+/* Parse what is buffered; handle a request once one is whole. */
+static void client_parse(struct rclient *c)
+{
+	while (c->inlen && !c->wait && c->fd >= 0 && c->outlen == c->sent && !c->follow) {
+		if (HTTP_PARSER_ERRNO(&c->hp) == HPE_PAUSED)
+			http_parser_pause(&c->hp, 0);
+		if (!c->started) {
+			c->started = true;
+			if (supervisor_timer_set(&c->timer, supervisor_now_ms() + REQUEST_TIMEOUT_MS) < 0) {
+				client_close(c);
+				return;
+			}
+		}
+		/* http-parser bounds the line and headers (HTTP_MAX_HEADER_SIZE) */
+		size_t n = http_parser_execute(&c->hp, &settings, c->in, c->inlen);
+		enum http_errno e = HTTP_PARSER_ERRNO(&c->hp);
+		memmove(c->in, c->in + n, c->inlen - n);
+		c->inlen -= n;
+		if (c->bad) {
+			c->close_after = true;
+			respond_error(c, c->bad_status);
+			return;
+		}
+		if (e != HPE_OK && e != HPE_PAUSED) {
+			log_debug("rpc: bad HTTP: %s", http_errno_description(e));
+			c->close_after = true;
+			respond_error(c, 400);
+			return;
+		}
+		if (!c->complete)
+			return; /* wait for more */
+		handle_request(c);
+	}
+}
+
+static void client_flush(struct rclient *c)
+{
+	while (c->sent < c->outlen) {
+		ssize_t n = io_write_some(c->fd, c->out + c->sent, c->outlen - c->sent);
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			client_close(c);
+			return;
+		}
+		c->sent += (size_t)n;
+	}
+	if (c->sent < c->outlen) {
+		if (supervisor_watch_mod(c->fd, EPOLLOUT, &c->watch) < 0 ||
+		    supervisor_timer_set(&c->timer, supervisor_now_ms() + WRITE_TIMEOUT_MS) < 0)
+			client_close(c);
+		return;
+	}
+	c->sent = c->outlen = 0;
+	if (c->follow) {
+		/* a follower never times out on an empty buffer, and reads nothing */
+		supervisor_timer_cancel(&c->timer);
+		(void)supervisor_watch_mod(c->fd, EPOLLIN, &c->watch); /* to see it hang up */
+		return;
+	}
+	if (c->close_after) {
+		client_close(c);
+		return;
+	}
+	supervisor_timer_cancel(&c->timer);
+	if (supervisor_watch_mod(c->fd, EPOLLIN, &c->watch) < 0) {
+		client_close(c);
+		return;
+	}
+	client_parse(c); /* a pipelined request may be waiting */
+}
+
+static void client_read(struct rclient *c)
+{
+	for (;;) {
+		if (c->inlen == c->incap) {
+			if (c->incap >= 2 * BODY_MAX) {
+				/* only while a request is handled: stop reading */
+				(void)supervisor_watch_mod(c->fd, 0, &c->watch);
+				return;
+			}
+			size_t cap = c->incap ? c->incap * 2 : 4096;
+			char *in = realloc(c->in, cap);
+			if (!in) {
+				client_close(c);
+				return;
+			}
+			c->in = in;
+			c->incap = cap;
+		}
+		ssize_t n = io_read_some(c->fd, c->in + c->inlen, c->incap - c->inlen);
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0) { /* hung up, or an error */
+			client_close(c);
+			return;
+		}
+		if (c->follow) { /* a /logtail reader has nothing more to say */
+			c->inlen = 0;
+			continue;
+		}
+		c->inlen += (size_t)n;
+		client_parse(c);
+		if (c->fd < 0)
+			return;
+	}
+}
+
+static void client_accept(struct listener *l)
+{
+	for (;;) {
+		if (R.nclients >= MAX_CLIENTS) {
+			(void)supervisor_watch_mod(l->fd, 0, &l->watch);
+			return;
+		}
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_warn("rpc: accept: %m");
+			return;
+		}
+		struct rclient *c = calloc(1, sizeof *c);
+		if (!c) {
+			log_err("rpc: out of memory");
+			close(fd);
+			continue;
+		}
+		c->watch.kind = WATCH_RPC;
+		c->fd = fd;
+		heap_node_init(&c->timer.node);
+		c->timer.owner = DEADLINE_RPC;
+		http_parser_init(&c->hp, HTTP_REQUEST);
+		c->hp.data = c;
+		if (supervisor_watch(fd, EPOLLIN, &c->watch) < 0) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = R.clients;
+		R.clients = c;
+		R.nclients++;
+		client_read(c);
+	}
+}
+
+void rpc_event(struct watch *w, uint32_t events)
+{
+	for (int i = 0; i < R.nl; i++)
+		if (w == &R.l[i].watch) {
+			client_accept(&R.l[i]);
+			return;
+		}
+	struct rclient *c = container_of(w, struct rclient, watch);
+	if (c->fd < 0)
+		return;
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		client_close(c);
+		return;
+	}
+	if (events & EPOLLOUT)
+		client_flush(c);
+	if (c->fd >= 0 && (events & EPOLLIN))
+		client_read(c);
+}
+
+void rpc_timer(struct deadline *d)
+{
+	struct rclient *c = container_of(d, struct rclient, timer);
+	if (c->fd < 0)
+		return;
+	if (c->sent < c->outlen) {
+		log_warn("rpc: a client took no answer for %d s: dropped", WRITE_TIMEOUT_MS / 1000);
+		client_close(c);
+		return;
+	}
+	log_warn("rpc: a request did not arrive whole within %d s: dropped",
+		 REQUEST_TIMEOUT_MS / 1000);
+	c->close_after = true;
+	respond_error(c, 408);
+}
+
+void rpc_process_changed(struct process *p, bool gone)
+{
+	for (struct rclient *c = R.clients, *next; c; c = next) {
+		next = c->next;
+		if (gone && c->follow == p) {
+			follow_stop(c);
+			(void)out_add(c, "0\r\n\r\n", 5); /* the end of the chunked stream */
+			client_flush(c);
+			continue;
+		}
+		if (!c->wait)
+			continue;
+		if (gone)
+			for (size_t i = 0; i < c->wait->n; i++)
+				if (c->wait->v[i].p == p)
+					c->wait->v[i].p = NULL;
+		wait_check(c);
+	}
+}
+
+const char *rpc_server_url(void)
+{
+	return R.url;
+}
+
+/* ---- listening ---- */
+
+/* "user[:group]" into ids; false with ERR when either is unknown. */
+static bool owner_ids(const char *spec, uid_t *uid, gid_t *gid, char *err, size_t errlen)
+{
+	char user[256];
+	snprintf(user, sizeof user, "%s", spec);
+	char *colon = strchr(user, ':');
+	if (colon)
+		*colon = '\0';
+	struct users u = { 0 };
+	bool ok = users_set_user(&u, user, err, errlen) == 0 &&
+		  (!colon || users_set_group(&u, colon + 1, err, errlen) == 0);
+	*uid = u.uid;
+	*gid = u.gid;
+	users_free(&u);
+	return ok;
+}
+
+static int open_unix(struct listener *l, const struct http_config *h)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	if (strlen(h->file) >= sizeof addr.sun_path) {
+		log_err("%s: [unix_http_server] file %s: path too long", h->where, h->file);
+		return -1;
+	}
+	strcpy(addr.sun_path, h->file);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_err("rpc: socket: %m");
+		return -1;
+	}
+	/* A file left by a server that died is reused; a live one is not. */
+	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 || errno == EAGAIN) {
+		log_err("%s: [unix_http_server] %s: another server is listening there", h->where,
+			h->file);
+		close(fd);
+		return -1;
+	}
+	if (unlink(h->file) < 0 && errno != ENOENT) {
+		log_err("%s: [unix_http_server] cannot remove the stale %s: %m", h->where, h->file);
+		close(fd);
+		return -1;
+	}
+	uid_t uid;
+	gid_t gid;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+		log_err("%s: [unix_http_server] bind %s: %m", h->where, h->file);
+		close(fd);
+		return -1;
+	}
+	if (chmod(h->file, h->chmod) < 0) {
+		log_err("%s: [unix_http_server] chmod %s: %m", h->where, h->file);
+		goto fail;
+	}
+	if (h->chown) {
+		char why[200];
+		if (!owner_ids(h->chown, &uid, &gid, why, sizeof why)) {
+			log_err("%s: [unix_http_server] chown %s: %s", h->where, h->chown, why);
+			goto fail;
+		}
+		if (chown(h->file, uid, gid) < 0) {
+			log_err("%s: [unix_http_server] chown %s: %m", h->where, h->file);
+			goto fail;
+		}
+	}
+	if (listen(fd, 128) < 0) {
+		log_err("%s: [unix_http_server] listen %s: %m", h->where, h->file);
+		goto fail;
+	}
+	l->path = strdup(h->file);
+	if (!l->path || asprintf(&R.url, "unix://%s", h->file) < 0) {
+		R.url = NULL;
+		log_err("rpc: out of memory");
+		goto fail;
+	}
+	l->fd = fd;
+	return 0;
+fail:
+	unlink(h->file);
+	close(fd);
+	free(l->path);
+	l->path = NULL;
+	return -1;
+}
+
+static int open_inet(struct listener *l, const struct http_config *h)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE },
+			*res = NULL;
+	const char *host = h->host && *h->host && strcmp(h->host, "*") != 0 ? h->host : NULL;
+	int r = getaddrinfo(host, h->port, &hints, &res);
+	if (r != 0) {
+		log_err("%s: [inet_http_server] port %s:%s: %s", h->where, host ? host : "*", h->port,
+			gai_strerror(r));
+		return -1;
+	}
+	int fd = -1;
+	for (struct addrinfo *a = res; a; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		int one = 1;
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+		    bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 128) == 0)
+			break;
+		log_err("%s: [inet_http_server] port %s:%s: %m", h->where, host ? host : "*", h->port);
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return -1;
+	if (asprintf(&R.url, "http://%s:%s", host ? host : "127.0.0.1", h->port) < 0) {
+		R.url = NULL;
+		close(fd);
+		return -1;
+	}
+	l->fd = fd;
+	return 0;
+}
+
+int rpc_open(const struct corral_config *cfg)
+{
+	const struct http_config *hs[] = { &cfg->unix_http, &cfg->inet_http };
+	for (int i = 0; i < 2; i++) {
+		const struct http_config *h = hs[i];
+		if (!h->enabled)
+			continue;
+		struct listener *l = &R.l[R.nl];
+		char *keep = R.url;
+		R.url = NULL;
+		int r = i == 0 ? open_unix(l, h) : open_inet(l, h);
+		if (keep) { /* SUPERVISOR_SERVER_URL: the unix socket when there is one */
+			free(R.url);
+			R.url = keep;
+		}
+		if (r < 0) {
+			rpc_close();
+			return -1;
+		}
+		l->watch.kind = WATCH_RPC;
+		l->cfg = h;
+		R.nl++;
+		if (supervisor_watch(l->fd, EPOLLIN, &l->watch) < 0) {
+			log_err("rpc: epoll_ctl: %m");
+			rpc_close();
+			return -1;
+		}
+		/* one set of credentials, as supervisord checks each server's own */
+		if (h->username && !R.username) {
+			R.username = strdup(h->username);
+			R.password = strdup(h->password);
+			if (!R.username || !R.password) {
+				log_err("rpc: out of memory");
+				rpc_close();
+				return -1;
+			}
+		}
+		log_info("serving supervisord's XML-RPC interface on %s%s",
+			 i == 0 ? h->file : h->port, h->username ? " (with a password)" : "");
+	}
+	return 0;
+}
+
+void rpc_close(void)
+{
+	while (R.clients) {
+		struct rclient *c = R.clients;
+		if (c->sent < c->outlen) /* a last answer (shutdown's) goes out if it can */
+			(void)io_write_some(c->fd, c->out + c->sent, c->outlen - c->sent);
+		client_close(c);
+	}
+	for (int i = 0; i < R.nl; i++) {
+		if (R.l[i].fd >= 0) {
+			supervisor_unwatch(R.l[i].fd);
+			close(R.l[i].fd);
+			R.l[i].fd = -1;
+		}
+		if (R.l[i].path) {
+			unlink(R.l[i].path);
+			free(R.l[i].path);
+			R.l[i].path = NULL;
+		}
+	}
+	R.nl = 0;
+	rpc_bury();
+	free(R.url);
+	free(R.username);
+	free(R.password);
+	R.url = R.username = R.password = NULL;
+}
