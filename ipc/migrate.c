@@ -204,6 +204,14 @@ static void put_origin(struct writer *w, const struct msect *s)
 		fprintf(w->out, "; from %s:%d\n", s->file, s->line);
 }
 
+static bool in_list(const char *const *list, const char *key)
+{
+	for (; list && *list; list++)
+		if (strcmp(*list, key) == 0)
+			return true;
+	return false;
+}
+
 static void write_main(struct writer *w, const struct msect *s)
 {
 	static const char *const to_programs[] = { "umask", "directory", "environment", NULL };
@@ -213,9 +221,7 @@ static void write_main(struct writer *w, const struct msect *s)
 	put_origin(w, s);
 	for (size_t i = 0; i < s->nkeys; i++) {
 		const struct mkey *k = &s->keys[i];
-		bool inherited = false;
-		for (size_t j = 0; to_programs[j]; j++)
-			inherited |= strcmp(k->key, to_programs[j]) == 0;
+		bool inherited = in_list(to_programs, k->key);
 		if (strcmp(k->key, "logdir") == 0 || strcmp(k->key, "childlogdir") == 0) {
 			if (logdir)
 				put_commented(w, k, "the log directory is set above");
@@ -231,9 +237,15 @@ static void write_main(struct writer *w, const struct msect *s)
 		} else if (inherited) {
 			fprintf(w->out, "# %s = %s  ; [corral] has no %s: written into each "
 				"program, which supervisord's inherit it\n", k->key, k->value, k->key);
+		} else if (supervisord_key_note(SUPERVISORD_MAIN, k->key)) {
+			put_commented(w, k, supervisord_key_note(SUPERVISORD_MAIN, k->key));
+		} else if (strcmp(k->key, "identifier") == 0) {
+			put_expanded(w, "identifier", cfg->identifier);
+		} else if (in_list(supervisord_keys(SUPERVISORD_MAIN), k->key)) {
+			/* [corral] takes [supervisord]'s keys, and these are not ignored */
+			fprintf(w->out, "%s = %s\n", k->key, k->value);
 		} else {
-			const char *note = supervisord_key_note(SUPERVISORD_MAIN, k->key);
-			put_commented(w, k, note ? note : "unknown key");
+			put_commented(w, k, "unknown key");
 		}
 	}
 }
@@ -446,7 +458,12 @@ static void write_section(struct writer *w, const struct msect *s)
 		for (size_t i = 0; i < s->nkeys; i++)
 			fprintf(w->out, "# %s = %s\n", s->keys[i].key, s->keys[i].value);
 	} else if (kind == SUPERVISORD_RPC || kind == SUPERVISORD_CTLPLUGIN) {
-		write_raw(w, s, supervisord_section_note(kind));
+		bool main_rpc = false;
+		for (size_t i = 0; i < s->nkeys && kind == SUPERVISORD_RPC; i++)
+			main_rpc |= strcmp(s->keys[i].value, "supervisor.rpcinterface:"
+					   "make_main_rpcinterface") == 0;
+		write_raw(w, s, main_rpc ? "corrald serves this interface itself"
+					 : supervisord_section_note(kind));
 	} else if (kind != SUPERVISORD_NONE || strncmp(s->name, "socket:", 7) == 0 ||
 		   strncmp(s->name, "pool:", 5) == 0 || strncmp(s->name, "pipeline:", 9) == 0) {
 		/* supervisorctl's sections, event listeners, and corral's own */

@@ -1774,9 +1774,6 @@ static void test_supervisord_unknown_is_warning(void **state)
 	expect_warnings("t.conf:3: [program:a]: unknown key 'comand'",
 			"t.conf:5: [supervisord]: unknown key 'logfil'",
 			"t.conf:6: [weird]: unknown section",
-			"t.conf:8: [unix_http_server]: corral does not serve supervisord's XML-RPC "
-			"interface yet: this server is not started (corralctl talks to corrald over "
-			"[corral] socket) (file = /tmp/s.sock)",
 			"t.conf:10: [unix_http_server]: unknown key 'sockchmod'", NULL);
 	/* errors are still errors */
 	expect_errors("[supervisord]\n[program:a]\ncommand=x\nstartsecs=-1\nfoo=1\n",
@@ -1814,14 +1811,7 @@ static void test_supervisord_sections(void **state)
 	assert_int_equal(f->fcgi_mode, 0760);
 	assert_true(f->fcgi_owner);
 	assert_int_equal(f->fcgi_uid, 0);
-	expect_warnings("t.conf:2: [inet_http_server]: corral does not serve supervisord's "
-			"XML-RPC interface yet: this server is not started (corralctl talks to "
-			"corrald over [corral] socket)",
-			"t.conf:6: [supervisorctl]: read by supervisorctl only; corralctl does not "
-			"use it",
-			"t.conf:12: [rpcinterface:supervisor]: corral does not serve supervisord's "
-			"XML-RPC interface yet: this interface is not loaded",
-			"t.conf:15: [ctlplugin:x]: supervisorctl plugins are not loaded by corralctl",
+	expect_warnings("t.conf:15: [ctlplugin:x]: supervisorctl plugins are not loaded by corralctl",
 			"t.conf:17: [eventlistener:ev]: corral does not run event listeners yet: this "
 			"listener is not started",
 			NULL);
@@ -1856,8 +1846,8 @@ static void test_supervisord_program_keys(void **state)
 			"to event listeners, which corral does not run yet",
 			"t.conf:6: [program:a]: corral ignores stdout_syslog: corral does not copy "
 			"program output to syslog",
-			"t.conf:7: [program:a]: corral ignores serverurl: corral does not serve "
-			"XML-RPC yet, so SUPERVISOR_SERVER_URL is not set",
+			"t.conf:7: [program:a]: corral ignores serverurl: SUPERVISOR_SERVER_URL is "
+			"always corrald's own XML-RPC server",
 			NULL);
 	/* corral's format takes them too (with the same warnings) */
 	load_prog("[program:a]\ncommand=/bin/cat\nstderr_syslog=1\n");
