@@ -7,7 +7,7 @@ import signal
 import socket
 import stat
 
-from harness import Corral, corrald_path, expect, run, wait_until
+from harness import Corral, corrald_path, expect, pid_alive, run, wait_until
 
 from test_socket_activation import ask_tcp, ask_unix, free_port
 
@@ -48,6 +48,9 @@ def test_fcgi_tcp_numprocs_and_kill():
         victim = int(r.out.split()[0])
         expect(victim == pids["f:f_0"], "corralctl pid f:f_0 says %r" % r.out, r)
         os.kill(victim, signal.SIGKILL)
+        # A worker dying in accept() can still take a connection with it (the
+        # kernel dequeues before it looks at the signal): ask once it is dead.
+        wait_until(lambda: not pid_alive(victim), 10, "the killed worker to die")
         # the socket is corrald's: clients are answered while f_0 restarts
         for _ in range(20):
             pid = ask(socket.AF_INET, ("127.0.0.1", port))
