@@ -235,3 +235,28 @@ def test_migrate_errors():
                "unknown user: --check of the output", chk)
         r = run([corralctl_path(), "migrate"], timeout=10)
         expect(r.rc == 2 and "migrate needs one file name" in r.err, "no file: rc %s" % r.rc, r)
+
+
+def test_migrate_supervisorctl_keeps_working():
+    """The stock supervisorctl talks to corrald running the migrated file."""
+    sctl = shutil.which("supervisorctl")
+    if not sctl:
+        print("supervisorctl not installed: nothing to test")
+        return
+    with Corral(start=False, name="mig_sctl") as c:
+        src = c.path("supervisord.conf")
+        with open(src, "w") as f:
+            f.write(c.subst("[unix_http_server]\nfile=@DIR@/sup.sock\n\n"
+                            "[supervisord]\nchildlogdir=@LOG@\nsocket=@DIR@/run/corral.sock\n\n"
+                            "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
+                            "supervisor.rpcinterface:make_main_rpcinterface\n\n"
+                            "[supervisorctl]\nserverurl=unix://@DIR@/sup.sock\n\n"
+                            "[program:a]\ncommand=/bin/sleep 1000\nstartsecs=0\n"))
+        r = migrate(src)
+        expect(r.rc == 0, "migrate exits %s" % r.rc, r)
+        c.write_config(r.out, raw=True)
+        c.start()
+        c.wait_state("a", "RUNNING")
+        r = run([sctl, "-c", c.conf, "status", "a"], timeout=20)
+        expect(r.rc == 0 and r.out.split()[:2] == ["a", "RUNNING"],
+               "supervisorctl status on the migrated file", r)
