@@ -1957,8 +1957,8 @@ static void finish_key(struct source *src)
 	if (src->ld->visit)
 		src->ld->visit(src->ld->visit_arg,
 			       &(struct config_item){ .file = src->name, .line = src->key_line,
-						      .here = src->here, .section = src->section,
-						      .key = src->key, .value = value });
+						      .section = src->section, .key = src->key,
+						      .value = value });
 	if (src->visit_only) {
 		src->visit_only = false;
 		free(src->key);
@@ -2188,7 +2188,7 @@ static void begin_section(struct source *src, const char *name, size_t len)
 	int type, sd;
 	if (ld->visit)
 		ld->visit(ld->visit_arg, &(struct config_item){ .file = src->name, .line = src->lineno,
-								 .here = src->here, .section = sname });
+								 .section = sname });
 	if (strcmp(sname, "corral") == 0 || strcmp(sname, "supervisord") == 0) {
 		type = SEC_CORRAL;
 	} else if (strcmp(sname, "include") == 0) {

@@ -217,7 +217,6 @@ int config_transient(const char *name, char *const argv[], const char *directory
 struct config_item {
 	const char *file;       /* as in messages */
 	int line;
-	const char *here;       /* the file's absolute directory, for %(here)s */
 	const char *section;    /* between the brackets */
 	const char *key;        /* NULL: the section begins */
 	const char *value;
