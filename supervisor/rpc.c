@@ -2011,12 +2011,29 @@ static void client_read(struct rclient *c)
 	}
 }
 
+/* An idle kept-alive client (nothing asked, nothing owed), the one that
+ * came first; NULL when none. */
+static struct rclient *oldest_idle(void)
+{
+	struct rclient *found = NULL;
+	for (struct rclient *c = R.clients; c; c = c->next) /* newest first */
+		if (!c->started && !c->wait && !c->follow && c->outlen == c->sent)
+			found = c;
+	return found;
+}
+
 static void client_accept(struct listener *l)
 {
 	for (;;) {
 		if (R.nclients >= MAX_CLIENTS) {
-			(void)supervisor_watch_mod(l->fd, 0, &l->watch);
-			return;
+			/* idle connections must not lock others out: the oldest goes */
+			struct rclient *idle = oldest_idle();
+			if (!idle) {
+				(void)supervisor_watch_mod(l->fd, 0, &l->watch);
+				return;
+			}
+			log_warn("rpc: %d clients: closing an idle one", MAX_CLIENTS);
+			client_close(idle);
 		}
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {

@@ -413,6 +413,17 @@ def test_xmlrpc_auth_and_bad_requests():
         expect(rpc(c, ("alice", "s3cret")).supervisor.getState()["statename"] == "RUNNING",
                "corrald answers while a client stalls")
         slow.close()
+        # idle kept-alive connections, more than it keeps, do not lock others out
+        idle = []
+        for _ in range(140):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(c.path("sd.sock"))
+            idle.append(s)
+        time.sleep(0.3)
+        expect(rpc(c, ("alice", "s3cret")).supervisor.getPID() == c.proc.pid,
+               "corrald answers with 140 idle connections open")
+        for s in idle:
+            s.close()
         r = c.ctl("status", "one")
         expect(r.rc == 0, "corralctl still answers: %r" % r.out)
 
