@@ -281,6 +281,9 @@ fuzz:
 	build-fuzz/fuzz_proto -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-proto
 	@mkdir -p build-fuzz/corpus-framing
 	build-fuzz/fuzz_framing -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-framing
+	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_xmlrpc tests/fuzz/fuzz_xmlrpc.c supervisor/xmlrpc.c -lexpat
+	@mkdir -p build-fuzz/corpus-xmlrpc
+	build-fuzz/fuzz_xmlrpc -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(CURDIR)/build-fuzz/corpus-xmlrpc
 
 bench: deps
 	$(MAKE) all $(BUILD)/bench/sandbox_bench

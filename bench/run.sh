@@ -7,7 +7,8 @@
 # directory, measures it, stops it by PID and prints the comparison table;
 # then bench/logbench.py (with bench/logbench.c, built the same way), the
 # log throughput figure; then bench/poolbench.py (with bench/poolbench.c),
-# jobs a second through a pool beside the raw floor of a pipe ping-pong.
+# jobs a second through a pool beside the raw floor of a pipe ping-pong;
+# then bench/rpcbench.py, supervisord's XML-RPC interface from both daemons.
 # bench/tree.py is the 1,000-process tree each supervisor is timed stopping.
 # Knobs: see the top of bench/bench.py (BENCH_ROUNDS, BENCH_ONLY, ...).
 # Exit status: 0 when everything ran (targets missed or not), 1 when some
@@ -47,4 +48,6 @@ status=0
 "$py" "$here/logbench.py" "$build" "$tmp/logbench" || status=$?
 # Pools: jobs a second beside the raw floor (knobs: the top of bench/poolbench.py).
 "$py" "$here/poolbench.py" "$build" "$tmp/poolbench" || status=$?
+# supervisord's XML-RPC interface, served by corrald and by supervisord.
+"$py" "$here/rpcbench.py" "$build" || status=$?
 exit "$status"

@@ -169,6 +169,54 @@ static struct process *find_process(const char *group, const char *name)
 	return NULL;
 }
 
+/* A group's priority as supervisord sorts by it: its [group:]'s, or the
+ * program's own when it is in none. */
+static int group_priority(const struct program *prog)
+{
+	const char *g = prog->cfg->group;
+	if (!g)
+		return prog->cfg->priority;
+	const struct corral_config *cfg = supervisor_config();
+	for (size_t i = 0; i < cfg->ngroups; i++)
+		if (strcmp(cfg->groups[i].name, g) == 0 && cfg->groups[i].has_priority)
+			return cfg->groups[i].priority;
+	return 999;
+}
+
+static int by_group_then_process(const void *a, const void *b)
+{
+	const struct process *p = *(struct process *const *)a, *q = *(struct process *const *)b;
+	int gp = group_priority(p->prog), gq = group_priority(q->prog);
+	if (gp != gq)
+		return gp < gq ? -1 : 1;
+	int c = strcmp(program_group_name(p->prog), program_group_name(q->prog));
+	if (c)
+		return c;
+	if (p->prog->cfg->priority != q->prog->cfg->priority)
+		return p->prog->cfg->priority < q->prog->cfg->priority ? -1 : 1;
+	return strcmp(proc_name(p), proc_name(q));
+}
+
+/* The visible processes (of GROUP only, unless NULL) in supervisord's
+ * order: groups by priority then name, processes likewise. A heap array
+ * into *OUT (NULL when none or out of memory); their number. */
+static size_t processes(const char *group, struct process ***out)
+{
+	size_t n = 0, k = 0;
+	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
+		if (visible(prog) && (!group || strcmp(program_group_name(prog), group) == 0))
+			n += (size_t)prog->nprocs;
+	*out = n ? calloc(n, sizeof **out) : NULL;
+	if (!*out)
+		return 0;
+	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
+		if (visible(prog) && (!group || strcmp(program_group_name(prog), group) == 0))
+			for (int i = 0; i < prog->nprocs; i++)
+				(*out)[k++] = &prog->procs[i];
+	qsort(*out, n, sizeof **out, by_group_then_process);
+	return n;
+}
+
 /* Python's str(timedelta): "0:00:05", "1 day, 2:03:04". */
 static void format_uptime(long long secs, char *buf, size_t len)
 {
@@ -549,10 +597,11 @@ static void m_all_process_info(struct rcall *rc, const struct xval *pa)
 	if (!args(rc, pa, ""))
 		return;
 	xb_array_begin(rc->out);
-	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
-		if (visible(prog))
-			for (int i = 0; i < prog->nprocs; i++)
-				process_info(rc->out, &prog->procs[i]);
+	struct process **v;
+	size_t n = processes(NULL, &v);
+	for (size_t i = 0; i < n; i++)
+		process_info(rc->out, v[i]);
+	free(v);
 	xb_array_end(rc->out);
 }
 
@@ -608,7 +657,9 @@ static int wait_status(enum wait_kind kind, const struct process *p)
 	enum pstate s = p->fsm.state;
 	if (kind == WAIT_STOP)
 		return stopped_state(s) ? F_SUCCESS : 0;
-	if (p->spawnerr)
+	/* supervisord counts an exit before startsecs as a spawn error too
+	 * ("Exited too quickly") */
+	if (p->spawnerr || s == PSTATE_BACKOFF || s == PSTATE_FATAL)
 		return F_SPAWN_ERROR;
 	if (s == PSTATE_RUNNING)
 		return F_SUCCESS;
@@ -733,23 +784,21 @@ static void group_op(struct rcall *rc, const char *group, bool start, bool wait)
 		return;
 	}
 	struct xbuf res = { 0 };
-	for (struct program *prog = supervisor_programs(); prog; prog = prog->next) {
-		if (!visible(prog) || (group && strcmp(program_group_name(prog), group) != 0))
-			continue;
-		for (int i = 0; i < prog->nprocs; i++) {
-			struct process *p = &prog->procs[i];
-			if (running_state(p->fsm.state) == start)
-				continue; /* isNotRunning / isRunning */
-			struct rcall one = { .c = rc->c, .wait = rc->wait };
-			int r = start ? start_one(&one, p, wait, true) : stop_one(&one, p, wait, true);
-			rc->wait = one.wait;
-			if (r < 0)
-				result_struct(&res, proc_name(p), program_group_name(prog), one.fault,
-					      one.msg);
-			else if (r == 0)
-				result_struct(&res, proc_name(p), program_group_name(prog), F_SUCCESS, "OK");
-		}
+	struct process **v;
+	size_t n = processes(group, &v);
+	for (size_t i = 0; i < n; i++) {
+		struct process *p = v[i];
+		if (running_state(p->fsm.state) == start)
+			continue; /* isNotRunning / isRunning */
+		struct rcall one = { .c = rc->c, .wait = rc->wait };
+		int r = start ? start_one(&one, p, wait, true) : stop_one(&one, p, wait, true);
+		rc->wait = one.wait;
+		if (r < 0)
+			result_struct(&res, proc_name(p), program_group_name(p->prog), one.fault, one.msg);
+		else if (r == 0)
+			result_struct(&res, proc_name(p), program_group_name(p->prog), F_SUCCESS, "OK");
 	}
+	free(v);
 	if (rc->wait) {
 		/* the results known now go first, as supervisord lists them */
 		rc->wait->list = true;
@@ -846,22 +895,18 @@ static void signal_group(struct rcall *rc, const char *group, int sig)
 		return;
 	}
 	xb_array_begin(rc->out);
-	for (struct program *prog = supervisor_programs(); prog; prog = prog->next) {
-		if (!visible(prog) || (group && strcmp(program_group_name(prog), group) != 0))
+	struct process **v;
+	size_t n = processes(group, &v);
+	for (size_t i = 0; i < n; i++) {
+		struct process *p = v[i];
+		if (!signallable_state(p->fsm.state))
 			continue;
-		for (int i = 0; i < prog->nprocs; i++) {
-			struct process *p = &prog->procs[i];
-			if (!signallable_state(p->fsm.state))
-				continue;
-			struct rcall one = { 0 };
-			if (signal_one(&one, p, sig) < 0)
-				result_struct(rc->out, proc_name(p), program_group_name(prog), one.fault,
-					      one.msg);
-			else
-				result_struct(rc->out, proc_name(p), program_group_name(prog), F_SUCCESS,
-					      "OK");
-		}
+		struct rcall one = { 0 };
+		bool ok = signal_one(&one, p, sig) == 0;
+		result_struct(rc->out, proc_name(p), program_group_name(p->prog),
+			      ok ? F_SUCCESS : one.fault, ok ? "OK" : one.msg);
 	}
+	free(v);
 	xb_array_end(rc->out);
 }
 
@@ -1114,14 +1159,14 @@ static void m_clear_all_logs(struct rcall *rc, const struct xval *pa)
 	if (!args(rc, pa, ""))
 		return;
 	xb_array_begin(rc->out);
-	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
-		if (visible(prog))
-			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *p = &prog->procs[i];
-				bool ok = clear_logs(p) == 0;
-				result_struct(rc->out, proc_name(p), program_group_name(prog),
-					      ok ? F_SUCCESS : F_FAILED, ok ? "OK" : "FAILED");
-			}
+	struct process **v;
+	size_t n = processes(NULL, &v);
+	for (size_t i = 0; i < n; i++) {
+		bool ok = clear_logs(v[i]) == 0;
+		result_struct(rc->out, proc_name(v[i]), program_group_name(v[i]->prog),
+			      ok ? F_SUCCESS : F_FAILED, ok ? "OK" : "FAILED");
+	}
+	free(v);
 	xb_array_end(rc->out);
 	supervisor_reopen_logs();
 }
@@ -1966,12 +2011,29 @@ static void client_read(struct rclient *c)
 	}
 }
 
+/* An idle kept-alive client (nothing asked, nothing owed), the one that
+ * came first; NULL when none. */
+static struct rclient *oldest_idle(void)
+{
+	struct rclient *found = NULL;
+	for (struct rclient *c = R.clients; c; c = c->next) /* newest first */
+		if (!c->started && !c->wait && !c->follow && c->outlen == c->sent)
+			found = c;
+	return found;
+}
+
 static void client_accept(struct listener *l)
 {
 	for (;;) {
 		if (R.nclients >= MAX_CLIENTS) {
-			(void)supervisor_watch_mod(l->fd, 0, &l->watch);
-			return;
+			/* idle connections must not lock others out: the oldest goes */
+			struct rclient *idle = oldest_idle();
+			if (!idle) {
+				(void)supervisor_watch_mod(l->fd, 0, &l->watch);
+				return;
+			}
+			log_warn("rpc: %d clients: closing an idle one", MAX_CLIENTS);
+			client_close(idle);
 		}
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
