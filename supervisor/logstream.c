@@ -470,6 +470,71 @@ stop:
 
 static void finish_close(struct logstream *s);
 
+/* Hand on what waits in partial as it is (the pipe ended, or its worker). */
+static void flush_partial(struct logstream *s)
+{
+	if (!s->partlen)
+		return;
+	char *p = s->partial;
+	size_t n = s->partlen;
+	s->partial = NULL;
+	s->partlen = 0;
+	handle(s, p, n);
+	free(p);
+}
+
+/* Add LEN bytes of IN after what waits in *BUF. */
+static int append_to(char **buf, size_t *blen, const char *in, size_t len)
+{
+	char *p = realloc(*buf, *blen + len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p + *blen, in, len);
+	*buf = p;
+	*blen += len;
+	return 0;
+}
+
+/* A read of IN. A pass-through stream shares corrald's stdout or stderr
+ * with corrald's own log and the other programs' pass-through, so it
+ * hands on whole lines only: two writers' lines never mix mid-line. A
+ * partial last line waits in partial for its end, up to one read's worth;
+ * longer, it goes as it is. */
+static void handle_read(struct logstream *s, const char *in, size_t len)
+{
+	if (!s->passthrough) {
+		handle(s, in, len);
+		return;
+	}
+	if (s->partlen) {
+		if (append_to(&s->partial, &s->partlen, in, len) < 0) {
+			flush_partial(s); /* out of memory: as it comes, in order */
+			handle(s, in, len);
+			return;
+		}
+		in = s->partial;
+		len = s->partlen;
+	}
+	char *joined = s->partial; /* IN points into it when it was used */
+	s->partial = NULL;
+	s->partlen = 0;
+	size_t upto = len;
+	while (upto > 0 && in[upto - 1] != '\n')
+		upto--;
+	if (len - upto >= (s->chunk ? s->chunk : READ_MAX))
+		upto = len;
+	bool ok = upto == 0 || handle(s, in, upto);
+	if (upto < len) {
+		/* held: the rest goes after what handle() kept, in order */
+		int r = ok ? append_to(&s->partial, &s->partlen, in + upto, len - upto)
+			   : append_to(&s->raw, &s->rawlen, in + upto, len - upto);
+		if (r < 0)
+			log_err("%s: %s log: out of memory, %zu bytes lost", owner_name(s),
+				stream_name(s), len - upto);
+	}
+	free(joined);
+}
+
 void logstream_readable(struct logstream *s)
 {
 	if (s->pipe_fd < 0 || s->held)
@@ -481,10 +546,11 @@ void logstream_readable(struct logstream *s)
 		if (n < 0)
 			log_warn("%s: reading %s: %s", owner_name(s), stream_name(s), strerror((int)-n));
 		s->closing = true;
+		flush_partial(s);
 		finish_close(s);
 		return;
 	}
-	handle(s, readbuf, (size_t)n);
+	handle_read(s, readbuf, (size_t)n);
 }
 
 /* The worker is gone: take what is in its pipe now, up to FINISH_MAX,
@@ -493,6 +559,7 @@ void logstream_readable(struct logstream *s)
 static void take_rest(struct logstream *s)
 {
 	size_t total = 0;
+	flush_partial(s);
 	while (s->pipe_fd >= 0 && !s->held && total < FINISH_MAX) {
 		ssize_t n = io_read_some(s->pipe_fd, readbuf, s->chunk ? s->chunk : READ_MAX);
 		if (n <= 0)
@@ -601,8 +668,9 @@ static void free_buffers(struct logstream *s)
 {
 	free(s->raw);
 	free(s->pend);
-	s->raw = s->pend = NULL;
-	s->rawlen = s->pendlen = 0;
+	free(s->partial);
+	s->raw = s->pend = s->partial = NULL;
+	s->rawlen = s->pendlen = s->partlen = 0;
 }
 
 void logstream_close(struct logstream *s)

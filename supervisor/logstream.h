@@ -49,6 +49,8 @@ struct logstream {
 	uint64_t suppressed;      /* lines dropped since the last note about it */
 	char *raw;                /* read, not yet handled; owned, NULL when none */
 	size_t rawlen;
+	char *partial;            /* pass-through: a line read in part; owned, NULL when none */
+	size_t partlen;
 	char *pend;               /* handled, not yet written; owned, NULL when none */
 	size_t pendlen;
 	bool held;                /* not reading the pipe */

@@ -833,17 +833,20 @@ def test_log_timestamps():
 def test_log_passthrough_dev_stdout():
     cfg = prog("pt", "/bin/sh -c 'seq -f pt-@TAG@-%%g 1 20000; echo err-@TAG@ >&2; exec sleep 1000'",
                startsecs=0, stdout_logfile="/dev/stdout", stderr_logfile="/dev/stderr")
-    cfg += prog("dash", "/bin/sh -c 'echo dash-@TAG@; exec sleep 1000'", startsecs=0,
+    # a second writer at the same time: lines of the two never mix mid-line
+    cfg += prog("dash", "/bin/sh -c 'seq -f dash-@TAG@-%%g 1 20000; exec sleep 1000'", startsecs=0,
                 stdout_logfile="-", stderr_logfile="NONE")
     with Corral(cfg, name="log_pt") as c:
         tag = c.tag
         wait_until(lambda: "err-" + tag in c.stderr_text() and "dash-" + tag in c.stderr_text(), 10,
                    "the pass-through lines in corrald's output")
-        wait_until(lambda: "pt-%s-20000\n" % tag in c.stderr_text(), 10, "the last line")
-        out = [l for l in c.stderr_text().splitlines() if l.startswith("pt-" + tag)]
-        want = ["pt-%s-%d" % (tag, i) for i in range(1, 20001)]
-        expect(out == want, "corrald's stdout does not hold every line once, in order "
-               "(%d of %d)" % (len(out), len(want)))
+        wait_until(lambda: "pt-%s-20000\n" % tag in c.stderr_text() and
+                   "dash-%s-20000\n" % tag in c.stderr_text(), 10, "the last lines")
+        for name in ("pt", "dash"):
+            out = [l for l in c.stderr_text().splitlines() if l.startswith(name + "-" + tag)]
+            want = ["%s-%s-%d" % (name, tag, i) for i in range(1, 20001)]
+            expect(out == want, "corrald's stdout does not hold every line of %s once, whole, "
+                   "in order (%d of %d)" % (name, len(out), len(want)))
         expect(sorted(os.listdir(c.logdir)) == [], "files in logdir for pass-through output: %s"
                % sorted(os.listdir(c.logdir)))
         r = c.ctl("tail", "pt")
