@@ -45,7 +45,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
-             supervisor/supervisord.c
+             supervisor/supervisord.c supervisor/eventproto.c supervisor/events.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
              sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
@@ -62,6 +62,8 @@ UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
               tokenbucket logline sockets
 # Pools: the bounded queue, the framing of jobs, the [pool:] keys.
 UNIT_TESTS += channel framing poolcfg
+# supervisord's event listener protocol (eventproto.c).
+UNIT_TESTS += events
 # The sandbox's, one per file of sandbox/ (sandbox_config: its keys in config.c).
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
@@ -96,7 +98,8 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
-               $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o $(SBX_OBJS)
+               $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
+               $(BUILD)/supervisor/eventproto.o $(SBX_OBJS)
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
@@ -122,6 +125,8 @@ $(BUILD)/tests/unit/test_channel: $(BUILD)/ipc/channel.o
 $(BUILD)/tests/unit/test_framing: $(BUILD)/ipc/framing.o $(BUILD)/ipc/proto.o
 # the [pool:] keys, through config.c as a user writes them
 $(BUILD)/tests/unit/test_poolcfg: $(CONFIG_OBJS)
+# the event listener protocol: pure logic, no event loop
+$(BUILD)/tests/unit/test_events: $(BUILD)/supervisor/eventproto.o
 
 # Missing Debian packages are installed first (as root), so that `make run`
 # and `make check` work on a fresh machine.
@@ -263,7 +268,7 @@ fuzz:
 	@mkdir -p build-fuzz/corpus-config $(CURDIR)/build-fuzz/corpus-proto
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c \
 	    supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
-	    supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c \
+	    supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c supervisor/eventproto.c \
 	    $(SBX_CFG_SRCS) $(PKG_LIBS)
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c ipc/proto.c
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_framing tests/fuzz/fuzz_framing.c ipc/framing.c ipc/proto.c

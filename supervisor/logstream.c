@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/events.h"
 #include "supervisor/log.h"
 #include "supervisor/supervisor.h"
 
@@ -114,8 +115,12 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
 	*child_end = -1;
-	if (!path || strcmp(path, "NONE") == 0)
-		return 0;
+	/* output not logged is still read when it makes events */
+	if (!path || strcmp(path, "NONE") == 0) {
+		if (!c->events_enabled[which] && !c->capture_maxbytes[which])
+			return 0;
+		path = NULL;
+	}
 	s->maxbytes = which == LOG_STDOUT ? c->stdout_maxbytes : c->stderr_maxbytes;
 	s->backups = which == LOG_STDOUT ? c->stdout_backups : c->stderr_backups;
 	s->timestamps = c->log_timestamps;
@@ -126,8 +131,10 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	if (s->rate)
 		tb_init(&s->tb, s->rate, c->log_burst ? c->log_burst : s->rate, supervisor_now_ms());
 
-	int r;
-	if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "-") == 0)
+	int r = 0;
+	if (!path)
+		r = 0; /* read and discarded */
+	else if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "-") == 0)
 		r = open_passthrough(s, STDOUT_FILENO);
 	else if (strcmp(path, "/dev/stderr") == 0)
 		r = open_passthrough(s, STDERR_FILENO);
@@ -468,6 +475,16 @@ stop:
 
 /* ---- reading ---- */
 
+/* N bytes were read into readbuf: events take their part (events.c), the
+ * log the rest. As handle(). */
+static bool take(struct logstream *s, size_t n)
+{
+	const char *data = readbuf;
+	if (s->owner)
+		n = events_output(s->owner, s->which, readbuf, n, &data);
+	return n ? handle(s, data, n) : true;
+}
+
 static void finish_close(struct logstream *s);
 
 void logstream_readable(struct logstream *s)
@@ -484,7 +501,7 @@ void logstream_readable(struct logstream *s)
 		finish_close(s);
 		return;
 	}
-	handle(s, readbuf, (size_t)n);
+	take(s, (size_t)n);
 }
 
 /* The worker is gone: take what is in its pipe now, up to FINISH_MAX,
@@ -498,7 +515,7 @@ static void take_rest(struct logstream *s)
 		if (n <= 0)
 			break;
 		total += (size_t)n;
-		if (!handle(s, readbuf, (size_t)n))
+		if (!take(s, (size_t)n))
 			break;
 	}
 }

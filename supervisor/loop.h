@@ -11,6 +11,7 @@ enum watch_kind {
 	WATCH_SIGNAL, WATCH_TIMER, WATCH_LISTEN, WATCH_CLIENT,
 	WATCH_PIDFD, WATCH_LOG, WATCH_REPORTS, WATCH_CGEVENTS, WATCH_READY, WATCH_NOTIFY,
 	WATCH_POOL,   /* pool.c: producers and workers' pipes */
+	WATCH_EVENTS, /* events.c: stdin pipes and event listeners' stdout */
 };
 
 struct watch {
@@ -22,7 +23,8 @@ struct watch {
 
 /* A deadline in the heap, tagged with what kind of owner it belongs to. */
 enum deadline_owner { DEADLINE_PROCESS, DEADLINE_CLIENT, DEADLINE_LOG,
-		      DEADLINE_POOL /* a pool job's job_timeout */ };
+		      DEADLINE_POOL /* a pool job's job_timeout */,
+		      DEADLINE_EVENTS /* events.c: TICK_* */ };
 
 struct deadline {
 	struct heap_node node;

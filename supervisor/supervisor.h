@@ -28,6 +28,7 @@ struct config_ref {
 struct program;
 struct pool;
 struct pool_worker;
+struct evproc;
 
 struct process {
 	struct program *prog;
@@ -60,6 +61,7 @@ struct process {
 	bool dep_restart;     /* stopped because something it requires failed: starts again */
 	bool stop_after_deps; /* asked to stop; stops once what requires it is down */
 	struct pool_worker *worker; /* a pool's worker: its pipes and jobs (pool.c); NULL: none */
+	struct evproc *ev;    /* its stdin pipe, listener protocol, capture (events.c); NULL: none */
 };
 
 /* A [group:] at run time: its strategy and its recent restarts. Lives as
