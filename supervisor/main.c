@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "supervisor/config.h"
+#include "supervisor/eventproto.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
 #include "supervisor/supervisor.h"
@@ -69,8 +70,9 @@ static void print_effective(const struct corral_config *cfg)
 	       cfg->pidfile ? cfg->pidfile : "(none)");
 	for (size_t i = 0; i < cfg->nprograms; i++) {
 		const struct program_config *p = &cfg->programs[i];
-		printf("\n[%s:%s] ; %s:%d\n", p->is_pool ? "pool" : "program", p->name, p->file,
-		       p->line);
+		printf("\n[%s:%s] ; %s:%d\n",
+		       p->is_pool ? "pool" : p->is_listener ? "eventlistener" : "program", p->name,
+		       p->file, p->line);
 		for (int k = 0; k < p->numprocs; k++) {
 			char name[256];
 			struct program_instance v;
@@ -110,6 +112,13 @@ static void print_effective(const struct corral_config *cfg)
 			printf("umask = %03o\n", (unsigned)p->umask);
 		else
 			printf("umask = (inherited)\n");
+		if (p->is_listener) {
+			printf("buffer_size = %d\nevents =", p->buffer_size);
+			for (int t = 0, n = 0; t < EV_NTYPES; t++)
+				if (p->listener_events & EV_BIT(t))
+					printf("%s%s", n++ ? "," : " ", eventproto_type_name(t));
+			printf("\n");
+		}
 		if (p->group)
 			printf("; in [group:%s]\n", p->group);
 	}
