@@ -246,8 +246,14 @@ enum eventproto_outcome eventproto_feed(struct eventproto_parser *p, const char 
 			p->linelen += k;
 			i += k;
 			if (memcmp(p->line, READY_TOKEN, p->linelen) != 0) {
-				out = garbage(p, what, whatlen, "expected READY", p->line,
-					      p->linelen);
+				/* what it said instead: what came before, and this read */
+				char said[EVENTPROTO_LINE_MAX];
+				size_t m = p->linelen - k, r = len - (i - k);
+				if (r > sizeof said - m)
+					r = sizeof said - m;
+				memcpy(said, p->line, m);
+				memcpy(said + m, data + i - k, r);
+				out = garbage(p, what, whatlen, "expected READY", said, m + r);
 				i = len;
 			} else if (p->linelen == sizeof READY_TOKEN - 1) {
 				p->linelen = 0;
