@@ -32,7 +32,7 @@ struct evpool {
 	struct program *prog;
 	struct evbuf buf;
 	uint64_t serial;        /* the next poolserial */
-	bool active;            /* hears events (at start-up: once its group is added) */
+	bool active;            /* hears events: its group was added and not removed */
 	struct evpool *next;
 };
 
@@ -74,7 +74,6 @@ static struct {
 	uint64_t serial;        /* supervisord's global serial: the next event's */
 	struct deadline ticks[3];
 	int64_t last_tick[3];   /* epoch seconds of the last tick of each period */
-	bool started;           /* events_started() was called */
 	char *out;              /* events_output()'s buffer, OUTPUT_MAX; owned */
 } E;
 
@@ -252,8 +251,7 @@ int events_program_new(struct program *prog)
 		return -ENOMEM;
 	}
 	pl->prog = prog;
-	/* one made by a reload hears events at once; at start-up, in order */
-	pl->active = E.started;
+	/* it hears events once its group is added: events_started(), events_group() */
 	struct evpool **pp = &E.pools;
 	while (*pp)
 		pp = &(*pp)->next;
@@ -628,7 +626,6 @@ void events_started(void)
 		if (!seen)
 			group_event(g, true);
 	}
-	E.started = true;
 	emit(EV_SUPERVISOR_STATE_CHANGE_RUNNING, "", 0);
 }
 
@@ -637,9 +634,14 @@ void events_stopping(void)
 	emit(EV_SUPERVISOR_STATE_CHANGE_STOPPING, "", 0);
 }
 
-void events_group(const char *name, bool added)
+void events_group(const struct program *prog, bool added)
 {
-	group_event(name, added);
+	/* as supervisord's, a pool hears of its own group's addition, and
+	 * nothing more once removed, not even that */
+	struct evpool *pl = pool_of(prog);
+	if (pl)
+		pl->active = added;
+	group_event(program_group_name(prog), added);
 }
 
 void events_free_all(void)

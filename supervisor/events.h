@@ -60,8 +60,10 @@ void events_process_state(struct process *p, enum pstate before, enum pstate aft
 void events_started(void);
 /* Shutdown begins: SUPERVISOR_STATE_CHANGE_STOPPING. */
 void events_stopping(void);
-/* A reload added or removed the group NAME. */
-void events_group(const char *name, bool added);
+/* A reload added PROG (a new generation of it, or a new one), or is
+ * about to retire it: PROCESS_GROUP_ADDED or _REMOVED for its group. A
+ * listener's pool that is removed hears no more events. */
+void events_group(const struct program *prog, bool added);
 
 /* The loop's events (WATCH_EVENTS) and deadlines (DEADLINE_EVENTS). */
 void events_event(struct watch *w, uint32_t events);

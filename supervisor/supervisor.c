@@ -1911,7 +1911,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 			kept = olds[i] == prog;
 		if (!kept) {
 			say(line, ctx, "removed", prog->cfg->name);
-			events_group(program_group_name(prog), false);
+			events_group(prog, false);
 			any = true;
 			program_retire(prog);
 		}
@@ -1934,8 +1934,8 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		list_insert(created[i]);
 		if (old) {
 			say(line, ctx, "changed", c->name);
-			events_group(program_group_name(old), false);
-			events_group(program_group_name(created[i]), true);
+			events_group(old, false);
+			events_group(created[i], true);
 			created[i]->waiting = true;
 			for (int k = 0; k < created[i]->nprocs; k++)
 				created[i]->procs[k].info = "waiting for the old generation to stop";
@@ -1943,7 +1943,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 			program_retire(old); /* starts the successor once it is down */
 		} else {
 			say(line, ctx, "added", c->name);
-			events_group(program_group_name(created[i]), true);
+			events_group(created[i], true);
 			program_autostart(created[i]);
 		}
 	}

@@ -224,6 +224,32 @@ def test_stdin_pipes():
         expect(stdin_of(pid) == "/dev/null", "stdin in corral's format: %s" % stdin_of(pid))
 
 
+def test_group_and_supervisor_state_events():
+    with Corral(start=False, name="ev_groups", scripts={"listener.py": LISTENER}) as c:
+        lst = listener_section("l", "PROCESS_GROUP,SUPERVISOR_STATE_CHANGE")
+        old = "[program:old]\ncommand=/bin/sleep 1000\n[program:same]\ncommand=/bin/sleep 1000\n"
+        start_sd(c, lst + old)
+
+        def events():
+            return [(r["headers"]["eventname"], r["payload"]) for r in records(c, "l")]
+        start = [("PROCESS_GROUP_ADDED", "groupname:%s\n" % g) for g in ("l", "old", "same")]
+        start.append(("SUPERVISOR_STATE_CHANGE_RUNNING", ""))
+        wait_until(lambda: len(events()) >= 4, 10, lambda: "start-up events: %s" % events())
+        expect(events() == start, "start-up: %s" % events())
+        c.write_config(sd_header() + lst + "[program:same]\ncommand=/bin/sleep 1000\n"
+                       "[program:new]\ncommand=/bin/sleep 1000\n", raw=True)
+        r = c.ctl("reload")
+        expect(r.rc == 0, "reload: %s" % r)
+        wait_until(lambda: len(events()) >= 6, 10, lambda: "reload events: %s" % events())
+        expect(events()[4:] == [("PROCESS_GROUP_REMOVED", "groupname:old\n"),
+                                ("PROCESS_GROUP_ADDED", "groupname:new\n")],
+               "reload: %s" % events())
+        c.signal(signal.SIGTERM)
+        c.wait_exit(20)
+        expect(events()[6:] == [("SUPERVISOR_STATE_CHANGE_STOPPING", "")],
+               "shutdown: %s" % events())
+
+
 def test_remote_communication_waits_for_xmlrpc():
     # REMOTE_COMMUNICATION comes from XML-RPC sendRemoteCommEvent, which
     # another branch adds (events_remote_comm() is ready for it).
