@@ -72,7 +72,8 @@ struct evproc {
 static struct {
 	struct evpool *pools;
 	uint64_t serial;        /* supervisord's global serial: the next event's */
-	struct deadline ticks[3];
+	struct deadline ticks[3];   /* TICK_5, _60, _3600 */
+	bool ticks_ready;           /* their heap nodes are set up */
 	int64_t last_tick[3];   /* epoch seconds of the last tick of each period */
 	char *out;              /* events_output()'s buffer, OUTPUT_MAX; owned */
 } E;
@@ -256,11 +257,13 @@ int events_program_new(struct program *prog)
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = pl;
-	if (!E.ticks[0].owner) /* (DEADLINE_PROCESS is 0: not yet set up) */
+	if (!E.ticks_ready) {
 		for (int k = 0; k < 3; k++) {
 			heap_node_init(&E.ticks[k].node);
 			E.ticks[k].owner = DEADLINE_EVENTS;
 		}
+		E.ticks_ready = true;
+	}
 	ticks_arm();
 	return 0;
 }
