@@ -201,6 +201,23 @@ def test_listener_killed_while_busy_gets_its_event_again():
                "no log of the event going back")
 
 
+def test_events_go_to_any_ready_listener():
+    with Corral(start=False, name="ev_pool2", scripts={"listener.py": LISTENER, "crash.py": CRASHER}) as c:
+        start_sd(c, listener_section("l", "PROCESS_STATE_EXITED", "hang", "@DIR@/hung",
+                                     "numprocs=2\nprocess_name=%(program_name)s_%(process_num)d") +
+                 "[program:c1]\ncommand=@PY@ @DIR@/crash.py c1 1\nautorestart=false\n"
+                 "[program:c2]\ncommand=@PY@ @DIR@/crash.py c2 2\nautorestart=false\n")
+        for name in ("c1", "c2", "l:l_0", "l:l_1"):
+            c.wait_state(name, "RUNNING")
+        open(c.path("go-c1"), "w").close()
+        hang = wait_records(c, "l", lambda r: r["kind"] == "HANG", 10, "one listener busy")[0]
+        open(c.path("go-c2"), "w").close()
+        ok = wait_records(c, "l", lambda r: r["kind"] == "OK", 10, "the other one's event")[0]
+        expect(ok["pid"] != hang["pid"] and "processname:c2" in ok["payload"] and
+               "processname:c1" in hang["payload"],
+               "the next event went to the other listener: %s / %s" % (hang, ok))
+
+
 def test_protocol_garbage_makes_listener_unknown():
     with Corral(start=False, name="ev_garbage", scripts={"listener.py": LISTENER}) as c:
         start_sd(c, listener_section("g", "TICK_5", "garbage"))
@@ -292,6 +309,29 @@ while True:
     childutils.listener.ok(sys.stdout)
 '''
 
+# A recorder of output events, their pids left out.
+COMM = r'''
+import json, re, sys
+from supervisor import childutils
+
+out = sys.argv[1]
+while True:
+    headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
+    with open(out, "a") as f:
+        f.write(json.dumps([headers["eventname"], re.sub(r" pid:\d+", "", payload, count=1)]) + "\n")
+    childutils.listener.ok(sys.stdout)
+'''
+
+# Writes its output in one write per stream, so that both supervisors read
+# it in one piece.
+TALK = r'''
+import os, time
+os.write(1, b"hello out\nX<!--XSUPERVISOR:BEGIN-->secret<!--XSUPERVISOR:END-->"
+            b"and the rest of the line, long enough\n")
+os.write(2, b"hello err\n")
+time.sleep(1000)
+'''
+
 # The crashes: a and b in a [group:], c alone; each exits when told, with
 # the code given (0 is expected for b; c is restarted and fails at once, as
 # its file is there); d fails at once, over and over, until FATAL. Those
@@ -321,8 +361,20 @@ events=PROCESS_STATE
 ; in an order that depends on timing
 buffer_size=50
 
+[eventlistener:comm]
+command=@PY@ @DIR@/comm.py @DIR@/comm.txt
+events=PROCESS_LOG,PROCESS_COMMUNICATION
+buffer_size=50
+
 [group:g]
 programs=a,b
+
+[program:talk]
+command=@PY@ @DIR@/talk.py
+stdout_events_enabled=true
+stderr_events_enabled=true
+stdout_capture_maxbytes=1MB
+priority=50
 
 [program:a]
 command=@PY@ @DIR@/crash.py a 3
@@ -382,8 +434,12 @@ def crash_sequence(c):
                  % (1 if name == "b" else 0, "g" if name in "ab" else name, name))
     # c restarts (autorestart=unexpected), then exits at once: its go file is there
     wait_for("PROCESS_STATE_FATAL from_state:BACKOFF groupname:c processname:c")
+    wait_until(lambda: len((c.read(c.path("comm.txt"), "") or "").splitlines()) >= 5, 10,
+               lambda: "the output events; comm.txt: %s" % c.read(c.path("comm.txt"), ""))
     time.sleep(1.5)  # nothing more may come
-    return (c.read(states, "") or "").splitlines(), (c.read(c.path("crashmail.txt"), "") or "").splitlines()
+    comm = [json.loads(l) for l in (c.read(c.path("comm.txt"), "") or "").splitlines()]
+    return ((c.read(states, "") or "").splitlines(),
+            (c.read(c.path("crashmail.txt"), "") or "").splitlines(), comm)
 
 
 def run_supervisord(c):
@@ -421,17 +477,23 @@ def test_same_events_as_supervisord():
     if not os.access(SUPERVISORD, os.X_OK):
         print("skipped: %s is not installed" % SUPERVISORD)
         return
-    scripts = {"crash.py": CRASHER, "crashmail.py": CRASHMAIL, "states.py": STATES}
+    scripts = {"crash.py": CRASHER, "crashmail.py": CRASHMAIL, "states.py": STATES,
+               "comm.py": COMM, "talk.py": TALK}
     with Corral(start=False, name="ev_sd", scripts=scripts) as ref:
-        sd_states, sd_mail = run_supervisord(ref)
+        sd_states, sd_mail, sd_comm = run_supervisord(ref)
     with Corral(start=False, name="ev_corral", scripts=scripts) as c:
         c.write_config(ACCEPTANCE_CONF, raw=True)
         c.start()
-        cr_states, cr_mail = crash_sequence(c)
+        cr_states, cr_mail, cr_comm = crash_sequence(c)
     expect(sd_mail == ["a g 0 RUNNING", "c c 0 RUNNING"],
            "supervisord's crashmail record is what the test expects: %s" % sd_mail)
     expect(cr_mail == sd_mail, "crashmail records differ:\nsupervisord: %s\ncorrald:     %s"
            % (sd_mail, cr_mail))
+    # output events: stdout and stderr are two pipes, each in its order
+    for kind in ("PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR", "PROCESS_COMMUNICATION_STDOUT"):
+        want = [p for k, p in sd_comm if k == kind]
+        got = [p for k, p in cr_comm if k == kind]
+        expect(want and got == want, "%s differ:\nsupervisord: %s\ncorrald:     %s" % (kind, want, got))
     sd_n, cr_n = normalise(sd_states), normalise(cr_states)
     # Processes that start together may interleave differently at start-up;
     # each process's own sequence must be the same, and so must the order
