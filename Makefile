@@ -62,8 +62,9 @@ UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
               tokenbucket logline sockets
 # Pools: the bounded queue, the framing of jobs, the [pool:] keys.
 UNIT_TESTS += channel framing poolcfg
-# supervisord's event listener protocol (eventproto.c).
-UNIT_TESTS += events
+# supervisord's event listener protocol (eventproto.c), and its pools at
+# run time (events.c) with the event loop faked.
+UNIT_TESTS += events events_loop
 # The sandbox's, one per file of sandbox/ (sandbox_config: its keys in config.c).
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
@@ -127,6 +128,8 @@ $(BUILD)/tests/unit/test_framing: $(BUILD)/ipc/framing.o $(BUILD)/ipc/proto.o
 $(BUILD)/tests/unit/test_poolcfg: $(CONFIG_OBJS)
 # the event listener protocol: pure logic, no event loop
 $(BUILD)/tests/unit/test_events: $(BUILD)/supervisor/eventproto.o
+$(BUILD)/tests/unit/test_events_loop: $(BUILD)/supervisor/events.o $(BUILD)/supervisor/eventproto.o \
+                                      $(BUILD)/supervisor/program.o $(BUILD)/ipc/io.o
 
 # Missing Debian packages are installed first (as root), so that `make run`
 # and `make check` work on a fresh machine.
