@@ -594,7 +594,9 @@ void events_process_state(struct process *p, enum pstate before, enum pstate aft
 				path[n++] = PSTATE_BACKOFF;
 			path[n++] = after;
 		}
-		enum pstate from = before;
+		/* a spawn that failed was reported as STARTING (with
+		 * startsecs = 0 the machine had moved on to RUNNING) */
+		enum pstate from = in->event == PEV_SPAWN_FAILED ? PSTATE_STARTING : before;
 		for (int i = 0; i < n; i++) {
 			state_event(p, from, path[i], exit && in->expected);
 			from = path[i];

@@ -131,7 +131,7 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	if (s->rate)
 		tb_init(&s->tb, s->rate, c->log_burst ? c->log_burst : s->rate, supervisor_now_ms());
 
-	int r = 0;
+	int r;
 	if (!path)
 		r = 0; /* read and discarded */
 	else if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "-") == 0)
