@@ -48,7 +48,8 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
-             supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c
+             supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c \
+             supervisor/eventproto.c supervisor/events.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
              sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
@@ -67,6 +68,9 @@ UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
 UNIT_TESTS += channel framing poolcfg
 # The supervisord-compatible XML-RPC server: its value reader and writer.
 UNIT_TESTS += xmlrpc
+# supervisord's event listener protocol (eventproto.c), and its pools at
+# run time (events.c) with the event loop faked.
+UNIT_TESTS += events events_loop
 # The sandbox's, one per file of sandbox/ (sandbox_config: its keys in config.c).
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
 # corralctl migrate: the values it writes read back the same.
@@ -97,7 +101,8 @@ endif
 # migrate reads supervisord's file with corrald's own config reader.
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
-               $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o $(SBX_OBJS)
+               $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
+               $(BUILD)/supervisor/eventproto.o $(SBX_OBJS)
 $(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/io.o \
               $(BUILD)/ipc/submit.o $(BUILD)/ipc/framing.o $(BUILD)/ipc/migrate.o $(CONFIG_OBJS)
 	$(CC) $(CTL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
@@ -132,6 +137,10 @@ $(BUILD)/tests/unit/test_framing: $(BUILD)/ipc/framing.o $(BUILD)/ipc/proto.o
 # the [pool:] keys, through config.c as a user writes them
 $(BUILD)/tests/unit/test_poolcfg: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_migrate: $(BUILD)/ipc/migrate.o $(CONFIG_OBJS)
+# the event listener protocol: pure logic, no event loop
+$(BUILD)/tests/unit/test_events: $(BUILD)/supervisor/eventproto.o
+$(BUILD)/tests/unit/test_events_loop: $(BUILD)/supervisor/events.o $(BUILD)/supervisor/eventproto.o \
+                                      $(BUILD)/supervisor/program.o $(BUILD)/ipc/io.o
 
 # Missing Debian packages are installed first (as root), so that `make run`
 # and `make check` work on a fresh machine.
@@ -273,7 +282,7 @@ fuzz:
 	@mkdir -p build-fuzz/corpus-config $(CURDIR)/build-fuzz/corpus-proto
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c \
 	    supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
-	    supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c \
+	    supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c supervisor/eventproto.c \
 	    $(SBX_CFG_SRCS) $(PKG_LIBS)
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c ipc/proto.c
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_framing tests/fuzz/fuzz_framing.c ipc/framing.c ipc/proto.c

@@ -24,6 +24,7 @@
 #include "supervisor/logline.h"
 #include "supervisor/supervisord.h"
 #include "sandbox/users.h"
+#include "supervisor/eventproto.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +49,7 @@
 #define MAX_NUMPROCS 1000
 #define MAX_SECONDS 1000000     /* startsecs, stopwaitsecs, startretries */
 #define MAX_NUMPROCS_START 1000000
+#define MAX_BUFFER_SIZE 100000  /* an [eventlistener:]'s buffer_size */
 #define KEY_SHOWN 32            /* bytes of a key name inih gets to see */
 #define VALUE_SHOWN 60          /* bytes of a bad value quoted in messages */
 #define MARK '\x01'
@@ -431,6 +433,8 @@ static const char *const program_keys[] = {
 /* program_meta.keys has a bit per key. */
 _Static_assert(sizeof program_keys / sizeof program_keys[0] - 1 <= 64,
 	       "more program keys than bits in program_meta.keys");
+/* An [eventlistener:]'s keys beyond a program's. */
+static const char *const listener_keys[] = { "events", "buffer_size", "result_handler", NULL };
 static const char *const include_keys[] = { "files", NULL };
 /* [fcgi-program:x]'s own, besides program_keys[] (supervisord's names) */
 static const char *const fcgi_keys[] = {
@@ -475,6 +479,7 @@ struct program_meta {
 	int fseq;               /* of the file it is in */
 	uint64_t sd_keys;       /* bit per supervisord_program_keys[] entry already set */
 	uint64_t fcgi_keys;     /* bit per fcgi_keys[] entry already set */
+	uint64_t listener_keys; /* bit per listener_keys[] entry already set */
 	char *tmpl[5];          /* instance_keys[] values using %(process_num), as written */
 	/* Values that use %(numprocs)d before numprocs is set: applied when the
 	 * section ends, as supervisord reads a section whole. */
@@ -1161,6 +1166,7 @@ static void apply_inherited(struct loader *ld)
 {
 	for (size_t i = 0; i < ld->nprogs; i++) {
 		struct program_config *p = &ld->progs[i];
+		p->stdin_pipe = true; /* supervisord gives each process one */
 		if (p->umask < 0)
 			p->umask = ld->sd_umask;
 		if (!p->directory && ld->sd_directory && !(p->directory = strdup(ld->sd_directory)))
@@ -1622,6 +1628,39 @@ static void apply_fcgi(struct source *src, struct program_config *p, const char 
 	}
 }
 
+/* An [eventlistener:]'s own keys, checked as supervisord checks them. */
+static void apply_listener(struct source *src, struct program_config *p, const char *key,
+			   int line, const char *value)
+{
+	char bad[64];
+	if (strcmp(key, "events") == 0) {
+		int rc = eventproto_parse_events(value, &p->listener_events, bad, sizeof bad);
+		if (rc == -EINVAL)
+			src_error(src, line, "unknown event type %s in events", bad);
+		else if (rc < 0)
+			src_error(src, line, "events: no event type named");
+	} else if (strcmp(key, "buffer_size") == 0) {
+		int_value(src, line, key, value, 1, MAX_BUFFER_SIZE, &p->buffer_size);
+	} else if (strcmp(value, "supervisor.dispatchers:default_handler") != 0) {
+		/* result_handler: a Python function, which corral cannot call */
+		src_warn(src, line, "corral ignores result_handler: only supervisord's default "
+				    "(OK accepts an event, anything else rejects it) is supported");
+	}
+}
+
+/* stdout_/stderr_events_enabled and _capture_maxbytes (already checked):
+ * corral acts on them; the others of supervisord_program_keys[] it ignores. */
+static void apply_event_key(struct program_config *p, const char *key, const char *value)
+{
+	int which = strncmp(key, "stderr", 6) == 0;
+	bool b;
+	uint64_t v;
+	if (strstr(key, "_events_enabled") && parse_bool(value, &b))
+		p->events_enabled[which] = b;
+	else if (strstr(key, "_capture_maxbytes") && logline_parse_bytes(value, &v))
+		p->capture_maxbytes[which] = v;
+}
+
 static void apply_program(struct source *src, const char *key, int line, const char *value)
 {
 	struct loader *ld = src->ld;
@@ -1647,12 +1686,18 @@ static void apply_program(struct source *src, const char *key, int line, const c
 		apply_fcgi(src, p, key, line, value);
 		return;
 	}
+	if (p->is_listener && key_index(listener_keys, key) >= 0) {
+		apply_listener(src, p, key, line, value);
+		return;
+	}
 	if (key_index(supervisord_program_keys, key) >= 0) {
 		rc = supervisord_check(SUPERVISORD_NONE, key, value, err, sizeof err);
 		if (rc < 0)
 			bad_value(src, line, key, value, err);
 		else if (rc > 0)
 			src_warn(src, line, "%s", err);
+		else
+			apply_event_key(p, key, value);
 		return;
 	}
 	if (strcmp(key, "command") == 0) {
@@ -2020,6 +2065,11 @@ static void finish_section(struct source *src)
 				UINT64_C(1) << key_index(fcgi_keys, "socket_mode"))))
 			src_error(src, src->section_line,
 				  "socket_owner and socket_mode are for unix:// sockets only");
+		if (p->is_listener && !(m->listener_keys & UINT64_C(1) << key_index(listener_keys, "events")))
+			src_error(src, src->section_line, "missing events");
+		if (p->is_listener && p->redirect_stderr)
+			src_error(src, src->section_line, "redirect_stderr = true is not allowed: it "
+							  "would mix stderr into the listener protocol");
 	}
 	if (src->sect == SEC_FOREIGN) {
 		if (src->foreign == SUPERVISORD_UNIX_HTTP || src->foreign == SUPERVISORD_INET_HTTP)
@@ -2195,7 +2245,8 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		type = SEC_INCLUDE;
 		src->include_files = false;
 	} else if (strncmp(sname, "program:", 8) == 0 || strncmp(sname, "pool:", 5) == 0 ||
-		   strncmp(sname, "fcgi-program:", 13) == 0) {
+		   strncmp(sname, "fcgi-program:", 13) == 0 ||
+		   strncmp(sname, "eventlistener:", 14) == 0) {
 		/* A pool is a program whose processes are its workers. */
 		type = SEC_PROGRAM;
 		const char *pname = strchr(sname, ':') + 1;
@@ -2279,6 +2330,12 @@ static void begin_section(struct source *src, const char *name, size_t len)
 			ld->progs[src->prog].fcgi_backlog = SOMAXCONN;
 			ld->progs[src->prog].fcgi_mode = 0700;
 		}
+		if (strncmp(sname, "eventlistener:", 14) == 0) {
+			struct program_config *p = &ld->progs[src->prog];
+			p->is_listener = true;
+			p->buffer_size = 10;
+			p->priority = -1; /* supervisord's: started first, stopped last */
+		}
 	} else if (type == SEC_GROUP) {
 		bool pipeline = sname[0] == 'p';
 		if (new_group(ld, sname + (pipeline ? 9 : 6), src->name, src->lineno, src->fseq) < 0) {
@@ -2340,6 +2397,9 @@ static void begin_key(struct source *src, const char *name, size_t len)
 		} else if (ld->progs[src->prog].is_fcgi && key_index(fcgi_keys, key) >= 0) {
 			keys = fcgi_keys;
 			seen = &ld->meta[src->prog].fcgi_keys;
+		} else if (ld->progs[src->prog].is_listener && key_index(listener_keys, key) >= 0) {
+			keys = listener_keys;
+			seen = &ld->meta[src->prog].listener_keys;
 		} else if (key_index(keys, key) < 0 &&
 			   key_index(supervisord_program_keys, key) >= 0) {
 			keys = supervisord_program_keys;
@@ -2718,7 +2778,8 @@ static void prog_error(struct loader *ld, struct program_config *p, const char *
 {
 	char *section;
 	if (asprintf(&section, "%s:%s",
-		     p->is_pool ? "pool" : p->is_fcgi ? "fcgi-program" : "program", p->name) < 0) {
+		     p->is_pool ? "pool" : p->is_fcgi ? "fcgi-program" :
+		     p->is_listener ? "eventlistener" : "program", p->name) < 0) {
 		ld->oom = true;
 		return;
 	}
@@ -3229,6 +3290,7 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	free(ld.wkeys);
 	free(ld.sd_directory);
 	strv_free(ld.sd_environment);
+	ld.cfg.supervisord = ld.supervisord;
 	ld.cfg.programs = ld.progs; /* handed over, freed with cfg on failure */
 	ld.cfg.nprograms = ld.nprogs;
 	ld.cfg.groups = ld.groups;
@@ -3381,5 +3443,10 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 				a->fcgi_owner == b->fcgi_owner && a->fcgi_uid == b->fcgi_uid &&
 				a->fcgi_gid == b->fcgi_gid)) &&
 	       instances_equal(a, b) &&
-	       a->is_pool == b->is_pool && poolcfg_equal(&a->pool, &b->pool);
+	       a->is_pool == b->is_pool && poolcfg_equal(&a->pool, &b->pool) &&
+	       a->is_listener == b->is_listener && a->listener_events == b->listener_events &&
+	       a->buffer_size == b->buffer_size &&
+	       memcmp(a->events_enabled, b->events_enabled, sizeof a->events_enabled) == 0 &&
+	       memcmp(a->capture_maxbytes, b->capture_maxbytes, sizeof a->capture_maxbytes) == 0 &&
+	       a->stdin_pipe == b->stdin_pipe;
 }

@@ -118,6 +118,13 @@ struct program_config {
 	uid_t fcgi_uid;
 	gid_t fcgi_gid;
 	struct pool_config pool;/* is_pool: the pool's own keys (poolcfg.h) */
+	/* supervisord's event keys (events.c) */
+	bool is_listener;       /* an [eventlistener:NAME]: its stdout speaks the protocol */
+	uint32_t listener_events; /* is_listener: its events =, bits of enum event_type */
+	int buffer_size;        /* is_listener: events its pool holds, default 10 */
+	bool events_enabled[2]; /* stdout_/stderr_events_enabled: PROCESS_LOG_* events */
+	uint64_t capture_maxbytes[2]; /* stdout_/stderr_capture_maxbytes, 0: no capture mode */
+	bool stdin_pipe;        /* its stdin is a pipe corrald holds (supervisord's format) */
 };
 
 /* What a group does when one member fails (Erlang/OTP's meanings). */
@@ -182,6 +189,7 @@ struct corral_config {
 	size_t nsockets;
 	struct http_config unix_http, inet_http;
 	char *identifier;       /* [supervisord] identifier, for XML-RPC; default "supervisor" */
+	bool supervisord;       /* read in supervisord's format (it has [supervisord]) */
 };
 
 /* A list of error messages; each string is heap-allocated and owned by it.

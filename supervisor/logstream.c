@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/events.h"
 #include "supervisor/log.h"
 #include "supervisor/supervisor.h"
 
@@ -114,8 +115,12 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
 	*child_end = -1;
-	if (!path || strcmp(path, "NONE") == 0)
-		return 0;
+	/* output not logged is still read when it makes events */
+	if (!path || strcmp(path, "NONE") == 0) {
+		if (!c->events_enabled[which] && !c->capture_maxbytes[which])
+			return 0;
+		path = NULL;
+	}
 	s->maxbytes = which == LOG_STDOUT ? c->stdout_maxbytes : c->stderr_maxbytes;
 	s->backups = which == LOG_STDOUT ? c->stdout_backups : c->stderr_backups;
 	s->timestamps = c->log_timestamps;
@@ -127,7 +132,9 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 		tb_init(&s->tb, s->rate, c->log_burst ? c->log_burst : s->rate, supervisor_now_ms());
 
 	int r;
-	if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "-") == 0)
+	if (!path)
+		r = 0; /* read and discarded */
+	else if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "-") == 0)
 		r = open_passthrough(s, STDOUT_FILENO);
 	else if (strcmp(path, "/dev/stderr") == 0)
 		r = open_passthrough(s, STDERR_FILENO);
@@ -500,17 +507,14 @@ static int append_to(char **buf, size_t *blen, const char *in, size_t len)
  * hands on whole lines only: two writers' lines never mix mid-line. A
  * partial last line waits in partial for its end, up to one read's worth;
  * longer, it goes as it is. */
-static void handle_read(struct logstream *s, const char *in, size_t len)
+static bool handle_read(struct logstream *s, const char *in, size_t len)
 {
-	if (!s->passthrough) {
-		handle(s, in, len);
-		return;
-	}
+	if (!s->passthrough)
+		return handle(s, in, len);
 	if (s->partlen) {
 		if (append_to(&s->partial, &s->partlen, in, len) < 0) {
 			flush_partial(s); /* out of memory: as it comes, in order */
-			handle(s, in, len);
-			return;
+			return handle(s, in, len);
 		}
 		in = s->partial;
 		len = s->partlen;
@@ -533,7 +537,19 @@ static void handle_read(struct logstream *s, const char *in, size_t len)
 				stream_name(s), len - upto);
 	}
 	free(joined);
+	return ok;
 }
+
+/* N bytes were read into readbuf: events take their part (events.c), the
+ * log the rest (handle_read()). As handle(). */
+static bool take(struct logstream *s, size_t n)
+{
+	const char *data = readbuf;
+	if (s->owner)
+		n = events_output(s->owner, s->which, readbuf, n, &data);
+	return n ? handle_read(s, data, n) : true;
+}
+
 
 void logstream_readable(struct logstream *s)
 {
@@ -550,7 +566,7 @@ void logstream_readable(struct logstream *s)
 		finish_close(s);
 		return;
 	}
-	handle_read(s, readbuf, (size_t)n);
+	take(s, (size_t)n);
 }
 
 /* The worker is gone: take what is in its pipe now, up to FINISH_MAX,
@@ -565,9 +581,11 @@ static void take_rest(struct logstream *s)
 		if (n <= 0)
 			break;
 		total += (size_t)n;
-		if (!handle(s, readbuf, (size_t)n))
+		if (!take(s, (size_t)n))
 			break;
 	}
+	if (!s->held)
+		flush_partial(s); /* the worker is gone: its last line will not end */
 }
 
 /* What descendants write after this is not ours to keep: the pipe is

@@ -12,6 +12,7 @@ enum watch_kind {
 	WATCH_PIDFD, WATCH_LOG, WATCH_REPORTS, WATCH_CGEVENTS, WATCH_READY, WATCH_NOTIFY,
 	WATCH_POOL,   /* pool.c: producers and workers' pipes */
 	WATCH_RPC,    /* rpc.c: the XML-RPC server's sockets and clients */
+	WATCH_EVENTS, /* events.c: stdin pipes and event listeners' stdout */
 };
 
 struct watch {
@@ -24,7 +25,8 @@ struct watch {
 /* A deadline in the heap, tagged with what kind of owner it belongs to. */
 enum deadline_owner { DEADLINE_PROCESS, DEADLINE_CLIENT, DEADLINE_LOG,
 		      DEADLINE_POOL /* a pool job's job_timeout */,
-		      DEADLINE_RPC /* an XML-RPC client's (rpc.c) */ };
+		      DEADLINE_RPC /* an XML-RPC client's (rpc.c) */,
+		      DEADLINE_EVENTS /* events.c: TICK_* */ };
 
 struct deadline {
 	struct heap_node node;

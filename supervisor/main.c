@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "supervisor/config.h"
+#include "supervisor/eventproto.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
 #include "supervisor/supervisor.h"
@@ -70,8 +71,8 @@ static void print_effective(const struct corral_config *cfg)
 	for (size_t i = 0; i < cfg->nprograms; i++) {
 		const struct program_config *p = &cfg->programs[i];
 		printf("\n[%s:%s] ; %s:%d\n",
-		       p->is_pool ? "pool" : p->is_fcgi ? "fcgi-program" : "program", p->name, p->file,
-		       p->line);
+		       p->is_pool ? "pool" : p->is_fcgi ? "fcgi-program" :
+		       p->is_listener ? "eventlistener" : "program", p->name, p->file, p->line);
 		for (int k = 0; k < p->numprocs; k++) {
 			char name[256];
 			struct program_instance v;
@@ -119,6 +120,13 @@ static void print_effective(const struct corral_config *cfg)
 			if (p->fcgi_owner)
 				printf("socket_owner = %u:%u\n", (unsigned)p->fcgi_uid,
 				       (unsigned)p->fcgi_gid);
+		}
+		if (p->is_listener) {
+			printf("buffer_size = %d\nevents =", p->buffer_size);
+			for (int t = 0, n = 0; t < EV_NTYPES; t++)
+				if (p->listener_events & EV_BIT(t))
+					printf("%s%s", n++ ? "," : " ", eventproto_type_name(t));
+			printf("\n");
 		}
 		if (p->group)
 			printf("; in [group:%s]\n", p->group);

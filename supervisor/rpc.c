@@ -33,6 +33,7 @@
 
 #include "ipc/io.h"
 #include "sandbox/users.h"
+#include "supervisor/events.h"
 #include "supervisor/log.h"
 #include "supervisor/logstream.h"
 #include "supervisor/supervisor.h"
@@ -1184,6 +1185,34 @@ static void m_clear_main_log(struct rcall *rc, const struct xval *pa)
 		fault(rc, F_NO_FILE, "corrald logs to its standard error");
 }
 
+/* ---- stdin and events ---- */
+
+static void m_send_stdin(struct rcall *rc, const struct xval *pa)
+{
+	struct process *p;
+	if (!args(rc, pa, "ss") || shutting_down(rc) || !(p = named(rc, sarg(pa, 0))))
+		return;
+	if (!p->pid || p->fsm.state == PSTATE_STOPPING) {
+		fault(rc, F_NOT_RUNNING, sarg(pa, 0));
+		return;
+	}
+	int r = supervisor_send_stdin(p, pa->items[1].s, pa->items[1].slen);
+	if (r == -ENOTCONN) /* corral's own format: its stdin is /dev/null */
+		fault(rc, F_NO_FILE, sarg(pa, 0));
+	else if (r < 0)
+		fault(rc, F_FAILED, "its stdin queue is full");
+	else
+		xb_bool(rc->out, true);
+}
+
+static void m_remote_comm(struct rcall *rc, const struct xval *pa)
+{
+	if (!args(rc, pa, "ss"))
+		return;
+	events_remote_comm(sarg(pa, 0), sarg(pa, 1));
+	xb_bool(rc->out, true);
+}
+
 /* ---- corrald itself ---- */
 
 static void m_shutdown(struct rcall *rc, const struct xval *pa)
@@ -1397,6 +1426,10 @@ static const struct method methods[] = {
 	  "Remove the stopped process group NAME." },
 	{ "supervisor.restart", m_restart, "boolean",
 	  "Stop every process, then start corrald anew on its config." },
+	{ "supervisor.sendProcessStdin", m_send_stdin, "boolean,string,string",
+	  "Write CHARS to the standard input of process NAME." },
+	{ "supervisor.sendRemoteCommEvent", m_remote_comm, "boolean,string,string",
+	  "Send REMOTE_COMMUNICATION with TYPE and DATA to the event listeners." },
 	{ "supervisor.shutdown", m_shutdown, "boolean", "Stop every process, then corrald." },
 	{ "supervisor.signalAllProcesses", m_signal_all, "array,string",
 	  "Send SIGNAL to every process that runs." },

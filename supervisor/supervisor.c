@@ -22,6 +22,7 @@
 
 #include "ipc/io.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/events.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
 #include "supervisor/pidmap.h"
@@ -393,7 +394,7 @@ static int do_spawn(struct process *p)
 	int pipe_in = -1, pipe_out = -1;
 	pipeline_ends(p, &pipe_in, &pipe_out);
 	/* A pool worker's stdout carries its results (pool.c), not a log. */
-	const char *opath = own_stdio || p->prog->pool || pipe_out >= 0 ? NULL
+	const char *opath = own_stdio || p->prog->pool || pipe_out >= 0 || c->is_listener ? NULL
 			    : log_path(p, v.stdout_logfile, "out", path, sizeof path);
 	r = logstream_open(&p->out, c, opath ? opath : "NONE", &out_child);
 	if (r < 0) {
@@ -542,10 +543,25 @@ static int do_spawn(struct process *p)
 		req.stdio[0] = pool_child[0];
 		req.stdio[1] = pool_child[1];
 	}
+	/* A listener's stdin and stdout, or a supervisord program's stdin. */
+	int ev_child[2];
+	if ((r = events_spawn_prepare(p, !own_stdio && pipe_in < 0 && !p->prog->pool, ev_child,
+				      msg, sizeof msg)) < 0) {
+		if (p->prog->pool)
+			pool_spawn_done(p, false);
+		free(env);
+		if (cgfd >= 0)
+			close(cgfd);
+		goto fail;
+	}
+	for (int k = 0; k < 2; k++)
+		if (ev_child[k] >= 0)
+			req.stdio[k] = ev_child[k];
 	struct spawn_result res;
 	r = spawn_process(&req, &res);
 	if (p->prog->pool)
 		pool_spawn_done(p, r == 0);
+	events_spawn_done(p, r == 0);
 	free(env);
 	if (cgfd >= 0)
 		close(cgfd);
@@ -693,11 +709,14 @@ static void drive(struct process *p, const struct pinput *in)
 	}
 	if (out.actions & PACT_SPAWN) {
 		if (do_spawn(p) < 0) {
+			events_process_state(p, before, PSTATE_STARTING, in, true);
 			struct pinput failed = { .event = PEV_SPAWN_FAILED };
 			drive(p, &failed);
 			return;
 		}
 	}
+	/* (a restart in RUNNING is an event too, though no change here) */
+	events_process_state(p, before, p->fsm.state, in, out.actions & PACT_SPAWN);
 	if (out.changed || before != p->fsm.state) {
 		if (p->fsm.last == PFAIL_WATCHDOG)
 			p->info = "watchdog timeout";
@@ -1372,6 +1391,7 @@ static void process_exited(struct process *p)
 	logstream_finish(&p->err);
 	if (p->worker) /* its last results, then its jobs go back in line */
 		pool_worker_exited(p);
+	events_process_exited(p); /* a listener's event in flight goes back */
 	if (p->exitsig)
 		log_info("%s: pid %d killed by SIG%s", p->name, (int)p->pid,
 			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
@@ -1489,7 +1509,7 @@ static struct program *program_new(struct program_config *c, struct config_ref *
 		process_init(&prog->procs[i], prog, name);
 	}
 	prog->nprocs = c->numprocs;
-	if (c->is_pool && pool_attach(prog) < 0) {
+	if ((c->is_pool && pool_attach(prog) < 0) || events_program_new(prog) < 0) {
 		program_free(prog);
 		return NULL;
 	}
@@ -1503,6 +1523,7 @@ static struct program *graveyard;
 static void program_free(struct program *prog)
 {
 	pool_detach(prog); /* its workers' jobs go back to the pool */
+	events_program_free(prog);
 	for (int i = 0; i < prog->nprocs; i++) {
 		struct process *p = &prog->procs[i];
 		unqueue_start(p);
@@ -1912,6 +1933,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 			kept = olds[i] == prog;
 		if (!kept) {
 			say(line, ctx, "removed", prog->cfg->name);
+			events_group(prog, false);
 			any = true;
 			program_retire(prog);
 		}
@@ -1934,6 +1956,8 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		list_insert(created[i]);
 		if (old) {
 			say(line, ctx, "changed", c->name);
+			events_group(old, false);
+			events_group(created[i], true);
 			created[i]->waiting = true;
 			for (int k = 0; k < created[i]->nprocs; k++)
 				created[i]->procs[k].info = "waiting for the old generation to stop";
@@ -1941,6 +1965,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 			program_retire(old); /* starts the successor once it is down */
 		} else {
 			say(line, ctx, "added", c->name);
+			events_group(created[i], true);
 			program_autostart(created[i]);
 		}
 	}
@@ -2239,6 +2264,7 @@ void supervisor_shutdown(void)
 	log_info("shutting down");
 	S.shutting_down = true;
 	(void)sdnotify_send("STOPPING=1");
+	events_stopping();
 	shutdown_step();
 }
 
@@ -2292,6 +2318,8 @@ static void handle_timers(void)
 			pool_timer(d);
 		} else if (d->owner == DEADLINE_RPC) {
 			rpc_timer(d);
+		} else if (d->owner == DEADLINE_EVENTS) {
+			events_timer(d);
 		} else if (d->owner == DEADLINE_LOG) {
 			logstream_timer(container_of(d, struct logstream, timer));
 		} else {
@@ -2341,6 +2369,9 @@ static void dispatch(struct watch *w, uint32_t events)
 		break;
 	case WATCH_RPC:
 		rpc_event(w, events);
+		break;
+	case WATCH_EVENTS:
+		events_event(w, events);
 		break;
 	case WATCH_LOG:
 		logstream_readable(container_of(w, struct logstream, watch));
@@ -2756,6 +2787,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	}
 	log_info("corrald %s started (pid %d), %zu programs, control socket %s", CORRAL_VERSION,
 		 (int)getpid(), cfg->nprograms, cfg->socket);
+	events_started();
 	for (struct program *prog = S.programs; prog; prog = prog->next)
 		program_autostart(prog);
 
@@ -2822,6 +2854,7 @@ out:
 	config_ref_put(S.current);
 	config_ref_put(S.pending);
 	pool_free_all();
+	events_free_all();
 	sockets_close_all();
 	groups_free();
 	spawn_fini();

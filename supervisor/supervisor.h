@@ -28,6 +28,7 @@ struct config_ref {
 struct program;
 struct pool;
 struct pool_worker;
+struct evproc;
 
 struct process {
 	struct program *prog;
@@ -62,6 +63,7 @@ struct process {
 	struct pool_worker *worker; /* a pool's worker: its pipes and jobs (pool.c); NULL: none */
 	int64_t start_wall;   /* time(): when it was last spawned, 0: never */
 	int64_t stop_wall;    /* time(): when its last run ended, 0: never */
+	struct evproc *ev;    /* its stdin pipe, listener protocol, capture (events.c); NULL: none */
 };
 
 /* A [group:] at run time: its strategy and its recent restarts. Lives as

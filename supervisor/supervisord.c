@@ -31,8 +31,6 @@ struct key {
 	const char *note;       /* corral ignores the key: why; NULL: corral takes it */
 };
 
-#define NO_EVENTS "event listeners, which corral does not run yet"
-
 /* [supervisord]'s keys; pidfile, childlogdir, umask, directory and
  * environment are mapped by config.c. */
 static const struct key main_keys[] = {
@@ -102,14 +100,15 @@ static const struct key ctl_keys[] = {
 	{ "environment", T_STR, NULL, NULL }, { "directory", T_STR, NULL, NULL },          \
 	{ "umask", T_OCTAL, NULL, NULL }
 
-/* The [program:x] keys corral lacks; the order is supervisord_program_keys[]'s. */
+/* The [program:x] keys corral lacks (the events and capture keys config.c
+ * applies once checked); the order is supervisord_program_keys[]'s. */
 #define PROGRAM_EXTRA_KEYS                                                                 \
-	{ "stdout_capture_maxbytes", T_BYTES, "0", "capture mode feeds " NO_EVENTS },      \
-	{ "stdout_events_enabled", T_BOOL, "false", "log events go to " NO_EVENTS },       \
+	{ "stdout_capture_maxbytes", T_BYTES, NULL, NULL },                                \
+	{ "stdout_events_enabled", T_BOOL, NULL, NULL },                                   \
 	{ "stdout_syslog", T_BOOL, "false", "corral does not copy program output to "      \
 					    "syslog" },                                    \
-	{ "stderr_capture_maxbytes", T_BYTES, "0", "capture mode feeds " NO_EVENTS },      \
-	{ "stderr_events_enabled", T_BOOL, "false", "log events go to " NO_EVENTS },       \
+	{ "stderr_capture_maxbytes", T_BYTES, NULL, NULL },                                \
+	{ "stderr_events_enabled", T_BOOL, NULL, NULL },                                   \
 	{ "stderr_syslog", T_BOOL, "false", "corral does not copy program output to "      \
 					    "syslog" },                                    \
 	{ "serverurl", T_STR, "AUTO", "SUPERVISOR_SERVER_URL is always corrald's own XML-RPC " \
@@ -204,8 +203,7 @@ const char *supervisord_section_note(enum supervisord_section kind)
 		       "system.*) and no other: this factory is not loaded";
 	case SUPERVISORD_CTLPLUGIN:
 		return "supervisorctl plugins are not loaded by corralctl";
-	case SUPERVISORD_EVENTLISTENER:
-		return "corral does not run event listeners yet: this listener is not started";
+	case SUPERVISORD_EVENTLISTENER: /* config.c reads it as a pool of listeners */
 	case SUPERVISORD_FCGI: /* config.c reads it as a program with a socket */
 		return "";
 	default:

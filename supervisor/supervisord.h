@@ -20,7 +20,7 @@ enum supervisord_section {
 	SUPERVISORD_CTL,        /* [supervisorctl] */
 	SUPERVISORD_RPC,        /* [rpcinterface:x] */
 	SUPERVISORD_CTLPLUGIN,  /* [ctlplugin:x] */
-	SUPERVISORD_EVENTLISTENER, /* [eventlistener:x] */
+	SUPERVISORD_EVENTLISTENER, /* [eventlistener:x]: config.c reads it as a program (events.c) */
 	SUPERVISORD_FCGI,       /* [fcgi-program:x] */
 };
 

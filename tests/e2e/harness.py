@@ -10,7 +10,9 @@ then killed by PID (never by name) and reported.
 Standard library only; run with /usr/bin/python3.
 """
 
+import base64
 import errno
+import http.client
 import json
 import os
 import re
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+import xmlrpc.client
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -304,6 +307,25 @@ def recv_until_eof(s, timeout):
 
 
 # ---------------------------------------------------------------- the instance
+
+def unix_rpc(path, auth=None):
+    """An XML-RPC proxy to the server on the Unix socket PATH (supervisord's
+    [unix_http_server]); AUTH: (user, password) for Basic auth."""
+    class UnixTransport(xmlrpc.client.Transport):
+        def make_connection(self, host):
+            if auth:
+                token = base64.b64encode(("%s:%s" % auth).encode()).decode()
+                self._extra_headers = [("Authorization", "Basic " + token)]
+            conn = http.client.HTTPConnection("localhost")
+
+            def connect():
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(path)
+                conn.sock = s
+            conn.connect = connect
+            return conn
+    return xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=UnixTransport())
+
 
 class Corral:
     """A corrald with a private temp dir.

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "supervisor/config.h"
+#include "supervisor/eventproto.h"
 #include "supervisor/supervisord.h"
 
 /* Each test loads into these; the teardown frees them. */
@@ -1801,25 +1802,54 @@ static void test_supervisord_sections(void **state)
 		"[fcgi-program:f]\ncommand=/bin/true\nsocket=unix:///tmp/f.sock\n" /* 24-26 */
 		"socket_backlog=5\nsocket_owner=root:root\nsocket_mode=0760\n"  /* 27-29 */
 		"[group:g]\nprograms=p\npriority=5\n[program:p]\ncommand=x\n");
-	/* the FastCGI program is a program with a socket */
-	assert_int_equal(cfg.nprograms, 2);
-	const struct program_config *f = strcmp(cfg.programs[0].name, "f") == 0 ? &cfg.programs[0]
-										  : &cfg.programs[1];
+	/* an event listener is a program, first by supervisord's priority; the
+	 * FastCGI program is a program with a socket */
+	assert_int_equal(cfg.nprograms, 3);
+	struct program_config *ev = &cfg.programs[0];
+	assert_string_equal(ev->name, "ev");
+	assert_true(ev->is_listener);
+	assert_int_equal(ev->priority, -1);
+	assert_int_equal(ev->numprocs, 2);
+	assert_int_equal(ev->buffer_size, 10);
+	assert_int_equal(ev->listener_events, EV_BIT(EV_TICK_5));
+	assert_true(ev->stdin_pipe && cfg.programs[1].stdin_pipe && cfg.supervisord);
+	const struct program_config *f = &cfg.programs[1];
+	assert_string_equal(f->name, "f");
 	assert_true(f->is_fcgi);
 	assert_int_equal(f->fcgi_socket->kind, SOCKET_UNIX);
 	assert_int_equal(f->fcgi_backlog, 5);
 	assert_int_equal(f->fcgi_mode, 0760);
 	assert_true(f->fcgi_owner);
 	assert_int_equal(f->fcgi_uid, 0);
+	/* corrald serves [inet_http_server] and the main rpcinterface itself */
 	expect_warnings("t.conf:15: [ctlplugin:x]: supervisorctl plugins are not loaded by corralctl",
-			"t.conf:17: [eventlistener:ev]: corral does not run event listeners yet: this "
-			"listener is not started",
+			"t.conf:21: [eventlistener:ev]: corral ignores result_handler: only "
+			"supervisord's default (OK accepts an event, anything else rejects it) is "
+			"supported",
 			NULL);
 	expect_errors("[supervisord]\n[eventlistener:e]\ncommand=x\nbuffer_size=big\n"
 		      "[eventlistener:e]\n",
+		      "t.conf:2: [eventlistener:e]: missing events",
 		      "t.conf:4: [eventlistener:e]: bad value for buffer_size: 'big' (expected an "
-		      "integer >= 0)",
+		      "integer from 1 to 100000)",
 		      "t.conf:5: [eventlistener:e]: duplicate section (first at t.conf:2)", NULL);
+	/* supervisord's other refusals, each at its line */
+	expect_errors("[supervisord]\n[eventlistener:e]\ncommand=x\n"
+		      "events=PROCESS_STATE, TICK_10\nbuffer_size=0\nredirect_stderr=true\n",
+		      "t.conf:2: [eventlistener:e]: redirect_stderr = true is not allowed: it would "
+		      "mix stderr into the listener protocol",
+		      "t.conf:4: [eventlistener:e]: unknown event type TICK_10 in events",
+		      "t.conf:5: [eventlistener:e]: bad value for buffer_size: '0' (expected an "
+		      "integer from 1 to 100000)", NULL);
+	/* corral's own format takes them too; its programs keep /dev/null */
+	load_ok("[eventlistener:e]\ncommand=x\nevents=process_state_exited,TICK\n"
+		"buffer_size=3\n[program:p]\ncommand=x\n");
+	assert_true(cfg.programs[0].is_listener);
+	assert_int_equal(cfg.programs[0].listener_events,
+			 EV_BIT(EV_PROCESS_STATE_EXITED) | EV_BIT(EV_TICK_5) | EV_BIT(EV_TICK_60) |
+				 EV_BIT(EV_TICK_3600));
+	assert_int_equal(cfg.programs[0].buffer_size, 3);
+	assert_false(cfg.programs[1].stdin_pipe || cfg.supervisord);
 }
 
 static void test_supervisord_program_keys(void **state)
@@ -1838,13 +1868,16 @@ static void test_supervisord_program_keys(void **state)
 	assert_int_equal(errs.nwarnings, 0);
 	assert_string_equal(p->environment[0], "A=1");
 	assert_int_equal(p->umask, 022);
-	load_prog("[supervisord]\n[program:a]\ncommand=/bin/cat\nstdout_capture_maxbytes=1MB\n"
-		  "stderr_events_enabled=true\nstdout_syslog=true\nserverurl=http://x\n");
-	expect_warnings("t.conf:4: [program:a]: corral ignores stdout_capture_maxbytes: capture "
-			"mode feeds event listeners, which corral does not run yet",
-			"t.conf:5: [program:a]: corral ignores stderr_events_enabled: log events go "
-			"to event listeners, which corral does not run yet",
-			"t.conf:6: [program:a]: corral ignores stdout_syslog: corral does not copy "
+	assert_false(p->events_enabled[0] || p->events_enabled[1]);
+	assert_int_equal(p->capture_maxbytes[0], 0);
+	p = load_prog("[supervisord]\n[program:a]\ncommand=/bin/cat\nstdout_capture_maxbytes=1MB\n"
+		      "stderr_events_enabled=true\nstdout_syslog=true\nserverurl=http://x\n");
+	/* the event keys are corral's now */
+	assert_int_equal(p->capture_maxbytes[0], 1024 * 1024);
+	assert_int_equal(p->capture_maxbytes[1], 0);
+	assert_true(p->events_enabled[1]);
+	assert_false(p->events_enabled[0]);
+	expect_warnings("t.conf:6: [program:a]: corral ignores stdout_syslog: corral does not copy "
 			"program output to syslog",
 			"t.conf:7: [program:a]: corral ignores serverurl: SUPERVISOR_SERVER_URL is "
 			"always corrald's own XML-RPC server",

@@ -1,0 +1,814 @@
+#include "supervisor/events.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipc/io.h"
+#include "supervisor/eventproto.h"
+#include "supervisor/log.h"
+#include "supervisor/supervisor.h"
+
+/* What supervisor_send_stdin() queues for one process at most. */
+#define STDIN_MAX (1024 * 1024)
+/* A listener's stdout is read this much at a time (one read per turn). */
+#define LISTENER_READ 4096
+/* After its exit, what a listener wrote last is read up to this many times. */
+#define LISTENER_LAST_READS 16
+/* The largest read a log stream makes (logstream.c's READ_MAX), plus a token. */
+#define OUTPUT_MAX (1024 * 1024 + 64)
+
+static const char BEGIN_TOKEN[] = "<!--XSUPERVISOR:BEGIN-->";
+static const char END_TOKEN[] = "<!--XSUPERVISOR:END-->";
+
+/* A listener program's pool: its buffer and serials. One per program
+ * generation, as supervisord makes a new pool when a reload changes one. */
+struct evpool {
+	struct program *prog;
+	struct evbuf buf;
+	uint64_t serial;        /* the next poolserial */
+	bool active;            /* hears events: its group was added and not removed */
+	struct evpool *next;
+};
+
+enum { EW_STDIN, EW_STDOUT };
+
+struct ewatch {
+	struct watch watch;     /* WATCH_EVENTS */
+	int what;               /* EW_* */
+};
+
+/* Capture mode of one stream: what came between the tokens. */
+struct capture {
+	bool on;                /* after BEGIN, before END */
+	char tail[sizeof BEGIN_TOKEN]; /* output that may be the start of a token, held */
+	size_t taillen;
+	char *data;             /* captured: about the last capture_maxbytes; owned */
+	size_t len, cap;
+};
+
+/* A process's pipes held here (p->ev). */
+struct evproc {
+	struct process *p;
+	struct evpool *pool;    /* a listener's pool; NULL for any other process */
+	int in_fd;              /* our end of its stdin, -1: none */
+	int out_fd;             /* a listener's stdout, -1: none */
+	int child[2];           /* its ends until the spawn is done */
+	struct ewatch in_w, out_w;
+	bool in_watched;
+	char *q;                /* for its stdin; owned */
+	size_t qlen, qsent, qcap;
+	struct eventproto_parser parser;
+	bool busy;              /* an event in flight: inflight */
+	struct evbuf_item inflight;
+	struct capture cap[2];
+};
+
+static struct {
+	struct evpool *pools;
+	uint64_t serial;        /* supervisord's global serial: the next event's */
+	struct deadline ticks[3];   /* TICK_5, _60, _3600 */
+	bool ticks_ready;           /* their heap nodes are set up */
+	int64_t last_tick[3];   /* epoch seconds of the last tick of each period */
+	char *out;              /* events_output()'s buffer, OUTPUT_MAX; owned */
+} E;
+
+static const int tick_period[3] = { 5, 60, 3600 };
+
+/* ---- pools ---- */
+
+static const char *pool_name(const struct evpool *pl)
+{
+	return pl->prog->cfg->name;
+}
+
+static void accept_item(struct evpool *pl, struct evbuf_item it, bool front)
+{
+	struct evbuf_item dropped;
+	if (evbuf_push(&pl->buf, it, front, &dropped)) {
+		log_err("pool %s event buffer overflowed, discarding event %llu", pool_name(pl),
+			(unsigned long long)dropped.msg->serial);
+		evmsg_put(dropped.msg);
+	}
+}
+
+static void in_flush(struct evproc *e);
+
+/* A listener that may take an event now: its process RUNNING, it READY. */
+static struct evproc *ready_listener(struct evpool *pl)
+{
+	struct program *prog = pl->prog;
+	for (int i = 0; i < prog->nprocs; i++) {
+		struct evproc *e = prog->procs[i].ev;
+		if (e && e->pool == pl && prog->procs[i].fsm.state == PSTATE_RUNNING &&
+		    e->parser.state == LISTENER_READY && e->in_fd >= 0)
+			return e;
+	}
+	return NULL;
+}
+
+static int queue_add(struct evproc *e, const char *data, size_t len)
+{
+	if (e->qsent && e->qsent == e->qlen)
+		e->qsent = e->qlen = 0;
+	if (e->qlen + len > e->qcap) {
+		size_t cap = e->qcap ? e->qcap : 4096;
+		while (cap < e->qlen + len)
+			cap *= 2;
+		char *q = realloc(e->q, cap);
+		if (!q)
+			return -ENOMEM;
+		e->q = q;
+		e->qcap = cap;
+	}
+	memcpy(e->q + e->qlen, data, len);
+	e->qlen += len;
+	return 0;
+}
+
+/* Hand the oldest events to READY listeners, as long as there are both. */
+static void dispatch(struct evpool *pl)
+{
+	struct evproc *e;
+	while (pl->buf.n && (e = ready_listener(pl))) {
+		struct evbuf_item it;
+		evbuf_pop(&pl->buf, &it);
+		char head[256];
+		int n = eventproto_header(head, sizeof head, it.msg->serial, pool_name(pl),
+					  it.poolserial, it.msg->type, it.msg->len);
+		if (n < 0 || queue_add(e, head, (size_t)n) < 0 ||
+		    queue_add(e, it.msg->payload, it.msg->len) < 0) {
+			log_err("%s: out of memory sending event %llu", e->p->name,
+				(unsigned long long)it.msg->serial);
+			accept_item(pl, it, true);
+			return;
+		}
+		eventproto_sent(&e->parser);
+		e->busy = true;
+		e->inflight = it;
+		log_debug("%s: event %llu (%s) sent", e->p->name, (unsigned long long)it.msg->serial,
+			  eventproto_type_name(it.msg->type));
+		in_flush(e);
+	}
+}
+
+/* Emit an event of type T to every pool that subscribes to it. */
+static void emit(enum event_type t, const char *payload, size_t len)
+{
+	struct evmsg *m = NULL;
+	for (struct evpool *pl = E.pools; pl; pl = pl->next) {
+		if (!pl->active || !(pl->prog->cfg->listener_events & EV_BIT(t)))
+			continue;
+		/* supervisord numbers only the events some pool takes */
+		if (!m && !(m = evmsg_new(t, E.serial++, payload, len))) {
+			log_err("out of memory for a %s event", eventproto_type_name(t));
+			return;
+		}
+		m->refs++;
+		accept_item(pl, (struct evbuf_item){ .msg = m, .poolserial = pl->serial++ }, false);
+	}
+	evmsg_put(m); /* emit's own reference */
+	for (struct evpool *pl = E.pools; m && pl; pl = pl->next)
+		dispatch(pl);
+}
+
+/* ---- ticks ---- */
+
+static int64_t real_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts); /* vDSO: no system call */
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void tick_set(int k)
+{
+	int64_t now = real_ms(), period = tick_period[k] * 1000LL;
+	int64_t next = (now / period + 1) * period;
+	if (supervisor_timer_set(&E.ticks[k], supervisor_now_ms() + (next - now)) < 0)
+		log_err("out of memory for the TICK_%d deadline", tick_period[k]);
+}
+
+/* Ticks run only while a pool wants them. */
+static void ticks_arm(void)
+{
+	for (int k = 0; k < 3; k++) {
+		bool want = false;
+		for (struct evpool *pl = E.pools; pl && !want; pl = pl->next)
+			want = pl->prog->cfg->listener_events & EV_BIT(EV_TICK_5 + k);
+		bool armed = heap_node_queued(&E.ticks[k].node);
+		if (want && !armed) {
+			/* as supervisord: the first tick is the next period's start */
+			int64_t s = real_ms() / 1000;
+			E.last_tick[k] = s - s % tick_period[k];
+			tick_set(k);
+		} else if (!want && armed) {
+			supervisor_timer_cancel(&E.ticks[k]);
+		}
+	}
+}
+
+void events_timer(struct deadline *d)
+{
+	int k = (int)(d - E.ticks);
+	if (k < 0 || k > 2)
+		return;
+	int64_t s = real_ms() / 1000;
+	int64_t slice = s - s % tick_period[k];
+	if (slice != E.last_tick[k]) {
+		/* a timer a little early (clocks drift apart) just comes again */
+		E.last_tick[k] = slice;
+		char payload[64];
+		int n = snprintf(payload, sizeof payload, "when:%lld", (long long)slice);
+		emit(EV_TICK_5 + k, payload, (size_t)n);
+	}
+	tick_set(k);
+}
+
+/* ---- programs and processes ---- */
+
+static struct evpool *pool_of(const struct program *prog)
+{
+	for (struct evpool *pl = E.pools; pl; pl = pl->next)
+		if (pl->prog == prog)
+			return pl;
+	return NULL;
+}
+
+int events_program_new(struct program *prog)
+{
+	if (!prog->cfg->is_listener)
+		return 0;
+	struct evpool *pl = calloc(1, sizeof *pl);
+	if (!pl)
+		return -ENOMEM;
+	if (evbuf_init(&pl->buf, (size_t)prog->cfg->buffer_size) < 0) {
+		free(pl);
+		return -ENOMEM;
+	}
+	pl->prog = prog;
+	/* it hears events once its group is added: events_started(), events_group() */
+	struct evpool **pp = &E.pools;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = pl;
+	if (!E.ticks_ready) {
+		for (int k = 0; k < 3; k++) {
+			heap_node_init(&E.ticks[k].node);
+			E.ticks[k].owner = DEADLINE_EVENTS;
+		}
+		E.ticks_ready = true;
+	}
+	ticks_arm();
+	return 0;
+}
+
+static void close_fd(int *fd, bool watched)
+{
+	if (*fd < 0)
+		return;
+	if (watched)
+		supervisor_unwatch(*fd);
+	close(*fd);
+	*fd = -1;
+}
+
+static void in_close(struct evproc *e)
+{
+	close_fd(&e->in_fd, e->in_watched);
+	e->in_watched = false;
+	e->qlen = e->qsent = 0;
+}
+
+/* An event in flight goes back to the front of its pool's buffer. */
+static void rebuffer(struct evproc *e)
+{
+	if (!e->busy)
+		return;
+	e->busy = false;
+	if (e->pool) {
+		log_info("%s: event %llu goes back to pool %s", e->p->name,
+			 (unsigned long long)e->inflight.msg->serial, pool_name(e->pool));
+		accept_item(e->pool, e->inflight, true);
+	} else {
+		evmsg_put(e->inflight.msg);
+	}
+}
+
+static void evproc_free(struct evproc *e)
+{
+	rebuffer(e);
+	in_close(e);
+	close_fd(&e->out_fd, true);
+	for (int k = 0; k < 2; k++) {
+		if (e->child[k] >= 0)
+			close(e->child[k]);
+		free(e->cap[k].data);
+	}
+	free(e->q);
+	e->p->ev = NULL;
+	free(e);
+}
+
+void events_program_free(struct program *prog)
+{
+	struct evpool *pl = pool_of(prog);
+	for (int i = 0; i < prog->nprocs; i++) {
+		struct evproc *e = prog->procs[i].ev;
+		if (!e)
+			continue;
+		e->pool = NULL; /* its event in flight goes with the pool */
+		evproc_free(e);
+	}
+	if (!pl)
+		return;
+	for (struct evpool **pp = &E.pools; *pp; pp = &(*pp)->next)
+		if (*pp == pl) {
+			*pp = pl->next;
+			break;
+		}
+	evbuf_free(&pl->buf);
+	free(pl);
+	ticks_arm();
+	if (!E.pools) {
+		free(E.out);
+		E.out = NULL;
+	}
+}
+
+int events_spawn_prepare(struct process *p, bool stdin_free, int child[2], char *err,
+			 size_t errlen)
+{
+	const struct program_config *c = p->prog->cfg;
+	child[0] = child[1] = -1;
+	bool listener = c->is_listener;
+	bool want_in = listener || (stdin_free && c->stdin_pipe);
+	if (!want_in && !c->capture_maxbytes[0] && !c->capture_maxbytes[1]) {
+		if (p->ev)
+			evproc_free(p->ev);
+		return 0;
+	}
+	struct evproc *e = p->ev;
+	if (!e) {
+		if (!(e = calloc(1, sizeof *e))) {
+			snprintf(err, errlen, "event pipes: %s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		e->p = p;
+		e->in_fd = e->out_fd = -1;
+		e->child[0] = e->child[1] = -1;
+		e->in_w = (struct ewatch){ .watch.kind = WATCH_EVENTS, .what = EW_STDIN };
+		e->out_w = (struct ewatch){ .watch.kind = WATCH_EVENTS, .what = EW_STDOUT };
+		p->ev = e;
+	}
+	/* each run starts afresh: ACKNOWLEDGED, nothing captured */
+	rebuffer(e);
+	in_close(e);
+	close_fd(&e->out_fd, true);
+	e->pool = listener ? pool_of(p->prog) : NULL;
+	eventproto_parser_init(&e->parser);
+	for (int k = 0; k < 2; k++) {
+		free(e->cap[k].data);
+		e->cap[k] = (struct capture){ .on = false };
+	}
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
+	if (want_in && pipe2(in, O_CLOEXEC) < 0)
+		goto fail;
+	if (listener && pipe2(out, O_CLOEXEC) < 0)
+		goto fail;
+	/* our ends never block corrald; its ends block it */
+	if ((in[1] >= 0 && fcntl(in[1], F_SETFL, O_NONBLOCK) < 0) ||
+	    (out[0] >= 0 && fcntl(out[0], F_SETFL, O_NONBLOCK) < 0))
+		goto fail;
+	e->in_fd = in[1];
+	e->child[0] = child[0] = in[0];
+	e->out_fd = out[0];
+	e->child[1] = child[1] = out[1];
+	return 0;
+fail:;
+	int r = -errno;
+	snprintf(err, errlen, "%s pipes: %s", listener ? "listener" : "stdin", strerror(errno));
+	for (int k = 0; k < 2; k++) {
+		if (in[k] >= 0)
+			close(in[k]);
+		if (out[k] >= 0)
+			close(out[k]);
+	}
+	return r;
+}
+
+void events_spawn_done(struct process *p, bool spawned)
+{
+	struct evproc *e = p->ev;
+	if (!e)
+		return;
+	for (int k = 0; k < 2; k++)
+		if (e->child[k] >= 0) {
+			close(e->child[k]);
+			e->child[k] = -1;
+		}
+	int r;
+	if (!spawned) {
+		in_close(e);
+		close_fd(&e->out_fd, false);
+	} else if (e->out_fd >= 0 && (r = supervisor_watch(e->out_fd, EPOLLIN, &e->out_w.watch)) < 0) {
+		log_err("%s: watching its stdout: %s; it gets no events", p->name, strerror(-r));
+		close_fd(&e->out_fd, false);
+		e->parser.state = LISTENER_UNKNOWN;
+	}
+}
+
+static void in_flush(struct evproc *e)
+{
+	while (e->in_fd >= 0 && e->qsent < e->qlen) {
+		ssize_t n = io_write_some(e->in_fd, e->q + e->qsent, e->qlen - e->qsent);
+		if (n == -EAGAIN) {
+			int r;
+			if (!e->in_watched &&
+			    (r = supervisor_watch(e->in_fd, EPOLLOUT, &e->in_w.watch)) < 0)
+				log_err("%s: watching its stdin: %s", e->p->name, strerror(-r));
+			else
+				e->in_watched = true;
+			return;
+		}
+		if (n < 0) {
+			/* mostly a process on its way out (EPIPE): its exit is handled as such */
+			log_warn("%s: writing to its stdin: %s; %zu bytes dropped", e->p->name,
+				 strerror((int)-n), e->qlen - e->qsent);
+			in_close(e);
+			return;
+		}
+		e->qsent += (size_t)n;
+	}
+	e->qlen = e->qsent = 0;
+	if (e->in_watched) {
+		supervisor_unwatch(e->in_fd);
+		e->in_watched = false;
+	}
+}
+
+/* What a listener said: 1 when something came, 0 when nothing is there
+ * now, -1 at its end of file. */
+static int listener_read(struct evproc *e)
+{
+	char buf[LISTENER_READ];
+	ssize_t n = io_read_some(e->out_fd, buf, sizeof buf);
+	if (n == -EAGAIN)
+		return 0;
+	if (n <= 0) {
+		if (n < 0)
+			log_warn("%s: reading its stdout: %s", e->p->name, strerror((int)-n));
+		close_fd(&e->out_fd, true);
+		return -1;
+	}
+	size_t off = 0;
+	while (off < (size_t)n) {
+		size_t used;
+		char what[160];
+		enum eventproto_outcome o =
+			eventproto_feed(&e->parser, buf + off, (size_t)n - off, &used, what, sizeof what);
+		off += used;
+		if (o == EVP_NONE)
+			break;
+		if (o == EVP_READY) {
+			log_debug("%s: listener READY", e->p->name);
+		} else if (o == EVP_OK) {
+			log_debug("%s: event %llu processed", e->p->name,
+				  (unsigned long long)e->inflight.msg->serial);
+			e->busy = false;
+			evmsg_put(e->inflight.msg);
+		} else if (o == EVP_REJECTED) {
+			log_warn("%s: event %llu rejected", e->p->name,
+				 (unsigned long long)e->inflight.msg->serial);
+			rebuffer(e);
+		} else { /* EVP_GARBAGE */
+			log_warn("%s: listener protocol broken (%s): it is UNKNOWN and gets no "
+				 "events until it is started again", e->p->name, what);
+			rebuffer(e);
+		}
+	}
+	return 1;
+}
+
+void events_event(struct watch *w, uint32_t events)
+{
+	struct ewatch *ew = container_of(w, struct ewatch, watch);
+	struct evproc *e = ew->what == EW_STDIN ? container_of(ew, struct evproc, in_w)
+						: container_of(ew, struct evproc, out_w);
+	if (ew->what == EW_STDIN) {
+		in_flush(e);
+		return;
+	}
+	if (e->out_fd < 0)
+		return;
+	listener_read(e);
+	if (e->pool)
+		dispatch(e->pool);
+}
+
+void events_process_exited(struct process *p)
+{
+	struct evproc *e = p->ev;
+	if (!e)
+		return;
+	/* an answer written just before it died is still in the pipe */
+	for (int i = 0; i < LISTENER_LAST_READS && e->out_fd >= 0; i++)
+		if (listener_read(e) <= 0)
+			break;
+	rebuffer(e);
+	in_close(e);
+	close_fd(&e->out_fd, true);
+	if (e->pool)
+		dispatch(e->pool);
+}
+
+/* supervisord's process name: the one in its [group:], or its program's. */
+static const char *bare_name(const struct process *p)
+{
+	const char *c = strchr(p->name, ':');
+	return c ? c + 1 : p->name;
+}
+
+/* The pid supervisord's event names for a move into TO. */
+static long event_pid(const struct process *p, enum pstate from, enum pstate to)
+{
+	switch (to) {
+	case PSTATE_RUNNING:
+	case PSTATE_STOPPING:
+		return (long)p->pid;
+	case PSTATE_EXITED: /* the process that just ended */
+		return (long)p->exit_pid;
+	case PSTATE_STOPPED:
+		return from == PSTATE_STOPPING ? (long)p->exit_pid : 0;
+	default:
+		return 0;
+	}
+}
+
+static void state_event(struct process *p, enum pstate from, enum pstate to, bool expected)
+{
+	static const enum event_type types[] = {
+		[PSTATE_STOPPED] = EV_PROCESS_STATE_STOPPED,
+		[PSTATE_STARTING] = EV_PROCESS_STATE_STARTING,
+		[PSTATE_RUNNING] = EV_PROCESS_STATE_RUNNING,
+		[PSTATE_BACKOFF] = EV_PROCESS_STATE_BACKOFF,
+		[PSTATE_STOPPING] = EV_PROCESS_STATE_STOPPING,
+		[PSTATE_EXITED] = EV_PROCESS_STATE_EXITED,
+		[PSTATE_FATAL] = EV_PROCESS_STATE_FATAL,
+		[PSTATE_UNKNOWN] = EV_PROCESS_STATE_UNKNOWN,
+	};
+	char payload[1024];
+	int n = eventproto_process_state(payload, sizeof payload, types[to], bare_name(p),
+					 program_group_name(p->prog), program_state_name(from),
+					 p->fsm.retries, event_pid(p, from, to), expected);
+	if (n >= 0)
+		emit(types[to], payload, (size_t)n);
+}
+
+void events_process_state(struct process *p, enum pstate before, enum pstate after,
+			  const struct pinput *in, bool spawned)
+{
+	if (after == before && !spawned)
+		return;
+	if (E.pools) {
+		/* corral's machine takes in one step what supervisord takes in
+		 * several, each with its event: an exit and the restart
+		 * (EXITED, STARTING), a spawn with startsecs = 0 (STARTING,
+		 * RUNNING), the last failed start (BACKOFF, then FATAL) */
+		enum pstate path[4];
+		int n = 0;
+		bool exit = in->event == PEV_EXIT;
+		if (spawned) {
+			if (exit)
+				path[n++] = PSTATE_EXITED;
+			path[n++] = PSTATE_STARTING;
+			if (after == PSTATE_RUNNING)
+				path[n++] = PSTATE_RUNNING;
+		} else {
+			if (after == PSTATE_FATAL && before != PSTATE_BACKOFF)
+				path[n++] = PSTATE_BACKOFF;
+			path[n++] = after;
+		}
+		/* a spawn that failed was reported as STARTING (with
+		 * startsecs = 0 the machine had moved on to RUNNING) */
+		enum pstate from = in->event == PEV_SPAWN_FAILED ? PSTATE_STARTING : before;
+		for (int i = 0; i < n; i++) {
+			state_event(p, from, path[i], exit && in->expected);
+			from = path[i];
+		}
+	}
+	if (p->ev && p->ev->pool && after == PSTATE_RUNNING)
+		dispatch(p->ev->pool);
+}
+
+/* ---- corrald's own events ---- */
+
+static void group_event(const char *name, bool added)
+{
+	char payload[512];
+	int n = snprintf(payload, sizeof payload, "groupname:%s\n", name);
+	if (n > 0 && (size_t)n < sizeof payload)
+		emit(added ? EV_PROCESS_GROUP_ADDED : EV_PROCESS_GROUP_REMOVED, payload, (size_t)n);
+}
+
+void events_started(void)
+{
+	/* supervisord adds its groups one by one in priority order; a pool
+	 * hears of its own group and those after it */
+	for (struct program *prog = supervisor_programs(); prog; prog = prog->next) {
+		struct evpool *pl = pool_of(prog);
+		if (pl)
+			pl->active = true;
+		const char *g = program_group_name(prog);
+		bool seen = false;
+		for (struct program *q = supervisor_programs(); q != prog && !seen; q = q->next)
+			seen = strcmp(program_group_name(q), g) == 0;
+		if (!seen)
+			group_event(g, true);
+	}
+	emit(EV_SUPERVISOR_STATE_CHANGE_RUNNING, "", 0);
+}
+
+void events_stopping(void)
+{
+	emit(EV_SUPERVISOR_STATE_CHANGE_STOPPING, "", 0);
+}
+
+void events_group(const struct program *prog, bool added)
+{
+	/* as supervisord's, a pool hears of its own group's addition, and
+	 * nothing more once removed, not even that */
+	struct evpool *pl = pool_of(prog);
+	if (pl)
+		pl->active = added;
+	group_event(program_group_name(prog), added);
+}
+
+void events_free_all(void)
+{
+	free(E.out);
+	E.out = NULL;
+}
+
+void events_remote_comm(const char *type, const char *data)
+{
+	size_t tl = strlen(type), dl = strlen(data);
+	char *payload = malloc(tl + dl + 7);
+	if (!payload) {
+		log_err("out of memory for a REMOTE_COMMUNICATION event");
+		return;
+	}
+	int n = sprintf(payload, "type:%s\n", type);
+	memcpy(payload + n, data, dl);
+	emit(EV_REMOTE_COMMUNICATION, payload, (size_t)n + dl);
+	free(payload);
+}
+
+int supervisor_send_stdin(struct process *p, const char *data, size_t len)
+{
+	struct evproc *e = p->ev;
+	if (!p->pid || !e || e->in_fd < 0)
+		return -ENOTCONN;
+	if (e->qlen - e->qsent + len > STDIN_MAX)
+		return -ENOBUFS;
+	if (queue_add(e, data, len) < 0)
+		return -ENOBUFS;
+	in_flush(e);
+	return 0;
+}
+
+/* ---- program output ---- */
+
+/* PROCESS_LOG_* or PROCESS_COMMUNICATION_* with DATA. */
+static void output_event(struct process *p, enum event_type t, const char *data, size_t len,
+			 bool with_channel)
+{
+	if (!E.pools)
+		return;
+	char head[600];
+	long pid = p->pid ? (long)p->pid : (long)p->exit_pid;
+	int n = snprintf(head, sizeof head, "processname:%s groupname:%s pid:%ld%s%s\n",
+			 bare_name(p), program_group_name(p->prog), pid,
+			 with_channel ? " channel:" : "",
+			 with_channel ? (t == EV_PROCESS_LOG_STDOUT ? "stdout" : "stderr") : "");
+	if (n < 0 || (size_t)n >= sizeof head)
+		return;
+	char *payload = malloc((size_t)n + len);
+	if (!payload) {
+		log_err("%s: out of memory for a %s event", p->name, eventproto_type_name(t));
+		return;
+	}
+	memcpy(payload, head, (size_t)n);
+	memcpy(payload + n, data, len);
+	emit(t, payload, (size_t)n + len);
+	free(payload);
+}
+
+/* supervisord's _log(): to the log (or, in capture mode, the capture) and
+ * as a PROCESS_LOG event. */
+static void take(struct process *p, int which, struct capture *c, const char *data, size_t len,
+		 char *out, size_t *outlen)
+{
+	if (!len)
+		return;
+	if (c && c->on) {
+		/* like supervisord's bounded capture: room is made by dropping as
+		 * much from the front as comes in */
+		size_t max = (size_t)p->prog->cfg->capture_maxbytes[which];
+		if (c->len + len > max) {
+			size_t drop = len < c->len ? len : c->len;
+			memmove(c->data, c->data + drop, c->len - drop);
+			c->len -= drop;
+		}
+		if (c->len + len > c->cap) {
+			char *d = realloc(c->data, c->len + len);
+			if (!d) {
+				log_err("%s: out of memory capturing its output", p->name);
+				return;
+			}
+			c->data = d;
+			c->cap = c->len + len;
+		}
+		memcpy(c->data + c->len, data, len);
+		c->len += len;
+	} else {
+		memmove(out + *outlen, data, len);
+		*outlen += len;
+	}
+	if (p->prog->cfg->events_enabled[which])
+		output_event(p, which ? EV_PROCESS_LOG_STDERR : EV_PROCESS_LOG_STDOUT, data, len, true);
+}
+
+/* The longest end of DATA that is the start of TOKEN. */
+static size_t prefix_at_end(const char *data, size_t len, const char *token, size_t toklen)
+{
+	for (size_t k = len < toklen - 1 ? len : toklen - 1; k > 0; k--)
+		if (memcmp(data + len - k, token, k) == 0)
+			return k;
+	return 0;
+}
+
+size_t events_output(struct process *p, int which, const char *in, size_t len, const char **out)
+{
+	const struct program_config *cfg = p->prog->cfg;
+	*out = in;
+	if (which < 0 || which > 1)
+		return len;
+	if (!cfg->capture_maxbytes[which] || !p->ev) {
+		if (cfg->events_enabled[which] && len)
+			output_event(p, which ? EV_PROCESS_LOG_STDERR : EV_PROCESS_LOG_STDOUT, in, len,
+				     true);
+		return len;
+	}
+	struct capture *c = &p->ev->cap[which];
+	if (!E.out && !(E.out = malloc(OUTPUT_MAX))) {
+		log_err("%s: out of memory for capture mode", p->name);
+		return len;
+	}
+	/* the held tail, then what was read; what goes to the log is written
+	 * over it from the start, never ahead of what is still to be read */
+	if (c->taillen + len > OUTPUT_MAX)
+		len = OUTPUT_MAX - c->taillen;
+	char *buf = E.out;
+	memcpy(buf, c->tail, c->taillen);
+	memcpy(buf + c->taillen, in, len);
+	size_t n = c->taillen + len, at = 0, outlen = 0;
+	c->taillen = 0;
+	for (;;) {
+		const char *token = c->on ? END_TOKEN : BEGIN_TOKEN;
+		size_t toklen = c->on ? sizeof END_TOKEN - 1 : sizeof BEGIN_TOKEN - 1;
+		size_t left = n - at;
+		if (left <= toklen) { /* too little to tell: held, as supervisord does */
+			memcpy(c->tail, buf + at, left);
+			c->taillen = left;
+			break;
+		}
+		const char *hit = memmem(buf + at, left, token, toklen);
+		if (!hit) {
+			size_t keep = prefix_at_end(buf + at, left, token, toklen);
+			take(p, which, c, buf + at, left - keep, buf, &outlen);
+			memcpy(c->tail, buf + n - keep, keep);
+			c->taillen = keep;
+			break;
+		}
+		size_t before = (size_t)(hit - (buf + at));
+		take(p, which, c, buf + at, before, buf, &outlen);
+		at += before + toklen;
+		c->on = !c->on;
+		if (!c->on) {
+			output_event(p, which ? EV_PROCESS_COMMUNICATION_STDERR
+					      : EV_PROCESS_COMMUNICATION_STDOUT,
+				     c->data ? c->data : "", c->len, false);
+			c->len = 0;
+		}
+		if (at == n)
+			break;
+	}
+	*out = buf;
+	return outlen;
+}
