@@ -272,6 +272,15 @@ static void put_isolation(struct writer *w, const struct msect *s)
 
 /* The keys of a [program:x] or [fcgi-program:x] as written, with the
  * values corrald resolved for process INDEX (-1: the program's own). */
+/* KEY is one of supervisord's [program:x] keys that corral's own lacks. */
+static bool sd_program_key(const char *key)
+{
+	for (const char *const *k = supervisord_program_keys; *k; k++)
+		if (strcmp(*k, key) == 0)
+			return true;
+	return false;
+}
+
 static void write_program_keys(struct writer *w, const struct msect *s,
 			       const struct program_config *p, int index, const char *pname)
 {
@@ -321,8 +330,15 @@ static void write_program_keys(struct writer *w, const struct msect *s,
 			fprintf(w->out, "socket = %.*s://%s\n", (int)scheme, text, text + scheme + 1);
 		} else if (p->is_fcgi && strncmp(k->key, "socket_", 7) == 0) {
 			fprintf(w->out, "%s = %s\n", k->key, k->value);
+		} else if (p->is_listener && (strcmp(k->key, "events") == 0 ||
+					      strcmp(k->key, "buffer_size") == 0 ||
+					      strcmp(k->key, "result_handler") == 0)) {
+			fprintf(w->out, "%s = %s\n", k->key, k->value);
 		} else if ((note = supervisord_key_note(SUPERVISORD_NONE, k->key))) {
 			put_commented(w, k, note);
+		} else if (sd_program_key(k->key)) {
+			/* one corral acts on (events, capture), in its own format too */
+			fprintf(w->out, "%s = %s\n", k->key, k->value);
 		} else if (!config_is_program_key(k->key)) {
 			put_commented(w, k, "unknown key");
 		} else {
@@ -373,6 +389,9 @@ static void write_program(struct writer *w, const struct msect *s, const char *k
 		"directory,\n; log file or environment (%%(process_num)d), which corral's "
 		"format cannot say\n; in one program: one program per process follows.\n", kind,
 		name, p->numprocs);
+	if (p->is_listener)
+		fprintf(w->out, "; Beware: as pools of their own, each of these listeners hears "
+			"every event,\n; where in one pool one of them did.\n");
 	put_origin(w, s);
 	for (int i = 0; i < p->numprocs; i++) {
 		char pname[256];
@@ -442,6 +461,10 @@ static void write_section(struct writer *w, const struct msect *s)
 		write_program(w, s, "program");
 	} else if (kind == SUPERVISORD_FCGI && find_program(w->cfg, strchr(s->name, ':') + 1)) {
 		write_program(w, s, "fcgi-program");
+	} else if (kind == SUPERVISORD_EVENTLISTENER &&
+		   find_program(w->cfg, strchr(s->name, ':') + 1)) {
+		/* a program too: what it inherits from [supervisord] is written in */
+		write_program(w, s, "eventlistener");
 	} else if (strncmp(s->name, "group:", 6) == 0) {
 		fprintf(w->out, "[%s]\n", s->name);
 		put_origin(w, s);
@@ -466,7 +489,7 @@ static void write_section(struct writer *w, const struct msect *s)
 					 : supervisord_section_note(kind));
 	} else if (kind != SUPERVISORD_NONE || strncmp(s->name, "socket:", 7) == 0 ||
 		   strncmp(s->name, "pool:", 5) == 0 || strncmp(s->name, "pipeline:", 9) == 0) {
-		/* supervisorctl's sections, event listeners, and corral's own */
+		/* supervisorctl's sections and corral's own */
 		write_raw(w, s, NULL);
 	} else {
 		write_raw(w, s, "unknown section");

@@ -1813,7 +1813,7 @@ static void test_supervisord_sections(void **state)
 	assert_int_equal(ev->buffer_size, 10);
 	assert_int_equal(ev->listener_events, EV_BIT(EV_TICK_5));
 	assert_true(ev->stdin_pipe && cfg.programs[1].stdin_pipe && cfg.supervisord);
-	const struct program_config *f = &cfg.programs[1];
+	const struct program_config *f = &cfg.programs[2]; /* after p, whose group has priority 5 */
 	assert_string_equal(f->name, "f");
 	assert_true(f->is_fcgi);
 	assert_int_equal(f->fcgi_socket->kind, SOCKET_UNIX);
