@@ -15,9 +15,9 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR      ?= $(PREFIX)/share/doc/corral
 
 CC        ?= cc
-PKGS      := inih libseccomp libcap expat
+PKGS      := inih libseccomp libcap expat nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lseccomp -lcap -lexpat)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lseccomp -lcap -lexpat -lnettle)
 # http-parser (Node.js's, packaged by Debian) ships no .pc file; libresolv
 # has b64_pton for Basic auth.
 PKG_LIBS   += -lhttp_parser -lresolv

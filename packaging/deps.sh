@@ -6,7 +6,7 @@
 # packaging/test-install.sh use.
 set -eu
 
-need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev libexpat1-dev libhttp-parser-dev \
+need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev libexpat1-dev libhttp-parser-dev nettle-dev \
 mandoc strace python3 procps clang systemd libsystemd0 util-linux supervisor"
 # supervisor: its supervisorctl, childutils and supervisord are what the
 # supervisord drop-in tests drive corrald with and compare it against.

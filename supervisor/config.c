@@ -1214,7 +1214,7 @@ static void apply_http(struct source *src, const char *key, int line, const char
 		unsigned long n = strtoul(port, &end, 10);
 		if (!*port || *end || errno || n == 0 || n > 65535) {
 			bad_value(src, line, key, value, "[HOST:]PORT with PORT from 1 to 65535");
-			free(v);
+			replace(&h->port, v); /* said once: not "missing port" too */
 			return;
 		}
 		if (colon)
@@ -1260,10 +1260,20 @@ static void finish_http(struct source *src)
 		src_error(src, src->section_line,
 			  "port %s%s%s is reachable from other hosts: set username and password, "
 			  "or bind 127.0.0.1", h->host, *h->host ? ":" : "", h->port);
-	if (h->password && strncmp(h->password, "{SHA}", 5) == 0)
-		src_warn(src, src->section_line,
-			 "a {SHA} password is not supported: every login will be refused; "
-			 "give the password itself");
+	if (h->password && strncmp(h->password, "{SHA}", 5) == 0) {
+		/* the SHA-1 of the password in hex, as supervisord takes it */
+		char *hex = h->password + 5;
+		bool ok = strlen(hex) == 40;
+		for (char *c = hex; ok && *c; c++) {
+			ok = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') ||
+			     (*c >= 'A' && *c <= 'F');
+			if (*c >= 'A' && *c <= 'F')
+				*c = (char)(*c + 32); /* compared with lowercase hex */
+		}
+		if (!ok)
+			src_error(src, src->section_line,
+				  "password {SHA}...: expected the SHA-1 of the password, 40 hex digits");
+	}
 }
 
 /* A key of one of supervisord's sections that corral does not act on. */

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <http_parser.h>
+#include <nettle/sha1.h>
 
 #include "ipc/io.h"
 #include "sandbox/users.h"
@@ -328,14 +329,17 @@ struct rclient {
 	int follow_which;
 	uint64_t skipped;
 	struct deadline timer;
+	const struct listener *l; /* the server it came to */
 	struct rclient *next;
 };
 
 struct listener {
 	struct watch watch;
 	int fd;
-	const struct http_config *cfg; /* in the config corrald started with */
 	char *path;             /* unix: to unlink at exit; owned */
+	/* its own credentials, as supervisord checks each server's; owned
+	 * copies (a reload frees the config); NULL: none asked */
+	char *username, *password;
 };
 
 static struct {
@@ -344,7 +348,6 @@ static struct {
 	struct rclient *clients, *dead;
 	int nclients;
 	char *url;              /* SUPERVISOR_SERVER_URL; owned */
-	char *username, *password; /* owned copies (a reload frees the config) */
 } R = { .l = { { .fd = -1 }, { .fd = -1 } } };
 
 static void client_read(struct rclient *c);
@@ -1761,7 +1764,8 @@ void rpc_log_data(struct process *p, int which, const struct iovec *iov, int n)
 
 static bool authorized(struct rclient *c)
 {
-	if (!R.username)
+	const char *username = c->l->username, *password = c->l->password;
+	if (!username)
 		return true;
 	const char *v = c->auth;
 	if (strncasecmp(v, "Basic ", 6) != 0)
@@ -1778,16 +1782,27 @@ static bool authorized(struct rclient *c)
 	if (!colon)
 		return false;
 	*colon = '\0';
-	if (strncmp(R.password, "{SHA}", 5) == 0)
-		return false; /* not supported (config.c warns) */
+	const char *user = (const char *)plain, *pass = colon + 1, *want = password;
+	char hex[2 * SHA1_DIGEST_SIZE + 1];
+	if (strncmp(password, "{SHA}", 5) == 0) {
+		/* supervisord's form: the SHA-1 of the password, in hex */
+		struct sha1_ctx ctx;
+		uint8_t digest[SHA1_DIGEST_SIZE];
+		sha1_init(&ctx);
+		sha1_update(&ctx, strlen(pass), (const uint8_t *)pass);
+		sha1_digest(&ctx, sizeof digest, digest);
+		for (size_t i = 0; i < sizeof digest; i++)
+			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+		pass = hex;
+		want = password + 5;
+	}
 	/* compare all of it whatever matches, so timing says nothing */
-	const char *user = (const char *)plain, *pass = colon + 1;
-	size_t ul = strlen(user), pl = strlen(pass), eu = strlen(R.username), ep = strlen(R.password);
+	size_t ul = strlen(user), pl = strlen(pass), eu = strlen(username), ep = strlen(want);
 	unsigned diff = (unsigned)(ul != eu) | (unsigned)(pl != ep);
 	for (size_t i = 0; i < ul && i < eu; i++)
-		diff |= (unsigned)(user[i] ^ R.username[i]);
+		diff |= (unsigned)(user[i] ^ username[i]);
 	for (size_t i = 0; i < pl && i < ep; i++)
-		diff |= (unsigned)(pass[i] ^ R.password[i]);
+		diff |= (unsigned)(pass[i] ^ want[i]);
 	return diff == 0;
 }
 
@@ -2082,6 +2097,7 @@ static void client_accept(struct listener *l)
 		}
 		c->watch.kind = WATCH_RPC;
 		c->fd = fd;
+		c->l = l;
 		heap_node_init(&c->timer.node);
 		c->timer.owner = DEADLINE_RPC;
 		http_parser_init(&c->hp, HTTP_REQUEST);
@@ -2301,22 +2317,17 @@ int rpc_open(const struct corral_config *cfg)
 			return -1;
 		}
 		l->watch.kind = WATCH_RPC;
-		l->cfg = h;
 		R.nl++;
 		if (supervisor_watch(l->fd, EPOLLIN, &l->watch) < 0) {
 			log_err("rpc: epoll_ctl: %m");
 			rpc_close();
 			return -1;
 		}
-		/* one set of credentials, as supervisord checks each server's own */
-		if (h->username && !R.username) {
-			R.username = strdup(h->username);
-			R.password = strdup(h->password);
-			if (!R.username || !R.password) {
-				log_err("rpc: out of memory");
-				rpc_close();
-				return -1;
-			}
+		if (h->username && (!(l->username = strdup(h->username)) ||
+				    !(l->password = strdup(h->password)))) {
+			log_err("rpc: out of memory");
+			rpc_close();
+			return -1;
 		}
 		log_info("serving supervisord's XML-RPC interface on %s%s",
 			 i == 0 ? h->file : h->port, h->username ? " (with a password)" : "");
@@ -2343,11 +2354,12 @@ void rpc_close(void)
 			free(R.l[i].path);
 			R.l[i].path = NULL;
 		}
+		free(R.l[i].username);
+		free(R.l[i].password);
+		R.l[i].username = R.l[i].password = NULL;
 	}
 	R.nl = 0;
 	rpc_bury();
 	free(R.url);
-	free(R.username);
-	free(R.password);
-	R.url = R.username = R.password = NULL;
+	R.url = NULL;
 }

@@ -8,6 +8,7 @@ masked, must be equal. Other tests drive the XML-RPC interface directly
 (auth, faults, multicall, limits on requests)."""
 
 import base64
+import hashlib
 import os
 import re
 import shutil
@@ -341,8 +342,10 @@ def test_xmlrpc_auth_and_bad_requests():
     get an HTTP error or are dropped, and corrald keeps answering."""
     progs = "[program:one]\ncommand = /bin/sh -c 'exec /bin/sleep 1000' @TAG@\nstartsecs = 0\n"
     text = ("[unix_http_server]\nfile = @DIR@/sd.sock\nusername = alice\npassword = s3cret\n\n"
-            "[inet_http_server]\nport = 127.0.0.1:0\n\n"
-            "[supervisord]\nchildlogdir = @LOG@\nsocket = @DIR@/run/corral.sock\n\n" + progs)
+            "[inet_http_server]\nport = 127.0.0.1:0\nusername = bob\n"
+            "password = {SHA}%s\n\n"
+            "[supervisord]\nchildlogdir = @LOG@\nsocket = @DIR@/run/corral.sock\n\n"
+            % hashlib.sha1(b"pw2").hexdigest().upper()) + progs
     with Corral(start=False, name="rpcauth") as c:
         c.write_config(text.replace("127.0.0.1:0", "127.0.0.1:%d" % free_port()), raw=True)
         c.start()
@@ -359,6 +362,17 @@ def test_xmlrpc_auth_and_bad_requests():
         except xmlrpc.client.ProtocolError as e:
             expect(e.errcode == 401, "wrong password: HTTP %s" % e.errcode)
         expect(rpc(c, ("alice", "s3cret")).supervisor.getPID() == c.proc.pid, "right password")
+        # each server its own credentials; a {SHA} password is the SHA-1 of it
+        port = int(re.search(r"127\.0\.0\.1:(\d+)", c.read(c.conf)).group(1))
+        for auth, ok in ((("bob", "pw2"), True), (("bob", "wrong"), False),
+                         (("alice", "s3cret"), False), (None, False)):
+            url = "http://%s127.0.0.1:%d/RPC2" % ("%s:%s@" % auth if auth else "", port)
+            try:
+                got = xmlrpc.client.ServerProxy(url).supervisor.getPID() == c.proc.pid
+            except xmlrpc.client.ProtocolError as e:
+                got = e.errcode != 401
+            expect(got == ok, "inet_http_server with %s: %s" % (auth, "refused" if ok else
+                                                                  "answered"))
         r = run([SUPERVISORCTL, "-s", "unix://%s" % c.path("sd.sock"), "-u", "alice", "-p",
                  "s3cret", "status", "one"])
         expect(r.rc == 0 and "RUNNING" in r.out, "supervisorctl with -u/-p: %r" % r.out)

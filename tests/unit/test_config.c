@@ -1852,6 +1852,34 @@ static void test_supervisord_sections(void **state)
 	assert_false(cfg.programs[1].stdin_pipe || cfg.supervisord);
 }
 
+/* [unix_http_server] and [inet_http_server]: what corrald serves, and its refusals */
+static void test_http_servers(void **state)
+{
+	load_ok("[supervisord]\n[unix_http_server]\nfile=/tmp/x.sock\nchmod=0770\n"
+		"[inet_http_server]\nport=9001\nusername=u\n"
+		"password={SHA}40BD001563085FC35165329EA1FF5C5ECBDBBEEF\n");
+	assert_true(cfg.unix_http.enabled && cfg.inet_http.enabled);
+	assert_string_equal(cfg.unix_http.file, "/tmp/x.sock");
+	assert_int_equal(cfg.unix_http.chmod, 0770);
+	assert_string_equal(cfg.inet_http.host, "");
+	assert_string_equal(cfg.inet_http.port, "9001");
+	/* compared with lowercase hex */
+	assert_string_equal(cfg.inet_http.password, "{SHA}40bd001563085fc35165329ea1ff5c5ecbdbbeef");
+	assert_string_equal(cfg.identifier, "supervisor");
+	expect_errors("[supervisord]\n[inet_http_server]\nport=*:9001\n"
+		      "[unix_http_server]\nchmod=0700\nusername=u\n",
+		      "t.conf:2: [inet_http_server]: port *:9001 is reachable from other hosts: set "
+		      "username and password, or bind 127.0.0.1",
+		      "t.conf:4: [unix_http_server]: missing file (the socket's path)",
+		      "t.conf:4: [unix_http_server]: username without password", NULL);
+	expect_errors("[supervisord]\n[inet_http_server]\nport=127.0.0.1:99999\n"
+		      "[unix_http_server]\nfile=/x\nusername=u\npassword={SHA}abc\n",
+		      "t.conf:3: [inet_http_server]: bad value for port: '127.0.0.1:99999' (expected "
+		      "[HOST:]PORT with PORT from 1 to 65535)",
+		      "t.conf:4: [unix_http_server]: password {SHA}...: expected the SHA-1 of the "
+		      "password, 40 hex digits", NULL);
+}
+
 static void test_supervisord_program_keys(void **state)
 {
 	/* every key of supervisord 4.2's [program:x], at its default */
@@ -2066,6 +2094,7 @@ int main(void)
 		T(test_supervisord_main_section),
 		T(test_supervisord_unknown_is_warning),
 		T(test_supervisord_sections),
+		T(test_http_servers),
 		T(test_supervisord_program_keys),
 		T(test_supervisord_expansions),
 		T(test_supervisord_process_num_values),
