@@ -160,6 +160,7 @@ struct writer {
 	FILE *out;
 	const struct corral_config *cfg;
 	const struct model *m;
+	bool main_done;         /* [corral] is written: [supervisord] and [corral] in one */
 	bool oom;
 };
 
@@ -212,22 +213,45 @@ static bool in_list(const char *const *list, const char *key)
 	return false;
 }
 
-static void write_main(struct writer *w, const struct msect *s)
+static bool is_main(const struct msect *s)
+{
+	return strcmp(s->name, "supervisord") == 0 || strcmp(s->name, "corral") == 0;
+}
+
+/* KEY (or its alias) was written by an earlier main section's key. */
+static bool main_key_before(const struct writer *w, const struct msect *s, size_t i)
+{
+	const char *key = s->keys[i].key;
+	bool logdir = strcmp(key, "logdir") == 0 || strcmp(key, "childlogdir") == 0;
+	for (size_t j = 0; j < w->m->n; j++) {
+		const struct msect *o = &w->m->sects[j];
+		if (!is_main(o))
+			continue;
+		for (size_t k = 0; k < (o == s ? i : o->nkeys); k++) {
+			const char *ok = o->keys[k].key;
+			if (strcmp(ok, key) == 0 || (logdir && (strcmp(ok, "logdir") == 0 ||
+							      strcmp(ok, "childlogdir") == 0)))
+				return true;
+		}
+		if (o == s)
+			return false;
+	}
+	return false;
+}
+
+/* The keys of one of [supervisord] and [corral] (both go in one [corral]). */
+static void write_main_keys(struct writer *w, const struct msect *s)
 {
 	static const char *const to_programs[] = { "umask", "directory", "environment", NULL };
 	const struct corral_config *cfg = w->cfg;
-	bool logdir = false;
-	fprintf(w->out, "[corral]\n");
 	put_origin(w, s);
 	for (size_t i = 0; i < s->nkeys; i++) {
 		const struct mkey *k = &s->keys[i];
 		bool inherited = in_list(to_programs, k->key);
-		if (strcmp(k->key, "logdir") == 0 || strcmp(k->key, "childlogdir") == 0) {
-			if (logdir)
-				put_commented(w, k, "the log directory is set above");
-			else
-				put_expanded(w, "logdir", cfg->logdir);
-			logdir = true;
+		if (main_key_before(w, s, i)) {
+			put_commented(w, k, "set above");
+		} else if (strcmp(k->key, "logdir") == 0 || strcmp(k->key, "childlogdir") == 0) {
+			put_expanded(w, "logdir", cfg->logdir);
 		} else if (strcmp(k->key, "pidfile") == 0 && cfg->pidfile) {
 			put_expanded(w, "pidfile", cfg->pidfile);
 		} else if (strcmp(k->key, "socket") == 0) {
@@ -248,6 +272,21 @@ static void write_main(struct writer *w, const struct msect *s)
 			put_commented(w, k, "unknown key");
 		}
 	}
+}
+
+/* [supervisord] as [corral]; a file with both gets one [corral] with the
+ * keys of each, in the order written (a key set twice: the first). */
+static void write_main(struct writer *w, const struct msect *s)
+{
+	if (w->main_done) {
+		fprintf(w->out, "; [%s]: its keys are in [corral] above\n", s->name);
+		return;
+	}
+	w->main_done = true;
+	fprintf(w->out, "[corral]\n");
+	for (size_t j = 0; j < w->m->n; j++)
+		if (is_main(&w->m->sects[j]))
+			write_main_keys(w, &w->m->sects[j]);
 }
 
 /* The isolation corral adds, commented in: each line is valid alone or
@@ -455,7 +494,7 @@ static void write_raw(struct writer *w, const struct msect *s, const char *comme
 static void write_section(struct writer *w, const struct msect *s)
 {
 	enum supervisord_section kind = supervisord_section(s->name);
-	if (strcmp(s->name, "supervisord") == 0 || strcmp(s->name, "corral") == 0) {
+	if (is_main(s)) {
 		write_main(w, s);
 	} else if (strncmp(s->name, "program:", 8) == 0) {
 		write_program(w, s, "program");

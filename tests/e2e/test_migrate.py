@@ -261,3 +261,18 @@ def test_migrate_supervisorctl_keeps_working():
         r = run([sctl, "-c", c.conf, "status", "a"], timeout=20)
         expect(r.rc == 0 and r.out.split()[:2] == ["a", "RUNNING"],
                "supervisorctl status on the migrated file", r)
+
+
+def test_migrate_supervisord_and_corral_sections():
+    """A supervisord file that also has corral's own [corral] section gives one
+    [corral], with the keys of both (the values corrald uses)."""
+    with Corral(start=False, name="mig_both") as c:
+        src = c.path("both.conf")
+        with open(src, "w") as f:
+            f.write("[supervisord]\nchildlogdir = %s\nidentifier = both\n"
+                    "[corral]\nsocket = %s\nlogdir = %s\n"
+                    "[program:a]\ncommand = /bin/true\n" % (c.path("l1"), c.sock, c.logdir))
+        dst, text = migrate_and_compare(c, src, "both")
+        expect(text.count("[corral]\n") == 1, "one [corral] section:\n%s" % text)
+        expect("identifier = both" in text and "socket = %s" % c.sock in text,
+               "the keys of both sections:\n%s" % text)
