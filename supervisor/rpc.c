@@ -19,6 +19,7 @@
 #include <resolv.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -990,16 +991,17 @@ static void read_file(struct rcall *rc, const char *path, long long offset, long
 			fault(rc, F_BAD_ARGUMENTS, NULL);
 			return;
 		}
-		from = size + offset < 0 ? 0 : size + offset;
-		want = -offset;
+		/* no more than the file: -offset cannot overflow then */
+		want = offset < -size ? size : -offset;
+		from = size - want;
 	} else {
 		if (length < 0) {
 			close(fd);
 			fault(rc, F_BAD_ARGUMENTS, NULL);
 			return;
 		}
-		from = offset;
-		want = length ? length : size - offset;
+		from = offset > size ? size : offset;
+		want = length && length < size ? length : size - from;
 	}
 	if (want > size - from)
 		want = size - from;
@@ -1063,6 +1065,15 @@ static void tail_log(struct rcall *rc, const struct xval *pa, int which)
 	if (!args(rc, pa, "sii") || !(p = named(rc, sarg(pa, 0))))
 		return;
 	long long offset = pa->items[1].i, length = pa->items[2].i;
+	/* clients' numbers, kept where the arithmetic below cannot overflow */
+	if (length > READ_MAX)
+		length = READ_MAX;
+	if (offset > INT64_MAX / 4)
+		offset = INT64_MAX / 4;
+	if (offset < -(INT64_MAX / 4))
+		offset = -(INT64_MAX / 4);
+	if (length < -(INT64_MAX / 4))
+		length = -(INT64_MAX / 4);
 	char path[PATH_MAX];
 	const char *f = supervisor_log_path(p, which, path, sizeof path);
 	int fd = f ? open(f, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;

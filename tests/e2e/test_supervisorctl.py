@@ -409,6 +409,21 @@ def test_xmlrpc_auth_and_bad_requests():
         expect(b"faultCode" in got and b"DOCTYPE" in got, "a DOCTYPE is refused: %r" % got[:300])
         expect(raw(b"GET /nothing HTTP/1.1\r\n" + auth + b"\r\n", 1).startswith(b"HTTP/1.1 404"),
                "unknown path: 404")
+        # numbers at the ends of 64 bits (Python's client cannot even send them)
+        for method, off, length in (("readProcessStdoutLog", -2**63, 0),
+                                    ("readProcessStdoutLog", 2**63 - 1, 2**63 - 1),
+                                    ("tailProcessStdoutLog", -2**63, 2**63 - 1),
+                                    ("tailProcessStdoutLog", 2**63 - 1, -2**63),
+                                    ("tailProcessStderrLog", 2**63 - 1, 2**63 - 1)):
+            body = ("<methodCall><methodName>supervisor.%s</methodName><params>"
+                    "<param><value>one</value></param><param><value><i8>%d</i8></value></param>"
+                    "<param><value><i8>%d</i8></value></param></params></methodCall>"
+                    % (method, off, length)).encode()
+            got = raw(b"POST /RPC2 HTTP/1.1\r\n" + auth + b"Content-Length: %d\r\n\r\n"
+                      % len(body) + body, 1)
+            expect(got.startswith(b"HTTP/1.1 200"), "%s(%d, %d): %r" % (method, off, length,
+                                                                      got[:200]))
+        expect(c.proc.poll() is None, "corrald survived extreme offsets")
         # a client that sends half a request and stalls does not hold corrald
         slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         slow.connect(c.path("sd.sock"))
