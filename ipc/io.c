@@ -52,3 +52,18 @@ int io_read_exact(int fd, void *buf, size_t len)
 	}
 	return 0;
 }
+
+size_t io_pread_upto(int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = pread(fd, p + got, len - got, off + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}

@@ -13,6 +13,10 @@ int io_read_exact(int fd, void *buf, size_t len);
 /* One read() retried on EINTR: bytes read, 0 at end of file, or -errno
  * (-EAGAIN for a non-blocking fd with nothing to read). */
 ssize_t io_read_some(int fd, void *buf, size_t len);
+/* pread() LEN bytes at OFF, retried on EINTR and short reads: the bytes
+ * read, fewer at end of file or on an error (a file being written may end
+ * sooner than its size said). */
+size_t io_pread_upto(int fd, void *buf, size_t len, off_t off);
 /* One write() retried on EINTR: bytes written or -errno. */
 ssize_t io_write_some(int fd, const void *buf, size_t len);
 

@@ -547,15 +547,7 @@ static int tail_file(struct client *c, const char *path, long lines)
 		close(fd);
 		return -ENOMEM;
 	}
-	size_t got = 0;
-	while (got < want) {
-		ssize_t r = pread(fd, buf + got, want - got, size - (off_t)want + (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	size_t got = io_pread_upto(fd, buf, want, size - (off_t)want);
 	close(fd);
 	/* Back from the end over LINES lines; the newline that ends the last
 	 * one (if it has one) does not start another. */

@@ -618,6 +618,8 @@ static void group_event(const char *name, bool added)
 
 void events_started(void)
 {
+	if (!E.pools)
+		return; /* nobody to tell: no walk over every program */
 	/* supervisord adds its groups one by one in priority order; a pool
 	 * hears of its own group and those after it */
 	for (struct program *prog = supervisor_programs(); prog; prog = prog->next) {

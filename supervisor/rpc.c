@@ -176,14 +176,10 @@ static struct process *find_process(const char *group, const char *name)
  * program's own when it is in none. */
 static int group_priority(const struct program *prog)
 {
-	const char *g = prog->cfg->group;
-	if (!g)
+	if (!prog->group)
 		return prog->cfg->priority;
-	const struct corral_config *cfg = supervisor_config();
-	for (size_t i = 0; i < cfg->ngroups; i++)
-		if (strcmp(cfg->groups[i].name, g) == 0 && cfg->groups[i].has_priority)
-			return cfg->groups[i].priority;
-	return 999;
+	const struct group_config *g = prog->group->cfg;
+	return g && g->has_priority ? g->priority : 999;
 }
 
 static int by_group_then_process(const void *a, const void *b)
@@ -298,6 +294,7 @@ enum wait_kind { WAIT_START, WAIT_STOP };
 struct rwait {
 	enum wait_kind kind;
 	bool list;              /* a group call: answer the array of results */
+	struct xbuf known;      /* list: the results known when it was called */
 	struct went *v;
 	size_t n, cap;
 };
@@ -364,6 +361,7 @@ static void wait_free(struct rwait *w)
 		free(w->v[i].desc);
 	}
 	free(w->v);
+	xb_free(&w->known);
 	free(w);
 }
 
@@ -807,8 +805,7 @@ static void group_op(struct rcall *rc, const char *group, bool start, bool wait)
 	if (rc->wait) {
 		/* the results known now go first, as supervisord lists them */
 		rc->wait->list = true;
-		free(rc->out->p);
-		*rc->out = res;
+		rc->wait->known = res;
 		return;
 	}
 	xb_array_begin(rc->out);
@@ -1015,15 +1012,7 @@ static void read_file(struct rcall *rc, const char *path, long long offset, long
 		fault(rc, F_FAILED, "out of memory");
 		return;
 	}
-	size_t got = 0;
-	while (got < (size_t)want) {
-		ssize_t r = pread(fd, buf + got, (size_t)want - got, (off_t)from + (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	size_t got = io_pread_upto(fd, buf, (size_t)want, (off_t)from);
 	close(fd);
 	xb_string_n(rc->out, buf, got);
 	free(buf);
@@ -1033,9 +1022,9 @@ static const char *log_of(struct rcall *rc, const struct process *p, int which, 
 			  size_t len)
 {
 	const char *path = supervisor_log_path(p, which, buf, len);
-	if (!path || access(path, F_OK) < 0)
-		fault(rc, F_NO_FILE, path ? path : "none");
-	return path && !rc->fault ? path : NULL;
+	if (!path) /* a missing file: read_file() says NO_FILE */
+		fault(rc, F_NO_FILE, "none");
+	return path;
 }
 
 static void read_log(struct rcall *rc, const struct xval *pa, int which)
@@ -1106,15 +1095,7 @@ static void tail_log(struct rcall *rc, const struct xval *pa, int which)
 	if (length > READ_MAX)
 		length = READ_MAX;
 	char *buf = malloc(length ? (size_t)length : 1);
-	size_t got = 0;
-	while (buf && got < (size_t)length) {
-		ssize_t r = pread(fd, buf + got, (size_t)length - got, (off_t)offset + (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	size_t got = buf ? io_pread_upto(fd, buf, (size_t)length, (off_t)offset) : 0;
 	close(fd);
 	xb_array_begin(rc->out);
 	xb_string_n(rc->out, buf ? buf : "", got);
@@ -1314,11 +1295,6 @@ static void m_remove_group(struct rcall *rc, const struct xval *pa)
 	add_or_remove(rc, pa, false);
 }
 
-static bool group_active(const char *name)
-{
-	return group_exists(name);
-}
-
 /* getAllConfigInfo: a struct per process of the last config read. */
 static void m_all_config_info(struct rcall *rc, const struct xval *pa)
 {
@@ -1360,7 +1336,7 @@ static void m_all_config_info(struct rcall *rc, const struct xval *pa)
 			xb_member_end(rc->out);
 			xb_member_string(rc->out, "group", group);
 			xb_member_int(rc->out, "group_prio", gprio);
-			xb_member_bool(rc->out, "inuse", group_active(group));
+			xb_member_bool(rc->out, "inuse", group_exists(group));
 			xb_member_bool(rc->out, "killasgroup", p->killasgroup);
 			xb_member_string(rc->out, "name", name);
 			xb_member_int(rc->out, "process_prio", p->priority);
@@ -1636,8 +1612,9 @@ static void wait_check(struct rclient *c)
 		struct xbuf b = { 0 };
 		xb_array_begin(&b);
 		/* what was known when the call was made, then the waits' results */
-		if (c->body)
-			xb_raw(&b, c->body, c->bodylen);
+		xb_raw(&b, w->known.p ? w->known.p : "", w->known.len);
+		if (w->known.oom)
+			b.oom = true;
 		for (size_t i = 0; i < w->n; i++) {
 			struct went *e = &w->v[i];
 			result_struct(&b, e->name, e->group, e->status,
@@ -1670,13 +1647,8 @@ static void handle_rpc(struct rclient *c)
 	log_debug("rpc: %s", call.method);
 	call_method(&rc, call.method, &call.params);
 	xcall_free(&call);
-	if (rc.wait) {
-		/* answered when the processes get there; the results known now
-		 * (a group call's) are kept in the body buffer meanwhile */
+	if (rc.wait) { /* answered when the processes get there */
 		c->wait = rc.wait;
-		c->body = value.p;
-		c->bodylen = value.len;
-		value.p = NULL;
 		supervisor_timer_cancel(&c->timer);
 		wait_check(c);
 		xb_free(&value);
@@ -1706,7 +1678,9 @@ static void handle_logtail(struct rclient *c, const char *path)
 	int which = strcmp(channel, "stderr") == 0 ? LOG_STDERR : LOG_STDOUT;
 	char lpath[PATH_MAX];
 	const char *f = p ? supervisor_log_path(p, which, lpath, sizeof lpath) : NULL;
-	if (!f || access(f, F_OK) < 0 || (strcmp(channel, "stdout") && strcmp(channel, "stderr"))) {
+	int fd = f && (!strcmp(channel, "stdout") || !strcmp(channel, "stderr"))
+			 ? open(f, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+	if (fd < 0) { /* no log, or none written yet: supervisord's 404 */
 		respond_error(c, 404);
 		return;
 	}
@@ -1716,24 +1690,23 @@ static void handle_logtail(struct rclient *c, const char *path)
 			 "Content-Type: text/plain;charset=utf-8\r\nX-Accel-Buffering: no\r\n"
 			 "Transfer-Encoding: chunked\r\n\r\n", CORRAL_VERSION);
 	if (out_add(c, head, (size_t)n) < 0) {
+		close(fd);
 		client_close(c);
 		return;
 	}
-	int fd = open(f, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
-	if (fd >= 0 && fstat(fd, &st) == 0) {
+	if (fstat(fd, &st) == 0) {
 		char buf[1024];
 		off_t from = st.st_size > (off_t)sizeof buf ? st.st_size - (off_t)sizeof buf : 0;
-		ssize_t got = pread(fd, buf, sizeof buf, from);
+		size_t got = io_pread_upto(fd, buf, sizeof buf, from);
 		if (got > 0) {
-			n = snprintf(head, sizeof head, "%zx\r\n", (size_t)got);
+			n = snprintf(head, sizeof head, "%zx\r\n", got);
 			(void)out_add(c, head, (size_t)n);
-			(void)out_add(c, buf, (size_t)got);
+			(void)out_add(c, buf, got);
 			(void)out_add(c, "\r\n", 2);
 		}
 	}
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	c->follow = p;
 	c->follow_which = which;
 	(which == LOG_STDOUT ? &p->out : &p->err)->followers++;

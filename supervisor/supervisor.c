@@ -1077,27 +1077,35 @@ static void pipeline_ends(const struct process *p, int *in, int *out)
 		*out = g->pipes[i][1];
 }
 
+/* The run-time group of GC, made when there is none yet, takes GC's
+ * settings (and its pipeline's pipes). 0 or -errno. */
+static int group_take(const struct group_config *gc)
+{
+	struct group *g = group_find(gc->name);
+	if (!g) {
+		g = calloc(1, sizeof *g);
+		if (!g || !(g->name = strdup(gc->name))) {
+			free(g);
+			return -ENOMEM;
+		}
+		g->next = S.groups;
+		S.groups = g;
+	}
+	g->cfg = gc;
+	int r = pipeline_pipes(g);
+	if (r < 0)
+		log_err("pipeline %s: %s", g->name, strerror(-r));
+	return r;
+}
+
 static int groups_apply(const struct corral_config *cfg)
 {
 	for (struct group *g = S.groups; g; g = g->next)
 		g->cfg = NULL;
 	for (size_t i = 0; i < cfg->ngroups; i++) {
-		struct group *g = group_find(cfg->groups[i].name);
-		if (!g) {
-			g = calloc(1, sizeof *g);
-			if (!g || !(g->name = strdup(cfg->groups[i].name))) {
-				free(g);
-				return -ENOMEM;
-			}
-			g->next = S.groups;
-			S.groups = g;
-		}
-		g->cfg = &cfg->groups[i];
-		int r = pipeline_pipes(g);
-		if (r < 0) {
-			log_err("pipeline %s: %s", g->name, strerror(-r));
+		int r = group_take(&cfg->groups[i]);
+		if (r < 0)
 			return r;
-		}
 	}
 	return 0;
 }
@@ -2158,21 +2166,10 @@ int supervisor_group_add(const char *name)
 	for (size_t i = 0; i < cfg->ngroups; i++) {
 		if (strcmp(cfg->groups[i].name, name) != 0)
 			continue;
-		struct group *g = group_find(name);
-		if (!g) {
-			g = calloc(1, sizeof *g);
-			if (!g || !(g->name = strdup(name))) {
-				free(g);
-				return -ENOMEM;
-			}
-			g->next = S.groups;
-			S.groups = g;
-		}
-		g->cfg = &cfg->groups[i];
-		g->fatal = false;
-		int r = pipeline_pipes(g);
+		int r = group_take(&cfg->groups[i]);
 		if (r < 0)
 			return r;
+		group_find(name)->fatal = false;
 	}
 	struct program **made = calloc(n, sizeof *made);
 	if (!made)
