@@ -31,7 +31,7 @@ void sandbox_init(struct sandbox *s)
 	s->no_new_privs = true;
 }
 
-static bool parse_bool(const char *s, bool *out)
+bool sandbox_parse_bool(const char *s, bool *out)
 {
 	static const char *const yes[] = { "true", "yes", "on", "1" };
 	static const char *const no[] = { "false", "no", "off", "0" };
@@ -71,7 +71,7 @@ int sandbox_set(struct sandbox *s, const char *key, const char *value, char *err
 	}
 	if (strcmp(key, "no_new_privs") == 0 || strcmp(key, "private_tmp") == 0 ||
 	    strcmp(key, "strict_limits") == 0) {
-		if (!parse_bool(value, &b)) {
+		if (!sandbox_parse_bool(value, &b)) {
 			snprintf(err, errlen, "true or false");
 			return -EDOM;
 		}

@@ -847,23 +847,6 @@ static void bad_value(struct source *src, int line, const char *key, const char 
 		  expected);
 }
 
-static bool parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	static const char *const no[] = { "false", "no", "off", "0" };
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = true;
-			return true;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = false;
-			return true;
-		}
-	}
-	return false;
-}
-
 static bool parse_int(const char *s, long min, long max, int *out)
 {
 	const char *p = s;
@@ -1489,7 +1472,7 @@ static void apply_socket(struct source *src, const char *key, int line, const ch
 	} else if (strcmp(key, "socket_mode") == 0) {
 		if (!parse_octal(value, 0777, &s->socket_mode))
 			bad_value(src, line, key, value, "an octal mode from 0 to 0777");
-	} else if (!parse_bool(value, &b)) { /* accept */
+	} else if (!sandbox_parse_bool(value, &b)) { /* accept */
 		bad_value(src, line, key, value, "false");
 	} else if (b) {
 		src_error(src, line, "accept = true is not supported: the program is given the "
@@ -1512,7 +1495,7 @@ static void apply_log_key(struct source *src, struct program_config *p, const ch
 	uint64_t v;
 	bool b;
 	if (strcmp(key, "log_timestamps") == 0) {
-		if (parse_bool(value, &b))
+		if (sandbox_parse_bool(value, &b))
 			p->log_timestamps = b;
 		else
 			bad_value(src, line, key, value, "true or false");
@@ -1665,7 +1648,7 @@ static void apply_event_key(struct program_config *p, const char *key, const cha
 	int which = strncmp(key, "stderr", 6) == 0;
 	bool b;
 	uint64_t v;
-	if (strstr(key, "_events_enabled") && parse_bool(value, &b))
+	if (strstr(key, "_events_enabled") && sandbox_parse_bool(value, &b))
 		p->events_enabled[which] = b;
 	else if (strstr(key, "_capture_maxbytes") && logline_parse_bytes(value, &v))
 		p->capture_maxbytes[which] = v;
@@ -1747,7 +1730,7 @@ static void apply_program(struct source *src, const char *key, int line, const c
 			replace(&p->process_name, xstrdup(ld, value));
 		}
 	} else if (strcmp(key, "autostart") == 0 || strcmp(key, "redirect_stderr") == 0) {
-		if (!parse_bool(value, &b))
+		if (!sandbox_parse_bool(value, &b))
 			bad_value(src, line, key, value, "true or false");
 		else if (key[0] == 'a')
 			p->autostart = b;
@@ -1785,12 +1768,12 @@ static void apply_program(struct source *src, const char *key, int line, const c
 	} else if (strcmp(key, "watchdog_sec") == 0) {
 		int_value(src, line, key, value, 0, MAX_SECONDS, &p->watchdog_sec);
 	} else if (strcmp(key, "main") == 0) {
-		if (!parse_bool(value, &b))
+		if (!sandbox_parse_bool(value, &b))
 			bad_value(src, line, key, value, "true or false");
 		else
 			p->main = b;
 	} else if (strcmp(key, "stopasgroup") == 0 || strcmp(key, "killasgroup") == 0) {
-		if (!parse_bool(value, &b))
+		if (!sandbox_parse_bool(value, &b))
 			bad_value(src, line, key, value, "true or false");
 		else if (key[0] == 's')
 			p->stopasgroup = b;
@@ -1806,7 +1789,7 @@ static void apply_program(struct source *src, const char *key, int line, const c
 	} else if (strcmp(key, "autorestart") == 0) {
 		if (strcasecmp(value, "unexpected") == 0)
 			p->autorestart = AUTORESTART_UNEXPECTED;
-		else if (parse_bool(value, &b))
+		else if (sandbox_parse_bool(value, &b))
 			p->autorestart = b ? AUTORESTART_TRUE : AUTORESTART_FALSE;
 		else
 			bad_value(src, line, key, value, "true, false or unexpected");

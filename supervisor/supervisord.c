@@ -232,19 +232,6 @@ static const struct key *find_key(const struct key *keys, const char *name)
 	return NULL;
 }
 
-static bool parse_bool(const char *s, bool *b)
-{
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	static const char *const no[] = { "false", "no", "off", "0" };
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(s, yes[i]) == 0)
-			return *b = true;
-		if (strcasecmp(s, no[i]) == 0)
-			return !(*b = false);
-	}
-	return false;
-}
-
 static bool all_digits(const char *s, const char *digits)
 {
 	return *s && strspn(s, digits) == strlen(s);
@@ -262,7 +249,7 @@ static bool check_type(enum type type, const char *value, char *err, size_t errl
 	case T_STR:
 		return true;
 	case T_BOOL:
-		if (parse_bool(value, &b))
+		if (sandbox_parse_bool(value, &b))
 			return true;
 		snprintf(err, errlen, "true or false");
 		return false;
@@ -297,7 +284,7 @@ static bool check_type(enum type type, const char *value, char *err, size_t errl
 		snprintf(err, errlen, "a signal name or number");
 		return false;
 	case T_AUTORESTART:
-		if (parse_bool(value, &b) || strcasecmp(value, "unexpected") == 0)
+		if (sandbox_parse_bool(value, &b) || strcasecmp(value, "unexpected") == 0)
 			return true;
 		snprintf(err, errlen, "true, false or unexpected");
 		return false;
@@ -309,7 +296,7 @@ static bool check_type(enum type type, const char *value, char *err, size_t errl
 static bool same_value(enum type type, const char *value, const char *quiet)
 {
 	bool a, b;
-	if (type == T_BOOL && parse_bool(value, &a) && parse_bool(quiet, &b))
+	if (type == T_BOOL && sandbox_parse_bool(value, &a) && sandbox_parse_bool(quiet, &b))
 		return a == b;
 	if (type == T_OCTAL || type == T_INT) {
 		while (value[0] == '0' && value[1])
