@@ -19,77 +19,12 @@
 #include "supervisor/eventproto.h"
 #include "supervisor/supervisord.h"
 
-/* Each test loads into these; the teardown frees them. */
-static struct corral_config cfg;
-static struct config_errors errs;
+/* Each test loads into cfg and errs (config_load.h); the teardown frees them. */
+#include "tests/unit/config_load.h"
+
 static char tmpdir[64];
 
-static void dump_errors(void)
-{
-	for (size_t i = 0; i < errs.n; i++)
-		print_message("  error: %s\n", errs.msgs[i]);
-}
-
-static void assert_zeroed(const struct corral_config *c)
-{
-	static const struct corral_config zero;
-	assert_memory_equal(c, &zero, sizeof zero);
-}
-
-/* Load TEXT as "t.conf"; it must be valid. */
-static struct corral_config *load_ok(const char *text)
-{
-	config_free(&cfg);
-	config_errors_free(&errs);
-	int rc = config_load_string("t.conf", text, &cfg, &errs);
-	if (rc != 0 || errs.n) {
-		dump_errors();
-		fail_msg("config_load_string() = %d with %zu errors", rc, errs.n);
-	}
-	return &cfg;
-}
-
-static struct program_config *load_prog(const char *text)
-{
-	load_ok(text);
-	assert_true(cfg.nprograms >= 1);
-	return &cfg.programs[0];
-}
-
-/* Check that the messages so far are exactly the NULL-terminated list AP. */
-static void check_messages(va_list ap)
-{
-	size_t i = 0;
-	for (const char *want; (want = va_arg(ap, const char *)); i++) {
-		if (i >= errs.n) {
-			dump_errors();
-			fail_msg("missing error %zu: %s", i, want);
-		}
-		if (strcmp(errs.msgs[i], want) != 0) {
-			dump_errors();
-			fail_msg("error %zu is\n  \"%s\", expected\n  \"%s\"", i, errs.msgs[i], want);
-		}
-	}
-	if (i != errs.n) {
-		dump_errors();
-		fail_msg("%zu errors, expected %zu", errs.n, i);
-	}
-}
-
-/* Load TEXT as "t.conf"; it must fail with exactly the listed messages. */
-static void expect_errors(const char *text, ...)
-{
-	config_free(&cfg);
-	config_errors_free(&errs);
-	int rc = config_load_string("t.conf", text, &cfg, &errs);
-	assert_int_equal(rc, -EINVAL);
-	assert_zeroed(&cfg);
-	va_list ap;
-	va_start(ap, text);
-	check_messages(ap);
-	va_end(ap);
-}
-
+/* Load the file PATH; it must fail with exactly the listed messages. */
 static void expect_file_errors(const char *path, ...)
 {
 	config_free(&cfg);
@@ -101,13 +36,6 @@ static void expect_file_errors(const char *path, ...)
 	va_start(ap, path);
 	check_messages(ap);
 	va_end(ap);
-}
-
-static int teardown(void **state)
-{
-	config_free(&cfg);
-	config_errors_free(&errs);
-	return 0;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -13,67 +13,12 @@
 
 #include "supervisor/config.h"
 
-static struct corral_config cfg;
-static struct config_errors errs;
-
-static void dump_errors(void)
-{
-	for (size_t i = 0; i < errs.n; i++)
-		print_message("  error: %s\n", errs.msgs[i]);
-}
-
-static struct program_config *load(const char *text)
-{
-	config_free(&cfg);
-	config_errors_free(&errs);
-	int rc = config_load_string("t.conf", text, &cfg, &errs);
-	if (rc != 0 || errs.n) {
-		dump_errors();
-		fail_msg("config_load_string() = %d with %zu errors", rc, errs.n);
-	}
-	assert_true(cfg.nprograms >= 1);
-	return &cfg.programs[0];
-}
-
-/* TEXT must fail with exactly the NULL-terminated messages that follow. */
-static void expect_errors(const char *text, ...)
-{
-	config_free(&cfg);
-	config_errors_free(&errs);
-	int rc = config_load_string("t.conf", text, &cfg, &errs);
-	assert_int_equal(rc, -EINVAL);
-	va_list ap;
-	va_start(ap, text);
-	size_t i = 0;
-	for (const char *want; (want = va_arg(ap, const char *)); i++) {
-		if (i >= errs.n) {
-			dump_errors();
-			fail_msg("missing error %zu: %s", i, want);
-		}
-		if (strcmp(errs.msgs[i], want) != 0) {
-			dump_errors();
-			fail_msg("error %zu is\n  \"%s\", expected\n  \"%s\"", i, errs.msgs[i], want);
-		}
-	}
-	va_end(ap);
-	if (i != errs.n) {
-		dump_errors();
-		fail_msg("%zu errors, expected %zu", errs.n, i);
-	}
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	config_free(&cfg);
-	config_errors_free(&errs);
-	return 0;
-}
+#include "tests/unit/config_load.h"
 
 static void test_defaults(void **state)
 {
 	(void)state;
-	struct program_config *p = load("[pool:up]\ncommand = /bin/cat\n");
+	struct program_config *p = load_prog("[pool:up]\ncommand = /bin/cat\n");
 	assert_true(p->is_pool);
 	assert_string_equal(p->name, "up");
 	assert_int_equal(p->pool.workers, 1);
@@ -92,14 +37,14 @@ static void test_defaults(void **state)
 	assert_int_equal(program_config_process_name(p, 2, name, sizeof name), 0);
 	assert_string_equal(name, "up_2");
 	/* A program is not a pool. */
-	p = load("[program:web]\ncommand = /bin/cat\n");
+	p = load_prog("[program:web]\ncommand = /bin/cat\n");
 	assert_false(p->is_pool);
 }
 
 static void test_keys(void **state)
 {
 	(void)state;
-	struct program_config *p = load("[pool:w]\ncommand = /bin/cat\nworkers = 4\nframing = length\n"
+	struct program_config *p = load_prog("[pool:w]\ncommand = /bin/cat\nworkers = 4\nframing = length\n"
 					"mailbox = 8\nqueue = 0\njob_timeout = 2.5\njob_retries = 0\n"
 					"cancel = kill\nautorestart = false\nstartsecs = 2\n");
 	assert_int_equal(p->pool.workers, 4);
@@ -114,12 +59,12 @@ static void test_keys(void **state)
 	assert_int_equal(p->startsecs, 2);
 	assert_int_equal(p->pool.submit_rate, 0);
 	assert_int_equal(p->pool.submit_burst, 0);
-	p = load("[pool:w]\ncommand = /bin/cat\nsubmit_rate = 50\nsubmit_burst = 5\n");
+	p = load_prog("[pool:w]\ncommand = /bin/cat\nsubmit_rate = 50\nsubmit_burst = 5\n");
 	assert_int_equal(p->pool.submit_rate, 50);
 	assert_int_equal(p->pool.submit_burst, 5);
-	p = load("[pool:w]\ncommand = /bin/cat\njob_timeout = 0\n");
+	p = load_prog("[pool:w]\ncommand = /bin/cat\njob_timeout = 0\n");
 	assert_int_equal(p->pool.job_timeout_ms, 0);
-	p = load("[pool:w]\ncommand = /bin/cat\njob_timeout = 0.001\n");
+	p = load_prog("[pool:w]\ncommand = /bin/cat\njob_timeout = 0.001\n");
 	assert_int_equal(p->pool.job_timeout_ms, 1);
 }
 

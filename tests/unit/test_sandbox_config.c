@@ -16,61 +16,7 @@
 
 #include "supervisor/config.h"
 
-static struct corral_config cfg;
-static struct config_errors errs;
-
-static void dump_errors(void)
-{
-	for (size_t i = 0; i < errs.n; i++)
-		print_message("  error: %s\n", errs.msgs[i]);
-}
-
-static struct program_config *load_prog(const char *text)
-{
-	config_free(&cfg);
-	config_errors_free(&errs);
-	int rc = config_load_string("t.conf", text, &cfg, &errs);
-	if (rc != 0 || errs.n) {
-		dump_errors();
-		fail_msg("config_load_string() = %d with %zu errors", rc, errs.n);
-	}
-	assert_true(cfg.nprograms >= 1);
-	return &cfg.programs[0];
-}
-
-/* TEXT must fail with exactly the NULL-terminated messages that follow. */
-static void expect_errors(const char *text, ...)
-{
-	config_free(&cfg);
-	config_errors_free(&errs);
-	int rc = config_load_string("t.conf", text, &cfg, &errs);
-	assert_int_equal(rc, -EINVAL);
-	va_list ap;
-	va_start(ap, text);
-	size_t i = 0;
-	for (const char *want; (want = va_arg(ap, const char *)); i++) {
-		if (i >= errs.n) {
-			dump_errors();
-			fail_msg("missing error %zu: %s", i, want);
-		}
-		if (strcmp(errs.msgs[i], want) != 0) {
-			dump_errors();
-			fail_msg("error %zu is\n  \"%s\", expected\n  \"%s\"", i, errs.msgs[i], want);
-		}
-	}
-	va_end(ap);
-	if (i != errs.n) {
-		dump_errors();
-		fail_msg("%zu errors, expected %zu", errs.n, i);
-	}
-}
-
-static int teardown(void **state)
-{
-	config_free(&cfg);
-	config_errors_free(&errs);
-	return 0;
-}
+#include "tests/unit/config_load.h"
 
 #define PROG "[program:a]\ncommand = /bin/true\n"
 
