@@ -35,16 +35,11 @@ import sys
 import tempfile
 import time
 
+from benchlib import env_int, print_summary
+
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 TOOL = sys.argv[2] if len(sys.argv) > 2 else None
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def env_int(name, default):
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 ROUNDS = max(1, env_int("BENCH_ROUNDS", 3))
@@ -1169,18 +1164,7 @@ def report():
     scope_note()
     for n in notes:
         print("note: " + n)
-    print()
-    print("summary:")
-    met = 0
-    for text, ok, val in verdicts:
-        met += ok
-        print("  %-6s %s: %s" % ("MET" if ok else "MISSED", text, val))
-    print("  %d of %d targets met" % (met, len(verdicts)))
-    print("benchmark took %.0fs" % (time.monotonic() - T_START))
-    if problems:
-        print()
-        for p in problems:
-            print("could not run: " + p)
+    print_summary(verdicts, problems, "benchmark", time.monotonic() - T_START)
 
 
 def scope_note():

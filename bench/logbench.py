@@ -43,18 +43,13 @@ import sys
 import tempfile
 import time
 
+from benchlib import env_int, print_summary
+
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 WORKER = sys.argv[2] if len(sys.argv) > 2 else None
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LINE = 100
 STAMP = 28            # "2026-11-26T23:14:00.123456Z " before each line
-
-
-def env_int(name, default):
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 BYTES = max(LINE * 1000, env_int("BENCH_LOG_BYTES", 512 << 20)) // LINE * LINE
@@ -517,18 +512,7 @@ def report(fs):
           "(ISO 8601, nanoseconds), svlogd -tt 27 (UTC, microseconds); supervisord has none")
     for n in notes:
         print("note: " + n)
-    print()
-    print("summary:")
-    met = 0
-    for text, ok, val in verdicts:
-        met += ok
-        print("  %-6s %s: %s" % ("MET" if ok else "MISSED", text, val))
-    print("  %d of %d targets met" % (met, len(verdicts)))
-    print("log benchmark took %.0fs" % (time.monotonic() - T0))
-    if problems:
-        print()
-        for p in problems:
-            print("could not run: " + p)
+    print_summary(verdicts, problems, "log benchmark", time.monotonic() - T0)
 
 
 def main():

@@ -27,16 +27,11 @@ import sys
 import tempfile
 import time
 
+from benchlib import env_int
+
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 TOOL = sys.argv[2] if len(sys.argv) > 2 else None
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def env_int(name, default):
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 JOBS = max(1000, env_int("BENCH_POOL_JOBS", 200000))

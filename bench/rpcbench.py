@@ -32,17 +32,12 @@ import tempfile
 import time
 import xmlrpc.client
 
+from benchlib import env_int
+
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUPERVISORD = "/usr/bin/supervisord"
 SUPERVISORCTL = "/usr/bin/supervisorctl"
-
-
-def env_int(name, default):
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 PROGRAMS = max(1, env_int("BENCH_RPC_PROGRAMS", 100))
