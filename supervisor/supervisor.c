@@ -1880,37 +1880,19 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 	 * runs out: new programs are created before any old one is touched.
 	 * Groups take the new settings now (programs created below look them
 	 * up), and get the old ones back if the plan fails. */
-	if (groups_apply(nc) < 0) {
-		(void)groups_apply(oc);
-		config_ref_put(ref);
-		return -ENOMEM;
-	}
 	size_t nnew = nc->nprograms;
 	struct program **created = calloc(nnew ? nnew : 1, sizeof *created);
 	struct program **olds = calloc(nnew ? nnew : 1, sizeof *olds);
-	if (!created || !olds) {
-		free(created);
-		free(olds);
-		(void)groups_apply(oc);
-		config_ref_put(ref);
-		return -ENOMEM;
-	}
+	r = -ENOMEM;
+	if (!created || !olds || groups_apply(nc) < 0)
+		goto undo;
 	for (size_t i = 0; i < nnew; i++) {
 		struct program_config *c = &nc->programs[i];
 		olds[i] = find_program(c->name);
 		if (olds[i] && program_config_equal(olds[i]->cfg, c))
 			continue;
-		created[i] = program_new(c, ref);
-		if (!created[i]) {
-			for (size_t j = 0; j < i; j++)
-				if (created[j])
-					program_free(created[j]);
-			free(created);
-			free(olds);
-			(void)groups_apply(oc);
-			config_ref_put(ref);
-			return -ENOMEM;
-		}
+		if (!(created[i] = program_new(c, ref)))
+			goto undo;
 	}
 
 	/* New sockets are bound last, when nothing else can fail: a bind
@@ -1920,14 +1902,8 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		log_err("reload: %s", serr);
 		if (line)
 			line(ctx, serr);
-		for (size_t j = 0; j < nnew; j++)
-			if (created[j])
-				program_free(created[j]);
-		free(created);
-		free(olds);
-		(void)groups_apply(oc);
-		config_ref_put(ref);
-		return -EINVAL;
+		r = -EINVAL;
+		goto undo;
 	}
 
 	bool any = false;
@@ -1986,6 +1962,17 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 	if (!any && line)
 		line(ctx, "no changes");
 	return 0;
+undo:
+	/* nothing was touched: the new programs go, the groups get their
+	 * old settings back */
+	for (size_t j = 0; created && j < nnew; j++)
+		if (created[j])
+			program_free(created[j]);
+	free(created);
+	free(olds);
+	(void)groups_apply(oc);
+	config_ref_put(ref);
+	return r;
 }
 
 /* ---- supervisord's reloadConfig, addProcessGroup, removeProcessGroup ---- */
