@@ -393,7 +393,8 @@ static void client_close(struct rclient *c)
 	R.dead = c;
 	/* room again: accept what waits in the backlog */
 	for (int i = 0; i < R.nl; i++)
-		(void)supervisor_watch_mod(R.l[i].fd, EPOLLIN, &R.l[i].watch);
+		if (supervisor_watch_mod(R.l[i].fd, EPOLLIN, &R.l[i].watch) < 0)
+			log_err("rpc: epoll_ctl on a listening socket: %m");
 }
 
 void rpc_bury(void)
@@ -1992,7 +1993,8 @@ static void client_flush(struct rclient *c)
 	if (c->follow) {
 		/* a follower never times out on an empty buffer, and reads nothing */
 		supervisor_timer_cancel(&c->timer);
-		(void)supervisor_watch_mod(c->fd, EPOLLIN, &c->watch); /* to see it hang up */
+		if (supervisor_watch_mod(c->fd, EPOLLIN, &c->watch) < 0) /* to see it hang up */
+			client_close(c);
 		return;
 	}
 	if (c->close_after) {
@@ -2013,7 +2015,8 @@ static void client_read(struct rclient *c)
 		if (c->inlen == c->incap) {
 			if (c->incap >= 2 * BODY_MAX) {
 				/* only while a request is handled: stop reading */
-				(void)supervisor_watch_mod(c->fd, 0, &c->watch);
+				if (supervisor_watch_mod(c->fd, 0, &c->watch) < 0)
+					client_close(c);
 				return;
 			}
 			size_t cap = c->incap ? c->incap * 2 : 4096;
@@ -2061,7 +2064,8 @@ static void client_accept(struct listener *l)
 			/* idle connections must not lock others out: the oldest goes */
 			struct rclient *idle = oldest_idle();
 			if (!idle) {
-				(void)supervisor_watch_mod(l->fd, 0, &l->watch);
+				if (supervisor_watch_mod(l->fd, 0, &l->watch) < 0)
+					log_err("rpc: epoll_ctl on a listening socket: %m");
 				return;
 			}
 			log_warn("rpc: %d clients: closing an idle one", MAX_CLIENTS);
