@@ -7,8 +7,8 @@ PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
-# Only `make install-extra` uses these. corrald's default config is
-# /etc/corral/corral.conf whatever PREFIX is, hence SYSCONFDIR's default.
+# corrald's default config is /etc/corral/corral.conf whatever PREFIX is,
+# hence SYSCONFDIR's default; `make install` writes it there.
 SYSCONFDIR  ?= /etc
 UNITDIR     ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
@@ -165,26 +165,17 @@ check: deps
 check-unit: all $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || exit 1; done
 
+# The binaries, the man pages, and the config corrald reads by default
+# (never over one already there), so that `corrald` runs after it.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-	        $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	        $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	        $(DESTDIR)$(SYSCONFDIR)/corral/conf.d
 	install -m 0755 $(CORRALD) $(DESTDIR)$(SBINDIR)/corrald
 	install -m 0755 $(CORRALCTL) $(DESTDIR)$(BINDIR)/corralctl
 	install -m 0644 man/corralctl.1 $(DESTDIR)$(MANDIR)/man1/corralctl.1
 	install -m 0644 man/corral.conf.5 $(DESTDIR)$(MANDIR)/man5/corral.conf.5
 	install -m 0644 man/corrald.8 $(DESTDIR)$(MANDIR)/man8/corrald.8
-
-uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/corrald $(DESTDIR)$(BINDIR)/corralctl \
-	      $(DESTDIR)$(MANDIR)/man1/corralctl.1 $(DESTDIR)$(MANDIR)/man5/corral.conf.5 \
-	      $(DESTDIR)$(MANDIR)/man8/corrald.8
-
-# The files a packaged corral adds to `make install`: the config (never
-# over one already there), the systemd unit (its paths follow SBINDIR and
-# SYSCONFDIR), bash completion and the example configs.
-install-extra:
-	install -d $(DESTDIR)$(SYSCONFDIR)/corral/conf.d $(DESTDIR)$(UNITDIR) \
-	        $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf ]; then \
 	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf"; \
 	else \
@@ -193,13 +184,24 @@ install-extra:
 	        >$(DESTDIR)$(SYSCONFDIR)/corral/corral.conf; \
 	    chmod 0644 $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf; \
 	fi
+
+# Like dpkg -r, this leaves the config alone.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/corrald $(DESTDIR)$(BINDIR)/corralctl \
+	      $(DESTDIR)$(MANDIR)/man1/corralctl.1 $(DESTDIR)$(MANDIR)/man5/corral.conf.5 \
+	      $(DESTDIR)$(MANDIR)/man8/corrald.8
+
+# The files a packaged corral adds to `make install`: the systemd unit
+# (its paths follow SBINDIR and SYSCONFDIR), bash completion and the
+# example configs.
+install-extra:
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
 	sed -e 's,/usr/sbin/corrald,$(SBINDIR)/corrald,g' -e 's,/etc/corral/,$(SYSCONFDIR)/corral/,g' \
 	    packaging/corrald.service >$(DESTDIR)$(UNITDIR)/corrald.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/corrald.service
 	install -m 0644 packaging/bash-completion/corralctl $(DESTDIR)$(BASHCOMPDIR)/corralctl
 	install -m 0644 examples/*.conf $(DESTDIR)$(DOCDIR)/examples/
 
-# Like dpkg -r, this leaves the config alone.
 uninstall-extra:
 	rm -f $(DESTDIR)$(UNITDIR)/corrald.service $(DESTDIR)$(BASHCOMPDIR)/corralctl
 	rm -rf $(DESTDIR)$(DOCDIR)
@@ -216,6 +218,7 @@ DIST      := corral-$(VERSION)
 DISTWORK  := dist/work
 
 dist:
+	@sh packaging/deps.sh dist
 	@git rev-parse --is-inside-work-tree >/dev/null 2>&1 || \
 	    { echo "make dist: needs git and a git work tree" >&2; exit 1; }
 	@deb=$$(sed -n '1s/^corral (\([^)]*\)).*/\1/p' packaging/debian/changelog); \

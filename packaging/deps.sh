@@ -2,14 +2,16 @@
 # Install the Debian packages that building and testing corral needs.
 # Run by `make run`, `make check` and .ci/run; does nothing when all are present.
 # Set CORRAL_DEPS=bench (or pass "bench") to add what `make bench` compares
-# against, "fuzz" for clang, "packaging" for what `make deb`, `make rpm` and
-# packaging/test-install.sh use.
+# against, "fuzz" for clang, "dist" for git (`make dist`), "packaging" for
+# what `make deb`, `make rpm` and packaging/test-install.sh use.
 set -eu
 
 need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev libexpat1-dev libhttp-parser-dev nettle-dev \
-mandoc strace python3 procps clang systemd libsystemd0 util-linux supervisor"
+mandoc man-db strace python3 procps clang systemd libsystemd0 util-linux supervisor"
 # supervisor: its supervisorctl, childutils and supervisord are what the
 # supervisord drop-in tests drive corrald with and compare it against.
+# man-db: the README's `man -l man/corrald.8`, and the tests that read the
+# man pages as a user would.
 case "${CORRAL_DEPS:-} $*" in
 *bench*) need="$need s6 runit" ;;
 esac
@@ -20,6 +22,9 @@ esac
 # (no fakeroot: debian/control says Rules-Requires-Root: no). rpmbuild comes
 # with Debian's rpm; git is for `make dist`; bash-completion and man-db are
 # for packaging/test-install.sh.
+case "${CORRAL_DEPS:-} $*" in
+*dist*) need="$need git" ;;
+esac
 case "${CORRAL_DEPS:-} $*" in
 *packaging*) need="$need dpkg-dev debhelper lintian rpm rpmlint bash-completion man-db git" ;;
 esac

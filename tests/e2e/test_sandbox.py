@@ -126,10 +126,14 @@ def write_in(d):
         f.write("x")
     os.unlink(os.path.join(d, "probe"))
     return "ok"
-def hostname():
+def hostname(host_uts):
+    # Only in a UTS namespace of its own: run as root in the host's, this
+    # would rename the machine the tests run on.
+    if os.readlink("/proc/self/ns/uts") == host_uts:
+        return "host's uts namespace: not tried"
     socket.sethostname("corral-inside")
     return socket.gethostname()
-rw, hidden_dir, hidden_file, bound = sys.argv[1:5]
+rw, hidden_dir, hidden_file, bound, host_uts = sys.argv[1:6]
 out = {
     "pid": os.getpid(),
     "procs": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())[:5],
@@ -146,7 +150,7 @@ out = {
     "hidden_dir": attempt(lambda: os.listdir(hidden_dir)),
     "hidden_file": attempt(lambda: open(hidden_file).read()),
     "bound": attempt(lambda: sorted(os.listdir(bound))),
-    "hostname": attempt(hostname) if os.getuid() == 0 else "",
+    "hostname": attempt(lambda: hostname(host_uts)) if os.getuid() == 0 else "",
 }
 print(json.dumps(out), flush=True)
 time.sleep(1000)
@@ -460,7 +464,8 @@ def sees_setup(c):
     os.makedirs(c.path("dst"), exist_ok=True)
 
 
-SEES_ARGS = "@DIR@/rw @DIR@/hidden @DIR@/secret.txt @DIR@/dst"
+SEES_ARGS = ("@DIR@/rw @DIR@/hidden @DIR@/secret.txt @DIR@/dst "
+             + os.readlink("/proc/self/ns/uts"))
 
 
 def test_sandbox_namespaces():
@@ -491,6 +496,8 @@ def test_sandbox_namespaces():
         for k in ("pid", "net", "ipc", "uts", "mnt", "user", "cgroup"):
             expect(n["ns"][k] == host[k], "no namespaces: %s is the host's" % k, n["ns"])
         expect(n["pid"] == st["pid"] or n["pid"] > 1, "no pid namespace", n["pid"])
+        expect(socket.gethostname() == host_name, "the machine's hostname is untouched",
+               socket.gethostname(), n["hostname"])
         u = facts(c, "user")
         expect(u["ns"]["user"] != host["user"], "user: a user namespace of its own", u["ns"])
         want = [str(NOBODY.pw_uid), str(NOBODY.pw_uid), "1"]

@@ -84,10 +84,25 @@ def test_bad_value_still_an_error():
                    for l in r.err.splitlines()), "buffer_size error", r)
 
 
+# corrald --check without -c, in a mount namespace of its own where
+# /etc/corral is an empty tmpfs: an installed /etc/corral/corral.conf (which
+# comes first) neither hides what is tested nor is touched.
+HIDE_ETC_CORRAL = ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                   "if [ -d /etc/corral ]; then mount -t tmpfs none /etc/corral || exit 99; fi;"
+                   " exec \"$@\"", "sh"]
+
+
+def check_without_c(cwd, env):
+    r = subprocess.run(HIDE_ETC_CORRAL + [corrald_path(), "--check"], cwd=cwd, env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+    class R:
+        rc, out, err = r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+        all = out + err
+    expect(R.rc != 99, "could not hide /etc/corral in a mount namespace", R.err)
+    return R
+
+
 def test_search_order_without_c():
-    if os.path.exists("/etc/corral/corral.conf"):
-        print("/etc/corral/corral.conf exists: it comes first, nothing to test")
-        return
     exedir = os.path.dirname(os.path.realpath(corrald_path()))
     for p in (os.path.join(exedir, "..", "etc", "supervisord.conf"),
               os.path.join(exedir, "..", "supervisord.conf")):
@@ -98,12 +113,12 @@ def test_search_order_without_c():
         os.makedirs(c.path("etc"))
         with open(c.path("etc", "supervisord.conf"), "w") as f:
             f.write("[supervisord]\n[program:from_etc]\ncommand = /bin/true\n")
-        r = check(None, cwd=c.tmp, env=c.env())
+        r = check_without_c(c.tmp, c.env())
         expect(r.rc == 0 and "etc/supervisord.conf: ok" in r.out,
                "$CWD/etc/supervisord.conf not found without -c", r)
         with open(c.path("supervisord.conf"), "w") as f:
             f.write("[supervisord]\n[program:from_cwd]\ncommand = /bin/true\n")
-        r = check(None, cwd=c.tmp, env=c.env())
+        r = check_without_c(c.tmp, c.env())
         expect(r.rc == 0 and "supervisord.conf: ok" in r.out and "etc/" not in r.out,
                "$CWD/supervisord.conf does not come before $CWD/etc/supervisord.conf", r)
 
