@@ -91,10 +91,16 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 	sigemptyset(&all);
 	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
 		child_fail(report, SPAWN_STEP_SIGNALS, errno);
-	/* corrald ignores SIGPIPE; the worker must get the default back.
-	 * (Handlers are reset by CLONE_CLEAR_SIGHAND, ignored ones are not.) */
-	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR)
-		child_fail(report, SPAWN_STEP_SIGNALS, errno);
+	/* Every disposition back to the default: corrald ignores SIGPIPE, and
+	 * whatever started corrald may have ignored others (nohup ignores
+	 * SIGHUP), which exec keeps and which a shell's trap then cannot undo.
+	 * (Handlers are reset by CLONE_CLEAR_SIGHAND, ignored ones are not.)
+	 * EINVAL: SIGKILL, SIGSTOP and the C library's own real-time signals. */
+	for (int s = 1; s < _NSIG; s++) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		if (sigaction(s, &dfl, NULL) < 0 && errno != EINVAL)
+			child_fail(report, SPAWN_STEP_SIGNALS, errno);
+	}
 
 	const struct sandbox *sbx = req->sandbox;
 	bool new_pid = sbx && sandbox_new_pid(sbx);

@@ -226,6 +226,26 @@ def pid_exists(pid):
     return proc_stat(pid) is not None
 
 
+def catches(pid, sig):
+    """True when PID has a handler for SIG (its SigCgt in /proc)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) & (1 << (sig - 1)))
+    except OSError:
+        pass
+    return False
+
+
+def wait_handler(pid, sig, timeout=20):
+    """Wait until PID has installed its handler for SIG: a signal sent any
+    earlier would meet the default action (a Python program starting up on a
+    busy machine can take seconds to get there)."""
+    wait_until(lambda: catches(pid, sig), timeout,
+               "pid %d to install its handler for signal %d" % (pid, sig))
+
+
 # ---------------------------------------------------------------- status parsing
 
 STATUS_RE = re.compile(r"^(\S+)( +)(\S+)(?:( +)(.*))?$")
@@ -338,7 +358,8 @@ class Corral:
 
     def __init__(self, config="", scripts=None, start=True, socket_mode=None, pidfile=None,
                  socket_path=None, logdir=None, make_dirs=True, corral_extra="", name=None,
-                 stop_timeout=20, expect_exit=0, corrald_args=(), pass_fds=(), env=None):
+                 stop_timeout=20, expect_exit=0, corrald_args=(), pass_fds=(), env=None,
+                 wrap=()):
         self.name = name or "t"
         self.tmp = tempfile.mkdtemp(prefix="corral-e2e-")
         os.chmod(self.tmp, 0o755)
@@ -355,6 +376,7 @@ class Corral:
         self.stop_timeout = stop_timeout
         self.expect_exit = expect_exit
         self.corrald_args = list(corrald_args)
+        self.wrap = list(wrap)   # argv before corrald's own (it must exec corrald)
         self.pass_fds = tuple(pass_fds)
         self.start_env = dict(env or {})
         self.exit_code = None
@@ -425,7 +447,7 @@ class Corral:
             self._stderr_f.close()
         self._stderr_f = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
-            [corrald_path(), "-c", self.conf] + self.corrald_args,
+            self.wrap + [corrald_path(), "-c", self.conf] + self.corrald_args,
             stdin=subprocess.DEVNULL, stdout=self._stderr_f, stderr=self._stderr_f,
             env=self.env(self.start_env), start_new_session=True, pass_fds=self.pass_fds)
         if wait:

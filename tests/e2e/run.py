@@ -25,7 +25,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 
 import harness  # noqa: E402
 
-DEFAULT_TIMEOUT = 60
+DEFAULT_TIMEOUT = 120
 
 
 class TestTimeout(Exception):

@@ -239,3 +239,36 @@ def test_sd_notify_ready_and_stopping():
         listener.close()
         os.unlink(path)
         os.rmdir(d)
+
+
+def sig_fields(pid):
+    """{SigBlk, SigIgn} of PID, as ints."""
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("SigBlk", "SigIgn"):
+                out[k] = int(v.strip(), 16)
+    return out
+
+
+def test_workers_get_default_signal_dispositions():
+    """corrald started as nohup starts it (SIGHUP ignored), or with other
+    signals ignored: its workers still start with no signal ignored or
+    blocked, so a shell's `trap ... HUP` works in them."""
+    wrap = ["/bin/sh", "-c", 'trap "" HUP INT QUIT USR1 TERM; exec "$@"', "sh"]
+    cfg = (prog("plain", SLEEP, startsecs=0)
+           + prog("trapper", "/bin/sh -c 'trap \"echo got-hup >@DIR@/hup\" HUP; echo x >@DIR@/trap;"
+                  " while :; do sleep 0.1; done'", startsecs=0))
+    with Corral(cfg, name="sigdfl", wrap=wrap) as c:
+        expect(sig_fields(c.pid)["SigIgn"] & (1 << (signal.SIGHUP - 1)),
+               "the wrapper did not leave SIGHUP ignored in corrald (test setup)")
+        pid = c.wait_state("plain", "RUNNING")["pid"]
+        f = sig_fields(pid)
+        expect(f["SigIgn"] == 0 and f["SigBlk"] == 0, "a worker starts with signals ignored "
+               "or blocked: SigIgn %x SigBlk %x" % (f["SigIgn"], f["SigBlk"]))
+        c.wait_state("trapper", "RUNNING")
+        wait_until(lambda: os.path.exists(c.path("trap")), 20, "the trap to be set")
+        expect_rc(c.ctl("signal", "HUP", "trapper"), 0, "signal HUP trapper")
+        wait_until(lambda: os.path.exists(c.path("hup")), 20, "the shell's HUP trap to run")
+        expect(c.status()["trapper"]["state"] == "RUNNING", "trapper survives its trapped HUP")

@@ -96,13 +96,15 @@ def test_init_sigterm_is_a_graceful_stop():
                "    open(sys.argv[1], 'w').write('graceful')\n"
                "    sys.exit(0)\n"
                "signal.signal(signal.SIGTERM, term)\n"
+               "open(sys.argv[1] + '.ready', 'w').close()\n"
                "while True: time.sleep(1)\n")
     progs = ("[program:app]\ncommand = %s @DIR@/app.py @DIR@/marker\nmain = true\nstartsecs = 0\n\n"
              "[program:other]\ncommand = /bin/sleep 1000\nstartsecs = 0\n" % PY)
     init = Init(progs, scripts={"app.py": handler})
     try:
-        wait_until(lambda: init.ctl("status").rc == 0, 10, "both programs RUNNING")
-        time.sleep(0.5)  # let python install its handler
+        wait_until(lambda: init.ctl("status").rc == 0, 20, "both programs RUNNING")
+        wait_until(lambda: os.path.exists(os.path.join(init.tmp, "marker.ready")), 20,
+                   "app to install its SIGTERM handler")
         os.kill(init.corrald, signal.SIGTERM)
         rc = init.wait()
         expect(rc == 0, "main exited 0 after its graceful stop: corrald --init exits 0, got %s" % rc,

@@ -1,11 +1,12 @@
 """The control socket against bad and slow clients; corrald's idle behaviour."""
 
 import os
+import signal
 import struct
 import subprocess
 import time
 
-from harness import (Corral, SLEEP, expect, expect_rc, frame, prog, raw_connect, recv_until_eof,
+from harness import (Corral, SLEEP, expect, wait_handler, expect_rc, frame, prog, raw_connect, recv_until_eof,
                      wait_until)
 
 
@@ -122,7 +123,7 @@ def test_client_gone_while_waiting():
     cfg = prog("slow", slow, startsecs=0, stopwaitsecs=5) + prog("late", SLEEP, startsecs=2, autostart=False)
     with Corral(cfg, name="client_gone") as c:
         pid = c.wait_state("slow", "RUNNING")["pid"]
-        time.sleep(0.3)  # let python set its handler
+        wait_handler(pid, signal.SIGTERM)
         # A client asks for a stop that takes a while, and hangs up at once.
         s = raw_connect(c.sock)
         s.sendall(frame(b"Q", b"stop\0slow\0"))

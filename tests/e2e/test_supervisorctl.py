@@ -194,7 +194,9 @@ def test_supervisorctl_output_matches_supervisord():
             both("signal", "HUP", "web")
             both("signal", "BOGUS", "web")
             both("signal", "HUP", "crash")     # not running
-            time.sleep(0.5)                    # web writes "got-hup"
+            for who, conf in confs.items():    # web writes "got-hup" when its shell gets to it
+                wait_until(lambda conf=conf: "got-hup" in ctl(conf, "tail", "web").out, 30,
+                           "%s's web to log got-hup" % who)
             rc, out = both("tail", "web")
             expect("ready-web" in out and "got-hup" in out, "tail web shows its output: %r" % out)
             both("tail", "web", "stderr")
@@ -228,6 +230,8 @@ def test_supervisorctl_output_matches_supervisord():
                    "supervisorctl still reaches a corrald that shut down: %r" % r.out)
     finally:
         sd.stop()
+# About 60 supervisorctl runs, each a Python start-up: minutes on a busy machine.
+test_supervisorctl_output_matches_supervisord.timeout = 300
 
 
 def test_tail_f_follows_through_logtail():
