@@ -47,6 +47,10 @@
 #define REQUEST_TIMEOUT_MS 30000
 /* An answer must be taken within this; a client that reads nothing is dropped. */
 #define WRITE_TIMEOUT_MS 60000
+/* On a server with credentials, a connection must have made a request with
+ * the right ones within this of its accept, or it is closed: one without
+ * them never holds a client slot longer. */
+#define AUTH_TIMEOUT_MS 10000
 #define MAX_CLIENTS 128
 /* A log read (readProcessStdoutLog ...) returns at most this much. */
 #define READ_MAX (8 * 1024 * 1024)
@@ -327,6 +331,8 @@ struct rclient {
 	int follow_which;
 	uint64_t skipped;
 	struct deadline timer;
+	bool authed;            /* it made a request with the right credentials (or none are asked) */
+	int64_t auth_by;        /* !authed: closed at this time (ms) */
 	const struct listener *l; /* the server it came to */
 	struct rclient *next;
 };
@@ -345,6 +351,7 @@ static struct {
 	int nl;
 	struct rclient *clients, *dead;
 	int nclients;
+	uint64_t refused;       /* requests and connections refused for their credentials */
 	char *url;              /* SUPERVISOR_SERVER_URL; owned */
 } R = { .l = { { .fd = -1 }, { .fd = -1 } } };
 
@@ -473,7 +480,9 @@ static void respond_error(struct rclient *c, int status)
 {
 	char body[128];
 	int n = snprintf(body, sizeof body, "%d %s\n", status, status_text(status));
-	c->close_after = status != 401 && status != 404;
+	/* After a 401 the connection goes: a client without the credentials
+	 * must not keep its slot by asking again and again. */
+	c->close_after = status != 404;
 	respond(c, status, body, (size_t)n);
 }
 
@@ -1791,6 +1800,24 @@ static bool authorized(struct rclient *c)
 	return diff == 0;
 }
 
+static void route(struct rclient *c, const char *url)
+{
+	if (strncmp(url, "/logtail/", 9) == 0) {
+		if (c->hp.method != HTTP_GET)
+			respond_error(c, 400);
+		else
+			handle_logtail(c, url + 9);
+	} else if (strcmp(url, "/RPC2") == 0 || strncmp(url, "/RPC2?", 6) == 0 ||
+		   strcmp(url, "/RPC2/") == 0) {
+		if (c->hp.method != HTTP_POST)
+			respond_error(c, 405);
+		else
+			handle_rpc(c);
+	} else {
+		respond_error(c, 404);
+	}
+}
+
 static void handle_request(struct rclient *c)
 {
 	c->complete = false;
@@ -1805,21 +1832,13 @@ static void handle_request(struct rclient *c)
 		c->close_after = true;
 	char *url = c->url ? c->url : (char *)"/";
 	if (!authorized(c)) {
-		log_warn("rpc: refused a request without the right credentials");
+		R.refused++;
+		log_warn("rpc: refused a request without the right credentials (%llu refused so far)",
+			 (unsigned long long)R.refused);
 		respond_error(c, 401);
-	} else if (strncmp(url, "/logtail/", 9) == 0) {
-		if (c->hp.method != HTTP_GET)
-			respond_error(c, 400);
-		else
-			handle_logtail(c, url + 9);
-	} else if (strcmp(url, "/RPC2") == 0 || strncmp(url, "/RPC2?", 6) == 0 ||
-		   strcmp(url, "/RPC2/") == 0) {
-		if (c->hp.method != HTTP_POST)
-			respond_error(c, 405);
-		else
-			handle_rpc(c);
 	} else {
-		respond_error(c, 404);
+		c->authed = true;
+		route(c, url);
 	}
 	free(c->url);
 	c->url = NULL;
@@ -1944,7 +1963,10 @@ static void client_parse(struct rclient *c)
 			http_parser_pause(&c->hp, 0);
 		if (!c->started) {
 			c->started = true;
-			if (supervisor_timer_set(&c->timer, supervisor_now_ms() + REQUEST_TIMEOUT_MS) < 0) {
+			int64_t by = supervisor_now_ms() + REQUEST_TIMEOUT_MS;
+			if (!c->authed && c->auth_by < by)
+				by = c->auth_by;
+			if (supervisor_timer_set(&c->timer, by) < 0) {
 				client_close(c);
 				return;
 			}
@@ -2001,7 +2023,12 @@ static void client_flush(struct rclient *c)
 		client_close(c);
 		return;
 	}
-	supervisor_timer_cancel(&c->timer);
+	if (c->authed)
+		supervisor_timer_cancel(&c->timer);
+	else if (supervisor_timer_set(&c->timer, c->auth_by) < 0) {
+		client_close(c);
+		return;
+	}
 	if (supervisor_watch_mod(c->fd, EPOLLIN, &c->watch) < 0) {
 		client_close(c);
 		return;
@@ -2046,15 +2073,21 @@ static void client_read(struct rclient *c)
 	}
 }
 
-/* An idle kept-alive client (nothing asked, nothing owed), the one that
- * came first; NULL when none. */
+/* The client to close to make room: the oldest that has not authenticated
+ * (on a server that asks for credentials), else the oldest idle kept-alive
+ * one (nothing asked, nothing owed); NULL when none. */
 static struct rclient *oldest_idle(void)
 {
-	struct rclient *found = NULL;
-	for (struct rclient *c = R.clients; c; c = c->next) /* newest first */
-		if (!c->started && !c->wait && !c->follow && c->outlen == c->sent)
-			found = c;
-	return found;
+	struct rclient *idle = NULL, *unauthed = NULL;
+	for (struct rclient *c = R.clients; c; c = c->next) { /* newest first */
+		if (c->wait || c->follow)
+			continue;
+		if (!c->authed)
+			unauthed = c;
+		else if (!c->started && c->outlen == c->sent)
+			idle = c;
+	}
+	return unauthed ? unauthed : idle;
 }
 
 static void client_accept(struct listener *l)
@@ -2068,7 +2101,8 @@ static void client_accept(struct listener *l)
 					log_err("rpc: epoll_ctl on a listening socket: %m");
 				return;
 			}
-			log_warn("rpc: %d clients: closing an idle one", MAX_CLIENTS);
+			log_warn("rpc: %d clients: closing %s", MAX_CLIENTS,
+				 idle->authed ? "an idle one" : "one that has not authenticated");
 			client_close(idle);
 		}
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -2088,9 +2122,17 @@ static void client_accept(struct listener *l)
 		c->l = l;
 		heap_node_init(&c->timer.node);
 		c->timer.owner = DEADLINE_RPC;
+		c->authed = !l->username;
+		c->auth_by = supervisor_now_ms() + AUTH_TIMEOUT_MS;
+		if (!c->authed && supervisor_timer_set(&c->timer, c->auth_by) < 0) {
+			close(fd);
+			free(c);
+			continue;
+		}
 		http_parser_init(&c->hp, HTTP_REQUEST);
 		c->hp.data = c;
 		if (supervisor_watch(fd, EPOLLIN, &c->watch) < 0) {
+			supervisor_timer_cancel(&c->timer);
 			close(fd);
 			free(c);
 			continue;
@@ -2127,6 +2169,14 @@ void rpc_timer(struct deadline *d)
 	struct rclient *c = container_of(d, struct rclient, timer);
 	if (c->fd < 0)
 		return;
+	if (!c->authed && supervisor_now_ms() >= c->auth_by) {
+		R.refused++;
+		log_warn("rpc: a client made no request with the right credentials within %d s: "
+			 "closed (%llu refused so far)", AUTH_TIMEOUT_MS / 1000,
+			 (unsigned long long)R.refused);
+		client_close(c);
+		return;
+	}
 	if (c->sent < c->outlen) {
 		log_warn("rpc: a client took no answer for %d s: dropped", WRITE_TIMEOUT_MS / 1000);
 		client_close(c);

@@ -65,6 +65,8 @@ static struct {
 	pid_t guard;                /* kills the scope if corrald dies; 0: none */
 	int guard_pipe;             /* its stdin: end of file when corrald is gone */
 	int guard_pidfd;
+	uint64_t guard_window_ms;   /* guard_replace(): the minute its count is of */
+	int guard_replaced;         /* guards started again in that minute */
 	int notify_fd;              /* the sd_notify datagram socket, -1: none */
 	struct watch notify_watch;
 	char notify_path[108];
@@ -1425,6 +1427,39 @@ static void process_exited(struct process *p)
 		drive(p, &in);
 }
 
+/* The guard died (killed, or it failed): start another at once, so that
+ * "nothing outlives corrald" holds again before corrald could be killed.
+ * At most 10 a minute: a guard that cannot run must not become a fork loop. */
+static void guard_replace(void)
+{
+	pid_t old = S.guard;
+	S.guard = 0;
+	close(S.guard_pidfd);
+	S.guard_pidfd = -1;
+	close(S.guard_pipe); /* its reader is gone */
+	S.guard_pipe = -1;
+	if (S.shutting_down)
+		return;
+	uint64_t now = supervisor_now_ms();
+	if (now - S.guard_window_ms >= 60000) {
+		S.guard_window_ms = now;
+		S.guard_replaced = 0;
+	}
+	if (++S.guard_replaced > 10) {
+		log_err("the guard (pid %d) died, the 10th this minute: not starting another; "
+			"if corrald is killed now, the trees it started survive it", (int)old);
+		return;
+	}
+	pid_t g = guard_start(cgroup_scope_path(), &S.guard_pipe, &S.guard_pidfd);
+	if (g < 0) {
+		log_err("the guard (pid %d) died and another cannot start (%s): if corrald is "
+			"killed now, the trees it started survive it", (int)old, strerror((int)-g));
+		return;
+	}
+	S.guard = g;
+	log_warn("the guard (pid %d) died: started another, pid %d", (int)old, (int)g);
+}
+
 /* SIGCHLD: find every child that has exited. Ours are reaped by pidfd;
  * anything else is a stray (a daemonizing grandchild re-parented to us, the
  * subreaper) and is reaped and logged, never left a zombie. */
@@ -1446,13 +1481,8 @@ static void reap_all(void)
 				return;
 			continue;
 		}
-		if (si.si_pid == S.guard) {
-			log_warn("the guard (pid %d) died: if corrald is killed now, the trees it "
-				 "started survive it", (int)S.guard);
-			S.guard = 0;
-			close(S.guard_pidfd);
-			S.guard_pidfd = -1;
-		}
+		if (si.si_pid == S.guard)
+			guard_replace();
 		int status;
 		pid_t r = waitpid(si.si_pid, &status, WNOHANG);
 		if (r < 0) {

@@ -292,6 +292,37 @@ def prog(name, command, **keys):
 SLEEP = "/bin/sleep 1000"
 
 
+# ---------------------------------------------------------------- loopback ports
+
+def free_port(kind=socket.SOCK_STREAM):
+    """A port on 127.0.0.1 that was free a moment ago, below the ephemeral
+    range (32768 and up), where the kernel's own picks cannot take it."""
+    import random
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise AssertionError("no free port on 127.0.0.1 in 20000-32000")
+
+
+def bound_socket(kind=socket.SOCK_STREAM):
+    """A socket bound to a free loopback port below the ephemeral range."""
+    for _ in range(200):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", free_port(kind)))
+            return s
+        except OSError:
+            s.close()
+    raise AssertionError("no free port on 127.0.0.1 in 20000-32000")
+
+
 # ---------------------------------------------------------------- raw protocol
 
 def frame(kind, payload, magic=b"CR", version=1, length=None):

@@ -625,6 +625,35 @@ def test_sigkill_corrald_kills_every_tree():
                "the guard did not say what it did", c.stderr_tail())
 
 
+def test_guard_killed_is_replaced():
+    """kill -9 of the guard: corrald starts another at once, so that a later
+    kill -9 of corrald still takes a setsid'd grandchild with it."""
+    cfg = prog("daemon", "@PY@ @DIR@/daemon.py @DIR@/gc", startsecs=0)
+    with Corral(cfg, scripts=SCRIPTS, name="scope_guard_again") as c:
+        c.wait_running(["daemon"])
+        wait_until(lambda: os.path.exists(c.path("gc")), 20, "the daemon's grandchild")
+        gc = read_pid(c, "gc")
+        first = guards_of(c)
+        expect(len(first) == 1, "corrald has %d guards" % len(first), first)
+        os.kill(first[0], signal.SIGKILL)
+        m = wait_until(lambda: re.search(r"the guard \(pid %d\) died: started another, pid (\d+)"
+                                         % first[0], c.stderr_text()), 20,
+                       lambda: "corrald to replace its guard; log:\n" + c.stderr_tail())
+        new = int(m.group(1))
+        wait_until(lambda: guards_of(c) == [new], 20,
+                   lambda: "the new guard %d to be corrald's only guard (%s)" % (new, guards_of(c)))
+        # The new guard holds its pipe open before it counts: it reads until
+        # corrald is gone. Now corrald goes.
+        snap = snapshot([gc])
+        os.kill(c.pid, signal.SIGKILL)
+        c.wait_exit(10)
+        wait_until(lambda: not survivors(snap, zombies=False), 20,
+                   "the setsid'd grandchild to die with corrald (the new guard's job)")
+        wait_until(lambda: not pid_alive(new), 20, "the new guard to exit")
+        expect("corrald guard: corrald died without stopping its programs" in c.stderr_text(),
+               "the new guard did not say what it did", c.stderr_tail())
+
+
 # ---------------------------------------------------------------- 7. a predecessor's leftovers
 
 def test_predecessor_leftovers_killed_before_start():
@@ -643,10 +672,13 @@ def test_predecessor_leftovers_killed_before_start():
         c_status = c.status()
         guards = guards_of(c)
         expect(len(guards) == 1, "corrald has %d guards" % len(guards), guards)
-        # The guard first, then corrald: the situation a successor must recover from.
+        # The guard first, then corrald, with corrald stopped in between so
+        # that it cannot start another guard: the situation a successor must
+        # recover from (a machine that lost both at once).
+        os.kill(c.pid, signal.SIGSTOP)
+        wait_until(lambda: (proc_stat(c.pid) or ("",))[0] == "T", 10, "corrald to be stopped")
         os.kill(guards[0], signal.SIGKILL)
-        wait_until(lambda: "the guard (pid %d) died" % guards[0] in c.stderr_text(), 5,
-                   "corrald to notice its guard died")
+        wait_until(lambda: not pid_alive(guards[0]), 10, "the guard to die")
         os.kill(c.pid, signal.SIGKILL)
         c.wait_exit(5)
         # The main processes die with corrald (PR_SET_PDEATHSIG); their

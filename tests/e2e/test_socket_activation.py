@@ -8,7 +8,8 @@ import stat
 import threading
 import time
 
-from harness import Corral, corrald_path, expect, expect_rc, note, prog, run, wait_until
+from harness import (Corral, bound_socket, corrald_path, free_port, expect, expect_rc, note, prog, run,
+                     wait_until)
 
 # An echo server that takes its sockets the way a socket-activated daemon
 # does: LISTEN_PID must be its own pid, then fds 3 .. 3+LISTEN_FDS-1. At
@@ -107,16 +108,6 @@ while True:
 """
 
 SCRIPTS = {"echo.py": ECHO}
-
-
-def free_port(kind=socket.SOCK_STREAM):
-    """A port on 127.0.0.1 that was free a moment ago."""
-    s = socket.socket(socket.AF_INET, kind)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
 
 
 def reports(c, name="report"):
@@ -331,8 +322,7 @@ def test_socket_config_errors():
 
 def test_socket_bind_error_stops_corrald():
     """An address that cannot be bound at start: exit 1, said clearly, nothing started."""
-    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    blocker.bind(("127.0.0.1", 0))
+    blocker = bound_socket()
     blocker.listen(1)
     port = blocker.getsockname()[1]
     try:
@@ -367,8 +357,7 @@ def test_socket_reload():
         expect(c.status()["echo"]["pid"] == first, "an unchanged reload restarted echo")
 
         # An address that cannot be bound: the reload fails whole, nothing changes.
-        blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        blocker.bind(("127.0.0.1", 0))
+        blocker = bound_socket()
         blocker.listen(1)
         taken = blocker.getsockname()[1]
         try:

@@ -19,7 +19,7 @@ import tempfile
 import time
 import xmlrpc.client
 
-from harness import Corral, PY, expect, run, tagged_pids, unix_rpc, wait_until
+from harness import Corral, PY, expect, free_port, run, tagged_pids, unix_rpc, wait_until
 
 SUPERVISORD = "/usr/bin/supervisord"
 SUPERVISORCTL = "/usr/bin/supervisorctl"
@@ -448,14 +448,6 @@ def test_xmlrpc_auth_and_bad_requests():
             s.close()
         r = c.ctl("status", "one")
         expect(r.rc == 0, "corralctl still answers: %r" % r.out)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_inet_http_server_needs_password_off_loopback():
