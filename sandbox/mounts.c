@@ -11,6 +11,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+const char *const mounts_tunables[] = {
+	"/proc/sys", "/proc/sysrq-trigger", "/proc/acpi", "/proc/apm", "/proc/asound",
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/latency_stats", "/proc/mtrr",
+	"/proc/scsi", "/proc/timer_stats", "/sys", NULL,
+};
+
 const char *mounts_kind_key(enum mount_kind kind)
 {
 	switch (kind) {
@@ -150,7 +156,7 @@ void mounts_sort(struct mounts *m)
 
 bool mounts_active(const struct mounts *m, bool proc)
 {
-	return proc || m->private_tmp || m->n > 0;
+	return proc || m->private_tmp || m->protect_tunables || m->n > 0;
 }
 
 /* Make the mount at PATH, and every mount under it, read-only. */
@@ -293,6 +299,21 @@ int mounts_apply(const struct mounts *m, bool proc, int *failed)
 	}
 	if (empty >= 0)
 		close(empty);
+	for (int i = 0; m->protect_tunables && mounts_tunables[i]; i++) {
+		const char *path = mounts_tunables[i];
+		if (access(path, F_OK) < 0)
+			continue; /* not on this kernel, or not configured in */
+		/* a bind of the path onto itself makes it a mount of its own */
+		r = 0;
+		if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+			r = -errno;
+		else
+			r = make_read_only(path);
+		if (r < 0) {
+			*failed = MOUNTS_AT_TUNABLE - i;
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -313,6 +334,13 @@ void mounts_describe(const struct mounts *m, int failed, char *buf, size_t len)
 		return;
 	case MOUNTS_AT_EMPTY:
 		snprintf(buf, len, "inaccessible_paths (making an empty file system)");
+		return;
+	}
+	if (failed <= MOUNTS_AT_TUNABLE) {
+		int i = MOUNTS_AT_TUNABLE - failed, n = 0;
+		while (mounts_tunables[n])
+			n++;
+		snprintf(buf, len, "protect_kernel_tunables %s", i < n ? mounts_tunables[i] : "");
 		return;
 	}
 	if (failed < 0 || (size_t)failed >= m->n) {
@@ -343,7 +371,8 @@ static bool str_eq(const char *a, const char *b)
 
 bool mounts_equal(const struct mounts *a, const struct mounts *b)
 {
-	if (a->private_tmp != b->private_tmp || a->n != b->n)
+	if (a->private_tmp != b->private_tmp || a->protect_tunables != b->protect_tunables ||
+	    a->n != b->n)
 		return false;
 	for (size_t i = 0; i < a->n; i++) {
 		const struct mount_entry *x = &a->v[i], *y = &b->v[i];

@@ -27,6 +27,7 @@ struct mount_entry {
 
 struct mounts {
 	bool private_tmp;
+	bool protect_tunables;  /* the kernel's tunables read-only: mounts_tunables */
 	struct mount_entry *v;  /* in the order they are applied; heap, owned */
 	size_t n;
 };
@@ -35,7 +36,14 @@ struct mounts {
 enum {
 	MOUNTS_AT_PROPAGATION = -1, MOUNTS_AT_PROC = -2, MOUNTS_AT_TMP = -3,
 	MOUNTS_AT_VAR_TMP = -4, MOUNTS_AT_EMPTY = -5,
+	MOUNTS_AT_TUNABLE = -100, /* minus the index in mounts_tunables */
 };
+
+/* What protect_kernel_tunables makes read-only, last of all (after /proc
+ * is mounted again for a PID namespace), where it exists: the files and
+ * directories through which root changes the running kernel (/proc/sys
+ * checks the uid, not a capability) and the whole of /sys. NULL-ended. */
+extern const char *const mounts_tunables[];
 
 /* Add the paths of `read_only_paths` or `inaccessible_paths` (KIND),
  * absolute, separated by blanks. -EINVAL with ERR, -ENOMEM. */

@@ -12,7 +12,7 @@
 const char *const sandbox_keys[] = {
 	"user", "group", "supplementary_groups", "no_new_privs", "capabilities", "seccomp",
 	"seccomp_action", "address_families", "namespaces", "private_tmp", "read_only_paths",
-	"inaccessible_paths", "bind_paths", "rlimit_nofile", "rlimit_nproc", "rlimit_as",
+	"inaccessible_paths", "bind_paths", "protect_kernel_tunables", "rlimit_nofile", "rlimit_nproc", "rlimit_as",
 	"rlimit_core", "rlimit_cpu", "rlimit_fsize", "memory_max", "pids_max", "cpu_max",
 	"strict_limits", NULL,
 };
@@ -29,6 +29,7 @@ void sandbox_init(struct sandbox *s)
 {
 	memset(s, 0, sizeof *s);
 	s->no_new_privs = true;
+	s->protect_tunables = -1;
 }
 
 bool sandbox_parse_bool(const char *s, bool *out)
@@ -81,6 +82,18 @@ int sandbox_set(struct sandbox *s, const char *key, const char *value, char *err
 			s->mounts.private_tmp = b;
 		else
 			s->strict_limits = b;
+		return 0;
+	}
+	if (strcmp(key, "protect_kernel_tunables") == 0) {
+		if (strcasecmp(value, "auto") == 0) {
+			s->protect_tunables = -1;
+			return 0;
+		}
+		if (!sandbox_parse_bool(value, &b)) {
+			snprintf(err, errlen, "auto, true or false");
+			return -EDOM;
+		}
+		s->protect_tunables = b;
 		return 0;
 	}
 	if (strcmp(key, "capabilities") == 0) {
@@ -138,6 +151,12 @@ int sandbox_finish(struct sandbox *s, char *err, size_t errlen)
 	s->ns = s->namespaces;
 	if (s->ns & NS_PID)
 		s->ns |= NS_MOUNT; /* for its own /proc */
+	/* A root worker that drops its capabilities still writes /proc/sys,
+	 * which checks the uid alone; one asked into namespaces means to be
+	 * contained. Both get the kernel's tunables read-only unless the
+	 * config says otherwise, as systemd's ProtectKernelTunables=. */
+	s->mounts.protect_tunables = s->protect_tunables == 1 ||
+				     (s->protect_tunables < 0 && (s->caps.set || s->namespaces));
 	if (mounts_active(&s->mounts, false))
 		s->ns |= NS_MOUNT;
 	mounts_sort(&s->mounts);
@@ -184,7 +203,7 @@ bool sandbox_equal(const struct sandbox *a, const struct sandbox *b)
 	return users_equal(&a->users, &b->users) && a->no_new_privs == b->no_new_privs &&
 	       a->caps.set == b->caps.set && a->caps.keep == b->caps.keep &&
 	       filter_equal(&a->filter, &b->filter) && a->namespaces == b->namespaces &&
-	       mounts_equal(&a->mounts, &b->mounts) &&
+	       mounts_equal(&a->mounts, &b->mounts) && a->protect_tunables == b->protect_tunables &&
 	       memcmp(&a->rlimits, &b->rlimits, sizeof a->rlimits) == 0 &&
 	       limits_equal(&a->limits, &b->limits) && a->strict_limits == b->strict_limits;
 }
@@ -329,6 +348,8 @@ int sandbox_exposure(const struct sandbox *s, char *buf, size_t len)
 		score -= 5;
 	if (s->mounts.private_tmp)
 		score -= 3;
+	if (s->mounts.protect_tunables && root)
+		score -= 5;
 	for (size_t i = 0; i < s->mounts.n; i++)
 		if (s->mounts.v[i].kind != MOUNT_BIND) {
 			score -= 4;
@@ -394,6 +415,14 @@ void sandbox_show(const struct sandbox *s, int enforced,
 	linef(line, ctx, "namespaces: %s%s", buf,
 	      (s->ns & NS_MOUNT) && !(s->namespaces & NS_MOUNT) ? " (mount: implied)" : "");
 	linef(line, ctx, "private_tmp: %s", s->mounts.private_tmp ? "yes" : "no");
+	linef(line, ctx, "protect_kernel_tunables: %s%s", s->mounts.protect_tunables ? "yes" : "no",
+	      s->protect_tunables >= 0 ? ""
+	      : s->mounts.protect_tunables ? (s->caps.set ? " (auto: capabilities are dropped)"
+							: " (auto: namespaces are asked for)")
+					   : " (auto: neither capabilities dropped nor namespaces)");
+	if (s->mounts.protect_tunables)
+		line(ctx, "protect_kernel_tunables: read-only /proc/sys /proc/sysrq-trigger "
+			  "/sys and the other kernel tunables, where they exist");
 	for (int kind = MOUNT_BIND; kind <= MOUNT_INACCESSIBLE; kind++) {
 		size_t off = 0;
 		buf[0] = '\0';

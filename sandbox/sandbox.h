@@ -10,8 +10,8 @@
  *                 memory_max, pids_max and cpu_max written there first
  *   namespaces    clone3(CLONE_NEW*): born in them; loopback brought up
  *   mounts        private propagation, /proc, private_tmp, bind_paths,
- *                 read_only_paths, inaccessible_paths (as root, before the
- *                 user changes)
+ *                 read_only_paths, inaccessible_paths, the kernel's
+ *                 tunables read-only (as root, before the user changes)
  *   rlimits       setrlimit (before the user changes: raising a hard
  *                 limit needs root)
  *   user/group    setgroups, setresgid, setresuid; then the user namespace
@@ -44,6 +44,7 @@ struct sandbox {
 	unsigned namespaces;        /* NS_* as written */
 	unsigned ns;                /* NS_* in effect: with what mounts and pid imply */
 	struct mounts mounts;
+	int protect_tunables;       /* protect_kernel_tunables: -1 auto (the default), 0, 1 */
 	struct rlimits rlimits;
 	struct limits limits;
 	bool strict_limits;         /* a limit that cannot be enforced stops the start */

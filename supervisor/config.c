@@ -426,9 +426,9 @@ static const char *const program_keys[] = {
 	/* the sandbox's keys (sandbox_keys[]) */
 	"user", "group", "supplementary_groups", "no_new_privs", "capabilities", "seccomp",
 	"seccomp_action", "address_families", "namespaces", "private_tmp", "read_only_paths",
-	"inaccessible_paths", "bind_paths", "rlimit_nofile", "rlimit_nproc", "rlimit_as",
-	"rlimit_core", "rlimit_cpu", "rlimit_fsize", "memory_max", "pids_max", "cpu_max",
-	"strict_limits", NULL,
+	"inaccessible_paths", "bind_paths", "protect_kernel_tunables", "rlimit_nofile",
+	"rlimit_nproc", "rlimit_as", "rlimit_core", "rlimit_cpu", "rlimit_fsize", "memory_max",
+	"pids_max", "cpu_max", "strict_limits", NULL,
 };
 /* program_meta.keys has a bit per key. */
 _Static_assert(sizeof program_keys / sizeof program_keys[0] - 1 <= 64,

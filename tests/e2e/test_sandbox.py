@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import harness
-from harness import (Corral, PY, corrald_path, expect, parse_status_text, prog, run,
+from harness import (SLEEP, Corral, PY, corrald_path, expect, parse_status_text, prog, run,
                      wait_until)
 
 # Prints what the worker can see of itself as one JSON line on stdout, then
@@ -156,7 +156,34 @@ print(json.dumps(out), flush=True)
 time.sleep(1000)
 """
 
-SCRIPTS = {"facts.py": FACTS, "can.py": CAN, "call.py": CALL, "sees.py": SEES}
+# What a worker can do to the kernel's tunables: the mount options of
+# /proc/sys and /sys as it sees them, and whether it can write its own
+# hostname back to /proc/sys/kernel/hostname (the same value: should the
+# protection fail in the host's UTS namespace, nothing changes).
+TUNABLES = r"""
+import errno, json, os, socket, sys, time
+def options(mnt):
+    found = None
+    for line in open("/proc/self/mountinfo"):
+        f = line.split()
+        if f[4] == mnt:
+            found = f[5].split(",")
+    return found
+def write_back():
+    try:
+        with open("/proc/sys/kernel/hostname", "w") as f:
+            f.write(socket.gethostname())
+        return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+print(json.dumps({"proc_sys": options("/proc/sys"), "sys": options("/sys"),
+                  "mnt": os.readlink("/proc/self/ns/mnt"),
+                  "write": write_back() if sys.argv[1] == "write" else ""}), flush=True)
+time.sleep(1000)
+"""
+
+SCRIPTS = {"facts.py": FACTS, "can.py": CAN, "call.py": CALL, "sees.py": SEES,
+           "tunables.py": TUNABLES}
 NOBODY = pwd.getpwnam("nobody")
 
 
@@ -248,7 +275,8 @@ class Inject:
 
 # (syscall to fail, strace's when=, program keys, what status must say)
 FAIL_CLOSED = [
-    ("clone3", None, {"namespaces": "net"}, "namespaces net: clone3: Operation not permitted"),
+    # net, and mount for protect_kernel_tunables (auto: a namespace is asked for)
+    ("clone3", None, {"namespaces": "net"}, "namespaces net mount: clone3: Operation not permitted"),
     ("mount", None, {"read_only_paths": "/etc"}, "mounts making / private: Operation not permitted"),
     ("prlimit64", None, {"rlimit_core": "0"}, "setrlimit RLIMIT_NOFILE: Operation not permitted"),
     ("setgroups", None, {"user": "nobody"}, "user setgroups: Operation not permitted"),
@@ -597,6 +625,52 @@ def test_sandbox_show():
         expect(bad.rc == 2 and "no such program: nosuch" in bad.all, "show of an unknown name", bad)
         u = c.ctl("show")
         expect(u.rc == 2, "show needs a name", u)
+
+
+def test_sandbox_protect_kernel_tunables():
+    """Root without capabilities cannot write /proc/sys (it checks the uid):
+    a program that drops capabilities or asks for a namespace gets the
+    kernel's tunables read-only, unless it says protect_kernel_tunables =
+    false; one that does neither keeps the host's view."""
+    t = "@PY@ @DIR@/tunables.py "
+    cfg = (prog("nocaps", t + "write", capabilities="none", startsecs=0)
+           + prog("ns", t + "write", namespaces="uts", startsecs=0)
+           + prog("off", t + "write", namespaces="uts", protect_kernel_tunables=False, startsecs=0)
+           + prog("forced", t + "nowrite", protect_kernel_tunables=True, startsecs=0)
+           + prog("plain", t + "nowrite", startsecs=0))
+    host_mnt = os.readlink("/proc/self/ns/mnt")
+    host_name = socket.gethostname()
+    with Corral(cfg, scripts=SCRIPTS, name="sbx_tunables") as c:
+        for name in ("nocaps", "ns", "forced"):
+            f = facts(c, name)
+            expect(f["mnt"] != host_mnt, "%s: a mount namespace of its own" % name, f)
+            expect(f["proc_sys"] and "ro" in f["proc_sys"], "%s: /proc/sys read-only" % name, f)
+            expect(f["sys"] and "ro" in f["sys"], "%s: /sys read-only" % name, f)
+        for name in ("nocaps", "ns"):
+            expect(facts(c, name)["write"] == "EROFS",
+                   "%s: root writing /proc/sys/kernel/hostname" % name, facts(c, name))
+        off = facts(c, "off")
+        expect(off["write"] == "ok", "protect_kernel_tunables = false: root writes its own "
+               "UTS namespace's hostname", off)
+        plain = facts(c, "plain")
+        expect(plain["mnt"] == host_mnt, "nothing asked: the host's mount namespace", plain)
+        expect(socket.gethostname() == host_name, "the machine's hostname is untouched")
+        r = c.ctl("show", "nocaps")
+        expect("protect_kernel_tunables: yes (auto: capabilities are dropped)" in r.out,
+               "show says why the tunables are read-only", r.out)
+        r = c.ctl("show", "ns")
+        expect("protect_kernel_tunables: yes (auto: namespaces are asked for)" in r.out,
+               "show: namespaces", r.out)
+        r = c.ctl("show", "plain")
+        expect("protect_kernel_tunables: no (auto: neither capabilities dropped nor namespaces)"
+               in r.out, "show: an unsandboxed program", r.out)
+        r = c.ctl("show", "off")
+        expect("protect_kernel_tunables: no\n" in r.out, "show: turned off", r.out)
+    with Corral(start=False, name="sbx_tunables_bad") as c:
+        c.write_config(prog("x", SLEEP, protect_kernel_tunables="maybe"))
+        r = run([corrald_path(), "--check", "-c", c.conf])
+        expect(r.rc != 0 and "bad value for protect_kernel_tunables: 'maybe' (expected auto, "
+               "true or false)" in r.err, "a bad value is a config error", r)
 
 
 def scope_controllers(c):

@@ -89,7 +89,7 @@ static void test_keys(void **state)
 	size_t n = 0;
 	for (const char *const *k = sandbox_keys; *k; k++, n++)
 		assert_true(sandbox_is_key(*k));
-	assert_int_equal(n, 23);
+	assert_int_equal(n, 24);
 	assert_false(sandbox_is_key("command"));
 	assert_false(sandbox_is_key("User"));
 	assert_true(s.no_new_privs);
@@ -115,6 +115,52 @@ static void test_error_kinds(void **state)
 	assert_int_equal(sandbox_set(&s, "memory_max", "1Q", err, sizeof err), -EDOM);
 }
 
+/* protect_kernel_tunables: auto is on when capabilities are dropped or a
+ * namespace is asked for, and off for a program that does neither. */
+static void test_protect_kernel_tunables(void **state)
+{
+	(void)state;
+	char err[256];
+	finish_ok();
+	assert_false(s.mounts.protect_tunables);
+	assert_false(s.ns & NS_MOUNT);
+	sandbox_free(&s);
+
+	sandbox_init(&s);
+	set_ok("capabilities", "none");
+	finish_ok();
+	assert_true(s.mounts.protect_tunables);
+	assert_true(s.ns & NS_MOUNT);
+	sandbox_free(&s);
+
+	sandbox_init(&s);
+	set_ok("namespaces", "uts");
+	set_ok("protect_kernel_tunables", "no");
+	finish_ok();
+	assert_false(s.mounts.protect_tunables);
+	assert_int_equal(s.ns, NS_UTS);
+	sandbox_free(&s);
+
+	sandbox_init(&s);
+	set_ok("protect_kernel_tunables", "yes");
+	finish_ok();
+	assert_true(s.mounts.protect_tunables);
+	assert_true(s.ns & NS_MOUNT);
+	/* a change of it is a change of the sandbox (a reload restarts) */
+	struct sandbox other;
+	sandbox_init(&other);
+	assert_int_equal(sandbox_finish(&other, err, sizeof err), 0);
+	assert_false(sandbox_equal(&s, &other));
+	sandbox_free(&other);
+	sandbox_free(&s);
+
+	sandbox_init(&s);
+	assert_int_equal(sandbox_set(&s, "protect_kernel_tunables", "maybe", err, sizeof err), -EDOM);
+	assert_string_equal(err, "auto, true or false");
+	set_ok("protect_kernel_tunables", "auto");
+	assert_int_equal(s.protect_tunables, -1);
+}
+
 static void test_finish_checks(void **state)
 {
 	(void)state;
@@ -128,8 +174,22 @@ static void test_finish_checks(void **state)
 	set_ok("user", "nobody");
 	finish_ok();
 	assert_true(s.finished);
+	/* a namespace asked for: the kernel's tunables read-only, in a mount
+	 * namespace of its own */
+	assert_int_equal(s.ns, NS_USER | NS_MOUNT);
+	assert_true(s.mounts.protect_tunables);
+	/* the user namespace is made by the child, not clone3 */
+	assert_int_equal(sandbox_clone_flags(&s), CLONE_NEWNS);
+	sandbox_free(&s);
+
+	sandbox_init(&s);
+	set_ok("namespaces", "user");
+	set_ok("user", "nobody");
+	set_ok("protect_kernel_tunables", "false");
+	finish_ok();
 	assert_int_equal(s.ns, NS_USER);
-	assert_int_equal(sandbox_clone_flags(&s), 0); /* made by the child, not clone3 */
+	assert_false(s.mounts.protect_tunables);
+	assert_int_equal(sandbox_clone_flags(&s), 0);
 	sandbox_free(&s);
 
 	sandbox_init(&s);
@@ -399,6 +459,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_keys),
 		T(test_error_kinds),
+		T(test_protect_kernel_tunables),
 		T(test_finish_checks),
 		T(test_implied),
 		T(test_equal),
