@@ -369,6 +369,26 @@ int cgroup_scope_close(int timeout_ms)
 	return r;
 }
 
+int cgroup_scope_repair(void)
+{
+	if (scope_fd < 0)
+		return -ENODEV;
+	struct stat held, named;
+	if (fstat(scope_fd, &held) < 0)
+		return -errno;
+	if (stat(scope_path, &named) == 0 && named.st_ino == held.st_ino &&
+	    named.st_dev == held.st_dev)
+		return 0; /* still there */
+	if (mkdir(scope_path, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	int fd = open(scope_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(scope_fd);
+	scope_fd = fd;
+	return 1;
+}
+
 int cgroup_leaf_open(const char *name)
 {
 	if (scope_fd < 0)

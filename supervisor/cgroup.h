@@ -34,8 +34,13 @@ const char *cgroup_scope_path(void);
 int cgroup_scope_close(int timeout_ms);
 
 /* A directory fd for leaf NAME (created if missing), for CLONE_INTO_CGROUP.
- * The caller closes it. */
+ * The caller closes it. -ENOENT when the scope itself is gone. */
 int cgroup_leaf_open(const char *name);
+
+/* The scope directory was removed from outside while corrald runs (by hand,
+ * or a cleaning tool): make it again at the same path and use it. 1 when it
+ * was made again, 0 when it was there, -errno. */
+int cgroup_scope_repair(void);
 /* Kill every process in leaf NAME (cgroup.kill). */
 int cgroup_leaf_kill(const char *name);
 /* Send SIG to every process in leaf NAME. Returns how many were signalled

@@ -423,6 +423,11 @@ static int do_spawn(struct process *p)
 		if (p->leaf_used)
 			(void)cgroup_leaf_remove(p->name);
 		cgfd = cgroup_leaf_open(p->name);
+		if (cgfd == -ENOENT && cgroup_scope_repair() == 1) {
+			log_warn("scopes: %s was removed while corrald ran (not by corrald): made "
+				 "it again", cgroup_scope_path());
+			cgfd = cgroup_leaf_open(p->name);
+		}
 		if (cgfd < 0) {
 			r = cgfd;
 			snprintf(msg, sizeof msg, "cgroup %s/%s: %s", cgroup_scope_path(), p->name,

@@ -7,6 +7,7 @@ import re
 import signal
 import time
 
+import harness
 from harness import (Corral, SLEEP, cgroup2_mount, children_of, expect, expect_rc, is_guard,
                      parse_status_text, pid_alive, proc_stat, prog, scope_dir, tagged_pids, wait_until)
 
@@ -782,3 +783,22 @@ def test_leaves_created_at_spawn_removed_at_reload():
                "keep was touched by the reload", st["keep"])
         leaves = [e.name for e in os.scandir(scope_dir(c.sock)) if e.is_dir()]
         expect(leaves == ["keep"], "leaves left in the scope after the reload", leaves)
+
+
+def test_scope_removed_from_outside_is_made_again():
+    """Something else (a person, a cleaning tool) kills and removes corrald's
+    scope while it runs: the next start makes it again, says so, and the
+    program runs in a leaf of it as before."""
+    cfg = prog("w", SLEEP, startsecs=0, autorestart=True)
+    with Corral(cfg, name="scope_removed") as c:
+        scope = scope_dir(c.sock)
+        first = c.wait_state("w", "RUNNING")["pid"]
+        harness.remove_cgroup_tree(scope)   # kills w, then removes the leaf and the scope
+        expect(not os.path.exists(scope), "test setup: the scope is still there")
+        st = wait_until(lambda: (lambda s: s if s["state"] == "RUNNING" and s["pid"] not in (0, first)
+                                 else None)(c.status()["w"]), 30,
+                        lambda: "w to run again (status %s)" % c.status()["w"])
+        expect(os.path.isdir(scope), "the scope was not made again")
+        expect(st["pid"] in cgroup_pids(leaf(c, "w")), "w runs in its leaf of the new scope")
+        expect("was removed while corrald ran (not by corrald): made it again" in c.stderr_text(),
+               "the log says what happened", c.stderr_tail())
