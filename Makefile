@@ -78,7 +78,7 @@ UNIT_TESTS += migrate
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-san check-e2e install uninstall clean \
-        deps fuzz bench lint-man install-extra uninstall-extra dist deb rpm
+        deps fuzz fuzz-merge bench lint-man install-extra uninstall-extra dist deb rpm
 all: $(CORRALD) $(CORRALCTL)
 
 $(BUILD)/%.o: %.c
@@ -276,26 +276,44 @@ rpm:
 lint-man:
 	mandoc -Tlint -W warning man/corrald.8 man/corralctl.1 man/corral.conf.5
 
-# libFuzzer harnesses (clang), each run for a bounded time.
+# libFuzzer harnesses (clang), each run for FUZZ_SECONDS. Each starts from
+# its corpus in the repository, tests/fuzz/corpus/NAME (read only: what a
+# run finds goes to build-fuzz/corpus-NAME); `make fuzz-merge` folds those
+# finds, minimized, back into the repository's corpora.
 FUZZ_SECONDS ?= 30
+FUZZ_NAMES   := config proto framing xmlrpc
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
               -DCORRAL_VERSION='"$(VERSION)"'
+FUZZ_SRCS_config  := supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
+                     supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c \
+                     supervisor/eventproto.c $(SBX_CFG_SRCS)
+FUZZ_SRCS_proto   := ipc/proto.c
+FUZZ_SRCS_framing := ipc/framing.c ipc/proto.c
+FUZZ_SRCS_xmlrpc  := supervisor/xmlrpc.c
+FUZZ_BINS := $(FUZZ_NAMES:%=build-fuzz/fuzz_%)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(PKG_LIBS)
+
 fuzz:
 	@sh packaging/deps.sh fuzz
-	@mkdir -p build-fuzz/corpus-config $(CURDIR)/build-fuzz/corpus-proto
-	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c \
-	    supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
-	    supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c supervisor/eventproto.c \
-	    $(SBX_CFG_SRCS) $(PKG_LIBS)
-	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c ipc/proto.c
-	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_framing tests/fuzz/fuzz_framing.c ipc/framing.c ipc/proto.c
-	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-config $(CURDIR)/examples
-	build-fuzz/fuzz_proto -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-proto
-	@mkdir -p build-fuzz/corpus-framing
-	build-fuzz/fuzz_framing -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(CURDIR)/build-fuzz/corpus-framing
-	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_xmlrpc tests/fuzz/fuzz_xmlrpc.c supervisor/xmlrpc.c -lexpat
-	@mkdir -p build-fuzz/corpus-xmlrpc
-	build-fuzz/fuzz_xmlrpc -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(CURDIR)/build-fuzz/corpus-xmlrpc
+	$(MAKE) $(FUZZ_BINS)
+	@for n in $(FUZZ_NAMES); do \
+	    mkdir -p build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
+	    extra=; [ $$n = config ] && extra=$(CURDIR)/examples; \
+	    echo "build-fuzz/fuzz_$$n: $(FUZZ_SECONDS) s"; \
+	    len=4096; [ $$n = xmlrpc ] && len=8192; \
+	    build-fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=$$len \
+	        $(CURDIR)/build-fuzz/corpus-$$n $(CURDIR)/tests/fuzz/corpus/$$n $$extra || exit 1; \
+	done
+
+fuzz-merge:
+	@for n in $(FUZZ_NAMES); do \
+	    mkdir -p tests/fuzz/corpus/$$n build-fuzz/corpus-$$n || exit 1; \
+	    build-fuzz/fuzz_$$n -merge=1 $(CURDIR)/tests/fuzz/corpus/$$n \
+	        $(CURDIR)/build-fuzz/corpus-$$n || exit 1; \
+	done
 
 bench: deps
 	$(MAKE) all $(BUILD)/bench/sandbox_bench
