@@ -49,7 +49,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c \
-             supervisor/eventproto.c supervisor/events.c
+             supervisor/eventproto.c supervisor/events.c supervisor/path.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
              sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
@@ -75,6 +75,8 @@ UNIT_TESTS += events events_loop
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
 # corralctl migrate: the values it writes read back the same.
 UNIT_TESTS += migrate
+# Paths built from names (cgroup leaves, log files) stay in their directory.
+UNIT_TESTS += path
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-san check-e2e install uninstall clean \
@@ -115,7 +117,9 @@ $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
 $(BUILD)/tests/unit/test_xmlrpc: $(BUILD)/supervisor/xmlrpc.o
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
-$(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o
+$(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o \
+                             $(BUILD)/supervisor/path.o
+$(BUILD)/tests/unit/test_path: $(BUILD)/supervisor/path.o
 $(BUILD)/tests/unit/test_strategy: $(BUILD)/supervisor/strategy.o
 $(BUILD)/tests/unit/test_tokenbucket: $(BUILD)/supervisor/tokenbucket.o
 $(BUILD)/tests/unit/test_logline: $(BUILD)/supervisor/logline.o

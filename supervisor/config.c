@@ -2089,14 +2089,39 @@ static void finish_section(struct source *src)
 	src->section = NULL;
 }
 
-static bool valid_name(const char *s)
+static const char name_rule[] = "it must be non-empty, without whitespace, ':', '/' or '*'";
+
+/* The kernel names the files of every cgroup CONTROLLER.KEY (cgroup.procs,
+ * memory.max, cpu.pressure); corrald makes a cgroup per process in its
+ * scope beside those files, so a process may not take such a name. */
+static const char *const cgroup_file_prefixes[] = {
+	"cgroup", "cpu", "cpuset", "debug", "dmem", "hugetlb", "io", "irq", "memory", "misc",
+	"perf_event", "pids", "rdma", NULL,
+};
+
+const char *config_name_problem(const char *s)
 {
 	if (!*s)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || *s == 0x7f || strchr(":/*", *s))
-			return false;
-	return true;
+		return name_rule;
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f || strchr(":/*", *c))
+			return name_rule;
+	/* its cgroup would be corrald's own or its parent, its log file a
+	 * directory (cgroup.c and supervisor.c refuse them too) */
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return "'.' and '..' name directories: its cgroup and log files would not be its own";
+	const char *dot = strchr(s, '.');
+	for (int i = 0; dot && cgroup_file_prefixes[i]; i++)
+		if (strlen(cgroup_file_prefixes[i]) == (size_t)(dot - s) &&
+		    strncmp(s, cgroup_file_prefixes[i], (size_t)(dot - s)) == 0)
+			return "names that start with a cgroup controller and '.', as cgroup.procs "
+			       "or memory.max, are the kernel's files in every cgroup";
+	return NULL;
+}
+
+static bool valid_name(const char *s)
+{
+	return !config_name_problem(s);
 }
 
 static int new_program(struct loader *ld, const char *name, const char *file, int line,
@@ -2205,9 +2230,9 @@ static int new_socket(struct loader *ld, const char *name, const char *file, int
 
 /* A socket's name goes into LISTEN_FDNAMES: systemd's rules for those
  * (printable ASCII, no ':', at most 255 bytes) on top of valid_name()'s. */
-static bool valid_socket_name(const char *s)
+static bool valid_socket_chars(const char *s)
 {
-	if (!valid_name(s) || strlen(s) > SOCKET_NAME_MAX)
+	if (config_name_problem(s) == name_rule || strlen(s) > SOCKET_NAME_MAX)
 		return false;
 	for (; *s; s++)
 		if ((unsigned char)*s > 0x7e)
@@ -2243,10 +2268,9 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		/* A pool is a program whose processes are its workers. */
 		type = SEC_PROGRAM;
 		const char *pname = strchr(sname, ':') + 1;
-		if (!valid_name(pname)) {
-			src_error(src, src->lineno,
-				  "bad program name '%s' (it must be non-empty, without "
-				  "whitespace, ':', '/' or '*')", pname);
+		const char *why = config_name_problem(pname);
+		if (why) {
+			src_error(src, src->lineno, "bad program name '%.*s%s' (%s)", SHOW(pname), why);
 			type = SEC_SKIP;
 		} else if (strcmp(pname, "all") == 0) {
 			src_error(src, src->lineno, "bad program name 'all' (reserved)");
@@ -2255,10 +2279,9 @@ static void begin_section(struct source *src, const char *name, size_t len)
 	} else if (strncmp(sname, "group:", 6) == 0 || strncmp(sname, "pipeline:", 9) == 0) {
 		type = SEC_GROUP;
 		const char *gname = sname + (sname[0] == 'g' ? 6 : 9);
-		if (!valid_name(gname)) {
-			src_error(src, src->lineno,
-				  "bad group name '%s' (it must be non-empty, without "
-				  "whitespace, ':', '/' or '*')", gname);
+		const char *why = config_name_problem(gname);
+		if (why) {
+			src_error(src, src->lineno, "bad group name '%.*s%s' (%s)", SHOW(gname), why);
 			type = SEC_SKIP;
 		} else if (strcmp(gname, "all") == 0) {
 			src_error(src, src->lineno, "bad group name 'all' (reserved)");
@@ -2266,11 +2289,15 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		}
 	} else if (strncmp(sname, "socket:", 7) == 0) {
 		type = SEC_SOCKET;
-		if (!valid_socket_name(sname + 7)) {
+		if (!valid_socket_chars(sname + 7)) {
 			src_error(src, src->lineno,
 				  "bad socket name '%s' (it must be non-empty printable ASCII, "
 				  "without whitespace, ':', '/' or '*', at most %d bytes)",
 				  sname + 7, SOCKET_NAME_MAX);
+			type = SEC_SKIP;
+		} else if (config_name_problem(sname + 7)) {
+			src_error(src, src->lineno, "bad socket name '%s' (%s)", sname + 7,
+				  config_name_problem(sname + 7));
 			type = SEC_SKIP;
 		}
 	} else if ((sd = supervisord_section(sname)) != SUPERVISORD_NONE) {
@@ -2767,12 +2794,17 @@ static int pname_cmp(const void *a, const void *b)
 static void prog_error(struct loader *ld, struct program_config *p, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The kind of section P was written as: "program", "pool" ... */
+static const char *prog_kind(const struct program_config *p)
+{
+	return p->is_pool ? "pool" : p->is_fcgi ? "fcgi-program" :
+	       p->is_listener ? "eventlistener" : "program";
+}
+
 static void prog_error(struct loader *ld, struct program_config *p, const char *fmt, ...)
 {
 	char *section;
-	if (asprintf(&section, "%s:%s",
-		     p->is_pool ? "pool" : p->is_fcgi ? "fcgi-program" :
-		     p->is_listener ? "eventlistener" : "program", p->name) < 0) {
+	if (asprintf(&section, "%s:%s", prog_kind(p), p->name) < 0) {
 		ld->oom = true;
 		return;
 	}
@@ -3118,9 +3150,9 @@ static void check_programs(struct loader *ld)
 				ld->oom = true;
 				break;
 			}
-			if (!valid_name(proc)) {
-				prog_error(ld, p, "bad process name '%.*s%s' (it must be non-empty, "
-						  "without whitespace, ':', '/' or '*')", SHOW(proc));
+			const char *why = config_name_problem(proc);
+			if (why) {
+				prog_error(ld, p, "bad process name '%.*s%s' (%s)", SHOW(proc), why);
 				free(proc);
 				break;
 			}
@@ -3146,6 +3178,13 @@ static void check_programs(struct loader *ld)
 				ld->oom = true;
 				goto out;
 			}
+			if (strlen(e->full) > CONFIG_FULL_NAME_MAX) {
+				prog_error(ld, p, "process name '%.*s%s' is longer than %d bytes (its "
+						  "cgroup and log files are named after it)",
+					   SHOW(e->full), CONFIG_FULL_NAME_MAX);
+				free(e->full);
+				break;
+			}
 			if (!(e->flat = strdup(e->full))) {
 				free(e->full);
 				ld->oom = true;
@@ -3170,12 +3209,13 @@ static void check_programs(struct loader *ld)
 		struct program_config *a = &ld->progs[names[first].prog];
 		struct program_config *b = &ld->progs[names[i].prog];
 		if (strcmp(names[first].full, names[i].full) == 0)
-			prog_error(ld, b, "duplicate process name '%s' (also in [program:%s] at %s:%d)",
-				   names[i].full, a->name, a->file, a->line);
+			prog_error(ld, b, "duplicate process name '%s' (also in [%s:%s] at %s:%d)",
+				   names[i].full, prog_kind(a), a->name, a->file, a->line);
 		else
 			prog_error(ld, b, "duplicate process name '%s' (same as '%s' of "
-					  "[program:%s] at %s:%d once ':' becomes '_')",
-				   names[i].full, names[first].full, a->name, a->file, a->line);
+					  "[%s:%s] at %s:%d once ':' becomes '_')",
+				   names[i].full, names[first].full, prog_kind(a), a->name, a->file,
+				   a->line);
 	}
 out:
 	for (size_t i = 0; i < n; i++) {
@@ -3306,9 +3346,13 @@ int config_transient(const char *name, char *const argv[], const char *directory
 		     struct corral_config *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	if (!valid_name(name) || strcmp(name, "all") == 0) {
-		snprintf(err, errlen, "bad name '%s' (it must be non-empty, without whitespace, "
-			 "':', '/' or '*')", name);
+	const char *why = config_name_problem(name);
+	if (!why && strcmp(name, "all") == 0)
+		why = "reserved";
+	if (!why && strlen(name) > CONFIG_FULL_NAME_MAX)
+		why = "too long: its cgroup is named after it";
+	if (why) {
+		snprintf(err, errlen, "bad name '%.*s%s' (%s)", SHOW(name), why);
 		return -EINVAL;
 	}
 	if (!argv[0] || !argv[0][0]) {
