@@ -104,8 +104,8 @@ endif
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
-               $(BUILD)/supervisor/eventproto.o $(SBX_OBJS)
-$(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/io.o \
+               $(BUILD)/supervisor/eventproto.o $(BUILD)/ipc/io.o $(SBX_OBJS)
+$(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o \
               $(BUILD)/ipc/submit.o $(BUILD)/ipc/framing.o $(BUILD)/ipc/migrate.o $(CONFIG_OBJS)
 	$(CC) $(CTL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
@@ -290,6 +290,7 @@ fuzz:
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c \
 	    supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
 	    supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c supervisor/eventproto.c \
+	    ipc/io.c \
 	    $(SBX_CFG_SRCS) $(PKG_LIBS)
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c ipc/proto.c
 	clang $(FUZZ_CFLAGS) -o build-fuzz/fuzz_framing tests/fuzz/fuzz_framing.c ipc/framing.c ipc/proto.c

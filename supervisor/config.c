@@ -25,6 +25,7 @@
 #include "supervisor/supervisord.h"
 #include "sandbox/users.h"
 #include "supervisor/eventproto.h"
+#include "ipc/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,13 +39,17 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #define MAX_INCLUDE_DEPTH 10    /* files included from included files ... */
 #define MAX_LINE_BYTES 65536    /* one physical line */
+#define MAX_FILE_BYTES (4 << 20)  /* one config file, included or not */
+#define MAX_TOTAL_BYTES (16 << 20) /* all the files of one load together */
 #define MAX_ERRORS 100          /* messages kept; the rest are counted */
 #define MAX_NUMPROCS 1000
 #define MAX_SECONDS 1000000     /* startsecs, stopwaitsecs, startretries */
@@ -514,6 +519,7 @@ struct loader {
 	char *sd_directory;
 	char **sd_environment;
 	int nfiles;
+	size_t total_bytes;     /* read from the files so far (MAX_TOTAL_BYTES) */
 	size_t nerrors;         /* every error, kept or not */
 	size_t dropped;
 	bool oom;
@@ -547,8 +553,8 @@ struct source {
 	const char *name;       /* for messages */
 	char *dir;              /* base for relative include globs; NULL: cwd */
 	char *here;             /* absolute directory, for %(here)s */
-	FILE *fp;               /* either fp or text */
-	const char *text;
+	const char *text;       /* what is left to read: the whole file is in memory */
+	size_t textlen;
 	bool eof;
 	char *line;             /* the current physical line */
 	size_t linecap;
@@ -2528,46 +2534,31 @@ static char *rstrip(char *start, char *end)
 	return end;
 }
 
-/* Read one physical line into src->line, without its newline. */
+/* Read one physical line into src->line, without its newline. A NUL byte
+ * is kept in it (take_line() reports it). */
 static bool read_line(struct source *src, size_t *len)
 {
-	if (src->eof)
+	if (src->eof || !src->textlen) {
+		src->eof = true;
 		return false;
-	if (src->fp) {
-		errno = 0;
-		ssize_t n = getline(&src->line, &src->linecap, src->fp);
-		if (n < 0) {
-			if (ferror(src->fp))
-				add_error(src->ld, src->fseq, src->name, 0, NULL, "cannot read %s: %s", src->name,
-					  strerror(errno ? errno : EIO));
-			src->eof = true;
-			return false;
-		}
-		*len = (size_t)n;
-	} else {
-		if (!*src->text) {
-			src->eof = true;
-			return false;
-		}
-		const char *nl = strchr(src->text, '\n');
-		size_t n = nl ? (size_t)(nl - src->text) : strlen(src->text);
-		if (n + 1 > src->linecap) {
-			char *p = realloc(src->line, n + 1);
-			if (!p) {
-				src->ld->oom = true;
-				src->eof = true;
-				return false;
-			}
-			src->line = p;
-			src->linecap = n + 1;
-		}
-		memcpy(src->line, src->text, n);
-		src->line[n] = '\0';
-		src->text += nl ? n + 1 : n;
-		*len = n;
 	}
-	if (*len && src->line[*len - 1] == '\n')
-		src->line[--*len] = '\0';
+	const char *nl = memchr(src->text, '\n', src->textlen);
+	size_t n = nl ? (size_t)(nl - src->text) : src->textlen;
+	if (n + 1 > src->linecap) {
+		char *p = realloc(src->line, n + 1);
+		if (!p) {
+			src->ld->oom = true;
+			src->eof = true;
+			return false;
+		}
+		src->line = p;
+		src->linecap = n + 1;
+	}
+	memcpy(src->line, src->text, n);
+	src->line[n] = '\0';
+	src->text += nl ? n + 1 : n;
+	src->textlen -= nl ? n + 1 : n;
+	*len = n;
 	return true;
 }
 
@@ -2720,58 +2711,147 @@ static void parse_source(struct loader *ld, struct source *src)
 	free(src->here);
 }
 
-static void parse_file(struct loader *ld, const char *path, struct source *from, int from_line)
+/* File systems whose "regular files" are the kernel's: one may never end
+ * (/proc/self/pagemap), block, or change what it says while it is read. */
+static const struct {
+	unsigned long magic;
+	const char *name;
+} pseudo_fs[] = {
+	{ PROC_SUPER_MAGIC, "proc" }, { SYSFS_MAGIC, "sysfs" }, { DEBUGFS_MAGIC, "debugfs" },
+	{ TRACEFS_MAGIC, "tracefs" }, { SECURITYFS_MAGIC, "securityfs" },
+	{ CGROUP_SUPER_MAGIC, "cgroup" }, { CGROUP2_SUPER_MAGIC, "cgroup2" },
+	{ BPF_FS_MAGIC, "bpf" }, { EFIVARFS_MAGIC, "efivarfs" }, { PSTOREFS_MAGIC, "pstore" },
+	{ SELINUX_MAGIC, "selinuxfs" }, { SMACK_MAGIC, "smackfs" },
+	{ BINFMTFS_MAGIC, "binfmt_misc" }, { NSFS_MAGIC, "nsfs" },
+	{ 0x62656570, "configfs" },     /* CONFIGFS_MAGIC, not in every linux/magic.h */
+	{ 0x65735543, "fusectl" },      /* FUSE_CTL_SUPER_MAGIC, likewise */
+};
+
+/* Read the config file PATH whole into *TEXT (heap, NUL-terminated, owned
+ * by the caller) and its identity into *ST. Only a regular file of a real
+ * file system is read, at most MAX_FILE_BYTES of it and MAX_TOTAL_BYTES for
+ * all the files of a load, so that --check ends whatever it is pointed at.
+ * On failure the reason is reported at FROM:FROM_LINE (the [include] that
+ * named it; NULL for the main file) and *TEXT is NULL. */
+static int read_config_file(struct loader *ld, const char *path, struct source *from,
+			    int from_line, char **text, size_t *len, struct stat *st)
 {
 	const char *file = from ? from->name : NULL;
 	const char *section = from ? from->section : NULL;
 	int fseq = from ? from->fseq : 0;
+	struct statfs sfs;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	int rc = -EINVAL;
+
+	*text = NULL;
+	*len = 0;
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, st) < 0 || fstatfs(fd, &sfs) < 0) {
+		rc = -errno;
+		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(-rc));
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path,
+			  S_ISDIR(st->st_mode) ? strerror(EISDIR) : "not a regular file");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof pseudo_fs / sizeof pseudo_fs[0]; i++)
+		if ((unsigned long)sfs.f_type == pseudo_fs[i].magic) {
+			add_error(ld, fseq, file, from_line, section,
+				  "cannot read %s: not a regular file on a real file system (%s)", path,
+				  pseudo_fs[i].name);
+			goto out;
+		}
+	for (int i = 0; i < ld->depth; i++) {
+		if (ld->open[i].known && ld->open[i].dev == st->st_dev &&
+		    ld->open[i].ino == st->st_ino) {
+			add_error(ld, fseq, file, from_line, section,
+				  "include cycle: %s is already being read", path);
+			goto out;
+		}
+	}
+	/* st_size is only a hint (a file may grow while it is read): the
+	 * bounds are kept by counting what is read, one byte past them at most */
+	size_t left = MAX_TOTAL_BYTES - ld->total_bytes;
+	size_t want = (left < MAX_FILE_BYTES ? left : MAX_FILE_BYTES) + 1;
+	for (;;) {
+		if (n + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			if (ncap > want + 1)
+				ncap = want + 1;
+			char *p = realloc(buf, ncap);
+			if (!p) {
+				ld->oom = true;
+				rc = -ENOMEM;
+				goto out;
+			}
+			buf = p;
+			cap = ncap;
+		}
+		ssize_t r = io_read_some(fd, buf + n, cap - 1 - n);
+		if (r < 0) {
+			rc = (int)r;
+			add_error(ld, fseq, file, from_line, section, "cannot read %s: %s", path,
+				  strerror(-rc));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n >= want) {
+			if (n > MAX_FILE_BYTES)
+				add_error(ld, fseq, file, from_line, section,
+					  "cannot read %s: larger than %d MiB, the most one config "
+					  "file may hold", path, MAX_FILE_BYTES >> 20);
+			else
+				add_error(ld, fseq, file, from_line, section,
+					  "cannot read %s: the config files together are larger than "
+					  "%d MiB, the most they may hold", path, MAX_TOTAL_BYTES >> 20);
+			goto out;
+		}
+	}
+	buf[n] = '\0';
+	ld->total_bytes += n;
+	*text = buf; /* now owned by the caller */
+	*len = n;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+static void parse_file(struct loader *ld, const char *path, struct source *from, int from_line)
+{
 	struct stat st;
+	char *text;
+	size_t len;
 
 	if (ld->depth > MAX_INCLUDE_DEPTH) {
-		add_error(ld, fseq, file, from_line, section,
+		add_error(ld, from ? from->fseq : 0, from ? from->name : NULL, from_line,
+			  from ? from->section : NULL,
 			  "cannot include %s: includes nested more than %d deep", path,
 			  MAX_INCLUDE_DEPTH);
 		return;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(errno));
+	if (read_config_file(ld, path, from, from_line, &text, &len, &st) < 0)
 		return;
-	}
-	if (fstat(fd, &st) < 0) {
-		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(errno));
-		close(fd);
-		return;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path,
-			  S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
-		close(fd);
-		return;
-	}
-	for (int i = 0; i < ld->depth; i++) {
-		if (ld->open[i].known && ld->open[i].dev == st.st_dev &&
-		    ld->open[i].ino == st.st_ino) {
-			add_error(ld, fseq, file, from_line, section,
-				  "include cycle: %s is already being read", path);
-			close(fd);
-			return;
-		}
-	}
-	FILE *fp = fdopen(fd, "r");
-	if (!fp) {
-		close(fd);
-		ld->oom = true;
-		return;
-	}
 	ld->open[ld->depth].dev = st.st_dev;
 	ld->open[ld->depth].ino = st.st_ino;
 	ld->open[ld->depth].known = true;
 	ld->depth++;
-	struct source src = { .name = path, .fp = fp };
+	struct source src = { .name = path, .text = text, .textlen = len };
 	parse_source(ld, &src);
 	ld->depth--;
-	fclose(fp);
+	free(text);
 }
 
 /* ---- whole-config checks ---------------------------------------------- */
@@ -3233,26 +3313,20 @@ static int program_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* TEXT (or, when NULL, the file PATH) has a [supervisord] section: it is a
- * supervisord config. Known before the first line is read, so that an
- * unknown key above that section is treated like one below it. */
-static bool is_supervisord_config(const char *path, const char *text)
+/* TEXT (LEN bytes) has a [supervisord] section: it is a supervisord
+ * config. Known before the first line is read, so that an unknown key
+ * above that section is treated like one below it. */
+static bool is_supervisord_config(const char *text, size_t len)
 {
-	FILE *fp = text ? fmemopen((void *)text, strlen(text), "r") : fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	bool found = false;
-	if (!fp)
-		return false; /* parse_file() says why */
-	while (!found && getline(&line, &cap, fp) >= 0) {
-		const char *p = line;
-		while (is_space(*p))
+	for (const char *p = text, *end = text + len; p < end;) {
+		while (p < end && is_space(*p))
 			p++;
-		found = strncmp(p, "[supervisord]", 13) == 0;
+		if ((size_t)(end - p) >= 13 && memcmp(p, "[supervisord]", 13) == 0)
+			return true;
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
 	}
-	free(line);
-	fclose(fp);
-	return found;
+	return false;
 }
 
 static int load(const char *path, const char *text, struct corral_config *out,
@@ -3262,7 +3336,29 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	ld.supervisord = is_supervisord_config(path, text);
+	/* The main file is read before anything else: whether it is
+	 * supervisord's decides how every line is taken. */
+	char *main_text = NULL;
+	size_t main_len = 0;
+	struct stat st;
+	bool main_ok = true;
+	if (text) {
+		main_len = strlen(text);
+		/* so that a string that includes its own file is a cycle */
+		if (stat(path, &st) == 0) {
+			ld.open[0].dev = st.st_dev;
+			ld.open[0].ino = st.st_ino;
+			ld.open[0].known = true;
+		}
+	} else if (read_config_file(&ld, path, NULL, 0, &main_text, &main_len, &st) == 0) {
+		text = main_text;
+		ld.open[0].dev = st.st_dev;
+		ld.open[0].ino = st.st_ino;
+		ld.open[0].known = true;
+	} else {
+		main_ok = false;
+	}
+	ld.supervisord = main_ok && is_supervisord_config(text, main_len);
 	ld.sd_umask = 022; /* supervisord's, which its programs inherit */
 	ld.cfg.path = strdup(path);
 	ld.cfg.socket = strdup(CONFIG_DEFAULT_SOCKET);
@@ -3272,21 +3368,13 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	ld.cfg.identifier = strdup("supervisor");
 	if (!ld.cfg.path || !ld.cfg.socket || !ld.cfg.logdir || !ld.cfg.identifier) {
 		ld.oom = true;
-	} else if (text) {
-		struct stat st;
-		/* so that a string that includes its own file is a cycle */
-		if (stat(path, &st) == 0) {
-			ld.open[0].dev = st.st_dev;
-			ld.open[0].ino = st.st_ino;
-			ld.open[0].known = true;
-		}
+	} else if (main_ok) {
 		ld.depth = 1;
-		struct source src = { .name = path, .text = text };
+		struct source src = { .name = path, .text = text, .textlen = main_len };
 		parse_source(&ld, &src);
 		ld.depth = 0;
-	} else {
-		parse_file(&ld, path, NULL, 0);
 	}
+	free(main_text);
 	if (!ld.oom && ld.supervisord)
 		apply_inherited(&ld);
 	if (!ld.oom)

@@ -2735,7 +2735,12 @@ static int write_pidfile(const char *path)
 	char tmp[PATH_MAX], text[32];
 	if (snprintf(tmp, sizeof tmp, "%s.new", path) >= (int)sizeof tmp)
 		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* PATH.new is ours to replace, and only as a new file: a FIFO there
+	 * would block the open until a reader came, a symlink would have the
+	 * pid written (as root) over whatever it points to. */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -errno;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	int n = snprintf(text, sizeof text, "%d\n", (int)getpid());

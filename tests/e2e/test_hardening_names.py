@@ -1,10 +1,12 @@
 """Names and config files that must not break corrald's promises: a name
 that is a path component of its own ('.', '..') or a cgroup file's name
-never becomes a cgroup or a log file outside corrald's own."""
+never becomes a cgroup or a log file outside corrald's own, and a config
+"file" that never ends, blocks or is huge never keeps --check reading."""
 
 import os
 import re
 import signal
+import stat
 import subprocess
 
 from harness import (Corral, corralctl_path, corrald_path, expect, expect_rc, prog, run,
@@ -140,3 +142,100 @@ def test_reload_keeps_a_run_scope_name():
         r = c.ctl("reload")
         expect_rc(r, 0, "reload once the run has ended")
         wait_until(lambda: os.path.exists(c.path("ran")), 20, "the program web to start")
+
+
+def test_pidfile_is_written_as_a_new_file():
+    # corrald writes PIDFILE.new, then renames it: whatever is at that name
+    # is replaced, never opened (a FIFO would block start-up, a symlink
+    # would have corrald write over what it points to).
+    idle = prog("idle", "/bin/sleep 1000", startsecs=0)
+    for kind in ("fifo", "symlink"):
+        with Corral(idle, start=False, name="pidfile_" + kind, pidfile="@DIR@/run/corrald.pid") as c:
+            pf = c.path("run", "corrald.pid")
+            victim = c.path("victim")
+            with open(victim, "w") as f:
+                f.write("precious\n")
+            if kind == "fifo":
+                os.mkfifo(pf + ".new")
+            else:
+                os.symlink(victim, pf + ".new")
+            c.start(wait=False)
+            c.wait_ready(30)
+            expect((c.read(pf) or "").strip() == str(c.pid), "%s: the pidfile holds %r"
+                   % (kind, c.read(pf)))
+            expect(not os.path.lexists(pf + ".new"), "%s: %s.new is left" % (kind, pf))
+            expect(c.read(victim) == "precious\n", "%s: the symlink's target was written" % kind)
+
+
+def check(c, text):
+    """--check on TEXT (after the [corral] header): its result and the
+    line of each #@marker in the file as written."""
+    body, marks = numbered(c.subst(text))
+    c.write_config(body)
+    head = len(c.header().splitlines())
+    return (run([corrald_path(), "--check", "-c", c.conf], timeout=60, env=c.env()),
+            {k: v + head for k, v in marks.items()})
+
+
+def test_include_of_an_endless_file():
+    # /proc/self/pagemap is a "regular file" whose reading never ends: the
+    # run's timeout is what would catch a reader that does not stop.
+    with Corral(start=False, name="pagemap") as c:
+        r, m = check(c, prog("a", "/bin/true") + "[include]\nfiles = /proc/self/pagemap #@inc\n")
+        expect(r.rc == 2, "--check exited %s, not 2" % r.rc, r)
+        want = ("%s:%d: [include]: cannot read /proc/self/pagemap: not a regular file on a "
+                "real file system (proc)" % (c.conf, m["inc"]))
+        expect(want in r.err.splitlines(), "missing %r" % want, r)
+        r = run([corrald_path(), "--check", "-c", "/proc/self/pagemap"], timeout=60)
+        expect(r.rc == 2, "--check of /proc/self/pagemap itself exited %s" % r.rc, r)
+        expect("/proc/self/pagemap: not a regular file on a real file system (proc)" in r.err,
+               "says why", r)
+
+
+def test_fifo_never_blocks_the_reader():
+    with Corral(start=False, name="fifo") as c:
+        os.makedirs(c.path("conf.d"))
+        with open(c.path("conf.d", "a.conf"), "w") as f:
+            f.write(prog("a", "/bin/true"))
+        fifo = c.path("conf.d", "b.conf")
+        os.mkfifo(fifo)
+        os.mkdir(c.path("conf.d", "c.conf"))
+        r, m = check(c, "[include]\nfiles = conf.d/*.conf #@inc\n")
+        expect(r.rc == 2, "--check exited %s, not 2" % r.rc, r)
+        at = "%s:%d: [include]: " % (c.conf, m["inc"])
+        expect(at + "cannot open %s: not a regular file" % fifo in r.err.splitlines(),
+               "the FIFO is named at its [include]", r)
+        expect(at + "cannot open %s: Is a directory" % c.path("conf.d", "c.conf")
+               in r.err.splitlines(), "the directory is named at its [include]", r)
+        # The main file a FIFO: no writer ever comes.
+        r = run([corrald_path(), "--check", "-c", fifo], timeout=60)
+        expect(r.rc == 2, "--check of a FIFO exited %s" % r.rc, r)
+        expect("cannot open %s: not a regular file" % fifo in r.err, "says why", r)
+        expect(stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO is still there")
+
+
+def test_config_size_bounds():
+    with Corral(start=False, name="big") as c:
+        big = c.path("big.conf")
+        with open(big, "w") as f:
+            f.write(prog("a", "/bin/true"))
+            f.write(("#" * 63 + "\n") * (4 << 20 >> 6))  # 4 MiB and the program: too big
+        r = run([corrald_path(), "--check", "-c", big], timeout=60)
+        expect(r.rc == 2, "--check of a 4 MiB + file exited %s" % r.rc, r)
+        expect("cannot read %s: larger than 4 MiB, the most one config file may hold" % big
+               in r.err, "the bound is named", r)
+        # Under the bound per file, over it together.
+        os.makedirs(c.path("part"))
+        for i in range(5):
+            with open(c.path("part", "%d.conf" % i), "w") as f:
+                f.write(("#" * 63 + "\n") * ((7 << 20) // 2 >> 6))
+        r, m = check(c, prog("a", "/bin/true") + "[include]\nfiles = part/*.conf #@inc\n")
+        expect(r.rc == 2, "--check of 17.5 MiB of includes exited %s" % r.rc, r)
+        want = ("%s:%d: [include]: cannot read %s: the config files together are larger than "
+                "16 MiB, the most they may hold" % (c.conf, m["inc"], c.path("part", "4.conf")))
+        expect(want in r.err.splitlines(), "missing %r" % want, r)
+        # At the bounds, all is read.
+        for i in range(4):
+            os.unlink(c.path("part", "%d.conf" % (i + 1)))
+        r, m = check(c, prog("a", "/bin/true") + "[include]\nfiles = part/*.conf\n")
+        expect(r.rc == 0, "--check of 3.5 MiB of includes exited %s" % r.rc, r)

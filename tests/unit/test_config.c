@@ -1404,6 +1404,91 @@ static void test_transient_names(void **state)
 	config_free(&t);
 }
 
+/* ---- what a config file may be ------------------------------------------ */
+
+static void test_pseudo_files_refused(void **state)
+{
+	/* a "regular file" that never ends: read, --check would never return */
+	expect_file_errors("/proc/self/pagemap",
+			   "cannot read /proc/self/pagemap: not a regular file on a real file "
+			   "system (proc)", NULL);
+	char *mainp = strdup(write_file("main.conf", "[program:a]\ncommand=x\n[include]\n"
+						    "files=/proc/self/pagemap /sys/kernel/address_bits\n"));
+	char *m1 = xasprintf("%s:4: [include]: cannot read /proc/self/pagemap: not a regular "
+			     "file on a real file system (proc)", mainp);
+	char *m2 = xasprintf("%s:4: [include]: cannot read /sys/kernel/address_bits: not a "
+			     "regular file on a real file system (sysfs)", mainp);
+	bool sys = access("/sys/kernel/address_bits", R_OK) == 0;
+	expect_file_errors(mainp, m1, sys ? m2 : NULL, NULL);
+	free(m1);
+	free(m2);
+	free(mainp);
+}
+
+static void test_fifo_and_dir_in_glob(void **state)
+{
+	write_file("d/a.conf", "[program:a]\ncommand=x\n");
+	char fifo[PATH_MAX], dir[PATH_MAX];
+	snprintf(fifo, sizeof fifo, "%s/d/b.conf", tmpdir);
+	snprintf(dir, sizeof dir, "%s/d/c.conf", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	char *mainp = strdup(write_file("main.conf", "[include]\nfiles=d/*.conf\n"));
+	char *m1 = xasprintf("%s:2: [include]: cannot open %s: not a regular file", mainp, fifo);
+	char *m2 = xasprintf("%s:2: [include]: cannot open %s: Is a directory", mainp, dir);
+	expect_file_errors(mainp, m1, m2, NULL);
+	free(m1);
+	free(m2);
+	free(mainp);
+}
+
+/* A file of SIZE bytes of comment lines. */
+static const char *write_big(const char *name, size_t size)
+{
+	char *text = malloc(size + 1);
+	assert_non_null(text);
+	for (size_t i = 0; i < size; i++)
+		text[i] = i % 64 == 63 ? '\n' : '#';
+	text[size] = '\0';
+	const char *path = write_file(name, text);
+	free(text);
+	return path;
+}
+
+static void test_file_size_bounds(void **state)
+{
+	/* 4 MiB is read; a byte more is refused, its reason named */
+	char *mainp = strdup(write_big("four.conf", 4 << 20));
+	assert_int_equal(config_load(mainp, &cfg, &errs), 0);
+	free(mainp);
+	mainp = strdup(write_big("big.conf", (4 << 20) + 1));
+	char *m = xasprintf("cannot read %s: larger than 4 MiB, the most one config file may "
+			    "hold", mainp);
+	expect_file_errors(mainp, m, NULL);
+	free(m);
+	/* included: said at the [include] that names it */
+	char *inc = mainp;
+	mainp = strdup(write_file("main.conf", "[include]\nfiles=big.conf\n"));
+	m = xasprintf("%s:2: [include]: cannot read %s: larger than 4 MiB, the most one config "
+		      "file may hold", mainp, inc);
+	expect_file_errors(mainp, m, NULL);
+	free(m);
+	free(inc);
+	free(mainp);
+	/* together: five files of 3.5 MiB pass 16 MiB at the fifth */
+	for (int i = 0; i < 5; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "part/%d.conf", i);
+		write_big(name, (7 << 20) / 2);
+	}
+	mainp = strdup(write_file("main.conf", "[include]\nfiles=part/*.conf\n"));
+	m = xasprintf("%s:2: [include]: cannot read %s/part/4.conf: the config files together "
+		      "are larger than 16 MiB, the most they may hold", mainp, tmpdir);
+	expect_file_errors(mainp, m, NULL);
+	free(m);
+	free(mainp);
+}
+
 /* ---- files and includes ----------------------------------------------- */
 
 static void test_load_file(void **state)
@@ -2167,6 +2252,9 @@ int main(void)
 		T(test_full_name_length),
 		T(test_log_name_collisions),
 		T(test_transient_names),
+		TT(test_pseudo_files_refused),
+		TT(test_fifo_and_dir_in_glob),
+		TT(test_file_size_bounds),
 		TT(test_load_file),
 		TT(test_includes),
 		TT(test_include_errors),
