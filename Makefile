@@ -49,7 +49,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c \
-             supervisor/eventproto.c supervisor/events.c
+             supervisor/eventproto.c supervisor/events.c supervisor/path.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
              sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
@@ -75,6 +75,8 @@ UNIT_TESTS += events events_loop
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
 # corralctl migrate: the values it writes read back the same.
 UNIT_TESTS += migrate
+# Paths built from names (cgroup leaves, log files) stay in their directory.
+UNIT_TESTS += path
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-san check-e2e install uninstall clean \
@@ -102,8 +104,8 @@ endif
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
-               $(BUILD)/supervisor/eventproto.o $(SBX_OBJS)
-$(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/io.o \
+               $(BUILD)/supervisor/eventproto.o $(BUILD)/ipc/io.o $(SBX_OBJS)
+$(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o \
               $(BUILD)/ipc/submit.o $(BUILD)/ipc/framing.o $(BUILD)/ipc/migrate.o $(CONFIG_OBJS)
 	$(CC) $(CTL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
@@ -115,7 +117,9 @@ $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
 $(BUILD)/tests/unit/test_xmlrpc: $(BUILD)/supervisor/xmlrpc.o
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
-$(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o
+$(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o \
+                             $(BUILD)/supervisor/path.o
+$(BUILD)/tests/unit/test_path: $(BUILD)/supervisor/path.o
 $(BUILD)/tests/unit/test_strategy: $(BUILD)/supervisor/strategy.o
 $(BUILD)/tests/unit/test_tokenbucket: $(BUILD)/supervisor/tokenbucket.o
 $(BUILD)/tests/unit/test_logline: $(BUILD)/supervisor/logline.o
@@ -286,7 +290,7 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzze
               -DCORRAL_VERSION='"$(VERSION)"'
 FUZZ_SRCS_config  := supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
                      supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c \
-                     supervisor/eventproto.c $(SBX_CFG_SRCS)
+                     supervisor/eventproto.c ipc/io.c $(SBX_CFG_SRCS)
 FUZZ_SRCS_proto   := ipc/proto.c
 FUZZ_SRCS_framing := ipc/framing.c ipc/proto.c
 FUZZ_SRCS_xmlrpc  := supervisor/xmlrpc.c

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/path.h"
 
 static int scope_fd = -1;         /* the scope root directory */
 static char scope_path[PATH_MAX];
@@ -295,10 +296,14 @@ int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *l
 {
 	*leftover_procs = 0;
 	*leftover_leaves = 0;
-	int n = snprintf(scope_path, sizeof scope_path, "%s/%s", root, name);
-	if (n < 0 || (size_t)n >= sizeof scope_path) {
-		seterr(err, errlen, "cgroup path too long");
-		return -ENAMETOOLONG;
+	int n = path_join(scope_path, sizeof scope_path, root, name);
+	if (n < 0) {
+		if (n == -EINVAL)
+			seterr(err, errlen, "scope name '%s' is not one path component", name);
+		else
+			seterr(err, errlen, "cgroup path %s/%s too long", root, name);
+		scope_path[0] = '\0';
+		return n;
 	}
 	bool existed = false;
 	if (mkdir(scope_path, 0755) < 0) {
@@ -389,10 +394,20 @@ int cgroup_scope_repair(void)
 	return 1;
 }
 
-int cgroup_leaf_open(const char *name)
+/* Every leaf is named by its caller: one that is not a single path
+ * component (".." above all) would reach outside the scope. */
+static int leaf_check(const char *name)
 {
 	if (scope_fd < 0)
 		return -ENODEV;
+	return path_component_ok(name) ? 0 : -EINVAL;
+}
+
+int cgroup_leaf_open(const char *name)
+{
+	int r = leaf_check(name);
+	if (r < 0)
+		return r;
 	if (mkdirat(scope_fd, name, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	int fd = openat(scope_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -401,8 +416,9 @@ int cgroup_leaf_open(const char *name)
 
 int cgroup_leaf_kill(const char *name)
 {
-	if (scope_fd < 0)
-		return -ENODEV;
+	int r = leaf_check(name);
+	if (r < 0)
+		return r;
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/cgroup.kill", name);
 	return write_at(scope_fd, path, "1");
@@ -410,8 +426,9 @@ int cgroup_leaf_kill(const char *name)
 
 int cgroup_leaf_signal(const char *name, int sig)
 {
-	if (scope_fd < 0)
-		return -ENODEV;
+	int r = leaf_check(name);
+	if (r < 0)
+		return r;
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/cgroup.procs", name);
 	int fd = openat(scope_fd, path, O_RDONLY | O_CLOEXEC);
@@ -437,15 +454,17 @@ int cgroup_leaf_signal(const char *name, int sig)
 
 int cgroup_leaf_count(const char *name)
 {
-	if (scope_fd < 0)
-		return -ENODEV;
+	int r = leaf_check(name);
+	if (r < 0)
+		return r;
 	return count_procs_at(scope_fd, name);
 }
 
 int cgroup_leaf_events(const char *name)
 {
-	if (scope_fd < 0)
-		return -ENODEV;
+	int r = leaf_check(name);
+	if (r < 0)
+		return r;
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/cgroup.events", name);
 	int fd = openat(scope_fd, path, O_RDONLY | O_CLOEXEC);
@@ -456,5 +475,7 @@ int cgroup_leaf_remove(const char *name)
 {
 	if (scope_fd < 0)
 		return 0;
+	if (!path_component_ok(name))
+		return -EINVAL;
 	return remove_tree(scope_fd, name, 0);
 }

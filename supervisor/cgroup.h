@@ -5,8 +5,9 @@
  *
  * The scope root is NAME under corrald's own cgroup, found from
  * /proc/self/cgroup and /proc/self/mountinfo. Leaves are addressed by name
- * relative to it. Nothing here prints; functions return 0 or -errno and may
- * fill an error message. */
+ * relative to it; a name that is not one path component (path.h) is
+ * refused with -EINVAL, so that no leaf is ever outside the scope. Nothing
+ * here prints; functions return 0 or -errno and may fill an error message. */
 #ifndef CORRAL_CGROUP_H
 #define CORRAL_CGROUP_H
 

@@ -25,6 +25,7 @@
 #include "supervisor/supervisord.h"
 #include "sandbox/users.h"
 #include "supervisor/eventproto.h"
+#include "ipc/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,13 +39,17 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #define MAX_INCLUDE_DEPTH 10    /* files included from included files ... */
 #define MAX_LINE_BYTES 65536    /* one physical line */
+#define MAX_FILE_BYTES (4 << 20)  /* one config file, included or not */
+#define MAX_TOTAL_BYTES (16 << 20) /* all the files of one load together */
 #define MAX_ERRORS 100          /* messages kept; the rest are counted */
 #define MAX_NUMPROCS 1000
 #define MAX_SECONDS 1000000     /* startsecs, stopwaitsecs, startretries */
@@ -514,6 +519,7 @@ struct loader {
 	char *sd_directory;
 	char **sd_environment;
 	int nfiles;
+	size_t total_bytes;     /* read from the files so far (MAX_TOTAL_BYTES) */
 	size_t nerrors;         /* every error, kept or not */
 	size_t dropped;
 	bool oom;
@@ -547,8 +553,8 @@ struct source {
 	const char *name;       /* for messages */
 	char *dir;              /* base for relative include globs; NULL: cwd */
 	char *here;             /* absolute directory, for %(here)s */
-	FILE *fp;               /* either fp or text */
-	const char *text;
+	const char *text;       /* what is left to read: the whole file is in memory */
+	size_t textlen;
 	bool eof;
 	char *line;             /* the current physical line */
 	size_t linecap;
@@ -2089,14 +2095,39 @@ static void finish_section(struct source *src)
 	src->section = NULL;
 }
 
-static bool valid_name(const char *s)
+static const char name_rule[] = "it must be non-empty, without whitespace, ':', '/' or '*'";
+
+/* The kernel names the files of every cgroup CONTROLLER.KEY (cgroup.procs,
+ * memory.max, cpu.pressure); corrald makes a cgroup per process in its
+ * scope beside those files, so a process may not take such a name. */
+static const char *const cgroup_file_prefixes[] = {
+	"cgroup", "cpu", "cpuset", "debug", "dmem", "hugetlb", "io", "irq", "memory", "misc",
+	"perf_event", "pids", "rdma", NULL,
+};
+
+const char *config_name_problem(const char *s)
 {
 	if (!*s)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || *s == 0x7f || strchr(":/*", *s))
-			return false;
-	return true;
+		return name_rule;
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f || strchr(":/*", *c))
+			return name_rule;
+	/* its cgroup would be corrald's own or its parent, its log file a
+	 * directory (cgroup.c and supervisor.c refuse them too) */
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return "'.' and '..' name directories: its cgroup and log files would not be its own";
+	const char *dot = strchr(s, '.');
+	for (int i = 0; dot && cgroup_file_prefixes[i]; i++)
+		if (strlen(cgroup_file_prefixes[i]) == (size_t)(dot - s) &&
+		    strncmp(s, cgroup_file_prefixes[i], (size_t)(dot - s)) == 0)
+			return "names that start with a cgroup controller and '.', as cgroup.procs "
+			       "or memory.max, are the kernel's files in every cgroup";
+	return NULL;
+}
+
+static bool valid_name(const char *s)
+{
+	return !config_name_problem(s);
 }
 
 static int new_program(struct loader *ld, const char *name, const char *file, int line,
@@ -2205,9 +2236,9 @@ static int new_socket(struct loader *ld, const char *name, const char *file, int
 
 /* A socket's name goes into LISTEN_FDNAMES: systemd's rules for those
  * (printable ASCII, no ':', at most 255 bytes) on top of valid_name()'s. */
-static bool valid_socket_name(const char *s)
+static bool valid_socket_chars(const char *s)
 {
-	if (!valid_name(s) || strlen(s) > SOCKET_NAME_MAX)
+	if (config_name_problem(s) == name_rule || strlen(s) > SOCKET_NAME_MAX)
 		return false;
 	for (; *s; s++)
 		if ((unsigned char)*s > 0x7e)
@@ -2243,10 +2274,9 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		/* A pool is a program whose processes are its workers. */
 		type = SEC_PROGRAM;
 		const char *pname = strchr(sname, ':') + 1;
-		if (!valid_name(pname)) {
-			src_error(src, src->lineno,
-				  "bad program name '%s' (it must be non-empty, without "
-				  "whitespace, ':', '/' or '*')", pname);
+		const char *why = config_name_problem(pname);
+		if (why) {
+			src_error(src, src->lineno, "bad program name '%.*s%s' (%s)", SHOW(pname), why);
 			type = SEC_SKIP;
 		} else if (strcmp(pname, "all") == 0) {
 			src_error(src, src->lineno, "bad program name 'all' (reserved)");
@@ -2255,10 +2285,9 @@ static void begin_section(struct source *src, const char *name, size_t len)
 	} else if (strncmp(sname, "group:", 6) == 0 || strncmp(sname, "pipeline:", 9) == 0) {
 		type = SEC_GROUP;
 		const char *gname = sname + (sname[0] == 'g' ? 6 : 9);
-		if (!valid_name(gname)) {
-			src_error(src, src->lineno,
-				  "bad group name '%s' (it must be non-empty, without "
-				  "whitespace, ':', '/' or '*')", gname);
+		const char *why = config_name_problem(gname);
+		if (why) {
+			src_error(src, src->lineno, "bad group name '%.*s%s' (%s)", SHOW(gname), why);
 			type = SEC_SKIP;
 		} else if (strcmp(gname, "all") == 0) {
 			src_error(src, src->lineno, "bad group name 'all' (reserved)");
@@ -2266,11 +2295,15 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		}
 	} else if (strncmp(sname, "socket:", 7) == 0) {
 		type = SEC_SOCKET;
-		if (!valid_socket_name(sname + 7)) {
+		if (!valid_socket_chars(sname + 7)) {
 			src_error(src, src->lineno,
 				  "bad socket name '%s' (it must be non-empty printable ASCII, "
 				  "without whitespace, ':', '/' or '*', at most %d bytes)",
 				  sname + 7, SOCKET_NAME_MAX);
+			type = SEC_SKIP;
+		} else if (config_name_problem(sname + 7)) {
+			src_error(src, src->lineno, "bad socket name '%s' (%s)", sname + 7,
+				  config_name_problem(sname + 7));
 			type = SEC_SKIP;
 		}
 	} else if ((sd = supervisord_section(sname)) != SUPERVISORD_NONE) {
@@ -2501,46 +2534,31 @@ static char *rstrip(char *start, char *end)
 	return end;
 }
 
-/* Read one physical line into src->line, without its newline. */
+/* Read one physical line into src->line, without its newline. A NUL byte
+ * is kept in it (take_line() reports it). */
 static bool read_line(struct source *src, size_t *len)
 {
-	if (src->eof)
+	if (src->eof || !src->textlen) {
+		src->eof = true;
 		return false;
-	if (src->fp) {
-		errno = 0;
-		ssize_t n = getline(&src->line, &src->linecap, src->fp);
-		if (n < 0) {
-			if (ferror(src->fp))
-				add_error(src->ld, src->fseq, src->name, 0, NULL, "cannot read %s: %s", src->name,
-					  strerror(errno ? errno : EIO));
-			src->eof = true;
-			return false;
-		}
-		*len = (size_t)n;
-	} else {
-		if (!*src->text) {
-			src->eof = true;
-			return false;
-		}
-		const char *nl = strchr(src->text, '\n');
-		size_t n = nl ? (size_t)(nl - src->text) : strlen(src->text);
-		if (n + 1 > src->linecap) {
-			char *p = realloc(src->line, n + 1);
-			if (!p) {
-				src->ld->oom = true;
-				src->eof = true;
-				return false;
-			}
-			src->line = p;
-			src->linecap = n + 1;
-		}
-		memcpy(src->line, src->text, n);
-		src->line[n] = '\0';
-		src->text += nl ? n + 1 : n;
-		*len = n;
 	}
-	if (*len && src->line[*len - 1] == '\n')
-		src->line[--*len] = '\0';
+	const char *nl = memchr(src->text, '\n', src->textlen);
+	size_t n = nl ? (size_t)(nl - src->text) : src->textlen;
+	if (n + 1 > src->linecap) {
+		char *p = realloc(src->line, n + 1);
+		if (!p) {
+			src->ld->oom = true;
+			src->eof = true;
+			return false;
+		}
+		src->line = p;
+		src->linecap = n + 1;
+	}
+	memcpy(src->line, src->text, n);
+	src->line[n] = '\0';
+	src->text += nl ? n + 1 : n;
+	src->textlen -= nl ? n + 1 : n;
+	*len = n;
 	return true;
 }
 
@@ -2693,58 +2711,147 @@ static void parse_source(struct loader *ld, struct source *src)
 	free(src->here);
 }
 
-static void parse_file(struct loader *ld, const char *path, struct source *from, int from_line)
+/* File systems whose "regular files" are the kernel's: one may never end
+ * (/proc/self/pagemap), block, or change what it says while it is read. */
+static const struct {
+	unsigned long magic;
+	const char *name;
+} pseudo_fs[] = {
+	{ PROC_SUPER_MAGIC, "proc" }, { SYSFS_MAGIC, "sysfs" }, { DEBUGFS_MAGIC, "debugfs" },
+	{ TRACEFS_MAGIC, "tracefs" }, { SECURITYFS_MAGIC, "securityfs" },
+	{ CGROUP_SUPER_MAGIC, "cgroup" }, { CGROUP2_SUPER_MAGIC, "cgroup2" },
+	{ BPF_FS_MAGIC, "bpf" }, { EFIVARFS_MAGIC, "efivarfs" }, { PSTOREFS_MAGIC, "pstore" },
+	{ SELINUX_MAGIC, "selinuxfs" }, { SMACK_MAGIC, "smackfs" },
+	{ BINFMTFS_MAGIC, "binfmt_misc" }, { NSFS_MAGIC, "nsfs" },
+	{ 0x62656570, "configfs" },     /* CONFIGFS_MAGIC, not in every linux/magic.h */
+	{ 0x65735543, "fusectl" },      /* FUSE_CTL_SUPER_MAGIC, likewise */
+};
+
+/* Read the config file PATH whole into *TEXT (heap, NUL-terminated, owned
+ * by the caller) and its identity into *ST. Only a regular file of a real
+ * file system is read, at most MAX_FILE_BYTES of it and MAX_TOTAL_BYTES for
+ * all the files of a load, so that --check ends whatever it is pointed at.
+ * On failure the reason is reported at FROM:FROM_LINE (the [include] that
+ * named it; NULL for the main file) and *TEXT is NULL. */
+static int read_config_file(struct loader *ld, const char *path, struct source *from,
+			    int from_line, char **text, size_t *len, struct stat *st)
 {
 	const char *file = from ? from->name : NULL;
 	const char *section = from ? from->section : NULL;
 	int fseq = from ? from->fseq : 0;
+	struct statfs sfs;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	int rc = -EINVAL;
+
+	*text = NULL;
+	*len = 0;
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, st) < 0 || fstatfs(fd, &sfs) < 0) {
+		rc = -errno;
+		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(-rc));
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path,
+			  S_ISDIR(st->st_mode) ? strerror(EISDIR) : "not a regular file");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof pseudo_fs / sizeof pseudo_fs[0]; i++)
+		if ((unsigned long)sfs.f_type == pseudo_fs[i].magic) {
+			add_error(ld, fseq, file, from_line, section,
+				  "cannot read %s: not a regular file on a real file system (%s)", path,
+				  pseudo_fs[i].name);
+			goto out;
+		}
+	for (int i = 0; i < ld->depth; i++) {
+		if (ld->open[i].known && ld->open[i].dev == st->st_dev &&
+		    ld->open[i].ino == st->st_ino) {
+			add_error(ld, fseq, file, from_line, section,
+				  "include cycle: %s is already being read", path);
+			goto out;
+		}
+	}
+	/* st_size is only a hint (a file may grow while it is read): the
+	 * bounds are kept by counting what is read, one byte past them at most */
+	size_t left = MAX_TOTAL_BYTES - ld->total_bytes;
+	size_t want = (left < MAX_FILE_BYTES ? left : MAX_FILE_BYTES) + 1;
+	for (;;) {
+		if (n + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			if (ncap > want + 1)
+				ncap = want + 1;
+			char *p = realloc(buf, ncap);
+			if (!p) {
+				ld->oom = true;
+				rc = -ENOMEM;
+				goto out;
+			}
+			buf = p;
+			cap = ncap;
+		}
+		ssize_t r = io_read_some(fd, buf + n, cap - 1 - n);
+		if (r < 0) {
+			rc = (int)r;
+			add_error(ld, fseq, file, from_line, section, "cannot read %s: %s", path,
+				  strerror(-rc));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n >= want) {
+			if (n > MAX_FILE_BYTES)
+				add_error(ld, fseq, file, from_line, section,
+					  "cannot read %s: larger than %d MiB, the most one config "
+					  "file may hold", path, MAX_FILE_BYTES >> 20);
+			else
+				add_error(ld, fseq, file, from_line, section,
+					  "cannot read %s: the config files together are larger than "
+					  "%d MiB, the most they may hold", path, MAX_TOTAL_BYTES >> 20);
+			goto out;
+		}
+	}
+	buf[n] = '\0';
+	ld->total_bytes += n;
+	*text = buf; /* now owned by the caller */
+	*len = n;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+static void parse_file(struct loader *ld, const char *path, struct source *from, int from_line)
+{
 	struct stat st;
+	char *text;
+	size_t len;
 
 	if (ld->depth > MAX_INCLUDE_DEPTH) {
-		add_error(ld, fseq, file, from_line, section,
+		add_error(ld, from ? from->fseq : 0, from ? from->name : NULL, from_line,
+			  from ? from->section : NULL,
 			  "cannot include %s: includes nested more than %d deep", path,
 			  MAX_INCLUDE_DEPTH);
 		return;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(errno));
+	if (read_config_file(ld, path, from, from_line, &text, &len, &st) < 0)
 		return;
-	}
-	if (fstat(fd, &st) < 0) {
-		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(errno));
-		close(fd);
-		return;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path,
-			  S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
-		close(fd);
-		return;
-	}
-	for (int i = 0; i < ld->depth; i++) {
-		if (ld->open[i].known && ld->open[i].dev == st.st_dev &&
-		    ld->open[i].ino == st.st_ino) {
-			add_error(ld, fseq, file, from_line, section,
-				  "include cycle: %s is already being read", path);
-			close(fd);
-			return;
-		}
-	}
-	FILE *fp = fdopen(fd, "r");
-	if (!fp) {
-		close(fd);
-		ld->oom = true;
-		return;
-	}
 	ld->open[ld->depth].dev = st.st_dev;
 	ld->open[ld->depth].ino = st.st_ino;
 	ld->open[ld->depth].known = true;
 	ld->depth++;
-	struct source src = { .name = path, .fp = fp };
+	struct source src = { .name = path, .text = text, .textlen = len };
 	parse_source(ld, &src);
 	ld->depth--;
-	fclose(fp);
+	free(text);
 }
 
 /* ---- whole-config checks ---------------------------------------------- */
@@ -2767,12 +2874,17 @@ static int pname_cmp(const void *a, const void *b)
 static void prog_error(struct loader *ld, struct program_config *p, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The kind of section P was written as: "program", "pool" ... */
+static const char *prog_kind(const struct program_config *p)
+{
+	return p->is_pool ? "pool" : p->is_fcgi ? "fcgi-program" :
+	       p->is_listener ? "eventlistener" : "program";
+}
+
 static void prog_error(struct loader *ld, struct program_config *p, const char *fmt, ...)
 {
 	char *section;
-	if (asprintf(&section, "%s:%s",
-		     p->is_pool ? "pool" : p->is_fcgi ? "fcgi-program" :
-		     p->is_listener ? "eventlistener" : "program", p->name) < 0) {
+	if (asprintf(&section, "%s:%s", prog_kind(p), p->name) < 0) {
 		ld->oom = true;
 		return;
 	}
@@ -3118,9 +3230,9 @@ static void check_programs(struct loader *ld)
 				ld->oom = true;
 				break;
 			}
-			if (!valid_name(proc)) {
-				prog_error(ld, p, "bad process name '%.*s%s' (it must be non-empty, "
-						  "without whitespace, ':', '/' or '*')", SHOW(proc));
+			const char *why = config_name_problem(proc);
+			if (why) {
+				prog_error(ld, p, "bad process name '%.*s%s' (%s)", SHOW(proc), why);
 				free(proc);
 				break;
 			}
@@ -3146,6 +3258,13 @@ static void check_programs(struct loader *ld)
 				ld->oom = true;
 				goto out;
 			}
+			if (strlen(e->full) > CONFIG_FULL_NAME_MAX) {
+				prog_error(ld, p, "process name '%.*s%s' is longer than %d bytes (its "
+						  "cgroup and log files are named after it)",
+					   SHOW(e->full), CONFIG_FULL_NAME_MAX);
+				free(e->full);
+				break;
+			}
 			if (!(e->flat = strdup(e->full))) {
 				free(e->full);
 				ld->oom = true;
@@ -3170,12 +3289,13 @@ static void check_programs(struct loader *ld)
 		struct program_config *a = &ld->progs[names[first].prog];
 		struct program_config *b = &ld->progs[names[i].prog];
 		if (strcmp(names[first].full, names[i].full) == 0)
-			prog_error(ld, b, "duplicate process name '%s' (also in [program:%s] at %s:%d)",
-				   names[i].full, a->name, a->file, a->line);
+			prog_error(ld, b, "duplicate process name '%s' (also in [%s:%s] at %s:%d)",
+				   names[i].full, prog_kind(a), a->name, a->file, a->line);
 		else
 			prog_error(ld, b, "duplicate process name '%s' (same as '%s' of "
-					  "[program:%s] at %s:%d once ':' becomes '_')",
-				   names[i].full, names[first].full, a->name, a->file, a->line);
+					  "[%s:%s] at %s:%d once ':' becomes '_')",
+				   names[i].full, names[first].full, prog_kind(a), a->name, a->file,
+				   a->line);
 	}
 out:
 	for (size_t i = 0; i < n; i++) {
@@ -3193,26 +3313,20 @@ static int program_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* TEXT (or, when NULL, the file PATH) has a [supervisord] section: it is a
- * supervisord config. Known before the first line is read, so that an
- * unknown key above that section is treated like one below it. */
-static bool is_supervisord_config(const char *path, const char *text)
+/* TEXT (LEN bytes) has a [supervisord] section: it is a supervisord
+ * config. Known before the first line is read, so that an unknown key
+ * above that section is treated like one below it. */
+static bool is_supervisord_config(const char *text, size_t len)
 {
-	FILE *fp = text ? fmemopen((void *)text, strlen(text), "r") : fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	bool found = false;
-	if (!fp)
-		return false; /* parse_file() says why */
-	while (!found && getline(&line, &cap, fp) >= 0) {
-		const char *p = line;
-		while (is_space(*p))
+	for (const char *p = text, *end = text + len; p < end;) {
+		while (p < end && is_space(*p))
 			p++;
-		found = strncmp(p, "[supervisord]", 13) == 0;
+		if ((size_t)(end - p) >= 13 && memcmp(p, "[supervisord]", 13) == 0)
+			return true;
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
 	}
-	free(line);
-	fclose(fp);
-	return found;
+	return false;
 }
 
 static int load(const char *path, const char *text, struct corral_config *out,
@@ -3222,7 +3336,29 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	ld.supervisord = is_supervisord_config(path, text);
+	/* The main file is read before anything else: whether it is
+	 * supervisord's decides how every line is taken. */
+	char *main_text = NULL;
+	size_t main_len = 0;
+	struct stat st;
+	bool main_ok = true;
+	if (text) {
+		main_len = strlen(text);
+		/* so that a string that includes its own file is a cycle */
+		if (stat(path, &st) == 0) {
+			ld.open[0].dev = st.st_dev;
+			ld.open[0].ino = st.st_ino;
+			ld.open[0].known = true;
+		}
+	} else if (read_config_file(&ld, path, NULL, 0, &main_text, &main_len, &st) == 0) {
+		text = main_text;
+		ld.open[0].dev = st.st_dev;
+		ld.open[0].ino = st.st_ino;
+		ld.open[0].known = true;
+	} else {
+		main_ok = false;
+	}
+	ld.supervisord = main_ok && is_supervisord_config(text, main_len);
 	ld.sd_umask = 022; /* supervisord's, which its programs inherit */
 	ld.cfg.path = strdup(path);
 	ld.cfg.socket = strdup(CONFIG_DEFAULT_SOCKET);
@@ -3232,21 +3368,13 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	ld.cfg.identifier = strdup("supervisor");
 	if (!ld.cfg.path || !ld.cfg.socket || !ld.cfg.logdir || !ld.cfg.identifier) {
 		ld.oom = true;
-	} else if (text) {
-		struct stat st;
-		/* so that a string that includes its own file is a cycle */
-		if (stat(path, &st) == 0) {
-			ld.open[0].dev = st.st_dev;
-			ld.open[0].ino = st.st_ino;
-			ld.open[0].known = true;
-		}
+	} else if (main_ok) {
 		ld.depth = 1;
-		struct source src = { .name = path, .text = text };
+		struct source src = { .name = path, .text = text, .textlen = main_len };
 		parse_source(&ld, &src);
 		ld.depth = 0;
-	} else {
-		parse_file(&ld, path, NULL, 0);
 	}
+	free(main_text);
 	if (!ld.oom && ld.supervisord)
 		apply_inherited(&ld);
 	if (!ld.oom)
@@ -3306,9 +3434,13 @@ int config_transient(const char *name, char *const argv[], const char *directory
 		     struct corral_config *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	if (!valid_name(name) || strcmp(name, "all") == 0) {
-		snprintf(err, errlen, "bad name '%s' (it must be non-empty, without whitespace, "
-			 "':', '/' or '*')", name);
+	const char *why = config_name_problem(name);
+	if (!why && strcmp(name, "all") == 0)
+		why = "reserved";
+	if (!why && strlen(name) > CONFIG_FULL_NAME_MAX)
+		why = "too long: its cgroup is named after it";
+	if (why) {
+		snprintf(err, errlen, "bad name '%.*s%s' (%s)", SHOW(name), why);
 		return -EINVAL;
 	}
 	if (!argv[0] || !argv[0][0]) {

@@ -236,6 +236,18 @@ typedef void config_visit_fn(void *arg, const struct config_item *item);
 int config_visit(const char *path, config_visit_fn *fn, void *arg, struct corral_config *out,
 		 struct config_errors *errs);
 
+/* Why NAME cannot name a program, group, pool, socket or process (a
+ * process's cgroup and log files are named after it), or NULL when it
+ * can: it must be non-empty, without whitespace, control characters, ':',
+ * '/' or '*', neither "." nor "..", and not CONTROLLER.ANYTHING for a cgroup
+ * controller (the kernel's files in a cgroup: cgroup.procs, memory.max). */
+const char *config_name_problem(const char *name);
+
+/* A process's full name (NAME, or GROUP:PROCESS) names its cgroup and its
+ * log files, NAME.out.1000 the longest: at most this long, so that every
+ * one fits in a file name (NAME_MAX, 255). */
+#define CONFIG_FULL_NAME_MAX 246
+
 /* True when KEY is one of corral's own [program:x] keys. */
 bool config_is_program_key(const char *key);
 

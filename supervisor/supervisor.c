@@ -25,6 +25,7 @@
 #include "supervisor/events.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
+#include "supervisor/path.h"
 #include "supervisor/pidmap.h"
 #include "supervisor/pool.h"
 #include "supervisor/sdnotify.h"
@@ -258,20 +259,34 @@ static void ready_readable(struct process *p)
 	}
 }
 
+/* P's log file for one stream: the one configured, or NULL for NONE, or by
+ * default LOGDIR/NAME.SUFFIX. NULL with *ERR set (-EINVAL, -ENAMETOOLONG)
+ * when the default cannot be made inside logdir; it is logged here. */
 static const char *log_path(const struct process *p, const char *configured, const char *suffix,
-			    char *buf, size_t len)
+			    char *buf, size_t len, int *err)
 {
+	*err = 0;
 	if (configured && strcmp(configured, "NONE") == 0)
 		return NULL;
 	if (configured && strcmp(configured, "AUTO") != 0)
 		return configured;
-	int n = snprintf(buf, len, "%s/%s.%s", S.current->cfg.logdir, p->name, suffix);
-	if (n < 0 || (size_t)n >= len)
-		return NULL;
-	/* "group:proc" is a fine file name, but "group_proc" is kinder to shells. */
-	for (char *c = buf + strlen(S.current->cfg.logdir) + 1; *c; c++)
-		if (*c == ':' || *c == '/')
+	char file[NAME_MAX + 1];
+	int n = snprintf(file, sizeof file, "%s.%s", p->name, suffix);
+	if (n < 0 || (size_t)n >= sizeof file)
+		*err = -ENAMETOOLONG;
+	/* "group:proc" is a fine file name, but "group_proc" is kinder to
+	 * shells. The config refuses names that are not one path component;
+	 * should one get here all the same, it is refused, not joined. */
+	for (char *c = file; !*err && *c; c++)
+		if (*c == ':')
 			*c = '_';
+	if (!*err)
+		*err = path_join(buf, len, S.current->cfg.logdir, file);
+	if (*err) {
+		log_err("%s: no %s log file in %s: %s", p->name, suffix, S.current->cfg.logdir,
+			*err == -EINVAL ? "its name is not one path component" : strerror(-*err));
+		return NULL;
+	}
 	return buf;
 }
 
@@ -279,10 +294,11 @@ const char *supervisor_log_path(const struct process *p, int which, char *buf, s
 {
 	const struct program_config *c = p->prog->cfg;
 	struct program_instance v = process_values(p);
+	int err;
 	if (which == LOG_STDERR && c->redirect_stderr)
 		return NULL;
 	return log_path(p, which == LOG_STDOUT ? v.stdout_logfile : v.stderr_logfile,
-			which == LOG_STDOUT ? "out" : "err", buf, len);
+			which == LOG_STDOUT ? "out" : "err", buf, len, &err);
 }
 
 void supervisor_reopen_logs(void)
@@ -396,15 +412,26 @@ static int do_spawn(struct process *p)
 	int pipe_in = -1, pipe_out = -1;
 	pipeline_ends(p, &pipe_in, &pipe_out);
 	/* A pool worker's stdout carries its results (pool.c), not a log. */
+	r = 0;
 	const char *opath = own_stdio || p->prog->pool || pipe_out >= 0 || c->is_listener ? NULL
-			    : log_path(p, v.stdout_logfile, "out", path, sizeof path);
+			    : log_path(p, v.stdout_logfile, "out", path, sizeof path, &r);
+	if (r < 0) {
+		snprintf(msg, sizeof msg, "%s %s.out in %s: %s", what, p->name, S.current->cfg.logdir,
+			 strerror(-r));
+		goto fail;
+	}
 	r = logstream_open(&p->out, c, opath ? opath : "NONE", &out_child);
 	if (r < 0) {
 		snprintf(msg, sizeof msg, "%s %s: %s", what, opath, strerror(-r));
 		goto fail;
 	}
 	if (!c->redirect_stderr && !own_stdio) {
-		const char *epath = log_path(p, v.stderr_logfile, "err", path, sizeof path);
+		const char *epath = log_path(p, v.stderr_logfile, "err", path, sizeof path, &r);
+		if (r < 0) {
+			snprintf(msg, sizeof msg, "%s %s.err in %s: %s", what, p->name,
+				 S.current->cfg.logdir, strerror(-r));
+			goto fail;
+		}
 		r = logstream_open(&p->err, c, epath ? epath : "NONE", &err_child);
 		if (r < 0) {
 			snprintf(msg, sizeof msg, "%s %s: %s", what, epath, strerror(-r));
@@ -431,7 +458,7 @@ static int do_spawn(struct process *p)
 		if (cgfd < 0) {
 			r = cgfd;
 			snprintf(msg, sizeof msg, "cgroup %s/%s: %s", cgroup_scope_path(), p->name,
-				 strerror(-r));
+				 r == -EINVAL ? "the name is not one path component" : strerror(-r));
 			goto fail;
 		}
 	}
@@ -1904,6 +1931,30 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		return -EINVAL;
 	}
 	config_errors_free(&errs);
+	/* A `corralctl run` scope is a cgroup named after it: a program or
+	 * group of its name would be started in that cgroup and killed with it
+	 * (run refuses the names a config holds for the same reason). */
+	for (struct program *prog = S.programs; prog; prog = prog->next) {
+		if (!prog->transient || prog->retiring)
+			continue;
+		const struct corral_config *nc = &ref->cfg;
+		bool taken = false;
+		for (size_t i = 0; i < nc->nprograms && !taken; i++)
+			taken = strcmp(nc->programs[i].name, prog->cfg->name) == 0;
+		for (size_t i = 0; i < nc->ngroups && !taken; i++)
+			taken = strcmp(nc->groups[i].name, prog->cfg->name) == 0;
+		if (!taken)
+			continue;
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s is the name of a running `corralctl run` scope: "
+			 "reload once it has ended", prog->cfg->name);
+		log_err("reload: %s", msg);
+		if (line)
+			line(ctx, msg);
+		config_free(&ref->cfg);
+		free(ref);
+		return -EINVAL;
+	}
 	limits_announce(&ref->cfg);
 	ref->refs = 1; /* corrald's own */
 	struct corral_config *nc = &ref->cfg;
@@ -2173,8 +2224,9 @@ int supervisor_group_remove(const char *name)
 
 int supervisor_group_add(const char *name)
 {
+	/* a `corralctl run` scope of that name counts: its cgroup is NAME */
 	for (struct program *prog = S.programs; prog; prog = prog->next)
-		if (!prog->retiring && !prog->transient && strcmp(program_group_name(prog), name) == 0)
+		if (!prog->retiring && strcmp(program_group_name(prog), name) == 0)
 			return -EEXIST;
 	struct config_ref *ref = S.pending ? S.pending : S.current;
 	struct corral_config *cfg = &ref->cfg;
@@ -2718,7 +2770,12 @@ static int write_pidfile(const char *path)
 	char tmp[PATH_MAX], text[32];
 	if (snprintf(tmp, sizeof tmp, "%s.new", path) >= (int)sizeof tmp)
 		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* PATH.new is ours to replace, and only as a new file: a FIFO there
+	 * would block the open until a reader came, a symlink would have the
+	 * pid written (as root) over whatever it points to. */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -errno;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	int n = snprintf(text, sizeof text, "%d\n", (int)getpid());

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <errno.h>
 #include <cmocka.h>
@@ -133,6 +134,56 @@ static void test_no_scope(void **state)
 	assert_int_equal(cgroup_scope_close(1000), 0);
 }
 
+/* A scope in a plain directory, with the files cgroup_scope_open() reads:
+ * enough to see what the leaf operations would touch. */
+static void test_leaf_outside_scope_refused(void **state)
+{
+	(void)state;
+	char scope[sizeof dir + 16], other[sizeof dir + 16], f[sizeof dir + 64], err[512];
+	snprintf(scope, sizeof scope, "%s/scope", dir);
+	snprintf(other, sizeof other, "%s/other", dir);
+	assert_int_equal(mkdir(scope, 0700), 0);
+	assert_int_equal(mkdir(other, 0700), 0);
+	const char *files[] = { "cgroup.kill", "cgroup.procs", "cgroup.events" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(f, sizeof f, "%s/%s", scope, files[i]);
+		put(f, i == 2 ? "populated 0\n" : "");
+	}
+	int procs, leaves;
+	/* the scope's own name is checked as well */
+	assert_int_equal(cgroup_scope_open(dir, "..", 0, &procs, &leaves, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "not one path component"));
+	assert_null(cgroup_scope_path());
+	assert_int_equal(cgroup_scope_open(dir, "scope", 0, &procs, &leaves, err, sizeof err), 0);
+
+	const char *bad[] = { "..", ".", "", "../other", "a/b" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(cgroup_leaf_open(bad[i]), -EINVAL);
+		assert_int_equal(cgroup_leaf_kill(bad[i]), -EINVAL);
+		assert_int_equal(cgroup_leaf_signal(bad[i], 0), -EINVAL);
+		assert_int_equal(cgroup_leaf_count(bad[i]), -EINVAL);
+		assert_int_equal(cgroup_leaf_events(bad[i]), -EINVAL);
+		/* remove_tree() on ".." would rmdir the scope's siblings */
+		assert_int_equal(cgroup_leaf_remove(bad[i]), -EINVAL);
+	}
+	struct stat st;
+	assert_int_equal(stat(other, &st), 0);
+
+	int fd = cgroup_leaf_open("web");
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(f, sizeof f, "%s/web", scope);
+	assert_int_equal(stat(f, &st), 0);
+	assert_int_equal(cgroup_leaf_remove("web"), 0);
+	assert_int_equal(cgroup_scope_close(0), 0);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(f, sizeof f, "%s/%s", scope, files[i]);
+		unlink(f);
+	}
+	assert_int_equal(rmdir(scope), 0);
+	assert_int_equal(rmdir(other), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_parse_populated),
 		cmocka_unit_test(test_no_scope),
+		cmocka_unit_test(test_leaf_outside_scope_refused),
 	};
 	return cmocka_run_group_tests_name("cgroup", tests, setup, teardown);
 }

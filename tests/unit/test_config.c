@@ -1012,7 +1012,8 @@ static void test_long_line_boundaries(void **state)
 
 static void test_long_names(void **state)
 {
-	char *name = repeat('n', 300);
+	/* longer than inih's line buffer, as long as a process name may be */
+	char *name = repeat('n', CONFIG_FULL_NAME_MAX);
 	char *t = xasprintf("[program:%s]\ncommand=/bin/true\n", name);
 	struct program_config *p = load_prog(t);
 	assert_string_equal(p->name, name);
@@ -1251,6 +1252,241 @@ static void test_cannot_open(void **state)
 			   "cannot open /nonexistent/corral.conf: No such file or directory", NULL);
 	expect_file_errors("/", "cannot open /: Is a directory", NULL);
 	expect_file_errors("/dev/null", "cannot open /dev/null: not a regular file", NULL);
+}
+
+/* ---- names that become paths ------------------------------------------ */
+
+#define CHARS "(it must be non-empty, without whitespace, ':', '/' or '*')"
+#define DOTS "('.' and '..' name directories: its cgroup and log files would not be its own)"
+#define CGROUP "(names that start with a cgroup controller and '.', as cgroup.procs or " \
+	"memory.max, are the kernel's files in every cgroup)"
+
+static void test_name_rule(void **state)
+{
+	const char *bad[] = { "", ".", "..", "a/b", "/", "a b", "a:b", "a*", "a\tb", "a\x7f",
+			      "cgroup.procs", "cgroup.kill", "memory.max", "pids.max", "cpu.pressure",
+			      "io.x", "irq.pressure", "cpuset.cpus", "hugetlb.2MB.max", "misc.max",
+			      "rdma.max", NULL };
+	for (const char **n = bad; *n; n++)
+		if (!config_name_problem(*n))
+			fail_msg("'%s' is taken as a name", *n);
+	/* a dot elsewhere, or a word that is only like a controller's, is fine */
+	const char *good[] = { "a", "a.b", "...", ".hidden", "web.1", "memory", "cgroup",
+			       "cgroupx.y", "xmemory.max", "a..b", "run-1", NULL };
+	for (const char **n = good; *n; n++)
+		if (config_name_problem(*n))
+			fail_msg("'%s' is refused: %s", *n, config_name_problem(*n));
+}
+
+static void test_dot_names_refused(void **state)
+{
+	expect_errors("[program:..]\ncommand=x\n[program:.]\ncommand=x\n[pool:..]\ncommand=x\n"
+		      "[eventlistener:..]\ncommand=x\nevents=TICK_5\n[fcgi-program:.]\ncommand=x\n"
+		      "socket=unix:///tmp/x.sock\n[group:..]\nprograms=a\n[pipeline:.]\n"
+		      "programs=a,b\n[socket:..]\nlisten=tcp:127.0.0.1:1\nprogram=a\n",
+		      "t.conf:1: [program:..]: bad program name '..' " DOTS,
+		      "t.conf:3: [program:.]: bad program name '.' " DOTS,
+		      "t.conf:5: [pool:..]: bad program name '..' " DOTS,
+		      "t.conf:7: [eventlistener:..]: bad program name '..' " DOTS,
+		      "t.conf:10: [fcgi-program:.]: bad program name '.' " DOTS,
+		      "t.conf:13: [group:..]: bad group name '..' " DOTS,
+		      "t.conf:15: [pipeline:.]: bad group name '.' " DOTS,
+		      "t.conf:17: [socket:..]: bad socket name '..' " DOTS, NULL);
+}
+
+static void test_cgroup_file_names_refused(void **state)
+{
+	expect_errors("[program:cgroup.procs]\ncommand=x\n[group:memory.max]\nprograms=a\n"
+		      "[pool:pids.max]\ncommand=x\n",
+		      "t.conf:1: [program:cgroup.procs]: bad program name 'cgroup.procs' " CGROUP,
+		      "t.conf:3: [group:memory.max]: bad group name 'memory.max' " CGROUP,
+		      "t.conf:5: [pool:pids.max]: bad program name 'pids.max' " CGROUP, NULL);
+	load_ok("[program:web.1]\ncommand=x\n[program:memory]\ncommand=x\n");
+}
+
+static void test_process_name_paths(void **state)
+{
+	/* what process_name expands to follows the same rule, whatever it
+	 * came from: the program's name, a number, corrald's environment */
+	expect_errors("[program:x]\ncommand=x\nprocess_name=%(program_name)s/..\n",
+		      "t.conf:1: [program:x]: bad process name 'x/..' " CHARS, NULL);
+	expect_errors("[program:x]\ncommand=x\nprocess_name=..\n",
+		      "t.conf:1: [program:x]: bad process name '..' " DOTS, NULL);
+	setenv("CORRAL_TEST_DOTS", "..", 1);
+	setenv("CORRAL_TEST_SLASH", "../../etc", 1);
+	expect_errors("[program:x]\ncommand=x\nprocess_name=%(ENV_CORRAL_TEST_DOTS)s\n"
+		      "[program:y]\ncommand=x\nprocess_name=%(ENV_CORRAL_TEST_SLASH)s\n",
+		      "t.conf:1: [program:x]: bad process name '..' " DOTS,
+		      "t.conf:4: [program:y]: bad process name '../../etc' " CHARS, NULL);
+	unsetenv("CORRAL_TEST_DOTS");
+	unsetenv("CORRAL_TEST_SLASH");
+	expect_errors("[program:x]\ncommand=x\nnumprocs=2\nprocess_name=cgroup.%(process_num)d\n",
+		      "t.conf:1: [program:x]: bad process name 'cgroup.0' " CGROUP, NULL);
+	/* a dotted name that is not '.' or '..' is an ordinary name */
+	struct program_config *p = load_prog("[program:x]\ncommand=x\nnumprocs=2\n"
+					     "process_name=.%(process_num)d.\n");
+	char buf[64];
+	assert_int_equal(program_config_process_name(p, 1, buf, sizeof buf), 0);
+	assert_string_equal(buf, ".1.");
+}
+
+static void test_full_name_length(void **state)
+{
+	/* the longest: its log file NAME.out.1000 is a file name of 255 bytes */
+	char *name = repeat('n', CONFIG_FULL_NAME_MAX);
+	char *t = xasprintf("[program:%s]\ncommand=x\n", name);
+	load_ok(t);
+	free(t);
+	free(name);
+	name = repeat('n', CONFIG_FULL_NAME_MAX + 1);
+	t = xasprintf("[program:%s]\ncommand=x\n", name);
+	char *m = xasprintf("t.conf:1: [program:%s]: process name '%.57s...' is longer than %d "
+			    "bytes (its cgroup and log files are named after it)", name, name,
+			    CONFIG_FULL_NAME_MAX);
+	expect_errors(t, m, NULL);
+	free(m);
+	free(t);
+	free(name);
+	/* a group member's name is GROUP:PROCESS: both count */
+	char *g = repeat('g', 200), *pn = repeat('p', 46);
+	t = xasprintf("[group:%s]\nprograms=a\n[program:a]\ncommand=x\nprocess_name=%s\n", g, pn);
+	m = xasprintf("t.conf:3: [program:a]: process name '%.57s...' is longer than %d bytes "
+		      "(its cgroup and log files are named after it)", g, CONFIG_FULL_NAME_MAX);
+	expect_errors(t, m, NULL);
+	free(m);
+	free(t);
+	free(g);
+	free(pn);
+}
+
+static void test_log_name_collisions(void **state)
+{
+	/* GROUP:PROCESS writes GROUP_PROCESS.out: a program of that name would
+	 * share its log files */
+	expect_errors("[group:g]\nprograms=x\n[program:x]\ncommand=x\n[program:g_x]\ncommand=y\n",
+		      "t.conf:5: [program:g_x]: duplicate process name 'g_x' (same as 'g:x' of "
+		      "[program:x] at t.conf:3 once ':' becomes '_')",
+		      NULL);
+	/* a pool's workers are POOL:POOL_N */
+	expect_errors("[pool:p]\ncommand=x\n[program:p_p_0]\ncommand=y\n",
+		      "t.conf:3: [program:p_p_0]: duplicate process name 'p_p_0' (same as 'p:p_0' "
+		      "of [pool:p] at t.conf:1 once ':' becomes '_')",
+		      NULL);
+}
+
+static void test_transient_names(void **state)
+{
+	char *argv[] = { "/bin/true", NULL };
+	char err[256];
+	struct corral_config t;
+	const struct {
+		const char *name, *why;
+	} bad[] = {
+		{ "..", "bad name '..' " DOTS },
+		{ ".", "bad name '.' " DOTS },
+		{ "a/b", "bad name 'a/b' " CHARS },
+		{ "", "bad name '' " CHARS },
+		{ "cgroup.kill", "bad name 'cgroup.kill' " CGROUP },
+		{ "all", "bad name 'all' (reserved)" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(config_transient(bad[i].name, argv, NULL, &t, err, sizeof err),
+				 -EINVAL);
+		assert_string_equal(err, bad[i].why);
+		assert_zeroed(&t);
+	}
+	char *name = repeat('r', CONFIG_FULL_NAME_MAX + 1);
+	assert_int_equal(config_transient(name, argv, NULL, &t, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "too long"));
+	free(name);
+	assert_int_equal(config_transient("run-42", argv, NULL, &t, err, sizeof err), 0);
+	assert_string_equal(t.programs[0].name, "run-42");
+	config_free(&t);
+}
+
+/* ---- what a config file may be ------------------------------------------ */
+
+static void test_pseudo_files_refused(void **state)
+{
+	/* a "regular file" that never ends: read, --check would never return */
+	expect_file_errors("/proc/self/pagemap",
+			   "cannot read /proc/self/pagemap: not a regular file on a real file "
+			   "system (proc)", NULL);
+	char *mainp = strdup(write_file("main.conf", "[program:a]\ncommand=x\n[include]\n"
+						    "files=/proc/self/pagemap /sys/kernel/address_bits\n"));
+	char *m1 = xasprintf("%s:4: [include]: cannot read /proc/self/pagemap: not a regular "
+			     "file on a real file system (proc)", mainp);
+	char *m2 = xasprintf("%s:4: [include]: cannot read /sys/kernel/address_bits: not a "
+			     "regular file on a real file system (sysfs)", mainp);
+	bool sys = access("/sys/kernel/address_bits", R_OK) == 0;
+	expect_file_errors(mainp, m1, sys ? m2 : NULL, NULL);
+	free(m1);
+	free(m2);
+	free(mainp);
+}
+
+static void test_fifo_and_dir_in_glob(void **state)
+{
+	write_file("d/a.conf", "[program:a]\ncommand=x\n");
+	char fifo[PATH_MAX], dir[PATH_MAX];
+	snprintf(fifo, sizeof fifo, "%s/d/b.conf", tmpdir);
+	snprintf(dir, sizeof dir, "%s/d/c.conf", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	char *mainp = strdup(write_file("main.conf", "[include]\nfiles=d/*.conf\n"));
+	char *m1 = xasprintf("%s:2: [include]: cannot open %s: not a regular file", mainp, fifo);
+	char *m2 = xasprintf("%s:2: [include]: cannot open %s: Is a directory", mainp, dir);
+	expect_file_errors(mainp, m1, m2, NULL);
+	free(m1);
+	free(m2);
+	free(mainp);
+}
+
+/* A file of SIZE bytes of comment lines. */
+static const char *write_big(const char *name, size_t size)
+{
+	char *text = malloc(size + 1);
+	assert_non_null(text);
+	for (size_t i = 0; i < size; i++)
+		text[i] = i % 64 == 63 ? '\n' : '#';
+	text[size] = '\0';
+	const char *path = write_file(name, text);
+	free(text);
+	return path;
+}
+
+static void test_file_size_bounds(void **state)
+{
+	/* 4 MiB is read; a byte more is refused, its reason named */
+	char *mainp = strdup(write_big("four.conf", 4 << 20));
+	assert_int_equal(config_load(mainp, &cfg, &errs), 0);
+	free(mainp);
+	mainp = strdup(write_big("big.conf", (4 << 20) + 1));
+	char *m = xasprintf("cannot read %s: larger than 4 MiB, the most one config file may "
+			    "hold", mainp);
+	expect_file_errors(mainp, m, NULL);
+	free(m);
+	/* included: said at the [include] that names it */
+	char *inc = mainp;
+	mainp = strdup(write_file("main.conf", "[include]\nfiles=big.conf\n"));
+	m = xasprintf("%s:2: [include]: cannot read %s: larger than 4 MiB, the most one config "
+		      "file may hold", mainp, inc);
+	expect_file_errors(mainp, m, NULL);
+	free(m);
+	free(inc);
+	free(mainp);
+	/* together: five files of 3.5 MiB pass 16 MiB at the fifth */
+	for (int i = 0; i < 5; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "part/%d.conf", i);
+		write_big(name, (7 << 20) / 2);
+	}
+	mainp = strdup(write_file("main.conf", "[include]\nfiles=part/*.conf\n"));
+	m = xasprintf("%s:2: [include]: cannot read %s/part/4.conf: the config files together "
+		      "are larger than 16 MiB, the most they may hold", mainp, tmpdir);
+	expect_file_errors(mainp, m, NULL);
+	free(m);
+	free(mainp);
 }
 
 /* ---- files and includes ----------------------------------------------- */
@@ -2009,6 +2245,16 @@ int main(void)
 		T(test_too_many_errors),
 		T(test_errors_appended),
 		T(test_cannot_open),
+		T(test_name_rule),
+		T(test_dot_names_refused),
+		T(test_cgroup_file_names_refused),
+		T(test_process_name_paths),
+		T(test_full_name_length),
+		T(test_log_name_collisions),
+		T(test_transient_names),
+		TT(test_pseudo_files_refused),
+		TT(test_fifo_and_dir_in_glob),
+		TT(test_file_size_bounds),
 		TT(test_load_file),
 		TT(test_includes),
 		TT(test_include_errors),
