@@ -2789,6 +2789,29 @@ static int write_pidfile(const char *path)
 	return r;
 }
 
+/* Only a pidfile that still holds our pid is ours to remove: one written
+ * over it since (another corrald, an operator) is left alone. */
+static void remove_pidfile(const char *path)
+{
+	char text[32];
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = io_read_some(fd, text, sizeof text - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	char *end;
+	long pid = strtol(text, &end, 10);
+	if (pid != (long)getpid() || (*end && *end != '\n')) {
+		log_warn("pidfile %s no longer holds pid %d: left as it is", path, (int)getpid());
+		return;
+	}
+	if (unlink(path) < 0)
+		log_warn("pidfile %s: %m", path);
+}
+
 static void bury(void)
 {
 	while (graveyard) {
@@ -2908,7 +2931,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 
 out_pidfile:
 	if (S.current->cfg.pidfile)
-		unlink(S.current->cfg.pidfile);
+		remove_pidfile(S.current->cfg.pidfile);
 out_control:
 	notify_close();
 	rpc_close();

@@ -185,6 +185,22 @@ def test_pidfile():
         expect(not os.path.exists(c.sock), "socket not removed at exit")
 
 
+def test_pidfile_of_another_is_left():
+    """A pidfile written over since corrald started (by an operator, another
+    corrald) is not corrald's to remove at exit."""
+    cfg = prog("a", SLEEP, startsecs=0)
+    with Corral(cfg, name="pidfile_other", pidfile="@DIR@/run/corrald.pid") as c:
+        pf = c.path("run", "corrald.pid")
+        wait_until(lambda: (c.read(pf) or "").strip() == str(c.pid), 10, "the pidfile")
+        with open(pf, "w") as f:
+            f.write("1\n")
+        c.signal(signal.SIGTERM)
+        expect(c.wait_exit(10) == 0, "exit status after SIGTERM")
+        expect(c.read(pf) == "1\n", "another's pidfile was removed or changed", c.read(pf))
+        expect("no longer holds pid %d: left as it is" % c.pid in c.stderr_text(),
+               "the log says why it stays", c.stderr_tail())
+
+
 def test_creates_dirs_and_replaces_stale_socket():
     import socket as so
     with Corral(prog("a", "/bin/sh -c 'echo hello-@TAG@; exec /bin/sleep 1000'", startsecs=0),
