@@ -1730,6 +1730,41 @@ static void program_check_retired(struct program *prog)
 	}
 }
 
+/* A program still stopping after a reload removed it, with a process of
+ * the same name as one of PROG's (a program removed, then added again
+ * before it was down): PROG must wait for it, or its processes would be
+ * born into the old ones' cgroup and die with them. NULL when none. */
+static struct program *retiring_namesake(const struct program *prog)
+{
+	for (struct program *old = S.programs; old; old = old->next) {
+		if (!old->retiring || old->successor || old == prog)
+			continue;
+		for (int i = 0; i < old->nprocs; i++) {
+			if (process_down(&old->procs[i]))
+				continue;
+			for (int k = 0; k < prog->nprocs; k++)
+				if (strcmp(old->procs[i].name, prog->procs[k].name) == 0)
+					return old;
+		}
+	}
+	return NULL;
+}
+
+/* A program new to corrald: queued to start, or, while a namesake is still
+ * stopping, made its successor, started once it is down. */
+static void program_added(struct program *prog)
+{
+	struct program *old = retiring_namesake(prog);
+	if (!old) {
+		program_autostart(prog);
+		return;
+	}
+	prog->waiting = true;
+	for (int k = 0; k < prog->nprocs; k++)
+		prog->procs[k].info = "waiting for the old generation to stop";
+	old->successor = prog;
+}
+
 static void program_retire(struct program *prog)
 {
 	/* Mark it retiring only after asking every process to stop: a process
@@ -2036,7 +2071,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		} else {
 			say(line, ctx, "added", c->name);
 			events_group(created[i], true);
-			program_autostart(created[i]);
+			program_added(created[i]);
 		}
 	}
 	sockets_commit(); /* closes the sockets no section names now */
@@ -2267,7 +2302,7 @@ int supervisor_group_add(const char *name)
 	for (size_t j = 0; j < k; j++) {
 		log_info("added %s (addProcessGroup %s)", made[j]->cfg->name, name);
 		list_insert(made[j]);
-		program_autostart(made[j]);
+		program_added(made[j]);
 	}
 	free(made);
 	return 0;

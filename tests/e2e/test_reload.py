@@ -117,3 +117,53 @@ def test_reload_removes_process_a_client_waits_for():
         expect_gone(st["pid"], "removed slowstart", timeout=5)
         expect(c.alive(), "corrald died")
         expect_rc(c.ctl("status"), 0, "status after the reload")
+
+
+# Takes 2 s to stop on SIGTERM, then writes DOWN; touches READY once its
+# handler is in.
+SLOW = """\
+import signal, sys, time
+def term(*_):
+    time.sleep(2)
+    open(sys.argv[1], "a").write("old down\\n")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, term)
+open(sys.argv[2], "w").close()
+while True:
+    time.sleep(1)
+"""
+
+
+def test_removed_then_added_again_waits_for_the_old():
+    """A program removed by one reload and added again by the next while its
+    old process is still stopping: the new one starts only once the old one
+    is down, in a cgroup of its own, and is not killed with the old one."""
+    from harness import scope_dir
+    import os
+    slow = prog("slow", "@PY@ @DIR@/slow.py @DIR@/down @DIR@/ready", startsecs=0,
+                stopwaitsecs=10)
+    with Corral(slow + prog("other", SLEEP, startsecs=0), scripts={"slow.py": SLOW},
+                name="readd") as c:
+        old = c.wait_state("slow", "RUNNING")["pid"]
+        wait_until(lambda: os.path.exists(c.path("ready")), 20, "slow's SIGTERM handler")
+        c.write_config(prog("other", SLEEP, startsecs=0))
+        expect_rc(c.ctl("reload", timeout=30), 0, "the reload that removes slow")
+        c.write_config(slow + prog("other", SLEEP, startsecs=0))
+        r = c.ctl("reload", timeout=30)
+        expect_rc(r, 0, "the reload that adds slow again")
+        expect("added: slow" in r.lines, "reload output", r)
+        new = wait_until(lambda: (lambda s: s if s.get("state") == "RUNNING"
+                                  and s.get("pid") not in (0, old) else None)(
+                                      c.status().get("slow", {})), 30,
+                         lambda: "the new slow to run (%s)" % c.status().get("slow"))["pid"]
+        expect((c.read(c.path("down")) or "") == "old down\n",
+               "the new slow started before the old one was down")
+        expect(not pid_alive(old), "the old slow still runs")
+        # The new one is not taken down with the old one's cgroup: it stays.
+        time.sleep(1)
+        st = c.status()["slow"]
+        expect(st["pid"] == new and st["state"] == "RUNNING" and pid_alive(new),
+               "the new slow did not survive the old one's end", st)
+        leaf = os.path.join(scope_dir(c.sock), "slow", "cgroup.procs")
+        expect(str(new) in open(leaf).read().split(), "the new slow is in its leaf")
+test_removed_then_added_again_waits_for_the_old.timeout = 90
