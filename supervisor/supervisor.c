@@ -25,6 +25,7 @@
 #include "supervisor/events.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
+#include "supervisor/logfile.h"
 #include "supervisor/pidmap.h"
 #include "supervisor/pool.h"
 #include "supervisor/sdnotify.h"
@@ -290,13 +291,64 @@ void supervisor_reopen_logs(void)
 			struct process *p = &prog->procs[i];
 			struct logstream *ss[] = { &p->out, &p->err };
 			for (int k = 0; k < 2; k++) {
-				int r = logstream_reopen(ss[k]);
-				if (r < 0)
-					log_err("%s: reopening %s: %s", p->name, ss[k]->path,
-						strerror(-r));
+				char why[PATH_MAX + 160];
+				if (logstream_reopen(ss[k], why, sizeof why) < 0)
+					log_err("%s: reopening %s log: %s", p->name,
+						k ? "stderr" : "stdout", why);
 			}
 		}
 	log_info("log files reopened");
+}
+
+/* Every directory the programs of CFG log to (only ONLY's, when not NULL),
+ * by logfile.c's rules for each program's user: one that others could
+ * swap files in is refused before anything is opened there. Files given by
+ * path are named by a root-owned config, trusted; only where they are
+ * matters. 0, or -EPERM with ERR in a config error's form
+ * ("FILE:LINE: [SECTION]: ..."). */
+static int logdirs_check(const struct corral_config *cfg, const struct program_config *only,
+			 char *err, size_t errlen)
+{
+	char dir[PATH_MAX], last[PATH_MAX] = "", why[PATH_MAX + 160];
+	uid_t last_uid = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++) {
+		const struct program_config *c = &cfg->programs[i];
+		if (only && c != only)
+			continue;
+		uid_t uid = c->sandbox.users.has_user ? c->sandbox.users.uid : LOGFILE_NO_USER;
+		for (int k = 0; k < c->numprocs; k++) {
+			struct program_instance v;
+			program_config_instance(c, k, &v);
+			const char *files[2] = { v.stdout_logfile, c->redirect_stderr ? "NONE"
+										: v.stderr_logfile };
+			for (int w = 0; w < 2; w++) {
+				const char *f = files[w];
+				bool in_logdir = !f || strcmp(f, "AUTO") == 0;
+				if (!in_logdir && (strcmp(f, "NONE") == 0 || strcmp(f, "-") == 0 ||
+						   strcmp(f, "/dev/stdout") == 0 ||
+						   strcmp(f, "/dev/stderr") == 0))
+					continue;
+				if (in_logdir)
+					snprintf(dir, sizeof dir, "%s", cfg->logdir);
+				else if (logfile_dirname(f, dir, sizeof dir) < 0)
+					continue; /* opening it says so */
+				/* numprocs copies mostly share one */
+				if (uid == last_uid && strcmp(dir, last) == 0)
+					continue;
+				if (logfile_check_dir(dir, uid, why, sizeof why) < 0) {
+					snprintf(err, errlen, "%s:%d: [%s:%s]: %s: %s", c->file, c->line,
+						 c->is_pool ? "pool" : c->is_fcgi ? "fcgi-program"
+						 : c->is_listener ? "eventlistener" : "program", c->name,
+						 in_logdir ? "logdir" : w ? "stderr_logfile" : "stdout_logfile",
+						 why);
+					return -EPERM;
+				}
+				snprintf(last, sizeof last, "%s", dir);
+				last_uid = uid;
+			}
+		}
+	}
+	return 0;
 }
 
 /* KEY=value entries: corrald's environment, overridden by the program's, and
@@ -374,7 +426,7 @@ static int do_spawn(struct process *p)
 {
 	const struct program_config *c = p->prog->cfg;
 	struct program_instance v = process_values(p);
-	char path[PATH_MAX], msg[PATH_MAX + 64];
+	char path[PATH_MAX], msg[PATH_MAX + 192], why[PATH_MAX + 160];
 	char names[ENV_NAMES][PATH_MAX];
 	int out_child = -1, err_child = -1, ready_child = -1, r;
 	int extra[SPAWN_MAX_EXTRA][2], nextra = 0;
@@ -396,16 +448,16 @@ static int do_spawn(struct process *p)
 	/* A pool worker's stdout carries its results (pool.c), not a log. */
 	const char *opath = own_stdio || p->prog->pool || pipe_out >= 0 || c->is_listener ? NULL
 			    : log_path(p, v.stdout_logfile, "out", path, sizeof path);
-	r = logstream_open(&p->out, c, opath ? opath : "NONE", &out_child);
+	r = logstream_open(&p->out, c, opath ? opath : "NONE", &out_child, why, sizeof why);
 	if (r < 0) {
-		snprintf(msg, sizeof msg, "%s %s: %s", what, opath, strerror(-r));
+		snprintf(msg, sizeof msg, "%s: %s", what, why);
 		goto fail;
 	}
 	if (!c->redirect_stderr && !own_stdio) {
 		const char *epath = log_path(p, v.stderr_logfile, "err", path, sizeof path);
-		r = logstream_open(&p->err, c, epath ? epath : "NONE", &err_child);
+		r = logstream_open(&p->err, c, epath ? epath : "NONE", &err_child, why, sizeof why);
 		if (r < 0) {
-			snprintf(msg, sizeof msg, "%s %s: %s", what, epath, strerror(-r));
+			snprintf(msg, sizeof msg, "%s: %s", what, why);
 			goto fail;
 		}
 	}
@@ -1869,6 +1921,16 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		return -EINVAL;
 	}
 	config_errors_free(&errs);
+	/* Needs the filesystem, so not a config_load() check (nor --check's). */
+	char lerr[2 * PATH_MAX + 256];
+	if (logdirs_check(&ref->cfg, NULL, lerr, sizeof lerr) < 0) {
+		log_err("reload: %s", lerr);
+		if (line)
+			line(ctx, lerr);
+		config_free(&ref->cfg);
+		free(ref);
+		return -EINVAL;
+	}
 	limits_announce(&ref->cfg);
 	ref->refs = 1; /* corrald's own */
 	struct corral_config *nc = &ref->cfg;
@@ -2158,6 +2220,13 @@ int supervisor_group_add(const char *name)
 			return r;
 		group_find(name)->fatal = false;
 	}
+	char lerr[2 * PATH_MAX + 256];
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0 &&
+		    logdirs_check(cfg, &cfg->programs[i], lerr, sizeof lerr) < 0) {
+			log_err("addProcessGroup %s: %s", name, lerr);
+			return -EPERM;
+		}
 	struct program **made = calloc(n, sizeof *made);
 	if (!made)
 		return -ENOMEM;
@@ -2728,6 +2797,11 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	int r = mkdir_p(cfg->logdir, 0755);
 	if (r < 0) {
 		log_err("logdir %s: %s", cfg->logdir, strerror(-r));
+		goto out;
+	}
+	char lerr[2 * PATH_MAX + 256];
+	if (logdirs_check(cfg, NULL, lerr, sizeof lerr) < 0) {
+		log_err("%s", lerr);
 		goto out;
 	}
 	if (control_open(cfg) < 0)
