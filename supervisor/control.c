@@ -25,6 +25,7 @@
 #include "supervisor/logfile.h"
 #include "supervisor/pool.h"
 #include "supervisor/rpc.h"
+#include "supervisor/sockets.h"
 
 /* A client must send its whole request within this; a stalled one is dropped. */
 #define REQUEST_TIMEOUT_MS 5000
@@ -81,6 +82,8 @@ static struct {
 	int fd;
 	struct watch watch;
 	char *path;           /* owned */
+	dev_t dev;            /* the socket file made, so that we never */
+	ino_t ino;            /* remove one someone else put there since */
 	uid_t owner;
 	struct client *clients;
 	struct client *dead;  /* closed, freed after the batch */
@@ -1250,37 +1253,33 @@ int control_open(const struct corral_config *cfg)
 		log_err("cannot create the directory of %s: %s", cfg->socket, strerror(-r));
 		return -1;
 	}
+	/* A socket file may be left by a corrald that died: reuse it only if
+	 * nobody answers on it. Any other file there is not ours. */
+	char why[256];
+	if ((r = sockets_reclaim_path(cfg->socket, why, sizeof why)) < 0) {
+		if (r == -EADDRINUSE)
+			log_err("another corrald is already listening on %s", cfg->socket);
+		else
+			log_err("control socket %s: %s", cfg->socket, why);
+		return -1;
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		log_err("socket: %m");
 		return -1;
 	}
-	/* A socket file may be left by a corrald that died: reuse it only if
-	 * nobody answers on it. */
-	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 || errno == EAGAIN) {
-		log_err("another corrald is already listening on %s", cfg->socket);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		log_err("socket: %m");
-		return -1;
-	}
-	if (unlink(cfg->socket) < 0 && errno != ENOENT) {
-		log_err("cannot remove stale socket %s: %m", cfg->socket);
+	if ((r = sockets_bind_unix(fd, &addr, sizeof addr, cfg->socket_mode)) < 0) {
+		log_err("bind %s: %s", cfg->socket, strerror(-r));
 		goto fail;
 	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-		log_err("bind %s: %m", cfg->socket);
-		goto fail;
-	}
-	if (chmod(cfg->socket, cfg->socket_mode) < 0) {
-		log_err("chmod %s: %m", cfg->socket);
+	struct stat st;
+	if (lstat(cfg->socket, &st) < 0) {
+		log_err("control socket %s: %m", cfg->socket);
 		unlink(cfg->socket);
 		goto fail;
 	}
+	C.dev = st.st_dev;
+	C.ino = st.st_ino;
 	if (listen(fd, 128) < 0) {
 		log_err("listen %s: %m", cfg->socket);
 		unlink(cfg->socket);
@@ -1320,7 +1319,8 @@ void control_close(void)
 	}
 	control_bury();
 	if (C.path) {
-		unlink(C.path);
+		if (sockets_same_file(C.path, C.dev, C.ino))
+			unlink(C.path);
 		free(C.path);
 		C.path = NULL;
 	}

@@ -39,6 +39,7 @@
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
+#include "supervisor/sockets.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/xmlrpc.h"
 
@@ -336,6 +337,8 @@ struct listener {
 	struct watch watch;
 	int fd;
 	char *path;             /* unix: to unlink at exit; owned */
+	dev_t dev;              /* the file made, so that we never remove */
+	ino_t ino;              /* one someone else put there since */
 	/* its own credentials, as supervisord checks each server's; owned
 	 * copies (a reload frees the config); NULL: none asked */
 	char *username, *password;
@@ -2190,41 +2193,39 @@ static int open_unix(struct listener *l, const struct http_config *h)
 		return -1;
 	}
 	strcpy(addr.sun_path, h->file);
+	/* A socket left by a server that died is replaced; a live one, or
+	 * any other file, is not. */
+	char why[256];
+	if (sockets_reclaim_path(h->file, why, sizeof why) < 0) {
+		log_err("%s: [unix_http_server] file %s: %s", h->where, h->file, why);
+		return -1;
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		log_err("rpc: socket: %m");
 		return -1;
 	}
-	/* A file left by a server that died is reused; a live one is not. */
-	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 || errno == EAGAIN) {
-		log_err("%s: [unix_http_server] %s: another server is listening there", h->where,
-			h->file);
-		close(fd);
-		return -1;
-	}
-	if (unlink(h->file) < 0 && errno != ENOENT) {
-		log_err("%s: [unix_http_server] cannot remove the stale %s: %m", h->where, h->file);
-		close(fd);
-		return -1;
-	}
 	uid_t uid;
 	gid_t gid;
-	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-		log_err("%s: [unix_http_server] bind %s: %m", h->where, h->file);
+	int r = sockets_bind_unix(fd, &addr, sizeof addr, h->chmod);
+	if (r < 0) {
+		log_err("%s: [unix_http_server] bind %s: %s", h->where, h->file, strerror(-r));
 		close(fd);
 		return -1;
 	}
-	if (chmod(h->file, h->chmod) < 0) {
-		log_err("%s: [unix_http_server] chmod %s: %m", h->where, h->file);
+	struct stat st;
+	if (lstat(h->file, &st) < 0) {
+		log_err("%s: [unix_http_server] %s: %m", h->where, h->file);
 		goto fail;
 	}
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
 	if (h->chown) {
-		char why[200];
 		if (!owner_ids(h->chown, &uid, &gid, why, sizeof why)) {
 			log_err("%s: [unix_http_server] chown %s: %s", h->where, h->chown, why);
 			goto fail;
 		}
-		if (chown(h->file, uid, gid) < 0) {
+		if (lchown(h->file, uid, gid) < 0) {
 			log_err("%s: [unix_http_server] chown %s: %m", h->where, h->file);
 			goto fail;
 		}
@@ -2338,7 +2339,8 @@ void rpc_close(void)
 			R.l[i].fd = -1;
 		}
 		if (R.l[i].path) {
-			unlink(R.l[i].path);
+			if (sockets_same_file(R.l[i].path, R.l[i].dev, R.l[i].ino))
+				unlink(R.l[i].path);
 			free(R.l[i].path);
 			R.l[i].path = NULL;
 		}

@@ -69,6 +69,8 @@ static struct {
 	int notify_fd;              /* the sd_notify datagram socket, -1: none */
 	struct watch notify_watch;
 	char notify_path[108];
+	dev_t notify_dev;           /* the file made, so that we never remove */
+	ino_t notify_ino;           /* one someone else put there since */
 	struct rlimit nofile;       /* as corrald found it; workers get it back */
 } S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1, .guard_pipe = -1, .guard_pidfd = -1,
       .notify_fd = -1 };
@@ -2718,15 +2720,32 @@ static void notify_open(const struct corral_config *cfg)
 		log_warn("notify socket: %m");
 		return;
 	}
-	(void)unlink(addr.sun_path);
-	/* Anyone may send (workers may run as other users); only the trees of
-	 * our processes are believed. */
-	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || chmod(addr.sun_path, 0666) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
-		log_warn("notify socket %s: %m", addr.sun_path);
+	/* Only a socket nobody answers on (left by a corrald that died) is
+	 * replaced; any other file there is not ours. */
+	char why[256];
+	if (sockets_reclaim_path(addr.sun_path, why, sizeof why) < 0) {
+		log_warn("notify socket %s: %s; ready = notify will not work", addr.sun_path, why);
 		close(fd);
 		return;
 	}
+	/* Anyone may send (workers may run as other users); only the trees of
+	 * our processes are believed. */
+	int r = sockets_bind_unix(fd, &addr, sizeof addr, 0666);
+	struct stat st;
+	if (r < 0) {
+		log_warn("notify socket %s: bind: %s", addr.sun_path, strerror(-r));
+		close(fd);
+		return;
+	}
+	if (lstat(addr.sun_path, &st) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
+		log_warn("notify socket %s: %m", addr.sun_path);
+		unlink(addr.sun_path);
+		close(fd);
+		return;
+	}
+	S.notify_dev = st.st_dev;
+	S.notify_ino = st.st_ino;
 	S.notify_watch.kind = WATCH_NOTIFY;
 	if (supervisor_watch(fd, EPOLLIN, &S.notify_watch) < 0) {
 		close(fd);
@@ -2744,7 +2763,8 @@ static void notify_close(void)
 	supervisor_unwatch(S.notify_fd);
 	close(S.notify_fd);
 	S.notify_fd = -1;
-	unlink(S.notify_path);
+	if (sockets_same_file(S.notify_path, S.notify_dev, S.notify_ino))
+		unlink(S.notify_path);
 }
 
 static int write_pidfile(const char *path)

@@ -1,12 +1,16 @@
 """No path breaks a promise (issue 16): corrald never writes, rotates or
 reads a log file through a symbolic link planted where the file should be,
-and refuses a log directory others could swap files in.
+refuses a log directory others could swap files in, and never deletes
+anything but a dead socket at the path of a socket it binds (the control
+socket, [unix_http_server] file, [socket:x] listen = unix:PATH).
 
 Every file a test plants, and every "secret" it guards, is in the test's own
 temp dir; the secret's content and mtime are compared before and after.
 """
 
 import os
+import socket
+import stat
 
 from harness import Corral, corrald_path, expect, expect_rc, prog, run, tagged_pids, \
     unix_rpc, wait_until
@@ -262,3 +266,159 @@ def test_writable_log_dir_refused_at_reload():
         os.chmod(bad, 0o1777)
         expect_rc(c.ctl("reload"), 0, "reload once the directory is sticky")
         c.wait_state("n", "RUNNING")
+
+
+# ---------------------------------------------------------------- sockets
+
+def plant(path, kind, c):
+    """Put a KIND at PATH; returns a function checking it is unchanged."""
+    if kind == "file":
+        with open(path, "w") as f:
+            f.write("precious\n")
+        return lambda: open(path).read() == "precious\n" and not os.path.islink(path)
+    if kind == "dir":
+        os.mkdir(path)
+        with open(os.path.join(path, "inside"), "w") as f:
+            f.write("precious\n")
+        return lambda: os.path.isdir(path) and not os.path.islink(path) and \
+            open(os.path.join(path, "inside")).read() == "precious\n"
+    if kind == "symlink":
+        # to a stale socket: still not followed, not replaced
+        target = c.path("target.sock")
+        stale_socket(target)
+        os.symlink(target, path)
+        return lambda: os.path.islink(path) and os.readlink(path) == target and \
+            stat.S_ISSOCK(os.lstat(target).st_mode)
+    if kind == "fifo":
+        os.mkfifo(path)
+        return lambda: stat.S_ISFIFO(os.lstat(path).st_mode)
+    raise ValueError(kind)
+
+
+KINDS = (("file", "a regular file"), ("dir", "a directory"), ("symlink", "a symbolic link"),
+         ("fifo", "a FIFO"))
+
+
+def stale_socket(path):
+    """A socket file nobody answers on, as a server that died leaves."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.close()
+
+
+def live_socket_kept(c, path):
+    """A socket someone listens on at PATH: corrald exits 1, saying why,
+    and the listener still gets connections there."""
+    live = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    live.bind(path)
+    live.listen(4)
+    live.settimeout(10)
+    ino = os.lstat(path).st_ino
+    try:
+        c.start(wait=False)
+        rc = c.wait_exit(20)
+        expect(rc == 1, "a live socket at %s: corrald exited %s, not 1" % (path, rc),
+               c.stderr_tail())
+        expect("%s: something is listening there: not replaced" % path in c.stderr_text(),
+               "the error does not say why", c.stderr_tail())
+        expect(os.lstat(path).st_ino == ino, "the live socket was replaced")
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.connect(path)
+        live.accept()[0].close()  # still the test's listener
+        probe.close()
+    finally:
+        live.close()
+
+
+def refused_socket_path(c, path, kind, said):
+    """KIND planted at PATH, a socket path of C's config: corrald exits 1
+    before starting anything, saying SAID, and PATH is left as it was."""
+    same = plant(path, kind, c)
+    c.start(wait=False)
+    rc = c.wait_exit(20)
+    expect(rc == 1, "%s at %s: corrald exited %s, not 1" % (kind, path, rc), c.stderr_tail())
+    expect(said in c.stderr_text(), "the error does not say %r" % said, c.stderr_tail())
+    expect(same(), "%s at %s was changed" % (kind, path))
+    expect(not os.path.exists(c.path("ran")), "a program ran")
+
+
+def test_control_socket_path_not_replaced():
+    """Anything but a dead socket at the control socket path stops corrald
+    (exit 1), named, untouched."""
+    for kind, text in KINDS:
+        with Corral(RAN, name="ctlsock_" + kind, start=False) as c:
+            refused_socket_path(c, c.sock, kind,
+                                "control socket %s: %s is there, not a socket" % (c.sock, text))
+
+
+def test_control_socket_stale_replaced_live_kept():
+    """A socket nobody answers on is replaced; a live corrald's is not."""
+    with Corral(RAN, name="ctlsock_stale", start=False) as c:
+        stale_socket(c.sock)
+        c.start()
+        c.wait_state("p", "RUNNING")
+        expect(stat.S_ISSOCK(os.lstat(c.sock).st_mode), "no socket at the path")
+        ino = os.lstat(c.sock).st_ino
+        with Corral(start=False, name="ctlsock_live") as other:
+            # The same config (socket), its own temp dir for the rest (the
+            # harness's scope check goes by other.sock).
+            other.conf = c.conf
+            other.start(wait=False)
+            expect(other.wait_exit(20) == 1, "a second corrald on a live socket did not exit 1",
+                   other.stderr_tail())
+            expect("another corrald is already listening on %s" % c.sock in other.stderr_text(),
+                   "the second corrald does not say why", other.stderr_tail())
+        expect(os.lstat(c.sock).st_ino == ino, "the live socket was replaced")
+        expect_rc(c.ctl("status", "p"), 0, "the first corrald still answers")
+
+
+def test_unix_http_server_file_not_replaced():
+    """[unix_http_server] file: the same rule as the control socket."""
+    for kind, text in KINDS:
+        with Corral(rpc_section() + RAN, name="rpcsock_" + kind, start=False) as c:
+            path = c.path("sd.sock")
+            refused_socket_path(c, path, kind, "[unix_http_server] file %s: %s is there, "
+                                               "not a socket" % (path, text))
+    # a stale one is replaced; a live one is not
+    with Corral(rpc_section() + RAN, name="rpcsock_stale", start=False) as c:
+        path = c.path("sd.sock")
+        stale_socket(path)
+        c.start()
+        expect(unix_rpc(path).supervisor.getState()["statename"] == "RUNNING",
+               "XML-RPC over the replaced stale socket")
+    with Corral(rpc_section() + RAN, name="rpcsock_live", start=False) as c:
+        live_socket_kept(c, c.path("sd.sock"))
+
+
+def test_socket_section_unix_path_not_replaced():
+    """[socket:x] listen = unix:PATH: the same rule."""
+    def cfg():
+        return RAN + "[socket:s]\nlisten = unix:@DIR@/s.sock\nprogram = p\n\n"
+    for kind, text in KINDS:
+        with Corral(cfg(), name="actsock_" + kind, start=False) as c:
+            path = c.path("s.sock")
+            refused_socket_path(c, path, kind, "[socket:s] unix:%s: %s is there, not a socket"
+                                % (path, text))
+    with Corral(cfg(), name="actsock_stale", start=False) as c:
+        path = c.path("s.sock")
+        stale_socket(path)
+        c.start()
+        c.wait_state("p", "RUNNING")
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.connect(path)  # corrald's listener now
+        probe.close()
+    with Corral(cfg(), name="actsock_live", start=False) as c:
+        live_socket_kept(c, c.path("s.sock"))
+
+
+def test_notify_socket_path_not_replaced():
+    """The sd_notify socket next to the control socket: a file there is left
+    alone (ready = notify cannot work, and corrald says so)."""
+    with Corral(RAN, name="notifysock", start=False) as c:
+        path = c.sock + ".notify"
+        same = plant(path, "file", c)
+        c.start()
+        c.wait_state("p", "RUNNING")
+        expect("notify socket %s: a regular file is there, not a socket" % path
+               in c.stderr_text(), "corrald does not say why", c.stderr_tail())
+        expect(same(), "the file at the notify socket path was changed")
