@@ -46,7 +46,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/program.c supervisor/pidmap.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
-             supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c \
+             supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c
@@ -63,7 +63,7 @@ CORRALD   := $(BUILD)/corrald
 CORRALCTL := $(BUILD)/corralctl
 
 UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
-              tokenbucket logline sockets
+              tokenbucket logline logfile sockets
 # Pools: the bounded queue, the framing of jobs, the [pool:] keys.
 UNIT_TESTS += channel framing poolcfg
 # The supervisord-compatible XML-RPC server: its value reader and writer.
@@ -123,6 +123,7 @@ $(BUILD)/tests/unit/test_path: $(BUILD)/supervisor/path.o
 $(BUILD)/tests/unit/test_strategy: $(BUILD)/supervisor/strategy.o
 $(BUILD)/tests/unit/test_tokenbucket: $(BUILD)/supervisor/tokenbucket.o
 $(BUILD)/tests/unit/test_logline: $(BUILD)/supervisor/logline.o
+$(BUILD)/tests/unit/test_logfile: $(BUILD)/supervisor/logfile.o $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_program: $(BUILD)/supervisor/program.o
 $(BUILD)/tests/unit/test_proto: $(BUILD)/ipc/proto.o
 $(BUILD)/tests/unit/test_rlimits: $(BUILD)/sandbox/rlimits.o

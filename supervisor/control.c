@@ -22,8 +22,10 @@
 #include "ipc/proto.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/log.h"
+#include "supervisor/logfile.h"
 #include "supervisor/pool.h"
 #include "supervisor/rpc.h"
+#include "supervisor/sockets.h"
 
 /* A client must send its whole request within this; a stalled one is dropped. */
 #define REQUEST_TIMEOUT_MS 5000
@@ -80,6 +82,8 @@ static struct {
 	int fd;
 	struct watch watch;
 	char *path;           /* owned */
+	dev_t dev;            /* the socket file made, so that we never */
+	ino_t ino;            /* remove one someone else put there since */
 	uid_t owner;
 	struct client *clients;
 	struct client *dead;  /* closed, freed after the batch */
@@ -249,7 +253,7 @@ static void blocked_call(const struct process *p, char *buf, size_t len)
 
 static void status_line(struct client *c, const struct process *p)
 {
-	char pid[16], uptime[24], code[16], sig[16], info[160], tree[16], dropped[24], blocked[24];
+	char pid[16], uptime[24], code[16], sig[16], info[640], tree[16], dropped[24], blocked[24];
 	snprintf(pid, sizeof pid, "%d", (int)p->pid);
 	snprintf(uptime, sizeof uptime, "%lld",
 		 p->pid ? (long long)((supervisor_now_ms() - p->started_ms) / 1000) : 0LL);
@@ -285,6 +289,15 @@ static void status_line(struct client *c, const struct process *p)
 		snprintf(info + n, sizeof info - n, "%s%d process%s left in its scope", n ? ", " : "",
 			 live, live == 1 ? "" : "es");
 	}
+	/* A log file that cannot be opened or rotated (a symbolic link planted
+	 * where it should be) is said while it lasts. */
+	const struct logstream *ls[] = { &p->out, &p->err };
+	for (int k = 0; k < 2; k++)
+		if (ls[k]->error) {
+			size_t n = strlen(info);
+			snprintf(info + n, sizeof info - n, "%s%s log: %s", n ? ", " : "",
+				 k ? "stderr" : "stdout", ls[k]->error);
+		}
 	/* A limit it asked for that is not enforced is said every time. */
 	const struct limits *lim = &p->prog->cfg->sandbox.limits;
 	int enforced = limits_wanted(lim) ? limits_enforced() : 0;
@@ -528,22 +541,20 @@ void control_log_data(struct process *p, int which, const struct iovec *iov, int
 	}
 }
 
-/* The last LINES lines of PATH into the answer. */
-static int tail_file(struct client *c, const char *path, long lines)
+/* The last LINES lines of PATH into the answer. 0, or -errno with ERR. */
+static int tail_file(struct client *c, const char *path, long lines, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* Never through a symbolic link: one planted in a log directory would
+	 * hand the client any file corrald can read. */
+	uint64_t fsize;
+	int fd = logfile_open_read(path, &fsize, err, errlen);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno; /* nothing written yet */
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	off_t size = st.st_size;
+		return fd == -ENOENT ? 0 : fd; /* nothing written yet */
+	off_t size = (off_t)fsize;
 	size_t want = size > TAIL_READ_MAX ? TAIL_READ_MAX : (size_t)size;
 	char *buf = malloc(want ? want : 1);
 	if (!buf) {
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
 		close(fd);
 		return -ENOMEM;
 	}
@@ -615,8 +626,9 @@ static void verb_tail(struct client *c, char **argv, int argc)
 		client_answer(c);
 		return;
 	}
-	if ((r = tail_file(c, file, lines)) < 0) {
-		outf(c, "%s: %s", file, strerror(-r));
+	char why[PATH_MAX + 160];
+	if ((r = tail_file(c, file, lines, why, sizeof why)) < 0) {
+		outf(c, "%s", why);
 		fail(c, PROTO_FAILED);
 		client_answer(c);
 		return;
@@ -1241,37 +1253,33 @@ int control_open(const struct corral_config *cfg)
 		log_err("cannot create the directory of %s: %s", cfg->socket, strerror(-r));
 		return -1;
 	}
+	/* A socket file may be left by a corrald that died: reuse it only if
+	 * nobody answers on it. Any other file there is not ours. */
+	char why[256];
+	if ((r = sockets_reclaim_path(cfg->socket, why, sizeof why)) < 0) {
+		if (r == -EADDRINUSE)
+			log_err("another corrald is already listening on %s", cfg->socket);
+		else
+			log_err("control socket %s: %s", cfg->socket, why);
+		return -1;
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		log_err("socket: %m");
 		return -1;
 	}
-	/* A socket file may be left by a corrald that died: reuse it only if
-	 * nobody answers on it. */
-	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 || errno == EAGAIN) {
-		log_err("another corrald is already listening on %s", cfg->socket);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		log_err("socket: %m");
-		return -1;
-	}
-	if (unlink(cfg->socket) < 0 && errno != ENOENT) {
-		log_err("cannot remove stale socket %s: %m", cfg->socket);
+	if ((r = sockets_bind_unix(fd, &addr, sizeof addr, cfg->socket_mode)) < 0) {
+		log_err("bind %s: %s", cfg->socket, strerror(-r));
 		goto fail;
 	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-		log_err("bind %s: %m", cfg->socket);
-		goto fail;
-	}
-	if (chmod(cfg->socket, cfg->socket_mode) < 0) {
-		log_err("chmod %s: %m", cfg->socket);
+	struct stat st;
+	if (lstat(cfg->socket, &st) < 0) {
+		log_err("control socket %s: %m", cfg->socket);
 		unlink(cfg->socket);
 		goto fail;
 	}
+	C.dev = st.st_dev;
+	C.ino = st.st_ino;
 	if (listen(fd, 128) < 0) {
 		log_err("listen %s: %m", cfg->socket);
 		unlink(cfg->socket);
@@ -1311,7 +1319,8 @@ void control_close(void)
 	}
 	control_bury();
 	if (C.path) {
-		unlink(C.path);
+		if (sockets_same_file(C.path, C.dev, C.ino))
+			unlink(C.path);
 		free(C.path);
 		C.path = NULL;
 	}

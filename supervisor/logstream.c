@@ -14,6 +14,7 @@
 #include "ipc/io.h"
 #include "supervisor/events.h"
 #include "supervisor/log.h"
+#include "supervisor/logfile.h"
 #include "supervisor/supervisor.h"
 
 /* One read buffer for every stream: a stream that cannot hand on what it
@@ -74,14 +75,26 @@ void logstream_init(struct logstream *s, struct process *owner, enum log_which w
 	logline_init(&s->line);
 }
 
-static int open_file(struct logstream *s)
+/* What is wrong with S's file now, for status (NULL: nothing). */
+static void set_error(struct logstream *s, const char *text)
 {
-	int fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	s->size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	free(s->error);
+	s->error = text ? strdup(text) : NULL; /* out of memory: status says less */
+}
+
+/* Open S's file by the rules of logfile.c (never through a symbolic link).
+ * 0, or -errno with the reason in ERR and in s->error. */
+static int open_file(struct logstream *s, char *err, size_t errlen)
+{
+	uint64_t size = 0;
+	int fd = logfile_open_append(s->path, s->uid, &size, err, errlen);
+	if (fd < 0) {
+		set_error(s, err);
+		return fd;
+	}
+	s->size = size;
 	s->file_fd = fd;
+	set_error(s, NULL);
 	return 0;
 }
 
@@ -102,7 +115,7 @@ static int open_passthrough(struct logstream *s, int fd)
 }
 
 int logstream_open(struct logstream *s, const struct program_config *c, const char *path,
-		   int *child_end)
+		   int *child_end, char *err, size_t errlen)
 {
 	struct process *owner = s->owner;
 	enum log_which which = s->which;
@@ -128,10 +141,12 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	s->chunk = c->log_buffer < READ_MAX ? (size_t)c->log_buffer : READ_MAX;
 	s->rate = c->log_rate;
 	s->overflow = c->log_overflow;
+	s->uid = c->sandbox.users.has_user ? c->sandbox.users.uid : LOGFILE_NO_USER;
 	if (s->rate)
 		tb_init(&s->tb, s->rate, c->log_burst ? c->log_burst : s->rate, supervisor_now_ms());
 
 	int r;
+	err[0] = '\0';
 	if (!path)
 		r = 0; /* read and discarded */
 	else if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "-") == 0)
@@ -141,12 +156,13 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	else if (!(s->path = strdup(path)))
 		r = -ENOMEM;
 	else
-		r = open_file(s);
+		r = open_file(s, err, errlen);
 	if (r < 0)
 		goto fail;
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		r = -errno;
+		snprintf(err, errlen, "pipe: %s", strerror(-r));
 		goto fail;
 	}
 	/* Only our end is non-blocking: the worker's writes block when we
@@ -154,6 +170,7 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0 ||
 	    (r = supervisor_watch(p[0], EPOLLIN, &s->watch)) < 0) {
 		r = r < 0 ? r : -errno;
+		snprintf(err, errlen, "%s pipe: %s", stream_name(s), strerror(-r));
 		close(p[0]);
 		close(p[1]);
 		goto fail;
@@ -165,6 +182,8 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 		hold(s, RETRY_AGAIN_MS);
 	return 0;
 fail:
+	if (!err[0])
+		snprintf(err, errlen, "%s: %s", path ? path : stream_name(s), strerror(-r));
 	logstream_close(s);
 	logstream_init(s, owner, which);
 	s->followers = followers;
@@ -259,14 +278,14 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
 		b->bytes = 0;
 		return true;
 	}
-	if (s->file_fd < 0 && open_file(s) < 0) {
+	char why[PATH_MAX + 160];
+	if (s->file_fd < 0 && open_file(s, why, sizeof why) < 0) {
 		/* Rotation or reopen could not make the file: keep all, try later. */
-		int e = errno;
 		if (stash_pend(s, b->v, b->n, 0) < 0)
 			log_err("%s: %s log: out of memory holding output", owner_name(s), stream_name(s));
 		if (!s->failing)
-			log_err("%s: opening %s: %s; holding the output until it can be written",
-				owner_name(s), s->path, strerror(e));
+			log_err("%s: opening %s log: %s; holding the output until it can be written",
+				owner_name(s), stream_name(s), why);
 		s->failing = true;
 		b->n = 0;
 		b->bytes = 0;
@@ -351,32 +370,30 @@ static void emit(struct batch *b, const void *p, size_t len)
 }
 
 /* Rotate by renames: PATH.N-1 -> PATH.N ... PATH -> PATH.1; the oldest
- * goes. With no backups the file just starts over. */
-static int rotate(struct logstream *s)
+ * goes. With no backups the file just starts over. When a name on the way
+ * is not a regular file (a symbolic link planted there), nothing moves:
+ * the file goes on growing, status says why, and it is tried again a
+ * second later rather than at every line. */
+static void rotate(struct logstream *s, int64_t now)
 {
-	char from[PATH_MAX], to[PATH_MAX];
-	int r = 0;
-	if (s->backups > 0) {
-		if (logline_backup_name(s->path, s->backups, to, sizeof to) == 0)
-			(void)unlink(to);
-		for (int i = s->backups - 1; i >= 1; i--) {
-			if (logline_backup_name(s->path, i, from, sizeof from) < 0 ||
-			    logline_backup_name(s->path, i + 1, to, sizeof to) < 0)
-				return -ENAMETOOLONG;
-			if (rename(from, to) < 0 && errno != ENOENT)
-				r = -errno;
-		}
-		if (logline_backup_name(s->path, 1, to, sizeof to) < 0)
-			return -ENAMETOOLONG;
-		if (rename(s->path, to) < 0 && errno != ENOENT)
-			return -errno;
-	} else if (unlink(s->path) < 0 && errno != ENOENT) {
-		return -errno;
+	char why[PATH_MAX + 160];
+	int r = logfile_rotate(s->path, s->backups, s->uid, why, sizeof why);
+	if (r < 0) {
+		if (!s->rotate_failing)
+			log_err("%s: rotating %s log: %s", owner_name(s), stream_name(s), why);
+		s->rotate_failing = true;
+		s->rotate_after = now + RETRY_MS;
+		set_error(s, why);
+		return;
 	}
+	if (s->rotate_failing)
+		log_info("%s: %s log rotated again", owner_name(s), stream_name(s));
+	s->rotate_failing = false;
 	close(s->file_fd);
 	s->file_fd = -1;
-	int rr = open_file(s);
-	return rr < 0 ? rr : r;
+	/* On failure the next write tries again, holding the output meanwhile. */
+	if (open_file(s, why, sizeof why) < 0)
+		log_err("%s: opening %s log after rotating: %s", owner_name(s), stream_name(s), why);
 }
 
 /* Hand IN on to the file, line by line. Returns false when it stopped
@@ -403,12 +420,11 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 			goto stop;
 		if (s->line.at_line_start && !s->dropping) {
 			/* Between lines: the only place a file is rotated or a rate applied. */
-			if (s->path && logline_rotate_due(s->size + b.bytes, s->maxbytes)) {
+			if (s->path && logline_rotate_due(s->size + b.bytes, s->maxbytes) &&
+			    now >= s->rotate_after) {
 				if (!flush(s, &b))
 					goto stop;
-				int r = rotate(s);
-				if (r < 0)
-					log_err("%s: rotating %s: %s", owner_name(s), s->path, strerror(-r));
+				rotate(s, now);
 			}
 			if (s->rate) {
 				if (!tb_take(&s->tb, 1, now)) {
@@ -705,6 +721,8 @@ void logstream_close(struct logstream *s)
 	}
 	free(s->path);
 	s->path = NULL;
+	free(s->error);
+	s->error = NULL;
 	free_buffers(s);
 }
 
@@ -794,13 +812,14 @@ void logstream_finish(struct logstream *s)
 	finish_close(s);
 }
 
-int logstream_reopen(struct logstream *s)
+int logstream_reopen(struct logstream *s, char *err, size_t errlen)
 {
 	if (!s->path || s->file_fd < 0)
 		return 0;
 	close(s->file_fd);
 	s->file_fd = -1;
-	return open_file(s);
+	/* On failure the next write tries again, holding the output meanwhile. */
+	return open_file(s, err, errlen);
 }
 
 void logstream_free_detached(void)

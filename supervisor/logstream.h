@@ -13,9 +13,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include "supervisor/config.h"
+#include "supervisor/logfile.h"
 #include "supervisor/logline.h"
 #include "supervisor/loop.h"
 #include "supervisor/tokenbucket.h"
@@ -32,6 +34,8 @@ struct logstream {
 	int pipe_fd;              /* our read end, -1 when closed */
 	int file_fd;              /* -1 when the output is discarded */
 	char *path;               /* the file, NULL for pass-through or none; owned */
+	uid_t uid;                /* the program's user (logfile.c's rules), or LOGFILE_NO_USER */
+	char *error;              /* what is wrong with the file now, for status; owned, NULL: nothing */
 	bool passthrough;         /* corrald's own stdout or stderr: never rotated */
 	/* settings, taken from the program when opened */
 	uint64_t maxbytes;
@@ -56,6 +60,8 @@ struct logstream {
 	bool held;                /* not reading the pipe */
 	bool closing;             /* the pipe is done: close once drained */
 	bool failing;             /* the last write failed (said once) */
+	bool rotate_failing;      /* the last rotation failed (said once) */
+	int64_t rotate_after;     /* a failed rotation is not tried again before this */
 	int64_t held_since;
 	/* what status shows */
 	uint64_t dropped;         /* lines dropped by the rate limit */
@@ -68,10 +74,11 @@ void logstream_init(struct logstream *s, struct process *owner, enum log_which w
 
 /* Open the stream of P to PATH ("NONE", NULL for the default is resolved by
  * the caller; "/dev/stdout", "/dev/stderr" and "-" pass through to corrald's
- * own). On success *CHILD_END is the pipe's write end for the worker (or -1
- * when the output is discarded: the worker gets /dev/null). 0 or -errno. */
+ * own; a file is opened by logfile.c's rules). On success *CHILD_END is the
+ * pipe's write end for the worker (or -1 when the output is discarded: the
+ * worker gets /dev/null). 0, or -errno with ERR naming the path and why. */
 int logstream_open(struct logstream *s, const struct program_config *c, const char *path,
-		   int *child_end);
+		   int *child_end, char *err, size_t errlen);
 
 /* The pipe is readable. */
 void logstream_readable(struct logstream *s);
@@ -86,8 +93,10 @@ void logstream_finish(struct logstream *s);
 /* Close at once, for a process being freed. Detached copies live on. */
 void logstream_close(struct logstream *s);
 
-/* Reopen the file by its path (logrotate, SIGUSR2, corralctl reopen). */
-int logstream_reopen(struct logstream *s);
+/* Reopen the file by its path (logrotate, SIGUSR2, corralctl reopen). 0,
+ * or -errno with ERR (the output is then held until the file can be
+ * opened). */
+int logstream_reopen(struct logstream *s, char *err, size_t errlen);
 
 /* Free every detached stream (at exit). */
 void logstream_free_detached(void);

@@ -37,7 +37,9 @@
 #include "sandbox/users.h"
 #include "supervisor/events.h"
 #include "supervisor/log.h"
+#include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
+#include "supervisor/sockets.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/xmlrpc.h"
 
@@ -341,6 +343,8 @@ struct listener {
 	struct watch watch;
 	int fd;
 	char *path;             /* unix: to unlink at exit; owned */
+	dev_t dev;              /* the file made, so that we never remove */
+	ino_t ino;              /* one someone else put there since */
 	/* its own credentials, as supervisord checks each server's; owned
 	 * copies (a reload frees the config); NULL: none asked */
 	char *username, *password;
@@ -980,18 +984,16 @@ static void m_signal_all(struct rcall *rc, const struct xval *pa)
  * end (LENGTH must then be 0); else LENGTH bytes (0: to the end) at OFFSET. */
 static void read_file(struct rcall *rc, const char *path, long long offset, long long length)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* Never through a symbolic link (logfile.c): one planted in a log
+	 * directory would hand the client any file corrald can read. */
+	char why[PATH_MAX]; /* room in a fault's message */
+	uint64_t fsize;
+	int fd = logfile_open_read(path, &fsize, why, sizeof why);
 	if (fd < 0) {
-		fault(rc, errno == ENOENT ? F_NO_FILE : F_FAILED, path);
+		fault(rc, fd == -ENOENT ? F_NO_FILE : F_FAILED, fd == -ENOENT ? path : why);
 		return;
 	}
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		fault(rc, F_FAILED, NULL);
-		return;
-	}
-	long long size = st.st_size, from, want;
+	long long size = (long long)fsize, from, want;
 	if (offset < 0) {
 		if (length) {
 			close(fd);
@@ -1073,13 +1075,15 @@ static void tail_log(struct rcall *rc, const struct xval *pa, int which)
 		offset = -(INT64_MAX / 4);
 	if (length < -(INT64_MAX / 4))
 		length = -(INT64_MAX / 4);
-	char path[PATH_MAX];
+	char path[PATH_MAX], why[PATH_MAX]; /* room in a fault's message */
 	const char *f = supervisor_log_path(p, which, path, sizeof path);
-	int fd = f ? open(f, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		if (fd >= 0)
-			close(fd);
+	uint64_t fsize;
+	int fd = -ENOENT;
+	if (f && (fd = logfile_open_read(f, &fsize, why, sizeof why)) < 0 && fd != -ENOENT) {
+		fault(rc, F_FAILED, why); /* a symbolic link, not followed */
+		return;
+	}
+	if (fd < 0) {
 		xb_array_begin(rc->out);
 		xb_string(rc->out, "");
 		xb_int(rc->out, f ? offset : 0);
@@ -1087,7 +1091,7 @@ static void tail_log(struct rcall *rc, const struct xval *pa, int which)
 		xb_array_end(rc->out);
 		return;
 	}
-	long long size = st.st_size;
+	long long size = (long long)fsize;
 	bool overflow = false;
 	if (size > offset + length) {
 		overflow = true;
@@ -1688,8 +1692,10 @@ static void handle_logtail(struct rclient *c, const char *path)
 	int which = strcmp(channel, "stderr") == 0 ? LOG_STDERR : LOG_STDOUT;
 	char lpath[PATH_MAX];
 	const char *f = p ? supervisor_log_path(p, which, lpath, sizeof lpath) : NULL;
+	char why[PATH_MAX + 160];
+	uint64_t fsize;
 	int fd = f && (!strcmp(channel, "stdout") || !strcmp(channel, "stderr"))
-			 ? open(f, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+			 ? logfile_open_read(f, &fsize, why, sizeof why) : -1;
 	if (fd < 0) { /* no log, or none written yet: supervisord's 404 */
 		respond_error(c, 404);
 		return;
@@ -1704,17 +1710,14 @@ static void handle_logtail(struct rclient *c, const char *path)
 		client_close(c);
 		return;
 	}
-	struct stat st;
-	if (fstat(fd, &st) == 0) {
-		char buf[1024];
-		off_t from = st.st_size > (off_t)sizeof buf ? st.st_size - (off_t)sizeof buf : 0;
-		size_t got = io_pread_upto(fd, buf, sizeof buf, from);
-		if (got > 0) {
-			n = snprintf(head, sizeof head, "%zx\r\n", got);
-			(void)out_add(c, head, (size_t)n);
-			(void)out_add(c, buf, got);
-			(void)out_add(c, "\r\n", 2);
-		}
+	char buf[1024];
+	off_t from = (off_t)fsize > (off_t)sizeof buf ? (off_t)fsize - (off_t)sizeof buf : 0;
+	size_t got = io_pread_upto(fd, buf, sizeof buf, from);
+	if (got > 0) {
+		n = snprintf(head, sizeof head, "%zx\r\n", got);
+		(void)out_add(c, head, (size_t)n);
+		(void)out_add(c, buf, got);
+		(void)out_add(c, "\r\n", 2);
 	}
 	close(fd);
 	c->follow = p;
@@ -2240,41 +2243,39 @@ static int open_unix(struct listener *l, const struct http_config *h)
 		return -1;
 	}
 	strcpy(addr.sun_path, h->file);
+	/* A socket left by a server that died is replaced; a live one, or
+	 * any other file, is not. */
+	char why[256];
+	if (sockets_reclaim_path(h->file, why, sizeof why) < 0) {
+		log_err("%s: [unix_http_server] file %s: %s", h->where, h->file, why);
+		return -1;
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		log_err("rpc: socket: %m");
 		return -1;
 	}
-	/* A file left by a server that died is reused; a live one is not. */
-	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 || errno == EAGAIN) {
-		log_err("%s: [unix_http_server] %s: another server is listening there", h->where,
-			h->file);
-		close(fd);
-		return -1;
-	}
-	if (unlink(h->file) < 0 && errno != ENOENT) {
-		log_err("%s: [unix_http_server] cannot remove the stale %s: %m", h->where, h->file);
-		close(fd);
-		return -1;
-	}
 	uid_t uid;
 	gid_t gid;
-	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-		log_err("%s: [unix_http_server] bind %s: %m", h->where, h->file);
+	int r = sockets_bind_unix(fd, &addr, sizeof addr, h->chmod);
+	if (r < 0) {
+		log_err("%s: [unix_http_server] bind %s: %s", h->where, h->file, strerror(-r));
 		close(fd);
 		return -1;
 	}
-	if (chmod(h->file, h->chmod) < 0) {
-		log_err("%s: [unix_http_server] chmod %s: %m", h->where, h->file);
+	struct stat st;
+	if (lstat(h->file, &st) < 0) {
+		log_err("%s: [unix_http_server] %s: %m", h->where, h->file);
 		goto fail;
 	}
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
 	if (h->chown) {
-		char why[200];
 		if (!owner_ids(h->chown, &uid, &gid, why, sizeof why)) {
 			log_err("%s: [unix_http_server] chown %s: %s", h->where, h->chown, why);
 			goto fail;
 		}
-		if (chown(h->file, uid, gid) < 0) {
+		if (lchown(h->file, uid, gid) < 0) {
 			log_err("%s: [unix_http_server] chown %s: %m", h->where, h->file);
 			goto fail;
 		}
@@ -2388,7 +2389,8 @@ void rpc_close(void)
 			R.l[i].fd = -1;
 		}
 		if (R.l[i].path) {
-			unlink(R.l[i].path);
+			if (sockets_same_file(R.l[i].path, R.l[i].dev, R.l[i].ino))
+				unlink(R.l[i].path);
 			free(R.l[i].path);
 			R.l[i].path = NULL;
 		}

@@ -189,6 +189,92 @@ static int open_fail(int fd, char *err, size_t errlen, const char *what, int e)
 	return -e;
 }
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISREG(m) ? "a regular file" : S_ISDIR(m) ? "a directory"
+	       : S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+	       : "a file of unknown type";
+}
+
+int sockets_reclaim_path(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st, again;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		snprintf(err, errlen, "path too long (at most %zu bytes)", sizeof sun.sun_path - 1);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	/* lstat: a symbolic link there is itself what is there, never where
+	 * it points. */
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s is there, not a socket: left alone", file_kind(st.st_mode));
+		return -EEXIST;
+	}
+	/* A socket: replaced only when nobody answers on it, which is what a
+	 * server that died leaves (ECONNREFUSED). Non-blocking, so that a
+	 * listener with a full backlog (EAGAIN) cannot stop corrald here; a
+	 * live socket of another type says EPROTOTYPE. */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	int e = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 ? 0 : errno;
+	close(fd);
+	if (e == ENOENT)
+		return 0; /* gone meanwhile */
+	if (e != ECONNREFUSED) {
+		if (e == 0 || e == EAGAIN || e == EINPROGRESS || e == EPROTOTYPE)
+			snprintf(err, errlen, "something is listening there: not replaced");
+		else
+			snprintf(err, errlen, "cannot tell whether something listens there "
+					      "(connect: %s): not replaced", strerror(e));
+		return -EADDRINUSE;
+	}
+	/* Only the very socket looked at goes, not one put there since. */
+	if (lstat(path, &again) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -errno;
+	}
+	if (again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
+		snprintf(err, errlen, "changed while it was looked at: left alone");
+		return -EEXIST;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "removing the stale socket: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int sockets_bind_unix(int fd, const struct sockaddr_un *addr, socklen_t len, unsigned mode)
+{
+	/* The mode is given as the file is made, through the umask, rather
+	 * than by a chmod of the path afterwards, which would follow whatever
+	 * was put at the path in between. corrald has one thread: nothing
+	 * else makes a file meanwhile. */
+	mode_t old = umask(~(mode_t)mode & 0777);
+	int r = bind(fd, (const struct sockaddr *)addr, len) < 0 ? -errno : 0;
+	umask(old);
+	return r;
+}
+
+bool sockets_same_file(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
 int sockets_open(const struct socket_addr *a, int backlog, unsigned mode, char *err,
 		 size_t errlen)
 {
@@ -204,25 +290,17 @@ int sockets_open(const struct socket_addr *a, int backlog, unsigned mode, char *
 	if (a->kind != SOCKET_UNIX &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
 		return open_fail(fd, err, errlen, "setsockopt SO_REUSEADDR", errno);
-	if (path) {
-		/* A socket left by an earlier corrald (or program) is stale: a
-		 * path is only ever bound by one listener. Anything else there
-		 * is not ours to remove. */
-		struct stat st;
-		if (lstat(path, &st) == 0) {
-			if (!S_ISSOCK(st.st_mode))
-				return open_fail(fd, err, errlen, "bind", EEXIST);
-			if (unlink(path) < 0 && errno != ENOENT)
-				return open_fail(fd, err, errlen, "unlink the old socket", errno);
-		}
+	int r;
+	if (path && (r = sockets_reclaim_path(path, err, errlen)) < 0) {
+		close(fd);
+		return r;
 	}
-	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0)
-		return open_fail(fd, err, errlen, "bind", errno);
-	if (path && chmod(path, mode) < 0) {
-		int e = errno;
-		unlink(path);
-		return open_fail(fd, err, errlen, "chmod", e);
-	}
+	if (path)
+		r = sockets_bind_unix(fd, (const struct sockaddr_un *)&a->ss, a->len, mode);
+	else
+		r = bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 ? -errno : 0;
+	if (r < 0)
+		return open_fail(fd, err, errlen, "bind", -r);
 	if (type == SOCK_STREAM && listen(fd, backlog) < 0) {
 		int e = errno;
 		if (path)
@@ -258,8 +336,7 @@ static bool prepared;
 static void held_close(struct held *h)
 {
 	const char *path = unix_path(&h->addr);
-	struct stat st;
-	if (path && lstat(path, &st) == 0 && st.st_dev == h->dev && st.st_ino == h->ino)
+	if (path && sockets_same_file(path, h->dev, h->ino))
 		unlink(path);
 	close(h->fd);
 	h->fd = -1;
@@ -344,7 +421,7 @@ static int hold(const struct held *w, const char *kind, const char *name, char *
 	}
 	const char *path = unix_path(&w->addr);
 	int fd = sockets_open(&w->addr, w->new_backlog, w->new_mode, why, sizeof why);
-	if (fd >= 0 && path && w->new_owner && chown(path, w->new_uid, w->new_gid) < 0) {
+	if (fd >= 0 && path && w->new_owner && lchown(path, w->new_uid, w->new_gid) < 0) {
 		snprintf(why, sizeof why, "chown %u:%u: %s", (unsigned)w->new_uid,
 			 (unsigned)w->new_gid, strerror(errno));
 		unlink(path);
@@ -416,7 +493,7 @@ void sockets_commit(void)
 		if (h->new_mode != h->mode && path && chmod(path, h->new_mode) == 0)
 			h->mode = h->new_mode;
 		if (h->new_owner && (!h->owner || h->new_uid != h->uid || h->new_gid != h->gid) &&
-		    path && chown(path, h->new_uid, h->new_gid) == 0) {
+		    path && lchown(path, h->new_uid, h->new_gid) == 0) {
 			h->owner = true;
 			h->uid = h->new_uid;
 			h->gid = h->new_gid;

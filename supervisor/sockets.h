@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 enum socket_kind { SOCKET_TCP, SOCKET_UDP, SOCKET_UNIX };
 
@@ -47,10 +48,28 @@ void sockets_format(const struct socket_addr *a, char *buf, size_t len);
 
 bool sockets_addr_equal(const struct socket_addr *a, const struct socket_addr *b);
 
+/* Make PATH free for a unix socket to be bound there: nothing is there,
+ * or a socket nobody answers on (what a server that died leaves), which is
+ * removed. Anything else is left alone: a regular file, a directory, a
+ * symbolic link (never followed), a FIFO, a socket something listens on.
+ * 0, or -errno with the reason in ERR (-EEXIST: not a socket;
+ * -EADDRINUSE: something answers there). */
+int sockets_reclaim_path(const char *path, char *err, size_t errlen);
+
+struct sockaddr_un;
+
+/* Bind FD to the unix address ADDR (LEN bytes), the file made with MODE
+ * (no chmod by path afterwards). 0 or -errno. */
+int sockets_bind_unix(int fd, const struct sockaddr_un *addr, socklen_t len, unsigned mode);
+
+/* Is PATH still the file (DEV, INO) corrald made? Only then is it removed
+ * at close: never a file someone put there since. */
+bool sockets_same_file(const char *path, dev_t dev, ino_t ino);
+
 /* Bind and (for streams) listen on A: a close-on-exec, blocking socket, as
- * systemd passes them. A unix path that is a socket already is replaced;
- * any other file there is an error. MODE is given to a unix path. The fd,
- * or -errno with "bind: Address already in use"-like text in ERR. */
+ * systemd passes them. A unix path is made free by
+ * sockets_reclaim_path() first; MODE is given to it. The fd, or -errno
+ * with "bind: Address already in use"-like text in ERR. */
 int sockets_open(const struct socket_addr *a, int backlog, unsigned mode, char *err,
 		 size_t errlen);
 

@@ -25,6 +25,7 @@
 #include "supervisor/events.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
+#include "supervisor/logfile.h"
 #include "supervisor/path.h"
 #include "supervisor/pidmap.h"
 #include "supervisor/pool.h"
@@ -71,6 +72,8 @@ static struct {
 	int notify_fd;              /* the sd_notify datagram socket, -1: none */
 	struct watch notify_watch;
 	char notify_path[108];
+	dev_t notify_dev;           /* the file made, so that we never remove */
+	ino_t notify_ino;           /* one someone else put there since */
 	struct rlimit nofile;       /* as corrald found it; workers get it back */
 } S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1, .guard_pipe = -1, .guard_pidfd = -1,
       .notify_fd = -1 };
@@ -308,13 +311,64 @@ void supervisor_reopen_logs(void)
 			struct process *p = &prog->procs[i];
 			struct logstream *ss[] = { &p->out, &p->err };
 			for (int k = 0; k < 2; k++) {
-				int r = logstream_reopen(ss[k]);
-				if (r < 0)
-					log_err("%s: reopening %s: %s", p->name, ss[k]->path,
-						strerror(-r));
+				char why[PATH_MAX + 160];
+				if (logstream_reopen(ss[k], why, sizeof why) < 0)
+					log_err("%s: reopening %s log: %s", p->name,
+						k ? "stderr" : "stdout", why);
 			}
 		}
 	log_info("log files reopened");
+}
+
+/* Every directory the programs of CFG log to (only ONLY's, when not NULL),
+ * by logfile.c's rules for each program's user: one that others could
+ * swap files in is refused before anything is opened there. Files given by
+ * path are named by a root-owned config, trusted; only where they are
+ * matters. 0, or -EPERM with ERR in a config error's form
+ * ("FILE:LINE: [SECTION]: ..."). */
+static int logdirs_check(const struct corral_config *cfg, const struct program_config *only,
+			 char *err, size_t errlen)
+{
+	char dir[PATH_MAX], last[PATH_MAX] = "", why[PATH_MAX + 160];
+	uid_t last_uid = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++) {
+		const struct program_config *c = &cfg->programs[i];
+		if (only && c != only)
+			continue;
+		uid_t uid = c->sandbox.users.has_user ? c->sandbox.users.uid : LOGFILE_NO_USER;
+		for (int k = 0; k < c->numprocs; k++) {
+			struct program_instance v;
+			program_config_instance(c, k, &v);
+			const char *files[2] = { v.stdout_logfile, c->redirect_stderr ? "NONE"
+										: v.stderr_logfile };
+			for (int w = 0; w < 2; w++) {
+				const char *f = files[w];
+				bool in_logdir = !f || strcmp(f, "AUTO") == 0;
+				if (!in_logdir && (strcmp(f, "NONE") == 0 || strcmp(f, "-") == 0 ||
+						   strcmp(f, "/dev/stdout") == 0 ||
+						   strcmp(f, "/dev/stderr") == 0))
+					continue;
+				if (in_logdir)
+					snprintf(dir, sizeof dir, "%s", cfg->logdir);
+				else if (logfile_dirname(f, dir, sizeof dir) < 0)
+					continue; /* opening it says so */
+				/* numprocs copies mostly share one */
+				if (uid == last_uid && strcmp(dir, last) == 0)
+					continue;
+				if (logfile_check_dir(dir, uid, why, sizeof why) < 0) {
+					snprintf(err, errlen, "%s:%d: [%s:%s]: %s: %s", c->file, c->line,
+						 c->is_pool ? "pool" : c->is_fcgi ? "fcgi-program"
+						 : c->is_listener ? "eventlistener" : "program", c->name,
+						 in_logdir ? "logdir" : w ? "stderr_logfile" : "stdout_logfile",
+						 why);
+					return -EPERM;
+				}
+				snprintf(last, sizeof last, "%s", dir);
+				last_uid = uid;
+			}
+		}
+	}
+	return 0;
 }
 
 /* KEY=value entries: corrald's environment, overridden by the program's, and
@@ -392,7 +446,7 @@ static int do_spawn(struct process *p)
 {
 	const struct program_config *c = p->prog->cfg;
 	struct program_instance v = process_values(p);
-	char path[PATH_MAX], msg[PATH_MAX + 64];
+	char path[PATH_MAX], msg[PATH_MAX + 192], why[PATH_MAX + 160];
 	char names[ENV_NAMES][PATH_MAX];
 	int out_child = -1, err_child = -1, ready_child = -1, r;
 	int extra[SPAWN_MAX_EXTRA][2], nextra = 0;
@@ -420,9 +474,9 @@ static int do_spawn(struct process *p)
 			 strerror(-r));
 		goto fail;
 	}
-	r = logstream_open(&p->out, c, opath ? opath : "NONE", &out_child);
+	r = logstream_open(&p->out, c, opath ? opath : "NONE", &out_child, why, sizeof why);
 	if (r < 0) {
-		snprintf(msg, sizeof msg, "%s %s: %s", what, opath, strerror(-r));
+		snprintf(msg, sizeof msg, "%s: %s", what, why);
 		goto fail;
 	}
 	if (!c->redirect_stderr && !own_stdio) {
@@ -432,9 +486,9 @@ static int do_spawn(struct process *p)
 				 S.current->cfg.logdir, strerror(-r));
 			goto fail;
 		}
-		r = logstream_open(&p->err, c, epath ? epath : "NONE", &err_child);
+		r = logstream_open(&p->err, c, epath ? epath : "NONE", &err_child, why, sizeof why);
 		if (r < 0) {
-			snprintf(msg, sizeof msg, "%s %s: %s", what, epath, strerror(-r));
+			snprintf(msg, sizeof msg, "%s: %s", what, why);
 			goto fail;
 		}
 	}
@@ -1990,6 +2044,16 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		free(ref);
 		return -EINVAL;
 	}
+	/* Needs the filesystem, so not a config_load() check (nor --check's). */
+	char lerr[2 * PATH_MAX + 256];
+	if (logdirs_check(&ref->cfg, NULL, lerr, sizeof lerr) < 0) {
+		log_err("reload: %s", lerr);
+		if (line)
+			line(ctx, lerr);
+		config_free(&ref->cfg);
+		free(ref);
+		return -EINVAL;
+	}
 	limits_announce(&ref->cfg);
 	ref->refs = 1; /* corrald's own */
 	struct corral_config *nc = &ref->cfg;
@@ -2280,6 +2344,13 @@ int supervisor_group_add(const char *name)
 			return r;
 		group_find(name)->fatal = false;
 	}
+	char lerr[2 * PATH_MAX + 256];
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0 &&
+		    logdirs_check(cfg, &cfg->programs[i], lerr, sizeof lerr) < 0) {
+			log_err("addProcessGroup %s: %s", name, lerr);
+			return -EPERM;
+		}
 	struct program **made = calloc(n, sizeof *made);
 	if (!made)
 		return -ENOMEM;
@@ -2771,15 +2842,32 @@ static void notify_open(const struct corral_config *cfg)
 		log_warn("notify socket: %m");
 		return;
 	}
-	(void)unlink(addr.sun_path);
-	/* Anyone may send (workers may run as other users); only the trees of
-	 * our processes are believed. */
-	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || chmod(addr.sun_path, 0666) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
-		log_warn("notify socket %s: %m", addr.sun_path);
+	/* Only a socket nobody answers on (left by a corrald that died) is
+	 * replaced; any other file there is not ours. */
+	char why[256];
+	if (sockets_reclaim_path(addr.sun_path, why, sizeof why) < 0) {
+		log_warn("notify socket %s: %s; ready = notify will not work", addr.sun_path, why);
 		close(fd);
 		return;
 	}
+	/* Anyone may send (workers may run as other users); only the trees of
+	 * our processes are believed. */
+	int r = sockets_bind_unix(fd, &addr, sizeof addr, 0666);
+	struct stat st;
+	if (r < 0) {
+		log_warn("notify socket %s: bind: %s", addr.sun_path, strerror(-r));
+		close(fd);
+		return;
+	}
+	if (lstat(addr.sun_path, &st) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
+		log_warn("notify socket %s: %m", addr.sun_path);
+		unlink(addr.sun_path);
+		close(fd);
+		return;
+	}
+	S.notify_dev = st.st_dev;
+	S.notify_ino = st.st_ino;
 	S.notify_watch.kind = WATCH_NOTIFY;
 	if (supervisor_watch(fd, EPOLLIN, &S.notify_watch) < 0) {
 		close(fd);
@@ -2797,7 +2885,8 @@ static void notify_close(void)
 	supervisor_unwatch(S.notify_fd);
 	close(S.notify_fd);
 	S.notify_fd = -1;
-	unlink(S.notify_path);
+	if (sockets_same_file(S.notify_path, S.notify_dev, S.notify_ino))
+		unlink(S.notify_path);
 }
 
 static int write_pidfile(const char *path)
@@ -2878,6 +2967,11 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	int r = mkdir_p(cfg->logdir, 0755);
 	if (r < 0) {
 		log_err("logdir %s: %s", cfg->logdir, strerror(-r));
+		goto out;
+	}
+	char lerr[2 * PATH_MAX + 256];
+	if (logdirs_check(cfg, NULL, lerr, sizeof lerr) < 0) {
+		log_err("%s", lerr);
 		goto out;
 	}
 	if (control_open(cfg) < 0)

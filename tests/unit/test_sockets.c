@@ -322,19 +322,90 @@ static void test_open_unix(void **state)
 	assert_int_equal(lstat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0666);
 	close(fd);
+	/* A live one is not replaced. */
+	fd = sockets_open(&a, 8, 0666, err, sizeof err);
+	assert_true(fd >= 0);
+	assert_int_equal(sockets_open(&a, 8, 0666, err, sizeof err), -EADDRINUSE);
+	assert_string_equal(err, "something is listening there: not replaced");
+	c = connect_unix(path);
+	assert_true(c >= 0);
+	close(c);
+	close(fd);
 	/* Anything else is not ours to remove. */
 	assert_int_equal(unlink(path), 0);
 	int f = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	assert_true(f >= 0);
 	close(f);
 	assert_int_equal(sockets_open(&a, 8, 0666, err, sizeof err), -EEXIST);
-	assert_string_equal(err, "bind: File exists");
+	assert_string_equal(err, "a regular file is there, not a socket: left alone");
 	assert_int_equal(lstat(path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	/* No directory: the bind says so. */
 	addr(&a, "unix:%s/no/such/dir.sock", tmpdir);
 	assert_int_equal(sockets_open(&a, 8, 0666, err, sizeof err), -ENOENT);
 	assert_string_equal(err, "bind: No such file or directory");
+}
+
+/* What sockets_reclaim_path() does with what it finds at a path: only a
+ * socket nobody answers on goes. */
+static void test_reclaim_path(void **state)
+{
+	char err[160], path[PATH_MAX], target[PATH_MAX];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/r.sock", tmpdir);
+	snprintf(target, sizeof target, "%s/target", tmpdir);
+	/* nothing there */
+	assert_int_equal(sockets_reclaim_path(path, err, sizeof err), 0);
+	/* a regular file, untouched */
+	int f = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(f >= 0);
+	assert_int_equal(write(f, "keep", 4), 4);
+	close(f);
+	assert_int_equal(sockets_reclaim_path(path, err, sizeof err), -EEXIST);
+	assert_string_equal(err, "a regular file is there, not a socket: left alone");
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_size, 4);
+	assert_int_equal(unlink(path), 0);
+	/* a directory */
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(sockets_reclaim_path(path, err, sizeof err), -EEXIST);
+	assert_string_equal(err, "a directory is there, not a socket: left alone");
+	assert_int_equal(rmdir(path), 0);
+	/* a FIFO */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(sockets_reclaim_path(path, err, sizeof err), -EEXIST);
+	assert_string_equal(err, "a FIFO is there, not a socket: left alone");
+	assert_int_equal(unlink(path), 0);
+	/* a symbolic link, even to a stale socket: not followed, not removed */
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	memcpy(sun.sun_path, target, strlen(target) + 1);
+	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof sun), 0);
+	close(s);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(sockets_reclaim_path(path, err, sizeof err), -EEXIST);
+	assert_string_equal(err, "a symbolic link is there, not a socket: left alone");
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(lstat(target, &st), 0);
+	assert_int_equal(unlink(path), 0);
+	/* a stale socket goes */
+	assert_int_equal(sockets_reclaim_path(target, err, sizeof err), 0);
+	assert_int_equal(lstat(target, &st), -1);
+	/* a live one stays, whether it listens or is a datagram socket */
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof sun), 0);
+	assert_int_equal(listen(s, 1), 0);
+	assert_int_equal(sockets_reclaim_path(target, err, sizeof err), -EADDRINUSE);
+	assert_int_equal(lstat(target, &st), 0);
+	close(s);
+	assert_int_equal(unlink(target), 0);
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof sun), 0);
+	assert_int_equal(sockets_reclaim_path(target, err, sizeof err), -EADDRINUSE);
+	assert_int_equal(lstat(target, &st), 0);
+	close(s);
 }
 
 /* ---- the held set ----------------------------------------------------- */
@@ -704,6 +775,7 @@ int main(void)
 		T(test_open_tcp),
 		T(test_open_udp),
 		TT(test_open_unix),
+		TT(test_reclaim_path),
 		TT(test_held_set),
 		TT(test_held_path_not_ours),
 		TT(test_held_mode_change),
