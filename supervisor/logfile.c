@@ -204,6 +204,14 @@ int logfile_open_append(const char *path, uid_t uid, uint64_t *size, char *err, 
 		close(fd);
 		return -EPERM;
 	}
+	/* A hard link planted there (where protected_hardlinks is off) would
+	 * have the output appended to a file elsewhere, as a symlink would. */
+	if (S_ISREG(st.st_mode) && (dst.st_mode & (S_IWGRP | S_IWOTH)) && st.st_nlink > 1) {
+		snprintf(err, errlen, "%s has %ju hard links, in a directory others may write: "
+				      "refused", path, (uintmax_t)st.st_nlink);
+		close(fd);
+		return -EPERM;
+	}
 	*size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	return fd;
 }

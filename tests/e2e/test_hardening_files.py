@@ -100,6 +100,26 @@ def test_log_symlink_in_root_dir_not_followed():
     planted_log_symlink("log_symlink_0755", 0o755)
 
 
+def test_log_hard_link_in_shared_dir_refused():
+    """A hard link p.out -> secret planted in a 1777 log dir (possible where
+    the kernel's protected_hardlinks is off): refused like a symlink."""
+    cfg = (prog("p", "/bin/sh -c 'echo from-p-@TAG@; exec /bin/sleep 1000'",
+                startsecs=0, startretries=0) +
+           prog("q", "/bin/sh -c 'echo from-q-@TAG@; exec /bin/sleep 1000'", startsecs=0))
+    with Corral(cfg, name="log_hardlink", start=False) as c:
+        os.chmod(c.logdir, 0o1777)
+        secret, before = plant_secret(c)
+        os.link(secret, c.log("p"))
+        c.start()
+        wait_until(lambda: "from-q-" + c.tag in (c.read(c.log("q")) or ""), 10,
+                   "q's output in q.out")
+        want = "%s has 2 hard links, in a directory others may write: refused" % c.log("p")
+        st = wait_until(lambda: (lambda s: s if s and s.get("spawnerr") else None)(c.state("p")),
+                        10, "a spawn error for p")
+        expect(want in st["spawnerr"], "p's spawn error does not say why: %r" % st["spawnerr"])
+        expect_untouched(secret, before, "p.out planted as a hard link")
+
+
 def progress(c):
     """The count of lines p says it wrote (its progress file, rewritten by
     each line: empty for a moment)."""
