@@ -95,10 +95,14 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 	 * whatever started corrald may have ignored others (nohup ignores
 	 * SIGHUP), which exec keeps and which a shell's trap then cannot undo.
 	 * (Handlers are reset by CLONE_CLEAR_SIGHAND, ignored ones are not.)
-	 * EINVAL: SIGKILL, SIGSTOP and the C library's own real-time signals. */
+	 * The system call itself, not sigaction(): the C library refuses the
+	 * real-time signals it keeps for itself (32, 33), which can arrive
+	 * ignored all the same. All zeroes is SIG_DFL with no flags and an
+	 * empty mask in the kernel's struct on every architecture. EINVAL:
+	 * SIGKILL and SIGSTOP. */
 	for (int s = 1; s < _NSIG; s++) {
-		struct sigaction dfl = { .sa_handler = SIG_DFL };
-		if (sigaction(s, &dfl, NULL) < 0 && errno != EINVAL)
+		static const unsigned long dfl[8];
+		if (syscall(SYS_rt_sigaction, s, dfl, NULL, (size_t)(_NSIG / 8)) < 0 && errno != EINVAL)
 			child_fail(report, SPAWN_STEP_SIGNALS, errno);
 	}
 

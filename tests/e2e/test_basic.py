@@ -6,7 +6,7 @@ import re
 import signal
 import time
 
-from harness import (Corral, SLEEP, VERSION, corrald_path, corralctl_path, expect, expect_gone,
+from harness import (PY, Corral, SLEEP, VERSION, corrald_path, corralctl_path, expect, expect_gone,
                      expect_rc, parse_status_text, pid_alive, pid_exists, prog, run, wait_until)
 
 UPTIME_RE = re.compile(r"^pid (\d+), uptime (\d+):(\d\d):(\d\d)$")
@@ -268,17 +268,37 @@ def sig_fields(pid):
     return out
 
 
+# Ignore signals the way a parent of corrald might (nohup: SIGHUP), the C
+# library's own real-time signals 32 and 33 included (only the system call
+# itself sets those), then exec corrald.
+IGNORE_THEN_EXEC = r"""
+import ctypes, os, platform, signal, sys
+for s in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGTERM, 34, 40):
+    signal.signal(s, signal.SIG_IGN)
+nr = {"x86_64": 13, "aarch64": 134}[platform.machine()]
+libc = ctypes.CDLL(None, use_errno=True)
+act = (ctypes.c_ulong * 8)(1)        # SIG_IGN, no flags, empty mask
+for s in (32, 33):
+    if libc.syscall(ctypes.c_long(nr), ctypes.c_long(s), act, None, ctypes.c_ulong(8)) != 0:
+        sys.exit("rt_sigaction(%d): errno %d" % (s, ctypes.get_errno()))
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
 def test_workers_get_default_signal_dispositions():
     """corrald started as nohup starts it (SIGHUP ignored), or with other
-    signals ignored: its workers still start with no signal ignored or
-    blocked, so a shell's `trap ... HUP` works in them."""
-    wrap = ["/bin/sh", "-c", 'trap "" HUP INT QUIT USR1 TERM; exec "$@"', "sh"]
+    signals ignored (the C library's own 32 and 33 too): its workers still
+    start with no signal ignored or blocked, so a shell's `trap ... HUP`
+    works in them."""
+    wrap = [PY, "-c", IGNORE_THEN_EXEC]
     cfg = (prog("plain", SLEEP, startsecs=0)
            + prog("trapper", "/bin/sh -c 'trap \"echo got-hup >@DIR@/hup\" HUP; echo x >@DIR@/trap;"
                   " while :; do sleep 0.1; done'", startsecs=0))
     with Corral(cfg, name="sigdfl", wrap=wrap) as c:
-        expect(sig_fields(c.pid)["SigIgn"] & (1 << (signal.SIGHUP - 1)),
-               "the wrapper did not leave SIGHUP ignored in corrald (test setup)")
+        ign = sig_fields(c.pid)["SigIgn"]
+        expect(all(ign & (1 << (s - 1)) for s in (signal.SIGHUP, 32, 33, 34)),
+               "the wrapper did not leave SIGHUP, 32, 33 and 34 ignored in corrald (test setup)",
+               hex(ign))
         pid = c.wait_state("plain", "RUNNING")["pid"]
         f = sig_fields(pid)
         expect(f["SigIgn"] == 0 and f["SigBlk"] == 0, "a worker starts with signals ignored "
