@@ -39,7 +39,10 @@ static void fuzz_header(const uint8_t *data, size_t size)
 	if (rc < 0)
 		return;
 	CHECK(len <= max);
-	CHECK(kind == PROTO_KIND_REQUEST || kind == PROTO_KIND_ANSWER);
+	/* every kind the protocol has: requests, answers, tail -f's data and
+	 * submit's jobs and replies */
+	CHECK(kind == PROTO_KIND_REQUEST || kind == PROTO_KIND_ANSWER || kind == PROTO_KIND_DATA ||
+	      kind == PROTO_KIND_JOB || kind == PROTO_KIND_REPLY);
 	/* An accepted header packs back to the same bytes. */
 	proto_header_pack(again, kind, len);
 	CHECK(memcmp(hdr, again, sizeof(hdr)) == 0);
@@ -133,8 +136,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    len <= size - PROTO_HEADER_SIZE) {
 		if (kind == PROTO_KIND_REQUEST)
 			fuzz_request(data + PROTO_HEADER_SIZE, len);
-		else
+		else if (kind == PROTO_KIND_ANSWER)
 			fuzz_answer(data + PROTO_HEADER_SIZE, len);
+		/* jobs and replies: fuzz_framing's */
 	}
 
 	/* As bare payloads. */
