@@ -309,14 +309,14 @@ fuzz:
 	    extra=; [ $$n = config ] && extra=$(CURDIR)/examples; \
 	    echo "build-fuzz/fuzz_$$n: $(FUZZ_SECONDS) s"; \
 	    len=4096; [ $$n = xmlrpc ] && len=8192; \
-	    build-fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=$$len \
+	    $(CURDIR)/build-fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=$$len \
 	        $(CURDIR)/build-fuzz/corpus-$$n $(CURDIR)/tests/fuzz/corpus/$$n $$extra || exit 1; \
 	done
 
 fuzz-merge:
 	@for n in $(FUZZ_NAMES); do \
 	    mkdir -p tests/fuzz/corpus/$$n build-fuzz/corpus-$$n || exit 1; \
-	    build-fuzz/fuzz_$$n -merge=1 $(CURDIR)/tests/fuzz/corpus/$$n \
+	    $(CURDIR)/build-fuzz/fuzz_$$n -merge=1 $(CURDIR)/tests/fuzz/corpus/$$n \
 	        $(CURDIR)/build-fuzz/corpus-$$n || exit 1; \
 	done
 
