@@ -374,6 +374,24 @@ static void run_finished(struct client *c, const struct process *p)
 	outf(c, "status %d", status);
 }
 
+/* Why P is FATAL, as status says it: the spawn error, or what ended its
+ * last try ("not ready within start_timeout", "exited too quickly") with
+ * how it ended ("killed by SIGKILL", "exit status 3"). */
+static void fatal_reason(const struct process *p, char *buf, size_t len)
+{
+	if (p->spawnerr) {
+		snprintf(buf, len, "spawn error: %s", p->spawnerr);
+		return;
+	}
+	char how[48];
+	if (p->exitsig)
+		snprintf(how, sizeof how, "killed by SIG%s",
+			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
+	else
+		snprintf(how, sizeof how, "exit status %d", p->exitcode);
+	snprintf(buf, len, "%s, %s", p->info ? p->info : "exited too quickly", how);
+}
+
 /* Has PD reached what it waits for? Decided from the current state only, so
  * it may be asked again at any time. */
 static void pending_check(struct client *c, struct pending *pd)
@@ -394,13 +412,13 @@ static void pending_check(struct client *c, struct pending *pd)
 		case PSTATE_RUNNING:
 			outf(c, "%s: started", p->name);
 			break;
-		case PSTATE_FATAL:
-			if (p->spawnerr)
-				outf(c, "%s: ERROR (spawn error: %s)", p->name, p->spawnerr);
-			else
-				outf(c, "%s: ERROR (exited too quickly)", p->name);
+		case PSTATE_FATAL: {
+			char why[320];
+			fatal_reason(p, why, sizeof why);
+			outf(c, "%s: ERROR (%s)", p->name, why);
 			fail(c, PROTO_FAILED);
 			break;
+		}
 		case PSTATE_STOPPED:
 		case PSTATE_EXITED:
 			if (p->dep_waiting)
@@ -692,7 +710,7 @@ static void verb_lifecycle(struct client *c, const char *verb, struct selection 
 			if (down(p)) {
 				start_or_wait(c, pd);
 			} else {
-				supervisor_stop(p);
+				supervisor_stop_to_restart(p);
 				pd->what = WAIT_STOPPED_THEN_START;
 			}
 		}

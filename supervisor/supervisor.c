@@ -825,10 +825,12 @@ static void drive(struct process *p, const struct pinput *in)
 		 * starts again when it is back; a cascade carries that on. */
 		if (before == PSTATE_RUNNING && !p->prog->transient && !S.shutting_down)
 			deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
-		if (p->fsm.state == PSTATE_RUNNING || process_down(p))
-			deps_recheck();
+		/* Stops first: a required program whose stop waited for this
+		 * one goes now, before this one could be started again. */
 		if (process_down(p))
 			stops_recheck();
+		if (p->fsm.state == PSTATE_RUNNING || process_down(p))
+			deps_recheck();
 		if (p->prog->transient && !p->prog->retiring && process_down(p))
 			program_retire(p->prog); /* its run is over */
 		else if (p->prog->retiring)
@@ -857,10 +859,11 @@ static bool names_dependency(const struct program *x, const struct program *prog
 	return false;
 }
 
+/* RUNNING, and not about to stop (a stop that waits for what requires it). */
 static bool program_ready(const struct program *q)
 {
 	for (int i = 0; i < q->nprocs; i++)
-		if (q->procs[i].fsm.state != PSTATE_RUNNING)
+		if (q->procs[i].fsm.state != PSTATE_RUNNING || q->procs[i].stop_after_deps)
 			return false;
 	return true;
 }
@@ -922,6 +925,10 @@ static void deps_recheck(void)
 			for (int i = 0; i < prog->nprocs; i++) {
 				struct process *p = &prog->procs[i];
 				if (!p->dep_waiting || prog->retiring)
+					continue;
+				/* Still stopping (what it requires came back before it
+				 * was down): it is looked at again once it is down. */
+				if (!process_down(p))
 					continue;
 				if (supervisor_waiting_for(p, why, sizeof why))
 					continue;
@@ -1012,26 +1019,35 @@ static bool has_live_requirers(const struct program *prog)
 	return false;
 }
 
-static void stop_ordered(struct process *p);
+static void stop_ordered(struct process *p, bool again);
 
-/* What requires PROG is asked to stop, in the same order. */
-static void stop_requirers(const struct program *prog)
+/* What requires PROG is asked to stop, in the same order. AGAIN (PROG is
+ * restarted): those that run start again once PROG is back, as systemd
+ * restarts the units that require a restarted one; else they stay down. */
+static void stop_requirers(const struct program *prog, bool again)
 {
 	for (struct program *x = S.programs; x; x = x->next) {
 		if (x == prog || x->retiring || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++) {
 			struct process *q = &x->procs[i];
-			q->dep_restart = false;
-			set_dep_waiting(q, false);
+			if (again && !process_down(q)) {
+				q->dep_restart = true;
+				set_dep_waiting(q, true);
+				log_info("%s: stopping, %s is restarted; starts again once it is back",
+					 q->name, prog->cfg->name);
+			} else if (!again) {
+				q->dep_restart = false;
+				set_dep_waiting(q, false);
+			}
 			if (!process_down(q))
-				stop_ordered(q);
+				stop_ordered(q, again);
 		}
 	}
 }
 
 /* Stop P after whatever requires it has stopped ("stops before it"). */
-static void stop_ordered(struct process *p)
+static void stop_ordered(struct process *p, bool again)
 {
 	if (!S.shutting_down && !p->prog->retiring && !process_down(p) &&
 	    p->fsm.state != PSTATE_STOPPING && has_live_requirers(p->prog)) {
@@ -1040,7 +1056,7 @@ static void stop_ordered(struct process *p)
 			S.stop_deferred++;
 			log_info("%s: stops once what requires it has stopped", p->name);
 		}
-		stop_requirers(p->prog);
+		stop_requirers(p->prog, again);
 		return;
 	}
 	if (p->stop_after_deps) {
@@ -1061,7 +1077,7 @@ static void stops_recheck(void)
 		for (int i = 0; i < prog->nprocs; i++) {
 			struct process *p = &prog->procs[i];
 			if (p->stop_after_deps && !has_live_requirers(prog))
-				stop_ordered(p);
+				stop_ordered(p, false);
 		}
 }
 
@@ -1072,7 +1088,15 @@ void supervisor_stop(struct process *p)
 	p->restart_pending = false;
 	p->dep_restart = false;
 	set_dep_waiting(p, false);
-	stop_ordered(p);
+	stop_ordered(p, false);
+}
+
+void supervisor_stop_to_restart(struct process *p)
+{
+	p->restart_pending = false;
+	p->dep_restart = false;
+	set_dep_waiting(p, false);
+	stop_ordered(p, true);
 }
 
 void supervisor_kill_tree(struct process *p)

@@ -113,6 +113,9 @@ int supervisor_select(char *const words[], int n, struct selection *sel, const c
 void selection_free(struct selection *sel);
 void supervisor_start(struct process *p);
 void supervisor_stop(struct process *p);
+/* The stop half of a restart: what requires P stops first and starts again
+ * once P is back (RUNNING). */
+void supervisor_stop_to_restart(struct process *p);
 int supervisor_signal(struct process *p, int sig);
 /* A pool kills P's whole tree (a job over its time, cancel = kill, a
  * worker that broke the framing); its exit starts a new one at once. */

@@ -89,7 +89,8 @@ def test_crash_backoff_fatal():
         # `start` waits through the retries and reports the failure.
         r = c.ctl("start", "s", timeout=20)
         expect_rc(r, 1, "start of a program that always exits at once")
-        expect("s: ERROR (exited too quickly)" in r.err, "start's failure message (on stderr)", r)
+        expect("s: ERROR (exited too quickly, exit status 1)" in r.err,
+               "start's failure message (on stderr)", r)
         expect(c.status()["s"]["state"] == "FATAL", "s after a failed start", c.status()["s"])
 test_crash_backoff_fatal.timeout = 40
 
