@@ -42,6 +42,11 @@ int cgroup_leaf_open(const char *name);
  * or a cleaning tool): make it again at the same path and use it. 1 when it
  * was made again, 0 when it was there, -errno. */
 int cgroup_scope_repair(void);
+
+/* Remove the empty directories named PREFIX... under ROOT (beside our own
+ * scope) that no live corrald holds: what a corrald killed as a container's
+ * PID 1 (no guard there) leaves. How many were removed, or -errno. */
+int cgroup_sweep_orphans(const char *root, const char *prefix);
 /* Kill every process in leaf NAME (cgroup.kill). */
 int cgroup_leaf_kill(const char *name);
 /* Send SIG to every process in leaf NAME. Returns how many were signalled

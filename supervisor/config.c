@@ -1793,6 +1793,7 @@ static void apply_program(struct source *src, const char *key, int line, const c
 		else
 			bad_value(src, line, key, value, "group or process");
 	} else if (strcmp(key, "autorestart") == 0) {
+		p->autorestart_set = true;
 		if (strcasecmp(value, "unexpected") == 0)
 			p->autorestart = AUTORESTART_UNEXPECTED;
 		else if (sandbox_parse_bool(value, &b))
@@ -3487,6 +3488,13 @@ out:
 		config_free(out);
 	}
 	return rc;
+}
+
+void config_for_init(struct corral_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		if (cfg->programs[i].main && !cfg->programs[i].autorestart_set)
+			cfg->programs[i].autorestart = AUTORESTART_FALSE;
 }
 
 int config_load(const char *path, struct corral_config *out, struct config_errors *errs)

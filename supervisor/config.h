@@ -84,6 +84,7 @@ struct program_config {
 	char *stderr_logfile;   /* NULL: logdir/NAME.err; "NONE": discarded */
 	char *group;            /* the [group:] it is in, NULL: its own */
 	bool main;              /* corrald --init exits with its status when it ends */
+	bool autorestart_set;   /* autorestart written in the config (config_for_init) */
 	uint64_t stdout_maxbytes, stderr_maxbytes; /* rotate past this, 0: never; default 50MB */
 	int stdout_backups, stderr_backups;        /* rotated files kept, default 10 */
 	bool log_timestamps;    /* RFC 3339 stamp before each line */
@@ -205,6 +206,11 @@ struct config_errors {
 /* Load PATH. Returns 0 and fills *out, or -EINVAL (or another -errno) with
  * at least one message appended to *errs; *out is then left zeroed. */
 int config_load(const char *path, struct corral_config *out, struct config_errors *errs);
+
+/* corrald --init: a main = true program whose config does not say
+ * autorestart is not restarted (its end is the container's, as under tini);
+ * one that says it keeps its value. */
+void config_for_init(struct corral_config *cfg);
 
 /* Parse a config held in memory; NAME is used in messages and as the base
  * for relative [include] globs. Same contract as config_load(). */

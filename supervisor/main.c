@@ -63,7 +63,7 @@ static const char *yes_no(bool b)
 /* --check -v: the values each program runs with, defaults included, in
  * the config's own syntax, so that a supervisord.conf can be compared
  * with what supervisord would use. */
-static void print_effective(const struct corral_config *cfg)
+static void print_effective(const struct corral_config *cfg, bool init)
 {
 	static const char *const restart[] = { "false", "unexpected", "true" };
 	printf("[corral]\nsocket = %s\nlogdir = %s\npidfile = %s\n", cfg->socket, cfg->logdir,
@@ -94,8 +94,13 @@ static void print_effective(const struct corral_config *cfg)
 		}
 		printf("process_name = %s\nnumprocs = %d\nnumprocs_start = %d\npriority = %d\n",
 		       p->process_name, p->numprocs, p->numprocs_start, p->priority);
-		printf("autostart = %s\nautorestart = %s\nstartsecs = %d\nstartretries = %d\n",
-		       yes_no(p->autostart), restart[p->autorestart], p->startsecs, p->startretries);
+		printf("autostart = %s\nautorestart = %s%s\nstartsecs = %d\nstartretries = %d\n",
+		       yes_no(p->autostart), restart[p->autorestart],
+		       init && p->main && !p->autorestart_set
+		       ? " ; --init: the main program is not restarted unless its config says so" : "",
+		       p->startsecs, p->startretries);
+		if (p->main)
+			printf("main = true\n");
 		printf("exitcodes =");
 		for (int c = 0, n = 0; c < 256; c++)
 			if (program_config_expected_exit(p, c))
@@ -205,10 +210,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	config_errors_free(&errs);
+	if (init)
+		config_for_init(&cfg);
 	if (check) {
 		printf("%s: ok, %zu program%s\n", config, cfg.nprograms, cfg.nprograms == 1 ? "" : "s");
 		if (log_threshold >= LOG_DEBUG)
-			print_effective(&cfg);
+			print_effective(&cfg, init);
 		config_free(&cfg);
 		return 0;
 	}

@@ -2031,6 +2031,8 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		return -ENOMEM;
 	struct config_errors errs = { 0 };
 	int r = config_load(S.config_path, &ref->cfg, &errs);
+	if (r == 0 && S.init)
+		config_for_init(&ref->cfg);
 	for (size_t i = 0; i < errs.nwarnings; i++)
 		log_warn("reload: %s", errs.warnings[i]);
 	if (r < 0) {
@@ -2263,6 +2265,8 @@ int supervisor_reread(char ***added, char ***changed, char ***removed, char *err
 	}
 	struct config_errors errs = { 0 };
 	int r = config_load(S.config_path, &ref->cfg, &errs);
+	if (r == 0 && S.init)
+		config_for_init(&ref->cfg);
 	for (size_t i = 0; i < errs.nwarnings; i++)
 		log_warn("reread: %s", errs.warnings[i]);
 	if (r < 0) {
@@ -2689,6 +2693,10 @@ static int scopes_open(const struct corral_config *cfg)
 		if (r == 0 && (procs || leaves))
 			log_warn("scopes: a previous corrald left %d processes in %d cgroups under %s: "
 				 "killed and removed them", procs, leaves, cgroup_scope_path());
+		int swept = r == 0 ? cgroup_sweep_orphans(root, "corral-") : 0;
+		if (swept > 0)
+			log_info("scopes: removed %d empty scope%s under %s left by corralds that are gone",
+				 swept, swept == 1 ? "" : "s", root);
 	} else {
 		snprintf(err, sizeof err, "scopes = process-group in the config");
 	}
@@ -2712,6 +2720,10 @@ static int scopes_open(const struct corral_config *cfg)
 	}
 	if (cfg->scopes == SCOPES_CGROUP) {
 		log_err("scopes: cgroup v2 is required (scopes = cgroup) but not usable: %s", err);
+		return -1;
+	}
+	if (r == -EBUSY) { /* another corrald's: falling back would hide that */
+		log_err("scopes: %s", err);
 		return -1;
 	}
 	log_warn("scopes: cgroup v2 not usable (%s); using process groups: a process that "

@@ -127,3 +127,91 @@ def test_init_main_killed_by_a_signal_gives_128_plus_n():
         expect(rc == 128 + 9, "128 + SIGKILL expected, got %s" % rc, init.stderr()[-1500:])
     finally:
         init.close()
+
+
+def test_init_main_not_restarted_by_default():
+    """main = true with autorestart not written: under --init it runs once
+    and the container ends with its status, as under tini (the default,
+    unexpected, would restart an exit 3 for ever)."""
+    progs = ("[program:app]\ncommand = /bin/sh -c 'echo run >> @DIR@/runs; sleep 1.5; exit 3'\n"
+             "main = true\nstartsecs = 1\n\n"
+             "[program:side]\ncommand = /bin/sleep 1000\nstartsecs = 0\n")
+    init = Init(progs)
+    try:
+        rc = init.wait(30)
+        expect(rc == 3, "corrald --init exits with main's 3, got %s" % rc, init.stderr()[-1500:])
+        runs = open(os.path.join(init.tmp, "runs")).read().split()
+        expect(runs == ["run"], "main ran %d times" % len(runs), init.stderr()[-1500:])
+    finally:
+        init.close()
+
+
+def test_init_main_restarted_when_the_config_says_so():
+    progs = ("[program:app]\ncommand = /bin/sh -c 'echo run >> @DIR@/runs; sleep 1.5; exit 3'\n"
+             "main = true\nstartsecs = 1\nautorestart = unexpected\n")
+    init = Init(progs)
+    try:
+        wait_until(lambda: len((open(os.path.join(init.tmp, "runs")).read()
+                                if os.path.exists(os.path.join(init.tmp, "runs")) else "").split())
+                   >= 2, 30, "app to run a second time (autorestart = unexpected, written)")
+        os.kill(init.corrald, signal.SIGTERM)
+        init.wait(30)
+    finally:
+        init.close()
+
+
+def test_check_shows_the_autorestart_in_force_under_init():
+    tmp = tempfile.mkdtemp(prefix="corral-e2e-initcheck-")
+    try:
+        conf = os.path.join(tmp, "c.conf")
+        with open(conf, "w") as f:
+            f.write("[corral]\nsocket = %s/s.sock\n\n[program:app]\ncommand = /bin/true\n"
+                    "main = true\n" % tmp)
+        conf2 = os.path.join(tmp, "c2.conf")
+        with open(conf2, "w") as f:
+            f.write("[corral]\nsocket = %s/s.sock\n\n[program:other]\ncommand = /bin/true\n"
+                    "main = true\nautorestart = true\n" % tmp)
+        r = run([corrald_path(), "--check", "-v", "--init", "-c", conf])
+        expect(r.rc == 0, "--check --init -v", r)
+        expect("autorestart = false ; --init: the main program is not restarted unless its "
+               "config says so" in r.out and "main = true" in r.out,
+               "app's autorestart under --init", r.out)
+        r = run([corrald_path(), "--check", "-v", "--init", "-c", conf2])
+        expect("autorestart = true\n" in r.out, "other keeps the autorestart it says", r.out)
+        r = run([corrald_path(), "--check", "-v", "-c", conf])
+        expect("autorestart = unexpected\n" in r.out, "without --init the default stays", r.out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_scope_left_by_a_killed_init_is_removed_by_the_next_corrald():
+    """corrald --init killed with SIGKILL (the kernel takes its namespace,
+    no guard runs) leaves its empty scope in the parent cgroup; the next
+    corrald there, of any config, removes it. A scope a live corrald holds
+    is never touched."""
+    from harness import Corral, prog, SLEEP
+    init = Init("[program:app]\ncommand = /bin/sleep 1000\nmain = true\nstartsecs = 0\n")
+    left = scope_dir(init.sock)
+    try:
+        wait_until(lambda: init.ctl("status").rc == 0, 20, "the init's program to run")
+        os.kill(init.corrald, signal.SIGKILL)
+        init.unshare.wait(20)
+        wait_until(lambda: not open(os.path.join(left, "cgroup.procs")).read().strip(), 10,
+                   "the killed namespace's processes to be gone")
+        expect(os.path.isdir(left), "test setup: the killed init's scope is not left behind")
+        with Corral(prog("live", SLEEP, startsecs=0), name="holder") as holder:
+            holder.wait_running(["live"])
+            held = scope_dir(holder.sock)
+            # Made more than a minute ago, as any leftover a later start
+            # finds (younger ones may be a starting corrald's, not yet held).
+            for d in (left, held):
+                os.utime(d, (time.time() - 120, time.time() - 120))
+            with Corral(prog("x", SLEEP, startsecs=0), name="sweeper") as c:
+                c.wait_running(["x"])
+                expect(not os.path.exists(left), "the leftover scope %s is still there" % left)
+                expect("removed 1 empty scope" in c.stderr_text(), "the log says so",
+                       c.stderr_tail())
+                expect(os.path.isdir(held), "a live corrald's scope was removed")
+                expect(holder.status()["live"]["state"] == "RUNNING", "the live one's program")
+    finally:
+        init.close()
