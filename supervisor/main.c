@@ -19,7 +19,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: corrald [-c CONFIG] [--check] [--init] [-v]\n"
+		"usage: corrald [-c CONFIG] [--check] [--init [-g]] [-v]\n"
 		"       corrald -h | --help | --version\n"
 		"\n"
 		"  -c, --config CONFIG  configuration file (default " DEFAULT_CONFIG ",\n"
@@ -27,7 +27,9 @@ static void usage(FILE *f)
 		"      --check          validate the configuration, print every error, exit;\n"
 		"                       with -v, print the values each program runs with\n"
 		"      --init           run as a container's PID 1: exit with the status of\n"
-		"                       the program with main = true once everything stopped\n"
+		"                       the program with main = true once everything stopped;\n"
+		"                       signals other than TERM and INT go to that program\n"
+		"  -g, --group          with --init: send them to its process group (tini -g)\n"
 		"  -v, --verbose        log debug messages too\n"
 		"  -h, --help           this help\n"
 		"      --version        print the version\n");
@@ -143,11 +145,12 @@ int main(int argc, char **argv)
 	const char *config = NULL;
 	bool check = false;
 	enum { OPT_CHECK = 256, OPT_VERSION, OPT_GUARD, OPT_INIT };
-	bool init = false;
+	bool init = false, group = false;
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "init", no_argument, NULL, OPT_INIT },
+		{ "group", no_argument, NULL, 'g' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -156,13 +159,16 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:vhg", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config = optarg;
 			break;
 		case OPT_CHECK:
 			check = true;
+			break;
+		case 'g':
+			group = true;
 			break;
 		case OPT_INIT:
 			init = true;
@@ -182,6 +188,11 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (group && !init) {
+		fprintf(stderr, "corrald: -g needs --init\n");
+		usage(stderr);
+		return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "corrald: unexpected argument '%s'\n", argv[optind]);
@@ -219,6 +230,8 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
+	if (group)
+		supervisor_init_forward_to_group();
 	rc = supervisor_run(config, &cfg, init);
 	if (supervisor_restart_requested()) {
 		/* supervisord's restart (supervisorctl reload): everything is down;

@@ -63,6 +63,8 @@ static struct {
 	size_t dep_waiting;         /* processes waiting for their dependencies */
 	size_t stop_deferred;       /* asked to stop, waiting for what requires them */
 	bool init;                  /* --init: a container's PID 1 */
+	bool init_group;            /* --init -g: signals go to the main program's process group */
+	int init_stop_sig;          /* --init: the TERM or INT that stops everything, for main */
 	int exit_status;            /* what corrald exits with after a clean shutdown */
 	pid_t guard;                /* kills the scope if corrald dies; 0: none */
 	int guard_pipe;             /* its stdin: end of file when corrald is gone */
@@ -720,6 +722,10 @@ static void stop_signal(struct process *p)
 {
 	const struct program_config *c = p->prog->cfg;
 	int sig = c->stopsignal;
+	/* As a container's init, the main program gets the signal the
+	 * container was stopped with, as under tini. */
+	if (S.init && c->main && S.init_stop_sig)
+		sig = S.init_stop_sig;
 	log_info("%s: stopping pid %d with SIG%s%s", p->name, (int)p->pid,
 		 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", c->stopasgroup ? " (whole scope)" : "");
 	int r = 0;
@@ -2475,6 +2481,33 @@ void supervisor_shutdown(void)
 
 /* ---- the loop ---- */
 
+/* --init: a signal for the container (docker kill -s HUP, a terminal's
+ * WINCH, ...) goes to the main program, as tini gives it to its child; with
+ * -g to its process group (the main process leads one of its own). */
+static void init_forward(int sig)
+{
+	struct process *main = NULL;
+	for (struct program *prog = S.programs; prog && !main; prog = prog->next)
+		if (prog->cfg->main && !prog->retiring && prog->nprocs && prog->procs[0].pid)
+			main = &prog->procs[0];
+	const char *name = sigabbrev_np(sig);
+	char num[16];
+	if (!name) {
+		snprintf(num, sizeof num, "%d", sig);
+		name = num;
+	}
+	if (!main) {
+		log_info("got SIG%s: no main program running to forward it to", name);
+		return;
+	}
+	log_debug("got SIG%s: forwarding it to %s (pid %d%s)", name, main->name, (int)main->pid,
+		  S.init_group ? ", its process group" : "");
+	int r = S.init_group ? (kill(-main->pid, sig) < 0 ? -errno : 0)
+			     : (pidfd_signal(main->pidfd, sig) < 0 ? -errno : 0);
+	if (r < 0 && r != -ESRCH)
+		log_warn("%s: forwarding SIG%s: %s", main->name, name, strerror(-r));
+}
+
 static void handle_signals(void)
 {
 	struct signalfd_siginfo si;
@@ -2493,16 +2526,28 @@ static void handle_signals(void)
 		case SIGTERM:
 		case SIGINT:
 			log_info("got SIG%s", sigabbrev_np((int)si.ssi_signo));
+			if (S.init && !S.shutting_down)
+				S.init_stop_sig = (int)si.ssi_signo;
 			supervisor_shutdown();
 			break;
 		case SIGHUP:
+			if (S.init) {
+				init_forward((int)si.ssi_signo);
+				break;
+			}
 			log_info("got SIGHUP: reloading %s", S.config_path);
 			supervisor_reload(NULL, NULL);
 			break;
 		case SIGUSR2:
+			if (S.init) {
+				init_forward((int)si.ssi_signo);
+				break;
+			}
 			supervisor_reopen_logs();
 			break;
 		default:
+			if (S.init)
+				init_forward((int)si.ssi_signo);
 			break;
 		}
 	}
@@ -2591,6 +2636,16 @@ static int setup(void)
 	int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		sigaddset(&mask, sigs[i]);
+	if (S.init) {
+		/* A container's init takes every signal it can, to forward it;
+		 * not those that report a fault of its own, nor SIGPIPE (ignored:
+		 * a client that hangs up is an EPIPE, not a signal to pass on). */
+		sigfillset(&mask);
+		int own[] = { SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP,
+			      SIGSYS, SIGPIPE };
+		for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+			sigdelset(&mask, own[i]);
+	}
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
 		log_err("sigprocmask: %m");
 		return -1;
@@ -2979,6 +3034,11 @@ static void bury(void)
 		graveyard = prog->next;
 		program_free(prog);
 	}
+}
+
+void supervisor_init_forward_to_group(void)
+{
+	S.init_group = true;
 }
 
 int supervisor_run(const char *config_path, struct corral_config *cfg, bool init)

@@ -177,9 +177,13 @@ void control_process_changed(struct process *p, bool gone);
 /* Output of P's stream WHICH was written to its log: tail -f clients get it. */
 void control_log_data(struct process *p, int which, const struct iovec *iov, int n);
 
+/* corrald --init -g: signals forwarded to the main program go to its
+ * process group, as tini -g sends them. Before supervisor_run(). */
+void supervisor_init_forward_to_group(void);
 /* main.c: run until shutdown with CFG (taken over, freed here). With INIT,
  * as a container's PID 1: shut down when the main = true program ends and
- * return its status. Returns the exit status for corrald. */
+ * return its status; other signals go to the main program. Returns the
+ * exit status for corrald. */
 int supervisor_run(const char *config_path, struct corral_config *cfg, bool init);
 
 #endif

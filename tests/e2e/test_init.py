@@ -16,7 +16,7 @@ from harness import (PY, corrald_path, corralctl_path, expect, pid_exists, proc_
 class Init:
     """corrald --init under unshare, with a private temp dir."""
 
-    def __init__(self, programs, scripts=None):
+    def __init__(self, programs, scripts=None, args=()):
         self.tmp = tempfile.mkdtemp(prefix="corral-e2e-init-")
         for name, text in (scripts or {}).items():
             with open(os.path.join(self.tmp, name), "w") as f:
@@ -28,8 +28,8 @@ class Init:
                     % (self.sock, self.tmp, programs.replace("@DIR@", self.tmp)))
         self.err = open(os.path.join(self.tmp, "stderr"), "wb")
         self.unshare = subprocess.Popen(
-            ["unshare", "--pid", "--fork", "--mount-proc", corrald_path(), "--init",
-             "-c", self.conf], stdin=subprocess.DEVNULL, stdout=self.err, stderr=self.err,
+            ["unshare", "--pid", "--fork", "--mount-proc", corrald_path(), "--init"]
+            + list(args) + ["-c", self.conf], stdin=subprocess.DEVNULL, stdout=self.err, stderr=self.err,
             start_new_session=True)
         self.corrald = wait_until(self._child, 20, lambda: "corrald under unshare; stderr:\n%s"
                                   % self.stderr()[-1500:])
@@ -213,5 +213,162 @@ def test_scope_left_by_a_killed_init_is_removed_by_the_next_corrald():
                        c.stderr_tail())
                 expect(os.path.isdir(held), "a live corrald's scope was removed")
                 expect(holder.status()["live"]["state"] == "RUNNING", "the live one's program")
+    finally:
+        init.close()
+
+
+# Records each signal it gets in FILE (one name a line), touches FILE.ready
+# once every handler is in; TERM and INT are recorded, then it exits 0.
+CATCHER = r'''import os, signal, sys, time
+out = sys.argv[1]
+def got(sig, frame):
+    with open(out if os.getpid() == main else out + ".child", "a") as f:
+        f.write(signal.Signals(sig).name[3:] + "\n")
+    if sig in (signal.SIGTERM, signal.SIGINT):
+        sys.exit(0)
+for s in ("HUP", "INT", "QUIT", "USR1", "USR2", "WINCH", "CONT", "ALRM", "TERM", "TTIN",
+          "TTOU", "URG", "PWR"):
+    signal.signal(getattr(signal, "SIG" + s), got)
+main = os.getpid()
+if sys.argv[2:] == ["fork"]:     # a child in its process group, as a worker
+    os.fork()
+if os.getpid() == main:
+    open(out + ".ready", "w").close()
+while True:
+    time.sleep(0.2)
+'''
+
+FORWARDED = ("HUP", "QUIT", "USR1", "USR2", "WINCH", "CONT", "ALRM", "URG", "PWR")
+
+
+class Tini:
+    """tini as PID 1 of a PID namespace, its child the CATCHER script."""
+
+    def __init__(self, tmp, group=False):
+        self.tmp = tmp
+        self.err = open(os.path.join(tmp, "tini.stderr"), "wb")
+        self.unshare = subprocess.Popen(
+            ["unshare", "--pid", "--fork", "--mount-proc", "tini"] + (["-g"] if group else [])
+            + ["--", PY, os.path.join(tmp, "catcher.py"), os.path.join(tmp, "got"), "fork"],
+            stdin=subprocess.DEVNULL, stdout=self.err, stderr=self.err, start_new_session=True)
+        self.pid1 = wait_until(self._child, 20, "tini under unshare")
+
+    def _child(self):
+        for p in os.listdir("/proc"):
+            if p.isdigit():
+                st = proc_stat(int(p))
+                if st and st[1] == self.unshare.pid:
+                    return int(p)
+        return None
+
+    def close(self):
+        if self.unshare.poll() is None:
+            if pid_exists(self.pid1):
+                os.kill(self.pid1, signal.SIGKILL)
+            self.unshare.wait(10)
+        self.err.close()
+
+
+def got_signals(path):
+    try:
+        return open(path).read().split()
+    except FileNotFoundError:
+        return []
+
+
+def deliver_each(pid1, got, names):
+    """Send each signal in NAMES to PID1; what the catcher received of each
+    ({name: True/False}), waiting up to 5 s for each to arrive."""
+    seen = {}
+    for name in names:
+        before = len(got_signals(got))
+        os.kill(pid1, getattr(signal, "SIG" + name))
+        try:
+            wait_until(lambda: len(got_signals(got)) > before, 5, "SIG" + name)
+            seen[name] = got_signals(got)[before] == name
+        except AssertionError:
+            seen[name] = False
+    return seen
+
+
+def init_beside_tini(group):
+    results = {}
+    tmp = tempfile.mkdtemp(prefix="corral-e2e-tini-")
+    try:
+        with open(os.path.join(tmp, "catcher.py"), "w") as f:
+            f.write(CATCHER)
+        t = Tini(tmp, group)
+        try:
+            wait_until(lambda: os.path.exists(os.path.join(tmp, "got.ready")), 20,
+                       "the catcher under tini")
+            results["tini"] = deliver_each(t.pid1, os.path.join(tmp, "got"), FORWARDED)
+            results["tini_child"] = got_signals(os.path.join(tmp, "got.child"))
+            os.kill(t.pid1, signal.SIGTERM)
+            results["tini_rc"] = t.unshare.wait(20)
+            results["tini_last"] = got_signals(os.path.join(tmp, "got"))[-1:]
+        finally:
+            t.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    progs = ("[program:app]\ncommand = %s @DIR@/catcher.py @DIR@/got fork\nmain = true\n"
+             "startsecs = 0\n\n[program:side]\ncommand = /bin/sleep 1000\nstartsecs = 0\n" % PY)
+    init = Init(progs, scripts={"catcher.py": CATCHER}, args=["-g"] if group else [])
+    try:
+        got = os.path.join(init.tmp, "got")
+        wait_until(lambda: os.path.exists(got + ".ready"), 20, "the catcher under corrald --init")
+        results["corral"] = deliver_each(init.corrald, got, FORWARDED)
+        results["corral_child"] = got_signals(got + ".child")
+        os.kill(init.corrald, signal.SIGTERM)
+        results["corral_rc"] = init.wait(30)
+        results["corral_last"] = got_signals(got)[-1:]
+        results["corral_stderr"] = init.stderr()
+    finally:
+        init.close()
+    return results
+
+
+def test_init_forwards_signals_as_tini_does():
+    """HUP, QUIT, USR1, USR2, WINCH, CONT, ALRM, URG, PWR sent to PID 1
+    reach the main program under corrald --init as under tini; TERM stops
+    everything, the main program getting TERM itself, as under tini."""
+    r = init_beside_tini(group=False)
+    expect(all(r["tini"].values()), "test setup: tini did not forward all", r["tini"])
+    expect(r["corral"] == r["tini"], "corrald --init forwards as tini does",
+           r["corral"], r["tini"], r["corral_stderr"][-1500:])
+    expect(r["corral_child"] == [] == r["tini_child"], "without -g only the main process",
+           r["corral_child"], r["tini_child"])
+    expect(r["corral_last"] == ["TERM"] == r["tini_last"], "the main program got TERM",
+           r["corral_last"], r["tini_last"])
+    expect(r["corral_rc"] == 0 == r["tini_rc"], "both exit 0", r["corral_rc"], r["tini_rc"])
+    expect("side: STOPPING -> STOPPED" in r["corral_stderr"], "the other program was stopped")
+test_init_forwards_signals_as_tini_does.timeout = 180
+
+
+def test_init_group_forwards_to_the_process_group_as_tini_g():
+    r = init_beside_tini(group=True)
+    expect(all(r["tini"].values()), "test setup: tini -g did not forward all", r["tini"])
+    expect(r["corral"] == r["tini"], "corrald --init -g forwards as tini -g does",
+           r["corral"], r["tini"])
+    # the main program's child, in its process group, got them too
+    expect(sorted(r["tini_child"]) == sorted(FORWARDED), "test setup: tini -g's group",
+           r["tini_child"])
+    expect(sorted(r["corral_child"]) == sorted(r["tini_child"]),
+           "the process group got what tini -g gives it", r["corral_child"], r["tini_child"])
+test_init_group_forwards_to_the_process_group_as_tini_g.timeout = 180
+
+
+def test_init_int_reaches_the_main_program():
+    """INT (Ctrl-C in `docker run -it`) stops everything; the main program
+    gets INT, as tini's child would, not its stopsignal."""
+    progs = ("[program:app]\ncommand = %s @DIR@/catcher.py @DIR@/got\nmain = true\n"
+             "startsecs = 0\n" % PY)
+    init = Init(progs, scripts={"catcher.py": CATCHER})
+    try:
+        got = os.path.join(init.tmp, "got")
+        wait_until(lambda: os.path.exists(got + ".ready"), 20, "the catcher")
+        os.kill(init.corrald, signal.SIGINT)
+        rc = init.wait(30)
+        expect(got_signals(got) == ["INT"], "the main program got INT", got_signals(got))
+        expect(rc == 0, "exit 0 after the main program's graceful exit", rc)
     finally:
         init.close()
