@@ -292,6 +292,14 @@ static int remove_leaves(void)
 	return n;
 }
 
+/* How long cgroup_scope_open() waits for another holder's lock to go. */
+static int lock_patience_ms;
+
+void cgroup_scope_lock_patience(int ms)
+{
+	lock_patience_ms = ms;
+}
+
 int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *leftover_procs,
 		      int *leftover_leaves, char *err, size_t errlen)
 {
@@ -331,8 +339,18 @@ int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *l
 	/* The lock says a live corrald holds this scope: the kernel drops it
 	 * when that corrald dies, however. One with the same socket path in
 	 * another mount namespace must not take (and kill) what it holds. */
-	if (flock(scope_fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
+	int e = 0;
+	for (int waited = 0;; waited += 10) {
+		if (flock(scope_fd, LOCK_EX | LOCK_NB) == 0)
+			break;
+		e = errno;
+		if (e != EWOULDBLOCK || waited >= lock_patience_ms)
+			break;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		e = 0;
+	}
+	if (e) {
 		if (e == EWOULDBLOCK)
 			seterr(err, errlen, "%s is held by a running corrald (the same socket path, "
 				   "in another mount namespace?)", scope_path);

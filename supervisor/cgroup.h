@@ -26,6 +26,11 @@ int cgroup_find_own(const char *mountinfo, const char *proc_cgroup, char *root, 
  * predecessor that died is emptied first: its trees are killed and waited
  * for (at most TIMEOUT_MS) and its leaves removed; *LEFTOVER_PROCS and
  * *LEFTOVER_LEAVES say what was found. 0, or -errno with ERR filled. */
+/* The guard: wait up to MS for the lock of a corrald that is dying (its
+ * pipe to the guard may close before its scope's descriptor does); corrald
+ * itself does not wait (0, the default): a held scope is another's. */
+void cgroup_scope_lock_patience(int ms);
+
 int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *leftover_procs,
 		      int *leftover_leaves, char *err, size_t errlen);
 /* The scope root's path, or NULL when no scope is open. */

@@ -89,6 +89,7 @@ int guard_main(const char *scope_path)
 	*slash = '\0';
 	int procs = 0, leaves = 0;
 	char err[512];
+	cgroup_scope_lock_patience(5000);
 	int r = cgroup_scope_open(root, slash + 1, 5000, &procs, &leaves, err, sizeof err);
 	if (r == 0)
 		r = cgroup_scope_close(5000);
