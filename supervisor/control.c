@@ -339,10 +339,11 @@ static void status_line(struct client *c, const struct process *p)
 
 /* ---- waiting for operations ---- */
 
+/* Down and staying so (an EXITED process whose restart is due is not: a
+ * stop cancels the restart). */
 static bool down(const struct process *p)
 {
-	return p->fsm.state == PSTATE_STOPPED || p->fsm.state == PSTATE_EXITED ||
-	       p->fsm.state == PSTATE_FATAL;
+	return program_down(&p->fsm);
 }
 
 static void start_or_wait(struct client *c, struct pending *pd)

@@ -774,6 +774,12 @@ static void drive(struct process *p, const struct pinput *in)
 {
 	struct poutput out;
 	enum pstate before = p->fsm.state;
+	/* Nothing starts again once corrald is shutting down (supervisord's
+	 * rule too): a restart that comes due is a stop instead. */
+	static const struct pinput stop = { .event = PEV_STOP };
+	if (S.shutting_down && in->event == PEV_TIMER &&
+	    (p->fsm.restart_due || p->fsm.state == PSTATE_BACKOFF))
+		in = &stop;
 	program_step(&p->fsm, p->prog->cfg, in, &out);
 
 	if (out.actions & PACT_TIMER_STOP)
@@ -812,8 +818,9 @@ static void drive(struct process *p, const struct pinput *in)
 			p->info = "not ready within start_timeout";
 		else if (p->fsm.state == PSTATE_FATAL && !p->spawnerr)
 			p->info = "exited too quickly";
-		else if (p->fsm.state == PSTATE_STOPPED && before == PSTATE_STOPPING)
-			p->info = "stopped";
+		else if (p->fsm.state == PSTATE_STOPPED &&
+			 (before == PSTATE_STOPPING || before == PSTATE_EXITED))
+			p->info = "stopped"; /* (from EXITED: its restart cancelled) */
 		log_info("%s: %s -> %s", p->name, program_state_name(before),
 			 program_state_name(p->fsm.state));
 		control_process_changed(p, false);
@@ -834,7 +841,8 @@ static void drive(struct process *p, const struct pinput *in)
 		else if (p->prog->retiring)
 			program_check_retired(p->prog);
 		if (S.init && p->prog->cfg->main && !S.shutting_down &&
-		    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL))
+		    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL) &&
+		    process_down(p))
 			main_ended(p);
 		if (S.shutting_down)
 			shutdown_step();
@@ -871,7 +879,8 @@ static bool program_coming(const struct program *q)
 	for (int i = 0; i < q->nprocs; i++) {
 		const struct process *x = &q->procs[i];
 		if (x->fsm.state == PSTATE_STARTING || x->fsm.state == PSTATE_BACKOFF ||
-		    x->start_queued || x->dep_waiting || x->restart_pending || x->draining)
+		    x->fsm.restart_due || x->start_queued || x->dep_waiting || x->restart_pending ||
+		    x->draining)
 			return true;
 	}
 	return false;
@@ -1252,8 +1261,13 @@ static bool group_member_failed(struct process *p, const struct pinput *in)
 	const struct program_config *c = p->prog->cfg;
 	bool restarts = c->autorestart == AUTORESTART_TRUE ||
 			(c->autorestart == AUTORESTART_UNEXPECTED && !in->expected);
-	if (!restarts || in->spawn_error || in->uptime_ms < program_start_window_ms(c))
-		return false; /* completed, or a failed start: the member's own business */
+	/* Completed, or a failed start: the member's own business; and so is
+	 * an exit soon after the spawn (startsecs = 0), which its own machine
+	 * restarts at most once a second, where the group's restart would
+	 * turn every member over as fast as that one exits. */
+	if (!restarts || in->spawn_error || in->uptime_ms < program_start_window_ms(c) ||
+	    in->uptime_ms < PROGRAM_RESTART_MIN_MS)
+		return false;
 
 	if (strategy_record_restart(&g->window, supervisor_now_ms(), g->cfg->restart_intensity,
 				    (int64_t)g->cfg->restart_period * 1000)) {
@@ -1684,10 +1698,10 @@ static void program_free(struct program *prog)
 	free(prog);
 }
 
+/* Down and staying so: an EXITED process whose restart is due is not. */
 static bool process_down(const struct process *p)
 {
-	return p->fsm.state == PSTATE_STOPPED || p->fsm.state == PSTATE_EXITED ||
-	       p->fsm.state == PSTATE_FATAL;
+	return program_down(&p->fsm);
 }
 
 /* Autostart goes through a queue that the loop works off START_BATCH
