@@ -49,7 +49,8 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c \
-             supervisor/eventproto.c supervisor/events.c supervisor/path.c
+             supervisor/eventproto.c supervisor/events.c supervisor/path.c \
+             supervisor/sdlog.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
              sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
@@ -77,6 +78,8 @@ UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts
 UNIT_TESTS += migrate
 # Paths built from names (cgroup leaves, log files) stay in their directory.
 UNIT_TESTS += path
+# supervisord's log lines (sdlog.c) and its checks of a command (spawn.c).
+UNIT_TESTS += sdlog
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-san check-e2e install uninstall clean \
@@ -125,6 +128,9 @@ $(BUILD)/tests/unit/test_tokenbucket: $(BUILD)/supervisor/tokenbucket.o
 $(BUILD)/tests/unit/test_logline: $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_logfile: $(BUILD)/supervisor/logfile.o $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_program: $(BUILD)/supervisor/program.o
+$(BUILD)/tests/unit/test_sdlog: $(BUILD)/supervisor/sdlog.o $(BUILD)/supervisor/log.o \
+                               $(BUILD)/supervisor/spawn.o $(BUILD)/ipc/io.o $(BUILD)/sandbox/fds.o \
+                               $(SBX_OBJS)
 $(BUILD)/tests/unit/test_proto: $(BUILD)/ipc/proto.o
 $(BUILD)/tests/unit/test_rlimits: $(BUILD)/sandbox/rlimits.o
 $(BUILD)/tests/unit/test_users: $(BUILD)/sandbox/users.o

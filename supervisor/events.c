@@ -527,13 +527,6 @@ void events_process_exited(struct process *p)
 		dispatch(e->pool);
 }
 
-/* supervisord's process name: the one in its [group:], or its program's. */
-static const char *bare_name(const struct process *p)
-{
-	const char *c = strchr(p->name, ':');
-	return c ? c + 1 : p->name;
-}
-
 /* The pid supervisord's event names for a move into TO. */
 static long event_pid(const struct process *p, enum pstate from, enum pstate to)
 {
@@ -563,9 +556,10 @@ static void state_event(struct process *p, enum pstate from, enum pstate to, boo
 		[PSTATE_UNKNOWN] = EV_PROCESS_STATE_UNKNOWN,
 	};
 	char payload[1024];
-	int n = eventproto_process_state(payload, sizeof payload, types[to], bare_name(p),
-					 program_group_name(p->prog), program_state_name(from),
-					 p->fsm.retries, event_pid(p, from, to), expected);
+	int n = eventproto_process_state(payload, sizeof payload, types[to],
+					 supervisor_process_name(p), program_group_name(p->prog),
+					 program_state_name(from), p->fsm.retries,
+					 event_pid(p, from, to), expected);
 	if (n >= 0)
 		emit(types[to], payload, (size_t)n);
 }
@@ -695,7 +689,7 @@ static void output_event(struct process *p, enum event_type t, const char *data,
 	char head[600];
 	long pid = p->pid ? (long)p->pid : (long)p->exit_pid;
 	int n = snprintf(head, sizeof head, "processname:%s groupname:%s pid:%ld%s%s\n",
-			 bare_name(p), program_group_name(p->prog), pid,
+			 supervisor_process_name(p), program_group_name(p->prog), pid,
 			 with_channel ? " channel:" : "",
 			 with_channel ? (t == EV_PROCESS_LOG_STDOUT ? "stdout" : "stderr") : "");
 	if (n < 0 || (size_t)n >= sizeof head)

@@ -40,6 +40,7 @@
 #include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
 #include "supervisor/sockets.h"
+#include "supervisor/spawn.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/xmlrpc.h"
 
@@ -133,12 +134,6 @@ static bool visible(const struct program *prog)
 	return !prog->retiring && !prog->transient;
 }
 
-static const char *proc_name(const struct process *p)
-{
-	const char *colon = strchr(p->name, ':');
-	return colon ? colon + 1 : p->name;
-}
-
 /* supervisord's split_namespec: "g:n" -> g, n; "g:*" or "g:" -> g, NULL;
  * "n" -> n, n. GROUP is written into BUF. */
 static void split_namespec(const char *spec, char *buf, size_t len, const char **group,
@@ -172,7 +167,7 @@ static struct process *find_process(const char *group, const char *name)
 		if (!visible(prog) || strcmp(program_group_name(prog), group) != 0)
 			continue;
 		for (int i = 0; i < prog->nprocs; i++)
-			if (strcmp(proc_name(&prog->procs[i]), name) == 0)
+			if (strcmp(supervisor_process_name(&prog->procs[i]), name) == 0)
 				return &prog->procs[i];
 	}
 	return NULL;
@@ -199,7 +194,7 @@ static int by_group_then_process(const void *a, const void *b)
 		return c;
 	if (p->prog->cfg->priority != q->prog->cfg->priority)
 		return p->prog->cfg->priority < q->prog->cfg->priority ? -1 : 1;
-	return strcmp(proc_name(p), proc_name(q));
+	return strcmp(supervisor_process_name(p), supervisor_process_name(q));
 }
 
 /* The visible processes (of GROUP only, unless NULL) in supervisord's
@@ -269,7 +264,7 @@ static void process_info(struct xbuf *b, const struct process *p)
 	describe(p, desc, sizeof desc);
 	int exitstatus = p->exitcode >= 0 ? p->exitcode : p->exitsig ? -1 : 0;
 	xb_struct_begin(b);
-	xb_member_string(b, "name", proc_name(p));
+	xb_member_string(b, "name", supervisor_process_name(p));
 	xb_member_string(b, "group", program_group_name(p->prog));
 	xb_member_int(b, "start", p->start_wall);
 	xb_member_int(b, "stop", p->stop_wall);
@@ -655,7 +650,7 @@ static struct went *wait_add(struct rcall *rc, enum wait_kind kind, bool list, s
 	struct went *e = &w->v[w->n];
 	memset(e, 0, sizeof *e);
 	e->p = p;
-	e->name = strdup(proc_name(p));
+	e->name = strdup(supervisor_process_name(p));
 	e->group = strdup(program_group_name(p->prog));
 	if (!e->name || !e->group) {
 		free(e->name);
@@ -692,46 +687,11 @@ static bool executable(struct rcall *rc, const struct process *p)
 	char *const *argv = p->prog->cfg->argv;
 	if (!argv || !argv[0] || p->prog->cfg->is_pool)
 		return true;
-	const char *cmd = argv[0];
-	char path[PATH_MAX];
-	if (!strchr(cmd, '/')) {
-		const char *dirs = getenv("PATH");
-		for (char *const *e = p->prog->cfg->environment; e && *e; e++)
-			if (strncmp(*e, "PATH=", 5) == 0)
-				dirs = *e + 5;
-		if (!dirs)
-			dirs = "/usr/local/bin:/usr/bin:/bin";
-		for (const char *d = dirs; *d;) {
-			size_t n = strcspn(d, ":");
-			snprintf(path, sizeof path, "%.*s/%s", (int)n, d, cmd);
-			if (access(path, F_OK) == 0) {
-				cmd = path;
-				break;
-			}
-			d += n + (d[n] == ':');
-		}
-		if (cmd != path) {
-			char why[PATH_MAX + 32];
-			snprintf(why, sizeof why, "can't find command '%s'", argv[0]);
-			fault(rc, F_NO_FILE, why);
-			return false;
-		}
-	}
-	struct stat st;
-	if (stat(cmd, &st) < 0) {
-		char why[PATH_MAX + 32];
-		snprintf(why, sizeof why, "can't find command '%s'", cmd);
-		fault(rc, F_NO_FILE, why);
-		return false;
-	}
-	if (S_ISDIR(st.st_mode) || access(cmd, X_OK) < 0) {
-		char why[PATH_MAX + 32];
-		snprintf(why, sizeof why, "command at '%s' is %s", cmd,
-			 S_ISDIR(st.st_mode) ? "a directory" : "not executable");
-		fault(rc, F_NOT_EXECUTABLE, why);
-		return false;
-	}
-	return true;
+	char why[PATH_MAX + 64]; /* a longer one is cut */
+	int r = spawn_check_command(argv[0], p->prog->cfg->environment, why, sizeof why);
+	if (r < 0)
+		fault(rc, r == -ENOENT ? F_NO_FILE : F_NOT_EXECUTABLE, why);
+	return r == 0;
 }
 
 static bool shutting_down(struct rcall *rc)
@@ -811,9 +771,11 @@ static void group_op(struct rcall *rc, const char *group, bool start, bool wait)
 		int r = start ? start_one(&one, p, wait, true) : stop_one(&one, p, wait, true);
 		rc->wait = one.wait;
 		if (r < 0)
-			result_struct(&res, proc_name(p), program_group_name(p->prog), one.fault, one.msg);
+			result_struct(&res, supervisor_process_name(p), program_group_name(p->prog),
+				      one.fault, one.msg);
 		else if (r == 0)
-			result_struct(&res, proc_name(p), program_group_name(p->prog), F_SUCCESS, "OK");
+			result_struct(&res, supervisor_process_name(p), program_group_name(p->prog),
+				      F_SUCCESS, "OK");
 	}
 	free(v);
 	if (rc->wait) {
@@ -919,7 +881,7 @@ static void signal_group(struct rcall *rc, const char *group, int sig)
 			continue;
 		struct rcall one = { 0 };
 		bool ok = signal_one(&one, p, sig) == 0;
-		result_struct(rc->out, proc_name(p), program_group_name(p->prog),
+		result_struct(rc->out, supervisor_process_name(p), program_group_name(p->prog),
 			      ok ? F_SUCCESS : one.fault, ok ? "OK" : one.msg);
 	}
 	free(v);
@@ -1173,7 +1135,7 @@ static void m_clear_all_logs(struct rcall *rc, const struct xval *pa)
 	size_t n = processes(NULL, &v);
 	for (size_t i = 0; i < n; i++) {
 		bool ok = clear_logs(v[i]) == 0;
-		result_struct(rc->out, proc_name(v[i]), program_group_name(v[i]->prog),
+		result_struct(rc->out, supervisor_process_name(v[i]), program_group_name(v[i]->prog),
 			      ok ? F_SUCCESS : F_FAILED, ok ? "OK" : "FAILED");
 	}
 	free(v);

@@ -33,6 +33,7 @@
 #include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
 #include "supervisor/rpc.h"
+#include "supervisor/sdlog.h"
 
 extern char **environ;
 
@@ -75,8 +76,10 @@ static struct {
 	dev_t notify_dev;           /* the file made, so that we never remove */
 	ino_t notify_ino;           /* one someone else put there since */
 	struct rlimit nofile;       /* as corrald found it; workers get it back */
+	struct deadline die_report; /* shutting down: the next "waiting for ... to die" */
 } S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1, .guard_pipe = -1, .guard_pidfd = -1,
-      .notify_fd = -1 };
+      .notify_fd = -1,
+      .die_report = { .node = { .index = HEAP_NONE }, .owner = DEADLINE_SHUTDOWN } };
 
 
 int64_t supervisor_now_ms(void)
@@ -104,6 +107,12 @@ const char *supervisor_scope_kind(void)
 const char *program_group_name(const struct program *prog)
 {
 	return prog->cfg->group ? prog->cfg->group : prog->cfg->name;
+}
+
+const char *supervisor_process_name(const struct process *p)
+{
+	const char *colon = strchr(p->name, ':');
+	return colon ? colon + 1 : p->name;
 }
 
 struct program *supervisor_programs(void)
@@ -225,6 +234,14 @@ static void read_reports(void)
 		spawn_describe(&rep, v.directory, v.argv[0], &c->sandbox, msg, sizeof msg);
 		set_spawnerr(p, msg);
 		log_err("%s: spawn error: %s", p->name, msg);
+		/* A command that is not there, or may not be run, is said in
+		 * supervisord's words: it finds that out before it forks. */
+		char words[PATH_MAX * 2 + 64];
+		if (rep.step == SPAWN_STEP_EXEC &&
+		    spawn_check_command(v.argv[0], v.environment, words, sizeof words) < 0)
+			sdlog_spawnerr(words);
+		else
+			sdlog_spawnerr(msg);
 	}
 	if (r < 0)
 		log_err("reading spawn reports: %s", strerror(-r));
@@ -452,6 +469,7 @@ static int do_spawn(struct process *p)
 	int extra[SPAWN_MAX_EXTRA][2], nextra = 0;
 	char *listen_pid;
 	const char *what = "open log";
+	bool at_fork = false; /* the failure is a plain fork's */
 
 	set_spawnerr(p, NULL);
 	p->exitcode = -1;
@@ -661,6 +679,7 @@ static int do_spawn(struct process *p)
 			snprintf(msg, sizeof msg, "namespaces %s: clone3: %s", ns, strerror(-r));
 		else
 			snprintf(msg, sizeof msg, "fork: %s", strerror(-r));
+		at_fork = !sandbox_clone_flags(&c->sandbox);
 		goto fail;
 	}
 	if (out_child >= 0)
@@ -686,6 +705,7 @@ static int do_spawn(struct process *p)
 		pidfd_signal(p->pidfd, SIGKILL);
 	}
 	log_info("%s: spawned pid %d", p->name, (int)p->pid);
+	sdlog_spawned(supervisor_process_name(p), p->pid);
 	return 0;
 
 fail:
@@ -700,6 +720,10 @@ fail:
 	logstream_close(&p->err);
 	set_spawnerr(p, msg);
 	log_err("%s: spawn error: %s", p->name, msg);
+	char words[256];
+	const char *sd = sdlog_spawn_words(supervisor_process_name(p), -r, at_fork, words,
+					   sizeof words);
+	sdlog_spawnerr(sd ? sd : msg);
 	return r;
 }
 
@@ -795,6 +819,8 @@ static void drive(struct process *p, const struct pinput *in)
 		else
 			log_warn("%s: pid %d still alive after %ds, killing its tree", p->name,
 				 (int)p->pid, p->prog->cfg->stopwaitsecs);
+		if (p->fsm.state == PSTATE_STOPPING)
+			sdlog_killing(supervisor_process_name(p), p->pid);
 		kill_tree(p);
 	}
 	if (out.actions & PACT_TIMER) {
@@ -809,6 +835,16 @@ static void drive(struct process *p, const struct pinput *in)
 			return;
 		}
 	}
+	/* supervisord's lines for what the machine did (the exit itself was
+	 * logged when it was reaped) */
+	const char *sdname = supervisor_process_name(p);
+	if (p->fsm.state == PSTATE_RUNNING && (before != PSTATE_RUNNING || (out.actions & PACT_SPAWN)))
+		sdlog_running(sdname, p->prog->cfg);
+	else if (p->fsm.state == PSTATE_FATAL && before != PSTATE_FATAL)
+		sdlog_gave_up(sdname);
+	else if (p->fsm.state == PSTATE_STOPPING && before != PSTATE_STOPPING && p->pidfd >= 0 &&
+		 !S.shutting_down)
+		sdlog_stopping(sdname);
 	/* (a restart in RUNNING is an event too, though no change here) */
 	events_process_state(p, before, p->fsm.state, in, out.actions & PACT_SPAWN);
 	if (out.changed || before != p->fsm.state) {
@@ -1519,6 +1555,8 @@ static void process_exited(struct process *p)
 		.expected = !p->exitsig && program_config_expected_exit(p->prog->cfg, p->exitcode),
 		.spawn_error = p->spawnerr != NULL,
 	};
+	sdlog_exit(supervisor_process_name(p), program_exit_kind(&p->fsm, p->prog->cfg, &in),
+		   in.expected, p->exitcode, p->exitsig, si.si_code == CLD_DUMPED);
 	if (group_member_failed(p, &in))
 		return;
 	if (p->prog->cfg->killmode == KILLMODE_GROUP)
@@ -1592,6 +1630,8 @@ static void reap_all(void)
 		log_info("reaped stray process %d (%s %d)", (int)si.si_pid,
 			 WIFSIGNALED(status) ? "signal" : "status",
 			 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		sdlog_stray(si.si_pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			    WIFSIGNALED(status) ? WTERMSIG(status) : 0, WCOREDUMP(status));
 	}
 }
 
@@ -2435,6 +2475,7 @@ static void shutdown_step(void)
 			break;
 		if (prio == INT_MIN) {
 			S.done = true;
+			supervisor_timer_cancel(&S.die_report);
 			break;
 		}
 		/* What requires or comes after a program stops first; with no
@@ -2448,6 +2489,36 @@ static void shutdown_step(void)
 	busy = false;
 }
 
+/* supervisord's "waiting for a, b to die": what is not down yet, every
+ * few seconds until everything is. */
+#define DIE_REPORT_MS 3000
+
+static void die_report(void)
+{
+	static const char more[] = ", ...";
+	char names[4096];
+	size_t n = 0;
+	for (struct program *prog = S.programs; prog; prog = prog->next)
+		for (int i = 0; i < prog->nprocs; i++) {
+			const struct process *p = &prog->procs[i];
+			if (process_down(p))
+				continue;
+			const char *name = supervisor_process_name(p);
+			if (n + 2 + strlen(name) + sizeof more > sizeof names) {
+				memcpy(names + n, more, sizeof more); /* bounded: the rest is "..." */
+				n += sizeof more - 1;
+				goto full;
+			}
+			n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", name);
+		}
+full:
+	if (!n)
+		return;
+	sdlog_waiting_to_die(names);
+	if (supervisor_timer_set(&S.die_report, supervisor_now_ms() + DIE_REPORT_MS) < 0)
+		log_err("out of memory for a deadline");
+}
+
 void supervisor_shutdown(void)
 {
 	if (S.shutting_down)
@@ -2457,6 +2528,8 @@ void supervisor_shutdown(void)
 	(void)sdnotify_send("STOPPING=1");
 	events_stopping();
 	shutdown_step();
+	if (!S.done)
+		die_report();
 }
 
 /* ---- the loop ---- */
@@ -2478,14 +2551,16 @@ static void handle_signals(void)
 			break;
 		case SIGTERM:
 		case SIGINT:
-			log_info("got SIG%s", sigabbrev_np((int)si.ssi_signo));
+			sdlog_signal((int)si.ssi_signo, false);
 			supervisor_shutdown();
 			break;
 		case SIGHUP:
+			sdlog_signal(SIGHUP, S.shutting_down);
 			log_info("got SIGHUP: reloading %s", S.config_path);
 			supervisor_reload(NULL, NULL);
 			break;
 		case SIGUSR2:
+			sdlog_signal(SIGUSR2, false);
 			supervisor_reopen_logs();
 			break;
 		default:
@@ -2513,6 +2588,8 @@ static void handle_timers(void)
 			events_timer(d);
 		} else if (d->owner == DEADLINE_LOG) {
 			logstream_timer(container_of(d, struct logstream, timer));
+		} else if (d->owner == DEADLINE_SHUTDOWN) {
+			die_report();
 		} else {
 			struct process *p = container_of(d, struct process, timer);
 			if (p->draining) {
@@ -3029,6 +3106,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	}
 	log_info("corrald %s started (pid %d), %zu programs, control socket %s", CORRAL_VERSION,
 		 (int)getpid(), cfg->nprograms, cfg->socket);
+	sdlog_started(getpid());
 	events_started();
 	for (struct program *prog = S.programs; prog; prog = prog->next)
 		program_autostart(prog);

@@ -105,6 +105,8 @@ struct program *supervisor_programs(void);
 bool supervisor_waiting_for(const struct process *p, char *buf, size_t len);
 /* Its [group:] name, or its own name when it is in none. */
 const char *program_group_name(const struct program *prog);
+/* supervisord's name of P: its name in its [group:] ("web" for "grp:web"). */
+const char *supervisor_process_name(const struct process *p);
 /* RUNNING, PARTIAL, STOPPED, RESTARTING or FATAL; "" when in no group. */
 const char *program_group_state(const struct program *prog);
 /* Fill SEL from the words ("all", "web", "grp:*", "grp:name"). -ENOENT with

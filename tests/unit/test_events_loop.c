@@ -68,6 +68,12 @@ const char *program_group_name(const struct program *prog)
 	return prog->cfg->group ? prog->cfg->group : prog->cfg->name;
 }
 
+const char *supervisor_process_name(const struct process *p)
+{
+	const char *colon = strchr(p->name, ':');
+	return colon ? colon + 1 : p->name;
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	size_t n = strlen(logged);
