@@ -12,7 +12,6 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <ini.h>
 #include <math.h> /* isfinite, a macro: no -lm */
 #include <poll.h>
 #include <signal.h>
@@ -26,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_SOCKET "/run/corral/corral.sock"
+#define DEFAULT_SOCKET CONFIG_DEFAULT_SOCKET
 #define NAME_COLUMN    20
 #define STATE_COLUMN   10
 
@@ -116,54 +115,16 @@ static const struct verb *verb_find(const char *name)
 
 /* ---- finding the socket ---- */
 
-struct config_socket {
-	char *path; /* strdup'd; NULL while the file has none */
-	bool oom;
-};
-
-static int config_socket_handler(void *user, const char *section, const char *name,
-				 const char *value)
+/* The socket corrald takes from CONFIG, read by corrald's own reader so
+ * that both agree, defaults and all; the rest of the file is corrald's to
+ * judge (corrald --check), so its errors are not ours to report. */
+static char *socket_of_config(const char *path)
 {
-	struct config_socket *cs = user;
-
-	if (strcmp(section, "corral") != 0 || strcmp(name, "socket") != 0)
-		return 1;
-	free(cs->path);
-	cs->path = NULL;
-	if (value && *value) {
-		cs->path = strdup(value);
-		if (!cs->path)
-			cs->oom = true;
-	}
-	return 1;
-}
-
-/* Only [corral] socket= matters here: the rest of the file is corrald's to
- * judge (corrald --check), so its syntax errors are not ours to report.
- * The file is opened here rather than by ini_parse() so that errno surely
- * belongs to the open. */
-static char *config_socket(const char *path)
-{
-	struct config_socket cs = { NULL, false };
-	FILE *f;
-	int rc;
-
-	f = fopen(path, "r");
-	if (!f)
-		err(EXIT_USAGE, "%s", path);
-	rc = ini_parse_file(f, config_socket_handler, &cs);
-	/* A directory opens fine and fails only on read (EISDIR). */
-	if (ferror(f))
-		err(EXIT_USAGE, "%s", path);
-	fclose(f);
-	if (rc == -2 || cs.oom)
-		errx(EXIT_USAGE, "%s: %s", path, strerror(ENOMEM));
-	if (!cs.path) {
-		cs.path = strdup(DEFAULT_SOCKET);
-		if (!cs.path)
-			err(EXIT_USAGE, "%s", path);
-	}
-	return cs.path; /* the caller frees it */
+	char *sock, msg[512];
+	enum socket_rule rule;
+	if (config_socket(path, &sock, &rule, msg, sizeof msg) < 0)
+		errx(EXIT_USAGE, "%s", msg);
+	return sock; /* the caller frees it */
 }
 
 /* -s, then -c CONFIG, then $CORRAL_SOCKET, then the default. */
@@ -175,7 +136,7 @@ static char *socket_path(const char *opt_socket, const char *opt_config)
 	if (opt_socket)
 		p = strdup(opt_socket);
 	else if (opt_config)
-		return config_socket(opt_config);
+		return socket_of_config(opt_config);
 	else if ((env = getenv("CORRAL_SOCKET")) && *env)
 		p = strdup(env);
 	else

@@ -53,7 +53,8 @@ struct program_instance {
 	char **environment;
 };
 
-#define CONFIG_DEFAULT_SOCKET "/run/corral/corral.sock"
+#define CONFIG_SOCKET_DIR "/run/corral"
+#define CONFIG_DEFAULT_SOCKET CONFIG_SOCKET_DIR "/corral.sock"
 #define CONFIG_DEFAULT_LOGDIR "/var/log/corral"
 
 struct program_config {
@@ -174,9 +175,18 @@ struct http_config {
 	char *where;            /* "FILE:LINE" of the section, for messages */
 };
 
+/* Where the control socket's path came from (corrald --check -v says). */
+enum socket_rule {
+	SOCKET_RULE_SET,        /* socket = in [corral] or [supervisord] */
+	SOCKET_RULE_DEFAULT,    /* corral's format: CONFIG_DEFAULT_SOCKET */
+	SOCKET_RULE_HTTP,       /* supervisord's: [unix_http_server] file + ".corral" */
+	SOCKET_RULE_CONFIG,     /* supervisord's: named after the config file's real path */
+};
+
 struct corral_config {
 	char *path;             /* the main file as given */
 	char *socket;           /* control socket path */
+	enum socket_rule socket_rule;
 	unsigned socket_mode;   /* default 0600 */
 	char *logdir;
 	char *pidfile;          /* NULL: none */
@@ -190,6 +200,13 @@ struct corral_config {
 	struct http_config unix_http, inet_http;
 	char *identifier;       /* [supervisord] identifier, for XML-RPC; default "supervisor" */
 	bool supervisord;       /* read in supervisord's format (it has [supervisord]) */
+	/* supervisord's minfds and minprocs: RLIMIT_NOFILE and RLIMIT_NPROC
+	 * corrald raises its own (and so its programs') soft limits to at
+	 * start; 0: none. supervisord's defaults (1024, 200) in its format. */
+	unsigned long minfds, minprocs;
+	bool nodaemon;          /* stay in the foreground; false only by supervisord's default
+				   or nodaemon = false */
+	bool silent;            /* in the foreground, no log on stderr but errors */
 };
 
 /* A list of error messages; each string is heap-allocated and owned by it.
@@ -228,6 +245,9 @@ struct config_item {
 	const char *section;    /* between the brackets */
 	const char *key;        /* NULL: the section begins */
 	const char *value;
+	/* A supervisord config sets KEY again further down the section: this
+	 * value is not used (supervisord keeps the last). */
+	bool superseded;
 };
 typedef void config_visit_fn(void *arg, const struct config_item *item);
 
@@ -235,6 +255,15 @@ typedef void config_visit_fn(void *arg, const struct config_item *item);
  * a tool that rewrites the file (corralctl migrate). */
 int config_visit(const char *path, config_visit_fn *fn, void *arg, struct corral_config *out,
 		 struct config_errors *errs);
+
+/* The control socket corrald would use for the config at PATH, into
+ * *SOCKET (heap, the caller's), with *RULE saying why: the same reading
+ * as config_load()'s, but a config with errors still gives its socket
+ * (corralctl -c must reach a corrald whatever the file says now), and no
+ * user or group is looked up. Returns 0, or -errno when PATH cannot be
+ * read at all, with ERR saying why. */
+int config_socket(const char *path, char **socket, enum socket_rule *rule, char *err,
+		  size_t errlen);
 
 /* Why NAME cannot name a program, group, pool, socket or process (a
  * process's cgroup and log files are named after it), or NULL when it

@@ -6,6 +6,7 @@
 #include <time.h>
 
 enum log_level log_threshold = LOG_INFO;
+bool log_silent;
 
 static const char *const level_names[] = {
 	[LOG_ERR] = "error", [LOG_WARN] = "warning",
@@ -14,7 +15,7 @@ static const char *const level_names[] = {
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	if (level > log_threshold)
+	if (level > log_threshold || (log_silent && level != LOG_ERR))
 		return;
 	int saved = errno; /* callers may format %m after us */
 	struct timespec ts;

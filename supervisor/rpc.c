@@ -578,7 +578,7 @@ static void m_supervisor_version(struct rcall *rc, const struct xval *pa)
 static void m_identification(struct rcall *rc, const struct xval *pa)
 {
 	if (args(rc, pa, ""))
-		xb_string(rc->out, supervisor_config()->identifier);
+		xb_string(rc->out, supervisor_identifier());
 }
 
 static void m_state(struct rcall *rc, const struct xval *pa)
@@ -1369,7 +1369,7 @@ static const struct method methods[] = {
 	{ "supervisor.getAllProcessInfo", m_all_process_info, "array",
 	  "getProcessInfo's struct for every process." },
 	{ "supervisor.getIdentification", m_identification, "string",
-	  "[supervisord] identifier (default: supervisor)." },
+	  "corrald -i, else [supervisord] identifier (default: supervisor)." },
 	{ "supervisor.getPID", m_pid, "int", "corrald's process id." },
 	{ "supervisor.getProcessInfo", m_process_info, "struct,string",
 	  "The state of process NAME (or GROUP:NAME)." },

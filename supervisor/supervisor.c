@@ -75,8 +75,10 @@ static struct {
 	char notify_path[108];
 	dev_t notify_dev;           /* the file made, so that we never remove */
 	ino_t notify_ino;           /* one someone else put there since */
-	struct rlimit nofile;       /* as corrald found it; workers get it back */
+	struct rlimit nofile;       /* as corrald found it (minfds raised); workers get it back */
 	struct deadline die_report; /* shutting down: the next "waiting for ... to die" */
+	const char *identifier;     /* corrald -i: wins over the config's; NULL: none */
+	void (*up)(void);           /* a daemon's (main.c), once up; NULL when done or none */
 } S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1, .guard_pipe = -1, .guard_pidfd = -1,
       .notify_fd = -1,
       .die_report = { .node = { .index = HEAP_NONE }, .owner = DEADLINE_SHUTDOWN } };
@@ -1565,6 +1567,15 @@ static void process_exited(struct process *p)
 		drive(p, &in);
 }
 
+/* The guard's standard error: corrald's own, but for a daemon still
+ * starting, whose stderr is the terminal's only until it is up (main.c):
+ * the guard outlives that, and must not hold the terminal (or the pipe of
+ * whoever waits for the command to end). */
+static int guard_stderr(void)
+{
+	return S.up ? S.devnull : STDERR_FILENO;
+}
+
 /* The guard died (killed, or it failed): start another at once, so that
  * "nothing outlives corrald" holds again before corrald could be killed.
  * At most 10 a minute: a guard that cannot run must not become a fork loop. */
@@ -1588,7 +1599,7 @@ static void guard_replace(void)
 			"if corrald is killed now, the trees it started survive it", (int)old);
 		return;
 	}
-	pid_t g = guard_start(cgroup_scope_path(), &S.guard_pipe, &S.guard_pidfd);
+	pid_t g = guard_start(cgroup_scope_path(), guard_stderr(), &S.guard_pipe, &S.guard_pidfd);
 	if (g < 0) {
 		log_err("the guard (pid %d) died and another cannot start (%s): if corrald is "
 			"killed now, the trees it started survive it", (int)old, strerror((int)-g));
@@ -2237,6 +2248,21 @@ const struct corral_config *supervisor_config(void)
 	return &S.current->cfg;
 }
 
+void supervisor_set_identifier(const char *identifier)
+{
+	S.identifier = identifier;
+}
+
+const char *supervisor_identifier(void)
+{
+	return S.identifier ? S.identifier : S.current->cfg.identifier;
+}
+
+void supervisor_daemon(void (*fn)(void))
+{
+	S.up = fn;
+}
+
 const struct corral_config *supervisor_pending_config(void)
 {
 	return S.pending ? &S.pending->cfg : &S.current->cfg;
@@ -2763,7 +2789,8 @@ static int scopes_open(const struct corral_config *cfg)
 		S.cgroups = true;
 		/* As PID 1 of a PID namespace, the kernel kills everything in it
 		 * when corrald dies: no guard needed. */
-		pid_t g = getpid() == 1 ? 0 : guard_start(cgroup_scope_path(), &S.guard_pipe, &S.guard_pidfd);
+		pid_t g = getpid() == 1 ? 0 : guard_start(cgroup_scope_path(), guard_stderr(),
+							  &S.guard_pipe, &S.guard_pidfd);
 		if (g < 0)
 			log_warn("scopes: cannot start the guard (%s): if corrald is killed, the "
 				 "trees it started survive it", strerror((int)-g));
@@ -3107,6 +3134,10 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	log_info("corrald %s started (pid %d), %zu programs, control socket %s", CORRAL_VERSION,
 		 (int)getpid(), cfg->nprograms, cfg->socket);
 	sdlog_started(getpid());
+	if (S.up) {
+		S.up();
+		S.up = NULL;
+	}
 	events_started();
 	for (struct program *prog = S.programs; prog; prog = prog->next)
 		program_autostart(prog);

@@ -147,6 +147,9 @@ void supervisor_restart(void);
 bool supervisor_restart_requested(void);
 /* The config programs run with. */
 const struct corral_config *supervisor_config(void);
+/* What getIdentification answers: corrald -i's, else the config's
+ * identifier (supervisord's order). */
+const char *supervisor_identifier(void);
 /* The config last read by supervisor_reread(), else the running one. */
 const struct corral_config *supervisor_pending_config(void);
 /* supervisord's reloadConfig: read the config file again, keep it as the
@@ -180,5 +183,13 @@ void control_log_data(struct process *p, int which, const struct iovec *iov, int
  * as a container's PID 1: shut down when the main = true program ends and
  * return its status. Returns the exit status for corrald. */
 int supervisor_run(const char *config_path, struct corral_config *cfg, bool init);
+/* main.c, before supervisor_run(): corrald -i IDENTIFIER, kept across
+ * reloads (NULL: the config's). */
+void supervisor_set_identifier(const char *identifier);
+/* main.c, before supervisor_run(): corrald is a daemon whose standard
+ * error is the terminal's only until it is up: FN is called once then
+ * (its sockets listen, its pidfile is written, no program has started),
+ * and what it starts before (its guard) gets /dev/null instead. */
+void supervisor_daemon(void (*fn)(void));
 
 #endif

@@ -31,8 +31,9 @@ struct key {
 	const char *note;       /* corral ignores the key: why; NULL: corral takes it */
 };
 
-/* [supervisord]'s keys; pidfile, childlogdir, umask, directory and
- * environment are mapped by config.c. */
+/* [supervisord]'s keys; pidfile, childlogdir, umask, directory,
+ * environment and identifier are mapped by config.c, which also takes
+ * nodaemon, silent, minfds and minprocs once checked here. */
 static const struct key main_keys[] = {
 	{ "logfile", T_STR, NULL, "corrald logs to its standard error" },
 	{ "logfile_maxbytes", T_BYTES, "50MB", "corrald logs to its standard error" },
@@ -40,11 +41,10 @@ static const struct key main_keys[] = {
 	{ "loglevel", T_LOGLEVEL, "info", "use corrald -v for debug messages" },
 	{ "pidfile", T_STR, NULL, NULL },
 	{ "childlogdir", T_STR, NULL, NULL },
-	{ "nodaemon", T_BOOL, "true", "corrald always runs in the foreground; let a service "
-				     "manager put it in the background" },
-	{ "silent", T_BOOL, "false", "corrald always logs to its standard error" },
-	{ "minfds", T_INT, "1024", "set rlimit_nofile in the programs that need it" },
-	{ "minprocs", T_INT, "200", "set rlimit_nproc in the programs that need it" },
+	{ "nodaemon", T_BOOL, NULL, NULL },     /* config.c: main.c daemonizes when false */
+	{ "silent", T_BOOL, NULL, NULL },       /* config.c: no log on stderr */
+	{ "minfds", T_INT, NULL, NULL },        /* config.c: main.c raises RLIMIT_NOFILE */
+	{ "minprocs", T_INT, NULL, NULL },      /* config.c: main.c raises RLIMIT_NPROC */
 	{ "umask", T_OCTAL, NULL, NULL },       /* config.c: each program's default */
 	{ "user", T_STR, NULL, "start corrald as that user instead; programs take user =" },
 	{ "directory", T_STR, NULL, NULL },     /* config.c: each program's default */

@@ -85,8 +85,10 @@ def mask(text):
 class Supervisord:
     """The real supervisord on the same programs, in its own temp dir."""
 
-    def __init__(self, tag):
+    def __init__(self, tag, args=(), wrap=()):
         self.tag = tag
+        self.args = list(args)   # after -c CONFIG
+        self.wrap = list(wrap)   # argv before supervisord's (it must exec it)
         self.tmp = tempfile.mkdtemp(prefix="corral-e2e-sd-")
         self.logdir = os.path.join(self.tmp, "log")
         os.makedirs(self.logdir)
@@ -101,7 +103,8 @@ class Supervisord:
         env = dict(os.environ)
         env["CORRAL_E2E_TAG"] = self.tag
         self.out = open(os.path.join(self.tmp, "stdout"), "wb")
-        self.proc = subprocess.Popen([SUPERVISORD, "-n", "-c", self.conf], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.wrap + [SUPERVISORD, "-n", "-c", self.conf] + self.args,
+                                     stdin=subprocess.DEVNULL,
                                      stdout=self.out, stderr=self.out, env=env,
                                      start_new_session=True)
         wait_until(lambda: os.path.exists(os.path.join(self.tmp, "sd.sock")), 15,

@@ -1909,9 +1909,8 @@ static void test_supervisord_main_section(void **state)
 	/* [supervisord] is [corral]: corral's keys work there too */
 	load_ok("[supervisord]\nsocket=/tmp/c.sock\nnodaemon=false\n");
 	assert_string_equal(cfg.socket, "/tmp/c.sock");
-	expect_warnings("t.conf:3: [supervisord]: corral ignores nodaemon: corrald always runs "
-			"in the foreground; let a service manager put it in the background",
-			NULL);
+	assert_int_equal(cfg.socket_rule, SOCKET_RULE_SET);
+	assert_int_equal(errs.nwarnings, 0);
 	expect_errors("[supervisord]\nnodaemon=perhaps\nminfds=-1\nloglevel=loud\numask=9\n"
 		      "logfile_maxbytes=5XB\nenvironment=A\n",
 		      "t.conf:2: [supervisord]: bad value for nodaemon: 'perhaps' (expected true "
@@ -1926,8 +1925,208 @@ static void test_supervisord_main_section(void **state)
 		      "size in bytes, with KB, MB or GB)",
 		      "t.conf:7: [supervisord]: environment: expected '=' after 'A'",
 		      NULL);
-	expect_errors("[supervisord]\nlogfile=/a\nlogfile=/b\n",
-		      "t.conf:3: [supervisord]: duplicate key 'logfile'", NULL);
+	/* a key of each, in [supervisord] and [corral]: corral's section, its rule */
+	expect_errors("[supervisord]\nlogfile=/a\n[corral]\nlogfile=/b\n",
+		      "t.conf:4: [corral]: duplicate key 'logfile'", NULL);
+}
+
+/* nodaemon, silent, minfds and minprocs: carried out (main.c), with
+ * supervisord's defaults in its format and corral's in corral's */
+static void test_supervisord_carried_out(void **state)
+{
+	load_ok("[supervisord]\n");
+	assert_false(cfg.nodaemon);
+	assert_false(cfg.silent);
+	assert_int_equal(cfg.minfds, 1024);
+	assert_int_equal(cfg.minprocs, 200);
+	load_ok("[supervisord]\nnodaemon=true\nsilent=on\nminfds=4096\nminprocs=0\n");
+	assert_true(cfg.nodaemon && cfg.silent);
+	assert_int_equal(cfg.minfds, 4096);
+	assert_int_equal(cfg.minprocs, 0);
+	assert_int_equal(errs.nwarnings, 0);
+	load_ok("[corral]\n");
+	assert_true(cfg.nodaemon);
+	assert_false(cfg.silent);
+	assert_int_equal(cfg.minfds, 0);
+	assert_int_equal(cfg.minprocs, 0);
+	load_ok("[corral]\nnodaemon=no\nminfds=2048\n");
+	assert_false(cfg.nodaemon);
+	assert_int_equal(cfg.minfds, 2048);
+	expect_errors("[supervisord]\nsilent=loud\nminprocs=x\n",
+		      "t.conf:2: [supervisord]: bad value for silent: 'loud' (expected true or "
+		      "false)",
+		      "t.conf:3: [supervisord]: bad value for minprocs: 'x' (expected an integer "
+		      ">= 0)", NULL);
+}
+
+/* A key set twice in a section of a supervisord config: supervisord's
+ * parser keeps the last value, and says nothing; corral says it. */
+static void test_supervisord_repeated_keys(void **state)
+{
+	struct program_config *p = load_prog(
+		"[supervisord]\n"                      /* 1 */
+		"nodaemon = true\n"                    /* 2 */
+		"pidfile = /tmp/a.pid\n"               /* 3 */
+		"nodaemon = false\n"                   /* 4 */
+		"[program:a]\n"                        /* 5 */
+		"command = /bin/first\n"               /* 6 */
+		"  --with continuation\n"              /* 7 */
+		"startsecs = bad\n"                    /* 8: never read, as in supervisord */
+		"command = /bin/second\n"              /* 9 */
+		"startsecs = 3\n"                      /* 10 */
+		"command = /bin/third\n"               /* 11 */
+		"[program:b]\n"                        /* 12: its own section, its own keys */
+		"command = /bin/b\n");
+	assert_false(cfg.nodaemon);
+	assert_string_equal(p->command, "/bin/third");
+	assert_null(p->argv[1]);
+	assert_int_equal(p->startsecs, 3);
+	assert_string_equal(cfg.programs[1].command, "/bin/b");
+	expect_warnings("t.conf:2: [supervisord]: duplicate key 'nodaemon': supervisord takes the "
+			"last value, at line 4",
+			"t.conf:6: [program:a]: duplicate key 'command': supervisord takes the last "
+			"value, at line 11",
+			"t.conf:8: [program:a]: duplicate key 'startsecs': supervisord takes the last "
+			"value, at line 10",
+			"t.conf:9: [program:a]: duplicate key 'command': supervisord takes the last "
+			"value, at line 11",
+			NULL);
+	/* supervisord's fixture issue-1224.conf */
+	load_ok("[supervisord]\nnodaemon = true\npidfile = /tmp/issue-1224.pid\nnodaemon = true\n"
+		"logfile = /dev/stdout\nlogfile_maxbytes = 0\n\n[program:cat]\n"
+		"command = /bin/cat\nstartsecs = 0\n");
+	assert_true(cfg.nodaemon);
+	assert_string_equal(errs.warnings[0], "t.conf:2: [supervisord]: duplicate key 'nodaemon': "
+			    "supervisord takes the last value, at line 4");
+	/* the last [supervisord] environment is the one programs expand */
+	p = load_prog("[program:e]\ncommand=/bin/echo %(ENV_CORRAL_T_E)s\n"
+		      "[supervisord]\nenvironment=CORRAL_T_E=first\nenvironment=CORRAL_T_E=last\n");
+	assert_string_equal(p->command, "/bin/echo last");
+	/* corral's own format: still an error */
+	expect_errors("[corral]\nlogdir=/a\nlogdir=/b\n",
+		      "t.conf:3: [corral]: duplicate key 'logdir'", NULL);
+}
+
+/* The control socket of a supervisord config that does not name one */
+static void test_supervisord_socket_default(void **state)
+{
+	load_ok("[supervisord]\n[unix_http_server]\nfile=/tmp/sd/supervisor.sock\n");
+	assert_string_equal(cfg.socket, "/tmp/sd/supervisor.sock.corral");
+	assert_int_equal(cfg.socket_rule, SOCKET_RULE_HTTP);
+	/* no [unix_http_server]: named after the config file (t.conf does not
+	 * exist: its name as given) */
+	load_ok("[supervisord]\n[inet_http_server]\nport=127.0.0.1:9001\n");
+	assert_int_equal(cfg.socket_rule, SOCKET_RULE_CONFIG);
+	assert_string_equal(cfg.socket, "/run/corral/supervisord-87dd8b0514d6a75b.sock");
+	/* a [unix_http_server] path too long to take ".corral" */
+	char *longp = repeat('d', 100);
+	char *text = xasprintf("[supervisord]\n[unix_http_server]\nfile=/%s\n", longp);
+	load_ok(text);
+	assert_int_equal(cfg.socket_rule, SOCKET_RULE_CONFIG);
+	free(text);
+	free(longp);
+	load_ok("[corral]\n[unix_http_server]\nfile=/tmp/sd/supervisor.sock\n");
+	assert_string_equal(cfg.socket, CONFIG_DEFAULT_SOCKET);
+	assert_int_equal(cfg.socket_rule, SOCKET_RULE_DEFAULT);
+}
+
+/* config_socket(), for corralctl -c: the same socket, errors or not */
+static void test_config_socket(void **state)
+{
+	char *path = strdup(write_file("sd.conf", "[supervisord]\n[program:x]\n"
+						 "startsecs=-1\n" /* errors: no command, bad value */
+						 "[unix_http_server]\nfile=%(here)s/x.sock\n"));
+	char *sock, err[256];
+	enum socket_rule rule;
+	assert_int_equal(config_socket(path, &sock, &rule, err, sizeof err), 0);
+	char *real = realpath(tmpdir, NULL);
+	char *want = xasprintf("%s/x.sock.corral", real);
+	assert_string_equal(sock, want);
+	assert_int_equal(rule, SOCKET_RULE_HTTP);
+	free(want);
+	free(sock);
+	/* the hash is of the real path, however the file is named */
+	write_file("plain.conf", "[supervisord]\n");
+	char *a = xasprintf("%s/plain.conf", tmpdir), *b = xasprintf("%s/./plain.conf", real);
+	char *sa, *sb;
+	assert_int_equal(config_socket(a, &sa, &rule, err, sizeof err), 0);
+	assert_int_equal(config_socket(b, &sb, &rule, err, sizeof err), 0);
+	assert_int_equal(rule, SOCKET_RULE_CONFIG);
+	assert_string_equal(sa, sb);
+	assert_true(strncmp(sa, "/run/corral/supervisord-", 24) == 0);
+	free(sa);
+	free(sb);
+	free(a);
+	free(b);
+	char *missing = xasprintf("%s/missing.conf", tmpdir);
+	assert_int_equal(config_socket(missing, &sock, &rule, err, sizeof err), -ENOENT);
+	assert_null(sock);
+	assert_non_null(strstr(err, "missing.conf: No such file or directory"));
+	free(missing);
+	free(real);
+	free(path);
+}
+
+/* %(ENV_X)s with X from [supervisord] environment, and from a program's
+ * own environment, where options.py expands them */
+static void test_supervisord_environment_names(void **state)
+{
+	unsetenv("FOO");
+	/* supervisord's fixtures issue-1170a, b and c */
+	struct program_config *p = load_prog(
+		"[supervisord]\nnodaemon=true\nenvironment=FOO=\"set from [supervisord] section\"\n"
+		"[program:echo]\ncommand=bash -c \"echo '%(ENV_FOO)s'\"\nstartsecs=0\n");
+	assert_string_equal(p->command, "bash -c \"echo 'set from [supervisord] section'\"");
+	assert_string_equal(p->environment[0], "FOO=set from [supervisord] section");
+	p = load_prog("[supervisord]\nenvironment=FOO=\"set from [supervisord] section\"\n"
+		      "[program:echo]\ncommand=bash -c \"echo '%(ENV_FOO)s'\"\n"
+		      "environment=FOO=\"set from [program] section\"\n");
+	assert_string_equal(p->command, "bash -c \"echo 'set from [program] section'\"");
+	p = load_prog("[supervisord]\nenvironment=FOO=\"set from [supervisord] section\"\n"
+		      "[eventlistener:echo]\ncommand=bash -c \"echo '%(ENV_FOO)s' >&2\"\n"
+		      "environment=FOO=\"set from [eventlistener] section\"\n"
+		      "events=PROCESS_STATE_FATAL\n");
+	assert_string_equal(p->command, "bash -c \"echo 'set from [eventlistener] section' >&2\"");
+	/* a program above [supervisord]; directory and log files too; an
+	 * fcgi socket and [unix_http_server] see [supervisord]'s alone */
+	load_ok("[program:a]\ncommand=/bin/%(ENV_P)s\ndirectory=/d/%(ENV_P)s\n"
+		"stdout_logfile=/l/%(ENV_S)s.%(ENV_P)s\nenvironment=P=own\n"
+		"[fcgi-program:f]\ncommand=/bin/f\nsocket=unix:///tmp/%(ENV_S)s.sock\n"
+		"[unix_http_server]\nfile=/tmp/%(ENV_S)s-http.sock\n"
+		"[supervisord]\nenvironment=S=sd,P=sd\n");
+	const struct program_config *a = &cfg.programs[0];
+	assert_string_equal(a->name, "a");
+	assert_string_equal(a->command, "/bin/own");
+	assert_string_equal(a->directory, "/d/own");
+	assert_string_equal(a->stdout_logfile, "/l/sd.own");
+	char text[SOCKETS_ADDR_STRLEN];
+	sockets_format(cfg.programs[1].fcgi_socket, text, sizeof text);
+	assert_string_equal(text, "unix:/tmp/sd.sock");
+	assert_string_equal(cfg.unix_http.file, "/tmp/sd-http.sock");
+	/* per process, when the environment differs by %(process_num)d */
+	p = load_prog("[supervisord]\n[program:q]\ncommand=/bin/q %(ENV_N)s\nnumprocs=2\n"
+		      "process_name=q%(process_num)d\nenvironment=N=n%(process_num)d\n");
+	struct program_instance v;
+	program_config_instance(p, 1, &v);
+	assert_string_equal(v.command, "/bin/q n1");
+	program_config_instance(p, 0, &v);
+	assert_string_equal(v.command, "/bin/q n0");
+	/* what supervisord reads before [supervisord] environment does not see
+	 * it: [supervisord]'s own keys, [include]; a program's environment
+	 * does not see itself */
+	expect_errors("[supervisord]\nidentifier=%(ENV_FOO)s\nenvironment=FOO=1\n"
+		      "[include]\nfiles=%(ENV_FOO)s.conf\n"
+		      "[program:x]\ncommand=x\nenvironment=A=1,B=%(ENV_A)s\n",
+		      "t.conf:2: [supervisord]: identifier: unknown name in '%(ENV_FOO)s' (no such "
+		      "environment variable)",
+		      "t.conf:5: [include]: files: unknown name in '%(ENV_FOO)s' (no such "
+		      "environment variable)",
+		      "t.conf:8: [program:x]: environment: unknown name in '%(ENV_A)s' (no such "
+		      "environment variable)", NULL);
+	/* corral's own format: corrald's environment only */
+	expect_errors("[program:x]\ncommand=%(ENV_A)s\nenvironment=A=1\n",
+		      "t.conf:2: [program:x]: command: unknown name in '%(ENV_A)s' (no such "
+		      "environment variable)", NULL);
 }
 
 static void test_supervisord_unknown_is_warning(void **state)
@@ -2266,6 +2465,11 @@ int main(void)
 		T(test_config_free_twice),
 		T(test_demo_conf),
 		T(test_supervisord_main_section),
+		T(test_supervisord_carried_out),
+		T(test_supervisord_repeated_keys),
+		T(test_supervisord_socket_default),
+		TT(test_config_socket),
+		T(test_supervisord_environment_names),
 		T(test_supervisord_unknown_is_warning),
 		T(test_supervisord_sections),
 		T(test_http_servers),
