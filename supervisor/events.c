@@ -12,6 +12,7 @@
 #include "ipc/io.h"
 #include "supervisor/eventproto.h"
 #include "supervisor/log.h"
+#include "supervisor/pyrepr.h"
 #include "supervisor/supervisor.h"
 
 /* What supervisor_send_stdin() queues for one process at most. */
@@ -686,29 +687,40 @@ int supervisor_send_stdin(struct process *p, const char *data, size_t len)
 
 /* ---- program output ---- */
 
-/* PROCESS_LOG_* or PROCESS_COMMUNICATION_* with DATA. */
+/* PROCESS_LOG_* or PROCESS_COMMUNICATION_* with DATA; as supervisord,
+ * data that is not UTF-8 goes as the text "Undecodable: b'...'". */
 static void output_event(struct process *p, enum event_type t, const char *data, size_t len,
 			 bool with_channel)
 {
 	if (!E.pools)
 		return;
+	char *text = NULL;
+	if (!pyrepr_utf8(data, len)) {
+		if (!(text = pyrepr_undecodable(data, len, &len))) {
+			log_err("%s: out of memory for a %s event", p->name, eventproto_type_name(t));
+			return;
+		}
+		data = text;
+	}
 	char head[600];
 	long pid = p->pid ? (long)p->pid : (long)p->exit_pid;
 	int n = snprintf(head, sizeof head, "processname:%s groupname:%s pid:%ld%s%s\n",
 			 bare_name(p), program_group_name(p->prog), pid,
 			 with_channel ? " channel:" : "",
 			 with_channel ? (t == EV_PROCESS_LOG_STDOUT ? "stdout" : "stderr") : "");
+	char *payload = NULL;
 	if (n < 0 || (size_t)n >= sizeof head)
-		return;
-	char *payload = malloc((size_t)n + len);
-	if (!payload) {
+		goto out;
+	if (!(payload = malloc((size_t)n + len))) {
 		log_err("%s: out of memory for a %s event", p->name, eventproto_type_name(t));
-		return;
+		goto out;
 	}
 	memcpy(payload, head, (size_t)n);
 	memcpy(payload + n, data, len);
 	emit(t, payload, (size_t)n + len);
+out:
 	free(payload);
+	free(text);
 }
 
 /* supervisord's _log(): to the log (or, in capture mode, the capture) and
