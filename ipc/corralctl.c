@@ -573,8 +573,9 @@ static void status_print_json(const struct status_line *st, bool first)
 		json_string(st->f[PS_GROUPSTATE]);
 	else
 		fputs("null", stdout);
-	printf(",\"log_dropped\":%ld,\"log_blocked_ms\":%ld", field_long(st->f[PS_LOGDROPPED], 0),
-	       field_long(st->f[PS_LOGBLOCKED], 0));
+	printf(",\"log_dropped\":%ld,\"log_blocked_ms\":%ld,\"syslog_dropped\":%ld",
+	       field_long(st->f[PS_LOGDROPPED], 0), field_long(st->f[PS_LOGBLOCKED], 0),
+	       field_long(st->f[PS_SYSLOGDROPPED], 0));
 	if (*st->f[PS_POOL])
 		pool_print_json(st);
 	putchar('}');

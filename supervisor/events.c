@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/echo.h"
 #include "supervisor/eventproto.h"
 #include "supervisor/log.h"
 #include "supervisor/pyrepr.h"
@@ -453,6 +454,13 @@ static void in_flush(struct evproc *e)
 	}
 }
 
+/* supervisord's process name: the one in its [group:], or its program's. */
+static const char *bare_name(const struct process *p)
+{
+	const char *c = strchr(p->name, ':');
+	return c ? c + 1 : p->name;
+}
+
 /* What a listener said: 1 when something came, 0 when nothing is there
  * now, -1 at its end of file. */
 static int listener_read(struct evproc *e)
@@ -467,6 +475,7 @@ static int listener_read(struct evproc *e)
 		close_fd(&e->out_fd, true);
 		return -1;
 	}
+	echo_listener(bare_name(e->p), buf, (size_t)n);
 	size_t off = 0;
 	while (off < (size_t)n) {
 		size_t used;
@@ -526,13 +535,6 @@ void events_process_exited(struct process *p)
 	close_fd(&e->out_fd, true);
 	if (e->pool)
 		dispatch(e->pool);
-}
-
-/* supervisord's process name: the one in its [group:], or its program's. */
-static const char *bare_name(const struct process *p)
-{
-	const char *c = strchr(p->name, ':');
-	return c ? c + 1 : p->name;
 }
 
 /* The pid supervisord's event names for a move into TO. */
@@ -723,13 +725,14 @@ out:
 	free(text);
 }
 
-/* supervisord's _log(): to the log (or, in capture mode, the capture) and
- * as a PROCESS_LOG event. */
+/* supervisord's _log(): to the log (or, in capture mode, the capture), to
+ * corrald's log at debug, and as a PROCESS_LOG event. */
 static void take(struct process *p, int which, struct capture *c, const char *data, size_t len,
 		 char *out, size_t *outlen)
 {
 	if (!len)
 		return;
+	echo_output(bare_name(p), which, data, len);
 	if (c && c->on) {
 		/* like supervisord's bounded capture: room is made by dropping as
 		 * much from the front as comes in */
@@ -774,6 +777,7 @@ size_t events_output(struct process *p, int which, const char *in, size_t len, c
 	if (which < 0 || which > 1)
 		return len;
 	if (!cfg->capture_maxbytes[which] || !p->ev) {
+		echo_output(bare_name(p), which, in, len);
 		if (cfg->events_enabled[which] && len)
 			output_event(p, which ? EV_PROCESS_LOG_STDERR : EV_PROCESS_LOG_STDOUT, in, len,
 				     true);
