@@ -7,6 +7,7 @@
 #include "ipc/migrate.h"
 #include "ipc/proto.h"
 #include "ipc/submit.h"
+#include "ipc/utf8.h"
 #include "supervisor/config.h"
 
 #include <err.h>
@@ -424,36 +425,6 @@ static void status_print_text(const struct status_line *st, int width)
 	       desc, n && *info ? sep : "", info);
 }
 
-/* Length of the valid UTF-8 sequence at S (at most N bytes), 0 if none. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 /* A JSON string; bytes that are not UTF-8 become U+FFFD so the output
  * always parses. */
 static void json_string(const char *str)
@@ -476,7 +447,7 @@ static void json_string(const char *str)
 				printf("\\u%04x", *s);
 				break;
 			}
-			k = utf8_len(s, n);
+			k = utf8_seq_len(s, n);
 			if (k == 0) {
 				fputs("\\ufffd", stdout);
 				break;
@@ -563,8 +534,9 @@ static void status_print_json(const struct status_line *st, bool first)
 		json_string(st->f[PS_GROUPSTATE]);
 	else
 		fputs("null", stdout);
-	printf(",\"log_dropped\":%ld,\"log_blocked_ms\":%ld", field_long(st->f[PS_LOGDROPPED], 0),
-	       field_long(st->f[PS_LOGBLOCKED], 0));
+	printf(",\"log_dropped\":%ld,\"log_blocked_ms\":%ld,\"syslog_dropped\":%ld",
+	       field_long(st->f[PS_LOGDROPPED], 0), field_long(st->f[PS_LOGBLOCKED], 0),
+	       field_long(st->f[PS_SYSLOGDROPPED], 0));
 	if (*st->f[PS_POOL])
 		pool_print_json(st);
 	putchar('}');

@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* One key as written. */
 struct mkey {
@@ -389,7 +390,9 @@ static void write_program_keys(struct writer *w, const struct msect *s,
 		} else if (strcmp(k->key, "stdout_logfile") == 0 ||
 			   strcmp(k->key, "stderr_logfile") == 0) {
 			const char *f = k->key[3] == 'o' ? v.stdout_logfile : v.stderr_logfile;
-			if (!f || strcmp(f, "NONE") == 0)
+			if (strcasecmp(k->value, "syslog") == 0) /* not a file: taken as it is */
+				fprintf(w->out, "%s = %s\n", k->key, k->value);
+			else if (!f || strcmp(f, "NONE") == 0)
 				fprintf(w->out, "%s = %s\n", k->key, f ? f : "AUTO");
 			else
 				put_expanded(w, k->key, f);

@@ -21,6 +21,7 @@
 #endif
 #include "supervisor/config.h"
 #include "supervisor/cmdline.h"
+#include "supervisor/log.h"
 #include "supervisor/logline.h"
 #include "supervisor/supervisord.h"
 #include "sandbox/users.h"
@@ -502,6 +503,7 @@ struct program_meta {
 	uint64_t fcgi_keys;     /* bit per fcgi_keys[] entry already set */
 	uint64_t listener_keys; /* bit per listener_keys[] entry already set */
 	char *tmpl[5];          /* instance_keys[] values using %(process_num), as written */
+	bool logfile_syslog[2]; /* stdout_/stderr_logfile = syslog: supervisord's old spelling */
 	/* Values that use %(numprocs)d before numprocs is set: applied when the
 	 * section ends, as supervisord reads a section whole. */
 	struct pending_value {
@@ -550,6 +552,7 @@ struct loader {
 	int sd_umask;
 	char *sd_directory;
 	char **sd_environment;
+	bool strip_ansi;        /* [supervisord] strip_ansi: every program's (apply_output()) */
 	int nfiles;
 	size_t total_bytes;     /* read from the files so far (MAX_TOTAL_BYTES) */
 	size_t nerrors;         /* every error, kept or not */
@@ -1176,6 +1179,26 @@ static void apply_supervisord(struct source *src, const char *key, int line, con
 		return;
 	}
 	int rc = supervisord_check(SUPERVISORD_MAIN, key, value, err, sizeof err);
+	if (rc >= 0 && strcmp(key, "strip_ansi") == 0) {
+		(void)sandbox_parse_bool(value, &ld->strip_ansi); /* checked just above */
+		return;
+	}
+	if (rc >= 0 && strcmp(key, "loglevel") == 0) {
+		/* supervisord's seven levels on corrald's four: its debug, trace
+		 * and blather are all corrald's debug */
+		static const struct {
+			const char *name;
+			enum log_level level;
+		} levels[] = {
+			{ "critical", LOG_ERR }, { "error", LOG_ERR }, { "warn", LOG_WARN },
+			{ "info", LOG_INFO }, { "debug", LOG_DEBUG }, { "trace", LOG_DEBUG },
+			{ "blather", LOG_DEBUG },
+		};
+		for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+			if (strcasecmp(value, levels[i].name) == 0)
+				ld->cfg.loglevel = (int)levels[i].level;
+		return;
+	}
 	if (rc < 0)
 		bad_value(src, line, key, value, err);
 	else if (rc > 0)
@@ -1238,6 +1261,18 @@ static void apply_inherited(struct loader *ld)
 			if (p->instances[k].environment &&
 			    env_inherit(&p->instances[k].environment, ld->sd_environment) < 0)
 				ld->oom = true;
+	}
+}
+
+/* What goes for the output of every program, in either format:
+ * [supervisord] strip_ansi, and stdout_logfile = syslog. */
+static void apply_output(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->nprogs; i++) {
+		struct program_config *p = &ld->progs[i];
+		p->strip_ansi = ld->strip_ansi;
+		for (int k = 0; k < 2; k++)
+			p->syslog[k] |= ld->meta[i].logfile_syslog[k];
 	}
 }
 
@@ -1728,8 +1763,9 @@ static void apply_listener(struct source *src, struct program_config *p, const c
 	}
 }
 
-/* stdout_/stderr_events_enabled and _capture_maxbytes (already checked):
- * corral acts on them; the others of supervisord_program_keys[] it ignores. */
+/* stdout_/stderr_events_enabled, _capture_maxbytes and _syslog (already
+ * checked): corral acts on them; the others of supervisord_program_keys[]
+ * it ignores. */
 static void apply_event_key(struct program_config *p, const char *key, const char *value)
 {
 	int which = strncmp(key, "stderr", 6) == 0;
@@ -1739,6 +1775,8 @@ static void apply_event_key(struct program_config *p, const char *key, const cha
 		p->events_enabled[which] = b;
 	else if (strstr(key, "_capture_maxbytes") && logline_parse_bytes(value, &v))
 		p->capture_maxbytes[which] = v;
+	else if (strstr(key, "_syslog") && sandbox_parse_bool(value, &b))
+		p->syslog[which] = b;
 }
 
 static void apply_program(struct source *src, const char *key, int line, const char *value)
@@ -1944,10 +1982,19 @@ static void apply_program(struct source *src, const char *key, int line, const c
 		else if (rc < 0)
 			src_error(src, line, "%s", err);
 	} else { /* stdout_logfile, stderr_logfile */
-		char **field = key[3] == 'o' ? &p->stdout_logfile : &p->stderr_logfile;
-		if (!*value)
+		int which = key[3] == 'e';
+		char **field = which ? &p->stderr_logfile : &p->stdout_logfile;
+		m->logfile_syslog[which] = false;
+		if (!*value) {
 			bad_value(src, line, key, value, "a path, AUTO or NONE");
-		else if (strcasecmp(value, "NONE") == 0)
+		} else if (strcasecmp(value, "syslog") == 0) {
+			/* what supervisord 4.2 still takes, with a warning, as
+			 * _syslog = true and no file, whatever _syslog says */
+			replace(field, xstrdup(ld, "NONE"));
+			m->logfile_syslog[which] = true;
+			src_warn(src, line, "%s = syslog is deprecated (as in supervisord): it is "
+				 "%s_syslog = true without a log file", key, which ? "stderr" : "stdout");
+		} else if (strcasecmp(value, "NONE") == 0)
 			replace(field, xstrdup(ld, "NONE"));
 		else if (strcasecmp(value, "AUTO") == 0)
 			replace(field, NULL);
@@ -3691,6 +3738,7 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	ld.cfg.socket_mode = 0600;
 	ld.cfg.unix_http.chmod = 0700; /* supervisord's default */
 	ld.cfg.identifier = strdup("supervisor");
+	ld.cfg.loglevel = -1;
 	/* supervisord's defaults; corral's own format stays in the foreground */
 	ld.cfg.nodaemon = !ld.supervisord;
 	ld.cfg.minfds = ld.supervisord ? 1024 : 0;
@@ -3711,6 +3759,8 @@ static int load(const char *path, const char *text, struct corral_config *out,
 		default_socket(&ld, path);
 	if (!ld.oom && ld.supervisord)
 		apply_inherited(&ld);
+	if (!ld.oom)
+		apply_output(&ld);
 	if (!ld.oom)
 		check_groups(&ld);
 	if (!ld.oom)
@@ -3922,5 +3972,6 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       a->buffer_size == b->buffer_size &&
 	       memcmp(a->events_enabled, b->events_enabled, sizeof a->events_enabled) == 0 &&
 	       memcmp(a->capture_maxbytes, b->capture_maxbytes, sizeof a->capture_maxbytes) == 0 &&
-	       a->stdin_pipe == b->stdin_pipe;
+	       memcmp(a->syslog, b->syslog, sizeof a->syslog) == 0 &&
+	       a->strip_ansi == b->strip_ansi && a->stdin_pipe == b->stdin_pipe;
 }

@@ -125,6 +125,8 @@ struct program_config {
 	int buffer_size;        /* is_listener: events its pool holds, default 10 */
 	bool events_enabled[2]; /* stdout_/stderr_events_enabled: PROCESS_LOG_* events */
 	uint64_t capture_maxbytes[2]; /* stdout_/stderr_capture_maxbytes, 0: no capture mode */
+	bool syslog[2];         /* stdout_/stderr_syslog: each line to syslog too (devlog.h) */
+	bool strip_ansi;        /* [supervisord] strip_ansi: escapes out of its output (ansi.h) */
 	bool stdin_pipe;        /* its stdin is a pipe corrald holds (supervisord's format) */
 };
 
@@ -199,6 +201,7 @@ struct corral_config {
 	size_t nsockets;
 	struct http_config unix_http, inet_http;
 	char *identifier;       /* [supervisord] identifier, for XML-RPC; default "supervisor" */
+	int loglevel;           /* [supervisord] loglevel as a log.h level; -1: not set */
 	bool supervisord;       /* read in supervisord's format (it has [supervisord]) */
 	/* supervisord's minfds and minprocs: RLIMIT_NOFILE and RLIMIT_NPROC
 	 * corrald raises its own (and so its programs') soft limits to at

@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/echo.h"
 #include "supervisor/eventproto.h"
 #include "supervisor/log.h"
+#include "supervisor/pyrepr.h"
 #include "supervisor/supervisor.h"
 
 /* What supervisor_send_stdin() queues for one process at most. */
@@ -452,6 +454,13 @@ static void in_flush(struct evproc *e)
 	}
 }
 
+/* supervisord's process name: the one in its [group:], or its program's. */
+static const char *bare_name(const struct process *p)
+{
+	const char *c = strchr(p->name, ':');
+	return c ? c + 1 : p->name;
+}
+
 /* What a listener said: 1 when something came, 0 when nothing is there
  * now, -1 at its end of file. */
 static int listener_read(struct evproc *e)
@@ -466,6 +475,7 @@ static int listener_read(struct evproc *e)
 		close_fd(&e->out_fd, true);
 		return -1;
 	}
+	echo_listener(bare_name(e->p), buf, (size_t)n);
 	size_t off = 0;
 	while (off < (size_t)n) {
 		size_t used;
@@ -680,38 +690,50 @@ int supervisor_send_stdin(struct process *p, const char *data, size_t len)
 
 /* ---- program output ---- */
 
-/* PROCESS_LOG_* or PROCESS_COMMUNICATION_* with DATA. */
+/* PROCESS_LOG_* or PROCESS_COMMUNICATION_* with DATA; as supervisord,
+ * data that is not UTF-8 goes as the text "Undecodable: b'...'". */
 static void output_event(struct process *p, enum event_type t, const char *data, size_t len,
 			 bool with_channel)
 {
 	if (!E.pools)
 		return;
+	char *text = NULL;
+	if (!pyrepr_utf8(data, len)) {
+		if (!(text = pyrepr_undecodable(data, len, &len))) {
+			log_err("%s: out of memory for a %s event", p->name, eventproto_type_name(t));
+			return;
+		}
+		data = text;
+	}
 	char head[600];
 	long pid = p->pid ? (long)p->pid : (long)p->exit_pid;
 	int n = snprintf(head, sizeof head, "processname:%s groupname:%s pid:%ld%s%s\n",
 			 supervisor_process_name(p), program_group_name(p->prog), pid,
 			 with_channel ? " channel:" : "",
 			 with_channel ? (t == EV_PROCESS_LOG_STDOUT ? "stdout" : "stderr") : "");
+	char *payload = NULL;
 	if (n < 0 || (size_t)n >= sizeof head)
-		return;
-	char *payload = malloc((size_t)n + len);
-	if (!payload) {
+		goto out;
+	if (!(payload = malloc((size_t)n + len))) {
 		log_err("%s: out of memory for a %s event", p->name, eventproto_type_name(t));
-		return;
+		goto out;
 	}
 	memcpy(payload, head, (size_t)n);
 	memcpy(payload + n, data, len);
 	emit(t, payload, (size_t)n + len);
+out:
 	free(payload);
+	free(text);
 }
 
-/* supervisord's _log(): to the log (or, in capture mode, the capture) and
- * as a PROCESS_LOG event. */
+/* supervisord's _log(): to the log (or, in capture mode, the capture), to
+ * corrald's log at debug, and as a PROCESS_LOG event. */
 static void take(struct process *p, int which, struct capture *c, const char *data, size_t len,
 		 char *out, size_t *outlen)
 {
 	if (!len)
 		return;
+	echo_output(bare_name(p), which, data, len);
 	if (c && c->on) {
 		/* like supervisord's bounded capture: room is made by dropping as
 		 * much from the front as comes in */
@@ -756,6 +778,7 @@ size_t events_output(struct process *p, int which, const char *in, size_t len, c
 	if (which < 0 || which > 1)
 		return len;
 	if (!cfg->capture_maxbytes[which] || !p->ev) {
+		echo_output(bare_name(p), which, in, len);
 		if (cfg->events_enabled[which] && len)
 			output_event(p, which ? EV_PROCESS_LOG_STDERR : EV_PROCESS_LOG_STDOUT, in, len,
 				     true);

@@ -12,6 +12,13 @@ extern enum log_level log_threshold;
  * start, whose terminal hears only why it failed). */
 extern bool log_silent;
 
+/* corrald -v: debug, whatever the config says. */
+extern bool log_verbose;
+
+/* The level of a config's [supervisord] loglevel (-1: not set, info),
+ * unless log_verbose: at start and at each reload. */
+void log_set_config_level(int level);
+
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

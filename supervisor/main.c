@@ -132,6 +132,8 @@ static void print_effective(const struct corral_config *cfg, const char *identif
 		       "stderr_logfile_backups = %d\n", yes_no(p->redirect_stderr),
 		       (unsigned long long)p->stdout_maxbytes, p->stdout_backups,
 		       (unsigned long long)p->stderr_maxbytes, p->stderr_backups);
+		printf("stdout_syslog = %s\nstderr_syslog = %s\nstrip_ansi = %s\n",
+		       yes_no(p->syslog[0]), yes_no(p->syslog[1]), yes_no(p->strip_ansi));
 		if (p->umask >= 0)
 			printf("umask = %03o\n", (unsigned)p->umask);
 		else
@@ -297,6 +299,7 @@ int main(int argc, char **argv)
 			init = true;
 			break;
 		case 'v':
+			log_verbose = true;
 			log_threshold = LOG_DEBUG;
 			break;
 		case 'h':
@@ -370,6 +373,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	supervisor_set_identifier(identifier);
+	log_set_config_level(cfg.loglevel);
 	rc = supervisor_run(config, &cfg, init);
 	if (supervisor_restart_requested()) {
 		/* supervisord's restart (supervisorctl reload): everything is down;

@@ -22,6 +22,7 @@
 
 #include "ipc/io.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/devlog.h"
 #include "supervisor/events.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
@@ -485,16 +486,20 @@ static int do_spawn(struct process *p)
 	 * both held by corrald, instead of /dev/null and its stdout log. */
 	int pipe_in = -1, pipe_out = -1;
 	pipeline_ends(p, &pipe_in, &pipe_out);
-	/* A pool worker's stdout carries its results (pool.c), not a log. */
+	/* A pool worker's stdout carries its results (pool.c), not a log:
+	 * nothing of corrald's reads it (NULL). */
 	r = 0;
-	const char *opath = own_stdio || p->prog->pool || pipe_out >= 0 || c->is_listener ? NULL
+	bool stdout_elsewhere = own_stdio || p->prog->pool || pipe_out >= 0 || c->is_listener;
+	const char *opath = stdout_elsewhere ? NULL
 			    : log_path(p, v.stdout_logfile, "out", path, sizeof path, &r);
 	if (r < 0) {
 		snprintf(msg, sizeof msg, "%s %s.out in %s: %s", what, p->name, S.current->cfg.logdir,
 			 strerror(-r));
 		goto fail;
 	}
-	r = logstream_open(&p->out, c, opath ? opath : "NONE", &out_child, why, sizeof why);
+	if (!opath && !stdout_elsewhere)
+		opath = "NONE";
+	r = logstream_open(&p->out, c, opath, &out_child, why, sizeof why);
 	if (r < 0) {
 		snprintf(msg, sizeof msg, "%s: %s", what, why);
 		goto fail;
@@ -2174,6 +2179,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 	}
 	struct config_ref *old_ref = S.current;
 	S.current = ref;
+	log_set_config_level(nc->loglevel);
 	for (size_t i = 0; i < nnew; i++) {
 		struct program_config *c = &nc->programs[i];
 		struct program *old = olds[i];
@@ -2612,6 +2618,8 @@ static void handle_timers(void)
 			rpc_timer(d);
 		} else if (d->owner == DEADLINE_EVENTS) {
 			events_timer(d);
+		} else if (d->owner == DEADLINE_DEVLOG) {
+			devlog_timer(d);
 		} else if (d->owner == DEADLINE_LOG) {
 			logstream_timer(container_of(d, struct logstream, timer));
 		} else if (d->owner == DEADLINE_SHUTDOWN) {
@@ -3202,6 +3210,8 @@ out:
 		S.programs = prog->next;
 		program_free(prog);
 	}
+	/* after the streams, whose last lines it may still send */
+	devlog_shutdown();
 	config_ref_put(S.current);
 	config_ref_put(S.pending);
 	pool_free_all();

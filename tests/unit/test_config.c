@@ -17,6 +17,7 @@
 
 #include "supervisor/config.h"
 #include "supervisor/eventproto.h"
+#include "supervisor/log.h"
 #include "supervisor/supervisord.h"
 
 /* Each test loads into cfg and errs (config_load.h); the teardown frees them. */
@@ -1904,6 +1905,31 @@ static void test_supervisord_main_section(void **state)
 	p = load_prog("[supervisord]\n[program:a]\ncommand=x\n");
 	assert_int_equal(p->umask, 022); /* supervisord's default */
 	assert_null(p->directory);
+	assert_false(p->strip_ansi);
+	assert_int_equal(cfg.loglevel, -1);
+	/* strip_ansi is every program's; loglevel is corrald's own */
+	p = load_prog("[supervisord]\nstrip_ansi=true\nloglevel=DEBUG\n[program:a]\ncommand=x\n");
+	assert_true(p->strip_ansi);
+	assert_int_equal(cfg.loglevel, LOG_DEBUG);
+	assert_int_equal(errs.nwarnings, 0);
+	static const struct {
+		const char *value;
+		int level;
+	} levels[] = {
+		{ "critical", LOG_ERR }, { "error", LOG_ERR }, { "warn", LOG_WARN },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG }, { "trace", LOG_DEBUG },
+		{ "blather", LOG_DEBUG },
+	};
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		char text[128];
+		snprintf(text, sizeof text, "[supervisord]\nloglevel=%s\n", levels[i].value);
+		load_ok(text);
+		assert_int_equal(cfg.loglevel, levels[i].level);
+	}
+	/* [corral] takes them too, as it takes [supervisord]'s other keys */
+	p = load_prog("[corral]\nstrip_ansi=on\nloglevel=warn\n[program:a]\ncommand=x\n");
+	assert_true(p->strip_ansi);
+	assert_int_equal(cfg.loglevel, LOG_WARN);
 	p = load_prog("[corral]\n[program:a]\ncommand=x\n");
 	assert_int_equal(p->umask, -1); /* corral's: inherited from corrald */
 	/* [supervisord] is [corral]: corral's keys work there too */
@@ -2268,14 +2294,28 @@ static void test_supervisord_program_keys(void **state)
 	assert_int_equal(p->capture_maxbytes[1], 0);
 	assert_true(p->events_enabled[1]);
 	assert_false(p->events_enabled[0]);
-	expect_warnings("t.conf:6: [program:a]: corral ignores stdout_syslog: corral does not copy "
-			"program output to syslog",
-			"t.conf:7: [program:a]: corral ignores serverurl: SUPERVISOR_SERVER_URL is "
+	/* and so are the syslog keys */
+	assert_true(p->syslog[0]);
+	assert_false(p->syslog[1]);
+	expect_warnings("t.conf:7: [program:a]: corral ignores serverurl: SUPERVISOR_SERVER_URL is "
 			"always corrald's own XML-RPC server",
 			NULL);
-	/* corral's format takes them too (with the same warnings) */
-	load_prog("[program:a]\ncommand=/bin/cat\nstderr_syslog=1\n");
-	assert_int_equal(errs.nwarnings, 1);
+	/* corral's format takes them too */
+	p = load_prog("[program:a]\ncommand=/bin/cat\nstderr_syslog=1\n");
+	assert_int_equal(errs.nwarnings, 0);
+	assert_true(p->syslog[1]);
+	assert_false(p->syslog[0]);
+	/* supervisord's old spelling: a log file named syslog is syslog, and no
+	 * file, whatever _syslog says (its warning says so) */
+	p = load_prog("[supervisord]\n[program:a]\ncommand=/bin/cat\nstdout_logfile=Syslog\n"
+		      "stdout_syslog=false\nstderr_logfile=/tmp/e\n");
+	assert_true(p->syslog[0]);
+	assert_false(p->syslog[1]);
+	assert_string_equal(p->stdout_logfile, "NONE");
+	assert_string_equal(p->stderr_logfile, "/tmp/e");
+	expect_warnings("t.conf:4: [program:a]: stdout_logfile = syslog is deprecated (as in "
+			"supervisord): it is stdout_syslog = true without a log file",
+			NULL);
 	expect_errors("[program:a]\ncommand=x\nstdout_syslog=maybe\nstdout_syslog=1\n",
 		      "t.conf:3: [program:a]: bad value for stdout_syslog: 'maybe' (expected true "
 		      "or false)",
