@@ -1459,13 +1459,15 @@ static int by_config_name(const void *a, const void *b)
 	return strcmp(x->group, y->group);
 }
 
-/* A log file as supervisord's config holds it: "auto" for AUTO (corral's
- * NULL), "none" for NONE. */
-static const char *config_logfile(const char *f)
+/* A log file as supervisord's config holds it: "none" for NONE; for AUTO
+ * (corral's NULL) the file of process LIVE, NULL: "auto". */
+static const char *config_logfile(const char *f, const struct process *live, int which,
+				  char *buf, size_t len)
 {
-	if (!f)
-		return "auto";
-	return strcmp(f, "NONE") == 0 ? "none" : f;
+	if (f)
+		return strcmp(f, "NONE") == 0 ? "none" : f;
+	f = live ? supervisor_log_path(live, which, buf, len) : NULL;
+	return f ? f : "auto";
 }
 
 static void config_info(struct xbuf *b, const struct config_entry *e)
@@ -1473,6 +1475,13 @@ static void config_info(struct xbuf *b, const struct config_entry *e)
 	const struct program_config *p = e->p;
 	struct program_instance v;
 	program_config_instance(p, e->index, &v);
+	/* supervisord names an AUTO file in the config it added the group
+	 * from: at start, or by addProcessGroup after a reloadConfig; the
+	 * groups it did not add from the config last read say "auto" */
+	const struct process *live = find_process(e->group, e->name);
+	if (live && live->prog->cfg != p)
+		live = NULL;
+	char out[PATH_MAX], err[PATH_MAX];
 	xb_struct_begin(b);
 	xb_member_bool(b, "autostart", p->autostart);
 	xb_member_string(b, "directory", v.directory ? v.directory : "none");
@@ -1501,7 +1510,8 @@ static void config_info(struct xbuf *b, const struct config_entry *e)
 	xb_member_int(b, "startsecs", p->startsecs);
 	xb_member_int(b, "stdout_capture_maxbytes", (long long)p->capture_maxbytes[0]);
 	xb_member_bool(b, "stdout_events_enabled", p->events_enabled[0]);
-	xb_member_string(b, "stdout_logfile", config_logfile(v.stdout_logfile));
+	xb_member_string(b, "stdout_logfile",
+			 config_logfile(v.stdout_logfile, live, LOG_STDOUT, out, sizeof out));
 	xb_member_int(b, "stdout_logfile_backups", p->stdout_backups);
 	xb_member_int(b, "stdout_logfile_maxbytes", (long long)p->stdout_maxbytes);
 	xb_member_bool(b, "stdout_syslog", false); /* corral never copies output to syslog */
@@ -1511,7 +1521,9 @@ static void config_info(struct xbuf *b, const struct config_entry *e)
 	xb_member_bool(b, "stderr_events_enabled", p->events_enabled[1]);
 	/* supervisord never opens a redirected stream's file */
 	xb_member_string(b, "stderr_logfile",
-			 p->redirect_stderr ? "none" : config_logfile(v.stderr_logfile));
+			 p->redirect_stderr ? "none"
+					    : config_logfile(v.stderr_logfile, live, LOG_STDERR, err,
+							     sizeof err));
 	xb_member_int(b, "stderr_logfile_backups", p->stderr_backups);
 	xb_member_int(b, "stderr_logfile_maxbytes", (long long)p->stderr_maxbytes);
 	xb_member_bool(b, "stderr_syslog", false);

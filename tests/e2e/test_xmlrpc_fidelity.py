@@ -59,6 +59,10 @@ directory = /tmp
 stopasgroup = true
 killasgroup = true
 
+[program:plain]
+command = /bin/sh -c 'echo plain-out; exec /bin/sleep 1000' @TAG@
+startsecs = 0
+
 [program:idle]
 command = /bin/sh -c 'exec /bin/sleep 1000' @TAG@
 autostart = false
@@ -112,14 +116,29 @@ EXTRA = r"""
 command = /bin/sh -c 'exec /bin/sleep 1003' @TAG@
 startsecs = 0
 autostart = false
-stdout_logfile = @DIR@/extra.out
-stderr_logfile = @DIR@/extra.err
 """
 
 TAG_RX = re.compile(r"corral-e2e-[\w-]+")
+# AUTO log files: each names its own (supervisord: NAME-stdout---supervisor-RANDOM.log)
+AUTOLOG_RX = {"supervisord": re.compile(r"^@DIR@/log/(\w+)-(stdout|stderr)---supervisor-\w+\.log$"),
+              "corral": re.compile(r"^@DIR@/log/(\w+)\.(out|err)$")}
 TIMES = ("start", "stop", "now")
 UPTIME_RX = re.compile(r"^pid \d+, uptime (\d+ days?, )?\d+:\d\d:\d\d$")
 DATE_RX = re.compile(r"^[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M$")
+
+
+def difference(ref, got, where=""):
+    """Where GOT differs from REF, line by line: the items of two lists of
+    one length, the members of two structs; else the two whole."""
+    if isinstance(ref, list) and isinstance(got, list) and len(ref) == len(got):
+        return "\n".join(difference(r, g, "%s[%d]" % (where, i))
+                         for i, (r, g) in enumerate(zip(ref, got)) if r != g)
+    if isinstance(ref, dict) and isinstance(got, dict):
+        return "\n".join("  %s[%r]: supervisord %r, corral %r"
+                         % (where, k, ref.get(k, "(none)"), got.get(k, "(none)"))
+                         for k in list(ref) + [k for k in got if k not in ref]
+                         if ref.get(k, "(none)") != got.get(k, "(none)"))
+    return "  %s supervisord: %r\n  %s corral:      %r" % (where, ref, where, got)
 
 
 class Pair:
@@ -150,6 +169,10 @@ class Pair:
         if isinstance(v, str):
             v = v.replace(self.dirs[who], "@DIR@")
             v = TAG_RX.sub("@TAG@", v)
+            m = AUTOLOG_RX[who].match(v)
+            if m:
+                return "AUTO %s %s" % (m.group(1), "stderr" if m.group(2).endswith("err")
+                                       else "stdout")
             if UPTIME_RX.match(v):
                 return "pid N, uptime T"
             if DATE_RX.match(v):
@@ -177,8 +200,8 @@ class Pair:
             got[who] = fix(v) if fix else v
         self.calls += 1
         if got["supervisord"] != got["corral"]:
-            self.diffs.append("%s%r:\n  supervisord: %r\n  corral:      %r"
-                              % (method, args, got["supervisord"], got["corral"]))
+            self.diffs.append("%s%r:\n%s" % (method, args, difference(got["supervisord"],
+                                                                      got["corral"])))
         return got["corral"], got["supervisord"]
 
     def check(self, cond, msg):
@@ -278,7 +301,7 @@ def compare_all(sd, c, stubborn):
     c.start()
     t = Pair(sd, c)
     running = {n: "RUNNING" for n in ("one", "two:two_0", "two:two_1", "stubborn", "grp:a",
-                                     "grp:b", "ears")}
+                                     "grp:b", "ears", "plain")}
     t.wait_states(running)
     for who in ("supervisord", "corral"):
         stubborn.append((t.call(who, "supervisor.getProcessInfo", "stubborn")["pid"],
@@ -350,7 +373,7 @@ def check_not_calls(t):
 def check_info(t):
     # lexical order (group, then process), whatever the priorities
     t.both("supervisor.getAllProcessInfo")
-    for name in ("one", "grp:a", "two:two_1", "ears", "idle", "grp:*", "grp", "nosuch",
+    for name in ("one", "grp:a", "two:two_1", "ears", "idle", "plain", "grp:*", "grp", "nosuch",
                  "grp:nosuch", "two:"):
         t.both("supervisor.getProcessInfo", name)
     t.both("supervisor.getProcessInfo")
@@ -397,6 +420,12 @@ def check_logs(t):
                      ("one", -5, 3), ("one", 3, 0), ("idle", 0, 3), ("idle", 5, 3),
                      ("two:two_0", 5, 3), ("nosuch", 0, 3), ("grp", 0, 3)):
             t.both("supervisor." + method, *args)
+    for who in ("supervisord", "corral"):
+        wait_until(lambda who=who: "plain-out" in str(t.call(
+            who, "supervisor.readProcessStdoutLog", "plain", 0, 0)), 10,
+            "%s: plain's output in its log" % who)
+    t.both("supervisor.readProcessStdoutLog", "plain", 0, 0)
+    t.both("supervisor.tailProcessStderrLog", "plain", 0, 10)
     t.both("supervisor.clearProcessLogs", "nosuch")
     t.both("supervisor.clearProcessLogs", "grp:*")
     t.both("supervisor.clearProcessLog", "grp:a")
@@ -542,6 +571,9 @@ def check_reload(t, sd, c):
         dict(r, killasgroup="-") if isinstance(r, dict) else r for r in v])
     t.both("supervisor.addProcessGroup", "extra")
     t.both("supervisor.addProcessGroup", "extra")              # ALREADY_ADDED
+    # extra's AUTO log files: "auto" until its group is added, then its files
+    t.both("supervisor.getAllConfigInfo", fix=lambda v: [
+        dict(r, killasgroup="-") if isinstance(r, dict) else r for r in v])
     t.both("supervisor.addProcessGroup", "nosuch")
     t.both("supervisor.removeProcessGroup", "grp")             # STILL_RUNNING
     t.both("supervisor.removeProcessGroup", "nosuch")
