@@ -1929,6 +1929,7 @@ static void apply_program(struct source *src, const char *key, int line, const c
 		int_value(src, line, key, value, 0, MAX_SECONDS, &p->stopwaitsecs);
 	} else if (strcmp(key, "priority") == 0) {
 		int_value(src, line, key, value, INT_MIN, INT_MAX, &p->priority);
+		p->process_priority = p->priority;
 	} else if (strcmp(key, "exitcodes") == 0) {
 		uint8_t bits[32];
 		if (parse_exitcodes(value, bits))
@@ -2428,6 +2429,7 @@ static int new_program(struct loader *ld, const char *name, const char *file, in
 		.log_buffer = 64 * 1024,
 		.umask = -1,
 		.priority = 999,
+		.process_priority = 999,
 	};
 	sandbox_init(&p->sandbox);
 	ld->meta[ld->nprogs] = (struct program_meta){ .command = CMD_MISSING, .fseq = fseq };
@@ -2621,7 +2623,9 @@ static void begin_section(struct source *src, const char *name, size_t len)
 			struct program_config *p = &ld->progs[src->prog];
 			p->is_listener = true;
 			p->buffer_size = 10;
-			p->priority = -1; /* supervisord's: started first, stopped last */
+			/* supervisord's: the pool starts first and stops last,
+			 * its processes keep 999 among themselves */
+			p->priority = -1;
 		}
 	} else if (type == SEC_GROUP) {
 		bool pipeline = sname[0] == 'p';
@@ -3946,6 +3950,7 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       a->stopsignal == b->stopsignal && a->stopwaitsecs == b->stopwaitsecs &&
 	       streq(a->directory, b->directory) && strv_equal(a->environment, b->environment) &&
 	       a->umask == b->umask && a->priority == b->priority &&
+	       a->process_priority == b->process_priority &&
 	       a->redirect_stderr == b->redirect_stderr &&
 	       streq(a->stdout_logfile, b->stdout_logfile) &&
 	       streq(a->stderr_logfile, b->stderr_logfile) && a->killmode == b->killmode &&

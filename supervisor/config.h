@@ -79,7 +79,12 @@ struct program_config {
 	char *directory;        /* NULL: corrald's working directory */
 	char **environment;     /* "KEY=value" entries, NULL-terminated, never NULL */
 	int umask;              /* -1: inherit corrald's */
-	int priority;           /* default 999; lower starts first, stops last */
+	int priority;           /* default 999; lower starts first, stops last; its
+				 * [group:]'s when that sets one; -1 for an
+				 * [eventlistener:] that sets none (supervisord's) */
+	int process_priority;   /* its own priority key, default 999 even for an
+				 * [eventlistener:]: supervisord's process priority,
+				 * which orders it among its group's processes */
 	bool redirect_stderr;
 	char *stdout_logfile;   /* NULL: logdir/NAME.out; "NONE": discarded */
 	char *stderr_logfile;   /* NULL: logdir/NAME.err; "NONE": discarded */

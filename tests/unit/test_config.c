@@ -379,15 +379,18 @@ static void test_groups(void **state)
 	assert_int_equal(g->strategy, STRATEGY_ONE_FOR_ALL);
 	assert_int_equal(g->restart_intensity, 3);
 	assert_int_equal(g->restart_period, 10);
-	/* Members take the group's name and priority; others keep theirs. */
+	/* Members take the group's name and priority; others keep theirs. Each
+	 * keeps its own as its process priority (supervisord's process_prio). */
 	for (size_t i = 0; i < cfg.nprograms; i++) {
 		struct program_config *p = &cfg.programs[i];
 		if (strcmp(p->name, "c") == 0) {
 			assert_null(p->group);
 			assert_int_equal(p->priority, 5);
+			assert_int_equal(p->process_priority, 5);
 		} else {
 			assert_string_equal(p->group, "g");
 			assert_int_equal(p->priority, 7);
+			assert_int_equal(p->process_priority, 999);
 		}
 	}
 
@@ -2198,6 +2201,7 @@ static void test_supervisord_sections(void **state)
 	assert_string_equal(ev->name, "ev");
 	assert_true(ev->is_listener);
 	assert_int_equal(ev->priority, -1);
+	assert_int_equal(ev->process_priority, 999); /* its processes among themselves */
 	assert_int_equal(ev->numprocs, 2);
 	assert_int_equal(ev->buffer_size, 10);
 	assert_int_equal(ev->listener_events, EV_BIT(EV_TICK_5));
@@ -2230,6 +2234,10 @@ static void test_supervisord_sections(void **state)
 		      "t.conf:4: [eventlistener:e]: unknown event type TICK_10 in events",
 		      "t.conf:5: [eventlistener:e]: bad value for buffer_size: '0' (expected an "
 		      "integer from 1 to 100000)", NULL);
+	/* a listener's own priority is both its pool's and its processes' */
+	load_ok("[supervisord]\n[eventlistener:e]\ncommand=x\nevents=TICK_5\npriority=3\n");
+	assert_int_equal(cfg.programs[0].priority, 3);
+	assert_int_equal(cfg.programs[0].process_priority, 3);
 	/* corral's own format takes them too; its programs keep /dev/null */
 	load_ok("[eventlistener:e]\ncommand=x\nevents=process_state_exited,TICK\n"
 		"buffer_size=3\n[program:p]\ncommand=x\n");
