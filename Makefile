@@ -166,7 +166,7 @@ $(BUILD)/tests/unit/test_events: $(BUILD)/supervisor/eventproto.o
 $(BUILD)/tests/unit/test_events_loop: $(BUILD)/supervisor/events.o $(BUILD)/supervisor/eventproto.o \
                                       $(BUILD)/supervisor/program.o $(BUILD)/ipc/io.o \
                                       $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/pyrepr.o \
-                                      $(BUILD)/ipc/utf8.o
+                                      $(BUILD)/ipc/utf8.o $(BUILD)/supervisor/sdlog.o
 
 # Missing Debian packages are installed first (as root), so that `make run`
 # and `make check` work on a fresh machine.

@@ -13,6 +13,7 @@
 #include "supervisor/echo.h"
 #include "supervisor/eventproto.h"
 #include "supervisor/log.h"
+#include "supervisor/sdlog.h"
 #include "supervisor/pyrepr.h"
 #include "supervisor/supervisor.h"
 
@@ -153,6 +154,7 @@ static void dispatch(struct evpool *pl)
 		eventproto_sent(&e->parser);
 		e->busy = true;
 		e->inflight = it;
+		sdlog_listener_state(supervisor_process_name(e->p), "READY", "BUSY");
 		log_debug("%s: event %llu (%s) sent", e->p->name, (unsigned long long)it.msg->serial,
 			  eventproto_type_name(it.msg->type));
 		in_flush(e);
@@ -454,13 +456,6 @@ static void in_flush(struct evproc *e)
 	}
 }
 
-/* supervisord's process name: the one in its [group:], or its program's. */
-static const char *bare_name(const struct process *p)
-{
-	const char *c = strchr(p->name, ':');
-	return c ? c + 1 : p->name;
-}
-
 /* What a listener said: 1 when something came, 0 when nothing is there
  * now, -1 at its end of file. */
 static int listener_read(struct evproc *e)
@@ -475,7 +470,7 @@ static int listener_read(struct evproc *e)
 		close_fd(&e->out_fd, true);
 		return -1;
 	}
-	echo_listener(bare_name(e->p), buf, (size_t)n);
+	echo_listener(supervisor_process_name(e->p), buf, (size_t)n);
 	size_t off = 0;
 	while (off < (size_t)n) {
 		size_t used;
@@ -485,20 +480,32 @@ static int listener_read(struct evproc *e)
 		off += used;
 		if (o == EVP_NONE)
 			break;
+		/* supervisord's words for each step at debug, its warnings as
+		 * warnings, beside corrald's own lines */
+		const char *name = supervisor_process_name(e->p);
 		if (o == EVP_READY) {
 			log_debug("%s: listener READY", e->p->name);
+			sdlog_listener_state(name, "ACKNOWLEDGED", "READY");
 		} else if (o == EVP_OK) {
 			log_debug("%s: event %llu processed", e->p->name,
 				  (unsigned long long)e->inflight.msg->serial);
+			log_debug("%s: event was processed", name);
+			sdlog_listener_state(name, "BUSY", "ACKNOWLEDGED");
 			e->busy = false;
 			evmsg_put(e->inflight.msg);
 		} else if (o == EVP_REJECTED) {
 			log_warn("%s: event %llu rejected", e->p->name,
 				 (unsigned long long)e->inflight.msg->serial);
+			log_warn("%s: event was rejected", name);
+			sdlog_listener_state(name, "BUSY", "ACKNOWLEDGED");
 			rebuffer(e);
 		} else { /* EVP_GARBAGE */
 			log_warn("%s: listener protocol broken (%s): it is UNKNOWN and gets no "
 				 "events until it is started again", e->p->name, what);
+			sdlog_listener_state(name, e->busy ? "BUSY" : "ACKNOWLEDGED", "UNKNOWN");
+			log_warn("%s: has entered the UNKNOWN state and will no longer receive events, "
+				 "this usually indicates the process violated the eventlistener protocol",
+				 name);
 			rebuffer(e);
 		}
 	}
@@ -733,7 +740,7 @@ static void take(struct process *p, int which, struct capture *c, const char *da
 {
 	if (!len)
 		return;
-	echo_output(bare_name(p), which, data, len);
+	echo_output(supervisor_process_name(p), which, data, len);
 	if (c && c->on) {
 		/* like supervisord's bounded capture: room is made by dropping as
 		 * much from the front as comes in */
@@ -778,7 +785,7 @@ size_t events_output(struct process *p, int which, const char *in, size_t len, c
 	if (which < 0 || which > 1)
 		return len;
 	if (!cfg->capture_maxbytes[which] || !p->ev) {
-		echo_output(bare_name(p), which, in, len);
+		echo_output(supervisor_process_name(p), which, in, len);
 		if (cfg->events_enabled[which] && len)
 			output_event(p, which ? EV_PROCESS_LOG_STDERR : EV_PROCESS_LOG_STDOUT, in, len,
 				     true);

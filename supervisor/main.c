@@ -39,7 +39,7 @@ static void usage(FILE *f)
 		"      --init           run as a container's PID 1: exit with the status of\n"
 		"                       the program with main = true once everything stopped\n"
 		"  -v, --verbose        log debug messages too\n"
-		"  -h, --help           this help\n"
+		"  -h, -?, --help       this help\n"
 		"      --version        print the version\n");
 }
 
@@ -281,6 +281,13 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	int opt;
+	/* -? asks for the help, as it does of supervisord (getopt's '?' is
+	 * an error, so it is seen before getopt). */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-?") == 0) {
+			usage(stdout);
+			return 0;
+		}
 	while ((opt = getopt_long(argc, argv, "c:ni:vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':

@@ -144,9 +144,17 @@ void sdlog_signal(int sig, bool ignored)
 	case SIGUSR2:
 		log_info("received %s indicating log reopen request", name);
 		break;
+	case SIGCHLD:
+		log_debug("received %s indicating a child quit", name);
+		break;
 	default:
 		break;
 	}
+}
+
+void sdlog_listener_state(const char *name, const char *from, const char *to)
+{
+	log_debug("%s: %s -> %s", name, from, to);
 }
 
 void sdlog_stray(pid_t pid, int code, int sig, bool core)

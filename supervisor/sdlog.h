@@ -61,6 +61,10 @@ void sdlog_signal(int sig, bool ignored);
 /* "reaped unknown pid N (exit status 0)": a stray. */
 void sdlog_stray(pid_t pid, int code, int sig, bool core);
 
+/* Debug: an event listener's protocol state changed, in supervisord's names
+ * for them (ACKNOWLEDGED, READY, BUSY, UNKNOWN): "NAME: BUSY -> ACKNOWLEDGED". */
+void sdlog_listener_state(const char *name, const char *from, const char *to);
+
 /* What wait() said, in supervisord's words: "exit status 3",
  * "terminated by SIGSEGV (core dumped)". */
 void sdlog_wait_status(int code, int sig, bool core, char *buf, size_t len);

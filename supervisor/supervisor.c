@@ -2579,6 +2579,7 @@ static void handle_signals(void)
 		}
 		switch (si.ssi_signo) {
 		case SIGCHLD:
+			sdlog_signal(SIGCHLD, false);
 			reap_all();
 			break;
 		case SIGTERM:
