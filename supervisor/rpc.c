@@ -1476,7 +1476,7 @@ static void config_info(struct xbuf *b, const struct config_entry *e)
 			 config_logfile(v.stdout_logfile, live, LOG_STDOUT, out, sizeof out));
 	xb_member_int(b, "stdout_logfile_backups", p->stdout_backups);
 	xb_member_int(b, "stdout_logfile_maxbytes", (long long)p->stdout_maxbytes);
-	xb_member_bool(b, "stdout_syslog", false); /* corral never copies output to syslog */
+	xb_member_bool(b, "stdout_syslog", p->syslog[0]);
 	xb_member_int(b, "stopsignal", p->stopsignal);
 	xb_member_int(b, "stopwaitsecs", p->stopwaitsecs);
 	xb_member_int(b, "stderr_capture_maxbytes", (long long)p->capture_maxbytes[1]);
@@ -1488,7 +1488,7 @@ static void config_info(struct xbuf *b, const struct config_entry *e)
 							     sizeof err));
 	xb_member_int(b, "stderr_logfile_backups", p->stderr_backups);
 	xb_member_int(b, "stderr_logfile_maxbytes", (long long)p->stderr_maxbytes);
-	xb_member_bool(b, "stderr_syslog", false);
+	xb_member_bool(b, "stderr_syslog", p->syslog[1]);
 	/* supervisord's value for AUTO, the only serverurl corral knows: its own */
 	xb_member_string(b, "serverurl", "none");
 	xb_struct_end(b);

@@ -81,6 +81,56 @@ static void put_pid(char *buf, pid_t pid)
 	buf[n] = '\0';
 }
 
+/* execve of ARGV[0], looked for, when it has no '/', in the PATH of the
+ * program's own environment, as supervisord looks (execvpe would search
+ * corrald's), else corrald's, else supervisord's default. Returns only on
+ * failure, with errno: EACCES when some candidate was found but could not
+ * be run, else the last error. Async-signal-safe: no allocation. */
+static void exec_in_path(char *const argv[], char *const envp[])
+{
+	const char *file = argv[0];
+	if (strchr(file, '/')) {
+		execve(file, argv, envp);
+		return;
+	}
+	const char *dirs = NULL;
+	for (char *const *e = envp; *e && !dirs; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			dirs = *e + 5;
+	if (!dirs)
+		dirs = getenv("PATH");
+	if (!dirs)
+		dirs = "/usr/local/bin:/usr/bin:/bin";
+	char path[PATH_MAX];
+	size_t flen = strlen(file);
+	bool denied = false;
+	int last = ENOENT;
+	for (const char *d = dirs;;) {
+		size_t n = strcspn(d, ":");
+		if (n + 1 + flen < sizeof path) {
+			/* an empty entry is the working directory */
+			size_t off = 0;
+			if (n) {
+				memcpy(path, d, n);
+				path[n] = '/';
+				off = n + 1;
+			}
+			memcpy(path + off, file, flen + 1);
+			execve(path, argv, envp);
+			if (errno == EACCES)
+				denied = true;
+			else if (errno != ENOENT && errno != ENOTDIR)
+				last = errno; /* found, but not runnable: say why */
+			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
+				return;
+		}
+		if (!d[n])
+			break;
+		d += n + 1;
+	}
+	errno = denied ? EACCES : last;
+}
+
 /* The child between fork and exec: only async-signal-safe calls, and the
  * steps in this order. Signals first so nothing corrald blocked leaks into
  * the worker; pdeathsig before anything slow so a corrald that dies now
@@ -186,7 +236,7 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 	if (sbx && (r = sandbox_child_seccomp(sbx, &detail)) < 0)
 		child_fail_at(report, SPAWN_STEP_SECCOMP, -r, detail);
 
-	execvpe(req->argv[0], req->argv, req->envp);
+	exec_in_path(req->argv, req->envp);
 	child_fail(report, SPAWN_STEP_EXEC, errno);
 }
 
