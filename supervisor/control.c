@@ -253,7 +253,8 @@ static void blocked_call(const struct process *p, char *buf, size_t len)
 
 static void status_line(struct client *c, const struct process *p)
 {
-	char pid[16], uptime[24], code[16], sig[16], info[640], tree[16], dropped[24], blocked[24];
+	char pid[16], uptime[24], code[16], sig[16], info[640], tree[16], dropped[24], blocked[24],
+		syslog_dropped[24];
 	snprintf(pid, sizeof pid, "%d", (int)p->pid);
 	snprintf(uptime, sizeof uptime, "%lld",
 		 p->pid ? (long long)((supervisor_now_ms() - p->started_ms) / 1000) : 0LL);
@@ -278,6 +279,8 @@ static void status_line(struct client *c, const struct process *p)
 	snprintf(dropped, sizeof dropped, "%llu", (unsigned long long)(p->out.dropped + p->err.dropped));
 	snprintf(blocked, sizeof blocked, "%llu",
 		 (unsigned long long)(p->out.blocked_ms + p->err.blocked_ms));
+	snprintf(syslog_dropped, sizeof syslog_dropped, "%llu",
+		 (unsigned long long)(p->out.syslog_dropped + p->err.syslog_dropped));
 	int live = supervisor_tree_count(p);
 	snprintf(tree, sizeof tree, "%d", live);
 	char pool[128] = "", worker[64] = "", pstats[320] = "";
@@ -332,6 +335,7 @@ static void status_line(struct client *c, const struct process *p)
 		[PS_POOL] = pool,
 		[PS_WORKER] = worker,
 		[PS_POOLSTATS] = pstats,
+		[PS_SYSLOGDROPPED] = syslog_dropped,
 	};
 	for (int i = 0; i < PS_NFIELDS; i++)
 		(void)proto_field(&c->out, fields[i], i == PS_NFIELDS - 1 ? '\n' : '\t');
@@ -339,10 +343,11 @@ static void status_line(struct client *c, const struct process *p)
 
 /* ---- waiting for operations ---- */
 
+/* Down and staying so (an EXITED process whose restart is due is not: a
+ * stop cancels the restart). */
 static bool down(const struct process *p)
 {
-	return p->fsm.state == PSTATE_STOPPED || p->fsm.state == PSTATE_EXITED ||
-	       p->fsm.state == PSTATE_FATAL;
+	return program_down(&p->fsm);
 }
 
 static void start_or_wait(struct client *c, struct pending *pd)
