@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 
 from harness import (PY, corrald_path, corralctl_path, expect, pid_exists, proc_stat, run,
                      scope_dir, wait_until)
