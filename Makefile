@@ -47,10 +47,12 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
+             supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c \
-             supervisor/eventproto.c supervisor/events.c supervisor/path.c
-IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c
+             supervisor/eventproto.c supervisor/events.c supervisor/path.c \
+             supervisor/sdlog.c
+IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
              sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
 # The parts of the sandbox the config reader uses (everything but fds).
@@ -77,6 +79,13 @@ UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts
 UNIT_TESTS += migrate
 # Paths built from names (cgroup leaves, log files) stay in their directory.
 UNIT_TESTS += path
+# supervisord's log lines (sdlog.c) and its checks of a command (spawn.c).
+UNIT_TESTS += sdlog
+# supervisord's strip_ansi; Python's repr(), for what must read as supervisord's.
+UNIT_TESTS += ansi pyrepr
+# A process's output in corrald's log at debug, in supervisord's words; and
+# in syslog, never waiting for it.
+UNIT_TESTS += echo devlog
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-san check-e2e install uninstall clean \
@@ -105,7 +114,7 @@ CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUIL
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
                $(BUILD)/supervisor/eventproto.o $(BUILD)/ipc/io.o $(SBX_OBJS)
-$(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o \
+$(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/utf8.o \
               $(BUILD)/ipc/submit.o $(BUILD)/ipc/framing.o $(BUILD)/ipc/migrate.o $(CONFIG_OBJS)
 	$(CC) $(CTL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
@@ -120,11 +129,21 @@ $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
 $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o \
                              $(BUILD)/supervisor/path.o
 $(BUILD)/tests/unit/test_path: $(BUILD)/supervisor/path.o
+$(BUILD)/tests/unit/test_ansi: $(BUILD)/supervisor/ansi.o
+$(BUILD)/tests/unit/test_pyrepr: $(BUILD)/supervisor/pyrepr.o $(BUILD)/ipc/utf8.o
+$(BUILD)/tests/unit/test_echo: $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/pyrepr.o \
+                             $(BUILD)/ipc/utf8.o
+# connect(2) and send(2) faked: no syslog daemon needed
+$(BUILD)/tests/unit/test_devlog: $(BUILD)/supervisor/devlog.o
+$(BUILD)/tests/unit/test_devlog: ALL_LDFLAGS += -Wl,--wrap=connect,--wrap=send
 $(BUILD)/tests/unit/test_strategy: $(BUILD)/supervisor/strategy.o
 $(BUILD)/tests/unit/test_tokenbucket: $(BUILD)/supervisor/tokenbucket.o
 $(BUILD)/tests/unit/test_logline: $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_logfile: $(BUILD)/supervisor/logfile.o $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_program: $(BUILD)/supervisor/program.o
+$(BUILD)/tests/unit/test_sdlog: $(BUILD)/supervisor/sdlog.o $(BUILD)/supervisor/log.o \
+                               $(BUILD)/supervisor/spawn.o $(BUILD)/ipc/io.o $(BUILD)/sandbox/fds.o \
+                               $(SBX_OBJS)
 $(BUILD)/tests/unit/test_proto: $(BUILD)/ipc/proto.o
 $(BUILD)/tests/unit/test_rlimits: $(BUILD)/sandbox/rlimits.o
 $(BUILD)/tests/unit/test_users: $(BUILD)/sandbox/users.o
@@ -145,7 +164,9 @@ $(BUILD)/tests/unit/test_migrate: $(BUILD)/ipc/migrate.o $(CONFIG_OBJS)
 # the event listener protocol: pure logic, no event loop
 $(BUILD)/tests/unit/test_events: $(BUILD)/supervisor/eventproto.o
 $(BUILD)/tests/unit/test_events_loop: $(BUILD)/supervisor/events.o $(BUILD)/supervisor/eventproto.o \
-                                      $(BUILD)/supervisor/program.o $(BUILD)/ipc/io.o
+                                      $(BUILD)/supervisor/program.o $(BUILD)/ipc/io.o \
+                                      $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/pyrepr.o \
+                                      $(BUILD)/ipc/utf8.o $(BUILD)/supervisor/sdlog.o
 
 # Missing Debian packages are installed first (as root), so that `make run`
 # and `make check` work on a fresh machine.

@@ -7,12 +7,12 @@
 #include "ipc/migrate.h"
 #include "ipc/proto.h"
 #include "ipc/submit.h"
+#include "ipc/utf8.h"
 #include "supervisor/config.h"
 
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <ini.h>
 #include <math.h> /* isfinite, a macro: no -lm */
 #include <poll.h>
 #include <signal.h>
@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_SOCKET "/run/corral/corral.sock"
+#define DEFAULT_SOCKET CONFIG_DEFAULT_SOCKET
 #define NAME_COLUMN    20
 #define STATE_COLUMN   10
 
@@ -116,54 +116,16 @@ static const struct verb *verb_find(const char *name)
 
 /* ---- finding the socket ---- */
 
-struct config_socket {
-	char *path; /* strdup'd; NULL while the file has none */
-	bool oom;
-};
-
-static int config_socket_handler(void *user, const char *section, const char *name,
-				 const char *value)
+/* The socket corrald takes from CONFIG, read by corrald's own reader so
+ * that both agree, defaults and all; the rest of the file is corrald's to
+ * judge (corrald --check), so its errors are not ours to report. */
+static char *socket_of_config(const char *path)
 {
-	struct config_socket *cs = user;
-
-	if (strcmp(section, "corral") != 0 || strcmp(name, "socket") != 0)
-		return 1;
-	free(cs->path);
-	cs->path = NULL;
-	if (value && *value) {
-		cs->path = strdup(value);
-		if (!cs->path)
-			cs->oom = true;
-	}
-	return 1;
-}
-
-/* Only [corral] socket= matters here: the rest of the file is corrald's to
- * judge (corrald --check), so its syntax errors are not ours to report.
- * The file is opened here rather than by ini_parse() so that errno surely
- * belongs to the open. */
-static char *config_socket(const char *path)
-{
-	struct config_socket cs = { NULL, false };
-	FILE *f;
-	int rc;
-
-	f = fopen(path, "r");
-	if (!f)
-		err(EXIT_USAGE, "%s", path);
-	rc = ini_parse_file(f, config_socket_handler, &cs);
-	/* A directory opens fine and fails only on read (EISDIR). */
-	if (ferror(f))
-		err(EXIT_USAGE, "%s", path);
-	fclose(f);
-	if (rc == -2 || cs.oom)
-		errx(EXIT_USAGE, "%s: %s", path, strerror(ENOMEM));
-	if (!cs.path) {
-		cs.path = strdup(DEFAULT_SOCKET);
-		if (!cs.path)
-			err(EXIT_USAGE, "%s", path);
-	}
-	return cs.path; /* the caller frees it */
+	char *sock, msg[512];
+	enum socket_rule rule;
+	if (config_socket(path, &sock, &rule, msg, sizeof msg) < 0)
+		errx(EXIT_USAGE, "%s", msg);
+	return sock; /* the caller frees it */
 }
 
 /* -s, then -c CONFIG, then $CORRAL_SOCKET, then the default. */
@@ -175,7 +137,7 @@ static char *socket_path(const char *opt_socket, const char *opt_config)
 	if (opt_socket)
 		p = strdup(opt_socket);
 	else if (opt_config)
-		return config_socket(opt_config);
+		return socket_of_config(opt_config);
 	else if ((env = getenv("CORRAL_SOCKET")) && *env)
 		p = strdup(env);
 	else
@@ -463,36 +425,6 @@ static void status_print_text(const struct status_line *st, int width)
 	       desc, n && *info ? sep : "", info);
 }
 
-/* Length of the valid UTF-8 sequence at S (at most N bytes), 0 if none. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 /* A JSON string; bytes that are not UTF-8 become U+FFFD so the output
  * always parses. */
 static void json_string(const char *str)
@@ -515,7 +447,7 @@ static void json_string(const char *str)
 				printf("\\u%04x", *s);
 				break;
 			}
-			k = utf8_len(s, n);
+			k = utf8_seq_len(s, n);
 			if (k == 0) {
 				fputs("\\ufffd", stdout);
 				break;
@@ -602,8 +534,9 @@ static void status_print_json(const struct status_line *st, bool first)
 		json_string(st->f[PS_GROUPSTATE]);
 	else
 		fputs("null", stdout);
-	printf(",\"log_dropped\":%ld,\"log_blocked_ms\":%ld", field_long(st->f[PS_LOGDROPPED], 0),
-	       field_long(st->f[PS_LOGBLOCKED], 0));
+	printf(",\"log_dropped\":%ld,\"log_blocked_ms\":%ld,\"syslog_dropped\":%ld",
+	       field_long(st->f[PS_LOGDROPPED], 0), field_long(st->f[PS_LOGBLOCKED], 0),
+	       field_long(st->f[PS_SYSLOGDROPPED], 0));
 	if (*st->f[PS_POOL])
 		pool_print_json(st);
 	putchar('}');

@@ -25,7 +25,12 @@
  *   the process, in a [group:x] named after the program (or in its own
  *   group), so that every process keeps its name GROUP:PROCESS.
  * - [supervisord]'s umask, directory and environment, which its programs
- *   inherit and [corral] lacks, are written into each program. */
+ *   inherit and [corral] lacks, are written into each program.
+ * - What supervisord's format gives a config without saying and corral's
+ *   format does not (the control socket's path, nodaemon = false, minfds
+ *   and minprocs) is written into [corral], so that it runs the same.
+ * - A key set twice in a section (supervisord keeps the last value) is
+ *   written once; the values before are commented out. */
 #include "ipc/migrate.h"
 #include "supervisor/config.h"
 #include "supervisor/supervisord.h"
@@ -37,11 +42,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* One key as written. */
 struct mkey {
 	char *key, *value;
 	int line;
+	bool superseded;        /* set again below in its section: not used */
 };
 
 /* One section as written, with its keys. */
@@ -92,7 +99,7 @@ static void visit(void *arg, const struct config_item *it)
 	}
 	s->keys = k;
 	k[s->nkeys] = (struct mkey){ .key = strdup(it->key), .value = strdup(it->value),
-				     .line = it->line };
+				     .line = it->line, .superseded = it->superseded };
 	if (!k[s->nkeys].key || !k[s->nkeys].value)
 		m->oom = true;
 	s->nkeys++;
@@ -181,6 +188,17 @@ static void put_commented(struct writer *w, const struct mkey *k, const char *wh
 	fprintf(w->out, "# %s = %s  ; not in corral: %s\n", k->key, k->value, why);
 }
 
+/* K is set again below in its section, which corral's format refuses:
+ * written commented out, as supervisord never used it. */
+static bool put_superseded(struct writer *w, const struct mkey *k)
+{
+	if (!k->superseded)
+		return false;
+	fprintf(w->out, "# %s = %s  ; set again below: supervisord takes the last value\n",
+		k->key, k->value);
+	return true;
+}
+
 static const struct program_config *find_program(const struct corral_config *cfg,
 						 const char *name)
 {
@@ -229,6 +247,8 @@ static bool main_key_before(const struct writer *w, const struct msect *s, size_
 			continue;
 		for (size_t k = 0; k < (o == s ? i : o->nkeys); k++) {
 			const char *ok = o->keys[k].key;
+			if (o->keys[k].superseded)
+				continue;
 			if (strcmp(ok, key) == 0 || (logdir && (strcmp(ok, "logdir") == 0 ||
 							      strcmp(ok, "childlogdir") == 0)))
 				return true;
@@ -248,7 +268,9 @@ static void write_main_keys(struct writer *w, const struct msect *s)
 	for (size_t i = 0; i < s->nkeys; i++) {
 		const struct mkey *k = &s->keys[i];
 		bool inherited = in_list(to_programs, k->key);
-		if (main_key_before(w, s, i)) {
+		if (put_superseded(w, k)) {
+			continue;
+		} else if (main_key_before(w, s, i)) {
 			put_commented(w, k, "set above");
 		} else if (strcmp(k->key, "logdir") == 0 || strcmp(k->key, "childlogdir") == 0) {
 			put_expanded(w, "logdir", cfg->logdir);
@@ -284,9 +306,32 @@ static void write_main(struct writer *w, const struct msect *s)
 	}
 	w->main_done = true;
 	fprintf(w->out, "[corral]\n");
-	for (size_t j = 0; j < w->m->n; j++)
-		if (is_main(&w->m->sects[j]))
-			write_main_keys(w, &w->m->sects[j]);
+	bool set[4] = { false };
+	static const char *const defaults[] = { "socket", "nodaemon", "minfds", "minprocs" };
+	for (size_t j = 0; j < w->m->n; j++) {
+		const struct msect *o = &w->m->sects[j];
+		if (!is_main(o))
+			continue;
+		write_main_keys(w, o);
+		for (size_t k = 0; k < o->nkeys; k++)
+			for (size_t d = 0; d < 4; d++)
+				set[d] |= strcmp(o->keys[k].key, defaults[d]) == 0;
+	}
+	/* what a supervisord config gets without saying, and corral's format not */
+	const struct corral_config *cfg = w->cfg;
+	if (!set[0]) {
+		fprintf(w->out, "; the control socket supervisord's format gives this config; without\n"
+			"; this line, corral's default, which corralctl finds without -c\n");
+		put_expanded(w, "socket", cfg->socket);
+	}
+	if (!set[1] || !set[2] || !set[3])
+		fprintf(w->out, "; supervisord's defaults, which corral's format does not have\n");
+	if (!set[1])
+		fprintf(w->out, "nodaemon = %s\n", cfg->nodaemon ? "true" : "false");
+	if (!set[2])
+		fprintf(w->out, "minfds = %lu\n", cfg->minfds);
+	if (!set[3])
+		fprintf(w->out, "minprocs = %lu\n", cfg->minprocs);
 }
 
 /* The isolation corral adds, commented in: each line is valid alone or
@@ -334,7 +379,9 @@ static void write_program_keys(struct writer *w, const struct msect *s,
 	for (size_t i = 0; i < s->nkeys; i++) {
 		const struct mkey *k = &s->keys[i];
 		const char *note = NULL;
-		if (strcmp(k->key, "command") == 0) {
+		if (put_superseded(w, k)) {
+			continue;
+		} else if (strcmp(k->key, "command") == 0) {
 			put_expanded(w, "command", v.command);
 		} else if (strcmp(k->key, "directory") == 0) {
 			if (v.directory)
@@ -343,7 +390,9 @@ static void write_program_keys(struct writer *w, const struct msect *s,
 		} else if (strcmp(k->key, "stdout_logfile") == 0 ||
 			   strcmp(k->key, "stderr_logfile") == 0) {
 			const char *f = k->key[3] == 'o' ? v.stdout_logfile : v.stderr_logfile;
-			if (!f || strcmp(f, "NONE") == 0)
+			if (strcasecmp(k->value, "syslog") == 0) /* not a file: taken as it is */
+				fprintf(w->out, "%s = %s\n", k->key, k->value);
+			else if (!f || strcmp(f, "NONE") == 0)
 				fprintf(w->out, "%s = %s\n", k->key, f ? f : "AUTO");
 			else
 				put_expanded(w, k->key, f);
@@ -487,8 +536,9 @@ static void write_raw(struct writer *w, const struct msect *s, const char *comme
 		fprintf(w->out, "[%s]\n", s->name);
 	put_origin(w, s);
 	for (size_t i = 0; i < s->nkeys; i++)
-		fprintf(w->out, "%s%s = %s\n", comment ? "# " : "", s->keys[i].key,
-			s->keys[i].value);
+		if (comment || !put_superseded(w, &s->keys[i]))
+			fprintf(w->out, "%s%s = %s\n", comment ? "# " : "", s->keys[i].key,
+				s->keys[i].value);
 }
 
 static void write_section(struct writer *w, const struct msect *s)
@@ -508,6 +558,8 @@ static void write_section(struct writer *w, const struct msect *s)
 		fprintf(w->out, "[%s]\n", s->name);
 		put_origin(w, s);
 		for (size_t i = 0; i < s->nkeys; i++) {
+			if (put_superseded(w, &s->keys[i]))
+				continue;
 			if (strcmp(s->keys[i].key, "programs") == 0)
 				write_group_programs(w, &s->keys[i]);
 			else

@@ -90,6 +90,7 @@ enum proto_status_field {
 	PS_POOLSTATS, /* a worker: its pool's figures, space-separated KEY=N (queue=,
 		       * queue_max=, done=, failed=, timed_out=, retried=, cancelled=,
 		       * refused=, throttled=, producers=) */
+	PS_SYSLOGDROPPED,/* lines stdout_/stderr_syslog could not send (both streams) */
 	PS_NFIELDS
 };
 

@@ -7,11 +7,11 @@
 set -eu
 
 need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev libexpat1-dev libhttp-parser-dev nettle-dev \
-mandoc man-db strace python3 procps clang systemd libsystemd0 util-linux supervisor"
+mandoc man-db strace python3 procps clang systemd libsystemd0 util-linux supervisor tini"
 # supervisor: its supervisorctl, childutils and supervisord are what the
 # supervisord drop-in tests drive corrald with and compare it against.
 # man-db: the README's `man -l man/corrald.8`, and the tests that read the
-# man pages as a user would.
+# man pages as a user would. tini: corrald --init is tested beside it.
 case "${CORRAL_DEPS:-} $*" in
 *bench*) need="$need s6 runit" ;;
 esac

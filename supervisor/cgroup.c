@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -291,6 +292,14 @@ static int remove_leaves(void)
 	return n;
 }
 
+/* How long cgroup_scope_open() waits for another holder's lock to go. */
+static int lock_patience_ms;
+
+void cgroup_scope_lock_patience(int ms)
+{
+	lock_patience_ms = ms;
+}
+
 int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *leftover_procs,
 		      int *leftover_leaves, char *err, size_t errlen)
 {
@@ -326,6 +335,30 @@ int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *l
 		       strerror(e));
 		cgroup_scope_close(0);
 		return -e;
+	}
+	/* The lock says a live corrald holds this scope: the kernel drops it
+	 * when that corrald dies, however. One with the same socket path in
+	 * another mount namespace must not take (and kill) what it holds. */
+	int e = 0;
+	for (int waited = 0;; waited += 10) {
+		if (flock(scope_fd, LOCK_EX | LOCK_NB) == 0)
+			break;
+		e = errno;
+		if (e != EWOULDBLOCK || waited >= lock_patience_ms)
+			break;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		e = 0;
+	}
+	if (e) {
+		if (e == EWOULDBLOCK)
+			seterr(err, errlen, "%s is held by a running corrald (the same socket path, "
+				   "in another mount namespace?)", scope_path);
+		else
+			seterr(err, errlen, "flock %s: %s", scope_path, strerror(e));
+		close(scope_fd);
+		scope_fd = -1;
+		return e == EWOULDBLOCK ? -EBUSY : -e;
 	}
 	if (existed) {
 		/* A predecessor died without cleaning up: nothing of it may run
@@ -389,9 +422,59 @@ int cgroup_scope_repair(void)
 	int fd = open(scope_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
 	close(scope_fd);
 	scope_fd = fd;
 	return 1;
+}
+
+int cgroup_sweep_orphans(const char *root, const char *prefix)
+{
+	int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return -errno;
+	DIR *d = fdopendir(rfd);
+	if (!d) {
+		int e = errno;
+		close(rfd);
+		return -e;
+	}
+	int removed = 0;
+	size_t plen = strlen(prefix);
+	const char *own = strrchr(scope_path, '/');
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || strncmp(de->d_name, prefix, plen) != 0 ||
+		    (own && strcmp(de->d_name, own + 1) == 0))
+			continue;
+		int fd = openat(rfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* A scope a minute old or less may be one whose corrald has made
+		 * it and not yet locked it. */
+		struct stat st;
+		if (fstat(fd, &st) < 0 || time(NULL) - st.st_mtime < 60) {
+			close(fd);
+			continue;
+		}
+		/* Held: its corrald lives (or is an older one, which holds no
+		 * lock: then it is left alone unless empty, below). */
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			continue;
+		}
+		/* Only an empty one: processes in a scope whose owner is gone
+		 * are its successor's to find (same socket path), not ours. */
+		if (count_procs_at(fd, ".") == 0 && remove_tree(rfd, de->d_name, 0) == 0)
+			removed++;
+		close(fd);
+	}
+	closedir(d);
+	return removed;
 }
 
 /* Every leaf is named by its caller: one that is not a single path

@@ -26,6 +26,11 @@ int cgroup_find_own(const char *mountinfo, const char *proc_cgroup, char *root, 
  * predecessor that died is emptied first: its trees are killed and waited
  * for (at most TIMEOUT_MS) and its leaves removed; *LEFTOVER_PROCS and
  * *LEFTOVER_LEAVES say what was found. 0, or -errno with ERR filled. */
+/* The guard: wait up to MS for the lock of a corrald that is dying (its
+ * pipe to the guard may close before its scope's descriptor does); corrald
+ * itself does not wait (0, the default): a held scope is another's. */
+void cgroup_scope_lock_patience(int ms);
+
 int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *leftover_procs,
 		      int *leftover_leaves, char *err, size_t errlen);
 /* The scope root's path, or NULL when no scope is open. */
@@ -42,6 +47,11 @@ int cgroup_leaf_open(const char *name);
  * or a cleaning tool): make it again at the same path and use it. 1 when it
  * was made again, 0 when it was there, -errno. */
 int cgroup_scope_repair(void);
+
+/* Remove the empty directories named PREFIX... under ROOT (beside our own
+ * scope) that no live corrald holds: what a corrald killed as a container's
+ * PID 1 (no guard there) leaves. How many were removed, or -errno. */
+int cgroup_sweep_orphans(const char *root, const char *prefix);
 /* Kill every process in leaf NAME (cgroup.kill). */
 int cgroup_leaf_kill(const char *name);
 /* Send SIG to every process in leaf NAME. Returns how many were signalled

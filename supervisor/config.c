@@ -21,6 +21,7 @@
 #endif
 #include "supervisor/config.h"
 #include "supervisor/cmdline.h"
+#include "supervisor/log.h"
 #include "supervisor/logline.h"
 #include "supervisor/supervisord.h"
 #include "sandbox/users.h"
@@ -235,7 +236,20 @@ struct vars {
 	int num;                /* %(process_num)d */
 	bool used_num;          /* out: %(process_num) appeared */
 	int numprocs;           /* %(numprocs)d; 0: not in a program */
+	/* "KEY=value" lists (NULL: none) looked in, in this order, before
+	 * corrald's own environment for %(ENV_KEY)s: supervisord's own
+	 * environment = and a program's add to the names it expands. */
+	char *const *env[2];
 };
+
+/* The value of NAME (LEN bytes) in the "KEY=value" list ENV, or NULL. */
+static const char *env_lookup(char *const *env, const char *name, size_t len)
+{
+	for (; env && *env; env++)
+		if (strncmp(*env, name, len) == 0 && (*env)[len] == '=')
+			return *env + len + 1;
+	return NULL;
+}
 
 static int expand_fail(char *err, size_t errlen, const char *what, const char *spec,
 		       const char *why)
@@ -302,8 +316,11 @@ static int expand_into(struct buf *out, const char *tmpl, struct vars *v, char *
 		if (namelen == 4 && strncmp(name, "here", 4) == 0) {
 			sval = v->here;
 		} else if (namelen > 4 && strncmp(name, "ENV_", 4) == 0) {
-			/* supervisord's: the environment corrald was started with */
-			if (namelen - 4 < sizeof envname) {
+			/* supervisord's: the environment corrald was started with,
+			 * and what the config adds to it where supervisord does */
+			for (int e = 0; e < 2 && !sval; e++)
+				sval = env_lookup(v->env[e], name + 4, namelen - 4);
+			if (!sval && namelen - 4 < sizeof envname) {
 				memcpy(envname, name + 4, namelen - 4);
 				envname[namelen - 4] = '\0';
 				sval = getenv(envname);
@@ -486,11 +503,13 @@ struct program_meta {
 	uint64_t fcgi_keys;     /* bit per fcgi_keys[] entry already set */
 	uint64_t listener_keys; /* bit per listener_keys[] entry already set */
 	char *tmpl[5];          /* instance_keys[] values using %(process_num), as written */
+	bool logfile_syslog[2]; /* stdout_/stderr_logfile = syslog: supervisord's old spelling */
 	/* Values that use %(numprocs)d before numprocs is set: applied when the
 	 * section ends, as supervisord reads a section whole. */
 	struct pending_value {
 		char *key, *value;
 		int line;
+		bool after_env;         /* %(ENV_X)s: once environment is known */
 	} *pending;
 	size_t npending;
 };
@@ -499,6 +518,21 @@ struct error_key {
 	int fseq, line;
 	size_t seq;
 	char *msg;
+};
+
+/* A key a supervisord config sets again further down its section: the
+ * first pass (load_prepass()) finds them, the second skips them, as
+ * supervisord keeps the last value. */
+struct superseded {
+	int fseq, line;         /* where the value that is not used is */
+	int again;              /* the line that sets the key next */
+};
+
+/* How much of a config a pass takes in. */
+enum pass {
+	PASS_FULL,              /* everything: config_load() and the others */
+	PASS_PREPASS,           /* a supervisord config's first look: which keys are
+				   superseded, and [supervisord] environment */
 };
 
 struct loader {
@@ -518,6 +552,7 @@ struct loader {
 	int sd_umask;
 	char *sd_directory;
 	char **sd_environment;
+	bool strip_ansi;        /* [supervisord] strip_ansi: every program's (apply_output()) */
 	int nfiles;
 	size_t total_bytes;     /* read from the files so far (MAX_TOTAL_BYTES) */
 	size_t nerrors;         /* every error, kept or not */
@@ -536,8 +571,12 @@ struct loader {
 	size_t nsocks, sockcap;
 	struct seen_section *seen;
 	size_t nseen;
+	enum pass pass;
+	struct superseded *superseded; /* sorted by fseq and line once the prepass is done */
+	size_t nsuperseded;
 	config_visit_fn *visit; /* config_visit()'s, NULL: config_load() */
 	void *visit_arg;
+	bool no_nss;            /* look no user or group up (corralctl: static, no NSS) */
 	struct {
 		dev_t dev;
 		ino_t ino;
@@ -577,9 +616,21 @@ struct source {
 	int foreign;            /* enum supervisord_section when sect == SEC_FOREIGN */
 	uint64_t foreign_keys;  /* bit per supervisord_keys(foreign) entry already set */
 	bool include_files;
+	/* the prepass: [include] files applied at the section's end, so that
+	 * the last value counts, as in the second pass */
+	char *include_value;
+	int include_line;
+	/* the prepass: each known key of the current section and the line it
+	 * was last set at */
+	struct key_line {
+		char *key;
+		int line;
+	} *klines;
+	size_t nklines;
 	/* the key whose value is being collected */
 	bool collecting;
 	bool visit_only;        /* a key corral does not know: only visited */
+	bool superseded;        /* ... or one set again below in the section */
 	char *key;
 	int key_line;
 	struct buf value;
@@ -1029,19 +1080,31 @@ out:
  * program of a supervisord config, %(process_num)d is its first process's
  * number here; each process gets its own value when the section ends
  * (make_instances()). corral's own format keeps it to process_name. */
+static bool program_env_key(const char *key);
+
 static char *expand_value(struct source *src, int line, const char *key, const char *value,
 			  const char *program)
 {
+	struct loader *ld = src->ld;
 	struct vars vars = { .here = src->here, .program = program };
 	if (program && src->sect == SEC_PROGRAM) {
-		vars.numprocs = src->ld->progs[src->prog].numprocs;
-		vars.num = src->ld->progs[src->prog].numprocs_start;
-		vars.has_num = src->ld->supervisord;
+		vars.numprocs = ld->progs[src->prog].numprocs;
+		vars.num = ld->progs[src->prog].numprocs_start;
+		vars.has_num = ld->supervisord;
+	}
+	/* supervisord reads [supervisord] and [include] first, with its own
+	 * environment only; then [supervisord] environment = adds to the
+	 * names every other section may expand, and a program's own
+	 * environment = to those of its command, directory and log files. */
+	if (ld->supervisord && (src->sect == SEC_PROGRAM || src->sect == SEC_FOREIGN)) {
+		vars.env[1] = ld->sd_environment;
+		if (src->sect == SEC_PROGRAM && program_env_key(key))
+			vars.env[0] = ld->progs[src->prog].environment;
 	}
 	char err[160], *out;
 	int rc = expand(value, &vars, &out, err, sizeof err);
 	if (rc == -ENOMEM)
-		src->ld->oom = true;
+		ld->oom = true;
 	else if (rc < 0)
 		src_error(src, line, "%s: %s", key, err);
 	return out;
@@ -1116,10 +1179,40 @@ static void apply_supervisord(struct source *src, const char *key, int line, con
 		return;
 	}
 	int rc = supervisord_check(SUPERVISORD_MAIN, key, value, err, sizeof err);
+	if (rc >= 0 && strcmp(key, "strip_ansi") == 0) {
+		(void)sandbox_parse_bool(value, &ld->strip_ansi); /* checked just above */
+		return;
+	}
+	if (rc >= 0 && strcmp(key, "loglevel") == 0) {
+		/* supervisord's seven levels on corrald's four: its debug, trace
+		 * and blather are all corrald's debug */
+		static const struct {
+			const char *name;
+			enum log_level level;
+		} levels[] = {
+			{ "critical", LOG_ERR }, { "error", LOG_ERR }, { "warn", LOG_WARN },
+			{ "info", LOG_INFO }, { "debug", LOG_DEBUG }, { "trace", LOG_DEBUG },
+			{ "blather", LOG_DEBUG },
+		};
+		for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+			if (strcasecmp(value, levels[i].name) == 0)
+				ld->cfg.loglevel = (int)levels[i].level;
+		return;
+	}
 	if (rc < 0)
 		bad_value(src, line, key, value, err);
 	else if (rc > 0)
 		src_warn(src, line, "%s", err);
+	if (rc != 0)
+		return;
+	/* the keys corrald carries out itself, their values already checked */
+	bool b;
+	if (strcmp(key, "minfds") == 0 || strcmp(key, "minprocs") == 0)
+		*(key[3] == 'f' ? &ld->cfg.minfds : &ld->cfg.minprocs) = strtoul(value, NULL, 10);
+	else if (strcmp(key, "nodaemon") == 0 && sandbox_parse_bool(value, &b))
+		ld->cfg.nodaemon = b;
+	else if (strcmp(key, "silent") == 0 && sandbox_parse_bool(value, &b))
+		ld->cfg.silent = b;
 }
 
 /* ENV with each entry of BASE whose name it does not set put first, as a
@@ -1168,6 +1261,18 @@ static void apply_inherited(struct loader *ld)
 			if (p->instances[k].environment &&
 			    env_inherit(&p->instances[k].environment, ld->sd_environment) < 0)
 				ld->oom = true;
+	}
+}
+
+/* What goes for the output of every program, in either format:
+ * [supervisord] strip_ansi, and stdout_logfile = syslog. */
+static void apply_output(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->nprogs; i++) {
+		struct program_config *p = &ld->progs[i];
+		p->strip_ansi = ld->strip_ansi;
+		for (int k = 0; k < 2; k++)
+			p->syslog[k] |= ld->meta[i].logfile_syslog[k];
 	}
 }
 
@@ -1315,6 +1420,7 @@ static void apply_corral(struct source *src, const char *key, int line, const ch
 			return;
 		}
 		replace(&cfg->socket, s);
+		cfg->socket_rule = SOCKET_RULE_SET;
 	} else if (strcmp(key, "logdir") == 0) {
 		replace(&cfg->logdir, s);
 	} else {
@@ -1548,13 +1654,23 @@ static void apply_log_key(struct source *src, struct program_config *p, const ch
 	}
 }
 
-/* The keys whose values may differ per process (struct program_instance). */
+/* The keys whose values may differ per process (struct program_instance);
+ * environment last: the others may expand what it sets. */
 static const char *const instance_keys[] = {
 	"command", "directory", "stdout_logfile", "stderr_logfile", "environment", NULL,
 };
+#define ENV_KEY 4 /* instance_keys[]'s environment */
 _Static_assert(sizeof instance_keys / sizeof instance_keys[0] - 1 ==
 		       sizeof ((struct program_meta *)0)->tmpl / sizeof(char *),
 	       "one template per instance key");
+
+/* In a supervisord config, KEY's %(ENV_X)s sees the program's own
+ * environment = too (options.py expands these with it). */
+static bool program_env_key(const char *key)
+{
+	int i = key_index(instance_keys, key);
+	return i >= 0 && i != ENV_KEY;
+}
 
 /* supervisord's socket = tcp://HOST:PORT or unix:///PATH, as corral's
  * [socket:] addresses; socket_owner = USER[:GROUP], looked up now. */
@@ -1601,7 +1717,7 @@ static void apply_fcgi(struct source *src, struct program_config *p, const char 
 			p->fcgi_mode = u;
 		else
 			bad_value(src, line, key, value, "an octal mode from 0 to 0777");
-	} else if (!src->ld->visit) { /* socket_owner; no NSS in static corralctl */
+	} else if (!src->ld->no_nss) { /* socket_owner; no NSS in static corralctl */
 		struct users owner = { 0 };
 		char *user = strdup(value), *group = user ? strchr(user, ':') : NULL;
 		int rc = !user ? -ENOMEM : 0;
@@ -1647,8 +1763,9 @@ static void apply_listener(struct source *src, struct program_config *p, const c
 	}
 }
 
-/* stdout_/stderr_events_enabled and _capture_maxbytes (already checked):
- * corral acts on them; the others of supervisord_program_keys[] it ignores. */
+/* stdout_/stderr_events_enabled, _capture_maxbytes and _syslog (already
+ * checked): corral acts on them; the others of supervisord_program_keys[]
+ * it ignores. */
 static void apply_event_key(struct program_config *p, const char *key, const char *value)
 {
 	int which = strncmp(key, "stderr", 6) == 0;
@@ -1658,6 +1775,8 @@ static void apply_event_key(struct program_config *p, const char *key, const cha
 		p->events_enabled[which] = b;
 	else if (strstr(key, "_capture_maxbytes") && logline_parse_bytes(value, &v))
 		p->capture_maxbytes[which] = v;
+	else if (strstr(key, "_syslog") && sandbox_parse_bool(value, &b))
+		p->syslog[which] = b;
 }
 
 static void apply_program(struct source *src, const char *key, int line, const char *value)
@@ -1671,8 +1790,11 @@ static void apply_program(struct source *src, const char *key, int line, const c
 	int ti = key_index(instance_keys, key);
 
 	if (ti >= 0 && !p->is_pool && ld->supervisord) {
+		/* %(ENV_X)s may differ per process when the environment does */
+		bool per_process = strstr(value, "%(process_num)") ||
+				   (ti != ENV_KEY && strstr(value, "%(ENV_"));
 		free(m->tmpl[ti]);
-		m->tmpl[ti] = strstr(value, "%(process_num)") ? xstrdup(ld, value) : NULL;
+		m->tmpl[ti] = per_process ? xstrdup(ld, value) : NULL;
 	}
 	if (p->is_pool && (rc = poolcfg_apply(p, key, value, err, sizeof err)) != 0) {
 		if (rc == -EDOM)
@@ -1793,6 +1915,7 @@ static void apply_program(struct source *src, const char *key, int line, const c
 		else
 			bad_value(src, line, key, value, "group or process");
 	} else if (strcmp(key, "autorestart") == 0) {
+		p->autorestart_set = true;
 		if (strcasecmp(value, "unexpected") == 0)
 			p->autorestart = AUTORESTART_UNEXPECTED;
 		else if (sandbox_parse_bool(value, &b))
@@ -1807,6 +1930,7 @@ static void apply_program(struct source *src, const char *key, int line, const c
 		int_value(src, line, key, value, 0, MAX_SECONDS, &p->stopwaitsecs);
 	} else if (strcmp(key, "priority") == 0) {
 		int_value(src, line, key, value, INT_MIN, INT_MAX, &p->priority);
+		p->process_priority = p->priority;
 	} else if (strcmp(key, "exitcodes") == 0) {
 		uint8_t bits[32];
 		if (parse_exitcodes(value, bits))
@@ -1849,7 +1973,7 @@ static void apply_program(struct source *src, const char *key, int line, const c
 		else
 			replace(&p->directory, expand_value(src, line, key, value, p->name));
 	} else if (sandbox_is_key(key)) {
-		if (ld->visit && (strcmp(key, "user") == 0 || strcmp(key, "group") == 0 ||
+		if (ld->no_nss && (strcmp(key, "user") == 0 || strcmp(key, "group") == 0 ||
 				  strcmp(key, "supplementary_groups") == 0))
 			return; /* no NSS in static corralctl: see check_programs() */
 		rc = sandbox_set(&p->sandbox, key, value, err, sizeof err);
@@ -1860,10 +1984,19 @@ static void apply_program(struct source *src, const char *key, int line, const c
 		else if (rc < 0)
 			src_error(src, line, "%s", err);
 	} else { /* stdout_logfile, stderr_logfile */
-		char **field = key[3] == 'o' ? &p->stdout_logfile : &p->stderr_logfile;
-		if (!*value)
+		int which = key[3] == 'e';
+		char **field = which ? &p->stderr_logfile : &p->stdout_logfile;
+		m->logfile_syslog[which] = false;
+		if (!*value) {
 			bad_value(src, line, key, value, "a path, AUTO or NONE");
-		else if (strcasecmp(value, "NONE") == 0)
+		} else if (strcasecmp(value, "syslog") == 0) {
+			/* what supervisord 4.2 still takes, with a warning, as
+			 * _syslog = true and no file, whatever _syslog says */
+			replace(field, xstrdup(ld, "NONE"));
+			m->logfile_syslog[which] = true;
+			src_warn(src, line, "%s = syslog is deprecated (as in supervisord): it is "
+				 "%s_syslog = true without a log file", key, which ? "stderr" : "stdout");
+		} else if (strcasecmp(value, "NONE") == 0)
 			replace(field, xstrdup(ld, "NONE"));
 		else if (strcasecmp(value, "AUTO") == 0)
 			replace(field, NULL);
@@ -1934,8 +2067,15 @@ static void make_instances(struct source *src)
 	struct program_config *p = &ld->progs[src->prog];
 	struct program_meta *m = &ld->meta[src->prog];
 	bool any = false;
-	for (size_t k = 0; k < sizeof m->tmpl / sizeof m->tmpl[0]; k++)
+	for (size_t k = 0; k < sizeof m->tmpl / sizeof m->tmpl[0]; k++) {
+		/* %(ENV_X)s alone is the same for every process unless the
+		 * environment differs */
+		if (m->tmpl[k] && !m->tmpl[ENV_KEY] && !strstr(m->tmpl[k], "%(process_num)")) {
+			free(m->tmpl[k]);
+			m->tmpl[k] = NULL;
+		}
 		any |= m->tmpl[k] != NULL;
+	}
 	if (!any || ld->nerrors || ld->oom)
 		goto out;
 	p->instances = calloc((size_t)p->numprocs, sizeof *p->instances);
@@ -1946,10 +2086,16 @@ static void make_instances(struct source *src)
 	for (int i = 0; i < p->numprocs; i++) {
 		struct program_instance *in = &p->instances[i];
 		struct vars vars = { .here = src->here, .program = p->name, .has_num = true,
-				     .num = p->numprocs_start + i, .numprocs = p->numprocs };
+				     .num = p->numprocs_start + i, .numprocs = p->numprocs,
+				     .env = { NULL, ld->sd_environment } };
 		char *v[5] = { NULL }, err[160];
 		int rc = 0;
-		for (size_t k = 0; k < 5 && rc == 0; k++)
+		/* the environment first: the others' %(ENV_X)s see it */
+		if (m->tmpl[ENV_KEY] &&
+		    (rc = expand(m->tmpl[ENV_KEY], &vars, &v[ENV_KEY], err, sizeof err)) == 0)
+			rc = parse_environment(v[ENV_KEY], &in->environment, err, sizeof err);
+		vars.env[0] = in->environment ? in->environment : p->environment;
+		for (size_t k = 0; k < ENV_KEY && rc == 0; k++)
 			if (m->tmpl[k])
 				rc = expand(m->tmpl[k], &vars, &v[k], err, sizeof err);
 		if (rc == 0 && v[0] && (rc = cmdline_split(v[0], &in->argv, err, sizeof err)) == 0)
@@ -1958,10 +2104,8 @@ static void make_instances(struct source *src)
 		in->stdout_logfile = v[2];
 		in->stderr_logfile = v[3];
 		v[1] = v[2] = v[3] = NULL;
-		if (rc == 0 && v[4])
-			rc = parse_environment(v[4], &in->environment, err, sizeof err);
 		free(v[0]);
-		free(v[4]);
+		free(v[ENV_KEY]);
 		if (rc < 0) {
 			/* the same text with another number cannot turn bad, but say so if it does */
 			if (rc == -ENOMEM)
@@ -1991,6 +2135,101 @@ void program_config_instance(const struct program_config *p, int index,
 	out->environment = in && in->environment ? in->environment : p->environment;
 }
 
+/* ---- supervisord's repeated keys: the prepass --------------------------- */
+
+/* supervisord reads a file whole before it looks at a value; corral
+ * applies each value as it reads it. So a supervisord config is read
+ * twice: the prepass takes in only what the second pass must know before
+ * its first line, which keys are set again further down their section
+ * (supervisord keeps the last value: the second pass skips the others)
+ * and [supervisord] environment (every program section may expand what it
+ * sets, even one above it). */
+
+/* The prepass: KEY of the current section is set at the current line;
+ * when it was set before in the section, that earlier value is superseded. */
+static void prepass_note_key(struct source *src, const char *key)
+{
+	struct loader *ld = src->ld;
+	for (size_t i = 0; i < src->nklines; i++) {
+		if (strcmp(src->klines[i].key, key) != 0)
+			continue;
+		struct superseded *v = reallocarray(ld->superseded, ld->nsuperseded + 1, sizeof *v);
+		if (!v) {
+			ld->oom = true;
+			return;
+		}
+		ld->superseded = v;
+		v[ld->nsuperseded++] = (struct superseded){ .fseq = src->fseq,
+							    .line = src->klines[i].line,
+							    .again = src->lineno };
+		src->klines[i].line = src->lineno;
+		return;
+	}
+	/* one entry per key of the section's tables: a bounded list */
+	struct key_line *k = reallocarray(src->klines, src->nklines + 1, sizeof *k);
+	if (!k) {
+		ld->oom = true;
+		return;
+	}
+	src->klines = k;
+	k[src->nklines] = (struct key_line){ .key = strdup(key), .line = src->lineno };
+	if (!k[src->nklines].key)
+		ld->oom = true;
+	else
+		src->nklines++;
+}
+
+static void prepass_forget_keys(struct source *src)
+{
+	for (size_t i = 0; i < src->nklines; i++)
+		free(src->klines[i].key);
+	free(src->klines);
+	src->klines = NULL;
+	src->nklines = 0;
+}
+
+/* The prepass: a key's value is complete. */
+static void prepass_key(struct source *src, const char *value)
+{
+	if (src->sect == SEC_CORRAL && strcmp(src->key, "environment") == 0) {
+		apply_supervisord(src, src->key, src->key_line, value);
+	} else if (src->sect == SEC_INCLUDE) {
+		free(src->include_value);
+		src->include_value = xstrdup(src->ld, value);
+		src->include_line = src->key_line;
+	}
+}
+
+static int superseded_cmp(const void *a, const void *b)
+{
+	const struct superseded *x = a, *y = b;
+	if (x->fseq != y->fseq)
+		return x->fseq < y->fseq ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static struct superseded *superseded_find(struct loader *ld, int fseq, int line)
+{
+	struct superseded key = { .fseq = fseq, .line = line };
+	if (!ld->nsuperseded)
+		return NULL;
+	return bsearch(&key, ld->superseded, ld->nsuperseded, sizeof key, superseded_cmp);
+}
+
+/* The prepass is done: sort what it found, and make each record name the
+ * line whose value is used, the last of the key in its section. */
+static void superseded_finish(struct loader *ld)
+{
+	if (ld->nsuperseded > 1)
+		qsort(ld->superseded, ld->nsuperseded, sizeof *ld->superseded, superseded_cmp);
+	for (size_t i = ld->nsuperseded; i-- > 0;) {
+		struct superseded *next = superseded_find(ld, ld->superseded[i].fseq,
+							  ld->superseded[i].again);
+		if (next)
+			ld->superseded[i].again = next->again;
+	}
+}
+
 /* The value of the current key is complete: check and store it. */
 static void finish_key(struct source *src)
 {
@@ -2002,24 +2241,38 @@ static void finish_key(struct source *src)
 		src->ld->visit(src->ld->visit_arg,
 			       &(struct config_item){ .file = src->name, .line = src->key_line,
 						      .section = src->section, .key = src->key,
-						      .value = value });
+						      .value = value,
+						      .superseded = src->superseded });
 	if (src->visit_only) {
 		src->visit_only = false;
+		src->superseded = false;
+		free(src->key);
+		src->key = NULL;
+		src->value.len = 0;
+		return;
+	}
+	if (src->ld->pass == PASS_PREPASS) {
+		prepass_key(src, value);
 		free(src->key);
 		src->key = NULL;
 		src->value.len = 0;
 		return;
 	}
 	struct program_meta *m = src->sect == SEC_PROGRAM ? &src->ld->meta[src->prog] : NULL;
-	if (m && strstr(value, "%(numprocs)") &&
-	    !(m->keys & UINT64_C(1) << key_index(program_keys, "numprocs"))) {
+	/* supervisord expands a program's command, directory and log files
+	 * with its environment = wherever that is written in the section */
+	bool after_env = m && src->ld->supervisord && program_env_key(src->key) &&
+			 strstr(value, "%(ENV_");
+	if (m && (after_env || (strstr(value, "%(numprocs)") &&
+				!(m->keys & UINT64_C(1) << key_index(program_keys, "numprocs"))))) {
 		struct pending_value *v = reallocarray(m->pending, m->npending + 1, sizeof *v);
 		if (!v) {
 			src->ld->oom = true;
 		} else {
 			m->pending = v;
 			v[m->npending++] = (struct pending_value){ .key = src->key, .line = src->key_line,
-								   .value = xstrdup(src->ld, value) };
+								   .value = xstrdup(src->ld, value),
+								   .after_env = after_env };
 			src->key = NULL; /* now owned by the pending value */
 		}
 	} else if (src->sect == SEC_CORRAL)
@@ -2042,14 +2295,24 @@ static void finish_key(struct source *src)
 static void finish_section(struct source *src)
 {
 	finish_key(src);
+	prepass_forget_keys(src);
+	if (src->ld->pass == PASS_PREPASS && src->sect == SEC_INCLUDE && src->include_value) {
+		apply_include(src, src->include_line, src->include_value);
+		free(src->include_value);
+		src->include_value = NULL;
+	}
 	if (src->sect == SEC_PROGRAM) {
 		struct program_meta *m = &src->ld->meta[src->prog];
+		/* environment (when it waited for numprocs) before what expands it */
+		for (int round = 0; round < 2; round++)
+			for (size_t i = 0; i < m->npending; i++) {
+				struct pending_value *v = &m->pending[i];
+				if (v->value && v->after_env == (round == 1))
+					apply_program(src, v->key, v->line, v->value);
+			}
 		for (size_t i = 0; i < m->npending; i++) {
-			struct pending_value *v = &m->pending[i];
-			if (v->value)
-				apply_program(src, v->key, v->line, v->value);
-			free(v->key);
-			free(v->value);
+			free(m->pending[i].key);
+			free(m->pending[i].value);
 		}
 		free(m->pending);
 		m->pending = NULL;
@@ -2167,6 +2430,7 @@ static int new_program(struct loader *ld, const char *name, const char *file, in
 		.log_buffer = 64 * 1024,
 		.umask = -1,
 		.priority = 999,
+		.process_priority = 999,
 	};
 	sandbox_init(&p->sandbox);
 	ld->meta[ld->nprogs] = (struct program_meta){ .command = CMD_MISSING, .fseq = fseq };
@@ -2360,7 +2624,9 @@ static void begin_section(struct source *src, const char *name, size_t len)
 			struct program_config *p = &ld->progs[src->prog];
 			p->is_listener = true;
 			p->buffer_size = 10;
-			p->priority = -1; /* supervisord's: started first, stopped last */
+			/* supervisord's: the pool starts first and stops last,
+			 * its processes keep 999 among themselves */
+			p->priority = -1;
 		}
 	} else if (type == SEC_GROUP) {
 		bool pipeline = sname[0] == 'p';
@@ -2463,7 +2729,23 @@ static void begin_key(struct source *src, const char *name, size_t len)
 		free(key);
 		return;
 	}
-	if (*seen & (UINT64_C(1) << i)) {
+	if (ld->pass == PASS_PREPASS) {
+		prepass_note_key(src, key);
+	} else if (ld->supervisord) {
+		struct superseded *again = superseded_find(ld, src->fseq, src->lineno);
+		if (again) {
+			src_warn(src, src->lineno, "duplicate key '%s': supervisord takes the "
+				 "last value, at line %d", key, again->again);
+			src->superseded = true;
+			if (ld->visit)
+				goto visit_only;
+			src->superseded = false;
+			free(key);
+			return;
+		}
+	}
+	/* the prepass reads on: the last value is the one it needs */
+	if ((*seen & (UINT64_C(1) << i)) && ld->pass != PASS_PREPASS) {
 		src_error(src, src->lineno, "duplicate key '%s'", key);
 		free(key);
 		return;
@@ -2709,6 +2991,8 @@ static void parse_source(struct loader *ld, struct source *src)
 	free(src->line);
 	free(src->dir);
 	free(src->here);
+	free(src->include_value);
+	prepass_forget_keys(src);
 }
 
 /* File systems whose "regular files" are the kernel's: one may never end
@@ -3181,11 +3465,11 @@ static void check_programs(struct loader *ld)
 		if (!p->name || !p->file || !p->process_name)
 			continue; /* half-built after running out of memory */
 		char serr[256];
-		/* config_visit()'s caller is corralctl, linked statically, where
+		/* config_visit()'s and config_socket()'s caller is corralctl, linked statically, where
 		 * glibc cannot load its NSS modules (libnss_systemd crashes): users
 		 * and groups are not looked up, here or where they are set (the
 		 * file it writes is checked by corrald, which does) */
-		int sr = ld->visit ? 0 : sandbox_finish(&p->sandbox, serr, sizeof serr);
+		int sr = ld->no_nss ? 0 : sandbox_finish(&p->sandbox, serr, sizeof serr);
 		if (sr == -ENOMEM)
 			ld->oom = true;
 		else if (sr < 0)
@@ -3329,10 +3613,100 @@ static bool is_supervisord_config(const char *text, size_t len)
 	return false;
 }
 
-static int load(const char *path, const char *text, struct corral_config *out,
-		struct config_errors *errs, config_visit_fn *visit, void *visit_arg)
+/* What a load leaves besides its config: freed whether it failed or not. */
+static void loader_free(struct loader *ld)
 {
-	struct loader ld = { .errs = errs, .visit = visit, .visit_arg = visit_arg };
+	for (size_t i = 0; i < ld->nseen; i++) {
+		free(ld->seen[i].name);
+		free(ld->seen[i].file);
+	}
+	free(ld->seen);
+	free(ld->meta);
+	free(ld->ekeys);
+	free(ld->wkeys);
+	free(ld->sd_directory);
+	strv_free(ld->sd_environment);
+	free(ld->gmeta);
+	free(ld->smeta);
+	free(ld->superseded);
+}
+
+/* The prepass over a supervisord config whose main file is TEXT (LEN
+ * bytes): what it finds goes into LD before LD reads a line. Its own
+ * errors are not kept: the second pass finds them again, in place. */
+static void load_prepass(struct loader *ld, const char *path, const char *text, size_t len)
+{
+	struct config_errors scratch = { 0 };
+	struct loader pre = { .errs = &scratch, .pass = PASS_PREPASS, .supervisord = true,
+			      .no_nss = true, .sd_umask = 022, .depth = 1 };
+	pre.open[0] = ld->open[0];
+	struct source src = { .name = path, .text = text, .textlen = len };
+	parse_source(&pre, &src);
+	if (pre.oom) {
+		ld->oom = true;
+	} else {
+		superseded_finish(&pre);
+		ld->superseded = pre.superseded; /* now the second pass's */
+		ld->nsuperseded = pre.nsuperseded;
+		pre.superseded = NULL;
+		ld->sd_environment = pre.sd_environment;
+		pre.sd_environment = NULL;
+	}
+	pre.cfg.programs = pre.progs;
+	pre.cfg.nprograms = pre.nprogs;
+	pre.cfg.groups = pre.groups;
+	pre.cfg.ngroups = pre.ngroups;
+	pre.cfg.sockets = pre.socks;
+	pre.cfg.nsockets = pre.nsocks;
+	config_free(&pre.cfg);
+	loader_free(&pre);
+	config_errors_free(&scratch);
+}
+
+/* FNV-1a, 64 bits: the same as the scope's name is made with. */
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* A supervisord config without socket =: one control socket per config,
+ * so that two of them run side by side as under supervisord (and get
+ * scopes of their own, named after the socket). Beside its
+ * [unix_http_server] socket when it has one that leaves room, else in
+ * /run/corral, named after the config file's real path. */
+static void default_socket(struct loader *ld, const char *path)
+{
+	struct corral_config *cfg = &ld->cfg;
+	const size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+	char *s = NULL;
+	if (cfg->unix_http.file && strlen(cfg->unix_http.file) + strlen(".corral") <= max) {
+		if (asprintf(&s, "%s.corral", cfg->unix_http.file) < 0)
+			s = NULL;
+		cfg->socket_rule = SOCKET_RULE_HTTP;
+	} else {
+		char *real = realpath(path, NULL);
+		if (asprintf(&s, "%s/supervisord-%016llx.sock", CONFIG_SOCKET_DIR,
+			     (unsigned long long)fnv1a(real ? real : path)) < 0)
+			s = NULL;
+		free(real);
+		cfg->socket_rule = SOCKET_RULE_CONFIG;
+	}
+	if (!s)
+		ld->oom = true;
+	else
+		replace(&cfg->socket, s);
+}
+
+static int load(const char *path, const char *text, struct corral_config *out,
+		struct config_errors *errs, config_visit_fn *visit, void *visit_arg,
+		char **socket_out, enum socket_rule *rule_out)
+{
+	/* corralctl's callers cannot look users up (see check_programs()) */
+	struct loader ld = { .errs = errs, .visit = visit, .visit_arg = visit_arg,
+			     .no_nss = visit || socket_out };
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -3342,6 +3716,7 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	size_t main_len = 0;
 	struct stat st;
 	bool main_ok = true;
+	int main_rc = 0;
 	if (text) {
 		main_len = strlen(text);
 		/* so that a string that includes its own file is a cycle */
@@ -3350,7 +3725,8 @@ static int load(const char *path, const char *text, struct corral_config *out,
 			ld.open[0].ino = st.st_ino;
 			ld.open[0].known = true;
 		}
-	} else if (read_config_file(&ld, path, NULL, 0, &main_text, &main_len, &st) == 0) {
+	} else if ((main_rc = read_config_file(&ld, path, NULL, 0, &main_text, &main_len,
+					       &st)) == 0) {
 		text = main_text;
 		ld.open[0].dev = st.st_dev;
 		ld.open[0].ino = st.st_ino;
@@ -3362,21 +3738,34 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	ld.sd_umask = 022; /* supervisord's, which its programs inherit */
 	ld.cfg.path = strdup(path);
 	ld.cfg.socket = strdup(CONFIG_DEFAULT_SOCKET);
+	ld.cfg.socket_rule = SOCKET_RULE_DEFAULT;
 	ld.cfg.logdir = strdup(CONFIG_DEFAULT_LOGDIR);
 	ld.cfg.socket_mode = 0600;
 	ld.cfg.unix_http.chmod = 0700; /* supervisord's default */
 	ld.cfg.identifier = strdup("supervisor");
-	if (!ld.cfg.path || !ld.cfg.socket || !ld.cfg.logdir || !ld.cfg.identifier) {
+	ld.cfg.loglevel = -1;
+	/* supervisord's defaults; corral's own format stays in the foreground */
+	ld.cfg.nodaemon = !ld.supervisord;
+	ld.cfg.minfds = ld.supervisord ? 1024 : 0;
+	ld.cfg.minprocs = ld.supervisord ? 200 : 0;
+	if (!ld.cfg.path || !ld.cfg.socket || !ld.cfg.logdir || !ld.cfg.identifier)
 		ld.oom = true;
-	} else if (main_ok) {
+	else if (ld.supervisord)
+		load_prepass(&ld, path, text, main_len);
+	if (!ld.oom && main_ok) {
 		ld.depth = 1;
 		struct source src = { .name = path, .text = text, .textlen = main_len };
 		parse_source(&ld, &src);
 		ld.depth = 0;
 	}
 	free(main_text);
+	if (!ld.oom && ld.supervisord &&
+	    !(ld.corral_keys & UINT64_C(1) << key_index(corral_keys, "socket")))
+		default_socket(&ld, path);
 	if (!ld.oom && ld.supervisord)
 		apply_inherited(&ld);
+	if (!ld.oom)
+		apply_output(&ld);
 	if (!ld.oom)
 		check_groups(&ld);
 	if (!ld.oom)
@@ -3400,26 +3789,21 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	} else {
 		rc = ld.nerrors ? -EINVAL : 0;
 	}
+	if (socket_out && !ld.oom && main_ok && !(*socket_out = strdup(ld.cfg.socket)))
+		rc = -ENOMEM;
+	if (socket_out && !main_ok)
+		rc = main_rc; /* config_socket() says why the file cannot be read */
+	if (rule_out)
+		*rule_out = ld.cfg.socket_rule;
 
-	for (size_t i = 0; i < ld.nseen; i++) {
-		free(ld.seen[i].name);
-		free(ld.seen[i].file);
-	}
-	free(ld.seen);
-	free(ld.meta);
-	free(ld.ekeys);
-	free(ld.wkeys);
-	free(ld.sd_directory);
-	strv_free(ld.sd_environment);
 	ld.cfg.supervisord = ld.supervisord;
 	ld.cfg.programs = ld.progs; /* handed over, freed with cfg on failure */
 	ld.cfg.nprograms = ld.nprogs;
 	ld.cfg.groups = ld.groups;
 	ld.cfg.ngroups = ld.ngroups;
-	free(ld.gmeta);
 	ld.cfg.sockets = ld.socks; /* handed over like the programs */
 	ld.cfg.nsockets = ld.nsocks;
-	free(ld.smeta);
+	loader_free(&ld);
 	if (rc < 0) {
 		config_free(&ld.cfg);
 		return rc;
@@ -3489,21 +3873,48 @@ out:
 	return rc;
 }
 
+void config_for_init(struct corral_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		if (cfg->programs[i].main && !cfg->programs[i].autorestart_set)
+			cfg->programs[i].autorestart = AUTORESTART_FALSE;
+}
+
 int config_load(const char *path, struct corral_config *out, struct config_errors *errs)
 {
-	return load(path, NULL, out, errs, NULL, NULL);
+	return load(path, NULL, out, errs, NULL, NULL, NULL, NULL);
 }
 
 int config_visit(const char *path, config_visit_fn *fn, void *arg, struct corral_config *out,
 		 struct config_errors *errs)
 {
-	return load(path, NULL, out, errs, fn, arg);
+	return load(path, NULL, out, errs, fn, arg, NULL, NULL);
 }
 
 int config_load_string(const char *name, const char *text, struct corral_config *out,
 		       struct config_errors *errs)
 {
-	return load(name, text, out, errs, NULL, NULL);
+	return load(name, text, out, errs, NULL, NULL, NULL, NULL);
+}
+
+int config_socket(const char *path, char **socket, enum socket_rule *rule, char *err,
+		  size_t errlen)
+{
+	struct config_errors errs = { 0 };
+	struct corral_config cfg;
+	*socket = NULL;
+	int rc = load(path, NULL, &cfg, &errs, NULL, NULL, socket, rule);
+	config_free(&cfg);
+	if (!*socket) {
+		/* the main file could not be read (its message comes first), or
+		 * memory ran out */
+		snprintf(err, errlen, "%s", errs.n ? errs.msgs[0] : strerror(-rc));
+		rc = rc < 0 ? rc : -EIO;
+	} else {
+		rc = 0;
+	}
+	config_errors_free(&errs);
+	return rc;
 }
 
 /* The same listening sockets at the same fds, under the same names. */
@@ -3547,6 +3958,7 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       a->stopsignal == b->stopsignal && a->stopwaitsecs == b->stopwaitsecs &&
 	       streq(a->directory, b->directory) && strv_equal(a->environment, b->environment) &&
 	       a->umask == b->umask && a->priority == b->priority &&
+	       a->process_priority == b->process_priority &&
 	       a->redirect_stderr == b->redirect_stderr &&
 	       streq(a->stdout_logfile, b->stdout_logfile) &&
 	       streq(a->stderr_logfile, b->stderr_logfile) && a->killmode == b->killmode &&
@@ -3573,5 +3985,6 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 	       a->buffer_size == b->buffer_size &&
 	       memcmp(a->events_enabled, b->events_enabled, sizeof a->events_enabled) == 0 &&
 	       memcmp(a->capture_maxbytes, b->capture_maxbytes, sizeof a->capture_maxbytes) == 0 &&
-	       a->stdin_pipe == b->stdin_pipe;
+	       memcmp(a->syslog, b->syslog, sizeof a->syslog) == 0 &&
+	       a->strip_ansi == b->strip_ansi && a->stdin_pipe == b->stdin_pipe;
 }

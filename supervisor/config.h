@@ -53,7 +53,8 @@ struct program_instance {
 	char **environment;
 };
 
-#define CONFIG_DEFAULT_SOCKET "/run/corral/corral.sock"
+#define CONFIG_SOCKET_DIR "/run/corral"
+#define CONFIG_DEFAULT_SOCKET CONFIG_SOCKET_DIR "/corral.sock"
 #define CONFIG_DEFAULT_LOGDIR "/var/log/corral"
 
 struct program_config {
@@ -78,12 +79,18 @@ struct program_config {
 	char *directory;        /* NULL: corrald's working directory */
 	char **environment;     /* "KEY=value" entries, NULL-terminated, never NULL */
 	int umask;              /* -1: inherit corrald's */
-	int priority;           /* default 999; lower starts first, stops last */
+	int priority;           /* default 999; lower starts first, stops last; its
+				 * [group:]'s when that sets one; -1 for an
+				 * [eventlistener:] that sets none (supervisord's) */
+	int process_priority;   /* its own priority key, default 999 even for an
+				 * [eventlistener:]: supervisord's process priority,
+				 * which orders it among its group's processes */
 	bool redirect_stderr;
 	char *stdout_logfile;   /* NULL: logdir/NAME.out; "NONE": discarded */
 	char *stderr_logfile;   /* NULL: logdir/NAME.err; "NONE": discarded */
 	char *group;            /* the [group:] it is in, NULL: its own */
 	bool main;              /* corrald --init exits with its status when it ends */
+	bool autorestart_set;   /* autorestart written in the config (config_for_init) */
 	uint64_t stdout_maxbytes, stderr_maxbytes; /* rotate past this, 0: never; default 50MB */
 	int stdout_backups, stderr_backups;        /* rotated files kept, default 10 */
 	bool log_timestamps;    /* RFC 3339 stamp before each line */
@@ -124,6 +131,8 @@ struct program_config {
 	int buffer_size;        /* is_listener: events its pool holds, default 10 */
 	bool events_enabled[2]; /* stdout_/stderr_events_enabled: PROCESS_LOG_* events */
 	uint64_t capture_maxbytes[2]; /* stdout_/stderr_capture_maxbytes, 0: no capture mode */
+	bool syslog[2];         /* stdout_/stderr_syslog: each line to syslog too (devlog.h) */
+	bool strip_ansi;        /* [supervisord] strip_ansi: escapes out of its output (ansi.h) */
 	bool stdin_pipe;        /* its stdin is a pipe corrald holds (supervisord's format) */
 };
 
@@ -174,9 +183,18 @@ struct http_config {
 	char *where;            /* "FILE:LINE" of the section, for messages */
 };
 
+/* Where the control socket's path came from (corrald --check -v says). */
+enum socket_rule {
+	SOCKET_RULE_SET,        /* socket = in [corral] or [supervisord] */
+	SOCKET_RULE_DEFAULT,    /* corral's format: CONFIG_DEFAULT_SOCKET */
+	SOCKET_RULE_HTTP,       /* supervisord's: [unix_http_server] file + ".corral" */
+	SOCKET_RULE_CONFIG,     /* supervisord's: named after the config file's real path */
+};
+
 struct corral_config {
 	char *path;             /* the main file as given */
 	char *socket;           /* control socket path */
+	enum socket_rule socket_rule;
 	unsigned socket_mode;   /* default 0600 */
 	char *logdir;
 	char *pidfile;          /* NULL: none */
@@ -189,7 +207,15 @@ struct corral_config {
 	size_t nsockets;
 	struct http_config unix_http, inet_http;
 	char *identifier;       /* [supervisord] identifier, for XML-RPC; default "supervisor" */
+	int loglevel;           /* [supervisord] loglevel as a log.h level; -1: not set */
 	bool supervisord;       /* read in supervisord's format (it has [supervisord]) */
+	/* supervisord's minfds and minprocs: RLIMIT_NOFILE and RLIMIT_NPROC
+	 * corrald raises its own (and so its programs') soft limits to at
+	 * start; 0: none. supervisord's defaults (1024, 200) in its format. */
+	unsigned long minfds, minprocs;
+	bool nodaemon;          /* stay in the foreground; false only by supervisord's default
+				   or nodaemon = false */
+	bool silent;            /* in the foreground, no log on stderr but errors */
 };
 
 /* A list of error messages; each string is heap-allocated and owned by it.
@@ -205,6 +231,11 @@ struct config_errors {
 /* Load PATH. Returns 0 and fills *out, or -EINVAL (or another -errno) with
  * at least one message appended to *errs; *out is then left zeroed. */
 int config_load(const char *path, struct corral_config *out, struct config_errors *errs);
+
+/* corrald --init: a main = true program whose config does not say
+ * autorestart is not restarted (its end is the container's, as under tini);
+ * one that says it keeps its value. */
+void config_for_init(struct corral_config *cfg);
 
 /* Parse a config held in memory; NAME is used in messages and as the base
  * for relative [include] globs. Same contract as config_load(). */
@@ -228,6 +259,9 @@ struct config_item {
 	const char *section;    /* between the brackets */
 	const char *key;        /* NULL: the section begins */
 	const char *value;
+	/* A supervisord config sets KEY again further down the section: this
+	 * value is not used (supervisord keeps the last). */
+	bool superseded;
 };
 typedef void config_visit_fn(void *arg, const struct config_item *item);
 
@@ -235,6 +269,15 @@ typedef void config_visit_fn(void *arg, const struct config_item *item);
  * a tool that rewrites the file (corralctl migrate). */
 int config_visit(const char *path, config_visit_fn *fn, void *arg, struct corral_config *out,
 		 struct config_errors *errs);
+
+/* The control socket corrald would use for the config at PATH, into
+ * *SOCKET (heap, the caller's), with *RULE saying why: the same reading
+ * as config_load()'s, but a config with errors still gives its socket
+ * (corralctl -c must reach a corrald whatever the file says now), and no
+ * user or group is looked up. Returns 0, or -errno when PATH cannot be
+ * read at all, with ERR saying why. */
+int config_socket(const char *path, char **socket, enum socket_rule *rule, char *err,
+		  size_t errlen);
 
 /* Why NAME cannot name a program, group, pool, socket or process (a
  * process's cgroup and log files are named after it), or NULL when it

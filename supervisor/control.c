@@ -253,7 +253,8 @@ static void blocked_call(const struct process *p, char *buf, size_t len)
 
 static void status_line(struct client *c, const struct process *p)
 {
-	char pid[16], uptime[24], code[16], sig[16], info[640], tree[16], dropped[24], blocked[24];
+	char pid[16], uptime[24], code[16], sig[16], info[640], tree[16], dropped[24], blocked[24],
+		syslog_dropped[24];
 	snprintf(pid, sizeof pid, "%d", (int)p->pid);
 	snprintf(uptime, sizeof uptime, "%lld",
 		 p->pid ? (long long)((supervisor_now_ms() - p->started_ms) / 1000) : 0LL);
@@ -278,6 +279,8 @@ static void status_line(struct client *c, const struct process *p)
 	snprintf(dropped, sizeof dropped, "%llu", (unsigned long long)(p->out.dropped + p->err.dropped));
 	snprintf(blocked, sizeof blocked, "%llu",
 		 (unsigned long long)(p->out.blocked_ms + p->err.blocked_ms));
+	snprintf(syslog_dropped, sizeof syslog_dropped, "%llu",
+		 (unsigned long long)(p->out.syslog_dropped + p->err.syslog_dropped));
 	int live = supervisor_tree_count(p);
 	snprintf(tree, sizeof tree, "%d", live);
 	char pool[128] = "", worker[64] = "", pstats[320] = "";
@@ -332,6 +335,7 @@ static void status_line(struct client *c, const struct process *p)
 		[PS_POOL] = pool,
 		[PS_WORKER] = worker,
 		[PS_POOLSTATS] = pstats,
+		[PS_SYSLOGDROPPED] = syslog_dropped,
 	};
 	for (int i = 0; i < PS_NFIELDS; i++)
 		(void)proto_field(&c->out, fields[i], i == PS_NFIELDS - 1 ? '\n' : '\t');
@@ -339,10 +343,11 @@ static void status_line(struct client *c, const struct process *p)
 
 /* ---- waiting for operations ---- */
 
+/* Down and staying so (an EXITED process whose restart is due is not: a
+ * stop cancels the restart). */
 static bool down(const struct process *p)
 {
-	return p->fsm.state == PSTATE_STOPPED || p->fsm.state == PSTATE_EXITED ||
-	       p->fsm.state == PSTATE_FATAL;
+	return program_down(&p->fsm);
 }
 
 static void start_or_wait(struct client *c, struct pending *pd)
@@ -374,6 +379,24 @@ static void run_finished(struct client *c, const struct process *p)
 	outf(c, "status %d", status);
 }
 
+/* Why P is FATAL, as status says it: the spawn error, or what ended its
+ * last try ("not ready within start_timeout", "exited too quickly") with
+ * how it ended ("killed by SIGKILL", "exit status 3"). */
+static void fatal_reason(const struct process *p, char *buf, size_t len)
+{
+	if (p->spawnerr) {
+		snprintf(buf, len, "spawn error: %s", p->spawnerr);
+		return;
+	}
+	char how[48];
+	if (p->exitsig)
+		snprintf(how, sizeof how, "killed by SIG%s",
+			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
+	else
+		snprintf(how, sizeof how, "exit status %d", p->exitcode);
+	snprintf(buf, len, "%s, %s", p->info ? p->info : "exited too quickly", how);
+}
+
 /* Has PD reached what it waits for? Decided from the current state only, so
  * it may be asked again at any time. */
 static void pending_check(struct client *c, struct pending *pd)
@@ -394,13 +417,13 @@ static void pending_check(struct client *c, struct pending *pd)
 		case PSTATE_RUNNING:
 			outf(c, "%s: started", p->name);
 			break;
-		case PSTATE_FATAL:
-			if (p->spawnerr)
-				outf(c, "%s: ERROR (spawn error: %s)", p->name, p->spawnerr);
-			else
-				outf(c, "%s: ERROR (exited too quickly)", p->name);
+		case PSTATE_FATAL: {
+			char why[320];
+			fatal_reason(p, why, sizeof why);
+			outf(c, "%s: ERROR (%s)", p->name, why);
 			fail(c, PROTO_FAILED);
 			break;
+		}
 		case PSTATE_STOPPED:
 		case PSTATE_EXITED:
 			if (p->dep_waiting)
@@ -692,7 +715,7 @@ static void verb_lifecycle(struct client *c, const char *verb, struct selection 
 			if (down(p)) {
 				start_or_wait(c, pd);
 			} else {
-				supervisor_stop(p);
+				supervisor_stop_to_restart(p);
 				pd->what = WAIT_STOPPED_THEN_START;
 			}
 		}

@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/echo.h"
 #include "supervisor/eventproto.h"
 #include "supervisor/log.h"
+#include "supervisor/sdlog.h"
+#include "supervisor/pyrepr.h"
 #include "supervisor/supervisor.h"
 
 /* What supervisor_send_stdin() queues for one process at most. */
@@ -151,6 +154,7 @@ static void dispatch(struct evpool *pl)
 		eventproto_sent(&e->parser);
 		e->busy = true;
 		e->inflight = it;
+		sdlog_listener_state(supervisor_process_name(e->p), "READY", "BUSY");
 		log_debug("%s: event %llu (%s) sent", e->p->name, (unsigned long long)it.msg->serial,
 			  eventproto_type_name(it.msg->type));
 		in_flush(e);
@@ -466,6 +470,7 @@ static int listener_read(struct evproc *e)
 		close_fd(&e->out_fd, true);
 		return -1;
 	}
+	echo_listener(supervisor_process_name(e->p), buf, (size_t)n);
 	size_t off = 0;
 	while (off < (size_t)n) {
 		size_t used;
@@ -475,20 +480,32 @@ static int listener_read(struct evproc *e)
 		off += used;
 		if (o == EVP_NONE)
 			break;
+		/* supervisord's words for each step at debug, its warnings as
+		 * warnings, beside corrald's own lines */
+		const char *name = supervisor_process_name(e->p);
 		if (o == EVP_READY) {
 			log_debug("%s: listener READY", e->p->name);
+			sdlog_listener_state(name, "ACKNOWLEDGED", "READY");
 		} else if (o == EVP_OK) {
 			log_debug("%s: event %llu processed", e->p->name,
 				  (unsigned long long)e->inflight.msg->serial);
+			log_debug("%s: event was processed", name);
+			sdlog_listener_state(name, "BUSY", "ACKNOWLEDGED");
 			e->busy = false;
 			evmsg_put(e->inflight.msg);
 		} else if (o == EVP_REJECTED) {
 			log_warn("%s: event %llu rejected", e->p->name,
 				 (unsigned long long)e->inflight.msg->serial);
+			log_warn("%s: event was rejected", name);
+			sdlog_listener_state(name, "BUSY", "ACKNOWLEDGED");
 			rebuffer(e);
 		} else { /* EVP_GARBAGE */
 			log_warn("%s: listener protocol broken (%s): it is UNKNOWN and gets no "
 				 "events until it is started again", e->p->name, what);
+			sdlog_listener_state(name, e->busy ? "BUSY" : "ACKNOWLEDGED", "UNKNOWN");
+			log_warn("%s: has entered the UNKNOWN state and will no longer receive events, "
+				 "this usually indicates the process violated the eventlistener protocol",
+				 name);
 			rebuffer(e);
 		}
 	}
@@ -527,13 +544,6 @@ void events_process_exited(struct process *p)
 		dispatch(e->pool);
 }
 
-/* supervisord's process name: the one in its [group:], or its program's. */
-static const char *bare_name(const struct process *p)
-{
-	const char *c = strchr(p->name, ':');
-	return c ? c + 1 : p->name;
-}
-
 /* The pid supervisord's event names for a move into TO. */
 static long event_pid(const struct process *p, enum pstate from, enum pstate to)
 {
@@ -563,9 +573,10 @@ static void state_event(struct process *p, enum pstate from, enum pstate to, boo
 		[PSTATE_UNKNOWN] = EV_PROCESS_STATE_UNKNOWN,
 	};
 	char payload[1024];
-	int n = eventproto_process_state(payload, sizeof payload, types[to], bare_name(p),
-					 program_group_name(p->prog), program_state_name(from),
-					 p->fsm.retries, event_pid(p, from, to), expected);
+	int n = eventproto_process_state(payload, sizeof payload, types[to],
+					 supervisor_process_name(p), program_group_name(p->prog),
+					 program_state_name(from), p->fsm.retries,
+					 event_pid(p, from, to), expected);
 	if (n >= 0)
 		emit(types[to], payload, (size_t)n);
 }
@@ -686,38 +697,50 @@ int supervisor_send_stdin(struct process *p, const char *data, size_t len)
 
 /* ---- program output ---- */
 
-/* PROCESS_LOG_* or PROCESS_COMMUNICATION_* with DATA. */
+/* PROCESS_LOG_* or PROCESS_COMMUNICATION_* with DATA; as supervisord,
+ * data that is not UTF-8 goes as the text "Undecodable: b'...'". */
 static void output_event(struct process *p, enum event_type t, const char *data, size_t len,
 			 bool with_channel)
 {
 	if (!E.pools)
 		return;
+	char *text = NULL;
+	if (!pyrepr_utf8(data, len)) {
+		if (!(text = pyrepr_undecodable(data, len, &len))) {
+			log_err("%s: out of memory for a %s event", p->name, eventproto_type_name(t));
+			return;
+		}
+		data = text;
+	}
 	char head[600];
 	long pid = p->pid ? (long)p->pid : (long)p->exit_pid;
 	int n = snprintf(head, sizeof head, "processname:%s groupname:%s pid:%ld%s%s\n",
-			 bare_name(p), program_group_name(p->prog), pid,
+			 supervisor_process_name(p), program_group_name(p->prog), pid,
 			 with_channel ? " channel:" : "",
 			 with_channel ? (t == EV_PROCESS_LOG_STDOUT ? "stdout" : "stderr") : "");
+	char *payload = NULL;
 	if (n < 0 || (size_t)n >= sizeof head)
-		return;
-	char *payload = malloc((size_t)n + len);
-	if (!payload) {
+		goto out;
+	if (!(payload = malloc((size_t)n + len))) {
 		log_err("%s: out of memory for a %s event", p->name, eventproto_type_name(t));
-		return;
+		goto out;
 	}
 	memcpy(payload, head, (size_t)n);
 	memcpy(payload + n, data, len);
 	emit(t, payload, (size_t)n + len);
+out:
 	free(payload);
+	free(text);
 }
 
-/* supervisord's _log(): to the log (or, in capture mode, the capture) and
- * as a PROCESS_LOG event. */
+/* supervisord's _log(): to the log (or, in capture mode, the capture), to
+ * corrald's log at debug, and as a PROCESS_LOG event. */
 static void take(struct process *p, int which, struct capture *c, const char *data, size_t len,
 		 char *out, size_t *outlen)
 {
 	if (!len)
 		return;
+	echo_output(supervisor_process_name(p), which, data, len);
 	if (c && c->on) {
 		/* like supervisord's bounded capture: room is made by dropping as
 		 * much from the front as comes in */
@@ -762,6 +785,7 @@ size_t events_output(struct process *p, int which, const char *in, size_t len, c
 	if (which < 0 || which > 1)
 		return len;
 	if (!cfg->capture_maxbytes[which] || !p->ev) {
+		echo_output(supervisor_process_name(p), which, in, len);
 		if (cfg->events_enabled[which] && len)
 			output_event(p, which ? EV_PROCESS_LOG_STDERR : EV_PROCESS_LOG_STDOUT, in, len,
 				     true);

@@ -16,7 +16,7 @@
 #include "supervisor/cgroup.h"
 #include "supervisor/spawn.h"
 
-pid_t guard_start(const char *scope_path, int *pipe_fd, int *pidfd)
+pid_t guard_start(const char *scope_path, int err_fd, int *pipe_fd, int *pidfd)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -27,7 +27,7 @@ pid_t guard_start(const char *scope_path, int *pipe_fd, int *pidfd)
 		.argv = argv,
 		.envp = envp,
 		.umask = -1,
-		.stdio = { p[0], STDERR_FILENO, STDERR_FILENO },
+		.stdio = { p[0], err_fd, err_fd },
 		.cgroup_fd = -1,          /* stays out of the scope it guards */
 		.outlive_parent = true,   /* its whole point */
 	};
@@ -89,6 +89,7 @@ int guard_main(const char *scope_path)
 	*slash = '\0';
 	int procs = 0, leaves = 0;
 	char err[512];
+	cgroup_scope_lock_patience(5000);
 	int r = cgroup_scope_open(root, slash + 1, 5000, &procs, &leaves, err, sizeof err);
 	if (r == 0)
 		r = cgroup_scope_close(5000);

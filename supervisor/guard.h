@@ -12,9 +12,10 @@
 
 #include <sys/types.h>
 
-/* In corrald: start the guard for SCOPE_PATH. Returns its pid, or -errno;
- * *PIPE_FD is the write end corrald keeps (close-on-exec), *PIDFD its pidfd. */
-pid_t guard_start(const char *scope_path, int *pipe_fd, int *pidfd);
+/* In corrald: start the guard for SCOPE_PATH, with ERR_FD as its standard
+ * error. Returns its pid, or -errno; *PIPE_FD is the write end corrald
+ * keeps (close-on-exec), *PIDFD its pidfd. */
+pid_t guard_start(const char *scope_path, int err_fd, int *pipe_fd, int *pidfd);
 
 /* In corrald, at a clean exit: close the pipe and reap the guard, waiting at
  * most TIMEOUT_MS. */

@@ -6,15 +6,27 @@
 #include <time.h>
 
 enum log_level log_threshold = LOG_INFO;
+bool log_silent;
+bool log_verbose;
 
 static const char *const level_names[] = {
 	[LOG_ERR] = "error", [LOG_WARN] = "warning",
 	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 };
 
+void log_set_config_level(int level)
+{
+	if (log_verbose)
+		log_threshold = LOG_DEBUG;
+	else if (level >= LOG_ERR && level <= LOG_DEBUG)
+		log_threshold = (enum log_level)level;
+	else
+		log_threshold = LOG_INFO;
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	if (level > log_threshold)
+	if (level > log_threshold || (log_silent && level != LOG_ERR))
 		return;
 	int saved = errno; /* callers may format %m after us */
 	struct timespec ts;

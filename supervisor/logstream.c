@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/echo.h"
 #include "supervisor/events.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
@@ -119,18 +120,24 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 {
 	struct process *owner = s->owner;
 	enum log_which which = s->which;
-	/* tail -f goes on across runs, and the counts status shows add up. */
+	/* tail -f goes on across runs, and the counts status shows add up
+	 * (closing sends the last run's unfinished line to syslog). */
+	logstream_close(s);
 	int followers = s->followers;
 	uint64_t dropped = s->dropped, blocked_ms = s->blocked_ms;
-	logstream_close(s);
+	uint64_t syslog_dropped = s->syslog_dropped;
 	logstream_init(s, owner, which);
 	s->followers = followers;
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
+	s->syslog_dropped = syslog_dropped;
 	*child_end = -1;
-	/* output not logged is still read when it makes events */
-	if (!path || strcmp(path, "NONE") == 0) {
-		if (!c->events_enabled[which] && !c->capture_maxbytes[which])
+	if (!path)
+		return 0;
+	bool to_syslog = c->syslog[which];
+	if (strcmp(path, "NONE") == 0) {
+		if (!c->events_enabled[which] && !c->capture_maxbytes[which] && !to_syslog &&
+		    !echo_enabled())
 			return 0;
 		path = NULL;
 	}
@@ -144,9 +151,20 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	s->uid = c->sandbox.users.has_user ? c->sandbox.users.uid : LOGFILE_NO_USER;
 	if (s->rate)
 		tb_init(&s->tb, s->rate, c->log_burst ? c->log_burst : s->rate, supervisor_now_ms());
+	s->strip_ansi = c->strip_ansi;
 
 	int r;
 	err[0] = '\0';
+	if (to_syslog) {
+		/* supervisord's name for it: the one in its group */
+		const char *colon = strchr(owner->name, ':');
+		r = devlog_stream_open(&s->syslog, colon ? colon + 1 : owner->name,
+				       stream_name(s));
+		if (r < 0) {
+			snprintf(err, errlen, "%s to syslog: %s", stream_name(s), strerror(-r));
+			goto fail;
+		}
+	}
 	if (!path)
 		r = 0; /* read and discarded */
 	else if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "-") == 0)
@@ -189,6 +207,7 @@ fail:
 	s->followers = followers;
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
+	s->syslog_dropped = syslog_dropped;
 	return r;
 }
 
@@ -556,13 +575,19 @@ static bool handle_read(struct logstream *s, const char *in, size_t len)
 	return ok;
 }
 
-/* N bytes were read into readbuf: events take their part (events.c), the
- * log the rest (handle_read()). As handle(). */
+/* N bytes were read into readbuf: stripped of escapes (strip_ansi), then
+ * events take their part (events.c, which also echoes them at debug), the
+ * log the rest (handle_read()), and syslog a copy of that. Each byte comes
+ * here once, however long the log holds it. As handle(). */
 static bool take(struct logstream *s, size_t n)
 {
 	const char *data = readbuf;
+	if (s->strip_ansi)
+		n = ansi_strip(&s->ansi, readbuf, n);
 	if (s->owner)
 		n = events_output(s->owner, s->which, readbuf, n, &data);
+	if (n && s->syslog.line)
+		s->syslog_dropped += devlog_stream_feed(&s->syslog, data, n);
 	return n ? handle_read(s, data, n) : true;
 }
 
@@ -724,6 +749,8 @@ void logstream_close(struct logstream *s)
 	free(s->error);
 	s->error = NULL;
 	free_buffers(s);
+	s->syslog_dropped += devlog_stream_close(&s->syslog);
+	ansi_strip_init(&s->ansi);
 }
 
 /* The pipe has ended and nothing is held: a partial last line is ended, so
@@ -794,10 +821,12 @@ static void detach(struct logstream *s)
 	enum log_which which = s->which;
 	int followers = s->followers;
 	uint64_t dropped = s->dropped, blocked_ms = s->blocked_ms;
+	uint64_t syslog_dropped = s->syslog_dropped;
 	logstream_init(s, owner, which);
 	s->followers = followers;
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
+	s->syslog_dropped = syslog_dropped;
 }
 
 void logstream_finish(struct logstream *s)

@@ -1,6 +1,8 @@
 /* logstream — one output stream of a worker (stdout or stderr), from the
  * pipe corrald reads to the log file it appends to: line splitting, time
- * stamps, rotation, rate limits, and back-pressure.
+ * stamps, rotation, rate limits, and back-pressure; on the way, supervisord's
+ * strip_ansi (ansi.h), its copy to syslog (devlog.h, which never holds a
+ * stream back) and its echo in corrald's log at debug (echo.h, from events.c).
  *
  * corrald never holds more than one read's worth (log_buffer) per stream:
  * when the file cannot take what was read (disk full, a slow pass-through
@@ -16,7 +18,9 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "supervisor/ansi.h"
 #include "supervisor/config.h"
+#include "supervisor/devlog.h"
 #include "supervisor/logfile.h"
 #include "supervisor/logline.h"
 #include "supervisor/loop.h"
@@ -45,10 +49,13 @@ struct logstream {
 	size_t chunk;             /* log_buffer: the most read at once, and held */
 	uint64_t rate;
 	enum log_overflow overflow;
+	bool strip_ansi;          /* [supervisord] strip_ansi */
 	/* state */
 	uint64_t size;            /* of the file, for rotation */
 	struct logline line;
 	struct token_bucket tb;
+	struct ansi_strip ansi;   /* strip_ansi: where the last read left off */
+	struct devlog_stream syslog; /* stdout_/stderr_syslog; zeroed when off */
 	bool dropping;            /* the rest of this line is over the rate: dropped */
 	uint64_t suppressed;      /* lines dropped since the last note about it */
 	char *raw;                /* read, not yet handled; owned, NULL when none */
@@ -66,17 +73,21 @@ struct logstream {
 	/* what status shows */
 	uint64_t dropped;         /* lines dropped by the rate limit */
 	uint64_t blocked_ms;      /* time the worker was held back */
+	uint64_t syslog_dropped;  /* lines syslog did not take (devlog.h) */
 	int followers;            /* corralctl tail -f clients */
 	struct logstream *next;   /* the list of detached streams */
 };
 
 void logstream_init(struct logstream *s, struct process *owner, enum log_which which);
 
-/* Open the stream of P to PATH ("NONE", NULL for the default is resolved by
- * the caller; "/dev/stdout", "/dev/stderr" and "-" pass through to corrald's
- * own; a file is opened by logfile.c's rules). On success *CHILD_END is the
- * pipe's write end for the worker (or -1 when the output is discarded: the
- * worker gets /dev/null). 0, or -errno with ERR naming the path and why. */
+/* Open the stream of P to PATH ("NONE": not logged; the default is
+ * resolved by the caller; "/dev/stdout", "/dev/stderr" and "-" pass through
+ * to corrald's own; a file is opened by logfile.c's rules; NULL: the
+ * stream is not corrald's to read at all, it goes elsewhere). On success
+ * *CHILD_END is the pipe's write end for the worker, or -1 when nothing
+ * reads its output (the worker gets /dev/null): output not logged is
+ * still read when it makes events, goes to syslog, or is echoed in
+ * corrald's log at debug. 0, or -errno with ERR naming the path and why. */
 int logstream_open(struct logstream *s, const struct program_config *c, const char *path,
 		   int *child_end, char *err, size_t errlen);
 

@@ -26,7 +26,9 @@ struct watch {
 enum deadline_owner { DEADLINE_PROCESS, DEADLINE_CLIENT, DEADLINE_LOG,
 		      DEADLINE_POOL /* a pool job's job_timeout */,
 		      DEADLINE_RPC /* an XML-RPC client's (rpc.c) */,
-		      DEADLINE_EVENTS /* events.c: TICK_* */ };
+		      DEADLINE_EVENTS /* events.c: TICK_* */,
+		      DEADLINE_SHUTDOWN /* supervisor.c: "waiting for ... to die" */,
+		      DEADLINE_DEVLOG /* devlog.c: the report of lines syslog did not take */ };
 
 struct deadline {
 	struct heap_node node;

@@ -1,12 +1,19 @@
 /* corrald — the corral supervisor daemon. Reads its config, starts the
- * programs in it and keeps them running, in the foreground. */
+ * programs in it and keeps them running: in the foreground, or in the
+ * background for a supervisord config that asks for it (nodaemon = false,
+ * supervisord's default). */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "ipc/io.h"
 #include "supervisor/config.h"
 #include "supervisor/eventproto.h"
 #include "supervisor/guard.h"
@@ -19,17 +26,22 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: corrald [-c CONFIG] [--check] [--init] [-v]\n"
+		"usage: corrald [-c CONFIG] [-n] [-i IDENTIFIER] [--check] [--init [-g]] [-v]\n"
 		"       corrald -h | --help | --version\n"
 		"\n"
 		"  -c, --config CONFIG  configuration file (default " DEFAULT_CONFIG ",\n"
 		"                       else supervisord.conf where supervisord looks)\n"
+		"  -n, --nodaemon       stay in the foreground, whatever the config says\n"
+		"  -i, --identifier IDENTIFIER\n"
+		"                       what getIdentification answers (XML-RPC)\n"
 		"      --check          validate the configuration, print every error, exit;\n"
 		"                       with -v, print the values each program runs with\n"
 		"      --init           run as a container's PID 1: exit with the status of\n"
-		"                       the program with main = true once everything stopped\n"
+		"                       the program with main = true once everything stopped;\n"
+		"                       signals other than TERM and INT go to that program\n"
+		"  -g, --group          with --init: send them to its process group (tini -g)\n"
 		"  -v, --verbose        log debug messages too\n"
-		"  -h, --help           this help\n"
+		"  -h, -?, --help       this help\n"
 		"      --version        print the version\n");
 }
 
@@ -63,11 +75,26 @@ static const char *yes_no(bool b)
 /* --check -v: the values each program runs with, defaults included, in
  * the config's own syntax, so that a supervisord.conf can be compared
  * with what supervisord would use. */
-static void print_effective(const struct corral_config *cfg)
+static void print_effective(const struct corral_config *cfg, const char *identifier,
+			    bool init)
 {
 	static const char *const restart[] = { "false", "unexpected", "true" };
-	printf("[corral]\nsocket = %s\nlogdir = %s\npidfile = %s\n", cfg->socket, cfg->logdir,
-	       cfg->pidfile ? cfg->pidfile : "(none)");
+	/* the rule on a line of its own: the value compares as it is */
+	static const char *const socket_rule[] = {
+		[SOCKET_RULE_SET] = "; socket: as set\n",
+		[SOCKET_RULE_DEFAULT] = "; socket: corral's default\n",
+		[SOCKET_RULE_HTTP] = "; socket: a supervisord config's default: [unix_http_server] "
+				     "file + \".corral\"\n",
+		[SOCKET_RULE_CONFIG] = "; socket: a supervisord config's default: "
+				       CONFIG_SOCKET_DIR "/supervisord-HASH.sock, HASH of the "
+				       "config file's real path (FNV-1a, 64 bits)\n",
+	};
+	printf("[corral]\n%ssocket = %s\nlogdir = %s\npidfile = %s\n", socket_rule[cfg->socket_rule],
+	       cfg->socket, cfg->logdir, cfg->pidfile ? cfg->pidfile : "(none)");
+	printf("%sidentifier = %s\nnodaemon = %s\nsilent = %s\nminfds = %lu\nminprocs = %lu\n",
+	       identifier ? "; identifier: corrald -i\n" : "",
+	       identifier ? identifier : cfg->identifier, yes_no(cfg->nodaemon),
+	       yes_no(cfg->silent), cfg->minfds, cfg->minprocs);
 	for (size_t i = 0; i < cfg->nprograms; i++) {
 		const struct program_config *p = &cfg->programs[i];
 		printf("\n[%s:%s] ; %s:%d\n",
@@ -94,8 +121,13 @@ static void print_effective(const struct corral_config *cfg)
 		}
 		printf("process_name = %s\nnumprocs = %d\nnumprocs_start = %d\npriority = %d\n",
 		       p->process_name, p->numprocs, p->numprocs_start, p->priority);
-		printf("autostart = %s\nautorestart = %s\nstartsecs = %d\nstartretries = %d\n",
-		       yes_no(p->autostart), restart[p->autorestart], p->startsecs, p->startretries);
+		printf("autostart = %s\nautorestart = %s%s\nstartsecs = %d\nstartretries = %d\n",
+		       yes_no(p->autostart), restart[p->autorestart],
+		       init && p->main && !p->autorestart_set
+		       ? " ; --init: the main program is not restarted unless its config says so" : "",
+		       p->startsecs, p->startretries);
+		if (p->main)
+			printf("main = true\n");
 		printf("exitcodes =");
 		for (int c = 0, n = 0; c < 256; c++)
 			if (program_config_expected_exit(p, c))
@@ -108,6 +140,8 @@ static void print_effective(const struct corral_config *cfg)
 		       "stderr_logfile_backups = %d\n", yes_no(p->redirect_stderr),
 		       (unsigned long long)p->stdout_maxbytes, p->stdout_backups,
 		       (unsigned long long)p->stderr_maxbytes, p->stderr_backups);
+		printf("stdout_syslog = %s\nstderr_syslog = %s\nstrip_ansi = %s\n",
+		       yes_no(p->syslog[0]), yes_no(p->syslog[1]), yes_no(p->strip_ansi));
 		if (p->umask >= 0)
 			printf("umask = %03o\n", (unsigned)p->umask);
 		else
@@ -133,16 +167,121 @@ static void print_effective(const struct corral_config *cfg)
 	}
 }
 
+/* supervisord's minfds and minprocs: corrald's soft limit of RESOURCE
+ * raised to MIN (and the hard one, which only root may raise, when it is
+ * lower), so that the programs inherit it. 0, or -1 with MSG saying both
+ * numbers, as supervisord does before it refuses to start. */
+static int raise_minimum(int resource, unsigned long min, const char *key, const char *what,
+			 char *msg, size_t len)
+{
+	struct rlimit now;
+	if (!min)
+		return 0;
+	if (getrlimit(resource, &now) < 0) {
+		snprintf(msg, len, "%s: getrlimit: %s", key, strerror(errno));
+		return -1;
+	}
+	if (now.rlim_cur == RLIM_INFINITY || now.rlim_cur >= min)
+		return 0;
+	struct rlimit want = { .rlim_cur = min, .rlim_max = now.rlim_max };
+	if (want.rlim_max != RLIM_INFINITY && want.rlim_max < min)
+		want.rlim_max = min;
+	if (setrlimit(resource, &want) == 0)
+		return 0;
+	snprintf(msg, len, "%s = %lu: at least %lu %s are needed to run, as the \"%s\" setting "
+		 "says, but the current environment allows only %llu (setrlimit: %s); raise the "
+		 "limit where corrald is started, or lower %s", key, min, min, what, key,
+		 (unsigned long long)now.rlim_max, strerror(errno), key);
+	return -1;
+}
+
+/* The daemon's end of the pipe its first parent waits on; -1: none. */
+static int up_fd = -1;
+
+/* supervisor_run()'s hook, once corrald is up: the parent that waits in
+ * daemonize() may exit 0, and what the daemon writes from now on goes to
+ * /dev/null (corrald has no log file). */
+static void daemon_up(void)
+{
+	/* stderr first: once the parent exits, the daemon is all in place */
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+		log_warn("/dev/null as standard error: %m");
+	if (fd >= 0)
+		close(fd);
+	int r = io_write_all(up_fd, "u", 1);
+	if (r < 0)
+		log_warn("telling the parent corrald is up: %s", strerror(-r));
+	close(up_fd);
+	up_fd = -1;
+}
+
+/* supervisord's daemonizing: a child in a session of its own, and its
+ * child the daemon, so that it never gets a controlling terminal again;
+ * standard input and output at once go to /dev/null, standard error once
+ * it is up (daemon_up()), so that why it did not start still reaches the
+ * terminal. The caller, the first parent, waits on a pipe: it exits 0 once
+ * the daemon says it is up, 1 when the daemon ended before. Returns in
+ * the daemon only; 0, or -errno before anything was forked. */
+static int daemonize(void)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
+	if (pid > 0) {
+		char c;
+		int status;
+		close(p[1]);
+		ssize_t n = io_read_some(p[0], &c, 1);
+		/* reaps the session leader, which exits at once; whatever its
+		 * status, the pipe says whether the daemon got up */
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		exit(n == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0) {
+		log_err("daemonizing: setsid: %m");
+		_exit(1);
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_err("daemonizing: fork: %m");
+		_exit(1);
+	}
+	if (pid > 0)
+		_exit(0);
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		log_err("daemonizing: /dev/null: %m");
+		_exit(1);
+	}
+	close(fd);
+	up_fd = p[1];
+	supervisor_daemon(daemon_up);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *config = NULL;
-	bool check = false;
+	const char *config = NULL, *identifier = NULL;
+	bool check = false, nodaemon = false;
 	enum { OPT_CHECK = 256, OPT_VERSION, OPT_GUARD, OPT_INIT };
-	bool init = false;
+	bool init = false, group = false;
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "nodaemon", no_argument, NULL, 'n' },
+		{ "identifier", required_argument, NULL, 'i' },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "init", no_argument, NULL, OPT_INIT },
+		{ "group", no_argument, NULL, 'g' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -151,18 +290,35 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+	/* -? asks for the help, as it does of supervisord (getopt's '?' is
+	 * an error, so it is seen before getopt). */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-?") == 0) {
+			usage(stdout);
+			return 0;
+		}
+	while ((opt = getopt_long(argc, argv, "c:ni:vhg", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config = optarg;
 			break;
+		case 'n':
+			nodaemon = true;
+			break;
+		case 'i':
+			identifier = optarg;
+			break;
 		case OPT_CHECK:
 			check = true;
+			break;
+		case 'g':
+			group = true;
 			break;
 		case OPT_INIT:
 			init = true;
 			break;
 		case 'v':
+			log_verbose = true;
 			log_threshold = LOG_DEBUG;
 			break;
 		case 'h':
@@ -178,6 +334,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (group && !init) {
+		fprintf(stderr, "corrald: -g needs --init\n");
+		usage(stderr);
+		return 2;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "corrald: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
@@ -189,6 +350,14 @@ int main(int argc, char **argv)
 	struct corral_config cfg;
 	struct config_errors errs = { 0 };
 	int rc = config_load(config, &cfg, &errs);
+	/* In the background, as supervisord, corrald says nothing on the
+	 * terminal but why it did not start; in the foreground, silent =
+	 * true keeps its log off standard error but for errors. Not under
+	 * systemd, which starts it in the foreground and waits for READY=1. */
+	bool daemon = rc == 0 && !check && !init && !nodaemon && !cfg.nodaemon &&
+		      !getenv("NOTIFY_SOCKET") && !getenv("INVOCATION_ID");
+	if (rc == 0 && !check && (daemon || cfg.silent))
+		log_silent = true;
 	/* what a supervisord.conf asks for that corral ignores */
 	for (size_t i = 0; i < errs.nwarnings; i++) {
 		if (check || rc < 0)
@@ -205,19 +374,50 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	config_errors_free(&errs);
+	if (init)
+		config_for_init(&cfg);
 	if (check) {
 		printf("%s: ok, %zu program%s\n", config, cfg.nprograms, cfg.nprograms == 1 ? "" : "s");
 		if (log_threshold >= LOG_DEBUG)
-			print_effective(&cfg);
+			print_effective(&cfg, identifier, init);
 		config_free(&cfg);
 		return 0;
 	}
+	/* before daemonizing, as supervisord: the terminal hears why not */
+	char msg[512];
+	if (raise_minimum(RLIMIT_NOFILE, cfg.minfds, "minfds", "file descriptors", msg,
+			  sizeof msg) < 0 ||
+	    raise_minimum(RLIMIT_NPROC, cfg.minprocs, "minprocs", "processes", msg,
+			  sizeof msg) < 0) {
+		fprintf(stderr, "corrald: %s\n", msg);
+		config_free(&cfg);
+		return 2;
+	}
+	if (daemon && (rc = daemonize()) < 0) {
+		fprintf(stderr, "corrald: daemonizing: %s\n", strerror(-rc));
+		config_free(&cfg);
+		return 1;
+	}
+	if (group)
+		supervisor_init_forward_to_group();
+	supervisor_set_identifier(identifier);
+	log_set_config_level(cfg.loglevel);
 	rc = supervisor_run(config, &cfg, init);
 	if (supervisor_restart_requested()) {
 		/* supervisord's restart (supervisorctl reload): everything is down;
-		 * the same binary starts again on the same command line. */
+		 * the same binary starts again on the same command line, a daemon
+		 * as itself (same pid), in the background already. */
 		log_info("restarting");
-		execv("/proc/self/exe", argv);
+		char **args = argv;
+		if (daemon && (args = calloc((size_t)argc + 2, sizeof *args))) {
+			memcpy(args, argv, (size_t)argc * sizeof *args);
+			args[argc] = "--nodaemon";
+		}
+		if (!args) {
+			log_err("restart: %m");
+			return 1;
+		}
+		execv("/proc/self/exe", args);
 		log_err("restart: exec /proc/self/exe: %m");
 		return 1;
 	}

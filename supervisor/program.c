@@ -25,10 +25,17 @@ bool program_state_alive(enum pstate s)
 	return s == PSTATE_STARTING || s == PSTATE_RUNNING || s == PSTATE_STOPPING;
 }
 
+bool program_down(const struct pmachine *m)
+{
+	return m->state == PSTATE_STOPPED || m->state == PSTATE_FATAL ||
+	       (m->state == PSTATE_EXITED && !m->restart_due);
+}
+
 void program_init(struct pmachine *m)
 {
 	m->state = PSTATE_STOPPED;
 	m->retries = 0;
+	m->restart_due = false;
 	m->killing = PFAIL_NONE;
 	m->last = PFAIL_NONE;
 }
@@ -71,21 +78,51 @@ int64_t program_backoff_ms(int retries)
 	return ms > BACKOFF_CAP_MS ? BACKOFF_CAP_MS : ms;
 }
 
-/* A process that dies this soon after spawn has not really started, even
- * when startsecs = 0: counting it keeps startretries meaningful, so a
- * command that fails at once ends FATAL instead of looping forever. */
+/* supervisord's rule: only startsecs makes an early exit a failed start.
+ * With startsecs = 0 a process is RUNNING from its spawn, so a one-shot
+ * command ends EXITED, as under supervisord, and never FATAL; what keeps
+ * one that exits at once from looping hot is PROGRAM_RESTART_MIN_MS. */
 int64_t program_start_window_ms(const struct program_config *cfg)
 {
 	if (says_ready(cfg))
 		return 0; /* readiness, not time, tells a good start */
-	return cfg->startsecs > 0 && cfg->ready == READY_STARTSECS ? (int64_t)cfg->startsecs * 1000
-								    : 1000;
+	return cfg->ready == READY_STARTSECS ? (int64_t)cfg->startsecs * 1000 : 0;
+}
+
+enum pexit program_exit_kind(const struct pmachine *m, const struct program_config *cfg,
+			     const struct pinput *in)
+{
+	switch (m->state) {
+	case PSTATE_STOPPING:
+		return PEXIT_STOPPED;
+	case PSTATE_STARTING:
+		/* Before it is ready (inside startsecs, or before it said so),
+		 * or killed for not being ready: whatever the code. */
+		if (m->killing || says_ready(cfg) || in->spawn_error ||
+		    in->uptime_ms < program_start_window_ms(cfg))
+			return PEXIT_FAILED_START;
+		break;
+	case PSTATE_RUNNING:
+		/* With startsecs = 0, a child that failed before exec is
+		 * RUNNING when its report comes: a spawn error all the same. */
+		if (in->spawn_error)
+			return PEXIT_FAILED_START;
+		break;
+	case PSTATE_STOPPED:
+	case PSTATE_BACKOFF:
+	case PSTATE_EXITED:
+	case PSTATE_FATAL:
+	case PSTATE_UNKNOWN:
+		return PEXIT_NONE;
+	}
+	return in->expected ? PEXIT_EXPECTED : PEXIT_UNEXPECTED;
 }
 
 static void spawn(struct pmachine *m, const struct program_config *cfg, struct poutput *out)
 {
 	m->state = PSTATE_STARTING;
 	m->killing = PFAIL_NONE;
+	m->restart_due = false;
 	out->actions |= PACT_SPAWN;
 	if (says_ready(cfg)) {
 		if (cfg->start_timeout > 0) {
@@ -136,6 +173,8 @@ static bool wants_restart(const struct program_config *cfg, const struct pinput 
 	return false;
 }
 
+/* The exit of a process that had started (RUNNING, or STARTING past its
+ * startsecs): EXITED, then autorestart. */
 static void exited(struct pmachine *m, const struct program_config *cfg,
 		   const struct pinput *in, struct poutput *out)
 {
@@ -147,16 +186,25 @@ static void exited(struct pmachine *m, const struct program_config *cfg,
 		spawn(m, cfg, out);
 		return;
 	}
-	if (in->spawn_error || in->uptime_ms < program_start_window_ms(cfg)) {
+	if (in->spawn_error) {
 		failed_start(m, cfg, out);
 		return;
 	}
-	/* It stayed up: the next failure starts a fresh backoff series. */
+	/* It started: the next failure starts a fresh backoff series. */
 	m->retries = 0;
 	m->state = PSTATE_EXITED;
-	out->actions |= PACT_TIMER_STOP;
-	if (wants_restart(cfg, in))
+	if (!wants_restart(cfg, in)) {
+		out->actions |= PACT_TIMER_STOP;
+		return;
+	}
+	if (in->uptime_ms >= PROGRAM_RESTART_MIN_MS) {
 		spawn(m, cfg, out);
+		return;
+	}
+	/* It stays EXITED a moment, as under supervisord, then starts again. */
+	m->restart_due = true;
+	out->actions |= PACT_TIMER;
+	out->timer_ms = PROGRAM_RESTART_MIN_MS - (in->uptime_ms > 0 ? in->uptime_ms : 0);
 }
 
 void program_step(struct pmachine *m, const struct program_config *cfg,
@@ -176,9 +224,18 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 			m->retries = 0;
 			spawn(m, cfg, out);
 			break;
-		case PEV_STOP:       /* already down */
+		case PEV_TIMER:      /* EXITED: its restart is due; else stale */
+			if (m->restart_due)
+				spawn(m, cfg, out);
+			break;
+		case PEV_STOP:       /* already down; with a restart due, no restart after all */
+			if (m->restart_due) {
+				m->restart_due = false;
+				m->state = PSTATE_STOPPED;
+				out->actions |= PACT_TIMER_STOP;
+			}
+			break;
 		case PEV_EXIT:       /* no process: stale */
-		case PEV_TIMER:      /* no deadline here: stale */
 		case PEV_SPAWN_FAILED:
 		case PEV_READY:      /* from a process already gone */
 		case PEV_WATCHDOG:
@@ -198,13 +255,10 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 			failed_start(m, cfg, out);
 			break;
 		case PEV_EXIT:
-			/* An exit before it is ready (inside startsecs, or before it
-			 * said so) is a failed start whatever the code. */
-			if (m->killing || says_ready(cfg) || in->spawn_error ||
-			    in->uptime_ms < program_start_window_ms(cfg)) {
+			if (program_exit_kind(m, cfg, in) == PEXIT_FAILED_START) {
 				m->killing = PFAIL_NONE;
 				failed_start(m, cfg, out);
-			} else {
+			} else { /* past startsecs, its deadline not yet seen */
 				exited(m, cfg, in, out);
 			}
 			break;

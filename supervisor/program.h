@@ -48,6 +48,7 @@ enum pfailure { PFAIL_NONE, PFAIL_START_TIMEOUT, PFAIL_WATCHDOG,
 struct pmachine {
 	enum pstate state;
 	int retries;        /* failed starts in a row */
+	bool restart_due;   /* EXITED: autorestart spawns it again when the timer fires */
 	enum pfailure killing; /* killed for this; its exit is handled accordingly */
 	enum pfailure last;    /* the last such failure, for status */
 };
@@ -73,8 +74,26 @@ void program_init(struct pmachine *m);
 void program_step(struct pmachine *m, const struct program_config *cfg,
 		  const struct pinput *in, struct poutput *out);
 
-/* An exit sooner than this after the spawn is a failed start. */
+/* What an exit (PEV_EXIT) means in M's state, as supervisord logs it. */
+enum pexit {
+	PEXIT_NONE,         /* no process was expected to exit: stale */
+	PEXIT_STOPPED,      /* it was asked to stop ("stopped:") */
+	PEXIT_FAILED_START, /* before it counted as started ("exited: ...; not expected") */
+	PEXIT_EXPECTED,     /* from RUNNING, its code in exitcodes */
+	PEXIT_UNEXPECTED,   /* from RUNNING, another code or a signal */
+};
+enum pexit program_exit_kind(const struct pmachine *m, const struct program_config *cfg,
+			     const struct pinput *in);
+
+/* An exit sooner than this after the spawn is a failed start: startsecs
+ * with ready = startsecs, else 0 (with startsecs = 0 or ready = none a
+ * process is RUNNING at once and its exit is an exit, as in supervisord). */
 int64_t program_start_window_ms(const struct program_config *cfg);
+
+/* autorestart spawns a process again no sooner than this after its last
+ * spawn (supervisord's loop, which wakes once a second, does about the
+ * same): a command that exits at once costs a fork a second, no more. */
+#define PROGRAM_RESTART_MIN_MS 1000
 
 /* Delay before retry number RETRIES (1-based): 1 s, 2 s, 4 s ... capped at 60 s. */
 int64_t program_backoff_ms(int retries);
@@ -84,5 +103,9 @@ const char *program_state_name(enum pstate s);
 
 /* True in states where a process exists (STARTING, RUNNING, STOPPING). */
 bool program_state_alive(enum pstate s);
+
+/* Down, and staying down until asked: STOPPED, FATAL, or EXITED without a
+ * restart due. */
+bool program_down(const struct pmachine *m);
 
 #endif

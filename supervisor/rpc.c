@@ -40,6 +40,7 @@
 #include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
 #include "supervisor/sockets.h"
+#include "supervisor/spawn.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/xmlrpc.h"
 
@@ -133,12 +134,6 @@ static bool visible(const struct program *prog)
 	return !prog->retiring && !prog->transient;
 }
 
-static const char *proc_name(const struct process *p)
-{
-	const char *colon = strchr(p->name, ':');
-	return colon ? colon + 1 : p->name;
-}
-
 /* supervisord's split_namespec: "g:n" -> g, n; "g:*" or "g:" -> g, NULL;
  * "n" -> n, n. GROUP is written into BUF. */
 static void split_namespec(const char *spec, char *buf, size_t len, const char **group,
@@ -172,7 +167,7 @@ static struct process *find_process(const char *group, const char *name)
 		if (!visible(prog) || strcmp(program_group_name(prog), group) != 0)
 			continue;
 		for (int i = 0; i < prog->nprocs; i++)
-			if (strcmp(proc_name(&prog->procs[i]), name) == 0)
+			if (strcmp(supervisor_process_name(&prog->procs[i]), name) == 0)
 				return &prog->procs[i];
 	}
 	return NULL;
@@ -188,6 +183,8 @@ static int group_priority(const struct program *prog)
 	return g && g->has_priority ? g->priority : 999;
 }
 
+/* supervisord's order for what it does to many processes: groups by
+ * priority then name, a group's processes by their own priority then name. */
 static int by_group_then_process(const void *a, const void *b)
 {
 	const struct process *p = *(struct process *const *)a, *q = *(struct process *const *)b;
@@ -197,15 +194,25 @@ static int by_group_then_process(const void *a, const void *b)
 	int c = strcmp(program_group_name(p->prog), program_group_name(q->prog));
 	if (c)
 		return c;
-	if (p->prog->cfg->priority != q->prog->cfg->priority)
-		return p->prog->cfg->priority < q->prog->cfg->priority ? -1 : 1;
-	return strcmp(proc_name(p), proc_name(q));
+	int pp = p->prog->cfg->process_priority, pq = q->prog->cfg->process_priority;
+	if (pp != pq)
+		return pp < pq ? -1 : 1;
+	return strcmp(supervisor_process_name(p), supervisor_process_name(q));
+}
+
+/* getAllProcessInfo's order (so supervisorctl status's): group names, then
+ * process names, as strings. */
+static int by_names(const void *a, const void *b)
+{
+	const struct process *p = *(struct process *const *)a, *q = *(struct process *const *)b;
+	int c = strcmp(program_group_name(p->prog), program_group_name(q->prog));
+	return c ? c : strcmp(supervisor_process_name(p), supervisor_process_name(q));
 }
 
 /* The visible processes (of GROUP only, unless NULL) in supervisord's
- * order: groups by priority then name, processes likewise. A heap array
+ * order: by_group_then_process, or by_names when LEXICAL. A heap array
  * into *OUT (NULL when none or out of memory); their number. */
-static size_t processes(const char *group, struct process ***out)
+static size_t processes(const char *group, bool lexical, struct process ***out)
 {
 	size_t n = 0, k = 0;
 	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
@@ -218,7 +225,7 @@ static size_t processes(const char *group, struct process ***out)
 		if (visible(prog) && (!group || strcmp(program_group_name(prog), group) == 0))
 			for (int i = 0; i < prog->nprocs; i++)
 				(*out)[k++] = &prog->procs[i];
-	qsort(*out, n, sizeof **out, by_group_then_process);
+	qsort(*out, n, sizeof **out, lexical ? by_names : by_group_then_process);
 	return n;
 }
 
@@ -269,7 +276,7 @@ static void process_info(struct xbuf *b, const struct process *p)
 	describe(p, desc, sizeof desc);
 	int exitstatus = p->exitcode >= 0 ? p->exitcode : p->exitsig ? -1 : 0;
 	xb_struct_begin(b);
-	xb_member_string(b, "name", proc_name(p));
+	xb_member_string(b, "name", supervisor_process_name(p));
 	xb_member_string(b, "group", program_group_name(p->prog));
 	xb_member_int(b, "start", p->start_wall);
 	xb_member_int(b, "stop", p->stop_wall);
@@ -297,12 +304,22 @@ struct went {               /* one process a deferred call waits for */
 
 enum wait_kind { WAIT_START, WAIT_STOP };
 
+/* A system.multicall under way: its calls run one after the other, each
+ * that waits holding back the rest, as supervisord runs them. */
+struct rmulti {
+	struct xcall call;      /* owned once a call waited: the request */
+	const struct xval *calls; /* its array of {methodName, params} */
+	size_t next;            /* the first call not yet made */
+	struct xbuf results;    /* the answers so far, each a value */
+};
+
 struct rwait {
 	enum wait_kind kind;
 	bool list;              /* a group call: answer the array of results */
 	struct xbuf known;      /* list: the results known when it was called */
 	struct went *v;
 	size_t n, cap;
+	struct rmulti *multi;   /* owned; the multicall it is a call of, NULL: none */
 };
 
 struct rclient {
@@ -329,6 +346,7 @@ struct rclient {
 	size_t outlen, outcap, sent;
 	bool close_after;       /* close once the answer is out */
 	struct rwait *wait;     /* a deferred call */
+	struct rmulti *resume;  /* owned; a multicall to go on with at its deadline */
 	struct process *follow; /* /logtail */
 	int follow_which;
 	uint64_t skipped;
@@ -362,10 +380,20 @@ static struct {
 static void client_read(struct rclient *c);
 static void client_flush(struct rclient *c);
 
+static void multi_free(struct rmulti *m)
+{
+	if (!m)
+		return;
+	xcall_free(&m->call);
+	xb_free(&m->results);
+	free(m);
+}
+
 static void wait_free(struct rwait *w)
 {
 	if (!w)
 		return;
+	multi_free(w->multi);
 	for (size_t i = 0; i < w->n; i++) {
 		free(w->v[i].name);
 		free(w->v[i].group);
@@ -400,6 +428,8 @@ static void client_close(struct rclient *c)
 	follow_stop(c);
 	wait_free(c->wait);
 	c->wait = NULL;
+	multi_free(c->resume);
+	c->resume = NULL;
 	c->next = R.dead;
 	R.dead = c;
 	/* room again: accept what waits in the backlog */
@@ -493,11 +523,12 @@ static void respond_error(struct rclient *c, int status)
 /* ---- calls ---- */
 
 struct rcall {
-	struct rclient *c;      /* NULL: no waiting (inside system.multicall) */
+	struct rclient *c;      /* NULL: no waiting */
 	struct xbuf *out;       /* the value */
 	int fault;              /* 0, or the fault it ended with */
 	char msg[PATH_MAX + 128];
 	struct rwait *wait;     /* set by a call that answers later */
+	long long num[4];       /* args(): each 'i' and 'b' argument as a number */
 };
 
 static void fault(struct rcall *rc, int code, const char *extra) __attribute__((nonnull(1)));
@@ -512,8 +543,77 @@ static void fault(struct rcall *rc, int code, const char *extra)
 
 static bool shutting_down(struct rcall *rc);
 
-/* Check PARAMS against SIG: one letter each, s string, i int, b bool,
- * x string or int; letters after '|' may be left out. */
+/* Python's int() of an XML-RPC value, as supervisord converts its numeric
+ * arguments: an int, a boolean, a double (truncated), or a string of
+ * digits with blanks around, a sign, and single underscores between
+ * digits. False for anything else. */
+static bool py_int(const struct xval *v, long long *out)
+{
+	switch (v->type) {
+	case XV_INT:
+	case XV_BOOL:
+		*out = v->i;
+		return true;
+	case XV_DOUBLE:
+		if (!(v->d > -9.2e18 && v->d < 9.2e18)) /* NaN too */
+			return false;
+		*out = (long long)v->d;
+		return true;
+	case XV_STRING:
+		break;
+	default:
+		return false;
+	}
+	const char *p = v->s, *end = v->s + v->slen;
+	while (p < end && strchr(" \t\n\r\f\v", *p))
+		p++;
+	while (end > p && strchr(" \t\n\r\f\v", end[-1]))
+		end--;
+	bool neg = p < end && *p == '-';
+	if (p < end && (*p == '-' || *p == '+'))
+		p++;
+	if (p == end)
+		return false;
+	unsigned long long n = 0;
+	for (const char *q = p; q < end; q++) {
+		if (*q == '_' && q > p && q + 1 < end && q[-1] != '_' && q[1] != '_')
+			continue;
+		if (*q < '0' || *q > '9' || n > (unsigned long long)INT64_MAX / 10)
+			return false;
+		n = n * 10 + (unsigned long long)(*q - '0');
+		if (n > (unsigned long long)INT64_MAX)
+			return false;
+	}
+	*out = neg ? -(long long)n : (long long)n;
+	return true;
+}
+
+/* Python's truth of an XML-RPC value: supervisord's test of a wait flag. */
+static bool py_truth(const struct xval *v)
+{
+	switch (v->type) {
+	case XV_INT:
+	case XV_BOOL:
+		return v->i != 0;
+	case XV_DOUBLE:
+		return v->d != 0;
+	case XV_STRING:
+	case XV_BASE64:
+		return v->slen > 0;
+	case XV_ARRAY:
+	case XV_STRUCT:
+		return v->n > 0;
+	case XV_NIL:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* Check PARAMS against SIG: one letter each, s string, i a number as
+ * Python's int() takes it, b anything (its truth), x string or number;
+ * letters after '|' may be left out. The 'i' and 'b' arguments go into
+ * rc->num. */
 static bool args(struct rcall *rc, const struct xval *params, const char *sig)
 {
 	size_t i = 0;
@@ -529,14 +629,19 @@ static bool args(struct rcall *rc, const struct xval *params, const char *sig)
 			fault(rc, F_INCORRECT_PARAMETERS, NULL);
 			return false;
 		}
-		enum xv_type t = params->items[i].type;
-		bool ok = (*s == 's' && t == XV_STRING) || (*s == 'i' && t == XV_INT) ||
-			  (*s == 'b' && (t == XV_BOOL || t == XV_INT)) ||
-			  (*s == 'x' && (t == XV_STRING || t == XV_INT));
+		const struct xval *v = &params->items[i];
+		enum xv_type t = v->type;
+		bool ok = i < sizeof rc->num / sizeof rc->num[0] &&
+			  ((*s == 's' && t == XV_STRING) || *s == 'b' ||
+			   (*s == 'i' && py_int(v, &rc->num[i])) ||
+			   (*s == 'x' && (t == XV_STRING || t == XV_INT || t == XV_BOOL ||
+					  t == XV_DOUBLE)));
 		if (!ok) {
 			fault(rc, F_INCORRECT_PARAMETERS, NULL);
 			return false;
 		}
+		if (*s == 'b')
+			rc->num[i] = py_truth(v);
 		i++;
 	}
 	if (i != params->n) {
@@ -551,9 +656,10 @@ static const char *sarg(const struct xval *params, size_t i)
 	return params->items[i].s;
 }
 
-static bool barg(const struct xval *params, size_t i, bool dflt)
+/* The boolean argument I (checked by args()), or DFLT when left out. */
+static bool barg(const struct rcall *rc, const struct xval *params, size_t i, bool dflt)
 {
-	return i < params->n ? params->items[i].i != 0 : dflt;
+	return i < params->n ? rc->num[i] != 0 : dflt;
 }
 
 /* The one process NAME names (not a group): BAD_NAME otherwise. */
@@ -570,20 +676,20 @@ static struct process *named(struct rcall *rc, const char *spec)
 
 static void m_version(struct rcall *rc, const struct xval *pa)
 {
-	if (args(rc, pa, ""))
+	if (args(rc, pa, "") && !shutting_down(rc))
 		xb_string(rc->out, "3.0"); /* the API's version, as supervisord 4.2 says */
 }
 
 static void m_supervisor_version(struct rcall *rc, const struct xval *pa)
 {
-	if (args(rc, pa, ""))
+	if (args(rc, pa, "") && !shutting_down(rc))
 		xb_string(rc->out, "4.2.5 (corrald " CORRAL_VERSION ")");
 }
 
 static void m_identification(struct rcall *rc, const struct xval *pa)
 {
-	if (args(rc, pa, ""))
-		xb_string(rc->out, supervisor_config()->identifier);
+	if (args(rc, pa, "") && !shutting_down(rc))
+		xb_string(rc->out, supervisor_identifier());
 }
 
 static void m_state(struct rcall *rc, const struct xval *pa)
@@ -598,24 +704,24 @@ static void m_state(struct rcall *rc, const struct xval *pa)
 
 static void m_pid(struct rcall *rc, const struct xval *pa)
 {
-	if (args(rc, pa, ""))
+	if (args(rc, pa, "") && !shutting_down(rc))
 		xb_int(rc->out, getpid());
 }
 
 static void m_process_info(struct rcall *rc, const struct xval *pa)
 {
 	struct process *p;
-	if (args(rc, pa, "s") && (p = named(rc, sarg(pa, 0))))
+	if (args(rc, pa, "s") && !shutting_down(rc) && (p = named(rc, sarg(pa, 0))))
 		process_info(rc->out, p);
 }
 
 static void m_all_process_info(struct rcall *rc, const struct xval *pa)
 {
-	if (!args(rc, pa, ""))
+	if (!args(rc, pa, "") || shutting_down(rc))
 		return;
 	xb_array_begin(rc->out);
 	struct process **v;
-	size_t n = processes(NULL, &v);
+	size_t n = processes(NULL, true, &v);
 	for (size_t i = 0; i < n; i++)
 		process_info(rc->out, v[i]);
 	free(v);
@@ -655,7 +761,7 @@ static struct went *wait_add(struct rcall *rc, enum wait_kind kind, bool list, s
 	struct went *e = &w->v[w->n];
 	memset(e, 0, sizeof *e);
 	e->p = p;
-	e->name = strdup(proc_name(p));
+	e->name = strdup(supervisor_process_name(p));
 	e->group = strdup(program_group_name(p->prog));
 	if (!e->name || !e->group) {
 		free(e->name);
@@ -692,46 +798,11 @@ static bool executable(struct rcall *rc, const struct process *p)
 	char *const *argv = p->prog->cfg->argv;
 	if (!argv || !argv[0] || p->prog->cfg->is_pool)
 		return true;
-	const char *cmd = argv[0];
-	char path[PATH_MAX];
-	if (!strchr(cmd, '/')) {
-		const char *dirs = getenv("PATH");
-		for (char *const *e = p->prog->cfg->environment; e && *e; e++)
-			if (strncmp(*e, "PATH=", 5) == 0)
-				dirs = *e + 5;
-		if (!dirs)
-			dirs = "/usr/local/bin:/usr/bin:/bin";
-		for (const char *d = dirs; *d;) {
-			size_t n = strcspn(d, ":");
-			snprintf(path, sizeof path, "%.*s/%s", (int)n, d, cmd);
-			if (access(path, F_OK) == 0) {
-				cmd = path;
-				break;
-			}
-			d += n + (d[n] == ':');
-		}
-		if (cmd != path) {
-			char why[PATH_MAX + 32];
-			snprintf(why, sizeof why, "can't find command '%s'", argv[0]);
-			fault(rc, F_NO_FILE, why);
-			return false;
-		}
-	}
-	struct stat st;
-	if (stat(cmd, &st) < 0) {
-		char why[PATH_MAX + 32];
-		snprintf(why, sizeof why, "can't find command '%s'", cmd);
-		fault(rc, F_NO_FILE, why);
-		return false;
-	}
-	if (S_ISDIR(st.st_mode) || access(cmd, X_OK) < 0) {
-		char why[PATH_MAX + 32];
-		snprintf(why, sizeof why, "command at '%s' is %s", cmd,
-			 S_ISDIR(st.st_mode) ? "a directory" : "not executable");
-		fault(rc, F_NOT_EXECUTABLE, why);
-		return false;
-	}
-	return true;
+	char why[PATH_MAX + 64]; /* a longer one is cut */
+	int r = spawn_check_command(argv[0], p->prog->cfg->environment, why, sizeof why);
+	if (r < 0)
+		fault(rc, r == -ENOENT ? F_NO_FILE : F_NOT_EXECUTABLE, why);
+	return r == 0;
 }
 
 static bool shutting_down(struct rcall *rc)
@@ -802,7 +873,7 @@ static void group_op(struct rcall *rc, const char *group, bool start, bool wait)
 	}
 	struct xbuf res = { 0 };
 	struct process **v;
-	size_t n = processes(group, &v);
+	size_t n = processes(group, false, &v);
 	for (size_t i = 0; i < n; i++) {
 		struct process *p = v[i];
 		if (running_state(p->fsm.state) == start)
@@ -811,9 +882,11 @@ static void group_op(struct rcall *rc, const char *group, bool start, bool wait)
 		int r = start ? start_one(&one, p, wait, true) : stop_one(&one, p, wait, true);
 		rc->wait = one.wait;
 		if (r < 0)
-			result_struct(&res, proc_name(p), program_group_name(p->prog), one.fault, one.msg);
+			result_struct(&res, supervisor_process_name(p), program_group_name(p->prog),
+				      one.fault, one.msg);
 		else if (r == 0)
-			result_struct(&res, proc_name(p), program_group_name(p->prog), F_SUCCESS, "OK");
+			result_struct(&res, supervisor_process_name(p), program_group_name(p->prog),
+				      F_SUCCESS, "OK");
 	}
 	free(v);
 	if (rc->wait) {
@@ -838,9 +911,12 @@ static void start_or_stop(struct rcall *rc, const struct xval *pa, bool start)
 	char gbuf[256];
 	const char *group, *name;
 	split_namespec(sarg(pa, 0), gbuf, sizeof gbuf, &group, &name);
-	bool wait = barg(pa, 1, true);
+	bool wait = barg(rc, pa, 1, true);
 	if (!name) {
-		group_op(rc, group, start, wait);
+		if (!group_exists(group))
+			fault(rc, F_BAD_NAME, sarg(pa, 0)); /* the name as given, "GROUP:*" */
+		else
+			group_op(rc, group, start, wait);
 		return;
 	}
 	struct process *p = named(rc, sarg(pa, 0));
@@ -861,37 +937,62 @@ static void m_stop(struct rcall *rc, const struct xval *pa)
 static void m_start_group(struct rcall *rc, const struct xval *pa)
 {
 	if (args(rc, pa, "s|b") && !shutting_down(rc))
-		group_op(rc, sarg(pa, 0), true, barg(pa, 1, true));
+		group_op(rc, sarg(pa, 0), true, barg(rc, pa, 1, true));
 }
 
 static void m_stop_group(struct rcall *rc, const struct xval *pa)
 {
 	if (args(rc, pa, "s|b") && !shutting_down(rc))
-		group_op(rc, sarg(pa, 0), false, barg(pa, 1, true));
+		group_op(rc, sarg(pa, 0), false, barg(rc, pa, 1, true));
 }
 
 static void m_start_all(struct rcall *rc, const struct xval *pa)
 {
 	if (args(rc, pa, "|b") && !shutting_down(rc))
-		group_op(rc, NULL, true, barg(pa, 0, true));
+		group_op(rc, NULL, true, barg(rc, pa, 0, true));
 }
 
 static void m_stop_all(struct rcall *rc, const struct xval *pa)
 {
 	if (args(rc, pa, "|b") && !shutting_down(rc))
-		group_op(rc, NULL, false, barg(pa, 0, true));
+		group_op(rc, NULL, false, barg(rc, pa, 0, true));
 }
 
-/* A signal given as "HUP", "SIGHUP" or "1" (or an int). */
+/* A signal given as "HUP", "sighup", " 1 " or 1; 0 (no signal: the
+ * process is only checked for) as supervisord takes it too. -1: none. */
 static int signal_arg(const struct xval *v)
 {
-	if (v->type == XV_INT)
-		return v->i > 0 && v->i < NSIG ? (int)v->i : -1;
-	return config_signal_number(v->s);
+	long long n;
+	if (py_int(v, &n))
+		return n >= 0 && n < NSIG ? (int)n : -1;
+	if (v->type != XV_STRING)
+		return -1;
+	char name[32];
+	const char *p = v->s;
+	while (*p && strchr(" \t\n\r\f\v", *p))
+		p++;
+	size_t len = strcspn(p, " \t\n\r\f\v");
+	if (len >= sizeof name || p[len + strspn(p + len, " \t\n\r\f\v")])
+		return -1;
+	memcpy(name, p, len);
+	name[len] = '\0';
+	return config_signal_number(name);
 }
 
-static int signal_one(struct rcall *rc, struct process *p, int sig)
+/* signalProcess on one process: BAD_SIGNAL (V is not a signal) before
+ * NOT_RUNNING, as supervisord checks them. 0, or -1 with a fault in RC. */
+static int signal_one(struct rcall *rc, struct process *p, const struct xval *v)
 {
+	int sig = signal_arg(v);
+	if (sig < 0) {
+		char num[64];
+		if (v->type == XV_DOUBLE)
+			snprintf(num, sizeof num, "%g", v->d);
+		else
+			snprintf(num, sizeof num, "%lld", v->i);
+		fault(rc, F_BAD_SIGNAL, v->type == XV_STRING ? v->s : num);
+		return -1;
+	}
 	if (!signallable_state(p->fsm.state)) {
 		fault(rc, F_NOT_RUNNING, p->name);
 		return -1;
@@ -904,25 +1005,24 @@ static int signal_one(struct rcall *rc, struct process *p, int sig)
 	return 0;
 }
 
-static void signal_group(struct rcall *rc, const char *group, int sig)
+/* signalProcessGroup, signalAllProcesses (GROUP NULL): a result per
+ * process that may be signalled, even when V is no signal (each then says
+ * BAD_SIGNAL, as supervisord's answers do). */
+static void signal_group(struct rcall *rc, const char *group, const struct xval *v)
 {
-	if (group && !group_exists(group)) {
-		fault(rc, F_BAD_NAME, group);
-		return;
-	}
 	xb_array_begin(rc->out);
-	struct process **v;
-	size_t n = processes(group, &v);
+	struct process **pv;
+	size_t n = processes(group, false, &pv);
 	for (size_t i = 0; i < n; i++) {
-		struct process *p = v[i];
+		struct process *p = pv[i];
 		if (!signallable_state(p->fsm.state))
 			continue;
 		struct rcall one = { 0 };
-		bool ok = signal_one(&one, p, sig) == 0;
-		result_struct(rc->out, proc_name(p), program_group_name(p->prog),
+		bool ok = signal_one(&one, p, v) == 0;
+		result_struct(rc->out, supervisor_process_name(p), program_group_name(p->prog),
 			      ok ? F_SUCCESS : one.fault, ok ? "OK" : one.msg);
 	}
-	free(v);
+	free(pv);
 	xb_array_end(rc->out);
 }
 
@@ -933,24 +1033,15 @@ static void m_signal(struct rcall *rc, const struct xval *pa)
 	char gbuf[256];
 	const char *group, *name;
 	split_namespec(sarg(pa, 0), gbuf, sizeof gbuf, &group, &name);
-	int sig = signal_arg(&pa->items[1]);
 	if (!name) {
 		if (!group_exists(group))
-			fault(rc, F_BAD_NAME, group);
-		else if (sig < 0)
-			fault(rc, F_BAD_SIGNAL, pa->items[1].type == XV_STRING ? pa->items[1].s : NULL);
+			fault(rc, F_BAD_NAME, sarg(pa, 0)); /* the name as given, "GROUP:*" */
 		else
-			signal_group(rc, group, sig);
+			signal_group(rc, group, &pa->items[1]);
 		return;
 	}
 	struct process *p = named(rc, sarg(pa, 0));
-	if (!p)
-		return;
-	if (sig < 0) {
-		fault(rc, F_BAD_SIGNAL, pa->items[1].type == XV_STRING ? pa->items[1].s : NULL);
-		return;
-	}
-	if (signal_one(rc, p, sig) == 0)
+	if (p && signal_one(rc, p, &pa->items[1]) == 0)
 		xb_bool(rc->out, true);
 }
 
@@ -958,24 +1049,16 @@ static void m_signal_group(struct rcall *rc, const struct xval *pa)
 {
 	if (!args(rc, pa, "sx") || shutting_down(rc))
 		return;
-	int sig = signal_arg(&pa->items[1]);
 	if (!group_exists(sarg(pa, 0)))
 		fault(rc, F_BAD_NAME, sarg(pa, 0));
-	else if (sig < 0)
-		fault(rc, F_BAD_SIGNAL, NULL);
 	else
-		signal_group(rc, sarg(pa, 0), sig);
+		signal_group(rc, sarg(pa, 0), &pa->items[1]);
 }
 
 static void m_signal_all(struct rcall *rc, const struct xval *pa)
 {
-	if (!args(rc, pa, "x") || shutting_down(rc))
-		return;
-	int sig = signal_arg(&pa->items[0]);
-	if (sig < 0)
-		fault(rc, F_BAD_SIGNAL, NULL);
-	else
-		signal_group(rc, NULL, sig);
+	if (args(rc, pa, "x") && !shutting_down(rc))
+		signal_group(rc, NULL, &pa->items[0]);
 }
 
 /* ---- logs ---- */
@@ -1034,8 +1117,8 @@ static const char *log_of(struct rcall *rc, const struct process *p, int which, 
 			  size_t len)
 {
 	const char *path = supervisor_log_path(p, which, buf, len);
-	if (!path) /* a missing file: read_file() says NO_FILE */
-		fault(rc, F_NO_FILE, "none");
+	if (!path) /* no file at all: NO_FILE alone; a missing one: read_file() names it */
+		fault(rc, F_NO_FILE, NULL);
 	return path;
 }
 
@@ -1044,9 +1127,9 @@ static void read_log(struct rcall *rc, const struct xval *pa, int which)
 	struct process *p;
 	char path[PATH_MAX];
 	const char *f;
-	if (args(rc, pa, "sii") && (p = named(rc, sarg(pa, 0))) &&
+	if (args(rc, pa, "sii") && !shutting_down(rc) && (p = named(rc, sarg(pa, 0))) &&
 	    (f = log_of(rc, p, which, path, sizeof path)))
-		read_file(rc, f, pa->items[1].i, pa->items[2].i);
+		read_file(rc, f, rc->num[1], rc->num[2]);
 }
 
 static void m_read_stdout(struct rcall *rc, const struct xval *pa)
@@ -1063,9 +1146,9 @@ static void m_read_stderr(struct rcall *rc, const struct xval *pa)
 static void tail_log(struct rcall *rc, const struct xval *pa, int which)
 {
 	struct process *p;
-	if (!args(rc, pa, "sii") || !(p = named(rc, sarg(pa, 0))))
+	if (!args(rc, pa, "sii") || shutting_down(rc) || !(p = named(rc, sarg(pa, 0))))
 		return;
-	long long offset = pa->items[1].i, length = pa->items[2].i;
+	long long offset = rc->num[1], length = rc->num[2];
 	/* clients' numbers, kept where the arithmetic below cannot overflow */
 	if (length > READ_MAX)
 		length = READ_MAX;
@@ -1083,10 +1166,10 @@ static void tail_log(struct rcall *rc, const struct xval *pa, int which)
 		fault(rc, F_FAILED, why); /* a symbolic link, not followed */
 		return;
 	}
-	if (fd < 0) {
+	if (fd < 0) { /* no log file, or none there (yet): supervisord's empty answer */
 		xb_array_begin(rc->out);
 		xb_string(rc->out, "");
-		xb_int(rc->out, f ? offset : 0);
+		xb_int(rc->out, 0);
 		xb_bool(rc->out, false);
 		xb_array_end(rc->out);
 		return;
@@ -1154,7 +1237,7 @@ static int clear_logs(const struct process *p)
 static void m_clear_logs(struct rcall *rc, const struct xval *pa)
 {
 	struct process *p;
-	if (!args(rc, pa, "s") || !(p = named(rc, sarg(pa, 0))))
+	if (!args(rc, pa, "s") || shutting_down(rc) || !(p = named(rc, sarg(pa, 0))))
 		return;
 	if (clear_logs(p) < 0) {
 		fault(rc, F_FAILED, sarg(pa, 0));
@@ -1166,14 +1249,14 @@ static void m_clear_logs(struct rcall *rc, const struct xval *pa)
 
 static void m_clear_all_logs(struct rcall *rc, const struct xval *pa)
 {
-	if (!args(rc, pa, ""))
+	if (!args(rc, pa, "") || shutting_down(rc))
 		return;
 	xb_array_begin(rc->out);
 	struct process **v;
-	size_t n = processes(NULL, &v);
+	size_t n = processes(NULL, false, &v);
 	for (size_t i = 0; i < n; i++) {
 		bool ok = clear_logs(v[i]) == 0;
-		result_struct(rc->out, proc_name(v[i]), program_group_name(v[i]->prog),
+		result_struct(rc->out, supervisor_process_name(v[i]), program_group_name(v[i]->prog),
 			      ok ? F_SUCCESS : F_FAILED, ok ? "OK" : "FAILED");
 	}
 	free(v);
@@ -1181,16 +1264,23 @@ static void m_clear_all_logs(struct rcall *rc, const struct xval *pa)
 	supervisor_reopen_logs();
 }
 
-/* corrald logs to its standard error (or the journal): no main log file. */
+/* corrald logs to its standard error (or the journal): no main log file.
+ * Arguments supervisord's readFile refuses are BAD_ARGUMENTS still, as
+ * with its log file there; the others find no file. */
 static void m_read_main_log(struct rcall *rc, const struct xval *pa)
 {
-	if (args(rc, pa, "ii"))
+	if (!args(rc, pa, "ii") || shutting_down(rc))
+		return;
+	long long offset = rc->num[0], length = rc->num[1];
+	if ((offset < 0 && length != 0) || (offset >= 0 && length < 0))
+		fault(rc, F_BAD_ARGUMENTS, NULL);
+	else
 		fault(rc, F_NO_FILE, "corrald logs to its standard error");
 }
 
 static void m_clear_main_log(struct rcall *rc, const struct xval *pa)
 {
-	if (args(rc, pa, ""))
+	if (args(rc, pa, "") && !shutting_down(rc))
 		fault(rc, F_NO_FILE, "corrald logs to its standard error");
 }
 
@@ -1309,69 +1399,144 @@ static void m_remove_group(struct rcall *rc, const struct xval *pa)
 	add_or_remove(rc, pa, false);
 }
 
-/* getAllConfigInfo: a struct per process of the last config read. */
+/* One process of the last config read, as getAllConfigInfo lists it. */
+struct config_entry {
+	const struct program_config *p;
+	int index;              /* 0 .. numprocs - 1 */
+	const char *group;
+	int group_prio;
+	char name[256];
+};
+
+/* supervisord sorts the list by process name alone; a name in several
+ * groups keeps its groups' order (priority, then name). */
+static int by_config_name(const void *a, const void *b)
+{
+	const struct config_entry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	if (x->group_prio != y->group_prio)
+		return x->group_prio < y->group_prio ? -1 : 1;
+	return strcmp(x->group, y->group);
+}
+
+/* A log file as supervisord's config holds it: "none" for NONE; for AUTO
+ * (corral's NULL) the file of process LIVE, NULL: "auto". */
+static const char *config_logfile(const char *f, const struct process *live, int which,
+				  char *buf, size_t len)
+{
+	if (f)
+		return strcmp(f, "NONE") == 0 ? "none" : f;
+	f = live ? supervisor_log_path(live, which, buf, len) : NULL;
+	return f ? f : "auto";
+}
+
+static void config_info(struct xbuf *b, const struct config_entry *e)
+{
+	const struct program_config *p = e->p;
+	struct program_instance v;
+	program_config_instance(p, e->index, &v);
+	/* supervisord names an AUTO file in the config it added the group
+	 * from: at start, or by addProcessGroup after a reloadConfig; the
+	 * groups it did not add from the config last read say "auto" */
+	const struct process *live = find_process(e->group, e->name);
+	if (live && live->prog->cfg != p)
+		live = NULL;
+	char out[PATH_MAX], err[PATH_MAX];
+	xb_struct_begin(b);
+	xb_member_bool(b, "autostart", p->autostart);
+	xb_member_string(b, "directory", v.directory ? v.directory : "none");
+	xb_member(b, "uid");
+	if (p->sandbox.users.has_user)
+		xb_int(b, p->sandbox.users.uid);
+	else
+		xb_string(b, "none");
+	xb_member_end(b);
+	xb_member_string(b, "command", v.command);
+	xb_member(b, "exitcodes");
+	xb_array_begin(b);
+	for (int code = 0; code < 256; code++)
+		if (program_config_expected_exit(p, code))
+			xb_int(b, code);
+	xb_array_end(b);
+	xb_member_end(b);
+	xb_member_string(b, "group", e->group);
+	xb_member_int(b, "group_prio", e->group_prio);
+	xb_member_bool(b, "inuse", group_exists(e->group));
+	xb_member_bool(b, "killasgroup", p->killasgroup);
+	xb_member_string(b, "name", e->name);
+	xb_member_int(b, "process_prio", p->process_priority);
+	xb_member_bool(b, "redirect_stderr", p->redirect_stderr);
+	xb_member_int(b, "startretries", p->startretries);
+	xb_member_int(b, "startsecs", p->startsecs);
+	xb_member_int(b, "stdout_capture_maxbytes", (long long)p->capture_maxbytes[0]);
+	xb_member_bool(b, "stdout_events_enabled", p->events_enabled[0]);
+	xb_member_string(b, "stdout_logfile",
+			 config_logfile(v.stdout_logfile, live, LOG_STDOUT, out, sizeof out));
+	xb_member_int(b, "stdout_logfile_backups", p->stdout_backups);
+	xb_member_int(b, "stdout_logfile_maxbytes", (long long)p->stdout_maxbytes);
+	xb_member_bool(b, "stdout_syslog", p->syslog[0]);
+	xb_member_int(b, "stopsignal", p->stopsignal);
+	xb_member_int(b, "stopwaitsecs", p->stopwaitsecs);
+	xb_member_int(b, "stderr_capture_maxbytes", (long long)p->capture_maxbytes[1]);
+	xb_member_bool(b, "stderr_events_enabled", p->events_enabled[1]);
+	/* supervisord never opens a redirected stream's file */
+	xb_member_string(b, "stderr_logfile",
+			 p->redirect_stderr ? "none"
+					    : config_logfile(v.stderr_logfile, live, LOG_STDERR, err,
+							     sizeof err));
+	xb_member_int(b, "stderr_logfile_backups", p->stderr_backups);
+	xb_member_int(b, "stderr_logfile_maxbytes", (long long)p->stderr_maxbytes);
+	xb_member_bool(b, "stderr_syslog", p->syslog[1]);
+	/* supervisord's value for AUTO, the only serverurl corral knows: its own */
+	xb_member_string(b, "serverurl", "none");
+	xb_struct_end(b);
+}
+
+/* getAllConfigInfo: a struct per process of the last config read, with
+ * supervisord's fields, values and order. */
 static void m_all_config_info(struct rcall *rc, const struct xval *pa)
 {
 	if (!args(rc, pa, "") || shutting_down(rc))
 		return;
 	const struct corral_config *cfg = supervisor_pending_config();
-	xb_array_begin(rc->out);
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		n += (size_t)cfg->programs[i].numprocs;
+	struct config_entry *v = n ? calloc(n, sizeof *v) : NULL;
+	if (n && !v) {
+		fault(rc, F_FAILED, "out of memory");
+		return;
+	}
 	for (size_t i = 0; i < cfg->nprograms; i++) {
 		const struct program_config *p = &cfg->programs[i];
 		const char *group = p->group ? p->group : p->name;
-		int gprio = 999;
-		for (size_t g = 0; g < cfg->ngroups; g++)
+		/* a [group:]'s priority is its own (999 unless set), not its
+		 * members'; a program alone is its own group */
+		int gprio = p->group ? 999 : p->priority;
+		for (size_t g = 0; p->group && g < cfg->ngroups; g++)
 			if (strcmp(cfg->groups[g].name, group) == 0 && cfg->groups[g].has_priority)
 				gprio = cfg->groups[g].priority;
-		if (!p->group)
-			gprio = p->priority;
-		for (int k = 0; k < p->numprocs; k++) {
-			char name[256];
-			struct program_instance v;
-			program_config_instance(p, k, &v);
-			if (program_config_process_name(p, p->numprocs_start + k, name, sizeof name) < 0)
+		for (int j = 0; j < p->numprocs; j++) {
+			struct config_entry *e = &v[k];
+			if (program_config_process_name(p, p->numprocs_start + j, e->name,
+							sizeof e->name) < 0)
 				continue;
-			xb_struct_begin(rc->out);
-			xb_member_bool(rc->out, "autostart", p->autostart);
-			xb_member_string(rc->out, "directory", v.directory ? v.directory : "none");
-			xb_member(rc->out, "uid");
-			if (p->sandbox.users.has_user)
-				xb_int(rc->out, p->sandbox.users.uid);
-			else
-				xb_string(rc->out, "none");
-			xb_member_end(rc->out);
-			xb_member_string(rc->out, "command", v.command);
-			xb_member(rc->out, "exitcodes");
-			xb_array_begin(rc->out);
-			for (int code = 0; code < 256; code++)
-				if (program_config_expected_exit(p, code))
-					xb_int(rc->out, code);
-			xb_array_end(rc->out);
-			xb_member_end(rc->out);
-			xb_member_string(rc->out, "group", group);
-			xb_member_int(rc->out, "group_prio", gprio);
-			xb_member_bool(rc->out, "inuse", group_exists(group));
-			xb_member_bool(rc->out, "killasgroup", p->killasgroup);
-			xb_member_string(rc->out, "name", name);
-			xb_member_int(rc->out, "process_prio", p->priority);
-			xb_member_bool(rc->out, "redirect_stderr", p->redirect_stderr);
-			xb_member_int(rc->out, "startretries", p->startretries);
-			xb_member_int(rc->out, "startsecs", p->startsecs);
-			xb_member_string(rc->out, "stdout_logfile",
-					 v.stdout_logfile ? v.stdout_logfile : "auto");
-			xb_member_int(rc->out, "stdout_logfile_backups", p->stdout_backups);
-			xb_member_int(rc->out, "stdout_logfile_maxbytes", (long long)p->stdout_maxbytes);
-			xb_member_int(rc->out, "stopsignal", p->stopsignal);
-			xb_member_int(rc->out, "stopwaitsecs", p->stopwaitsecs);
-			xb_member_string(rc->out, "stderr_logfile",
-					 v.stderr_logfile ? v.stderr_logfile : "auto");
-			xb_member_int(rc->out, "stderr_logfile_backups", p->stderr_backups);
-			xb_member_int(rc->out, "stderr_logfile_maxbytes", (long long)p->stderr_maxbytes);
-			xb_member_string(rc->out, "serverurl", "AUTO");
-			xb_struct_end(rc->out);
+			e->p = p;
+			e->index = j;
+			e->group = group;
+			e->group_prio = gprio;
+			k++;
 		}
 	}
+	if (k)
+		qsort(v, k, sizeof *v, by_config_name);
+	xb_array_begin(rc->out);
+	for (size_t i = 0; i < k; i++)
+		config_info(rc->out, &v[i]);
 	xb_array_end(rc->out);
+	free(v);
 }
 
 /* ---- system.* ---- */
@@ -1407,7 +1572,7 @@ static const struct method methods[] = {
 	{ "supervisor.getAllProcessInfo", m_all_process_info, "array",
 	  "getProcessInfo's struct for every process." },
 	{ "supervisor.getIdentification", m_identification, "string",
-	  "[supervisord] identifier (default: supervisor)." },
+	  "corrald -i, else [supervisord] identifier (default: supervisor)." },
 	{ "supervisor.getPID", m_pid, "int", "corrald's process id." },
 	{ "supervisor.getProcessInfo", m_process_info, "struct,string",
 	  "The state of process NAME (or GROUP:NAME)." },
@@ -1416,7 +1581,8 @@ static const struct method methods[] = {
 	  "The supervisord version corrald answers as, and its own." },
 	{ "supervisor.getVersion", m_version, "string", "Alias of getAPIVersion." },
 	{ "supervisor.readLog", m_read_main_log, "string,int,int",
-	  "corrald has no main log file: always NO_FILE." },
+	  "corrald has no main log file: NO_FILE (BAD_ARGUMENTS for what no file could "
+	  "answer)." },
 	{ "supervisor.readMainLog", m_read_main_log, "string,int,int", "Alias of readLog." },
 	{ "supervisor.readProcessLog", m_read_stdout, "string,string,int,int",
 	  "Alias of readProcessStdoutLog." },
@@ -1462,10 +1628,10 @@ static const struct method methods[] = {
 	{ "system.listMethods", m_list_methods, "array", "The methods served." },
 	{ "system.methodHelp", m_method_help, "string,string", "A method's help." },
 	{ "system.methodSignature", m_method_signature, "array,string",
-	  "A method's signature: [[return type, argument types...]]." },
+	  "A method's signature: [return type, argument types...]." },
 	{ "system.multicall", m_multicall, "array,array",
-	  "Run many calls: an array of {methodName, params}; each answers [value] or a fault "
-	  "struct. Calls that could wait answer at once there." },
+	  "Run many calls, one after the other: an array of {methodName, params}; an array of "
+	  "their answers, each a value or a fault struct." },
 };
 
 #define NMETHODS (sizeof methods / sizeof methods[0])
@@ -1488,34 +1654,41 @@ static void m_list_methods(struct rcall *rc, const struct xval *pa)
 	xb_array_end(rc->out);
 }
 
+/* The method methodHelp and methodSignature are asked about: any one
+ * argument, SIGNATURE_UNSUPPORTED unless it names a method. */
+static const struct method *method_asked(struct rcall *rc, const struct xval *pa)
+{
+	const struct method *m = NULL;
+	if (pa->n != 1) {
+		fault(rc, F_INCORRECT_PARAMETERS, NULL);
+		return NULL;
+	}
+	if (pa->items[0].type == XV_STRING)
+		m = method_find(sarg(pa, 0));
+	if (!m)
+		fault(rc, F_SIGNATURE_UNSUPPORTED, NULL);
+	return m;
+}
+
 static void m_method_help(struct rcall *rc, const struct xval *pa)
 {
-	const struct method *m;
-	if (!args(rc, pa, "s"))
-		return;
-	if (!(m = method_find(sarg(pa, 0))))
-		fault(rc, F_SIGNATURE_UNSUPPORTED, NULL);
-	else
+	const struct method *m = method_asked(rc, pa);
+	if (m)
 		xb_string(rc->out, m->help);
 }
 
 static void m_method_signature(struct rcall *rc, const struct xval *pa)
 {
-	const struct method *m;
-	if (!args(rc, pa, "s"))
+	const struct method *m = method_asked(rc, pa);
+	if (!m)
 		return;
-	if (!(m = method_find(sarg(pa, 0)))) {
-		fault(rc, F_SIGNATURE_UNSUPPORTED, NULL);
-		return;
-	}
-	xb_array_begin(rc->out);
+	/* [return type, argument types...]: one signature, not a list of them */
 	xb_array_begin(rc->out);
 	for (const char *s = m->sig; *s;) {
 		size_t n = strcspn(s, ",");
 		xb_string_n(rc->out, s, n);
 		s += n + (s[n] == ',');
 	}
-	xb_array_end(rc->out);
 	xb_array_end(rc->out);
 }
 
@@ -1529,20 +1702,20 @@ static void call_method(struct rcall *rc, const char *name, const struct xval *p
 	m->fn(rc, params);
 }
 
-static void m_multicall(struct rcall *rc, const struct xval *pa)
+/* Run M's calls from the next one, each answer into M->results. A call
+ * that waits (startProcess ...) stops the run: RC->wait then holds M,
+ * which goes on once it has answered (multi_resume). Else the whole answer
+ * goes into RC->out and M is freed. */
+static void multi_run(struct rcall *rc, struct rmulti *m)
 {
-	if (pa->n != 1 || pa->items[0].type != XV_ARRAY) {
-		fault(rc, F_INCORRECT_PARAMETERS, NULL);
-		return;
-	}
-	const struct xval *calls = &pa->items[0];
-	xb_array_begin(rc->out);
-	for (size_t i = 0; i < calls->n; i++) {
-		const struct xval *name = xval_member(&calls->items[i], "methodName");
-		const struct xval *params = xval_member(&calls->items[i], "params");
+	const struct xval *calls = m->calls;
+	while (m->next < calls->n) {
+		const struct xval *call = &calls->items[m->next++];
+		const struct xval *name = xval_member(call, "methodName");
+		const struct xval *params = xval_member(call, "params");
 		struct xval none = { .type = XV_ARRAY };
 		struct xbuf one = { 0 };
-		struct rcall sub = { .out = &one };
+		struct rcall sub = { .c = rc->c, .out = &one };
 		if (!name || name->type != XV_STRING)
 			fault(&sub, F_INCORRECT_PARAMETERS, "a call without methodName");
 		else if (strcmp(name->s, "system.multicall") == 0)
@@ -1551,21 +1724,43 @@ static void m_multicall(struct rcall *rc, const struct xval *pa)
 			fault(&sub, F_INCORRECT_PARAMETERS, "params is not an array");
 		else
 			call_method(&sub, name->s, params ? params : &none);
-		if (sub.fault) {
-			xb_struct_begin(rc->out);
-			xb_member_int(rc->out, "faultCode", sub.fault);
-			xb_member_string(rc->out, "faultString", sub.msg);
-			xb_struct_end(rc->out);
-		} else {
-			xb_array_begin(rc->out);
-			xb_raw(rc->out, one.p ? one.p : "", one.len);
-			xb_array_end(rc->out);
+		if (sub.wait) { /* its answer comes later: the rest waits for it */
+			xb_free(&one);
+			sub.wait->multi = m;
+			rc->wait = sub.wait;
+			return;
 		}
+		/* each answer bare and a fault as its struct, as supervisord
+		 * answers: no value wrapped in an array of one */
+		if (sub.fault)
+			xb_fault_value(&m->results, sub.fault, sub.msg);
+		else
+			xb_raw(&m->results, one.p ? one.p : "", one.len);
 		if (one.oom)
-			rc->out->oom = true;
+			m->results.oom = true;
 		xb_free(&one);
 	}
+	xb_array_begin(rc->out);
+	xb_raw(rc->out, m->results.p ? m->results.p : "", m->results.len);
 	xb_array_end(rc->out);
+	if (m->results.oom)
+		rc->out->oom = true;
+	multi_free(m);
+}
+
+static void m_multicall(struct rcall *rc, const struct xval *pa)
+{
+	if (pa->n != 1 || pa->items[0].type != XV_ARRAY) {
+		fault(rc, F_INCORRECT_PARAMETERS, NULL);
+		return;
+	}
+	struct rmulti *m = calloc(1, sizeof *m);
+	if (!m) {
+		fault(rc, F_FAILED, "out of memory");
+		return;
+	}
+	m->calls = &pa->items[0]; /* handle_rpc hands M the request if a call waits */
+	multi_run(rc, m);
 }
 
 /* ---- answering ---- */
@@ -1592,7 +1787,9 @@ static void answer_fault(struct rclient *c, int code, const char *msg)
 	xb_free(&b);
 }
 
-/* A deferred call whose processes all got where they were going. */
+/* A deferred call whose processes all got where they were going: its
+ * answer goes out, or into its multicall, which goes on at once (from its
+ * deadline, never from inside another process's state change). */
 static void wait_check(struct rclient *c)
 {
 	struct rwait *w = c->wait;
@@ -1613,17 +1810,17 @@ static void wait_check(struct rclient *c)
 		if (!w->v[i].status)
 			return;
 	c->wait = NULL;
+	struct xbuf b = { 0 };
+	int code = 0;
+	const char *msg = NULL;
 	if (!w->list) {
 		if (w->v[0].status == F_SUCCESS) {
-			struct xbuf b = { 0 };
 			xb_bool(&b, true);
-			answer_value(c, &b);
-			xb_free(&b);
 		} else {
-			answer_fault(c, w->v[0].status, w->v[0].desc ? w->v[0].desc : "FAILED");
+			code = w->v[0].status;
+			msg = w->v[0].desc ? w->v[0].desc : "FAILED";
 		}
 	} else {
-		struct xbuf b = { 0 };
 		xb_array_begin(&b);
 		/* what was known when the call was made, then the waits' results */
 		xb_raw(&b, w->known.p ? w->known.p : "", w->known.len);
@@ -1635,10 +1832,44 @@ static void wait_check(struct rclient *c)
 				      e->status == F_SUCCESS ? "OK" : e->desc ? e->desc : "FAILED");
 		}
 		xb_array_end(&b);
-		answer_value(c, &b);
-		xb_free(&b);
 	}
+	struct rmulti *m = w->multi;
+	if (!m) {
+		if (code)
+			answer_fault(c, code, msg);
+		else
+			answer_value(c, &b);
+	} else {
+		if (code)
+			xb_fault_value(&m->results, code, msg);
+		else
+			xb_raw(&m->results, b.p ? b.p : "", b.len);
+		if (b.oom)
+			m->results.oom = true;
+		w->multi = NULL;
+		c->resume = m; /* now owned by the client */
+		if (supervisor_timer_set(&c->timer, supervisor_now_ms()) < 0)
+			client_close(c);
+	}
+	xb_free(&b);
 	wait_free(w);
+}
+
+/* The multicall whose waiting call has answered: its next calls. */
+static void multi_resume(struct rclient *c)
+{
+	struct rmulti *m = c->resume;
+	c->resume = NULL;
+	struct xbuf value = { 0 };
+	struct rcall rc = { .c = c, .out = &value };
+	multi_run(&rc, m);
+	if (rc.wait) {
+		c->wait = rc.wait;
+		wait_check(c);
+	} else {
+		answer_value(c, &value);
+	}
+	xb_free(&value);
 }
 
 static void handle_rpc(struct rclient *c)
@@ -1649,18 +1880,24 @@ static void handle_rpc(struct rclient *c)
 	free(c->body);
 	c->body = NULL;
 	c->bodylen = 0;
-	if (r < 0) {
-		char msg[300];
-		snprintf(msg, sizeof msg, "PARSE_ERROR: %s", err);
+	if (r == 0 && !*call.method) {
+		snprintf(err, sizeof err, "an empty <methodName>");
+		xcall_free(&call);
+		r = -EINVAL;
+	}
+	if (r < 0) { /* not a call: an HTTP error, as supervisord answers */
 		log_debug("rpc: bad call: %s", err);
-		answer_fault(c, r == -ENOMEM ? F_FAILED : F_INCORRECT_PARAMETERS, msg);
+		respond_error(c, r == -ENOMEM ? 500 : 400);
 		return;
 	}
 	struct xbuf value = { 0 };
 	struct rcall rc = { .c = c, .out = &value };
 	log_debug("rpc: %s", call.method);
 	call_method(&rc, call.method, &call.params);
-	xcall_free(&call);
+	if (rc.wait && rc.wait->multi)
+		rc.wait->multi->call = call; /* its calls go on later: now the multicall's */
+	else
+		xcall_free(&call);
 	if (rc.wait) { /* answered when the processes get there */
 		c->wait = rc.wait;
 		supervisor_timer_cancel(&c->timer);
@@ -1961,7 +2198,7 @@ static const http_parser_settings settings = {
 /* Parse what is buffered; handle a request once one is whole. */
 static void client_parse(struct rclient *c)
 {
-	while (c->inlen && !c->wait && c->fd >= 0 && c->outlen == c->sent && !c->follow) {
+	while (c->inlen && !c->wait && !c->resume && c->fd >= 0 && c->outlen == c->sent && !c->follow) {
 		if (HTTP_PARSER_ERRNO(&c->hp) == HPE_PAUSED)
 			http_parser_pause(&c->hp, 0);
 		if (!c->started) {
@@ -2172,6 +2409,10 @@ void rpc_timer(struct deadline *d)
 	struct rclient *c = container_of(d, struct rclient, timer);
 	if (c->fd < 0)
 		return;
+	if (c->resume) {
+		multi_resume(c);
+		return;
+	}
 	if (!c->authed && supervisor_now_ms() >= c->auth_by) {
 		R.refused++;
 		log_warn("rpc: a client made no request with the right credentials within %d s: "

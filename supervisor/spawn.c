@@ -6,6 +6,7 @@
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -78,6 +79,56 @@ static void put_pid(char *buf, pid_t pid)
 	for (int i = 0; i < n; i++)
 		buf[i] = digits[n - 1 - i];
 	buf[n] = '\0';
+}
+
+/* execve of ARGV[0], looked for, when it has no '/', in the PATH of the
+ * program's own environment, as supervisord looks (execvpe would search
+ * corrald's), else corrald's, else supervisord's default. Returns only on
+ * failure, with errno: EACCES when some candidate was found but could not
+ * be run, else the last error. Async-signal-safe: no allocation. */
+static void exec_in_path(char *const argv[], char *const envp[])
+{
+	const char *file = argv[0];
+	if (strchr(file, '/')) {
+		execve(file, argv, envp);
+		return;
+	}
+	const char *dirs = NULL;
+	for (char *const *e = envp; *e && !dirs; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			dirs = *e + 5;
+	if (!dirs)
+		dirs = getenv("PATH");
+	if (!dirs)
+		dirs = "/usr/local/bin:/usr/bin:/bin";
+	char path[PATH_MAX];
+	size_t flen = strlen(file);
+	bool denied = false;
+	int last = ENOENT;
+	for (const char *d = dirs;;) {
+		size_t n = strcspn(d, ":");
+		if (n + 1 + flen < sizeof path) {
+			/* an empty entry is the working directory */
+			size_t off = 0;
+			if (n) {
+				memcpy(path, d, n);
+				path[n] = '/';
+				off = n + 1;
+			}
+			memcpy(path + off, file, flen + 1);
+			execve(path, argv, envp);
+			if (errno == EACCES)
+				denied = true;
+			else if (errno != ENOENT && errno != ENOTDIR)
+				last = errno; /* found, but not runnable: say why */
+			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
+				return;
+		}
+		if (!d[n])
+			break;
+		d += n + 1;
+	}
+	errno = denied ? EACCES : last;
 }
 
 /* The child between fork and exec: only async-signal-safe calls, and the
@@ -185,7 +236,7 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 	if (sbx && (r = sandbox_child_seccomp(sbx, &detail)) < 0)
 		child_fail_at(report, SPAWN_STEP_SECCOMP, -r, detail);
 
-	execvpe(req->argv[0], req->argv, req->envp);
+	exec_in_path(req->argv, req->envp);
 	child_fail(report, SPAWN_STEP_EXEC, errno);
 }
 
@@ -281,4 +332,94 @@ void spawn_describe(const struct spawn_report *rep, const char *directory, const
 			arg = part[0] ? part : NULL;
 		}
 	snprintf(buf, len, "%s%s%s: %s", name, arg ? " " : "", arg ? arg : "", strerror(rep->err));
+}
+
+/* Append PIECE to BUF (N bytes used of LEN), as much as fits. */
+static size_t append(char *buf, size_t len, size_t n, const char *piece)
+{
+	for (; *piece && n + 1 < len; piece++)
+		buf[n++] = *piece;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Python's repr() of a string, as supervisord's %r writes it: in single
+ * quotes, or in double quotes when it holds a single quote and no double
+ * one; backslashes, that quote and control characters escaped. */
+static void py_repr(const char *s, char *buf, size_t len)
+{
+	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+	char piece[8] = { q, '\0' };
+	size_t n = append(buf, len, 0, piece);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '\\' || *c == (unsigned char)q)
+			snprintf(piece, sizeof piece, "\\%c", *c);
+		else if (*c == '\n')
+			snprintf(piece, sizeof piece, "\\n");
+		else if (*c == '\r')
+			snprintf(piece, sizeof piece, "\\r");
+		else if (*c == '\t')
+			snprintf(piece, sizeof piece, "\\t");
+		else if (*c < 0x20 || *c == 0x7f)
+			snprintf(piece, sizeof piece, "\\x%02x", *c);
+		else
+			snprintf(piece, sizeof piece, "%c", *c);
+		n = append(buf, len, n, piece);
+	}
+	piece[0] = q;
+	piece[1] = '\0';
+	append(buf, len, n, piece);
+}
+
+int spawn_check_command(const char *argv0, char *const *environment, char *why, size_t len)
+{
+	const char *dirs = getenv("PATH");
+	for (char *const *e = environment; e && *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			dirs = *e + 5;
+	if (!dirs)
+		dirs = "/usr/local/bin:/usr/bin:/bin";
+	char path[PATH_MAX], quoted[PATH_MAX * 2];
+	const char *cmd = argv0;
+	struct stat st;
+	bool found = false;
+	if (strchr(argv0, '/')) {
+		found = stat(argv0, &st) == 0;
+	} else {
+		/* The first directory where the name exists, whatever it is
+		 * (an empty entry is the working directory). */
+		for (const char *d = dirs;;) {
+			size_t n = strcspn(d, ":");
+			if (n)
+				snprintf(path, sizeof path, "%.*s/%s", (int)n, d, argv0);
+			else
+				snprintf(path, sizeof path, "%s", argv0);
+			if (stat(path, &st) == 0) {
+				cmd = path;
+				found = true;
+				break;
+			}
+			if (!d[n])
+				break;
+			d += n + 1;
+		}
+	}
+	py_repr(cmd, quoted, sizeof quoted);
+	if (!found) {
+		snprintf(why, len, "can't find command %s", quoted);
+		return -ENOENT;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "command at %s is a directory", quoted);
+		return -EACCES;
+	}
+	if (!(st.st_mode & 0111)) {
+		snprintf(why, len, "command at %s is not executable", quoted);
+		return -EACCES;
+	}
+	if (access(cmd, X_OK) < 0) {
+		snprintf(why, len, "no permission to run command %s", quoted);
+		return -EACCES;
+	}
+	return 0;
 }

@@ -93,4 +93,12 @@ int spawn_next_report(struct spawn_report *rep);
 void spawn_describe(const struct spawn_report *rep, const char *directory, const char *argv0,
 		    const struct sandbox *sandbox, char *buf, size_t len);
 
+/* supervisord's checks of a command before it forks, in its words: 0 when
+ * ARGV0, looked up in the PATH of ENVIRONMENT ("K=V" entries; NULL or none
+ * there: corrald's PATH, else /usr/local/bin:/usr/bin:/bin) unless it holds
+ * a '/', names a file that may be run. Else -ENOENT ("can't find command
+ * 'x'") or -EACCES ("command at '/x' is a directory", "... is not
+ * executable", "no permission to run command '/x'"), the words in WHY. */
+int spawn_check_command(const char *argv0, char *const *environment, char *why, size_t len);
+
 #endif

@@ -22,6 +22,7 @@
 
 #include "ipc/io.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/devlog.h"
 #include "supervisor/events.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
@@ -33,6 +34,7 @@
 #include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
 #include "supervisor/rpc.h"
+#include "supervisor/sdlog.h"
 
 extern char **environ;
 
@@ -63,6 +65,8 @@ static struct {
 	size_t dep_waiting;         /* processes waiting for their dependencies */
 	size_t stop_deferred;       /* asked to stop, waiting for what requires them */
 	bool init;                  /* --init: a container's PID 1 */
+	bool init_group;            /* --init -g: signals go to the main program's process group */
+	int init_stop_sig;          /* --init: the TERM or INT that stops everything, for main */
 	int exit_status;            /* what corrald exits with after a clean shutdown */
 	pid_t guard;                /* kills the scope if corrald dies; 0: none */
 	int guard_pipe;             /* its stdin: end of file when corrald is gone */
@@ -74,9 +78,13 @@ static struct {
 	char notify_path[108];
 	dev_t notify_dev;           /* the file made, so that we never remove */
 	ino_t notify_ino;           /* one someone else put there since */
-	struct rlimit nofile;       /* as corrald found it; workers get it back */
+	struct rlimit nofile;       /* as corrald found it (minfds raised); workers get it back */
+	struct deadline die_report; /* shutting down: the next "waiting for ... to die" */
+	const char *identifier;     /* corrald -i: wins over the config's; NULL: none */
+	void (*up)(void);           /* a daemon's (main.c), once up; NULL when done or none */
 } S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1, .guard_pipe = -1, .guard_pidfd = -1,
-      .notify_fd = -1 };
+      .notify_fd = -1,
+      .die_report = { .node = { .index = HEAP_NONE }, .owner = DEADLINE_SHUTDOWN } };
 
 
 int64_t supervisor_now_ms(void)
@@ -104,6 +112,12 @@ const char *supervisor_scope_kind(void)
 const char *program_group_name(const struct program *prog)
 {
 	return prog->cfg->group ? prog->cfg->group : prog->cfg->name;
+}
+
+const char *supervisor_process_name(const struct process *p)
+{
+	const char *colon = strchr(p->name, ':');
+	return colon ? colon + 1 : p->name;
 }
 
 struct program *supervisor_programs(void)
@@ -225,6 +239,14 @@ static void read_reports(void)
 		spawn_describe(&rep, v.directory, v.argv[0], &c->sandbox, msg, sizeof msg);
 		set_spawnerr(p, msg);
 		log_err("%s: spawn error: %s", p->name, msg);
+		/* A command that is not there, or may not be run, is said in
+		 * supervisord's words: it finds that out before it forks. */
+		char words[PATH_MAX * 2 + 64];
+		if (rep.step == SPAWN_STEP_EXEC &&
+		    spawn_check_command(v.argv[0], v.environment, words, sizeof words) < 0)
+			sdlog_spawnerr(words);
+		else
+			sdlog_spawnerr(msg);
 	}
 	if (r < 0)
 		log_err("reading spawn reports: %s", strerror(-r));
@@ -452,6 +474,7 @@ static int do_spawn(struct process *p)
 	int extra[SPAWN_MAX_EXTRA][2], nextra = 0;
 	char *listen_pid;
 	const char *what = "open log";
+	bool at_fork = false; /* the failure is a plain fork's */
 
 	set_spawnerr(p, NULL);
 	p->exitcode = -1;
@@ -465,16 +488,20 @@ static int do_spawn(struct process *p)
 	 * both held by corrald, instead of /dev/null and its stdout log. */
 	int pipe_in = -1, pipe_out = -1;
 	pipeline_ends(p, &pipe_in, &pipe_out);
-	/* A pool worker's stdout carries its results (pool.c), not a log. */
+	/* A pool worker's stdout carries its results (pool.c), not a log:
+	 * nothing of corrald's reads it (NULL). */
 	r = 0;
-	const char *opath = own_stdio || p->prog->pool || pipe_out >= 0 || c->is_listener ? NULL
+	bool stdout_elsewhere = own_stdio || p->prog->pool || pipe_out >= 0 || c->is_listener;
+	const char *opath = stdout_elsewhere ? NULL
 			    : log_path(p, v.stdout_logfile, "out", path, sizeof path, &r);
 	if (r < 0) {
 		snprintf(msg, sizeof msg, "%s %s.out in %s: %s", what, p->name, S.current->cfg.logdir,
 			 strerror(-r));
 		goto fail;
 	}
-	r = logstream_open(&p->out, c, opath ? opath : "NONE", &out_child, why, sizeof why);
+	if (!opath && !stdout_elsewhere)
+		opath = "NONE";
+	r = logstream_open(&p->out, c, opath, &out_child, why, sizeof why);
 	if (r < 0) {
 		snprintf(msg, sizeof msg, "%s: %s", what, why);
 		goto fail;
@@ -661,6 +688,7 @@ static int do_spawn(struct process *p)
 			snprintf(msg, sizeof msg, "namespaces %s: clone3: %s", ns, strerror(-r));
 		else
 			snprintf(msg, sizeof msg, "fork: %s", strerror(-r));
+		at_fork = !sandbox_clone_flags(&c->sandbox);
 		goto fail;
 	}
 	if (out_child >= 0)
@@ -686,6 +714,7 @@ static int do_spawn(struct process *p)
 		pidfd_signal(p->pidfd, SIGKILL);
 	}
 	log_info("%s: spawned pid %d", p->name, (int)p->pid);
+	sdlog_spawned(supervisor_process_name(p), p->pid);
 	return 0;
 
 fail:
@@ -700,6 +729,10 @@ fail:
 	logstream_close(&p->err);
 	set_spawnerr(p, msg);
 	log_err("%s: spawn error: %s", p->name, msg);
+	char words[256];
+	const char *sd = sdlog_spawn_words(supervisor_process_name(p), -r, at_fork, words,
+					   sizeof words);
+	sdlog_spawnerr(sd ? sd : msg);
 	return r;
 }
 
@@ -720,6 +753,10 @@ static void stop_signal(struct process *p)
 {
 	const struct program_config *c = p->prog->cfg;
 	int sig = c->stopsignal;
+	/* As a container's init, the main program gets the signal the
+	 * container was stopped with, as under tini. */
+	if (S.init && c->main && S.init_stop_sig)
+		sig = S.init_stop_sig;
 	log_info("%s: stopping pid %d with SIG%s%s", p->name, (int)p->pid,
 		 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", c->stopasgroup ? " (whole scope)" : "");
 	int r = 0;
@@ -774,6 +811,12 @@ static void drive(struct process *p, const struct pinput *in)
 {
 	struct poutput out;
 	enum pstate before = p->fsm.state;
+	/* Nothing starts again once corrald is shutting down (supervisord's
+	 * rule too): a restart that comes due is a stop instead. */
+	static const struct pinput stop = { .event = PEV_STOP };
+	if (S.shutting_down && in->event == PEV_TIMER &&
+	    (p->fsm.restart_due || p->fsm.state == PSTATE_BACKOFF))
+		in = &stop;
 	program_step(&p->fsm, p->prog->cfg, in, &out);
 
 	if (out.actions & PACT_TIMER_STOP)
@@ -789,6 +832,8 @@ static void drive(struct process *p, const struct pinput *in)
 		else
 			log_warn("%s: pid %d still alive after %ds, killing its tree", p->name,
 				 (int)p->pid, p->prog->cfg->stopwaitsecs);
+		if (p->fsm.state == PSTATE_STOPPING)
+			sdlog_killing(supervisor_process_name(p), p->pid);
 		kill_tree(p);
 	}
 	if (out.actions & PACT_TIMER) {
@@ -803,6 +848,16 @@ static void drive(struct process *p, const struct pinput *in)
 			return;
 		}
 	}
+	/* supervisord's lines for what the machine did (the exit itself was
+	 * logged when it was reaped) */
+	const char *sdname = supervisor_process_name(p);
+	if (p->fsm.state == PSTATE_RUNNING && (before != PSTATE_RUNNING || (out.actions & PACT_SPAWN)))
+		sdlog_running(sdname, p->prog->cfg);
+	else if (p->fsm.state == PSTATE_FATAL && before != PSTATE_FATAL)
+		sdlog_gave_up(sdname);
+	else if (p->fsm.state == PSTATE_STOPPING && before != PSTATE_STOPPING && p->pidfd >= 0 &&
+		 !S.shutting_down)
+		sdlog_stopping(sdname);
 	/* (a restart in RUNNING is an event too, though no change here) */
 	events_process_state(p, before, p->fsm.state, in, out.actions & PACT_SPAWN);
 	if (out.changed || before != p->fsm.state) {
@@ -812,8 +867,9 @@ static void drive(struct process *p, const struct pinput *in)
 			p->info = "not ready within start_timeout";
 		else if (p->fsm.state == PSTATE_FATAL && !p->spawnerr)
 			p->info = "exited too quickly";
-		else if (p->fsm.state == PSTATE_STOPPED && before == PSTATE_STOPPING)
-			p->info = "stopped";
+		else if (p->fsm.state == PSTATE_STOPPED &&
+			 (before == PSTATE_STOPPING || before == PSTATE_EXITED))
+			p->info = "stopped"; /* (from EXITED: its restart cancelled) */
 		log_info("%s: %s -> %s", p->name, program_state_name(before),
 			 program_state_name(p->fsm.state));
 		control_process_changed(p, false);
@@ -825,16 +881,19 @@ static void drive(struct process *p, const struct pinput *in)
 		 * starts again when it is back; a cascade carries that on. */
 		if (before == PSTATE_RUNNING && !p->prog->transient && !S.shutting_down)
 			deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
-		if (p->fsm.state == PSTATE_RUNNING || process_down(p))
-			deps_recheck();
+		/* Stops first: a required program whose stop waited for this
+		 * one goes now, before this one could be started again. */
 		if (process_down(p))
 			stops_recheck();
+		if (p->fsm.state == PSTATE_RUNNING || process_down(p))
+			deps_recheck();
 		if (p->prog->transient && !p->prog->retiring && process_down(p))
 			program_retire(p->prog); /* its run is over */
 		else if (p->prog->retiring)
 			program_check_retired(p->prog);
 		if (S.init && p->prog->cfg->main && !S.shutting_down &&
-		    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL))
+		    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL) &&
+		    process_down(p))
 			main_ended(p);
 		if (S.shutting_down)
 			shutdown_step();
@@ -857,10 +916,11 @@ static bool names_dependency(const struct program *x, const struct program *prog
 	return false;
 }
 
+/* RUNNING, and not about to stop (a stop that waits for what requires it). */
 static bool program_ready(const struct program *q)
 {
 	for (int i = 0; i < q->nprocs; i++)
-		if (q->procs[i].fsm.state != PSTATE_RUNNING)
+		if (q->procs[i].fsm.state != PSTATE_RUNNING || q->procs[i].stop_after_deps)
 			return false;
 	return true;
 }
@@ -871,7 +931,8 @@ static bool program_coming(const struct program *q)
 	for (int i = 0; i < q->nprocs; i++) {
 		const struct process *x = &q->procs[i];
 		if (x->fsm.state == PSTATE_STARTING || x->fsm.state == PSTATE_BACKOFF ||
-		    x->start_queued || x->dep_waiting || x->restart_pending || x->draining)
+		    x->fsm.restart_due || x->start_queued || x->dep_waiting || x->restart_pending ||
+		    x->draining)
 			return true;
 	}
 	return false;
@@ -922,6 +983,10 @@ static void deps_recheck(void)
 			for (int i = 0; i < prog->nprocs; i++) {
 				struct process *p = &prog->procs[i];
 				if (!p->dep_waiting || prog->retiring)
+					continue;
+				/* Still stopping (what it requires came back before it
+				 * was down): it is looked at again once it is down. */
+				if (!process_down(p))
 					continue;
 				if (supervisor_waiting_for(p, why, sizeof why))
 					continue;
@@ -1012,26 +1077,35 @@ static bool has_live_requirers(const struct program *prog)
 	return false;
 }
 
-static void stop_ordered(struct process *p);
+static void stop_ordered(struct process *p, bool again);
 
-/* What requires PROG is asked to stop, in the same order. */
-static void stop_requirers(const struct program *prog)
+/* What requires PROG is asked to stop, in the same order. AGAIN (PROG is
+ * restarted): those that run start again once PROG is back, as systemd
+ * restarts the units that require a restarted one; else they stay down. */
+static void stop_requirers(const struct program *prog, bool again)
 {
 	for (struct program *x = S.programs; x; x = x->next) {
 		if (x == prog || x->retiring || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++) {
 			struct process *q = &x->procs[i];
-			q->dep_restart = false;
-			set_dep_waiting(q, false);
+			if (again && !process_down(q)) {
+				q->dep_restart = true;
+				set_dep_waiting(q, true);
+				log_info("%s: stopping, %s is restarted; starts again once it is back",
+					 q->name, prog->cfg->name);
+			} else if (!again) {
+				q->dep_restart = false;
+				set_dep_waiting(q, false);
+			}
 			if (!process_down(q))
-				stop_ordered(q);
+				stop_ordered(q, again);
 		}
 	}
 }
 
 /* Stop P after whatever requires it has stopped ("stops before it"). */
-static void stop_ordered(struct process *p)
+static void stop_ordered(struct process *p, bool again)
 {
 	if (!S.shutting_down && !p->prog->retiring && !process_down(p) &&
 	    p->fsm.state != PSTATE_STOPPING && has_live_requirers(p->prog)) {
@@ -1040,7 +1114,7 @@ static void stop_ordered(struct process *p)
 			S.stop_deferred++;
 			log_info("%s: stops once what requires it has stopped", p->name);
 		}
-		stop_requirers(p->prog);
+		stop_requirers(p->prog, again);
 		return;
 	}
 	if (p->stop_after_deps) {
@@ -1061,7 +1135,7 @@ static void stops_recheck(void)
 		for (int i = 0; i < prog->nprocs; i++) {
 			struct process *p = &prog->procs[i];
 			if (p->stop_after_deps && !has_live_requirers(prog))
-				stop_ordered(p);
+				stop_ordered(p, false);
 		}
 }
 
@@ -1072,7 +1146,15 @@ void supervisor_stop(struct process *p)
 	p->restart_pending = false;
 	p->dep_restart = false;
 	set_dep_waiting(p, false);
-	stop_ordered(p);
+	stop_ordered(p, false);
+}
+
+void supervisor_stop_to_restart(struct process *p)
+{
+	p->restart_pending = false;
+	p->dep_restart = false;
+	set_dep_waiting(p, false);
+	stop_ordered(p, true);
 }
 
 void supervisor_kill_tree(struct process *p)
@@ -1252,8 +1334,13 @@ static bool group_member_failed(struct process *p, const struct pinput *in)
 	const struct program_config *c = p->prog->cfg;
 	bool restarts = c->autorestart == AUTORESTART_TRUE ||
 			(c->autorestart == AUTORESTART_UNEXPECTED && !in->expected);
-	if (!restarts || in->spawn_error || in->uptime_ms < program_start_window_ms(c))
-		return false; /* completed, or a failed start: the member's own business */
+	/* Completed, or a failed start: the member's own business; and so is
+	 * an exit soon after the spawn (startsecs = 0), which its own machine
+	 * restarts at most once a second, where the group's restart would
+	 * turn every member over as fast as that one exits. */
+	if (!restarts || in->spawn_error || in->uptime_ms < program_start_window_ms(c) ||
+	    in->uptime_ms < PROGRAM_RESTART_MIN_MS)
+		return false;
 
 	if (strategy_record_restart(&g->window, supervisor_now_ms(), g->cfg->restart_intensity,
 				    (int64_t)g->cfg->restart_period * 1000)) {
@@ -1505,12 +1592,23 @@ static void process_exited(struct process *p)
 		.expected = !p->exitsig && program_config_expected_exit(p->prog->cfg, p->exitcode),
 		.spawn_error = p->spawnerr != NULL,
 	};
+	sdlog_exit(supervisor_process_name(p), program_exit_kind(&p->fsm, p->prog->cfg, &in),
+		   in.expected, p->exitcode, p->exitsig, si.si_code == CLD_DUMPED);
 	if (group_member_failed(p, &in))
 		return;
 	if (p->prog->cfg->killmode == KILLMODE_GROUP)
 		drain_then_drive(p, &in);
 	else
 		drive(p, &in);
+}
+
+/* The guard's standard error: corrald's own, but for a daemon still
+ * starting, whose stderr is the terminal's only until it is up (main.c):
+ * the guard outlives that, and must not hold the terminal (or the pipe of
+ * whoever waits for the command to end). */
+static int guard_stderr(void)
+{
+	return S.up ? S.devnull : STDERR_FILENO;
 }
 
 /* The guard died (killed, or it failed): start another at once, so that
@@ -1536,7 +1634,7 @@ static void guard_replace(void)
 			"if corrald is killed now, the trees it started survive it", (int)old);
 		return;
 	}
-	pid_t g = guard_start(cgroup_scope_path(), &S.guard_pipe, &S.guard_pidfd);
+	pid_t g = guard_start(cgroup_scope_path(), guard_stderr(), &S.guard_pipe, &S.guard_pidfd);
 	if (g < 0) {
 		log_err("the guard (pid %d) died and another cannot start (%s): if corrald is "
 			"killed now, the trees it started survive it", (int)old, strerror((int)-g));
@@ -1578,6 +1676,8 @@ static void reap_all(void)
 		log_info("reaped stray process %d (%s %d)", (int)si.si_pid,
 			 WIFSIGNALED(status) ? "signal" : "status",
 			 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		sdlog_stray(si.si_pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			    WIFSIGNALED(status) ? WTERMSIG(status) : 0, WCOREDUMP(status));
 	}
 }
 
@@ -1684,10 +1784,10 @@ static void program_free(struct program *prog)
 	free(prog);
 }
 
+/* Down and staying so: an EXITED process whose restart is due is not. */
 static bool process_down(const struct process *p)
 {
-	return p->fsm.state == PSTATE_STOPPED || p->fsm.state == PSTATE_EXITED ||
-	       p->fsm.state == PSTATE_FATAL;
+	return program_down(&p->fsm);
 }
 
 /* Autostart goes through a queue that the loop works off START_BATCH
@@ -2007,6 +2107,8 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		return -ENOMEM;
 	struct config_errors errs = { 0 };
 	int r = config_load(S.config_path, &ref->cfg, &errs);
+	if (r == 0 && S.init)
+		config_for_init(&ref->cfg);
 	for (size_t i = 0; i < errs.nwarnings; i++)
 		log_warn("reload: %s", errs.warnings[i]);
 	if (r < 0) {
@@ -2109,6 +2211,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 	}
 	struct config_ref *old_ref = S.current;
 	S.current = ref;
+	log_set_config_level(nc->loglevel);
 	for (size_t i = 0; i < nnew; i++) {
 		struct program_config *c = &nc->programs[i];
 		struct program *old = olds[i];
@@ -2183,6 +2286,21 @@ const struct corral_config *supervisor_config(void)
 	return &S.current->cfg;
 }
 
+void supervisor_set_identifier(const char *identifier)
+{
+	S.identifier = identifier;
+}
+
+const char *supervisor_identifier(void)
+{
+	return S.identifier ? S.identifier : S.current->cfg.identifier;
+}
+
+void supervisor_daemon(void (*fn)(void))
+{
+	S.up = fn;
+}
+
 const struct corral_config *supervisor_pending_config(void)
 {
 	return S.pending ? &S.pending->cfg : &S.current->cfg;
@@ -2239,6 +2357,8 @@ int supervisor_reread(char ***added, char ***changed, char ***removed, char *err
 	}
 	struct config_errors errs = { 0 };
 	int r = config_load(S.config_path, &ref->cfg, &errs);
+	if (r == 0 && S.init)
+		config_for_init(&ref->cfg);
 	for (size_t i = 0; i < errs.nwarnings; i++)
 		log_warn("reread: %s", errs.warnings[i]);
 	if (r < 0) {
@@ -2421,6 +2541,7 @@ static void shutdown_step(void)
 			break;
 		if (prio == INT_MIN) {
 			S.done = true;
+			supervisor_timer_cancel(&S.die_report);
 			break;
 		}
 		/* What requires or comes after a program stops first; with no
@@ -2434,6 +2555,36 @@ static void shutdown_step(void)
 	busy = false;
 }
 
+/* supervisord's "waiting for a, b to die": what is not down yet, every
+ * few seconds until everything is. */
+#define DIE_REPORT_MS 3000
+
+static void die_report(void)
+{
+	static const char more[] = ", ...";
+	char names[4096];
+	size_t n = 0;
+	for (struct program *prog = S.programs; prog; prog = prog->next)
+		for (int i = 0; i < prog->nprocs; i++) {
+			const struct process *p = &prog->procs[i];
+			if (process_down(p))
+				continue;
+			const char *name = supervisor_process_name(p);
+			if (n + 2 + strlen(name) + sizeof more > sizeof names) {
+				memcpy(names + n, more, sizeof more); /* bounded: the rest is "..." */
+				n += sizeof more - 1;
+				goto full;
+			}
+			n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", name);
+		}
+full:
+	if (!n)
+		return;
+	sdlog_waiting_to_die(names);
+	if (supervisor_timer_set(&S.die_report, supervisor_now_ms() + DIE_REPORT_MS) < 0)
+		log_err("out of memory for a deadline");
+}
+
 void supervisor_shutdown(void)
 {
 	if (S.shutting_down)
@@ -2443,9 +2594,38 @@ void supervisor_shutdown(void)
 	(void)sdnotify_send("STOPPING=1");
 	events_stopping();
 	shutdown_step();
+	if (!S.done)
+		die_report();
 }
 
 /* ---- the loop ---- */
+
+/* --init: a signal for the container (docker kill -s HUP, a terminal's
+ * WINCH, ...) goes to the main program, as tini gives it to its child; with
+ * -g to its process group (the main process leads one of its own). */
+static void init_forward(int sig)
+{
+	struct process *main = NULL;
+	for (struct program *prog = S.programs; prog && !main; prog = prog->next)
+		if (prog->cfg->main && !prog->retiring && prog->nprocs && prog->procs[0].pid)
+			main = &prog->procs[0];
+	const char *name = sigabbrev_np(sig);
+	char num[16];
+	if (!name) {
+		snprintf(num, sizeof num, "%d", sig);
+		name = num;
+	}
+	if (!main) {
+		log_info("got SIG%s: no main program running to forward it to", name);
+		return;
+	}
+	log_debug("got SIG%s: forwarding it to %s (pid %d%s)", name, main->name, (int)main->pid,
+		  S.init_group ? ", its process group" : "");
+	int r = S.init_group ? (kill(-main->pid, sig) < 0 ? -errno : 0)
+			     : (pidfd_signal(main->pidfd, sig) < 0 ? -errno : 0);
+	if (r < 0 && r != -ESRCH)
+		log_warn("%s: forwarding SIG%s: %s", main->name, name, strerror(-r));
+}
 
 static void handle_signals(void)
 {
@@ -2460,21 +2640,36 @@ static void handle_signals(void)
 		}
 		switch (si.ssi_signo) {
 		case SIGCHLD:
+			sdlog_signal(SIGCHLD, false);
 			reap_all();
 			break;
 		case SIGTERM:
 		case SIGINT:
-			log_info("got SIG%s", sigabbrev_np((int)si.ssi_signo));
+			sdlog_signal((int)si.ssi_signo, false);
+			if (S.init && !S.shutting_down)
+				S.init_stop_sig = (int)si.ssi_signo;
 			supervisor_shutdown();
 			break;
 		case SIGHUP:
+			if (S.init) {
+				init_forward((int)si.ssi_signo);
+				break;
+			}
+			sdlog_signal(SIGHUP, S.shutting_down);
 			log_info("got SIGHUP: reloading %s", S.config_path);
 			supervisor_reload(NULL, NULL);
 			break;
 		case SIGUSR2:
+			if (S.init) {
+				init_forward((int)si.ssi_signo);
+				break;
+			}
+			sdlog_signal(SIGUSR2, false);
 			supervisor_reopen_logs();
 			break;
 		default:
+			if (S.init)
+				init_forward((int)si.ssi_signo);
 			break;
 		}
 	}
@@ -2497,8 +2692,12 @@ static void handle_timers(void)
 			rpc_timer(d);
 		} else if (d->owner == DEADLINE_EVENTS) {
 			events_timer(d);
+		} else if (d->owner == DEADLINE_DEVLOG) {
+			devlog_timer(d);
 		} else if (d->owner == DEADLINE_LOG) {
 			logstream_timer(container_of(d, struct logstream, timer));
+		} else if (d->owner == DEADLINE_SHUTDOWN) {
+			die_report();
 		} else {
 			struct process *p = container_of(d, struct process, timer);
 			if (p->draining) {
@@ -2563,6 +2762,16 @@ static int setup(void)
 	int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		sigaddset(&mask, sigs[i]);
+	if (S.init) {
+		/* A container's init takes every signal it can, to forward it;
+		 * not those that report a fault of its own, nor SIGPIPE (ignored:
+		 * a client that hangs up is an EPIPE, not a signal to pass on). */
+		sigfillset(&mask);
+		int own[] = { SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP,
+			      SIGSYS, SIGPIPE };
+		for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+			sigdelset(&mask, own[i]);
+	}
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
 		log_err("sigprocmask: %m");
 		return -1;
@@ -2665,6 +2874,10 @@ static int scopes_open(const struct corral_config *cfg)
 		if (r == 0 && (procs || leaves))
 			log_warn("scopes: a previous corrald left %d processes in %d cgroups under %s: "
 				 "killed and removed them", procs, leaves, cgroup_scope_path());
+		int swept = r == 0 ? cgroup_sweep_orphans(root, "corral-") : 0;
+		if (swept > 0)
+			log_info("scopes: removed %d empty scope%s under %s left by corralds that are gone",
+				 swept, swept == 1 ? "" : "s", root);
 	} else {
 		snprintf(err, sizeof err, "scopes = process-group in the config");
 	}
@@ -2672,7 +2885,8 @@ static int scopes_open(const struct corral_config *cfg)
 		S.cgroups = true;
 		/* As PID 1 of a PID namespace, the kernel kills everything in it
 		 * when corrald dies: no guard needed. */
-		pid_t g = getpid() == 1 ? 0 : guard_start(cgroup_scope_path(), &S.guard_pipe, &S.guard_pidfd);
+		pid_t g = getpid() == 1 ? 0 : guard_start(cgroup_scope_path(), guard_stderr(),
+							  &S.guard_pipe, &S.guard_pidfd);
 		if (g < 0)
 			log_warn("scopes: cannot start the guard (%s): if corrald is killed, the "
 				 "trees it started survive it", strerror((int)-g));
@@ -2688,6 +2902,10 @@ static int scopes_open(const struct corral_config *cfg)
 	}
 	if (cfg->scopes == SCOPES_CGROUP) {
 		log_err("scopes: cgroup v2 is required (scopes = cgroup) but not usable: %s", err);
+		return -1;
+	}
+	if (r == -EBUSY) { /* another corrald's: falling back would hide that */
+		log_err("scopes: %s", err);
 		return -1;
 	}
 	log_warn("scopes: cgroup v2 not usable (%s); using process groups: a process that "
@@ -2945,6 +3163,11 @@ static void bury(void)
 	}
 }
 
+void supervisor_init_forward_to_group(void)
+{
+	S.init_group = true;
+}
+
 int supervisor_run(const char *config_path, struct corral_config *cfg, bool init)
 {
 	int status = 1;
@@ -3015,6 +3238,11 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	}
 	log_info("corrald %s started (pid %d), %zu programs, control socket %s", CORRAL_VERSION,
 		 (int)getpid(), cfg->nprograms, cfg->socket);
+	sdlog_started(getpid());
+	if (S.up) {
+		S.up();
+		S.up = NULL;
+	}
 	events_started();
 	for (struct program *prog = S.programs; prog; prog = prog->next)
 		program_autostart(prog);
@@ -3079,6 +3307,8 @@ out:
 		S.programs = prog->next;
 		program_free(prog);
 	}
+	/* after the streams, whose last lines it may still send */
+	devlog_shutdown();
 	config_ref_put(S.current);
 	config_ref_put(S.pending);
 	pool_free_all();

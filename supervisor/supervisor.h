@@ -105,6 +105,8 @@ struct program *supervisor_programs(void);
 bool supervisor_waiting_for(const struct process *p, char *buf, size_t len);
 /* Its [group:] name, or its own name when it is in none. */
 const char *program_group_name(const struct program *prog);
+/* supervisord's name of P: its name in its [group:] ("web" for "grp:web"). */
+const char *supervisor_process_name(const struct process *p);
 /* RUNNING, PARTIAL, STOPPED, RESTARTING or FATAL; "" when in no group. */
 const char *program_group_state(const struct program *prog);
 /* Fill SEL from the words ("all", "web", "grp:*", "grp:name"). -ENOENT with
@@ -113,6 +115,9 @@ int supervisor_select(char *const words[], int n, struct selection *sel, const c
 void selection_free(struct selection *sel);
 void supervisor_start(struct process *p);
 void supervisor_stop(struct process *p);
+/* The stop half of a restart: what requires P stops first and starts again
+ * once P is back (RUNNING). */
+void supervisor_stop_to_restart(struct process *p);
 int supervisor_signal(struct process *p, int sig);
 /* A pool kills P's whole tree (a job over its time, cancel = kill, a
  * worker that broke the framing); its exit starts a new one at once. */
@@ -145,6 +150,9 @@ void supervisor_restart(void);
 bool supervisor_restart_requested(void);
 /* The config programs run with. */
 const struct corral_config *supervisor_config(void);
+/* What getIdentification answers: corrald -i's, else the config's
+ * identifier (supervisord's order). */
+const char *supervisor_identifier(void);
 /* The config last read by supervisor_reread(), else the running one. */
 const struct corral_config *supervisor_pending_config(void);
 /* supervisord's reloadConfig: read the config file again, keep it as the
@@ -174,9 +182,21 @@ void control_process_changed(struct process *p, bool gone);
 /* Output of P's stream WHICH was written to its log: tail -f clients get it. */
 void control_log_data(struct process *p, int which, const struct iovec *iov, int n);
 
+/* corrald --init -g: signals forwarded to the main program go to its
+ * process group, as tini -g sends them. Before supervisor_run(). */
+void supervisor_init_forward_to_group(void);
 /* main.c: run until shutdown with CFG (taken over, freed here). With INIT,
  * as a container's PID 1: shut down when the main = true program ends and
- * return its status. Returns the exit status for corrald. */
+ * return its status; other signals go to the main program. Returns the
+ * exit status for corrald. */
 int supervisor_run(const char *config_path, struct corral_config *cfg, bool init);
+/* main.c, before supervisor_run(): corrald -i IDENTIFIER, kept across
+ * reloads (NULL: the config's). */
+void supervisor_set_identifier(const char *identifier);
+/* main.c, before supervisor_run(): corrald is a daemon whose standard
+ * error is the terminal's only until it is up: FN is called once then
+ * (its sockets listen, its pidfile is written, no program has started),
+ * and what it starts before (its guard) gets /dev/null instead. */
+void supervisor_daemon(void (*fn)(void));
 
 #endif

@@ -31,26 +31,26 @@ struct key {
 	const char *note;       /* corral ignores the key: why; NULL: corral takes it */
 };
 
-/* [supervisord]'s keys; pidfile, childlogdir, umask, directory and
- * environment are mapped by config.c. */
+/* [supervisord]'s keys; pidfile, childlogdir, umask, directory,
+ * environment and identifier are mapped by config.c, which also takes
+ * nodaemon, silent, minfds and minprocs once checked here. */
 static const struct key main_keys[] = {
 	{ "logfile", T_STR, NULL, "corrald logs to its standard error" },
 	{ "logfile_maxbytes", T_BYTES, "50MB", "corrald logs to its standard error" },
 	{ "logfile_backups", T_INT, "10", "corrald logs to its standard error" },
-	{ "loglevel", T_LOGLEVEL, "info", "use corrald -v for debug messages" },
+	{ "loglevel", T_LOGLEVEL, NULL, NULL }, /* config.c: corrald's log level */
 	{ "pidfile", T_STR, NULL, NULL },
 	{ "childlogdir", T_STR, NULL, NULL },
-	{ "nodaemon", T_BOOL, "true", "corrald always runs in the foreground; let a service "
-				     "manager put it in the background" },
-	{ "silent", T_BOOL, "false", "corrald always logs to its standard error" },
-	{ "minfds", T_INT, "1024", "set rlimit_nofile in the programs that need it" },
-	{ "minprocs", T_INT, "200", "set rlimit_nproc in the programs that need it" },
+	{ "nodaemon", T_BOOL, NULL, NULL },     /* config.c: main.c daemonizes when false */
+	{ "silent", T_BOOL, NULL, NULL },       /* config.c: no log on stderr */
+	{ "minfds", T_INT, NULL, NULL },        /* config.c: main.c raises RLIMIT_NOFILE */
+	{ "minprocs", T_INT, NULL, NULL },      /* config.c: main.c raises RLIMIT_NPROC */
 	{ "umask", T_OCTAL, NULL, NULL },       /* config.c: each program's default */
 	{ "user", T_STR, NULL, "start corrald as that user instead; programs take user =" },
 	{ "directory", T_STR, NULL, NULL },     /* config.c: each program's default */
 	{ "environment", T_STR, NULL, NULL },   /* config.c: added to each program's */
 	{ "identifier", T_STR, NULL, NULL },    /* config.c: getIdentification's answer */
-	{ "strip_ansi", T_BOOL, "false", "program output is logged as it is" },
+	{ "strip_ansi", T_BOOL, NULL, NULL },   /* config.c: every program's */
 	{ "nocleanup", T_BOOL, NULL, NULL }, /* corral never removes log files at start */
 	{ NULL, T_STR, NULL, NULL },
 };
@@ -100,17 +100,15 @@ static const struct key ctl_keys[] = {
 	{ "environment", T_STR, NULL, NULL }, { "directory", T_STR, NULL, NULL },          \
 	{ "umask", T_OCTAL, NULL, NULL }
 
-/* The [program:x] keys corral lacks (the events and capture keys config.c
- * applies once checked); the order is supervisord_program_keys[]'s. */
+/* The [program:x] keys corral lacks (the events, capture and syslog keys
+ * config.c applies once checked); the order is supervisord_program_keys[]'s. */
 #define PROGRAM_EXTRA_KEYS                                                                 \
 	{ "stdout_capture_maxbytes", T_BYTES, NULL, NULL },                                \
 	{ "stdout_events_enabled", T_BOOL, NULL, NULL },                                   \
-	{ "stdout_syslog", T_BOOL, "false", "corral does not copy program output to "      \
-					    "syslog" },                                    \
+	{ "stdout_syslog", T_BOOL, NULL, NULL },                                           \
 	{ "stderr_capture_maxbytes", T_BYTES, NULL, NULL },                                \
 	{ "stderr_events_enabled", T_BOOL, NULL, NULL },                                   \
-	{ "stderr_syslog", T_BOOL, "false", "corral does not copy program output to "      \
-					    "syslog" },                                    \
+	{ "stderr_syslog", T_BOOL, NULL, NULL },                                           \
 	{ "serverurl", T_STR, "AUTO", "SUPERVISOR_SERVER_URL is always corrald's own XML-RPC " \
 				      "server" }
 

@@ -615,12 +615,17 @@ void xb_response_end(struct xbuf *b)
 	xb_s(b, "</param></params></methodResponse>\n");
 }
 
-void xb_fault(struct xbuf *b, int code, const char *msg)
+void xb_fault_value(struct xbuf *b, int code, const char *msg)
 {
-	xb_s(b, "<?xml version=\"1.0\"?>\n<methodResponse><fault>");
 	xb_struct_begin(b);
 	xb_member_int(b, "faultCode", code);
 	xb_member_string(b, "faultString", msg);
 	xb_struct_end(b);
+}
+
+void xb_fault(struct xbuf *b, int code, const char *msg)
+{
+	xb_s(b, "<?xml version=\"1.0\"?>\n<methodResponse><fault>");
+	xb_fault_value(b, code, msg);
 	xb_s(b, "</fault></methodResponse>\n");
 }

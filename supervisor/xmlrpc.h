@@ -56,6 +56,9 @@ void xb_response_begin(struct xbuf *b);
 void xb_response_end(struct xbuf *b);
 /* A whole fault response. */
 void xb_fault(struct xbuf *b, int code, const char *msg);
+/* A fault as a value, {faultCode, faultString}: what system.multicall
+ * answers for a call that failed. */
+void xb_fault_value(struct xbuf *b, int code, const char *msg);
 void xb_string(struct xbuf *b, const char *s);
 void xb_string_n(struct xbuf *b, const char *s, size_t n);
 void xb_int(struct xbuf *b, long long v);

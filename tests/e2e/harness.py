@@ -2,7 +2,7 @@
 
 Each test makes a Corral: a private temp dir holding a config, the control
 socket and the log dir; corrald runs from CORRAL_BUILD (default build) in the
-foreground, its stderr captured to a file. Every process corrald starts
+foreground (-n), its stderr captured to a file. Every process corrald starts
 inherits CORRAL_E2E_TAG=<unique tag> from corrald's environment, so that at
 teardown anything the test left behind can be found by scanning /proc; it is
 then killed by PID (never by name) and reported.
@@ -477,8 +477,10 @@ class Corral:
         if getattr(self, "_stderr_f", None):
             self._stderr_f.close()
         self._stderr_f = open(self.stderr_path, "ab")
+        # -n: a supervisord config (nodaemon = false by default) would
+        # have corrald go to the background; the tests watch it as a child.
         self.proc = subprocess.Popen(
-            self.wrap + [corrald_path(), "-c", self.conf] + self.corrald_args,
+            self.wrap + [corrald_path(), "-n", "-c", self.conf] + self.corrald_args,
             stdin=subprocess.DEVNULL, stdout=self._stderr_f, stderr=self._stderr_f,
             env=self.env(self.start_env), start_new_session=True, pass_fds=self.pass_fds)
         if wait:

@@ -308,3 +308,19 @@ def test_workers_get_default_signal_dispositions():
         expect_rc(c.ctl("signal", "HUP", "trapper"), 0, "signal HUP trapper")
         wait_until(lambda: os.path.exists(c.path("hup")), 20, "the shell's HUP trap to run")
         expect(c.status()["trapper"]["state"] == "RUNNING", "trapper survives its trapped HUP")
+
+
+def test_command_found_in_the_programs_own_path():
+    """A command without '/' is looked for in the PATH of the program's
+    environment, as supervisord looks for it, not in corrald's own."""
+    cfg = prog("t", "mytool @TAG@", startsecs=0, autorestart=False,
+               environment="PATH=\"@DIR@/bin:/usr/bin:/bin\"")
+    with Corral(cfg, name="own_path", start=False) as c:
+        os.makedirs(c.path("bin"))
+        with open(c.path("bin", "mytool"), "w") as f:
+            f.write("#!/bin/sh\necho found-in-own-path\n")
+        os.chmod(c.path("bin", "mytool"), 0o755)
+        c.start()
+        st = c.wait_state("t", "EXITED", 20)
+        expect(st["exitcode"] == 0, "mytool ran", st)
+        wait_until(lambda: "found-in-own-path" in (c.read(c.log("t")) or ""), 10, "its output")

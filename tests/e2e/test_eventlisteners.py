@@ -122,7 +122,7 @@ def test_buffer_overflow_drops_oldest():
                                      "buffer_size=2") + progs)
         for i in range(4):
             c.wait_state("c%d" % i, "RUNNING")
-        time.sleep(1.1)  # past corral's start window: each exit is a plain EXITED
+        # startsecs=0: each exit, however soon, is a plain EXITED
         for i in range(4):
             open(c.path("go-c%d" % i), "w").close()
             c.wait_state("c%d" % i, "EXITED")
@@ -372,7 +372,9 @@ time.sleep(1000)
 # the code given (0 is expected for b; c is restarted and fails at once, as
 # its file is there); d fails at once, over and over, until FATAL. Those
 # that fail at once have startsecs = 3: supervisord sees an exit up to a
-# second late, and would call it RUNNING first with startsecs = 1.
+# second late, and would call it RUNNING first with startsecs = 1. e is a
+# one-shot (startsecs = 0) that exits 2 at once: RUNNING from its spawn, so
+# its exit is an EXITED, not expected, and it is not restarted.
 ACCEPTANCE_CONF = """\
 [unix_http_server]
 file=@DIR@/supervisor.sock
@@ -434,6 +436,12 @@ command=/bin/sh -c 'exit 2'
 startretries=2
 startsecs=3
 priority=40
+
+[program:e]
+command=/bin/sh -c 'exit 2'
+startsecs=0
+autorestart=false
+priority=45
 """
 
 
@@ -463,6 +471,7 @@ def crash_sequence(c):
     for name in ("a", "b", "c"):
         wait_for("PROCESS_STATE_RUNNING from_state:STARTING groupname:%s processname:%s"
                  % ("g" if name in "ab" else name, name))
+    wait_for("PROCESS_STATE_EXITED expected:0 from_state:RUNNING groupname:e processname:e")
     wait_for("PROCESS_STATE_FATAL from_state:BACKOFF groupname:d processname:d")
     for name in ("a", "b", "c"):
         open(c.path("go-" + name), "w").close()
@@ -521,7 +530,7 @@ def test_same_events_as_supervisord():
         c.write_config(ACCEPTANCE_CONF, raw=True)
         c.start()
         cr_states, cr_mail, cr_comm = crash_sequence(c)
-    expect(sd_mail == ["a g 0 RUNNING", "c c 0 RUNNING"],
+    expect(sd_mail == ["e e 0 RUNNING", "a g 0 RUNNING", "c c 0 RUNNING"],
            "supervisord's crashmail record is what the test expects: %s" % sd_mail)
     expect(cr_mail == sd_mail, "crashmail records differ:\nsupervisord: %s\ncorrald:     %s"
            % (sd_mail, cr_mail))

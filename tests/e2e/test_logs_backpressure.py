@@ -267,8 +267,8 @@ def mib_s(n, secs):
 
 
 def fast_writer(name, nbytes, **keys):
-    # It stays up once done: an exit within a second of the start would be a
-    # failed start (corral.conf(5), startsecs), retried.
+    # It stays up once done: RUNNING with the pid it started with shows that
+    # it ran once.
     k = dict(startsecs=0, autorestart=False, autostart=False)
     k.update(keys)
     return prog(name, "/bin/sh -c '@DIR@/lw gen %d %d @DIR@/sum && exec sleep 1000'"

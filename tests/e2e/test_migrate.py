@@ -124,8 +124,7 @@ def test_migrate_full_details():
         for want in ("[eventlistener:theeventlistenername]", "[inet_http_server]",
                      "port = 127.0.0.1:9001", "[fcgi-program:thefcgiprogram]",
                      "stdout_capture_maxbytes = 1MB", "events = PROCESS_STATE,TICK_60",
-                     "# stdout_syslog = false  ; not in corral: corral does not copy program "
-                     "output to syslog",
+                     "stdout_syslog = false", "strip_ansi = false", "loglevel = info",
                      "# logfile = %(here)s/supervisord.log  ; not in corral: corrald logs "
                      "to its standard error",
                      "logdir = /tmp",

@@ -105,6 +105,13 @@ def test_start_timeout_is_a_failed_start():
                    "the unready process %d was killed" % p)
         r = c.ctl("wait", "slow")
         expect_rc(r, 1, "wait on a FATAL program")
+        # corralctl start gives the real reason, as status does.
+        r = c.ctl("start", "slow", timeout=30)
+        expect_rc(r, 1, "start of a program that is never ready")
+        expect("slow: ERROR (not ready within start_timeout, killed by SIGKILL)" in r.err,
+               "start's failure gives the reason status gives", r)
+        r = c.ctl("status", "slow")
+        expect("killed by SIGKILL, not ready within start_timeout" in r.out, "status", r)
 
 
 def test_watchdog_expiry_restarts_the_tree():

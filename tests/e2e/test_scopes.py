@@ -9,7 +9,8 @@ import time
 
 import harness
 from harness import (Corral, SLEEP, cgroup2_mount, children_of, expect, expect_rc, is_guard,
-                     parse_status_text, pid_alive, proc_stat, prog, scope_dir, tagged_pids, wait_until)
+                     parse_status_text, pid_alive, proc_stat, prog, run, scope_dir, tagged_pids,
+                     wait_until)
 
 # ---------------------------------------------------------------- workers
 # Each writes its files atomically (tmp + rename) so the test never reads half.
@@ -802,3 +803,20 @@ def test_scope_removed_from_outside_is_made_again():
         expect(st["pid"] in cgroup_pids(leaf(c, "w")), "w runs in its leaf of the new scope")
         expect("was removed while corrald ran (not by corrald): made it again" in c.stderr_text(),
                "the log says what happened", c.stderr_tail())
+
+
+def test_same_socket_path_in_another_mount_namespace_cannot_take_the_scope():
+    """Two corralds with one socket path (one in a mount namespace of its
+    own, where the path is free) name the same scope: the second must not
+    take it, nor kill what the first runs in it."""
+    cfg = prog("w", SLEEP, startsecs=0)
+    with Corral(cfg, name="scope_twice") as c:
+        pid = c.wait_state("w", "RUNNING")["pid"]
+        rundir = os.path.dirname(c.sock)
+        r = run(["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                 'mount -t tmpfs none "$1" || exit 99; shift; exec "$@"', "sh", rundir,
+                 harness.corrald_path(), "-c", c.conf], timeout=30)
+        expect(r.rc not in (0, 99), "the second corrald started", r)
+        expect("is held by a running corrald" in r.err, "it says why", r)
+        expect(pid_alive(pid) and c.status()["w"]["pid"] == pid, "the first one's program was "
+               "touched", c.status()["w"])

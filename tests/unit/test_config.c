@@ -17,6 +17,7 @@
 
 #include "supervisor/config.h"
 #include "supervisor/eventproto.h"
+#include "supervisor/log.h"
 #include "supervisor/supervisord.h"
 
 /* Each test loads into cfg and errs (config_load.h); the teardown frees them. */
@@ -378,15 +379,18 @@ static void test_groups(void **state)
 	assert_int_equal(g->strategy, STRATEGY_ONE_FOR_ALL);
 	assert_int_equal(g->restart_intensity, 3);
 	assert_int_equal(g->restart_period, 10);
-	/* Members take the group's name and priority; others keep theirs. */
+	/* Members take the group's name and priority; others keep theirs. Each
+	 * keeps its own as its process priority (supervisord's process_prio). */
 	for (size_t i = 0; i < cfg.nprograms; i++) {
 		struct program_config *p = &cfg.programs[i];
 		if (strcmp(p->name, "c") == 0) {
 			assert_null(p->group);
 			assert_int_equal(p->priority, 5);
+			assert_int_equal(p->process_priority, 5);
 		} else {
 			assert_string_equal(p->group, "g");
 			assert_int_equal(p->priority, 7);
+			assert_int_equal(p->process_priority, 999);
 		}
 	}
 
@@ -1904,14 +1908,38 @@ static void test_supervisord_main_section(void **state)
 	p = load_prog("[supervisord]\n[program:a]\ncommand=x\n");
 	assert_int_equal(p->umask, 022); /* supervisord's default */
 	assert_null(p->directory);
+	assert_false(p->strip_ansi);
+	assert_int_equal(cfg.loglevel, -1);
+	/* strip_ansi is every program's; loglevel is corrald's own */
+	p = load_prog("[supervisord]\nstrip_ansi=true\nloglevel=DEBUG\n[program:a]\ncommand=x\n");
+	assert_true(p->strip_ansi);
+	assert_int_equal(cfg.loglevel, LOG_DEBUG);
+	assert_int_equal(errs.nwarnings, 0);
+	static const struct {
+		const char *value;
+		int level;
+	} levels[] = {
+		{ "critical", LOG_ERR }, { "error", LOG_ERR }, { "warn", LOG_WARN },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG }, { "trace", LOG_DEBUG },
+		{ "blather", LOG_DEBUG },
+	};
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		char text[128];
+		snprintf(text, sizeof text, "[supervisord]\nloglevel=%s\n", levels[i].value);
+		load_ok(text);
+		assert_int_equal(cfg.loglevel, levels[i].level);
+	}
+	/* [corral] takes them too, as it takes [supervisord]'s other keys */
+	p = load_prog("[corral]\nstrip_ansi=on\nloglevel=warn\n[program:a]\ncommand=x\n");
+	assert_true(p->strip_ansi);
+	assert_int_equal(cfg.loglevel, LOG_WARN);
 	p = load_prog("[corral]\n[program:a]\ncommand=x\n");
 	assert_int_equal(p->umask, -1); /* corral's: inherited from corrald */
 	/* [supervisord] is [corral]: corral's keys work there too */
 	load_ok("[supervisord]\nsocket=/tmp/c.sock\nnodaemon=false\n");
 	assert_string_equal(cfg.socket, "/tmp/c.sock");
-	expect_warnings("t.conf:3: [supervisord]: corral ignores nodaemon: corrald always runs "
-			"in the foreground; let a service manager put it in the background",
-			NULL);
+	assert_int_equal(cfg.socket_rule, SOCKET_RULE_SET);
+	assert_int_equal(errs.nwarnings, 0);
 	expect_errors("[supervisord]\nnodaemon=perhaps\nminfds=-1\nloglevel=loud\numask=9\n"
 		      "logfile_maxbytes=5XB\nenvironment=A\n",
 		      "t.conf:2: [supervisord]: bad value for nodaemon: 'perhaps' (expected true "
@@ -1926,8 +1954,208 @@ static void test_supervisord_main_section(void **state)
 		      "size in bytes, with KB, MB or GB)",
 		      "t.conf:7: [supervisord]: environment: expected '=' after 'A'",
 		      NULL);
-	expect_errors("[supervisord]\nlogfile=/a\nlogfile=/b\n",
-		      "t.conf:3: [supervisord]: duplicate key 'logfile'", NULL);
+	/* a key of each, in [supervisord] and [corral]: corral's section, its rule */
+	expect_errors("[supervisord]\nlogfile=/a\n[corral]\nlogfile=/b\n",
+		      "t.conf:4: [corral]: duplicate key 'logfile'", NULL);
+}
+
+/* nodaemon, silent, minfds and minprocs: carried out (main.c), with
+ * supervisord's defaults in its format and corral's in corral's */
+static void test_supervisord_carried_out(void **state)
+{
+	load_ok("[supervisord]\n");
+	assert_false(cfg.nodaemon);
+	assert_false(cfg.silent);
+	assert_int_equal(cfg.minfds, 1024);
+	assert_int_equal(cfg.minprocs, 200);
+	load_ok("[supervisord]\nnodaemon=true\nsilent=on\nminfds=4096\nminprocs=0\n");
+	assert_true(cfg.nodaemon && cfg.silent);
+	assert_int_equal(cfg.minfds, 4096);
+	assert_int_equal(cfg.minprocs, 0);
+	assert_int_equal(errs.nwarnings, 0);
+	load_ok("[corral]\n");
+	assert_true(cfg.nodaemon);
+	assert_false(cfg.silent);
+	assert_int_equal(cfg.minfds, 0);
+	assert_int_equal(cfg.minprocs, 0);
+	load_ok("[corral]\nnodaemon=no\nminfds=2048\n");
+	assert_false(cfg.nodaemon);
+	assert_int_equal(cfg.minfds, 2048);
+	expect_errors("[supervisord]\nsilent=loud\nminprocs=x\n",
+		      "t.conf:2: [supervisord]: bad value for silent: 'loud' (expected true or "
+		      "false)",
+		      "t.conf:3: [supervisord]: bad value for minprocs: 'x' (expected an integer "
+		      ">= 0)", NULL);
+}
+
+/* A key set twice in a section of a supervisord config: supervisord's
+ * parser keeps the last value, and says nothing; corral says it. */
+static void test_supervisord_repeated_keys(void **state)
+{
+	struct program_config *p = load_prog(
+		"[supervisord]\n"                      /* 1 */
+		"nodaemon = true\n"                    /* 2 */
+		"pidfile = /tmp/a.pid\n"               /* 3 */
+		"nodaemon = false\n"                   /* 4 */
+		"[program:a]\n"                        /* 5 */
+		"command = /bin/first\n"               /* 6 */
+		"  --with continuation\n"              /* 7 */
+		"startsecs = bad\n"                    /* 8: never read, as in supervisord */
+		"command = /bin/second\n"              /* 9 */
+		"startsecs = 3\n"                      /* 10 */
+		"command = /bin/third\n"               /* 11 */
+		"[program:b]\n"                        /* 12: its own section, its own keys */
+		"command = /bin/b\n");
+	assert_false(cfg.nodaemon);
+	assert_string_equal(p->command, "/bin/third");
+	assert_null(p->argv[1]);
+	assert_int_equal(p->startsecs, 3);
+	assert_string_equal(cfg.programs[1].command, "/bin/b");
+	expect_warnings("t.conf:2: [supervisord]: duplicate key 'nodaemon': supervisord takes the "
+			"last value, at line 4",
+			"t.conf:6: [program:a]: duplicate key 'command': supervisord takes the last "
+			"value, at line 11",
+			"t.conf:8: [program:a]: duplicate key 'startsecs': supervisord takes the last "
+			"value, at line 10",
+			"t.conf:9: [program:a]: duplicate key 'command': supervisord takes the last "
+			"value, at line 11",
+			NULL);
+	/* supervisord's fixture issue-1224.conf */
+	load_ok("[supervisord]\nnodaemon = true\npidfile = /tmp/issue-1224.pid\nnodaemon = true\n"
+		"logfile = /dev/stdout\nlogfile_maxbytes = 0\n\n[program:cat]\n"
+		"command = /bin/cat\nstartsecs = 0\n");
+	assert_true(cfg.nodaemon);
+	assert_string_equal(errs.warnings[0], "t.conf:2: [supervisord]: duplicate key 'nodaemon': "
+			    "supervisord takes the last value, at line 4");
+	/* the last [supervisord] environment is the one programs expand */
+	p = load_prog("[program:e]\ncommand=/bin/echo %(ENV_CORRAL_T_E)s\n"
+		      "[supervisord]\nenvironment=CORRAL_T_E=first\nenvironment=CORRAL_T_E=last\n");
+	assert_string_equal(p->command, "/bin/echo last");
+	/* corral's own format: still an error */
+	expect_errors("[corral]\nlogdir=/a\nlogdir=/b\n",
+		      "t.conf:3: [corral]: duplicate key 'logdir'", NULL);
+}
+
+/* The control socket of a supervisord config that does not name one */
+static void test_supervisord_socket_default(void **state)
+{
+	load_ok("[supervisord]\n[unix_http_server]\nfile=/tmp/sd/supervisor.sock\n");
+	assert_string_equal(cfg.socket, "/tmp/sd/supervisor.sock.corral");
+	assert_int_equal(cfg.socket_rule, SOCKET_RULE_HTTP);
+	/* no [unix_http_server]: named after the config file (t.conf does not
+	 * exist: its name as given) */
+	load_ok("[supervisord]\n[inet_http_server]\nport=127.0.0.1:9001\n");
+	assert_int_equal(cfg.socket_rule, SOCKET_RULE_CONFIG);
+	assert_string_equal(cfg.socket, "/run/corral/supervisord-87dd8b0514d6a75b.sock");
+	/* a [unix_http_server] path too long to take ".corral" */
+	char *longp = repeat('d', 100);
+	char *text = xasprintf("[supervisord]\n[unix_http_server]\nfile=/%s\n", longp);
+	load_ok(text);
+	assert_int_equal(cfg.socket_rule, SOCKET_RULE_CONFIG);
+	free(text);
+	free(longp);
+	load_ok("[corral]\n[unix_http_server]\nfile=/tmp/sd/supervisor.sock\n");
+	assert_string_equal(cfg.socket, CONFIG_DEFAULT_SOCKET);
+	assert_int_equal(cfg.socket_rule, SOCKET_RULE_DEFAULT);
+}
+
+/* config_socket(), for corralctl -c: the same socket, errors or not */
+static void test_config_socket(void **state)
+{
+	char *path = strdup(write_file("sd.conf", "[supervisord]\n[program:x]\n"
+						 "startsecs=-1\n" /* errors: no command, bad value */
+						 "[unix_http_server]\nfile=%(here)s/x.sock\n"));
+	char *sock, err[256];
+	enum socket_rule rule;
+	assert_int_equal(config_socket(path, &sock, &rule, err, sizeof err), 0);
+	char *real = realpath(tmpdir, NULL);
+	char *want = xasprintf("%s/x.sock.corral", real);
+	assert_string_equal(sock, want);
+	assert_int_equal(rule, SOCKET_RULE_HTTP);
+	free(want);
+	free(sock);
+	/* the hash is of the real path, however the file is named */
+	write_file("plain.conf", "[supervisord]\n");
+	char *a = xasprintf("%s/plain.conf", tmpdir), *b = xasprintf("%s/./plain.conf", real);
+	char *sa, *sb;
+	assert_int_equal(config_socket(a, &sa, &rule, err, sizeof err), 0);
+	assert_int_equal(config_socket(b, &sb, &rule, err, sizeof err), 0);
+	assert_int_equal(rule, SOCKET_RULE_CONFIG);
+	assert_string_equal(sa, sb);
+	assert_true(strncmp(sa, "/run/corral/supervisord-", 24) == 0);
+	free(sa);
+	free(sb);
+	free(a);
+	free(b);
+	char *missing = xasprintf("%s/missing.conf", tmpdir);
+	assert_int_equal(config_socket(missing, &sock, &rule, err, sizeof err), -ENOENT);
+	assert_null(sock);
+	assert_non_null(strstr(err, "missing.conf: No such file or directory"));
+	free(missing);
+	free(real);
+	free(path);
+}
+
+/* %(ENV_X)s with X from [supervisord] environment, and from a program's
+ * own environment, where options.py expands them */
+static void test_supervisord_environment_names(void **state)
+{
+	unsetenv("FOO");
+	/* supervisord's fixtures issue-1170a, b and c */
+	struct program_config *p = load_prog(
+		"[supervisord]\nnodaemon=true\nenvironment=FOO=\"set from [supervisord] section\"\n"
+		"[program:echo]\ncommand=bash -c \"echo '%(ENV_FOO)s'\"\nstartsecs=0\n");
+	assert_string_equal(p->command, "bash -c \"echo 'set from [supervisord] section'\"");
+	assert_string_equal(p->environment[0], "FOO=set from [supervisord] section");
+	p = load_prog("[supervisord]\nenvironment=FOO=\"set from [supervisord] section\"\n"
+		      "[program:echo]\ncommand=bash -c \"echo '%(ENV_FOO)s'\"\n"
+		      "environment=FOO=\"set from [program] section\"\n");
+	assert_string_equal(p->command, "bash -c \"echo 'set from [program] section'\"");
+	p = load_prog("[supervisord]\nenvironment=FOO=\"set from [supervisord] section\"\n"
+		      "[eventlistener:echo]\ncommand=bash -c \"echo '%(ENV_FOO)s' >&2\"\n"
+		      "environment=FOO=\"set from [eventlistener] section\"\n"
+		      "events=PROCESS_STATE_FATAL\n");
+	assert_string_equal(p->command, "bash -c \"echo 'set from [eventlistener] section' >&2\"");
+	/* a program above [supervisord]; directory and log files too; an
+	 * fcgi socket and [unix_http_server] see [supervisord]'s alone */
+	load_ok("[program:a]\ncommand=/bin/%(ENV_P)s\ndirectory=/d/%(ENV_P)s\n"
+		"stdout_logfile=/l/%(ENV_S)s.%(ENV_P)s\nenvironment=P=own\n"
+		"[fcgi-program:f]\ncommand=/bin/f\nsocket=unix:///tmp/%(ENV_S)s.sock\n"
+		"[unix_http_server]\nfile=/tmp/%(ENV_S)s-http.sock\n"
+		"[supervisord]\nenvironment=S=sd,P=sd\n");
+	const struct program_config *a = &cfg.programs[0];
+	assert_string_equal(a->name, "a");
+	assert_string_equal(a->command, "/bin/own");
+	assert_string_equal(a->directory, "/d/own");
+	assert_string_equal(a->stdout_logfile, "/l/sd.own");
+	char text[SOCKETS_ADDR_STRLEN];
+	sockets_format(cfg.programs[1].fcgi_socket, text, sizeof text);
+	assert_string_equal(text, "unix:/tmp/sd.sock");
+	assert_string_equal(cfg.unix_http.file, "/tmp/sd-http.sock");
+	/* per process, when the environment differs by %(process_num)d */
+	p = load_prog("[supervisord]\n[program:q]\ncommand=/bin/q %(ENV_N)s\nnumprocs=2\n"
+		      "process_name=q%(process_num)d\nenvironment=N=n%(process_num)d\n");
+	struct program_instance v;
+	program_config_instance(p, 1, &v);
+	assert_string_equal(v.command, "/bin/q n1");
+	program_config_instance(p, 0, &v);
+	assert_string_equal(v.command, "/bin/q n0");
+	/* what supervisord reads before [supervisord] environment does not see
+	 * it: [supervisord]'s own keys, [include]; a program's environment
+	 * does not see itself */
+	expect_errors("[supervisord]\nidentifier=%(ENV_FOO)s\nenvironment=FOO=1\n"
+		      "[include]\nfiles=%(ENV_FOO)s.conf\n"
+		      "[program:x]\ncommand=x\nenvironment=A=1,B=%(ENV_A)s\n",
+		      "t.conf:2: [supervisord]: identifier: unknown name in '%(ENV_FOO)s' (no such "
+		      "environment variable)",
+		      "t.conf:5: [include]: files: unknown name in '%(ENV_FOO)s' (no such "
+		      "environment variable)",
+		      "t.conf:8: [program:x]: environment: unknown name in '%(ENV_A)s' (no such "
+		      "environment variable)", NULL);
+	/* corral's own format: corrald's environment only */
+	expect_errors("[program:x]\ncommand=%(ENV_A)s\nenvironment=A=1\n",
+		      "t.conf:2: [program:x]: command: unknown name in '%(ENV_A)s' (no such "
+		      "environment variable)", NULL);
 }
 
 static void test_supervisord_unknown_is_warning(void **state)
@@ -1973,6 +2201,7 @@ static void test_supervisord_sections(void **state)
 	assert_string_equal(ev->name, "ev");
 	assert_true(ev->is_listener);
 	assert_int_equal(ev->priority, -1);
+	assert_int_equal(ev->process_priority, 999); /* its processes among themselves */
 	assert_int_equal(ev->numprocs, 2);
 	assert_int_equal(ev->buffer_size, 10);
 	assert_int_equal(ev->listener_events, EV_BIT(EV_TICK_5));
@@ -2005,6 +2234,10 @@ static void test_supervisord_sections(void **state)
 		      "t.conf:4: [eventlistener:e]: unknown event type TICK_10 in events",
 		      "t.conf:5: [eventlistener:e]: bad value for buffer_size: '0' (expected an "
 		      "integer from 1 to 100000)", NULL);
+	/* a listener's own priority is both its pool's and its processes' */
+	load_ok("[supervisord]\n[eventlistener:e]\ncommand=x\nevents=TICK_5\npriority=3\n");
+	assert_int_equal(cfg.programs[0].priority, 3);
+	assert_int_equal(cfg.programs[0].process_priority, 3);
 	/* corral's own format takes them too; its programs keep /dev/null */
 	load_ok("[eventlistener:e]\ncommand=x\nevents=process_state_exited,TICK\n"
 		"buffer_size=3\n[program:p]\ncommand=x\n");
@@ -2069,14 +2302,28 @@ static void test_supervisord_program_keys(void **state)
 	assert_int_equal(p->capture_maxbytes[1], 0);
 	assert_true(p->events_enabled[1]);
 	assert_false(p->events_enabled[0]);
-	expect_warnings("t.conf:6: [program:a]: corral ignores stdout_syslog: corral does not copy "
-			"program output to syslog",
-			"t.conf:7: [program:a]: corral ignores serverurl: SUPERVISOR_SERVER_URL is "
+	/* and so are the syslog keys */
+	assert_true(p->syslog[0]);
+	assert_false(p->syslog[1]);
+	expect_warnings("t.conf:7: [program:a]: corral ignores serverurl: SUPERVISOR_SERVER_URL is "
 			"always corrald's own XML-RPC server",
 			NULL);
-	/* corral's format takes them too (with the same warnings) */
-	load_prog("[program:a]\ncommand=/bin/cat\nstderr_syslog=1\n");
-	assert_int_equal(errs.nwarnings, 1);
+	/* corral's format takes them too */
+	p = load_prog("[program:a]\ncommand=/bin/cat\nstderr_syslog=1\n");
+	assert_int_equal(errs.nwarnings, 0);
+	assert_true(p->syslog[1]);
+	assert_false(p->syslog[0]);
+	/* supervisord's old spelling: a log file named syslog is syslog, and no
+	 * file, whatever _syslog says (its warning says so) */
+	p = load_prog("[supervisord]\n[program:a]\ncommand=/bin/cat\nstdout_logfile=Syslog\n"
+		      "stdout_syslog=false\nstderr_logfile=/tmp/e\n");
+	assert_true(p->syslog[0]);
+	assert_false(p->syslog[1]);
+	assert_string_equal(p->stdout_logfile, "NONE");
+	assert_string_equal(p->stderr_logfile, "/tmp/e");
+	expect_warnings("t.conf:4: [program:a]: stdout_logfile = syslog is deprecated (as in "
+			"supervisord): it is stdout_syslog = true without a log file",
+			NULL);
 	expect_errors("[program:a]\ncommand=x\nstdout_syslog=maybe\nstdout_syslog=1\n",
 		      "t.conf:3: [program:a]: bad value for stdout_syslog: 'maybe' (expected true "
 		      "or false)",
@@ -2266,6 +2513,11 @@ int main(void)
 		T(test_config_free_twice),
 		T(test_demo_conf),
 		T(test_supervisord_main_section),
+		T(test_supervisord_carried_out),
+		T(test_supervisord_repeated_keys),
+		T(test_supervisord_socket_default),
+		TT(test_config_socket),
+		T(test_supervisord_environment_names),
 		T(test_supervisord_unknown_is_warning),
 		T(test_supervisord_sections),
 		T(test_http_servers),

@@ -68,6 +68,15 @@ const char *program_group_name(const struct program *prog)
 	return prog->cfg->group ? prog->cfg->group : prog->cfg->name;
 }
 
+const char *supervisor_process_name(const struct process *p)
+{
+	const char *colon = strchr(p->name, ':');
+	return colon ? colon + 1 : p->name;
+}
+
+/* below debug: echo.c repeats no output here */
+enum log_level log_threshold = LOG_INFO;
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	size_t n = strlen(logged);
@@ -327,6 +336,35 @@ static void test_capture_mode(void **state)
 	logged[0] = '\0';
 }
 
+/* Output that is not UTF-8 goes in an event as supervisord puts it:
+ * "Undecodable: " and Python's repr() of the bytes; UTF-8 as it is. */
+static void test_undecodable_output_event(void **state)
+{
+	(void)state;
+	struct fixture l, p;
+	fixture_init(&l, "l", true, EV_BIT(EV_PROCESS_LOG_STDOUT));
+	fixture_init(&p, "talker", false, 0);
+	events_group(&l.prog, true);
+	fixture_run(&l, 600);
+	say(&l, "READY\n");
+	p.cfg.events_enabled[0] = true;
+	fixture_run(&p, 601);
+	const char *out;
+	assert_int_equal(events_output(&p.proc, 0, "\xff\xfe it's\n", 8, &out), 8);
+	assert_memory_equal(out, "\xff\xfe it's\n", 8); /* the log has the bytes */
+	assert_non_null(strstr(heard(&l), "eventname:PROCESS_LOG_STDOUT len:90\n"
+					  "processname:talker groupname:talker pid:601 channel:stdout\n"
+					  "Undecodable: b\"\\xff\\xfe it's\\n\""));
+	say(&l, "RESULT 2\nOKREADY\n");
+	assert_int_equal(events_output(&p.proc, 0, "caf\xc3\xa9\n", 6, &out), 6);
+	assert_non_null(strstr(heard(&l), "len:65\nprocessname:talker groupname:talker pid:601 "
+					  "channel:stdout\ncaf\xc3\xa9\n"));
+	fixture_free(&p);
+	fixture_free(&l);
+	events_free_all();
+	logged[0] = '\0';
+}
+
 /* Each test starts with no programs (one that failed may have left its own). */
 static int setup(void **state)
 {
@@ -343,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup(test_buffer_overflow_and_state_events, setup),
 		cmocka_unit_test_setup(test_send_stdin, setup),
 		cmocka_unit_test_setup(test_capture_mode, setup),
+		cmocka_unit_test_setup(test_undecodable_output_event, setup),
 	};
 	return cmocka_run_group_tests_name("events_loop", tests, NULL, NULL);
 }

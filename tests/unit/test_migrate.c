@@ -109,6 +109,28 @@ static void test_not_supervisord(void **state)
 	free(out);
 }
 
+/* A key set again in its section is written once, the values before it
+ * commented out; what supervisord's format implies is written out. */
+static void test_repeated_keys_and_defaults(void **state)
+{
+	(void)state;
+	int rc;
+	char *out = migrate_text("[supervisord]\nminfds = 10\nminfds = 20\n"
+				 "[unix_http_server]\nfile = /tmp/m.sock\nchmod = 0700\n"
+				 "chmod = 0770\n[program:p]\ncommand = /bin/a\ncommand = /bin/b\n", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\n[corral]\n# minfds = 10  ; set again below: supervisord "
+				    "takes the last value\nminfds = 20\n"));
+	assert_non_null(strstr(out, "\nsocket = /tmp/m.sock.corral\n"));
+	assert_non_null(strstr(out, "\nnodaemon = false\nminprocs = 200\n"));
+	assert_null(strstr(out, "minfds = 1024"));
+	assert_non_null(strstr(out, "\n# chmod = 0700  ; set again below: supervisord takes the "
+				    "last value\nchmod = 0770\n"));
+	assert_non_null(strstr(out, "\n[program:p]\n# command = /bin/a  ; set again below: "
+				    "supervisord takes the last value\ncommand = /bin/b\n"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_environment_round_trip),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_not_supervisord),
+		cmocka_unit_test(test_repeated_keys_and_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,22 +91,145 @@ static void test_backoff_then_fatal(void **state)
 	assert_int_equal(m.retries, 0);
 }
 
-/* startsecs = 0 must not make startretries meaningless. */
-static void test_startsecs_zero_still_counts_retries(void **state)
+/* startsecs = 0, as supervisord: RUNNING at the spawn, and an exit, however
+ * soon, is an exit (EXITED), never a failed start. A one-shot program ends
+ * EXITED, whatever its startretries. */
+static void test_startsecs_zero_exit_is_an_exit(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(0, 0, AUTORESTART_FALSE);
+	struct pmachine m;
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	struct pinput in = { .event = PEV_EXIT, .uptime_ms = 3, .expected = true };
+	assert_int_equal(program_exit_kind(&m, &c, &in), PEXIT_EXPECTED);
+	struct poutput o = step(&m, &c, PEV_EXIT, 3, true);
+	assert_int_equal(m.state, PSTATE_EXITED);
+	assert_false(o.actions & (PACT_SPAWN | PACT_TIMER));
+	assert_false(m.restart_due);
+	assert_true(program_down(&m));
+	assert_int_equal(m.retries, 0);
+	/* Nothing more happens by itself. */
+	assert_int_equal(step(&m, &c, PEV_TIMER, 0, false).actions, 0);
+	assert_int_equal(m.state, PSTATE_EXITED);
+
+	/* Not expected: EXITED too (autorestart = false), not BACKOFF. */
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	in.expected = false;
+	assert_int_equal(program_exit_kind(&m, &c, &in), PEXIT_UNEXPECTED);
+	step(&m, &c, PEV_EXIT, 3, false);
+	assert_int_equal(m.state, PSTATE_EXITED);
+
+	/* ready = none is the same. */
+	c = cfg(5, 0, AUTORESTART_FALSE);
+	c.ready = READY_NONE;
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+	step(&m, &c, PEV_EXIT, 3, true);
+	assert_int_equal(m.state, PSTATE_EXITED);
+}
+
+/* autorestart after a short run: EXITED until a second after the spawn,
+ * then started again, for ever: no BACKOFF, no FATAL. */
+static void test_startsecs_zero_restart_waits_a_second(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(0, 2, AUTORESTART_UNEXPECTED);
+	struct pmachine m;
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	for (int i = 0; i < 10; i++) {
+		struct poutput o = step(&m, &c, PEV_EXIT, 300, false);
+		assert_int_equal(m.state, PSTATE_EXITED);
+		assert_true(m.restart_due);
+		assert_false(program_down(&m));
+		assert_false(o.actions & PACT_SPAWN);
+		assert_true(o.actions & PACT_TIMER);
+		assert_int_equal(o.timer_ms, PROGRAM_RESTART_MIN_MS - 300);
+		assert_int_equal(m.retries, 0);
+		o = step(&m, &c, PEV_TIMER, 0, false);
+		assert_int_equal(m.state, PSTATE_RUNNING);
+		assert_true(o.actions & PACT_SPAWN);
+		assert_false(m.restart_due);
+	}
+	/* A run that lasted the second starts again at once. */
+	struct poutput o = step(&m, &c, PEV_EXIT, 1500, false);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+	assert_true(o.actions & PACT_SPAWN);
+	/* An expected code is not restarted (autorestart = unexpected). */
+	o = step(&m, &c, PEV_EXIT, 10, true);
+	assert_int_equal(m.state, PSTATE_EXITED);
+	assert_false(m.restart_due);
+	assert_true(o.actions & PACT_TIMER_STOP);
+
+	/* A stop while the restart is due: STOPPED, the restart cancelled. */
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	step(&m, &c, PEV_EXIT, 10, false);
+	o = step(&m, &c, PEV_STOP, 0, false);
+	assert_int_equal(m.state, PSTATE_STOPPED);
+	assert_true(o.changed);
+	assert_true(o.actions & PACT_TIMER_STOP);
+	assert_false(o.actions & (PACT_STOPSIGNAL | PACT_KILL));
+	assert_int_equal(step(&m, &c, PEV_TIMER, 0, false).actions, 0);
+	assert_int_equal(m.state, PSTATE_STOPPED);
+
+	/* A start while it is due: now. */
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	step(&m, &c, PEV_EXIT, 10, false);
+	o = step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+	assert_true(o.actions & PACT_SPAWN);
+	assert_false(m.restart_due);
+}
+
+/* A child that failed before exec is a spawn error with startsecs = 0 too:
+ * BACKOFF, then FATAL after startretries (supervisord's "can't find
+ * command" never even forks). */
+static void test_startsecs_zero_spawn_error_backs_off(void **state)
 {
 	(void)state;
 	struct program_config c = cfg(0, 2, AUTORESTART_TRUE);
 	struct pmachine m;
 	program_init(&m);
 	step(&m, &c, PEV_START, 0, false);
+	struct pinput in = { .event = PEV_EXIT, .uptime_ms = 10, .spawn_error = true };
+	struct poutput o;
 	for (int i = 0; i < 2; i++) {
-		step(&m, &c, PEV_EXIT, 10, false);
+		assert_int_equal(program_exit_kind(&m, &c, &in), PEXIT_FAILED_START);
+		program_step(&m, &c, &in, &o);
 		assert_int_equal(m.state, PSTATE_BACKOFF);
 		step(&m, &c, PEV_TIMER, 0, false);
 		assert_int_equal(m.state, PSTATE_RUNNING);
 	}
-	step(&m, &c, PEV_EXIT, 10, false);
+	program_step(&m, &c, &in, &o);
 	assert_int_equal(m.state, PSTATE_FATAL);
+}
+
+/* What an exit means, state by state, for the log lines. */
+static void test_exit_kind(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(2, 3, AUTORESTART_TRUE);
+	struct pmachine m = { .state = PSTATE_STARTING };
+	struct pinput in = { .event = PEV_EXIT, .uptime_ms = 100, .expected = true };
+	assert_int_equal(program_exit_kind(&m, &c, &in), PEXIT_FAILED_START);
+	in.uptime_ms = 2500; /* past startsecs, before its deadline was seen */
+	assert_int_equal(program_exit_kind(&m, &c, &in), PEXIT_EXPECTED);
+	m.state = PSTATE_RUNNING;
+	in.expected = false;
+	assert_int_equal(program_exit_kind(&m, &c, &in), PEXIT_UNEXPECTED);
+	m.state = PSTATE_STOPPING;
+	assert_int_equal(program_exit_kind(&m, &c, &in), PEXIT_STOPPED);
+	m.state = PSTATE_BACKOFF;
+	assert_int_equal(program_exit_kind(&m, &c, &in), PEXIT_NONE);
+	c.ready = READY_NOTIFY; /* an exit before READY=1, however late */
+	m.state = PSTATE_STARTING;
+	in.uptime_ms = 60000;
+	assert_int_equal(program_exit_kind(&m, &c, &in), PEXIT_FAILED_START);
 }
 
 static void test_spawn_error_is_a_failed_start(void **state)
@@ -230,6 +353,13 @@ static void test_every_cell(void **state)
 		for (int e = PEV_START; e <= PEV_WATCHDOG_TRIGGER; e++) {
 			struct pmachine m = { .state = (enum pstate)s, .retries = 1 };
 			struct poutput o = step(&m, &c, (enum pevent)e, 100, false);
+			struct pmachine due = { .state = (enum pstate)s, .restart_due = true };
+			struct poutput od = step(&due, &c, (enum pevent)e, 100, false);
+			if (s == PSTATE_EXITED && e == PEV_TIMER) /* the restart */
+				assert_true(od.actions & PACT_SPAWN);
+			else if (s == PSTATE_EXITED && e == PEV_STOP) /* cancelled */
+				assert_int_equal(due.state, PSTATE_STOPPED);
+			assert_true(od.changed == (due.state != (enum pstate)s));
 			assert_true(m.state >= PSTATE_STOPPED && m.state <= PSTATE_UNKNOWN);
 			assert_true(o.changed == (m.state != (enum pstate)s));
 			bool down = s == PSTATE_STOPPED || s == PSTATE_EXITED || s == PSTATE_FATAL ||
@@ -342,10 +472,10 @@ static void test_pool_kill_restarts_at_once(void **state)
 	assert_int_equal(m.state, PSTATE_RUNNING);
 	assert_int_equal(m.retries, 0);
 	assert_int_equal(m.killing, PFAIL_NONE);
-	/* The same exit without the kill is a failed start. */
+	/* The same exit without the kill is an exit (startsecs = 0). */
 	o = step(&m, &c, PEV_EXIT, 10, false);
-	assert_int_equal(m.state, PSTATE_BACKOFF);
-	assert_int_equal(m.retries, 1);
+	assert_int_equal(m.state, PSTATE_EXITED);
+	assert_false(o.actions & PACT_SPAWN);
 }
 
 static void test_backoff_delays_are_capped(void **state)
@@ -367,7 +497,10 @@ int main(void)
 		cmocka_unit_test(test_start_waits_startsecs),
 		cmocka_unit_test(test_startsecs_zero_runs_at_once),
 		cmocka_unit_test(test_backoff_then_fatal),
-		cmocka_unit_test(test_startsecs_zero_still_counts_retries),
+		cmocka_unit_test(test_startsecs_zero_exit_is_an_exit),
+		cmocka_unit_test(test_startsecs_zero_restart_waits_a_second),
+		cmocka_unit_test(test_startsecs_zero_spawn_error_backs_off),
+		cmocka_unit_test(test_exit_kind),
 		cmocka_unit_test(test_spawn_error_is_a_failed_start),
 		cmocka_unit_test(test_autorestart),
 		cmocka_unit_test(test_stop_escalates),

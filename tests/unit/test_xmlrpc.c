@@ -197,6 +197,25 @@ static void test_fault_roundtrip(void **state)
 	xb_free(&b);
 }
 
+/* system.multicall's answer: each result bare, a fault as its struct
+ * (supervisord's shape, which Python's MultiCallIterator reads). */
+static void test_fault_value(void **state)
+{
+	(void)state;
+	struct xbuf b = { 0 };
+	xb_array_begin(&b);
+	xb_string(&b, "3.0");
+	xb_fault_value(&b, 10, "BAD_NAME: x<y");
+	xb_array_end(&b);
+	assert_false(b.oom);
+	assert_string_equal(b.p, "<value><array><data><value><string>3.0</string></value>"
+				 "<value><struct><member><name>faultCode</name><value><int>10</int>"
+				 "</value></member><member><name>faultString</name><value><string>"
+				 "BAD_NAME: x&lt;y</string></value></member></struct></value>"
+				 "</data></array></value>");
+	xb_free(&b);
+}
+
 /* Values read back are written out as they came. */
 static void test_value_roundtrip(void **state)
 {
@@ -229,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_encode_binary),
 		cmocka_unit_test(test_fault_roundtrip),
+		cmocka_unit_test(test_fault_value),
 		cmocka_unit_test(test_value_roundtrip),
 	};
 	return cmocka_run_group_tests_name("xmlrpc", tests, NULL, NULL);
