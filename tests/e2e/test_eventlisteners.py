@@ -13,7 +13,8 @@ import subprocess
 import time
 import xmlrpc.client
 
-from harness import PY, Corral, children_of, expect, pid_alive, proc_stat, unix_rpc, wait_until
+from harness import (PY, Corral, children_of, expect, pid_alive, proc_cmdline, proc_stat, unix_rpc,
+                     wait_until)
 
 SUPERVISORD = "/usr/bin/supervisord"
 
@@ -232,6 +233,9 @@ def test_protocol_garbage_makes_listener_unknown():
 def test_stdin_pipes():
     """supervisord gives every process a stdin pipe; corral's own format /dev/null."""
     def stdin_of(pid):
+        # After the exec (startsecs = 0 is RUNNING at the spawn, before the
+        # child has put its stdin in place): its command line is sleep's.
+        wait_until(lambda: "sleep" in proc_cmdline(pid), 20, "pid %d to exec sleep" % pid)
         return os.readlink("/proc/%d/fd/0" % pid)
     with Corral(start=False, name="ev_stdin") as c:
         start_sd(c, "[program:s]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
