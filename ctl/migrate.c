@@ -31,7 +31,7 @@
  *   and minprocs) is written into [corral], so that it runs the same.
  * - A key set twice in a section (supervisord keeps the last value) is
  *   written once; the values before are commented out. */
-#include "ipc/migrate.h"
+#include "ctl/migrate.h"
 #include "supervisor/config.h"
 #include "supervisor/supervisord.h"
 

@@ -3,10 +3,10 @@
  * The order it runs in: parse options, check the verb locally (so a typo
  * never needs a daemon), find the socket, connect, send one request frame,
  * read one answer frame, print it, and exit with the answer's result byte. */
+#include "ctl/migrate.h"
+#include "ctl/submit.h"
 #include "ipc/io.h"
-#include "ipc/migrate.h"
 #include "ipc/proto.h"
-#include "ipc/submit.h"
 #include "ipc/utf8.h"
 #include "supervisor/config.h"
 
