@@ -77,8 +77,9 @@ UNIT_TESTS += xmlrpc
 UNIT_TESTS += events events_loop
 # The sandbox's, one per file of sandbox/ (sandbox_config: its keys in config.c).
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
-# corralctl migrate: the values it writes read back the same.
-UNIT_TESTS += migrate
+# corralctl migrate: the values it writes read back the same; and the
+# config reader's public face, which it and corralctl -c read through.
+UNIT_TESTS += migrate config_api
 # Paths built from names (cgroup leaves, log files) stay in their directory.
 UNIT_TESTS += path
 # supervisord's log lines (sdlog.c) and its checks of a command (spawn.c).
@@ -111,13 +112,16 @@ else
 CTL_LDFLAGS := $(ALL_LDFLAGS)
 CTL_LIBS    := -linih -lseccomp -lcap
 endif
-# migrate reads supervisord's file with corrald's own config reader.
+# corrald's config reader, for its unit tests and the programs beside corrald.
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
                $(BUILD)/supervisor/eventproto.o $(BUILD)/ipc/io.o $(SBX_OBJS)
+# ...and through its public face (config_api.h), what corralctl links:
+# -c FILE finds its socket and migrate reads supervisord's file with it.
+CONFIG_API_OBJS := $(BUILD)/supervisor/config_api.o $(CONFIG_OBJS)
 $(CORRALCTL): $(CTL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/ipc/proto.o $(BUILD)/ipc/utf8.o \
-              $(BUILD)/ipc/framing.o $(CONFIG_OBJS)
+              $(BUILD)/ipc/framing.o $(CONFIG_API_OBJS)
 	$(CC) $(CTL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 # Each unit test links only the objects it tests.
@@ -162,7 +166,8 @@ $(BUILD)/tests/unit/test_channel: $(BUILD)/ipc/channel.o
 $(BUILD)/tests/unit/test_framing: $(BUILD)/ipc/framing.o $(BUILD)/ipc/proto.o
 # the [pool:] keys, through config.c as a user writes them
 $(BUILD)/tests/unit/test_poolcfg: $(CONFIG_OBJS)
-$(BUILD)/tests/unit/test_migrate: $(BUILD)/ctl/migrate.o $(CONFIG_OBJS)
+$(BUILD)/tests/unit/test_migrate: $(BUILD)/ctl/migrate.o $(CONFIG_API_OBJS)
+$(BUILD)/tests/unit/test_config_api: $(CONFIG_API_OBJS)
 # the event listener protocol: pure logic, no event loop
 $(BUILD)/tests/unit/test_events: $(BUILD)/supervisor/eventproto.o
 $(BUILD)/tests/unit/test_events_loop: $(BUILD)/supervisor/events.o $(BUILD)/supervisor/eventproto.o \

@@ -8,7 +8,7 @@
 #include "ipc/io.h"
 #include "ipc/proto.h"
 #include "ipc/utf8.h"
-#include "supervisor/config.h"
+#include "supervisor/config_api.h"
 
 #include <err.h>
 #include <errno.h>
@@ -122,8 +122,7 @@ static const struct verb *verb_find(const char *name)
 static char *socket_of_config(const char *path)
 {
 	char *sock, msg[512];
-	enum socket_rule rule;
-	if (config_socket(path, &sock, &rule, msg, sizeof msg) < 0)
+	if (config_api_socket(path, &sock, msg, sizeof msg) < 0)
 		errx(EXIT_USAGE, "%s", msg);
 	return sock; /* the caller frees it */
 }
@@ -835,7 +834,7 @@ static int migrate_main(const char *path)
 	int rc = migrate_supervisord(path, stdout, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		warnx("migrate: %s", errs.msgs[i]);
-	config_errors_free(&errs);
+	config_api_errors_free(&errs);
 	if (rc == -ENOTSUP)
 		errx(PROTO_FAILED, "migrate: %s: not a supervisord config (it has no [supervisord] "
 		     "section): corrald reads it in corral's format already", path);
