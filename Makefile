@@ -52,7 +52,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
              supervisor/sdlog.c
-IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c
+IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c ipc/verbs.c
 # corralctl's own files; the ipc/ objects and the config reader it links are below.
 CTL_SRCS  := ctl/corralctl.c ctl/submit.c ctl/migrate.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
@@ -70,6 +70,8 @@ UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
               tokenbucket logline logfile sockets
 # Pools: the bounded queue, the framing of jobs, the [pool:] keys.
 UNIT_TESTS += channel framing poolcfg
+# The control protocol's verbs, the table corralctl and corrald share.
+UNIT_TESTS += verbs
 # The supervisord-compatible XML-RPC server: its value reader and writer.
 UNIT_TESTS += xmlrpc
 # supervisord's event listener protocol (eventproto.c), and its pools at
@@ -121,7 +123,7 @@ CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUIL
 # -c FILE finds its socket and migrate reads supervisord's file with it.
 CONFIG_API_OBJS := $(BUILD)/supervisor/config_api.o $(CONFIG_OBJS)
 $(CORRALCTL): $(CTL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/ipc/proto.o $(BUILD)/ipc/utf8.o \
-              $(BUILD)/ipc/framing.o $(CONFIG_API_OBJS)
+              $(BUILD)/ipc/framing.o $(BUILD)/ipc/verbs.o $(CONFIG_API_OBJS)
 	$(CC) $(CTL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 # Each unit test links only the objects it tests.
@@ -164,6 +166,7 @@ $(BUILD)/tests/unit/test_limits: $(BUILD)/sandbox/limits.o
 $(BUILD)/tests/unit/test_sockets: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_channel: $(BUILD)/ipc/channel.o
 $(BUILD)/tests/unit/test_framing: $(BUILD)/ipc/framing.o $(BUILD)/ipc/proto.o
+$(BUILD)/tests/unit/test_verbs: $(BUILD)/ipc/verbs.o
 # the [pool:] keys, through config.c as a user writes them
 $(BUILD)/tests/unit/test_poolcfg: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_migrate: $(BUILD)/ctl/migrate.o $(CONFIG_API_OBJS)
