@@ -93,7 +93,7 @@ UNIT_TESTS += ansi pyrepr
 UNIT_TESTS += echo devlog
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
-.PHONY: all run check check-unit check-san check-e2e install uninstall clean \
+.PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
         deps fuzz fuzz-merge bench lint-man install-extra uninstall-extra dist deb rpm
 all: $(CORRALD) $(CORRALCTL)
 
@@ -187,8 +187,9 @@ run: deps
 	$(MAKE) all
 	$(CORRALD) -c examples/demo.conf
 
-# The unit tests run plainly, then again under ASan+UBSan; then the
-# end-to-end tests drive the real binaries.
+# The include graph is checked first (tests/check-includes.py: each folder
+# includes only the layers below it); the unit tests run plainly, then again
+# under ASan+UBSan; then the end-to-end tests drive the real binaries.
 check: deps
 	$(MAKE) all $(UNIT_BINS)
 	$(MAKE) SAN=address,undefined all $(UNIT_BINS:$(BUILD)/%=build-san/%)
@@ -200,6 +201,9 @@ check: deps
 
 check-unit: all $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || exit 1; done
+
+check-includes:
+	@/usr/bin/python3 tests/check-includes.py
 
 # The binaries, the man pages, and the config corrald reads by default
 # (never over one already there), so that `corrald` runs after it.
