@@ -52,7 +52,9 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
              supervisor/sdlog.c
-IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c
+IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c ipc/verbs.c
+# corralctl's own files; the ipc/ objects and the config reader it links are below.
+CTL_SRCS  := ctl/corralctl.c ctl/submit.c ctl/migrate.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
              sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
 # The parts of the sandbox the config reader uses (everything but fds).
@@ -68,6 +70,8 @@ UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
               tokenbucket logline logfile sockets
 # Pools: the bounded queue, the framing of jobs, the [pool:] keys.
 UNIT_TESTS += channel framing poolcfg
+# The control protocol's verbs, the table corralctl and corrald share.
+UNIT_TESTS += verbs
 # The supervisord-compatible XML-RPC server: its value reader and writer.
 UNIT_TESTS += xmlrpc
 # supervisord's event listener protocol (eventproto.c), and its pools at
@@ -75,8 +79,9 @@ UNIT_TESTS += xmlrpc
 UNIT_TESTS += events events_loop
 # The sandbox's, one per file of sandbox/ (sandbox_config: its keys in config.c).
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
-# corralctl migrate: the values it writes read back the same.
-UNIT_TESTS += migrate
+# corralctl migrate: the values it writes read back the same; and the
+# config reader's public face, which it and corralctl -c read through.
+UNIT_TESTS += migrate config_api
 # Paths built from names (cgroup leaves, log files) stay in their directory.
 UNIT_TESTS += path
 # supervisord's log lines (sdlog.c) and its checks of a command (spawn.c).
@@ -88,7 +93,7 @@ UNIT_TESTS += ansi pyrepr
 UNIT_TESTS += echo devlog
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
-.PHONY: all run check check-unit check-san check-e2e install uninstall clean \
+.PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
         deps fuzz fuzz-merge bench lint-man install-extra uninstall-extra dist deb rpm
 all: $(CORRALD) $(CORRALCTL)
 
@@ -109,13 +114,16 @@ else
 CTL_LDFLAGS := $(ALL_LDFLAGS)
 CTL_LIBS    := -linih -lseccomp -lcap
 endif
-# migrate reads supervisord's file with corrald's own config reader.
+# corrald's config reader, for its unit tests and the programs beside corrald.
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
                $(BUILD)/supervisor/eventproto.o $(BUILD)/ipc/io.o $(SBX_OBJS)
-$(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/utf8.o \
-              $(BUILD)/ipc/submit.o $(BUILD)/ipc/framing.o $(BUILD)/ipc/migrate.o $(CONFIG_OBJS)
+# ...and through its public face (config_api.h), what corralctl links:
+# -c FILE finds its socket and migrate reads supervisord's file with it.
+CONFIG_API_OBJS := $(BUILD)/supervisor/config_api.o $(CONFIG_OBJS)
+$(CORRALCTL): $(CTL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/ipc/proto.o $(BUILD)/ipc/utf8.o \
+              $(BUILD)/ipc/framing.o $(BUILD)/ipc/verbs.o $(CONFIG_API_OBJS)
 	$(CC) $(CTL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 # Each unit test links only the objects it tests.
@@ -158,9 +166,11 @@ $(BUILD)/tests/unit/test_limits: $(BUILD)/sandbox/limits.o
 $(BUILD)/tests/unit/test_sockets: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_channel: $(BUILD)/ipc/channel.o
 $(BUILD)/tests/unit/test_framing: $(BUILD)/ipc/framing.o $(BUILD)/ipc/proto.o
+$(BUILD)/tests/unit/test_verbs: $(BUILD)/ipc/verbs.o
 # the [pool:] keys, through config.c as a user writes them
 $(BUILD)/tests/unit/test_poolcfg: $(CONFIG_OBJS)
-$(BUILD)/tests/unit/test_migrate: $(BUILD)/ipc/migrate.o $(CONFIG_OBJS)
+$(BUILD)/tests/unit/test_migrate: $(BUILD)/ctl/migrate.o $(CONFIG_API_OBJS)
+$(BUILD)/tests/unit/test_config_api: $(CONFIG_API_OBJS)
 # the event listener protocol: pure logic, no event loop
 $(BUILD)/tests/unit/test_events: $(BUILD)/supervisor/eventproto.o
 $(BUILD)/tests/unit/test_events_loop: $(BUILD)/supervisor/events.o $(BUILD)/supervisor/eventproto.o \
@@ -177,8 +187,9 @@ run: deps
 	$(MAKE) all
 	$(CORRALD) -c examples/demo.conf
 
-# The unit tests run plainly, then again under ASan+UBSan; then the
-# end-to-end tests drive the real binaries.
+# The include graph is checked first (tests/check-includes.py: each folder
+# includes only the layers below it); the unit tests run plainly, then again
+# under ASan+UBSan; then the end-to-end tests drive the real binaries.
 check: deps
 	$(MAKE) all $(UNIT_BINS)
 	$(MAKE) SAN=address,undefined all $(UNIT_BINS:$(BUILD)/%=build-san/%)
@@ -190,6 +201,9 @@ check: deps
 
 check-unit: all $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || exit 1; done
+
+check-includes:
+	@/usr/bin/python3 tests/check-includes.py
 
 # The binaries, the man pages, and the config corrald reads by default
 # (never over one already there), so that `corrald` runs after it.

@@ -4,7 +4,8 @@
  * struct corral_config, or collects every error it finds, each as
  * "FILE:LINE: [SECTION]: message". The caller owns the result and frees it
  * with config_free(); a config is never modified after loading, so a reload
- * parses a new one and swaps it in whole. */
+ * parses a new one and swaps it in whole. This header is corrald's own:
+ * the programs beside it (corralctl) read configs through config_api.h. */
 #ifndef CORRAL_CONFIG_H
 #define CORRAL_CONFIG_H
 
@@ -14,6 +15,7 @@
 #include <sys/types.h>
 
 #include "sandbox/sandbox.h"
+#include "supervisor/config_types.h"
 #include "supervisor/sockets.h"
 #include "supervisor/poolcfg.h"
 
@@ -53,8 +55,6 @@ struct program_instance {
 	char **environment;
 };
 
-#define CONFIG_SOCKET_DIR "/run/corral"
-#define CONFIG_DEFAULT_SOCKET CONFIG_SOCKET_DIR "/corral.sock"
 #define CONFIG_DEFAULT_LOGDIR "/var/log/corral"
 
 struct program_config {
@@ -218,16 +218,6 @@ struct corral_config {
 	bool silent;            /* in the foreground, no log on stderr but errors */
 };
 
-/* A list of error messages; each string is heap-allocated and owned by it.
- * Warnings (what a supervisord.conf asks for that corral ignores) are kept
- * apart: they never make a load fail. */
-struct config_errors {
-	char **msgs;
-	size_t n;
-	char **warnings;        /* "FILE:LINE: [SECTION]: message", like msgs */
-	size_t nwarnings;
-};
-
 /* Load PATH. Returns 0 and fills *out, or -EINVAL (or another -errno) with
  * at least one message appended to *errs; *out is then left zeroed. */
 int config_load(const char *path, struct corral_config *out, struct config_errors *errs);
@@ -248,22 +238,6 @@ int config_load_string(const char *name, const char *text, struct corral_config 
  * 0, or -EINVAL / -ENOMEM with ERR filled. */
 int config_transient(const char *name, char *const argv[], const char *directory,
 		     struct corral_config *out, char *err, size_t errlen);
-
-/* One step of config_visit(), in the order the files are read (an
- * [include]d file where it is included): a section as it begins (KEY
- * NULL), then each key written in it, corral's or not, with its value as
- * written (continuation lines joined, nothing expanded). */
-struct config_item {
-	const char *file;       /* as in messages */
-	int line;
-	const char *section;    /* between the brackets */
-	const char *key;        /* NULL: the section begins */
-	const char *value;
-	/* A supervisord config sets KEY again further down the section: this
-	 * value is not used (supervisord keeps the last). */
-	bool superseded;
-};
-typedef void config_visit_fn(void *arg, const struct config_item *item);
 
 /* config_load(), which also hands FN every section and key it reads: for
  * a tool that rewrites the file (corralctl migrate). */

@@ -20,6 +20,7 @@
 
 #include "ipc/io.h"
 #include "ipc/proto.h"
+#include "ipc/verbs.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
@@ -187,6 +188,26 @@ static void fail(struct client *c, enum proto_result r)
 {
 	if (c->result == PROTO_OK || (r == PROTO_USAGE))
 		c->result = r;
+}
+
+/* A request of verb ID that it cannot read: its usage line, and answered. */
+static void answer_usage(struct client *c, enum verb_id id)
+{
+	outf(c, "%s: %s", verbs_table[id].name, verbs_table[id].usage);
+	fail(c, PROTO_USAGE);
+	client_answer(c);
+}
+
+/* supervisor_select() failed with R on BAD, the name of a WHAT. */
+static void select_failed(struct client *c, int r, const char *bad, const char *what)
+{
+	if (r == -ENOENT) {
+		outf(c, "no such %s: %s", what, bad);
+		fail(c, PROTO_USAGE);
+	} else {
+		outf(c, "%s", strerror(-r));
+		fail(c, PROTO_FAILED);
+	}
 }
 
 /* ---- status ---- */
@@ -664,9 +685,7 @@ static void verb_tail(struct client *c, char **argv, int argc)
 	client_answer(c);
 	return;
 usage:
-	outf(c, "tail: usage: tail [-f] [-n LINES] NAME [stdout|stderr]");
-	fail(c, PROTO_USAGE);
-	client_answer(c);
+	answer_usage(c, VERB_TAIL);
 }
 
 /* ---- verbs ---- */
@@ -749,9 +768,7 @@ static void verb_run(struct client *c, char **argv, int argc)
 		}
 	}
 	if (i >= argc || strcmp(argv[i], "--") != 0 || i + 1 >= argc) {
-		outf(c, "run: usage: run [--timeout SECONDS] [--scope NAME] -- COMMAND [ARG...]");
-		fail(c, PROTO_USAGE);
-		client_answer(c);
+		answer_usage(c, VERB_RUN);
 		return;
 	}
 	if (c->nfds != 3) {
@@ -811,13 +828,14 @@ static void verb_wait(struct client *c, char **argv, int argc)
 	struct selection sel = { 0 };
 	const char *bad = NULL;
 	int r = i < argc ? supervisor_select(argv + i, argc - i, &sel, &bad) : -EINVAL;
-	if (r < 0) {
-		if (r == -ENOENT)
-			outf(c, "no such process: %s", bad);
-		else
-			outf(c, "wait: usage: wait [--timeout SECONDS] NAME...");
+	if (r == -ENOENT) {
+		outf(c, "no such process: %s", bad);
 		fail(c, PROTO_USAGE);
 		client_answer(c);
+		return;
+	}
+	if (r < 0) {
+		answer_usage(c, VERB_WAIT);
 		return;
 	}
 	c->pend = calloc(sel.n ? sel.n : 1, sizeof *c->pend);
@@ -854,8 +872,8 @@ static void show_line(void *ctx, const char *text)
 	outf(ctx, "%s", text);
 }
 
-/* `show NAME`: the effective sandbox of each program SEL names. */
-static void verb_show(struct client *c, const struct selection *sel)
+/* The effective sandbox of each program SEL names. */
+static void show_sandboxes(struct client *c, const struct selection *sel)
 {
 	int enforced = limits_enforced();
 	for (size_t i = 0; i < sel->n; i++) {
@@ -892,124 +910,168 @@ static void verb_submit(struct client *c, char **argv, int argc)
 	pool_submit(fd, argv, argc);
 }
 
-static void handle_request(struct client *c, char **argv, int argc)
+/* start, stop or restart SEL...: answered by check_all, now or later. */
+static void verb_start_stop(struct client *c, char **argv, int argc)
 {
-	const char *verb = argv[0];
 	struct selection sel = { 0 };
 	const char *bad = NULL;
-	int r;
-
-	if (strcmp(verb, "run") == 0) {
-		verb_run(c, argv, argc);
-		return;
-	} else if (strcmp(verb, "tail") == 0) {
-		verb_tail(c, argv, argc);
-		return;
-	} else if (strcmp(verb, "wait") == 0) {
-		verb_wait(c, argv, argc);
-		return;
-	} else if (strcmp(verb, "submit") == 0) {
-		verb_submit(c, argv, argc);
-		return;
-	} else if (strcmp(verb, "reopen") == 0) {
-		supervisor_reopen_logs();
-		outf(c, "log files reopened");
-	} else if (strcmp(verb, "version") == 0) {
-		outf(c, "%s", CORRAL_VERSION);
-	} else if (strcmp(verb, "status") == 0) {
-		char *allw[] = { "all" };
-		r = argc > 1 ? supervisor_select(argv + 1, argc - 1, &sel, &bad)
-			     : supervisor_select(allw, 1, &sel, &bad);
-		if (r == -ENOENT) {
-			outf(c, "no such process: %s", bad);
-			fail(c, PROTO_USAGE);
-		} else if (r < 0) {
-			outf(c, "%s", strerror(-r));
-			fail(c, PROTO_FAILED);
-		}
-		for (size_t i = 0; i < sel.n; i++) {
-			status_line(c, sel.v[i]);
-			if (sel.v[i]->fsm.state != PSTATE_RUNNING)
-				fail(c, PROTO_NOT_RUNNING);
-		}
-	} else if (strcmp(verb, "start") == 0 || strcmp(verb, "stop") == 0 ||
-		   strcmp(verb, "restart") == 0) {
-		if (argc < 2) {
-			outf(c, "%s: name required", verb);
-			fail(c, PROTO_USAGE);
-		} else if ((r = supervisor_select(argv + 1, argc - 1, &sel, &bad)) < 0) {
-			outf(c, r == -ENOENT ? "no such process: %s" : "%s",
-			     r == -ENOENT ? bad : strerror(-r));
-			fail(c, r == -ENOENT ? PROTO_USAGE : PROTO_FAILED);
-		} else {
-			verb_lifecycle(c, verb, &sel);
-			selection_free(&sel);
-			return; /* answered by check_all, now or later */
-		}
-	} else if (strcmp(verb, "signal") == 0) {
-		int sig = argc > 1 ? config_signal_number(argv[1]) : -1;
-		if (argc < 3) {
-			outf(c, "signal: usage: signal SIG NAME...");
-			fail(c, PROTO_USAGE);
-		} else if (sig <= 0) {
-			outf(c, "bad signal name: %s", argv[1]);
-			fail(c, PROTO_USAGE);
-		} else if ((r = supervisor_select(argv + 2, argc - 2, &sel, &bad)) < 0) {
-			outf(c, r == -ENOENT ? "no such process: %s" : "%s",
-			     r == -ENOENT ? bad : strerror(-r));
-			fail(c, r == -ENOENT ? PROTO_USAGE : PROTO_FAILED);
-		} else {
-			for (size_t i = 0; i < sel.n; i++) {
-				r = supervisor_signal(sel.v[i], sig);
-				if (r == 0) {
-					outf(c, "%s: signalled", sel.v[i]->name);
-				} else {
-					outf(c, "%s: ERROR (%s)", sel.v[i]->name,
-					     r == -ESRCH ? "not running" : strerror(-r));
-					fail(c, PROTO_FAILED);
-				}
-			}
-		}
-	} else if (strcmp(verb, "show") == 0) {
-		if (argc != 2) {
-			outf(c, "show: usage: show NAME");
-			fail(c, PROTO_USAGE);
-		} else if ((r = supervisor_select(argv + 1, 1, &sel, &bad)) < 0) {
-			outf(c, r == -ENOENT ? "no such program: %s" : "%s",
-			     r == -ENOENT ? bad : strerror(-r));
-			fail(c, r == -ENOENT ? PROTO_USAGE : PROTO_FAILED);
-		} else {
-			verb_show(c, &sel);
-		}
-	} else if (strcmp(verb, "pid") == 0) {
-		if (argc == 1) {
-			outf(c, "%d", (int)getpid());
-		} else if ((r = supervisor_select(argv + 1, argc - 1, &sel, &bad)) < 0) {
-			outf(c, r == -ENOENT ? "no such process: %s" : "%s",
-			     r == -ENOENT ? bad : strerror(-r));
-			fail(c, r == -ENOENT ? PROTO_USAGE : PROTO_FAILED);
-		} else {
-			for (size_t i = 0; i < sel.n; i++) {
-				outf(c, "%d", (int)sel.v[i]->pid);
-				if (!sel.v[i]->pid)
-					fail(c, PROTO_FAILED);
-			}
-		}
-	} else if (strcmp(verb, "reload") == 0) {
-		if (supervisor_reload(reload_line, c) < 0)
-			fail(c, PROTO_FAILED);
-	} else if (strcmp(verb, "shutdown") == 0) {
-		outf(c, "shutting down");
+	int r = supervisor_select(argv + 1, argc - 1, &sel, &bad);
+	if (r < 0) {
+		select_failed(c, r, bad, "process");
 		selection_free(&sel);
 		client_answer(c);
-		supervisor_shutdown();
 		return;
-	} else {
-		outf(c, "unknown verb: %s", verb);
-		fail(c, PROTO_USAGE);
+	}
+	verb_lifecycle(c, argv[0], &sel);
+	selection_free(&sel);
+}
+
+/* status [SEL...] */
+static void verb_status(struct client *c, char **argv, int argc)
+{
+	struct selection sel = { 0 };
+	const char *bad = NULL;
+	char *allw[] = { "all" };
+	int r = argc > 1 ? supervisor_select(argv + 1, argc - 1, &sel, &bad)
+			 : supervisor_select(allw, 1, &sel, &bad);
+	if (r < 0)
+		select_failed(c, r, bad, "process");
+	for (size_t i = 0; i < sel.n; i++) {
+		status_line(c, sel.v[i]);
+		if (sel.v[i]->fsm.state != PSTATE_RUNNING)
+			fail(c, PROTO_NOT_RUNNING);
 	}
 	selection_free(&sel);
 	client_answer(c);
+}
+
+/* signal SIG SEL... */
+static void verb_signal(struct client *c, char **argv, int argc)
+{
+	struct selection sel = { 0 };
+	const char *bad = NULL;
+	int r, sig = config_signal_number(argv[1]);
+	if (sig <= 0) {
+		outf(c, "bad signal name: %s", argv[1]);
+		fail(c, PROTO_USAGE);
+	} else if ((r = supervisor_select(argv + 2, argc - 2, &sel, &bad)) < 0) {
+		select_failed(c, r, bad, "process");
+	} else {
+		for (size_t i = 0; i < sel.n; i++) {
+			r = supervisor_signal(sel.v[i], sig);
+			if (r == 0) {
+				outf(c, "%s: signalled", sel.v[i]->name);
+			} else {
+				outf(c, "%s: ERROR (%s)", sel.v[i]->name,
+				     r == -ESRCH ? "not running" : strerror(-r));
+				fail(c, PROTO_FAILED);
+			}
+		}
+	}
+	selection_free(&sel);
+	client_answer(c);
+}
+
+/* show NAME: the effective sandbox of a program. */
+static void verb_show(struct client *c, char **argv, int argc)
+{
+	struct selection sel = { 0 };
+	const char *bad = NULL;
+	int r = supervisor_select(argv + 1, 1, &sel, &bad);
+	if (r < 0)
+		select_failed(c, r, bad, "program");
+	else
+		show_sandboxes(c, &sel);
+	selection_free(&sel);
+	client_answer(c);
+}
+
+/* pid [SEL...]: corrald's, or each process's. */
+static void verb_pid(struct client *c, char **argv, int argc)
+{
+	struct selection sel = { 0 };
+	const char *bad = NULL;
+	int r;
+	if (argc == 1) {
+		outf(c, "%d", (int)getpid());
+	} else if ((r = supervisor_select(argv + 1, argc - 1, &sel, &bad)) < 0) {
+		select_failed(c, r, bad, "process");
+	} else {
+		for (size_t i = 0; i < sel.n; i++) {
+			outf(c, "%d", (int)sel.v[i]->pid);
+			if (!sel.v[i]->pid)
+				fail(c, PROTO_FAILED);
+		}
+	}
+	selection_free(&sel);
+	client_answer(c);
+}
+
+static void verb_reload(struct client *c, char **argv, int argc)
+{
+	if (supervisor_reload(reload_line, c) < 0)
+		fail(c, PROTO_FAILED);
+	client_answer(c);
+}
+
+/* Answered first: the stop that follows takes corrald with it. */
+static void verb_shutdown(struct client *c, char **argv, int argc)
+{
+	outf(c, "shutting down");
+	client_answer(c);
+	supervisor_shutdown();
+}
+
+static void verb_version(struct client *c, char **argv, int argc)
+{
+	outf(c, "%s", CORRAL_VERSION);
+	client_answer(c);
+}
+
+static void verb_reopen(struct client *c, char **argv, int argc)
+{
+	supervisor_reopen_logs();
+	outf(c, "log files reopened");
+	client_answer(c);
+}
+
+/* What corrald does for each verb of the protocol (ipc/verbs.h), once the
+ * request has the shape the verb takes. Each handler answers, at once or
+ * when what it waits for is done. A verb without one (migrate, which
+ * corralctl does alone) is unknown here. */
+typedef void verb_handler(struct client *c, char **argv, int argc);
+static verb_handler *const verb_handlers[VERB_COUNT] = {
+	[VERB_STATUS] = verb_status,
+	[VERB_START] = verb_start_stop,
+	[VERB_STOP] = verb_start_stop,
+	[VERB_RESTART] = verb_start_stop,
+	[VERB_SIGNAL] = verb_signal,
+	[VERB_PID] = verb_pid,
+	[VERB_RELOAD] = verb_reload,
+	[VERB_SHUTDOWN] = verb_shutdown,
+	[VERB_VERSION] = verb_version,
+	[VERB_SHOW] = verb_show,
+	[VERB_TAIL] = verb_tail,
+	[VERB_REOPEN] = verb_reopen,
+	[VERB_WAIT] = verb_wait,
+	[VERB_RUN] = verb_run,
+	[VERB_SUBMIT] = verb_submit,
+};
+
+static void handle_request(struct client *c, char **argv, int argc)
+{
+	const struct verb *v = verbs_find(argv[0]);
+	if (!v || !verb_handlers[v->id]) {
+		outf(c, "unknown verb: %s", argv[0]);
+		fail(c, PROTO_USAGE);
+		client_answer(c);
+		return;
+	}
+	if (!verbs_args_fit(v, argc - 1)) {
+		answer_usage(c, v->id);
+		return;
+	}
+	verb_handlers[v->id](c, argv, argc);
 }
 
 /* ---- reading requests ---- */

@@ -25,6 +25,7 @@
 #include "ipc/framing.h"
 #include "ipc/io.h"
 #include "ipc/proto.h"
+#include "ipc/verbs.h"
 #include "supervisor/log.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/tokenbucket.h"
@@ -1299,7 +1300,7 @@ int pool_submit_check(char **argv, int argc, char *err, size_t errlen)
 	bool no_wait, detach;
 	const char *name;
 	if (submit_parse(argv, argc, &no_wait, &detach, &name) < 0) {
-		snprintf(err, errlen, "submit: usage: submit [--no-wait] [--detach] POOL");
+		snprintf(err, errlen, "submit: %s", verbs_table[VERB_SUBMIT].usage);
 		return PROTO_USAGE;
 	}
 	struct pool *pl = pool_find(name);

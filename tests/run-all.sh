@@ -3,8 +3,10 @@
 #
 #   sh tests/run-all.sh BUILD SANBUILD
 #
-# The cmocka unit tests in BUILD/tests/unit/, then the same under sanitizers
-# in SANBUILD/tests/unit/, then the end-to-end suite against BUILD's binaries.
+# First the include graph (tests/check-includes.py: each folder includes only
+# the layers below it), then the cmocka unit tests in BUILD/tests/unit/, then
+# the same under sanitizers in SANBUILD/tests/unit/, then the end-to-end
+# suite against BUILD's binaries.
 # Each runner's output is shown with its own summary; the last line is
 # exactly "N passed, N failed". Exit 0 only when nothing failed and at least
 # one test ran. A unit binary that dies without cmocka's FAILED line (a
@@ -71,28 +73,42 @@ run_units() {
 	failed=$((failed + ufailed))
 }
 
-run_units "$build"
-run_units "$sanbuild"
-
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
+
+# add_summary NAME WHAT: add the counts of the last "NAME: N passed, N
+# failed" line in $out; without one, WHAT ended before its tests did.
+add_summary() {
+	line=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed\$" "$out" | tail -n 1)
+	if [ -n "$line" ]; then
+		sp=$(echo "$line" | sed "s/^$1: \([0-9]*\) passed.*/\1/")
+		sf=$(echo "$line" | sed 's/.* passed, \([0-9]*\) failed$/\1/')
+	else
+		echo "FAIL $1: $2 ended without its summary line"
+		sp=0
+		sf=1
+	fi
+	passed=$((passed + sp))
+	failed=$((failed + sf))
+}
+
+# Each check of the include graph counts as a test.
+run_includes() {
+	echo "== include graph"
+	"$py" "$here/check-includes.py" 2>&1 | tee "$out"
+	add_summary includes "check-includes.py"
+}
+
+run_includes
+run_units "$build"
+run_units "$sanbuild"
 
 # The end-to-end suite runs against the plain build and again against the
 # sanitizer build, where a use-after-free in corrald is a crash, not luck.
 run_e2e() {
 	echo "== end-to-end tests against $1"
 	CORRAL_BUILD=$1 "$py" "$here/e2e/run.py" -j 2 2>&1 | tee "$out"
-	line=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
-	if [ -n "$line" ]; then
-		ep=$(echo "$line" | sed 's/^e2e: \([0-9]*\) passed.*/\1/')
-		ef=$(echo "$line" | sed 's/.* passed, \([0-9]*\) failed$/\1/')
-	else
-		echo "FAIL e2e: the runner ended without its summary line"
-		ep=0
-		ef=1
-	fi
-	passed=$((passed + ep))
-	failed=$((failed + ef))
+	add_summary e2e "the runner"
 }
 
 run_e2e "$build"

@@ -1,11 +1,11 @@
-/* Unit tests for ipc/migrate.c: the values it writes read back the same. */
+/* Unit tests for ctl/migrate.c: the values it writes read back the same. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "ipc/migrate.h"
+#include "ctl/migrate.h"
 #include "supervisor/config.h"
 
 #include <errno.h>

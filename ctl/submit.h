@@ -1,6 +1,6 @@
 /* submit — `corralctl submit`: a producer of jobs for a pool.
  *
- * Part of corralctl's main, not of the ipc library: it prints and exits
+ * Part of corralctl, not of the ipc library: it prints and exits
  * as corralctl does (err(3)-style messages, its exit statuses). */
 #ifndef CORRAL_SUBMIT_H
 #define CORRAL_SUBMIT_H

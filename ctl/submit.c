@@ -7,7 +7,7 @@
  * stdin is read only while little is left to send, and what is left to
  * send waits for the socket, which corrald stops reading when the pool's
  * queue is full. Closing the connection (Ctrl-C kills us) cancels the jobs. */
-#include "ipc/submit.h"
+#include "ctl/submit.h"
 
 #include <err.h>
 #include <errno.h>

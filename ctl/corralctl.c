@@ -3,12 +3,13 @@
  * The order it runs in: parse options, check the verb locally (so a typo
  * never needs a daemon), find the socket, connect, send one request frame,
  * read one answer frame, print it, and exit with the answer's result byte. */
+#include "ctl/migrate.h"
+#include "ctl/submit.h"
 #include "ipc/io.h"
-#include "ipc/migrate.h"
 #include "ipc/proto.h"
-#include "ipc/submit.h"
 #include "ipc/utf8.h"
-#include "supervisor/config.h"
+#include "ipc/verbs.h"
+#include "supervisor/config_api.h"
 
 #include <err.h>
 #include <errno.h>
@@ -34,65 +35,20 @@
 #define EXIT_USAGE      PROTO_USAGE
 #define EXIT_NO_DAEMON  PROTO_REFUSED
 
+/* What corralctl was asked besides the verb and its words. */
+struct ctl {
+	const char *config;     /* -c CONFIG */
+	const char *socket;     /* -s SOCKET */
+	double timeout;         /* -t SECONDS; 0: none */
+	bool json;
+};
+
 /* Kept word for word equal to the SYNOPSIS of corralctl(1). */
 static const char *const synopsis[] = {
 	"corralctl [-c CONFIG | -s SOCKET] [-t SECONDS] [--json] VERB [ARG ...]",
 	"corralctl [-c CONFIG | -s SOCKET] run [--timeout SECONDS] [--scope NAME] -- COMMAND [ARG ...]",
 	"corralctl -h | --help | --version",
 };
-static const char verbs_summary[] =
-	"\n"
-	"verbs:\n"
-	"  status [SEL ...]      show processes, all of them without SEL\n"
-	"  start SEL ...         start, wait until running or failed\n"
-	"  stop SEL ...          stop, wait until stopped\n"
-	"  restart SEL ...       stop, then start\n"
-	"  signal SIG SEL ...    send signal SIG (HUP, TERM, USR1, ...)\n"
-	"  pid [SEL ...]         the pid of corrald, or of each process\n"
-	"  reload                reread the configuration and apply it\n"
-	"  shutdown              stop every process, then corrald\n"
-	"  version               the version of corrald\n"
-	"  show NAME             the effective sandbox of program NAME, and its exposure\n"
-	"  tail [-f] [-n LINES] NAME [stdout | stderr]\n"
-	"                        the end of a log; -f follows it until Ctrl-C\n"
-	"  reopen                reopen every log file (after logrotate moved them)\n"
-	"  wait [--timeout S] SEL ...\n"
-	"                        wait until each is RUNNING (ready); 1 if one is FATAL\n"
-	"  run [--timeout S] [--scope NAME] -- COMMAND [ARG ...]\n"
-	"                        run COMMAND once in a scope of its own, with this\n"
-	"                        terminal; exit with its status; Ctrl-C kills its tree\n"
-	"  submit [--no-wait] [--detach] POOL [DATA]\n"
-	"                        give a pool one job (DATA, or stdin), print its result;\n"
-	"                        1 if it failed, 124 if it timed out, 75 if the queue\n"
-	"                        was full (--no-wait); --detach prints its id at once\n"
-	"  submit --lines [--no-wait] [--detach] POOL\n"
-	"                        each line of stdin is a job; results in input order\n"
-	"  migrate FILE          print supervisord's config FILE in corral's format\n"
-	"\n"
-	"SEL is NAME, GROUP, GROUP:* or all.\n";
-
-struct verb {
-	const char *name;
-	int min_args;   /* arguments after the verb */
-	const char *needs;
-};
-
-static const struct verb verbs[] = {
-	{ "status", 0, NULL },
-	{ "start", 1, "at least one process name" },
-	{ "stop", 1, "at least one process name" },
-	{ "restart", 1, "at least one process name" },
-	{ "signal", 2, "a signal name and at least one process name" },
-	{ "pid", 0, NULL },
-	{ "reload", 0, NULL },
-	{ "shutdown", 0, NULL },
-	{ "version", 0, NULL },
-	{ "show", 1, "a program name" },
-	{ "tail", 1, "a process name" },
-	{ "wait", 1, "at least one process name" },
-	{ "reopen", 0, NULL },
-};
-
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_error(const char *fmt, ...)
 {
@@ -106,12 +62,33 @@ static void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-static const struct verb *verb_find(const char *name)
+/* One form of a verb in --help: the summary starts in the column after
+ * the synopsis, or under it when the synopsis is too long. */
+#define HELP_COLUMN 24
+
+static void help_form(const struct verb_help *h)
 {
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, name) == 0)
-			return &verbs[i];
-	return NULL;
+	const char *line = h->summary;
+	size_t n = strcspn(line, "\n");
+	if (strlen(h->synopsis) + 3 <= HELP_COLUMN)
+		printf("  %-*s%.*s\n", HELP_COLUMN - 2, h->synopsis, (int)n, line);
+	else
+		printf("  %s\n%*s%.*s\n", h->synopsis, HELP_COLUMN, "", (int)n, line);
+	while (line[n]) {
+		line += n + 1;
+		n = strcspn(line, "\n");
+		printf("%*s%.*s\n", HELP_COLUMN, "", (int)n, line);
+	}
+}
+
+/* --help: the synopsis, then each verb from the protocol's table. */
+static void help(void)
+{
+	printf("%s\n%s\n%s\n\nverbs:\n", synopsis[0], synopsis[1], synopsis[2]);
+	for (int i = 0; i < VERB_COUNT; i++)
+		for (size_t k = 0; k < 2 && verbs_table[i].help[k].synopsis; k++)
+			help_form(&verbs_table[i].help[k]);
+	printf("\nSEL is NAME, GROUP, GROUP:* or all.\n");
 }
 
 /* ---- finding the socket ---- */
@@ -122,8 +99,7 @@ static const struct verb *verb_find(const char *name)
 static char *socket_of_config(const char *path)
 {
 	char *sock, msg[512];
-	enum socket_rule rule;
-	if (config_socket(path, &sock, &rule, msg, sizeof msg) < 0)
+	if (config_api_socket(path, &sock, msg, sizeof msg) < 0)
 		errx(EXIT_USAGE, "%s", msg);
 	return sock; /* the caller frees it */
 }
@@ -665,10 +641,12 @@ static void send_with_stdio(int fd, const char *path, const struct proto_buf *fr
 }
 
 /* corralctl run: argv[0] is "run". Returns the command's status. */
-static int run_main(const char *path, int argc, char **argv)
+static int run_main(const struct verb *v, const struct ctl *o, int argc, char **argv)
 {
 	const char *timeout = NULL, *scope = NULL;
 	int i = 1;
+	signal(SIGPIPE, SIG_IGN);
+	char *path = socket_path(o->socket, o->config);
 	while (i < argc && strcmp(argv[i], "--") != 0 && argv[i][0] == '-') {
 		if (i + 1 >= argc)
 			usage_error("run: option '%s' needs an argument", argv[i]);
@@ -754,6 +732,7 @@ static int run_main(const char *path, int argc, char **argv)
 		l += ll + 1;
 	}
 	free(payload);
+	free(path);
 	return status;
 }
 
@@ -794,9 +773,12 @@ static int tail_follow(int fd, const char *path)
 	return 0;
 }
 
-static int tail_main(const char *path, int argc, char **argv, double timeout)
+static int tail_main(const struct verb *v, const struct ctl *o, int argc, char **argv)
 {
+	double timeout = o->timeout;
 	bool follow = false;
+	signal(SIGPIPE, SIG_IGN);
+	char *path = socket_path(o->socket, o->config);
 	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-f") == 0)
 			follow = true;
@@ -818,24 +800,41 @@ static int tail_main(const char *path, int argc, char **argv, double timeout)
 		errx(EXIT_NO_DAEMON, "%s: bad answer", path);
 	if (result != PROTO_OK) {
 		text_print(text, textlen, result);
-		return result;
+		rc = result;
+	} else {
+		if (fwrite(text, 1, textlen, stdout) != textlen || fflush(stdout) == EOF)
+			err(PROTO_FAILED, "stdout");
+		rc = follow ? tail_follow(fd, path) : 0;
 	}
-	if (fwrite(text, 1, textlen, stdout) != textlen || fflush(stdout) == EOF)
-		err(PROTO_FAILED, "stdout");
 	free(payload);
-	rc = follow ? tail_follow(fd, path) : 0;
 	close(fd);
+	free(path);
 	return rc;
 }
 
-/* corralctl migrate FILE: no daemon involved. */
-static int migrate_main(const char *path)
+/* corralctl submit: a producer of jobs (submit.c). */
+static int submit_verb(const struct verb *v, const struct ctl *o, int argc, char **argv)
 {
+	struct submit_opts so;
+	char msg[256];
+	if (submit_parse(argc, argv, &so, msg, sizeof msg) < 0)
+		usage_error("%s", msg);
+	signal(SIGPIPE, SIG_IGN);
+	char *path = socket_path(o->socket, o->config);
+	int status = submit_main(connect_socket(path, 0), path, &so);
+	free(path);
+	return status;
+}
+
+/* corralctl migrate FILE: no daemon involved. */
+static int migrate_main(const struct verb *v, const struct ctl *o, int argc, char **argv)
+{
+	const char *path = argv[1];
 	struct config_errors errs = { 0 };
 	int rc = migrate_supervisord(path, stdout, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		warnx("migrate: %s", errs.msgs[i]);
-	config_errors_free(&errs);
+	config_api_errors_free(&errs);
 	if (rc == -ENOTSUP)
 		errx(PROTO_FAILED, "migrate: %s: not a supervisord config (it has no [supervisord] "
 		     "section): corrald reads it in corral's format already", path);
@@ -848,6 +847,46 @@ static int migrate_main(const char *path)
 	return 0;
 }
 
+/* Every other verb: one request, one answer. */
+static int request_main(const struct verb *v, const struct ctl *o, int argc, char **argv)
+{
+	enum proto_result result;
+	const char *text;
+	size_t len, textlen;
+
+	/* A daemon that hangs up early must not kill us before we say so. */
+	signal(SIGPIPE, SIG_IGN);
+
+	char *path = socket_path(o->socket, o->config);
+	uint8_t *payload = exchange(path, argc, argv, o->timeout, &len);
+	if (proto_answer_unpack(payload, len, &result, &text, &textlen) < 0)
+		errx(EXIT_NO_DAEMON, "%s: bad answer: %s", path,
+		     len ? "unknown result code" : "empty");
+
+	if (v->id == VERB_STATUS && (result == PROTO_OK || result == PROTO_NOT_RUNNING))
+		status_print(text, textlen, o->json);
+	else
+		text_print(text, textlen, result);
+
+	free(payload);
+	free(path);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(PROTO_FAILED, "stdout");
+	return result;
+}
+
+/* How corralctl carries out a verb (ARGV[0]); its exit status. */
+typedef int verb_main(const struct verb *v, const struct ctl *o, int argc, char **argv);
+
+/* The verbs that are more than one request and one answer; the others
+ * are request_main()'s. */
+static verb_main *const verb_mains[VERB_COUNT] = {
+	[VERB_TAIL] = tail_main,
+	[VERB_RUN] = run_main,
+	[VERB_SUBMIT] = submit_verb,
+	[VERB_MIGRATE] = migrate_main,
+};
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -859,26 +898,19 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *opt_config = NULL, *opt_socket = NULL;
+	struct ctl o = { 0 };
 	const struct verb *verb;
-	enum proto_result result;
-	bool json = false;
-	double timeout = 0;
-	uint8_t *payload;
-	const char *text;
-	size_t len, textlen;
-	char *path;
 	int c, nargs;
 
 	/* Our own messages, so they name "corralctl" whatever argv[0] is. */
 	opterr = 0;
 	/* `run` passes its command's words on untouched: options are parsed
-	 * only up to the verb then. */
+	 * only up to a verb that has options of its own. */
 	const char *optstring = ":c:s:t:h";
 	for (int k = 1; k < argc; k++) {
 		if (argv[k][0] != '-') {
-			if (strcmp(argv[k], "run") == 0 || strcmp(argv[k], "tail") == 0 ||
-			    strcmp(argv[k], "wait") == 0 || strcmp(argv[k], "submit") == 0)
+			verb = verbs_find(argv[k]);
+			if (verb && (verb->flags & VERB_OWN_OPTIONS))
 				optstring = "+:c:s:t:h";
 			break;
 		}
@@ -893,19 +925,19 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			opt_config = optarg;
+			o.config = optarg;
 			break;
 		case 's':
-			opt_socket = optarg;
+			o.socket = optarg;
 			break;
 		case 't':
-			timeout = parse_timeout(optarg);
+			o.timeout = parse_timeout(optarg);
 			break;
 		case 'j':
-			json = true;
+			o.json = true;
 			break;
 		case 'h':
-			printf("%s\n%s\n%s\n%s", synopsis[0], synopsis[1], synopsis[2], verbs_summary);
+			help();
 			return 0;
 		case 'V':
 			puts("corralctl " CORRAL_VERSION);
@@ -920,63 +952,15 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage_error("missing verb");
-	if (strcmp(argv[optind], "tail") == 0) {
-		signal(SIGPIPE, SIG_IGN);
-		if (argc - optind < 2)
-			usage_error("tail needs a process name");
-		path = socket_path(opt_socket, opt_config);
-		int status = tail_main(path, argc - optind, argv + optind, timeout);
-		free(path);
-		return status;
-	}
-	if (strcmp(argv[optind], "submit") == 0) {
-		struct submit_opts so;
-		char msg[256];
-		if (submit_parse(argc - optind, argv + optind, &so, msg, sizeof msg) < 0)
-			usage_error("%s", msg);
-		signal(SIGPIPE, SIG_IGN);
-		path = socket_path(opt_socket, opt_config);
-		int status = submit_main(connect_socket(path, 0), path, &so);
-		free(path);
-		return status;
-	}
-	if (strcmp(argv[optind], "run") == 0) {
-		signal(SIGPIPE, SIG_IGN);
-		path = socket_path(opt_socket, opt_config);
-		int status = run_main(path, argc - optind, argv + optind);
-		free(path);
-		return status;
-	}
-	if (strcmp(argv[optind], "migrate") == 0) {
-		if (argc - optind != 2)
-			usage_error("migrate needs one file name");
-		return migrate_main(argv[optind + 1]);
-	}
-	verb = verb_find(argv[optind]);
+	verb = verbs_find(argv[optind]);
 	if (!verb)
 		usage_error("unknown verb '%s'", argv[optind]);
+	/* Too few words never need a daemon to say so; too many are for the
+	 * side that carries the verb out to judge. */
 	nargs = argc - optind - 1;
-	if (nargs < verb->min_args)
+	if (nargs < verb->min_args ||
+	    ((verb->flags & VERB_LOCAL) && !verbs_args_fit(verb, nargs)))
 		usage_error("%s needs %s", verb->name, verb->needs);
-
-	/* A daemon that hangs up early must not kill us before we say so. */
-	signal(SIGPIPE, SIG_IGN);
-
-	path = socket_path(opt_socket, opt_config);
-	payload = exchange(path, argc - optind, argv + optind, timeout, &len);
-	if (proto_answer_unpack(payload, len, &result, &text, &textlen) < 0)
-		errx(EXIT_NO_DAEMON, "%s: bad answer: %s", path,
-		     len ? "unknown result code" : "empty");
-
-	if (strcmp(verb->name, "status") == 0 &&
-	    (result == PROTO_OK || result == PROTO_NOT_RUNNING))
-		status_print(text, textlen, json);
-	else
-		text_print(text, textlen, result);
-
-	free(payload);
-	free(path);
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(PROTO_FAILED, "stdout");
-	return result;
+	verb_main *run = verb_mains[verb->id] ? verb_mains[verb->id] : request_main;
+	return run(verb, &o, argc - optind, argv + optind);
 }

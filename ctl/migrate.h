@@ -17,7 +17,7 @@ struct config_errors;
  * corral's format to OUT. 0; -EINVAL with every error of the file in ERRS
  * ("FILE:LINE: [SECTION]: message", as corrald --check says them);
  * -ENOTSUP when PATH is in corral's format already; -ENOMEM. ERRS is the
- * caller's to free with config_errors_free(). Write errors are OUT's
+ * caller's to free with config_api_errors_free(). Write errors are OUT's
  * (ferror). */
 int migrate_supervisord(const char *path, FILE *out, struct config_errors *errs);
 

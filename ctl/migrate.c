@@ -1,14 +1,14 @@
 /* migrate — a supervisord config rewritten in corral's own format.
  *
- * The file is read by corrald's own reader (config_visit()), not by inih
- * directly: inih as packaged has a 200-byte line and no line numbers, and
- * config.c already works around both; it also checks every value the way
- * corrald --check does (so an error here is the same error with the same
- * FILE:LINE), expands %(...)s the way corrald does, and gives each
- * program the values it would run with. The price is linking config.c's
- * objects and, through the sandbox keys it compiles, libseccomp and
- * libcap into corralctl; both have static archives in Debian, so corralctl
- * stays static-pie.
+ * The file is read by corrald's own reader, through its public face
+ * (supervisor/config_api.h), not by inih directly: inih as packaged has a
+ * 200-byte line and no line numbers, and the reader already works around
+ * both; it also checks every value the way corrald --check does (so an
+ * error here is the same error with the same FILE:LINE), expands %(...)s
+ * the way corrald does, and gives each program the values it would run
+ * with. The price is linking the reader's objects and, through the
+ * sandbox keys it compiles, libseccomp and libcap into corralctl; both
+ * have static archives in Debian, so corralctl stays static-pie.
  *
  * Choices, each also said in the output where it applies:
  * - [include]: the files it matched are inlined where they were included,
@@ -31,9 +31,8 @@
  *   and minprocs) is written into [corral], so that it runs the same.
  * - A key set twice in a section (supervisord keeps the last value) is
  *   written once; the values before are commented out. */
-#include "ipc/migrate.h"
-#include "supervisor/config.h"
-#include "supervisor/supervisord.h"
+#include "ctl/migrate.h"
+#include "supervisor/config_api.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -90,7 +89,7 @@ static void visit(void *arg, const struct config_item *it)
 		return;
 	}
 	if (!m->n)
-		return; /* a key outside any section: config.c reports it */
+		return; /* a key outside any section: the reader reports it */
 	struct msect *s = &m->sects[m->n - 1];
 	struct mkey *k = reallocarray(s->keys, s->nkeys + 1, sizeof *k);
 	if (!k) {
@@ -165,7 +164,7 @@ char *migrate_environment(char *const *env)
 
 struct writer {
 	FILE *out;
-	const struct corral_config *cfg;
+	const struct config_file *cfg;
 	const struct model *m;
 	bool main_done;         /* [corral] is written: [supervisord] and [corral] in one */
 	bool oom;
@@ -197,15 +196,6 @@ static bool put_superseded(struct writer *w, const struct mkey *k)
 	fprintf(w->out, "# %s = %s  ; set again below: supervisord takes the last value\n",
 		k->key, k->value);
 	return true;
-}
-
-static const struct program_config *find_program(const struct corral_config *cfg,
-						 const char *name)
-{
-	for (size_t i = 0; i < cfg->nprograms; i++)
-		if (strcmp(cfg->programs[i].name, name) == 0)
-			return &cfg->programs[i];
-	return NULL;
 }
 
 static bool has_key(const struct msect *s, const char *key)
@@ -263,7 +253,8 @@ static bool main_key_before(const struct writer *w, const struct msect *s, size_
 static void write_main_keys(struct writer *w, const struct msect *s)
 {
 	static const char *const to_programs[] = { "umask", "directory", "environment", NULL };
-	const struct corral_config *cfg = w->cfg;
+	struct config_api_main cfg;
+	config_api_main(w->cfg, &cfg);
 	put_origin(w, s);
 	for (size_t i = 0; i < s->nkeys; i++) {
 		const struct mkey *k = &s->keys[i];
@@ -273,21 +264,21 @@ static void write_main_keys(struct writer *w, const struct msect *s)
 		} else if (main_key_before(w, s, i)) {
 			put_commented(w, k, "set above");
 		} else if (strcmp(k->key, "logdir") == 0 || strcmp(k->key, "childlogdir") == 0) {
-			put_expanded(w, "logdir", cfg->logdir);
-		} else if (strcmp(k->key, "pidfile") == 0 && cfg->pidfile) {
-			put_expanded(w, "pidfile", cfg->pidfile);
+			put_expanded(w, "logdir", cfg.logdir);
+		} else if (strcmp(k->key, "pidfile") == 0 && cfg.pidfile) {
+			put_expanded(w, "pidfile", cfg.pidfile);
 		} else if (strcmp(k->key, "socket") == 0) {
-			put_expanded(w, "socket", cfg->socket);
+			put_expanded(w, "socket", cfg.socket);
 		} else if (strcmp(k->key, "socket_mode") == 0 || strcmp(k->key, "scopes") == 0) {
 			fprintf(w->out, "%s = %s\n", k->key, k->value);
 		} else if (inherited) {
 			fprintf(w->out, "# %s = %s  ; [corral] has no %s: written into each "
 				"program, which supervisord's inherit it\n", k->key, k->value, k->key);
-		} else if (supervisord_key_note(SUPERVISORD_MAIN, k->key)) {
-			put_commented(w, k, supervisord_key_note(SUPERVISORD_MAIN, k->key));
+		} else if (config_api_main_key_note(k->key)) {
+			put_commented(w, k, config_api_main_key_note(k->key));
 		} else if (strcmp(k->key, "identifier") == 0) {
-			put_expanded(w, "identifier", cfg->identifier);
-		} else if (in_list(supervisord_keys(SUPERVISORD_MAIN), k->key)) {
+			put_expanded(w, "identifier", cfg.identifier);
+		} else if (config_api_is_supervisord_main_key(k->key)) {
 			/* [corral] takes [supervisord]'s keys, and these are not ignored */
 			fprintf(w->out, "%s = %s\n", k->key, k->value);
 		} else {
@@ -318,20 +309,21 @@ static void write_main(struct writer *w, const struct msect *s)
 				set[d] |= strcmp(o->keys[k].key, defaults[d]) == 0;
 	}
 	/* what a supervisord config gets without saying, and corral's format not */
-	const struct corral_config *cfg = w->cfg;
+	struct config_api_main cfg;
+	config_api_main(w->cfg, &cfg);
 	if (!set[0]) {
 		fprintf(w->out, "; the control socket supervisord's format gives this config; without\n"
 			"; this line, corral's default, which corralctl finds without -c\n");
-		put_expanded(w, "socket", cfg->socket);
+		put_expanded(w, "socket", cfg.socket);
 	}
 	if (!set[1] || !set[2] || !set[3])
 		fprintf(w->out, "; supervisord's defaults, which corral's format does not have\n");
 	if (!set[1])
-		fprintf(w->out, "nodaemon = %s\n", cfg->nodaemon ? "true" : "false");
+		fprintf(w->out, "nodaemon = %s\n", cfg.nodaemon ? "true" : "false");
 	if (!set[2])
-		fprintf(w->out, "minfds = %lu\n", cfg->minfds);
+		fprintf(w->out, "minfds = %lu\n", cfg.minfds);
 	if (!set[3])
-		fprintf(w->out, "minprocs = %lu\n", cfg->minprocs);
+		fprintf(w->out, "minprocs = %lu\n", cfg.minprocs);
 }
 
 /* The isolation corral adds, commented in: each line is valid alone or
@@ -356,25 +348,11 @@ static void put_isolation(struct writer *w, const struct msect *s)
 
 /* The keys of a [program:x] or [fcgi-program:x] as written, with the
  * values corrald resolved for process INDEX (-1: the program's own). */
-/* KEY is one of supervisord's [program:x] keys that corral's own lacks. */
-static bool sd_program_key(const char *key)
-{
-	for (const char *const *k = supervisord_program_keys; *k; k++)
-		if (strcmp(*k, key) == 0)
-			return true;
-	return false;
-}
-
 static void write_program_keys(struct writer *w, const struct msect *s,
-			       const struct program_config *p, int index, const char *pname)
+			       const struct config_api_program *p, int index, const char *pname)
 {
-	struct program_instance v;
-	program_config_instance(p, index < 0 ? 0 : index, &v);
-	if (index < 0 && !p->instances)
-		v = (struct program_instance){ .command = p->command, .directory = p->directory,
-					       .stdout_logfile = p->stdout_logfile,
-					       .stderr_logfile = p->stderr_logfile,
-					       .environment = p->environment };
+	struct config_api_process v;
+	config_api_process(w->cfg, p, index < 0 ? 0 : index, &v);
 	bool env_done = false, dir_done = false;
 	for (size_t i = 0; i < s->nkeys; i++) {
 		const struct mkey *k = &s->keys[i];
@@ -410,10 +388,9 @@ static void write_program_keys(struct writer *w, const struct msect *s,
 				k->value);
 		} else if (pname && strcmp(k->key, "process_name") == 0) {
 			put_expanded(w, "process_name", pname);
-		} else if (p->is_fcgi && strcmp(k->key, "socket") == 0 && p->fcgi_socket) {
+		} else if (p->is_fcgi && strcmp(k->key, "socket") == 0 && *p->fcgi_socket) {
 			/* as resolved: %(here)s would mean the new file's directory */
-			char text[SOCKETS_ADDR_STRLEN];
-			sockets_format(p->fcgi_socket, text, sizeof text);
+			const char *text = p->fcgi_socket;
 			size_t scheme = strcspn(text, ":");
 			fprintf(w->out, "socket = %.*s://%s\n", (int)scheme, text, text + scheme + 1);
 		} else if (p->is_fcgi && strncmp(k->key, "socket_", 7) == 0) {
@@ -422,12 +399,9 @@ static void write_program_keys(struct writer *w, const struct msect *s,
 					      strcmp(k->key, "buffer_size") == 0 ||
 					      strcmp(k->key, "result_handler") == 0)) {
 			fprintf(w->out, "%s = %s\n", k->key, k->value);
-		} else if ((note = supervisord_key_note(SUPERVISORD_NONE, k->key))) {
+		} else if ((note = config_api_program_key_note(k->key))) {
 			put_commented(w, k, note);
-		} else if (sd_program_key(k->key)) {
-			/* one corral acts on (events, capture), in its own format too */
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
-		} else if (!config_is_program_key(k->key)) {
+		} else if (!config_api_is_program_key(k->key)) {
 			put_commented(w, k, "unknown key");
 		} else {
 			fprintf(w->out, "%s = %s\n", k->key, k->value);
@@ -456,18 +430,25 @@ static void write_program_keys(struct writer *w, const struct msect *s,
 }
 
 /* The name of process INDEX of P, as a program of its own. */
-static int split_name(const struct program_config *p, int index, char *buf, size_t len)
+static int split_name(const struct config_file *cfg, const struct config_api_program *p,
+		      int index, char *buf, size_t len)
 {
-	return program_config_process_name(p, p->numprocs_start + index, buf, len);
+	return config_api_process_name(cfg, p, p->numprocs_start + index, buf, len);
+}
+
+/* P is written as one program per process (write_program()). */
+static bool is_split(const struct config_api_program *p)
+{
+	return p->per_process && p->numprocs != 1;
 }
 
 static void write_program(struct writer *w, const struct msect *s, const char *kind)
 {
 	const char *name = strchr(s->name, ':') + 1;
-	const struct program_config *p = find_program(w->cfg, name);
-	if (!p)
-		return; /* config.c would have said why: not reached after a clean load */
-	if (!p->instances || p->numprocs == 1) {
+	struct config_api_program prog, *p = &prog;
+	if (config_api_find_program(w->cfg, name, p) < 0)
+		return; /* the reader would have said why: not reached after a clean load */
+	if (!is_split(p)) {
 		fprintf(w->out, "[%s:%s]\n", kind, name);
 		put_origin(w, s);
 		write_program_keys(w, s, p, -1, NULL);
@@ -483,7 +464,7 @@ static void write_program(struct writer *w, const struct msect *s, const char *k
 	put_origin(w, s);
 	for (int i = 0; i < p->numprocs; i++) {
 		char pname[256];
-		if (split_name(p, i, pname, sizeof pname) < 0)
+		if (split_name(w->cfg, p, i, pname, sizeof pname) < 0)
 			snprintf(pname, sizeof pname, "%s_%d", name, i);
 		fprintf(w->out, "%s[%s:%s]\n", i ? "\n" : "", kind, pname);
 		write_program_keys(w, s, p, i, pname);
@@ -492,7 +473,7 @@ static void write_program(struct writer *w, const struct msect *s, const char *k
 		fprintf(w->out, "\n[group:%s]\nprograms = ", name);
 		for (int i = 0; i < p->numprocs; i++) {
 			char pname[256];
-			if (split_name(p, i, pname, sizeof pname) < 0)
+			if (split_name(w->cfg, p, i, pname, sizeof pname) < 0)
 				snprintf(pname, sizeof pname, "%s_%d", name, i);
 			fprintf(w->out, "%s%s", i ? "," : "", pname);
 		}
@@ -512,14 +493,14 @@ static void write_group_programs(struct writer *w, const struct mkey *k)
 	}
 	fprintf(w->out, "programs = ");
 	for (char *t = strtok_r(list, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-		const struct program_config *p = find_program(w->cfg, t);
-		if (!p || !p->instances || p->numprocs == 1) {
+		struct config_api_program prog, *p = &prog;
+		if (config_api_find_program(w->cfg, t, p) < 0 || !is_split(p)) {
 			fprintf(w->out, "%s%s", n++ ? "," : "", t);
 			continue;
 		}
 		for (int i = 0; i < p->numprocs; i++) {
 			char pname[256];
-			if (split_name(p, i, pname, sizeof pname) < 0)
+			if (split_name(w->cfg, p, i, pname, sizeof pname) < 0)
 				snprintf(pname, sizeof pname, "%s_%d", t, i);
 			fprintf(w->out, "%s%s", n++ ? "," : "", pname);
 		}
@@ -541,17 +522,23 @@ static void write_raw(struct writer *w, const struct msect *s, const char *comme
 				s->keys[i].value);
 }
 
+/* NAME ([fcgi-program:x], [eventlistener:x]) is one of CFG's programs. */
+static bool names_program(const struct config_file *cfg, const char *name)
+{
+	struct config_api_program p;
+	return config_api_find_program(cfg, strchr(name, ':') + 1, &p) == 0;
+}
+
 static void write_section(struct writer *w, const struct msect *s)
 {
-	enum supervisord_section kind = supervisord_section(s->name);
+	enum config_api_section kind = config_api_section(s->name);
 	if (is_main(s)) {
 		write_main(w, s);
 	} else if (strncmp(s->name, "program:", 8) == 0) {
 		write_program(w, s, "program");
-	} else if (kind == SUPERVISORD_FCGI && find_program(w->cfg, strchr(s->name, ':') + 1)) {
+	} else if (kind == CONFIG_API_SECTION_FCGI && names_program(w->cfg, s->name)) {
 		write_program(w, s, "fcgi-program");
-	} else if (kind == SUPERVISORD_EVENTLISTENER &&
-		   find_program(w->cfg, strchr(s->name, ':') + 1)) {
+	} else if (kind == CONFIG_API_SECTION_EVENTLISTENER && names_program(w->cfg, s->name)) {
 		/* a program too: what it inherits from [supervisord] is written in */
 		write_program(w, s, "eventlistener");
 	} else if (strncmp(s->name, "group:", 6) == 0) {
@@ -571,14 +558,14 @@ static void write_section(struct writer *w, const struct msect *s)
 			"not read\n");
 		for (size_t i = 0; i < s->nkeys; i++)
 			fprintf(w->out, "# %s = %s\n", s->keys[i].key, s->keys[i].value);
-	} else if (kind == SUPERVISORD_RPC || kind == SUPERVISORD_CTLPLUGIN) {
+	} else if (kind == CONFIG_API_SECTION_RPCINTERFACE || kind == CONFIG_API_SECTION_CTLPLUGIN) {
 		bool main_rpc = false;
-		for (size_t i = 0; i < s->nkeys && kind == SUPERVISORD_RPC; i++)
+		for (size_t i = 0; i < s->nkeys && kind == CONFIG_API_SECTION_RPCINTERFACE; i++)
 			main_rpc |= strcmp(s->keys[i].value, "supervisor.rpcinterface:"
 					   "make_main_rpcinterface") == 0;
 		write_raw(w, s, main_rpc ? "corrald serves this interface itself"
-					 : supervisord_section_note(kind));
-	} else if (kind != SUPERVISORD_NONE || strncmp(s->name, "socket:", 7) == 0 ||
+					 : config_api_section_note(kind));
+	} else if (kind != CONFIG_API_SECTION_CORRAL || strncmp(s->name, "socket:", 7) == 0 ||
 		   strncmp(s->name, "pool:", 5) == 0 || strncmp(s->name, "pipeline:", 9) == 0) {
 		/* supervisorctl's sections and corral's own */
 		write_raw(w, s, NULL);
@@ -605,30 +592,24 @@ static int add_error(struct config_errors *errs, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static const struct group_config *find_group(const struct corral_config *cfg, const char *name)
-{
-	for (size_t i = 0; i < cfg->ngroups; i++)
-		if (strcmp(cfg->groups[i].name, name) == 0)
-			return &cfg->groups[i];
-	return NULL;
-}
-
 /* The names a split (write_program()) makes must be free: each process's
  * as a program, and the program's as a group when it is in none. */
-static int check_splits(const struct corral_config *cfg, struct config_errors *errs)
+static int check_splits(const struct config_file *cfg, struct config_errors *errs)
 {
 	int rc = 0;
-	for (size_t i = 0; i < cfg->nprograms && rc != -ENOMEM; i++) {
-		const struct program_config *p = &cfg->programs[i];
-		if (!p->instances || p->numprocs == 1)
+	for (size_t i = 0; i < config_api_nprograms(cfg) && rc != -ENOMEM; i++) {
+		struct config_api_program prog, *p = &prog, other;
+		config_api_program(cfg, i, p);
+		if (!is_split(p))
 			continue;
-		if (!p->group && find_group(cfg, p->name))
+		if (!p->group && config_api_has_group(cfg, p->name))
 			rc = add_error(errs, "%s:%d: [program:%s]: cannot become one program per "
 				       "process in [group:%s]: that group exists", p->file, p->line,
 				       p->name, p->name);
 		for (int k = 0; k < p->numprocs && rc != -ENOMEM; k++) {
 			char pname[256];
-			if (split_name(p, k, pname, sizeof pname) == 0 && find_program(cfg, pname))
+			if (split_name(cfg, p, k, pname, sizeof pname) == 0 &&
+			    config_api_find_program(cfg, pname, &other) == 0)
 				rc = add_error(errs, "%s:%d: [program:%s]: cannot become one program "
 					       "per process: a program named '%s' exists", p->file,
 					       p->line, p->name, pname);
@@ -640,8 +621,8 @@ static int check_splits(const struct corral_config *cfg, struct config_errors *e
 int migrate_supervisord(const char *path, FILE *out, struct config_errors *errs)
 {
 	struct model m = { .path = path };
-	struct corral_config cfg;
-	int rc = config_visit(path, visit, &m, &cfg, errs);
+	struct config_file *cfg;
+	int rc = config_api_read(path, visit, &m, &cfg, errs);
 	if (rc < 0)
 		goto out_model;
 	if (m.oom) {
@@ -652,9 +633,9 @@ int migrate_supervisord(const char *path, FILE *out, struct config_errors *errs)
 		rc = -ENOTSUP;
 		goto out_cfg;
 	}
-	if ((rc = check_splits(&cfg, errs)) < 0)
+	if ((rc = check_splits(cfg, errs)) < 0)
 		goto out_cfg;
-	struct writer w = { .out = out, .cfg = &cfg, .m = &m };
+	struct writer w = { .out = out, .cfg = cfg, .m = &m };
 	fprintf(out, "; corral.conf(5), migrated from supervisord's %s by corralctl migrate.\n"
 		"; What supervisord expanded (%%(here)s, %%(ENV_X)s, %%(process_num)d ...) is\n"
 		"; written as it was at migration, '%%' doubled where corral expands.\n", path);
@@ -664,7 +645,7 @@ int migrate_supervisord(const char *path, FILE *out, struct config_errors *errs)
 	}
 	rc = w.oom ? -ENOMEM : 0;
 out_cfg:
-	config_free(&cfg);
+	config_api_free(cfg);
 out_model:
 	model_free(&m);
 	return rc;
