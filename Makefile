@@ -43,7 +43,7 @@ endif
 
 # Objects shared by the daemon and its unit tests (everything but main).
 SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
-             supervisor/heap.c supervisor/program.c supervisor/pidmap.c \
+             supervisor/heap.c supervisor/loop.c supervisor/program.c supervisor/pidmap.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
@@ -66,6 +66,8 @@ CORRALCTL := $(BUILD)/corralctl
 
 UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
               tokenbucket logline logfile sockets
+# The event loop: watches on real pipes, deadlines on the real timerfd.
+UNIT_TESTS += loop
 # Pools: the bounded queue, the framing of jobs, the [pool:] keys.
 UNIT_TESTS += channel framing poolcfg
 # The supervisord-compatible XML-RPC server: its value reader and writer.
@@ -124,6 +126,8 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
+$(BUILD)/tests/unit/test_loop: $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
+                             $(BUILD)/supervisor/log.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_xmlrpc: $(BUILD)/supervisor/xmlrpc.o
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
 $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o \

@@ -23,6 +23,7 @@
 #include "supervisor/cgroup.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
+#include "supervisor/loop.h"
 #include "supervisor/pool.h"
 #include "supervisor/rpc.h"
 #include "supervisor/sockets.h"
@@ -89,7 +90,10 @@ static struct {
 	struct client *dead;  /* closed, freed after the batch */
 	int nclients;
 	bool checking, again;
-} C = { .fd = -1 };
+} C = { .fd = -1, .watch = { .fd = -1 } };
+
+static loop_watch_fn client_event;
+static loop_timer_fn client_due;
 
 /* Close C now; its memory is freed by control_bury() after the current
  * batch of events, one of which may still point at it. */
@@ -106,9 +110,9 @@ static void client_free(struct client *c)
 		ls->followers--;
 		c->follow = NULL;
 	}
-	supervisor_timer_cancel(&c->timer);
+	loop_timer_cancel(&c->timer);
 	if (c->fd >= 0) { /* -1: handed over (submit) */
-		supervisor_unwatch(c->fd);
+		loop_unwatch(&c->watch);
 		close(c->fd);
 		c->fd = -1;
 	}
@@ -121,7 +125,7 @@ static void client_free(struct client *c)
 	C.dead = c;
 	/* A slot is free again: accept what waited in the backlog. */
 	if (C.nclients == MAX_CLIENTS - 1 && C.fd >= 0)
-		supervisor_watch_mod(C.fd, EPOLLIN, &C.watch);
+		loop_watch_mod(&C.watch, EPOLLIN);
 }
 
 static void client_flush(struct client *c)
@@ -130,7 +134,7 @@ static void client_flush(struct client *c)
 		ssize_t n = io_write_some(c->fd, c->out.data + c->sent, c->out.len - c->sent);
 		if (n == -EAGAIN) {
 			if (c->phase == CLIENT_FOLLOW)
-				supervisor_watch_mod(c->fd, EPOLLOUT | EPOLLRDHUP, &c->watch);
+				loop_watch_mod(&c->watch, EPOLLOUT | EPOLLRDHUP);
 			return; /* EPOLLOUT brings us back */
 		}
 		if (n < 0) {
@@ -146,11 +150,11 @@ static void client_flush(struct client *c)
 	/* tail -f: the answer is out; from now on, frames of more log. */
 	if (c->phase != CLIENT_FOLLOW) {
 		c->phase = CLIENT_FOLLOW;
-		supervisor_timer_cancel(&c->timer);
+		loop_timer_cancel(&c->timer);
 	}
 	c->out.len = 0;
 	c->sent = 0;
-	supervisor_watch_mod(c->fd, EPOLLRDHUP, &c->watch);
+	loop_watch_mod(&c->watch, EPOLLRDHUP);
 }
 
 /* The answer is complete: send it. */
@@ -158,8 +162,8 @@ static void client_answer(struct client *c)
 {
 	proto_answer_finish(&c->out, c->result);
 	c->phase = CLIENT_WRITE;
-	if (supervisor_timer_set(&c->timer, supervisor_now_ms() + ANSWER_TIMEOUT_MS) < 0 ||
-	    supervisor_watch_mod(c->fd, EPOLLOUT, &c->watch) < 0) {
+	if (loop_timer_set(&c->timer, loop_now_ms() + ANSWER_TIMEOUT_MS) < 0 ||
+	    loop_watch_mod(&c->watch, EPOLLOUT) < 0) {
 		client_free(c);
 		return;
 	}
@@ -198,7 +202,7 @@ static int limits_enforced(void)
 {
 	static int64_t read_ms = -1;
 	static int mask;
-	int64_t now = supervisor_now_ms();
+	int64_t now = loop_now_ms();
 	if (read_ms >= 0 && now - read_ms < 1000)
 		return mask;
 	read_ms = now;
@@ -223,7 +227,7 @@ static void blocked_call(const struct process *p, char *buf, size_t len)
 		char name[64];
 	} cache[16];
 	static unsigned next;
-	int64_t now = supervisor_now_ms();
+	int64_t now = loop_now_ms();
 	size_t i = 0;
 	for (; i < sizeof cache / sizeof cache[0]; i++)
 		if (cache[i].p == p && cache[i].pid == p->exit_pid && cache[i].started == p->started_ms)
@@ -257,7 +261,7 @@ static void status_line(struct client *c, const struct process *p)
 		syslog_dropped[24];
 	snprintf(pid, sizeof pid, "%d", (int)p->pid);
 	snprintf(uptime, sizeof uptime, "%lld",
-		 p->pid ? (long long)((supervisor_now_ms() - p->started_ms) / 1000) : 0LL);
+		 p->pid ? (long long)((loop_now_ms() - p->started_ms) / 1000) : 0LL);
 	snprintf(code, sizeof code, "%d", p->pid ? -1 : p->exitcode);
 	snprintf(sig, sizeof sig, "%d", p->pid ? 0 : p->exitsig);
 	info[0] = '\0';
@@ -787,7 +791,7 @@ static void verb_run(struct client *c, char **argv, int argc)
 	c->npend = 1;
 	c->phase = CLIENT_WAIT;
 	if (timeout > 0)
-		supervisor_timer_set(&c->timer, supervisor_now_ms() + (int64_t)(timeout * 1000));
+		loop_timer_set(&c->timer, loop_now_ms() + (int64_t)(timeout * 1000));
 	check_all();
 }
 
@@ -834,7 +838,7 @@ static void verb_wait(struct client *c, char **argv, int argc)
 	selection_free(&sel);
 	c->phase = CLIENT_WAIT;
 	if (timeout > 0)
-		supervisor_timer_set(&c->timer, supervisor_now_ms() + (int64_t)(timeout * 1000));
+		loop_timer_set(&c->timer, loop_now_ms() + (int64_t)(timeout * 1000));
 	check_all();
 }
 
@@ -886,7 +890,7 @@ static void verb_submit(struct client *c, char **argv, int argc)
 		return;
 	}
 	int fd = c->fd;
-	supervisor_unwatch(fd);
+	loop_unwatch(&c->watch);
 	c->fd = -1; /* now the pool's */
 	client_free(c);
 	pool_submit(fd, argv, argc);
@@ -1093,8 +1097,8 @@ static void client_read(struct client *c)
 		client_free(c);
 		return;
 	}
-	supervisor_timer_cancel(&c->timer);
-	if (supervisor_watch_mod(c->fd, EPOLLRDHUP, &c->watch) < 0) {
+	loop_timer_cancel(&c->timer);
+	if (loop_watch_mod(&c->watch, EPOLLRDHUP) < 0) {
 		free(argv);
 		client_free(c);
 		return;
@@ -1109,7 +1113,7 @@ static void client_accept(void)
 	for (;;) {
 		if (C.nclients >= MAX_CLIENTS) {
 			/* Stop accepting until one leaves; the backlog holds the rest. */
-			supervisor_watch_mod(C.fd, 0, &C.watch);
+			loop_watch_mod(&C.watch, 0);
 			return;
 		}
 		int fd = accept4(C.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -1125,11 +1129,10 @@ static void client_accept(void)
 			close(fd);
 			continue;
 		}
-		c->watch.kind = WATCH_CLIENT;
+		loop_watch_init(&c->watch, client_event, c);
 		c->fd = fd;
 		c->fds[0] = c->fds[1] = c->fds[2] = -1;
-		heap_node_init(&c->timer.node);
-		c->timer.owner = DEADLINE_CLIENT;
+		loop_timer_init(&c->timer, client_due, c);
 		c->next = C.clients;
 		C.clients = c;
 		C.nclients++;
@@ -1142,7 +1145,7 @@ static void client_accept(void)
 			continue;
 		}
 		c->peer_pid = cred.pid;
-		if (supervisor_watch(fd, EPOLLIN, &c->watch) < 0) {
+		if (loop_watch(fd, EPOLLIN, &c->watch) < 0) {
 			client_free(c);
 			continue;
 		}
@@ -1154,7 +1157,7 @@ static void client_accept(void)
 			client_answer(c);
 			continue;
 		}
-		if (supervisor_timer_set(&c->timer, supervisor_now_ms() + REQUEST_TIMEOUT_MS) < 0) {
+		if (loop_timer_set(&c->timer, loop_now_ms() + REQUEST_TIMEOUT_MS) < 0) {
 			client_free(c);
 			continue;
 		}
@@ -1174,13 +1177,14 @@ void control_bury(void)
 	}
 }
 
-void control_event(struct watch *w, uint32_t events)
+static void listen_event(struct watch *w, uint32_t events)
 {
-	if (w->kind == WATCH_LISTEN) {
-		client_accept();
-		return;
-	}
-	struct client *c = container_of(w, struct client, watch);
+	client_accept();
+}
+
+static void client_event(struct watch *w, uint32_t events)
+{
+	struct client *c = w->ctx;
 	if (c->fd < 0)
 		return; /* closed earlier in this batch */
 	switch (c->phase) {
@@ -1196,7 +1200,7 @@ void control_event(struct watch *w, uint32_t events)
 			if (events & (EPOLLHUP | EPOLLERR))
 				client_free(c);
 			else
-				supervisor_watch_mod(c->fd, 0, &c->watch);
+				loop_watch_mod(&c->watch, 0);
 			break;
 		}
 		/* The client gave up; the operation goes on without it. */
@@ -1215,9 +1219,9 @@ void control_event(struct watch *w, uint32_t events)
 	}
 }
 
-void control_timer(struct deadline *d)
+static void client_due(struct deadline *d)
 {
-	struct client *c = container_of(d, struct client, timer);
+	struct client *c = d->ctx;
 	if (c->phase == CLIENT_WAIT && c->npend && c->pend[0].what == WAIT_READY) {
 		/* corralctl wait --timeout: say who is not ready, and fail. */
 		for (size_t i = 0; i < c->npend; i++)
@@ -1311,8 +1315,8 @@ int control_open(const struct corral_config *cfg)
 	C.path = strdup(cfg->socket);
 	C.owner = geteuid();
 	C.fd = fd;
-	C.watch.kind = WATCH_LISTEN;
-	if (!C.path || supervisor_watch(fd, EPOLLIN, &C.watch) < 0) {
+	loop_watch_init(&C.watch, listen_event, NULL);
+	if (!C.path || loop_watch(fd, EPOLLIN, &C.watch) < 0) {
 		log_err("control socket setup failed");
 		unlink(cfg->socket);
 		free(C.path);
@@ -1336,7 +1340,7 @@ void control_close(void)
 		client_free(c);
 	}
 	if (C.fd >= 0) {
-		supervisor_unwatch(C.fd);
+		loop_unwatch(&C.watch);
 		close(C.fd);
 		C.fd = -1;
 	}

@@ -21,8 +21,6 @@
 
 struct process;
 struct program;
-struct watch;
-struct deadline;
 
 /* XML-RPC sendRemoteCommEvent: emit REMOTE_COMMUNICATION to subscribed listeners. */
 void events_remote_comm(const char *type, const char *data);
@@ -64,10 +62,6 @@ void events_stopping(void);
  * about to retire it: PROCESS_GROUP_ADDED or _REMOVED for its group. A
  * listener's pool that is removed hears no more events. */
 void events_group(const struct program *prog, bool added);
-
-/* The loop's events (WATCH_EVENTS) and deadlines (DEADLINE_EVENTS). */
-void events_event(struct watch *w, uint32_t events);
-void events_timer(struct deadline *d);
 
 /* At exit, once every program is freed. */
 void events_free_all(void);

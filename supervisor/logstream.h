@@ -31,8 +31,8 @@ struct process;
 enum log_which { LOG_STDOUT, LOG_STDERR };
 
 struct logstream {
-	struct watch watch;       /* WATCH_LOG: the pipe */
-	struct deadline timer;    /* DEADLINE_LOG: try again to write, or tokens are back */
+	struct watch watch;       /* the pipe */
+	struct deadline timer;    /* try again to write, or tokens are back */
 	struct process *owner;    /* NULL once detached from a process that went on */
 	enum log_which which;
 	int pipe_fd;              /* our read end, -1 when closed */
@@ -90,11 +90,6 @@ void logstream_init(struct logstream *s, struct process *owner, enum log_which w
  * corrald's log at debug. 0, or -errno with ERR naming the path and why. */
 int logstream_open(struct logstream *s, const struct program_config *c, const char *path,
 		   int *child_end, char *err, size_t errlen);
-
-/* The pipe is readable. */
-void logstream_readable(struct logstream *s);
-/* Its deadline passed: write what is pending, take in what waits. */
-void logstream_timer(struct logstream *s);
 
 /* The worker is gone: take what is left in the pipe (a bounded amount),
  * end a partial last line, and close. A stream that cannot finish now (held)

@@ -23,8 +23,6 @@
 
 struct program;
 struct process;
-struct watch;
-struct deadline;
 
 /* program_new / program_free (supervisor.c): PROG (a [pool:]) joins or
  * leaves the pool of its name. attach: 0 or -ENOMEM. */
@@ -43,9 +41,6 @@ void pool_worker_exited(struct process *p);
 /* P (of a pool) changed state: it may take jobs now, or no more. */
 void pool_process_changed(struct process *p);
 
-/* The loop's events (WATCH_POOL) and deadlines (DEADLINE_POOL). */
-void pool_event(struct watch *w, uint32_t events);
-void pool_timer(struct deadline *d);
 /* Free what was closed during the last batch of events. */
 void pool_bury(void);
 /* At exit: close every producer, free every job and pool. */

@@ -39,6 +39,7 @@
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
+#include "supervisor/loop.h"
 #include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
 #include "supervisor/supervisor.h"
@@ -375,9 +376,11 @@ static struct {
 	int nclients;
 	uint64_t refused;       /* requests and connections refused for their credentials */
 	char *url;              /* SUPERVISOR_SERVER_URL; owned */
-} R = { .l = { { .fd = -1 }, { .fd = -1 } } };
+} R = { .l = { { .fd = -1, .watch = { .fd = -1 } }, { .fd = -1, .watch = { .fd = -1 } } } };
 
 static void client_read(struct rclient *c);
+static loop_watch_fn client_event;
+static loop_timer_fn client_due;
 static void client_flush(struct rclient *c);
 
 static void multi_free(struct rmulti *m)
@@ -421,10 +424,10 @@ static void client_close(struct rclient *c)
 			break;
 		}
 	R.nclients--;
-	supervisor_unwatch(c->fd);
+	loop_unwatch(&c->watch);
 	close(c->fd);
 	c->fd = -1;
-	supervisor_timer_cancel(&c->timer);
+	loop_timer_cancel(&c->timer);
 	follow_stop(c);
 	wait_free(c->wait);
 	c->wait = NULL;
@@ -434,7 +437,7 @@ static void client_close(struct rclient *c)
 	R.dead = c;
 	/* room again: accept what waits in the backlog */
 	for (int i = 0; i < R.nl; i++)
-		if (supervisor_watch_mod(R.l[i].fd, EPOLLIN, &R.l[i].watch) < 0)
+		if (loop_watch_mod(&R.l[i].watch, EPOLLIN) < 0)
 			log_err("rpc: epoll_ctl on a listening socket: %m");
 }
 
@@ -1848,7 +1851,7 @@ static void wait_check(struct rclient *c)
 			m->results.oom = true;
 		w->multi = NULL;
 		c->resume = m; /* now owned by the client */
-		if (supervisor_timer_set(&c->timer, supervisor_now_ms()) < 0)
+		if (loop_timer_set(&c->timer, loop_now_ms()) < 0)
 			client_close(c);
 	}
 	xb_free(&b);
@@ -1900,7 +1903,7 @@ static void handle_rpc(struct rclient *c)
 		xcall_free(&call);
 	if (rc.wait) { /* answered when the processes get there */
 		c->wait = rc.wait;
-		supervisor_timer_cancel(&c->timer);
+		loop_timer_cancel(&c->timer);
 		wait_check(c);
 		xb_free(&value);
 		return;
@@ -2062,7 +2065,7 @@ static void handle_request(struct rclient *c)
 {
 	c->complete = false;
 	c->started = false;
-	supervisor_timer_cancel(&c->timer);
+	loop_timer_cancel(&c->timer);
 	if (c->bad) {
 		respond_error(c, c->bad_status);
 		return;
@@ -2203,10 +2206,10 @@ static void client_parse(struct rclient *c)
 			http_parser_pause(&c->hp, 0);
 		if (!c->started) {
 			c->started = true;
-			int64_t by = supervisor_now_ms() + REQUEST_TIMEOUT_MS;
+			int64_t by = loop_now_ms() + REQUEST_TIMEOUT_MS;
 			if (!c->authed && c->auth_by < by)
 				by = c->auth_by;
-			if (supervisor_timer_set(&c->timer, by) < 0) {
+			if (loop_timer_set(&c->timer, by) < 0) {
 				client_close(c);
 				return;
 			}
@@ -2246,16 +2249,16 @@ static void client_flush(struct rclient *c)
 		c->sent += (size_t)n;
 	}
 	if (c->sent < c->outlen) {
-		if (supervisor_watch_mod(c->fd, EPOLLOUT, &c->watch) < 0 ||
-		    supervisor_timer_set(&c->timer, supervisor_now_ms() + WRITE_TIMEOUT_MS) < 0)
+		if (loop_watch_mod(&c->watch, EPOLLOUT) < 0 ||
+		    loop_timer_set(&c->timer, loop_now_ms() + WRITE_TIMEOUT_MS) < 0)
 			client_close(c);
 		return;
 	}
 	c->sent = c->outlen = 0;
 	if (c->follow) {
 		/* a follower never times out on an empty buffer, and reads nothing */
-		supervisor_timer_cancel(&c->timer);
-		if (supervisor_watch_mod(c->fd, EPOLLIN, &c->watch) < 0) /* to see it hang up */
+		loop_timer_cancel(&c->timer);
+		if (loop_watch_mod(&c->watch, EPOLLIN) < 0) /* to see it hang up */
 			client_close(c);
 		return;
 	}
@@ -2264,12 +2267,12 @@ static void client_flush(struct rclient *c)
 		return;
 	}
 	if (c->authed)
-		supervisor_timer_cancel(&c->timer);
-	else if (supervisor_timer_set(&c->timer, c->auth_by) < 0) {
+		loop_timer_cancel(&c->timer);
+	else if (loop_timer_set(&c->timer, c->auth_by) < 0) {
 		client_close(c);
 		return;
 	}
-	if (supervisor_watch_mod(c->fd, EPOLLIN, &c->watch) < 0) {
+	if (loop_watch_mod(&c->watch, EPOLLIN) < 0) {
 		client_close(c);
 		return;
 	}
@@ -2282,7 +2285,7 @@ static void client_read(struct rclient *c)
 		if (c->inlen == c->incap) {
 			if (c->incap >= 2 * BODY_MAX) {
 				/* only while a request is handled: stop reading */
-				if (supervisor_watch_mod(c->fd, 0, &c->watch) < 0)
+				if (loop_watch_mod(&c->watch, 0) < 0)
 					client_close(c);
 				return;
 			}
@@ -2337,7 +2340,7 @@ static void client_accept(struct listener *l)
 			/* idle connections must not lock others out: the oldest goes */
 			struct rclient *idle = oldest_idle();
 			if (!idle) {
-				if (supervisor_watch_mod(l->fd, 0, &l->watch) < 0)
+				if (loop_watch_mod(&l->watch, 0) < 0)
 					log_err("rpc: epoll_ctl on a listening socket: %m");
 				return;
 			}
@@ -2357,22 +2360,21 @@ static void client_accept(struct listener *l)
 			close(fd);
 			continue;
 		}
-		c->watch.kind = WATCH_RPC;
+		loop_watch_init(&c->watch, client_event, c);
 		c->fd = fd;
 		c->l = l;
-		heap_node_init(&c->timer.node);
-		c->timer.owner = DEADLINE_RPC;
+		loop_timer_init(&c->timer, client_due, c);
 		c->authed = !l->username;
-		c->auth_by = supervisor_now_ms() + AUTH_TIMEOUT_MS;
-		if (!c->authed && supervisor_timer_set(&c->timer, c->auth_by) < 0) {
+		c->auth_by = loop_now_ms() + AUTH_TIMEOUT_MS;
+		if (!c->authed && loop_timer_set(&c->timer, c->auth_by) < 0) {
 			close(fd);
 			free(c);
 			continue;
 		}
 		http_parser_init(&c->hp, HTTP_REQUEST);
 		c->hp.data = c;
-		if (supervisor_watch(fd, EPOLLIN, &c->watch) < 0) {
-			supervisor_timer_cancel(&c->timer);
+		if (loop_watch(fd, EPOLLIN, &c->watch) < 0) {
+			loop_timer_cancel(&c->timer);
 			close(fd);
 			free(c);
 			continue;
@@ -2384,14 +2386,14 @@ static void client_accept(struct listener *l)
 	}
 }
 
-void rpc_event(struct watch *w, uint32_t events)
+static void listen_event(struct watch *w, uint32_t events)
 {
-	for (int i = 0; i < R.nl; i++)
-		if (w == &R.l[i].watch) {
-			client_accept(&R.l[i]);
-			return;
-		}
-	struct rclient *c = container_of(w, struct rclient, watch);
+	client_accept(w->ctx);
+}
+
+static void client_event(struct watch *w, uint32_t events)
+{
+	struct rclient *c = w->ctx;
 	if (c->fd < 0)
 		return;
 	if (events & (EPOLLERR | EPOLLHUP)) {
@@ -2404,16 +2406,16 @@ void rpc_event(struct watch *w, uint32_t events)
 		client_read(c);
 }
 
-void rpc_timer(struct deadline *d)
+static void client_due(struct deadline *d)
 {
-	struct rclient *c = container_of(d, struct rclient, timer);
+	struct rclient *c = d->ctx;
 	if (c->fd < 0)
 		return;
 	if (c->resume) {
 		multi_resume(c);
 		return;
 	}
-	if (!c->authed && supervisor_now_ms() >= c->auth_by) {
+	if (!c->authed && loop_now_ms() >= c->auth_by) {
 		R.refused++;
 		log_warn("rpc: a client made no request with the right credentials within %d s: "
 			 "closed (%llu refused so far)", AUTH_TIMEOUT_MS / 1000,
@@ -2596,9 +2598,9 @@ int rpc_open(const struct corral_config *cfg)
 			rpc_close();
 			return -1;
 		}
-		l->watch.kind = WATCH_RPC;
+		loop_watch_init(&l->watch, listen_event, l);
 		R.nl++;
-		if (supervisor_watch(l->fd, EPOLLIN, &l->watch) < 0) {
+		if (loop_watch(l->fd, EPOLLIN, &l->watch) < 0) {
 			log_err("rpc: epoll_ctl: %m");
 			rpc_close();
 			return -1;
@@ -2625,7 +2627,7 @@ void rpc_close(void)
 	}
 	for (int i = 0; i < R.nl; i++) {
 		if (R.l[i].fd >= 0) {
-			supervisor_unwatch(R.l[i].fd);
+			loop_unwatch(&R.l[i].watch);
 			close(R.l[i].fd);
 			R.l[i].fd = -1;
 		}

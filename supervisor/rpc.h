@@ -12,7 +12,6 @@
 #include <sys/uio.h>
 
 #include "supervisor/config.h"
-#include "supervisor/loop.h"
 
 struct process;
 
@@ -20,8 +19,6 @@ struct process;
  * logging why (corrald does not start then). */
 int rpc_open(const struct corral_config *cfg);
 void rpc_close(void);
-void rpc_event(struct watch *w, uint32_t events);
-void rpc_timer(struct deadline *d);
 /* Free the clients closed during the last batch of events. */
 void rpc_bury(void);
 /* P changed state, or is about to be freed (GONE). */

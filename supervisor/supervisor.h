@@ -1,6 +1,6 @@
-/* supervisor — corrald's state: programs, their processes, and the one
- * event loop that changes them. One thread: every state change happens in
- * one event handler, so nothing here needs a lock. */
+/* supervisor — corrald's state: programs and their processes, changed
+ * only by the callbacks of the one event loop (loop.h). One thread: every
+ * state change happens in one callback, so nothing here needs a lock. */
 #ifndef CORRAL_SUPERVISOR_H
 #define CORRAL_SUPERVISOR_H
 
@@ -172,8 +172,6 @@ int supervisor_group_remove(const char *name);
 /* control.c, called by the supervisor. */
 int control_open(const struct corral_config *cfg);
 void control_close(void);
-void control_event(struct watch *w, uint32_t events);
-void control_timer(struct deadline *d);
 /* Free the clients closed during the last batch of events. */
 void control_bury(void);
 /* A process changed state (or is about to be freed when GONE): answers that
