@@ -2,7 +2,7 @@
  * who they are, decodes one request (ipc/proto), answers it, and closes.
  * start, stop and restart answer when the operation is complete, so a
  * client waits on the processes it named; every other wait has a deadline. */
-#include "supervisor/supervisor.h"
+#include "supervisor/control.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -21,12 +21,13 @@
 #include "ipc/io.h"
 #include "ipc/proto.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
-#include "supervisor/rpc.h"
 #include "supervisor/sockets.h"
+#include "supervisor/supervisor.h"
 
 /* A client must send its whole request within this; a stalled one is dropped. */
 #define REQUEST_TIMEOUT_MS 5000
@@ -94,6 +95,8 @@ static struct {
 
 static loop_watch_fn client_event;
 static loop_timer_fn client_due;
+
+static void control_bury(void);
 
 /* Close C now; its memory is freed by control_bury() after the current
  * batch of events, one of which may still point at it. */
@@ -494,9 +497,10 @@ static void check_all(void)
 	C.checking = false;
 }
 
-void control_process_changed(struct process *p, bool gone)
+/* A process changed state (or is about to be freed when GONE): answers
+ * that wait on it may now be complete. */
+static void control_process_changed(struct process *p, bool gone)
 {
-	rpc_process_changed(p, gone);
 	if (gone) {
 		for (struct client *c = C.clients, *next; c; c = next) {
 			next = c->next;
@@ -558,9 +562,9 @@ static void follow_frame(struct client *c, const struct iovec *iov, int n)
 		client_flush(c);
 }
 
-void control_log_data(struct process *p, int which, const struct iovec *iov, int n)
+/* Output of P's stream WHICH was written to its log: tail -f clients get it. */
+static void control_log_data(struct process *p, int which, const struct iovec *iov, int n)
 {
-	rpc_log_data(p, which, iov, n);
 	for (struct client *c = C.clients, *next; c; c = next) {
 		next = c->next;
 		if (c->follow == p && c->follow_which == which && c->phase == CLIENT_FOLLOW)
@@ -1165,7 +1169,8 @@ static void client_accept(void)
 	}
 }
 
-void control_bury(void)
+/* Free the clients closed during the last turn. */
+static void control_bury(void)
 {
 	while (C.dead) {
 		struct client *c = C.dead;
@@ -1267,7 +1272,7 @@ static int make_parent_dir(const char *path)
 	return 0;
 }
 
-int control_open(const struct corral_config *cfg)
+static int control_open(const struct corral_config *cfg)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	if (strlen(cfg->socket) >= sizeof addr.sun_path) {
@@ -1330,7 +1335,7 @@ fail:
 	return -1;
 }
 
-void control_close(void)
+static void control_close(void)
 {
 	while (C.clients) {
 		struct client *c = C.clients;
@@ -1351,4 +1356,17 @@ void control_close(void)
 		free(C.path);
 		C.path = NULL;
 	}
+}
+
+static const struct hooks control_hooks = {
+	.on_open = control_open,
+	.on_close = control_close,
+	.on_bury = control_bury,
+	.on_process_changed = control_process_changed,
+	.on_log_data = control_log_data,
+};
+
+int control_init(void)
+{
+	return hooks_subscribe(&control_hooks);
 }

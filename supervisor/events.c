@@ -12,6 +12,7 @@
 #include "ipc/io.h"
 #include "supervisor/echo.h"
 #include "supervisor/eventproto.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
 #include "supervisor/sdlog.h"
@@ -831,4 +832,23 @@ size_t events_output(struct process *p, int which, const char *in, size_t len, c
 	}
 	*out = buf;
 	return outlen;
+}
+
+static const struct hooks events_hooks = {
+	.on_free_all = events_free_all,
+	.on_started = events_started,
+	.on_stopping = events_stopping,
+	.on_program_new = events_program_new,
+	.on_program_free = events_program_free,
+	.on_group = events_group,
+	.on_spawn_prepare = events_spawn_prepare,
+	.on_spawn_done = events_spawn_done,
+	.on_process_exited = events_process_exited,
+	.on_process_state = events_process_state,
+	.on_output = events_output,
+};
+
+int events_init(void)
+{
+	return hooks_subscribe(&events_hooks);
 }

@@ -13,11 +13,10 @@
 
 #include "ipc/io.h"
 #include "supervisor/echo.h"
-#include "supervisor/events.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
 #include "supervisor/loop.h"
-#include "supervisor/supervisor.h"
 
 /* One read buffer for every stream: a stream that cannot hand on what it
  * read copies the rest into its own (raw) first. Untouched pages of it
@@ -61,18 +60,20 @@ static const char *stream_name(const struct logstream *s)
 
 static const char *owner_name(const struct logstream *s)
 {
-	return s->owner ? s->owner->name : "(gone)";
+	return s->owner ? s->name : "(gone)";
 }
 
 static loop_watch_fn stream_readable;
 static loop_timer_fn stream_due;
 
-void logstream_init(struct logstream *s, struct process *owner, enum log_which which)
+void logstream_init(struct logstream *s, struct process *owner, const char *name,
+		    enum log_which which)
 {
 	memset(s, 0, sizeof *s);
 	loop_watch_init(&s->watch, stream_readable, s);
 	loop_timer_init(&s->timer, stream_due, s);
 	s->owner = owner;
+	s->name = name;
 	s->which = which;
 	s->pipe_fd = -1;
 	s->file_fd = -1;
@@ -122,6 +123,7 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 		   int *child_end, char *err, size_t errlen)
 {
 	struct process *owner = s->owner;
+	const char *name = s->name;
 	enum log_which which = s->which;
 	/* tail -f goes on across runs, and the counts status shows add up
 	 * (closing sends the last run's unfinished line to syslog). */
@@ -129,7 +131,7 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	int followers = s->followers;
 	uint64_t dropped = s->dropped, blocked_ms = s->blocked_ms;
 	uint64_t syslog_dropped = s->syslog_dropped;
-	logstream_init(s, owner, which);
+	logstream_init(s, owner, name, which);
 	s->followers = followers;
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
@@ -160,8 +162,8 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	err[0] = '\0';
 	if (to_syslog) {
 		/* supervisord's name for it: the one in its group */
-		const char *colon = strchr(owner->name, ':');
-		r = devlog_stream_open(&s->syslog, colon ? colon + 1 : owner->name,
+		const char *colon = strchr(name, ':');
+		r = devlog_stream_open(&s->syslog, colon ? colon + 1 : name,
 				       stream_name(s));
 		if (r < 0) {
 			snprintf(err, errlen, "%s to syslog: %s", stream_name(s), strerror(-r));
@@ -206,7 +208,7 @@ fail:
 	if (!err[0])
 		snprintf(err, errlen, "%s: %s", path ? path : stream_name(s), strerror(-r));
 	logstream_close(s);
-	logstream_init(s, owner, which);
+	logstream_init(s, owner, name, which);
 	s->followers = followers;
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
@@ -294,7 +296,7 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
 	/* Followers see output as it is handed on; what waits in pend was
 	 * shown to them already. */
 	if (tell_followers && s->followers && s->owner)
-		control_log_data(s->owner, s->which, b->v, b->n);
+		hooks_log_data(s->owner, s->which, b->v, b->n);
 	if (s->file_fd < 0 && !s->path) { /* discarded */
 		b->n = 0;
 		b->bytes = 0;
@@ -579,16 +581,16 @@ static bool handle_read(struct logstream *s, const char *in, size_t len)
 }
 
 /* N bytes were read into readbuf: stripped of escapes (strip_ansi), then
- * events take their part (events.c, which also echoes them at debug), the
- * log the rest (handle_read()), and syslog a copy of that. Each byte comes
- * here once, however long the log holds it. As handle(). */
+ * the hooks' output takes its part (events.c's, which also echoes them at
+ * debug), the log the rest (handle_read()), and syslog a copy of that.
+ * Each byte comes here once, however long the log holds it. As handle(). */
 static bool take(struct logstream *s, size_t n)
 {
 	const char *data = readbuf;
 	if (s->strip_ansi)
 		n = ansi_strip(&s->ansi, readbuf, n);
 	if (s->owner)
-		n = events_output(s->owner, s->which, readbuf, n, &data);
+		n = hooks_output(s->owner, s->which, readbuf, n, &data);
 	if (n && s->syslog.line)
 		s->syslog_dropped += devlog_stream_feed(&s->syslog, data, n);
 	return n ? handle_read(s, data, n) : true;
@@ -812,6 +814,7 @@ static void detach(struct logstream *s)
 	loop_unwatch(&s->watch);
 	*d = *s;
 	d->owner = NULL;
+	d->name = NULL;
 	d->followers = 0;
 	d->closing = true;
 	loop_watch_init(&d->watch, stream_readable, d);
@@ -825,11 +828,12 @@ static void detach(struct logstream *s)
 	d->next = detached;
 	detached = d;
 	struct process *owner = s->owner;
+	const char *name = s->name;
 	enum log_which which = s->which;
 	int followers = s->followers;
 	uint64_t dropped = s->dropped, blocked_ms = s->blocked_ms;
 	uint64_t syslog_dropped = s->syslog_dropped;
-	logstream_init(s, owner, which);
+	logstream_init(s, owner, name, which);
 	s->followers = followers;
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;

@@ -34,6 +34,7 @@ struct logstream {
 	struct watch watch;       /* the pipe */
 	struct deadline timer;    /* try again to write, or tokens are back */
 	struct process *owner;    /* NULL once detached from a process that went on */
+	const char *name;         /* the owner's (its memory), for messages; NULL once detached */
 	enum log_which which;
 	int pipe_fd;              /* our read end, -1 when closed */
 	int file_fd;              /* -1 when the output is discarded */
@@ -78,7 +79,9 @@ struct logstream {
 	struct logstream *next;   /* the list of detached streams */
 };
 
-void logstream_init(struct logstream *s, struct process *owner, enum log_which which);
+/* S of OWNER, whose name (kept, not copied) is NAME. */
+void logstream_init(struct logstream *s, struct process *owner, const char *name,
+		    enum log_which which);
 
 /* Open the stream of P to PATH ("NONE": not logged; the default is
  * resolved by the caller; "/dev/stdout", "/dev/stderr" and "-" pass through

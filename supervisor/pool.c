@@ -25,6 +25,7 @@
 #include "ipc/framing.h"
 #include "ipc/io.h"
 #include "ipc/proto.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
 #include "supervisor/supervisor.h"
@@ -604,9 +605,16 @@ static void worker_gone(struct pool_worker *w, const char *why)
 	pool_maybe_free(pl);
 }
 
-int pool_spawn_prepare(struct process *p, int child[2], char *err, size_t errlen)
+/* A worker of a pool: pipes for its stdin and stdout (CHILD[0] and
+ * CHILD[1], its ends); any other process: none. 0, or -errno with ERR
+ * filled. pool_spawn_done closes the child's ends and, when SPAWNED,
+ * starts talking to it. */
+static int pool_spawn_prepare(struct process *p, bool stdin_free, int child[2], char *err,
+			      size_t errlen)
 {
 	struct pool *pl = p->prog->pool;
+	if (!pl)
+		return 0;
 	if (p->worker) /* cannot happen: its last process was reaped first */
 		worker_gone(p->worker, " was replaced");
 	struct pool_worker *w = calloc(1, sizeof *w);
@@ -651,7 +659,7 @@ fail:;
 	return r;
 }
 
-void pool_spawn_done(struct process *p, bool spawned)
+static void pool_spawn_done(struct process *p, bool spawned)
 {
 	struct pool_worker *w = p->worker;
 	if (!w)
@@ -674,7 +682,9 @@ void pool_spawn_done(struct process *p, bool spawned)
 	pump(pl);
 }
 
-void pool_worker_exited(struct process *p)
+/* Worker P's main process was reaped (exitcode/exitsig set, state not yet
+ * changed): take its last results, then requeue or fail its jobs. */
+static void pool_worker_exited(struct process *p)
 {
 	struct pool_worker *w = p->worker;
 	if (!w)
@@ -694,9 +704,10 @@ void pool_worker_exited(struct process *p)
 	pump(pl);
 }
 
-void pool_process_changed(struct process *p)
+/* P (of a pool) changed state: it may take jobs now, or no more. */
+static void pool_process_changed(struct process *p, bool gone)
 {
-	if (p->prog->pool)
+	if (!gone && p->prog->pool)
 		pump(p->prog->pool);
 }
 
@@ -1149,8 +1160,12 @@ static void pump(struct pool *pl)
 
 /* ---- attaching programs ---- */
 
-int pool_attach(struct program *prog)
+/* PROG, a [pool:], joins the pool of its name (made when there is none).
+ * 0 or -ENOMEM; any other program: 0. */
+static int pool_attach(struct program *prog)
 {
+	if (!prog->cfg->is_pool)
+		return 0;
 	struct pool *pl = pool_find(prog->cfg->name);
 	if (!pl) {
 		pl = calloc(1, sizeof *pl);
@@ -1186,7 +1201,8 @@ static void pool_orphan(struct pool *pl)
 		log_info("pool %s: removed, %zu waiting job%s failed", pl->name, n, n == 1 ? "" : "s");
 }
 
-void pool_detach(struct program *prog)
+/* PROG leaves its pool, if it is in one: its workers' jobs go back to it. */
+static void pool_detach(struct program *prog)
 {
 	struct pool *pl = prog->pool;
 	if (!pl)
@@ -1381,7 +1397,8 @@ bool pool_status(const struct process *p, char *pool, size_t plen, char *worker,
 
 /* ---- freeing ---- */
 
-void pool_bury(void)
+/* Free what was closed during the last turn. */
+static void pool_bury(void)
 {
 	while (P.dead_producers) {
 		struct producer *pr = P.dead_producers;
@@ -1404,7 +1421,8 @@ void pool_bury(void)
 	}
 }
 
-void pool_free_all(void)
+/* At exit: close every producer, free every job and pool. */
+static void pool_free_all(void)
 {
 	for (struct pool *pl = P.pools; pl; pl = pl->next) {
 		pl->pumping = true; /* no pumping, no freeing under this loop */
@@ -1432,4 +1450,20 @@ void pool_free_all(void)
 		}
 	}
 	pool_bury();
+}
+
+static const struct hooks pool_hooks = {
+	.on_bury = pool_bury,
+	.on_free_all = pool_free_all,
+	.on_program_new = pool_attach,
+	.on_program_free = pool_detach,
+	.on_spawn_prepare = pool_spawn_prepare,
+	.on_spawn_done = pool_spawn_done,
+	.on_process_exited = pool_worker_exited,
+	.on_process_changed = pool_process_changed,
+};
+
+int pool_init(void)
+{
+	return hooks_subscribe(&pool_hooks);
 }

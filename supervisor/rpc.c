@@ -36,6 +36,7 @@
 #include "ipc/io.h"
 #include "sandbox/users.h"
 #include "supervisor/events.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
@@ -441,7 +442,8 @@ static void client_close(struct rclient *c)
 			log_err("rpc: epoll_ctl on a listening socket: %m");
 }
 
-void rpc_bury(void)
+/* Free the clients closed during the last turn. */
+static void rpc_bury(void)
 {
 	while (R.dead) {
 		struct rclient *c = R.dead;
@@ -1967,7 +1969,8 @@ static void handle_logtail(struct rclient *c, const char *path)
 	client_flush(c);
 }
 
-void rpc_log_data(struct process *p, int which, const struct iovec *iov, int n)
+/* Output of P's stream WHICH went to its log: /logtail clients get it. */
+static void rpc_log_data(struct process *p, int which, const struct iovec *iov, int n)
 {
 	for (struct rclient *c = R.clients, *next; c; c = next) {
 		next = c->next;
@@ -2434,7 +2437,8 @@ static void client_due(struct deadline *d)
 	respond_error(c, 408);
 }
 
-void rpc_process_changed(struct process *p, bool gone)
+/* P changed state, or is about to be freed (GONE). */
+static void rpc_process_changed(struct process *p, bool gone)
 {
 	for (struct rclient *c = R.clients, *next; c; c = next) {
 		next = c->next;
@@ -2454,9 +2458,14 @@ void rpc_process_changed(struct process *p, bool gone)
 	}
 }
 
-const char *rpc_server_url(void)
+/* SUPERVISOR_SERVER_URL, where programs find this server ("unix:///path"
+ * or "http://host:port"); none when no server is configured. */
+static bool rpc_spawn_env(const struct process *p, char *buf, size_t len)
 {
-	return R.url;
+	if (!R.url)
+		return false;
+	snprintf(buf, len, "SUPERVISOR_SERVER_URL=%s", R.url);
+	return true;
 }
 
 /* ---- listening ---- */
@@ -2579,7 +2588,11 @@ static int open_inet(struct listener *l, const struct http_config *h)
 	return 0;
 }
 
-int rpc_open(const struct corral_config *cfg)
+static void rpc_close(void);
+
+/* Listen where CFG says; nothing when it names no server. 0, or -1 after
+ * logging why (corrald does not start then). */
+static int rpc_open(const struct corral_config *cfg)
 {
 	const struct http_config *hs[] = { &cfg->unix_http, &cfg->inet_http };
 	for (int i = 0; i < 2; i++) {
@@ -2617,7 +2630,7 @@ int rpc_open(const struct corral_config *cfg)
 	return 0;
 }
 
-void rpc_close(void)
+static void rpc_close(void)
 {
 	while (R.clients) {
 		struct rclient *c = R.clients;
@@ -2645,4 +2658,18 @@ void rpc_close(void)
 	rpc_bury();
 	free(R.url);
 	R.url = NULL;
+}
+
+static const struct hooks rpc_hooks = {
+	.on_open = rpc_open,
+	.on_close = rpc_close,
+	.on_bury = rpc_bury,
+	.on_spawn_env = rpc_spawn_env,
+	.on_process_changed = rpc_process_changed,
+	.on_log_data = rpc_log_data,
+};
+
+int rpc_init(void)
+{
+	return hooks_subscribe(&rpc_hooks);
 }

@@ -22,18 +22,16 @@
 #include "ipc/io.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/devlog.h"
-#include "supervisor/events.h"
 #include "supervisor/guard.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
 #include "supervisor/loop.h"
 #include "supervisor/path.h"
 #include "supervisor/pidmap.h"
-#include "supervisor/pool.h"
 #include "supervisor/sdnotify.h"
 #include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
-#include "supervisor/rpc.h"
 #include "supervisor/sdlog.h"
 
 extern char **environ;
@@ -138,8 +136,8 @@ static void process_init(struct process *p, struct program *prog, char *name)
 	p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
 	p->ready_pipe = -1;
 	loop_watch_init(&p->ready_watch, ready_readable, p);
-	logstream_init(&p->out, p, LOG_STDOUT);
-	logstream_init(&p->err, p, LOG_STDERR);
+	logstream_init(&p->out, p, p->name, LOG_STDOUT);
+	logstream_init(&p->err, p, p->name, LOG_STDERR);
 	loop_timer_init(&p->timer, process_due, p);
 	p->exitcode = -1;
 	p->info = "not started";
@@ -334,7 +332,8 @@ static int logdirs_check(const struct corral_config *cfg, const struct program_c
 /* KEY=value entries: corrald's environment, overridden by the program's, and
  * the names that tell a worker who it is. The array is one allocation; the
  * strings it points to live in ENVBUF or elsewhere and outlive the spawn. */
-#define ENV_NAMES 10
+#define ENV_HOOKS 2    /* from the hooks' on_spawn_env, at most */
+#define ENV_NAMES (9 + ENV_HOOKS) /* 4 names, NOTIFY_SOCKET, WATCHDOG_USEC, 3 LISTEN_* */
 
 /* *LISTEN_PID is set to the placeholder the child fills in (NULL: none). */
 static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX],
@@ -345,9 +344,9 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 	const char *proc = strchr(p->name, ':') ? strchr(p->name, ':') + 1 : p->name;
 	const char *group = program_group_name(p->prog);
 	size_t nnames = 4;
-	/* supervisord's, for childutils.getRPCInterface() and the like */
-	if (rpc_server_url())
-		snprintf(names[nnames++], PATH_MAX, "SUPERVISOR_SERVER_URL=%s", rpc_server_url());
+	/* What the parts above add: supervisord's SUPERVISOR_SERVER_URL, for
+	 * childutils.getRPCInterface() and the like. */
+	nnames += hooks_spawn_env(p, names + nnames, ENV_HOOKS);
 	snprintf(names[0], PATH_MAX, "CORRAL_PROCESS_NAME=%s", proc);
 	snprintf(names[1], PATH_MAX, "CORRAL_GROUP_NAME=%s", group);
 	snprintf(names[2], PATH_MAX, "SUPERVISOR_PROCESS_NAME=%s", proc);
@@ -584,37 +583,18 @@ static int do_spawn(struct process *p)
 	req.extra = extra;
 	req.nextra = nextra;
 	req.listen_pid = listen_pid;
-	/* A pool worker: its stdin and stdout are pipes its pool holds. */
-	int pool_child[2] = { -1, -1 };
-	if (p->prog->pool && (r = pool_spawn_prepare(p, pool_child, msg, sizeof msg)) < 0) {
+	/* Pipes held by the parts above: a pool worker's stdin and stdout, an
+	 * event listener's, a supervisord program's stdin. */
+	if ((r = hooks_spawn_prepare(p, !own_stdio && pipe_in < 0, req.stdio, msg,
+				     sizeof msg)) < 0) {
 		free(env);
 		if (cgfd >= 0)
 			close(cgfd);
 		goto fail;
 	}
-	if (p->prog->pool) {
-		req.stdio[0] = pool_child[0];
-		req.stdio[1] = pool_child[1];
-	}
-	/* A listener's stdin and stdout, or a supervisord program's stdin. */
-	int ev_child[2];
-	if ((r = events_spawn_prepare(p, !own_stdio && pipe_in < 0 && !p->prog->pool, ev_child,
-				      msg, sizeof msg)) < 0) {
-		if (p->prog->pool)
-			pool_spawn_done(p, false);
-		free(env);
-		if (cgfd >= 0)
-			close(cgfd);
-		goto fail;
-	}
-	for (int k = 0; k < 2; k++)
-		if (ev_child[k] >= 0)
-			req.stdio[k] = ev_child[k];
 	struct spawn_result res;
 	r = spawn_process(&req, &res);
-	if (p->prog->pool)
-		pool_spawn_done(p, r == 0);
-	events_spawn_done(p, r == 0);
+	hooks_spawn_done(p, r == 0);
 	free(env);
 	if (cgfd >= 0)
 		close(cgfd);
@@ -780,7 +760,7 @@ static void drive(struct process *p, const struct pinput *in)
 	}
 	if (out.actions & PACT_SPAWN) {
 		if (do_spawn(p) < 0) {
-			events_process_state(p, before, PSTATE_STARTING, in, true);
+			hooks_process_state(p, before, PSTATE_STARTING, in, true);
 			struct pinput failed = { .event = PEV_SPAWN_FAILED };
 			drive(p, &failed);
 			return;
@@ -797,7 +777,7 @@ static void drive(struct process *p, const struct pinput *in)
 		 !S.shutting_down)
 		sdlog_stopping(sdname);
 	/* (a restart in RUNNING is an event too, though no change here) */
-	events_process_state(p, before, p->fsm.state, in, out.actions & PACT_SPAWN);
+	hooks_process_state(p, before, p->fsm.state, in, out.actions & PACT_SPAWN);
 	if (out.changed || before != p->fsm.state) {
 		if (p->fsm.last == PFAIL_WATCHDOG)
 			p->info = "watchdog timeout";
@@ -810,9 +790,7 @@ static void drive(struct process *p, const struct pinput *in)
 			p->info = "stopped"; /* (from EXITED: its restart cancelled) */
 		log_info("%s: %s -> %s", p->name, program_state_name(before),
 			 program_state_name(p->fsm.state));
-		control_process_changed(p, false);
-		if (p->prog->pool)
-			pool_process_changed(p);
+		hooks_process_changed(p, false);
 		if (p->prog->group && !p->prog->retiring)
 			group_check(p->prog->group);
 		/* A required program that fails stops what requires it, which
@@ -1365,7 +1343,7 @@ static void group_check(struct group *g)
 					if (q->fsm.state != PSTATE_FATAL && process_down(q)) {
 						q->fsm.state = PSTATE_FATAL;
 						q->info = "its group restarted too often";
-						control_process_changed(q, false);
+						hooks_process_changed(q, false);
 					}
 				}
 			}
@@ -1512,9 +1490,9 @@ static void process_exited(struct process *p)
 	 * that is held finishes on its own), and end a partial last line. */
 	logstream_finish(&p->out);
 	logstream_finish(&p->err);
-	if (p->worker) /* its last results, then its jobs go back in line */
-		pool_worker_exited(p);
-	events_process_exited(p); /* a listener's event in flight goes back */
+	/* A pool worker's last results, then its jobs go back in line; a
+	 * listener's event in flight goes back. */
+	hooks_process_exited(p);
 	if (p->exitsig)
 		log_info("%s: pid %d killed by SIG%s", p->name, (int)p->pid,
 			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
@@ -1678,7 +1656,7 @@ static struct program *program_new(struct program_config *c, struct config_ref *
 		process_init(&prog->procs[i], prog, name);
 	}
 	prog->nprocs = c->numprocs;
-	if ((c->is_pool && pool_attach(prog) < 0) || events_program_new(prog) < 0) {
+	if (hooks_program_new(prog) < 0) {
 		program_free(prog);
 		return NULL;
 	}
@@ -1691,12 +1669,11 @@ static struct program *graveyard;
 
 static void program_free(struct program *prog)
 {
-	pool_detach(prog); /* its workers' jobs go back to the pool */
-	events_program_free(prog);
+	hooks_program_free(prog); /* a pool's workers' jobs go back to it */
 	for (int i = 0; i < prog->nprocs; i++) {
 		struct process *p = &prog->procs[i];
 		unqueue_start(p);
-		control_process_changed(p, true);
+		hooks_process_changed(p, true);
 		loop_timer_cancel(&p->timer);
 		logstream_close(&p->out);
 		logstream_close(&p->err);
@@ -1816,7 +1793,7 @@ static void program_check_retired(struct program *prog)
 	struct program *succ = prog->successor;
 	list_unlink(prog);
 	for (int i = 0; i < prog->nprocs; i++) {
-		control_process_changed(&prog->procs[i], true);
+		hooks_process_changed(&prog->procs[i], true);
 		loop_timer_cancel(&prog->procs[i].timer);
 	}
 	prog->next = graveyard;
@@ -2149,7 +2126,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 			kept = olds[i] == prog;
 		if (!kept) {
 			say(line, ctx, "removed", prog->cfg->name);
-			events_group(prog, false);
+			hooks_group(prog, false);
 			any = true;
 			program_retire(prog);
 		}
@@ -2173,8 +2150,8 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		list_insert(created[i]);
 		if (old) {
 			say(line, ctx, "changed", c->name);
-			events_group(old, false);
-			events_group(created[i], true);
+			hooks_group(old, false);
+			hooks_group(created[i], true);
 			created[i]->waiting = true;
 			for (int k = 0; k < created[i]->nprocs; k++)
 				created[i]->procs[k].info = "waiting for the old generation to stop";
@@ -2182,7 +2159,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 			program_retire(old); /* starts the successor once it is down */
 		} else {
 			say(line, ctx, "added", c->name);
-			events_group(created[i], true);
+			hooks_group(created[i], true);
 			program_added(created[i]);
 		}
 	}
@@ -2537,7 +2514,7 @@ void supervisor_shutdown(void)
 	log_info("shutting down");
 	S.shutting_down = true;
 	(void)sdnotify_send("STOPPING=1");
-	events_stopping();
+	hooks_stopping();
 	shutdown_step();
 	if (!S.done)
 		die_report();
@@ -3099,9 +3076,11 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		log_err("%s", lerr);
 		goto out;
 	}
-	if (control_open(cfg) < 0)
+	/* The servers first: a second corrald is told so before it touches
+	 * anything (the scopes of the first). */
+	if (hooks_open(cfg) < 0)
 		goto out;
-	if (rpc_open(cfg) < 0 || scopes_open(cfg) < 0)
+	if (scopes_open(cfg) < 0)
 		goto out_control;
 	notify_open(cfg);
 	limits_announce(cfg);
@@ -3145,7 +3124,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		S.up();
 		S.up = NULL;
 	}
-	events_started();
+	hooks_started();
 	for (struct program *prog = S.programs; prog; prog = prog->next)
 		program_autostart(prog);
 
@@ -3174,9 +3153,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 			goto out_pidfile;
 		}
 		bury();
-		control_bury();
-		rpc_bury();
-		pool_bury();
+		hooks_bury();
 	}
 	status = S.exit_status;
 	log_info("all programs stopped, exiting with status %d", status);
@@ -3186,8 +3163,7 @@ out_pidfile:
 		remove_pidfile(S.current->cfg.pidfile);
 out_control:
 	notify_close();
-	rpc_close();
-	control_close();
+	hooks_close();
 	/* Whatever is still in a scope (killmode = process leftovers, or
 	 * everything after a failure) dies with corrald. */
 	if (S.cgroups && (r = cgroup_scope_close(SCOPE_WAIT_MS)) < 0)
@@ -3206,8 +3182,7 @@ out:
 	devlog_shutdown();
 	config_ref_put(S.current);
 	config_ref_put(S.pending);
-	pool_free_all();
-	events_free_all();
+	hooks_free_all();
 	sockets_close_all();
 	groups_free();
 	spawn_fini();
