@@ -43,7 +43,8 @@ endif
 
 # Objects shared by the daemon and its unit tests (everything but main).
 SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
-             supervisor/heap.c supervisor/program.c supervisor/pidmap.c \
+             supervisor/heap.c supervisor/loop.c supervisor/hooks.c \
+             supervisor/program.c supervisor/pidmap.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
@@ -68,6 +69,9 @@ CORRALCTL := $(BUILD)/corralctl
 
 UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
               tokenbucket logline logfile sockets
+# The event loop: watches on real pipes, deadlines on the real timerfd;
+# and the core's hook list, which the parts above it subscribe to.
+UNIT_TESTS += loop hooks
 # Pools: the bounded queue, the framing of jobs, the [pool:] keys.
 UNIT_TESTS += channel framing poolcfg
 # The control protocol's verbs, the table corralctl and corrald share.
@@ -132,6 +136,9 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
+$(BUILD)/tests/unit/test_loop: $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
+                             $(BUILD)/supervisor/log.o $(BUILD)/ipc/io.o
+$(BUILD)/tests/unit/test_hooks: $(BUILD)/supervisor/hooks.o
 $(BUILD)/tests/unit/test_xmlrpc: $(BUILD)/supervisor/xmlrpc.o
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
 $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o \
@@ -174,6 +181,7 @@ $(BUILD)/tests/unit/test_config_api: $(CONFIG_API_OBJS)
 # the event listener protocol: pure logic, no event loop
 $(BUILD)/tests/unit/test_events: $(BUILD)/supervisor/eventproto.o
 $(BUILD)/tests/unit/test_events_loop: $(BUILD)/supervisor/events.o $(BUILD)/supervisor/eventproto.o \
+                                      $(BUILD)/supervisor/hooks.o \
                                       $(BUILD)/supervisor/program.o $(BUILD)/ipc/io.o \
                                       $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/pyrepr.o \
                                       $(BUILD)/ipc/utf8.o $(BUILD)/supervisor/sdlog.o

@@ -2,7 +2,7 @@
  * who they are, decodes one request (ipc/proto), answers it, and closes.
  * start, stop and restart answer when the operation is complete, so a
  * client waits on the processes it named; every other wait has a deadline. */
-#include "supervisor/supervisor.h"
+#include "supervisor/control.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -22,11 +22,13 @@
 #include "ipc/proto.h"
 #include "ipc/verbs.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
+#include "supervisor/loop.h"
 #include "supervisor/pool.h"
-#include "supervisor/rpc.h"
 #include "supervisor/sockets.h"
+#include "supervisor/supervisor.h"
 
 /* A client must send its whole request within this; a stalled one is dropped. */
 #define REQUEST_TIMEOUT_MS 5000
@@ -90,7 +92,12 @@ static struct {
 	struct client *dead;  /* closed, freed after the batch */
 	int nclients;
 	bool checking, again;
-} C = { .fd = -1 };
+} C = { .fd = -1, .watch = { .fd = -1 } };
+
+static loop_watch_fn client_event;
+static loop_timer_fn client_due;
+
+static void control_bury(void);
 
 /* Close C now; its memory is freed by control_bury() after the current
  * batch of events, one of which may still point at it. */
@@ -107,9 +114,9 @@ static void client_free(struct client *c)
 		ls->followers--;
 		c->follow = NULL;
 	}
-	supervisor_timer_cancel(&c->timer);
+	loop_timer_cancel(&c->timer);
 	if (c->fd >= 0) { /* -1: handed over (submit) */
-		supervisor_unwatch(c->fd);
+		loop_unwatch(&c->watch);
 		close(c->fd);
 		c->fd = -1;
 	}
@@ -122,7 +129,7 @@ static void client_free(struct client *c)
 	C.dead = c;
 	/* A slot is free again: accept what waited in the backlog. */
 	if (C.nclients == MAX_CLIENTS - 1 && C.fd >= 0)
-		supervisor_watch_mod(C.fd, EPOLLIN, &C.watch);
+		loop_watch_mod(&C.watch, EPOLLIN);
 }
 
 static void client_flush(struct client *c)
@@ -131,7 +138,7 @@ static void client_flush(struct client *c)
 		ssize_t n = io_write_some(c->fd, c->out.data + c->sent, c->out.len - c->sent);
 		if (n == -EAGAIN) {
 			if (c->phase == CLIENT_FOLLOW)
-				supervisor_watch_mod(c->fd, EPOLLOUT | EPOLLRDHUP, &c->watch);
+				loop_watch_mod(&c->watch, EPOLLOUT | EPOLLRDHUP);
 			return; /* EPOLLOUT brings us back */
 		}
 		if (n < 0) {
@@ -147,11 +154,11 @@ static void client_flush(struct client *c)
 	/* tail -f: the answer is out; from now on, frames of more log. */
 	if (c->phase != CLIENT_FOLLOW) {
 		c->phase = CLIENT_FOLLOW;
-		supervisor_timer_cancel(&c->timer);
+		loop_timer_cancel(&c->timer);
 	}
 	c->out.len = 0;
 	c->sent = 0;
-	supervisor_watch_mod(c->fd, EPOLLRDHUP, &c->watch);
+	loop_watch_mod(&c->watch, EPOLLRDHUP);
 }
 
 /* The answer is complete: send it. */
@@ -159,8 +166,8 @@ static void client_answer(struct client *c)
 {
 	proto_answer_finish(&c->out, c->result);
 	c->phase = CLIENT_WRITE;
-	if (supervisor_timer_set(&c->timer, supervisor_now_ms() + ANSWER_TIMEOUT_MS) < 0 ||
-	    supervisor_watch_mod(c->fd, EPOLLOUT, &c->watch) < 0) {
+	if (loop_timer_set(&c->timer, loop_now_ms() + ANSWER_TIMEOUT_MS) < 0 ||
+	    loop_watch_mod(&c->watch, EPOLLOUT) < 0) {
 		client_free(c);
 		return;
 	}
@@ -219,7 +226,7 @@ static int limits_enforced(void)
 {
 	static int64_t read_ms = -1;
 	static int mask;
-	int64_t now = supervisor_now_ms();
+	int64_t now = loop_now_ms();
 	if (read_ms >= 0 && now - read_ms < 1000)
 		return mask;
 	read_ms = now;
@@ -244,7 +251,7 @@ static void blocked_call(const struct process *p, char *buf, size_t len)
 		char name[64];
 	} cache[16];
 	static unsigned next;
-	int64_t now = supervisor_now_ms();
+	int64_t now = loop_now_ms();
 	size_t i = 0;
 	for (; i < sizeof cache / sizeof cache[0]; i++)
 		if (cache[i].p == p && cache[i].pid == p->exit_pid && cache[i].started == p->started_ms)
@@ -278,7 +285,7 @@ static void status_line(struct client *c, const struct process *p)
 		syslog_dropped[24];
 	snprintf(pid, sizeof pid, "%d", (int)p->pid);
 	snprintf(uptime, sizeof uptime, "%lld",
-		 p->pid ? (long long)((supervisor_now_ms() - p->started_ms) / 1000) : 0LL);
+		 p->pid ? (long long)((loop_now_ms() - p->started_ms) / 1000) : 0LL);
 	snprintf(code, sizeof code, "%d", p->pid ? -1 : p->exitcode);
 	snprintf(sig, sizeof sig, "%d", p->pid ? 0 : p->exitsig);
 	info[0] = '\0';
@@ -511,9 +518,10 @@ static void check_all(void)
 	C.checking = false;
 }
 
-void control_process_changed(struct process *p, bool gone)
+/* A process changed state (or is about to be freed when GONE): answers
+ * that wait on it may now be complete. */
+static void control_process_changed(struct process *p, bool gone)
 {
-	rpc_process_changed(p, gone);
 	if (gone) {
 		for (struct client *c = C.clients, *next; c; c = next) {
 			next = c->next;
@@ -575,9 +583,9 @@ static void follow_frame(struct client *c, const struct iovec *iov, int n)
 		client_flush(c);
 }
 
-void control_log_data(struct process *p, int which, const struct iovec *iov, int n)
+/* Output of P's stream WHICH was written to its log: tail -f clients get it. */
+static void control_log_data(struct process *p, int which, const struct iovec *iov, int n)
 {
-	rpc_log_data(p, which, iov, n);
 	for (struct client *c = C.clients, *next; c; c = next) {
 		next = c->next;
 		if (c->follow == p && c->follow_which == which && c->phase == CLIENT_FOLLOW)
@@ -804,7 +812,7 @@ static void verb_run(struct client *c, char **argv, int argc)
 	c->npend = 1;
 	c->phase = CLIENT_WAIT;
 	if (timeout > 0)
-		supervisor_timer_set(&c->timer, supervisor_now_ms() + (int64_t)(timeout * 1000));
+		loop_timer_set(&c->timer, loop_now_ms() + (int64_t)(timeout * 1000));
 	check_all();
 }
 
@@ -852,7 +860,7 @@ static void verb_wait(struct client *c, char **argv, int argc)
 	selection_free(&sel);
 	c->phase = CLIENT_WAIT;
 	if (timeout > 0)
-		supervisor_timer_set(&c->timer, supervisor_now_ms() + (int64_t)(timeout * 1000));
+		loop_timer_set(&c->timer, loop_now_ms() + (int64_t)(timeout * 1000));
 	check_all();
 }
 
@@ -904,7 +912,7 @@ static void verb_submit(struct client *c, char **argv, int argc)
 		return;
 	}
 	int fd = c->fd;
-	supervisor_unwatch(fd);
+	loop_unwatch(&c->watch);
 	c->fd = -1; /* now the pool's */
 	client_free(c);
 	pool_submit(fd, argv, argc);
@@ -1155,8 +1163,8 @@ static void client_read(struct client *c)
 		client_free(c);
 		return;
 	}
-	supervisor_timer_cancel(&c->timer);
-	if (supervisor_watch_mod(c->fd, EPOLLRDHUP, &c->watch) < 0) {
+	loop_timer_cancel(&c->timer);
+	if (loop_watch_mod(&c->watch, EPOLLRDHUP) < 0) {
 		free(argv);
 		client_free(c);
 		return;
@@ -1171,7 +1179,7 @@ static void client_accept(void)
 	for (;;) {
 		if (C.nclients >= MAX_CLIENTS) {
 			/* Stop accepting until one leaves; the backlog holds the rest. */
-			supervisor_watch_mod(C.fd, 0, &C.watch);
+			loop_watch_mod(&C.watch, 0);
 			return;
 		}
 		int fd = accept4(C.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -1187,11 +1195,10 @@ static void client_accept(void)
 			close(fd);
 			continue;
 		}
-		c->watch.kind = WATCH_CLIENT;
+		loop_watch_init(&c->watch, client_event, c);
 		c->fd = fd;
 		c->fds[0] = c->fds[1] = c->fds[2] = -1;
-		heap_node_init(&c->timer.node);
-		c->timer.owner = DEADLINE_CLIENT;
+		loop_timer_init(&c->timer, client_due, c);
 		c->next = C.clients;
 		C.clients = c;
 		C.nclients++;
@@ -1204,7 +1211,7 @@ static void client_accept(void)
 			continue;
 		}
 		c->peer_pid = cred.pid;
-		if (supervisor_watch(fd, EPOLLIN, &c->watch) < 0) {
+		if (loop_watch(fd, EPOLLIN, &c->watch) < 0) {
 			client_free(c);
 			continue;
 		}
@@ -1216,7 +1223,7 @@ static void client_accept(void)
 			client_answer(c);
 			continue;
 		}
-		if (supervisor_timer_set(&c->timer, supervisor_now_ms() + REQUEST_TIMEOUT_MS) < 0) {
+		if (loop_timer_set(&c->timer, loop_now_ms() + REQUEST_TIMEOUT_MS) < 0) {
 			client_free(c);
 			continue;
 		}
@@ -1224,7 +1231,8 @@ static void client_accept(void)
 	}
 }
 
-void control_bury(void)
+/* Free the clients closed during the last turn. */
+static void control_bury(void)
 {
 	while (C.dead) {
 		struct client *c = C.dead;
@@ -1236,13 +1244,14 @@ void control_bury(void)
 	}
 }
 
-void control_event(struct watch *w, uint32_t events)
+static void listen_event(struct watch *w, uint32_t events)
 {
-	if (w->kind == WATCH_LISTEN) {
-		client_accept();
-		return;
-	}
-	struct client *c = container_of(w, struct client, watch);
+	client_accept();
+}
+
+static void client_event(struct watch *w, uint32_t events)
+{
+	struct client *c = w->ctx;
 	if (c->fd < 0)
 		return; /* closed earlier in this batch */
 	switch (c->phase) {
@@ -1258,7 +1267,7 @@ void control_event(struct watch *w, uint32_t events)
 			if (events & (EPOLLHUP | EPOLLERR))
 				client_free(c);
 			else
-				supervisor_watch_mod(c->fd, 0, &c->watch);
+				loop_watch_mod(&c->watch, 0);
 			break;
 		}
 		/* The client gave up; the operation goes on without it. */
@@ -1277,9 +1286,9 @@ void control_event(struct watch *w, uint32_t events)
 	}
 }
 
-void control_timer(struct deadline *d)
+static void client_due(struct deadline *d)
 {
-	struct client *c = container_of(d, struct client, timer);
+	struct client *c = d->ctx;
 	if (c->phase == CLIENT_WAIT && c->npend && c->pend[0].what == WAIT_READY) {
 		/* corralctl wait --timeout: say who is not ready, and fail. */
 		for (size_t i = 0; i < c->npend; i++)
@@ -1325,7 +1334,7 @@ static int make_parent_dir(const char *path)
 	return 0;
 }
 
-int control_open(const struct corral_config *cfg)
+static int control_open(const struct corral_config *cfg)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	if (strlen(cfg->socket) >= sizeof addr.sun_path) {
@@ -1373,8 +1382,8 @@ int control_open(const struct corral_config *cfg)
 	C.path = strdup(cfg->socket);
 	C.owner = geteuid();
 	C.fd = fd;
-	C.watch.kind = WATCH_LISTEN;
-	if (!C.path || supervisor_watch(fd, EPOLLIN, &C.watch) < 0) {
+	loop_watch_init(&C.watch, listen_event, NULL);
+	if (!C.path || loop_watch(fd, EPOLLIN, &C.watch) < 0) {
 		log_err("control socket setup failed");
 		unlink(cfg->socket);
 		free(C.path);
@@ -1388,7 +1397,7 @@ fail:
 	return -1;
 }
 
-void control_close(void)
+static void control_close(void)
 {
 	while (C.clients) {
 		struct client *c = C.clients;
@@ -1398,7 +1407,7 @@ void control_close(void)
 		client_free(c);
 	}
 	if (C.fd >= 0) {
-		supervisor_unwatch(C.fd);
+		loop_unwatch(&C.watch);
 		close(C.fd);
 		C.fd = -1;
 	}
@@ -1409,4 +1418,17 @@ void control_close(void)
 		free(C.path);
 		C.path = NULL;
 	}
+}
+
+static const struct hooks control_hooks = {
+	.on_open = control_open,
+	.on_close = control_close,
+	.on_bury = control_bury,
+	.on_process_changed = control_process_changed,
+	.on_log_data = control_log_data,
+};
+
+int control_init(void)
+{
+	return hooks_subscribe(&control_hooks);
 }

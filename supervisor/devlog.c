@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "supervisor/log.h"
+#include "supervisor/loop.h"
 
 /* Nobody listens at DEVLOG_PATH: tried again at most this often, not at
  * every line. */
@@ -30,6 +31,8 @@ static struct {
 	struct deadline timer;
 	bool timer_ready;
 } D = { .fd = -1 };
+
+static loop_timer_fn report_due;
 
 int devlog_stream_open(struct devlog_stream *d, const char *name, const char *channel)
 {
@@ -86,7 +89,7 @@ static void report(int64_t now)
 /* A line of D was not taken, for the reason ERR (-errno). */
 static void dropped(const struct devlog_stream *d, int err)
 {
-	int64_t now = supervisor_now_ms();
+	int64_t now = loop_now_ms();
 	D.unsaid++;
 	D.last_err = err;
 	snprintf(D.last_from, sizeof D.last_from, "%.*s's %s", NAME_MAX_SHOWN, d->name,
@@ -96,11 +99,10 @@ static void dropped(const struct devlog_stream *d, int err)
 		return;
 	}
 	if (!D.timer_ready) {
-		heap_node_init(&D.timer.node);
-		D.timer.owner = DEADLINE_DEVLOG;
+		loop_timer_init(&D.timer, report_due, NULL);
 		D.timer_ready = true;
 	}
-	if (!heap_node_queued(&D.timer.node) && supervisor_timer_set(&D.timer, D.next_report) < 0)
+	if (!loop_timer_pending(&D.timer) && loop_timer_set(&D.timer, D.next_report) < 0)
 		report(now); /* no memory for the deadline: said now rather than never */
 }
 
@@ -132,7 +134,7 @@ static int devlog_connect(int64_t now)
 /* MSG to the syslog daemon, without waiting. 0, or -errno. */
 static int devlog_send(const char *msg, size_t len)
 {
-	int64_t now = supervisor_now_ms();
+	int64_t now = loop_now_ms();
 	for (int attempt = 0;; attempt++) {
 		int r;
 		if (D.fd < 0 && (r = devlog_connect(now)) < 0)
@@ -220,17 +222,17 @@ uint64_t devlog_stream_close(struct devlog_stream *d)
 	return lost;
 }
 
-void devlog_timer(struct deadline *d)
+/* The report of dropped lines is due. */
+static void report_due(struct deadline *d)
 {
-	(void)d;
-	report(supervisor_now_ms());
+	report(loop_now_ms());
 }
 
 void devlog_shutdown(void)
 {
-	report(supervisor_now_ms());
+	report(loop_now_ms());
 	if (D.timer_ready)
-		supervisor_timer_cancel(&D.timer);
+		loop_timer_cancel(&D.timer);
 	if (D.fd >= 0)
 		close(D.fd);
 	D.fd = -1;

@@ -22,8 +22,6 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "supervisor/loop.h"
-
 #define DEVLOG_PATH "/dev/log"
 /* A line longer than this goes as several messages; a line read in part
  * waits for its end up to this much. */
@@ -55,8 +53,6 @@ uint64_t devlog_stream_close(struct devlog_stream *d);
 size_t devlog_format(char *buf, size_t len, const struct tm *tm, const char *tag,
 		     const char *name, const char *line, size_t linelen);
 
-/* The loop's deadline (DEADLINE_DEVLOG): the report of dropped lines is due. */
-void devlog_timer(struct deadline *d);
 /* At exit: say what was dropped and not said yet, close the socket. */
 void devlog_shutdown(void);
 

@@ -12,7 +12,9 @@
 #include "ipc/io.h"
 #include "supervisor/echo.h"
 #include "supervisor/eventproto.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
+#include "supervisor/loop.h"
 #include "supervisor/sdlog.h"
 #include "supervisor/pyrepr.h"
 #include "supervisor/supervisor.h"
@@ -39,13 +41,6 @@ struct evpool {
 	struct evpool *next;
 };
 
-enum { EW_STDIN, EW_STDOUT };
-
-struct ewatch {
-	struct watch watch;     /* WATCH_EVENTS */
-	int what;               /* EW_* */
-};
-
 /* Capture mode of one stream: what came between the tokens. */
 struct capture {
 	bool on;                /* after BEGIN, before END */
@@ -62,7 +57,7 @@ struct evproc {
 	int in_fd;              /* our end of its stdin, -1: none */
 	int out_fd;             /* a listener's stdout, -1: none */
 	int child[2];           /* its ends until the spawn is done */
-	struct ewatch in_w, out_w;
+	struct watch in_w, out_w;
 	bool in_watched;
 	char *q;                /* for its stdin; owned */
 	size_t qlen, qsent, qcap;
@@ -101,6 +96,7 @@ static void accept_item(struct evpool *pl, struct evbuf_item it, bool front)
 }
 
 static void in_flush(struct evproc *e);
+static loop_watch_fn stdin_writable, stdout_readable;
 
 /* A listener that may take an event now: its process RUNNING, it READY. */
 static struct evproc *ready_listener(struct evpool *pl)
@@ -194,7 +190,7 @@ static void tick_set(int k)
 {
 	int64_t now = real_ms(), period = tick_period[k] * 1000LL;
 	int64_t next = (now / period + 1) * period;
-	if (supervisor_timer_set(&E.ticks[k], supervisor_now_ms() + (next - now)) < 0)
+	if (loop_timer_set(&E.ticks[k], loop_now_ms() + (next - now)) < 0)
 		log_err("out of memory for the TICK_%d deadline", tick_period[k]);
 }
 
@@ -205,19 +201,19 @@ static void ticks_arm(void)
 		bool want = false;
 		for (struct evpool *pl = E.pools; pl && !want; pl = pl->next)
 			want = pl->prog->cfg->listener_events & EV_BIT(EV_TICK_5 + k);
-		bool armed = heap_node_queued(&E.ticks[k].node);
+		bool armed = loop_timer_pending(&E.ticks[k]);
 		if (want && !armed) {
 			/* as supervisord: the first tick is the next period's start */
 			int64_t s = real_ms() / 1000;
 			E.last_tick[k] = s - s % tick_period[k];
 			tick_set(k);
 		} else if (!want && armed) {
-			supervisor_timer_cancel(&E.ticks[k]);
+			loop_timer_cancel(&E.ticks[k]);
 		}
 	}
 }
 
-void events_timer(struct deadline *d)
+static void tick_due(struct deadline *d)
 {
 	int k = (int)(d - E.ticks);
 	if (k < 0 || k > 2)
@@ -262,29 +258,27 @@ int events_program_new(struct program *prog)
 		pp = &(*pp)->next;
 	*pp = pl;
 	if (!E.ticks_ready) {
-		for (int k = 0; k < 3; k++) {
-			heap_node_init(&E.ticks[k].node);
-			E.ticks[k].owner = DEADLINE_EVENTS;
-		}
+		for (int k = 0; k < 3; k++)
+			loop_timer_init(&E.ticks[k], tick_due, NULL);
 		E.ticks_ready = true;
 	}
 	ticks_arm();
 	return 0;
 }
 
-static void close_fd(int *fd, bool watched)
+/* FD, watched by W or not (harmless then). */
+static void close_fd(int *fd, struct watch *w)
 {
 	if (*fd < 0)
 		return;
-	if (watched)
-		supervisor_unwatch(*fd);
+	loop_unwatch(w);
 	close(*fd);
 	*fd = -1;
 }
 
 static void in_close(struct evproc *e)
 {
-	close_fd(&e->in_fd, e->in_watched);
+	close_fd(&e->in_fd, &e->in_w);
 	e->in_watched = false;
 	e->qlen = e->qsent = 0;
 }
@@ -308,7 +302,7 @@ static void evproc_free(struct evproc *e)
 {
 	rebuffer(e);
 	in_close(e);
-	close_fd(&e->out_fd, true);
+	close_fd(&e->out_fd, &e->out_w);
 	for (int k = 0; k < 2; k++) {
 		if (e->child[k] >= 0)
 			close(e->child[k]);
@@ -366,14 +360,14 @@ int events_spawn_prepare(struct process *p, bool stdin_free, int child[2], char 
 		e->p = p;
 		e->in_fd = e->out_fd = -1;
 		e->child[0] = e->child[1] = -1;
-		e->in_w = (struct ewatch){ .watch.kind = WATCH_EVENTS, .what = EW_STDIN };
-		e->out_w = (struct ewatch){ .watch.kind = WATCH_EVENTS, .what = EW_STDOUT };
+		loop_watch_init(&e->in_w, stdin_writable, e);
+		loop_watch_init(&e->out_w, stdout_readable, e);
 		p->ev = e;
 	}
 	/* each run starts afresh: ACKNOWLEDGED, nothing captured */
 	rebuffer(e);
 	in_close(e);
-	close_fd(&e->out_fd, true);
+	close_fd(&e->out_fd, &e->out_w);
 	e->pool = listener ? pool_of(p->prog) : NULL;
 	eventproto_parser_init(&e->parser);
 	for (int k = 0; k < 2; k++) {
@@ -419,10 +413,10 @@ void events_spawn_done(struct process *p, bool spawned)
 	int r;
 	if (!spawned) {
 		in_close(e);
-		close_fd(&e->out_fd, false);
-	} else if (e->out_fd >= 0 && (r = supervisor_watch(e->out_fd, EPOLLIN, &e->out_w.watch)) < 0) {
+		close_fd(&e->out_fd, &e->out_w);
+	} else if (e->out_fd >= 0 && (r = loop_watch(e->out_fd, EPOLLIN, &e->out_w)) < 0) {
 		log_err("%s: watching its stdout: %s; it gets no events", p->name, strerror(-r));
-		close_fd(&e->out_fd, false);
+		close_fd(&e->out_fd, &e->out_w);
 		e->parser.state = LISTENER_UNKNOWN;
 	}
 }
@@ -434,7 +428,7 @@ static void in_flush(struct evproc *e)
 		if (n == -EAGAIN) {
 			int r;
 			if (!e->in_watched &&
-			    (r = supervisor_watch(e->in_fd, EPOLLOUT, &e->in_w.watch)) < 0)
+			    (r = loop_watch(e->in_fd, EPOLLOUT, &e->in_w)) < 0)
 				log_err("%s: watching its stdin: %s", e->p->name, strerror(-r));
 			else
 				e->in_watched = true;
@@ -451,7 +445,7 @@ static void in_flush(struct evproc *e)
 	}
 	e->qlen = e->qsent = 0;
 	if (e->in_watched) {
-		supervisor_unwatch(e->in_fd);
+		loop_unwatch(&e->in_w);
 		e->in_watched = false;
 	}
 }
@@ -467,7 +461,7 @@ static int listener_read(struct evproc *e)
 	if (n <= 0) {
 		if (n < 0)
 			log_warn("%s: reading its stdout: %s", e->p->name, strerror((int)-n));
-		close_fd(&e->out_fd, true);
+		close_fd(&e->out_fd, &e->out_w);
 		return -1;
 	}
 	echo_listener(supervisor_process_name(e->p), buf, (size_t)n);
@@ -512,15 +506,16 @@ static int listener_read(struct evproc *e)
 	return 1;
 }
 
-void events_event(struct watch *w, uint32_t events)
+/* Room in its stdin pipe again. */
+static void stdin_writable(struct watch *w, uint32_t events)
 {
-	struct ewatch *ew = container_of(w, struct ewatch, watch);
-	struct evproc *e = ew->what == EW_STDIN ? container_of(ew, struct evproc, in_w)
-						: container_of(ew, struct evproc, out_w);
-	if (ew->what == EW_STDIN) {
-		in_flush(e);
-		return;
-	}
+	in_flush(w->ctx);
+}
+
+/* A listener said something. */
+static void stdout_readable(struct watch *w, uint32_t events)
+{
+	struct evproc *e = w->ctx;
 	if (e->out_fd < 0)
 		return;
 	listener_read(e);
@@ -539,7 +534,7 @@ void events_process_exited(struct process *p)
 			break;
 	rebuffer(e);
 	in_close(e);
-	close_fd(&e->out_fd, true);
+	close_fd(&e->out_fd, &e->out_w);
 	if (e->pool)
 		dispatch(e->pool);
 }
@@ -837,4 +832,23 @@ size_t events_output(struct process *p, int which, const char *in, size_t len, c
 	}
 	*out = buf;
 	return outlen;
+}
+
+static const struct hooks events_hooks = {
+	.on_free_all = events_free_all,
+	.on_started = events_started,
+	.on_stopping = events_stopping,
+	.on_program_new = events_program_new,
+	.on_program_free = events_program_free,
+	.on_group = events_group,
+	.on_spawn_prepare = events_spawn_prepare,
+	.on_spawn_done = events_spawn_done,
+	.on_process_exited = events_process_exited,
+	.on_process_state = events_process_state,
+	.on_output = events_output,
+};
+
+int events_init(void)
+{
+	return hooks_subscribe(&events_hooks);
 }

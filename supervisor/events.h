@@ -21,8 +21,6 @@
 
 struct process;
 struct program;
-struct watch;
-struct deadline;
 
 /* XML-RPC sendRemoteCommEvent: emit REMOTE_COMMUNICATION to subscribed listeners. */
 void events_remote_comm(const char *type, const char *data);
@@ -30,13 +28,17 @@ void events_remote_comm(const char *type, const char *data);
  * 0; -ENOTCONN when P is not running or has no stdin pipe; -ENOBUFS past a bound. */
 int supervisor_send_stdin(struct process *p, const char *data, size_t len);
 
-/* ---- supervisor.c's hooks ---- */
+/* Subscribe the functions below to the core's hooks (hooks.h), as named
+ * there. 0, or -ENOSPC. */
+int events_init(void);
+
+/* ---- the core's hooks (exported for tests/unit/test_events_loop.c) ---- */
 
 /* program_new / program_free: a listener program's pool. new: 0 or -ENOMEM. */
 int events_program_new(struct program *prog);
 void events_program_free(struct program *prog);
 
-/* do_spawn: the pipes P gets from here: CHILD[0] its stdin (a pipe for a
+/* spawn_prepare: the pipes P gets from here: CHILD[0] its stdin (a pipe for a
  * listener, or for any process of a supervisord config when STDIN_FREE:
  * nothing else gives it one), CHILD[1] its stdout (listeners only); -1
  * where none. 0, or -errno with ERR filled. spawn_done closes the child's
@@ -47,7 +49,7 @@ void events_spawn_done(struct process *p, bool spawned);
 /* P's main process was reaped, before its state changes: an event in
  * flight goes back to its pool; its pipes close. */
 void events_process_exited(struct process *p);
-/* drive(): one input IN took P's machine from BEFORE to AFTER, spawning
+/* process_state: one input IN took P's machine from BEFORE to AFTER, spawning
  * a process on the way when SPAWNED: PROCESS_STATE_* to the listeners, as
  * supervisord emits them (one per state it passes through); a listener
  * that is RUNNING now may take events. */
@@ -65,14 +67,10 @@ void events_stopping(void);
  * listener's pool that is removed hears no more events. */
 void events_group(const struct program *prog, bool added);
 
-/* The loop's events (WATCH_EVENTS) and deadlines (DEADLINE_EVENTS). */
-void events_event(struct watch *w, uint32_t events);
-void events_timer(struct deadline *d);
-
 /* At exit, once every program is freed. */
 void events_free_all(void);
 
-/* logstream.c: LEN bytes read from stream WHICH (enum log_which) of P.
+/* output: LEN bytes read from stream WHICH (enum log_which) of P.
  * Emits PROCESS_LOG_* (stdout/stderr_events_enabled) and, in capture mode
  * (*_capture_maxbytes), PROCESS_COMMUNICATION_*; returns how many bytes
  * go to the log, at *OUT (IN itself, or a buffer of events.c valid until

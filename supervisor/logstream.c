@@ -13,10 +13,10 @@
 
 #include "ipc/io.h"
 #include "supervisor/echo.h"
-#include "supervisor/events.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
-#include "supervisor/supervisor.h"
+#include "supervisor/loop.h"
 
 /* One read buffer for every stream: a stream that cannot hand on what it
  * read copies the rest into its own (raw) first. Untouched pages of it
@@ -60,16 +60,20 @@ static const char *stream_name(const struct logstream *s)
 
 static const char *owner_name(const struct logstream *s)
 {
-	return s->owner ? s->owner->name : "(gone)";
+	return s->owner ? s->name : "(gone)";
 }
 
-void logstream_init(struct logstream *s, struct process *owner, enum log_which which)
+static loop_watch_fn stream_readable;
+static loop_timer_fn stream_due;
+
+void logstream_init(struct logstream *s, struct process *owner, const char *name,
+		    enum log_which which)
 {
 	memset(s, 0, sizeof *s);
-	s->watch.kind = WATCH_LOG;
-	heap_node_init(&s->timer.node);
-	s->timer.owner = DEADLINE_LOG;
+	loop_watch_init(&s->watch, stream_readable, s);
+	loop_timer_init(&s->timer, stream_due, s);
 	s->owner = owner;
+	s->name = name;
 	s->which = which;
 	s->pipe_fd = -1;
 	s->file_fd = -1;
@@ -119,6 +123,7 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 		   int *child_end, char *err, size_t errlen)
 {
 	struct process *owner = s->owner;
+	const char *name = s->name;
 	enum log_which which = s->which;
 	/* tail -f goes on across runs, and the counts status shows add up
 	 * (closing sends the last run's unfinished line to syslog). */
@@ -126,7 +131,7 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	int followers = s->followers;
 	uint64_t dropped = s->dropped, blocked_ms = s->blocked_ms;
 	uint64_t syslog_dropped = s->syslog_dropped;
-	logstream_init(s, owner, which);
+	logstream_init(s, owner, name, which);
 	s->followers = followers;
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
@@ -150,15 +155,15 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	s->overflow = c->log_overflow;
 	s->uid = c->sandbox.users.has_user ? c->sandbox.users.uid : LOGFILE_NO_USER;
 	if (s->rate)
-		tb_init(&s->tb, s->rate, c->log_burst ? c->log_burst : s->rate, supervisor_now_ms());
+		tb_init(&s->tb, s->rate, c->log_burst ? c->log_burst : s->rate, loop_now_ms());
 	s->strip_ansi = c->strip_ansi;
 
 	int r;
 	err[0] = '\0';
 	if (to_syslog) {
 		/* supervisord's name for it: the one in its group */
-		const char *colon = strchr(owner->name, ':');
-		r = devlog_stream_open(&s->syslog, colon ? colon + 1 : owner->name,
+		const char *colon = strchr(name, ':');
+		r = devlog_stream_open(&s->syslog, colon ? colon + 1 : name,
 				       stream_name(s));
 		if (r < 0) {
 			snprintf(err, errlen, "%s to syslog: %s", stream_name(s), strerror(-r));
@@ -186,7 +191,7 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 	/* Only our end is non-blocking: the worker's writes block when we
 	 * stop reading, which is the back-pressure. */
 	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0 ||
-	    (r = supervisor_watch(p[0], EPOLLIN, &s->watch)) < 0) {
+	    (r = loop_watch(p[0], EPOLLIN, &s->watch)) < 0) {
 		r = r < 0 ? r : -errno;
 		snprintf(err, errlen, "%s pipe: %s", stream_name(s), strerror(-r));
 		close(p[0]);
@@ -203,7 +208,7 @@ fail:
 	if (!err[0])
 		snprintf(err, errlen, "%s: %s", path ? path : stream_name(s), strerror(-r));
 	logstream_close(s);
-	logstream_init(s, owner, which);
+	logstream_init(s, owner, name, which);
 	s->followers = followers;
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
@@ -221,21 +226,21 @@ struct batch {
 
 static void hold(struct logstream *s, int64_t delay_ms)
 {
-	int64_t now = supervisor_now_ms();
+	int64_t now = loop_now_ms();
 	if (!s->held) {
 		s->held = true;
 		s->held_since = now;
 		/* Out of epoll, not just masked: a pipe whose writer is gone
 		 * reports EPOLLHUP whatever the mask, and the loop would spin. */
 		if (s->pipe_fd >= 0)
-			supervisor_unwatch(s->pipe_fd);
+			loop_unwatch(&s->watch);
 	} else {
 		/* Still held (a full disk retried): count the time so far, so
 		 * that status shows it growing, not only once it is over. */
 		s->blocked_ms += (uint64_t)(now - s->held_since);
 		s->held_since = now;
 	}
-	supervisor_timer_set(&s->timer, now + delay_ms);
+	loop_timer_set(&s->timer, now + delay_ms);
 }
 
 static void release(struct logstream *s)
@@ -243,11 +248,11 @@ static void release(struct logstream *s)
 	if (!s->held)
 		return;
 	s->held = false;
-	s->blocked_ms += (uint64_t)(supervisor_now_ms() - s->held_since);
-	supervisor_timer_cancel(&s->timer);
+	s->blocked_ms += (uint64_t)(loop_now_ms() - s->held_since);
+	loop_timer_cancel(&s->timer);
 	if (s->pipe_fd >= 0 && !s->closing &&
-	    supervisor_watch(s->pipe_fd, EPOLLIN, &s->watch) == -EEXIST)
-		supervisor_watch_mod(s->pipe_fd, EPOLLIN, &s->watch);
+	    loop_watch(s->pipe_fd, EPOLLIN, &s->watch) == -EEXIST)
+		loop_watch_mod(&s->watch, EPOLLIN);
 }
 
 static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers);
@@ -291,7 +296,7 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
 	/* Followers see output as it is handed on; what waits in pend was
 	 * shown to them already. */
 	if (tell_followers && s->followers && s->owner)
-		control_log_data(s->owner, s->which, b->v, b->n);
+		hooks_log_data(s->owner, s->which, b->v, b->n);
 	if (s->file_fd < 0 && !s->path) { /* discarded */
 		b->n = 0;
 		b->bytes = 0;
@@ -423,7 +428,7 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 	char stamp[64];
 	size_t stamplen = 0;
 	char note[96];
-	int64_t now = supervisor_now_ms();
+	int64_t now = loop_now_ms();
 	size_t i = 0;
 
 	if (s->timestamps) {
@@ -458,8 +463,8 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 					s->suppressed++;
 					/* The note comes when the bucket refills, even if
 					 * no line follows to carry it. */
-					if (!heap_node_queued(&s->timer.node))
-						supervisor_timer_set(&s->timer, now + tb_wait_ms(&s->tb, now));
+					if (!loop_timer_pending(&s->timer))
+						loop_timer_set(&s->timer, now + tb_wait_ms(&s->tb, now));
 				} else if (s->suppressed) {
 					int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
 							 (unsigned long long)s->suppressed);
@@ -576,24 +581,26 @@ static bool handle_read(struct logstream *s, const char *in, size_t len)
 }
 
 /* N bytes were read into readbuf: stripped of escapes (strip_ansi), then
- * events take their part (events.c, which also echoes them at debug), the
- * log the rest (handle_read()), and syslog a copy of that. Each byte comes
- * here once, however long the log holds it. As handle(). */
+ * the hooks' output takes its part (events.c's, which also echoes them at
+ * debug), the log the rest (handle_read()), and syslog a copy of that.
+ * Each byte comes here once, however long the log holds it. As handle(). */
 static bool take(struct logstream *s, size_t n)
 {
 	const char *data = readbuf;
 	if (s->strip_ansi)
 		n = ansi_strip(&s->ansi, readbuf, n);
 	if (s->owner)
-		n = events_output(s->owner, s->which, readbuf, n, &data);
+		n = hooks_output(s->owner, s->which, readbuf, n, &data);
 	if (n && s->syslog.line)
 		s->syslog_dropped += devlog_stream_feed(&s->syslog, data, n);
 	return n ? handle_read(s, data, n) : true;
 }
 
 
-void logstream_readable(struct logstream *s)
+/* The pipe is readable. */
+static void stream_readable(struct watch *w, uint32_t events)
 {
+	struct logstream *s = w->ctx;
 	if (s->pipe_fd < 0 || s->held)
 		return; /* closed, or held, earlier in this batch of events */
 	ssize_t n = io_read_some(s->pipe_fd, readbuf, s->chunk ? s->chunk : READ_MAX);
@@ -634,7 +641,7 @@ static void take_rest(struct logstream *s)
 static void close_pipe(struct logstream *s)
 {
 	if (s->pipe_fd >= 0) {
-		supervisor_unwatch(s->pipe_fd);
+		loop_unwatch(&s->watch);
 		close(s->pipe_fd);
 		s->pipe_fd = -1;
 	}
@@ -647,9 +654,9 @@ static void suppressed_note(struct logstream *s)
 	if (!s->suppressed || s->held || s->pendlen || s->rawlen ||
 	    !(s->line.at_line_start || s->dropping))
 		return;
-	int64_t now = supervisor_now_ms();
+	int64_t now = loop_now_ms();
 	if (tb_wait_ms(&s->tb, now) > 0) {
-		supervisor_timer_set(&s->timer, now + tb_wait_ms(&s->tb, now));
+		loop_timer_set(&s->timer, now + tb_wait_ms(&s->tb, now));
 		return;
 	}
 	char stamp[64], note[96];
@@ -668,8 +675,10 @@ static void suppressed_note(struct logstream *s)
 	(void)flush(s, &b); /* on failure it waits in pend, and the stream is held */
 }
 
-void logstream_timer(struct logstream *s)
+/* Its deadline passed: write what is pending, take in what waits. */
+static void stream_due(struct deadline *d)
 {
+	struct logstream *s = d->ctx;
 	if (!s->held && !s->pendlen && !s->rawlen && s->suppressed) {
 		suppressed_note(s);
 		return;
@@ -698,10 +707,10 @@ void logstream_timer(struct logstream *s)
 		s->rawlen = 0;
 		/* The rate may still say wait: hold() inside, before taking any. */
 		if (s->rate && s->overflow == LOG_OVERFLOW_BLOCK && s->line.at_line_start &&
-		    tb_wait_ms(&s->tb, supervisor_now_ms()) > 0) {
+		    tb_wait_ms(&s->tb, loop_now_ms()) > 0) {
 			s->raw = r;
 			s->rawlen = len;
-			hold(s, tb_wait_ms(&s->tb, supervisor_now_ms()));
+			hold(s, tb_wait_ms(&s->tb, loop_now_ms()));
 			return;
 		}
 		bool ok = handle(s, r, len);
@@ -734,9 +743,9 @@ static void free_buffers(struct logstream *s)
 
 void logstream_close(struct logstream *s)
 {
-	supervisor_timer_cancel(&s->timer);
+	loop_timer_cancel(&s->timer);
 	if (s->pipe_fd >= 0) {
-		supervisor_unwatch(s->pipe_fd);
+		loop_unwatch(&s->watch);
 		close(s->pipe_fd);
 		s->pipe_fd = -1;
 	}
@@ -758,7 +767,7 @@ void logstream_close(struct logstream *s)
 static void finish_close(struct logstream *s)
 {
 	if (s->held || s->rawlen || s->pendlen)
-		return; /* logstream_timer comes back here */
+		return; /* stream_due() comes back here */
 	if (!s->line.at_line_start && !s->dropping && s->file_fd >= 0) {
 		struct batch b = { .n = 0 };
 		emit(&b, "\n", 1);
@@ -799,30 +808,32 @@ static void detach(struct logstream *s)
 		logstream_close(s);
 		return;
 	}
-	*d = *s;
-	d->owner = NULL;
-	d->followers = 0;
-	d->closing = true;
-	heap_node_init(&d->timer.node);
-	if (heap_node_queued(&s->timer.node)) {
-		supervisor_timer_set(&d->timer, s->timer.node.when);
-		supervisor_timer_cancel(&s->timer);
-	}
 	/* The copy is driven by its timer alone, never by epoll: it is freed
 	 * from its timer, and no event of the batch at hand may point at it
 	 * then (nor a hang-up of its pipe be reported over and over). */
-	if (d->pipe_fd >= 0)
-		supervisor_unwatch(d->pipe_fd);
-	if (!heap_node_queued(&d->timer.node))
-		supervisor_timer_set(&d->timer, supervisor_now_ms());
+	loop_unwatch(&s->watch);
+	*d = *s;
+	d->owner = NULL;
+	d->name = NULL;
+	d->followers = 0;
+	d->closing = true;
+	loop_watch_init(&d->watch, stream_readable, d);
+	loop_timer_init(&d->timer, stream_due, d);
+	if (loop_timer_pending(&s->timer)) {
+		loop_timer_set(&d->timer, s->timer.node.when);
+		loop_timer_cancel(&s->timer);
+	}
+	if (!loop_timer_pending(&d->timer))
+		loop_timer_set(&d->timer, loop_now_ms());
 	d->next = detached;
 	detached = d;
 	struct process *owner = s->owner;
+	const char *name = s->name;
 	enum log_which which = s->which;
 	int followers = s->followers;
 	uint64_t dropped = s->dropped, blocked_ms = s->blocked_ms;
 	uint64_t syslog_dropped = s->syslog_dropped;
-	logstream_init(s, owner, which);
+	logstream_init(s, owner, name, which);
 	s->followers = followers;
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;

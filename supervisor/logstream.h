@@ -31,9 +31,10 @@ struct process;
 enum log_which { LOG_STDOUT, LOG_STDERR };
 
 struct logstream {
-	struct watch watch;       /* WATCH_LOG: the pipe */
-	struct deadline timer;    /* DEADLINE_LOG: try again to write, or tokens are back */
+	struct watch watch;       /* the pipe */
+	struct deadline timer;    /* try again to write, or tokens are back */
 	struct process *owner;    /* NULL once detached from a process that went on */
+	const char *name;         /* the owner's (its memory), for messages; NULL once detached */
 	enum log_which which;
 	int pipe_fd;              /* our read end, -1 when closed */
 	int file_fd;              /* -1 when the output is discarded */
@@ -78,7 +79,9 @@ struct logstream {
 	struct logstream *next;   /* the list of detached streams */
 };
 
-void logstream_init(struct logstream *s, struct process *owner, enum log_which which);
+/* S of OWNER, whose name (kept, not copied) is NAME. */
+void logstream_init(struct logstream *s, struct process *owner, const char *name,
+		    enum log_which which);
 
 /* Open the stream of P to PATH ("NONE": not logged; the default is
  * resolved by the caller; "/dev/stdout", "/dev/stderr" and "-" pass through
@@ -90,11 +93,6 @@ void logstream_init(struct logstream *s, struct process *owner, enum log_which w
  * corrald's log at debug. 0, or -errno with ERR naming the path and why. */
 int logstream_open(struct logstream *s, const struct program_config *c, const char *path,
 		   int *child_end, char *err, size_t errlen);
-
-/* The pipe is readable. */
-void logstream_readable(struct logstream *s);
-/* Its deadline passed: write what is pending, take in what waits. */
-void logstream_timer(struct logstream *s);
 
 /* The worker is gone: take what is left in the pipe (a bounded amount),
  * end a partial last line, and close. A stream that cannot finish now (held)

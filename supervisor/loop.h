@@ -1,47 +1,94 @@
-/* loop — what corrald's one event loop dispatches on: epoll events and
- * deadlines, each tagged with the kind of its owner, which embeds it. */
+/* loop — corrald's one event loop: file descriptors in one epoll set, and
+ * deadlines in a min-heap (heap.h) behind one timerfd.
+ *
+ * It knows nothing of what it serves (as redis's ae, or libuv): a watch
+ * and a deadline each carry their owner's callback and context, and each
+ * part registers its own. Both are embedded in their owners; the loop
+ * holds pointers to them, never copies, and owns only its epoll and timer
+ * descriptors and the heap's array. One thread, one loop: its state is
+ * this file's, and every callback runs to its end before the next. */
 #ifndef CORRAL_LOOP_H
 #define CORRAL_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "supervisor/heap.h"
 
-enum watch_kind {
-	WATCH_SIGNAL, WATCH_TIMER, WATCH_LISTEN, WATCH_CLIENT,
-	WATCH_PIDFD, WATCH_LOG, WATCH_REPORTS, WATCH_CGEVENTS, WATCH_READY, WATCH_NOTIFY,
-	WATCH_POOL,   /* pool.c: producers and workers' pipes */
-	WATCH_RPC,    /* rpc.c: the XML-RPC server's sockets and clients */
-	WATCH_EVENTS, /* events.c: stdin pipes and event listeners' stdout */
+struct watch;
+struct deadline;
+
+/* EVENTS: what epoll said (EPOLLIN, EPOLLOUT, EPOLLHUP ...). */
+typedef void loop_watch_fn(struct watch *w, uint32_t events);
+typedef void loop_timer_fn(struct deadline *d);
+
+/* A file descriptor in the loop. */
+struct watch {
+	int fd;                 /* while watched; -1: not */
+	uint32_t events;        /* what it is watched for */
+	loop_watch_fn *fn;
+	void *ctx;              /* its owner's */
 };
 
-struct watch {
-	enum watch_kind kind;
+/* A deadline: node.when, CLOCK_MONOTONIC milliseconds, while queued. */
+struct deadline {
+	struct heap_node node;
+	loop_timer_fn *fn;
+	void *ctx;              /* its owner's */
 };
 
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - __builtin_offsetof(type, member)))
 
-/* A deadline in the heap, tagged with what kind of owner it belongs to. */
-enum deadline_owner { DEADLINE_PROCESS, DEADLINE_CLIENT, DEADLINE_LOG,
-		      DEADLINE_POOL /* a pool job's job_timeout */,
-		      DEADLINE_RPC /* an XML-RPC client's (rpc.c) */,
-		      DEADLINE_EVENTS /* events.c: TICK_* */,
-		      DEADLINE_SHUTDOWN /* supervisor.c: "waiting for ... to die" */,
-		      DEADLINE_DEVLOG /* devlog.c: the report of lines syslog did not take */ };
+/* Before first use of W or D, and again to give it to another owner. */
+static inline void loop_watch_init(struct watch *w, loop_watch_fn *fn, void *ctx)
+{
+	w->fd = -1;
+	w->events = 0;
+	w->fn = fn;
+	w->ctx = ctx;
+}
 
-struct deadline {
-	struct heap_node node;
-	enum deadline_owner owner;
-};
+static inline void loop_timer_init(struct deadline *d, loop_timer_fn *fn, void *ctx)
+{
+	heap_node_init(&d->node);
+	d->fn = fn;
+	d->ctx = ctx;
+}
 
-/* Deadlines for anyone, on the loop's one timerfd. */
-int supervisor_timer_set(struct deadline *d, int64_t when);
-void supervisor_timer_cancel(struct deadline *d);
-/* Watch FD in the event loop with W as its owner tag. */
-int supervisor_watch(int fd, uint32_t events, struct watch *w);
-int supervisor_watch_mod(int fd, uint32_t events, struct watch *w);
-void supervisor_unwatch(int fd);
-int64_t supervisor_now_ms(void);
+static inline bool loop_timer_pending(const struct deadline *d)
+{
+	return heap_node_queued(&d->node);
+}
+
+/* The epoll set and the timerfd. 0 or -errno. */
+int loop_init(void);
+/* Close them and forget every deadline (at exit). */
+void loop_close(void);
+
+/* Watch FD for EVENTS; W's callback runs when epoll reports it. 0, or
+ * -errno (-EEXIST when FD is watched already). */
+int loop_watch(int fd, uint32_t events, struct watch *w);
+/* Watch W's descriptor for EVENTS instead (0: nothing but errors and
+ * hang-ups). 0 or -errno. */
+int loop_watch_mod(struct watch *w, uint32_t events);
+/* Stop watching W's descriptor (before it is closed); harmless when not
+ * watched. An event of the batch at hand that W has not been called for
+ * yet is dropped: a callback may unwatch, and its owner free, any watch. */
+void loop_unwatch(struct watch *w);
+
+/* Fire D at WHEN (loop_now_ms() time), or move it there. 0 or -ENOMEM. */
+int loop_timer_set(struct deadline *d, int64_t when);
+/* Harmless when D is not pending. */
+void loop_timer_cancel(struct deadline *d);
+
+/* CLOCK_MONOTONIC in milliseconds (no system call: the vDSO's). */
+int64_t loop_now_ms(void);
+
+/* One turn: wait up to TIMEOUT_MS (-1: until something happens, 0: not at
+ * all) for events, then run the callback of each, and of each deadline
+ * that has passed. The number of events, 0 when interrupted by a signal,
+ * or -errno when the loop cannot wait any more. */
+int loop_run_once(int timeout_ms);
 
 #endif

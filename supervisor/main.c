@@ -15,13 +15,31 @@
 
 #include "ipc/io.h"
 #include "supervisor/config.h"
+#include "supervisor/control.h"
 #include "supervisor/eventproto.h"
+#include "supervisor/events.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
+#include "supervisor/pool.h"
+#include "supervisor/rpc.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/supervisord.h"
 
 #define DEFAULT_CONFIG "/etc/corral/corral.conf"
+
+/* The parts above the supervision core, each subscribed to the core's
+ * hooks (hooks.h), in this order: the servers open in it (the control
+ * socket first, which tells a second corrald that one runs already) and
+ * close the other way; a pool gives its workers their stdin before the
+ * event listeners' part is asked for one. */
+static int parts_init(void)
+{
+	int r;
+	if ((r = control_init()) < 0 || (r = rpc_init()) < 0 || (r = pool_init()) < 0 ||
+	    (r = events_init()) < 0)
+		return r;
+	return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -402,6 +420,11 @@ int main(int argc, char **argv)
 		supervisor_init_forward_to_group();
 	supervisor_set_identifier(identifier);
 	log_set_config_level(cfg.loglevel);
+	if ((rc = parts_init()) < 0) {
+		log_err("subscribing to the core's hooks: %s", strerror(-rc));
+		config_free(&cfg);
+		return 1;
+	}
 	rc = supervisor_run(config, &cfg, init);
 	if (supervisor_restart_requested()) {
 		/* supervisord's restart (supervisorctl reload): everything is down;

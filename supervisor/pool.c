@@ -26,7 +26,9 @@
 #include "ipc/io.h"
 #include "ipc/proto.h"
 #include "ipc/verbs.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
+#include "supervisor/loop.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/tokenbucket.h"
 
@@ -49,13 +51,6 @@
  * if it is still there this much later, it is killed. */
 #define WORKER_EOF_GRACE_MS 1000
 
-enum pwatch_what { PW_PRODUCER, PW_TO_WORKER, PW_FROM_WORKER };
-
-struct pwatch {
-	struct watch watch;      /* WATCH_POOL */
-	enum pwatch_what what;
-};
-
 enum job_state { JOB_WAITING, JOB_RUNNING, JOB_DONE };
 
 struct producer;
@@ -68,7 +63,7 @@ struct job {
 	struct job *onext;        /* the owner's jobs, in submission order */
 	struct job *next;         /* a worker's jobs in flight, or the retry list */
 	struct pool_worker *worker; /* RUNNING: on it */
-	struct deadline timer;    /* DEADLINE_POOL: job_timeout while RUNNING */
+	struct deadline timer;    /* job_timeout while RUNNING */
 	enum job_state state;
 	bool in_retry;            /* WAITING in the retry list, not the queue */
 	bool detached;            /* runs for nobody (--detach) */
@@ -83,7 +78,7 @@ struct pool_worker {
 	struct pool *pool;
 	int to_fd, from_fd;       /* our ends of its stdin and stdout, -1: closed */
 	int child[2];             /* while it is being spawned: its ends */
-	struct pwatch to_watch, from_watch;
+	struct watch to_watch, from_watch;
 	bool to_watched;          /* to_fd is in the loop (something is left to write) */
 	struct proto_buf out;     /* jobs framed for it, not yet written */
 	size_t sent;
@@ -97,7 +92,7 @@ struct pool_worker {
 };
 
 struct producer {
-	struct pwatch watch;
+	struct watch watch;
 	int fd;
 	struct pool *pool;
 	bool no_wait, detach;
@@ -135,7 +130,7 @@ struct pool {
 	bool pumping, again;
 	bool dead;
 	struct token_bucket tb;   /* submit_rate for the whole pool */
-	struct deadline rate_timer; /* DEADLINE_POOL: a token is due */
+	struct deadline rate_timer; /* a token is due */
 	struct pool_stats st;
 	struct pool *next;
 };
@@ -151,6 +146,8 @@ static struct {
 
 static void pump(struct pool *pl);
 static void producer_gone(struct producer *pr, const char *why);
+static loop_watch_fn producer_event, worker_writable, worker_readable;
+static loop_timer_fn job_due, rate_due;
 
 /* ---- pools ---- */
 
@@ -178,7 +175,7 @@ static void pool_maybe_free(struct pool *pl)
 			break;
 		}
 	pl->dead = true;
-	supervisor_timer_cancel(&pl->rate_timer);
+	loop_timer_cancel(&pl->rate_timer);
 	pl->next = P.dead_pools;
 	P.dead_pools = pl;
 }
@@ -198,8 +195,7 @@ static struct job *job_new(struct pool *pl, const void *data, size_t len)
 	memcpy(j->data, data, len);
 	j->len = len;
 	j->pool = pl;
-	heap_node_init(&j->timer.node);
-	j->timer.owner = DEADLINE_POOL;
+	loop_timer_init(&j->timer, job_due, j);
 	pl->njobs++;
 	return j;
 }
@@ -207,7 +203,7 @@ static struct job *job_new(struct pool *pl, const void *data, size_t len)
 static void job_free(struct job *j)
 {
 	struct pool *pl = j->pool;
-	supervisor_timer_cancel(&j->timer);
+	loop_timer_cancel(&j->timer);
 	free(j->data);
 	free(j);
 	pl->njobs--;
@@ -243,7 +239,7 @@ static void job_unrun(struct job *j)
 	w->njobs--;
 	j->next = NULL;
 	j->worker = NULL;
-	supervisor_timer_cancel(&j->timer);
+	loop_timer_cancel(&j->timer);
 }
 
 static const char *status_word(int status)
@@ -360,7 +356,7 @@ static void worker_flush(struct pool_worker *w)
 	while (w->sent < w->out.len) {
 		ssize_t n = io_write_some(w->to_fd, w->out.data + w->sent, w->out.len - w->sent);
 		if (n == -EAGAIN) {
-			if (!w->to_watched && supervisor_watch(w->to_fd, EPOLLOUT, &w->to_watch.watch) == 0)
+			if (!w->to_watched && loop_watch(w->to_fd, EPOLLOUT, &w->to_watch) == 0)
 				w->to_watched = true;
 			return;
 		}
@@ -375,7 +371,7 @@ static void worker_flush(struct pool_worker *w)
 	}
 	w->out.len = w->sent = 0;
 	if (w->to_watched) {
-		supervisor_unwatch(w->to_fd);
+		loop_unwatch(&w->to_watch);
 		w->to_watched = false;
 	}
 }
@@ -412,7 +408,7 @@ static void worker_take(struct pool_worker *w, struct job *j)
 	*pp = j;
 	w->njobs++;
 	if (pc->job_timeout_ms > 0 &&
-	    supervisor_timer_set(&j->timer, supervisor_now_ms() + pc->job_timeout_ms) < 0)
+	    loop_timer_set(&j->timer, loop_now_ms() + pc->job_timeout_ms) < 0)
 		log_err("pool %s: out of memory for a job's deadline", pl->name);
 	/* Next time, the others first. */
 	workers_unlink(pl, w);
@@ -497,7 +493,7 @@ static void worker_close_from(struct pool_worker *w)
 {
 	if (w->from_fd < 0)
 		return;
-	supervisor_unwatch(w->from_fd);
+	loop_unwatch(&w->from_watch);
 	close(w->from_fd);
 	w->from_fd = -1;
 }
@@ -531,20 +527,22 @@ static int worker_read(struct pool_worker *w)
 	return 1;
 }
 
-static void worker_readable(struct pool_worker *w)
+/* W's stdout: results. */
+static void worker_readable(struct watch *ww, uint32_t events)
 {
+	struct pool_worker *w = ww->ctx;
 	if (w->from_fd < 0 || !w->proc)
 		return;
 	if (worker_read(w) < 0) {
 		/* Mostly a worker on its way out (its exit is handled as such);
 		 * it gets no more jobs. One that stays with jobs it cannot
 		 * answer any more is killed when its first job's deadline, made
-		 * short now, passes (pool_timer). */
+		 * short now, passes (job_due). */
 		worker_close_from(w);
 		struct job *j = w->jobs;
-		int64_t soon = supervisor_now_ms() + WORKER_EOF_GRACE_MS;
-		if (j && !w->killed && (!heap_node_queued(&j->timer.node) || j->timer.node.when > soon))
-			(void)supervisor_timer_set(&j->timer, soon);
+		int64_t soon = loop_now_ms() + WORKER_EOF_GRACE_MS;
+		if (j && !w->killed && (!loop_timer_pending(&j->timer) || j->timer.node.when > soon))
+			(void)loop_timer_set(&j->timer, soon);
 	}
 	pump(w->pool);
 }
@@ -554,7 +552,7 @@ static void worker_release(struct pool_worker *w)
 	worker_close_from(w);
 	if (w->to_fd >= 0) {
 		if (w->to_watched)
-			supervisor_unwatch(w->to_fd);
+			loop_unwatch(&w->to_watch);
 		close(w->to_fd);
 		w->to_fd = -1;
 		w->to_watched = false;
@@ -608,9 +606,16 @@ static void worker_gone(struct pool_worker *w, const char *why)
 	pool_maybe_free(pl);
 }
 
-int pool_spawn_prepare(struct process *p, int child[2], char *err, size_t errlen)
+/* A worker of a pool: pipes for its stdin and stdout (CHILD[0] and
+ * CHILD[1], its ends); any other process: none. 0, or -errno with ERR
+ * filled. pool_spawn_done closes the child's ends and, when SPAWNED,
+ * starts talking to it. */
+static int pool_spawn_prepare(struct process *p, bool stdin_free, int child[2], char *err,
+			      size_t errlen)
 {
 	struct pool *pl = p->prog->pool;
+	if (!pl)
+		return 0;
 	if (p->worker) /* cannot happen: its last process was reaped first */
 		worker_gone(p->worker, " was replaced");
 	struct pool_worker *w = calloc(1, sizeof *w);
@@ -622,8 +627,8 @@ int pool_spawn_prepare(struct process *p, int child[2], char *err, size_t errlen
 	w->proc = p;
 	w->to_fd = w->from_fd = -1;
 	w->child[0] = w->child[1] = -1;
-	w->to_watch = (struct pwatch){ .watch.kind = WATCH_POOL, .what = PW_TO_WORKER };
-	w->from_watch = (struct pwatch){ .watch.kind = WATCH_POOL, .what = PW_FROM_WORKER };
+	loop_watch_init(&w->to_watch, worker_writable, w);
+	loop_watch_init(&w->from_watch, worker_readable, w);
 	int mailbox = p->prog->cfg->pool.framing == POOL_FRAMING_LINE ? 1 : p->prog->cfg->pool.mailbox;
 	proto_buf_init(&w->out, (size_t)mailbox * (PROTO_MAX_JOB + FRAMING_HEADER_MAX + 1));
 	workers_append(pl, w);
@@ -655,7 +660,7 @@ fail:;
 	return r;
 }
 
-void pool_spawn_done(struct process *p, bool spawned)
+static void pool_spawn_done(struct process *p, bool spawned)
 {
 	struct pool_worker *w = p->worker;
 	if (!w)
@@ -666,7 +671,7 @@ void pool_spawn_done(struct process *p, bool spawned)
 			w->child[k] = -1;
 		}
 	int r;
-	if (spawned && (r = supervisor_watch(w->from_fd, EPOLLIN, &w->from_watch.watch)) < 0) {
+	if (spawned && (r = loop_watch(w->from_fd, EPOLLIN, &w->from_watch)) < 0) {
 		log_err("%s: watching its stdout: %s", p->name, strerror(-r));
 		worker_kill(w, false);
 	}
@@ -678,7 +683,9 @@ void pool_spawn_done(struct process *p, bool spawned)
 	pump(pl);
 }
 
-void pool_worker_exited(struct process *p)
+/* Worker P's main process was reaped (exitcode/exitsig set, state not yet
+ * changed): take its last results, then requeue or fail its jobs. */
+static void pool_worker_exited(struct process *p)
 {
 	struct pool_worker *w = p->worker;
 	if (!w)
@@ -698,9 +705,10 @@ void pool_worker_exited(struct process *p)
 	pump(pl);
 }
 
-void pool_process_changed(struct process *p)
+/* P (of a pool) changed state: it may take jobs now, or no more. */
+static void pool_process_changed(struct process *p, bool gone)
 {
-	if (p->prog->pool)
+	if (!gone && p->prog->pool)
 		pump(p->prog->pool);
 }
 
@@ -848,7 +856,7 @@ static void producer_rearm(struct producer *pr)
 		ev |= EPOLLIN;
 	if (pr->sent < pr->out.len)
 		ev |= EPOLLOUT;
-	if (ev != pr->events && supervisor_watch_mod(pr->fd, ev, &pr->watch.watch) == 0)
+	if (ev != pr->events && loop_watch_mod(&pr->watch, ev) == 0)
 		pr->events = ev;
 }
 
@@ -913,7 +921,7 @@ static void producer_gone(struct producer *pr, const char *why)
 	pr->dead = true;
 	if (why)
 		log_info("pool %s: a producer went away (%s)", pl->name, why);
-	supervisor_unwatch(pr->fd);
+	loop_unwatch(&pr->watch);
 	close(pr->fd);
 	pr->fd = -1;
 	(void)channel_remove_if(&pl->queue, owned_by, pr);
@@ -1056,7 +1064,7 @@ static bool has_room(struct pool *pl)
 static void admit_round(struct pool *pl)
 {
 	const struct pool_config *pc = pool_cfg(pl);
-	int64_t now = supervisor_now_ms(), soonest = -1;
+	int64_t now = loop_now_ms(), soonest = -1;
 	rate_sync(&pl->tb, pc, now);
 	while (pl->producers && has_room(pl)) {
 		if (rate_wait(&pl->tb, now, &soonest) > 0)
@@ -1084,9 +1092,9 @@ static void admit_round(struct pool *pl)
 		pl->producers = found->next; /* the next turn starts after it */
 	}
 	/* Tokens are due: look again then. */
-	if (soonest > 0 && (!heap_node_queued(&pl->rate_timer.node) ||
+	if (soonest > 0 && (!loop_timer_pending(&pl->rate_timer) ||
 			    pl->rate_timer.node.when > now + soonest))
-		(void)supervisor_timer_set(&pl->rate_timer, now + soonest);
+		(void)loop_timer_set(&pl->rate_timer, now + soonest);
 }
 
 /* What cannot go in now: --no-wait jobs are refused when the queue is
@@ -1153,8 +1161,12 @@ static void pump(struct pool *pl)
 
 /* ---- attaching programs ---- */
 
-int pool_attach(struct program *prog)
+/* PROG, a [pool:], joins the pool of its name (made when there is none).
+ * 0 or -ENOMEM; any other program: 0. */
+static int pool_attach(struct program *prog)
 {
+	if (!prog->cfg->is_pool)
+		return 0;
 	struct pool *pl = pool_find(prog->cfg->name);
 	if (!pl) {
 		pl = calloc(1, sizeof *pl);
@@ -1165,8 +1177,7 @@ int pool_attach(struct program *prog)
 			free(pl);
 			return -ENOMEM;
 		}
-		heap_node_init(&pl->rate_timer.node);
-		pl->rate_timer.owner = DEADLINE_POOL;
+		loop_timer_init(&pl->rate_timer, rate_due, pl);
 		pl->next = P.pools;
 		P.pools = pl;
 	}
@@ -1191,7 +1202,8 @@ static void pool_orphan(struct pool *pl)
 		log_info("pool %s: removed, %zu waiting job%s failed", pl->name, n, n == 1 ? "" : "s");
 }
 
-void pool_detach(struct program *prog)
+/* PROG leaves its pool, if it is in one: its workers' jobs go back to it. */
+static void pool_detach(struct program *prog)
 {
 	struct pool *pl = prog->pool;
 	if (!pl)
@@ -1214,46 +1226,41 @@ void pool_detach(struct program *prog)
 
 /* ---- the loop ---- */
 
-void pool_event(struct watch *w, uint32_t events)
+static void producer_event(struct watch *w, uint32_t events)
 {
-	struct pwatch *pw = container_of(w, struct pwatch, watch);
-	switch (pw->what) {
-	case PW_PRODUCER: {
-		struct producer *pr = container_of(pw, struct producer, watch);
-		if (pr->dead)
-			return;
-		if (events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) {
-			producer_gone(pr, NULL); /* Ctrl-C, or it is done */
-			return;
-		}
-		if (events & EPOLLOUT)
-			producer_flush(pr);
-		if (!pr->dead && (events & EPOLLIN))
-			producer_readable(pr);
-		if (!pr->dead && (events & EPOLLOUT))
-			pump(pr->pool); /* its answers went: it may submit again */
-		break;
+	struct producer *pr = w->ctx;
+	if (pr->dead)
+		return;
+	if (events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) {
+		producer_gone(pr, NULL); /* Ctrl-C, or it is done */
+		return;
 	}
-	case PW_TO_WORKER: {
-		struct pool_worker *wk = container_of(pw, struct pool_worker, to_watch);
-		if (wk->proc && wk->to_fd >= 0)
-			worker_flush(wk);
-		break;
-	}
-	case PW_FROM_WORKER:
-		worker_readable(container_of(pw, struct pool_worker, from_watch));
-		break;
-	}
+	if (events & EPOLLOUT)
+		producer_flush(pr);
+	if (!pr->dead && (events & EPOLLIN))
+		producer_readable(pr);
+	if (!pr->dead && (events & EPOLLOUT))
+		pump(pr->pool); /* its answers went: it may submit again */
 }
 
-void pool_timer(struct deadline *d)
+/* Room in W's stdin again. */
+static void worker_writable(struct watch *ww, uint32_t events)
 {
-	for (struct pool *pl = P.pools; pl; pl = pl->next)
-		if (d == &pl->rate_timer) { /* submit_rate: a token is there */
-			pump(pl);
-			return;
-		}
-	struct job *j = container_of(d, struct job, timer);
+	struct pool_worker *w = ww->ctx;
+	if (w->proc && w->to_fd >= 0)
+		worker_flush(w);
+}
+
+/* submit_rate: a token is there. */
+static void rate_due(struct deadline *d)
+{
+	pump(d->ctx);
+}
+
+/* A job over its job_timeout, or on a worker that closed its stdout. */
+static void job_due(struct deadline *d)
+{
+	struct job *j = d->ctx;
 	if (j->state != JOB_RUNNING || !j->worker)
 		return;
 	struct pool_worker *w = j->worker;
@@ -1326,14 +1333,14 @@ void pool_submit(int fd, char **argv, int argc)
 		close(fd);
 		return;
 	}
-	pr->watch = (struct pwatch){ .watch.kind = WATCH_POOL, .what = PW_PRODUCER };
+	loop_watch_init(&pr->watch, producer_event, pr);
 	pr->fd = fd;
 	pr->pool = pl;
 	pr->no_wait = no_wait;
 	pr->detach = detach;
 	pr->events = EPOLLIN | EPOLLRDHUP;
 	proto_buf_init(&pr->out, PROTO_MAX_ANSWER);
-	if (supervisor_watch(fd, pr->events, &pr->watch.watch) < 0) {
+	if (loop_watch(fd, pr->events, &pr->watch) < 0) {
 		close(fd);
 		free(pr);
 		return;
@@ -1391,7 +1398,8 @@ bool pool_status(const struct process *p, char *pool, size_t plen, char *worker,
 
 /* ---- freeing ---- */
 
-void pool_bury(void)
+/* Free what was closed during the last turn. */
+static void pool_bury(void)
 {
 	while (P.dead_producers) {
 		struct producer *pr = P.dead_producers;
@@ -1414,7 +1422,8 @@ void pool_bury(void)
 	}
 }
 
-void pool_free_all(void)
+/* At exit: close every producer, free every job and pool. */
+static void pool_free_all(void)
 {
 	for (struct pool *pl = P.pools; pl; pl = pl->next) {
 		pl->pumping = true; /* no pumping, no freeing under this loop */
@@ -1442,4 +1451,20 @@ void pool_free_all(void)
 		}
 	}
 	pool_bury();
+}
+
+static const struct hooks pool_hooks = {
+	.on_bury = pool_bury,
+	.on_free_all = pool_free_all,
+	.on_program_new = pool_attach,
+	.on_program_free = pool_detach,
+	.on_spawn_prepare = pool_spawn_prepare,
+	.on_spawn_done = pool_spawn_done,
+	.on_process_exited = pool_worker_exited,
+	.on_process_changed = pool_process_changed,
+};
+
+int pool_init(void)
+{
+	return hooks_subscribe(&pool_hooks);
 }

@@ -21,35 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct program;
 struct process;
-struct watch;
-struct deadline;
 
-/* program_new / program_free (supervisor.c): PROG (a [pool:]) joins or
- * leaves the pool of its name. attach: 0 or -ENOMEM. */
-int pool_attach(struct program *prog);
-void pool_detach(struct program *prog);
-
-/* do_spawn: pipes for worker P's stdin and stdout. CHILD[0] and CHILD[1]
- * are the worker's ends. 0, or -errno with ERR filled. spawn_done closes
- * the child's ends and, when SPAWNED, starts talking to it. */
-int pool_spawn_prepare(struct process *p, int child[2], char *err, size_t errlen);
-void pool_spawn_done(struct process *p, bool spawned);
-
-/* Worker P's main process was reaped (exitcode/exitsig set, state not yet
- * changed): take its last results, then requeue or fail its jobs. */
-void pool_worker_exited(struct process *p);
-/* P (of a pool) changed state: it may take jobs now, or no more. */
-void pool_process_changed(struct process *p);
-
-/* The loop's events (WATCH_POOL) and deadlines (DEADLINE_POOL). */
-void pool_event(struct watch *w, uint32_t events);
-void pool_timer(struct deadline *d);
-/* Free what was closed during the last batch of events. */
-void pool_bury(void);
-/* At exit: close every producer, free every job and pool. */
-void pool_free_all(void);
+/* Subscribe to the core's hooks (hooks.h): a [pool:] program joins its
+ * pool when it is made and leaves it when freed, its workers get their
+ * pipes when spawned and take jobs while RUNNING. 0, or -ENOSPC. */
+int pool_init(void);
 
 /* control.c: `submit [--no-wait] [--detach] POOL`. check: 0, or the
  * result (enum proto_result) with a message in ERR. submit takes over FD

@@ -36,9 +36,11 @@
 #include "ipc/io.h"
 #include "sandbox/users.h"
 #include "supervisor/events.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
+#include "supervisor/loop.h"
 #include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
 #include "supervisor/supervisor.h"
@@ -375,9 +377,11 @@ static struct {
 	int nclients;
 	uint64_t refused;       /* requests and connections refused for their credentials */
 	char *url;              /* SUPERVISOR_SERVER_URL; owned */
-} R = { .l = { { .fd = -1 }, { .fd = -1 } } };
+} R = { .l = { { .fd = -1, .watch = { .fd = -1 } }, { .fd = -1, .watch = { .fd = -1 } } } };
 
 static void client_read(struct rclient *c);
+static loop_watch_fn client_event;
+static loop_timer_fn client_due;
 static void client_flush(struct rclient *c);
 
 static void multi_free(struct rmulti *m)
@@ -421,10 +425,10 @@ static void client_close(struct rclient *c)
 			break;
 		}
 	R.nclients--;
-	supervisor_unwatch(c->fd);
+	loop_unwatch(&c->watch);
 	close(c->fd);
 	c->fd = -1;
-	supervisor_timer_cancel(&c->timer);
+	loop_timer_cancel(&c->timer);
 	follow_stop(c);
 	wait_free(c->wait);
 	c->wait = NULL;
@@ -434,11 +438,12 @@ static void client_close(struct rclient *c)
 	R.dead = c;
 	/* room again: accept what waits in the backlog */
 	for (int i = 0; i < R.nl; i++)
-		if (supervisor_watch_mod(R.l[i].fd, EPOLLIN, &R.l[i].watch) < 0)
+		if (loop_watch_mod(&R.l[i].watch, EPOLLIN) < 0)
 			log_err("rpc: epoll_ctl on a listening socket: %m");
 }
 
-void rpc_bury(void)
+/* Free the clients closed during the last turn. */
+static void rpc_bury(void)
 {
 	while (R.dead) {
 		struct rclient *c = R.dead;
@@ -1848,7 +1853,7 @@ static void wait_check(struct rclient *c)
 			m->results.oom = true;
 		w->multi = NULL;
 		c->resume = m; /* now owned by the client */
-		if (supervisor_timer_set(&c->timer, supervisor_now_ms()) < 0)
+		if (loop_timer_set(&c->timer, loop_now_ms()) < 0)
 			client_close(c);
 	}
 	xb_free(&b);
@@ -1900,7 +1905,7 @@ static void handle_rpc(struct rclient *c)
 		xcall_free(&call);
 	if (rc.wait) { /* answered when the processes get there */
 		c->wait = rc.wait;
-		supervisor_timer_cancel(&c->timer);
+		loop_timer_cancel(&c->timer);
 		wait_check(c);
 		xb_free(&value);
 		return;
@@ -1964,7 +1969,8 @@ static void handle_logtail(struct rclient *c, const char *path)
 	client_flush(c);
 }
 
-void rpc_log_data(struct process *p, int which, const struct iovec *iov, int n)
+/* Output of P's stream WHICH went to its log: /logtail clients get it. */
+static void rpc_log_data(struct process *p, int which, const struct iovec *iov, int n)
 {
 	for (struct rclient *c = R.clients, *next; c; c = next) {
 		next = c->next;
@@ -2062,7 +2068,7 @@ static void handle_request(struct rclient *c)
 {
 	c->complete = false;
 	c->started = false;
-	supervisor_timer_cancel(&c->timer);
+	loop_timer_cancel(&c->timer);
 	if (c->bad) {
 		respond_error(c, c->bad_status);
 		return;
@@ -2203,10 +2209,10 @@ static void client_parse(struct rclient *c)
 			http_parser_pause(&c->hp, 0);
 		if (!c->started) {
 			c->started = true;
-			int64_t by = supervisor_now_ms() + REQUEST_TIMEOUT_MS;
+			int64_t by = loop_now_ms() + REQUEST_TIMEOUT_MS;
 			if (!c->authed && c->auth_by < by)
 				by = c->auth_by;
-			if (supervisor_timer_set(&c->timer, by) < 0) {
+			if (loop_timer_set(&c->timer, by) < 0) {
 				client_close(c);
 				return;
 			}
@@ -2246,16 +2252,16 @@ static void client_flush(struct rclient *c)
 		c->sent += (size_t)n;
 	}
 	if (c->sent < c->outlen) {
-		if (supervisor_watch_mod(c->fd, EPOLLOUT, &c->watch) < 0 ||
-		    supervisor_timer_set(&c->timer, supervisor_now_ms() + WRITE_TIMEOUT_MS) < 0)
+		if (loop_watch_mod(&c->watch, EPOLLOUT) < 0 ||
+		    loop_timer_set(&c->timer, loop_now_ms() + WRITE_TIMEOUT_MS) < 0)
 			client_close(c);
 		return;
 	}
 	c->sent = c->outlen = 0;
 	if (c->follow) {
 		/* a follower never times out on an empty buffer, and reads nothing */
-		supervisor_timer_cancel(&c->timer);
-		if (supervisor_watch_mod(c->fd, EPOLLIN, &c->watch) < 0) /* to see it hang up */
+		loop_timer_cancel(&c->timer);
+		if (loop_watch_mod(&c->watch, EPOLLIN) < 0) /* to see it hang up */
 			client_close(c);
 		return;
 	}
@@ -2264,12 +2270,12 @@ static void client_flush(struct rclient *c)
 		return;
 	}
 	if (c->authed)
-		supervisor_timer_cancel(&c->timer);
-	else if (supervisor_timer_set(&c->timer, c->auth_by) < 0) {
+		loop_timer_cancel(&c->timer);
+	else if (loop_timer_set(&c->timer, c->auth_by) < 0) {
 		client_close(c);
 		return;
 	}
-	if (supervisor_watch_mod(c->fd, EPOLLIN, &c->watch) < 0) {
+	if (loop_watch_mod(&c->watch, EPOLLIN) < 0) {
 		client_close(c);
 		return;
 	}
@@ -2282,7 +2288,7 @@ static void client_read(struct rclient *c)
 		if (c->inlen == c->incap) {
 			if (c->incap >= 2 * BODY_MAX) {
 				/* only while a request is handled: stop reading */
-				if (supervisor_watch_mod(c->fd, 0, &c->watch) < 0)
+				if (loop_watch_mod(&c->watch, 0) < 0)
 					client_close(c);
 				return;
 			}
@@ -2337,7 +2343,7 @@ static void client_accept(struct listener *l)
 			/* idle connections must not lock others out: the oldest goes */
 			struct rclient *idle = oldest_idle();
 			if (!idle) {
-				if (supervisor_watch_mod(l->fd, 0, &l->watch) < 0)
+				if (loop_watch_mod(&l->watch, 0) < 0)
 					log_err("rpc: epoll_ctl on a listening socket: %m");
 				return;
 			}
@@ -2357,22 +2363,21 @@ static void client_accept(struct listener *l)
 			close(fd);
 			continue;
 		}
-		c->watch.kind = WATCH_RPC;
+		loop_watch_init(&c->watch, client_event, c);
 		c->fd = fd;
 		c->l = l;
-		heap_node_init(&c->timer.node);
-		c->timer.owner = DEADLINE_RPC;
+		loop_timer_init(&c->timer, client_due, c);
 		c->authed = !l->username;
-		c->auth_by = supervisor_now_ms() + AUTH_TIMEOUT_MS;
-		if (!c->authed && supervisor_timer_set(&c->timer, c->auth_by) < 0) {
+		c->auth_by = loop_now_ms() + AUTH_TIMEOUT_MS;
+		if (!c->authed && loop_timer_set(&c->timer, c->auth_by) < 0) {
 			close(fd);
 			free(c);
 			continue;
 		}
 		http_parser_init(&c->hp, HTTP_REQUEST);
 		c->hp.data = c;
-		if (supervisor_watch(fd, EPOLLIN, &c->watch) < 0) {
-			supervisor_timer_cancel(&c->timer);
+		if (loop_watch(fd, EPOLLIN, &c->watch) < 0) {
+			loop_timer_cancel(&c->timer);
 			close(fd);
 			free(c);
 			continue;
@@ -2384,14 +2389,14 @@ static void client_accept(struct listener *l)
 	}
 }
 
-void rpc_event(struct watch *w, uint32_t events)
+static void listen_event(struct watch *w, uint32_t events)
 {
-	for (int i = 0; i < R.nl; i++)
-		if (w == &R.l[i].watch) {
-			client_accept(&R.l[i]);
-			return;
-		}
-	struct rclient *c = container_of(w, struct rclient, watch);
+	client_accept(w->ctx);
+}
+
+static void client_event(struct watch *w, uint32_t events)
+{
+	struct rclient *c = w->ctx;
 	if (c->fd < 0)
 		return;
 	if (events & (EPOLLERR | EPOLLHUP)) {
@@ -2404,16 +2409,16 @@ void rpc_event(struct watch *w, uint32_t events)
 		client_read(c);
 }
 
-void rpc_timer(struct deadline *d)
+static void client_due(struct deadline *d)
 {
-	struct rclient *c = container_of(d, struct rclient, timer);
+	struct rclient *c = d->ctx;
 	if (c->fd < 0)
 		return;
 	if (c->resume) {
 		multi_resume(c);
 		return;
 	}
-	if (!c->authed && supervisor_now_ms() >= c->auth_by) {
+	if (!c->authed && loop_now_ms() >= c->auth_by) {
 		R.refused++;
 		log_warn("rpc: a client made no request with the right credentials within %d s: "
 			 "closed (%llu refused so far)", AUTH_TIMEOUT_MS / 1000,
@@ -2432,7 +2437,8 @@ void rpc_timer(struct deadline *d)
 	respond_error(c, 408);
 }
 
-void rpc_process_changed(struct process *p, bool gone)
+/* P changed state, or is about to be freed (GONE). */
+static void rpc_process_changed(struct process *p, bool gone)
 {
 	for (struct rclient *c = R.clients, *next; c; c = next) {
 		next = c->next;
@@ -2452,9 +2458,14 @@ void rpc_process_changed(struct process *p, bool gone)
 	}
 }
 
-const char *rpc_server_url(void)
+/* SUPERVISOR_SERVER_URL, where programs find this server ("unix:///path"
+ * or "http://host:port"); none when no server is configured. */
+static bool rpc_spawn_env(const struct process *p, char *buf, size_t len)
 {
-	return R.url;
+	if (!R.url)
+		return false;
+	snprintf(buf, len, "SUPERVISOR_SERVER_URL=%s", R.url);
+	return true;
 }
 
 /* ---- listening ---- */
@@ -2577,7 +2588,11 @@ static int open_inet(struct listener *l, const struct http_config *h)
 	return 0;
 }
 
-int rpc_open(const struct corral_config *cfg)
+static void rpc_close(void);
+
+/* Listen where CFG says; nothing when it names no server. 0, or -1 after
+ * logging why (corrald does not start then). */
+static int rpc_open(const struct corral_config *cfg)
 {
 	const struct http_config *hs[] = { &cfg->unix_http, &cfg->inet_http };
 	for (int i = 0; i < 2; i++) {
@@ -2596,9 +2611,9 @@ int rpc_open(const struct corral_config *cfg)
 			rpc_close();
 			return -1;
 		}
-		l->watch.kind = WATCH_RPC;
+		loop_watch_init(&l->watch, listen_event, l);
 		R.nl++;
-		if (supervisor_watch(l->fd, EPOLLIN, &l->watch) < 0) {
+		if (loop_watch(l->fd, EPOLLIN, &l->watch) < 0) {
 			log_err("rpc: epoll_ctl: %m");
 			rpc_close();
 			return -1;
@@ -2615,7 +2630,7 @@ int rpc_open(const struct corral_config *cfg)
 	return 0;
 }
 
-void rpc_close(void)
+static void rpc_close(void)
 {
 	while (R.clients) {
 		struct rclient *c = R.clients;
@@ -2625,7 +2640,7 @@ void rpc_close(void)
 	}
 	for (int i = 0; i < R.nl; i++) {
 		if (R.l[i].fd >= 0) {
-			supervisor_unwatch(R.l[i].fd);
+			loop_unwatch(&R.l[i].watch);
 			close(R.l[i].fd);
 			R.l[i].fd = -1;
 		}
@@ -2643,4 +2658,18 @@ void rpc_close(void)
 	rpc_bury();
 	free(R.url);
 	R.url = NULL;
+}
+
+static const struct hooks rpc_hooks = {
+	.on_open = rpc_open,
+	.on_close = rpc_close,
+	.on_bury = rpc_bury,
+	.on_spawn_env = rpc_spawn_env,
+	.on_process_changed = rpc_process_changed,
+	.on_log_data = rpc_log_data,
+};
+
+int rpc_init(void)
+{
+	return hooks_subscribe(&rpc_hooks);
 }

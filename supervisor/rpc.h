@@ -7,29 +7,10 @@
 #ifndef CORRAL_RPC_H
 #define CORRAL_RPC_H
 
-#include <stdbool.h>
-#include <stdint.h>
-#include <sys/uio.h>
-
-#include "supervisor/config.h"
-#include "supervisor/loop.h"
-
-struct process;
-
-/* Listen where CFG says; nothing when it names no server. 0, or -1 after
- * logging why (corrald does not start then). */
-int rpc_open(const struct corral_config *cfg);
-void rpc_close(void);
-void rpc_event(struct watch *w, uint32_t events);
-void rpc_timer(struct deadline *d);
-/* Free the clients closed during the last batch of events. */
-void rpc_bury(void);
-/* P changed state, or is about to be freed (GONE). */
-void rpc_process_changed(struct process *p, bool gone);
-/* Output of P's stream WHICH went to its log: /logtail clients get it. */
-void rpc_log_data(struct process *p, int which, const struct iovec *iov, int n);
-/* The URL programs find in SUPERVISOR_SERVER_URL ("unix:///path" or
- * "http://host:port"), or NULL when no server is configured. */
-const char *rpc_server_url(void);
+/* Subscribe to the core's hooks (hooks.h): the server listens where the
+ * config says from start-up to shutdown, programs find it in their
+ * environment, and waiting answers and /logtail follow what the core
+ * publishes. 0, or -ENOSPC. */
+int rpc_init(void);
 
 #endif

@@ -15,7 +15,6 @@
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,22 +22,20 @@
 #include "ipc/io.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/devlog.h"
-#include "supervisor/events.h"
 #include "supervisor/guard.h"
+#include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
+#include "supervisor/loop.h"
 #include "supervisor/path.h"
 #include "supervisor/pidmap.h"
-#include "supervisor/pool.h"
 #include "supervisor/sdnotify.h"
 #include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
-#include "supervisor/rpc.h"
 #include "supervisor/sdlog.h"
 
 extern char **environ;
 
-#define MAX_EVENTS 64
 /* A tree being killed that is not empty after this long is killed again
  * (and the log says so): a process stuck in the kernel must not make the
  * wait unbounded or silent. */
@@ -47,10 +44,8 @@ extern char **environ;
 #define SCOPE_WAIT_MS 5000
 
 static struct {
-	int epfd, sigfd, timerfd, devnull;
-	struct watch sig_watch, timer_watch, report_watch;
-	struct heap heap;
-	int64_t armed;              /* deadline the timerfd is set to, -1: disarmed */
+	int sigfd, devnull;
+	struct watch sig_watch, report_watch;
 	struct pidmap pids;
 	struct program *programs;   /* in priority order */
 	struct group *groups;
@@ -82,17 +77,10 @@ static struct {
 	struct deadline die_report; /* shutting down: the next "waiting for ... to die" */
 	const char *identifier;     /* corrald -i: wins over the config's; NULL: none */
 	void (*up)(void);           /* a daemon's (main.c), once up; NULL when done or none */
-} S = { .epfd = -1, .sigfd = -1, .timerfd = -1, .devnull = -1, .armed = -1, .guard_pipe = -1, .guard_pidfd = -1,
-      .notify_fd = -1,
-      .die_report = { .node = { .index = HEAP_NONE }, .owner = DEADLINE_SHUTDOWN } };
+} S = { .sigfd = -1, .devnull = -1, .guard_pipe = -1, .guard_pidfd = -1, .notify_fd = -1,
+      .sig_watch = { .fd = -1 }, .report_watch = { .fd = -1 }, .notify_watch = { .fd = -1 },
+      .die_report = { .node = { .index = HEAP_NONE } } };
 
-
-int64_t supervisor_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int supervisor_tree_count(const struct process *p)
 {
@@ -125,67 +113,15 @@ struct program *supervisor_programs(void)
 	return S.programs;
 }
 
-/* ---- event loop plumbing ---- */
-
-int supervisor_watch(int fd, uint32_t events, struct watch *w)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-	return epoll_ctl(S.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
-int supervisor_watch_mod(int fd, uint32_t events, struct watch *w)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-	return epoll_ctl(S.epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
-}
-
-void supervisor_unwatch(int fd)
-{
-	/* Closing the fd would also remove it, but only once every duplicate is
-	 * closed; be explicit. */
-	if (epoll_ctl(S.epfd, EPOLL_CTL_DEL, fd, NULL) < 0 && errno != ENOENT && errno != EBADF)
-		log_warn("epoll_ctl(DEL, %d): %m", fd);
-}
-
-int supervisor_timer_set(struct deadline *d, int64_t when)
-{
-	return heap_set(&S.heap, &d->node, when);
-}
-
-void supervisor_timer_cancel(struct deadline *d)
-{
-	heap_remove(&S.heap, &d->node);
-}
-
-/* Point the timerfd at the earliest deadline; only when it changed, so that
- * an idle corrald makes no system call at all. */
-static void arm_timer(void)
-{
-	struct heap_node *top = heap_top(&S.heap);
-	int64_t want = top ? top->when : -1;
-	if (want == S.armed)
-		return;
-	struct itimerspec its = { 0 };
-	if (want >= 0) {
-		/* 0 would disarm: an already-passed deadline fires in 1 ns. */
-		its.it_value.tv_sec = want / 1000;
-		its.it_value.tv_nsec = (want % 1000) * 1000000;
-		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-			its.it_value.tv_nsec = 1;
-	}
-	if (timerfd_settime(S.timerfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
-		log_err("timerfd_settime: %m");
-		return;
-	}
-	S.armed = want;
-}
-
 /* ---- processes ---- */
 
 static int pidfd_signal(int pidfd, int sig)
 {
 	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }
+
+static loop_watch_fn pidfd_readable, cgevents_readable, ready_readable;
+static loop_timer_fn process_due;
 
 static void process_init(struct process *p, struct program *prog, char *name)
 {
@@ -194,16 +130,15 @@ static void process_init(struct process *p, struct program *prog, char *name)
 	p->name = name;
 	program_init(&p->fsm);
 	p->pidfd = -1;
-	p->pid_watch.kind = WATCH_PIDFD;
+	loop_watch_init(&p->pid_watch, pidfd_readable, p);
 	p->events_fd = -1;
-	p->events_watch.kind = WATCH_CGEVENTS;
+	loop_watch_init(&p->events_watch, cgevents_readable, p);
 	p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
 	p->ready_pipe = -1;
-	p->ready_watch.kind = WATCH_READY;
-	logstream_init(&p->out, p, LOG_STDOUT);
-	logstream_init(&p->err, p, LOG_STDERR);
-	heap_node_init(&p->timer.node);
-	p->timer.owner = DEADLINE_PROCESS;
+	loop_watch_init(&p->ready_watch, ready_readable, p);
+	logstream_init(&p->out, p, p->name, LOG_STDOUT);
+	logstream_init(&p->err, p, p->name, LOG_STDERR);
+	loop_timer_init(&p->timer, process_due, p);
 	p->exitcode = -1;
 	p->info = "not started";
 }
@@ -258,7 +193,7 @@ static void close_ready(struct process *p)
 {
 	if (p->ready_pipe < 0)
 		return;
-	supervisor_unwatch(p->ready_pipe);
+	loop_unwatch(&p->ready_watch);
 	close(p->ready_pipe);
 	p->ready_pipe = -1;
 }
@@ -266,8 +201,9 @@ static void close_ready(struct process *p)
 static void drive(struct process *p, const struct pinput *in);
 
 /* ready = fd:N: a newline is the word. End of file without one is not. */
-static void ready_readable(struct process *p)
+static void ready_readable(struct watch *w, uint32_t events)
 {
+	struct process *p = w->ctx;
 	if (p->ready_pipe < 0)
 		return;
 	char buf[256];
@@ -396,7 +332,8 @@ static int logdirs_check(const struct corral_config *cfg, const struct program_c
 /* KEY=value entries: corrald's environment, overridden by the program's, and
  * the names that tell a worker who it is. The array is one allocation; the
  * strings it points to live in ENVBUF or elsewhere and outlive the spawn. */
-#define ENV_NAMES 10
+#define ENV_HOOKS 2    /* from the hooks' on_spawn_env, at most */
+#define ENV_NAMES (9 + ENV_HOOKS) /* 4 names, NOTIFY_SOCKET, WATCHDOG_USEC, 3 LISTEN_* */
 
 /* *LISTEN_PID is set to the placeholder the child fills in (NULL: none). */
 static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX],
@@ -407,9 +344,9 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 	const char *proc = strchr(p->name, ':') ? strchr(p->name, ':') + 1 : p->name;
 	const char *group = program_group_name(p->prog);
 	size_t nnames = 4;
-	/* supervisord's, for childutils.getRPCInterface() and the like */
-	if (rpc_server_url())
-		snprintf(names[nnames++], PATH_MAX, "SUPERVISOR_SERVER_URL=%s", rpc_server_url());
+	/* What the parts above add: supervisord's SUPERVISOR_SERVER_URL, for
+	 * childutils.getRPCInterface() and the like. */
+	nnames += hooks_spawn_env(p, names + nnames, ENV_HOOKS);
 	snprintf(names[0], PATH_MAX, "CORRAL_PROCESS_NAME=%s", proc);
 	snprintf(names[1], PATH_MAX, "CORRAL_GROUP_NAME=%s", group);
 	snprintf(names[2], PATH_MAX, "SUPERVISOR_PROCESS_NAME=%s", proc);
@@ -646,37 +583,18 @@ static int do_spawn(struct process *p)
 	req.extra = extra;
 	req.nextra = nextra;
 	req.listen_pid = listen_pid;
-	/* A pool worker: its stdin and stdout are pipes its pool holds. */
-	int pool_child[2] = { -1, -1 };
-	if (p->prog->pool && (r = pool_spawn_prepare(p, pool_child, msg, sizeof msg)) < 0) {
+	/* Pipes held by the parts above: a pool worker's stdin and stdout, an
+	 * event listener's, a supervisord program's stdin. */
+	if ((r = hooks_spawn_prepare(p, !own_stdio && pipe_in < 0, req.stdio, msg,
+				     sizeof msg)) < 0) {
 		free(env);
 		if (cgfd >= 0)
 			close(cgfd);
 		goto fail;
 	}
-	if (p->prog->pool) {
-		req.stdio[0] = pool_child[0];
-		req.stdio[1] = pool_child[1];
-	}
-	/* A listener's stdin and stdout, or a supervisord program's stdin. */
-	int ev_child[2];
-	if ((r = events_spawn_prepare(p, !own_stdio && pipe_in < 0 && !p->prog->pool, ev_child,
-				      msg, sizeof msg)) < 0) {
-		if (p->prog->pool)
-			pool_spawn_done(p, false);
-		free(env);
-		if (cgfd >= 0)
-			close(cgfd);
-		goto fail;
-	}
-	for (int k = 0; k < 2; k++)
-		if (ev_child[k] >= 0)
-			req.stdio[k] = ev_child[k];
 	struct spawn_result res;
 	r = spawn_process(&req, &res);
-	if (p->prog->pool)
-		pool_spawn_done(p, r == 0);
-	events_spawn_done(p, r == 0);
+	hooks_spawn_done(p, r == 0);
 	free(env);
 	if (cgfd >= 0)
 		close(cgfd);
@@ -697,17 +615,17 @@ static int do_spawn(struct process *p)
 		close(err_child);
 	if (ready_child >= 0)
 		close(ready_child);
-	if (p->ready_pipe >= 0 && supervisor_watch(p->ready_pipe, EPOLLIN, &p->ready_watch) < 0)
+	if (p->ready_pipe >= 0 && loop_watch(p->ready_pipe, EPOLLIN, &p->ready_watch) < 0)
 		close_ready(p);
 
 	p->pid = res.pid;
 	p->pidfd = res.pidfd;
-	p->started_ms = supervisor_now_ms();
+	p->started_ms = loop_now_ms();
 	p->start_wall = (int64_t)time(NULL);
 	p->leaf_used = S.cgroups;
 	/* (The log pipes are watched since logstream_open.) */
 	if ((r = pidmap_put(&S.pids, p->pid, p)) < 0 ||
-	    (r = supervisor_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0) {
+	    (r = loop_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0) {
 		/* The child exists: kill it; its exit is reaped as usual (by the
 		 * SIGCHLD path, since its pidfd may not be watched). */
 		log_err("%s: watching pid %d: %s", p->name, (int)p->pid, strerror(-r));
@@ -820,7 +738,7 @@ static void drive(struct process *p, const struct pinput *in)
 	program_step(&p->fsm, p->prog->cfg, in, &out);
 
 	if (out.actions & PACT_TIMER_STOP)
-		supervisor_timer_cancel(&p->timer);
+		loop_timer_cancel(&p->timer);
 	if ((out.actions & PACT_STOPSIGNAL) && p->pidfd >= 0)
 		stop_signal(p);
 	if ((out.actions & PACT_KILL) && p->pidfd >= 0) {
@@ -837,12 +755,12 @@ static void drive(struct process *p, const struct pinput *in)
 		kill_tree(p);
 	}
 	if (out.actions & PACT_TIMER) {
-		if (supervisor_timer_set(&p->timer, supervisor_now_ms() + out.timer_ms) < 0)
+		if (loop_timer_set(&p->timer, loop_now_ms() + out.timer_ms) < 0)
 			log_err("%s: out of memory for a deadline", p->name);
 	}
 	if (out.actions & PACT_SPAWN) {
 		if (do_spawn(p) < 0) {
-			events_process_state(p, before, PSTATE_STARTING, in, true);
+			hooks_process_state(p, before, PSTATE_STARTING, in, true);
 			struct pinput failed = { .event = PEV_SPAWN_FAILED };
 			drive(p, &failed);
 			return;
@@ -859,7 +777,7 @@ static void drive(struct process *p, const struct pinput *in)
 		 !S.shutting_down)
 		sdlog_stopping(sdname);
 	/* (a restart in RUNNING is an event too, though no change here) */
-	events_process_state(p, before, p->fsm.state, in, out.actions & PACT_SPAWN);
+	hooks_process_state(p, before, p->fsm.state, in, out.actions & PACT_SPAWN);
 	if (out.changed || before != p->fsm.state) {
 		if (p->fsm.last == PFAIL_WATCHDOG)
 			p->info = "watchdog timeout";
@@ -872,9 +790,7 @@ static void drive(struct process *p, const struct pinput *in)
 			p->info = "stopped"; /* (from EXITED: its restart cancelled) */
 		log_info("%s: %s -> %s", p->name, program_state_name(before),
 			 program_state_name(p->fsm.state));
-		control_process_changed(p, false);
-		if (p->prog->pool)
-			pool_process_changed(p);
+		hooks_process_changed(p, false);
 		if (p->prog->group && !p->prog->retiring)
 			group_check(p->prog->group);
 		/* A required program that fails stops what requires it, which
@@ -1342,7 +1258,7 @@ static bool group_member_failed(struct process *p, const struct pinput *in)
 	    in->uptime_ms < PROGRAM_RESTART_MIN_MS)
 		return false;
 
-	if (strategy_record_restart(&g->window, supervisor_now_ms(), g->cfg->restart_intensity,
+	if (strategy_record_restart(&g->window, loop_now_ms(), g->cfg->restart_intensity,
 				    (int64_t)g->cfg->restart_period * 1000)) {
 		log_err("group %s: more than %d restarts in %ds: stopping the group (FATAL)",
 			g->name, g->cfg->restart_intensity, g->cfg->restart_period);
@@ -1427,7 +1343,7 @@ static void group_check(struct group *g)
 					if (q->fsm.state != PSTATE_FATAL && process_down(q)) {
 						q->fsm.state = PSTATE_FATAL;
 						q->info = "its group restarted too often";
-						control_process_changed(q, false);
+						hooks_process_changed(q, false);
 					}
 				}
 			}
@@ -1477,11 +1393,11 @@ const char *program_group_state(const struct program *prog)
 
 static void drain_done(struct process *p)
 {
-	supervisor_unwatch(p->events_fd);
+	loop_unwatch(&p->events_watch);
 	close(p->events_fd);
 	p->events_fd = -1;
 	p->draining = false;
-	supervisor_timer_cancel(&p->timer);
+	loop_timer_cancel(&p->timer);
 	struct pinput in = p->exit_input;
 	drive(p, &in);
 }
@@ -1510,7 +1426,7 @@ static void drain_then_drive(struct process *p, const struct pinput *in)
 		return;
 	}
 	int r = cgroup_leaf_kill(p->name);
-	if (r < 0 || (r = supervisor_watch(fd, EPOLLPRI, &p->events_watch)) < 0) {
+	if (r < 0 || (r = loop_watch(fd, EPOLLPRI, &p->events_watch)) < 0) {
 		log_warn("%s: killing what is left in its scope: %s", p->name, strerror(-r));
 		close(fd);
 		drive(p, in);
@@ -1520,11 +1436,13 @@ static void drain_then_drive(struct process *p, const struct pinput *in)
 	p->events_fd = fd;
 	p->draining = true;
 	p->exit_input = *in;
-	supervisor_timer_set(&p->timer, supervisor_now_ms() + DRAIN_REPEAT_MS);
+	loop_timer_set(&p->timer, loop_now_ms() + DRAIN_REPEAT_MS);
 }
 
-static void events_changed(struct process *p)
+/* Its cgroup.events changed: empty yet? */
+static void cgevents_readable(struct watch *w, uint32_t events)
 {
+	struct process *p = w->ctx;
 	if (p->events_fd < 0)
 		return; /* closed earlier in this batch */
 	int populated = cgroup_events_populated(p->events_fd);
@@ -1556,7 +1474,7 @@ static void process_exited(struct process *p)
 	/* A child that failed before exec wrote its report before exiting. */
 	read_reports();
 	close_ready(p);
-	int64_t uptime = supervisor_now_ms() - p->started_ms;
+	int64_t uptime = loop_now_ms() - p->started_ms;
 	if (si.si_code == CLD_EXITED) {
 		p->exitcode = si.si_status;
 		p->exitsig = 0;
@@ -1564,7 +1482,7 @@ static void process_exited(struct process *p)
 		p->exitcode = -1;
 		p->exitsig = si.si_status;
 	}
-	supervisor_unwatch(p->pidfd);
+	loop_unwatch(&p->pid_watch);
 	close(p->pidfd);
 	p->pidfd = -1;
 	pidmap_del(&S.pids, p->pid);
@@ -1572,9 +1490,9 @@ static void process_exited(struct process *p)
 	 * that is held finishes on its own), and end a partial last line. */
 	logstream_finish(&p->out);
 	logstream_finish(&p->err);
-	if (p->worker) /* its last results, then its jobs go back in line */
-		pool_worker_exited(p);
-	events_process_exited(p); /* a listener's event in flight goes back */
+	/* A pool worker's last results, then its jobs go back in line; a
+	 * listener's event in flight goes back. */
+	hooks_process_exited(p);
 	if (p->exitsig)
 		log_info("%s: pid %d killed by SIG%s", p->name, (int)p->pid,
 			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
@@ -1602,6 +1520,11 @@ static void process_exited(struct process *p)
 		drive(p, &in);
 }
 
+static void pidfd_readable(struct watch *w, uint32_t events)
+{
+	process_exited(w->ctx);
+}
+
 /* The guard's standard error: corrald's own, but for a daemon still
  * starting, whose stderr is the terminal's only until it is up (main.c):
  * the guard outlives that, and must not hold the terminal (or the pipe of
@@ -1624,7 +1547,7 @@ static void guard_replace(void)
 	S.guard_pipe = -1;
 	if (S.shutting_down)
 		return;
-	uint64_t now = supervisor_now_ms();
+	uint64_t now = loop_now_ms();
 	if (now - S.guard_window_ms >= 60000) {
 		S.guard_window_ms = now;
 		S.guard_replaced = 0;
@@ -1733,7 +1656,7 @@ static struct program *program_new(struct program_config *c, struct config_ref *
 		process_init(&prog->procs[i], prog, name);
 	}
 	prog->nprocs = c->numprocs;
-	if ((c->is_pool && pool_attach(prog) < 0) || events_program_new(prog) < 0) {
+	if (hooks_program_new(prog) < 0) {
 		program_free(prog);
 		return NULL;
 	}
@@ -1746,23 +1669,22 @@ static struct program *graveyard;
 
 static void program_free(struct program *prog)
 {
-	pool_detach(prog); /* its workers' jobs go back to the pool */
-	events_program_free(prog);
+	hooks_program_free(prog); /* a pool's workers' jobs go back to it */
 	for (int i = 0; i < prog->nprocs; i++) {
 		struct process *p = &prog->procs[i];
 		unqueue_start(p);
-		control_process_changed(p, true);
-		supervisor_timer_cancel(&p->timer);
+		hooks_process_changed(p, true);
+		loop_timer_cancel(&p->timer);
 		logstream_close(&p->out);
 		logstream_close(&p->err);
 		if (p->events_fd >= 0) {
-			supervisor_unwatch(p->events_fd);
+			loop_unwatch(&p->events_watch);
 			close(p->events_fd);
 		}
 		if (S.cgroups && p->leaf_used && cgroup_leaf_remove(p->name) < 0)
 			log_debug("%s: cgroup not removed (processes left in it)", p->name);
 		if (p->pidfd >= 0) { /* only at exit, after everything was stopped */
-			supervisor_unwatch(p->pidfd);
+			loop_unwatch(&p->pid_watch);
 			close(p->pidfd);
 			pidmap_del(&S.pids, p->pid);
 		}
@@ -1871,8 +1793,8 @@ static void program_check_retired(struct program *prog)
 	struct program *succ = prog->successor;
 	list_unlink(prog);
 	for (int i = 0; i < prog->nprocs; i++) {
-		control_process_changed(&prog->procs[i], true);
-		supervisor_timer_cancel(&prog->procs[i].timer);
+		hooks_process_changed(&prog->procs[i], true);
+		loop_timer_cancel(&prog->procs[i].timer);
 	}
 	prog->next = graveyard;
 	graveyard = prog;
@@ -2204,7 +2126,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 			kept = olds[i] == prog;
 		if (!kept) {
 			say(line, ctx, "removed", prog->cfg->name);
-			events_group(prog, false);
+			hooks_group(prog, false);
 			any = true;
 			program_retire(prog);
 		}
@@ -2228,8 +2150,8 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		list_insert(created[i]);
 		if (old) {
 			say(line, ctx, "changed", c->name);
-			events_group(old, false);
-			events_group(created[i], true);
+			hooks_group(old, false);
+			hooks_group(created[i], true);
 			created[i]->waiting = true;
 			for (int k = 0; k < created[i]->nprocs; k++)
 				created[i]->procs[k].info = "waiting for the old generation to stop";
@@ -2237,7 +2159,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 			program_retire(old); /* starts the successor once it is down */
 		} else {
 			say(line, ctx, "added", c->name);
-			events_group(created[i], true);
+			hooks_group(created[i], true);
 			program_added(created[i]);
 		}
 	}
@@ -2541,7 +2463,7 @@ static void shutdown_step(void)
 			break;
 		if (prio == INT_MIN) {
 			S.done = true;
-			supervisor_timer_cancel(&S.die_report);
+			loop_timer_cancel(&S.die_report);
 			break;
 		}
 		/* What requires or comes after a program stops first; with no
@@ -2581,7 +2503,7 @@ full:
 	if (!n)
 		return;
 	sdlog_waiting_to_die(names);
-	if (supervisor_timer_set(&S.die_report, supervisor_now_ms() + DIE_REPORT_MS) < 0)
+	if (loop_timer_set(&S.die_report, loop_now_ms() + DIE_REPORT_MS) < 0)
 		log_err("out of memory for a deadline");
 }
 
@@ -2592,7 +2514,7 @@ void supervisor_shutdown(void)
 	log_info("shutting down");
 	S.shutting_down = true;
 	(void)sdnotify_send("STOPPING=1");
-	events_stopping();
+	hooks_stopping();
 	shutdown_step();
 	if (!S.done)
 		die_report();
@@ -2675,84 +2597,39 @@ static void handle_signals(void)
 	}
 }
 
-static void handle_timers(void)
+/* P's deadline: its state machine's timer, or, while its scope is being
+ * emptied, the next kill of what is left in it. */
+static void process_due(struct deadline *d)
 {
-	uint64_t ticks;
-	(void)io_read_some(S.timerfd, &ticks, sizeof ticks);
-	S.armed = -1; /* it fired: disarmed until set again */
-	int64_t now = supervisor_now_ms();
-	struct heap_node *node;
-	while ((node = heap_pop_expired(&S.heap, now))) {
-		struct deadline *d = container_of(node, struct deadline, node);
-		if (d->owner == DEADLINE_CLIENT) {
-			control_timer(d);
-		} else if (d->owner == DEADLINE_POOL) {
-			pool_timer(d);
-		} else if (d->owner == DEADLINE_RPC) {
-			rpc_timer(d);
-		} else if (d->owner == DEADLINE_EVENTS) {
-			events_timer(d);
-		} else if (d->owner == DEADLINE_DEVLOG) {
-			devlog_timer(d);
-		} else if (d->owner == DEADLINE_LOG) {
-			logstream_timer(container_of(d, struct logstream, timer));
-		} else if (d->owner == DEADLINE_SHUTDOWN) {
-			die_report();
-		} else {
-			struct process *p = container_of(d, struct process, timer);
-			if (p->draining) {
-				log_warn("%s: its scope is still not empty, killing it again", p->name);
-				kill_tree(p);
-				supervisor_timer_set(&p->timer, now + DRAIN_REPEAT_MS);
-				continue;
-			}
-			struct pinput in = { .event = PEV_TIMER };
-			drive(p, &in);
-		}
+	struct process *p = d->ctx;
+	if (p->draining) {
+		log_warn("%s: its scope is still not empty, killing it again", p->name);
+		kill_tree(p);
+		loop_timer_set(&p->timer, loop_now_ms() + DRAIN_REPEAT_MS);
+		return;
 	}
+	struct pinput in = { .event = PEV_TIMER };
+	drive(p, &in);
 }
 
-static void dispatch(struct watch *w, uint32_t events)
+static void die_report_due(struct deadline *d)
 {
-	switch (w->kind) {
-	case WATCH_SIGNAL:
-		handle_signals();
-		break;
-	case WATCH_TIMER:
-		handle_timers();
-		break;
-	case WATCH_LISTEN:
-	case WATCH_CLIENT:
-		control_event(w, events);
-		break;
-	case WATCH_REPORTS:
-		read_reports();
-		break;
-	case WATCH_CGEVENTS:
-		events_changed(container_of(w, struct process, events_watch));
-		break;
-	case WATCH_READY:
-		ready_readable(container_of(w, struct process, ready_watch));
-		break;
-	case WATCH_NOTIFY:
-		notify_readable();
-		break;
-	case WATCH_PIDFD:
-		process_exited(container_of(w, struct process, pid_watch));
-		break;
-	case WATCH_POOL:
-		pool_event(w, events);
-		break;
-	case WATCH_RPC:
-		rpc_event(w, events);
-		break;
-	case WATCH_EVENTS:
-		events_event(w, events);
-		break;
-	case WATCH_LOG:
-		logstream_readable(container_of(w, struct logstream, watch));
-		break;
-	}
+	die_report();
+}
+
+static void signals_readable(struct watch *w, uint32_t events)
+{
+	handle_signals();
+}
+
+static void reports_readable(struct watch *w, uint32_t events)
+{
+	read_reports();
+}
+
+static void notify_ready(struct watch *w, uint32_t events)
+{
+	notify_readable();
 }
 
 static int setup(void)
@@ -2810,25 +2687,27 @@ static int setup(void)
 			log_warn("setrlimit(RLIMIT_NOFILE): %m");
 	}
 
+	int r = loop_init();
+	if (r < 0) {
+		log_err("setting up the event loop: %s", strerror(-r));
+		return -1;
+	}
 	S.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	S.epfd = epoll_create1(EPOLL_CLOEXEC);
 	S.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	S.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (S.devnull < 0 || S.epfd < 0 || S.sigfd < 0 || S.timerfd < 0) {
+	if (S.devnull < 0 || S.sigfd < 0) {
 		log_err("setting up the event loop: %m");
 		return -1;
 	}
-	S.sig_watch.kind = WATCH_SIGNAL;
-	S.timer_watch.kind = WATCH_TIMER;
-	S.report_watch.kind = WATCH_REPORTS;
-	int r, reports = spawn_init();
+	loop_watch_init(&S.sig_watch, signals_readable, NULL);
+	loop_watch_init(&S.report_watch, reports_readable, NULL);
+	loop_timer_init(&S.die_report, die_report_due, NULL);
+	int reports = spawn_init();
 	if (reports < 0) {
 		log_err("spawn report pipe: %s", strerror(-reports));
 		return -1;
 	}
-	if ((r = supervisor_watch(S.sigfd, EPOLLIN, &S.sig_watch)) < 0 ||
-	    (r = supervisor_watch(S.timerfd, EPOLLIN, &S.timer_watch)) < 0 ||
-	    (r = supervisor_watch(reports, EPOLLIN, &S.report_watch)) < 0) {
+	if ((r = loop_watch(S.sigfd, EPOLLIN, &S.sig_watch)) < 0 ||
+	    (r = loop_watch(reports, EPOLLIN, &S.report_watch)) < 0) {
 		log_err("epoll_ctl: %s", strerror(-r));
 		return -1;
 	}
@@ -2982,7 +2861,7 @@ static void notify_message(struct process *p, char *msg)
 			unsigned long long us = strtoull(line + 20, &end, 10);
 			if (!*end && p->fsm.state == PSTATE_STARTING && !p->fsm.killing &&
 			    c->ready == READY_NOTIFY && c->start_timeout > 0)
-				supervisor_timer_set(&p->timer, supervisor_now_ms() + (int64_t)(us / 1000));
+				loop_timer_set(&p->timer, loop_now_ms() + (int64_t)(us / 1000));
 		} else if (strncmp(line, "ERRNO=", 6) == 0) {
 			int e = atoi(line + 6);
 			log_warn("%s: says it failed: %s", p->name, strerror(e));
@@ -3086,8 +2965,8 @@ static void notify_open(const struct corral_config *cfg)
 	}
 	S.notify_dev = st.st_dev;
 	S.notify_ino = st.st_ino;
-	S.notify_watch.kind = WATCH_NOTIFY;
-	if (supervisor_watch(fd, EPOLLIN, &S.notify_watch) < 0) {
+	loop_watch_init(&S.notify_watch, notify_ready, NULL);
+	if (loop_watch(fd, EPOLLIN, &S.notify_watch) < 0) {
 		close(fd);
 		unlink(addr.sun_path);
 		return;
@@ -3100,7 +2979,7 @@ static void notify_close(void)
 {
 	if (S.notify_fd < 0)
 		return;
-	supervisor_unwatch(S.notify_fd);
+	loop_unwatch(&S.notify_watch);
 	close(S.notify_fd);
 	S.notify_fd = -1;
 	if (sockets_same_file(S.notify_path, S.notify_dev, S.notify_ino))
@@ -3197,9 +3076,11 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		log_err("%s", lerr);
 		goto out;
 	}
-	if (control_open(cfg) < 0)
+	/* The servers first: a second corrald is told so before it touches
+	 * anything (the scopes of the first). */
+	if (hooks_open(cfg) < 0)
 		goto out;
-	if (rpc_open(cfg) < 0 || scopes_open(cfg) < 0)
+	if (scopes_open(cfg) < 0)
 		goto out_control;
 	notify_open(cfg);
 	limits_announce(cfg);
@@ -3243,11 +3124,10 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		S.up();
 		S.up = NULL;
 	}
-	events_started();
+	hooks_started();
 	for (struct program *prog = S.programs; prog; prog = prog->next)
 		program_autostart(prog);
 
-	struct epoll_event evs[MAX_EVENTS];
 	bool ready = false;
 	while (!S.done) {
 		if (S.start_queued && !S.shutting_down)
@@ -3262,13 +3142,9 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 			if ((r = sdnotify_send(msg)) < 0)
 				log_warn("sd_notify: %s", strerror(-r));
 		}
-		arm_timer();
 		/* Never block while the start queue has work. */
-		int n = epoll_wait(S.epfd, evs, MAX_EVENTS, S.start_queued ? 0 : -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_err("epoll_wait: %m");
+		if ((r = loop_run_once(S.start_queued ? 0 : -1)) < 0) {
+			log_err("epoll_wait: %s", strerror(-r));
 			/* Cannot wait any more: take everything down the hard way. */
 			for (struct program *prog = S.programs; prog; prog = prog->next)
 				for (int i = 0; i < prog->nprocs; i++)
@@ -3276,12 +3152,8 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 						pidfd_signal(prog->procs[i].pidfd, SIGKILL);
 			goto out_pidfile;
 		}
-		for (int i = 0; i < n; i++)
-			dispatch(evs[i].data.ptr, evs[i].events);
 		bury();
-		control_bury();
-		rpc_bury();
-		pool_bury();
+		hooks_bury();
 	}
 	status = S.exit_status;
 	log_info("all programs stopped, exiting with status %d", status);
@@ -3291,8 +3163,7 @@ out_pidfile:
 		remove_pidfile(S.current->cfg.pidfile);
 out_control:
 	notify_close();
-	rpc_close();
-	control_close();
+	hooks_close();
 	/* Whatever is still in a scope (killmode = process leftovers, or
 	 * everything after a failure) dies with corrald. */
 	if (S.cgroups && (r = cgroup_scope_close(SCOPE_WAIT_MS)) < 0)
@@ -3311,12 +3182,11 @@ out:
 	devlog_shutdown();
 	config_ref_put(S.current);
 	config_ref_put(S.pending);
-	pool_free_all();
-	events_free_all();
+	hooks_free_all();
 	sockets_close_all();
 	groups_free();
 	spawn_fini();
-	heap_free(&S.heap);
+	loop_close();
 	pidmap_free(&S.pids);
 	return status;
 }

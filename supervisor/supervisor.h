@@ -1,14 +1,12 @@
-/* supervisor — corrald's state: programs, their processes, and the one
- * event loop that changes them. One thread: every state change happens in
- * one event handler, so nothing here needs a lock. */
+/* supervisor — corrald's state: programs and their processes, changed
+ * only by the callbacks of the one event loop (loop.h). One thread: every
+ * state change happens in one callback, so nothing here needs a lock. */
 #ifndef CORRAL_SUPERVISOR_H
 #define CORRAL_SUPERVISOR_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-#include <sys/uio.h>
 
 #include "supervisor/config.h"
 #include "supervisor/heap.h"
@@ -168,19 +166,6 @@ int supervisor_group_add(const char *name);
 /* removeProcessGroup: take group NAME out of service. 0; -EBUSY while one
  * of its processes runs; -ENOENT when no such group runs. */
 int supervisor_group_remove(const char *name);
-
-/* control.c, called by the supervisor. */
-int control_open(const struct corral_config *cfg);
-void control_close(void);
-void control_event(struct watch *w, uint32_t events);
-void control_timer(struct deadline *d);
-/* Free the clients closed during the last batch of events. */
-void control_bury(void);
-/* A process changed state (or is about to be freed when GONE): answers that
- * wait on it may now be complete. */
-void control_process_changed(struct process *p, bool gone);
-/* Output of P's stream WHICH was written to its log: tail -f clients get it. */
-void control_log_data(struct process *p, int which, const struct iovec *iov, int n);
 
 /* corrald --init -g: signals forwarded to the main program go to its
  * process group, as tini -g sends them. Before supervisor_run(). */

@@ -50,12 +50,6 @@ ALLOWED_CIRCLES = {
     ("supervisor/config", "supervisor/supervisord"),
     ("supervisor/config", "supervisor/sockets"),
     ("supervisor/config", "supervisor/poolcfg"),
-    # The core calling its subscribers by name, being replaced by a
-    # generic loop and hooks (issue19a).
-    ("supervisor/events", "supervisor/supervisor"),
-    ("supervisor/logstream", "supervisor/supervisor"),
-    ("supervisor/pool", "supervisor/supervisor"),
-    ("supervisor/rpc", "supervisor/supervisor"),
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

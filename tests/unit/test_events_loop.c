@@ -1,5 +1,5 @@
 /* Unit tests for supervisor/events.c: a listener pool driven through real
- * pipes, with the event loop faked (the supervisor_* functions below), so
+ * pipes, with the event loop faked (the loop_* functions below), so
  * that what the XML-RPC server calls (events_remote_comm(),
  * supervisor_send_stdin()), re-delivery and capture mode are tested
  * without a daemon. */
@@ -28,32 +28,35 @@ static struct watch *watched[MAX_FDS];
 static char logged[8192];
 static struct program *programs;
 
-int supervisor_watch(int fd, uint32_t events, struct watch *w)
+int loop_watch(int fd, uint32_t events, struct watch *w)
 {
 	assert_true(fd >= 0 && fd < MAX_FDS);
 	watched[fd] = w;
+	w->fd = fd;
+	w->events = events;
 	return 0;
 }
 
-void supervisor_unwatch(int fd)
+void loop_unwatch(struct watch *w)
 {
-	if (fd >= 0 && fd < MAX_FDS)
-		watched[fd] = NULL;
+	if (w->fd >= 0 && w->fd < MAX_FDS)
+		watched[w->fd] = NULL;
+	w->fd = -1;
 }
 
-int supervisor_timer_set(struct deadline *d, int64_t when)
+int loop_timer_set(struct deadline *d, int64_t when)
 {
 	d->node.when = when;
 	d->node.index = 0; /* queued */
 	return 0;
 }
 
-void supervisor_timer_cancel(struct deadline *d)
+void loop_timer_cancel(struct deadline *d)
 {
 	heap_node_init(&d->node);
 }
 
-int64_t supervisor_now_ms(void)
+int64_t loop_now_ms(void)
 {
 	return 1000;
 }
@@ -157,8 +160,8 @@ static void say(struct fixture *f, const char *text)
 	assert_int_equal(write(f->out, text, strlen(text)), (ssize_t)strlen(text));
 	/* every watch of events.c is woken: only this stdout has data */
 	for (int k = 0; k < MAX_FDS; k++)
-		if (watched[k] && watched[k]->kind == WATCH_EVENTS)
-			events_event(watched[k], EPOLLIN);
+		if (watched[k])
+			watched[k]->fn(watched[k], EPOLLIN);
 }
 
 /* What corrald wrote to the listener's stdin, as a string (empty: nothing). */
