@@ -585,7 +585,7 @@ static int do_spawn(struct process *p)
 	req.listen_pid = listen_pid;
 	/* Pipes held by the parts above: a pool worker's stdin and stdout, an
 	 * event listener's, a supervisord program's stdin. */
-	if ((r = hooks_spawn_prepare(p, !own_stdio && pipe_in < 0, req.stdio, msg,
+	if ((r = hooks_spawn_prepare(p, !own_stdio && pipe_in < 0 && fcgi_fd < 0, req.stdio, msg,
 				     sizeof msg)) < 0) {
 		free(env);
 		if (cgfd >= 0)

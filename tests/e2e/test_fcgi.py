@@ -121,3 +121,22 @@ def test_fcgi_bad_values():
                        "%s:%d: [fcgi-program:e]: socket: " % (c.conf,
                                                              at("socket = tcp://127.0.0.1:99999"))):
             expect(any(l.startswith(prefix) for l in errs), "missing %r" % prefix, r)
+
+
+def test_fcgi_in_a_supervisord_config_gets_its_socket_as_stdin():
+    """In a supervisord config every other process gets a stdin pipe (as
+    supervisord gives one); an [fcgi-program:]'s stdin is still its socket."""
+    from harness import proc_cmdline
+    port = free_port()
+    with Corral(start=False, scripts={"worker.py": WORKER}, name="fcgi_sd") as c:
+        c.write_config("[supervisord]\nnodaemon = true\nchildlogdir = @LOG@\n"
+                       "socket = @DIR@/run/corral.sock\n\n"
+                       + fcgi("f", "tcp://127.0.0.1:%d" % port), raw=True)
+        c.start()
+        pids = c.wait_running(["f:f_0", "f:f_1"])
+        for pid in pids.values():
+            wait_until(lambda pid=pid: "worker.py" in proc_cmdline(pid), 20, "the exec")
+            fd0 = os.readlink("/proc/%d/fd/0" % pid)
+            expect(fd0.startswith("socket:"), "stdin of an fcgi process: %s" % fd0)
+        got = ask(socket.AF_INET, ("127.0.0.1", port))
+        expect(got in pids.values(), "a worker answered on its stdin socket", got, pids)
