@@ -42,7 +42,7 @@ BUILD     ?= build
 endif
 
 # Objects shared by the daemon and its unit tests (everything but main).
-SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
+SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/signame.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/program.c supervisor/pidmap.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
@@ -64,7 +64,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CORRALD   := $(BUILD)/corrald
 CORRALCTL := $(BUILD)/corralctl
 
-UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
+UNIT_TESTS := config signame cmdline heap program proto pidmap cgroup strategy \
               tokenbucket logline logfile sockets
 # Pools: the bounded queue, the framing of jobs, the [pool:] keys.
 UNIT_TESTS += channel framing poolcfg
@@ -110,7 +110,8 @@ CTL_LDFLAGS := $(ALL_LDFLAGS)
 CTL_LIBS    := -linih -lseccomp -lcap
 endif
 # migrate reads supervisord's file with corrald's own config reader.
-CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
+CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/signame.o \
+               $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
                $(BUILD)/supervisor/eventproto.o $(BUILD)/ipc/io.o $(SBX_OBJS)
@@ -123,6 +124,7 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
+$(BUILD)/tests/unit/test_signame: $(BUILD)/supervisor/signame.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
 $(BUILD)/tests/unit/test_xmlrpc: $(BUILD)/supervisor/xmlrpc.o
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
@@ -310,7 +312,8 @@ FUZZ_SECONDS ?= 30
 FUZZ_NAMES   := config proto framing xmlrpc
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
               -DCORRAL_VERSION='"$(VERSION)"'
-FUZZ_SRCS_config  := supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
+FUZZ_SRCS_config  := supervisor/config.c supervisor/signame.c supervisor/cmdline.c \
+                     supervisor/log.c supervisor/logline.c \
                      supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c \
                      supervisor/eventproto.c ipc/io.c $(SBX_CFG_SRCS)
 FUZZ_SRCS_proto   := ipc/proto.c

@@ -313,9 +313,4 @@ void program_config_instance(const struct program_config *p, int index,
 /* True when CODE is one of p->exitcodes. */
 bool program_config_expected_exit(const struct program_config *p, int code);
 
-/* Signal number for a name like "TERM", "SIGTERM" or "15"; -1 if unknown. */
-int config_signal_number(const char *name);
-/* "TERM" for SIGTERM; "?" for an unknown number. */
-const char *config_signal_name(int sig);
-
 #endif

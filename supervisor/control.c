@@ -25,6 +25,7 @@
 #include "supervisor/logfile.h"
 #include "supervisor/pool.h"
 #include "supervisor/rpc.h"
+#include "supervisor/signame.h"
 #include "supervisor/sockets.h"
 
 /* A client must send its whole request within this; a stalled one is dropped. */
@@ -947,7 +948,7 @@ static void handle_request(struct client *c, char **argv, int argc)
 			return; /* answered by check_all, now or later */
 		}
 	} else if (strcmp(verb, "signal") == 0) {
-		int sig = argc > 1 ? config_signal_number(argv[1]) : -1;
+		int sig = argc > 1 ? signame_number(argv[1]) : -1;
 		if (argc < 3) {
 			outf(c, "signal: usage: signal SIG NAME...");
 			fail(c, PROTO_USAGE);

@@ -18,6 +18,7 @@
 #include "supervisor/eventproto.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
+#include "supervisor/signame.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/supervisord.h"
 
@@ -133,7 +134,7 @@ static void print_effective(const struct corral_config *cfg, const char *identif
 			if (program_config_expected_exit(p, c))
 				printf("%s%d", n++ ? "," : " ", c);
 		printf("\nstopsignal = %s\nstopwaitsecs = %d\nstopasgroup = %s\nkillasgroup = %s\n",
-		       config_signal_name(p->stopsignal), p->stopwaitsecs, yes_no(p->stopasgroup),
+		       signame_name(p->stopsignal), p->stopwaitsecs, yes_no(p->stopasgroup),
 		       yes_no(p->killasgroup));
 		printf("redirect_stderr = %s\nstdout_logfile_maxbytes = %llu\n"
 		       "stdout_logfile_backups = %d\nstderr_logfile_maxbytes = %llu\n"

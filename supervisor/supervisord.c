@@ -6,7 +6,8 @@
  * that makes the key a no-op, so that a file spelling out supervisord's
  * defaults (as echo_supervisord_conf's does) loads without noise. */
 #include "supervisor/supervisord.h"
-#include "supervisor/config.h"
+#include "supervisor/signame.h"
+#include "sandbox/sandbox.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -277,7 +278,7 @@ static bool check_type(enum type type, const char *value, char *err, size_t errl
 		snprintf(err, errlen, "critical, error, warn, info, debug, trace or blather");
 		return false;
 	case T_SIGNAL:
-		if (config_signal_number(value) > 0)
+		if (signame_number(value) > 0)
 			return true;
 		snprintf(err, errlen, "a signal name or number");
 		return false;
