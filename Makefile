@@ -42,7 +42,9 @@ BUILD     ?= build
 endif
 
 # Objects shared by the daemon and its unit tests (everything but main).
-SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/signame.c supervisor/cmdline.c \
+SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c supervisor/cfgexpand.c \
+             supervisor/cfgkey.c supervisor/cfgprog.c supervisor/cfgsect.c supervisor/cfgcheck.c \
+             supervisor/signame.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/program.c supervisor/pidmap.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
@@ -64,7 +66,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CORRALD   := $(BUILD)/corrald
 CORRALCTL := $(BUILD)/corralctl
 
-UNIT_TESTS := config signame cmdline heap program proto pidmap cgroup strategy \
+UNIT_TESTS := config cfgprog signame cmdline heap program proto pidmap cgroup strategy \
               tokenbucket logline logfile sockets
 # Pools: the bounded queue, the framing of jobs, the [pool:] keys.
 UNIT_TESTS += channel framing poolcfg
@@ -73,7 +75,7 @@ UNIT_TESTS += xmlrpc
 # supervisord's event listener protocol (eventproto.c), and its pools at
 # run time (events.c) with the event loop faked.
 UNIT_TESTS += events events_loop
-# The sandbox's, one per file of sandbox/ (sandbox_config: its keys in config.c).
+# The sandbox's, one per file of sandbox/ (sandbox_config: its keys in a config).
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
 # corralctl migrate: the values it writes read back the same.
 UNIT_TESTS += migrate
@@ -110,7 +112,10 @@ CTL_LDFLAGS := $(ALL_LDFLAGS)
 CTL_LIBS    := -linih -lseccomp -lcap
 endif
 # migrate reads supervisord's file with corrald's own config reader.
-CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/signame.o \
+CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cfgread.o \
+               $(BUILD)/supervisor/cfgexpand.o $(BUILD)/supervisor/cfgkey.o \
+               $(BUILD)/supervisor/cfgprog.o $(BUILD)/supervisor/cfgsect.o \
+               $(BUILD)/supervisor/cfgcheck.o $(BUILD)/supervisor/signame.o \
                $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
@@ -123,6 +128,8 @@ $(CORRALCTL): $(BUILD)/ipc/corralctl.o $(BUILD)/ipc/proto.o $(BUILD)/ipc/utf8.o 
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
+# the program key table is complete: every field has a row
+$(BUILD)/tests/unit/test_cfgprog: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_signame: $(BUILD)/supervisor/signame.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
@@ -156,11 +163,11 @@ $(BUILD)/tests/unit/test_sandbox: $(SBX_OBJS)
 $(BUILD)/tests/unit/test_namespaces: $(BUILD)/sandbox/namespaces.o
 $(BUILD)/tests/unit/test_mounts: $(BUILD)/sandbox/mounts.o
 $(BUILD)/tests/unit/test_limits: $(BUILD)/sandbox/limits.o
-# the address parser, the held set, and the [socket:] sections config.c reads
+# the address parser, the held set, and the [socket:] sections the config reads
 $(BUILD)/tests/unit/test_sockets: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_channel: $(BUILD)/ipc/channel.o
 $(BUILD)/tests/unit/test_framing: $(BUILD)/ipc/framing.o $(BUILD)/ipc/proto.o
-# the [pool:] keys, through config.c as a user writes them
+# the [pool:] keys, through the config reader as a user writes them
 $(BUILD)/tests/unit/test_poolcfg: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_migrate: $(BUILD)/ipc/migrate.o $(CONFIG_OBJS)
 # the event listener protocol: pure logic, no event loop
@@ -312,7 +319,9 @@ FUZZ_SECONDS ?= 30
 FUZZ_NAMES   := config proto framing xmlrpc
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
               -DCORRAL_VERSION='"$(VERSION)"'
-FUZZ_SRCS_config  := supervisor/config.c supervisor/signame.c supervisor/cmdline.c \
+FUZZ_SRCS_config  := supervisor/config.c supervisor/cfgread.c supervisor/cfgexpand.c \
+                     supervisor/cfgkey.c supervisor/cfgprog.c supervisor/cfgsect.c \
+                     supervisor/cfgcheck.c supervisor/signame.c supervisor/cmdline.c \
                      supervisor/log.c supervisor/logline.c \
                      supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c \
                      supervisor/eventproto.c ipc/io.c $(SBX_CFG_SRCS)

@@ -32,10 +32,12 @@
  * - A key set twice in a section (supervisord keeps the last value) is
  *   written once; the values before are commented out. */
 #include "ipc/migrate.h"
+#include "supervisor/cfgkey.h"
 #include "supervisor/config.h"
 #include "supervisor/supervisord.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -223,76 +225,77 @@ static void put_origin(struct writer *w, const struct msect *s)
 		fprintf(w->out, "; from %s:%d\n", s->file, s->line);
 }
 
-static bool in_list(const char *const *list, const char *key)
-{
-	for (; list && *list; list++)
-		if (strcmp(*list, key) == 0)
-			return true;
-	return false;
-}
-
 static bool is_main(const struct msect *s)
 {
 	return strcmp(s->name, "supervisord") == 0 || strcmp(s->name, "corral") == 0;
 }
 
+/* The name corral's own format gives KEY of section S (logdir for
+ * supervisord's childlogdir). */
+static const char *canon(const struct msect *s, const char *key)
+{
+	const struct cfgkey *row = config_key(s->name, key);
+	return row && row->canon ? row->canon : key;
+}
+
 /* KEY (or its alias) was written by an earlier main section's key. */
 static bool main_key_before(const struct writer *w, const struct msect *s, size_t i)
 {
-	const char *key = s->keys[i].key;
-	bool logdir = strcmp(key, "logdir") == 0 || strcmp(key, "childlogdir") == 0;
+	const char *key = canon(s, s->keys[i].key);
 	for (size_t j = 0; j < w->m->n; j++) {
 		const struct msect *o = &w->m->sects[j];
 		if (!is_main(o))
 			continue;
-		for (size_t k = 0; k < (o == s ? i : o->nkeys); k++) {
-			const char *ok = o->keys[k].key;
-			if (o->keys[k].superseded)
-				continue;
-			if (strcmp(ok, key) == 0 || (logdir && (strcmp(ok, "logdir") == 0 ||
-							      strcmp(ok, "childlogdir") == 0)))
+		for (size_t k = 0; k < (o == s ? i : o->nkeys); k++)
+			if (!o->keys[k].superseded && strcmp(canon(o, o->keys[k].key), key) == 0)
 				return true;
-		}
 		if (o == s)
 			return false;
 	}
 	return false;
 }
 
+/* K by its row's say (cfgkey.h) when it is one of the ways every section
+ * has: true when written. OBJ: the struct the row's value is in. */
+static bool put_by_row(struct writer *w, const struct cfgkey *row, const struct mkey *k,
+		       const void *obj)
+{
+	char value[PATH_MAX + 64];
+	switch (row->migrate) {
+	case CFGKEY_RESOLVED:
+		if (cfgkey_value(row, obj, value, sizeof value) < 0)
+			return false;
+		put_expanded(w, row->canon ? row->canon : k->key, value);
+		return true;
+	case CFGKEY_IGNORED:
+		put_commented(w, k, row->note);
+		return true;
+	case CFGKEY_TO_PROGRAMS:
+		fprintf(w->out, "# %s = %s  ; [corral] has no %s: written into each program, "
+			"which supervisord's inherit it\n", k->key, k->value, k->key);
+		return true;
+	case CFGKEY_AS_WRITTEN:
+	case CFGKEY_SPLIT: /* the program is not split: the caller knows */
+		fprintf(w->out, "%s = %s\n", k->key, k->value);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* The keys of one of [supervisord] and [corral] (both go in one [corral]). */
 static void write_main_keys(struct writer *w, const struct msect *s)
 {
-	static const char *const to_programs[] = { "umask", "directory", "environment", NULL };
-	const struct corral_config *cfg = w->cfg;
 	put_origin(w, s);
 	for (size_t i = 0; i < s->nkeys; i++) {
 		const struct mkey *k = &s->keys[i];
-		bool inherited = in_list(to_programs, k->key);
-		if (put_superseded(w, k)) {
+		const struct cfgkey *row = config_key(s->name, k->key);
+		if (put_superseded(w, k))
 			continue;
-		} else if (main_key_before(w, s, i)) {
+		else if (main_key_before(w, s, i))
 			put_commented(w, k, "set above");
-		} else if (strcmp(k->key, "logdir") == 0 || strcmp(k->key, "childlogdir") == 0) {
-			put_expanded(w, "logdir", cfg->logdir);
-		} else if (strcmp(k->key, "pidfile") == 0 && cfg->pidfile) {
-			put_expanded(w, "pidfile", cfg->pidfile);
-		} else if (strcmp(k->key, "socket") == 0) {
-			put_expanded(w, "socket", cfg->socket);
-		} else if (strcmp(k->key, "socket_mode") == 0 || strcmp(k->key, "scopes") == 0) {
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
-		} else if (inherited) {
-			fprintf(w->out, "# %s = %s  ; [corral] has no %s: written into each "
-				"program, which supervisord's inherit it\n", k->key, k->value, k->key);
-		} else if (supervisord_key_note(SUPERVISORD_MAIN, k->key)) {
-			put_commented(w, k, supervisord_key_note(SUPERVISORD_MAIN, k->key));
-		} else if (strcmp(k->key, "identifier") == 0) {
-			put_expanded(w, "identifier", cfg->identifier);
-		} else if (in_list(supervisord_keys(SUPERVISORD_MAIN), k->key)) {
-			/* [corral] takes [supervisord]'s keys, and these are not ignored */
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
-		} else {
+		else if (!row || !put_by_row(w, row, k, w->cfg))
 			put_commented(w, k, "unknown key");
-		}
 	}
 }
 
@@ -355,14 +358,34 @@ static void put_isolation(struct writer *w, const struct msect *s)
 }
 
 /* The keys of a [program:x] or [fcgi-program:x] as written, with the
- * values corrald resolved for process INDEX (-1: the program's own). */
-/* KEY is one of supervisord's [program:x] keys that corral's own lacks. */
-static bool sd_program_key(const char *key)
+ * values corrald resolved for process INDEX (-1: the program's own);
+ * PNAME: the name of the process as a program of its own, NULL when the
+ * program is not split per process. */
+/* K, one of the values a process of its own may have, as V has it. */
+static void put_per_process(struct writer *w, const struct mkey *k,
+			    const struct program_instance *v)
 {
-	for (const char *const *k = supervisord_program_keys; *k; k++)
-		if (strcmp(*k, key) == 0)
-			return true;
-	return false;
+	if (strcmp(k->key, "command") == 0) {
+		put_expanded(w, "command", v->command);
+	} else if (strcmp(k->key, "directory") == 0) {
+		if (v->directory)
+			put_expanded(w, "directory", v->directory);
+	} else if (strcmp(k->key, "environment") == 0) {
+		char *e = migrate_environment(v->environment);
+		if (!e)
+			w->oom = true;
+		else if (*e)
+			fprintf(w->out, "environment = %s\n", e);
+		free(e);
+	} else {
+		const char *f = k->key[3] == 'o' ? v->stdout_logfile : v->stderr_logfile;
+		if (strcasecmp(k->value, "syslog") == 0) /* not a file: taken as it is */
+			fprintf(w->out, "%s = %s\n", k->key, k->value);
+		else if (!f || strcmp(f, "NONE") == 0)
+			fprintf(w->out, "%s = %s\n", k->key, f ? f : "AUTO");
+		else
+			put_expanded(w, k->key, f);
+	}
 }
 
 static void write_program_keys(struct writer *w, const struct msect *s,
@@ -378,59 +401,21 @@ static void write_program_keys(struct writer *w, const struct msect *s,
 	bool env_done = false, dir_done = false;
 	for (size_t i = 0; i < s->nkeys; i++) {
 		const struct mkey *k = &s->keys[i];
-		const char *note = NULL;
+		const struct cfgkey *row = config_key(s->name, k->key);
 		if (put_superseded(w, k)) {
 			continue;
-		} else if (strcmp(k->key, "command") == 0) {
-			put_expanded(w, "command", v.command);
-		} else if (strcmp(k->key, "directory") == 0) {
-			if (v.directory)
-				put_expanded(w, "directory", v.directory);
-			dir_done = true;
-		} else if (strcmp(k->key, "stdout_logfile") == 0 ||
-			   strcmp(k->key, "stderr_logfile") == 0) {
-			const char *f = k->key[3] == 'o' ? v.stdout_logfile : v.stderr_logfile;
-			if (strcasecmp(k->value, "syslog") == 0) /* not a file: taken as it is */
-				fprintf(w->out, "%s = %s\n", k->key, k->value);
-			else if (!f || strcmp(f, "NONE") == 0)
-				fprintf(w->out, "%s = %s\n", k->key, f ? f : "AUTO");
+		} else if (row && row->migrate == CFGKEY_PER_PROCESS) {
+			put_per_process(w, k, &v);
+			env_done |= strcmp(k->key, "environment") == 0;
+			dir_done |= strcmp(k->key, "directory") == 0;
+		} else if (pname && row && row->migrate == CFGKEY_SPLIT) {
+			if (strcmp(k->key, "process_name") == 0)
+				put_expanded(w, "process_name", pname);
 			else
-				put_expanded(w, k->key, f);
-		} else if (strcmp(k->key, "environment") == 0) {
-			char *e = migrate_environment(v.environment);
-			if (!e)
-				w->oom = true;
-			else if (*e)
-				fprintf(w->out, "environment = %s\n", e);
-			free(e);
-			env_done = true;
-		} else if (pname && (strcmp(k->key, "numprocs") == 0 ||
-				     strcmp(k->key, "numprocs_start") == 0)) {
-			fprintf(w->out, "# %s = %s  ; one program per process instead\n", k->key,
-				k->value);
-		} else if (pname && strcmp(k->key, "process_name") == 0) {
-			put_expanded(w, "process_name", pname);
-		} else if (p->is_fcgi && strcmp(k->key, "socket") == 0 && p->fcgi_socket) {
-			/* as resolved: %(here)s would mean the new file's directory */
-			char text[SOCKETS_ADDR_STRLEN];
-			sockets_format(p->fcgi_socket, text, sizeof text);
-			size_t scheme = strcspn(text, ":");
-			fprintf(w->out, "socket = %.*s://%s\n", (int)scheme, text, text + scheme + 1);
-		} else if (p->is_fcgi && strncmp(k->key, "socket_", 7) == 0) {
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
-		} else if (p->is_listener && (strcmp(k->key, "events") == 0 ||
-					      strcmp(k->key, "buffer_size") == 0 ||
-					      strcmp(k->key, "result_handler") == 0)) {
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
-		} else if ((note = supervisord_key_note(SUPERVISORD_NONE, k->key))) {
-			put_commented(w, k, note);
-		} else if (sd_program_key(k->key)) {
-			/* one corral acts on (events, capture), in its own format too */
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
-		} else if (!config_is_program_key(k->key)) {
+				fprintf(w->out, "# %s = %s  ; one program per process instead\n", k->key,
+					k->value);
+		} else if (!row || !put_by_row(w, row, k, p)) {
 			put_commented(w, k, "unknown key");
-		} else {
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
 		}
 	}
 	if (pname && !has_key(s, "process_name"))
