@@ -82,7 +82,7 @@ typedef int cfgkey_parse_fn(const struct cfgkey *k, void *obj, const char *value
 			    size_t errlen);
 /* The same with the reader at hand (expansion, messages of its own, what
  * the loader keeps), KEY as written (a row standing for another part's
- * keys has several): 0, or -1 when it has said why not. */
+ * keys has several): 0, or -EINVAL once it has said why not. */
 typedef int cfgkey_apply_fn(struct source *src, const struct cfgkey *k, const char *key,
 			    void *obj, int line, const char *value);
 typedef bool cfgkey_equal_fn(const struct cfgkey *k, const void *a, const void *b);

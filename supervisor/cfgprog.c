@@ -76,7 +76,7 @@ static int apply_command(struct source *src, const struct cfgkey *k, const char 
 	char err[160];
 	char *cmd = cfgexpand_value(src, line, key, value, p->name);
 	if (!cmd)
-		return -1;
+		return -EINVAL;
 	free(p->command);
 	p->command = cmd;
 	if (has_blank_only(cmd))
@@ -90,7 +90,7 @@ static int apply_command(struct source *src, const struct cfgkey *k, const char 
 		cfgread_error(src, line, "command: empty program name");
 	else
 		return 0;
-	return -1;
+	return -EINVAL;
 }
 
 static bool command_equal(const struct cfgkey *k, const void *a, const void *b)
@@ -229,12 +229,12 @@ static int apply_directory(struct source *src, const struct cfgkey *k, const cha
 	struct program_config *p = obj;
 	if (!*value) {
 		cfgread_bad_value(src, line, key, value, "a path");
-		return -1;
+		return -EINVAL;
 	}
 	char *dir = cfgexpand_value(src, line, key, value, p->name);
 	free(p->directory);
 	p->directory = dir;
-	return dir ? 0 : -1;
+	return dir ? 0 : -EINVAL;
 }
 
 static int parse_environment(const struct cfgkey *k, void *obj, const char *value, char *err,
@@ -260,7 +260,7 @@ static int apply_environment(struct source *src, const struct cfgkey *k, const c
 	char *expanded = NULL;
 	if (src->ld->supervisord &&
 	    !(value = expanded = cfgexpand_value(src, line, key, value, prog(obj)->name)))
-		return -1;
+		return -EINVAL;
 	int rc = cfgread_parse(src, k, obj, key, line, value);
 	free(expanded);
 	return rc;
@@ -278,7 +278,7 @@ static int apply_logfile(struct source *src, const struct cfgkey *k, const char 
 	m->logfile_syslog[which] = false;
 	if (!*value) {
 		cfgread_bad_value(src, line, key, value, "a path, AUTO or NONE");
-		return -1;
+		return -EINVAL;
 	}
 	if (strcasecmp(value, "syslog") == 0) {
 		/* what supervisord 4.2 still takes, with a warning, as
@@ -295,7 +295,7 @@ static int apply_logfile(struct source *src, const struct cfgkey *k, const char 
 	} else if (!(v = cfgexpand_value(src, line, key, value, p->name))) {
 		free(*field);
 		*field = NULL;
-		return -1;
+		return -EINVAL;
 	}
 	free(*field);
 	*field = v;
@@ -349,7 +349,7 @@ static int apply_sandbox(struct source *src, const struct cfgkey *k, const char 
 		cfgread_bad_value(src, line, key, value, err);
 	else if (rc < 0)
 		cfgread_error(src, line, "%s", err);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? -EINVAL : 0;
 }
 
 static bool sandbox_rows_equal(const struct cfgkey *k, const void *a, const void *b)
@@ -384,7 +384,7 @@ static int apply_pool(struct source *src, const struct cfgkey *k, const char *ke
 		cfgread_bad_value(src, line, key, value, err);
 	else if (rc < 0)
 		cfgread_error(src, line, "%s", err);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? -EINVAL : 0;
 }
 
 static bool pool_equal(const struct cfgkey *k, const void *a, const void *b)
@@ -406,7 +406,7 @@ static int apply_fcgi_socket(struct source *src, const struct cfgkey *k, const c
 	char err[200], *spec = NULL;
 	char *s = cfgexpand_value(src, line, key, value, p->name);
 	if (!s)
-		return -1;
+		return -EINVAL;
 	/* supervisord resolves HOST; corral never waits on DNS, but
 	 * localhost is too common to refuse */
 	const char *prefix = NULL, *rest = NULL;
@@ -422,9 +422,9 @@ static int apply_fcgi_socket(struct source *src, const struct cfgkey *k, const c
 		src->ld->oom = true, spec = NULL;
 	free(s);
 	if (!spec)
-		return -1;
+		return -EINVAL;
 	struct socket_addr *a = calloc(1, sizeof *a);
-	int rc = -1;
+	int rc = -EINVAL;
 	if (!a) {
 		src->ld->oom = true;
 	} else if (sockets_parse(spec, a, err, sizeof err) < 0) {
@@ -492,7 +492,7 @@ static int apply_socket_owner(struct source *src, const struct cfgkey *k, const 
 	}
 	users_free(&owner);
 	free(user);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? -EINVAL : 0;
 }
 
 static void show_socket_owner(const struct cfgkey *k, const void *obj, struct cfgkey_out *out)

@@ -221,7 +221,7 @@ int cfgread_parse(struct source *src, const struct cfgkey *k, void *obj, const c
 	else if (rc < 0)
 		cfgread_error(src, line, "%s", err);
 	if (rc < 0)
-		return -1;
+		return -EINVAL;
 	const char *note = cfgkey_ignored(k, value);
 	if (note)
 		cfgread_warn(src, line, "corral ignores %s: %s", key, note);

@@ -232,7 +232,8 @@ char *cfgread_strdup(struct loader *ld, const char *s);
 
 /* KEY = VALUE by its row K into OBJ (the section's struct): K's apply, or
  * its type's reading with the message a refused value gets, and the
- * warning of a key corral ignores. 0, or -1 when the value was refused. */
+ * warning of a key corral ignores. 0, or -EINVAL once it has said why the
+ * value is refused. */
 int cfgread_apply(struct source *src, const struct cfgkey *k, void *obj, const char *key,
 		  int line, const char *value);
 

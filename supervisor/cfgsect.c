@@ -40,10 +40,10 @@ static int apply_path(struct source *src, const struct cfgkey *k, const char *ke
 	char *s;
 	if (!*value) {
 		cfgread_bad_value(src, line, key, value, "a path");
-		return -1;
+		return -EINVAL;
 	}
 	if (!(s = cfgexpand_value(src, line, key, value, NULL)))
-		return -1;
+		return -EINVAL;
 	replace((char **)((char *)obj + k->offset), s);
 	return 0;
 }
@@ -56,14 +56,14 @@ static int apply_socket_path(struct source *src, const struct cfgkey *k, const c
 	char *s;
 	if (!*value) {
 		cfgread_bad_value(src, line, key, value, "a path");
-		return -1;
+		return -EINVAL;
 	}
 	if (!(s = cfgexpand_value(src, line, key, value, NULL)))
-		return -1;
+		return -EINVAL;
 	if (strlen(s) > max) {
 		cfgread_error(src, line, "socket path too long (at most %zu bytes)", max);
 		free(s);
-		return -1;
+		return -EINVAL;
 	}
 	replace(&cfg->socket, s);
 	cfg->socket_rule = SOCKET_RULE_SET;
@@ -92,7 +92,7 @@ static int apply_identifier(struct source *src, const struct cfgkey *k, const ch
 {
 	char *s = cfgexpand_value(src, line, key, value, NULL);
 	replace(&((struct corral_config *)obj)->identifier, s);
-	return s ? 0 : -1;
+	return s ? 0 : -EINVAL;
 }
 
 static void show_identifier(const struct cfgkey *k, const void *obj, struct cfgkey_out *out)
@@ -111,7 +111,7 @@ static int apply_umask(struct source *src, const struct cfgkey *k, const char *k
 	unsigned u;
 	if (!cfgkey_parse_octal(value, 0777, &u)) {
 		cfgread_bad_value(src, line, key, value, "an octal mask from 0 to 0777");
-		return -1;
+		return -EINVAL;
 	}
 	src->ld->sd_umask = (int)u;
 	return 0;
@@ -122,11 +122,11 @@ static int apply_directory(struct source *src, const struct cfgkey *k, const cha
 {
 	if (!*value) {
 		cfgread_bad_value(src, line, key, value, "a path");
-		return -1;
+		return -EINVAL;
 	}
 	char *s = cfgexpand_value(src, line, key, value, NULL);
 	replace(&src->ld->sd_directory, s);
-	return s ? 0 : -1;
+	return s ? 0 : -EINVAL;
 }
 
 static int apply_environment(struct source *src, const struct cfgkey *k, const char *key,
@@ -134,7 +134,7 @@ static int apply_environment(struct source *src, const struct cfgkey *k, const c
 {
 	char err[200], **env, *s;
 	if (!(s = cfgexpand_value(src, line, key, value, NULL)))
-		return -1;
+		return -EINVAL;
 	int r = cfgkey_parse_environment(s, &env, err, sizeof err);
 	free(s);
 	if (r == -ENOMEM) {
@@ -146,7 +146,7 @@ static int apply_environment(struct source *src, const struct cfgkey *k, const c
 		src->ld->sd_environment = env;
 		return 0;
 	}
-	return -1;
+	return -EINVAL;
 }
 
 static int apply_strip_ansi(struct source *src, const struct cfgkey *k, const char *key,
@@ -154,7 +154,7 @@ static int apply_strip_ansi(struct source *src, const struct cfgkey *k, const ch
 {
 	if (!sandbox_parse_bool(value, &src->ld->strip_ansi)) {
 		cfgread_bad_value(src, line, key, value, "true or false");
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -259,23 +259,23 @@ static int apply_http(struct source *src, const struct cfgkey *k, const char *ke
 	char err[200];
 	if (cfgkey_check(k, value, err, sizeof err) < 0) {
 		cfgread_bad_value(src, line, key, value, err);
-		return -1;
+		return -EINVAL;
 	}
 	char *v = cfgexpand_value(src, line, key, value, NULL);
 	if (!v)
-		return -1;
+		return -EINVAL;
 	if (strcmp(key, "file") == 0) {
 		replace(&h->file, v);
 		if (!*h->file) {
 			cfgread_bad_value(src, line, key, value, "a path");
-			return -1;
+			return -EINVAL;
 		}
 	} else if (strcmp(key, "chmod") == 0) {
 		bool ok = cfgkey_parse_octal(v, 07777, &h->chmod);
 		free(v);
 		if (!ok) {
 			cfgread_bad_value(src, line, key, value, "an octal mode");
-			return -1;
+			return -EINVAL;
 		}
 	} else if (strcmp(key, "port") == 0) {
 		/* supervisord's form: [HOST:]PORT, HOST "*" or empty for any */
@@ -288,7 +288,7 @@ static int apply_http(struct source *src, const struct cfgkey *k, const char *ke
 			cfgread_bad_value(src, line, key, value,
 					  "[HOST:]PORT with PORT from 1 to 65535");
 			replace(&h->port, v); /* said once: not "missing port" too */
-			return -1;
+			return -EINVAL;
 		}
 		if (colon)
 			*colon = '\0';
@@ -530,7 +530,7 @@ static int apply_listen(struct source *src, const struct cfgkey *k, const char *
 		p += len;
 		if (!word) {
 			src->ld->oom = true;
-			return -1;
+			return -EINVAL;
 		}
 		char err[160];
 		if (n == SOCKETS_MAX_PER_PROGRAM) {
@@ -548,16 +548,16 @@ static int apply_listen(struct source *src, const struct cfgkey *k, const char *
 			break;
 	}
 	if (bad)
-		return -1;
+		return -EINVAL;
 	if (!n) {
 		cfgread_bad_value(src, line, "listen", value,
 				  "tcp:HOST:PORT, udp:HOST:PORT or unix:PATH");
-		return -1;
+		return -EINVAL;
 	}
 	struct socket_addr *a = malloc((size_t)n * sizeof *a);
 	if (!a) {
 		src->ld->oom = true;
-		return -1;
+		return -EINVAL;
 	}
 	memcpy(a, v, (size_t)n * sizeof *a);
 	s->listen = a;
@@ -586,7 +586,7 @@ static int apply_program(struct source *src, const struct cfgkey *k, const char 
 	src->ld->smeta[src->sock].program_line = line;
 	if (config_name_problem(value)) {
 		cfgread_bad_value(src, line, key, value, "a program name");
-		return -1;
+		return -EINVAL;
 	}
 	replace(&s->program, cfgread_strdup(src->ld, value));
 	return 0;

@@ -221,6 +221,61 @@ static void test_sandbox_and_pool_keys_restart(void **state)
 	}
 }
 
+struct lines {
+	char *text;
+	size_t len;
+	FILE *f;
+};
+
+static void collect(void *ctx, const char *text)
+{
+	fprintf(((struct lines *)ctx)->f, "%s\n", text);
+}
+
+/* `corrald --check -v` shows every key of the kind of TEXT's program x:
+ * each process's own on its "; process" line, the sandbox's in comments,
+ * the others as "KEY = VALUE". */
+static void check_shown(const char *text, unsigned kind)
+{
+	struct corral_config cfg;
+	struct lines out = { 0 };
+	(void)load_x(text, &cfg);
+	out.f = open_memstream(&out.text, &out.len);
+	assert_non_null(out.f);
+	config_show(&cfg, &(struct cfgkey_out){ .line = collect, .ctx = &out });
+	assert_int_equal(fclose(out.f), 0);
+	char *from = strstr(out.text, "\n[program:x]"), want[64];
+	if (!from)
+		from = strstr(out.text, ":x] ;");
+	assert_non_null(from);
+	for (size_t i = 0; i < cfgprog_table.n; i++) {
+		const struct cfgkey *k = &cfgprog_table.rows[i];
+		if (!k->name || (k->flags & (CFGKEY_NOSHOW | CFGKEY_FIELD)) ||
+		    (k->flags & CFGKEY_KINDS & ~kind))
+			continue;
+		snprintf(want, sizeof want, "\n%s = ", k->name);
+		if (!strstr(from, want))
+			fail_msg("--check -v does not show %s:\n%s", k->name, from);
+	}
+	assert_non_null(strstr(from, "\n; process x"));
+	assert_non_null(strstr(from, ": command = /bin/true, directory = "));
+	assert_non_null(strstr(from, "\n; no_new_privs: yes\n"));
+	free(out.text);
+	config_free(&cfg);
+}
+
+static void test_every_key_is_shown(void **state)
+{
+	(void)state;
+	check_shown("[program:x]\ncommand = /bin/true\n", 0);
+	check_shown("[eventlistener:x]\ncommand = /bin/true\nevents = TICK_5\n", CFGKEY_LISTENER);
+	if (getpwnam("nobody")) /* socket_owner shows once set */
+		check_shown("[fcgi-program:x]\ncommand = /bin/true\n"
+			    "socket = unix:///tmp/corral-test-cfgprog.sock\nsocket_owner = nobody\n",
+			    CFGKEY_FCGI);
+	check_shown("[pool:x]\ncommand = /bin/true\n", CFGKEY_POOL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_rows_are_whole),
 		cmocka_unit_test(test_each_key_restarts),
 		cmocka_unit_test(test_sandbox_and_pool_keys_restart),
+		cmocka_unit_test(test_every_key_is_shown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
