@@ -42,9 +42,9 @@ BUILD     ?= build
 endif
 
 # Objects shared by the daemon and its unit tests (everything but main).
-SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c supervisor/cfgexpand.c \
-             supervisor/cfgkey.c supervisor/cfgprog.c supervisor/cfgsect.c supervisor/cfgcheck.c \
-             supervisor/signame.c supervisor/cmdline.c \
+SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c supervisor/cfgload.c \
+             supervisor/cfgexpand.c supervisor/cfgkey.c supervisor/cfgprog.c \
+             supervisor/cfgsect.c supervisor/cfgcheck.c supervisor/signame.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/program.c supervisor/pidmap.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
@@ -113,9 +113,10 @@ CTL_LIBS    := -linih -lseccomp -lcap
 endif
 # migrate reads supervisord's file with corrald's own config reader.
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cfgread.o \
-               $(BUILD)/supervisor/cfgexpand.o $(BUILD)/supervisor/cfgkey.o \
-               $(BUILD)/supervisor/cfgprog.o $(BUILD)/supervisor/cfgsect.o \
-               $(BUILD)/supervisor/cfgcheck.o $(BUILD)/supervisor/signame.o \
+               $(BUILD)/supervisor/cfgload.o $(BUILD)/supervisor/cfgexpand.o \
+               $(BUILD)/supervisor/cfgkey.o $(BUILD)/supervisor/cfgprog.o \
+               $(BUILD)/supervisor/cfgsect.o $(BUILD)/supervisor/cfgcheck.o \
+               $(BUILD)/supervisor/signame.o \
                $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
@@ -319,9 +320,10 @@ FUZZ_SECONDS ?= 30
 FUZZ_NAMES   := config proto framing xmlrpc
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
               -DCORRAL_VERSION='"$(VERSION)"'
-FUZZ_SRCS_config  := supervisor/config.c supervisor/cfgread.c supervisor/cfgexpand.c \
-                     supervisor/cfgkey.c supervisor/cfgprog.c supervisor/cfgsect.c \
-                     supervisor/cfgcheck.c supervisor/signame.c supervisor/cmdline.c \
+FUZZ_SRCS_config  := supervisor/config.c supervisor/cfgread.c supervisor/cfgload.c \
+                     supervisor/cfgexpand.c supervisor/cfgkey.c supervisor/cfgprog.c \
+                     supervisor/cfgsect.c supervisor/cfgcheck.c supervisor/signame.c \
+                     supervisor/cmdline.c \
                      supervisor/log.c supervisor/logline.c \
                      supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c \
                      supervisor/eventproto.c ipc/io.c $(SBX_CFG_SRCS)

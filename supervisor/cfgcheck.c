@@ -55,14 +55,14 @@ bool cfgcheck_socket_name(struct source *src, const char *name)
 	for (const char *c = name; ok && *c; c++)
 		ok = (unsigned char)*c <= 0x7e;
 	if (!ok) {
-		cfgread_error(src, src->lineno,
+		cfgload_error(src, src->lineno,
 			      "bad socket name '%s' (it must be non-empty printable ASCII, "
 			      "without whitespace, ':', '/' or '*', at most %d bytes)",
 			      name, SOCKET_NAME_MAX);
 		return false;
 	}
 	if (config_name_problem(name)) {
-		cfgread_error(src, src->lineno, "bad socket name '%s' (%s)", name,
+		cfgload_error(src, src->lineno, "bad socket name '%s' (%s)", name,
 			      config_name_problem(name));
 		return false;
 	}
@@ -103,7 +103,7 @@ static void prog_error(struct loader *ld, struct program_config *p, const char *
 	}
 	va_list ap;
 	va_start(ap, fmt);
-	cfgread_add_verror(ld, ld->meta[p - ld->progs].fseq, p->file, p->line, section, fmt, ap);
+	cfgload_add_verror(ld, ld->meta[p - ld->progs].fseq, p->file, p->line, section, fmt, ap);
 	va_end(ap);
 	free(section);
 }
@@ -120,7 +120,7 @@ static void group_error(struct loader *ld, struct group_config *g, const char *f
 	}
 	va_list ap;
 	va_start(ap, fmt);
-	cfgread_add_verror(ld, ld->gmeta[g - ld->groups].fseq, g->file, g->line, section, fmt, ap);
+	cfgload_add_verror(ld, ld->gmeta[g - ld->groups].fseq, g->file, g->line, section, fmt, ap);
 	va_end(ap);
 	free(section);
 }
@@ -268,7 +268,7 @@ static void sock_error(struct loader *ld, struct socket_config *s, int line, con
 	}
 	va_list ap;
 	va_start(ap, fmt);
-	cfgread_add_verror(ld, ld->smeta[s - ld->socks].fseq, s->file, line > 0 ? line : s->line, section,
+	cfgload_add_verror(ld, ld->smeta[s - ld->socks].fseq, s->file, line > 0 ? line : s->line, section,
 		   fmt, ap);
 	va_end(ap);
 	free(section);

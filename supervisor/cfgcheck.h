@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "supervisor/cfgread.h"
+#include "supervisor/cfgload.h"
 
 /* Check what LD has read, and give each program what its group and its
  * sockets give it (its group's name and priority, its listening fds). */

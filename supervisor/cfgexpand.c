@@ -225,7 +225,7 @@ char *cfgexpand_value(struct source *src, int line, const char *key, const char 
 	if (rc == -ENOMEM)
 		ld->oom = true;
 	else if (rc < 0)
-		cfgread_error(src, line, "%s: %s", key, err);
+		cfgload_error(src, line, "%s: %s", key, err);
 	return out;
 }
 
@@ -305,7 +305,7 @@ void cfgexpand_instances(struct source *src)
 			if (rc == -ENOMEM)
 				ld->oom = true;
 			else
-				cfgread_error(src, src->section_line, "process %d: %s", vars.num, err);
+				cfgload_error(src, src->section_line, "process %d: %s", vars.num, err);
 			break;
 		}
 	}

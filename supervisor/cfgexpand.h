@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "supervisor/cfgread.h"
+#include "supervisor/cfgload.h"
 
 /* What a value may refer to. A NULL string (or !has_num) makes that name
  * an error in this value. */

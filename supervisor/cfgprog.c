@@ -85,9 +85,9 @@ static int apply_command(struct source *src, const struct cfgkey *k, const char 
 	if (rc == -ENOMEM)
 		src->ld->oom = true;
 	else if (rc < 0)
-		cfgread_error(src, line, "command: %s", err);
+		cfgload_error(src, line, "command: %s", err);
 	else if (!p->argv[0][0])
-		cfgread_error(src, line, "command: empty program name");
+		cfgload_error(src, line, "command: empty program name");
 	else
 		return 0;
 	return -EINVAL;
@@ -139,7 +139,7 @@ static int apply_autorestart(struct source *src, const struct cfgkey *k, const c
 			     void *obj, int line, const char *value)
 {
 	prog(obj)->autorestart_set = true;
-	return cfgread_parse(src, k, obj, key, line, value);
+	return cfgload_parse(src, k, obj, key, line, value);
 }
 
 static const char *const autorestart_words[] = { "false", "unexpected", "true", NULL };
@@ -228,7 +228,7 @@ static int apply_directory(struct source *src, const struct cfgkey *k, const cha
 {
 	struct program_config *p = obj;
 	if (!*value) {
-		cfgread_bad_value(src, line, key, value, "a path");
+		cfgload_bad_value(src, line, key, value, "a path");
 		return -EINVAL;
 	}
 	char *dir = cfgexpand_value(src, line, key, value, p->name);
@@ -261,7 +261,7 @@ static int apply_environment(struct source *src, const struct cfgkey *k, const c
 	if (src->ld->supervisord &&
 	    !(value = expanded = cfgexpand_value(src, line, key, value, prog(obj)->name)))
 		return -EINVAL;
-	int rc = cfgread_parse(src, k, obj, key, line, value);
+	int rc = cfgload_parse(src, k, obj, key, line, value);
 	free(expanded);
 	return rc;
 }
@@ -277,19 +277,19 @@ static int apply_logfile(struct source *src, const struct cfgkey *k, const char 
 	char **field = which ? &p->stderr_logfile : &p->stdout_logfile, *v;
 	m->logfile_syslog[which] = false;
 	if (!*value) {
-		cfgread_bad_value(src, line, key, value, "a path, AUTO or NONE");
+		cfgload_bad_value(src, line, key, value, "a path, AUTO or NONE");
 		return -EINVAL;
 	}
 	if (strcasecmp(value, "syslog") == 0) {
 		/* what supervisord 4.2 still takes, with a warning, as
 		 * _syslog = true and no file, whatever _syslog says */
-		v = cfgread_strdup(src->ld, "NONE");
+		v = cfgload_strdup(src->ld, "NONE");
 		m->logfile_syslog[which] = true;
-		cfgread_warn(src, line, "%s = syslog is deprecated (as in supervisord): it is "
+		cfgload_warn(src, line, "%s = syslog is deprecated (as in supervisord): it is "
 			     "%s_syslog = true without a log file", key,
 			     which ? "stderr" : "stdout");
 	} else if (strcasecmp(value, "NONE") == 0) {
-		v = cfgread_strdup(src->ld, "NONE");
+		v = cfgload_strdup(src->ld, "NONE");
 	} else if (strcasecmp(value, "AUTO") == 0) {
 		v = NULL;
 	} else if (!(v = cfgexpand_value(src, line, key, value, p->name))) {
@@ -346,9 +346,9 @@ static int apply_sandbox(struct source *src, const struct cfgkey *k, const char 
 	if (rc == -ENOMEM)
 		src->ld->oom = true;
 	else if (rc == -EDOM)
-		cfgread_bad_value(src, line, key, value, err);
+		cfgload_bad_value(src, line, key, value, err);
 	else if (rc < 0)
-		cfgread_error(src, line, "%s", err);
+		cfgload_error(src, line, "%s", err);
 	return rc < 0 ? -EINVAL : 0;
 }
 
@@ -381,9 +381,9 @@ static int apply_pool(struct source *src, const struct cfgkey *k, const char *ke
 	char err[200];
 	int rc = poolcfg_apply(obj, key, value, err, sizeof err);
 	if (rc == -EDOM)
-		cfgread_bad_value(src, line, key, value, err);
+		cfgload_bad_value(src, line, key, value, err);
 	else if (rc < 0)
-		cfgread_error(src, line, "%s", err);
+		cfgload_error(src, line, "%s", err);
 	return rc < 0 ? -EINVAL : 0;
 }
 
@@ -417,7 +417,7 @@ static int apply_fcgi_socket(struct source *src, const struct cfgkey *k, const c
 	else if (strncmp(s, "unix://", 7) == 0 && s[7] == '/')
 		prefix = "unix:", rest = s + 7;
 	if (!prefix)
-		cfgread_bad_value(src, line, key, value, "tcp://HOST:PORT or unix:///PATH");
+		cfgload_bad_value(src, line, key, value, "tcp://HOST:PORT or unix:///PATH");
 	else if (asprintf(&spec, "%s%s", prefix, rest) < 0)
 		src->ld->oom = true, spec = NULL;
 	free(s);
@@ -428,7 +428,7 @@ static int apply_fcgi_socket(struct source *src, const struct cfgkey *k, const c
 	if (!a) {
 		src->ld->oom = true;
 	} else if (sockets_parse(spec, a, err, sizeof err) < 0) {
-		cfgread_error(src, line, "socket: '%s': %s", value, err);
+		cfgload_error(src, line, "socket: '%s': %s", value, err);
 		free(a);
 	} else {
 		free(p->fcgi_socket);
@@ -484,7 +484,7 @@ static int apply_socket_owner(struct source *src, const struct cfgkey *k, const 
 	if (rc == -ENOMEM) {
 		src->ld->oom = true;
 	} else if (rc < 0) {
-		cfgread_bad_value(src, line, key, value, err);
+		cfgload_bad_value(src, line, key, value, err);
 	} else {
 		p->fcgi_owner = true;
 		p->fcgi_uid = owner.uid;
@@ -534,7 +534,7 @@ static int apply_result_handler(struct source *src, const struct cfgkey *k, cons
 				void *obj, int line, const char *value)
 {
 	if (strcmp(value, "supervisor.dispatchers:default_handler") != 0)
-		cfgread_warn(src, line, "corral ignores result_handler: only supervisord's default "
+		cfgload_warn(src, line, "corral ignores result_handler: only supervisord's default "
 			     "(OK accepts an event, anything else rejects it) is supported");
 	return 0;
 }
@@ -824,25 +824,25 @@ static void apply_key(struct source *src, const char *key, int line, const char 
 		bool per_process = strstr(value, "%(process_num)") ||
 				   (ti != CFGEXPAND_ENV_KEY && strstr(value, "%(ENV_"));
 		free(m->tmpl[ti]);
-		m->tmpl[ti] = per_process ? cfgread_strdup(ld, value) : NULL;
+		m->tmpl[ti] = per_process ? cfgload_strdup(ld, value) : NULL;
 	}
 	const struct cfgkey *k = cfgkey_find(&cfgprog_table, key, kinds, &id);
 	if (!k && (k = cfgkey_find(supervisord_keys(SUPERVISORD_NONE), key, kinds, &id)))
-		id += CFGREAD_SD_IDS;
+		id += CFGLOAD_SD_IDS;
 	if (!k)
 		return; /* begin_key() let no such key through */
 	/* a pool refuses some of a program's keys */
 	if (p->is_pool && k->apply != apply_pool &&
 	    (rc = poolcfg_apply(p, key, value, err, sizeof err)) != 0) {
 		if (rc == -EDOM)
-			cfgread_bad_value(src, line, key, value, err);
+			cfgload_bad_value(src, line, key, value, err);
 		else if (rc < 0)
-			cfgread_error(src, line, "%s", err);
+			cfgload_error(src, line, "%s", err);
 		if (rc < 0)
 			cfgkey_seen_add(&m->bad, id);
 		return;
 	}
-	if (cfgread_apply(src, k, p, key, line, value) < 0)
+	if (cfgload_apply(src, k, p, key, line, value) < 0)
 		cfgkey_seen_add(&m->bad, id);
 }
 
@@ -865,8 +865,8 @@ void cfgprog_key(struct source *src, const char *key, int line, const char *valu
 		return;
 	}
 	m->pending = v;
-	v[m->npending++] = (struct pending_value){ .key = cfgread_strdup(ld, key), .line = line,
-						   .value = cfgread_strdup(ld, value),
+	v[m->npending++] = (struct pending_value){ .key = cfgload_strdup(ld, key), .line = line,
+						   .value = cfgload_strdup(ld, value),
 						   .after_env = after_env };
 }
 
@@ -890,16 +890,16 @@ void cfgprog_finish(struct source *src)
 	m->npending = 0;
 	cfgexpand_instances(src);
 	if (p->is_fcgi && !cfgkey_seen_has(&m->seen, cfgprog_key_id(p, "socket")))
-		cfgread_error(src, src->section_line, "missing socket");
+		cfgload_error(src, src->section_line, "missing socket");
 	else if (p->is_fcgi && p->fcgi_socket && p->fcgi_socket->kind != SOCKET_UNIX &&
 		 (cfgkey_seen_has(&m->seen, cfgprog_key_id(p, "socket_owner")) ||
 		  cfgkey_seen_has(&m->seen, cfgprog_key_id(p, "socket_mode"))))
-		cfgread_error(src, src->section_line,
+		cfgload_error(src, src->section_line,
 			      "socket_owner and socket_mode are for unix:// sockets only");
 	if (p->is_listener && !cfgkey_seen_has(&m->seen, cfgprog_key_id(p, "events")))
-		cfgread_error(src, src->section_line, "missing events");
+		cfgload_error(src, src->section_line, "missing events");
 	if (p->is_listener && p->redirect_stderr)
-		cfgread_error(src, src->section_line, "redirect_stderr = true is not allowed: it "
+		cfgload_error(src, src->section_line, "redirect_stderr = true is not allowed: it "
 			      "would mix stderr into the listener protocol");
 }
 

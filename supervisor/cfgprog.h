@@ -7,7 +7,7 @@
 #define CORRAL_CFGPROG_H
 
 #include "supervisor/cfgkey.h"
-#include "supervisor/cfgread.h"
+#include "supervisor/cfgload.h"
 #include "supervisor/config.h"
 
 /* The fields of struct program_config, numbered from 1 in their order. */

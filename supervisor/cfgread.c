@@ -44,189 +44,10 @@
 #define MAX_LINE_BYTES 65536    /* one physical line */
 #define MAX_FILE_BYTES (4 << 20)  /* one config file, included or not */
 #define MAX_TOTAL_BYTES (16 << 20) /* all the files of one load together */
-#define MAX_ERRORS 100          /* messages kept; the rest are counted */
 #define KEY_SHOWN 32            /* bytes of a key name inih gets to see */
 #define MARK '\x01'
 
 enum { LK_NONE, LK_KEY, LK_CONT, LK_MORE };
-
-/* ---- messages --------------------------------------------------------- */
-
-static void add_vmsg(struct loader *ld, bool warn, int fseq, const char *file, int line,
-		     const char *section, const char *fmt, va_list ap)
-	__attribute__((format(printf, 7, 0)));
-
-/* FSEQ is the order in which FILE was opened: messages are sorted by it and
- * then by LINE, whatever order they were found in. WARN: a warning, which
- * goes to its own list and does not fail the load. */
-static void add_vmsg(struct loader *ld, bool warn, int fseq, const char *file, int line,
-		     const char *section, const char *fmt, va_list ap)
-{
-	char *msg = NULL, *full = NULL;
-	int rc;
-	size_t *count = warn ? &ld->nwarnings : &ld->nerrors;
-	char ***list = warn ? &ld->errs->warnings : &ld->errs->msgs;
-	size_t *nlist = warn ? &ld->errs->nwarnings : &ld->errs->n;
-	struct error_key **keys = warn ? &ld->wkeys : &ld->ekeys;
-	size_t *nkeys = warn ? &ld->nwkeys : &ld->nekeys;
-
-	(*count)++;
-	/* fseq INT_MAX: the closing summary, which must not be dropped */
-	if (*count > MAX_ERRORS && fseq != INT_MAX) {
-		(*(warn ? &ld->wdropped : &ld->dropped))++;
-		return;
-	}
-	if (vasprintf(&msg, fmt, ap) < 0) {
-		ld->oom = true;
-		return;
-	}
-	if (!file)
-		rc = asprintf(&full, "%s", msg);
-	else if (line <= 0)
-		rc = asprintf(&full, "%s: %s", file, msg);
-	else if (!section)
-		rc = asprintf(&full, "%s:%d: %s", file, line, msg);
-	else
-		rc = asprintf(&full, "%s:%d: [%s]: %s", file, line, section, msg);
-	free(msg);
-	if (rc < 0) {
-		ld->oom = true;
-		return;
-	}
-	char **v = realloc(*list, (*nlist + 1) * sizeof *v);
-	if (v)
-		*list = v;
-	struct error_key *k = realloc(*keys, (*nkeys + 1) * sizeof *k);
-	if (k)
-		*keys = k;
-	if (!v || !k) {
-		free(full);
-		ld->oom = true;
-		return;
-	}
-	v[(*nlist)++] = full; /* now owned by errs */
-	k[*nkeys] = (struct error_key){ .fseq = fseq, .line = line, .seq = *nkeys, .msg = full };
-	(*nkeys)++;
-}
-
-void cfgread_add_verror(struct loader *ld, int fseq, const char *file, int line,
-			const char *section, const char *fmt, va_list ap)
-{
-	add_vmsg(ld, false, fseq, file, line, section, fmt, ap);
-}
-
-static int error_key_cmp(const void *a, const void *b)
-{
-	const struct error_key *x = a, *y = b;
-	if (x->fseq != y->fseq)
-		return x->fseq < y->fseq ? -1 : 1;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-void cfgread_sort_errors(struct loader *ld)
-{
-	if (ld->nekeys >= 2) {
-		qsort(ld->ekeys, ld->nekeys, sizeof *ld->ekeys, error_key_cmp);
-		char **tail = ld->errs->msgs + ld->errs->n - ld->nekeys;
-		for (size_t i = 0; i < ld->nekeys; i++)
-			tail[i] = ld->ekeys[i].msg;
-	}
-	if (ld->nwkeys >= 2) {
-		qsort(ld->wkeys, ld->nwkeys, sizeof *ld->wkeys, error_key_cmp);
-		char **tail = ld->errs->warnings + ld->errs->nwarnings - ld->nwkeys;
-		for (size_t i = 0; i < ld->nwkeys; i++)
-			tail[i] = ld->wkeys[i].msg;
-	}
-}
-
-void cfgread_add_error(struct loader *ld, int fseq, const char *file, int line,
-		       const char *section, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cfgread_add_verror(ld, fseq, file, line, section, fmt, ap);
-	va_end(ap);
-}
-
-void cfgread_warning_summary(struct loader *ld, const char *file, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	add_vmsg(ld, true, INT_MAX, file, 0, NULL, fmt, ap);
-	va_end(ap);
-}
-
-void cfgread_error(struct source *src, int line, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cfgread_add_verror(src->ld, src->fseq, src->name, line, src->section, fmt, ap);
-	va_end(ap);
-}
-
-void cfgread_warn(struct source *src, int line, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	add_vmsg(src->ld, true, src->fseq, src->name, line, src->section, fmt, ap);
-	va_end(ap);
-}
-
-/* Unknown to corral: a warning in a supervisord config, else an error. */
-static void src_unknown(struct source *src, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void src_unknown(struct source *src, int line, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	add_vmsg(src->ld, src->ld->supervisord, src->fseq, src->name, line, src->section, fmt, ap);
-	va_end(ap);
-}
-
-void cfgread_bad_value(struct source *src, int line, const char *key, const char *value,
-		       const char *expected)
-{
-	cfgread_error(src, line, "bad value for %s: '%.*s%s' (expected %s)", key, SHOW(value),
-		      expected);
-}
-
-char *cfgread_strdup(struct loader *ld, const char *s)
-{
-	char *p = strdup(s);
-	if (!p)
-		ld->oom = true;
-	return p;
-}
-
-int cfgread_apply(struct source *src, const struct cfgkey *k, void *obj, const char *key,
-		  int line, const char *value)
-{
-	if (k->apply)
-		return k->apply(src, k, key, obj, line, value);
-	return cfgread_parse(src, k, obj, key, line, value);
-}
-
-int cfgread_parse(struct source *src, const struct cfgkey *k, void *obj, const char *key,
-		  int line, const char *value)
-{
-	char err[200];
-	int rc = cfgkey_parse(k, obj, value, err, sizeof err);
-	if (rc == -ENOMEM)
-		src->ld->oom = true;
-	else if (rc == -EDOM)
-		cfgread_bad_value(src, line, key, value, err);
-	else if (rc < 0)
-		cfgread_error(src, line, "%s", err);
-	if (rc < 0)
-		return -EINVAL;
-	const char *note = cfgkey_ignored(k, value);
-	if (note)
-		cfgread_warn(src, line, "corral ignores %s: %s", key, note);
-	return 0;
-}
 
 /* ---- [include] -------------------------------------------------------- */
 
@@ -275,7 +96,7 @@ static void include_files(struct source *src, int line, const char *value)
 		} else if (rc == GLOB_NOSPACE) {
 			ld->oom = true;
 		} else if (rc == GLOB_ABORTED) {
-			cfgread_error(src, line, "files: cannot read the directories of '%s'", pattern);
+			cfgload_error(src, line, "files: cannot read the directories of '%s'", pattern);
 		}
 		/* GLOB_NOMATCH: like supervisord, an unmatched pattern is fine */
 		globfree(&g);
@@ -359,7 +180,7 @@ static void prepass_key(struct source *src, const char *value)
 		cfgsect_key(src, src->key, src->key_line, value);
 	} else if (src->sect == SEC_INCLUDE) {
 		free(src->include_value);
-		src->include_value = cfgread_strdup(src->ld, value);
+		src->include_value = cfgload_strdup(src->ld, value);
 		src->include_line = src->key_line;
 	}
 }
@@ -412,6 +233,8 @@ static void finish_key(struct source *src)
 		prepass_key(src, value);
 	} else if (src->sect == SEC_PROGRAM) {
 		cfgprog_key(src, src->key, src->key_line, value);
+	} else if (src->sect == SEC_INCLUDE) {
+		(void)cfgload_apply(src, &include_rows[0], NULL, src->key, src->key_line, value);
 	} else {
 		cfgsect_key(src, src->key, src->key_line, value);
 	}
@@ -432,7 +255,7 @@ static void finish_section(struct source *src)
 	if (src->sect == SEC_PROGRAM)
 		cfgprog_finish(src);
 	else if (src->sect == SEC_INCLUDE && !src->include_files)
-		cfgread_error(src, src->section_line, "missing files");
+		cfgload_error(src, src->section_line, "missing files");
 	else if (src->sect != SEC_NONE && src->sect != SEC_SKIP)
 		cfgsect_finish(src);
 	src->sect = SEC_NONE;
@@ -470,11 +293,11 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		const char *pname = strchr(sname, ':') + 1;
 		const char *why = config_name_problem(pname);
 		if (why) {
-			cfgread_error(src, src->lineno, "bad program name '%.*s%s' (%s)", SHOW(pname),
+			cfgload_error(src, src->lineno, "bad program name '%.*s%s' (%s)", SHOW(pname),
 				      why);
 			type = SEC_SKIP;
 		} else if (strcmp(pname, "all") == 0) {
-			cfgread_error(src, src->lineno, "bad program name 'all' (reserved)");
+			cfgload_error(src, src->lineno, "bad program name 'all' (reserved)");
 			type = SEC_SKIP;
 		}
 	} else if (strncmp(sname, "group:", 6) == 0 || strncmp(sname, "pipeline:", 9) == 0) {
@@ -482,11 +305,11 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		const char *gname = sname + (sname[0] == 'g' ? 6 : 9);
 		const char *why = config_name_problem(gname);
 		if (why) {
-			cfgread_error(src, src->lineno, "bad group name '%.*s%s' (%s)", SHOW(gname),
+			cfgload_error(src, src->lineno, "bad group name '%.*s%s' (%s)", SHOW(gname),
 				      why);
 			type = SEC_SKIP;
 		} else if (strcmp(gname, "all") == 0) {
-			cfgread_error(src, src->lineno, "bad group name 'all' (reserved)");
+			cfgload_error(src, src->lineno, "bad group name 'all' (reserved)");
 			type = SEC_SKIP;
 		}
 	} else if (strncmp(sname, "socket:", 7) == 0) {
@@ -498,7 +321,7 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		src->foreign = sd;
 		src->foreign_seen = (struct cfgkey_seen){ 0 };
 	} else {
-		src_unknown(src, src->lineno, "unknown section");
+		cfgload_unknown(src, src->lineno, "unknown section");
 		type = SEC_SKIP;
 	}
 	src->sect = type;
@@ -510,7 +333,7 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		struct seen_section *s = &ld->seen[i];
 		if (strcmp(s->name, sname) == 0 &&
 		    (type != SEC_INCLUDE || strcmp(s->file, src->name) == 0)) {
-			cfgread_error(src, src->lineno, "duplicate section (first at %s:%d)", s->file,
+			cfgload_error(src, src->lineno, "duplicate section (first at %s:%d)", s->file,
 				      s->line);
 			src->sect = SEC_SKIP;
 			return;
@@ -577,14 +400,17 @@ static void section_tables(struct source *src, const struct cfgkey_table **own,
 	}
 }
 
-const struct cfgkey *cfgread_key(struct source *src, const char *key, size_t *id)
+/* The row of KEY in the tables of the section SRC is reading, with its
+ * number in the section's set of keys seen (*ID); NULL when the section
+ * has no such key, or takes any (a factory's). */
+static const struct cfgkey *section_key(struct source *src, const char *key, size_t *id)
 {
 	const struct cfgkey_table *own, *sd;
 	unsigned kinds;
 	section_tables(src, &own, &sd, &kinds);
 	const struct cfgkey *k = own ? cfgkey_find(own, key, kinds, id) : NULL;
 	if (!k && sd && (k = cfgkey_find(sd, key, kinds, id)))
-		*id += CFGREAD_SD_IDS;
+		*id += CFGLOAD_SD_IDS;
 	return k;
 }
 
@@ -622,7 +448,7 @@ static void begin_key(struct source *src, const char *name, size_t len)
 		return;
 	}
 	if (src->sect == SEC_NONE) {
-		cfgread_error(src, src->lineno, "key '%s' outside any section", key);
+		cfgload_error(src, src->lineno, "key '%s' outside any section", key);
 		free(key);
 		return;
 	}
@@ -641,14 +467,14 @@ static void begin_key(struct source *src, const char *name, size_t len)
 		free(key);
 		return;
 	}
-	const struct cfgkey *k = cfgread_key(src, key, &id);
+	const struct cfgkey *k = section_key(src, key, &id);
 	if (!(seen = section_seen(src))) { /* [include]: its one key */
 		if (src->include_files)
 			cfgkey_seen_add(&include_seen, id);
 		seen = &include_seen;
 	}
 	if (!k) {
-		src_unknown(src, src->lineno, "unknown key '%s'", key);
+		cfgload_unknown(src, src->lineno, "unknown key '%s'", key);
 		if (ld->visit)
 			goto visit_only;
 		free(key);
@@ -659,7 +485,7 @@ static void begin_key(struct source *src, const char *name, size_t len)
 	} else if (ld->supervisord) {
 		struct superseded *again = superseded_find(ld, src->fseq, src->lineno);
 		if (again) {
-			cfgread_warn(src, src->lineno, "duplicate key '%s': supervisord takes the "
+			cfgload_warn(src, src->lineno, "duplicate key '%s': supervisord takes the "
 				     "last value, at line %d", key, again->again);
 			src->superseded = true;
 			if (ld->visit)
@@ -671,7 +497,7 @@ static void begin_key(struct source *src, const char *name, size_t len)
 	}
 	/* the prepass reads on: the last value is the one it needs */
 	if (cfgkey_seen_has(seen, id) && ld->pass != PASS_PREPASS) {
-		cfgread_error(src, src->lineno, "duplicate key '%s'", key);
+		cfgload_error(src, src->lineno, "duplicate key '%s'", key);
 		free(key);
 		return;
 	}
@@ -778,11 +604,11 @@ static void take_line(struct source *src, size_t len, char *str, int num)
 	src->kind = LK_NONE;
 
 	if (len > MAX_LINE_BYTES) {
-		cfgread_error(src, src->lineno, "line too long (more than %d bytes)", MAX_LINE_BYTES);
+		cfgload_error(src, src->lineno, "line too long (more than %d bytes)", MAX_LINE_BYTES);
 		return;
 	}
 	if (strlen(line) != len) {
-		cfgread_error(src, src->lineno, "NUL byte in line");
+		cfgload_error(src, src->lineno, "NUL byte in line");
 		return;
 	}
 	if (src->lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
@@ -816,14 +642,14 @@ static void take_line(struct source *src, size_t len, char *str, int num)
 				 n + 8 < (size_t)num ? start + 1 : "-");
 			return;
 		}
-		cfgread_error(src, src->lineno, "syntax error: missing ']'");
+		cfgload_error(src, src->lineno, "syntax error: missing ']'");
 	} else {
 		end = (char *)find_or_comment(start, "=:");
 		if (*end == '=' || *end == ':') {
 			char sep = *end;
 			char *name_end = rstrip(start, end);
 			if (name_end == start) {
-				cfgread_error(src, src->lineno, "syntax error: missing key before '%c'",
+				cfgload_error(src, src->lineno, "syntax error: missing key before '%c'",
 					  sep);
 				src->prev_key = false;
 				return;
@@ -839,7 +665,7 @@ static void take_line(struct source *src, size_t len, char *str, int num)
 			emit_piece(src, str, num, LK_KEY);
 			return;
 		}
-		cfgread_error(src, src->lineno, "syntax error: expected KEY=VALUE, [SECTION] or a comment");
+		cfgload_error(src, src->lineno, "syntax error: expected KEY=VALUE, [SECTION] or a comment");
 	}
 	/* Let inih see (and reject) the line too; it must not look indented. */
 	snprintf(str, (size_t)num / 2, "%s", start);
@@ -908,7 +734,7 @@ void cfgread_source(struct loader *ld, struct source *src)
 		if (rc == -2)
 			ld->oom = true;
 		else if (rc > 0 && rc != src->first_syntax)
-			cfgread_add_error(ld, src->fseq, src->name, 0, NULL, "syntax error");
+			cfgload_add_error(ld, src->fseq, src->name, 0, NULL, "syntax error");
 	}
 	finish_section(src);
 	free(src->key);
@@ -954,22 +780,22 @@ int cfgread_file_text(struct loader *ld, const char *path, struct source *from, 
 	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		cfgread_add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(errno));
+		cfgload_add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	if (fstat(fd, st) < 0 || fstatfs(fd, &sfs) < 0) {
 		rc = -errno;
-		cfgread_add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(-rc));
+		cfgload_add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path, strerror(-rc));
 		goto out;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		cfgread_add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path,
+		cfgload_add_error(ld, fseq, file, from_line, section, "cannot open %s: %s", path,
 			  S_ISDIR(st->st_mode) ? strerror(EISDIR) : "not a regular file");
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof pseudo_fs / sizeof pseudo_fs[0]; i++)
 		if ((unsigned long)sfs.f_type == pseudo_fs[i].magic) {
-			cfgread_add_error(ld, fseq, file, from_line, section,
+			cfgload_add_error(ld, fseq, file, from_line, section,
 				  "cannot read %s: not a regular file on a real file system (%s)", path,
 				  pseudo_fs[i].name);
 			goto out;
@@ -977,7 +803,7 @@ int cfgread_file_text(struct loader *ld, const char *path, struct source *from, 
 	for (int i = 0; i < ld->depth; i++) {
 		if (ld->open[i].known && ld->open[i].dev == st->st_dev &&
 		    ld->open[i].ino == st->st_ino) {
-			cfgread_add_error(ld, fseq, file, from_line, section,
+			cfgload_add_error(ld, fseq, file, from_line, section,
 				  "include cycle: %s is already being read", path);
 			goto out;
 		}
@@ -1003,7 +829,7 @@ int cfgread_file_text(struct loader *ld, const char *path, struct source *from, 
 		ssize_t r = io_read_some(fd, buf + n, cap - 1 - n);
 		if (r < 0) {
 			rc = (int)r;
-			cfgread_add_error(ld, fseq, file, from_line, section, "cannot read %s: %s", path,
+			cfgload_add_error(ld, fseq, file, from_line, section, "cannot read %s: %s", path,
 				  strerror(-rc));
 			goto out;
 		}
@@ -1012,11 +838,11 @@ int cfgread_file_text(struct loader *ld, const char *path, struct source *from, 
 		n += (size_t)r;
 		if (n >= want) {
 			if (n > MAX_FILE_BYTES)
-				cfgread_add_error(ld, fseq, file, from_line, section,
+				cfgload_add_error(ld, fseq, file, from_line, section,
 					  "cannot read %s: larger than %d MiB, the most one config "
 					  "file may hold", path, MAX_FILE_BYTES >> 20);
 			else
-				cfgread_add_error(ld, fseq, file, from_line, section,
+				cfgload_add_error(ld, fseq, file, from_line, section,
 					  "cannot read %s: the config files together are larger than "
 					  "%d MiB, the most they may hold", path, MAX_TOTAL_BYTES >> 20);
 			goto out;
@@ -1041,7 +867,7 @@ static void parse_file(struct loader *ld, const char *path, struct source *from,
 	size_t len;
 
 	if (ld->depth > MAX_INCLUDE_DEPTH) {
-		cfgread_add_error(ld, from ? from->fseq : 0, from ? from->name : NULL, from_line,
+		cfgload_add_error(ld, from ? from->fseq : 0, from ? from->name : NULL, from_line,
 			  from ? from->section : NULL,
 			  "cannot include %s: includes nested more than %d deep", path,
 			  MAX_INCLUDE_DEPTH);

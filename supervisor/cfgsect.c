@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #endif
 #include "supervisor/cfgsect.h"
-#include "supervisor/cfgcheck.h"
 #include "supervisor/cfgexpand.h"
 #include "supervisor/log.h"
 #include "supervisor/logline.h"
@@ -39,7 +38,7 @@ static int apply_path(struct source *src, const struct cfgkey *k, const char *ke
 {
 	char *s;
 	if (!*value) {
-		cfgread_bad_value(src, line, key, value, "a path");
+		cfgload_bad_value(src, line, key, value, "a path");
 		return -EINVAL;
 	}
 	if (!(s = cfgexpand_value(src, line, key, value, NULL)))
@@ -55,13 +54,13 @@ static int apply_socket_path(struct source *src, const struct cfgkey *k, const c
 	const size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
 	char *s;
 	if (!*value) {
-		cfgread_bad_value(src, line, key, value, "a path");
+		cfgload_bad_value(src, line, key, value, "a path");
 		return -EINVAL;
 	}
 	if (!(s = cfgexpand_value(src, line, key, value, NULL)))
 		return -EINVAL;
 	if (strlen(s) > max) {
-		cfgread_error(src, line, "socket path too long (at most %zu bytes)", max);
+		cfgload_error(src, line, "socket path too long (at most %zu bytes)", max);
 		free(s);
 		return -EINVAL;
 	}
@@ -110,7 +109,7 @@ static int apply_umask(struct source *src, const struct cfgkey *k, const char *k
 {
 	unsigned u;
 	if (!cfgkey_parse_octal(value, 0777, &u)) {
-		cfgread_bad_value(src, line, key, value, "an octal mask from 0 to 0777");
+		cfgload_bad_value(src, line, key, value, "an octal mask from 0 to 0777");
 		return -EINVAL;
 	}
 	src->ld->sd_umask = (int)u;
@@ -121,7 +120,7 @@ static int apply_directory(struct source *src, const struct cfgkey *k, const cha
 			   void *obj, int line, const char *value)
 {
 	if (!*value) {
-		cfgread_bad_value(src, line, key, value, "a path");
+		cfgload_bad_value(src, line, key, value, "a path");
 		return -EINVAL;
 	}
 	char *s = cfgexpand_value(src, line, key, value, NULL);
@@ -140,7 +139,7 @@ static int apply_environment(struct source *src, const struct cfgkey *k, const c
 	if (r == -ENOMEM) {
 		src->ld->oom = true;
 	} else if (r < 0) {
-		cfgread_error(src, line, "environment: %s", err);
+		cfgload_error(src, line, "environment: %s", err);
 	} else {
 		strv_free(src->ld->sd_environment);
 		src->ld->sd_environment = env;
@@ -153,7 +152,7 @@ static int apply_strip_ansi(struct source *src, const struct cfgkey *k, const ch
 			    void *obj, int line, const char *value)
 {
 	if (!sandbox_parse_bool(value, &src->ld->strip_ansi)) {
-		cfgread_bad_value(src, line, key, value, "true or false");
+		cfgload_bad_value(src, line, key, value, "true or false");
 		return -EINVAL;
 	}
 	return 0;
@@ -258,7 +257,7 @@ static int apply_http(struct source *src, const struct cfgkey *k, const char *ke
 	struct http_config *h = obj;
 	char err[200];
 	if (cfgkey_check(k, value, err, sizeof err) < 0) {
-		cfgread_bad_value(src, line, key, value, err);
+		cfgload_bad_value(src, line, key, value, err);
 		return -EINVAL;
 	}
 	char *v = cfgexpand_value(src, line, key, value, NULL);
@@ -267,14 +266,14 @@ static int apply_http(struct source *src, const struct cfgkey *k, const char *ke
 	if (strcmp(key, "file") == 0) {
 		replace(&h->file, v);
 		if (!*h->file) {
-			cfgread_bad_value(src, line, key, value, "a path");
+			cfgload_bad_value(src, line, key, value, "a path");
 			return -EINVAL;
 		}
 	} else if (strcmp(key, "chmod") == 0) {
 		bool ok = cfgkey_parse_octal(v, 07777, &h->chmod);
 		free(v);
 		if (!ok) {
-			cfgread_bad_value(src, line, key, value, "an octal mode");
+			cfgload_bad_value(src, line, key, value, "an octal mode");
 			return -EINVAL;
 		}
 	} else if (strcmp(key, "port") == 0) {
@@ -285,7 +284,7 @@ static int apply_http(struct source *src, const struct cfgkey *k, const char *ke
 		errno = 0;
 		unsigned long n = strtoul(port, &end, 10);
 		if (!*port || *end || errno || n == 0 || n > 65535) {
-			cfgread_bad_value(src, line, key, value,
+			cfgload_bad_value(src, line, key, value,
 					  "[HOST:]PORT with PORT from 1 to 65535");
 			replace(&h->port, v); /* said once: not "missing port" too */
 			return -EINVAL;
@@ -366,13 +365,13 @@ static void finish_http(struct source *src)
 		src->ld->oom = true;
 	}
 	if (unix_sock && !h->file)
-		cfgread_error(src, src->section_line, "missing file (the socket's path)");
+		cfgload_error(src, src->section_line, "missing file (the socket's path)");
 	if (!unix_sock && !h->port)
-		cfgread_error(src, src->section_line, "missing port");
+		cfgload_error(src, src->section_line, "missing port");
 	if (h->username && !h->password)
-		cfgread_error(src, src->section_line, "username without password");
+		cfgload_error(src, src->section_line, "username without password");
 	if (!unix_sock && h->host && !loopback_host(h->host) && !(h->username && h->password))
-		cfgread_error(src, src->section_line,
+		cfgload_error(src, src->section_line,
 			      "port %s%s%s is reachable from other hosts: set username and "
 			      "password, or bind 127.0.0.1", h->host, *h->host ? ":" : "", h->port);
 	if (h->password && strncmp(h->password, "{SHA}", 5) == 0) {
@@ -386,7 +385,7 @@ static void finish_http(struct source *src)
 				*c = (char)(*c + 32); /* compared with lowercase hex */
 		}
 		if (!ok)
-			cfgread_error(src, src->section_line, "password {SHA}...: expected the SHA-1 "
+			cfgload_error(src, src->section_line, "password {SHA}...: expected the SHA-1 "
 				      "of the password, 40 hex digits");
 	}
 }
@@ -534,11 +533,11 @@ static int apply_listen(struct source *src, const struct cfgkey *k, const char *
 		}
 		char err[160];
 		if (n == SOCKETS_MAX_PER_PROGRAM) {
-			cfgread_error(src, line, "listen: more than %d addresses",
+			cfgload_error(src, line, "listen: more than %d addresses",
 				      SOCKETS_MAX_PER_PROGRAM);
 			bad = true;
 		} else if (sockets_parse(word, &v[n], err, sizeof err) < 0) {
-			cfgread_error(src, line, "listen: '%.*s%s': %s", SHOW(word), err);
+			cfgload_error(src, line, "listen: '%.*s%s': %s", SHOW(word), err);
 			bad = true;
 		} else {
 			n++;
@@ -550,7 +549,7 @@ static int apply_listen(struct source *src, const struct cfgkey *k, const char *
 	if (bad)
 		return -EINVAL;
 	if (!n) {
-		cfgread_bad_value(src, line, "listen", value,
+		cfgload_bad_value(src, line, "listen", value,
 				  "tcp:HOST:PORT, udp:HOST:PORT or unix:PATH");
 		return -EINVAL;
 	}
@@ -585,10 +584,10 @@ static int apply_program(struct source *src, const struct cfgkey *k, const char 
 	struct socket_config *s = obj;
 	src->ld->smeta[src->sock].program_line = line;
 	if (config_name_problem(value)) {
-		cfgread_bad_value(src, line, key, value, "a program name");
+		cfgload_bad_value(src, line, key, value, "a program name");
 		return -EINVAL;
 	}
-	replace(&s->program, cfgread_strdup(src->ld, value));
+	replace(&s->program, cfgload_strdup(src->ld, value));
 	return 0;
 }
 
@@ -676,8 +675,14 @@ void cfgsect_key(struct source *src, const char *key, int line, const char *valu
 {
 	struct loader *ld = src->ld;
 	size_t id;
-	const struct cfgkey *k = cfgread_key(src, key, &id);
+	int kind = src->sect == SEC_CORRAL ? SUPERVISORD_MAIN : src->foreign;
+	const struct cfgkey_table *own = cfgsect_table(src->sect, src->foreign);
+	const struct cfgkey_table *sd = src->sect == SEC_CORRAL || src->sect == SEC_FOREIGN
+					? supervisord_keys(kind) : NULL;
+	const struct cfgkey *k = own ? cfgkey_find(own, key, 0, &id) : NULL;
 	void *obj = NULL;
+	if (!k && sd)
+		k = cfgkey_find(sd, key, 0, &id);
 	if (!k)
 		return; /* begin_key() let no such key through */
 	if (src->sect == SEC_CORRAL)
@@ -690,20 +695,20 @@ void cfgsect_key(struct source *src, const char *key, int line, const char *valu
 		obj = &ld->cfg.unix_http;
 	else if (src->sect == SEC_FOREIGN && src->foreign == SUPERVISORD_INET_HTTP)
 		obj = &ld->cfg.inet_http;
-	(void)cfgread_apply(src, k, obj, key, line, value);
+	(void)cfgload_apply(src, k, obj, key, line, value);
 }
 
 void cfgsect_finish(struct source *src)
 {
 	struct loader *ld = src->ld;
 	if (src->sect == SEC_GROUP && !ld->groups[src->group].programs)
-		cfgread_error(src, src->section_line, "missing programs");
+		cfgload_error(src, src->section_line, "missing programs");
 	if (src->sect == SEC_SOCKET) {
 		const struct cfgkey_seen *seen = &ld->smeta[src->sock].seen;
 		if (!cfgkey_seen_has(seen, 0))
-			cfgread_error(src, src->section_line, "missing listen");
+			cfgload_error(src, src->section_line, "missing listen");
 		if (!cfgkey_seen_has(seen, 1))
-			cfgread_error(src, src->section_line, "missing program");
+			cfgload_error(src, src->section_line, "missing program");
 	}
 	if (src->sect != SEC_FOREIGN)
 		return;
@@ -713,7 +718,7 @@ void cfgsect_finish(struct source *src)
 		 strcmp(src->section, "rpcinterface:supervisor") == 0)
 		; /* the interface corrald serves itself */
 	else if (supervisord_section_note(src->foreign)[0])
-		cfgread_warn(src, src->section_line, "%s", supervisord_section_note(src->foreign));
+		cfgload_warn(src, src->section_line, "%s", supervisord_section_note(src->foreign));
 }
 
 /* ---- what the rows show ----------------------------------------------- */

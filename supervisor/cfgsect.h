@@ -6,7 +6,7 @@
 #define CORRAL_CFGSECT_H
 
 #include "supervisor/cfgkey.h"
-#include "supervisor/cfgread.h"
+#include "supervisor/cfgload.h"
 
 /* The table of a section of type SECT (SEC_CORRAL, SEC_GROUP, SEC_SOCKET,
  * or SEC_FOREIGN with FOREIGN its enum supervisord_section); NULL for a
@@ -24,8 +24,8 @@ int cfgsect_new_group(struct loader *ld, const char *section, const char *file, 
 int cfgsect_new_socket(struct loader *ld, const char *name, const char *file, int line,
 		       int fseq);
 
-/* KEY = VALUE at LINE of the section SRC is reading, any but a program
- * (begin_key() has found it a key of the section). */
+/* KEY = VALUE at LINE of the section SRC is reading, any but a program or
+ * [include] (begin_key() has found it a key of the section). */
 void cfgsect_key(struct source *src, const char *key, int line, const char *value);
 
 /* The section SRC is reading is complete: what it lacks, what corral

@@ -259,16 +259,16 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	if (!ld.oom)
 		cfgprog_output(&ld);
 	cfgcheck_config(&ld);
-	cfgread_sort_errors(&ld);
+	cfgload_sort_errors(&ld);
 
 	if (ld.dropped)
-		cfgread_add_error(&ld, INT_MAX, path, 0, NULL,
+		cfgload_add_error(&ld, INT_MAX, path, 0, NULL,
 				  "too many errors, %zu more not shown", ld.dropped);
 	if (ld.wdropped)
-		cfgread_warning_summary(&ld, path, "too many warnings, %zu more not shown",
+		cfgload_warning_summary(&ld, path, "too many warnings, %zu more not shown",
 					ld.wdropped);
 	if (ld.oom) {
-		cfgread_add_error(&ld, INT_MAX, NULL, 0, NULL, "out of memory");
+		cfgload_add_error(&ld, INT_MAX, NULL, 0, NULL, "out of memory");
 		rc = -ENOMEM;
 	} else {
 		rc = ld.nerrors ? -EINVAL : 0;

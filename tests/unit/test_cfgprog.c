@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "supervisor/cfgprog.h"
-#include "supervisor/cfgread.h"
+#include "supervisor/cfgload.h"
 
 static bool covered(int field)
 {
@@ -47,7 +47,7 @@ static void test_every_field_has_a_row(void **state)
 	for (size_t i = 0; i < cfgprog_table.n; i++)
 		for (size_t j = 0; cfgprog_table.rows[i].subkeys && cfgprog_table.rows[i].subkeys[j]; j++)
 			ids++;
-	assert_true(ids <= CFGREAD_SD_IDS);
+	assert_true(ids <= CFGLOAD_SD_IDS);
 }
 
 static void test_rows_are_whole(void **state)
