@@ -169,19 +169,25 @@ int cfgload_apply(struct source *src, const struct cfgkey *k, void *obj, const c
 	return cfgload_parse(src, k, obj, key, line, value);
 }
 
-int cfgload_parse(struct source *src, const struct cfgkey *k, void *obj, const char *key,
-		  int line, const char *value)
+int cfgload_say(struct source *src, int line, const char *key, const char *value, int rc,
+		const char *err)
 {
-	char err[200];
-	int rc = cfgkey_parse(k, obj, value, err, sizeof err);
 	if (rc == -ENOMEM)
 		src->ld->oom = true;
 	else if (rc == -EDOM)
 		cfgload_bad_value(src, line, key, value, err);
 	else if (rc < 0)
 		cfgload_error(src, line, "%s", err);
+	return rc < 0 ? -EINVAL : 0;
+}
+
+int cfgload_parse(struct source *src, const struct cfgkey *k, void *obj, const char *key,
+		  int line, const char *value)
+{
+	char err[200];
+	int rc = cfgkey_parse(k, obj, value, err, sizeof err);
 	if (rc < 0)
-		return -EINVAL;
+		return cfgload_say(src, line, key, value, rc, err);
 	const char *note = cfgkey_ignored(k, value);
 	if (note)
 		cfgload_warn(src, line, "corral ignores %s: %s", key, note);

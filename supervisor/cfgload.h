@@ -235,6 +235,12 @@ char *cfgload_strdup(struct loader *ld, const char *s);
 int cfgload_apply(struct source *src, const struct cfgkey *k, void *obj, const char *key,
 		  int line, const char *value);
 
+/* What RC from reading VALUE of KEY at LINE of SRC means, said: -ENOMEM
+ * noted, -EDOM "bad value" with ERR what was expected, another -errno
+ * ERR itself. 0 for RC 0 (or 1), else -EINVAL. */
+int cfgload_say(struct source *src, int line, const char *key, const char *value, int rc,
+		const char *err);
+
 /* The same without K's apply: the type's reading (or K's parse) and what
  * follows from its result. For an apply that does something first. */
 int cfgload_parse(struct source *src, const struct cfgkey *k, void *obj, const char *key,

@@ -343,13 +343,7 @@ static int apply_sandbox(struct source *src, const struct cfgkey *k, const char 
 				strcmp(key, "supplementary_groups") == 0))
 		return 0;
 	int rc = sandbox_set(&prog(obj)->sandbox, key, value, err, sizeof err);
-	if (rc == -ENOMEM)
-		src->ld->oom = true;
-	else if (rc == -EDOM)
-		cfgload_bad_value(src, line, key, value, err);
-	else if (rc < 0)
-		cfgload_error(src, line, "%s", err);
-	return rc < 0 ? -EINVAL : 0;
+	return cfgload_say(src, line, key, value, rc, err);
 }
 
 static bool sandbox_rows_equal(const struct cfgkey *k, const void *a, const void *b)
@@ -379,12 +373,8 @@ static int apply_pool(struct source *src, const struct cfgkey *k, const char *ke
 		      int line, const char *value)
 {
 	char err[200];
-	int rc = poolcfg_apply(obj, key, value, err, sizeof err);
-	if (rc == -EDOM)
-		cfgload_bad_value(src, line, key, value, err);
-	else if (rc < 0)
-		cfgload_error(src, line, "%s", err);
-	return rc < 0 ? -EINVAL : 0;
+	return cfgload_say(src, line, key, value, poolcfg_apply(obj, key, value, err, sizeof err),
+			   err);
 }
 
 static bool pool_equal(const struct cfgkey *k, const void *a, const void *b)
@@ -834,11 +824,7 @@ static void apply_key(struct source *src, const char *key, int line, const char 
 	/* a pool refuses some of a program's keys */
 	if (p->is_pool && k->apply != apply_pool &&
 	    (rc = poolcfg_apply(p, key, value, err, sizeof err)) != 0) {
-		if (rc == -EDOM)
-			cfgload_bad_value(src, line, key, value, err);
-		else if (rc < 0)
-			cfgload_error(src, line, "%s", err);
-		if (rc < 0)
+		if (cfgload_say(src, line, key, value, rc, err) < 0)
 			cfgkey_seen_add(&m->bad, id);
 		return;
 	}
