@@ -407,7 +407,6 @@ int config_socket(const char *path, char **socket, enum socket_rule *rule, char 
 	return rc;
 }
 
-
 void config_show(const struct corral_config *cfg, struct cfgkey_out *out)
 {
 	cfgsect_show_main(cfg, out);
@@ -431,7 +430,7 @@ const struct cfgkey *config_key(const char *section, const char *key)
 		   kind == SUPERVISORD_FCGI || kind == SUPERVISORD_EVENTLISTENER) {
 		own = &cfgprog_table;
 		sd = supervisord_keys(SUPERVISORD_NONE);
-		kinds = section[0] == 'p' && section[1] == 'o' ? CFGKEY_POOL :
+		kinds = strncmp(section, "pool:", 5) == 0 ? CFGKEY_POOL :
 			kind == SUPERVISORD_FCGI ? CFGKEY_FCGI :
 			kind == SUPERVISORD_EVENTLISTENER ? CFGKEY_LISTENER : 0;
 	} else if (strncmp(section, "group:", 6) == 0 || strncmp(section, "pipeline:", 9) == 0) {
