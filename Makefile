@@ -42,7 +42,9 @@ BUILD     ?= build
 endif
 
 # Objects shared by the daemon and its unit tests (everything but main).
-SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
+SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c supervisor/cfgload.c \
+             supervisor/cfgexpand.c supervisor/cfgkey.c supervisor/cfgprog.c \
+             supervisor/cfgsect.c supervisor/cfgcheck.c supervisor/signame.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/loop.c supervisor/hooks.c \
              supervisor/program.c supervisor/pidmap.c \
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
@@ -67,7 +69,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CORRALD   := $(BUILD)/corrald
 CORRALCTL := $(BUILD)/corralctl
 
-UNIT_TESTS := config cmdline heap program proto pidmap cgroup strategy \
+UNIT_TESTS := config cfgprog signame cmdline heap program proto pidmap cgroup strategy \
               tokenbucket logline logfile sockets
 # The event loop: watches on real pipes, deadlines on the real timerfd;
 # and the core's hook list, which the parts above it subscribe to.
@@ -81,7 +83,7 @@ UNIT_TESTS += xmlrpc
 # supervisord's event listener protocol (eventproto.c), and its pools at
 # run time (events.c) with the event loop faked.
 UNIT_TESTS += events events_loop
-# The sandbox's, one per file of sandbox/ (sandbox_config: its keys in config.c).
+# The sandbox's, one per file of sandbox/ (sandbox_config: its keys in a config).
 UNIT_TESTS += rlimits users sandbox_config caps filter sandbox namespaces mounts limits
 # corralctl migrate: the values it writes read back the same; and the
 # config reader's public face, which it and corralctl -c read through.
@@ -119,7 +121,12 @@ CTL_LDFLAGS := $(ALL_LDFLAGS)
 CTL_LIBS    := -linih -lseccomp -lcap
 endif
 # corrald's config reader, for its unit tests and the programs beside corrald.
-CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
+CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cfgread.o \
+               $(BUILD)/supervisor/cfgload.o $(BUILD)/supervisor/cfgexpand.o \
+               $(BUILD)/supervisor/cfgkey.o $(BUILD)/supervisor/cfgprog.o \
+               $(BUILD)/supervisor/cfgsect.o $(BUILD)/supervisor/cfgcheck.o \
+               $(BUILD)/supervisor/signame.o \
+               $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
                $(BUILD)/supervisor/eventproto.o $(BUILD)/ipc/io.o $(SBX_OBJS)
@@ -134,7 +141,10 @@ $(CORRALCTL): $(CTL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/ipc/proto.o $(BUILD)/ipc/utf
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 $(BUILD)/tests/unit/test_config: $(CONFIG_OBJS)
+# the program key table is complete: every field has a row
+$(BUILD)/tests/unit/test_cfgprog: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
+$(BUILD)/tests/unit/test_signame: $(BUILD)/supervisor/signame.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
 $(BUILD)/tests/unit/test_loop: $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
                              $(BUILD)/supervisor/log.o $(BUILD)/ipc/io.o
@@ -169,12 +179,12 @@ $(BUILD)/tests/unit/test_sandbox: $(SBX_OBJS)
 $(BUILD)/tests/unit/test_namespaces: $(BUILD)/sandbox/namespaces.o
 $(BUILD)/tests/unit/test_mounts: $(BUILD)/sandbox/mounts.o
 $(BUILD)/tests/unit/test_limits: $(BUILD)/sandbox/limits.o
-# the address parser, the held set, and the [socket:] sections config.c reads
+# the address parser, the held set, and the [socket:] sections the config reads
 $(BUILD)/tests/unit/test_sockets: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_channel: $(BUILD)/ipc/channel.o
 $(BUILD)/tests/unit/test_framing: $(BUILD)/ipc/framing.o $(BUILD)/ipc/proto.o
 $(BUILD)/tests/unit/test_verbs: $(BUILD)/ipc/verbs.o
-# the [pool:] keys, through config.c as a user writes them
+# the [pool:] keys, through the config reader as a user writes them
 $(BUILD)/tests/unit/test_poolcfg: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_migrate: $(BUILD)/ctl/migrate.o $(CONFIG_API_OBJS)
 $(BUILD)/tests/unit/test_config_api: $(CONFIG_API_OBJS)
@@ -332,7 +342,11 @@ FUZZ_SECONDS ?= 30
 FUZZ_NAMES   := config proto framing xmlrpc
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
               -DCORRAL_VERSION='"$(VERSION)"'
-FUZZ_SRCS_config  := supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
+FUZZ_SRCS_config  := supervisor/config.c supervisor/cfgread.c supervisor/cfgload.c \
+                     supervisor/cfgexpand.c supervisor/cfgkey.c supervisor/cfgprog.c \
+                     supervisor/cfgsect.c supervisor/cfgcheck.c supervisor/signame.c \
+                     supervisor/cmdline.c \
+                     supervisor/log.c supervisor/logline.c \
                      supervisor/sockets.c supervisor/poolcfg.c supervisor/supervisord.c \
                      supervisor/eventproto.c ipc/io.c $(SBX_CFG_SRCS)
 FUZZ_SRCS_proto   := ipc/proto.c

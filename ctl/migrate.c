@@ -10,6 +10,11 @@
  * sandbox keys it compiles, libseccomp and libcap into corralctl; both
  * have static archives in Debian, so corralctl stays static-pie.
  *
+ * Each key is written as its row in the reader's key tables says
+ * (config_api_key()): as written, as resolved, each process's own, into
+ * each program, or commented out with why; so a new key needs nothing
+ * here.
+ *
  * Choices, each also said in the output where it applies:
  * - [include]: the files it matched are inlined where they were included,
  *   each marked with its name; the [include] section is kept commented
@@ -35,6 +40,7 @@
 #include "supervisor/config_api.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -213,38 +219,62 @@ static void put_origin(struct writer *w, const struct msect *s)
 		fprintf(w->out, "; from %s:%d\n", s->file, s->line);
 }
 
-static bool in_list(const char *const *list, const char *key)
-{
-	for (; list && *list; list++)
-		if (strcmp(*list, key) == 0)
-			return true;
-	return false;
-}
-
 static bool is_main(const struct msect *s)
 {
 	return strcmp(s->name, "supervisord") == 0 || strcmp(s->name, "corral") == 0;
 }
 
+/* The name corral's own format gives KEY of section S (logdir for
+ * supervisord's childlogdir). */
+static const char *canon(const struct msect *s, const char *key)
+{
+	struct config_api_key row;
+	return config_api_key(s->name, key, &row) == 0 ? row.name : key;
+}
+
 /* KEY (or its alias) was written by an earlier main section's key. */
 static bool main_key_before(const struct writer *w, const struct msect *s, size_t i)
 {
-	const char *key = s->keys[i].key;
-	bool logdir = strcmp(key, "logdir") == 0 || strcmp(key, "childlogdir") == 0;
+	const char *key = canon(s, s->keys[i].key);
 	for (size_t j = 0; j < w->m->n; j++) {
 		const struct msect *o = &w->m->sects[j];
 		if (!is_main(o))
 			continue;
-		for (size_t k = 0; k < (o == s ? i : o->nkeys); k++) {
-			const char *ok = o->keys[k].key;
-			if (o->keys[k].superseded)
-				continue;
-			if (strcmp(ok, key) == 0 || (logdir && (strcmp(ok, "logdir") == 0 ||
-							      strcmp(ok, "childlogdir") == 0)))
+		for (size_t k = 0; k < (o == s ? i : o->nkeys); k++)
+			if (!o->keys[k].superseded && strcmp(canon(o, o->keys[k].key), key) == 0)
 				return true;
-		}
 		if (o == s)
 			return false;
+	}
+	return false;
+}
+
+/* K of section S by its row's say (ROW, config_api_key()) when it is one
+ * of the ways every section has: true when written. P: the program whose
+ * value it is; NULL: [corral]'s. */
+static bool put_by_row(struct writer *w, const struct msect *s, const struct mkey *k,
+		       const struct config_api_key *row, const struct config_api_program *p)
+{
+	char value[PATH_MAX + 64];
+	switch (row->migrate) {
+	case CONFIG_API_RESOLVED:
+		if (config_api_key_value(w->cfg, s->name, k->key, p, value, sizeof value) < 0)
+			return false;
+		put_expanded(w, row->name, value);
+		return true;
+	case CONFIG_API_IGNORED:
+		put_commented(w, k, row->note);
+		return true;
+	case CONFIG_API_TO_PROGRAMS:
+		fprintf(w->out, "# %s = %s  ; [corral] has no %s: written into each program, "
+			"which supervisord's inherit it\n", k->key, k->value, k->key);
+		return true;
+	case CONFIG_API_AS_WRITTEN:
+	case CONFIG_API_SPLIT: /* the program is not split: the caller knows */
+		fprintf(w->out, "%s = %s\n", k->key, k->value);
+		return true;
+	case CONFIG_API_PER_PROCESS: /* each process's own: the caller's */
+		break;
 	}
 	return false;
 }
@@ -252,38 +282,17 @@ static bool main_key_before(const struct writer *w, const struct msect *s, size_
 /* The keys of one of [supervisord] and [corral] (both go in one [corral]). */
 static void write_main_keys(struct writer *w, const struct msect *s)
 {
-	static const char *const to_programs[] = { "umask", "directory", "environment", NULL };
-	struct config_api_main cfg;
-	config_api_main(w->cfg, &cfg);
 	put_origin(w, s);
 	for (size_t i = 0; i < s->nkeys; i++) {
 		const struct mkey *k = &s->keys[i];
-		bool inherited = in_list(to_programs, k->key);
-		if (put_superseded(w, k)) {
+		struct config_api_key row;
+		if (put_superseded(w, k))
 			continue;
-		} else if (main_key_before(w, s, i)) {
+		else if (main_key_before(w, s, i))
 			put_commented(w, k, "set above");
-		} else if (strcmp(k->key, "logdir") == 0 || strcmp(k->key, "childlogdir") == 0) {
-			put_expanded(w, "logdir", cfg.logdir);
-		} else if (strcmp(k->key, "pidfile") == 0 && cfg.pidfile) {
-			put_expanded(w, "pidfile", cfg.pidfile);
-		} else if (strcmp(k->key, "socket") == 0) {
-			put_expanded(w, "socket", cfg.socket);
-		} else if (strcmp(k->key, "socket_mode") == 0 || strcmp(k->key, "scopes") == 0) {
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
-		} else if (inherited) {
-			fprintf(w->out, "# %s = %s  ; [corral] has no %s: written into each "
-				"program, which supervisord's inherit it\n", k->key, k->value, k->key);
-		} else if (config_api_main_key_note(k->key)) {
-			put_commented(w, k, config_api_main_key_note(k->key));
-		} else if (strcmp(k->key, "identifier") == 0) {
-			put_expanded(w, "identifier", cfg.identifier);
-		} else if (config_api_is_supervisord_main_key(k->key)) {
-			/* [corral] takes [supervisord]'s keys, and these are not ignored */
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
-		} else {
+		else if (config_api_key(s->name, k->key, &row) < 0 ||
+			 !put_by_row(w, s, k, &row, NULL))
 			put_commented(w, k, "unknown key");
-		}
 	}
 }
 
@@ -346,8 +355,37 @@ static void put_isolation(struct writer *w, const struct msect *s)
 		fprintf(w->out, "# killmode = group  ; already corral's default\n");
 }
 
+/* K, one of the values a process of its own may have, as V has it. */
+static void put_per_process(struct writer *w, const struct mkey *k,
+			    const struct config_api_process *v)
+{
+	if (strcmp(k->key, "command") == 0) {
+		put_expanded(w, "command", v->command);
+	} else if (strcmp(k->key, "directory") == 0) {
+		if (v->directory)
+			put_expanded(w, "directory", v->directory);
+	} else if (strcmp(k->key, "environment") == 0) {
+		char *e = migrate_environment(v->environment);
+		if (!e)
+			w->oom = true;
+		else if (*e)
+			fprintf(w->out, "environment = %s\n", e);
+		free(e);
+	} else {
+		const char *f = k->key[3] == 'o' ? v->stdout_logfile : v->stderr_logfile;
+		if (strcasecmp(k->value, "syslog") == 0) /* not a file: taken as it is */
+			fprintf(w->out, "%s = %s\n", k->key, k->value);
+		else if (!f || strcmp(f, "NONE") == 0)
+			fprintf(w->out, "%s = %s\n", k->key, f ? f : "AUTO");
+		else
+			put_expanded(w, k->key, f);
+	}
+}
+
 /* The keys of a [program:x] or [fcgi-program:x] as written, with the
- * values corrald resolved for process INDEX (-1: the program's own). */
+ * values corrald resolved for process INDEX (-1: the program's own);
+ * PNAME: the name of the process as a program of its own, NULL when the
+ * program is not split per process. */
 static void write_program_keys(struct writer *w, const struct msect *s,
 			       const struct config_api_program *p, int index, const char *pname)
 {
@@ -356,55 +394,22 @@ static void write_program_keys(struct writer *w, const struct msect *s,
 	bool env_done = false, dir_done = false;
 	for (size_t i = 0; i < s->nkeys; i++) {
 		const struct mkey *k = &s->keys[i];
-		const char *note = NULL;
+		struct config_api_key row;
+		bool known = config_api_key(s->name, k->key, &row) == 0;
 		if (put_superseded(w, k)) {
 			continue;
-		} else if (strcmp(k->key, "command") == 0) {
-			put_expanded(w, "command", v.command);
-		} else if (strcmp(k->key, "directory") == 0) {
-			if (v.directory)
-				put_expanded(w, "directory", v.directory);
-			dir_done = true;
-		} else if (strcmp(k->key, "stdout_logfile") == 0 ||
-			   strcmp(k->key, "stderr_logfile") == 0) {
-			const char *f = k->key[3] == 'o' ? v.stdout_logfile : v.stderr_logfile;
-			if (strcasecmp(k->value, "syslog") == 0) /* not a file: taken as it is */
-				fprintf(w->out, "%s = %s\n", k->key, k->value);
-			else if (!f || strcmp(f, "NONE") == 0)
-				fprintf(w->out, "%s = %s\n", k->key, f ? f : "AUTO");
+		} else if (known && row.migrate == CONFIG_API_PER_PROCESS) {
+			put_per_process(w, k, &v);
+			env_done |= strcmp(k->key, "environment") == 0;
+			dir_done |= strcmp(k->key, "directory") == 0;
+		} else if (pname && known && row.migrate == CONFIG_API_SPLIT) {
+			if (strcmp(k->key, "process_name") == 0)
+				put_expanded(w, "process_name", pname);
 			else
-				put_expanded(w, k->key, f);
-		} else if (strcmp(k->key, "environment") == 0) {
-			char *e = migrate_environment(v.environment);
-			if (!e)
-				w->oom = true;
-			else if (*e)
-				fprintf(w->out, "environment = %s\n", e);
-			free(e);
-			env_done = true;
-		} else if (pname && (strcmp(k->key, "numprocs") == 0 ||
-				     strcmp(k->key, "numprocs_start") == 0)) {
-			fprintf(w->out, "# %s = %s  ; one program per process instead\n", k->key,
-				k->value);
-		} else if (pname && strcmp(k->key, "process_name") == 0) {
-			put_expanded(w, "process_name", pname);
-		} else if (p->is_fcgi && strcmp(k->key, "socket") == 0 && *p->fcgi_socket) {
-			/* as resolved: %(here)s would mean the new file's directory */
-			const char *text = p->fcgi_socket;
-			size_t scheme = strcspn(text, ":");
-			fprintf(w->out, "socket = %.*s://%s\n", (int)scheme, text, text + scheme + 1);
-		} else if (p->is_fcgi && strncmp(k->key, "socket_", 7) == 0) {
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
-		} else if (p->is_listener && (strcmp(k->key, "events") == 0 ||
-					      strcmp(k->key, "buffer_size") == 0 ||
-					      strcmp(k->key, "result_handler") == 0)) {
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
-		} else if ((note = config_api_program_key_note(k->key))) {
-			put_commented(w, k, note);
-		} else if (!config_api_is_program_key(k->key)) {
+				fprintf(w->out, "# %s = %s  ; one program per process instead\n", k->key,
+					k->value);
+		} else if (!known || !put_by_row(w, s, k, &row, p)) {
 			put_commented(w, k, "unknown key");
-		} else {
-			fprintf(w->out, "%s = %s\n", k->key, k->value);
 		}
 	}
 	if (pname && !has_key(s, "process_name"))

@@ -58,7 +58,7 @@ bool sandbox_is_key(const char *key);
 
 /* A boolean as the config writes it, supervisord's words: true, yes, on,
  * 1 or false, no, off, 0, in any case. False when S is none of them. The
- * sandbox's keys are read with it, and config.c reads the others with it. */
+ * sandbox's keys are read with it, and the config reader's others too. */
 bool sandbox_parse_bool(const char *s, bool *out);
 
 /* Defaults: nothing changed, no_new_privs on. */

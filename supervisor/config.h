@@ -57,84 +57,107 @@ struct program_instance {
 
 #define CONFIG_DEFAULT_LOGDIR "/var/log/corral"
 
+/* The fields of a program, each once, in the order of the struct: F(TYPE,
+ * NAME) for a field, A(TYPE, NAME, N) for an array of N. struct
+ * program_config below is made from this list, and so is the list of
+ * fields the key table (cfgprog.c) must cover: test_cfgprog fails when a
+ * field has no row (the key that sets it, or how a reload compares a field
+ * no key sets), so that program_config_equal() cannot miss one. */
+#define PROGRAM_CONFIG_FIELDS(F, A)                                                      \
+	F(char *, name)                 /* from [program:NAME] */                         \
+	F(char *, file)                 /* where the section was written, for messages */ \
+	F(int, line)                                                                      \
+	F(char *, command)              /* as written */                                  \
+	F(char **, argv)                /* command split like a shell would, NULL-terminated */ \
+	F(int, numprocs)                /* >= 1 */                                        \
+	F(int, numprocs_start)          /* first %(process_num)d, default 0 */            \
+	F(char *, process_name)         /* template, default "%(program_name)s" */        \
+	F(bool, autostart)              /* default true */                                \
+	F(enum autorestart, autorestart) /* default unexpected */                         \
+	F(int, startsecs)               /* default 1 */                                   \
+	F(int, startretries)            /* default 3 */                                   \
+	A(uint8_t, exitcodes, 32)       /* bitmap of expected exit codes 0..255, default {0} */ \
+	F(int, stopsignal)              /* default SIGTERM */                             \
+	F(int, stopwaitsecs)            /* default 10 */                                  \
+	F(bool, stopasgroup)            /* stopsignal to the whole scope, default false */ \
+	F(bool, killasgroup)            /* SIGKILL to the whole scope, default true       \
+					 * (scopes always do) */                          \
+	F(enum killmode, killmode)      /* default group */                               \
+	F(char *, directory)            /* NULL: corrald's working directory */           \
+	F(char **, environment)         /* "KEY=value" entries, NULL-terminated, never NULL */ \
+	F(int, umask)                   /* -1: inherit corrald's */                       \
+	F(int, priority)                /* default 999; lower starts first, stops last;   \
+					 * its [group:]'s when that sets one; -1 for an   \
+					 * [eventlistener:] that sets none (supervisord's) */ \
+	F(int, process_priority)        /* its own priority key, default 999 even for an  \
+					 * [eventlistener:]: supervisord's process        \
+					 * priority, which orders it among its group's    \
+					 * processes */                                   \
+	F(bool, redirect_stderr)                                                          \
+	F(char *, stdout_logfile)       /* NULL: logdir/NAME.out; "NONE": discarded */    \
+	F(char *, stderr_logfile)       /* NULL: logdir/NAME.err; "NONE": discarded */    \
+	F(char *, group)                /* the [group:] it is in, NULL: its own */        \
+	F(bool, main)                   /* corrald --init exits with its status when it ends */ \
+	F(bool, autorestart_set)        /* autorestart written in the config (config_for_init) */ \
+	F(uint64_t, stdout_maxbytes)    /* rotate past this, 0: never; default 50MB */    \
+	F(uint64_t, stderr_maxbytes)                                                      \
+	F(int, stdout_backups)          /* rotated files kept, default 10 */              \
+	F(int, stderr_backups)                                                            \
+	F(bool, log_timestamps)         /* RFC 3339 stamp before each line */             \
+	F(uint64_t, log_line_max)       /* longer lines are cut with a marker, 0: no      \
+					 * limit; 16KB */                                 \
+	F(uint64_t, log_buffer)         /* bytes read and held per stream at most; 64KB */ \
+	F(uint64_t, log_rate)           /* lines a second, 0: no limit */                 \
+	F(uint64_t, log_burst)          /* lines at once, 0: as log_rate */               \
+	F(enum log_overflow, log_overflow) /* default block */                            \
+	F(enum ready_mode, ready)       /* default startsecs */                           \
+	F(int, ready_fd)                /* READY_FD: the fd it writes its newline on */   \
+	F(int, start_timeout)           /* notify/fd: seconds to become ready, 0: forever; 90 */ \
+	F(int, watchdog_sec)            /* WATCHDOG=1 at least this often once RUNNING, 0: off */ \
+	F(char **, requires)            /* programs it needs ready before it starts; NULL: none */ \
+	F(char **, after)               /* programs it starts after, if they start too;   \
+					 * NULL: none */                                  \
+	F(struct sandbox, sandbox)      /* user, capabilities, seccomp, namespaces,       \
+					 * limits: compiled */                            \
+	/* Its [socket:] addresses in the order of its fds 3, 4 ... (sections in         \
+	 * the order written, each section's listen values in order); NULL: none. */     \
+	F(struct socket_addr *, listen)                                                   \
+	F(char **, listen_names)        /* the [socket:NAME] of each, for LISTEN_FDNAMES; \
+					 * NULL-terminated */                             \
+	F(int, nlisten)                                                                   \
+	/* numprocs of them when command, directory, a log file or environment           \
+	 * use %(process_num)d; a NULL field there: the program's own. NULL: none. */    \
+	F(struct program_instance *, instances)                                           \
+	F(bool, is_pool)                /* a [pool:NAME]: its processes are the pool's workers */ \
+	/* An [fcgi-program:NAME] (supervisord's): corrald listens on fcgi_socket        \
+	 * and gives it to each of its processes as stdin (fd 0). */                     \
+	F(bool, is_fcgi)                                                                  \
+	F(struct socket_addr *, fcgi_socket) /* heap; NULL only while being read */      \
+	F(int, fcgi_backlog)            /* socket_backlog, default SOMAXCONN */           \
+	F(unsigned, fcgi_mode)          /* socket_mode of a unix path, default 0700 */    \
+	F(bool, fcgi_owner)             /* socket_owner set: a unix path is chowned to: */ \
+	F(uid_t, fcgi_uid)                                                                \
+	F(gid_t, fcgi_gid)                                                                \
+	F(struct pool_config, pool)     /* is_pool: the pool's own keys (poolcfg.h) */    \
+	/* supervisord's event keys (events.c) */                                         \
+	F(bool, is_listener)            /* an [eventlistener:NAME]: its stdout speaks the \
+					 * protocol */                                    \
+	F(uint32_t, listener_events)    /* is_listener: its events =, bits of enum event_type */ \
+	F(int, buffer_size)             /* is_listener: events its pool holds, default 10 */ \
+	A(bool, events_enabled, 2)      /* stdout_/stderr_events_enabled: PROCESS_LOG_* events */ \
+	A(uint64_t, capture_maxbytes, 2) /* stdout_/stderr_capture_maxbytes, 0: no capture mode */ \
+	A(bool, syslog, 2)              /* stdout_/stderr_syslog: each line to syslog too (devlog.h) */ \
+	F(bool, strip_ansi)             /* [supervisord] strip_ansi: escapes out of its output \
+					 * (ansi.h) */                                    \
+	F(bool, stdin_pipe)             /* its stdin is a pipe corrald holds (supervisord's format) */
+
+#define PROGRAM_CONFIG_FIELD(type, name) type name;
+#define PROGRAM_CONFIG_ARRAY(type, name, n) type name[n];
 struct program_config {
-	char *name;             /* from [program:NAME] */
-	char *file;             /* where the section was written, for messages */
-	int line;
-	char *command;          /* as written */
-	char **argv;            /* command split like a shell would, NULL-terminated */
-	int numprocs;           /* >= 1 */
-	int numprocs_start;     /* first %(process_num)d, default 0 */
-	char *process_name;     /* template, default "%(program_name)s" */
-	bool autostart;         /* default true */
-	enum autorestart autorestart; /* default unexpected */
-	int startsecs;          /* default 1 */
-	int startretries;       /* default 3 */
-	uint8_t exitcodes[32];  /* bitmap of expected exit codes 0..255, default {0} */
-	int stopsignal;         /* default SIGTERM */
-	int stopwaitsecs;       /* default 10 */
-	bool stopasgroup;       /* stopsignal to the whole scope, default false */
-	bool killasgroup;       /* SIGKILL to the whole scope, default true (scopes always do) */
-	enum killmode killmode; /* default group */
-	char *directory;        /* NULL: corrald's working directory */
-	char **environment;     /* "KEY=value" entries, NULL-terminated, never NULL */
-	int umask;              /* -1: inherit corrald's */
-	int priority;           /* default 999; lower starts first, stops last; its
-				 * [group:]'s when that sets one; -1 for an
-				 * [eventlistener:] that sets none (supervisord's) */
-	int process_priority;   /* its own priority key, default 999 even for an
-				 * [eventlistener:]: supervisord's process priority,
-				 * which orders it among its group's processes */
-	bool redirect_stderr;
-	char *stdout_logfile;   /* NULL: logdir/NAME.out; "NONE": discarded */
-	char *stderr_logfile;   /* NULL: logdir/NAME.err; "NONE": discarded */
-	char *group;            /* the [group:] it is in, NULL: its own */
-	bool main;              /* corrald --init exits with its status when it ends */
-	bool autorestart_set;   /* autorestart written in the config (config_for_init) */
-	uint64_t stdout_maxbytes, stderr_maxbytes; /* rotate past this, 0: never; default 50MB */
-	int stdout_backups, stderr_backups;        /* rotated files kept, default 10 */
-	bool log_timestamps;    /* RFC 3339 stamp before each line */
-	uint64_t log_line_max;  /* longer lines are cut with a marker, 0: no limit; 16KB */
-	uint64_t log_buffer;    /* bytes read and held per stream at most; 64KB */
-	uint64_t log_rate;      /* lines a second, 0: no limit */
-	uint64_t log_burst;     /* lines at once, 0: as log_rate */
-	enum log_overflow log_overflow; /* default block */
-	enum ready_mode ready;  /* default startsecs */
-	int ready_fd;           /* READY_FD: the fd it writes its newline on */
-	int start_timeout;      /* notify/fd: seconds to become ready, 0: forever; 90 */
-	int watchdog_sec;       /* WATCHDOG=1 at least this often once RUNNING, 0: off */
-	char **requires;        /* programs it needs ready before it starts; NULL: none */
-	char **after;           /* programs it starts after, if they start too; NULL: none */
-	struct sandbox sandbox; /* user, capabilities, seccomp, namespaces, limits: compiled */
-	/* Its [socket:] addresses in the order of its fds 3, 4 ... (sections in
-	 * the order written, each section's listen values in order); NULL: none. */
-	struct socket_addr *listen;
-	char **listen_names;    /* the [socket:NAME] of each, for LISTEN_FDNAMES; NULL-terminated */
-	int nlisten;
-	/* numprocs of them when command, directory, a log file or environment
-	 * use %(process_num)d; a NULL field there: the program's own. NULL: none. */
-	struct program_instance *instances;
-	bool is_pool;           /* a [pool:NAME]: its processes are the pool's workers */
-	/* An [fcgi-program:NAME] (supervisord's): corrald listens on fcgi_socket
-	 * and gives it to each of its processes as stdin (fd 0). */
-	bool is_fcgi;
-	struct socket_addr *fcgi_socket; /* heap; NULL only while being read */
-	int fcgi_backlog;       /* socket_backlog, default SOMAXCONN */
-	unsigned fcgi_mode;     /* socket_mode of a unix path, default 0700 */
-	bool fcgi_owner;        /* socket_owner set: a unix path is chowned to: */
-	uid_t fcgi_uid;
-	gid_t fcgi_gid;
-	struct pool_config pool;/* is_pool: the pool's own keys (poolcfg.h) */
-	/* supervisord's event keys (events.c) */
-	bool is_listener;       /* an [eventlistener:NAME]: its stdout speaks the protocol */
-	uint32_t listener_events; /* is_listener: its events =, bits of enum event_type */
-	int buffer_size;        /* is_listener: events its pool holds, default 10 */
-	bool events_enabled[2]; /* stdout_/stderr_events_enabled: PROCESS_LOG_* events */
-	uint64_t capture_maxbytes[2]; /* stdout_/stderr_capture_maxbytes, 0: no capture mode */
-	bool syslog[2];         /* stdout_/stderr_syslog: each line to syslog too (devlog.h) */
-	bool strip_ansi;        /* [supervisord] strip_ansi: escapes out of its output (ansi.h) */
-	bool stdin_pipe;        /* its stdin is a pipe corrald holds (supervisord's format) */
+	PROGRAM_CONFIG_FIELDS(PROGRAM_CONFIG_FIELD, PROGRAM_CONFIG_ARRAY)
 };
+#undef PROGRAM_CONFIG_FIELD
+#undef PROGRAM_CONFIG_ARRAY
 
 /* What a group does when one member fails (Erlang/OTP's meanings). */
 enum group_strategy {
@@ -265,8 +288,21 @@ const char *config_name_problem(const char *name);
  * one fits in a file name (NAME_MAX, 255). */
 #define CONFIG_FULL_NAME_MAX 246
 
-/* True when KEY is one of corral's own [program:x] keys. */
-bool config_is_program_key(const char *key);
+struct cfgkey;
+struct cfgkey_out;
+
+/* The row (cfgkey.h) of KEY in a section named SECTION ("program:x",
+ * "supervisord" ...), whether corral takes the key or only checks and
+ * ignores it: how corralctl migrate writes it. NULL: the section has no
+ * such key (or takes any). */
+const struct cfgkey *config_key(const char *section, const char *key);
+
+/* `corrald --check -v`: every key of CFG that applies, defaults included,
+ * as "KEY = VALUE" lines in the config's own syntax, section by section,
+ * each line handed to OUT (see cfgkey.h): [corral] and the HTTP servers,
+ * then each program with each of its processes, then the groups and the
+ * sockets, commented. */
+void config_show(const struct corral_config *cfg, struct cfgkey_out *out);
 
 void config_free(struct corral_config *cfg);
 void config_errors_free(struct config_errors *errs);
@@ -286,10 +322,5 @@ void program_config_instance(const struct program_config *p, int index,
 
 /* True when CODE is one of p->exitcodes. */
 bool program_config_expected_exit(const struct program_config *p, int code);
-
-/* Signal number for a name like "TERM", "SIGTERM" or "15"; -1 if unknown. */
-int config_signal_number(const char *name);
-/* "TERM" for SIGTERM; "?" for an unknown number. */
-const char *config_signal_name(int sig);
 
 #endif

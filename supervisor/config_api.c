@@ -1,17 +1,15 @@
 /* config_api — the config reader's public face (config_api.h), over
- * corrald's own reader (config.c) and its knowledge of supervisord's
- * format (supervisord.c). Only this file knows both sides: a change to
- * struct corral_config stops here. */
+ * corrald's own reader (config.c), its key tables (cfgkey.h) and its
+ * knowledge of supervisord's format (supervisord.c). Only this file knows
+ * both sides: a change to struct corral_config or to a row stops here. */
 #include "supervisor/config_api.h"
+#include "supervisor/cfgkey.h"
 #include "supervisor/config.h"
 #include "supervisor/supervisord.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-_Static_assert(CONFIG_API_ADDR_STRLEN >= SOCKETS_ADDR_STRLEN,
-	       "config_api_program.fcgi_socket holds what sockets_format() writes");
 
 struct config_file {
 	struct corral_config cfg;
@@ -75,8 +73,6 @@ void config_api_program(const struct config_file *cf, size_t i, struct config_ap
 					    .numprocs_start = p->numprocs_start,
 					    .per_process = p->instances != NULL, .umask = p->umask,
 					    .is_fcgi = p->is_fcgi, .is_listener = p->is_listener };
-	if (p->is_fcgi && p->fcgi_socket)
-		sockets_format(p->fcgi_socket, out->fcgi_socket, sizeof out->fcgi_socket);
 }
 
 int config_api_find_program(const struct config_file *cf, const char *name,
@@ -118,14 +114,6 @@ int config_api_process_name(const struct config_file *cf, const struct config_ap
 
 /* ---- the keys and sections the reader knows ---------------------------- */
 
-static bool in_list(const char *const *list, const char *key)
-{
-	for (; list && *list; list++)
-		if (strcmp(*list, key) == 0)
-			return true;
-	return false;
-}
-
 static enum supervisord_section to_supervisord(enum config_api_section kind)
 {
 	switch (kind) {
@@ -163,22 +151,37 @@ const char *config_api_section_note(enum config_api_section kind)
 	return k == SUPERVISORD_NONE ? "" : supervisord_section_note(k);
 }
 
-const char *config_api_main_key_note(const char *key)
+static enum config_api_migrate to_api_migrate(enum cfgkey_migrate m)
 {
-	return supervisord_key_note(SUPERVISORD_MAIN, key);
+	switch (m) {
+	case CFGKEY_AS_WRITTEN: return CONFIG_API_AS_WRITTEN;
+	case CFGKEY_RESOLVED: return CONFIG_API_RESOLVED;
+	case CFGKEY_PER_PROCESS: return CONFIG_API_PER_PROCESS;
+	case CFGKEY_SPLIT: return CONFIG_API_SPLIT;
+	case CFGKEY_TO_PROGRAMS: return CONFIG_API_TO_PROGRAMS;
+	case CFGKEY_IGNORED: return CONFIG_API_IGNORED;
+	}
+	return CONFIG_API_AS_WRITTEN;
 }
 
-bool config_api_is_supervisord_main_key(const char *key)
+int config_api_key(const char *section, const char *key, struct config_api_key *out)
 {
-	return in_list(supervisord_keys(SUPERVISORD_MAIN), key);
+	const struct cfgkey *row = config_key(section, key);
+	if (!row)
+		return -ENOENT;
+	/* KEY, not the row's name: a row standing for another part's keys has none */
+	*out = (struct config_api_key){ .name = row->canon ? row->canon : key,
+					.migrate = to_api_migrate(row->migrate), .note = row->note };
+	return 0;
 }
 
-const char *config_api_program_key_note(const char *key)
+int config_api_key_value(const struct config_file *cf, const char *section, const char *key,
+			 const struct config_api_program *p, char *buf, size_t len)
 {
-	return supervisord_key_note(SUPERVISORD_NONE, key);
-}
-
-bool config_api_is_program_key(const char *key)
-{
-	return config_is_program_key(key) || in_list(supervisord_program_keys, key);
+	const struct cfgkey *row = config_key(section, key);
+	if (!row)
+		return -ENOENT;
+	/* the struct the row's offsets are into: the program's, or the config's */
+	const void *obj = p ? (const void *)&cf->cfg.programs[p->index] : (const void *)&cf->cfg;
+	return cfgkey_value(row, obj, buf, len);
 }

@@ -48,9 +48,6 @@ struct config_api_main {
 };
 void config_api_main(const struct config_file *cf, struct config_api_main *out);
 
-/* Room for a socket address as text ("unix:" and a 107-byte path). */
-#define CONFIG_API_ADDR_STRLEN 128
-
 /* One program (a [program:], [fcgi-program:], [eventlistener:] or
  * [pool:] section) as corrald resolved it. The strings are CF's. */
 struct config_api_program {
@@ -66,7 +63,6 @@ struct config_api_program {
 	bool per_process;
 	int umask;              /* -1: inherited */
 	bool is_fcgi;
-	char fcgi_socket[CONFIG_API_ADDR_STRLEN]; /* is_fcgi: "unix:PATH", "tcp:HOST:PORT" */
 	bool is_listener;
 };
 size_t config_api_nprograms(const struct config_file *cf);
@@ -114,17 +110,35 @@ enum config_api_section config_api_section(const char *name);
  * "" when it has nothing to say. */
 const char *config_api_section_note(enum config_api_section kind);
 
-/* Why corral does not act on KEY of [supervisord]; NULL when it takes it
- * or when [supervisord] has no such key. */
-const char *config_api_main_key_note(const char *key);
-/* True when KEY is one of [supervisord]'s keys that [corral] lacks by
- * name (corral takes those without a note as they are). */
-bool config_api_is_supervisord_main_key(const char *key);
+/* How `corralctl migrate` writes a key of a supervisord config in
+ * corral's format: what the key's row in the reader's tables says. */
+enum config_api_migrate {
+	CONFIG_API_AS_WRITTEN,  /* the value as written: both formats mean the same */
+	CONFIG_API_RESOLVED,    /* the value corrald resolved (config_api_key_value()),
+				 * '%' doubled */
+	CONFIG_API_PER_PROCESS, /* each process's own (config_api_process()) */
+	CONFIG_API_SPLIT,       /* as written, unless the program is split per process */
+	CONFIG_API_TO_PROGRAMS, /* [supervisord]'s, which its programs inherit: into each */
+	CONFIG_API_IGNORED,     /* commented out, with the note */
+};
 
-/* Why corral does not act on KEY of a [program:x]; NULL when it takes it
- * or when no program has such a key. */
-const char *config_api_program_key_note(const char *key);
-/* True when KEY is a [program:x] key, corral's or supervisord's. */
-bool config_api_is_program_key(const char *key);
+/* A key of a section, as the reader's tables have it. */
+struct config_api_key {
+	const char *name;       /* the name corral's format gives it (logdir for
+				 * supervisord's childlogdir): the row's, or KEY */
+	enum config_api_migrate migrate;
+	const char *note;       /* CONFIG_API_IGNORED: why corral does not act on it */
+};
+/* KEY of a section named SECTION ("supervisord", "program:x" ...), one
+ * corral takes or one it only checks and ignores, into *OUT: 0, or
+ * -ENOENT when the section has no such key (or takes any). */
+int config_api_key(const char *section, const char *key, struct config_api_key *out);
+
+/* The value corrald resolved for KEY of SECTION in CF (program P's, or
+ * with P NULL [corral]'s), as `corrald --check -v` shows it, into BUF: 0;
+ * -ENOENT when the key has no such value (none set); -ENAMETOOLONG when
+ * it does not fit. */
+int config_api_key_value(const struct config_file *cf, const char *section, const char *key,
+			 const struct config_api_program *p, char *buf, size_t len);
 
 #endif

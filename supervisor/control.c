@@ -27,6 +27,7 @@
 #include "supervisor/logfile.h"
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
+#include "supervisor/signame.h"
 #include "supervisor/sockets.h"
 #include "supervisor/supervisor.h"
 
@@ -958,7 +959,7 @@ static void verb_signal(struct client *c, char **argv, int argc)
 {
 	struct selection sel = { 0 };
 	const char *bad = NULL;
-	int r, sig = config_signal_number(argv[1]);
+	int r, sig = signame_number(argv[1]);
 	if (sig <= 0) {
 		outf(c, "bad signal name: %s", argv[1]);
 		fail(c, PROTO_USAGE);

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/cfgkey.h"
 #include "supervisor/config.h"
 #include "supervisor/control.h"
-#include "supervisor/eventproto.h"
 #include "supervisor/events.h"
 #include "supervisor/guard.h"
 #include "supervisor/log.h"
@@ -85,104 +85,19 @@ static const char *default_config(void)
 	return DEFAULT_CONFIG;
 }
 
-static const char *yes_no(bool b)
+static void print_line(void *ctx, const char *text)
 {
-	return b ? "true" : "false";
+	printf("%s\n", text);
 }
 
 /* --check -v: the values each program runs with, defaults included, in
  * the config's own syntax, so that a supervisord.conf can be compared
- * with what supervisord would use. */
+ * with what supervisord would use; the key tables say what there is. */
 static void print_effective(const struct corral_config *cfg, const char *identifier,
 			    bool init)
 {
-	static const char *const restart[] = { "false", "unexpected", "true" };
-	/* the rule on a line of its own: the value compares as it is */
-	static const char *const socket_rule[] = {
-		[SOCKET_RULE_SET] = "; socket: as set\n",
-		[SOCKET_RULE_DEFAULT] = "; socket: corral's default\n",
-		[SOCKET_RULE_HTTP] = "; socket: a supervisord config's default: [unix_http_server] "
-				     "file + \".corral\"\n",
-		[SOCKET_RULE_CONFIG] = "; socket: a supervisord config's default: "
-				       CONFIG_SOCKET_DIR "/supervisord-HASH.sock, HASH of the "
-				       "config file's real path (FNV-1a, 64 bits)\n",
-	};
-	printf("[corral]\n%ssocket = %s\nlogdir = %s\npidfile = %s\n", socket_rule[cfg->socket_rule],
-	       cfg->socket, cfg->logdir, cfg->pidfile ? cfg->pidfile : "(none)");
-	printf("%sidentifier = %s\nnodaemon = %s\nsilent = %s\nminfds = %lu\nminprocs = %lu\n",
-	       identifier ? "; identifier: corrald -i\n" : "",
-	       identifier ? identifier : cfg->identifier, yes_no(cfg->nodaemon),
-	       yes_no(cfg->silent), cfg->minfds, cfg->minprocs);
-	for (size_t i = 0; i < cfg->nprograms; i++) {
-		const struct program_config *p = &cfg->programs[i];
-		printf("\n[%s:%s] ; %s:%d\n",
-		       p->is_pool ? "pool" : p->is_fcgi ? "fcgi-program" :
-		       p->is_listener ? "eventlistener" : "program", p->name, p->file, p->line);
-		for (int k = 0; k < p->numprocs; k++) {
-			char name[256];
-			struct program_instance v;
-			if (program_config_process_name(p, p->numprocs_start + k, name, sizeof name) < 0)
-				snprintf(name, sizeof name, "?");
-			program_config_instance(p, k, &v);
-			/* as corrald names it: NAME alone, or GROUP:PROCESS */
-			bool alone = !p->group && p->numprocs == 1 && strcmp(name, p->name) == 0;
-			printf("; process %s%s%s: command = %s, directory = %s",
-			       alone ? "" : p->group ? p->group : p->name, alone ? "" : ":", name,
-			       v.command, v.directory ? v.directory : "(inherited)");
-			printf(", stdout_logfile = %s, stderr_logfile = %s, environment =",
-			       v.stdout_logfile ? v.stdout_logfile : "AUTO",
-			       p->redirect_stderr ? "(redirected)"
-			       : v.stderr_logfile ? v.stderr_logfile : "AUTO");
-			for (char **e = v.environment; *e; e++)
-				printf(" %s", *e);
-			printf("\n");
-		}
-		printf("process_name = %s\nnumprocs = %d\nnumprocs_start = %d\npriority = %d\n",
-		       p->process_name, p->numprocs, p->numprocs_start, p->priority);
-		printf("autostart = %s\nautorestart = %s%s\nstartsecs = %d\nstartretries = %d\n",
-		       yes_no(p->autostart), restart[p->autorestart],
-		       init && p->main && !p->autorestart_set
-		       ? " ; --init: the main program is not restarted unless its config says so" : "",
-		       p->startsecs, p->startretries);
-		if (p->main)
-			printf("main = true\n");
-		printf("exitcodes =");
-		for (int c = 0, n = 0; c < 256; c++)
-			if (program_config_expected_exit(p, c))
-				printf("%s%d", n++ ? "," : " ", c);
-		printf("\nstopsignal = %s\nstopwaitsecs = %d\nstopasgroup = %s\nkillasgroup = %s\n",
-		       config_signal_name(p->stopsignal), p->stopwaitsecs, yes_no(p->stopasgroup),
-		       yes_no(p->killasgroup));
-		printf("redirect_stderr = %s\nstdout_logfile_maxbytes = %llu\n"
-		       "stdout_logfile_backups = %d\nstderr_logfile_maxbytes = %llu\n"
-		       "stderr_logfile_backups = %d\n", yes_no(p->redirect_stderr),
-		       (unsigned long long)p->stdout_maxbytes, p->stdout_backups,
-		       (unsigned long long)p->stderr_maxbytes, p->stderr_backups);
-		printf("stdout_syslog = %s\nstderr_syslog = %s\nstrip_ansi = %s\n",
-		       yes_no(p->syslog[0]), yes_no(p->syslog[1]), yes_no(p->strip_ansi));
-		if (p->umask >= 0)
-			printf("umask = %03o\n", (unsigned)p->umask);
-		else
-			printf("umask = (inherited)\n");
-		if (p->is_fcgi && p->fcgi_socket) {
-			char text[SOCKETS_ADDR_STRLEN];
-			sockets_format(p->fcgi_socket, text, sizeof text);
-			printf("socket = %s\nsocket_backlog = %d\nsocket_mode = %03o\n", text,
-			       p->fcgi_backlog, p->fcgi_mode);
-			if (p->fcgi_owner)
-				printf("socket_owner = %u:%u\n", (unsigned)p->fcgi_uid,
-				       (unsigned)p->fcgi_gid);
-		}
-		if (p->is_listener) {
-			printf("buffer_size = %d\nevents =", p->buffer_size);
-			for (int t = 0, n = 0; t < EV_NTYPES; t++)
-				if (p->listener_events & EV_BIT(t))
-					printf("%s%s", n++ ? "," : " ", eventproto_type_name(t));
-			printf("\n");
-		}
-		if (p->group)
-			printf("; in [group:%s]\n", p->group);
-	}
+	struct cfgkey_out out = { .line = print_line, .init = init, .identifier = identifier };
+	config_show(cfg, &out);
 }
 
 /* supervisord's minfds and minprocs: corrald's soft limit of RESOURCE

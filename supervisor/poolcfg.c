@@ -179,3 +179,28 @@ const char *poolcfg_framing_name(enum pool_framing f)
 {
 	return f == POOL_FRAMING_LENGTH ? "length" : "line";
 }
+
+void poolcfg_show(const struct pool_config *c, void (*line)(void *ctx, const char *text),
+		  void *ctx)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf, "workers = %d", c->workers);
+	line(ctx, buf);
+	snprintf(buf, sizeof buf, "framing = %s", poolcfg_framing_name(c->framing));
+	line(ctx, buf);
+	snprintf(buf, sizeof buf, "mailbox = %d", c->mailbox);
+	line(ctx, buf);
+	snprintf(buf, sizeof buf, "queue = %d", c->queue);
+	line(ctx, buf);
+	snprintf(buf, sizeof buf, "job_timeout = %lld.%03lld", (long long)c->job_timeout_ms / 1000,
+		 (long long)c->job_timeout_ms % 1000);
+	line(ctx, buf);
+	snprintf(buf, sizeof buf, "job_retries = %d", c->job_retries);
+	line(ctx, buf);
+	snprintf(buf, sizeof buf, "cancel = %s", c->cancel == POOL_CANCEL_KILL ? "kill" : "finish");
+	line(ctx, buf);
+	snprintf(buf, sizeof buf, "submit_rate = %d", c->submit_rate);
+	line(ctx, buf);
+	snprintf(buf, sizeof buf, "submit_burst = %d", c->submit_burst);
+	line(ctx, buf);
+}

@@ -1,7 +1,8 @@
 /* poolcfg — the keys of a [pool:NAME] section beyond a program's.
  *
- * A pool is a program whose processes are its workers, so config.c reads a
- * [pool:] like a [program:] and hands the keys below to poolcfg_apply().
+ * A pool is a program whose processes are its workers, so the config reader
+ * reads a [pool:] like a [program:] and hands the keys below to
+ * poolcfg_apply() (one row of its program table stands for them: cfgprog.c).
  * Plain values only: a pool_config needs no freeing. */
 #ifndef CORRAL_POOLCFG_H
 #define CORRAL_POOLCFG_H
@@ -29,10 +30,10 @@ struct pool_config {
 	enum pool_cancel cancel;  /* default finish */
 	int submit_rate;          /* jobs a second taken in, per pool and per producer; 0: no limit */
 	int submit_burst;         /* jobs at once; 0: as submit_rate */
-	uint64_t seen;            /* bit per poolcfg_keys[] entry already set (config.c) */
 };
 
-/* The keys, NULL-terminated, in the order of the bits of `seen`. */
+/* The keys, NULL-terminated (a row of config's program table stands for
+ * them: cfgprog.c). */
 extern const char *const poolcfg_keys[];
 
 struct program_config;
@@ -55,5 +56,10 @@ int poolcfg_check(const struct program_config *p, char *err, size_t errlen);
 bool poolcfg_equal(const struct pool_config *a, const struct pool_config *b);
 
 const char *poolcfg_framing_name(enum pool_framing f);
+
+/* Each key of C as `corrald --check -v` shows it: LINE gets "KEY = VALUE"
+ * for each, in the order of poolcfg_keys[]. */
+void poolcfg_show(const struct pool_config *c, void (*line)(void *ctx, const char *text),
+		  void *ctx);
 
 #endif

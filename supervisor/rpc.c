@@ -41,6 +41,7 @@
 #include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
 #include "supervisor/loop.h"
+#include "supervisor/signame.h"
 #include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
 #include "supervisor/supervisor.h"
@@ -981,7 +982,7 @@ static int signal_arg(const struct xval *v)
 		return -1;
 	memcpy(name, p, len);
 	name[len] = '\0';
-	return config_signal_number(name);
+	return signame_number(name);
 }
 
 /* signalProcess on one process: BAD_SIGNAL (V is not a signal) before

@@ -504,40 +504,6 @@ static void test_stopsignal(void **state)
 	}
 }
 
-static void test_signal_names(void **state)
-{
-	assert_int_equal(config_signal_number("TERM"), SIGTERM);
-	assert_int_equal(config_signal_number("SIGKILL"), SIGKILL);
-	assert_int_equal(config_signal_number("sigusr1"), SIGUSR1);
-	assert_int_equal(config_signal_number("2"), SIGINT);
-	assert_int_equal(config_signal_number("RTMIN+1"), SIGRTMIN + 1);
-	assert_int_equal(config_signal_number("RTMAX-1"), SIGRTMAX - 1);
-	assert_int_equal(config_signal_number("RTMAX"), SIGRTMAX);
-	assert_int_equal(config_signal_number("POLL"), SIGIO);
-	assert_int_equal(config_signal_number(""), -1);
-	assert_int_equal(config_signal_number(NULL), -1);
-	assert_int_equal(config_signal_number("NOPE"), -1);
-	assert_int_equal(config_signal_number("0"), -1);
-	assert_int_equal(config_signal_number("RTMIN-1"), -1);
-
-	assert_string_equal(config_signal_name(SIGTERM), "TERM");
-	assert_string_equal(config_signal_name(SIGKILL), "KILL");
-	assert_string_equal(config_signal_name(SIGHUP), "HUP");
-	assert_string_equal(config_signal_name(SIGABRT), "ABRT");
-	assert_string_equal(config_signal_name(SIGIO), "IO");
-	assert_string_equal(config_signal_name(SIGCHLD), "CHLD");
-	assert_string_equal(config_signal_name(SIGRTMIN), "RTMIN");
-	assert_string_equal(config_signal_name(SIGRTMIN + 2), "RTMIN+2");
-	assert_string_equal(config_signal_name(SIGRTMAX), "RTMAX");
-	assert_string_equal(config_signal_name(0), "?");
-	assert_string_equal(config_signal_name(-3), "?");
-	assert_string_equal(config_signal_name(1000), "?");
-	/* every name given back is understood */
-	for (int s = 1; s <= SIGRTMAX; s++)
-		if (strcmp(config_signal_name(s), "?") != 0)
-			assert_int_equal(config_signal_number(config_signal_name(s)), s);
-}
-
 static void test_octal(void **state)
 {
 	assert_int_equal(load_prog("[program:a]\ncommand=x\numask=0\n")->umask, 0);
@@ -2460,7 +2426,6 @@ int main(void)
 		T(test_readiness_and_dependency_keys),
 		T(test_exitcodes),
 		T(test_stopsignal),
-		T(test_signal_names),
 		T(test_octal),
 		T(test_numbers),
 		T(test_long_value_in_message),

@@ -144,10 +144,62 @@ static void test_sections_and_keys(void **state)
 	assert_true(*config_api_section_note(CONFIG_API_SECTION_CTLPLUGIN) != '\0');
 	assert_string_equal(config_api_section_note(CONFIG_API_SECTION_CORRAL), "");
 
-	assert_true(config_api_is_program_key("command"));
-	assert_false(config_api_is_program_key("no_such_key"));
-	assert_null(config_api_program_key_note("command"));
-	assert_false(config_api_is_supervisord_main_key("no_such_key"));
+	/* each key as its row says */
+	struct config_api_key k;
+	assert_int_equal(config_api_key("program:x", "command", &k), 0);
+	assert_int_equal(k.migrate, CONFIG_API_PER_PROCESS);
+	assert_string_equal(k.name, "command");
+	assert_null(k.note);
+	assert_int_equal(config_api_key("program:x", "no_such_key", &k), -ENOENT);
+	assert_int_equal(config_api_key("program:x", "numprocs", &k), 0);
+	assert_int_equal(k.migrate, CONFIG_API_SPLIT);
+	assert_int_equal(config_api_key("program:x", "user", &k), 0); /* the sandbox's */
+	assert_int_equal(k.migrate, CONFIG_API_AS_WRITTEN);
+	assert_string_equal(k.name, "user");
+	assert_int_equal(config_api_key("program:x", "serverurl", &k), 0);
+	assert_int_equal(k.migrate, CONFIG_API_IGNORED);
+	assert_non_null(k.note);
+	/* a key of one program kind only */
+	assert_int_equal(config_api_key("program:x", "socket", &k), -ENOENT);
+	assert_int_equal(config_api_key("fcgi-program:x", "socket", &k), 0);
+	assert_int_equal(k.migrate, CONFIG_API_RESOLVED);
+	assert_int_equal(config_api_key("supervisord", "childlogdir", &k), 0);
+	assert_int_equal(k.migrate, CONFIG_API_RESOLVED);
+	assert_string_equal(k.name, "logdir");
+	assert_int_equal(config_api_key("supervisord", "umask", &k), 0);
+	assert_int_equal(k.migrate, CONFIG_API_TO_PROGRAMS);
+	assert_int_equal(config_api_key("supervisord", "logfile", &k), 0);
+	assert_int_equal(k.migrate, CONFIG_API_IGNORED);
+	assert_int_equal(config_api_key("supervisord", "no_such_key", &k), -ENOENT);
+	assert_int_equal(config_api_key("rpcinterface:x", "anything", &k), -ENOENT);
+}
+
+/* The values corrald resolved, by key: [corral]'s and a program's. */
+static void test_key_values(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/corral-test-config-api-XXXXXX", value[256];
+	write_conf(path, "[supervisord]\nchildlogdir = %(here)s/logs\n"
+		   "[fcgi-program:f]\ncommand = /bin/true\nsocket = unix:///tmp/%(program_name)s.sock\n"
+		   "[program:p]\ncommand = /bin/true\n");
+	struct config_errors errs = { 0 };
+	struct config_file *cf;
+	assert_int_equal(config_api_read(path, NULL, NULL, &cf, &errs), 0);
+	assert_int_equal(config_api_key_value(cf, "supervisord", "childlogdir", NULL, value,
+					      sizeof value), 0);
+	assert_string_equal(value, "/tmp/logs");
+	assert_int_equal(config_api_key_value(cf, "supervisord", "childlogdir", NULL, value, 4),
+			 -ENAMETOOLONG);
+	struct config_api_program p;
+	assert_int_equal(config_api_find_program(cf, "f", &p), 0);
+	assert_int_equal(config_api_key_value(cf, "fcgi-program:f", "socket", &p, value,
+					      sizeof value), 0);
+	assert_string_equal(value, "unix:///tmp/f.sock");
+	assert_int_equal(config_api_key_value(cf, "fcgi-program:f", "nope", &p, value,
+					      sizeof value), -ENOENT);
+	config_api_free(cf);
+	config_api_errors_free(&errs);
+	unlink(path);
 }
 
 int main(void)
@@ -157,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_sections_and_keys),
+		cmocka_unit_test(test_key_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
