@@ -131,6 +131,32 @@ static void test_repeated_keys_and_defaults(void **state)
 	free(out);
 }
 
+/* A value written as corrald resolved it reads back the same: '%' is
+ * doubled in each, an [fcgi-program:]'s socket too. */
+static void test_resolved_round_trip(void **state)
+{
+	(void)state;
+	int rc;
+	char *out = migrate_text("[supervisord]\nchildlogdir = /tmp/l%%(x)s\n"
+				 "[fcgi-program:f]\ncommand = /bin/true\n"
+				 "socket = unix:///tmp/f%%(here)s.sock\n", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\nlogdir = /tmp/l%%(x)s\n"));
+	assert_non_null(strstr(out, "\nsocket = unix:///tmp/f%%(here)s.sock\n"));
+	struct corral_config cfg;
+	struct config_errors errs = { 0 };
+	rc = config_load_string("mem.conf", out, &cfg, &errs);
+	if (rc < 0)
+		fail_msg("%s", errs.n ? errs.msgs[0] : "?");
+	assert_string_equal(cfg.logdir, "/tmp/l%(x)s");
+	char text[SOCKETS_ADDR_STRLEN];
+	sockets_format(cfg.programs[0].fcgi_socket, text, sizeof text);
+	assert_string_equal(text, "unix:/tmp/f%(here)s.sock");
+	config_free(&cfg);
+	config_errors_free(&errs);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_not_supervisord),
 		cmocka_unit_test(test_repeated_keys_and_defaults),
+		cmocka_unit_test(test_resolved_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
