@@ -32,8 +32,9 @@
  * - [supervisord]'s umask, directory and environment, which its programs
  *   inherit and [corral] lacks, are written into each program.
  * - What supervisord's format gives a config without saying and corral's
- *   format does not (the control socket's path, nodaemon = false, minfds
- *   and minprocs) is written into [corral], so that it runs the same.
+ *   format does not (the control socket's path, nodaemon = false, minfds,
+ *   minprocs, the log directory) is written into [corral], so that it runs
+ *   the same.
  * - A key set twice in a section (supervisord keeps the last value) is
  *   written once; the values before are commented out. */
 #include "ctl/migrate.h"
@@ -306,15 +307,16 @@ static void write_main(struct writer *w, const struct msect *s)
 	}
 	w->main_done = true;
 	fprintf(w->out, "[corral]\n");
-	bool set[4] = { false };
-	static const char *const defaults[] = { "socket", "nodaemon", "minfds", "minprocs" };
+	bool set[6] = { false };
+	static const char *const defaults[] = { "socket",   "nodaemon", "minfds",
+						"minprocs", "logdir",   "childlogdir" };
 	for (size_t j = 0; j < w->m->n; j++) {
 		const struct msect *o = &w->m->sects[j];
 		if (!is_main(o))
 			continue;
 		write_main_keys(w, o);
 		for (size_t k = 0; k < o->nkeys; k++)
-			for (size_t d = 0; d < 4; d++)
+			for (size_t d = 0; d < 6; d++)
 				set[d] |= strcmp(o->keys[k].key, defaults[d]) == 0;
 	}
 	/* what a supervisord config gets without saying, and corral's format not */
@@ -325,8 +327,10 @@ static void write_main(struct writer *w, const struct msect *s)
 			"; this line, corral's default, which corralctl finds without -c\n");
 		put_expanded(w, "socket", cfg.socket);
 	}
-	if (!set[1] || !set[2] || !set[3])
+	if (!set[1] || !set[2] || !set[3] || !(set[4] || set[5]))
 		fprintf(w->out, "; supervisord's defaults, which corral's format does not have\n");
+	if (!(set[4] || set[5]))
+		put_expanded(w, "logdir", cfg.logdir);
 	if (!set[1])
 		fprintf(w->out, "nodaemon = %s\n", cfg.nodaemon ? "true" : "false");
 	if (!set[2])

@@ -240,6 +240,18 @@ static int load(const char *path, const char *text, struct corral_config *out,
 	ld.cfg.nodaemon = !ld.supervisord;
 	ld.cfg.minfds = ld.supervisord ? 1024 : 0;
 	ld.cfg.minprocs = ld.supervisord ? 200 : 0;
+	/* supervisord's childlogdir: the temporary directory, as Python's
+	 * tempfile.gettempdir() finds it ($TMPDIR, else /tmp) */
+	if (!ld.oom && ld.supervisord) {
+		const char *tmp = getenv("TMPDIR");
+		char *dir = strdup(tmp && *tmp == '/' ? tmp : "/tmp");
+		if (!dir) {
+			ld.oom = true;
+		} else {
+			free(ld.cfg.logdir);
+			ld.cfg.logdir = dir;
+		}
+	}
 	if (!ld.oom && ld.supervisord)
 		load_prepass(&ld, path, text, main_len);
 	if (!ld.oom && main_ok) {
