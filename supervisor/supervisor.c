@@ -21,6 +21,7 @@
 
 #include "ipc/io.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/core.h"
 #include "supervisor/devlog.h"
 #include "supervisor/guard.h"
 #include "supervisor/hooks.h"
@@ -43,25 +44,17 @@ extern char **environ;
 /* How long start-up and exit wait for a scope to empty. */
 #define SCOPE_WAIT_MS 5000
 
+/* What supervisor.c alone holds; what the core's parts share is in core.h. */
 static struct {
-	int sigfd, devnull;
+	int sigfd;
 	struct watch sig_watch, report_watch;
-	struct pidmap pids;
-	struct program *programs;   /* in priority order */
 	struct group *groups;
-	struct config_ref *current;
 	struct config_ref *pending;  /* read by supervisor_reread(), not yet all applied */
-	const char *config_path;
-	bool shutting_down;
 	bool restart;               /* exec corrald anew once everything is down */
 	bool done;
-	size_t start_queued;        /* processes waiting in the autostart queue */
-	bool cgroups;               /* scopes are cgroup v2 leaves; else process groups */
 	size_t dep_waiting;         /* processes waiting for their dependencies */
 	size_t stop_deferred;       /* asked to stop, waiting for what requires them */
-	bool init;                  /* --init: a container's PID 1 */
 	bool init_group;            /* --init -g: signals go to the main program's process group */
-	int init_stop_sig;          /* --init: the TERM or INT that stops everything, for main */
 	int exit_status;            /* what corrald exits with after a clean shutdown */
 	pid_t guard;                /* kills the scope if corrald dies; 0: none */
 	int guard_pipe;             /* its stdin: end of file when corrald is gone */
@@ -70,21 +63,18 @@ static struct {
 	int guard_replaced;         /* guards started again in that minute */
 	int notify_fd;              /* the sd_notify datagram socket, -1: none */
 	struct watch notify_watch;
-	char notify_path[108];
 	dev_t notify_dev;           /* the file made, so that we never remove */
 	ino_t notify_ino;           /* one someone else put there since */
-	struct rlimit nofile;       /* as corrald found it (minfds raised); workers get it back */
 	struct deadline die_report; /* shutting down: the next "waiting for ... to die" */
 	const char *identifier;     /* corrald -i: wins over the config's; NULL: none */
 	void (*up)(void);           /* a daemon's (main.c), once up; NULL when done or none */
-} S = { .sigfd = -1, .devnull = -1, .guard_pipe = -1, .guard_pidfd = -1, .notify_fd = -1,
+} S = { .sigfd = -1, .guard_pipe = -1, .guard_pidfd = -1, .notify_fd = -1,
       .sig_watch = { .fd = -1 }, .report_watch = { .fd = -1 }, .notify_watch = { .fd = -1 },
       .die_report = { .node = { .index = HEAP_NONE } } };
 
-
 int supervisor_tree_count(const struct process *p)
 {
-	if (!S.cgroups)
+	if (!core.cgroups)
 		return -1;
 	if (!p->leaf_used)
 		return 0;
@@ -94,23 +84,22 @@ int supervisor_tree_count(const struct process *p)
 
 const char *supervisor_scope_kind(void)
 {
-	return S.cgroups ? "cgroup" : "process-group";
+	return core.cgroups ? "cgroup" : "process-group";
 }
 
 const char *program_group_name(const struct program *prog)
 {
-	return prog->cfg->group ? prog->cfg->group : prog->cfg->name;
+	return core_group_name(prog);
 }
 
 const char *supervisor_process_name(const struct process *p)
 {
-	const char *colon = strchr(p->name, ':');
-	return colon ? colon + 1 : p->name;
+	return core_process_name(p);
 }
 
 struct program *supervisor_programs(void)
 {
-	return S.programs;
+	return core.programs;
 }
 
 /* ---- processes ---- */
@@ -165,7 +154,7 @@ static void read_reports(void)
 	struct spawn_report rep;
 	int r;
 	while ((r = spawn_next_report(&rep)) > 0) {
-		struct process *p = pidmap_get(&S.pids, rep.pid);
+		struct process *p = pidmap_get(&core.pids, rep.pid);
 		if (!p)
 			continue;
 		char msg[PATH_MAX + 128];
@@ -242,9 +231,9 @@ static const char *log_path(const struct process *p, const char *configured, con
 		if (*c == ':')
 			*c = '_';
 	if (!*err)
-		*err = path_join(buf, len, S.current->cfg.logdir, file);
+		*err = path_join(buf, len, core.current->cfg.logdir, file);
 	if (*err) {
-		log_err("%s: no %s log file in %s: %s", p->name, suffix, S.current->cfg.logdir,
+		log_err("%s: no %s log file in %s: %s", p->name, suffix, core.current->cfg.logdir,
 			*err == -EINVAL ? "its name is not one path component" : strerror(-*err));
 		return NULL;
 	}
@@ -264,7 +253,7 @@ const char *supervisor_log_path(const struct process *p, int which, char *buf, s
 
 void supervisor_reopen_logs(void)
 {
-	for (struct program *prog = S.programs; prog; prog = prog->next)
+	for (struct program *prog = core.programs; prog; prog = prog->next)
 		for (int i = 0; i < prog->nprocs; i++) {
 			struct process *p = &prog->procs[i];
 			struct logstream *ss[] = { &p->out, &p->err };
@@ -342,7 +331,7 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 	const struct program_config *c = p->prog->cfg;
 	char **penv = process_values(p).environment;
 	const char *proc = strchr(p->name, ':') ? strchr(p->name, ':') + 1 : p->name;
-	const char *group = program_group_name(p->prog);
+	const char *group = core_group_name(p->prog);
 	size_t nnames = 4;
 	/* What the parts above add: supervisord's SUPERVISOR_SERVER_URL, for
 	 * childutils.getRPCInterface() and the like. */
@@ -352,8 +341,8 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 	snprintf(names[2], PATH_MAX, "SUPERVISOR_PROCESS_NAME=%s", proc);
 	snprintf(names[3], PATH_MAX, "SUPERVISOR_GROUP_NAME=%s", group);
 	/* sd_notify, as systemd offers it to Type=notify services. */
-	if ((c->ready == READY_NOTIFY || c->watchdog_sec > 0) && S.notify_path[0])
-		snprintf(names[nnames++], PATH_MAX, "NOTIFY_SOCKET=%s", S.notify_path);
+	if ((c->ready == READY_NOTIFY || c->watchdog_sec > 0) && core.notify_path[0])
+		snprintf(names[nnames++], PATH_MAX, "NOTIFY_SOCKET=%s", core.notify_path);
 	if (c->watchdog_sec > 0)
 		snprintf(names[nnames++], PATH_MAX, "WATCHDOG_USEC=%lld",
 			 (long long)c->watchdog_sec * 1000000);
@@ -432,7 +421,7 @@ static int do_spawn(struct process *p)
 	const char *opath = stdout_elsewhere ? NULL
 			    : log_path(p, v.stdout_logfile, "out", path, sizeof path, &r);
 	if (r < 0) {
-		snprintf(msg, sizeof msg, "%s %s.out in %s: %s", what, p->name, S.current->cfg.logdir,
+		snprintf(msg, sizeof msg, "%s %s.out in %s: %s", what, p->name, core.current->cfg.logdir,
 			 strerror(-r));
 		goto fail;
 	}
@@ -447,7 +436,7 @@ static int do_spawn(struct process *p)
 		const char *epath = log_path(p, v.stderr_logfile, "err", path, sizeof path, &r);
 		if (r < 0) {
 			snprintf(msg, sizeof msg, "%s %s.err in %s: %s", what, p->name,
-				 S.current->cfg.logdir, strerror(-r));
+				 core.current->cfg.logdir, strerror(-r));
 			goto fail;
 		}
 		r = logstream_open(&p->err, c, epath ? epath : "NONE", &err_child, why, sizeof why);
@@ -458,7 +447,7 @@ static int do_spawn(struct process *p)
 	}
 
 	int cgfd = -1;
-	if (S.cgroups) {
+	if (core.cgroups) {
 		/* A fresh cgroup for each run: this kernel kills a process born by
 		 * CLONE_INTO_CGROUP into a cgroup that was ever cgroup.kill'ed (the
 		 * fork's kill sequence is taken from the parent's cgroup). Removing
@@ -484,7 +473,7 @@ static int do_spawn(struct process *p)
 	 * in it; where the controller is not there, strict_limits refuses. */
 	unsigned want = limits_wanted(&c->sandbox.limits);
 	if (want) {
-		int on = S.cgroups ? limits_enabled(cgroup_scope_path()) : 0, at = 0;
+		int on = core.cgroups ? limits_enabled(cgroup_scope_path()) : 0, at = 0;
 		if (on < 0)
 			on = 0;
 		for (int i = 0; i < LIMITS_N; i++)
@@ -543,14 +532,14 @@ static int do_spawn(struct process *p)
 		.envp = env,
 		.directory = v.directory,
 		.umask = c->umask,
-		.nofile = &S.nofile,
+		.nofile = &core.nofile,
 		.cgroup_fd = cgfd,
 		.sandbox = &c->sandbox,
 		.stdio = {
-			S.devnull,
-			out_child >= 0 ? out_child : S.devnull,
-			c->redirect_stderr ? (out_child >= 0 ? out_child : S.devnull)
-					   : (err_child >= 0 ? err_child : S.devnull),
+			core.devnull,
+			out_child >= 0 ? out_child : core.devnull,
+			c->redirect_stderr ? (out_child >= 0 ? out_child : core.devnull)
+					   : (err_child >= 0 ? err_child : core.devnull),
 		},
 	};
 	if (own_stdio)
@@ -622,9 +611,9 @@ static int do_spawn(struct process *p)
 	p->pidfd = res.pidfd;
 	p->started_ms = loop_now_ms();
 	p->start_wall = (int64_t)time(NULL);
-	p->leaf_used = S.cgroups;
+	p->leaf_used = core.cgroups;
 	/* (The log pipes are watched since logstream_open.) */
-	if ((r = pidmap_put(&S.pids, p->pid, p)) < 0 ||
+	if ((r = pidmap_put(&core.pids, p->pid, p)) < 0 ||
 	    (r = loop_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0) {
 		/* The child exists: kill it; its exit is reaped as usual (by the
 		 * SIGCHLD path, since its pidfd may not be watched). */
@@ -632,7 +621,7 @@ static int do_spawn(struct process *p)
 		pidfd_signal(p->pidfd, SIGKILL);
 	}
 	log_info("%s: spawned pid %d", p->name, (int)p->pid);
-	sdlog_spawned(supervisor_process_name(p), p->pid);
+	sdlog_spawned(core_process_name(p), p->pid);
 	return 0;
 
 fail:
@@ -648,7 +637,7 @@ fail:
 	set_spawnerr(p, msg);
 	log_err("%s: spawn error: %s", p->name, msg);
 	char words[256];
-	const char *sd = sdlog_spawn_words(supervisor_process_name(p), -r, at_fork, words,
+	const char *sd = sdlog_spawn_words(core_process_name(p), -r, at_fork, words,
 					   sizeof words);
 	sdlog_spawnerr(sd ? sd : msg);
 	return r;
@@ -673,12 +662,12 @@ static void stop_signal(struct process *p)
 	int sig = c->stopsignal;
 	/* As a container's init, the main program gets the signal the
 	 * container was stopped with, as under tini. */
-	if (S.init && c->main && S.init_stop_sig)
-		sig = S.init_stop_sig;
+	if (core.init && c->main && core.init_stop_sig)
+		sig = core.init_stop_sig;
 	log_info("%s: stopping pid %d with SIG%s%s", p->name, (int)p->pid,
 		 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", c->stopasgroup ? " (whole scope)" : "");
 	int r = 0;
-	if (c->stopasgroup && S.cgroups)
+	if (c->stopasgroup && core.cgroups)
 		r = cgroup_leaf_signal(p->name, sig);
 	else if (c->stopasgroup)
 		r = kill(-p->pid, sig) < 0 ? -errno : 0;
@@ -693,7 +682,7 @@ static void stop_signal(struct process *p)
 static void kill_tree(struct process *p)
 {
 	int r;
-	if (S.cgroups) {
+	if (core.cgroups) {
 		if ((r = cgroup_leaf_kill(p->name)) < 0)
 			log_warn("%s: cgroup.kill: %s", p->name, strerror(-r));
 	} else if (p->pid && kill(-p->pid, SIGKILL) < 0 && errno != ESRCH) {
@@ -732,7 +721,7 @@ static void drive(struct process *p, const struct pinput *in)
 	/* Nothing starts again once corrald is shutting down (supervisord's
 	 * rule too): a restart that comes due is a stop instead. */
 	static const struct pinput stop = { .event = PEV_STOP };
-	if (S.shutting_down && in->event == PEV_TIMER &&
+	if (core.shutting_down && in->event == PEV_TIMER &&
 	    (p->fsm.restart_due || p->fsm.state == PSTATE_BACKOFF))
 		in = &stop;
 	program_step(&p->fsm, p->prog->cfg, in, &out);
@@ -751,7 +740,7 @@ static void drive(struct process *p, const struct pinput *in)
 			log_warn("%s: pid %d still alive after %ds, killing its tree", p->name,
 				 (int)p->pid, p->prog->cfg->stopwaitsecs);
 		if (p->fsm.state == PSTATE_STOPPING)
-			sdlog_killing(supervisor_process_name(p), p->pid);
+			sdlog_killing(core_process_name(p), p->pid);
 		kill_tree(p);
 	}
 	if (out.actions & PACT_TIMER) {
@@ -768,13 +757,13 @@ static void drive(struct process *p, const struct pinput *in)
 	}
 	/* supervisord's lines for what the machine did (the exit itself was
 	 * logged when it was reaped) */
-	const char *sdname = supervisor_process_name(p);
+	const char *sdname = core_process_name(p);
 	if (p->fsm.state == PSTATE_RUNNING && (before != PSTATE_RUNNING || (out.actions & PACT_SPAWN)))
 		sdlog_running(sdname, p->prog->cfg);
 	else if (p->fsm.state == PSTATE_FATAL && before != PSTATE_FATAL)
 		sdlog_gave_up(sdname);
 	else if (p->fsm.state == PSTATE_STOPPING && before != PSTATE_STOPPING && p->pidfd >= 0 &&
-		 !S.shutting_down)
+		 !core.shutting_down)
 		sdlog_stopping(sdname);
 	/* (a restart in RUNNING is an event too, though no change here) */
 	hooks_process_state(p, before, p->fsm.state, in, out.actions & PACT_SPAWN);
@@ -795,7 +784,7 @@ static void drive(struct process *p, const struct pinput *in)
 			group_check(p->prog->group);
 		/* A required program that fails stops what requires it, which
 		 * starts again when it is back; a cascade carries that on. */
-		if (before == PSTATE_RUNNING && !p->prog->transient && !S.shutting_down)
+		if (before == PSTATE_RUNNING && !p->prog->transient && !core.shutting_down)
 			deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
 		/* Stops first: a required program whose stop waited for this
 		 * one goes now, before this one could be started again. */
@@ -807,20 +796,18 @@ static void drive(struct process *p, const struct pinput *in)
 			program_retire(p->prog); /* its run is over */
 		else if (p->prog->retiring)
 			program_check_retired(p->prog);
-		if (S.init && p->prog->cfg->main && !S.shutting_down &&
+		if (core.init && p->prog->cfg->main && !core.shutting_down &&
 		    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL) &&
 		    process_down(p))
 			main_ended(p);
-		if (S.shutting_down)
+		if (core.shutting_down)
 			shutdown_step();
 	}
 }
 
-static void unqueue_start(struct process *p);
 
 /* ---- dependencies (requires, after) ---- */
 
-static struct program *find_program(const char *name);
 
 /* Does X name PROG in its requires (or, with AFTER, in its after too)? */
 static bool names_dependency(const struct program *x, const struct program *prog, bool after)
@@ -861,7 +848,7 @@ bool supervisor_waiting_for(const struct process *p, char *buf, size_t len)
 	buf[0] = '\0';
 	for (int k = 0; k < 2; k++)
 		for (char **d = k ? c->after : c->requires; d && *d; d++) {
-			struct program *q = find_program(*d);
+			struct program *q = core_find_program(*d);
 			bool wait = k ? q && !program_ready(q) && program_coming(q) : !q || !program_ready(q);
 			if (wait && n < len)
 				n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", *d);
@@ -895,7 +882,7 @@ static void deps_recheck(void)
 	do {
 		again = false;
 		char why[256];
-		for (struct program *prog = S.programs; prog; prog = prog->next)
+		for (struct program *prog = core.programs; prog; prog = prog->next)
 			for (int i = 0; i < prog->nprocs; i++) {
 				struct process *p = &prog->procs[i];
 				if (!p->dep_waiting || prog->retiring)
@@ -918,7 +905,7 @@ static void deps_recheck(void)
  * start again once it is back. */
 static void deps_fallen(struct program *prog, bool failed)
 {
-	for (struct program *x = S.programs; x; x = x->next) {
+	for (struct program *x = core.programs; x; x = x->next) {
 		if (x->retiring || x == prog || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++) {
@@ -938,15 +925,15 @@ static void deps_fallen(struct program *prog, bool failed)
 
 void supervisor_start(struct process *p)
 {
-	unqueue_start(p);
+	core_unqueue(p);
 	struct group *g = p->prog->group;
-	if (g && g->fatal && !S.shutting_down) {
+	if (g && g->fatal && !core.shutting_down) {
 		/* Someone starts a member by hand: the group gets a fresh start. */
 		log_info("group %s: started again after FATAL", g->name);
 		g->fatal = false;
 		strategy_window_reset(&g->window);
 	}
-	if (p->prog->waiting || S.shutting_down)
+	if (p->prog->waiting || core.shutting_down)
 		return;
 	char why[256];
 	if ((p->prog->cfg->requires || p->prog->cfg->after) && process_down(p) &&
@@ -956,7 +943,7 @@ void supervisor_start(struct process *p)
 			log_info("%s: waiting for %s", p->name, why);
 		set_dep_waiting(p, true);
 		for (char **d = p->prog->cfg->requires; d && *d; d++) {
-			struct program *q = find_program(*d);
+			struct program *q = core_find_program(*d);
 			if (!q)
 				continue;
 			for (int i = 0; i < q->nprocs; i++)
@@ -975,7 +962,7 @@ void supervisor_start(struct process *p)
  * stays pending. */
 static void stop_internal(struct process *p)
 {
-	unqueue_start(p);
+	core_unqueue(p);
 	struct pinput in = { .event = PEV_STOP };
 	drive(p, &in);
 }
@@ -983,7 +970,7 @@ static void stop_internal(struct process *p)
 /* Does a program that requires PROG still run (or start)? */
 static bool has_live_requirers(const struct program *prog)
 {
-	for (struct program *x = S.programs; x; x = x->next) {
+	for (struct program *x = core.programs; x; x = x->next) {
 		if (x == prog || x->retiring || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++)
@@ -1000,7 +987,7 @@ static void stop_ordered(struct process *p, bool again);
  * restarts the units that require a restarted one; else they stay down. */
 static void stop_requirers(const struct program *prog, bool again)
 {
-	for (struct program *x = S.programs; x; x = x->next) {
+	for (struct program *x = core.programs; x; x = x->next) {
 		if (x == prog || x->retiring || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++) {
@@ -1023,7 +1010,7 @@ static void stop_requirers(const struct program *prog, bool again)
 /* Stop P after whatever requires it has stopped ("stops before it"). */
 static void stop_ordered(struct process *p, bool again)
 {
-	if (!S.shutting_down && !p->prog->retiring && !process_down(p) &&
+	if (!core.shutting_down && !p->prog->retiring && !process_down(p) &&
 	    p->fsm.state != PSTATE_STOPPING && has_live_requirers(p->prog)) {
 		if (!p->stop_after_deps) {
 			p->stop_after_deps = true;
@@ -1037,7 +1024,7 @@ static void stop_ordered(struct process *p, bool again)
 		p->stop_after_deps = false;
 		S.stop_deferred--;
 	}
-	unqueue_start(p);
+	core_unqueue(p);
 	struct pinput in = { .event = PEV_STOP };
 	drive(p, &in);
 }
@@ -1047,7 +1034,7 @@ static void stops_recheck(void)
 {
 	if (!S.stop_deferred)
 		return;
-	for (struct program *prog = S.programs; prog; prog = prog->next)
+	for (struct program *prog = core.programs; prog; prog = prog->next)
 		for (int i = 0; i < prog->nprocs; i++) {
 			struct process *p = &prog->procs[i];
 			if (p->stop_after_deps && !has_live_requirers(prog))
@@ -1244,7 +1231,7 @@ static void hold_down(struct process *p, const struct pinput *in)
 static bool group_member_failed(struct process *p, const struct pinput *in)
 {
 	struct group *g = p->prog->group;
-	if (!g || !g->cfg || p->prog->retiring || S.shutting_down ||
+	if (!g || !g->cfg || p->prog->retiring || core.shutting_down ||
 	    p->fsm.state != PSTATE_RUNNING)
 		return false;
 	const struct program_config *c = p->prog->cfg;
@@ -1264,7 +1251,7 @@ static bool group_member_failed(struct process *p, const struct pinput *in)
 			g->name, g->cfg->restart_intensity, g->cfg->restart_period);
 		g->fatal = true;
 		g->restarting = false;
-		for (struct program *prog = S.programs; prog; prog = prog->next) {
+		for (struct program *prog = core.programs; prog; prog = prog->next) {
 			if (prog->group != g || prog->retiring)
 				continue;
 			for (int i = 0; i < prog->nprocs; i++) {
@@ -1288,7 +1275,7 @@ static bool group_member_failed(struct process *p, const struct pinput *in)
 		 g->cfg->strategy == STRATEGY_ONE_FOR_ALL ? "every member" : "it and the members after it");
 	g->restarting = true;
 	p->restart_pending = true;
-	for (struct program *prog = S.programs; prog; prog = prog->next) {
+	for (struct program *prog = core.programs; prog; prog = prog->next) {
 		if (prog->group != g || prog->retiring)
 			continue;
 		size_t idx = member_index(g, prog);
@@ -1322,7 +1309,7 @@ static void group_check(struct group *g)
 	do {
 		again = false;
 		bool all_down = true, pending_down = true;
-		for (struct program *prog = S.programs; prog; prog = prog->next) {
+		for (struct program *prog = core.programs; prog; prog = prog->next) {
 			if (prog->group != g || prog->retiring)
 				continue;
 			for (int i = 0; i < prog->nprocs; i++) {
@@ -1333,7 +1320,7 @@ static void group_check(struct group *g)
 			}
 		}
 		if (g->fatal && all_down) {
-			for (struct program *prog = S.programs; prog; prog = prog->next) {
+			for (struct program *prog = core.programs; prog; prog = prog->next) {
 				if (prog->group != g || prog->retiring)
 					continue;
 				for (int i = 0; i < prog->nprocs; i++) {
@@ -1353,7 +1340,7 @@ static void group_check(struct group *g)
 			log_info("group %s: every tree is down, starting them again", g->name);
 			/* In the order the group lists them. */
 			for (char **n = g->cfg->programs; *n; n++)
-				for (struct program *prog = S.programs; prog; prog = prog->next) {
+				for (struct program *prog = core.programs; prog; prog = prog->next) {
 					if (prog->group != g || prog->retiring ||
 					    strcmp(prog->cfg->name, *n) != 0)
 						continue;
@@ -1380,7 +1367,7 @@ const char *program_group_state(const struct program *prog)
 	if (g->restarting)
 		return "RESTARTING";
 	bool all_running = true, all_down = true;
-	for (struct program *q = S.programs; q; q = q->next) {
+	for (struct program *q = core.programs; q; q = q->next) {
 		if (q->group != g || q->retiring)
 			continue;
 		for (int i = 0; i < q->nprocs; i++) {
@@ -1407,7 +1394,7 @@ static void drain_done(struct process *p)
  * scope is empty: a restart never overlaps what is left of the last run. */
 static void drain_then_drive(struct process *p, const struct pinput *in)
 {
-	if (!S.cgroups) {
+	if (!core.cgroups) {
 		/* Fallback: the process group the worker led. */
 		if (kill(-p->exit_pid, SIGKILL) < 0 && errno != ESRCH)
 			log_warn("%s: kill process group %d: %m", p->name, (int)p->exit_pid);
@@ -1485,7 +1472,7 @@ static void process_exited(struct process *p)
 	loop_unwatch(&p->pid_watch);
 	close(p->pidfd);
 	p->pidfd = -1;
-	pidmap_del(&S.pids, p->pid);
+	pidmap_del(&core.pids, p->pid);
 	/* Take what the worker wrote before it died (up to a bound; a stream
 	 * that is held finishes on its own), and end a partial last line. */
 	logstream_finish(&p->out);
@@ -1501,7 +1488,7 @@ static void process_exited(struct process *p)
 	p->exit_pid = p->pid;
 	p->pid = 0;
 	p->stop_wall = (int64_t)time(NULL);
-	if (S.init && p->prog->cfg->main)
+	if (core.init && p->prog->cfg->main)
 		main_status(p);
 
 	struct pinput in = {
@@ -1510,7 +1497,7 @@ static void process_exited(struct process *p)
 		.expected = !p->exitsig && program_config_expected_exit(p->prog->cfg, p->exitcode),
 		.spawn_error = p->spawnerr != NULL,
 	};
-	sdlog_exit(supervisor_process_name(p), program_exit_kind(&p->fsm, p->prog->cfg, &in),
+	sdlog_exit(core_process_name(p), program_exit_kind(&p->fsm, p->prog->cfg, &in),
 		   in.expected, p->exitcode, p->exitsig, si.si_code == CLD_DUMPED);
 	if (group_member_failed(p, &in))
 		return;
@@ -1531,7 +1518,7 @@ static void pidfd_readable(struct watch *w, uint32_t events)
  * whoever waits for the command to end). */
 static int guard_stderr(void)
 {
-	return S.up ? S.devnull : STDERR_FILENO;
+	return S.up ? core.devnull : STDERR_FILENO;
 }
 
 /* The guard died (killed, or it failed): start another at once, so that
@@ -1545,7 +1532,7 @@ static void guard_replace(void)
 	S.guard_pidfd = -1;
 	close(S.guard_pipe); /* its reader is gone */
 	S.guard_pipe = -1;
-	if (S.shutting_down)
+	if (core.shutting_down)
 		return;
 	uint64_t now = loop_now_ms();
 	if (now - S.guard_window_ms >= 60000) {
@@ -1581,7 +1568,7 @@ static void reap_all(void)
 		}
 		if (si.si_pid == 0)
 			return;
-		struct process *p = pidmap_get(&S.pids, si.si_pid);
+		struct process *p = pidmap_get(&core.pids, si.si_pid);
 		if (p) {
 			process_exited(p);
 			if (p->pid == si.si_pid) /* could not reap it: do not spin */
@@ -1605,14 +1592,6 @@ static void reap_all(void)
 }
 
 /* ---- programs ---- */
-
-static void config_ref_put(struct config_ref *ref)
-{
-	if (ref && --ref->refs == 0) {
-		config_free(&ref->cfg);
-		free(ref);
-	}
-}
 
 static char *process_full_name(const struct program_config *c, int num)
 {
@@ -1649,7 +1628,7 @@ static struct program *program_new(struct program_config *c, struct config_ref *
 			for (int j = 0; j < i; j++)
 				free(prog->procs[j].name);
 			free(prog->procs);
-			config_ref_put(ref);
+			core_config_put(ref);
 			free(prog);
 			return NULL;
 		}
@@ -1672,7 +1651,7 @@ static void program_free(struct program *prog)
 	hooks_program_free(prog); /* a pool's workers' jobs go back to it */
 	for (int i = 0; i < prog->nprocs; i++) {
 		struct process *p = &prog->procs[i];
-		unqueue_start(p);
+		core_unqueue(p);
 		hooks_process_changed(p, true);
 		loop_timer_cancel(&p->timer);
 		logstream_close(&p->out);
@@ -1681,12 +1660,12 @@ static void program_free(struct program *prog)
 			loop_unwatch(&p->events_watch);
 			close(p->events_fd);
 		}
-		if (S.cgroups && p->leaf_used && cgroup_leaf_remove(p->name) < 0)
+		if (core.cgroups && p->leaf_used && cgroup_leaf_remove(p->name) < 0)
 			log_debug("%s: cgroup not removed (processes left in it)", p->name);
 		if (p->pidfd >= 0) { /* only at exit, after everything was stopped */
 			loop_unwatch(&p->pid_watch);
 			close(p->pidfd);
-			pidmap_del(&S.pids, p->pid);
+			pidmap_del(&core.pids, p->pid);
 		}
 		for (int k = 0; k < 3; k++)
 			if (p->stdio[k] >= 0)
@@ -1702,7 +1681,7 @@ static void program_free(struct program *prog)
 		free(p->name);
 	}
 	free(prog->procs);
-	config_ref_put(prog->ref);
+	core_config_put(prog->ref);
 	free(prog);
 }
 
@@ -1717,36 +1696,17 @@ static bool process_down(const struct process *p)
  * corrald keeps answering its socket and reaping while it starts them. */
 #define START_BATCH 64
 
-static void program_autostart(struct program *prog)
-{
-	if (!prog->cfg->autostart)
-		return;
-	for (int i = 0; i < prog->nprocs; i++)
-		if (!prog->procs[i].start_queued) {
-			prog->procs[i].start_queued = true;
-			S.start_queued++;
-		}
-}
-
-static void unqueue_start(struct process *p)
-{
-	if (p->start_queued) {
-		p->start_queued = false;
-		S.start_queued--;
-	}
-}
-
 static void run_start_queue(void)
 {
 	int started = 0;
-	for (struct program *prog = S.programs; prog && started < START_BATCH; prog = prog->next) {
+	for (struct program *prog = core.programs; prog && started < START_BATCH; prog = prog->next) {
 		if (prog->retiring || prog->waiting)
 			continue;
 		for (int i = 0; i < prog->nprocs && started < START_BATCH; i++) {
 			struct process *p = &prog->procs[i];
 			if (!p->start_queued)
 				continue;
-			unqueue_start(p);
+			core_unqueue(p);
 			supervisor_start(p);
 			started++;
 		}
@@ -1754,33 +1714,11 @@ static void run_start_queue(void)
 	if (started == 0) {
 		/* Only programs that may not start now hold queued processes (cannot
 		 * happen: stop and retire unqueue). Never spin on them. */
-		for (struct program *prog = S.programs; prog; prog = prog->next)
+		for (struct program *prog = core.programs; prog; prog = prog->next)
 			for (int i = 0; i < prog->nprocs; i++)
 				prog->procs[i].start_queued = false;
-		S.start_queued = 0;
+		core.start_queued = 0;
 	}
-}
-
-static void list_unlink(struct program *prog)
-{
-	for (struct program **pp = &S.programs; *pp; pp = &(*pp)->next) {
-		if (*pp == prog) {
-			*pp = prog->next;
-			return;
-		}
-	}
-}
-
-/* Insert in priority order, after others of the same priority and name. */
-static void list_insert(struct program *prog)
-{
-	struct program **pp = &S.programs;
-	while (*pp && ((*pp)->cfg->priority < prog->cfg->priority ||
-		       ((*pp)->cfg->priority == prog->cfg->priority &&
-			strcmp((*pp)->cfg->name, prog->cfg->name) <= 0)))
-		pp = &(*pp)->next;
-	prog->next = *pp;
-	*pp = prog;
 }
 
 /* A retiring program is freed once every process is down; then the new
@@ -1791,7 +1729,7 @@ static void program_check_retired(struct program *prog)
 		if (!process_down(&prog->procs[i]))
 			return;
 	struct program *succ = prog->successor;
-	list_unlink(prog);
+	core_unlink(prog);
 	for (int i = 0; i < prog->nprocs; i++) {
 		hooks_process_changed(&prog->procs[i], true);
 		loop_timer_cancel(&prog->procs[i].timer);
@@ -1802,7 +1740,7 @@ static void program_check_retired(struct program *prog)
 		succ->waiting = false;
 		for (int i = 0; i < succ->nprocs; i++)
 			succ->procs[i].info = "not started";
-		program_autostart(succ);
+		core_autostart(succ);
 	}
 }
 
@@ -1812,7 +1750,7 @@ static void program_check_retired(struct program *prog)
  * born into the old ones' cgroup and die with them. NULL when none. */
 static struct program *retiring_namesake(const struct program *prog)
 {
-	for (struct program *old = S.programs; old; old = old->next) {
+	for (struct program *old = core.programs; old; old = old->next) {
 		if (!old->retiring || old->successor || old == prog)
 			continue;
 		for (int i = 0; i < old->nprocs; i++) {
@@ -1832,7 +1770,7 @@ static void program_added(struct program *prog)
 {
 	struct program *old = retiring_namesake(prog);
 	if (!old) {
-		program_autostart(prog);
+		core_autostart(prog);
 		return;
 	}
 	prog->waiting = true;
@@ -1880,7 +1818,7 @@ int supervisor_select(char *const words[], int n, struct selection *sel, const c
 	sel->v = NULL;
 	sel->n = 0;
 	if (++sel_generation == 0) { /* wrapped: forget every old mark */
-		for (struct program *prog = S.programs; prog; prog = prog->next)
+		for (struct program *prog = core.programs; prog; prog = prog->next)
 			for (int i = 0; i < prog->nprocs; i++)
 				prog->procs[i].sel_mark = 0;
 		sel_generation = 1;
@@ -1892,10 +1830,10 @@ int supervisor_select(char *const words[], int n, struct selection *sel, const c
 		size_t glen = colon ? (size_t)(colon - word) : strlen(word);
 		bool star = colon && strcmp(colon + 1, "*") == 0;
 		size_t before = sel->n;
-		for (struct program *prog = S.programs; prog; prog = prog->next) {
+		for (struct program *prog = core.programs; prog; prog = prog->next) {
 			if (prog->retiring)
 				continue;
-			const char *gname = program_group_name(prog);
+			const char *gname = core_group_name(prog);
 			bool group = all || (strlen(gname) == glen && strncmp(gname, word, glen) == 0 &&
 					     (star || !colon));
 			for (int i = 0; i < prog->nprocs; i++) {
@@ -1927,26 +1865,18 @@ void selection_free(struct selection *sel)
 
 /* ---- reload ---- */
 
-static struct program *find_program(const char *name)
-{
-	for (struct program *prog = S.programs; prog; prog = prog->next)
-		if (!prog->retiring && !prog->transient && strcmp(prog->cfg->name, name) == 0)
-			return prog;
-	return NULL;
-}
-
 struct process *supervisor_run_transient(const char *name, char *const argv[],
 					 const char *directory, int fds[3], char *err,
 					 size_t errlen)
 {
 	struct config_ref *ref = NULL;
 	struct process *p = NULL;
-	if (S.shutting_down) {
+	if (core.shutting_down) {
 		snprintf(err, errlen, "corrald is shutting down");
 		goto fail;
 	}
-	for (struct program *prog = S.programs; prog; prog = prog->next)
-		if (strcmp(prog->cfg->name, name) == 0 || strcmp(program_group_name(prog), name) == 0) {
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		if (strcmp(prog->cfg->name, name) == 0 || strcmp(core_group_name(prog), name) == 0) {
 			snprintf(err, errlen, "a program named %s already exists", name);
 			goto fail;
 		}
@@ -1965,7 +1895,7 @@ struct process *supervisor_run_transient(const char *name, char *const argv[],
 	prog->transient = true;
 	p = &prog->procs[0];
 	memcpy(p->stdio, fds, sizeof p->stdio);
-	list_insert(prog);
+	core_insert(prog);
 	log_info("%s: run for a client: %s", p->name, prog->cfg->command);
 	supervisor_start(p);
 	return p;
@@ -2000,7 +1930,7 @@ static void limits_announce(const struct corral_config *cfg)
 	if (!want)
 		return;
 	char why[PATH_MAX + 160] = "";
-	int on = S.cgroups ? limits_enable(cgroup_scope_path(), want, why, sizeof why) : 0;
+	int on = core.cgroups ? limits_enable(cgroup_scope_path(), want, why, sizeof why) : 0;
 	if (on < 0)
 		on = 0;
 	for (size_t k = 0; k < cfg->nprograms; k++) {
@@ -2009,7 +1939,7 @@ static void limits_announce(const struct corral_config *cfg)
 			if (sbx->limits.set[i] && !(on & (1 << i)))
 				log_warn("%s: %s = %s is not enforced: %s%s", cfg->programs[k].name,
 					 limits_key_name(i), sbx->limits.value[i],
-					 S.cgroups ? "its controller is not enabled for corrald's cgroups"
+					 core.cgroups ? "its controller is not enabled for corrald's cgroups"
 						   : "corrald's scopes are process groups, not cgroups",
 					 sbx->strict_limits ? " (strict_limits: it will not start)" : "");
 	}
@@ -2019,7 +1949,7 @@ static void limits_announce(const struct corral_config *cfg)
 
 int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 {
-	if (S.shutting_down) {
+	if (core.shutting_down) {
 		if (line)
 			line(ctx, "corrald is shutting down");
 		return -ESHUTDOWN;
@@ -2028,8 +1958,8 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 	if (!ref)
 		return -ENOMEM;
 	struct config_errors errs = { 0 };
-	int r = config_load(S.config_path, &ref->cfg, &errs);
-	if (r == 0 && S.init)
+	int r = config_load(core.config_path, &ref->cfg, &errs);
+	if (r == 0 && core.init)
 		config_for_init(&ref->cfg);
 	for (size_t i = 0; i < errs.nwarnings; i++)
 		log_warn("reload: %s", errs.warnings[i]);
@@ -2047,7 +1977,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 	/* A `corralctl run` scope is a cgroup named after it: a program or
 	 * group of its name would be started in that cgroup and killed with it
 	 * (run refuses the names a config holds for the same reason). */
-	for (struct program *prog = S.programs; prog; prog = prog->next) {
+	for (struct program *prog = core.programs; prog; prog = prog->next) {
 		if (!prog->transient || prog->retiring)
 			continue;
 		const struct corral_config *nc = &ref->cfg;
@@ -2081,7 +2011,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 	limits_announce(&ref->cfg);
 	ref->refs = 1; /* corrald's own */
 	struct corral_config *nc = &ref->cfg;
-	struct corral_config *oc = &S.current->cfg;
+	struct corral_config *oc = &core.current->cfg;
 	if (strcmp(nc->socket, oc->socket) != 0 || nc->socket_mode != oc->socket_mode)
 		log_warn("reload: socket settings change only when corrald restarts");
 
@@ -2097,7 +2027,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		goto undo;
 	for (size_t i = 0; i < nnew; i++) {
 		struct program_config *c = &nc->programs[i];
-		olds[i] = find_program(c->name);
+		olds[i] = core_find_program(c->name);
 		if (olds[i] && program_config_equal(olds[i]->cfg, c))
 			continue;
 		if (!(created[i] = program_new(c, ref)))
@@ -2117,7 +2047,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 
 	bool any = false;
 	/* Removed programs. */
-	for (struct program *prog = S.programs, *next; prog; prog = next) {
+	for (struct program *prog = core.programs, *next; prog; prog = next) {
 		next = prog->next;
 		if (prog->retiring || prog->transient)
 			continue;
@@ -2131,8 +2061,8 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 			program_retire(prog);
 		}
 	}
-	struct config_ref *old_ref = S.current;
-	S.current = ref;
+	struct config_ref *old_ref = core.current;
+	core.current = ref;
 	log_set_config_level(nc->loglevel);
 	for (size_t i = 0; i < nnew; i++) {
 		struct program_config *c = &nc->programs[i];
@@ -2143,11 +2073,11 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 			old->cfg = c;
 			old->ref = ref;
 			ref->refs++;
-			config_ref_put(was);
+			core_config_put(was);
 			continue;
 		}
 		any = true;
-		list_insert(created[i]);
+		core_insert(created[i]);
 		if (old) {
 			say(line, ctx, "changed", c->name);
 			hooks_group(old, false);
@@ -2164,8 +2094,8 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 		}
 	}
 	sockets_commit(); /* closes the sockets no section names now */
-	config_ref_put(old_ref);
-	config_ref_put(S.pending); /* a reread before this reload is stale now */
+	core_config_put(old_ref);
+	core_config_put(S.pending); /* a reread before this reload is stale now */
 	S.pending = NULL;
 	free(created);
 	free(olds);
@@ -2181,7 +2111,7 @@ undo:
 	free(created);
 	free(olds);
 	(void)groups_apply(oc);
-	config_ref_put(ref);
+	core_config_put(ref);
 	return r;
 }
 
@@ -2189,7 +2119,7 @@ undo:
 
 bool supervisor_shutting_down(void)
 {
-	return S.shutting_down;
+	return core.shutting_down;
 }
 
 void supervisor_restart(void)
@@ -2205,7 +2135,7 @@ bool supervisor_restart_requested(void)
 
 const struct corral_config *supervisor_config(void)
 {
-	return &S.current->cfg;
+	return &core.current->cfg;
 }
 
 void supervisor_set_identifier(const char *identifier)
@@ -2215,7 +2145,7 @@ void supervisor_set_identifier(const char *identifier)
 
 const char *supervisor_identifier(void)
 {
-	return S.identifier ? S.identifier : S.current->cfg.identifier;
+	return S.identifier ? S.identifier : core.current->cfg.identifier;
 }
 
 void supervisor_daemon(void (*fn)(void))
@@ -2225,7 +2155,7 @@ void supervisor_daemon(void (*fn)(void))
 
 const struct corral_config *supervisor_pending_config(void)
 {
-	return S.pending ? &S.pending->cfg : &S.current->cfg;
+	return S.pending ? &S.pending->cfg : &core.current->cfg;
 }
 
 static const char *config_group_name(const struct program_config *c)
@@ -2253,8 +2183,8 @@ static int names_add(char ***v, size_t *n, const char *name)
 static bool group_changed(const struct corral_config *cfg, const char *name)
 {
 	size_t running = 0, wanted = 0;
-	for (struct program *prog = S.programs; prog; prog = prog->next) {
-		if (prog->retiring || prog->transient || strcmp(program_group_name(prog), name) != 0)
+	for (struct program *prog = core.programs; prog; prog = prog->next) {
+		if (prog->retiring || prog->transient || strcmp(core_group_name(prog), name) != 0)
 			continue;
 		running++;
 		bool same = false;
@@ -2278,8 +2208,8 @@ int supervisor_reread(char ***added, char ***changed, char ***removed, char *err
 		return -ENOMEM;
 	}
 	struct config_errors errs = { 0 };
-	int r = config_load(S.config_path, &ref->cfg, &errs);
-	if (r == 0 && S.init)
+	int r = config_load(core.config_path, &ref->cfg, &errs);
+	if (r == 0 && core.init)
 		config_for_init(&ref->cfg);
 	for (size_t i = 0; i < errs.nwarnings; i++)
 		log_warn("reread: %s", errs.warnings[i]);
@@ -2300,18 +2230,18 @@ int supervisor_reread(char ***added, char ***changed, char ***removed, char *err
 	for (size_t i = 0; i < nc->nprograms && r == 0; i++) {
 		const char *g = config_group_name(&nc->programs[i]);
 		bool active = false;
-		for (struct program *prog = S.programs; prog && !active; prog = prog->next)
+		for (struct program *prog = core.programs; prog && !active; prog = prog->next)
 			active = !prog->retiring && !prog->transient &&
-				 strcmp(program_group_name(prog), g) == 0;
+				 strcmp(core_group_name(prog), g) == 0;
 		if (!active)
 			r = names_add(&a, &na, g);
 		else if (group_changed(nc, g))
 			r = names_add(&c, &nch, g);
 	}
-	for (struct program *prog = S.programs; prog && r == 0; prog = prog->next) {
+	for (struct program *prog = core.programs; prog && r == 0; prog = prog->next) {
 		if (prog->retiring || prog->transient)
 			continue;
-		const char *g = program_group_name(prog);
+		const char *g = core_group_name(prog);
 		bool kept = false;
 		for (size_t i = 0; i < nc->nprograms && !kept; i++)
 			kept = strcmp(config_group_name(&nc->programs[i]), g) == 0;
@@ -2328,11 +2258,11 @@ int supervisor_reread(char ***added, char ***changed, char ***removed, char *err
 				free(*s);
 			free(*empty[i]);
 		}
-		config_ref_put(ref);
+		core_config_put(ref);
 		snprintf(err, errlen, "out of memory");
 		return r;
 	}
-	config_ref_put(S.pending);
+	core_config_put(S.pending);
 	S.pending = ref;
 	*added = a;
 	*changed = c;
@@ -2343,8 +2273,8 @@ int supervisor_reread(char ***added, char ***changed, char ***removed, char *err
 int supervisor_group_remove(const char *name)
 {
 	bool found = false;
-	for (struct program *prog = S.programs; prog; prog = prog->next) {
-		if (prog->retiring || prog->transient || strcmp(program_group_name(prog), name) != 0)
+	for (struct program *prog = core.programs; prog; prog = prog->next) {
+		if (prog->retiring || prog->transient || strcmp(core_group_name(prog), name) != 0)
 			continue;
 		found = true;
 		for (int i = 0; i < prog->nprocs; i++)
@@ -2353,9 +2283,9 @@ int supervisor_group_remove(const char *name)
 	}
 	if (!found)
 		return -ENOENT;
-	for (struct program *prog = S.programs, *next; prog; prog = next) {
+	for (struct program *prog = core.programs, *next; prog; prog = next) {
 		next = prog->next;
-		if (!prog->retiring && !prog->transient && strcmp(program_group_name(prog), name) == 0) {
+		if (!prog->retiring && !prog->transient && strcmp(core_group_name(prog), name) == 0) {
 			log_info("removed %s (removeProcessGroup %s)", prog->cfg->name, name);
 			program_retire(prog); /* down already: gone at once */
 		}
@@ -2366,10 +2296,10 @@ int supervisor_group_remove(const char *name)
 int supervisor_group_add(const char *name)
 {
 	/* a `corralctl run` scope of that name counts: its cgroup is NAME */
-	for (struct program *prog = S.programs; prog; prog = prog->next)
-		if (!prog->retiring && strcmp(program_group_name(prog), name) == 0)
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		if (!prog->retiring && strcmp(core_group_name(prog), name) == 0)
 			return -EEXIST;
-	struct config_ref *ref = S.pending ? S.pending : S.current;
+	struct config_ref *ref = S.pending ? S.pending : core.current;
 	struct corral_config *cfg = &ref->cfg;
 	size_t n = 0;
 	for (size_t i = 0; i < cfg->nprograms; i++)
@@ -2414,7 +2344,7 @@ int supervisor_group_add(const char *name)
 	}
 	for (size_t j = 0; j < k; j++) {
 		log_info("added %s (addProcessGroup %s)", made[j]->cfg->name, name);
-		list_insert(made[j]);
+		core_insert(made[j]);
 		program_added(made[j]);
 	}
 	free(made);
@@ -2430,7 +2360,7 @@ int supervisor_group_add(const char *name)
  * stops after it. */
 static bool has_live_dependents(const struct program *prog)
 {
-	for (struct program *x = S.programs; x; x = x->next) {
+	for (struct program *x = core.programs; x; x = x->next) {
 		if (x == prog || !names_dependency(x, prog, true))
 			continue;
 		for (int i = 0; i < x->nprocs; i++)
@@ -2449,7 +2379,7 @@ static void shutdown_step(void)
 	for (;;) {
 		int prio = INT_MIN;
 		bool pending = false;
-		for (struct program *prog = S.programs; prog; prog = prog->next)
+		for (struct program *prog = core.programs; prog; prog = prog->next)
 			for (int i = 0; i < prog->nprocs; i++) {
 				struct process *p = &prog->procs[i];
 				set_dep_waiting(p, false); /* nothing starts any more */
@@ -2468,7 +2398,7 @@ static void shutdown_step(void)
 		}
 		/* What requires or comes after a program stops first; with no
 		 * cycles (the config refuses them) one always can. */
-		for (struct program *prog = S.programs; prog; prog = prog->next)
+		for (struct program *prog = core.programs; prog; prog = prog->next)
 			if (prog->cfg->priority == prio && !has_live_dependents(prog))
 				for (int i = 0; i < prog->nprocs; i++)
 					if (!process_down(&prog->procs[i]))
@@ -2486,12 +2416,12 @@ static void die_report(void)
 	static const char more[] = ", ...";
 	char names[4096];
 	size_t n = 0;
-	for (struct program *prog = S.programs; prog; prog = prog->next)
+	for (struct program *prog = core.programs; prog; prog = prog->next)
 		for (int i = 0; i < prog->nprocs; i++) {
 			const struct process *p = &prog->procs[i];
 			if (process_down(p))
 				continue;
-			const char *name = supervisor_process_name(p);
+			const char *name = core_process_name(p);
 			if (n + 2 + strlen(name) + sizeof more > sizeof names) {
 				memcpy(names + n, more, sizeof more); /* bounded: the rest is "..." */
 				n += sizeof more - 1;
@@ -2509,10 +2439,10 @@ full:
 
 void supervisor_shutdown(void)
 {
-	if (S.shutting_down)
+	if (core.shutting_down)
 		return;
 	log_info("shutting down");
-	S.shutting_down = true;
+	core.shutting_down = true;
 	(void)sdnotify_send("STOPPING=1");
 	hooks_stopping();
 	shutdown_step();
@@ -2528,7 +2458,7 @@ void supervisor_shutdown(void)
 static void init_forward(int sig)
 {
 	struct process *main = NULL;
-	for (struct program *prog = S.programs; prog && !main; prog = prog->next)
+	for (struct program *prog = core.programs; prog && !main; prog = prog->next)
 		if (prog->cfg->main && !prog->retiring && prog->nprocs && prog->procs[0].pid)
 			main = &prog->procs[0];
 	const char *name = sigabbrev_np(sig);
@@ -2568,21 +2498,21 @@ static void handle_signals(void)
 		case SIGTERM:
 		case SIGINT:
 			sdlog_signal((int)si.ssi_signo, false);
-			if (S.init && !S.shutting_down)
-				S.init_stop_sig = (int)si.ssi_signo;
+			if (core.init && !core.shutting_down)
+				core.init_stop_sig = (int)si.ssi_signo;
 			supervisor_shutdown();
 			break;
 		case SIGHUP:
-			if (S.init) {
+			if (core.init) {
 				init_forward((int)si.ssi_signo);
 				break;
 			}
-			sdlog_signal(SIGHUP, S.shutting_down);
-			log_info("got SIGHUP: reloading %s", S.config_path);
+			sdlog_signal(SIGHUP, core.shutting_down);
+			log_info("got SIGHUP: reloading %s", core.config_path);
 			supervisor_reload(NULL, NULL);
 			break;
 		case SIGUSR2:
-			if (S.init) {
+			if (core.init) {
 				init_forward((int)si.ssi_signo);
 				break;
 			}
@@ -2590,7 +2520,7 @@ static void handle_signals(void)
 			supervisor_reopen_logs();
 			break;
 		default:
-			if (S.init)
+			if (core.init)
 				init_forward((int)si.ssi_signo);
 			break;
 		}
@@ -2639,7 +2569,7 @@ static int setup(void)
 	int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		sigaddset(&mask, sigs[i]);
-	if (S.init) {
+	if (core.init) {
 		/* A container's init takes every signal it can, to forward it;
 		 * not those that report a fault of its own, nor SIGPIPE (ignored:
 		 * a client that hangs up is an EPIPE, not a signal to pass on). */
@@ -2665,11 +2595,11 @@ static int setup(void)
 	/* Each worker costs a pidfd and up to two pipes and two files: raise the
 	 * soft limit as far as allowed (and, as root, the hard one), and give
 	 * workers the limits corrald started with. */
-	if (getrlimit(RLIMIT_NOFILE, &S.nofile) < 0) {
+	if (getrlimit(RLIMIT_NOFILE, &core.nofile) < 0) {
 		log_err("getrlimit(RLIMIT_NOFILE): %m");
 		return -1;
 	}
-	struct rlimit raised = S.nofile;
+	struct rlimit raised = core.nofile;
 	raised.rlim_cur = raised.rlim_max;
 	if (geteuid() == 0) {
 		FILE *f = fopen("/proc/sys/fs/nr_open", "re");
@@ -2681,7 +2611,7 @@ static int setup(void)
 		}
 	}
 	if (setrlimit(RLIMIT_NOFILE, &raised) < 0) {
-		raised.rlim_max = S.nofile.rlim_max;
+		raised.rlim_max = core.nofile.rlim_max;
 		raised.rlim_cur = raised.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &raised) < 0)
 			log_warn("setrlimit(RLIMIT_NOFILE): %m");
@@ -2692,9 +2622,9 @@ static int setup(void)
 		log_err("setting up the event loop: %s", strerror(-r));
 		return -1;
 	}
-	S.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	core.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	S.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (S.devnull < 0 || S.sigfd < 0) {
+	if (core.devnull < 0 || S.sigfd < 0) {
 		log_err("setting up the event loop: %m");
 		return -1;
 	}
@@ -2761,7 +2691,7 @@ static int scopes_open(const struct corral_config *cfg)
 		snprintf(err, sizeof err, "scopes = process-group in the config");
 	}
 	if (r == 0) {
-		S.cgroups = true;
+		core.cgroups = true;
 		/* As PID 1 of a PID namespace, the kernel kills everything in it
 		 * when corrald dies: no guard needed. */
 		pid_t g = getpid() == 1 ? 0 : guard_start(cgroup_scope_path(), guard_stderr(),
@@ -2798,11 +2728,11 @@ static int scopes_open(const struct corral_config *cfg)
 /* The process whose tree PID belongs to, or NULL: only those are believed. */
 static struct process *process_of_pid(pid_t pid)
 {
-	struct process *p = pidmap_get(&S.pids, pid);
+	struct process *p = pidmap_get(&core.pids, pid);
 	if (p)
 		return p;
 	char path[64], line[PATH_MAX + 8];
-	if (S.cgroups && cgroup_scope_path()) {
+	if (core.cgroups && cgroup_scope_path()) {
 		/* Its cgroup says which scope, and so which process. */
 		snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
 		FILE *f = fopen(path, "re");
@@ -2823,7 +2753,7 @@ static struct process *process_of_pid(pid_t pid)
 		fclose(f);
 		if (!leaf)
 			return NULL;
-		for (struct program *prog = S.programs; prog; prog = prog->next)
+		for (struct program *prog = core.programs; prog; prog = prog->next)
 			for (int i = 0; i < prog->nprocs; i++)
 				if (strcmp(prog->procs[i].name, leaf) == 0 && !prog->retiring)
 					return &prog->procs[i];
@@ -2831,7 +2761,7 @@ static struct process *process_of_pid(pid_t pid)
 	}
 	/* Process groups: every worker leads its own session. */
 	pid_t sid = getsid(pid);
-	return sid > 0 ? pidmap_get(&S.pids, sid) : NULL;
+	return sid > 0 ? pidmap_get(&core.pids, sid) : NULL;
 }
 
 static void notify_message(struct process *p, char *msg)
@@ -2972,7 +2902,7 @@ static void notify_open(const struct corral_config *cfg)
 		return;
 	}
 	S.notify_fd = fd;
-	memcpy(S.notify_path, addr.sun_path, sizeof S.notify_path);
+	memcpy(core.notify_path, addr.sun_path, sizeof core.notify_path);
 }
 
 static void notify_close(void)
@@ -2982,8 +2912,8 @@ static void notify_close(void)
 	loop_unwatch(&S.notify_watch);
 	close(S.notify_fd);
 	S.notify_fd = -1;
-	if (sockets_same_file(S.notify_path, S.notify_dev, S.notify_ino))
-		unlink(S.notify_path);
+	if (sockets_same_file(core.notify_path, S.notify_dev, S.notify_ino))
+		unlink(core.notify_path);
 }
 
 static int write_pidfile(const char *path)
@@ -3050,18 +2980,18 @@ void supervisor_init_forward_to_group(void)
 int supervisor_run(const char *config_path, struct corral_config *cfg, bool init)
 {
 	int status = 1;
-	S.config_path = config_path;
-	S.init = init;
-	S.current = calloc(1, sizeof *S.current);
-	if (!S.current) {
+	core.config_path = config_path;
+	core.init = init;
+	core.current = calloc(1, sizeof *core.current);
+	if (!core.current) {
 		log_err("out of memory");
 		config_free(cfg);
 		return 1;
 	}
-	S.current->cfg = *cfg;
-	S.current->refs = 1;
-	memset(cfg, 0, sizeof *cfg); /* now owned by S.current */
-	cfg = &S.current->cfg;
+	core.current->cfg = *cfg;
+	core.current->refs = 1;
+	memset(cfg, 0, sizeof *cfg); /* now owned by core.current */
+	cfg = &core.current->cfg;
 
 	sdnotify_init();
 	if (setup() < 0)
@@ -3110,12 +3040,12 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		goto out_pidfile;
 	}
 	for (size_t i = 0; i < cfg->nprograms; i++) {
-		struct program *prog = program_new(&cfg->programs[i], S.current);
+		struct program *prog = program_new(&cfg->programs[i], core.current);
 		if (!prog) {
 			log_err("out of memory creating program %s", cfg->programs[i].name);
 			goto out_pidfile;
 		}
-		list_insert(prog);
+		core_insert(prog);
 	}
 	log_info("corrald %s started (pid %d), %zu programs, control socket %s", CORRAL_VERSION,
 		 (int)getpid(), cfg->nprograms, cfg->socket);
@@ -3125,28 +3055,28 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		S.up = NULL;
 	}
 	hooks_started();
-	for (struct program *prog = S.programs; prog; prog = prog->next)
-		program_autostart(prog);
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		core_autostart(prog);
 
 	bool ready = false;
 	while (!S.done) {
-		if (S.start_queued && !S.shutting_down)
+		if (core.start_queued && !core.shutting_down)
 			run_start_queue();
-		if (!ready && !S.start_queued) {
+		if (!ready && !core.start_queued) {
 			/* Every autostart program has been spawned: tell systemd
 			 * (Type=notify), once. */
 			ready = true;
 			char msg[128];
 			snprintf(msg, sizeof msg, "READY=1\nSTATUS=supervising %zu programs\nMAINPID=%d",
-				 S.current->cfg.nprograms, (int)getpid());
+				 core.current->cfg.nprograms, (int)getpid());
 			if ((r = sdnotify_send(msg)) < 0)
 				log_warn("sd_notify: %s", strerror(-r));
 		}
 		/* Never block while the start queue has work. */
-		if ((r = loop_run_once(S.start_queued ? 0 : -1)) < 0) {
+		if ((r = loop_run_once(core.start_queued ? 0 : -1)) < 0) {
 			log_err("epoll_wait: %s", strerror(-r));
 			/* Cannot wait any more: take everything down the hard way. */
-			for (struct program *prog = S.programs; prog; prog = prog->next)
+			for (struct program *prog = core.programs; prog; prog = prog->next)
 				for (int i = 0; i < prog->nprocs; i++)
 					if (prog->procs[i].pidfd >= 0)
 						pidfd_signal(prog->procs[i].pidfd, SIGKILL);
@@ -3159,34 +3089,34 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	log_info("all programs stopped, exiting with status %d", status);
 
 out_pidfile:
-	if (S.current->cfg.pidfile)
-		remove_pidfile(S.current->cfg.pidfile);
+	if (core.current->cfg.pidfile)
+		remove_pidfile(core.current->cfg.pidfile);
 out_control:
 	notify_close();
 	hooks_close();
 	/* Whatever is still in a scope (killmode = process leftovers, or
 	 * everything after a failure) dies with corrald. */
-	if (S.cgroups && (r = cgroup_scope_close(SCOPE_WAIT_MS)) < 0)
+	if (core.cgroups && (r = cgroup_scope_close(SCOPE_WAIT_MS)) < 0)
 		log_warn("scopes: removing %s: %s", cgroup_scope_path() ? cgroup_scope_path() : "scope",
 			 strerror(-r));
 	guard_stop(S.guard, S.guard_pipe, S.guard_pidfd, 2000);
 out:
 	bury();
 	logstream_free_detached();
-	while (S.programs) {
-		struct program *prog = S.programs;
-		S.programs = prog->next;
+	while (core.programs) {
+		struct program *prog = core.programs;
+		core.programs = prog->next;
 		program_free(prog);
 	}
 	/* after the streams, whose last lines it may still send */
 	devlog_shutdown();
-	config_ref_put(S.current);
-	config_ref_put(S.pending);
+	core_config_put(core.current);
+	core_config_put(S.pending);
 	hooks_free_all();
 	sockets_close_all();
 	groups_free();
 	spawn_fini();
 	loop_close();
-	pidmap_free(&S.pids);
+	pidmap_free(&core.pids);
 	return status;
 }
