@@ -29,6 +29,8 @@
 #include "supervisor/logfile.h"
 #include "supervisor/loop.h"
 #include "supervisor/path.h"
+#include "supervisor/pipeline.h"
+#include "supervisor/process.h"
 #include "supervisor/pidmap.h"
 #include "supervisor/sdnotify.h"
 #include "supervisor/sockets.h"
@@ -72,16 +74,6 @@ static struct {
       .sig_watch = { .fd = -1 }, .report_watch = { .fd = -1 }, .notify_watch = { .fd = -1 },
       .die_report = { .node = { .index = HEAP_NONE } } };
 
-int supervisor_tree_count(const struct process *p)
-{
-	if (!core.cgroups)
-		return -1;
-	if (!p->leaf_used)
-		return 0;
-	int n = cgroup_leaf_count(p->name);
-	return n < 0 ? -1 : n;
-}
-
 const char *supervisor_scope_kind(void)
 {
 	return core.cgroups ? "cgroup" : "process-group";
@@ -102,154 +94,27 @@ struct program *supervisor_programs(void)
 	return core.programs;
 }
 
-/* ---- processes ---- */
-
-static int pidfd_signal(int pidfd, int sig)
+int supervisor_tree_count(const struct process *p)
 {
-	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+	return process_tree_count(p);
 }
 
-static loop_watch_fn pidfd_readable, cgevents_readable, ready_readable;
-static loop_timer_fn process_due;
-
-static void process_init(struct process *p, struct program *prog, char *name)
+void supervisor_kill_tree(struct process *p)
 {
-	memset(p, 0, sizeof *p);
-	p->prog = prog;
-	p->name = name;
-	program_init(&p->fsm);
-	p->pidfd = -1;
-	loop_watch_init(&p->pid_watch, pidfd_readable, p);
-	p->events_fd = -1;
-	loop_watch_init(&p->events_watch, cgevents_readable, p);
-	p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
-	p->ready_pipe = -1;
-	loop_watch_init(&p->ready_watch, ready_readable, p);
-	logstream_init(&p->out, p, p->name, LOG_STDOUT);
-	logstream_init(&p->err, p, p->name, LOG_STDERR);
-	loop_timer_init(&p->timer, process_due, p);
-	p->exitcode = -1;
-	p->info = "not started";
+	process_kill_tree(p);
 }
 
-static void set_spawnerr(struct process *p, const char *msg)
+int supervisor_signal(struct process *p, int sig)
 {
-	free(p->spawnerr);
-	p->spawnerr = msg ? strdup(msg) : NULL;
-}
-
-/* P's command, directory, log files and environment: its own where the
- * config gave each process its own (supervisord's %(process_num)d). */
-static struct program_instance process_values(const struct process *p)
-{
-	struct program_instance v;
-	program_config_instance(p->prog->cfg, (int)(p - p->prog->procs), &v);
-	return v;
-}
-
-/* Read the reports of children that failed before exec. Each belongs to a
- * process that is ours until its exit is handled, which drains this first. */
-static void read_reports(void)
-{
-	struct spawn_report rep;
-	int r;
-	while ((r = spawn_next_report(&rep)) > 0) {
-		struct process *p = pidmap_get(&core.pids, rep.pid);
-		if (!p)
-			continue;
-		char msg[PATH_MAX + 128];
-		const struct program_config *c = p->prog->cfg;
-		struct program_instance v = process_values(p);
-		spawn_describe(&rep, v.directory, v.argv[0], &c->sandbox, msg, sizeof msg);
-		set_spawnerr(p, msg);
-		log_err("%s: spawn error: %s", p->name, msg);
-		/* A command that is not there, or may not be run, is said in
-		 * supervisord's words: it finds that out before it forks. */
-		char words[PATH_MAX * 2 + 64];
-		if (rep.step == SPAWN_STEP_EXEC &&
-		    spawn_check_command(v.argv[0], v.environment, words, sizeof words) < 0)
-			sdlog_spawnerr(words);
-		else
-			sdlog_spawnerr(msg);
-	}
-	if (r < 0)
-		log_err("reading spawn reports: %s", strerror(-r));
-}
-
-static void pipeline_ends(const struct process *p, int *in, int *out);
-
-static void close_ready(struct process *p)
-{
-	if (p->ready_pipe < 0)
-		return;
-	loop_unwatch(&p->ready_watch);
-	close(p->ready_pipe);
-	p->ready_pipe = -1;
-}
-
-static void drive(struct process *p, const struct pinput *in);
-
-/* ready = fd:N: a newline is the word. End of file without one is not. */
-static void ready_readable(struct watch *w, uint32_t events)
-{
-	struct process *p = w->ctx;
-	if (p->ready_pipe < 0)
-		return;
-	char buf[256];
-	ssize_t n = io_read_some(p->ready_pipe, buf, sizeof buf);
-	if (n == -EAGAIN)
-		return;
-	if (n > 0 && !memchr(buf, '\n', (size_t)n))
-		return;
-	close_ready(p);
-	if (n > 0) {
-		log_info("%s: ready (fd %d)", p->name, p->prog->cfg->ready_fd);
-		struct pinput in = { .event = PEV_READY };
-		drive(p, &in);
-	}
-}
-
-/* P's log file for one stream: the one configured, or NULL for NONE, or by
- * default LOGDIR/NAME.SUFFIX. NULL with *ERR set (-EINVAL, -ENAMETOOLONG)
- * when the default cannot be made inside logdir; it is logged here. */
-static const char *log_path(const struct process *p, const char *configured, const char *suffix,
-			    char *buf, size_t len, int *err)
-{
-	*err = 0;
-	if (configured && strcmp(configured, "NONE") == 0)
-		return NULL;
-	if (configured && strcmp(configured, "AUTO") != 0)
-		return configured;
-	char file[NAME_MAX + 1];
-	int n = snprintf(file, sizeof file, "%s.%s", p->name, suffix);
-	if (n < 0 || (size_t)n >= sizeof file)
-		*err = -ENAMETOOLONG;
-	/* "group:proc" is a fine file name, but "group_proc" is kinder to
-	 * shells. The config refuses names that are not one path component;
-	 * should one get here all the same, it is refused, not joined. */
-	for (char *c = file; !*err && *c; c++)
-		if (*c == ':')
-			*c = '_';
-	if (!*err)
-		*err = path_join(buf, len, core.current->cfg.logdir, file);
-	if (*err) {
-		log_err("%s: no %s log file in %s: %s", p->name, suffix, core.current->cfg.logdir,
-			*err == -EINVAL ? "its name is not one path component" : strerror(-*err));
-		return NULL;
-	}
-	return buf;
+	return process_signal(p, sig);
 }
 
 const char *supervisor_log_path(const struct process *p, int which, char *buf, size_t len)
 {
-	const struct program_config *c = p->prog->cfg;
-	struct program_instance v = process_values(p);
-	int err;
-	if (which == LOG_STDERR && c->redirect_stderr)
-		return NULL;
-	return log_path(p, which == LOG_STDOUT ? v.stdout_logfile : v.stderr_logfile,
-			which == LOG_STDOUT ? "out" : "err", buf, len, &err);
+	return process_log_path(p, which, buf, len);
 }
+
+/* ---- processes ---- */
 
 void supervisor_reopen_logs(void)
 {
@@ -318,379 +183,14 @@ static int logdirs_check(const struct corral_config *cfg, const struct program_c
 	return 0;
 }
 
-/* KEY=value entries: corrald's environment, overridden by the program's, and
- * the names that tell a worker who it is. The array is one allocation; the
- * strings it points to live in ENVBUF or elsewhere and outlive the spawn. */
-#define ENV_HOOKS 2    /* from the hooks' on_spawn_env, at most */
-#define ENV_NAMES (9 + ENV_HOOKS) /* 4 names, NOTIFY_SOCKET, WATCHDOG_USEC, 3 LISTEN_* */
-
-/* *LISTEN_PID is set to the placeholder the child fills in (NULL: none). */
-static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX],
-			char **listen_pid)
-{
-	const struct program_config *c = p->prog->cfg;
-	char **penv = process_values(p).environment;
-	const char *proc = strchr(p->name, ':') ? strchr(p->name, ':') + 1 : p->name;
-	const char *group = core_group_name(p->prog);
-	size_t nnames = 4;
-	/* What the parts above add: supervisord's SUPERVISOR_SERVER_URL, for
-	 * childutils.getRPCInterface() and the like. */
-	nnames += hooks_spawn_env(p, names + nnames, ENV_HOOKS);
-	snprintf(names[0], PATH_MAX, "CORRAL_PROCESS_NAME=%s", proc);
-	snprintf(names[1], PATH_MAX, "CORRAL_GROUP_NAME=%s", group);
-	snprintf(names[2], PATH_MAX, "SUPERVISOR_PROCESS_NAME=%s", proc);
-	snprintf(names[3], PATH_MAX, "SUPERVISOR_GROUP_NAME=%s", group);
-	/* sd_notify, as systemd offers it to Type=notify services. */
-	if ((c->ready == READY_NOTIFY || c->watchdog_sec > 0) && core.notify_path[0])
-		snprintf(names[nnames++], PATH_MAX, "NOTIFY_SOCKET=%s", core.notify_path);
-	if (c->watchdog_sec > 0)
-		snprintf(names[nnames++], PATH_MAX, "WATCHDOG_USEC=%lld",
-			 (long long)c->watchdog_sec * 1000000);
-	/* Socket activation, as systemd passes sockets (sd_listen_fds(3)). The
-	 * names fit: at most 15 of at most 255 bytes (config.c). */
-	*listen_pid = NULL;
-	if (c->nlisten) {
-		snprintf(names[nnames++], PATH_MAX, "LISTEN_FDS=%d", c->nlisten);
-		snprintf(names[nnames], PATH_MAX, "LISTEN_PID=%11s", "");
-		*listen_pid = names[nnames++] + strlen("LISTEN_PID=");
-		int len = snprintf(names[nnames], PATH_MAX, "LISTEN_FDNAMES=");
-		for (int i = 0; i < c->nlisten && len < PATH_MAX; i++)
-			len += snprintf(names[nnames] + len, (size_t)(PATH_MAX - len), "%s%s",
-					i ? ":" : "", c->listen_names[i]);
-		nnames++;
-	}
-
-	size_t nenv = 0, nprog = 0;
-	while (environ[nenv])
-		nenv++;
-	while (penv[nprog])
-		nprog++;
-	char **env = calloc(nenv + nprog + ENV_NAMES + 1, sizeof *env);
-	if (!env)
-		return NULL;
-	size_t n = 0;
-	for (size_t i = 0; i < nenv; i++) {
-		const char *eq = strchr(environ[i], '=');
-		size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-		bool overridden = false;
-		for (size_t j = 0; j < nprog && !overridden; j++)
-			overridden = strncmp(penv[j], environ[i], klen) == 0 && penv[j][klen] == '=';
-		for (size_t j = 0; j < nnames && !overridden; j++)
-			overridden = strncmp(names[j], environ[i], klen) == 0 && names[j][klen] == '=';
-		if (!overridden)
-			env[n++] = environ[i];
-	}
-	for (size_t j = 0; j < nprog; j++)
-		env[n++] = penv[j];
-	for (size_t j = 0; j < nnames; j++)
-		env[n++] = names[j];
-	env[n] = NULL;
-	return env;
-}
-
-/* Create the worker for P. 0, or -errno with p->spawnerr set when the
- * parent side failed (the child's own failures arrive by report). */
-static int do_spawn(struct process *p)
-{
-	const struct program_config *c = p->prog->cfg;
-	struct program_instance v = process_values(p);
-	char path[PATH_MAX], msg[PATH_MAX + 192], why[PATH_MAX + 160];
-	char names[ENV_NAMES][PATH_MAX];
-	int out_child = -1, err_child = -1, ready_child = -1, r;
-	int extra[SPAWN_MAX_EXTRA][2], nextra = 0;
-	char *listen_pid;
-	const char *what = "open log";
-	bool at_fork = false; /* the failure is a plain fork's */
-
-	set_spawnerr(p, NULL);
-	p->exitcode = -1;
-	p->exitsig = 0;
-	p->info = NULL;
-	free(p->status_text); /* each run says its own */
-	p->status_text = NULL;
-
-	bool own_stdio = p->stdio[0] >= 0;
-	/* A pipeline stage reads the pipe before it and writes the one after,
-	 * both held by corrald, instead of /dev/null and its stdout log. */
-	int pipe_in = -1, pipe_out = -1;
-	pipeline_ends(p, &pipe_in, &pipe_out);
-	/* A pool worker's stdout carries its results (pool.c), not a log:
-	 * nothing of corrald's reads it (NULL). */
-	r = 0;
-	bool stdout_elsewhere = own_stdio || p->prog->pool || pipe_out >= 0 || c->is_listener;
-	const char *opath = stdout_elsewhere ? NULL
-			    : log_path(p, v.stdout_logfile, "out", path, sizeof path, &r);
-	if (r < 0) {
-		snprintf(msg, sizeof msg, "%s %s.out in %s: %s", what, p->name, core.current->cfg.logdir,
-			 strerror(-r));
-		goto fail;
-	}
-	if (!opath && !stdout_elsewhere)
-		opath = "NONE";
-	r = logstream_open(&p->out, c, opath, &out_child, why, sizeof why);
-	if (r < 0) {
-		snprintf(msg, sizeof msg, "%s: %s", what, why);
-		goto fail;
-	}
-	if (!c->redirect_stderr && !own_stdio) {
-		const char *epath = log_path(p, v.stderr_logfile, "err", path, sizeof path, &r);
-		if (r < 0) {
-			snprintf(msg, sizeof msg, "%s %s.err in %s: %s", what, p->name,
-				 core.current->cfg.logdir, strerror(-r));
-			goto fail;
-		}
-		r = logstream_open(&p->err, c, epath ? epath : "NONE", &err_child, why, sizeof why);
-		if (r < 0) {
-			snprintf(msg, sizeof msg, "%s: %s", what, why);
-			goto fail;
-		}
-	}
-
-	int cgfd = -1;
-	if (core.cgroups) {
-		/* A fresh cgroup for each run: this kernel kills a process born by
-		 * CLONE_INTO_CGROUP into a cgroup that was ever cgroup.kill'ed (the
-		 * fork's kill sequence is taken from the parent's cgroup). Removing
-		 * the empty leaf and making it anew also drops anything a worker
-		 * left in it (sub-cgroups). It fails, harmlessly, only when
-		 * killmode = process left processes in it. */
-		if (p->leaf_used)
-			(void)cgroup_leaf_remove(p->name);
-		cgfd = cgroup_leaf_open(p->name);
-		if (cgfd == -ENOENT && cgroup_scope_repair() == 1) {
-			log_warn("scopes: %s was removed while corrald ran (not by corrald): made "
-				 "it again", cgroup_scope_path());
-			cgfd = cgroup_leaf_open(p->name);
-		}
-		if (cgfd < 0) {
-			r = cgfd;
-			snprintf(msg, sizeof msg, "cgroup %s/%s: %s", cgroup_scope_path(), p->name,
-				 r == -EINVAL ? "the name is not one path component" : strerror(-r));
-			goto fail;
-		}
-	}
-	/* cgroup limits: written into the new leaf before the worker is born
-	 * in it; where the controller is not there, strict_limits refuses. */
-	unsigned want = limits_wanted(&c->sandbox.limits);
-	if (want) {
-		int on = core.cgroups ? limits_enabled(cgroup_scope_path()) : 0, at = 0;
-		if (on < 0)
-			on = 0;
-		for (int i = 0; i < LIMITS_N; i++)
-			if ((want & ~(unsigned)on & (1u << i)) && c->sandbox.strict_limits) {
-				r = -EOPNOTSUPP;
-				snprintf(msg, sizeof msg, "%s: not enforced: the %s controller is not "
-							  "enabled for corrald's cgroups (strict_limits)",
-					 limits_key_name(i), limits_controller(i));
-				if (cgfd >= 0)
-					close(cgfd);
-				goto fail;
-			}
-		if (cgfd >= 0 && (r = limits_apply(cgfd, &c->sandbox.limits, (unsigned)on, &at)) < 0) {
-			snprintf(msg, sizeof msg, "%s: writing %s: %s", limits_key_name(at),
-				 limits_file(at), strerror(-r));
-			close(cgfd);
-			goto fail;
-		}
-	}
-	/* Its listening sockets at 3, 4 ...: copies of corrald's, which stay
-	 * open (and queue clients) while it restarts. */
-	for (int i = 0; i < c->nlisten; i++) {
-		if ((extra[nextra][0] = sockets_fd(&c->listen[i])) < 0) {
-			char text[SOCKETS_ADDR_STRLEN];
-			sockets_format(&c->listen[i], text, sizeof text);
-			r = -EBADF;
-			snprintf(msg, sizeof msg, "socket %s: not open", text);
-			if (cgfd >= 0)
-				close(cgfd);
-			goto fail;
-		}
-		extra[nextra++][1] = 3 + i;
-	}
-	/* An [fcgi-program:]'s socket is every process's stdin, held by
-	 * corrald across restarts as the [socket:] ones are. */
-	int fcgi_fd = c->fcgi_socket ? sockets_fd(c->fcgi_socket) : -1;
-	if (c->fcgi_socket && fcgi_fd < 0) {
-		char text[SOCKETS_ADDR_STRLEN];
-		sockets_format(c->fcgi_socket, text, sizeof text);
-		r = -EBADF;
-		snprintf(msg, sizeof msg, "socket %s: not open", text);
-		if (cgfd >= 0)
-			close(cgfd);
-		goto fail;
-	}
-	char **env = build_env(p, names, &listen_pid);
-	if (!env) {
-		if (cgfd >= 0)
-			close(cgfd);
-		r = -ENOMEM;
-		snprintf(msg, sizeof msg, "environment: %s", strerror(ENOMEM));
-		goto fail;
-	}
-	struct spawn_request req = {
-		.argv = v.argv,
-		.envp = env,
-		.directory = v.directory,
-		.umask = c->umask,
-		.nofile = &core.nofile,
-		.cgroup_fd = cgfd,
-		.sandbox = &c->sandbox,
-		.stdio = {
-			core.devnull,
-			out_child >= 0 ? out_child : core.devnull,
-			c->redirect_stderr ? (out_child >= 0 ? out_child : core.devnull)
-					   : (err_child >= 0 ? err_child : core.devnull),
-		},
-	};
-	if (own_stdio)
-		memcpy(req.stdio, p->stdio, sizeof req.stdio);
-	if (fcgi_fd >= 0)
-		req.stdio[0] = fcgi_fd;
-	if (pipe_in >= 0)
-		req.stdio[0] = pipe_in;
-	if (pipe_out >= 0) {
-		req.stdio[1] = pipe_out;
-		if (c->redirect_stderr)
-			req.stdio[2] = pipe_out;
-	}
-	if (c->ready == READY_FD) {
-		/* s6's readiness: a newline on fd N. Our end is watched. */
-		int rp[2];
-		if (pipe2(rp, O_CLOEXEC) < 0 || fcntl(rp[0], F_SETFL, O_NONBLOCK) < 0) {
-			r = -errno;
-			free(env);
-			if (cgfd >= 0)
-				close(cgfd);
-			snprintf(msg, sizeof msg, "ready pipe: %s", strerror(-r));
-			goto fail;
-		}
-		ready_child = rp[1];
-		p->ready_pipe = rp[0];
-		extra[nextra][0] = rp[1];
-		extra[nextra++][1] = c->ready_fd;
-	}
-	req.extra = extra;
-	req.nextra = nextra;
-	req.listen_pid = listen_pid;
-	/* Pipes held by the parts above: a pool worker's stdin and stdout, an
-	 * event listener's, a supervisord program's stdin. */
-	if ((r = hooks_spawn_prepare(p, !own_stdio && pipe_in < 0 && fcgi_fd < 0, req.stdio, msg,
-				     sizeof msg)) < 0) {
-		free(env);
-		if (cgfd >= 0)
-			close(cgfd);
-		goto fail;
-	}
-	struct spawn_result res;
-	r = spawn_process(&req, &res);
-	hooks_spawn_done(p, r == 0);
-	free(env);
-	if (cgfd >= 0)
-		close(cgfd);
-	if (r < 0) {
-		char ns[64];
-		/* clone3 makes the namespaces: its failure is theirs */
-		namespaces_format(c->sandbox.ns & ~NS_USER, ns, sizeof ns);
-		if (sandbox_clone_flags(&c->sandbox))
-			snprintf(msg, sizeof msg, "namespaces %s: clone3: %s", ns, strerror(-r));
-		else
-			snprintf(msg, sizeof msg, "fork: %s", strerror(-r));
-		at_fork = !sandbox_clone_flags(&c->sandbox);
-		goto fail;
-	}
-	if (out_child >= 0)
-		close(out_child);
-	if (err_child >= 0)
-		close(err_child);
-	if (ready_child >= 0)
-		close(ready_child);
-	if (p->ready_pipe >= 0 && loop_watch(p->ready_pipe, EPOLLIN, &p->ready_watch) < 0)
-		close_ready(p);
-
-	p->pid = res.pid;
-	p->pidfd = res.pidfd;
-	p->started_ms = loop_now_ms();
-	p->start_wall = (int64_t)time(NULL);
-	p->leaf_used = core.cgroups;
-	/* (The log pipes are watched since logstream_open.) */
-	if ((r = pidmap_put(&core.pids, p->pid, p)) < 0 ||
-	    (r = loop_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0) {
-		/* The child exists: kill it; its exit is reaped as usual (by the
-		 * SIGCHLD path, since its pidfd may not be watched). */
-		log_err("%s: watching pid %d: %s", p->name, (int)p->pid, strerror(-r));
-		pidfd_signal(p->pidfd, SIGKILL);
-	}
-	log_info("%s: spawned pid %d", p->name, (int)p->pid);
-	sdlog_spawned(core_process_name(p), p->pid);
-	return 0;
-
-fail:
-	if (out_child >= 0)
-		close(out_child);
-	if (err_child >= 0)
-		close(err_child);
-	if (ready_child >= 0)
-		close(ready_child);
-	close_ready(p);
-	logstream_close(&p->out);
-	logstream_close(&p->err);
-	set_spawnerr(p, msg);
-	log_err("%s: spawn error: %s", p->name, msg);
-	char words[256];
-	const char *sd = sdlog_spawn_words(core_process_name(p), -r, at_fork, words,
-					   sizeof words);
-	sdlog_spawnerr(sd ? sd : msg);
-	return r;
-}
-
 static void program_check_retired(struct program *prog);
 static void program_retire(struct program *prog);
 static void group_check(struct group *g);
-static bool process_down(const struct process *p);
-static void drain_then_drive(struct process *p, const struct pinput *in);
 static void notify_readable(void);
 static void deps_recheck(void);
 static void stops_recheck(void);
 static void deps_fallen(struct program *prog, bool failed);
-static void stop_internal(struct process *p);
 
-/* The stop signal goes to the main process, or with stopasgroup to every
- * process in the scope. */
-static void stop_signal(struct process *p)
-{
-	const struct program_config *c = p->prog->cfg;
-	int sig = c->stopsignal;
-	/* As a container's init, the main program gets the signal the
-	 * container was stopped with, as under tini. */
-	if (core.init && c->main && core.init_stop_sig)
-		sig = core.init_stop_sig;
-	log_info("%s: stopping pid %d with SIG%s%s", p->name, (int)p->pid,
-		 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", c->stopasgroup ? " (whole scope)" : "");
-	int r = 0;
-	if (c->stopasgroup && core.cgroups)
-		r = cgroup_leaf_signal(p->name, sig);
-	else if (c->stopasgroup)
-		r = kill(-p->pid, sig) < 0 ? -errno : 0;
-	if (r < 0 || !c->stopasgroup)
-		r = pidfd_signal(p->pidfd, sig) < 0 ? -errno : 0;
-	if (r < 0 && r != -ESRCH)
-		log_warn("%s: kill: %s", p->name, strerror(-r));
-}
-
-/* SIGKILL for the whole tree: cgroup.kill reaches every process however it
- * forked or setsid'd; the fallback reaches the process group. */
-static void kill_tree(struct process *p)
-{
-	int r;
-	if (core.cgroups) {
-		if ((r = cgroup_leaf_kill(p->name)) < 0)
-			log_warn("%s: cgroup.kill: %s", p->name, strerror(-r));
-	} else if (p->pid && kill(-p->pid, SIGKILL) < 0 && errno != ESRCH) {
-		log_warn("%s: kill process group %d: %m", p->name, (int)p->pid);
-	}
-	if (p->pidfd >= 0 && pidfd_signal(p->pidfd, SIGKILL) < 0 && errno != ESRCH)
-		log_warn("%s: kill: %m", p->name);
-}
 static void shutdown_step(void);
 
 /* --init: the status corrald will exit with is that of the main program's
@@ -713,101 +213,7 @@ static void main_ended(struct process *p)
 	supervisor_shutdown();
 }
 
-/* Feed one event to P's state machine and carry out what it says. */
-static void drive(struct process *p, const struct pinput *in)
-{
-	struct poutput out;
-	enum pstate before = p->fsm.state;
-	/* Nothing starts again once corrald is shutting down (supervisord's
-	 * rule too): a restart that comes due is a stop instead. */
-	static const struct pinput stop = { .event = PEV_STOP };
-	if (core.shutting_down && in->event == PEV_TIMER &&
-	    (p->fsm.restart_due || p->fsm.state == PSTATE_BACKOFF))
-		in = &stop;
-	program_step(&p->fsm, p->prog->cfg, in, &out);
-
-	if (out.actions & PACT_TIMER_STOP)
-		loop_timer_cancel(&p->timer);
-	if ((out.actions & PACT_STOPSIGNAL) && p->pidfd >= 0)
-		stop_signal(p);
-	if ((out.actions & PACT_KILL) && p->pidfd >= 0) {
-		if (p->fsm.killing == PFAIL_WATCHDOG)
-			log_warn("%s: pid %d missed its watchdog, killing its tree", p->name, (int)p->pid);
-		else if (p->fsm.killing == PFAIL_START_TIMEOUT)
-			log_warn("%s: pid %d not ready within %ds, killing its tree", p->name,
-				 (int)p->pid, p->prog->cfg->start_timeout);
-		else
-			log_warn("%s: pid %d still alive after %ds, killing its tree", p->name,
-				 (int)p->pid, p->prog->cfg->stopwaitsecs);
-		if (p->fsm.state == PSTATE_STOPPING)
-			sdlog_killing(core_process_name(p), p->pid);
-		kill_tree(p);
-	}
-	if (out.actions & PACT_TIMER) {
-		if (loop_timer_set(&p->timer, loop_now_ms() + out.timer_ms) < 0)
-			log_err("%s: out of memory for a deadline", p->name);
-	}
-	if (out.actions & PACT_SPAWN) {
-		if (do_spawn(p) < 0) {
-			hooks_process_state(p, before, PSTATE_STARTING, in, true);
-			struct pinput failed = { .event = PEV_SPAWN_FAILED };
-			drive(p, &failed);
-			return;
-		}
-	}
-	/* supervisord's lines for what the machine did (the exit itself was
-	 * logged when it was reaped) */
-	const char *sdname = core_process_name(p);
-	if (p->fsm.state == PSTATE_RUNNING && (before != PSTATE_RUNNING || (out.actions & PACT_SPAWN)))
-		sdlog_running(sdname, p->prog->cfg);
-	else if (p->fsm.state == PSTATE_FATAL && before != PSTATE_FATAL)
-		sdlog_gave_up(sdname);
-	else if (p->fsm.state == PSTATE_STOPPING && before != PSTATE_STOPPING && p->pidfd >= 0 &&
-		 !core.shutting_down)
-		sdlog_stopping(sdname);
-	/* (a restart in RUNNING is an event too, though no change here) */
-	hooks_process_state(p, before, p->fsm.state, in, out.actions & PACT_SPAWN);
-	if (out.changed || before != p->fsm.state) {
-		if (p->fsm.last == PFAIL_WATCHDOG)
-			p->info = "watchdog timeout";
-		else if (p->fsm.last == PFAIL_START_TIMEOUT)
-			p->info = "not ready within start_timeout";
-		else if (p->fsm.state == PSTATE_FATAL && !p->spawnerr)
-			p->info = "exited too quickly";
-		else if (p->fsm.state == PSTATE_STOPPED &&
-			 (before == PSTATE_STOPPING || before == PSTATE_EXITED))
-			p->info = "stopped"; /* (from EXITED: its restart cancelled) */
-		log_info("%s: %s -> %s", p->name, program_state_name(before),
-			 program_state_name(p->fsm.state));
-		hooks_process_changed(p, false);
-		if (p->prog->group && !p->prog->retiring)
-			group_check(p->prog->group);
-		/* A required program that fails stops what requires it, which
-		 * starts again when it is back; a cascade carries that on. */
-		if (before == PSTATE_RUNNING && !p->prog->transient && !core.shutting_down)
-			deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
-		/* Stops first: a required program whose stop waited for this
-		 * one goes now, before this one could be started again. */
-		if (process_down(p))
-			stops_recheck();
-		if (p->fsm.state == PSTATE_RUNNING || process_down(p))
-			deps_recheck();
-		if (p->prog->transient && !p->prog->retiring && process_down(p))
-			program_retire(p->prog); /* its run is over */
-		else if (p->prog->retiring)
-			program_check_retired(p->prog);
-		if (core.init && p->prog->cfg->main && !core.shutting_down &&
-		    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL) &&
-		    process_down(p))
-			main_ended(p);
-		if (core.shutting_down)
-			shutdown_step();
-	}
-}
-
-
 /* ---- dependencies (requires, after) ---- */
-
 
 /* Does X name PROG in its requires (or, with AFTER, in its after too)? */
 static bool names_dependency(const struct program *x, const struct program *prog, bool after)
@@ -918,7 +324,7 @@ static void deps_fallen(struct program *prog, bool failed)
 				set_dep_waiting(q, true); /* starts again when it is back */
 			}
 			if (!process_down(q))
-				stop_internal(q);
+				process_stop(q);
 		}
 	}
 }
@@ -955,16 +361,7 @@ void supervisor_start(struct process *p)
 	set_dep_waiting(p, false);
 	p->dep_restart = false;
 	struct pinput in = { .event = PEV_START };
-	drive(p, &in);
-}
-
-/* A stop that corrald itself decides (group strategy): a pending restart
- * stays pending. */
-static void stop_internal(struct process *p)
-{
-	core_unqueue(p);
-	struct pinput in = { .event = PEV_STOP };
-	drive(p, &in);
+	process_drive(p, &in);
 }
 
 /* Does a program that requires PROG still run (or start)? */
@@ -1026,7 +423,7 @@ static void stop_ordered(struct process *p, bool again)
 	}
 	core_unqueue(p);
 	struct pinput in = { .event = PEV_STOP };
-	drive(p, &in);
+	process_drive(p, &in);
 }
 
 /* Deferred stops whose requirers are now down go ahead. */
@@ -1060,22 +457,6 @@ void supervisor_stop_to_restart(struct process *p)
 	stop_ordered(p, true);
 }
 
-void supervisor_kill_tree(struct process *p)
-{
-	if (p->pidfd < 0)
-		return;
-	log_info("%s: killing its tree for its pool", p->name);
-	p->fsm.killing = PFAIL_POOL_KILL;
-	kill_tree(p);
-}
-
-int supervisor_signal(struct process *p, int sig)
-{
-	if (p->pidfd < 0)
-		return -ESRCH;
-	return pidfd_signal(p->pidfd, sig);
-}
-
 /* ---- groups ---- */
 
 static struct group *group_find(const char *name)
@@ -1086,69 +467,7 @@ static struct group *group_find(const char *name)
 	return NULL;
 }
 
-/* Make the groups of CFG exist and carry its settings. */
-static void pipeline_close(struct group *g)
-{
-	for (int i = 0; i < g->npipes; i++) {
-		close(g->pipes[i][0]);
-		close(g->pipes[i][1]);
-	}
-	free(g->pipes);
-	g->pipes = NULL;
-	g->npipes = 0;
-}
-
-/* A pipeline's pipes, one between each two stages, made once and held by
- * corrald for as long as the pipeline exists: a stage that restarts finds
- * in its pipe everything its predecessor wrote, and the stage before it
- * never sees EPIPE; a slow stage blocks the ones before it. */
-static int pipeline_pipes(struct group *g)
-{
-	if (!g->cfg->pipeline) {
-		pipeline_close(g);
-		return 0;
-	}
-	int n = 0;
-	while (g->cfg->programs[n])
-		n++;
-	if (g->npipes == n - 1)
-		return 0;
-	/* A reload that changes the number of stages makes new pipes: what was
-	 * in the old ones is lost, and said so. */
-	if (g->npipes)
-		log_warn("pipeline %s: its stages changed: new pipes", g->name);
-	pipeline_close(g);
-	g->pipes = calloc((size_t)(n - 1), sizeof *g->pipes);
-	if (!g->pipes)
-		return -ENOMEM;
-	for (int i = 0; i < n - 1; i++) {
-		if (pipe2(g->pipes[i], O_CLOEXEC) < 0) {
-			int e = errno;
-			pipeline_close(g);
-			return -e;
-		}
-		g->npipes++;
-		if (g->cfg->buffer && fcntl(g->pipes[i][0], F_SETPIPE_SZ, (int)g->cfg->buffer) < 0)
-			log_warn("pipeline %s: buffer %llu: %m", g->name,
-				 (unsigned long long)g->cfg->buffer);
-	}
-	return 0;
-}
-
 static size_t member_index(const struct group *g, const struct program *prog);
-
-/* The pipe ends of P when it is a stage of a pipeline; -1 otherwise. */
-static void pipeline_ends(const struct process *p, int *in, int *out)
-{
-	const struct group *g = p->prog->group;
-	if (!g || !g->cfg || !g->cfg->pipeline || !g->npipes)
-		return;
-	size_t i = member_index(g, p->prog);
-	if (i > 0 && i - 1 < (size_t)g->npipes)
-		*in = g->pipes[i - 1][0];
-	if (i < (size_t)g->npipes)
-		*out = g->pipes[i][1];
-}
 
 /* The run-time group of GC, made when there is none yet, takes GC's
  * settings (and its pipeline's pipes). 0 or -errno. */
@@ -1165,7 +484,7 @@ static int group_take(const struct group_config *gc)
 		S.groups = g;
 	}
 	g->cfg = gc;
-	int r = pipeline_pipes(g);
+	int r = pipeline_open(g);
 	if (r < 0)
 		log_err("pipeline %s: %s", g->name, strerror(-r));
 	return r;
@@ -1218,11 +537,8 @@ static size_t member_count(const struct group *g)
 static void hold_down(struct process *p, const struct pinput *in)
 {
 	struct pinput stop = { .event = PEV_STOP };
-	drive(p, &stop); /* RUNNING -> STOPPING; there is no process left to signal */
-	if (p->prog->cfg->killmode == KILLMODE_GROUP)
-		drain_then_drive(p, in);
-	else
-		drive(p, in);
+	process_drive(p, &stop); /* RUNNING -> STOPPING; there is no process left to signal */
+	process_deliver_exit(p, in);
 }
 
 /* A member that was RUNNING exited and would be restarted: apply its
@@ -1258,7 +574,7 @@ static bool group_member_failed(struct process *p, const struct pinput *in)
 				struct process *q = &prog->procs[i];
 				q->restart_pending = false;
 				if (q != p && !process_down(q))
-					stop_internal(q);
+					process_stop(q);
 			}
 		}
 		hold_down(p, in);
@@ -1288,7 +604,7 @@ static bool group_member_failed(struct process *p, const struct pinput *in)
 				continue;
 			q->restart_pending = true;
 			q->info = "stopped by its group's restart";
-			stop_internal(q);
+			process_stop(q);
 		}
 	}
 	hold_down(p, in);
@@ -1326,7 +642,7 @@ static void group_check(struct group *g)
 				for (int i = 0; i < prog->nprocs; i++) {
 					struct process *q = &prog->procs[i];
 					if (q->fsm.state == PSTATE_BACKOFF)
-						stop_internal(q);
+						process_stop(q);
 					if (q->fsm.state != PSTATE_FATAL && process_down(q)) {
 						q->fsm.state = PSTATE_FATAL;
 						q->info = "its group restarted too often";
@@ -1376,140 +692,6 @@ const char *program_group_state(const struct program *prog)
 		}
 	}
 	return all_running ? "RUNNING" : all_down ? "STOPPED" : "PARTIAL";
-}
-
-static void drain_done(struct process *p)
-{
-	loop_unwatch(&p->events_watch);
-	close(p->events_fd);
-	p->events_fd = -1;
-	p->draining = false;
-	loop_timer_cancel(&p->timer);
-	struct pinput in = p->exit_input;
-	drive(p, &in);
-}
-
-/* The main process is gone; with killmode = group whatever it left in its
- * scope is killed, and the exit reaches the state machine only once the
- * scope is empty: a restart never overlaps what is left of the last run. */
-static void drain_then_drive(struct process *p, const struct pinput *in)
-{
-	if (!core.cgroups) {
-		/* Fallback: the process group the worker led. */
-		if (kill(-p->exit_pid, SIGKILL) < 0 && errno != ESRCH)
-			log_warn("%s: kill process group %d: %m", p->name, (int)p->exit_pid);
-		drive(p, in);
-		return;
-	}
-	/* Open the events file before the kill, so its change cannot be missed. */
-	int fd = cgroup_leaf_events(p->name);
-	int populated = fd >= 0 ? cgroup_events_populated(fd) : fd;
-	if (populated <= 0) {
-		if (populated < 0)
-			log_warn("%s: cgroup.events: %s", p->name, strerror(-populated));
-		if (fd >= 0)
-			close(fd);
-		drive(p, in);
-		return;
-	}
-	int r = cgroup_leaf_kill(p->name);
-	if (r < 0 || (r = loop_watch(fd, EPOLLPRI, &p->events_watch)) < 0) {
-		log_warn("%s: killing what is left in its scope: %s", p->name, strerror(-r));
-		close(fd);
-		drive(p, in);
-		return;
-	}
-	log_info("%s: killing what pid %d left in its scope", p->name, (int)p->exit_pid);
-	p->events_fd = fd;
-	p->draining = true;
-	p->exit_input = *in;
-	loop_timer_set(&p->timer, loop_now_ms() + DRAIN_REPEAT_MS);
-}
-
-/* Its cgroup.events changed: empty yet? */
-static void cgevents_readable(struct watch *w, uint32_t events)
-{
-	struct process *p = w->ctx;
-	if (p->events_fd < 0)
-		return; /* closed earlier in this batch */
-	int populated = cgroup_events_populated(p->events_fd);
-	if (populated == 0 || populated < 0) {
-		if (populated < 0)
-			log_warn("%s: cgroup.events: %s", p->name, strerror(-populated));
-		drain_done(p);
-	}
-}
-
-/* P's main process is gone (or may be: the pidfd said so). Reap it through
- * its pidfd, so a recycled pid can never be mistaken for it. */
-static void process_exited(struct process *p)
-{
-	if (p->pidfd < 0)
-		return; /* reaped earlier in this batch, through SIGCHLD */
-	siginfo_t si = { 0 };
-	if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0) {
-		log_err("%s: waitid(pid %d): %m", p->name, (int)p->pid);
-		if (errno != ECHILD)
-			return;
-		si.si_pid = p->pid; /* someone else reaped it: treat as gone */
-		si.si_code = CLD_KILLED;
-		si.si_status = 0;
-	}
-	if (si.si_pid == 0)
-		return; /* not yet */
-
-	/* A child that failed before exec wrote its report before exiting. */
-	read_reports();
-	close_ready(p);
-	int64_t uptime = loop_now_ms() - p->started_ms;
-	if (si.si_code == CLD_EXITED) {
-		p->exitcode = si.si_status;
-		p->exitsig = 0;
-	} else {
-		p->exitcode = -1;
-		p->exitsig = si.si_status;
-	}
-	loop_unwatch(&p->pid_watch);
-	close(p->pidfd);
-	p->pidfd = -1;
-	pidmap_del(&core.pids, p->pid);
-	/* Take what the worker wrote before it died (up to a bound; a stream
-	 * that is held finishes on its own), and end a partial last line. */
-	logstream_finish(&p->out);
-	logstream_finish(&p->err);
-	/* A pool worker's last results, then its jobs go back in line; a
-	 * listener's event in flight goes back. */
-	hooks_process_exited(p);
-	if (p->exitsig)
-		log_info("%s: pid %d killed by SIG%s", p->name, (int)p->pid,
-			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
-	else
-		log_info("%s: pid %d exited with status %d", p->name, (int)p->pid, p->exitcode);
-	p->exit_pid = p->pid;
-	p->pid = 0;
-	p->stop_wall = (int64_t)time(NULL);
-	if (core.init && p->prog->cfg->main)
-		main_status(p);
-
-	struct pinput in = {
-		.event = PEV_EXIT,
-		.uptime_ms = uptime,
-		.expected = !p->exitsig && program_config_expected_exit(p->prog->cfg, p->exitcode),
-		.spawn_error = p->spawnerr != NULL,
-	};
-	sdlog_exit(core_process_name(p), program_exit_kind(&p->fsm, p->prog->cfg, &in),
-		   in.expected, p->exitcode, p->exitsig, si.si_code == CLD_DUMPED);
-	if (group_member_failed(p, &in))
-		return;
-	if (p->prog->cfg->killmode == KILLMODE_GROUP)
-		drain_then_drive(p, &in);
-	else
-		drive(p, &in);
-}
-
-static void pidfd_readable(struct watch *w, uint32_t events)
-{
-	process_exited(w->ctx);
 }
 
 /* The guard's standard error: corrald's own, but for a daemon still
@@ -1651,44 +833,16 @@ static void program_free(struct program *prog)
 	hooks_program_free(prog); /* a pool's workers' jobs go back to it */
 	for (int i = 0; i < prog->nprocs; i++) {
 		struct process *p = &prog->procs[i];
-		core_unqueue(p);
-		hooks_process_changed(p, true);
-		loop_timer_cancel(&p->timer);
-		logstream_close(&p->out);
-		logstream_close(&p->err);
-		if (p->events_fd >= 0) {
-			loop_unwatch(&p->events_watch);
-			close(p->events_fd);
-		}
-		if (core.cgroups && p->leaf_used && cgroup_leaf_remove(p->name) < 0)
-			log_debug("%s: cgroup not removed (processes left in it)", p->name);
-		if (p->pidfd >= 0) { /* only at exit, after everything was stopped */
-			loop_unwatch(&p->pid_watch);
-			close(p->pidfd);
-			pidmap_del(&core.pids, p->pid);
-		}
-		for (int k = 0; k < 3; k++)
-			if (p->stdio[k] >= 0)
-				close(p->stdio[k]);
-		close_ready(p);
 		set_dep_waiting(p, false);
 		if (p->stop_after_deps) {
 			p->stop_after_deps = false;
 			S.stop_deferred--;
 		}
-		free(p->status_text);
-		free(p->spawnerr);
-		free(p->name);
+		process_release(p);
 	}
 	free(prog->procs);
 	core_config_put(prog->ref);
 	free(prog);
-}
-
-/* Down and staying so: an EXITED process whose restart is due is not. */
-static bool process_down(const struct process *p)
-{
-	return program_down(&p->fsm);
 }
 
 /* Autostart goes through a queue that the loop works off START_BATCH
@@ -2372,7 +1526,7 @@ static bool has_live_dependents(const struct program *prog)
 
 static void shutdown_step(void)
 {
-	static bool busy; /* supervisor_stop below re-enters through drive() */
+	static bool busy; /* supervisor_stop below re-enters through process_drive() */
 	if (busy)
 		return;
 	busy = true;
@@ -2473,8 +1627,7 @@ static void init_forward(int sig)
 	}
 	log_debug("got SIG%s: forwarding it to %s (pid %d%s)", name, main->name, (int)main->pid,
 		  S.init_group ? ", its process group" : "");
-	int r = S.init_group ? (kill(-main->pid, sig) < 0 ? -errno : 0)
-			     : (pidfd_signal(main->pidfd, sig) < 0 ? -errno : 0);
+	int r = S.init_group ? (kill(-main->pid, sig) < 0 ? -errno : 0) : process_signal(main, sig);
 	if (r < 0 && r != -ESRCH)
 		log_warn("%s: forwarding SIG%s: %s", main->name, name, strerror(-r));
 }
@@ -2527,21 +1680,6 @@ static void handle_signals(void)
 	}
 }
 
-/* P's deadline: its state machine's timer, or, while its scope is being
- * emptied, the next kill of what is left in it. */
-static void process_due(struct deadline *d)
-{
-	struct process *p = d->ctx;
-	if (p->draining) {
-		log_warn("%s: its scope is still not empty, killing it again", p->name);
-		kill_tree(p);
-		loop_timer_set(&p->timer, loop_now_ms() + DRAIN_REPEAT_MS);
-		return;
-	}
-	struct pinput in = { .event = PEV_TIMER };
-	drive(p, &in);
-}
-
 static void die_report_due(struct deadline *d)
 {
 	die_report();
@@ -2554,7 +1692,7 @@ static void signals_readable(struct watch *w, uint32_t events)
 
 static void reports_readable(struct watch *w, uint32_t events)
 {
-	read_reports();
+	process_read_reports();
 }
 
 static void notify_ready(struct watch *w, uint32_t events)
@@ -2775,17 +1913,17 @@ static void notify_message(struct process *p, char *msg)
 		if (strcmp(line, "READY=1") == 0 && c->ready == READY_NOTIFY) {
 			log_info("%s: ready (sd_notify)", p->name);
 			in.event = PEV_READY;
-			drive(p, &in);
+			process_drive(p, &in);
 		} else if (strncmp(line, "STATUS=", 7) == 0) {
 			free(p->status_text);
 			p->status_text = strdup(line + 7);
 		} else if (strcmp(line, "WATCHDOG=1") == 0) {
 			in.event = PEV_WATCHDOG;
-			drive(p, &in);
+			process_drive(p, &in);
 		} else if (strcmp(line, "WATCHDOG=trigger") == 0) {
 			log_warn("%s: asked for its watchdog to fire", p->name);
 			in.event = PEV_WATCHDOG_TRIGGER;
-			drive(p, &in);
+			process_drive(p, &in);
 		} else if (strncmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0) {
 			char *end;
 			unsigned long long us = strtoull(line + 20, &end, 10);
@@ -2972,6 +2110,45 @@ static void bury(void)
 	}
 }
 
+/* ---- what one process's change means for the others ---- */
+
+/* P's main process exited with IN: its group may take the exit over. */
+static bool policy_exited(struct process *p, const struct pinput *in)
+{
+	if (core.init && p->prog->cfg->main)
+		main_status(p);
+	return group_member_failed(p, in);
+}
+
+/* P's state machine went from BEFORE to where it is now. */
+static void policy_changed(struct process *p, enum pstate before)
+{
+	if (p->prog->group && !p->prog->retiring)
+		group_check(p->prog->group);
+	/* A required program that fails stops what requires it, which
+	 * starts again when it is back; a cascade carries that on. */
+	if (before == PSTATE_RUNNING && !p->prog->transient && !core.shutting_down)
+		deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
+	/* Stops first: a required program whose stop waited for this
+	 * one goes now, before this one could be started again. */
+	if (process_down(p))
+		stops_recheck();
+	if (p->fsm.state == PSTATE_RUNNING || process_down(p))
+		deps_recheck();
+	if (p->prog->transient && !p->prog->retiring && process_down(p))
+		program_retire(p->prog); /* its run is over */
+	else if (p->prog->retiring)
+		program_check_retired(p->prog);
+	if (core.init && p->prog->cfg->main && !core.shutting_down &&
+	    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL) &&
+	    process_down(p))
+		main_ended(p);
+	if (core.shutting_down)
+		shutdown_step();
+}
+
+static const struct process_policy policy = { .exited = policy_exited, .changed = policy_changed };
+
 void supervisor_init_forward_to_group(void)
 {
 	S.init_group = true;
@@ -2980,6 +2157,7 @@ void supervisor_init_forward_to_group(void)
 int supervisor_run(const char *config_path, struct corral_config *cfg, bool init)
 {
 	int status = 1;
+	process_set_policy(&policy);
 	core.config_path = config_path;
 	core.init = init;
 	core.current = calloc(1, sizeof *core.current);
@@ -3078,8 +2256,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 			/* Cannot wait any more: take everything down the hard way. */
 			for (struct program *prog = core.programs; prog; prog = prog->next)
 				for (int i = 0; i < prog->nprocs; i++)
-					if (prog->procs[i].pidfd >= 0)
-						pidfd_signal(prog->procs[i].pidfd, SIGKILL);
+					process_signal(&prog->procs[i], SIGKILL);
 			goto out_pidfile;
 		}
 		bury();
