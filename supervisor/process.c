@@ -256,65 +256,124 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 	return env;
 }
 
-/* Create the worker for P. 0, or -errno with p->spawnerr set when the
- * parent side failed (the child's own failures arrive by report). */
-static int do_spawn(struct process *p)
-{
-	const struct program_config *c = p->prog->cfg;
-	struct program_instance v = process_values(p);
-	char path[PATH_MAX], msg[PATH_MAX + 192], why[PATH_MAX + 160];
+/* ---- spawning ---- */
+
+/* One spawn: what it makes before the fork, and who owns each of those
+ * until then. The plan owns every descriptor a step makes for the spawn
+ * until a step hands it over (it sets its field to -1, "now owned by");
+ * spawn_plan_release() closes what the plan still owns, spawned or not,
+ * and is the only place that does: no step closes anything on its error
+ * path. The descriptors a spawn borrows (the group's pipeline pipes,
+ * corrald's sockets and /dev/null, corralctl run's stdio) it never closes. */
+struct spawn_plan {
+	struct process *p;
+	const struct program_config *c;
+	struct program_instance v;
+	/* owned by the plan */
+	int out_child, err_child;   /* the log pipes' ends for the worker's stdout, stderr */
+	int cgroup_fd;              /* its new cgroup leaf, to be born in */
+	int ready[2];               /* ready = fd:N: our end, and the worker's */
+	char **env;                 /* the array; its strings live in names or elsewhere */
+	bool hooks_prepared;        /* the parts above made pipes: they hear how it went */
+	/* borrowed */
+	bool own_stdio;             /* corralctl run: the caller's stdio (p->stdio) */
+	int pipe_in, pipe_out;      /* a pipeline stage's pipes (the group's) */
+	int fcgi_fd;                /* an [fcgi-program:]'s socket (sockets.c's) */
+	int extra[SPAWN_MAX_EXTRA][2]; /* the worker's fds above 2: [0] becomes [1] */
+	int nextra;
+	char *listen_pid;           /* in names: where the child writes its pid */
 	char names[ENV_NAMES][PATH_MAX];
-	int out_child = -1, err_child = -1, ready_child = -1, r;
-	int extra[SPAWN_MAX_EXTRA][2], nextra = 0;
-	char *listen_pid;
-	const char *what = "open log";
-	bool at_fork = false; /* the failure is a plain fork's */
+	struct spawn_request req;
+	/* why it failed, for status and the log */
+	char msg[PATH_MAX + 192];
+	bool at_fork;               /* the failure is a plain fork's */
+};
 
-	set_spawnerr(p, NULL);
-	p->exitcode = -1;
-	p->exitsig = 0;
-	p->info = NULL;
-	free(p->status_text); /* each run says its own */
-	p->status_text = NULL;
-
-	bool own_stdio = p->stdio[0] >= 0;
+static void spawn_plan_init(struct spawn_plan *sp, struct process *p)
+{
+	sp->p = p;
+	sp->c = p->prog->cfg;
+	sp->v = process_values(p);
+	sp->out_child = sp->err_child = sp->cgroup_fd = -1;
+	sp->ready[0] = sp->ready[1] = -1;
+	sp->env = NULL;
+	sp->hooks_prepared = false;
+	sp->own_stdio = p->stdio[0] >= 0;
 	/* A pipeline stage reads the pipe before it and writes the one after,
 	 * both held by corrald, instead of /dev/null and its stdout log. */
-	int pipe_in = -1, pipe_out = -1;
-	pipeline_ends(p, &pipe_in, &pipe_out);
+	sp->pipe_in = sp->pipe_out = -1;
+	pipeline_ends(p, &sp->pipe_in, &sp->pipe_out);
+	sp->fcgi_fd = -1;
+	sp->nextra = 0;
+	sp->listen_pid = NULL;
+	sp->msg[0] = '\0';
+	sp->at_fork = false;
+}
+
+/* Close what SP still owns. SPAWNED: the worker has its own copies of the
+ * child's ends; else our ends go too, and P's log streams opened for it. */
+static void spawn_plan_release(struct spawn_plan *sp, bool spawned)
+{
+	if (sp->hooks_prepared)
+		hooks_spawn_done(sp->p, spawned);
+	free(sp->env);
+	int *fds[] = { &sp->cgroup_fd, &sp->out_child, &sp->err_child, &sp->ready[1], &sp->ready[0] };
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+	if (!spawned) {
+		logstream_close(&sp->p->out);
+		logstream_close(&sp->p->err);
+	}
+}
+
+/* Its stdout and stderr logs: the pipes' read ends are P's streams', the
+ * write ends the plan's. */
+static int plan_logs(struct spawn_plan *sp)
+{
+	struct process *p = sp->p;
+	const struct program_config *c = sp->c;
+	char path[PATH_MAX], why[PATH_MAX + 160];
+	int r = 0;
 	/* A pool worker's stdout carries its results (pool.c), not a log:
 	 * nothing of corrald's reads it (NULL). */
-	r = 0;
-	bool stdout_elsewhere = own_stdio || p->prog->pool || pipe_out >= 0 || c->is_listener;
+	bool stdout_elsewhere = sp->own_stdio || p->prog->pool || sp->pipe_out >= 0 || c->is_listener;
 	const char *opath = stdout_elsewhere ? NULL
-			    : log_path(p, v.stdout_logfile, "out", path, sizeof path, &r);
+			    : log_path(p, sp->v.stdout_logfile, "out", path, sizeof path, &r);
 	if (r < 0) {
-		snprintf(msg, sizeof msg, "%s %s.out in %s: %s", what, p->name, core.current->cfg.logdir,
-			 strerror(-r));
-		goto fail;
+		snprintf(sp->msg, sizeof sp->msg, "open log %s.out in %s: %s", p->name,
+			 core.current->cfg.logdir, strerror(-r));
+		return r;
 	}
 	if (!opath && !stdout_elsewhere)
 		opath = "NONE";
-	r = logstream_open(&p->out, c, opath, &out_child, why, sizeof why);
+	if ((r = logstream_open(&p->out, c, opath, &sp->out_child, why, sizeof why)) < 0) {
+		snprintf(sp->msg, sizeof sp->msg, "open log: %s", why);
+		return r;
+	}
+	if (c->redirect_stderr || sp->own_stdio)
+		return 0;
+	const char *epath = log_path(p, sp->v.stderr_logfile, "err", path, sizeof path, &r);
 	if (r < 0) {
-		snprintf(msg, sizeof msg, "%s: %s", what, why);
-		goto fail;
+		snprintf(sp->msg, sizeof sp->msg, "open log %s.err in %s: %s", p->name,
+			 core.current->cfg.logdir, strerror(-r));
+		return r;
 	}
-	if (!c->redirect_stderr && !own_stdio) {
-		const char *epath = log_path(p, v.stderr_logfile, "err", path, sizeof path, &r);
-		if (r < 0) {
-			snprintf(msg, sizeof msg, "%s %s.err in %s: %s", what, p->name,
-				 core.current->cfg.logdir, strerror(-r));
-			goto fail;
-		}
-		r = logstream_open(&p->err, c, epath ? epath : "NONE", &err_child, why, sizeof why);
-		if (r < 0) {
-			snprintf(msg, sizeof msg, "%s: %s", what, why);
-			goto fail;
-		}
-	}
+	if ((r = logstream_open(&p->err, c, epath ? epath : "NONE", &sp->err_child, why,
+				sizeof why)) < 0)
+		snprintf(sp->msg, sizeof sp->msg, "open log: %s", why);
+	return r;
+}
 
-	int cgfd = -1;
+/* Its scope: a new cgroup leaf with the program's limits written into it,
+ * which the worker is born in; nothing where scopes are process groups. */
+static int plan_scope(struct spawn_plan *sp)
+{
+	struct process *p = sp->p;
+	const struct sandbox *sbx = &sp->c->sandbox;
+	int r;
 	if (core.cgroups) {
 		/* A fresh cgroup for each run: this kernel kills a process born by
 		 * CLONE_INTO_CGROUP into a cgroup that was ever cgroup.kill'ed (the
@@ -324,154 +383,194 @@ static int do_spawn(struct process *p)
 		 * killmode = process left processes in it. */
 		if (p->leaf_used)
 			(void)cgroup_leaf_remove(p->name);
-		cgfd = cgroup_leaf_open(p->name);
-		if (cgfd == -ENOENT && cgroup_scope_repair() == 1) {
+		int fd = cgroup_leaf_open(p->name);
+		if (fd == -ENOENT && cgroup_scope_repair() == 1) {
 			log_warn("scopes: %s was removed while corrald ran (not by corrald): made "
 				 "it again", cgroup_scope_path());
-			cgfd = cgroup_leaf_open(p->name);
+			fd = cgroup_leaf_open(p->name);
 		}
-		if (cgfd < 0) {
-			r = cgfd;
-			snprintf(msg, sizeof msg, "cgroup %s/%s: %s", cgroup_scope_path(), p->name,
-				 r == -EINVAL ? "the name is not one path component" : strerror(-r));
-			goto fail;
+		if (fd < 0) {
+			snprintf(sp->msg, sizeof sp->msg, "cgroup %s/%s: %s", cgroup_scope_path(),
+				 p->name, fd == -EINVAL ? "the name is not one path component"
+							: strerror(-fd));
+			return fd;
 		}
+		sp->cgroup_fd = fd;
 	}
 	/* cgroup limits: written into the new leaf before the worker is born
 	 * in it; where the controller is not there, strict_limits refuses. */
-	unsigned want = limits_wanted(&c->sandbox.limits);
-	if (want) {
-		int on = core.cgroups ? limits_enabled(cgroup_scope_path()) : 0, at = 0;
-		if (on < 0)
-			on = 0;
-		for (int i = 0; i < LIMITS_N; i++)
-			if ((want & ~(unsigned)on & (1u << i)) && c->sandbox.strict_limits) {
-				r = -EOPNOTSUPP;
-				snprintf(msg, sizeof msg, "%s: not enforced: the %s controller is not "
+	unsigned want = limits_wanted(&sbx->limits);
+	if (!want)
+		return 0;
+	int on = core.cgroups ? limits_enabled(cgroup_scope_path()) : 0, at = 0;
+	if (on < 0)
+		on = 0;
+	for (int i = 0; i < LIMITS_N; i++)
+		if ((want & ~(unsigned)on & (1u << i)) && sbx->strict_limits) {
+			snprintf(sp->msg, sizeof sp->msg, "%s: not enforced: the %s controller is not "
 							  "enabled for corrald's cgroups (strict_limits)",
-					 limits_key_name(i), limits_controller(i));
-				if (cgfd >= 0)
-					close(cgfd);
-				goto fail;
-			}
-		if (cgfd >= 0 && (r = limits_apply(cgfd, &c->sandbox.limits, (unsigned)on, &at)) < 0) {
-			snprintf(msg, sizeof msg, "%s: writing %s: %s", limits_key_name(at),
-				 limits_file(at), strerror(-r));
-			close(cgfd);
-			goto fail;
+				 limits_key_name(i), limits_controller(i));
+			return -EOPNOTSUPP;
 		}
+	if (sp->cgroup_fd >= 0 && (r = limits_apply(sp->cgroup_fd, &sbx->limits, (unsigned)on, &at)) < 0) {
+		snprintf(sp->msg, sizeof sp->msg, "%s: writing %s: %s", limits_key_name(at),
+			 limits_file(at), strerror(-r));
+		return r;
 	}
-	/* Its listening sockets at 3, 4 ...: copies of corrald's, which stay
-	 * open (and queue clients) while it restarts. */
+	return 0;
+}
+
+/* "socket HOST:PORT: not open", for a socket that should be. */
+static int socket_missing(struct spawn_plan *sp, const struct socket_addr *a)
+{
+	char text[SOCKETS_ADDR_STRLEN];
+	sockets_format(a, text, sizeof text);
+	snprintf(sp->msg, sizeof sp->msg, "socket %s: not open", text);
+	return -EBADF;
+}
+
+/* Its listening sockets at 3, 4 ...: copies of corrald's, which stay open
+ * (and queue clients) while it restarts. An [fcgi-program:]'s socket is
+ * every process's stdin, held by corrald across restarts as the [socket:]
+ * ones are. All borrowed. */
+static int plan_sockets(struct spawn_plan *sp)
+{
+	const struct program_config *c = sp->c;
 	for (int i = 0; i < c->nlisten; i++) {
-		if ((extra[nextra][0] = sockets_fd(&c->listen[i])) < 0) {
-			char text[SOCKETS_ADDR_STRLEN];
-			sockets_format(&c->listen[i], text, sizeof text);
-			r = -EBADF;
-			snprintf(msg, sizeof msg, "socket %s: not open", text);
-			if (cgfd >= 0)
-				close(cgfd);
-			goto fail;
-		}
-		extra[nextra++][1] = 3 + i;
+		if ((sp->extra[sp->nextra][0] = sockets_fd(&c->listen[i])) < 0)
+			return socket_missing(sp, &c->listen[i]);
+		sp->extra[sp->nextra++][1] = 3 + i;
 	}
-	/* An [fcgi-program:]'s socket is every process's stdin, held by
-	 * corrald across restarts as the [socket:] ones are. */
-	int fcgi_fd = c->fcgi_socket ? sockets_fd(c->fcgi_socket) : -1;
-	if (c->fcgi_socket && fcgi_fd < 0) {
-		char text[SOCKETS_ADDR_STRLEN];
-		sockets_format(c->fcgi_socket, text, sizeof text);
-		r = -EBADF;
-		snprintf(msg, sizeof msg, "socket %s: not open", text);
-		if (cgfd >= 0)
-			close(cgfd);
-		goto fail;
+	if (c->fcgi_socket && (sp->fcgi_fd = sockets_fd(c->fcgi_socket)) < 0)
+		return socket_missing(sp, c->fcgi_socket);
+	return 0;
+}
+
+static int plan_env(struct spawn_plan *sp)
+{
+	if (!(sp->env = build_env(sp->p, sp->names, &sp->listen_pid))) {
+		snprintf(sp->msg, sizeof sp->msg, "environment: %s", strerror(ENOMEM));
+		return -ENOMEM;
 	}
-	char **env = build_env(p, names, &listen_pid);
-	if (!env) {
-		if (cgfd >= 0)
-			close(cgfd);
-		r = -ENOMEM;
-		snprintf(msg, sizeof msg, "environment: %s", strerror(ENOMEM));
-		goto fail;
-	}
-	struct spawn_request req = {
-		.argv = v.argv,
-		.envp = env,
-		.directory = v.directory,
+	return 0;
+}
+
+/* The request: what becomes its stdin, stdout and stderr. Nothing is made. */
+static int plan_request(struct spawn_plan *sp)
+{
+	const struct program_config *c = sp->c;
+	int out = sp->out_child >= 0 ? sp->out_child : core.devnull;
+	sp->req = (struct spawn_request){
+		.argv = sp->v.argv,
+		.envp = sp->env,
+		.directory = sp->v.directory,
 		.umask = c->umask,
 		.nofile = &core.nofile,
-		.cgroup_fd = cgfd,
+		.cgroup_fd = sp->cgroup_fd,
 		.sandbox = &c->sandbox,
-		.stdio = {
-			core.devnull,
-			out_child >= 0 ? out_child : core.devnull,
-			c->redirect_stderr ? (out_child >= 0 ? out_child : core.devnull)
-					   : (err_child >= 0 ? err_child : core.devnull),
-		},
+		.stdio = { core.devnull, out,
+			   c->redirect_stderr ? out
+					      : sp->err_child >= 0 ? sp->err_child : core.devnull },
 	};
-	if (own_stdio)
-		memcpy(req.stdio, p->stdio, sizeof req.stdio);
-	if (fcgi_fd >= 0)
-		req.stdio[0] = fcgi_fd;
-	if (pipe_in >= 0)
-		req.stdio[0] = pipe_in;
-	if (pipe_out >= 0) {
-		req.stdio[1] = pipe_out;
+	if (sp->own_stdio)
+		memcpy(sp->req.stdio, sp->p->stdio, sizeof sp->req.stdio);
+	if (sp->fcgi_fd >= 0)
+		sp->req.stdio[0] = sp->fcgi_fd;
+	if (sp->pipe_in >= 0)
+		sp->req.stdio[0] = sp->pipe_in;
+	if (sp->pipe_out >= 0) {
+		sp->req.stdio[1] = sp->pipe_out;
 		if (c->redirect_stderr)
-			req.stdio[2] = pipe_out;
+			sp->req.stdio[2] = sp->pipe_out;
 	}
-	if (c->ready == READY_FD) {
-		/* s6's readiness: a newline on fd N. Our end is watched. */
-		int rp[2];
-		if (pipe2(rp, O_CLOEXEC) < 0 || fcntl(rp[0], F_SETFL, O_NONBLOCK) < 0) {
-			r = -errno;
-			free(env);
-			if (cgfd >= 0)
-				close(cgfd);
-			snprintf(msg, sizeof msg, "ready pipe: %s", strerror(-r));
-			goto fail;
+	return 0;
+}
+
+/* s6's readiness: a newline on fd N, a pipe whose other end corrald
+ * watches once the worker runs. */
+static int plan_ready(struct spawn_plan *sp)
+{
+	if (sp->c->ready == READY_FD) {
+		if (pipe2(sp->ready, O_CLOEXEC) < 0 || fcntl(sp->ready[0], F_SETFL, O_NONBLOCK) < 0) {
+			int r = -errno;
+			snprintf(sp->msg, sizeof sp->msg, "ready pipe: %s", strerror(-r));
+			return r;
 		}
-		ready_child = rp[1];
-		p->ready_pipe = rp[0];
-		extra[nextra][0] = rp[1];
-		extra[nextra++][1] = c->ready_fd;
+		sp->extra[sp->nextra][0] = sp->ready[1];
+		sp->extra[sp->nextra++][1] = sp->c->ready_fd;
 	}
-	req.extra = extra;
-	req.nextra = nextra;
-	req.listen_pid = listen_pid;
-	/* Pipes held by the parts above: a pool worker's stdin and stdout, an
-	 * event listener's, a supervisord program's stdin. */
-	if ((r = hooks_spawn_prepare(p, !own_stdio && pipe_in < 0 && fcgi_fd < 0, req.stdio, msg,
-				     sizeof msg)) < 0) {
-		free(env);
-		if (cgfd >= 0)
-			close(cgfd);
-		goto fail;
-	}
-	struct spawn_result res;
-	r = spawn_process(&req, &res);
-	hooks_spawn_done(p, r == 0);
-	free(env);
-	if (cgfd >= 0)
-		close(cgfd);
+	sp->req.extra = sp->extra;
+	sp->req.nextra = sp->nextra;
+	sp->req.listen_pid = sp->listen_pid;
+	return 0;
+}
+
+/* Pipes held by the parts above: a pool worker's stdin and stdout, an
+ * event listener's, a supervisord program's stdin. They own them; the
+ * plan tells them how the spawn went (spawn_plan_release). */
+static int plan_hooks(struct spawn_plan *sp)
+{
+	bool stdin_free = !sp->own_stdio && sp->pipe_in < 0 && sp->fcgi_fd < 0;
+	int r = hooks_spawn_prepare(sp->p, stdin_free, sp->req.stdio, sp->msg, sizeof sp->msg);
+	sp->hooks_prepared = r == 0;
+	return r;
+}
+
+/* The fork itself: clone3 makes the namespaces, so its failure is theirs. */
+static int plan_fork(struct spawn_plan *sp, struct spawn_result *res)
+{
+	int r = spawn_process(&sp->req, res);
 	if (r < 0) {
+		const struct sandbox *sbx = &sp->c->sandbox;
 		char ns[64];
-		/* clone3 makes the namespaces: its failure is theirs */
-		namespaces_format(c->sandbox.ns & ~NS_USER, ns, sizeof ns);
-		if (sandbox_clone_flags(&c->sandbox))
-			snprintf(msg, sizeof msg, "namespaces %s: clone3: %s", ns, strerror(-r));
+		namespaces_format(sbx->ns & ~NS_USER, ns, sizeof ns);
+		if (sandbox_clone_flags(sbx))
+			snprintf(sp->msg, sizeof sp->msg, "namespaces %s: clone3: %s", ns, strerror(-r));
 		else
-			snprintf(msg, sizeof msg, "fork: %s", strerror(-r));
-		at_fork = !sandbox_clone_flags(&c->sandbox);
-		goto fail;
+			snprintf(sp->msg, sizeof sp->msg, "fork: %s", strerror(-r));
+		sp->at_fork = !sandbox_clone_flags(sbx);
 	}
-	if (out_child >= 0)
-		close(out_child);
-	if (err_child >= 0)
-		close(err_child);
-	if (ready_child >= 0)
-		close(ready_child);
+	return r;
+}
+
+/* The parent's steps, in the order they run; each 0, or -errno with
+ * sp->msg saying why. */
+static int (*const plan_steps[])(struct spawn_plan *) = {
+	plan_logs, plan_scope, plan_sockets, plan_env, plan_request, plan_ready, plan_hooks,
+};
+
+/* Create the worker for P. 0, or -errno with p->spawnerr set when the
+ * parent side failed (the child's own failures arrive by report). */
+static int do_spawn(struct process *p)
+{
+	set_spawnerr(p, NULL);
+	p->exitcode = -1;
+	p->exitsig = 0;
+	p->info = NULL;
+	free(p->status_text); /* each run says its own */
+	p->status_text = NULL;
+
+	struct spawn_plan sp;
+	struct spawn_result res;
+	spawn_plan_init(&sp, p);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < sizeof plan_steps / sizeof plan_steps[0]; i++)
+		r = plan_steps[i](&sp);
+	if (r == 0)
+		r = plan_fork(&sp, &res);
+	if (r < 0) {
+		spawn_plan_release(&sp, false);
+		set_spawnerr(p, sp.msg);
+		log_err("%s: spawn error: %s", p->name, sp.msg);
+		char words[256];
+		const char *sd = sdlog_spawn_words(core_process_name(p), -r, sp.at_fork, words,
+						   sizeof words);
+		sdlog_spawnerr(sd ? sd : sp.msg);
+		return r;
+	}
+	p->ready_pipe = sp.ready[0];
+	sp.ready[0] = -1; /* now owned by p (close_ready) */
+	spawn_plan_release(&sp, true);
 	if (p->ready_pipe >= 0 && loop_watch(p->ready_pipe, EPOLLIN, &p->ready_watch) < 0)
 		close_ready(p);
 
@@ -491,24 +590,6 @@ static int do_spawn(struct process *p)
 	log_info("%s: spawned pid %d", p->name, (int)p->pid);
 	sdlog_spawned(core_process_name(p), p->pid);
 	return 0;
-
-fail:
-	if (out_child >= 0)
-		close(out_child);
-	if (err_child >= 0)
-		close(err_child);
-	if (ready_child >= 0)
-		close(ready_child);
-	close_ready(p);
-	logstream_close(&p->out);
-	logstream_close(&p->err);
-	set_spawnerr(p, msg);
-	log_err("%s: spawn error: %s", p->name, msg);
-	char words[256];
-	const char *sd = sdlog_spawn_words(core_process_name(p), -r, at_fork, words,
-					   sizeof words);
-	sdlog_spawnerr(sd ? sd : msg);
-	return r;
 }
 
 static void close_ready(struct process *p)
