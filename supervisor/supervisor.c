@@ -22,6 +22,7 @@
 #include "ipc/io.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/core.h"
+#include "supervisor/deps.h"
 #include "supervisor/devlog.h"
 #include "supervisor/guard.h"
 #include "supervisor/hooks.h"
@@ -54,8 +55,6 @@ static struct {
 	struct config_ref *pending;  /* read by supervisor_reread(), not yet all applied */
 	bool restart;               /* exec corrald anew once everything is down */
 	bool done;
-	size_t dep_waiting;         /* processes waiting for their dependencies */
-	size_t stop_deferred;       /* asked to stop, waiting for what requires them */
 	bool init_group;            /* --init -g: signals go to the main program's process group */
 	int exit_status;            /* what corrald exits with after a clean shutdown */
 	pid_t guard;                /* kills the scope if corrald dies; 0: none */
@@ -112,6 +111,26 @@ int supervisor_signal(struct process *p, int sig)
 const char *supervisor_log_path(const struct process *p, int which, char *buf, size_t len)
 {
 	return process_log_path(p, which, buf, len);
+}
+
+void supervisor_start(struct process *p)
+{
+	deps_start(p);
+}
+
+void supervisor_stop(struct process *p)
+{
+	deps_stop(p, false);
+}
+
+void supervisor_stop_to_restart(struct process *p)
+{
+	deps_stop(p, true);
+}
+
+bool supervisor_waiting_for(const struct process *p, char *buf, size_t len)
+{
+	return deps_waiting_for(p, buf, len);
 }
 
 /* ---- processes ---- */
@@ -187,9 +206,6 @@ static void program_check_retired(struct program *prog);
 static void program_retire(struct program *prog);
 static void group_check(struct group *g);
 static void notify_readable(void);
-static void deps_recheck(void);
-static void stops_recheck(void);
-static void deps_fallen(struct program *prog, bool failed);
 
 static void shutdown_step(void);
 
@@ -211,250 +227,6 @@ static void main_ended(struct process *p)
 	log_info("%s (main = true) is %s with status %d: stopping everything",
 		 p->name, program_state_name(p->fsm.state), S.exit_status);
 	supervisor_shutdown();
-}
-
-/* ---- dependencies (requires, after) ---- */
-
-/* Does X name PROG in its requires (or, with AFTER, in its after too)? */
-static bool names_dependency(const struct program *x, const struct program *prog, bool after)
-{
-	for (int k = 0; k < (after ? 2 : 1); k++)
-		for (char **d = k ? x->cfg->after : x->cfg->requires; d && *d; d++)
-			if (strcmp(*d, prog->cfg->name) == 0)
-				return true;
-	return false;
-}
-
-/* RUNNING, and not about to stop (a stop that waits for what requires it). */
-static bool program_ready(const struct program *q)
-{
-	for (int i = 0; i < q->nprocs; i++)
-		if (q->procs[i].fsm.state != PSTATE_RUNNING || q->procs[i].stop_after_deps)
-			return false;
-	return true;
-}
-
-/* On its way up: "after" waits for it; one that is not coming is not waited for. */
-static bool program_coming(const struct program *q)
-{
-	for (int i = 0; i < q->nprocs; i++) {
-		const struct process *x = &q->procs[i];
-		if (x->fsm.state == PSTATE_STARTING || x->fsm.state == PSTATE_BACKOFF ||
-		    x->fsm.restart_due || x->start_queued || x->dep_waiting || x->restart_pending ||
-		    x->draining)
-			return true;
-	}
-	return false;
-}
-
-bool supervisor_waiting_for(const struct process *p, char *buf, size_t len)
-{
-	const struct program_config *c = p->prog->cfg;
-	size_t n = 0;
-	buf[0] = '\0';
-	for (int k = 0; k < 2; k++)
-		for (char **d = k ? c->after : c->requires; d && *d; d++) {
-			struct program *q = core_find_program(*d);
-			bool wait = k ? q && !program_ready(q) && program_coming(q) : !q || !program_ready(q);
-			if (wait && n < len)
-				n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", *d);
-		}
-	return n > 0;
-}
-
-static void set_dep_waiting(struct process *p, bool on)
-{
-	if (p->dep_waiting == on)
-		return;
-	p->dep_waiting = on;
-	if (on)
-		S.dep_waiting++;
-	else
-		S.dep_waiting--;
-}
-
-/* Start those waiting whose dependencies are now ready, and put those
- * whose required program failed back in line. Cheap when nobody waits. */
-static void deps_recheck(void)
-{
-	static bool busy, again;
-	if (!S.dep_waiting)
-		return;
-	if (busy) {
-		again = true;
-		return;
-	}
-	busy = true;
-	do {
-		again = false;
-		char why[256];
-		for (struct program *prog = core.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *p = &prog->procs[i];
-				if (!p->dep_waiting || prog->retiring)
-					continue;
-				/* Still stopping (what it requires came back before it
-				 * was down): it is looked at again once it is down. */
-				if (!process_down(p))
-					continue;
-				if (supervisor_waiting_for(p, why, sizeof why))
-					continue;
-				set_dep_waiting(p, false);
-				log_info("%s: what it waits for is ready, starting", p->name);
-				supervisor_start(p);
-			}
-	} while (again);
-	busy = false;
-}
-
-/* PROG left RUNNING: its dependents stop (requires), and with FAILED they
- * start again once it is back. */
-static void deps_fallen(struct program *prog, bool failed)
-{
-	for (struct program *x = core.programs; x; x = x->next) {
-		if (x->retiring || x == prog || !names_dependency(x, prog, false))
-			continue;
-		for (int i = 0; i < x->nprocs; i++) {
-			struct process *q = &x->procs[i];
-			if (process_down(q) && !q->dep_waiting)
-				continue;
-			log_info("%s: stopping, %s is down", q->name, prog->cfg->name);
-			if (failed) {
-				q->dep_restart = true;
-				set_dep_waiting(q, true); /* starts again when it is back */
-			}
-			if (!process_down(q))
-				process_stop(q);
-		}
-	}
-}
-
-void supervisor_start(struct process *p)
-{
-	core_unqueue(p);
-	struct group *g = p->prog->group;
-	if (g && g->fatal && !core.shutting_down) {
-		/* Someone starts a member by hand: the group gets a fresh start. */
-		log_info("group %s: started again after FATAL", g->name);
-		g->fatal = false;
-		strategy_window_reset(&g->window);
-	}
-	if (p->prog->waiting || core.shutting_down)
-		return;
-	char why[256];
-	if ((p->prog->cfg->requires || p->prog->cfg->after) && process_down(p) &&
-	    supervisor_waiting_for(p, why, sizeof why)) {
-		/* Not yet: what it requires is started, and it follows when ready. */
-		if (!p->dep_waiting)
-			log_info("%s: waiting for %s", p->name, why);
-		set_dep_waiting(p, true);
-		for (char **d = p->prog->cfg->requires; d && *d; d++) {
-			struct program *q = core_find_program(*d);
-			if (!q)
-				continue;
-			for (int i = 0; i < q->nprocs; i++)
-				if (process_down(&q->procs[i]) && !q->procs[i].dep_waiting)
-					supervisor_start(&q->procs[i]);
-		}
-		return;
-	}
-	set_dep_waiting(p, false);
-	p->dep_restart = false;
-	struct pinput in = { .event = PEV_START };
-	process_drive(p, &in);
-}
-
-/* Does a program that requires PROG still run (or start)? */
-static bool has_live_requirers(const struct program *prog)
-{
-	for (struct program *x = core.programs; x; x = x->next) {
-		if (x == prog || x->retiring || !names_dependency(x, prog, false))
-			continue;
-		for (int i = 0; i < x->nprocs; i++)
-			if (!process_down(&x->procs[i]))
-				return true;
-	}
-	return false;
-}
-
-static void stop_ordered(struct process *p, bool again);
-
-/* What requires PROG is asked to stop, in the same order. AGAIN (PROG is
- * restarted): those that run start again once PROG is back, as systemd
- * restarts the units that require a restarted one; else they stay down. */
-static void stop_requirers(const struct program *prog, bool again)
-{
-	for (struct program *x = core.programs; x; x = x->next) {
-		if (x == prog || x->retiring || !names_dependency(x, prog, false))
-			continue;
-		for (int i = 0; i < x->nprocs; i++) {
-			struct process *q = &x->procs[i];
-			if (again && !process_down(q)) {
-				q->dep_restart = true;
-				set_dep_waiting(q, true);
-				log_info("%s: stopping, %s is restarted; starts again once it is back",
-					 q->name, prog->cfg->name);
-			} else if (!again) {
-				q->dep_restart = false;
-				set_dep_waiting(q, false);
-			}
-			if (!process_down(q))
-				stop_ordered(q, again);
-		}
-	}
-}
-
-/* Stop P after whatever requires it has stopped ("stops before it"). */
-static void stop_ordered(struct process *p, bool again)
-{
-	if (!core.shutting_down && !p->prog->retiring && !process_down(p) &&
-	    p->fsm.state != PSTATE_STOPPING && has_live_requirers(p->prog)) {
-		if (!p->stop_after_deps) {
-			p->stop_after_deps = true;
-			S.stop_deferred++;
-			log_info("%s: stops once what requires it has stopped", p->name);
-		}
-		stop_requirers(p->prog, again);
-		return;
-	}
-	if (p->stop_after_deps) {
-		p->stop_after_deps = false;
-		S.stop_deferred--;
-	}
-	core_unqueue(p);
-	struct pinput in = { .event = PEV_STOP };
-	process_drive(p, &in);
-}
-
-/* Deferred stops whose requirers are now down go ahead. */
-static void stops_recheck(void)
-{
-	if (!S.stop_deferred)
-		return;
-	for (struct program *prog = core.programs; prog; prog = prog->next)
-		for (int i = 0; i < prog->nprocs; i++) {
-			struct process *p = &prog->procs[i];
-			if (p->stop_after_deps && !has_live_requirers(prog))
-				stop_ordered(p, false);
-		}
-}
-
-void supervisor_stop(struct process *p)
-{
-	/* A stop from outside wins over a restart the group (or a required
-	 * program) had planned. */
-	p->restart_pending = false;
-	p->dep_restart = false;
-	set_dep_waiting(p, false);
-	stop_ordered(p, false);
-}
-
-void supervisor_stop_to_restart(struct process *p)
-{
-	p->restart_pending = false;
-	p->dep_restart = false;
-	set_dep_waiting(p, false);
-	stop_ordered(p, true);
 }
 
 /* ---- groups ---- */
@@ -665,7 +437,7 @@ static void group_check(struct group *g)
 						if (!q->restart_pending)
 							continue;
 						q->restart_pending = false;
-						supervisor_start(q);
+						deps_start(q);
 					}
 				}
 		}
@@ -833,11 +605,7 @@ static void program_free(struct program *prog)
 	hooks_program_free(prog); /* a pool's workers' jobs go back to it */
 	for (int i = 0; i < prog->nprocs; i++) {
 		struct process *p = &prog->procs[i];
-		set_dep_waiting(p, false);
-		if (p->stop_after_deps) {
-			p->stop_after_deps = false;
-			S.stop_deferred--;
-		}
+		deps_forget(p);
 		process_release(p);
 	}
 	free(prog->procs);
@@ -861,7 +629,7 @@ static void run_start_queue(void)
 			if (!p->start_queued)
 				continue;
 			core_unqueue(p);
-			supervisor_start(p);
+			deps_start(p);
 			started++;
 		}
 	}
@@ -938,7 +706,7 @@ static void program_retire(struct program *prog)
 	/* Mark it retiring only after asking every process to stop: a process
 	 * that is down at once would otherwise free the program under this loop. */
 	for (int i = 0; i < prog->nprocs; i++)
-		supervisor_stop(&prog->procs[i]);
+		deps_stop(&prog->procs[i], false);
 	prog->retiring = true;
 	program_check_retired(prog);
 }
@@ -1051,7 +819,7 @@ struct process *supervisor_run_transient(const char *name, char *const argv[],
 	memcpy(p->stdio, fds, sizeof p->stdio);
 	core_insert(prog);
 	log_info("%s: run for a client: %s", p->name, prog->cfg->command);
-	supervisor_start(p);
+	deps_start(p);
 	return p;
 fail:
 	if (ref) {
@@ -1510,23 +1278,9 @@ int supervisor_group_add(const char *name)
 /* Stop programs in reverse priority order, one priority at a time: the
  * next lower priority is asked to stop only when everything above it is
  * down. Called at every state change while shutting down. */
-/* Does a program that requires or comes after PROG still run? Then PROG
- * stops after it. */
-static bool has_live_dependents(const struct program *prog)
-{
-	for (struct program *x = core.programs; x; x = x->next) {
-		if (x == prog || !names_dependency(x, prog, true))
-			continue;
-		for (int i = 0; i < x->nprocs; i++)
-			if (!process_down(&x->procs[i]))
-				return true;
-	}
-	return false;
-}
-
 static void shutdown_step(void)
 {
-	static bool busy; /* supervisor_stop below re-enters through process_drive() */
+	static bool busy; /* deps_stop below re-enters through process_drive() */
 	if (busy)
 		return;
 	busy = true;
@@ -1536,11 +1290,11 @@ static void shutdown_step(void)
 		for (struct program *prog = core.programs; prog; prog = prog->next)
 			for (int i = 0; i < prog->nprocs; i++) {
 				struct process *p = &prog->procs[i];
-				set_dep_waiting(p, false); /* nothing starts any more */
+				deps_unwait(p); /* nothing starts any more */
 				if (p->fsm.state == PSTATE_STOPPING)
 					pending = true;
 				else if (!process_down(p) && prog->cfg->priority > prio &&
-					 !has_live_dependents(prog))
+					 !deps_has_live_dependents(prog))
 					prio = prog->cfg->priority;
 			}
 		if (pending)
@@ -1553,10 +1307,10 @@ static void shutdown_step(void)
 		/* What requires or comes after a program stops first; with no
 		 * cycles (the config refuses them) one always can. */
 		for (struct program *prog = core.programs; prog; prog = prog->next)
-			if (prog->cfg->priority == prio && !has_live_dependents(prog))
+			if (prog->cfg->priority == prio && !deps_has_live_dependents(prog))
 				for (int i = 0; i < prog->nprocs; i++)
 					if (!process_down(&prog->procs[i]))
-						supervisor_stop(&prog->procs[i]);
+						deps_stop(&prog->procs[i], false);
 	}
 	busy = false;
 }
@@ -2132,7 +1886,7 @@ static void policy_changed(struct process *p, enum pstate before)
 	/* Stops first: a required program whose stop waited for this
 	 * one goes now, before this one could be started again. */
 	if (process_down(p))
-		stops_recheck();
+		deps_stops_recheck();
 	if (p->fsm.state == PSTATE_RUNNING || process_down(p))
 		deps_recheck();
 	if (p->prog->transient && !p->prog->retiring && process_down(p))
