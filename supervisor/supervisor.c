@@ -24,6 +24,7 @@
 #include "supervisor/core.h"
 #include "supervisor/deps.h"
 #include "supervisor/devlog.h"
+#include "supervisor/group.h"
 #include "supervisor/guard.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
@@ -51,7 +52,6 @@ extern char **environ;
 static struct {
 	int sigfd;
 	struct watch sig_watch, report_watch;
-	struct group *groups;
 	struct config_ref *pending;  /* read by supervisor_reread(), not yet all applied */
 	bool restart;               /* exec corrald anew once everything is down */
 	bool done;
@@ -111,6 +111,11 @@ int supervisor_signal(struct process *p, int sig)
 const char *supervisor_log_path(const struct process *p, int which, char *buf, size_t len)
 {
 	return process_log_path(p, which, buf, len);
+}
+
+const char *program_group_state(const struct program *prog)
+{
+	return group_state(prog);
 }
 
 void supervisor_start(struct process *p)
@@ -204,7 +209,6 @@ static int logdirs_check(const struct corral_config *cfg, const struct program_c
 
 static void program_check_retired(struct program *prog);
 static void program_retire(struct program *prog);
-static void group_check(struct group *g);
 static void notify_readable(void);
 
 static void shutdown_step(void);
@@ -227,243 +231,6 @@ static void main_ended(struct process *p)
 	log_info("%s (main = true) is %s with status %d: stopping everything",
 		 p->name, program_state_name(p->fsm.state), S.exit_status);
 	supervisor_shutdown();
-}
-
-/* ---- groups ---- */
-
-static struct group *group_find(const char *name)
-{
-	for (struct group *g = S.groups; g; g = g->next)
-		if (strcmp(g->name, name) == 0)
-			return g;
-	return NULL;
-}
-
-static size_t member_index(const struct group *g, const struct program *prog);
-
-/* The run-time group of GC, made when there is none yet, takes GC's
- * settings (and its pipeline's pipes). 0 or -errno. */
-static int group_take(const struct group_config *gc)
-{
-	struct group *g = group_find(gc->name);
-	if (!g) {
-		g = calloc(1, sizeof *g);
-		if (!g || !(g->name = strdup(gc->name))) {
-			free(g);
-			return -ENOMEM;
-		}
-		g->next = S.groups;
-		S.groups = g;
-	}
-	g->cfg = gc;
-	int r = pipeline_open(g);
-	if (r < 0)
-		log_err("pipeline %s: %s", g->name, strerror(-r));
-	return r;
-}
-
-static int groups_apply(const struct corral_config *cfg)
-{
-	for (struct group *g = S.groups; g; g = g->next)
-		g->cfg = NULL;
-	for (size_t i = 0; i < cfg->ngroups; i++) {
-		int r = group_take(&cfg->groups[i]);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static void groups_free(void)
-{
-	while (S.groups) {
-		struct group *g = S.groups;
-		S.groups = g->next;
-		strategy_window_free(&g->window);
-		pipeline_close(g);
-		free(g->name);
-		free(g);
-	}
-}
-
-/* Position of PROG in its group's list of programs. */
-static size_t member_index(const struct group *g, const struct program *prog)
-{
-	size_t i = 0;
-	for (char **n = g->cfg->programs; *n; n++, i++)
-		if (strcmp(*n, prog->cfg->name) == 0)
-			return i;
-	return i;
-}
-
-static size_t member_count(const struct group *g)
-{
-	size_t n = 0;
-	while (g->cfg->programs[n])
-		n++;
-	return n;
-}
-
-/* Take P, whose main process just exited, down without the restart its
- * state machine would do, so that its group can restart it with the others. */
-static void hold_down(struct process *p, const struct pinput *in)
-{
-	struct pinput stop = { .event = PEV_STOP };
-	process_drive(p, &stop); /* RUNNING -> STOPPING; there is no process left to signal */
-	process_deliver_exit(p, in);
-}
-
-/* A member that was RUNNING exited and would be restarted: apply its
- * group's strategy. True when the group took over; false leaves it to the
- * member's own state machine (one_for_one, or no group). */
-static bool group_member_failed(struct process *p, const struct pinput *in)
-{
-	struct group *g = p->prog->group;
-	if (!g || !g->cfg || p->prog->retiring || core.shutting_down ||
-	    p->fsm.state != PSTATE_RUNNING)
-		return false;
-	const struct program_config *c = p->prog->cfg;
-	bool restarts = c->autorestart == AUTORESTART_TRUE ||
-			(c->autorestart == AUTORESTART_UNEXPECTED && !in->expected);
-	/* Completed, or a failed start: the member's own business; and so is
-	 * an exit soon after the spawn (startsecs = 0), which its own machine
-	 * restarts at most once a second, where the group's restart would
-	 * turn every member over as fast as that one exits. */
-	if (!restarts || in->spawn_error || in->uptime_ms < program_start_window_ms(c) ||
-	    in->uptime_ms < PROGRAM_RESTART_MIN_MS)
-		return false;
-
-	if (strategy_record_restart(&g->window, loop_now_ms(), g->cfg->restart_intensity,
-				    (int64_t)g->cfg->restart_period * 1000)) {
-		log_err("group %s: more than %d restarts in %ds: stopping the group (FATAL)",
-			g->name, g->cfg->restart_intensity, g->cfg->restart_period);
-		g->fatal = true;
-		g->restarting = false;
-		for (struct program *prog = core.programs; prog; prog = prog->next) {
-			if (prog->group != g || prog->retiring)
-				continue;
-			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *q = &prog->procs[i];
-				q->restart_pending = false;
-				if (q != p && !process_down(q))
-					process_stop(q);
-			}
-		}
-		hold_down(p, in);
-		return true;
-	}
-	if (g->cfg->strategy == STRATEGY_ONE_FOR_ONE)
-		return false;
-
-	size_t n = member_count(g);
-	bool restart[n ? n : 1];
-	strategy_members(g->cfg->strategy, n, member_index(g, p->prog), restart);
-	log_warn("group %s: %s failed: %s, stopping %s", g->name, p->name,
-		 strategy_name(g->cfg->strategy),
-		 g->cfg->strategy == STRATEGY_ONE_FOR_ALL ? "every member" : "it and the members after it");
-	g->restarting = true;
-	p->restart_pending = true;
-	for (struct program *prog = core.programs; prog; prog = prog->next) {
-		if (prog->group != g || prog->retiring)
-			continue;
-		size_t idx = member_index(g, prog);
-		if (idx >= n || !restart[idx])
-			continue;
-		for (int i = 0; i < prog->nprocs; i++) {
-			struct process *q = &prog->procs[i];
-			/* One already stopping was asked to by someone else: it stays down. */
-			if (q == p || process_down(q) || q->fsm.state == PSTATE_STOPPING)
-				continue;
-			q->restart_pending = true;
-			q->info = "stopped by its group's restart";
-			process_stop(q);
-		}
-	}
-	hold_down(p, in);
-	return true;
-}
-
-/* After any change of a member: once every member the group is restarting
- * is down (trees empty), start them in the group's order; once a FATAL
- * group is all down, its members say FATAL. */
-static void group_check(struct group *g)
-{
-	static bool busy, again;
-	if (busy) {
-		again = true;
-		return;
-	}
-	busy = true;
-	do {
-		again = false;
-		bool all_down = true, pending_down = true;
-		for (struct program *prog = core.programs; prog; prog = prog->next) {
-			if (prog->group != g || prog->retiring)
-				continue;
-			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *q = &prog->procs[i];
-				all_down &= process_down(q) || q->fsm.state == PSTATE_BACKOFF;
-				if (q->restart_pending && !process_down(q))
-					pending_down = false;
-			}
-		}
-		if (g->fatal && all_down) {
-			for (struct program *prog = core.programs; prog; prog = prog->next) {
-				if (prog->group != g || prog->retiring)
-					continue;
-				for (int i = 0; i < prog->nprocs; i++) {
-					struct process *q = &prog->procs[i];
-					if (q->fsm.state == PSTATE_BACKOFF)
-						process_stop(q);
-					if (q->fsm.state != PSTATE_FATAL && process_down(q)) {
-						q->fsm.state = PSTATE_FATAL;
-						q->info = "its group restarted too often";
-						hooks_process_changed(q, false);
-					}
-				}
-			}
-		}
-		if (g->restarting && pending_down && g->cfg) {
-			g->restarting = false;
-			log_info("group %s: every tree is down, starting them again", g->name);
-			/* In the order the group lists them. */
-			for (char **n = g->cfg->programs; *n; n++)
-				for (struct program *prog = core.programs; prog; prog = prog->next) {
-					if (prog->group != g || prog->retiring ||
-					    strcmp(prog->cfg->name, *n) != 0)
-						continue;
-					for (int i = 0; i < prog->nprocs; i++) {
-						struct process *q = &prog->procs[i];
-						if (!q->restart_pending)
-							continue;
-						q->restart_pending = false;
-						deps_start(q);
-					}
-				}
-		}
-	} while (again);
-	busy = false;
-}
-
-const char *program_group_state(const struct program *prog)
-{
-	struct group *g = prog->group;
-	if (!g)
-		return "";
-	if (g->fatal)
-		return "FATAL";
-	if (g->restarting)
-		return "RESTARTING";
-	bool all_running = true, all_down = true;
-	for (struct program *q = core.programs; q; q = q->next) {
-		if (q->group != g || q->retiring)
-			continue;
-		for (int i = 0; i < q->nprocs; i++) {
-			all_running &= q->procs[i].fsm.state == PSTATE_RUNNING;
-			all_down &= process_down(&q->procs[i]);
-		}
-	}
-	return all_running ? "RUNNING" : all_down ? "STOPPED" : "PARTIAL";
 }
 
 /* The guard's standard error: corrald's own, but for a daemon still
@@ -945,7 +712,7 @@ int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
 	struct program **created = calloc(nnew ? nnew : 1, sizeof *created);
 	struct program **olds = calloc(nnew ? nnew : 1, sizeof *olds);
 	r = -ENOMEM;
-	if (!created || !olds || groups_apply(nc) < 0)
+	if (!created || !olds || group_apply(nc) < 0)
 		goto undo;
 	for (size_t i = 0; i < nnew; i++) {
 		struct program_config *c = &nc->programs[i];
@@ -1032,7 +799,7 @@ undo:
 			program_free(created[j]);
 	free(created);
 	free(olds);
-	(void)groups_apply(oc);
+	(void)group_apply(oc);
 	core_config_put(ref);
 	return r;
 }
@@ -1967,7 +1734,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 				 cfg->sockets[i].program);
 		}
 
-	if (groups_apply(cfg) < 0) {
+	if (group_apply(cfg) < 0) {
 		log_err("out of memory creating groups");
 		goto out_pidfile;
 	}
@@ -2045,7 +1812,7 @@ out:
 	core_config_put(S.pending);
 	hooks_free_all();
 	sockets_close_all();
-	groups_free();
+	group_free_all();
 	spawn_fini();
 	loop_close();
 	pidmap_free(&core.pids);
