@@ -28,6 +28,7 @@
 #include "supervisor/guard.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
+#include "supervisor/notify.h"
 #include "supervisor/logfile.h"
 #include "supervisor/loop.h"
 #include "supervisor/path.h"
@@ -41,10 +42,6 @@
 
 extern char **environ;
 
-/* A tree being killed that is not empty after this long is killed again
- * (and the log says so): a process stuck in the kernel must not make the
- * wait unbounded or silent. */
-#define DRAIN_REPEAT_MS 5000
 /* How long start-up and exit wait for a scope to empty. */
 #define SCOPE_WAIT_MS 5000
 
@@ -62,15 +59,11 @@ static struct {
 	int guard_pidfd;
 	uint64_t guard_window_ms;   /* guard_replace(): the minute its count is of */
 	int guard_replaced;         /* guards started again in that minute */
-	int notify_fd;              /* the sd_notify datagram socket, -1: none */
-	struct watch notify_watch;
-	dev_t notify_dev;           /* the file made, so that we never remove */
-	ino_t notify_ino;           /* one someone else put there since */
 	struct deadline die_report; /* shutting down: the next "waiting for ... to die" */
 	const char *identifier;     /* corrald -i: wins over the config's; NULL: none */
 	void (*up)(void);           /* a daemon's (main.c), once up; NULL when done or none */
-} S = { .sigfd = -1, .guard_pipe = -1, .guard_pidfd = -1, .notify_fd = -1,
-      .sig_watch = { .fd = -1 }, .report_watch = { .fd = -1 }, .notify_watch = { .fd = -1 },
+} S = { .sigfd = -1, .guard_pipe = -1, .guard_pidfd = -1,
+      .sig_watch = { .fd = -1 }, .report_watch = { .fd = -1 },
       .die_report = { .node = { .index = HEAP_NONE } } };
 
 const char *supervisor_scope_kind(void)
@@ -209,7 +202,6 @@ static int logdirs_check(const struct corral_config *cfg, const struct program_c
 
 static void program_check_retired(struct program *prog);
 static void program_retire(struct program *prog);
-static void notify_readable(void);
 
 static void shutdown_step(void);
 
@@ -1216,11 +1208,6 @@ static void reports_readable(struct watch *w, uint32_t events)
 	process_read_reports();
 }
 
-static void notify_ready(struct watch *w, uint32_t events)
-{
-	notify_readable();
-}
-
 static int setup(void)
 {
 	sigset_t mask;
@@ -1380,199 +1367,6 @@ static int scopes_open(const struct corral_config *cfg)
 		 "leaves its process group escapes a stop, and if corrald is killed only the "
 		 "main processes die with it", err);
 	return 0;
-}
-
-/* ---- sd_notify ---- */
-
-/* The process whose tree PID belongs to, or NULL: only those are believed. */
-static struct process *process_of_pid(pid_t pid)
-{
-	struct process *p = pidmap_get(&core.pids, pid);
-	if (p)
-		return p;
-	char path[64], line[PATH_MAX + 8];
-	if (core.cgroups && cgroup_scope_path()) {
-		/* Its cgroup says which scope, and so which process. */
-		snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
-		FILE *f = fopen(path, "re");
-		if (!f)
-			return NULL;
-		const char *scope = strrchr(cgroup_scope_path(), '/');
-		char *leaf = NULL;
-		while (fgets(line, sizeof line, f))
-			if (strncmp(line, "0::", 3) == 0) {
-				line[strcspn(line, "\n")] = '\0';
-				char *at = strstr(line, scope);
-				if (at && at[strlen(scope)] == '/') {
-					leaf = at + strlen(scope) + 1;
-					leaf[strcspn(leaf, "/")] = '\0';
-				}
-				break;
-			}
-		fclose(f);
-		if (!leaf)
-			return NULL;
-		for (struct program *prog = core.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++)
-				if (strcmp(prog->procs[i].name, leaf) == 0 && !prog->retiring)
-					return &prog->procs[i];
-		return NULL;
-	}
-	/* Process groups: every worker leads its own session. */
-	pid_t sid = getsid(pid);
-	return sid > 0 ? pidmap_get(&core.pids, sid) : NULL;
-}
-
-static void notify_message(struct process *p, char *msg)
-{
-	const struct program_config *c = p->prog->cfg;
-	struct pinput in = { 0 };
-	for (char *line = msg, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (strcmp(line, "READY=1") == 0 && c->ready == READY_NOTIFY) {
-			log_info("%s: ready (sd_notify)", p->name);
-			in.event = PEV_READY;
-			process_drive(p, &in);
-		} else if (strncmp(line, "STATUS=", 7) == 0) {
-			free(p->status_text);
-			p->status_text = strdup(line + 7);
-		} else if (strcmp(line, "WATCHDOG=1") == 0) {
-			in.event = PEV_WATCHDOG;
-			process_drive(p, &in);
-		} else if (strcmp(line, "WATCHDOG=trigger") == 0) {
-			log_warn("%s: asked for its watchdog to fire", p->name);
-			in.event = PEV_WATCHDOG_TRIGGER;
-			process_drive(p, &in);
-		} else if (strncmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0) {
-			char *end;
-			unsigned long long us = strtoull(line + 20, &end, 10);
-			if (!*end && p->fsm.state == PSTATE_STARTING && !p->fsm.killing &&
-			    c->ready == READY_NOTIFY && c->start_timeout > 0)
-				loop_timer_set(&p->timer, loop_now_ms() + (int64_t)(us / 1000));
-		} else if (strncmp(line, "ERRNO=", 6) == 0) {
-			int e = atoi(line + 6);
-			log_warn("%s: says it failed: %s", p->name, strerror(e));
-			free(p->status_text);
-			if (asprintf(&p->status_text, "errno %d (%s)", e, strerror(e)) < 0)
-				p->status_text = NULL;
-		} else if (strcmp(line, "STOPPING=1") == 0 || strcmp(line, "RELOADING=1") == 0) {
-			log_info("%s: %s", p->name, line[0] == 'S' ? "stopping" : "reloading");
-		} else if (strncmp(line, "MAINPID=", 8) == 0) {
-			/* Believed only as a note: corrald keeps watching the process it
-			 * started, whose whole tree is its scope anyway. */
-			log_debug("%s: says its main pid is %s", p->name, line + 8);
-		}
-	}
-}
-
-/* Datagrams on the notify socket: a bounded number per turn. Credentials
- * (SO_PASSCRED) say who sent each; received descriptors are closed, which
- * is also the answer to BARRIER=1: everything sent before it is handled. */
-static void notify_readable(void)
-{
-	for (int k = 0; k < 64; k++) {
-		char buf[4096];
-		union {
-			struct cmsghdr align;
-			char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(16 * sizeof(int))];
-		} ctl;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-				      .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
-		ssize_t n = recvmsg(S.notify_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_warn("notify socket: %m");
-			return;
-		}
-		struct ucred *cred = NULL;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-			if (cm->cmsg_level != SOL_SOCKET)
-				continue;
-			if (cm->cmsg_type == SCM_CREDENTIALS)
-				cred = (struct ucred *)(void *)CMSG_DATA(cm);
-			else if (cm->cmsg_type == SCM_RIGHTS) {
-				int *fds = (int *)(void *)CMSG_DATA(cm);
-				size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				for (size_t i = 0; i < nfd; i++)
-					close(fds[i]);
-			}
-		}
-		if (!cred || (size_t)n >= sizeof buf)
-			continue; /* no credentials, or too long: not believed */
-		buf[n] = '\0';
-		struct process *p = process_of_pid(cred->pid);
-		if (!p) {
-			log_debug("notify from pid %d, which is none of ours: ignored", (int)cred->pid);
-			continue;
-		}
-		notify_message(p, buf);
-	}
-}
-
-/* The socket NOTIFY_SOCKET names, next to the control socket. */
-static void notify_open(const struct corral_config *cfg)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (snprintf(addr.sun_path, sizeof addr.sun_path, "%s.notify", cfg->socket) >=
-	    (int)sizeof addr.sun_path) {
-		log_warn("notify socket: %s.notify is too long a path; ready = notify will not work",
-			 cfg->socket);
-		return;
-	}
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int one = 1;
-	if (fd < 0) {
-		log_warn("notify socket: %m");
-		return;
-	}
-	/* Only a socket nobody answers on (left by a corrald that died) is
-	 * replaced; any other file there is not ours. */
-	char why[256];
-	if (sockets_reclaim_path(addr.sun_path, why, sizeof why) < 0) {
-		log_warn("notify socket %s: %s; ready = notify will not work", addr.sun_path, why);
-		close(fd);
-		return;
-	}
-	/* Anyone may send (workers may run as other users); only the trees of
-	 * our processes are believed. */
-	int r = sockets_bind_unix(fd, &addr, sizeof addr, 0666);
-	struct stat st;
-	if (r < 0) {
-		log_warn("notify socket %s: bind: %s", addr.sun_path, strerror(-r));
-		close(fd);
-		return;
-	}
-	if (lstat(addr.sun_path, &st) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
-		log_warn("notify socket %s: %m", addr.sun_path);
-		unlink(addr.sun_path);
-		close(fd);
-		return;
-	}
-	S.notify_dev = st.st_dev;
-	S.notify_ino = st.st_ino;
-	loop_watch_init(&S.notify_watch, notify_ready, NULL);
-	if (loop_watch(fd, EPOLLIN, &S.notify_watch) < 0) {
-		close(fd);
-		unlink(addr.sun_path);
-		return;
-	}
-	S.notify_fd = fd;
-	memcpy(core.notify_path, addr.sun_path, sizeof core.notify_path);
-}
-
-static void notify_close(void)
-{
-	if (S.notify_fd < 0)
-		return;
-	loop_unwatch(&S.notify_watch);
-	close(S.notify_fd);
-	S.notify_fd = -1;
-	if (sockets_same_file(core.notify_path, S.notify_dev, S.notify_ino))
-		unlink(core.notify_path);
 }
 
 static int write_pidfile(const char *path)
