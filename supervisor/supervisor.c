@@ -34,6 +34,8 @@
 #include "supervisor/path.h"
 #include "supervisor/pipeline.h"
 #include "supervisor/process.h"
+#include "supervisor/reload.h"
+#include "supervisor/roster.h"
 #include "supervisor/pidmap.h"
 #include "supervisor/sdnotify.h"
 #include "supervisor/sockets.h"
@@ -49,7 +51,6 @@ extern char **environ;
 static struct {
 	int sigfd;
 	struct watch sig_watch, report_watch;
-	struct config_ref *pending;  /* read by supervisor_reread(), not yet all applied */
 	bool restart;               /* exec corrald anew once everything is down */
 	bool done;
 	bool init_group;            /* --init -g: signals go to the main program's process group */
@@ -131,6 +132,31 @@ bool supervisor_waiting_for(const struct process *p, char *buf, size_t len)
 	return deps_waiting_for(p, buf, len);
 }
 
+int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
+{
+	return reload_run(line, ctx);
+}
+
+int supervisor_reread(char ***added, char ***changed, char ***removed, char *err, size_t errlen)
+{
+	return reload_reread(added, changed, removed, err, errlen);
+}
+
+const struct corral_config *supervisor_pending_config(void)
+{
+	return reload_pending_config();
+}
+
+int supervisor_group_add(const char *name)
+{
+	return reload_group_add(name);
+}
+
+int supervisor_group_remove(const char *name)
+{
+	return reload_group_remove(name);
+}
+
 /* ---- processes ---- */
 
 void supervisor_reopen_logs(void)
@@ -149,59 +175,6 @@ void supervisor_reopen_logs(void)
 	log_info("log files reopened");
 }
 
-/* Every directory the programs of CFG log to (only ONLY's, when not NULL),
- * by logfile.c's rules for each program's user: one that others could
- * swap files in is refused before anything is opened there. Files given by
- * path are named by a root-owned config, trusted; only where they are
- * matters. 0, or -EPERM with ERR in a config error's form
- * ("FILE:LINE: [SECTION]: ..."). */
-static int logdirs_check(const struct corral_config *cfg, const struct program_config *only,
-			 char *err, size_t errlen)
-{
-	char dir[PATH_MAX], last[PATH_MAX] = "", why[PATH_MAX + 160];
-	uid_t last_uid = 0;
-	for (size_t i = 0; i < cfg->nprograms; i++) {
-		const struct program_config *c = &cfg->programs[i];
-		if (only && c != only)
-			continue;
-		uid_t uid = c->sandbox.users.has_user ? c->sandbox.users.uid : LOGFILE_NO_USER;
-		for (int k = 0; k < c->numprocs; k++) {
-			struct program_instance v;
-			program_config_instance(c, k, &v);
-			const char *files[2] = { v.stdout_logfile, c->redirect_stderr ? "NONE"
-										: v.stderr_logfile };
-			for (int w = 0; w < 2; w++) {
-				const char *f = files[w];
-				bool in_logdir = !f || strcmp(f, "AUTO") == 0;
-				if (!in_logdir && (strcmp(f, "NONE") == 0 || strcmp(f, "-") == 0 ||
-						   strcmp(f, "/dev/stdout") == 0 ||
-						   strcmp(f, "/dev/stderr") == 0))
-					continue;
-				if (in_logdir)
-					snprintf(dir, sizeof dir, "%s", cfg->logdir);
-				else if (logfile_dirname(f, dir, sizeof dir) < 0)
-					continue; /* opening it says so */
-				/* numprocs copies mostly share one */
-				if (uid == last_uid && strcmp(dir, last) == 0)
-					continue;
-				if (logfile_check_dir(dir, uid, why, sizeof why) < 0) {
-					snprintf(err, errlen, "%s:%d: [%s:%s]: %s: %s", c->file, c->line,
-						 c->is_pool ? "pool" : c->is_fcgi ? "fcgi-program"
-						 : c->is_listener ? "eventlistener" : "program", c->name,
-						 in_logdir ? "logdir" : w ? "stderr_logfile" : "stdout_logfile",
-						 why);
-					return -EPERM;
-				}
-				snprintf(last, sizeof last, "%s", dir);
-				last_uid = uid;
-			}
-		}
-	}
-	return 0;
-}
-
-static void program_check_retired(struct program *prog);
-static void program_retire(struct program *prog);
 
 static void shutdown_step(void);
 
@@ -306,71 +279,6 @@ static void reap_all(void)
 
 /* ---- programs ---- */
 
-static char *process_full_name(const struct program_config *c, int num)
-{
-	char pname[256];
-	if (program_config_process_name(c, num, pname, sizeof pname) < 0)
-		return NULL;
-	char *name;
-	if (!c->group && c->numprocs == 1 && strcmp(pname, c->name) == 0)
-		name = strdup(c->name);
-	else if (asprintf(&name, "%s:%s", c->group ? c->group : c->name, pname) < 0)
-		name = NULL;
-	return name;
-}
-
-static void program_free(struct program *prog);
-
-static struct program *program_new(struct program_config *c, struct config_ref *ref)
-{
-	struct program *prog = calloc(1, sizeof *prog);
-	if (!prog)
-		return NULL;
-	prog->procs = calloc((size_t)c->numprocs, sizeof *prog->procs);
-	if (!prog->procs) {
-		free(prog);
-		return NULL;
-	}
-	prog->cfg = c;
-	prog->ref = ref;
-	prog->group = c->group ? group_find(c->group) : NULL;
-	ref->refs++;
-	for (int i = 0; i < c->numprocs; i++) {
-		char *name = process_full_name(c, c->numprocs_start + i);
-		if (!name) {
-			for (int j = 0; j < i; j++)
-				free(prog->procs[j].name);
-			free(prog->procs);
-			core_config_put(ref);
-			free(prog);
-			return NULL;
-		}
-		process_init(&prog->procs[i], prog, name);
-	}
-	prog->nprocs = c->numprocs;
-	if (hooks_program_new(prog) < 0) {
-		program_free(prog);
-		return NULL;
-	}
-	return prog;
-}
-
-/* Programs taken out of service during one batch of events; freed after it,
- * since a later event of the same batch may still point at them. */
-static struct program *graveyard;
-
-static void program_free(struct program *prog)
-{
-	hooks_program_free(prog); /* a pool's workers' jobs go back to it */
-	for (int i = 0; i < prog->nprocs; i++) {
-		struct process *p = &prog->procs[i];
-		deps_forget(p);
-		process_release(p);
-	}
-	free(prog->procs);
-	core_config_put(prog->ref);
-	free(prog);
-}
 
 /* Autostart goes through a queue that the loop works off START_BATCH
  * processes at a time, in priority order: with thousands of programs,
@@ -400,74 +308,6 @@ static void run_start_queue(void)
 				prog->procs[i].start_queued = false;
 		core.start_queued = 0;
 	}
-}
-
-/* A retiring program is freed once every process is down; then the new
- * generation, if any, may start: two generations never overlap. */
-static void program_check_retired(struct program *prog)
-{
-	for (int i = 0; i < prog->nprocs; i++)
-		if (!process_down(&prog->procs[i]))
-			return;
-	struct program *succ = prog->successor;
-	core_unlink(prog);
-	for (int i = 0; i < prog->nprocs; i++) {
-		hooks_process_changed(&prog->procs[i], true);
-		loop_timer_cancel(&prog->procs[i].timer);
-	}
-	prog->next = graveyard;
-	graveyard = prog;
-	if (succ) {
-		succ->waiting = false;
-		for (int i = 0; i < succ->nprocs; i++)
-			succ->procs[i].info = "not started";
-		core_autostart(succ);
-	}
-}
-
-/* A program still stopping after a reload removed it, with a process of
- * the same name as one of PROG's (a program removed, then added again
- * before it was down): PROG must wait for it, or its processes would be
- * born into the old ones' cgroup and die with them. NULL when none. */
-static struct program *retiring_namesake(const struct program *prog)
-{
-	for (struct program *old = core.programs; old; old = old->next) {
-		if (!old->retiring || old->successor || old == prog)
-			continue;
-		for (int i = 0; i < old->nprocs; i++) {
-			if (process_down(&old->procs[i]))
-				continue;
-			for (int k = 0; k < prog->nprocs; k++)
-				if (strcmp(old->procs[i].name, prog->procs[k].name) == 0)
-					return old;
-		}
-	}
-	return NULL;
-}
-
-/* A program new to corrald: queued to start, or, while a namesake is still
- * stopping, made its successor, started once it is down. */
-static void program_added(struct program *prog)
-{
-	struct program *old = retiring_namesake(prog);
-	if (!old) {
-		core_autostart(prog);
-		return;
-	}
-	prog->waiting = true;
-	for (int k = 0; k < prog->nprocs; k++)
-		prog->procs[k].info = "waiting for the old generation to stop";
-	old->successor = prog;
-}
-
-static void program_retire(struct program *prog)
-{
-	/* Mark it retiring only after asking every process to stop: a process
-	 * that is down at once would otherwise free the program under this loop. */
-	for (int i = 0; i < prog->nprocs; i++)
-		deps_stop(&prog->procs[i], false);
-	prog->retiring = true;
-	program_check_retired(prog);
 }
 
 /* ---- selection ---- */
@@ -567,7 +407,7 @@ struct process *supervisor_run_transient(const char *name, char *const argv[],
 	}
 	if (config_transient(name, argv, directory, &ref->cfg, err, errlen) < 0)
 		goto fail;
-	struct program *prog = program_new(&ref->cfg.programs[0], ref);
+	struct program *prog = roster_new(&ref->cfg.programs[0], ref);
 	if (!prog) {
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		goto fail;
@@ -589,211 +429,6 @@ fail:
 		if (fds[k] >= 0)
 			close(fds[k]);
 	return NULL;
-}
-
-static void say(void (*line)(void *, const char *), void *ctx, const char *what, const char *name)
-{
-	char buf[512];
-	snprintf(buf, sizeof buf, "%s: %s", what, name);
-	log_info("reload: %s", buf);
-	if (line)
-		line(ctx, buf);
-}
-
-/* cgroup limits: enable their controllers for the leaves where the
- * hierarchy offers them, and say once per program which limit cannot be
- * enforced here, never ignoring one silently. */
-static void limits_announce(const struct corral_config *cfg)
-{
-	unsigned want = 0;
-	for (size_t i = 0; i < cfg->nprograms; i++)
-		want |= limits_wanted(&cfg->programs[i].sandbox.limits);
-	if (!want)
-		return;
-	char why[PATH_MAX + 160] = "";
-	int on = core.cgroups ? limits_enable(cgroup_scope_path(), want, why, sizeof why) : 0;
-	if (on < 0)
-		on = 0;
-	for (size_t k = 0; k < cfg->nprograms; k++) {
-		const struct sandbox *sbx = &cfg->programs[k].sandbox;
-		for (int i = 0; i < LIMITS_N; i++)
-			if (sbx->limits.set[i] && !(on & (1 << i)))
-				log_warn("%s: %s = %s is not enforced: %s%s", cfg->programs[k].name,
-					 limits_key_name(i), sbx->limits.value[i],
-					 core.cgroups ? "its controller is not enabled for corrald's cgroups"
-						   : "corrald's scopes are process groups, not cgroups",
-					 sbx->strict_limits ? " (strict_limits: it will not start)" : "");
-	}
-	if (why[0])
-		log_info("cgroup limits: %s", why);
-}
-
-int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
-{
-	if (core.shutting_down) {
-		if (line)
-			line(ctx, "corrald is shutting down");
-		return -ESHUTDOWN;
-	}
-	struct config_ref *ref = calloc(1, sizeof *ref);
-	if (!ref)
-		return -ENOMEM;
-	struct config_errors errs = { 0 };
-	int r = config_load(core.config_path, &ref->cfg, &errs);
-	if (r == 0 && core.init)
-		config_for_init(&ref->cfg);
-	for (size_t i = 0; i < errs.nwarnings; i++)
-		log_warn("reload: %s", errs.warnings[i]);
-	if (r < 0) {
-		for (size_t i = 0; i < errs.n; i++) {
-			log_err("reload: %s", errs.msgs[i]);
-			if (line)
-				line(ctx, errs.msgs[i]);
-		}
-		config_errors_free(&errs);
-		free(ref);
-		return -EINVAL;
-	}
-	config_errors_free(&errs);
-	/* A `corralctl run` scope is a cgroup named after it: a program or
-	 * group of its name would be started in that cgroup and killed with it
-	 * (run refuses the names a config holds for the same reason). */
-	for (struct program *prog = core.programs; prog; prog = prog->next) {
-		if (!prog->transient || prog->retiring)
-			continue;
-		const struct corral_config *nc = &ref->cfg;
-		bool taken = false;
-		for (size_t i = 0; i < nc->nprograms && !taken; i++)
-			taken = strcmp(nc->programs[i].name, prog->cfg->name) == 0;
-		for (size_t i = 0; i < nc->ngroups && !taken; i++)
-			taken = strcmp(nc->groups[i].name, prog->cfg->name) == 0;
-		if (!taken)
-			continue;
-		char msg[512];
-		snprintf(msg, sizeof msg, "%s is the name of a running `corralctl run` scope: "
-			 "reload once it has ended", prog->cfg->name);
-		log_err("reload: %s", msg);
-		if (line)
-			line(ctx, msg);
-		config_free(&ref->cfg);
-		free(ref);
-		return -EINVAL;
-	}
-	/* Needs the filesystem, so not a config_load() check (nor --check's). */
-	char lerr[2 * PATH_MAX + 256];
-	if (logdirs_check(&ref->cfg, NULL, lerr, sizeof lerr) < 0) {
-		log_err("reload: %s", lerr);
-		if (line)
-			line(ctx, lerr);
-		config_free(&ref->cfg);
-		free(ref);
-		return -EINVAL;
-	}
-	limits_announce(&ref->cfg);
-	ref->refs = 1; /* corrald's own */
-	struct corral_config *nc = &ref->cfg;
-	struct corral_config *oc = &core.current->cfg;
-	if (strcmp(nc->socket, oc->socket) != 0 || nc->socket_mode != oc->socket_mode)
-		log_warn("reload: socket settings change only when corrald restarts");
-
-	/* Plan everything first, so that nothing is half applied when memory
-	 * runs out: new programs are created before any old one is touched.
-	 * Groups take the new settings now (programs created below look them
-	 * up), and get the old ones back if the plan fails. */
-	size_t nnew = nc->nprograms;
-	struct program **created = calloc(nnew ? nnew : 1, sizeof *created);
-	struct program **olds = calloc(nnew ? nnew : 1, sizeof *olds);
-	r = -ENOMEM;
-	if (!created || !olds || group_apply(nc) < 0)
-		goto undo;
-	for (size_t i = 0; i < nnew; i++) {
-		struct program_config *c = &nc->programs[i];
-		olds[i] = core_find_program(c->name);
-		if (olds[i] && program_config_equal(olds[i]->cfg, c))
-			continue;
-		if (!(created[i] = program_new(c, ref)))
-			goto undo;
-	}
-
-	/* New sockets are bound last, when nothing else can fail: a bind
-	 * error leaves everything as it was. */
-	char serr[PATH_MAX + 160];
-	if (sockets_prepare(nc, serr, sizeof serr) < 0) {
-		log_err("reload: %s", serr);
-		if (line)
-			line(ctx, serr);
-		r = -EINVAL;
-		goto undo;
-	}
-
-	bool any = false;
-	/* Removed programs. */
-	for (struct program *prog = core.programs, *next; prog; prog = next) {
-		next = prog->next;
-		if (prog->retiring || prog->transient)
-			continue;
-		bool kept = false;
-		for (size_t i = 0; i < nnew && !kept; i++)
-			kept = olds[i] == prog;
-		if (!kept) {
-			say(line, ctx, "removed", prog->cfg->name);
-			hooks_group(prog, false);
-			any = true;
-			program_retire(prog);
-		}
-	}
-	struct config_ref *old_ref = core.current;
-	core.current = ref;
-	log_set_config_level(nc->loglevel);
-	for (size_t i = 0; i < nnew; i++) {
-		struct program_config *c = &nc->programs[i];
-		struct program *old = olds[i];
-		if (old && !created[i]) {
-			/* Unchanged: it now reads its (equal) settings from the new config. */
-			struct config_ref *was = old->ref;
-			old->cfg = c;
-			old->ref = ref;
-			ref->refs++;
-			core_config_put(was);
-			continue;
-		}
-		any = true;
-		core_insert(created[i]);
-		if (old) {
-			say(line, ctx, "changed", c->name);
-			hooks_group(old, false);
-			hooks_group(created[i], true);
-			created[i]->waiting = true;
-			for (int k = 0; k < created[i]->nprocs; k++)
-				created[i]->procs[k].info = "waiting for the old generation to stop";
-			old->successor = created[i];
-			program_retire(old); /* starts the successor once it is down */
-		} else {
-			say(line, ctx, "added", c->name);
-			hooks_group(created[i], true);
-			program_added(created[i]);
-		}
-	}
-	sockets_commit(); /* closes the sockets no section names now */
-	core_config_put(old_ref);
-	core_config_put(S.pending); /* a reread before this reload is stale now */
-	S.pending = NULL;
-	free(created);
-	free(olds);
-	if (!any && line)
-		line(ctx, "no changes");
-	return 0;
-undo:
-	/* nothing was touched: the new programs go, the groups get their
-	 * old settings back */
-	for (size_t j = 0; created && j < nnew; j++)
-		if (created[j])
-			program_free(created[j]);
-	free(created);
-	free(olds);
-	(void)group_apply(oc);
-	core_config_put(ref);
-	return r;
 }
 
 /* ---- supervisord's reloadConfig, addProcessGroup, removeProcessGroup ---- */
@@ -832,204 +467,6 @@ const char *supervisor_identifier(void)
 void supervisor_daemon(void (*fn)(void))
 {
 	S.up = fn;
-}
-
-const struct corral_config *supervisor_pending_config(void)
-{
-	return S.pending ? &S.pending->cfg : &core.current->cfg;
-}
-
-static const char *config_group_name(const struct program_config *c)
-{
-	return c->group ? c->group : c->name;
-}
-
-/* Add NAME to the vector *V of *N unless it is there. */
-static int names_add(char ***v, size_t *n, const char *name)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*v)[i], name) == 0)
-			return 0;
-	char **nv = realloc(*v, (*n + 2) * sizeof *nv);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	if (!(nv[*n] = strdup(name)))
-		return -ENOMEM;
-	nv[++*n] = NULL;
-	return 0;
-}
-
-/* Does the running group NAME differ from its programs in CFG? */
-static bool group_changed(const struct corral_config *cfg, const char *name)
-{
-	size_t running = 0, wanted = 0;
-	for (struct program *prog = core.programs; prog; prog = prog->next) {
-		if (prog->retiring || prog->transient || strcmp(core_group_name(prog), name) != 0)
-			continue;
-		running++;
-		bool same = false;
-		for (size_t i = 0; i < cfg->nprograms && !same; i++)
-			same = strcmp(cfg->programs[i].name, prog->cfg->name) == 0 &&
-			       program_config_equal(&cfg->programs[i], prog->cfg);
-		if (!same)
-			return true;
-	}
-	for (size_t i = 0; i < cfg->nprograms; i++)
-		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0)
-			wanted++;
-	return running != wanted;
-}
-
-int supervisor_reread(char ***added, char ***changed, char ***removed, char *err, size_t errlen)
-{
-	struct config_ref *ref = calloc(1, sizeof *ref);
-	if (!ref) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	struct config_errors errs = { 0 };
-	int r = config_load(core.config_path, &ref->cfg, &errs);
-	if (r == 0 && core.init)
-		config_for_init(&ref->cfg);
-	for (size_t i = 0; i < errs.nwarnings; i++)
-		log_warn("reread: %s", errs.warnings[i]);
-	if (r < 0) {
-		snprintf(err, errlen, "%s", errs.n ? errs.msgs[0] : strerror(-r));
-		for (size_t i = 0; i < errs.n; i++)
-			log_err("reread: %s", errs.msgs[i]);
-		config_errors_free(&errs);
-		free(ref);
-		return -EINVAL;
-	}
-	config_errors_free(&errs);
-	ref->refs = 1; /* the pending config's own */
-	const struct corral_config *nc = &ref->cfg;
-	char **a = NULL, **c = NULL, **d = NULL;
-	size_t na = 0, nch = 0, nd = 0;
-	r = 0;
-	for (size_t i = 0; i < nc->nprograms && r == 0; i++) {
-		const char *g = config_group_name(&nc->programs[i]);
-		bool active = false;
-		for (struct program *prog = core.programs; prog && !active; prog = prog->next)
-			active = !prog->retiring && !prog->transient &&
-				 strcmp(core_group_name(prog), g) == 0;
-		if (!active)
-			r = names_add(&a, &na, g);
-		else if (group_changed(nc, g))
-			r = names_add(&c, &nch, g);
-	}
-	for (struct program *prog = core.programs; prog && r == 0; prog = prog->next) {
-		if (prog->retiring || prog->transient)
-			continue;
-		const char *g = core_group_name(prog);
-		bool kept = false;
-		for (size_t i = 0; i < nc->nprograms && !kept; i++)
-			kept = strcmp(config_group_name(&nc->programs[i]), g) == 0;
-		if (!kept)
-			r = names_add(&d, &nd, g);
-	}
-	char ***empty[3] = { &a, &c, &d };
-	for (int i = 0; i < 3 && r == 0; i++)
-		if (!*empty[i] && !(*empty[i] = calloc(1, sizeof **empty[i])))
-			r = -ENOMEM;
-	if (r < 0) {
-		for (int i = 0; i < 3; i++) {
-			for (char **s = *empty[i]; s && *s; s++)
-				free(*s);
-			free(*empty[i]);
-		}
-		core_config_put(ref);
-		snprintf(err, errlen, "out of memory");
-		return r;
-	}
-	core_config_put(S.pending);
-	S.pending = ref;
-	*added = a;
-	*changed = c;
-	*removed = d;
-	return 0;
-}
-
-int supervisor_group_remove(const char *name)
-{
-	bool found = false;
-	for (struct program *prog = core.programs; prog; prog = prog->next) {
-		if (prog->retiring || prog->transient || strcmp(core_group_name(prog), name) != 0)
-			continue;
-		found = true;
-		for (int i = 0; i < prog->nprocs; i++)
-			if (!process_down(&prog->procs[i]))
-				return -EBUSY;
-	}
-	if (!found)
-		return -ENOENT;
-	for (struct program *prog = core.programs, *next; prog; prog = next) {
-		next = prog->next;
-		if (!prog->retiring && !prog->transient && strcmp(core_group_name(prog), name) == 0) {
-			log_info("removed %s (removeProcessGroup %s)", prog->cfg->name, name);
-			program_retire(prog); /* down already: gone at once */
-		}
-	}
-	return 0;
-}
-
-int supervisor_group_add(const char *name)
-{
-	/* a `corralctl run` scope of that name counts: its cgroup is NAME */
-	for (struct program *prog = core.programs; prog; prog = prog->next)
-		if (!prog->retiring && strcmp(core_group_name(prog), name) == 0)
-			return -EEXIST;
-	struct config_ref *ref = S.pending ? S.pending : core.current;
-	struct corral_config *cfg = &ref->cfg;
-	size_t n = 0;
-	for (size_t i = 0; i < cfg->nprograms; i++)
-		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0)
-			n++;
-	if (!n)
-		return -ENOENT;
-	/* its [group:] takes the pending settings */
-	for (size_t i = 0; i < cfg->ngroups; i++) {
-		if (strcmp(cfg->groups[i].name, name) != 0)
-			continue;
-		int r = group_take(&cfg->groups[i]);
-		if (r < 0)
-			return r;
-		group_find(name)->fatal = false;
-	}
-	char lerr[2 * PATH_MAX + 256];
-	for (size_t i = 0; i < cfg->nprograms; i++)
-		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0 &&
-		    logdirs_check(cfg, &cfg->programs[i], lerr, sizeof lerr) < 0) {
-			log_err("addProcessGroup %s: %s", name, lerr);
-			return -EPERM;
-		}
-	struct program **made = calloc(n, sizeof *made);
-	if (!made)
-		return -ENOMEM;
-	size_t k = 0;
-	for (size_t i = 0; i < cfg->nprograms; i++) {
-		if (strcmp(config_group_name(&cfg->programs[i]), name) != 0)
-			continue;
-		if (cfg->programs[i].nlisten) {
-			/* its [socket:]s are bound by a whole reload only */
-			log_warn("addProcessGroup %s: %s has sockets: use corralctl reload", name,
-				 cfg->programs[i].name);
-		}
-		if (!(made[k++] = program_new(&cfg->programs[i], ref))) {
-			for (size_t j = 0; j + 1 < k; j++)
-				program_free(made[j]);
-			free(made);
-			return -ENOMEM;
-		}
-	}
-	for (size_t j = 0; j < k; j++) {
-		log_info("added %s (addProcessGroup %s)", made[j]->cfg->name, name);
-		core_insert(made[j]);
-		program_added(made[j]);
-	}
-	free(made);
-	return 0;
 }
 
 /* ---- shutdown ---- */
@@ -1175,7 +612,7 @@ static void handle_signals(void)
 			}
 			sdlog_signal(SIGHUP, core.shutting_down);
 			log_info("got SIGHUP: reloading %s", core.config_path);
-			supervisor_reload(NULL, NULL);
+			reload_run(NULL, NULL);
 			break;
 		case SIGUSR2:
 			if (core.init) {
@@ -1416,15 +853,6 @@ static void remove_pidfile(const char *path)
 		log_warn("pidfile %s: %m", path);
 }
 
-static void bury(void)
-{
-	while (graveyard) {
-		struct program *prog = graveyard;
-		graveyard = prog->next;
-		program_free(prog);
-	}
-}
-
 /* ---- what one process's change means for the others ---- */
 
 /* P's main process exited with IN: its group may take the exit over. */
@@ -1451,9 +879,9 @@ static void policy_changed(struct process *p, enum pstate before)
 	if (p->fsm.state == PSTATE_RUNNING || process_down(p))
 		deps_recheck();
 	if (p->prog->transient && !p->prog->retiring && process_down(p))
-		program_retire(p->prog); /* its run is over */
+		roster_retire(p->prog); /* its run is over */
 	else if (p->prog->retiring)
-		program_check_retired(p->prog);
+		roster_check_retired(p->prog);
 	if (core.init && p->prog->cfg->main && !core.shutting_down &&
 	    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL) &&
 	    process_down(p))
@@ -1495,7 +923,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		goto out;
 	}
 	char lerr[2 * PATH_MAX + 256];
-	if (logdirs_check(cfg, NULL, lerr, sizeof lerr) < 0) {
+	if (reload_check_logdirs(cfg, NULL, lerr, sizeof lerr) < 0) {
 		log_err("%s", lerr);
 		goto out;
 	}
@@ -1506,7 +934,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	if (scopes_open(cfg) < 0)
 		goto out_control;
 	notify_open(cfg);
-	limits_announce(cfg);
+	reload_announce_limits(cfg);
 	if (cfg->pidfile && (r = write_pidfile(cfg->pidfile)) < 0) {
 		log_err("pidfile %s: %s", cfg->pidfile, strerror(-r));
 		goto out_control;
@@ -1533,7 +961,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		goto out_pidfile;
 	}
 	for (size_t i = 0; i < cfg->nprograms; i++) {
-		struct program *prog = program_new(&cfg->programs[i], core.current);
+		struct program *prog = roster_new(&cfg->programs[i], core.current);
 		if (!prog) {
 			log_err("out of memory creating program %s", cfg->programs[i].name);
 			goto out_pidfile;
@@ -1574,7 +1002,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 					process_signal(&prog->procs[i], SIGKILL);
 			goto out_pidfile;
 		}
-		bury();
+		roster_bury();
 		hooks_bury();
 	}
 	status = S.exit_status;
@@ -1593,17 +1021,17 @@ out_control:
 			 strerror(-r));
 	guard_stop(S.guard, S.guard_pipe, S.guard_pidfd, 2000);
 out:
-	bury();
+	roster_bury();
 	logstream_free_detached();
 	while (core.programs) {
 		struct program *prog = core.programs;
 		core.programs = prog->next;
-		program_free(prog);
+		roster_free(prog);
 	}
 	/* after the streams, whose last lines it may still send */
 	devlog_shutdown();
 	core_config_put(core.current);
-	core_config_put(S.pending);
+	reload_free();
 	hooks_free_all();
 	sockets_close_all();
 	group_free_all();
