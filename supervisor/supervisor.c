@@ -11,12 +11,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ipc/io.h"
@@ -28,21 +24,15 @@
 #include "supervisor/guard.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
-#include "supervisor/notify.h"
-#include "supervisor/logfile.h"
 #include "supervisor/loop.h"
-#include "supervisor/path.h"
-#include "supervisor/pipeline.h"
+#include "supervisor/notify.h"
 #include "supervisor/process.h"
 #include "supervisor/reload.h"
 #include "supervisor/roster.h"
-#include "supervisor/pidmap.h"
+#include "supervisor/sdlog.h"
 #include "supervisor/sdnotify.h"
 #include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
-#include "supervisor/sdlog.h"
-
-extern char **environ;
 
 /* How long start-up and exit wait for a scope to empty. */
 #define SCOPE_WAIT_MS 5000
@@ -67,9 +57,12 @@ static struct {
       .sig_watch = { .fd = -1 }, .report_watch = { .fd = -1 },
       .die_report = { .node = { .index = HEAP_NONE } } };
 
-const char *supervisor_scope_kind(void)
+/* ---- the core's face (supervisor.h): each verb is carried out by the
+ * part of the core that owns it ---- */
+
+struct program *supervisor_programs(void)
 {
-	return core.cgroups ? "cgroup" : "process-group";
+	return core.programs;
 }
 
 const char *program_group_name(const struct program *prog)
@@ -82,34 +75,14 @@ const char *supervisor_process_name(const struct process *p)
 	return core_process_name(p);
 }
 
-struct program *supervisor_programs(void)
-{
-	return core.programs;
-}
-
-int supervisor_tree_count(const struct process *p)
-{
-	return process_tree_count(p);
-}
-
-void supervisor_kill_tree(struct process *p)
-{
-	process_kill_tree(p);
-}
-
-int supervisor_signal(struct process *p, int sig)
-{
-	return process_signal(p, sig);
-}
-
-const char *supervisor_log_path(const struct process *p, int which, char *buf, size_t len)
-{
-	return process_log_path(p, which, buf, len);
-}
-
 const char *program_group_state(const struct program *prog)
 {
 	return group_state(prog);
+}
+
+bool supervisor_waiting_for(const struct process *p, char *buf, size_t len)
+{
+	return deps_waiting_for(p, buf, len);
 }
 
 void supervisor_start(struct process *p)
@@ -127,9 +100,24 @@ void supervisor_stop_to_restart(struct process *p)
 	deps_stop(p, true);
 }
 
-bool supervisor_waiting_for(const struct process *p, char *buf, size_t len)
+int supervisor_signal(struct process *p, int sig)
 {
-	return deps_waiting_for(p, buf, len);
+	return process_signal(p, sig);
+}
+
+void supervisor_kill_tree(struct process *p)
+{
+	process_kill_tree(p);
+}
+
+int supervisor_tree_count(const struct process *p)
+{
+	return process_tree_count(p);
+}
+
+const char *supervisor_log_path(const struct process *p, int which, char *buf, size_t len)
+{
+	return process_log_path(p, which, buf, len);
 }
 
 int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
@@ -157,7 +145,172 @@ int supervisor_group_remove(const char *name)
 	return reload_group_remove(name);
 }
 
-/* ---- processes ---- */
+const char *supervisor_scope_kind(void)
+{
+	return core.cgroups ? "cgroup" : "process-group";
+}
+
+bool supervisor_shutting_down(void)
+{
+	return core.shutting_down;
+}
+
+void supervisor_restart(void)
+{
+	S.restart = true;
+	supervisor_shutdown();
+}
+
+bool supervisor_restart_requested(void)
+{
+	return S.restart;
+}
+
+const struct corral_config *supervisor_config(void)
+{
+	return &core.current->cfg;
+}
+
+void supervisor_set_identifier(const char *identifier)
+{
+	S.identifier = identifier;
+}
+
+const char *supervisor_identifier(void)
+{
+	return S.identifier ? S.identifier : core.current->cfg.identifier;
+}
+
+void supervisor_daemon(void (*fn)(void))
+{
+	S.up = fn;
+}
+
+void supervisor_init_forward_to_group(void)
+{
+	S.init_group = true;
+}
+
+/* ---- selection ---- */
+
+/* Each selection has its own mark, so a process named twice ("web all") is
+ * listed once without a quadratic search. */
+static unsigned sel_generation;
+
+static int sel_add(struct selection *sel, struct process *p, size_t *cap)
+{
+	if (p->sel_mark == sel_generation)
+		return 0;
+	p->sel_mark = sel_generation;
+	if (sel->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		struct process **v = reallocarray(sel->v, ncap, sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		sel->v = v;
+		*cap = ncap;
+	}
+	sel->v[sel->n++] = p;
+	return 0;
+}
+
+int supervisor_select(char *const words[], int n, struct selection *sel, const char **bad)
+{
+	size_t cap = 0;
+	sel->v = NULL;
+	sel->n = 0;
+	if (++sel_generation == 0) { /* wrapped: forget every old mark */
+		for (struct program *prog = core.programs; prog; prog = prog->next)
+			for (int i = 0; i < prog->nprocs; i++)
+				prog->procs[i].sel_mark = 0;
+		sel_generation = 1;
+	}
+	for (int w = 0; w < n; w++) {
+		const char *word = words[w];
+		bool all = strcmp(word, "all") == 0;
+		const char *colon = strchr(word, ':');
+		size_t glen = colon ? (size_t)(colon - word) : strlen(word);
+		bool star = colon && strcmp(colon + 1, "*") == 0;
+		size_t before = sel->n;
+		for (struct program *prog = core.programs; prog; prog = prog->next) {
+			if (prog->retiring)
+				continue;
+			const char *gname = core_group_name(prog);
+			bool group = all || (strlen(gname) == glen && strncmp(gname, word, glen) == 0 &&
+					     (star || !colon));
+			for (int i = 0; i < prog->nprocs; i++) {
+				struct process *p = &prog->procs[i];
+				if (group || strcmp(p->name, word) == 0) {
+					int r = sel_add(sel, p, &cap);
+					if (r < 0) {
+						selection_free(sel);
+						return r;
+					}
+				}
+			}
+		}
+		if (sel->n == before && !all) {
+			*bad = word;
+			selection_free(sel);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+void selection_free(struct selection *sel)
+{
+	free(sel->v);
+	sel->v = NULL;
+	sel->n = 0;
+}
+
+/* ---- corralctl run, reopen ---- */
+
+struct process *supervisor_run_transient(const char *name, char *const argv[],
+					 const char *directory, int fds[3], char *err,
+					 size_t errlen)
+{
+	struct config_ref *ref = NULL;
+	struct process *p = NULL;
+	if (core.shutting_down) {
+		snprintf(err, errlen, "corrald is shutting down");
+		goto fail;
+	}
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		if (strcmp(prog->cfg->name, name) == 0 || strcmp(core_group_name(prog), name) == 0) {
+			snprintf(err, errlen, "a program named %s already exists", name);
+			goto fail;
+		}
+	if (!(ref = calloc(1, sizeof *ref))) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		goto fail;
+	}
+	if (config_transient(name, argv, directory, &ref->cfg, err, errlen) < 0)
+		goto fail;
+	struct program *prog = roster_new(&ref->cfg.programs[0], ref);
+	if (!prog) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		goto fail;
+	}
+	ref = NULL; /* now held by the program */
+	prog->transient = true;
+	p = &prog->procs[0];
+	memcpy(p->stdio, fds, sizeof p->stdio);
+	core_insert(prog);
+	log_info("%s: run for a client: %s", p->name, prog->cfg->command);
+	deps_start(p);
+	return p;
+fail:
+	if (ref) {
+		config_free(&ref->cfg);
+		free(ref);
+	}
+	for (int k = 0; k < 3; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	return NULL;
+}
 
 void supervisor_reopen_logs(void)
 {
@@ -175,8 +328,97 @@ void supervisor_reopen_logs(void)
 	log_info("log files reopened");
 }
 
+/* ---- shutdown ---- */
 
-static void shutdown_step(void);
+/* Stop programs in reverse priority order, one priority at a time: the
+ * next lower priority is asked to stop only when everything above it is
+ * down. Called at every state change while shutting down. */
+static void shutdown_step(void)
+{
+	static bool busy; /* deps_stop below re-enters through process_drive() */
+	if (busy)
+		return;
+	busy = true;
+	for (;;) {
+		int prio = INT_MIN;
+		bool pending = false;
+		for (struct program *prog = core.programs; prog; prog = prog->next)
+			for (int i = 0; i < prog->nprocs; i++) {
+				struct process *p = &prog->procs[i];
+				deps_unwait(p); /* nothing starts any more */
+				if (p->fsm.state == PSTATE_STOPPING)
+					pending = true;
+				else if (!process_down(p) && prog->cfg->priority > prio &&
+					 !deps_has_live_dependents(prog))
+					prio = prog->cfg->priority;
+			}
+		if (pending)
+			break;
+		if (prio == INT_MIN) {
+			S.done = true;
+			loop_timer_cancel(&S.die_report);
+			break;
+		}
+		/* What requires or comes after a program stops first; with no
+		 * cycles (the config refuses them) one always can. */
+		for (struct program *prog = core.programs; prog; prog = prog->next)
+			if (prog->cfg->priority == prio && !deps_has_live_dependents(prog))
+				for (int i = 0; i < prog->nprocs; i++)
+					if (!process_down(&prog->procs[i]))
+						deps_stop(&prog->procs[i], false);
+	}
+	busy = false;
+}
+
+/* supervisord's "waiting for a, b to die": what is not down yet, every
+ * few seconds until everything is. */
+#define DIE_REPORT_MS 3000
+
+static void die_report(void)
+{
+	static const char more[] = ", ...";
+	char names[4096];
+	size_t n = 0;
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		for (int i = 0; i < prog->nprocs; i++) {
+			const struct process *p = &prog->procs[i];
+			if (process_down(p))
+				continue;
+			const char *name = core_process_name(p);
+			if (n + 2 + strlen(name) + sizeof more > sizeof names) {
+				memcpy(names + n, more, sizeof more); /* bounded: the rest is "..." */
+				n += sizeof more - 1;
+				goto full;
+			}
+			n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", name);
+		}
+full:
+	if (!n)
+		return;
+	sdlog_waiting_to_die(names);
+	if (loop_timer_set(&S.die_report, loop_now_ms() + DIE_REPORT_MS) < 0)
+		log_err("out of memory for a deadline");
+}
+
+static void die_report_due(struct deadline *d)
+{
+	die_report();
+}
+
+void supervisor_shutdown(void)
+{
+	if (core.shutting_down)
+		return;
+	log_info("shutting down");
+	core.shutting_down = true;
+	(void)sdnotify_send("STOPPING=1");
+	hooks_stopping();
+	shutdown_step();
+	if (!S.done)
+		die_report();
+}
+
+/* ---- what one process's change means for the others ---- */
 
 /* --init: the status corrald will exit with is that of the main program's
  * last run, as a shell reports it: the code, or 128 + the signal; a command
@@ -197,6 +439,77 @@ static void main_ended(struct process *p)
 		 p->name, program_state_name(p->fsm.state), S.exit_status);
 	supervisor_shutdown();
 }
+
+/* P's main process exited with IN: its group may take the exit over. */
+static bool policy_exited(struct process *p, const struct pinput *in)
+{
+	if (core.init && p->prog->cfg->main)
+		main_status(p);
+	return group_member_failed(p, in);
+}
+
+/* P's state machine went from BEFORE to where it is now. */
+static void policy_changed(struct process *p, enum pstate before)
+{
+	if (p->prog->group && !p->prog->retiring)
+		group_check(p->prog->group);
+	/* A required program that fails stops what requires it, which
+	 * starts again when it is back; a cascade carries that on. */
+	if (before == PSTATE_RUNNING && !p->prog->transient && !core.shutting_down)
+		deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
+	/* Stops first: a required program whose stop waited for this
+	 * one goes now, before this one could be started again. */
+	if (process_down(p))
+		deps_stops_recheck();
+	if (p->fsm.state == PSTATE_RUNNING || process_down(p))
+		deps_recheck();
+	if (p->prog->transient && !p->prog->retiring && process_down(p))
+		roster_retire(p->prog); /* its run is over */
+	else if (p->prog->retiring)
+		roster_check_retired(p->prog);
+	if (core.init && p->prog->cfg->main && !core.shutting_down &&
+	    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL) &&
+	    process_down(p))
+		main_ended(p);
+	if (core.shutting_down)
+		shutdown_step();
+}
+
+static const struct process_policy policy = { .exited = policy_exited, .changed = policy_changed };
+
+/* ---- the autostart queue ---- */
+
+/* Autostart goes through a queue that the loop works off START_BATCH
+ * processes at a time, in priority order: with thousands of programs,
+ * corrald keeps answering its socket and reaping while it starts them. */
+#define START_BATCH 64
+
+static void run_start_queue(void)
+{
+	int started = 0;
+	for (struct program *prog = core.programs; prog && started < START_BATCH; prog = prog->next) {
+		if (prog->retiring || prog->waiting)
+			continue;
+		for (int i = 0; i < prog->nprocs && started < START_BATCH; i++) {
+			struct process *p = &prog->procs[i];
+			if (!p->start_queued)
+				continue;
+			core_unqueue(p);
+			deps_start(p);
+			started++;
+		}
+	}
+	if (started == 0) {
+		/* Only programs that may not start now hold queued processes (cannot
+		 * happen: stop and retire unqueue). Never spin on them. */
+		for (struct program *prog = core.programs; prog; prog = prog->next)
+			for (int i = 0; i < prog->nprocs; i++)
+				prog->procs[i].start_queued = false;
+		core.start_queued = 0;
+	}
+}
+
+/* ---- the guard, signals ---- */
 
 /* The guard's standard error: corrald's own, but for a daemon still
  * starting, whose stderr is the terminal's only until it is up (main.c):
@@ -277,285 +590,6 @@ static void reap_all(void)
 	}
 }
 
-/* ---- programs ---- */
-
-
-/* Autostart goes through a queue that the loop works off START_BATCH
- * processes at a time, in priority order: with thousands of programs,
- * corrald keeps answering its socket and reaping while it starts them. */
-#define START_BATCH 64
-
-static void run_start_queue(void)
-{
-	int started = 0;
-	for (struct program *prog = core.programs; prog && started < START_BATCH; prog = prog->next) {
-		if (prog->retiring || prog->waiting)
-			continue;
-		for (int i = 0; i < prog->nprocs && started < START_BATCH; i++) {
-			struct process *p = &prog->procs[i];
-			if (!p->start_queued)
-				continue;
-			core_unqueue(p);
-			deps_start(p);
-			started++;
-		}
-	}
-	if (started == 0) {
-		/* Only programs that may not start now hold queued processes (cannot
-		 * happen: stop and retire unqueue). Never spin on them. */
-		for (struct program *prog = core.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++)
-				prog->procs[i].start_queued = false;
-		core.start_queued = 0;
-	}
-}
-
-/* ---- selection ---- */
-
-/* Each selection has its own mark, so a process named twice ("web all") is
- * listed once without a quadratic search. */
-static unsigned sel_generation;
-
-static int sel_add(struct selection *sel, struct process *p, size_t *cap)
-{
-	if (p->sel_mark == sel_generation)
-		return 0;
-	p->sel_mark = sel_generation;
-	if (sel->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct process **v = reallocarray(sel->v, ncap, sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		sel->v = v;
-		*cap = ncap;
-	}
-	sel->v[sel->n++] = p;
-	return 0;
-}
-
-int supervisor_select(char *const words[], int n, struct selection *sel, const char **bad)
-{
-	size_t cap = 0;
-	sel->v = NULL;
-	sel->n = 0;
-	if (++sel_generation == 0) { /* wrapped: forget every old mark */
-		for (struct program *prog = core.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++)
-				prog->procs[i].sel_mark = 0;
-		sel_generation = 1;
-	}
-	for (int w = 0; w < n; w++) {
-		const char *word = words[w];
-		bool all = strcmp(word, "all") == 0;
-		const char *colon = strchr(word, ':');
-		size_t glen = colon ? (size_t)(colon - word) : strlen(word);
-		bool star = colon && strcmp(colon + 1, "*") == 0;
-		size_t before = sel->n;
-		for (struct program *prog = core.programs; prog; prog = prog->next) {
-			if (prog->retiring)
-				continue;
-			const char *gname = core_group_name(prog);
-			bool group = all || (strlen(gname) == glen && strncmp(gname, word, glen) == 0 &&
-					     (star || !colon));
-			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *p = &prog->procs[i];
-				if (group || strcmp(p->name, word) == 0) {
-					int r = sel_add(sel, p, &cap);
-					if (r < 0) {
-						selection_free(sel);
-						return r;
-					}
-				}
-			}
-		}
-		if (sel->n == before && !all) {
-			*bad = word;
-			selection_free(sel);
-			return -ENOENT;
-		}
-	}
-	return 0;
-}
-
-void selection_free(struct selection *sel)
-{
-	free(sel->v);
-	sel->v = NULL;
-	sel->n = 0;
-}
-
-/* ---- reload ---- */
-
-struct process *supervisor_run_transient(const char *name, char *const argv[],
-					 const char *directory, int fds[3], char *err,
-					 size_t errlen)
-{
-	struct config_ref *ref = NULL;
-	struct process *p = NULL;
-	if (core.shutting_down) {
-		snprintf(err, errlen, "corrald is shutting down");
-		goto fail;
-	}
-	for (struct program *prog = core.programs; prog; prog = prog->next)
-		if (strcmp(prog->cfg->name, name) == 0 || strcmp(core_group_name(prog), name) == 0) {
-			snprintf(err, errlen, "a program named %s already exists", name);
-			goto fail;
-		}
-	if (!(ref = calloc(1, sizeof *ref))) {
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		goto fail;
-	}
-	if (config_transient(name, argv, directory, &ref->cfg, err, errlen) < 0)
-		goto fail;
-	struct program *prog = roster_new(&ref->cfg.programs[0], ref);
-	if (!prog) {
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		goto fail;
-	}
-	ref = NULL; /* now held by the program */
-	prog->transient = true;
-	p = &prog->procs[0];
-	memcpy(p->stdio, fds, sizeof p->stdio);
-	core_insert(prog);
-	log_info("%s: run for a client: %s", p->name, prog->cfg->command);
-	deps_start(p);
-	return p;
-fail:
-	if (ref) {
-		config_free(&ref->cfg);
-		free(ref);
-	}
-	for (int k = 0; k < 3; k++)
-		if (fds[k] >= 0)
-			close(fds[k]);
-	return NULL;
-}
-
-/* ---- supervisord's reloadConfig, addProcessGroup, removeProcessGroup ---- */
-
-bool supervisor_shutting_down(void)
-{
-	return core.shutting_down;
-}
-
-void supervisor_restart(void)
-{
-	S.restart = true;
-	supervisor_shutdown();
-}
-
-bool supervisor_restart_requested(void)
-{
-	return S.restart;
-}
-
-const struct corral_config *supervisor_config(void)
-{
-	return &core.current->cfg;
-}
-
-void supervisor_set_identifier(const char *identifier)
-{
-	S.identifier = identifier;
-}
-
-const char *supervisor_identifier(void)
-{
-	return S.identifier ? S.identifier : core.current->cfg.identifier;
-}
-
-void supervisor_daemon(void (*fn)(void))
-{
-	S.up = fn;
-}
-
-/* ---- shutdown ---- */
-
-/* Stop programs in reverse priority order, one priority at a time: the
- * next lower priority is asked to stop only when everything above it is
- * down. Called at every state change while shutting down. */
-static void shutdown_step(void)
-{
-	static bool busy; /* deps_stop below re-enters through process_drive() */
-	if (busy)
-		return;
-	busy = true;
-	for (;;) {
-		int prio = INT_MIN;
-		bool pending = false;
-		for (struct program *prog = core.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *p = &prog->procs[i];
-				deps_unwait(p); /* nothing starts any more */
-				if (p->fsm.state == PSTATE_STOPPING)
-					pending = true;
-				else if (!process_down(p) && prog->cfg->priority > prio &&
-					 !deps_has_live_dependents(prog))
-					prio = prog->cfg->priority;
-			}
-		if (pending)
-			break;
-		if (prio == INT_MIN) {
-			S.done = true;
-			loop_timer_cancel(&S.die_report);
-			break;
-		}
-		/* What requires or comes after a program stops first; with no
-		 * cycles (the config refuses them) one always can. */
-		for (struct program *prog = core.programs; prog; prog = prog->next)
-			if (prog->cfg->priority == prio && !deps_has_live_dependents(prog))
-				for (int i = 0; i < prog->nprocs; i++)
-					if (!process_down(&prog->procs[i]))
-						deps_stop(&prog->procs[i], false);
-	}
-	busy = false;
-}
-
-/* supervisord's "waiting for a, b to die": what is not down yet, every
- * few seconds until everything is. */
-#define DIE_REPORT_MS 3000
-
-static void die_report(void)
-{
-	static const char more[] = ", ...";
-	char names[4096];
-	size_t n = 0;
-	for (struct program *prog = core.programs; prog; prog = prog->next)
-		for (int i = 0; i < prog->nprocs; i++) {
-			const struct process *p = &prog->procs[i];
-			if (process_down(p))
-				continue;
-			const char *name = core_process_name(p);
-			if (n + 2 + strlen(name) + sizeof more > sizeof names) {
-				memcpy(names + n, more, sizeof more); /* bounded: the rest is "..." */
-				n += sizeof more - 1;
-				goto full;
-			}
-			n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", name);
-		}
-full:
-	if (!n)
-		return;
-	sdlog_waiting_to_die(names);
-	if (loop_timer_set(&S.die_report, loop_now_ms() + DIE_REPORT_MS) < 0)
-		log_err("out of memory for a deadline");
-}
-
-void supervisor_shutdown(void)
-{
-	if (core.shutting_down)
-		return;
-	log_info("shutting down");
-	core.shutting_down = true;
-	(void)sdnotify_send("STOPPING=1");
-	hooks_stopping();
-	shutdown_step();
-	if (!S.done)
-		die_report();
-}
-
-/* ---- the loop ---- */
-
 /* --init: a signal for the container (docker kill -s HUP, a terminal's
  * WINCH, ...) goes to the main program, as tini gives it to its child; with
  * -g to its process group (the main process leads one of its own). */
@@ -630,11 +664,6 @@ static void handle_signals(void)
 	}
 }
 
-static void die_report_due(struct deadline *d)
-{
-	die_report();
-}
-
 static void signals_readable(struct watch *w, uint32_t events)
 {
 	handle_signals();
@@ -644,6 +673,8 @@ static void reports_readable(struct watch *w, uint32_t events)
 {
 	process_read_reports();
 }
+
+/* ---- start-up and the loop ---- */
 
 static int setup(void)
 {
@@ -851,50 +882,6 @@ static void remove_pidfile(const char *path)
 	}
 	if (unlink(path) < 0)
 		log_warn("pidfile %s: %m", path);
-}
-
-/* ---- what one process's change means for the others ---- */
-
-/* P's main process exited with IN: its group may take the exit over. */
-static bool policy_exited(struct process *p, const struct pinput *in)
-{
-	if (core.init && p->prog->cfg->main)
-		main_status(p);
-	return group_member_failed(p, in);
-}
-
-/* P's state machine went from BEFORE to where it is now. */
-static void policy_changed(struct process *p, enum pstate before)
-{
-	if (p->prog->group && !p->prog->retiring)
-		group_check(p->prog->group);
-	/* A required program that fails stops what requires it, which
-	 * starts again when it is back; a cascade carries that on. */
-	if (before == PSTATE_RUNNING && !p->prog->transient && !core.shutting_down)
-		deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
-	/* Stops first: a required program whose stop waited for this
-	 * one goes now, before this one could be started again. */
-	if (process_down(p))
-		deps_stops_recheck();
-	if (p->fsm.state == PSTATE_RUNNING || process_down(p))
-		deps_recheck();
-	if (p->prog->transient && !p->prog->retiring && process_down(p))
-		roster_retire(p->prog); /* its run is over */
-	else if (p->prog->retiring)
-		roster_check_retired(p->prog);
-	if (core.init && p->prog->cfg->main && !core.shutting_down &&
-	    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL) &&
-	    process_down(p))
-		main_ended(p);
-	if (core.shutting_down)
-		shutdown_step();
-}
-
-static const struct process_policy policy = { .exited = policy_exited, .changed = policy_changed };
-
-void supervisor_init_forward_to_group(void)
-{
-	S.init_group = true;
 }
 
 int supervisor_run(const char *config_path, struct corral_config *cfg, bool init)

@@ -1,6 +1,15 @@
-/* supervisor — corrald's state: programs and their processes, changed
- * only by the callbacks of the one event loop (loop.h). One thread: every
- * state change happens in one callback, so nothing here needs a lock. */
+/* supervisor — the supervision core as the parts above it (control,
+ * XML-RPC, pools, event listeners, main.c) see it: corrald's programs and
+ * their processes (supervisor_types.h), and its verbs. The state changes
+ * only in the callbacks of the one event loop (loop.h); one thread, so
+ * nothing here needs a lock.
+ *
+ * Each verb is carried out by the part of the core that owns it, which the
+ * parts above need not know: a process's life (process.h), the order of
+ * starts and stops (deps.h), groups (group.h), reloads (reload.h). What
+ * supervisor.c itself does: corrald's run (start-up, signals, the loop,
+ * shutdown), the autostart queue, selection, and the policy that ties one
+ * process's change to the others. */
 #ifndef CORRAL_SUPERVISOR_H
 #define CORRAL_SUPERVISOR_H
 
