@@ -31,26 +31,29 @@ extern char **environ;
  * wait unbounded or silent. */
 #define DRAIN_REPEAT_MS 5000
 
-/* KEY=value entries: corrald's environment, overridden by the program's, and
- * the names that tell a worker who it is. The array is one allocation; the
- * strings it points to live in ENVBUF or elsewhere and outlive the spawn. */
+/* The variables a worker gets besides corrald's and its program's. */
 #define ENV_HOOKS 2    /* from the hooks' on_spawn_env, at most */
 #define ENV_NAMES (9 + ENV_HOOKS) /* 4 names, NOTIFY_SOCKET, WATCHDOG_USEC, 3 LISTEN_* */
 
+/* What follows for the others when a process changes (the core's). */
 static const struct process_policy *policy;
+
+static loop_watch_fn pidfd_readable, cgevents_readable, ready_readable;
+static loop_timer_fn process_due;
 
 void process_set_policy(const struct process_policy *pol)
 {
 	policy = pol;
 }
 
-static loop_watch_fn pidfd_readable, cgevents_readable, ready_readable;
-static loop_timer_fn process_due;
-
 static int pidfd_signal(int pidfd, int sig)
 {
 	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }
+
+/* ---- a process made and unmade ---- */
+
+static void close_ready(struct process *p);
 
 void process_init(struct process *p, struct program *prog, char *name)
 {
@@ -71,8 +74,6 @@ void process_init(struct process *p, struct program *prog, char *name)
 	p->exitcode = -1;
 	p->info = "not started";
 }
-
-static void close_ready(struct process *p);
 
 void process_release(struct process *p)
 {
@@ -121,34 +122,7 @@ static struct program_instance process_values(const struct process *p)
 	return v;
 }
 
-/* Read the reports of children that failed before exec. Each belongs to a
- * process that is ours until its exit is handled, which drains this first. */
-void process_read_reports(void)
-{
-	struct spawn_report rep;
-	int r;
-	while ((r = spawn_next_report(&rep)) > 0) {
-		struct process *p = pidmap_get(&core.pids, rep.pid);
-		if (!p)
-			continue;
-		char msg[PATH_MAX + 128];
-		const struct program_config *c = p->prog->cfg;
-		struct program_instance v = process_values(p);
-		spawn_describe(&rep, v.directory, v.argv[0], &c->sandbox, msg, sizeof msg);
-		set_spawnerr(p, msg);
-		log_err("%s: spawn error: %s", p->name, msg);
-		/* A command that is not there, or may not be run, is said in
-		 * supervisord's words: it finds that out before it forks. */
-		char words[PATH_MAX * 2 + 64];
-		if (rep.step == SPAWN_STEP_EXEC &&
-		    spawn_check_command(v.argv[0], v.environment, words, sizeof words) < 0)
-			sdlog_spawnerr(words);
-		else
-			sdlog_spawnerr(msg);
-	}
-	if (r < 0)
-		log_err("reading spawn reports: %s", strerror(-r));
-}
+/* ---- spawning ---- */
 
 /* P's log file for one stream: the one configured, or NULL for NONE, or by
  * default LOGDIR/NAME.SUFFIX. NULL with *ERR set (-EINVAL, -ENAMETOOLONG)
@@ -192,7 +166,11 @@ const char *process_log_path(const struct process *p, int which, char *buf, size
 			which == LOG_STDOUT ? "out" : "err", buf, len, &err);
 }
 
-/* *LISTEN_PID is set to the placeholder the child fills in (NULL: none). */
+/* KEY=value entries: corrald's environment, overridden by the program's, and
+ * the names that tell a worker who it is, in NAMES. The array is one
+ * allocation; the strings it points to live in NAMES or elsewhere and
+ * outlive the spawn. *LISTEN_PID is set to the placeholder the child fills
+ * in (NULL: none). */
 static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX],
 			char **listen_pid)
 {
@@ -255,8 +233,6 @@ static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX]
 	env[n] = NULL;
 	return env;
 }
-
-/* ---- spawning ---- */
 
 /* One spawn: what it makes before the fork, and who owns each of those
  * until then. The plan owns every descriptor a step makes for the spawn
@@ -592,6 +568,37 @@ static int do_spawn(struct process *p)
 	return 0;
 }
 
+/* Read the reports of children that failed before exec. Each belongs to a
+ * process that is ours until its exit is handled, which drains this first. */
+void process_read_reports(void)
+{
+	struct spawn_report rep;
+	int r;
+	while ((r = spawn_next_report(&rep)) > 0) {
+		struct process *p = pidmap_get(&core.pids, rep.pid);
+		if (!p)
+			continue;
+		char msg[PATH_MAX + 128];
+		const struct program_config *c = p->prog->cfg;
+		struct program_instance v = process_values(p);
+		spawn_describe(&rep, v.directory, v.argv[0], &c->sandbox, msg, sizeof msg);
+		set_spawnerr(p, msg);
+		log_err("%s: spawn error: %s", p->name, msg);
+		/* A command that is not there, or may not be run, is said in
+		 * supervisord's words: it finds that out before it forks. */
+		char words[PATH_MAX * 2 + 64];
+		if (rep.step == SPAWN_STEP_EXEC &&
+		    spawn_check_command(v.argv[0], v.environment, words, sizeof words) < 0)
+			sdlog_spawnerr(words);
+		else
+			sdlog_spawnerr(msg);
+	}
+	if (r < 0)
+		log_err("reading spawn reports: %s", strerror(-r));
+}
+
+/* ---- its ready fd (ready = fd:N) ---- */
+
 static void close_ready(struct process *p)
 {
 	if (p->ready_pipe < 0)
@@ -620,6 +627,8 @@ static void ready_readable(struct watch *w, uint32_t events)
 		process_drive(p, &in);
 	}
 }
+
+/* ---- its state machine driven ---- */
 
 /* The stop signal goes to the main process, or with stopasgroup to every
  * process in the scope. */
@@ -737,6 +746,49 @@ void process_stop(struct process *p)
 	struct pinput in = { .event = PEV_STOP };
 	process_drive(p, &in);
 }
+
+/* P's deadline: its state machine's timer, or, while its scope is being
+ * emptied, the next kill of what is left in it. */
+static void process_due(struct deadline *d)
+{
+	struct process *p = d->ctx;
+	if (p->draining) {
+		log_warn("%s: its scope is still not empty, killing it again", p->name);
+		sigkill_tree(p);
+		loop_timer_set(&p->timer, loop_now_ms() + DRAIN_REPEAT_MS);
+		return;
+	}
+	struct pinput in = { .event = PEV_TIMER };
+	process_drive(p, &in);
+}
+
+int process_signal(struct process *p, int sig)
+{
+	if (p->pidfd < 0)
+		return -ESRCH;
+	return pidfd_signal(p->pidfd, sig);
+}
+
+void process_kill_tree(struct process *p)
+{
+	if (p->pidfd < 0)
+		return;
+	log_info("%s: killing its tree for its pool", p->name);
+	p->fsm.killing = PFAIL_POOL_KILL;
+	sigkill_tree(p);
+}
+
+int process_tree_count(const struct process *p)
+{
+	if (!core.cgroups)
+		return -1;
+	if (!p->leaf_used)
+		return 0;
+	int n = cgroup_leaf_count(p->name);
+	return n < 0 ? -1 : n;
+}
+
+/* ---- its exit, and its scope emptied ---- */
 
 static void drain_done(struct process *p)
 {
@@ -872,45 +924,4 @@ void process_exited(struct process *p)
 static void pidfd_readable(struct watch *w, uint32_t events)
 {
 	process_exited(w->ctx);
-}
-
-/* P's deadline: its state machine's timer, or, while its scope is being
- * emptied, the next kill of what is left in it. */
-static void process_due(struct deadline *d)
-{
-	struct process *p = d->ctx;
-	if (p->draining) {
-		log_warn("%s: its scope is still not empty, killing it again", p->name);
-		sigkill_tree(p);
-		loop_timer_set(&p->timer, loop_now_ms() + DRAIN_REPEAT_MS);
-		return;
-	}
-	struct pinput in = { .event = PEV_TIMER };
-	process_drive(p, &in);
-}
-
-int process_signal(struct process *p, int sig)
-{
-	if (p->pidfd < 0)
-		return -ESRCH;
-	return pidfd_signal(p->pidfd, sig);
-}
-
-void process_kill_tree(struct process *p)
-{
-	if (p->pidfd < 0)
-		return;
-	log_info("%s: killing its tree for its pool", p->name);
-	p->fsm.killing = PFAIL_POOL_KILL;
-	sigkill_tree(p);
-}
-
-int process_tree_count(const struct process *p)
-{
-	if (!core.cgroups)
-		return -1;
-	if (!p->leaf_used)
-		return 0;
-	int n = cgroup_leaf_count(p->name);
-	return n < 0 ? -1 : n;
 }
