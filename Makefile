@@ -55,6 +55,10 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c superviso
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
              supervisor/sdlog.c
+# The supervision core, one file per concept (DESIGN.md, Layout).
+SUP_SRCS  += supervisor/core.c supervisor/pipeline.c supervisor/process.c \
+             supervisor/deps.c supervisor/group.c supervisor/notify.c supervisor/roster.c \
+             supervisor/reload.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c ipc/verbs.c
 # corralctl's own files; the ipc/ objects and the config reader it links are below.
 CTL_SRCS  := ctl/corralctl.c ctl/submit.c ctl/migrate.c

@@ -144,7 +144,7 @@ const char *filter_group_about(size_t i)
 	return i < NGROUPS ? groups[i].about : NULL;
 }
 
-static const struct group *group_find(const char *name, size_t len)
+static const struct group *syscall_group_find(const char *name, size_t len)
 {
 	for (size_t i = 0; i < NGROUPS; i++)
 		if (strlen(groups[i].name) == len && strncmp(groups[i].name, name, len) == 0)
@@ -192,7 +192,7 @@ static int add_group(uint64_t *set, const struct group *g, int depth)
 			break;
 		int r;
 		if (*p == '@') {
-			const struct group *sub = group_find(p, len);
+			const struct group *sub = syscall_group_find(p, len);
 			r = sub ? add_group(set, sub, depth + 1) : -ENOENT;
 		} else {
 			r = add_name(set, p, len);
@@ -228,7 +228,7 @@ int filter_parse_list(struct filter *f, const char *value, char *err, size_t err
 		any = true;
 		any_allow |= !neg;
 		if (*word == '@') {
-			const struct group *g = group_find(word, len);
+			const struct group *g = syscall_group_find(word, len);
 			if (!g) {
 				snprintf(err, errlen, "unknown system call group '%.*s' in seccomp",
 					 (int)(len > 64 ? 64 : len), word);
@@ -252,7 +252,7 @@ int filter_parse_list(struct filter *f, const char *value, char *err, size_t err
 	if (any_allow) {
 		/* @default always: a filter that kills the exec it runs before
 		 * helps nobody. A '~' may still take one of its calls away. */
-		int r = add_group(allow, group_find("@default", 8), 0);
+		int r = add_group(allow, syscall_group_find("@default", 8), 0);
 		if (r < 0)
 			return r;
 	}

@@ -1,6 +1,6 @@
 /* program — the state machine of one supervised process, supervisord's
  * states, as a pure function: (state, event) -> (state, actions). It does
- * no I/O; supervisor.c carries out the actions it asks for. Every cell of
+ * no I/O; process.c carries out the actions it asks for. Every cell of
  * the state × event table is decided in program_step(), even "ignore". */
 #ifndef CORRAL_PROGRAM_H
 #define CORRAL_PROGRAM_H

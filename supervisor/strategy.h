@@ -1,6 +1,6 @@
 /* strategy — the pure parts of a group's restart strategy: which members
  * restart when one fails, and whether the group restarts too often.
- * No I/O; supervisor.c applies the decisions. */
+ * No I/O; group.c applies the decisions. */
 #ifndef CORRAL_STRATEGY_H
 #define CORRAL_STRATEGY_H
 

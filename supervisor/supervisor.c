@@ -11,260 +11,310 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ipc/io.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/core.h"
+#include "supervisor/deps.h"
 #include "supervisor/devlog.h"
+#include "supervisor/group.h"
 #include "supervisor/guard.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
-#include "supervisor/logfile.h"
 #include "supervisor/loop.h"
-#include "supervisor/path.h"
-#include "supervisor/pidmap.h"
+#include "supervisor/notify.h"
+#include "supervisor/process.h"
+#include "supervisor/reload.h"
+#include "supervisor/roster.h"
+#include "supervisor/sdlog.h"
 #include "supervisor/sdnotify.h"
 #include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
-#include "supervisor/sdlog.h"
 
-extern char **environ;
-
-/* A tree being killed that is not empty after this long is killed again
- * (and the log says so): a process stuck in the kernel must not make the
- * wait unbounded or silent. */
-#define DRAIN_REPEAT_MS 5000
 /* How long start-up and exit wait for a scope to empty. */
 #define SCOPE_WAIT_MS 5000
 
+/* What supervisor.c alone holds; what the core's parts share is in core.h. */
 static struct {
-	int sigfd, devnull;
+	int sigfd;
 	struct watch sig_watch, report_watch;
-	struct pidmap pids;
-	struct program *programs;   /* in priority order */
-	struct group *groups;
-	struct config_ref *current;
-	struct config_ref *pending;  /* read by supervisor_reread(), not yet all applied */
-	const char *config_path;
-	bool shutting_down;
 	bool restart;               /* exec corrald anew once everything is down */
 	bool done;
-	size_t start_queued;        /* processes waiting in the autostart queue */
-	bool cgroups;               /* scopes are cgroup v2 leaves; else process groups */
-	size_t dep_waiting;         /* processes waiting for their dependencies */
-	size_t stop_deferred;       /* asked to stop, waiting for what requires them */
-	bool init;                  /* --init: a container's PID 1 */
 	bool init_group;            /* --init -g: signals go to the main program's process group */
-	int init_stop_sig;          /* --init: the TERM or INT that stops everything, for main */
 	int exit_status;            /* what corrald exits with after a clean shutdown */
 	pid_t guard;                /* kills the scope if corrald dies; 0: none */
 	int guard_pipe;             /* its stdin: end of file when corrald is gone */
 	int guard_pidfd;
 	uint64_t guard_window_ms;   /* guard_replace(): the minute its count is of */
 	int guard_replaced;         /* guards started again in that minute */
-	int notify_fd;              /* the sd_notify datagram socket, -1: none */
-	struct watch notify_watch;
-	char notify_path[108];
-	dev_t notify_dev;           /* the file made, so that we never remove */
-	ino_t notify_ino;           /* one someone else put there since */
-	struct rlimit nofile;       /* as corrald found it (minfds raised); workers get it back */
 	struct deadline die_report; /* shutting down: the next "waiting for ... to die" */
 	const char *identifier;     /* corrald -i: wins over the config's; NULL: none */
 	void (*up)(void);           /* a daemon's (main.c), once up; NULL when done or none */
-} S = { .sigfd = -1, .devnull = -1, .guard_pipe = -1, .guard_pidfd = -1, .notify_fd = -1,
-      .sig_watch = { .fd = -1 }, .report_watch = { .fd = -1 }, .notify_watch = { .fd = -1 },
+} S = { .sigfd = -1, .guard_pipe = -1, .guard_pidfd = -1,
+      .sig_watch = { .fd = -1 }, .report_watch = { .fd = -1 },
       .die_report = { .node = { .index = HEAP_NONE } } };
 
+/* ---- the core's face (supervisor.h): each verb is carried out by the
+ * part of the core that owns it ---- */
 
-int supervisor_tree_count(const struct process *p)
+struct program *supervisor_programs(void)
 {
-	if (!S.cgroups)
-		return -1;
-	if (!p->leaf_used)
-		return 0;
-	int n = cgroup_leaf_count(p->name);
-	return n < 0 ? -1 : n;
-}
-
-const char *supervisor_scope_kind(void)
-{
-	return S.cgroups ? "cgroup" : "process-group";
+	return core.programs;
 }
 
 const char *program_group_name(const struct program *prog)
 {
-	return prog->cfg->group ? prog->cfg->group : prog->cfg->name;
+	return core_group_name(prog);
 }
 
 const char *supervisor_process_name(const struct process *p)
 {
-	const char *colon = strchr(p->name, ':');
-	return colon ? colon + 1 : p->name;
+	return core_process_name(p);
 }
 
-struct program *supervisor_programs(void)
+const char *program_group_state(const struct program *prog)
 {
-	return S.programs;
+	return group_state(prog);
 }
 
-/* ---- processes ---- */
-
-static int pidfd_signal(int pidfd, int sig)
+bool supervisor_waiting_for(const struct process *p, char *buf, size_t len)
 {
-	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+	return deps_waiting_for(p, buf, len);
 }
 
-static loop_watch_fn pidfd_readable, cgevents_readable, ready_readable;
-static loop_timer_fn process_due;
-
-static void process_init(struct process *p, struct program *prog, char *name)
+void supervisor_start(struct process *p)
 {
-	memset(p, 0, sizeof *p);
-	p->prog = prog;
-	p->name = name;
-	program_init(&p->fsm);
-	p->pidfd = -1;
-	loop_watch_init(&p->pid_watch, pidfd_readable, p);
-	p->events_fd = -1;
-	loop_watch_init(&p->events_watch, cgevents_readable, p);
-	p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
-	p->ready_pipe = -1;
-	loop_watch_init(&p->ready_watch, ready_readable, p);
-	logstream_init(&p->out, p, p->name, LOG_STDOUT);
-	logstream_init(&p->err, p, p->name, LOG_STDERR);
-	loop_timer_init(&p->timer, process_due, p);
-	p->exitcode = -1;
-	p->info = "not started";
+	deps_start(p);
 }
 
-static void set_spawnerr(struct process *p, const char *msg)
+void supervisor_stop(struct process *p)
 {
-	free(p->spawnerr);
-	p->spawnerr = msg ? strdup(msg) : NULL;
+	deps_stop(p, false);
 }
 
-/* P's command, directory, log files and environment: its own where the
- * config gave each process its own (supervisord's %(process_num)d). */
-static struct program_instance process_values(const struct process *p)
+void supervisor_stop_to_restart(struct process *p)
 {
-	struct program_instance v;
-	program_config_instance(p->prog->cfg, (int)(p - p->prog->procs), &v);
-	return v;
+	deps_stop(p, true);
 }
 
-/* Read the reports of children that failed before exec. Each belongs to a
- * process that is ours until its exit is handled, which drains this first. */
-static void read_reports(void)
+int supervisor_signal(struct process *p, int sig)
 {
-	struct spawn_report rep;
-	int r;
-	while ((r = spawn_next_report(&rep)) > 0) {
-		struct process *p = pidmap_get(&S.pids, rep.pid);
-		if (!p)
-			continue;
-		char msg[PATH_MAX + 128];
-		const struct program_config *c = p->prog->cfg;
-		struct program_instance v = process_values(p);
-		spawn_describe(&rep, v.directory, v.argv[0], &c->sandbox, msg, sizeof msg);
-		set_spawnerr(p, msg);
-		log_err("%s: spawn error: %s", p->name, msg);
-		/* A command that is not there, or may not be run, is said in
-		 * supervisord's words: it finds that out before it forks. */
-		char words[PATH_MAX * 2 + 64];
-		if (rep.step == SPAWN_STEP_EXEC &&
-		    spawn_check_command(v.argv[0], v.environment, words, sizeof words) < 0)
-			sdlog_spawnerr(words);
-		else
-			sdlog_spawnerr(msg);
-	}
-	if (r < 0)
-		log_err("reading spawn reports: %s", strerror(-r));
+	return process_signal(p, sig);
 }
 
-static void pipeline_ends(const struct process *p, int *in, int *out);
-
-static void close_ready(struct process *p)
+void supervisor_kill_tree(struct process *p)
 {
-	if (p->ready_pipe < 0)
-		return;
-	loop_unwatch(&p->ready_watch);
-	close(p->ready_pipe);
-	p->ready_pipe = -1;
+	process_kill_tree(p);
 }
 
-static void drive(struct process *p, const struct pinput *in);
-
-/* ready = fd:N: a newline is the word. End of file without one is not. */
-static void ready_readable(struct watch *w, uint32_t events)
+int supervisor_tree_count(const struct process *p)
 {
-	struct process *p = w->ctx;
-	if (p->ready_pipe < 0)
-		return;
-	char buf[256];
-	ssize_t n = io_read_some(p->ready_pipe, buf, sizeof buf);
-	if (n == -EAGAIN)
-		return;
-	if (n > 0 && !memchr(buf, '\n', (size_t)n))
-		return;
-	close_ready(p);
-	if (n > 0) {
-		log_info("%s: ready (fd %d)", p->name, p->prog->cfg->ready_fd);
-		struct pinput in = { .event = PEV_READY };
-		drive(p, &in);
-	}
-}
-
-/* P's log file for one stream: the one configured, or NULL for NONE, or by
- * default LOGDIR/NAME.SUFFIX. NULL with *ERR set (-EINVAL, -ENAMETOOLONG)
- * when the default cannot be made inside logdir; it is logged here. */
-static const char *log_path(const struct process *p, const char *configured, const char *suffix,
-			    char *buf, size_t len, int *err)
-{
-	*err = 0;
-	if (configured && strcmp(configured, "NONE") == 0)
-		return NULL;
-	if (configured && strcmp(configured, "AUTO") != 0)
-		return configured;
-	char file[NAME_MAX + 1];
-	int n = snprintf(file, sizeof file, "%s.%s", p->name, suffix);
-	if (n < 0 || (size_t)n >= sizeof file)
-		*err = -ENAMETOOLONG;
-	/* "group:proc" is a fine file name, but "group_proc" is kinder to
-	 * shells. The config refuses names that are not one path component;
-	 * should one get here all the same, it is refused, not joined. */
-	for (char *c = file; !*err && *c; c++)
-		if (*c == ':')
-			*c = '_';
-	if (!*err)
-		*err = path_join(buf, len, S.current->cfg.logdir, file);
-	if (*err) {
-		log_err("%s: no %s log file in %s: %s", p->name, suffix, S.current->cfg.logdir,
-			*err == -EINVAL ? "its name is not one path component" : strerror(-*err));
-		return NULL;
-	}
-	return buf;
+	return process_tree_count(p);
 }
 
 const char *supervisor_log_path(const struct process *p, int which, char *buf, size_t len)
 {
-	const struct program_config *c = p->prog->cfg;
-	struct program_instance v = process_values(p);
-	int err;
-	if (which == LOG_STDERR && c->redirect_stderr)
-		return NULL;
-	return log_path(p, which == LOG_STDOUT ? v.stdout_logfile : v.stderr_logfile,
-			which == LOG_STDOUT ? "out" : "err", buf, len, &err);
+	return process_log_path(p, which, buf, len);
+}
+
+int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
+{
+	return reload_run(line, ctx);
+}
+
+int supervisor_reread(char ***added, char ***changed, char ***removed, char *err, size_t errlen)
+{
+	return reload_reread(added, changed, removed, err, errlen);
+}
+
+const struct corral_config *supervisor_pending_config(void)
+{
+	return reload_pending_config();
+}
+
+int supervisor_group_add(const char *name)
+{
+	return reload_group_add(name);
+}
+
+int supervisor_group_remove(const char *name)
+{
+	return reload_group_remove(name);
+}
+
+const char *supervisor_scope_kind(void)
+{
+	return core.cgroups ? "cgroup" : "process-group";
+}
+
+bool supervisor_shutting_down(void)
+{
+	return core.shutting_down;
+}
+
+void supervisor_restart(void)
+{
+	S.restart = true;
+	supervisor_shutdown();
+}
+
+bool supervisor_restart_requested(void)
+{
+	return S.restart;
+}
+
+const struct corral_config *supervisor_config(void)
+{
+	return &core.current->cfg;
+}
+
+void supervisor_set_identifier(const char *identifier)
+{
+	S.identifier = identifier;
+}
+
+const char *supervisor_identifier(void)
+{
+	return S.identifier ? S.identifier : core.current->cfg.identifier;
+}
+
+void supervisor_daemon(void (*fn)(void))
+{
+	S.up = fn;
+}
+
+void supervisor_init_forward_to_group(void)
+{
+	S.init_group = true;
+}
+
+/* ---- selection ---- */
+
+/* Each selection has its own mark, so a process named twice ("web all") is
+ * listed once without a quadratic search. */
+static unsigned sel_generation;
+
+static int sel_add(struct selection *sel, struct process *p, size_t *cap)
+{
+	if (p->sel_mark == sel_generation)
+		return 0;
+	p->sel_mark = sel_generation;
+	if (sel->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		struct process **v = reallocarray(sel->v, ncap, sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		sel->v = v;
+		*cap = ncap;
+	}
+	sel->v[sel->n++] = p;
+	return 0;
+}
+
+int supervisor_select(char *const words[], int n, struct selection *sel, const char **bad)
+{
+	size_t cap = 0;
+	sel->v = NULL;
+	sel->n = 0;
+	if (++sel_generation == 0) { /* wrapped: forget every old mark */
+		for (struct program *prog = core.programs; prog; prog = prog->next)
+			for (int i = 0; i < prog->nprocs; i++)
+				prog->procs[i].sel_mark = 0;
+		sel_generation = 1;
+	}
+	for (int w = 0; w < n; w++) {
+		const char *word = words[w];
+		bool all = strcmp(word, "all") == 0;
+		const char *colon = strchr(word, ':');
+		size_t glen = colon ? (size_t)(colon - word) : strlen(word);
+		bool star = colon && strcmp(colon + 1, "*") == 0;
+		size_t before = sel->n;
+		for (struct program *prog = core.programs; prog; prog = prog->next) {
+			if (prog->retiring)
+				continue;
+			const char *gname = core_group_name(prog);
+			bool group = all || (strlen(gname) == glen && strncmp(gname, word, glen) == 0 &&
+					     (star || !colon));
+			for (int i = 0; i < prog->nprocs; i++) {
+				struct process *p = &prog->procs[i];
+				if (group || strcmp(p->name, word) == 0) {
+					int r = sel_add(sel, p, &cap);
+					if (r < 0) {
+						selection_free(sel);
+						return r;
+					}
+				}
+			}
+		}
+		if (sel->n == before && !all) {
+			*bad = word;
+			selection_free(sel);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+void selection_free(struct selection *sel)
+{
+	free(sel->v);
+	sel->v = NULL;
+	sel->n = 0;
+}
+
+/* ---- corralctl run, reopen ---- */
+
+struct process *supervisor_run_transient(const char *name, char *const argv[],
+					 const char *directory, int fds[3], char *err,
+					 size_t errlen)
+{
+	struct config_ref *ref = NULL;
+	struct process *p = NULL;
+	if (core.shutting_down) {
+		snprintf(err, errlen, "corrald is shutting down");
+		goto fail;
+	}
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		if (strcmp(prog->cfg->name, name) == 0 || strcmp(core_group_name(prog), name) == 0) {
+			snprintf(err, errlen, "a program named %s already exists", name);
+			goto fail;
+		}
+	if (!(ref = calloc(1, sizeof *ref))) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		goto fail;
+	}
+	if (config_transient(name, argv, directory, &ref->cfg, err, errlen) < 0)
+		goto fail;
+	struct program *prog = roster_new(&ref->cfg.programs[0], ref);
+	if (!prog) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		goto fail;
+	}
+	ref = NULL; /* now held by the program */
+	prog->transient = true;
+	p = &prog->procs[0];
+	memcpy(p->stdio, fds, sizeof p->stdio);
+	core_insert(prog);
+	log_info("%s: run for a client: %s", p->name, prog->cfg->command);
+	deps_start(p);
+	return p;
+fail:
+	if (ref) {
+		config_free(&ref->cfg);
+		free(ref);
+	}
+	for (int k = 0; k < 3; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	return NULL;
 }
 
 void supervisor_reopen_logs(void)
 {
-	for (struct program *prog = S.programs; prog; prog = prog->next)
+	for (struct program *prog = core.programs; prog; prog = prog->next)
 		for (int i = 0; i < prog->nprocs; i++) {
 			struct process *p = &prog->procs[i];
 			struct logstream *ss[] = { &p->out, &p->err };
@@ -278,431 +328,97 @@ void supervisor_reopen_logs(void)
 	log_info("log files reopened");
 }
 
-/* Every directory the programs of CFG log to (only ONLY's, when not NULL),
- * by logfile.c's rules for each program's user: one that others could
- * swap files in is refused before anything is opened there. Files given by
- * path are named by a root-owned config, trusted; only where they are
- * matters. 0, or -EPERM with ERR in a config error's form
- * ("FILE:LINE: [SECTION]: ..."). */
-static int logdirs_check(const struct corral_config *cfg, const struct program_config *only,
-			 char *err, size_t errlen)
+/* ---- shutdown ---- */
+
+/* Stop programs in reverse priority order, one priority at a time: the
+ * next lower priority is asked to stop only when everything above it is
+ * down. Called at every state change while shutting down. */
+static void shutdown_step(void)
 {
-	char dir[PATH_MAX], last[PATH_MAX] = "", why[PATH_MAX + 160];
-	uid_t last_uid = 0;
-	for (size_t i = 0; i < cfg->nprograms; i++) {
-		const struct program_config *c = &cfg->programs[i];
-		if (only && c != only)
-			continue;
-		uid_t uid = c->sandbox.users.has_user ? c->sandbox.users.uid : LOGFILE_NO_USER;
-		for (int k = 0; k < c->numprocs; k++) {
-			struct program_instance v;
-			program_config_instance(c, k, &v);
-			const char *files[2] = { v.stdout_logfile, c->redirect_stderr ? "NONE"
-										: v.stderr_logfile };
-			for (int w = 0; w < 2; w++) {
-				const char *f = files[w];
-				bool in_logdir = !f || strcmp(f, "AUTO") == 0;
-				if (!in_logdir && (strcmp(f, "NONE") == 0 || strcmp(f, "-") == 0 ||
-						   strcmp(f, "/dev/stdout") == 0 ||
-						   strcmp(f, "/dev/stderr") == 0))
-					continue;
-				if (in_logdir)
-					snprintf(dir, sizeof dir, "%s", cfg->logdir);
-				else if (logfile_dirname(f, dir, sizeof dir) < 0)
-					continue; /* opening it says so */
-				/* numprocs copies mostly share one */
-				if (uid == last_uid && strcmp(dir, last) == 0)
-					continue;
-				if (logfile_check_dir(dir, uid, why, sizeof why) < 0) {
-					snprintf(err, errlen, "%s:%d: [%s:%s]: %s: %s", c->file, c->line,
-						 c->is_pool ? "pool" : c->is_fcgi ? "fcgi-program"
-						 : c->is_listener ? "eventlistener" : "program", c->name,
-						 in_logdir ? "logdir" : w ? "stderr_logfile" : "stdout_logfile",
-						 why);
-					return -EPERM;
-				}
-				snprintf(last, sizeof last, "%s", dir);
-				last_uid = uid;
+	static bool busy; /* deps_stop below re-enters through process_drive() */
+	if (busy)
+		return;
+	busy = true;
+	for (;;) {
+		int prio = INT_MIN;
+		bool pending = false;
+		for (struct program *prog = core.programs; prog; prog = prog->next)
+			for (int i = 0; i < prog->nprocs; i++) {
+				struct process *p = &prog->procs[i];
+				deps_unwait(p); /* nothing starts any more */
+				if (p->fsm.state == PSTATE_STOPPING)
+					pending = true;
+				else if (!process_down(p) && prog->cfg->priority > prio &&
+					 !deps_has_live_dependents(prog))
+					prio = prog->cfg->priority;
 			}
+		if (pending)
+			break;
+		if (prio == INT_MIN) {
+			S.done = true;
+			loop_timer_cancel(&S.die_report);
+			break;
 		}
+		/* What requires or comes after a program stops first; with no
+		 * cycles (the config refuses them) one always can. */
+		for (struct program *prog = core.programs; prog; prog = prog->next)
+			if (prog->cfg->priority == prio && !deps_has_live_dependents(prog))
+				for (int i = 0; i < prog->nprocs; i++)
+					if (!process_down(&prog->procs[i]))
+						deps_stop(&prog->procs[i], false);
 	}
-	return 0;
+	busy = false;
 }
 
-/* KEY=value entries: corrald's environment, overridden by the program's, and
- * the names that tell a worker who it is. The array is one allocation; the
- * strings it points to live in ENVBUF or elsewhere and outlive the spawn. */
-#define ENV_HOOKS 2    /* from the hooks' on_spawn_env, at most */
-#define ENV_NAMES (9 + ENV_HOOKS) /* 4 names, NOTIFY_SOCKET, WATCHDOG_USEC, 3 LISTEN_* */
+/* supervisord's "waiting for a, b to die": what is not down yet, every
+ * few seconds until everything is. */
+#define DIE_REPORT_MS 3000
 
-/* *LISTEN_PID is set to the placeholder the child fills in (NULL: none). */
-static char **build_env(const struct process *p, char names[ENV_NAMES][PATH_MAX],
-			char **listen_pid)
+static void die_report(void)
 {
-	const struct program_config *c = p->prog->cfg;
-	char **penv = process_values(p).environment;
-	const char *proc = strchr(p->name, ':') ? strchr(p->name, ':') + 1 : p->name;
-	const char *group = program_group_name(p->prog);
-	size_t nnames = 4;
-	/* What the parts above add: supervisord's SUPERVISOR_SERVER_URL, for
-	 * childutils.getRPCInterface() and the like. */
-	nnames += hooks_spawn_env(p, names + nnames, ENV_HOOKS);
-	snprintf(names[0], PATH_MAX, "CORRAL_PROCESS_NAME=%s", proc);
-	snprintf(names[1], PATH_MAX, "CORRAL_GROUP_NAME=%s", group);
-	snprintf(names[2], PATH_MAX, "SUPERVISOR_PROCESS_NAME=%s", proc);
-	snprintf(names[3], PATH_MAX, "SUPERVISOR_GROUP_NAME=%s", group);
-	/* sd_notify, as systemd offers it to Type=notify services. */
-	if ((c->ready == READY_NOTIFY || c->watchdog_sec > 0) && S.notify_path[0])
-		snprintf(names[nnames++], PATH_MAX, "NOTIFY_SOCKET=%s", S.notify_path);
-	if (c->watchdog_sec > 0)
-		snprintf(names[nnames++], PATH_MAX, "WATCHDOG_USEC=%lld",
-			 (long long)c->watchdog_sec * 1000000);
-	/* Socket activation, as systemd passes sockets (sd_listen_fds(3)). The
-	 * names fit: at most 15 of at most 255 bytes (config.c). */
-	*listen_pid = NULL;
-	if (c->nlisten) {
-		snprintf(names[nnames++], PATH_MAX, "LISTEN_FDS=%d", c->nlisten);
-		snprintf(names[nnames], PATH_MAX, "LISTEN_PID=%11s", "");
-		*listen_pid = names[nnames++] + strlen("LISTEN_PID=");
-		int len = snprintf(names[nnames], PATH_MAX, "LISTEN_FDNAMES=");
-		for (int i = 0; i < c->nlisten && len < PATH_MAX; i++)
-			len += snprintf(names[nnames] + len, (size_t)(PATH_MAX - len), "%s%s",
-					i ? ":" : "", c->listen_names[i]);
-		nnames++;
-	}
-
-	size_t nenv = 0, nprog = 0;
-	while (environ[nenv])
-		nenv++;
-	while (penv[nprog])
-		nprog++;
-	char **env = calloc(nenv + nprog + ENV_NAMES + 1, sizeof *env);
-	if (!env)
-		return NULL;
+	static const char more[] = ", ...";
+	char names[4096];
 	size_t n = 0;
-	for (size_t i = 0; i < nenv; i++) {
-		const char *eq = strchr(environ[i], '=');
-		size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-		bool overridden = false;
-		for (size_t j = 0; j < nprog && !overridden; j++)
-			overridden = strncmp(penv[j], environ[i], klen) == 0 && penv[j][klen] == '=';
-		for (size_t j = 0; j < nnames && !overridden; j++)
-			overridden = strncmp(names[j], environ[i], klen) == 0 && names[j][klen] == '=';
-		if (!overridden)
-			env[n++] = environ[i];
-	}
-	for (size_t j = 0; j < nprog; j++)
-		env[n++] = penv[j];
-	for (size_t j = 0; j < nnames; j++)
-		env[n++] = names[j];
-	env[n] = NULL;
-	return env;
-}
-
-/* Create the worker for P. 0, or -errno with p->spawnerr set when the
- * parent side failed (the child's own failures arrive by report). */
-static int do_spawn(struct process *p)
-{
-	const struct program_config *c = p->prog->cfg;
-	struct program_instance v = process_values(p);
-	char path[PATH_MAX], msg[PATH_MAX + 192], why[PATH_MAX + 160];
-	char names[ENV_NAMES][PATH_MAX];
-	int out_child = -1, err_child = -1, ready_child = -1, r;
-	int extra[SPAWN_MAX_EXTRA][2], nextra = 0;
-	char *listen_pid;
-	const char *what = "open log";
-	bool at_fork = false; /* the failure is a plain fork's */
-
-	set_spawnerr(p, NULL);
-	p->exitcode = -1;
-	p->exitsig = 0;
-	p->info = NULL;
-	free(p->status_text); /* each run says its own */
-	p->status_text = NULL;
-
-	bool own_stdio = p->stdio[0] >= 0;
-	/* A pipeline stage reads the pipe before it and writes the one after,
-	 * both held by corrald, instead of /dev/null and its stdout log. */
-	int pipe_in = -1, pipe_out = -1;
-	pipeline_ends(p, &pipe_in, &pipe_out);
-	/* A pool worker's stdout carries its results (pool.c), not a log:
-	 * nothing of corrald's reads it (NULL). */
-	r = 0;
-	bool stdout_elsewhere = own_stdio || p->prog->pool || pipe_out >= 0 || c->is_listener;
-	const char *opath = stdout_elsewhere ? NULL
-			    : log_path(p, v.stdout_logfile, "out", path, sizeof path, &r);
-	if (r < 0) {
-		snprintf(msg, sizeof msg, "%s %s.out in %s: %s", what, p->name, S.current->cfg.logdir,
-			 strerror(-r));
-		goto fail;
-	}
-	if (!opath && !stdout_elsewhere)
-		opath = "NONE";
-	r = logstream_open(&p->out, c, opath, &out_child, why, sizeof why);
-	if (r < 0) {
-		snprintf(msg, sizeof msg, "%s: %s", what, why);
-		goto fail;
-	}
-	if (!c->redirect_stderr && !own_stdio) {
-		const char *epath = log_path(p, v.stderr_logfile, "err", path, sizeof path, &r);
-		if (r < 0) {
-			snprintf(msg, sizeof msg, "%s %s.err in %s: %s", what, p->name,
-				 S.current->cfg.logdir, strerror(-r));
-			goto fail;
-		}
-		r = logstream_open(&p->err, c, epath ? epath : "NONE", &err_child, why, sizeof why);
-		if (r < 0) {
-			snprintf(msg, sizeof msg, "%s: %s", what, why);
-			goto fail;
-		}
-	}
-
-	int cgfd = -1;
-	if (S.cgroups) {
-		/* A fresh cgroup for each run: this kernel kills a process born by
-		 * CLONE_INTO_CGROUP into a cgroup that was ever cgroup.kill'ed (the
-		 * fork's kill sequence is taken from the parent's cgroup). Removing
-		 * the empty leaf and making it anew also drops anything a worker
-		 * left in it (sub-cgroups). It fails, harmlessly, only when
-		 * killmode = process left processes in it. */
-		if (p->leaf_used)
-			(void)cgroup_leaf_remove(p->name);
-		cgfd = cgroup_leaf_open(p->name);
-		if (cgfd == -ENOENT && cgroup_scope_repair() == 1) {
-			log_warn("scopes: %s was removed while corrald ran (not by corrald): made "
-				 "it again", cgroup_scope_path());
-			cgfd = cgroup_leaf_open(p->name);
-		}
-		if (cgfd < 0) {
-			r = cgfd;
-			snprintf(msg, sizeof msg, "cgroup %s/%s: %s", cgroup_scope_path(), p->name,
-				 r == -EINVAL ? "the name is not one path component" : strerror(-r));
-			goto fail;
-		}
-	}
-	/* cgroup limits: written into the new leaf before the worker is born
-	 * in it; where the controller is not there, strict_limits refuses. */
-	unsigned want = limits_wanted(&c->sandbox.limits);
-	if (want) {
-		int on = S.cgroups ? limits_enabled(cgroup_scope_path()) : 0, at = 0;
-		if (on < 0)
-			on = 0;
-		for (int i = 0; i < LIMITS_N; i++)
-			if ((want & ~(unsigned)on & (1u << i)) && c->sandbox.strict_limits) {
-				r = -EOPNOTSUPP;
-				snprintf(msg, sizeof msg, "%s: not enforced: the %s controller is not "
-							  "enabled for corrald's cgroups (strict_limits)",
-					 limits_key_name(i), limits_controller(i));
-				if (cgfd >= 0)
-					close(cgfd);
-				goto fail;
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		for (int i = 0; i < prog->nprocs; i++) {
+			const struct process *p = &prog->procs[i];
+			if (process_down(p))
+				continue;
+			const char *name = core_process_name(p);
+			if (n + 2 + strlen(name) + sizeof more > sizeof names) {
+				memcpy(names + n, more, sizeof more); /* bounded: the rest is "..." */
+				n += sizeof more - 1;
+				goto full;
 			}
-		if (cgfd >= 0 && (r = limits_apply(cgfd, &c->sandbox.limits, (unsigned)on, &at)) < 0) {
-			snprintf(msg, sizeof msg, "%s: writing %s: %s", limits_key_name(at),
-				 limits_file(at), strerror(-r));
-			close(cgfd);
-			goto fail;
+			n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", name);
 		}
-	}
-	/* Its listening sockets at 3, 4 ...: copies of corrald's, which stay
-	 * open (and queue clients) while it restarts. */
-	for (int i = 0; i < c->nlisten; i++) {
-		if ((extra[nextra][0] = sockets_fd(&c->listen[i])) < 0) {
-			char text[SOCKETS_ADDR_STRLEN];
-			sockets_format(&c->listen[i], text, sizeof text);
-			r = -EBADF;
-			snprintf(msg, sizeof msg, "socket %s: not open", text);
-			if (cgfd >= 0)
-				close(cgfd);
-			goto fail;
-		}
-		extra[nextra++][1] = 3 + i;
-	}
-	/* An [fcgi-program:]'s socket is every process's stdin, held by
-	 * corrald across restarts as the [socket:] ones are. */
-	int fcgi_fd = c->fcgi_socket ? sockets_fd(c->fcgi_socket) : -1;
-	if (c->fcgi_socket && fcgi_fd < 0) {
-		char text[SOCKETS_ADDR_STRLEN];
-		sockets_format(c->fcgi_socket, text, sizeof text);
-		r = -EBADF;
-		snprintf(msg, sizeof msg, "socket %s: not open", text);
-		if (cgfd >= 0)
-			close(cgfd);
-		goto fail;
-	}
-	char **env = build_env(p, names, &listen_pid);
-	if (!env) {
-		if (cgfd >= 0)
-			close(cgfd);
-		r = -ENOMEM;
-		snprintf(msg, sizeof msg, "environment: %s", strerror(ENOMEM));
-		goto fail;
-	}
-	struct spawn_request req = {
-		.argv = v.argv,
-		.envp = env,
-		.directory = v.directory,
-		.umask = c->umask,
-		.nofile = &S.nofile,
-		.cgroup_fd = cgfd,
-		.sandbox = &c->sandbox,
-		.stdio = {
-			S.devnull,
-			out_child >= 0 ? out_child : S.devnull,
-			c->redirect_stderr ? (out_child >= 0 ? out_child : S.devnull)
-					   : (err_child >= 0 ? err_child : S.devnull),
-		},
-	};
-	if (own_stdio)
-		memcpy(req.stdio, p->stdio, sizeof req.stdio);
-	if (fcgi_fd >= 0)
-		req.stdio[0] = fcgi_fd;
-	if (pipe_in >= 0)
-		req.stdio[0] = pipe_in;
-	if (pipe_out >= 0) {
-		req.stdio[1] = pipe_out;
-		if (c->redirect_stderr)
-			req.stdio[2] = pipe_out;
-	}
-	if (c->ready == READY_FD) {
-		/* s6's readiness: a newline on fd N. Our end is watched. */
-		int rp[2];
-		if (pipe2(rp, O_CLOEXEC) < 0 || fcntl(rp[0], F_SETFL, O_NONBLOCK) < 0) {
-			r = -errno;
-			free(env);
-			if (cgfd >= 0)
-				close(cgfd);
-			snprintf(msg, sizeof msg, "ready pipe: %s", strerror(-r));
-			goto fail;
-		}
-		ready_child = rp[1];
-		p->ready_pipe = rp[0];
-		extra[nextra][0] = rp[1];
-		extra[nextra++][1] = c->ready_fd;
-	}
-	req.extra = extra;
-	req.nextra = nextra;
-	req.listen_pid = listen_pid;
-	/* Pipes held by the parts above: a pool worker's stdin and stdout, an
-	 * event listener's, a supervisord program's stdin. */
-	if ((r = hooks_spawn_prepare(p, !own_stdio && pipe_in < 0 && fcgi_fd < 0, req.stdio, msg,
-				     sizeof msg)) < 0) {
-		free(env);
-		if (cgfd >= 0)
-			close(cgfd);
-		goto fail;
-	}
-	struct spawn_result res;
-	r = spawn_process(&req, &res);
-	hooks_spawn_done(p, r == 0);
-	free(env);
-	if (cgfd >= 0)
-		close(cgfd);
-	if (r < 0) {
-		char ns[64];
-		/* clone3 makes the namespaces: its failure is theirs */
-		namespaces_format(c->sandbox.ns & ~NS_USER, ns, sizeof ns);
-		if (sandbox_clone_flags(&c->sandbox))
-			snprintf(msg, sizeof msg, "namespaces %s: clone3: %s", ns, strerror(-r));
-		else
-			snprintf(msg, sizeof msg, "fork: %s", strerror(-r));
-		at_fork = !sandbox_clone_flags(&c->sandbox);
-		goto fail;
-	}
-	if (out_child >= 0)
-		close(out_child);
-	if (err_child >= 0)
-		close(err_child);
-	if (ready_child >= 0)
-		close(ready_child);
-	if (p->ready_pipe >= 0 && loop_watch(p->ready_pipe, EPOLLIN, &p->ready_watch) < 0)
-		close_ready(p);
-
-	p->pid = res.pid;
-	p->pidfd = res.pidfd;
-	p->started_ms = loop_now_ms();
-	p->start_wall = (int64_t)time(NULL);
-	p->leaf_used = S.cgroups;
-	/* (The log pipes are watched since logstream_open.) */
-	if ((r = pidmap_put(&S.pids, p->pid, p)) < 0 ||
-	    (r = loop_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0) {
-		/* The child exists: kill it; its exit is reaped as usual (by the
-		 * SIGCHLD path, since its pidfd may not be watched). */
-		log_err("%s: watching pid %d: %s", p->name, (int)p->pid, strerror(-r));
-		pidfd_signal(p->pidfd, SIGKILL);
-	}
-	log_info("%s: spawned pid %d", p->name, (int)p->pid);
-	sdlog_spawned(supervisor_process_name(p), p->pid);
-	return 0;
-
-fail:
-	if (out_child >= 0)
-		close(out_child);
-	if (err_child >= 0)
-		close(err_child);
-	if (ready_child >= 0)
-		close(ready_child);
-	close_ready(p);
-	logstream_close(&p->out);
-	logstream_close(&p->err);
-	set_spawnerr(p, msg);
-	log_err("%s: spawn error: %s", p->name, msg);
-	char words[256];
-	const char *sd = sdlog_spawn_words(supervisor_process_name(p), -r, at_fork, words,
-					   sizeof words);
-	sdlog_spawnerr(sd ? sd : msg);
-	return r;
+full:
+	if (!n)
+		return;
+	sdlog_waiting_to_die(names);
+	if (loop_timer_set(&S.die_report, loop_now_ms() + DIE_REPORT_MS) < 0)
+		log_err("out of memory for a deadline");
 }
 
-static void program_check_retired(struct program *prog);
-static void program_retire(struct program *prog);
-static void group_check(struct group *g);
-static bool process_down(const struct process *p);
-static void drain_then_drive(struct process *p, const struct pinput *in);
-static void notify_readable(void);
-static void deps_recheck(void);
-static void stops_recheck(void);
-static void deps_fallen(struct program *prog, bool failed);
-static void stop_internal(struct process *p);
-
-/* The stop signal goes to the main process, or with stopasgroup to every
- * process in the scope. */
-static void stop_signal(struct process *p)
+static void die_report_due(struct deadline *d)
 {
-	const struct program_config *c = p->prog->cfg;
-	int sig = c->stopsignal;
-	/* As a container's init, the main program gets the signal the
-	 * container was stopped with, as under tini. */
-	if (S.init && c->main && S.init_stop_sig)
-		sig = S.init_stop_sig;
-	log_info("%s: stopping pid %d with SIG%s%s", p->name, (int)p->pid,
-		 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", c->stopasgroup ? " (whole scope)" : "");
-	int r = 0;
-	if (c->stopasgroup && S.cgroups)
-		r = cgroup_leaf_signal(p->name, sig);
-	else if (c->stopasgroup)
-		r = kill(-p->pid, sig) < 0 ? -errno : 0;
-	if (r < 0 || !c->stopasgroup)
-		r = pidfd_signal(p->pidfd, sig) < 0 ? -errno : 0;
-	if (r < 0 && r != -ESRCH)
-		log_warn("%s: kill: %s", p->name, strerror(-r));
+	die_report();
 }
 
-/* SIGKILL for the whole tree: cgroup.kill reaches every process however it
- * forked or setsid'd; the fallback reaches the process group. */
-static void kill_tree(struct process *p)
+void supervisor_shutdown(void)
 {
-	int r;
-	if (S.cgroups) {
-		if ((r = cgroup_leaf_kill(p->name)) < 0)
-			log_warn("%s: cgroup.kill: %s", p->name, strerror(-r));
-	} else if (p->pid && kill(-p->pid, SIGKILL) < 0 && errno != ESRCH) {
-		log_warn("%s: kill process group %d: %m", p->name, (int)p->pid);
-	}
-	if (p->pidfd >= 0 && pidfd_signal(p->pidfd, SIGKILL) < 0 && errno != ESRCH)
-		log_warn("%s: kill: %m", p->name);
+	if (core.shutting_down)
+		return;
+	log_info("shutting down");
+	core.shutting_down = true;
+	(void)sdnotify_send("STOPPING=1");
+	hooks_stopping();
+	shutdown_step();
+	if (!S.done)
+		die_report();
 }
-static void shutdown_step(void);
+
+/* ---- what one process's change means for the others ---- */
 
 /* --init: the status corrald will exit with is that of the main program's
  * last run, as a shell reports it: the code, or 128 + the signal; a command
@@ -724,806 +440,76 @@ static void main_ended(struct process *p)
 	supervisor_shutdown();
 }
 
-/* Feed one event to P's state machine and carry out what it says. */
-static void drive(struct process *p, const struct pinput *in)
+/* P's main process exited with IN: its group may take the exit over. */
+static bool policy_exited(struct process *p, const struct pinput *in)
 {
-	struct poutput out;
-	enum pstate before = p->fsm.state;
-	/* Nothing starts again once corrald is shutting down (supervisord's
-	 * rule too): a restart that comes due is a stop instead. */
-	static const struct pinput stop = { .event = PEV_STOP };
-	if (S.shutting_down && in->event == PEV_TIMER &&
-	    (p->fsm.restart_due || p->fsm.state == PSTATE_BACKOFF))
-		in = &stop;
-	program_step(&p->fsm, p->prog->cfg, in, &out);
-
-	if (out.actions & PACT_TIMER_STOP)
-		loop_timer_cancel(&p->timer);
-	if ((out.actions & PACT_STOPSIGNAL) && p->pidfd >= 0)
-		stop_signal(p);
-	if ((out.actions & PACT_KILL) && p->pidfd >= 0) {
-		if (p->fsm.killing == PFAIL_WATCHDOG)
-			log_warn("%s: pid %d missed its watchdog, killing its tree", p->name, (int)p->pid);
-		else if (p->fsm.killing == PFAIL_START_TIMEOUT)
-			log_warn("%s: pid %d not ready within %ds, killing its tree", p->name,
-				 (int)p->pid, p->prog->cfg->start_timeout);
-		else
-			log_warn("%s: pid %d still alive after %ds, killing its tree", p->name,
-				 (int)p->pid, p->prog->cfg->stopwaitsecs);
-		if (p->fsm.state == PSTATE_STOPPING)
-			sdlog_killing(supervisor_process_name(p), p->pid);
-		kill_tree(p);
-	}
-	if (out.actions & PACT_TIMER) {
-		if (loop_timer_set(&p->timer, loop_now_ms() + out.timer_ms) < 0)
-			log_err("%s: out of memory for a deadline", p->name);
-	}
-	if (out.actions & PACT_SPAWN) {
-		if (do_spawn(p) < 0) {
-			hooks_process_state(p, before, PSTATE_STARTING, in, true);
-			struct pinput failed = { .event = PEV_SPAWN_FAILED };
-			drive(p, &failed);
-			return;
-		}
-	}
-	/* supervisord's lines for what the machine did (the exit itself was
-	 * logged when it was reaped) */
-	const char *sdname = supervisor_process_name(p);
-	if (p->fsm.state == PSTATE_RUNNING && (before != PSTATE_RUNNING || (out.actions & PACT_SPAWN)))
-		sdlog_running(sdname, p->prog->cfg);
-	else if (p->fsm.state == PSTATE_FATAL && before != PSTATE_FATAL)
-		sdlog_gave_up(sdname);
-	else if (p->fsm.state == PSTATE_STOPPING && before != PSTATE_STOPPING && p->pidfd >= 0 &&
-		 !S.shutting_down)
-		sdlog_stopping(sdname);
-	/* (a restart in RUNNING is an event too, though no change here) */
-	hooks_process_state(p, before, p->fsm.state, in, out.actions & PACT_SPAWN);
-	if (out.changed || before != p->fsm.state) {
-		if (p->fsm.last == PFAIL_WATCHDOG)
-			p->info = "watchdog timeout";
-		else if (p->fsm.last == PFAIL_START_TIMEOUT)
-			p->info = "not ready within start_timeout";
-		else if (p->fsm.state == PSTATE_FATAL && !p->spawnerr)
-			p->info = "exited too quickly";
-		else if (p->fsm.state == PSTATE_STOPPED &&
-			 (before == PSTATE_STOPPING || before == PSTATE_EXITED))
-			p->info = "stopped"; /* (from EXITED: its restart cancelled) */
-		log_info("%s: %s -> %s", p->name, program_state_name(before),
-			 program_state_name(p->fsm.state));
-		hooks_process_changed(p, false);
-		if (p->prog->group && !p->prog->retiring)
-			group_check(p->prog->group);
-		/* A required program that fails stops what requires it, which
-		 * starts again when it is back; a cascade carries that on. */
-		if (before == PSTATE_RUNNING && !p->prog->transient && !S.shutting_down)
-			deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
-		/* Stops first: a required program whose stop waited for this
-		 * one goes now, before this one could be started again. */
-		if (process_down(p))
-			stops_recheck();
-		if (p->fsm.state == PSTATE_RUNNING || process_down(p))
-			deps_recheck();
-		if (p->prog->transient && !p->prog->retiring && process_down(p))
-			program_retire(p->prog); /* its run is over */
-		else if (p->prog->retiring)
-			program_check_retired(p->prog);
-		if (S.init && p->prog->cfg->main && !S.shutting_down &&
-		    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL) &&
-		    process_down(p))
-			main_ended(p);
-		if (S.shutting_down)
-			shutdown_step();
-	}
-}
-
-static void unqueue_start(struct process *p);
-
-/* ---- dependencies (requires, after) ---- */
-
-static struct program *find_program(const char *name);
-
-/* Does X name PROG in its requires (or, with AFTER, in its after too)? */
-static bool names_dependency(const struct program *x, const struct program *prog, bool after)
-{
-	for (int k = 0; k < (after ? 2 : 1); k++)
-		for (char **d = k ? x->cfg->after : x->cfg->requires; d && *d; d++)
-			if (strcmp(*d, prog->cfg->name) == 0)
-				return true;
-	return false;
-}
-
-/* RUNNING, and not about to stop (a stop that waits for what requires it). */
-static bool program_ready(const struct program *q)
-{
-	for (int i = 0; i < q->nprocs; i++)
-		if (q->procs[i].fsm.state != PSTATE_RUNNING || q->procs[i].stop_after_deps)
-			return false;
-	return true;
-}
-
-/* On its way up: "after" waits for it; one that is not coming is not waited for. */
-static bool program_coming(const struct program *q)
-{
-	for (int i = 0; i < q->nprocs; i++) {
-		const struct process *x = &q->procs[i];
-		if (x->fsm.state == PSTATE_STARTING || x->fsm.state == PSTATE_BACKOFF ||
-		    x->fsm.restart_due || x->start_queued || x->dep_waiting || x->restart_pending ||
-		    x->draining)
-			return true;
-	}
-	return false;
-}
-
-bool supervisor_waiting_for(const struct process *p, char *buf, size_t len)
-{
-	const struct program_config *c = p->prog->cfg;
-	size_t n = 0;
-	buf[0] = '\0';
-	for (int k = 0; k < 2; k++)
-		for (char **d = k ? c->after : c->requires; d && *d; d++) {
-			struct program *q = find_program(*d);
-			bool wait = k ? q && !program_ready(q) && program_coming(q) : !q || !program_ready(q);
-			if (wait && n < len)
-				n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", *d);
-		}
-	return n > 0;
-}
-
-static void set_dep_waiting(struct process *p, bool on)
-{
-	if (p->dep_waiting == on)
-		return;
-	p->dep_waiting = on;
-	if (on)
-		S.dep_waiting++;
-	else
-		S.dep_waiting--;
-}
-
-/* Start those waiting whose dependencies are now ready, and put those
- * whose required program failed back in line. Cheap when nobody waits. */
-static void deps_recheck(void)
-{
-	static bool busy, again;
-	if (!S.dep_waiting)
-		return;
-	if (busy) {
-		again = true;
-		return;
-	}
-	busy = true;
-	do {
-		again = false;
-		char why[256];
-		for (struct program *prog = S.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *p = &prog->procs[i];
-				if (!p->dep_waiting || prog->retiring)
-					continue;
-				/* Still stopping (what it requires came back before it
-				 * was down): it is looked at again once it is down. */
-				if (!process_down(p))
-					continue;
-				if (supervisor_waiting_for(p, why, sizeof why))
-					continue;
-				set_dep_waiting(p, false);
-				log_info("%s: what it waits for is ready, starting", p->name);
-				supervisor_start(p);
-			}
-	} while (again);
-	busy = false;
-}
-
-/* PROG left RUNNING: its dependents stop (requires), and with FAILED they
- * start again once it is back. */
-static void deps_fallen(struct program *prog, bool failed)
-{
-	for (struct program *x = S.programs; x; x = x->next) {
-		if (x->retiring || x == prog || !names_dependency(x, prog, false))
-			continue;
-		for (int i = 0; i < x->nprocs; i++) {
-			struct process *q = &x->procs[i];
-			if (process_down(q) && !q->dep_waiting)
-				continue;
-			log_info("%s: stopping, %s is down", q->name, prog->cfg->name);
-			if (failed) {
-				q->dep_restart = true;
-				set_dep_waiting(q, true); /* starts again when it is back */
-			}
-			if (!process_down(q))
-				stop_internal(q);
-		}
-	}
-}
-
-void supervisor_start(struct process *p)
-{
-	unqueue_start(p);
-	struct group *g = p->prog->group;
-	if (g && g->fatal && !S.shutting_down) {
-		/* Someone starts a member by hand: the group gets a fresh start. */
-		log_info("group %s: started again after FATAL", g->name);
-		g->fatal = false;
-		strategy_window_reset(&g->window);
-	}
-	if (p->prog->waiting || S.shutting_down)
-		return;
-	char why[256];
-	if ((p->prog->cfg->requires || p->prog->cfg->after) && process_down(p) &&
-	    supervisor_waiting_for(p, why, sizeof why)) {
-		/* Not yet: what it requires is started, and it follows when ready. */
-		if (!p->dep_waiting)
-			log_info("%s: waiting for %s", p->name, why);
-		set_dep_waiting(p, true);
-		for (char **d = p->prog->cfg->requires; d && *d; d++) {
-			struct program *q = find_program(*d);
-			if (!q)
-				continue;
-			for (int i = 0; i < q->nprocs; i++)
-				if (process_down(&q->procs[i]) && !q->procs[i].dep_waiting)
-					supervisor_start(&q->procs[i]);
-		}
-		return;
-	}
-	set_dep_waiting(p, false);
-	p->dep_restart = false;
-	struct pinput in = { .event = PEV_START };
-	drive(p, &in);
-}
-
-/* A stop that corrald itself decides (group strategy): a pending restart
- * stays pending. */
-static void stop_internal(struct process *p)
-{
-	unqueue_start(p);
-	struct pinput in = { .event = PEV_STOP };
-	drive(p, &in);
-}
-
-/* Does a program that requires PROG still run (or start)? */
-static bool has_live_requirers(const struct program *prog)
-{
-	for (struct program *x = S.programs; x; x = x->next) {
-		if (x == prog || x->retiring || !names_dependency(x, prog, false))
-			continue;
-		for (int i = 0; i < x->nprocs; i++)
-			if (!process_down(&x->procs[i]))
-				return true;
-	}
-	return false;
-}
-
-static void stop_ordered(struct process *p, bool again);
-
-/* What requires PROG is asked to stop, in the same order. AGAIN (PROG is
- * restarted): those that run start again once PROG is back, as systemd
- * restarts the units that require a restarted one; else they stay down. */
-static void stop_requirers(const struct program *prog, bool again)
-{
-	for (struct program *x = S.programs; x; x = x->next) {
-		if (x == prog || x->retiring || !names_dependency(x, prog, false))
-			continue;
-		for (int i = 0; i < x->nprocs; i++) {
-			struct process *q = &x->procs[i];
-			if (again && !process_down(q)) {
-				q->dep_restart = true;
-				set_dep_waiting(q, true);
-				log_info("%s: stopping, %s is restarted; starts again once it is back",
-					 q->name, prog->cfg->name);
-			} else if (!again) {
-				q->dep_restart = false;
-				set_dep_waiting(q, false);
-			}
-			if (!process_down(q))
-				stop_ordered(q, again);
-		}
-	}
-}
-
-/* Stop P after whatever requires it has stopped ("stops before it"). */
-static void stop_ordered(struct process *p, bool again)
-{
-	if (!S.shutting_down && !p->prog->retiring && !process_down(p) &&
-	    p->fsm.state != PSTATE_STOPPING && has_live_requirers(p->prog)) {
-		if (!p->stop_after_deps) {
-			p->stop_after_deps = true;
-			S.stop_deferred++;
-			log_info("%s: stops once what requires it has stopped", p->name);
-		}
-		stop_requirers(p->prog, again);
-		return;
-	}
-	if (p->stop_after_deps) {
-		p->stop_after_deps = false;
-		S.stop_deferred--;
-	}
-	unqueue_start(p);
-	struct pinput in = { .event = PEV_STOP };
-	drive(p, &in);
-}
-
-/* Deferred stops whose requirers are now down go ahead. */
-static void stops_recheck(void)
-{
-	if (!S.stop_deferred)
-		return;
-	for (struct program *prog = S.programs; prog; prog = prog->next)
-		for (int i = 0; i < prog->nprocs; i++) {
-			struct process *p = &prog->procs[i];
-			if (p->stop_after_deps && !has_live_requirers(prog))
-				stop_ordered(p, false);
-		}
-}
-
-void supervisor_stop(struct process *p)
-{
-	/* A stop from outside wins over a restart the group (or a required
-	 * program) had planned. */
-	p->restart_pending = false;
-	p->dep_restart = false;
-	set_dep_waiting(p, false);
-	stop_ordered(p, false);
-}
-
-void supervisor_stop_to_restart(struct process *p)
-{
-	p->restart_pending = false;
-	p->dep_restart = false;
-	set_dep_waiting(p, false);
-	stop_ordered(p, true);
-}
-
-void supervisor_kill_tree(struct process *p)
-{
-	if (p->pidfd < 0)
-		return;
-	log_info("%s: killing its tree for its pool", p->name);
-	p->fsm.killing = PFAIL_POOL_KILL;
-	kill_tree(p);
-}
-
-int supervisor_signal(struct process *p, int sig)
-{
-	if (p->pidfd < 0)
-		return -ESRCH;
-	return pidfd_signal(p->pidfd, sig);
-}
-
-/* ---- groups ---- */
-
-static struct group *group_find(const char *name)
-{
-	for (struct group *g = S.groups; g; g = g->next)
-		if (strcmp(g->name, name) == 0)
-			return g;
-	return NULL;
-}
-
-/* Make the groups of CFG exist and carry its settings. */
-static void pipeline_close(struct group *g)
-{
-	for (int i = 0; i < g->npipes; i++) {
-		close(g->pipes[i][0]);
-		close(g->pipes[i][1]);
-	}
-	free(g->pipes);
-	g->pipes = NULL;
-	g->npipes = 0;
-}
-
-/* A pipeline's pipes, one between each two stages, made once and held by
- * corrald for as long as the pipeline exists: a stage that restarts finds
- * in its pipe everything its predecessor wrote, and the stage before it
- * never sees EPIPE; a slow stage blocks the ones before it. */
-static int pipeline_pipes(struct group *g)
-{
-	if (!g->cfg->pipeline) {
-		pipeline_close(g);
-		return 0;
-	}
-	int n = 0;
-	while (g->cfg->programs[n])
-		n++;
-	if (g->npipes == n - 1)
-		return 0;
-	/* A reload that changes the number of stages makes new pipes: what was
-	 * in the old ones is lost, and said so. */
-	if (g->npipes)
-		log_warn("pipeline %s: its stages changed: new pipes", g->name);
-	pipeline_close(g);
-	g->pipes = calloc((size_t)(n - 1), sizeof *g->pipes);
-	if (!g->pipes)
-		return -ENOMEM;
-	for (int i = 0; i < n - 1; i++) {
-		if (pipe2(g->pipes[i], O_CLOEXEC) < 0) {
-			int e = errno;
-			pipeline_close(g);
-			return -e;
-		}
-		g->npipes++;
-		if (g->cfg->buffer && fcntl(g->pipes[i][0], F_SETPIPE_SZ, (int)g->cfg->buffer) < 0)
-			log_warn("pipeline %s: buffer %llu: %m", g->name,
-				 (unsigned long long)g->cfg->buffer);
-	}
-	return 0;
-}
-
-static size_t member_index(const struct group *g, const struct program *prog);
-
-/* The pipe ends of P when it is a stage of a pipeline; -1 otherwise. */
-static void pipeline_ends(const struct process *p, int *in, int *out)
-{
-	const struct group *g = p->prog->group;
-	if (!g || !g->cfg || !g->cfg->pipeline || !g->npipes)
-		return;
-	size_t i = member_index(g, p->prog);
-	if (i > 0 && i - 1 < (size_t)g->npipes)
-		*in = g->pipes[i - 1][0];
-	if (i < (size_t)g->npipes)
-		*out = g->pipes[i][1];
-}
-
-/* The run-time group of GC, made when there is none yet, takes GC's
- * settings (and its pipeline's pipes). 0 or -errno. */
-static int group_take(const struct group_config *gc)
-{
-	struct group *g = group_find(gc->name);
-	if (!g) {
-		g = calloc(1, sizeof *g);
-		if (!g || !(g->name = strdup(gc->name))) {
-			free(g);
-			return -ENOMEM;
-		}
-		g->next = S.groups;
-		S.groups = g;
-	}
-	g->cfg = gc;
-	int r = pipeline_pipes(g);
-	if (r < 0)
-		log_err("pipeline %s: %s", g->name, strerror(-r));
-	return r;
-}
-
-static int groups_apply(const struct corral_config *cfg)
-{
-	for (struct group *g = S.groups; g; g = g->next)
-		g->cfg = NULL;
-	for (size_t i = 0; i < cfg->ngroups; i++) {
-		int r = group_take(&cfg->groups[i]);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static void groups_free(void)
-{
-	while (S.groups) {
-		struct group *g = S.groups;
-		S.groups = g->next;
-		strategy_window_free(&g->window);
-		pipeline_close(g);
-		free(g->name);
-		free(g);
-	}
-}
-
-/* Position of PROG in its group's list of programs. */
-static size_t member_index(const struct group *g, const struct program *prog)
-{
-	size_t i = 0;
-	for (char **n = g->cfg->programs; *n; n++, i++)
-		if (strcmp(*n, prog->cfg->name) == 0)
-			return i;
-	return i;
-}
-
-static size_t member_count(const struct group *g)
-{
-	size_t n = 0;
-	while (g->cfg->programs[n])
-		n++;
-	return n;
-}
-
-/* Take P, whose main process just exited, down without the restart its
- * state machine would do, so that its group can restart it with the others. */
-static void hold_down(struct process *p, const struct pinput *in)
-{
-	struct pinput stop = { .event = PEV_STOP };
-	drive(p, &stop); /* RUNNING -> STOPPING; there is no process left to signal */
-	if (p->prog->cfg->killmode == KILLMODE_GROUP)
-		drain_then_drive(p, in);
-	else
-		drive(p, in);
-}
-
-/* A member that was RUNNING exited and would be restarted: apply its
- * group's strategy. True when the group took over; false leaves it to the
- * member's own state machine (one_for_one, or no group). */
-static bool group_member_failed(struct process *p, const struct pinput *in)
-{
-	struct group *g = p->prog->group;
-	if (!g || !g->cfg || p->prog->retiring || S.shutting_down ||
-	    p->fsm.state != PSTATE_RUNNING)
-		return false;
-	const struct program_config *c = p->prog->cfg;
-	bool restarts = c->autorestart == AUTORESTART_TRUE ||
-			(c->autorestart == AUTORESTART_UNEXPECTED && !in->expected);
-	/* Completed, or a failed start: the member's own business; and so is
-	 * an exit soon after the spawn (startsecs = 0), which its own machine
-	 * restarts at most once a second, where the group's restart would
-	 * turn every member over as fast as that one exits. */
-	if (!restarts || in->spawn_error || in->uptime_ms < program_start_window_ms(c) ||
-	    in->uptime_ms < PROGRAM_RESTART_MIN_MS)
-		return false;
-
-	if (strategy_record_restart(&g->window, loop_now_ms(), g->cfg->restart_intensity,
-				    (int64_t)g->cfg->restart_period * 1000)) {
-		log_err("group %s: more than %d restarts in %ds: stopping the group (FATAL)",
-			g->name, g->cfg->restart_intensity, g->cfg->restart_period);
-		g->fatal = true;
-		g->restarting = false;
-		for (struct program *prog = S.programs; prog; prog = prog->next) {
-			if (prog->group != g || prog->retiring)
-				continue;
-			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *q = &prog->procs[i];
-				q->restart_pending = false;
-				if (q != p && !process_down(q))
-					stop_internal(q);
-			}
-		}
-		hold_down(p, in);
-		return true;
-	}
-	if (g->cfg->strategy == STRATEGY_ONE_FOR_ONE)
-		return false;
-
-	size_t n = member_count(g);
-	bool restart[n ? n : 1];
-	strategy_members(g->cfg->strategy, n, member_index(g, p->prog), restart);
-	log_warn("group %s: %s failed: %s, stopping %s", g->name, p->name,
-		 strategy_name(g->cfg->strategy),
-		 g->cfg->strategy == STRATEGY_ONE_FOR_ALL ? "every member" : "it and the members after it");
-	g->restarting = true;
-	p->restart_pending = true;
-	for (struct program *prog = S.programs; prog; prog = prog->next) {
-		if (prog->group != g || prog->retiring)
-			continue;
-		size_t idx = member_index(g, prog);
-		if (idx >= n || !restart[idx])
-			continue;
-		for (int i = 0; i < prog->nprocs; i++) {
-			struct process *q = &prog->procs[i];
-			/* One already stopping was asked to by someone else: it stays down. */
-			if (q == p || process_down(q) || q->fsm.state == PSTATE_STOPPING)
-				continue;
-			q->restart_pending = true;
-			q->info = "stopped by its group's restart";
-			stop_internal(q);
-		}
-	}
-	hold_down(p, in);
-	return true;
-}
-
-/* After any change of a member: once every member the group is restarting
- * is down (trees empty), start them in the group's order; once a FATAL
- * group is all down, its members say FATAL. */
-static void group_check(struct group *g)
-{
-	static bool busy, again;
-	if (busy) {
-		again = true;
-		return;
-	}
-	busy = true;
-	do {
-		again = false;
-		bool all_down = true, pending_down = true;
-		for (struct program *prog = S.programs; prog; prog = prog->next) {
-			if (prog->group != g || prog->retiring)
-				continue;
-			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *q = &prog->procs[i];
-				all_down &= process_down(q) || q->fsm.state == PSTATE_BACKOFF;
-				if (q->restart_pending && !process_down(q))
-					pending_down = false;
-			}
-		}
-		if (g->fatal && all_down) {
-			for (struct program *prog = S.programs; prog; prog = prog->next) {
-				if (prog->group != g || prog->retiring)
-					continue;
-				for (int i = 0; i < prog->nprocs; i++) {
-					struct process *q = &prog->procs[i];
-					if (q->fsm.state == PSTATE_BACKOFF)
-						stop_internal(q);
-					if (q->fsm.state != PSTATE_FATAL && process_down(q)) {
-						q->fsm.state = PSTATE_FATAL;
-						q->info = "its group restarted too often";
-						hooks_process_changed(q, false);
-					}
-				}
-			}
-		}
-		if (g->restarting && pending_down && g->cfg) {
-			g->restarting = false;
-			log_info("group %s: every tree is down, starting them again", g->name);
-			/* In the order the group lists them. */
-			for (char **n = g->cfg->programs; *n; n++)
-				for (struct program *prog = S.programs; prog; prog = prog->next) {
-					if (prog->group != g || prog->retiring ||
-					    strcmp(prog->cfg->name, *n) != 0)
-						continue;
-					for (int i = 0; i < prog->nprocs; i++) {
-						struct process *q = &prog->procs[i];
-						if (!q->restart_pending)
-							continue;
-						q->restart_pending = false;
-						supervisor_start(q);
-					}
-				}
-		}
-	} while (again);
-	busy = false;
-}
-
-const char *program_group_state(const struct program *prog)
-{
-	struct group *g = prog->group;
-	if (!g)
-		return "";
-	if (g->fatal)
-		return "FATAL";
-	if (g->restarting)
-		return "RESTARTING";
-	bool all_running = true, all_down = true;
-	for (struct program *q = S.programs; q; q = q->next) {
-		if (q->group != g || q->retiring)
-			continue;
-		for (int i = 0; i < q->nprocs; i++) {
-			all_running &= q->procs[i].fsm.state == PSTATE_RUNNING;
-			all_down &= process_down(&q->procs[i]);
-		}
-	}
-	return all_running ? "RUNNING" : all_down ? "STOPPED" : "PARTIAL";
-}
-
-static void drain_done(struct process *p)
-{
-	loop_unwatch(&p->events_watch);
-	close(p->events_fd);
-	p->events_fd = -1;
-	p->draining = false;
-	loop_timer_cancel(&p->timer);
-	struct pinput in = p->exit_input;
-	drive(p, &in);
-}
-
-/* The main process is gone; with killmode = group whatever it left in its
- * scope is killed, and the exit reaches the state machine only once the
- * scope is empty: a restart never overlaps what is left of the last run. */
-static void drain_then_drive(struct process *p, const struct pinput *in)
-{
-	if (!S.cgroups) {
-		/* Fallback: the process group the worker led. */
-		if (kill(-p->exit_pid, SIGKILL) < 0 && errno != ESRCH)
-			log_warn("%s: kill process group %d: %m", p->name, (int)p->exit_pid);
-		drive(p, in);
-		return;
-	}
-	/* Open the events file before the kill, so its change cannot be missed. */
-	int fd = cgroup_leaf_events(p->name);
-	int populated = fd >= 0 ? cgroup_events_populated(fd) : fd;
-	if (populated <= 0) {
-		if (populated < 0)
-			log_warn("%s: cgroup.events: %s", p->name, strerror(-populated));
-		if (fd >= 0)
-			close(fd);
-		drive(p, in);
-		return;
-	}
-	int r = cgroup_leaf_kill(p->name);
-	if (r < 0 || (r = loop_watch(fd, EPOLLPRI, &p->events_watch)) < 0) {
-		log_warn("%s: killing what is left in its scope: %s", p->name, strerror(-r));
-		close(fd);
-		drive(p, in);
-		return;
-	}
-	log_info("%s: killing what pid %d left in its scope", p->name, (int)p->exit_pid);
-	p->events_fd = fd;
-	p->draining = true;
-	p->exit_input = *in;
-	loop_timer_set(&p->timer, loop_now_ms() + DRAIN_REPEAT_MS);
-}
-
-/* Its cgroup.events changed: empty yet? */
-static void cgevents_readable(struct watch *w, uint32_t events)
-{
-	struct process *p = w->ctx;
-	if (p->events_fd < 0)
-		return; /* closed earlier in this batch */
-	int populated = cgroup_events_populated(p->events_fd);
-	if (populated == 0 || populated < 0) {
-		if (populated < 0)
-			log_warn("%s: cgroup.events: %s", p->name, strerror(-populated));
-		drain_done(p);
-	}
-}
-
-/* P's main process is gone (or may be: the pidfd said so). Reap it through
- * its pidfd, so a recycled pid can never be mistaken for it. */
-static void process_exited(struct process *p)
-{
-	if (p->pidfd < 0)
-		return; /* reaped earlier in this batch, through SIGCHLD */
-	siginfo_t si = { 0 };
-	if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0) {
-		log_err("%s: waitid(pid %d): %m", p->name, (int)p->pid);
-		if (errno != ECHILD)
-			return;
-		si.si_pid = p->pid; /* someone else reaped it: treat as gone */
-		si.si_code = CLD_KILLED;
-		si.si_status = 0;
-	}
-	if (si.si_pid == 0)
-		return; /* not yet */
-
-	/* A child that failed before exec wrote its report before exiting. */
-	read_reports();
-	close_ready(p);
-	int64_t uptime = loop_now_ms() - p->started_ms;
-	if (si.si_code == CLD_EXITED) {
-		p->exitcode = si.si_status;
-		p->exitsig = 0;
-	} else {
-		p->exitcode = -1;
-		p->exitsig = si.si_status;
-	}
-	loop_unwatch(&p->pid_watch);
-	close(p->pidfd);
-	p->pidfd = -1;
-	pidmap_del(&S.pids, p->pid);
-	/* Take what the worker wrote before it died (up to a bound; a stream
-	 * that is held finishes on its own), and end a partial last line. */
-	logstream_finish(&p->out);
-	logstream_finish(&p->err);
-	/* A pool worker's last results, then its jobs go back in line; a
-	 * listener's event in flight goes back. */
-	hooks_process_exited(p);
-	if (p->exitsig)
-		log_info("%s: pid %d killed by SIG%s", p->name, (int)p->pid,
-			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
-	else
-		log_info("%s: pid %d exited with status %d", p->name, (int)p->pid, p->exitcode);
-	p->exit_pid = p->pid;
-	p->pid = 0;
-	p->stop_wall = (int64_t)time(NULL);
-	if (S.init && p->prog->cfg->main)
+	if (core.init && p->prog->cfg->main)
 		main_status(p);
-
-	struct pinput in = {
-		.event = PEV_EXIT,
-		.uptime_ms = uptime,
-		.expected = !p->exitsig && program_config_expected_exit(p->prog->cfg, p->exitcode),
-		.spawn_error = p->spawnerr != NULL,
-	};
-	sdlog_exit(supervisor_process_name(p), program_exit_kind(&p->fsm, p->prog->cfg, &in),
-		   in.expected, p->exitcode, p->exitsig, si.si_code == CLD_DUMPED);
-	if (group_member_failed(p, &in))
-		return;
-	if (p->prog->cfg->killmode == KILLMODE_GROUP)
-		drain_then_drive(p, &in);
-	else
-		drive(p, &in);
+	return group_member_failed(p, in);
 }
 
-static void pidfd_readable(struct watch *w, uint32_t events)
+/* P's state machine went from BEFORE to where it is now. */
+static void policy_changed(struct process *p, enum pstate before)
 {
-	process_exited(w->ctx);
+	if (p->prog->group && !p->prog->retiring)
+		group_check(p->prog->group);
+	/* A required program that fails stops what requires it, which
+	 * starts again when it is back; a cascade carries that on. */
+	if (before == PSTATE_RUNNING && !p->prog->transient && !core.shutting_down)
+		deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
+	/* Stops first: a required program whose stop waited for this
+	 * one goes now, before this one could be started again. */
+	if (process_down(p))
+		deps_stops_recheck();
+	if (p->fsm.state == PSTATE_RUNNING || process_down(p))
+		deps_recheck();
+	if (p->prog->transient && !p->prog->retiring && process_down(p))
+		roster_retire(p->prog); /* its run is over */
+	else if (p->prog->retiring)
+		roster_check_retired(p->prog);
+	if (core.init && p->prog->cfg->main && !core.shutting_down &&
+	    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL) &&
+	    process_down(p))
+		main_ended(p);
+	if (core.shutting_down)
+		shutdown_step();
 }
+
+static const struct process_policy policy = { .exited = policy_exited, .changed = policy_changed };
+
+/* ---- the autostart queue ---- */
+
+/* Autostart goes through a queue that the loop works off START_BATCH
+ * processes at a time, in priority order: with thousands of programs,
+ * corrald keeps answering its socket and reaping while it starts them. */
+#define START_BATCH 64
+
+static void run_start_queue(void)
+{
+	int started = 0;
+	for (struct program *prog = core.programs; prog && started < START_BATCH; prog = prog->next) {
+		if (prog->retiring || prog->waiting)
+			continue;
+		for (int i = 0; i < prog->nprocs && started < START_BATCH; i++) {
+			struct process *p = &prog->procs[i];
+			if (!p->start_queued)
+				continue;
+			core_unqueue(p);
+			deps_start(p);
+			started++;
+		}
+	}
+	if (started == 0) {
+		/* Only programs that may not start now hold queued processes (cannot
+		 * happen: stop and retire unqueue). Never spin on them. */
+		for (struct program *prog = core.programs; prog; prog = prog->next)
+			for (int i = 0; i < prog->nprocs; i++)
+				prog->procs[i].start_queued = false;
+		core.start_queued = 0;
+	}
+}
+
+/* ---- the guard, signals ---- */
 
 /* The guard's standard error: corrald's own, but for a daemon still
  * starting, whose stderr is the terminal's only until it is up (main.c):
@@ -1531,7 +517,7 @@ static void pidfd_readable(struct watch *w, uint32_t events)
  * whoever waits for the command to end). */
 static int guard_stderr(void)
 {
-	return S.up ? S.devnull : STDERR_FILENO;
+	return S.up ? core.devnull : STDERR_FILENO;
 }
 
 /* The guard died (killed, or it failed): start another at once, so that
@@ -1545,7 +531,7 @@ static void guard_replace(void)
 	S.guard_pidfd = -1;
 	close(S.guard_pipe); /* its reader is gone */
 	S.guard_pipe = -1;
-	if (S.shutting_down)
+	if (core.shutting_down)
 		return;
 	uint64_t now = loop_now_ms();
 	if (now - S.guard_window_ms >= 60000) {
@@ -1581,7 +567,7 @@ static void reap_all(void)
 		}
 		if (si.si_pid == 0)
 			return;
-		struct process *p = pidmap_get(&S.pids, si.si_pid);
+		struct process *p = pidmap_get(&core.pids, si.si_pid);
 		if (p) {
 			process_exited(p);
 			if (p->pid == si.si_pid) /* could not reap it: do not spin */
@@ -1604,931 +590,13 @@ static void reap_all(void)
 	}
 }
 
-/* ---- programs ---- */
-
-static void config_ref_put(struct config_ref *ref)
-{
-	if (ref && --ref->refs == 0) {
-		config_free(&ref->cfg);
-		free(ref);
-	}
-}
-
-static char *process_full_name(const struct program_config *c, int num)
-{
-	char pname[256];
-	if (program_config_process_name(c, num, pname, sizeof pname) < 0)
-		return NULL;
-	char *name;
-	if (!c->group && c->numprocs == 1 && strcmp(pname, c->name) == 0)
-		name = strdup(c->name);
-	else if (asprintf(&name, "%s:%s", c->group ? c->group : c->name, pname) < 0)
-		name = NULL;
-	return name;
-}
-
-static void program_free(struct program *prog);
-
-static struct program *program_new(struct program_config *c, struct config_ref *ref)
-{
-	struct program *prog = calloc(1, sizeof *prog);
-	if (!prog)
-		return NULL;
-	prog->procs = calloc((size_t)c->numprocs, sizeof *prog->procs);
-	if (!prog->procs) {
-		free(prog);
-		return NULL;
-	}
-	prog->cfg = c;
-	prog->ref = ref;
-	prog->group = c->group ? group_find(c->group) : NULL;
-	ref->refs++;
-	for (int i = 0; i < c->numprocs; i++) {
-		char *name = process_full_name(c, c->numprocs_start + i);
-		if (!name) {
-			for (int j = 0; j < i; j++)
-				free(prog->procs[j].name);
-			free(prog->procs);
-			config_ref_put(ref);
-			free(prog);
-			return NULL;
-		}
-		process_init(&prog->procs[i], prog, name);
-	}
-	prog->nprocs = c->numprocs;
-	if (hooks_program_new(prog) < 0) {
-		program_free(prog);
-		return NULL;
-	}
-	return prog;
-}
-
-/* Programs taken out of service during one batch of events; freed after it,
- * since a later event of the same batch may still point at them. */
-static struct program *graveyard;
-
-static void program_free(struct program *prog)
-{
-	hooks_program_free(prog); /* a pool's workers' jobs go back to it */
-	for (int i = 0; i < prog->nprocs; i++) {
-		struct process *p = &prog->procs[i];
-		unqueue_start(p);
-		hooks_process_changed(p, true);
-		loop_timer_cancel(&p->timer);
-		logstream_close(&p->out);
-		logstream_close(&p->err);
-		if (p->events_fd >= 0) {
-			loop_unwatch(&p->events_watch);
-			close(p->events_fd);
-		}
-		if (S.cgroups && p->leaf_used && cgroup_leaf_remove(p->name) < 0)
-			log_debug("%s: cgroup not removed (processes left in it)", p->name);
-		if (p->pidfd >= 0) { /* only at exit, after everything was stopped */
-			loop_unwatch(&p->pid_watch);
-			close(p->pidfd);
-			pidmap_del(&S.pids, p->pid);
-		}
-		for (int k = 0; k < 3; k++)
-			if (p->stdio[k] >= 0)
-				close(p->stdio[k]);
-		close_ready(p);
-		set_dep_waiting(p, false);
-		if (p->stop_after_deps) {
-			p->stop_after_deps = false;
-			S.stop_deferred--;
-		}
-		free(p->status_text);
-		free(p->spawnerr);
-		free(p->name);
-	}
-	free(prog->procs);
-	config_ref_put(prog->ref);
-	free(prog);
-}
-
-/* Down and staying so: an EXITED process whose restart is due is not. */
-static bool process_down(const struct process *p)
-{
-	return program_down(&p->fsm);
-}
-
-/* Autostart goes through a queue that the loop works off START_BATCH
- * processes at a time, in priority order: with thousands of programs,
- * corrald keeps answering its socket and reaping while it starts them. */
-#define START_BATCH 64
-
-static void program_autostart(struct program *prog)
-{
-	if (!prog->cfg->autostart)
-		return;
-	for (int i = 0; i < prog->nprocs; i++)
-		if (!prog->procs[i].start_queued) {
-			prog->procs[i].start_queued = true;
-			S.start_queued++;
-		}
-}
-
-static void unqueue_start(struct process *p)
-{
-	if (p->start_queued) {
-		p->start_queued = false;
-		S.start_queued--;
-	}
-}
-
-static void run_start_queue(void)
-{
-	int started = 0;
-	for (struct program *prog = S.programs; prog && started < START_BATCH; prog = prog->next) {
-		if (prog->retiring || prog->waiting)
-			continue;
-		for (int i = 0; i < prog->nprocs && started < START_BATCH; i++) {
-			struct process *p = &prog->procs[i];
-			if (!p->start_queued)
-				continue;
-			unqueue_start(p);
-			supervisor_start(p);
-			started++;
-		}
-	}
-	if (started == 0) {
-		/* Only programs that may not start now hold queued processes (cannot
-		 * happen: stop and retire unqueue). Never spin on them. */
-		for (struct program *prog = S.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++)
-				prog->procs[i].start_queued = false;
-		S.start_queued = 0;
-	}
-}
-
-static void list_unlink(struct program *prog)
-{
-	for (struct program **pp = &S.programs; *pp; pp = &(*pp)->next) {
-		if (*pp == prog) {
-			*pp = prog->next;
-			return;
-		}
-	}
-}
-
-/* Insert in priority order, after others of the same priority and name. */
-static void list_insert(struct program *prog)
-{
-	struct program **pp = &S.programs;
-	while (*pp && ((*pp)->cfg->priority < prog->cfg->priority ||
-		       ((*pp)->cfg->priority == prog->cfg->priority &&
-			strcmp((*pp)->cfg->name, prog->cfg->name) <= 0)))
-		pp = &(*pp)->next;
-	prog->next = *pp;
-	*pp = prog;
-}
-
-/* A retiring program is freed once every process is down; then the new
- * generation, if any, may start: two generations never overlap. */
-static void program_check_retired(struct program *prog)
-{
-	for (int i = 0; i < prog->nprocs; i++)
-		if (!process_down(&prog->procs[i]))
-			return;
-	struct program *succ = prog->successor;
-	list_unlink(prog);
-	for (int i = 0; i < prog->nprocs; i++) {
-		hooks_process_changed(&prog->procs[i], true);
-		loop_timer_cancel(&prog->procs[i].timer);
-	}
-	prog->next = graveyard;
-	graveyard = prog;
-	if (succ) {
-		succ->waiting = false;
-		for (int i = 0; i < succ->nprocs; i++)
-			succ->procs[i].info = "not started";
-		program_autostart(succ);
-	}
-}
-
-/* A program still stopping after a reload removed it, with a process of
- * the same name as one of PROG's (a program removed, then added again
- * before it was down): PROG must wait for it, or its processes would be
- * born into the old ones' cgroup and die with them. NULL when none. */
-static struct program *retiring_namesake(const struct program *prog)
-{
-	for (struct program *old = S.programs; old; old = old->next) {
-		if (!old->retiring || old->successor || old == prog)
-			continue;
-		for (int i = 0; i < old->nprocs; i++) {
-			if (process_down(&old->procs[i]))
-				continue;
-			for (int k = 0; k < prog->nprocs; k++)
-				if (strcmp(old->procs[i].name, prog->procs[k].name) == 0)
-					return old;
-		}
-	}
-	return NULL;
-}
-
-/* A program new to corrald: queued to start, or, while a namesake is still
- * stopping, made its successor, started once it is down. */
-static void program_added(struct program *prog)
-{
-	struct program *old = retiring_namesake(prog);
-	if (!old) {
-		program_autostart(prog);
-		return;
-	}
-	prog->waiting = true;
-	for (int k = 0; k < prog->nprocs; k++)
-		prog->procs[k].info = "waiting for the old generation to stop";
-	old->successor = prog;
-}
-
-static void program_retire(struct program *prog)
-{
-	/* Mark it retiring only after asking every process to stop: a process
-	 * that is down at once would otherwise free the program under this loop. */
-	for (int i = 0; i < prog->nprocs; i++)
-		supervisor_stop(&prog->procs[i]);
-	prog->retiring = true;
-	program_check_retired(prog);
-}
-
-/* ---- selection ---- */
-
-/* Each selection has its own mark, so a process named twice ("web all") is
- * listed once without a quadratic search. */
-static unsigned sel_generation;
-
-static int sel_add(struct selection *sel, struct process *p, size_t *cap)
-{
-	if (p->sel_mark == sel_generation)
-		return 0;
-	p->sel_mark = sel_generation;
-	if (sel->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct process **v = reallocarray(sel->v, ncap, sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		sel->v = v;
-		*cap = ncap;
-	}
-	sel->v[sel->n++] = p;
-	return 0;
-}
-
-int supervisor_select(char *const words[], int n, struct selection *sel, const char **bad)
-{
-	size_t cap = 0;
-	sel->v = NULL;
-	sel->n = 0;
-	if (++sel_generation == 0) { /* wrapped: forget every old mark */
-		for (struct program *prog = S.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++)
-				prog->procs[i].sel_mark = 0;
-		sel_generation = 1;
-	}
-	for (int w = 0; w < n; w++) {
-		const char *word = words[w];
-		bool all = strcmp(word, "all") == 0;
-		const char *colon = strchr(word, ':');
-		size_t glen = colon ? (size_t)(colon - word) : strlen(word);
-		bool star = colon && strcmp(colon + 1, "*") == 0;
-		size_t before = sel->n;
-		for (struct program *prog = S.programs; prog; prog = prog->next) {
-			if (prog->retiring)
-				continue;
-			const char *gname = program_group_name(prog);
-			bool group = all || (strlen(gname) == glen && strncmp(gname, word, glen) == 0 &&
-					     (star || !colon));
-			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *p = &prog->procs[i];
-				if (group || strcmp(p->name, word) == 0) {
-					int r = sel_add(sel, p, &cap);
-					if (r < 0) {
-						selection_free(sel);
-						return r;
-					}
-				}
-			}
-		}
-		if (sel->n == before && !all) {
-			*bad = word;
-			selection_free(sel);
-			return -ENOENT;
-		}
-	}
-	return 0;
-}
-
-void selection_free(struct selection *sel)
-{
-	free(sel->v);
-	sel->v = NULL;
-	sel->n = 0;
-}
-
-/* ---- reload ---- */
-
-static struct program *find_program(const char *name)
-{
-	for (struct program *prog = S.programs; prog; prog = prog->next)
-		if (!prog->retiring && !prog->transient && strcmp(prog->cfg->name, name) == 0)
-			return prog;
-	return NULL;
-}
-
-struct process *supervisor_run_transient(const char *name, char *const argv[],
-					 const char *directory, int fds[3], char *err,
-					 size_t errlen)
-{
-	struct config_ref *ref = NULL;
-	struct process *p = NULL;
-	if (S.shutting_down) {
-		snprintf(err, errlen, "corrald is shutting down");
-		goto fail;
-	}
-	for (struct program *prog = S.programs; prog; prog = prog->next)
-		if (strcmp(prog->cfg->name, name) == 0 || strcmp(program_group_name(prog), name) == 0) {
-			snprintf(err, errlen, "a program named %s already exists", name);
-			goto fail;
-		}
-	if (!(ref = calloc(1, sizeof *ref))) {
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		goto fail;
-	}
-	if (config_transient(name, argv, directory, &ref->cfg, err, errlen) < 0)
-		goto fail;
-	struct program *prog = program_new(&ref->cfg.programs[0], ref);
-	if (!prog) {
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		goto fail;
-	}
-	ref = NULL; /* now held by the program */
-	prog->transient = true;
-	p = &prog->procs[0];
-	memcpy(p->stdio, fds, sizeof p->stdio);
-	list_insert(prog);
-	log_info("%s: run for a client: %s", p->name, prog->cfg->command);
-	supervisor_start(p);
-	return p;
-fail:
-	if (ref) {
-		config_free(&ref->cfg);
-		free(ref);
-	}
-	for (int k = 0; k < 3; k++)
-		if (fds[k] >= 0)
-			close(fds[k]);
-	return NULL;
-}
-
-static void say(void (*line)(void *, const char *), void *ctx, const char *what, const char *name)
-{
-	char buf[512];
-	snprintf(buf, sizeof buf, "%s: %s", what, name);
-	log_info("reload: %s", buf);
-	if (line)
-		line(ctx, buf);
-}
-
-/* cgroup limits: enable their controllers for the leaves where the
- * hierarchy offers them, and say once per program which limit cannot be
- * enforced here, never ignoring one silently. */
-static void limits_announce(const struct corral_config *cfg)
-{
-	unsigned want = 0;
-	for (size_t i = 0; i < cfg->nprograms; i++)
-		want |= limits_wanted(&cfg->programs[i].sandbox.limits);
-	if (!want)
-		return;
-	char why[PATH_MAX + 160] = "";
-	int on = S.cgroups ? limits_enable(cgroup_scope_path(), want, why, sizeof why) : 0;
-	if (on < 0)
-		on = 0;
-	for (size_t k = 0; k < cfg->nprograms; k++) {
-		const struct sandbox *sbx = &cfg->programs[k].sandbox;
-		for (int i = 0; i < LIMITS_N; i++)
-			if (sbx->limits.set[i] && !(on & (1 << i)))
-				log_warn("%s: %s = %s is not enforced: %s%s", cfg->programs[k].name,
-					 limits_key_name(i), sbx->limits.value[i],
-					 S.cgroups ? "its controller is not enabled for corrald's cgroups"
-						   : "corrald's scopes are process groups, not cgroups",
-					 sbx->strict_limits ? " (strict_limits: it will not start)" : "");
-	}
-	if (why[0])
-		log_info("cgroup limits: %s", why);
-}
-
-int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
-{
-	if (S.shutting_down) {
-		if (line)
-			line(ctx, "corrald is shutting down");
-		return -ESHUTDOWN;
-	}
-	struct config_ref *ref = calloc(1, sizeof *ref);
-	if (!ref)
-		return -ENOMEM;
-	struct config_errors errs = { 0 };
-	int r = config_load(S.config_path, &ref->cfg, &errs);
-	if (r == 0 && S.init)
-		config_for_init(&ref->cfg);
-	for (size_t i = 0; i < errs.nwarnings; i++)
-		log_warn("reload: %s", errs.warnings[i]);
-	if (r < 0) {
-		for (size_t i = 0; i < errs.n; i++) {
-			log_err("reload: %s", errs.msgs[i]);
-			if (line)
-				line(ctx, errs.msgs[i]);
-		}
-		config_errors_free(&errs);
-		free(ref);
-		return -EINVAL;
-	}
-	config_errors_free(&errs);
-	/* A `corralctl run` scope is a cgroup named after it: a program or
-	 * group of its name would be started in that cgroup and killed with it
-	 * (run refuses the names a config holds for the same reason). */
-	for (struct program *prog = S.programs; prog; prog = prog->next) {
-		if (!prog->transient || prog->retiring)
-			continue;
-		const struct corral_config *nc = &ref->cfg;
-		bool taken = false;
-		for (size_t i = 0; i < nc->nprograms && !taken; i++)
-			taken = strcmp(nc->programs[i].name, prog->cfg->name) == 0;
-		for (size_t i = 0; i < nc->ngroups && !taken; i++)
-			taken = strcmp(nc->groups[i].name, prog->cfg->name) == 0;
-		if (!taken)
-			continue;
-		char msg[512];
-		snprintf(msg, sizeof msg, "%s is the name of a running `corralctl run` scope: "
-			 "reload once it has ended", prog->cfg->name);
-		log_err("reload: %s", msg);
-		if (line)
-			line(ctx, msg);
-		config_free(&ref->cfg);
-		free(ref);
-		return -EINVAL;
-	}
-	/* Needs the filesystem, so not a config_load() check (nor --check's). */
-	char lerr[2 * PATH_MAX + 256];
-	if (logdirs_check(&ref->cfg, NULL, lerr, sizeof lerr) < 0) {
-		log_err("reload: %s", lerr);
-		if (line)
-			line(ctx, lerr);
-		config_free(&ref->cfg);
-		free(ref);
-		return -EINVAL;
-	}
-	limits_announce(&ref->cfg);
-	ref->refs = 1; /* corrald's own */
-	struct corral_config *nc = &ref->cfg;
-	struct corral_config *oc = &S.current->cfg;
-	if (strcmp(nc->socket, oc->socket) != 0 || nc->socket_mode != oc->socket_mode)
-		log_warn("reload: socket settings change only when corrald restarts");
-
-	/* Plan everything first, so that nothing is half applied when memory
-	 * runs out: new programs are created before any old one is touched.
-	 * Groups take the new settings now (programs created below look them
-	 * up), and get the old ones back if the plan fails. */
-	size_t nnew = nc->nprograms;
-	struct program **created = calloc(nnew ? nnew : 1, sizeof *created);
-	struct program **olds = calloc(nnew ? nnew : 1, sizeof *olds);
-	r = -ENOMEM;
-	if (!created || !olds || groups_apply(nc) < 0)
-		goto undo;
-	for (size_t i = 0; i < nnew; i++) {
-		struct program_config *c = &nc->programs[i];
-		olds[i] = find_program(c->name);
-		if (olds[i] && program_config_equal(olds[i]->cfg, c))
-			continue;
-		if (!(created[i] = program_new(c, ref)))
-			goto undo;
-	}
-
-	/* New sockets are bound last, when nothing else can fail: a bind
-	 * error leaves everything as it was. */
-	char serr[PATH_MAX + 160];
-	if (sockets_prepare(nc, serr, sizeof serr) < 0) {
-		log_err("reload: %s", serr);
-		if (line)
-			line(ctx, serr);
-		r = -EINVAL;
-		goto undo;
-	}
-
-	bool any = false;
-	/* Removed programs. */
-	for (struct program *prog = S.programs, *next; prog; prog = next) {
-		next = prog->next;
-		if (prog->retiring || prog->transient)
-			continue;
-		bool kept = false;
-		for (size_t i = 0; i < nnew && !kept; i++)
-			kept = olds[i] == prog;
-		if (!kept) {
-			say(line, ctx, "removed", prog->cfg->name);
-			hooks_group(prog, false);
-			any = true;
-			program_retire(prog);
-		}
-	}
-	struct config_ref *old_ref = S.current;
-	S.current = ref;
-	log_set_config_level(nc->loglevel);
-	for (size_t i = 0; i < nnew; i++) {
-		struct program_config *c = &nc->programs[i];
-		struct program *old = olds[i];
-		if (old && !created[i]) {
-			/* Unchanged: it now reads its (equal) settings from the new config. */
-			struct config_ref *was = old->ref;
-			old->cfg = c;
-			old->ref = ref;
-			ref->refs++;
-			config_ref_put(was);
-			continue;
-		}
-		any = true;
-		list_insert(created[i]);
-		if (old) {
-			say(line, ctx, "changed", c->name);
-			hooks_group(old, false);
-			hooks_group(created[i], true);
-			created[i]->waiting = true;
-			for (int k = 0; k < created[i]->nprocs; k++)
-				created[i]->procs[k].info = "waiting for the old generation to stop";
-			old->successor = created[i];
-			program_retire(old); /* starts the successor once it is down */
-		} else {
-			say(line, ctx, "added", c->name);
-			hooks_group(created[i], true);
-			program_added(created[i]);
-		}
-	}
-	sockets_commit(); /* closes the sockets no section names now */
-	config_ref_put(old_ref);
-	config_ref_put(S.pending); /* a reread before this reload is stale now */
-	S.pending = NULL;
-	free(created);
-	free(olds);
-	if (!any && line)
-		line(ctx, "no changes");
-	return 0;
-undo:
-	/* nothing was touched: the new programs go, the groups get their
-	 * old settings back */
-	for (size_t j = 0; created && j < nnew; j++)
-		if (created[j])
-			program_free(created[j]);
-	free(created);
-	free(olds);
-	(void)groups_apply(oc);
-	config_ref_put(ref);
-	return r;
-}
-
-/* ---- supervisord's reloadConfig, addProcessGroup, removeProcessGroup ---- */
-
-bool supervisor_shutting_down(void)
-{
-	return S.shutting_down;
-}
-
-void supervisor_restart(void)
-{
-	S.restart = true;
-	supervisor_shutdown();
-}
-
-bool supervisor_restart_requested(void)
-{
-	return S.restart;
-}
-
-const struct corral_config *supervisor_config(void)
-{
-	return &S.current->cfg;
-}
-
-void supervisor_set_identifier(const char *identifier)
-{
-	S.identifier = identifier;
-}
-
-const char *supervisor_identifier(void)
-{
-	return S.identifier ? S.identifier : S.current->cfg.identifier;
-}
-
-void supervisor_daemon(void (*fn)(void))
-{
-	S.up = fn;
-}
-
-const struct corral_config *supervisor_pending_config(void)
-{
-	return S.pending ? &S.pending->cfg : &S.current->cfg;
-}
-
-static const char *config_group_name(const struct program_config *c)
-{
-	return c->group ? c->group : c->name;
-}
-
-/* Add NAME to the vector *V of *N unless it is there. */
-static int names_add(char ***v, size_t *n, const char *name)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*v)[i], name) == 0)
-			return 0;
-	char **nv = realloc(*v, (*n + 2) * sizeof *nv);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	if (!(nv[*n] = strdup(name)))
-		return -ENOMEM;
-	nv[++*n] = NULL;
-	return 0;
-}
-
-/* Does the running group NAME differ from its programs in CFG? */
-static bool group_changed(const struct corral_config *cfg, const char *name)
-{
-	size_t running = 0, wanted = 0;
-	for (struct program *prog = S.programs; prog; prog = prog->next) {
-		if (prog->retiring || prog->transient || strcmp(program_group_name(prog), name) != 0)
-			continue;
-		running++;
-		bool same = false;
-		for (size_t i = 0; i < cfg->nprograms && !same; i++)
-			same = strcmp(cfg->programs[i].name, prog->cfg->name) == 0 &&
-			       program_config_equal(&cfg->programs[i], prog->cfg);
-		if (!same)
-			return true;
-	}
-	for (size_t i = 0; i < cfg->nprograms; i++)
-		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0)
-			wanted++;
-	return running != wanted;
-}
-
-int supervisor_reread(char ***added, char ***changed, char ***removed, char *err, size_t errlen)
-{
-	struct config_ref *ref = calloc(1, sizeof *ref);
-	if (!ref) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	struct config_errors errs = { 0 };
-	int r = config_load(S.config_path, &ref->cfg, &errs);
-	if (r == 0 && S.init)
-		config_for_init(&ref->cfg);
-	for (size_t i = 0; i < errs.nwarnings; i++)
-		log_warn("reread: %s", errs.warnings[i]);
-	if (r < 0) {
-		snprintf(err, errlen, "%s", errs.n ? errs.msgs[0] : strerror(-r));
-		for (size_t i = 0; i < errs.n; i++)
-			log_err("reread: %s", errs.msgs[i]);
-		config_errors_free(&errs);
-		free(ref);
-		return -EINVAL;
-	}
-	config_errors_free(&errs);
-	ref->refs = 1; /* the pending config's own */
-	const struct corral_config *nc = &ref->cfg;
-	char **a = NULL, **c = NULL, **d = NULL;
-	size_t na = 0, nch = 0, nd = 0;
-	r = 0;
-	for (size_t i = 0; i < nc->nprograms && r == 0; i++) {
-		const char *g = config_group_name(&nc->programs[i]);
-		bool active = false;
-		for (struct program *prog = S.programs; prog && !active; prog = prog->next)
-			active = !prog->retiring && !prog->transient &&
-				 strcmp(program_group_name(prog), g) == 0;
-		if (!active)
-			r = names_add(&a, &na, g);
-		else if (group_changed(nc, g))
-			r = names_add(&c, &nch, g);
-	}
-	for (struct program *prog = S.programs; prog && r == 0; prog = prog->next) {
-		if (prog->retiring || prog->transient)
-			continue;
-		const char *g = program_group_name(prog);
-		bool kept = false;
-		for (size_t i = 0; i < nc->nprograms && !kept; i++)
-			kept = strcmp(config_group_name(&nc->programs[i]), g) == 0;
-		if (!kept)
-			r = names_add(&d, &nd, g);
-	}
-	char ***empty[3] = { &a, &c, &d };
-	for (int i = 0; i < 3 && r == 0; i++)
-		if (!*empty[i] && !(*empty[i] = calloc(1, sizeof **empty[i])))
-			r = -ENOMEM;
-	if (r < 0) {
-		for (int i = 0; i < 3; i++) {
-			for (char **s = *empty[i]; s && *s; s++)
-				free(*s);
-			free(*empty[i]);
-		}
-		config_ref_put(ref);
-		snprintf(err, errlen, "out of memory");
-		return r;
-	}
-	config_ref_put(S.pending);
-	S.pending = ref;
-	*added = a;
-	*changed = c;
-	*removed = d;
-	return 0;
-}
-
-int supervisor_group_remove(const char *name)
-{
-	bool found = false;
-	for (struct program *prog = S.programs; prog; prog = prog->next) {
-		if (prog->retiring || prog->transient || strcmp(program_group_name(prog), name) != 0)
-			continue;
-		found = true;
-		for (int i = 0; i < prog->nprocs; i++)
-			if (!process_down(&prog->procs[i]))
-				return -EBUSY;
-	}
-	if (!found)
-		return -ENOENT;
-	for (struct program *prog = S.programs, *next; prog; prog = next) {
-		next = prog->next;
-		if (!prog->retiring && !prog->transient && strcmp(program_group_name(prog), name) == 0) {
-			log_info("removed %s (removeProcessGroup %s)", prog->cfg->name, name);
-			program_retire(prog); /* down already: gone at once */
-		}
-	}
-	return 0;
-}
-
-int supervisor_group_add(const char *name)
-{
-	/* a `corralctl run` scope of that name counts: its cgroup is NAME */
-	for (struct program *prog = S.programs; prog; prog = prog->next)
-		if (!prog->retiring && strcmp(program_group_name(prog), name) == 0)
-			return -EEXIST;
-	struct config_ref *ref = S.pending ? S.pending : S.current;
-	struct corral_config *cfg = &ref->cfg;
-	size_t n = 0;
-	for (size_t i = 0; i < cfg->nprograms; i++)
-		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0)
-			n++;
-	if (!n)
-		return -ENOENT;
-	/* its [group:] takes the pending settings */
-	for (size_t i = 0; i < cfg->ngroups; i++) {
-		if (strcmp(cfg->groups[i].name, name) != 0)
-			continue;
-		int r = group_take(&cfg->groups[i]);
-		if (r < 0)
-			return r;
-		group_find(name)->fatal = false;
-	}
-	char lerr[2 * PATH_MAX + 256];
-	for (size_t i = 0; i < cfg->nprograms; i++)
-		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0 &&
-		    logdirs_check(cfg, &cfg->programs[i], lerr, sizeof lerr) < 0) {
-			log_err("addProcessGroup %s: %s", name, lerr);
-			return -EPERM;
-		}
-	struct program **made = calloc(n, sizeof *made);
-	if (!made)
-		return -ENOMEM;
-	size_t k = 0;
-	for (size_t i = 0; i < cfg->nprograms; i++) {
-		if (strcmp(config_group_name(&cfg->programs[i]), name) != 0)
-			continue;
-		if (cfg->programs[i].nlisten) {
-			/* its [socket:]s are bound by a whole reload only */
-			log_warn("addProcessGroup %s: %s has sockets: use corralctl reload", name,
-				 cfg->programs[i].name);
-		}
-		if (!(made[k++] = program_new(&cfg->programs[i], ref))) {
-			for (size_t j = 0; j + 1 < k; j++)
-				program_free(made[j]);
-			free(made);
-			return -ENOMEM;
-		}
-	}
-	for (size_t j = 0; j < k; j++) {
-		log_info("added %s (addProcessGroup %s)", made[j]->cfg->name, name);
-		list_insert(made[j]);
-		program_added(made[j]);
-	}
-	free(made);
-	return 0;
-}
-
-/* ---- shutdown ---- */
-
-/* Stop programs in reverse priority order, one priority at a time: the
- * next lower priority is asked to stop only when everything above it is
- * down. Called at every state change while shutting down. */
-/* Does a program that requires or comes after PROG still run? Then PROG
- * stops after it. */
-static bool has_live_dependents(const struct program *prog)
-{
-	for (struct program *x = S.programs; x; x = x->next) {
-		if (x == prog || !names_dependency(x, prog, true))
-			continue;
-		for (int i = 0; i < x->nprocs; i++)
-			if (!process_down(&x->procs[i]))
-				return true;
-	}
-	return false;
-}
-
-static void shutdown_step(void)
-{
-	static bool busy; /* supervisor_stop below re-enters through drive() */
-	if (busy)
-		return;
-	busy = true;
-	for (;;) {
-		int prio = INT_MIN;
-		bool pending = false;
-		for (struct program *prog = S.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *p = &prog->procs[i];
-				set_dep_waiting(p, false); /* nothing starts any more */
-				if (p->fsm.state == PSTATE_STOPPING)
-					pending = true;
-				else if (!process_down(p) && prog->cfg->priority > prio &&
-					 !has_live_dependents(prog))
-					prio = prog->cfg->priority;
-			}
-		if (pending)
-			break;
-		if (prio == INT_MIN) {
-			S.done = true;
-			loop_timer_cancel(&S.die_report);
-			break;
-		}
-		/* What requires or comes after a program stops first; with no
-		 * cycles (the config refuses them) one always can. */
-		for (struct program *prog = S.programs; prog; prog = prog->next)
-			if (prog->cfg->priority == prio && !has_live_dependents(prog))
-				for (int i = 0; i < prog->nprocs; i++)
-					if (!process_down(&prog->procs[i]))
-						supervisor_stop(&prog->procs[i]);
-	}
-	busy = false;
-}
-
-/* supervisord's "waiting for a, b to die": what is not down yet, every
- * few seconds until everything is. */
-#define DIE_REPORT_MS 3000
-
-static void die_report(void)
-{
-	static const char more[] = ", ...";
-	char names[4096];
-	size_t n = 0;
-	for (struct program *prog = S.programs; prog; prog = prog->next)
-		for (int i = 0; i < prog->nprocs; i++) {
-			const struct process *p = &prog->procs[i];
-			if (process_down(p))
-				continue;
-			const char *name = supervisor_process_name(p);
-			if (n + 2 + strlen(name) + sizeof more > sizeof names) {
-				memcpy(names + n, more, sizeof more); /* bounded: the rest is "..." */
-				n += sizeof more - 1;
-				goto full;
-			}
-			n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", name);
-		}
-full:
-	if (!n)
-		return;
-	sdlog_waiting_to_die(names);
-	if (loop_timer_set(&S.die_report, loop_now_ms() + DIE_REPORT_MS) < 0)
-		log_err("out of memory for a deadline");
-}
-
-void supervisor_shutdown(void)
-{
-	if (S.shutting_down)
-		return;
-	log_info("shutting down");
-	S.shutting_down = true;
-	(void)sdnotify_send("STOPPING=1");
-	hooks_stopping();
-	shutdown_step();
-	if (!S.done)
-		die_report();
-}
-
-/* ---- the loop ---- */
-
 /* --init: a signal for the container (docker kill -s HUP, a terminal's
  * WINCH, ...) goes to the main program, as tini gives it to its child; with
  * -g to its process group (the main process leads one of its own). */
 static void init_forward(int sig)
 {
 	struct process *main = NULL;
-	for (struct program *prog = S.programs; prog && !main; prog = prog->next)
+	for (struct program *prog = core.programs; prog && !main; prog = prog->next)
 		if (prog->cfg->main && !prog->retiring && prog->nprocs && prog->procs[0].pid)
 			main = &prog->procs[0];
 	const char *name = sigabbrev_np(sig);
@@ -2543,8 +611,7 @@ static void init_forward(int sig)
 	}
 	log_debug("got SIG%s: forwarding it to %s (pid %d%s)", name, main->name, (int)main->pid,
 		  S.init_group ? ", its process group" : "");
-	int r = S.init_group ? (kill(-main->pid, sig) < 0 ? -errno : 0)
-			     : (pidfd_signal(main->pidfd, sig) < 0 ? -errno : 0);
+	int r = S.init_group ? (kill(-main->pid, sig) < 0 ? -errno : 0) : process_signal(main, sig);
 	if (r < 0 && r != -ESRCH)
 		log_warn("%s: forwarding SIG%s: %s", main->name, name, strerror(-r));
 }
@@ -2568,21 +635,21 @@ static void handle_signals(void)
 		case SIGTERM:
 		case SIGINT:
 			sdlog_signal((int)si.ssi_signo, false);
-			if (S.init && !S.shutting_down)
-				S.init_stop_sig = (int)si.ssi_signo;
+			if (core.init && !core.shutting_down)
+				core.init_stop_sig = (int)si.ssi_signo;
 			supervisor_shutdown();
 			break;
 		case SIGHUP:
-			if (S.init) {
+			if (core.init) {
 				init_forward((int)si.ssi_signo);
 				break;
 			}
-			sdlog_signal(SIGHUP, S.shutting_down);
-			log_info("got SIGHUP: reloading %s", S.config_path);
-			supervisor_reload(NULL, NULL);
+			sdlog_signal(SIGHUP, core.shutting_down);
+			log_info("got SIGHUP: reloading %s", core.config_path);
+			reload_run(NULL, NULL);
 			break;
 		case SIGUSR2:
-			if (S.init) {
+			if (core.init) {
 				init_forward((int)si.ssi_signo);
 				break;
 			}
@@ -2590,31 +657,11 @@ static void handle_signals(void)
 			supervisor_reopen_logs();
 			break;
 		default:
-			if (S.init)
+			if (core.init)
 				init_forward((int)si.ssi_signo);
 			break;
 		}
 	}
-}
-
-/* P's deadline: its state machine's timer, or, while its scope is being
- * emptied, the next kill of what is left in it. */
-static void process_due(struct deadline *d)
-{
-	struct process *p = d->ctx;
-	if (p->draining) {
-		log_warn("%s: its scope is still not empty, killing it again", p->name);
-		kill_tree(p);
-		loop_timer_set(&p->timer, loop_now_ms() + DRAIN_REPEAT_MS);
-		return;
-	}
-	struct pinput in = { .event = PEV_TIMER };
-	drive(p, &in);
-}
-
-static void die_report_due(struct deadline *d)
-{
-	die_report();
 }
 
 static void signals_readable(struct watch *w, uint32_t events)
@@ -2624,13 +671,10 @@ static void signals_readable(struct watch *w, uint32_t events)
 
 static void reports_readable(struct watch *w, uint32_t events)
 {
-	read_reports();
+	process_read_reports();
 }
 
-static void notify_ready(struct watch *w, uint32_t events)
-{
-	notify_readable();
-}
+/* ---- start-up and the loop ---- */
 
 static int setup(void)
 {
@@ -2639,7 +683,7 @@ static int setup(void)
 	int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		sigaddset(&mask, sigs[i]);
-	if (S.init) {
+	if (core.init) {
 		/* A container's init takes every signal it can, to forward it;
 		 * not those that report a fault of its own, nor SIGPIPE (ignored:
 		 * a client that hangs up is an EPIPE, not a signal to pass on). */
@@ -2665,11 +709,11 @@ static int setup(void)
 	/* Each worker costs a pidfd and up to two pipes and two files: raise the
 	 * soft limit as far as allowed (and, as root, the hard one), and give
 	 * workers the limits corrald started with. */
-	if (getrlimit(RLIMIT_NOFILE, &S.nofile) < 0) {
+	if (getrlimit(RLIMIT_NOFILE, &core.nofile) < 0) {
 		log_err("getrlimit(RLIMIT_NOFILE): %m");
 		return -1;
 	}
-	struct rlimit raised = S.nofile;
+	struct rlimit raised = core.nofile;
 	raised.rlim_cur = raised.rlim_max;
 	if (geteuid() == 0) {
 		FILE *f = fopen("/proc/sys/fs/nr_open", "re");
@@ -2681,7 +725,7 @@ static int setup(void)
 		}
 	}
 	if (setrlimit(RLIMIT_NOFILE, &raised) < 0) {
-		raised.rlim_max = S.nofile.rlim_max;
+		raised.rlim_max = core.nofile.rlim_max;
 		raised.rlim_cur = raised.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &raised) < 0)
 			log_warn("setrlimit(RLIMIT_NOFILE): %m");
@@ -2692,9 +736,9 @@ static int setup(void)
 		log_err("setting up the event loop: %s", strerror(-r));
 		return -1;
 	}
-	S.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	core.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	S.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (S.devnull < 0 || S.sigfd < 0) {
+	if (core.devnull < 0 || S.sigfd < 0) {
 		log_err("setting up the event loop: %m");
 		return -1;
 	}
@@ -2761,7 +805,7 @@ static int scopes_open(const struct corral_config *cfg)
 		snprintf(err, sizeof err, "scopes = process-group in the config");
 	}
 	if (r == 0) {
-		S.cgroups = true;
+		core.cgroups = true;
 		/* As PID 1 of a PID namespace, the kernel kills everything in it
 		 * when corrald dies: no guard needed. */
 		pid_t g = getpid() == 1 ? 0 : guard_start(cgroup_scope_path(), guard_stderr(),
@@ -2791,199 +835,6 @@ static int scopes_open(const struct corral_config *cfg)
 		 "leaves its process group escapes a stop, and if corrald is killed only the "
 		 "main processes die with it", err);
 	return 0;
-}
-
-/* ---- sd_notify ---- */
-
-/* The process whose tree PID belongs to, or NULL: only those are believed. */
-static struct process *process_of_pid(pid_t pid)
-{
-	struct process *p = pidmap_get(&S.pids, pid);
-	if (p)
-		return p;
-	char path[64], line[PATH_MAX + 8];
-	if (S.cgroups && cgroup_scope_path()) {
-		/* Its cgroup says which scope, and so which process. */
-		snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
-		FILE *f = fopen(path, "re");
-		if (!f)
-			return NULL;
-		const char *scope = strrchr(cgroup_scope_path(), '/');
-		char *leaf = NULL;
-		while (fgets(line, sizeof line, f))
-			if (strncmp(line, "0::", 3) == 0) {
-				line[strcspn(line, "\n")] = '\0';
-				char *at = strstr(line, scope);
-				if (at && at[strlen(scope)] == '/') {
-					leaf = at + strlen(scope) + 1;
-					leaf[strcspn(leaf, "/")] = '\0';
-				}
-				break;
-			}
-		fclose(f);
-		if (!leaf)
-			return NULL;
-		for (struct program *prog = S.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++)
-				if (strcmp(prog->procs[i].name, leaf) == 0 && !prog->retiring)
-					return &prog->procs[i];
-		return NULL;
-	}
-	/* Process groups: every worker leads its own session. */
-	pid_t sid = getsid(pid);
-	return sid > 0 ? pidmap_get(&S.pids, sid) : NULL;
-}
-
-static void notify_message(struct process *p, char *msg)
-{
-	const struct program_config *c = p->prog->cfg;
-	struct pinput in = { 0 };
-	for (char *line = msg, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (strcmp(line, "READY=1") == 0 && c->ready == READY_NOTIFY) {
-			log_info("%s: ready (sd_notify)", p->name);
-			in.event = PEV_READY;
-			drive(p, &in);
-		} else if (strncmp(line, "STATUS=", 7) == 0) {
-			free(p->status_text);
-			p->status_text = strdup(line + 7);
-		} else if (strcmp(line, "WATCHDOG=1") == 0) {
-			in.event = PEV_WATCHDOG;
-			drive(p, &in);
-		} else if (strcmp(line, "WATCHDOG=trigger") == 0) {
-			log_warn("%s: asked for its watchdog to fire", p->name);
-			in.event = PEV_WATCHDOG_TRIGGER;
-			drive(p, &in);
-		} else if (strncmp(line, "EXTEND_TIMEOUT_USEC=", 20) == 0) {
-			char *end;
-			unsigned long long us = strtoull(line + 20, &end, 10);
-			if (!*end && p->fsm.state == PSTATE_STARTING && !p->fsm.killing &&
-			    c->ready == READY_NOTIFY && c->start_timeout > 0)
-				loop_timer_set(&p->timer, loop_now_ms() + (int64_t)(us / 1000));
-		} else if (strncmp(line, "ERRNO=", 6) == 0) {
-			int e = atoi(line + 6);
-			log_warn("%s: says it failed: %s", p->name, strerror(e));
-			free(p->status_text);
-			if (asprintf(&p->status_text, "errno %d (%s)", e, strerror(e)) < 0)
-				p->status_text = NULL;
-		} else if (strcmp(line, "STOPPING=1") == 0 || strcmp(line, "RELOADING=1") == 0) {
-			log_info("%s: %s", p->name, line[0] == 'S' ? "stopping" : "reloading");
-		} else if (strncmp(line, "MAINPID=", 8) == 0) {
-			/* Believed only as a note: corrald keeps watching the process it
-			 * started, whose whole tree is its scope anyway. */
-			log_debug("%s: says its main pid is %s", p->name, line + 8);
-		}
-	}
-}
-
-/* Datagrams on the notify socket: a bounded number per turn. Credentials
- * (SO_PASSCRED) say who sent each; received descriptors are closed, which
- * is also the answer to BARRIER=1: everything sent before it is handled. */
-static void notify_readable(void)
-{
-	for (int k = 0; k < 64; k++) {
-		char buf[4096];
-		union {
-			struct cmsghdr align;
-			char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(16 * sizeof(int))];
-		} ctl;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-				      .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
-		ssize_t n = recvmsg(S.notify_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_warn("notify socket: %m");
-			return;
-		}
-		struct ucred *cred = NULL;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-			if (cm->cmsg_level != SOL_SOCKET)
-				continue;
-			if (cm->cmsg_type == SCM_CREDENTIALS)
-				cred = (struct ucred *)(void *)CMSG_DATA(cm);
-			else if (cm->cmsg_type == SCM_RIGHTS) {
-				int *fds = (int *)(void *)CMSG_DATA(cm);
-				size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				for (size_t i = 0; i < nfd; i++)
-					close(fds[i]);
-			}
-		}
-		if (!cred || (size_t)n >= sizeof buf)
-			continue; /* no credentials, or too long: not believed */
-		buf[n] = '\0';
-		struct process *p = process_of_pid(cred->pid);
-		if (!p) {
-			log_debug("notify from pid %d, which is none of ours: ignored", (int)cred->pid);
-			continue;
-		}
-		notify_message(p, buf);
-	}
-}
-
-/* The socket NOTIFY_SOCKET names, next to the control socket. */
-static void notify_open(const struct corral_config *cfg)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (snprintf(addr.sun_path, sizeof addr.sun_path, "%s.notify", cfg->socket) >=
-	    (int)sizeof addr.sun_path) {
-		log_warn("notify socket: %s.notify is too long a path; ready = notify will not work",
-			 cfg->socket);
-		return;
-	}
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int one = 1;
-	if (fd < 0) {
-		log_warn("notify socket: %m");
-		return;
-	}
-	/* Only a socket nobody answers on (left by a corrald that died) is
-	 * replaced; any other file there is not ours. */
-	char why[256];
-	if (sockets_reclaim_path(addr.sun_path, why, sizeof why) < 0) {
-		log_warn("notify socket %s: %s; ready = notify will not work", addr.sun_path, why);
-		close(fd);
-		return;
-	}
-	/* Anyone may send (workers may run as other users); only the trees of
-	 * our processes are believed. */
-	int r = sockets_bind_unix(fd, &addr, sizeof addr, 0666);
-	struct stat st;
-	if (r < 0) {
-		log_warn("notify socket %s: bind: %s", addr.sun_path, strerror(-r));
-		close(fd);
-		return;
-	}
-	if (lstat(addr.sun_path, &st) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
-		log_warn("notify socket %s: %m", addr.sun_path);
-		unlink(addr.sun_path);
-		close(fd);
-		return;
-	}
-	S.notify_dev = st.st_dev;
-	S.notify_ino = st.st_ino;
-	loop_watch_init(&S.notify_watch, notify_ready, NULL);
-	if (loop_watch(fd, EPOLLIN, &S.notify_watch) < 0) {
-		close(fd);
-		unlink(addr.sun_path);
-		return;
-	}
-	S.notify_fd = fd;
-	memcpy(S.notify_path, addr.sun_path, sizeof S.notify_path);
-}
-
-static void notify_close(void)
-{
-	if (S.notify_fd < 0)
-		return;
-	loop_unwatch(&S.notify_watch);
-	close(S.notify_fd);
-	S.notify_fd = -1;
-	if (sockets_same_file(S.notify_path, S.notify_dev, S.notify_ino))
-		unlink(S.notify_path);
 }
 
 static int write_pidfile(const char *path)
@@ -3033,35 +884,22 @@ static void remove_pidfile(const char *path)
 		log_warn("pidfile %s: %m", path);
 }
 
-static void bury(void)
-{
-	while (graveyard) {
-		struct program *prog = graveyard;
-		graveyard = prog->next;
-		program_free(prog);
-	}
-}
-
-void supervisor_init_forward_to_group(void)
-{
-	S.init_group = true;
-}
-
 int supervisor_run(const char *config_path, struct corral_config *cfg, bool init)
 {
 	int status = 1;
-	S.config_path = config_path;
-	S.init = init;
-	S.current = calloc(1, sizeof *S.current);
-	if (!S.current) {
+	process_set_policy(&policy);
+	core.config_path = config_path;
+	core.init = init;
+	core.current = calloc(1, sizeof *core.current);
+	if (!core.current) {
 		log_err("out of memory");
 		config_free(cfg);
 		return 1;
 	}
-	S.current->cfg = *cfg;
-	S.current->refs = 1;
-	memset(cfg, 0, sizeof *cfg); /* now owned by S.current */
-	cfg = &S.current->cfg;
+	core.current->cfg = *cfg;
+	core.current->refs = 1;
+	memset(cfg, 0, sizeof *cfg); /* now owned by core.current */
+	cfg = &core.current->cfg;
 
 	sdnotify_init();
 	if (setup() < 0)
@@ -3072,7 +910,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		goto out;
 	}
 	char lerr[2 * PATH_MAX + 256];
-	if (logdirs_check(cfg, NULL, lerr, sizeof lerr) < 0) {
+	if (reload_check_logdirs(cfg, NULL, lerr, sizeof lerr) < 0) {
 		log_err("%s", lerr);
 		goto out;
 	}
@@ -3083,7 +921,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	if (scopes_open(cfg) < 0)
 		goto out_control;
 	notify_open(cfg);
-	limits_announce(cfg);
+	reload_announce_limits(cfg);
 	if (cfg->pidfile && (r = write_pidfile(cfg->pidfile)) < 0) {
 		log_err("pidfile %s: %s", cfg->pidfile, strerror(-r));
 		goto out_control;
@@ -3105,17 +943,17 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 				 cfg->sockets[i].program);
 		}
 
-	if (groups_apply(cfg) < 0) {
+	if (group_apply(cfg) < 0) {
 		log_err("out of memory creating groups");
 		goto out_pidfile;
 	}
 	for (size_t i = 0; i < cfg->nprograms; i++) {
-		struct program *prog = program_new(&cfg->programs[i], S.current);
+		struct program *prog = roster_new(&cfg->programs[i], core.current);
 		if (!prog) {
 			log_err("out of memory creating program %s", cfg->programs[i].name);
 			goto out_pidfile;
 		}
-		list_insert(prog);
+		core_insert(prog);
 	}
 	log_info("corrald %s started (pid %d), %zu programs, control socket %s", CORRAL_VERSION,
 		 (int)getpid(), cfg->nprograms, cfg->socket);
@@ -3125,68 +963,67 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		S.up = NULL;
 	}
 	hooks_started();
-	for (struct program *prog = S.programs; prog; prog = prog->next)
-		program_autostart(prog);
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		core_autostart(prog);
 
 	bool ready = false;
 	while (!S.done) {
-		if (S.start_queued && !S.shutting_down)
+		if (core.start_queued && !core.shutting_down)
 			run_start_queue();
-		if (!ready && !S.start_queued) {
+		if (!ready && !core.start_queued) {
 			/* Every autostart program has been spawned: tell systemd
 			 * (Type=notify), once. */
 			ready = true;
 			char msg[128];
 			snprintf(msg, sizeof msg, "READY=1\nSTATUS=supervising %zu programs\nMAINPID=%d",
-				 S.current->cfg.nprograms, (int)getpid());
+				 core.current->cfg.nprograms, (int)getpid());
 			if ((r = sdnotify_send(msg)) < 0)
 				log_warn("sd_notify: %s", strerror(-r));
 		}
 		/* Never block while the start queue has work. */
-		if ((r = loop_run_once(S.start_queued ? 0 : -1)) < 0) {
+		if ((r = loop_run_once(core.start_queued ? 0 : -1)) < 0) {
 			log_err("epoll_wait: %s", strerror(-r));
 			/* Cannot wait any more: take everything down the hard way. */
-			for (struct program *prog = S.programs; prog; prog = prog->next)
+			for (struct program *prog = core.programs; prog; prog = prog->next)
 				for (int i = 0; i < prog->nprocs; i++)
-					if (prog->procs[i].pidfd >= 0)
-						pidfd_signal(prog->procs[i].pidfd, SIGKILL);
+					process_signal(&prog->procs[i], SIGKILL);
 			goto out_pidfile;
 		}
-		bury();
+		roster_bury();
 		hooks_bury();
 	}
 	status = S.exit_status;
 	log_info("all programs stopped, exiting with status %d", status);
 
 out_pidfile:
-	if (S.current->cfg.pidfile)
-		remove_pidfile(S.current->cfg.pidfile);
+	if (core.current->cfg.pidfile)
+		remove_pidfile(core.current->cfg.pidfile);
 out_control:
 	notify_close();
 	hooks_close();
 	/* Whatever is still in a scope (killmode = process leftovers, or
 	 * everything after a failure) dies with corrald. */
-	if (S.cgroups && (r = cgroup_scope_close(SCOPE_WAIT_MS)) < 0)
+	if (core.cgroups && (r = cgroup_scope_close(SCOPE_WAIT_MS)) < 0)
 		log_warn("scopes: removing %s: %s", cgroup_scope_path() ? cgroup_scope_path() : "scope",
 			 strerror(-r));
 	guard_stop(S.guard, S.guard_pipe, S.guard_pidfd, 2000);
 out:
-	bury();
+	roster_bury();
 	logstream_free_detached();
-	while (S.programs) {
-		struct program *prog = S.programs;
-		S.programs = prog->next;
-		program_free(prog);
+	while (core.programs) {
+		struct program *prog = core.programs;
+		core.programs = prog->next;
+		roster_free(prog);
 	}
 	/* after the streams, whose last lines it may still send */
 	devlog_shutdown();
-	config_ref_put(S.current);
-	config_ref_put(S.pending);
+	core_config_put(core.current);
+	reload_free();
 	hooks_free_all();
 	sockets_close_all();
-	groups_free();
+	group_free_all();
 	spawn_fini();
 	loop_close();
-	pidmap_free(&S.pids);
+	pidmap_free(&core.pids);
 	return status;
 }

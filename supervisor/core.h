@@ -1,0 +1,76 @@
+/* core — what the parts of the supervision core share, and nothing else:
+ * the list of programs, the config they run with, the pid of each live
+ * process, and a few facts about corrald that several parts read. It is
+ * for the core's own files (process, deps, group, notify, roster, reload,
+ * supervisor); the parts above it (control, rpc, pool, events) go through
+ * supervisor.h.
+ *
+ * Each field says who writes it; any part of the core may read it. What
+ * one part alone needs (the groups, the counts of waiting processes, the
+ * notify socket, the guard) is that part's own, static in its file. */
+#ifndef CORRAL_CORE_H
+#define CORRAL_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/resource.h>
+
+#include "supervisor/pidmap.h"
+#include "supervisor/supervisor_types.h"
+
+struct core {
+	/* Every program, in priority order (core_insert, core_unlink: the
+	 * roster, reload and `corralctl run` add and take out). */
+	struct program *programs;
+	/* The config programs run with: a reload swaps it (reload.c). */
+	struct config_ref *current;
+	/* The config file, as corrald was started with it (supervisor.c). */
+	const char *config_path;
+	/* pid -> process of each main process (process.c puts and deletes). */
+	struct pidmap pids;
+	/* Scopes are cgroup leaves; else process groups (supervisor.c, at
+	 * start-up). */
+	bool cgroups;
+	/* Shutdown has begun: nothing starts any more (supervisor.c). */
+	bool shutting_down;
+	/* --init: a container's PID 1 (supervisor.c); the TERM or INT the
+	 * container was stopped with, which its main program gets. */
+	bool init;
+	int init_stop_sig;
+	/* /dev/null, for the stdio a worker has nothing else for (supervisor.c). */
+	int devnull;
+	/* RLIMIT_NOFILE as corrald found it, which workers get back (supervisor.c). */
+	struct rlimit nofile;
+	/* NOTIFY_SOCKET for workers (notify.c); "" while there is none. */
+	char notify_path[108];
+	/* Processes in the autostart queue (core_autostart, core_unqueue). */
+	size_t start_queued;
+};
+
+extern struct core core;
+
+/* The program of the config named NAME (not a retiring one, nor a
+ * `corralctl run` one), or NULL. */
+struct program *core_find_program(const char *name);
+/* PROG into core.programs in priority order, after others of the same
+ * priority and name. */
+void core_insert(struct program *prog);
+/* PROG out of core.programs (it stays allocated). */
+void core_unlink(struct program *prog);
+
+/* Let go of REF: the config is freed with its last holder. NULL is harmless. */
+void core_config_put(struct config_ref *ref);
+
+/* Its [group:] name, or its own name when it is in none. */
+const char *core_group_name(const struct program *prog);
+/* supervisord's name of P: its name in its [group:] ("web" for "grp:web"). */
+const char *core_process_name(const struct process *p);
+
+/* Autostart goes through a queue that the loop works off a batch at a
+ * time, in priority order (supervisor.c): every process of PROG joins it
+ * when PROG is set to autostart. */
+void core_autostart(struct program *prog);
+/* P leaves the queue, when it is in it. */
+void core_unqueue(struct process *p);
+
+#endif

@@ -1,0 +1,491 @@
+#include "supervisor/reload.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervisor/cgroup.h"
+#include "supervisor/core.h"
+#include "supervisor/group.h"
+#include "supervisor/hooks.h"
+#include "supervisor/log.h"
+#include "supervisor/logfile.h"
+#include "supervisor/process.h"
+#include "supervisor/roster.h"
+#include "supervisor/sockets.h"
+
+/* The config last read by reload_reread(), not yet all applied; NULL: none. */
+static struct config_ref *pending;
+
+/* By logfile.c's rules for each program's user: a directory that others
+ * could swap files in is refused before anything is opened there. Files
+ * given by path are named by a root-owned config, trusted; only where they
+ * are matters. */
+int reload_check_logdirs(const struct corral_config *cfg, const struct program_config *only,
+			 char *err, size_t errlen)
+{
+	char dir[PATH_MAX], last[PATH_MAX] = "", why[PATH_MAX + 160];
+	uid_t last_uid = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++) {
+		const struct program_config *c = &cfg->programs[i];
+		if (only && c != only)
+			continue;
+		uid_t uid = c->sandbox.users.has_user ? c->sandbox.users.uid : LOGFILE_NO_USER;
+		for (int k = 0; k < c->numprocs; k++) {
+			struct program_instance v;
+			program_config_instance(c, k, &v);
+			const char *files[2] = { v.stdout_logfile, c->redirect_stderr ? "NONE"
+										: v.stderr_logfile };
+			for (int w = 0; w < 2; w++) {
+				const char *f = files[w];
+				bool in_logdir = !f || strcmp(f, "AUTO") == 0;
+				if (!in_logdir && (strcmp(f, "NONE") == 0 || strcmp(f, "-") == 0 ||
+						   strcmp(f, "/dev/stdout") == 0 ||
+						   strcmp(f, "/dev/stderr") == 0))
+					continue;
+				if (in_logdir)
+					snprintf(dir, sizeof dir, "%s", cfg->logdir);
+				else if (logfile_dirname(f, dir, sizeof dir) < 0)
+					continue; /* opening it says so */
+				/* numprocs copies mostly share one */
+				if (uid == last_uid && strcmp(dir, last) == 0)
+					continue;
+				if (logfile_check_dir(dir, uid, why, sizeof why) < 0) {
+					snprintf(err, errlen, "%s:%d: [%s:%s]: %s: %s", c->file, c->line,
+						 c->is_pool ? "pool" : c->is_fcgi ? "fcgi-program"
+						 : c->is_listener ? "eventlistener" : "program", c->name,
+						 in_logdir ? "logdir" : w ? "stderr_logfile" : "stdout_logfile",
+						 why);
+					return -EPERM;
+				}
+				snprintf(last, sizeof last, "%s", dir);
+				last_uid = uid;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Never ignoring a limit silently. */
+void reload_announce_limits(const struct corral_config *cfg)
+{
+	unsigned want = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		want |= limits_wanted(&cfg->programs[i].sandbox.limits);
+	if (!want)
+		return;
+	char why[PATH_MAX + 160] = "";
+	int on = core.cgroups ? limits_enable(cgroup_scope_path(), want, why, sizeof why) : 0;
+	if (on < 0)
+		on = 0;
+	for (size_t k = 0; k < cfg->nprograms; k++) {
+		const struct sandbox *sbx = &cfg->programs[k].sandbox;
+		for (int i = 0; i < LIMITS_N; i++)
+			if (sbx->limits.set[i] && !(on & (1 << i)))
+				log_warn("%s: %s = %s is not enforced: %s%s", cfg->programs[k].name,
+					 limits_key_name(i), sbx->limits.value[i],
+					 core.cgroups ? "its controller is not enabled for corrald's cgroups"
+						   : "corrald's scopes are process groups, not cgroups",
+					 sbx->strict_limits ? " (strict_limits: it will not start)" : "");
+	}
+	if (why[0])
+		log_info("cgroup limits: %s", why);
+}
+
+static void say(void (*line)(void *, const char *), void *ctx, const char *what, const char *name)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s: %s", what, name);
+	log_info("reload: %s", buf);
+	if (line)
+		line(ctx, buf);
+}
+
+/* Read the config file for a reload and check what config_load() cannot
+ * (what needs the filesystem, or what runs). 0 with *OUT, or -EINVAL
+ * after LINE heard why, -ENOMEM. */
+static int read_config(struct config_ref **out, void (*line)(void *, const char *), void *ctx)
+{
+	struct config_ref *ref = calloc(1, sizeof *ref);
+	if (!ref)
+		return -ENOMEM;
+	struct config_errors errs = { 0 };
+	int r = config_load(core.config_path, &ref->cfg, &errs);
+	if (r == 0 && core.init)
+		config_for_init(&ref->cfg);
+	for (size_t i = 0; i < errs.nwarnings; i++)
+		log_warn("reload: %s", errs.warnings[i]);
+	if (r < 0) {
+		for (size_t i = 0; i < errs.n; i++) {
+			log_err("reload: %s", errs.msgs[i]);
+			if (line)
+				line(ctx, errs.msgs[i]);
+		}
+		config_errors_free(&errs);
+		free(ref);
+		return -EINVAL;
+	}
+	config_errors_free(&errs);
+	/* A `corralctl run` scope is a cgroup named after it: a program or
+	 * group of its name would be started in that cgroup and killed with it
+	 * (run refuses the names a config holds for the same reason). */
+	char msg[2 * PATH_MAX + 256];
+	msg[0] = '\0';
+	for (struct program *prog = core.programs; prog && !msg[0]; prog = prog->next) {
+		if (!prog->transient || prog->retiring)
+			continue;
+		const struct corral_config *nc = &ref->cfg;
+		bool taken = false;
+		for (size_t i = 0; i < nc->nprograms && !taken; i++)
+			taken = strcmp(nc->programs[i].name, prog->cfg->name) == 0;
+		for (size_t i = 0; i < nc->ngroups && !taken; i++)
+			taken = strcmp(nc->groups[i].name, prog->cfg->name) == 0;
+		if (taken)
+			snprintf(msg, sizeof msg, "%s is the name of a running `corralctl run` scope: "
+				 "reload once it has ended", prog->cfg->name);
+	}
+	/* Needs the filesystem, so not a config_load() check (nor --check's). */
+	if (msg[0] || reload_check_logdirs(&ref->cfg, NULL, msg, sizeof msg) < 0) {
+		log_err("reload: %s", msg);
+		if (line)
+			line(ctx, msg);
+		config_free(&ref->cfg);
+		free(ref);
+		return -EINVAL;
+	}
+	*out = ref;
+	return 0;
+}
+
+/* A reload's plan, made whole before anything that runs is touched, so
+ * that nothing is half applied when memory runs out or a bind fails. */
+struct reload_plan {
+	struct config_ref *ref;     /* the new config: one reference, corrald's own */
+	size_t n;                   /* its programs */
+	struct program **olds;      /* [i]: the running program of that name, or NULL */
+	struct program **created;   /* [i]: made for a changed or new program; NULL: unchanged */
+};
+
+/* The new programs are made before any old one is touched. Groups take the
+ * new settings now (the programs made look them up), and get the old ones
+ * back in plan_undo(). New sockets are bound last, when nothing else can
+ * fail: a bind error leaves everything as it was. 0, or -errno. */
+static int plan_make(struct reload_plan *pl, void (*line)(void *, const char *), void *ctx)
+{
+	struct corral_config *nc = &pl->ref->cfg;
+	pl->n = nc->nprograms;
+	pl->created = calloc(pl->n ? pl->n : 1, sizeof *pl->created);
+	pl->olds = calloc(pl->n ? pl->n : 1, sizeof *pl->olds);
+	if (!pl->created || !pl->olds || group_apply(nc) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < pl->n; i++) {
+		struct program_config *c = &nc->programs[i];
+		pl->olds[i] = core_find_program(c->name);
+		if (pl->olds[i] && program_config_equal(pl->olds[i]->cfg, c))
+			continue;
+		if (!(pl->created[i] = roster_new(c, pl->ref)))
+			return -ENOMEM;
+	}
+	char serr[PATH_MAX + 160];
+	if (sockets_prepare(nc, serr, sizeof serr) < 0) {
+		log_err("reload: %s", serr);
+		if (line)
+			line(ctx, serr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Nothing was touched: the new programs go, the groups get their old
+ * settings (OC's) back. */
+static void plan_undo(struct reload_plan *pl, const struct corral_config *oc)
+{
+	for (size_t j = 0; pl->created && j < pl->n; j++)
+		if (pl->created[j])
+			roster_free(pl->created[j]);
+	(void)group_apply(oc);
+	core_config_put(pl->ref);
+}
+
+/* Carry the plan out: removed programs retire, the new config becomes the
+ * current one, changed programs get their new generation, new ones are
+ * added. Nothing can fail any more. Whether anything changed. */
+static bool plan_apply(struct reload_plan *pl, void (*line)(void *, const char *), void *ctx)
+{
+	struct corral_config *nc = &pl->ref->cfg;
+	bool any = false;
+	/* Removed programs. */
+	for (struct program *prog = core.programs, *next; prog; prog = next) {
+		next = prog->next;
+		if (prog->retiring || prog->transient)
+			continue;
+		bool kept = false;
+		for (size_t i = 0; i < pl->n && !kept; i++)
+			kept = pl->olds[i] == prog;
+		if (!kept) {
+			say(line, ctx, "removed", prog->cfg->name);
+			hooks_group(prog, false);
+			any = true;
+			roster_retire(prog);
+		}
+	}
+	struct config_ref *old_ref = core.current;
+	core.current = pl->ref;
+	log_set_config_level(nc->loglevel);
+	for (size_t i = 0; i < pl->n; i++) {
+		struct program_config *c = &nc->programs[i];
+		struct program *old = pl->olds[i], *made = pl->created[i];
+		if (old && !made) {
+			/* Unchanged: it now reads its (equal) settings from the new config. */
+			struct config_ref *was = old->ref;
+			old->cfg = c;
+			old->ref = pl->ref;
+			pl->ref->refs++;
+			core_config_put(was);
+			continue;
+		}
+		any = true;
+		core_insert(made);
+		if (old) {
+			say(line, ctx, "changed", c->name);
+			hooks_group(old, false);
+			hooks_group(made, true);
+			roster_replace(old, made);
+		} else {
+			say(line, ctx, "added", c->name);
+			hooks_group(made, true);
+			roster_added(made);
+		}
+	}
+	sockets_commit(); /* closes the sockets no section names now */
+	core_config_put(old_ref);
+	core_config_put(pending); /* a reread before this reload is stale now */
+	pending = NULL;
+	return any;
+}
+
+int reload_run(void (*line)(void *ctx, const char *text), void *ctx)
+{
+	if (core.shutting_down) {
+		if (line)
+			line(ctx, "corrald is shutting down");
+		return -ESHUTDOWN;
+	}
+	struct reload_plan pl = { 0 };
+	int r = read_config(&pl.ref, line, ctx);
+	if (r < 0)
+		return r;
+	reload_announce_limits(&pl.ref->cfg);
+	pl.ref->refs = 1; /* corrald's own */
+	struct corral_config *nc = &pl.ref->cfg;
+	struct corral_config *oc = &core.current->cfg;
+	if (strcmp(nc->socket, oc->socket) != 0 || nc->socket_mode != oc->socket_mode)
+		log_warn("reload: socket settings change only when corrald restarts");
+	if ((r = plan_make(&pl, line, ctx)) < 0)
+		plan_undo(&pl, oc);
+	else if (!plan_apply(&pl, line, ctx) && line)
+		line(ctx, "no changes");
+	free(pl.created);
+	free(pl.olds);
+	return r < 0 ? r : 0;
+}
+
+static const char *config_group_name(const struct program_config *c)
+{
+	return c->group ? c->group : c->name;
+}
+/* Add NAME to the vector *V of *N unless it is there. */
+static int names_add(char ***v, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i], name) == 0)
+			return 0;
+	char **nv = realloc(*v, (*n + 2) * sizeof *nv);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (!(nv[*n] = strdup(name)))
+		return -ENOMEM;
+	nv[++*n] = NULL;
+	return 0;
+}
+/* Does the running group NAME differ from its programs in CFG? */
+static bool group_changed(const struct corral_config *cfg, const char *name)
+{
+	size_t running = 0, wanted = 0;
+	for (struct program *prog = core.programs; prog; prog = prog->next) {
+		if (prog->retiring || prog->transient || strcmp(core_group_name(prog), name) != 0)
+			continue;
+		running++;
+		bool same = false;
+		for (size_t i = 0; i < cfg->nprograms && !same; i++)
+			same = strcmp(cfg->programs[i].name, prog->cfg->name) == 0 &&
+			       program_config_equal(&cfg->programs[i], prog->cfg);
+		if (!same)
+			return true;
+	}
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0)
+			wanted++;
+	return running != wanted;
+}
+int reload_reread(char ***added, char ***changed, char ***removed, char *err, size_t errlen)
+{
+	struct config_ref *ref = calloc(1, sizeof *ref);
+	if (!ref) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	struct config_errors errs = { 0 };
+	int r = config_load(core.config_path, &ref->cfg, &errs);
+	if (r == 0 && core.init)
+		config_for_init(&ref->cfg);
+	for (size_t i = 0; i < errs.nwarnings; i++)
+		log_warn("reread: %s", errs.warnings[i]);
+	if (r < 0) {
+		snprintf(err, errlen, "%s", errs.n ? errs.msgs[0] : strerror(-r));
+		for (size_t i = 0; i < errs.n; i++)
+			log_err("reread: %s", errs.msgs[i]);
+		config_errors_free(&errs);
+		free(ref);
+		return -EINVAL;
+	}
+	config_errors_free(&errs);
+	ref->refs = 1; /* the pending config's own */
+	const struct corral_config *nc = &ref->cfg;
+	char **a = NULL, **c = NULL, **d = NULL;
+	size_t na = 0, nch = 0, nd = 0;
+	r = 0;
+	for (size_t i = 0; i < nc->nprograms && r == 0; i++) {
+		const char *g = config_group_name(&nc->programs[i]);
+		bool active = false;
+		for (struct program *prog = core.programs; prog && !active; prog = prog->next)
+			active = !prog->retiring && !prog->transient &&
+				 strcmp(core_group_name(prog), g) == 0;
+		if (!active)
+			r = names_add(&a, &na, g);
+		else if (group_changed(nc, g))
+			r = names_add(&c, &nch, g);
+	}
+	for (struct program *prog = core.programs; prog && r == 0; prog = prog->next) {
+		if (prog->retiring || prog->transient)
+			continue;
+		const char *g = core_group_name(prog);
+		bool kept = false;
+		for (size_t i = 0; i < nc->nprograms && !kept; i++)
+			kept = strcmp(config_group_name(&nc->programs[i]), g) == 0;
+		if (!kept)
+			r = names_add(&d, &nd, g);
+	}
+	char ***empty[3] = { &a, &c, &d };
+	for (int i = 0; i < 3 && r == 0; i++)
+		if (!*empty[i] && !(*empty[i] = calloc(1, sizeof **empty[i])))
+			r = -ENOMEM;
+	if (r < 0) {
+		for (int i = 0; i < 3; i++) {
+			for (char **s = *empty[i]; s && *s; s++)
+				free(*s);
+			free(*empty[i]);
+		}
+		core_config_put(ref);
+		snprintf(err, errlen, "out of memory");
+		return r;
+	}
+	core_config_put(pending);
+	pending = ref;
+	*added = a;
+	*changed = c;
+	*removed = d;
+	return 0;
+}
+const struct corral_config *reload_pending_config(void)
+{
+	return pending ? &pending->cfg : &core.current->cfg;
+}
+int reload_group_remove(const char *name)
+{
+	bool found = false;
+	for (struct program *prog = core.programs; prog; prog = prog->next) {
+		if (prog->retiring || prog->transient || strcmp(core_group_name(prog), name) != 0)
+			continue;
+		found = true;
+		for (int i = 0; i < prog->nprocs; i++)
+			if (!process_down(&prog->procs[i]))
+				return -EBUSY;
+	}
+	if (!found)
+		return -ENOENT;
+	for (struct program *prog = core.programs, *next; prog; prog = next) {
+		next = prog->next;
+		if (!prog->retiring && !prog->transient && strcmp(core_group_name(prog), name) == 0) {
+			log_info("removed %s (removeProcessGroup %s)", prog->cfg->name, name);
+			roster_retire(prog); /* down already: gone at once */
+		}
+	}
+	return 0;
+}
+int reload_group_add(const char *name)
+{
+	/* a `corralctl run` scope of that name counts: its cgroup is NAME */
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		if (!prog->retiring && strcmp(core_group_name(prog), name) == 0)
+			return -EEXIST;
+	struct config_ref *ref = pending ? pending : core.current;
+	struct corral_config *cfg = &ref->cfg;
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0)
+			n++;
+	if (!n)
+		return -ENOENT;
+	/* its [group:] takes the pending settings */
+	for (size_t i = 0; i < cfg->ngroups; i++) {
+		if (strcmp(cfg->groups[i].name, name) != 0)
+			continue;
+		int r = group_take(&cfg->groups[i]);
+		if (r < 0)
+			return r;
+		group_find(name)->fatal = false;
+	}
+	char lerr[2 * PATH_MAX + 256];
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0 &&
+		    reload_check_logdirs(cfg, &cfg->programs[i], lerr, sizeof lerr) < 0) {
+			log_err("addProcessGroup %s: %s", name, lerr);
+			return -EPERM;
+		}
+	struct program **made = calloc(n, sizeof *made);
+	if (!made)
+		return -ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++) {
+		if (strcmp(config_group_name(&cfg->programs[i]), name) != 0)
+			continue;
+		if (cfg->programs[i].nlisten) {
+			/* its [socket:]s are bound by a whole reload only */
+			log_warn("addProcessGroup %s: %s has sockets: use corralctl reload", name,
+				 cfg->programs[i].name);
+		}
+		if (!(made[k++] = roster_new(&cfg->programs[i], ref))) {
+			for (size_t j = 0; j + 1 < k; j++)
+				roster_free(made[j]);
+			free(made);
+			return -ENOMEM;
+		}
+	}
+	for (size_t j = 0; j < k; j++) {
+		log_info("added %s (addProcessGroup %s)", made[j]->cfg->name, name);
+		core_insert(made[j]);
+		roster_added(made[j]);
+	}
+	free(made);
+	return 0;
+}
+
+void reload_free(void)
+{
+	core_config_put(pending);
+	pending = NULL;
+}
