@@ -332,6 +332,7 @@ struct rclient {
 	size_t inlen, incap;
 	bool started;           /* the current request's first byte arrived */
 	bool complete;          /* the current request is whole */
+	bool parsing;           /* inside client_parse(): it goes on to the next request */
 	bool bad;               /* it broke a limit: answered with an error, then closed */
 	int bad_status;
 	char *url;
@@ -383,6 +384,7 @@ static void client_read(struct rclient *c);
 static loop_watch_fn client_event;
 static loop_timer_fn client_due;
 static void client_flush(struct rclient *c);
+static void client_parse_some(struct rclient *c);
 
 static void multi_free(struct rmulti *m)
 {
@@ -520,8 +522,10 @@ static void respond_error(struct rclient *c, int status)
 	char body[128];
 	int n = snprintf(body, sizeof body, "%d %s\n", status, status_text(status));
 	/* After a 401 the connection goes: a client without the credentials
-	 * must not keep its slot by asking again and again. */
-	c->close_after = status != 404;
+	 * must not keep its slot by asking again and again. A 404 keeps it,
+	 * unless the request said it would not stay. */
+	if (status != 404)
+		c->close_after = true;
 	respond(c, status, body, (size_t)n);
 }
 
@@ -2201,8 +2205,20 @@ static const http_parser_settings settings = {
 	.on_message_complete = on_message_complete,
 };
 
-/* Parse what is buffered; handle a request once one is whole. */
+/* Parse what is buffered; handle a request once one is whole. A loop,
+ * never a recursion: an answer written at once does not parse the next
+ * request from inside the handler (client_flush), or a client that
+ * pipelines thousands of requests would overflow corrald's stack. */
 static void client_parse(struct rclient *c)
+{
+	if (c->parsing)
+		return;
+	c->parsing = true;
+	client_parse_some(c);
+	c->parsing = false;
+}
+
+static void client_parse_some(struct rclient *c)
 {
 	while (c->inlen && !c->wait && !c->resume && c->fd >= 0 && c->outlen == c->sent && !c->follow) {
 		if (HTTP_PARSER_ERRNO(&c->hp) == HPE_PAUSED)
