@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
-#include <resolv.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -30,13 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <http_parser.h>
-#include <nettle/sha1.h>
 
 #include "ipc/io.h"
 #include "sandbox/users.h"
 #include "supervisor/events.h"
 #include "supervisor/hooks.h"
+#include "supervisor/httpreq.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
@@ -46,8 +44,6 @@
 #include "supervisor/supervisor.h"
 #include "supervisor/xmlrpc.h"
 
-/* A request's body at most this big (http-parser bounds its headers). */
-#define BODY_MAX (1024 * 1024)
 /* A request must arrive whole within this once its first byte has. */
 #define REQUEST_TIMEOUT_MS 30000
 /* An answer must be taken within this; a client that reads nothing is dropped. */
@@ -327,23 +323,11 @@ struct rwait {
 struct rclient {
 	struct watch watch;
 	int fd;
-	http_parser hp;
+	struct httpreq *req;    /* owned; its requests */
 	char *in;               /* bytes read, not yet parsed */
 	size_t inlen, incap;
 	bool started;           /* the current request's first byte arrived */
-	bool complete;          /* the current request is whole */
 	bool parsing;           /* inside client_parse(): it goes on to the next request */
-	bool bad;               /* it broke a limit: answered with an error, then closed */
-	int bad_status;
-	char *url;
-	size_t urllen;
-	char *body;
-	size_t bodylen;
-	char field[32];         /* the header being read, lowercased, cut */
-	size_t fieldlen;
-	bool in_value;
-	char auth[512];         /* Authorization's value */
-	size_t authlen;
 	bool keepalive;
 	char *out;              /* the answer going out */
 	size_t outlen, outcap, sent;
@@ -451,8 +435,7 @@ static void rpc_bury(void)
 		struct rclient *c = R.dead;
 		R.dead = c->next;
 		free(c->in);
-		free(c->url);
-		free(c->body);
+		httpreq_free(c->req);
 		free(c->out);
 		free(c);
 	}
@@ -1881,14 +1864,11 @@ static void multi_resume(struct rclient *c)
 	xb_free(&value);
 }
 
-static void handle_rpc(struct rclient *c)
+static void handle_rpc(struct rclient *c, const struct http_request *rq)
 {
 	struct xcall call;
 	char err[256];
-	int r = xmlrpc_parse_call(c->body ? c->body : "", c->bodylen, &call, err, sizeof err);
-	free(c->body);
-	c->body = NULL;
-	c->bodylen = 0;
+	int r = xmlrpc_parse_call(rq->body, rq->bodylen, &call, err, sizeof err);
 	if (r == 0 && !*call.method) {
 		snprintf(err, sizeof err, "an empty <methodName>");
 		xcall_free(&call);
@@ -2006,63 +1986,20 @@ static void rpc_log_data(struct process *p, int which, const struct iovec *iov, 
 	}
 }
 
-static bool authorized(struct rclient *c)
+static void route(struct rclient *c, const struct http_request *rq)
 {
-	const char *username = c->l->username, *password = c->l->password;
-	if (!username)
-		return true;
-	const char *v = c->auth;
-	if (strncasecmp(v, "Basic ", 6) != 0)
-		return false;
-	v += 6;
-	while (*v == ' ')
-		v++;
-	unsigned char plain[400];
-	int n = b64_pton(v, plain, sizeof plain - 1);
-	if (n < 0)
-		return false;
-	plain[n] = '\0';
-	char *colon = strchr((char *)plain, ':');
-	if (!colon)
-		return false;
-	*colon = '\0';
-	const char *user = (const char *)plain, *pass = colon + 1, *want = password;
-	char hex[2 * SHA1_DIGEST_SIZE + 1];
-	if (strncmp(password, "{SHA}", 5) == 0) {
-		/* supervisord's form: the SHA-1 of the password, in hex */
-		struct sha1_ctx ctx;
-		uint8_t digest[SHA1_DIGEST_SIZE];
-		sha1_init(&ctx);
-		sha1_update(&ctx, strlen(pass), (const uint8_t *)pass);
-		sha1_digest(&ctx, sizeof digest, digest);
-		for (size_t i = 0; i < sizeof digest; i++)
-			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-		pass = hex;
-		want = password + 5;
-	}
-	/* compare all of it whatever matches, so timing says nothing */
-	size_t ul = strlen(user), pl = strlen(pass), eu = strlen(username), ep = strlen(want);
-	unsigned diff = (unsigned)(ul != eu) | (unsigned)(pl != ep);
-	for (size_t i = 0; i < ul && i < eu; i++)
-		diff |= (unsigned)(user[i] ^ username[i]);
-	for (size_t i = 0; i < pl && i < ep; i++)
-		diff |= (unsigned)(pass[i] ^ want[i]);
-	return diff == 0;
-}
-
-static void route(struct rclient *c, const char *url)
-{
+	const char *url = rq->target;
 	if (strncmp(url, "/logtail/", 9) == 0) {
-		if (c->hp.method != HTTP_GET)
+		if (rq->method != HTTPREQ_GET)
 			respond_error(c, 400);
 		else
 			handle_logtail(c, url + 9);
 	} else if (strcmp(url, "/RPC2") == 0 || strncmp(url, "/RPC2?", 6) == 0 ||
 		   strcmp(url, "/RPC2/") == 0) {
-		if (c->hp.method != HTTP_POST)
+		if (rq->method != HTTPREQ_POST)
 			respond_error(c, 405);
 		else
-			handle_rpc(c);
+			handle_rpc(c, rq);
 	} else {
 		respond_error(c, 404);
 	}
@@ -2070,140 +2007,25 @@ static void route(struct rclient *c, const char *url)
 
 static void handle_request(struct rclient *c)
 {
-	c->complete = false;
 	c->started = false;
 	loop_timer_cancel(&c->timer);
-	if (c->bad) {
-		respond_error(c, c->bad_status);
-		return;
-	}
-	c->keepalive = http_should_keep_alive(&c->hp);
+	const struct http_request *rq = httpreq_request(c->req);
+	c->keepalive = rq->keepalive;
 	if (!c->keepalive)
 		c->close_after = true;
-	char *url = c->url ? c->url : (char *)"/";
-	if (!authorized(c)) {
+	if (!httpreq_authorized(rq, c->l->username, c->l->password)) {
 		R.refused++;
 		log_warn("rpc: refused a request without the right credentials (%llu refused so far)",
 			 (unsigned long long)R.refused);
 		respond_error(c, 401);
 	} else {
 		c->authed = true;
-		route(c, url);
+		route(c, rq);
 	}
-	free(c->url);
-	c->url = NULL;
-	c->urllen = 0;
-	c->authlen = 0;
-	c->auth[0] = '\0';
+	httpreq_next(c->req);
 }
 
 /* ---- HTTP ---- */
-
-static int on_message_begin(http_parser *hp)
-{
-	struct rclient *c = hp->data;
-	free(c->url);
-	c->url = NULL;
-	c->urllen = 0;
-	free(c->body);
-	c->body = NULL;
-	c->bodylen = 0;
-	c->auth[0] = '\0';
-	c->authlen = 0;
-	c->fieldlen = 0;
-	c->in_value = false;
-	return 0;
-}
-
-static int too_big(struct rclient *c, int status)
-{
-	c->bad = true;
-	c->bad_status = status;
-	return 1;
-}
-
-static int on_url(http_parser *hp, const char *at, size_t len)
-{
-	struct rclient *c = hp->data;
-	if (c->urllen + len > 4096)
-		return too_big(c, 431);
-	char *u = realloc(c->url, c->urllen + len + 1);
-	if (!u)
-		return too_big(c, 500);
-	memcpy(u + c->urllen, at, len);
-	c->urllen += len;
-	u[c->urllen] = '\0';
-	c->url = u;
-	return 0;
-}
-
-static int on_header_field(http_parser *hp, const char *at, size_t len)
-{
-	struct rclient *c = hp->data;
-	if (c->in_value) {
-		c->fieldlen = 0;
-		c->in_value = false;
-	}
-	for (size_t i = 0; i < len && c->fieldlen < sizeof c->field - 1; i++)
-		c->field[c->fieldlen++] = (char)(at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i]);
-	c->field[c->fieldlen] = '\0';
-	return 0;
-}
-
-static int on_header_value(http_parser *hp, const char *at, size_t len)
-{
-	struct rclient *c = hp->data;
-	c->in_value = true;
-	if (strcmp(c->field, "authorization") != 0)
-		return 0;
-	if (c->authlen + len >= sizeof c->auth)
-		return too_big(c, 431);
-	memcpy(c->auth + c->authlen, at, len);
-	c->authlen += len;
-	c->auth[c->authlen] = '\0';
-	return 0;
-}
-
-static int on_headers_complete(http_parser *hp)
-{
-	struct rclient *c = hp->data;
-	if (hp->content_length != ULLONG_MAX && hp->content_length > BODY_MAX)
-		return too_big(c, 413);
-	return 0;
-}
-
-static int on_body(http_parser *hp, const char *at, size_t len)
-{
-	struct rclient *c = hp->data;
-	if (c->bodylen + len > BODY_MAX)
-		return too_big(c, 413);
-	char *b = realloc(c->body, c->bodylen + len + 1);
-	if (!b)
-		return too_big(c, 500);
-	memcpy(b + c->bodylen, at, len);
-	c->bodylen += len;
-	b[c->bodylen] = '\0';
-	c->body = b;
-	return 0;
-}
-
-static int on_message_complete(http_parser *hp)
-{
-	struct rclient *c = hp->data;
-	c->complete = true;
-	http_parser_pause(hp, 1); /* one request at a time */
-	return 0;
-}
-
-static const http_parser_settings settings = {
-	.on_message_begin = on_message_begin,
-	.on_url = on_url,
-	.on_header_field = on_header_field,
-	.on_header_value = on_header_value,
-	.on_headers_complete = on_headers_complete,
-	.on_body = on_body,
-	.on_message_complete = on_message_complete,
-};
 
 /* Parse what is buffered; handle a request once one is whole. A loop,
  * never a recursion: an answer written at once does not parse the next
@@ -2221,8 +2043,6 @@ static void client_parse(struct rclient *c)
 static void client_parse_some(struct rclient *c)
 {
 	while (c->inlen && !c->wait && !c->resume && c->fd >= 0 && c->outlen == c->sent && !c->follow) {
-		if (HTTP_PARSER_ERRNO(&c->hp) == HPE_PAUSED)
-			http_parser_pause(&c->hp, 0);
 		if (!c->started) {
 			c->started = true;
 			int64_t by = loop_now_ms() + REQUEST_TIMEOUT_MS;
@@ -2233,23 +2053,18 @@ static void client_parse_some(struct rclient *c)
 				return;
 			}
 		}
-		/* http-parser bounds the line and headers (HTTP_MAX_HEADER_SIZE) */
-		size_t n = http_parser_execute(&c->hp, &settings, c->in, c->inlen);
-		enum http_errno e = HTTP_PARSER_ERRNO(&c->hp);
+		size_t n;
+		int st = httpreq_feed(c->req, c->in, c->inlen, &n);
 		memmove(c->in, c->in + n, c->inlen - n);
 		c->inlen -= n;
-		if (c->bad) {
+		if (st >= 400) {
+			if (st == 400)
+				log_debug("rpc: bad HTTP: %s", httpreq_why(c->req));
 			c->close_after = true;
-			respond_error(c, c->bad_status);
+			respond_error(c, st);
 			return;
 		}
-		if (e != HPE_OK && e != HPE_PAUSED) {
-			log_debug("rpc: bad HTTP: %s", http_errno_description(e));
-			c->close_after = true;
-			respond_error(c, 400);
-			return;
-		}
-		if (!c->complete)
+		if (st == 0)
 			return; /* wait for more */
 		handle_request(c);
 	}
@@ -2302,7 +2117,7 @@ static void client_read(struct rclient *c)
 {
 	for (;;) {
 		if (c->inlen == c->incap) {
-			if (c->incap >= 2 * BODY_MAX) {
+			if (c->incap >= 2 * HTTPREQ_BODY_MAX) {
 				/* only while a request is handled: stop reading */
 				if (loop_watch_mod(&c->watch, 0) < 0)
 					client_close(c);
@@ -2390,11 +2205,11 @@ static void client_accept(struct listener *l)
 			free(c);
 			continue;
 		}
-		http_parser_init(&c->hp, HTTP_REQUEST);
-		c->hp.data = c;
-		if (loop_watch(fd, EPOLLIN, &c->watch) < 0) {
+		c->req = httpreq_new(NULL);
+		if (!c->req || loop_watch(fd, EPOLLIN, &c->watch) < 0) {
 			loop_timer_cancel(&c->timer);
 			close(fd);
+			httpreq_free(c->req);
 			free(c);
 			continue;
 		}
