@@ -50,7 +50,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cmdline.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
              supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
-             supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/rpc.c \
+             supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/http.c supervisor/rpc.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
              supervisor/sdlog.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c ipc/verbs.c
@@ -77,8 +77,8 @@ UNIT_TESTS += channel framing poolcfg
 # The control protocol's verbs, the table corralctl and corrald share.
 UNIT_TESTS += verbs
 # The supervisord-compatible XML-RPC server: its value reader and writer;
-# the HTTP requests it reads.
-UNIT_TESTS += xmlrpc httpreq
+# the HTTP server it is routes of, and the requests that reads.
+UNIT_TESTS += xmlrpc http httpreq
 # supervisord's event listener protocol (eventproto.c), and its pools at
 # run time (events.c) with the event loop faked.
 UNIT_TESTS += events events_loop
@@ -142,6 +142,9 @@ $(BUILD)/tests/unit/test_loop: $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/he
 $(BUILD)/tests/unit/test_hooks: $(BUILD)/supervisor/hooks.o
 $(BUILD)/tests/unit/test_xmlrpc: $(BUILD)/supervisor/xmlrpc.o
 $(BUILD)/tests/unit/test_httpreq: $(BUILD)/supervisor/httpreq.o
+$(BUILD)/tests/unit/test_http: $(BUILD)/supervisor/http.o $(BUILD)/supervisor/httpreq.o \
+                             $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
+                             $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
 $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o \
                              $(BUILD)/supervisor/path.o
