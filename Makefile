@@ -334,7 +334,7 @@ lint-man:
 # run finds goes to build-fuzz/corpus-NAME); `make fuzz-merge` folds those
 # finds, minimized, back into the repository's corpora.
 FUZZ_SECONDS ?= 30
-FUZZ_NAMES   := config proto framing xmlrpc
+FUZZ_NAMES   := config proto framing xmlrpc http
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
               -DCORRAL_VERSION='"$(VERSION)"'
 FUZZ_SRCS_config  := supervisor/config.c supervisor/cmdline.c supervisor/log.c supervisor/logline.c \
@@ -343,6 +343,8 @@ FUZZ_SRCS_config  := supervisor/config.c supervisor/cmdline.c supervisor/log.c s
 FUZZ_SRCS_proto   := ipc/proto.c
 FUZZ_SRCS_framing := ipc/framing.c ipc/proto.c
 FUZZ_SRCS_xmlrpc  := supervisor/xmlrpc.c
+# the HTTP server's request reader, fed what a client would send
+FUZZ_SRCS_http    := supervisor/httpreq.c
 FUZZ_BINS := $(FUZZ_NAMES:%=build-fuzz/fuzz_%)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c
@@ -356,7 +358,7 @@ fuzz:
 	    mkdir -p build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
 	    extra=; [ $$n = config ] && extra=$(CURDIR)/examples; \
 	    echo "build-fuzz/fuzz_$$n: $(FUZZ_SECONDS) s"; \
-	    len=4096; [ $$n = xmlrpc ] && len=8192; \
+	    len=4096; [ $$n = xmlrpc ] || [ $$n = http ] && len=8192; \
 	    $(CURDIR)/build-fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=$$len \
 	        $(CURDIR)/build-fuzz/corpus-$$n $(CURDIR)/tests/fuzz/corpus/$$n $$extra || exit 1; \
 	done
