@@ -54,7 +54,7 @@ struct http_conn {
 	bool started;           /* the current request's first byte arrived */
 	bool parsing;           /* inside client_parse(): it goes on to the next request */
 	bool parse_due;         /* the timer is set to parse what waits (client_flush) */
-	bool answered;          /* the handler called answered, deferred or streamed */
+	bool answered;          /* the handler answered, deferred or began a stream */
 	bool keepalive;
 	char *out;              /* the answer going out */
 	size_t outlen, outcap, sent;
