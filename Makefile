@@ -52,7 +52,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c superviso
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
              supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
-             supervisor/supervisord.c supervisor/xmlrpc.c supervisor/rpc.c \
+             supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/http.c supervisor/rpc.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
              supervisor/sdlog.c
 # The supervision core, one file per concept (DESIGN.md, Layout).
@@ -82,8 +82,9 @@ UNIT_TESTS += loop hooks
 UNIT_TESTS += channel framing poolcfg
 # The control protocol's verbs, the table corralctl and corrald share.
 UNIT_TESTS += verbs
-# The supervisord-compatible XML-RPC server: its value reader and writer.
-UNIT_TESTS += xmlrpc
+# The supervisord-compatible XML-RPC server: its value reader and writer;
+# the HTTP server it is routes of, and the requests that reads.
+UNIT_TESTS += xmlrpc http httpreq
 # supervisord's event listener protocol (eventproto.c), and its pools at
 # run time (events.c) with the event loop faked.
 UNIT_TESTS += events events_loop
@@ -154,6 +155,10 @@ $(BUILD)/tests/unit/test_loop: $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/he
                              $(BUILD)/supervisor/log.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_hooks: $(BUILD)/supervisor/hooks.o
 $(BUILD)/tests/unit/test_xmlrpc: $(BUILD)/supervisor/xmlrpc.o
+$(BUILD)/tests/unit/test_httpreq: $(BUILD)/supervisor/httpreq.o
+$(BUILD)/tests/unit/test_http: $(BUILD)/supervisor/http.o $(BUILD)/supervisor/httpreq.o \
+                             $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
+                             $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
 $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o \
                              $(BUILD)/supervisor/path.o
@@ -343,7 +348,7 @@ lint-man:
 # run finds goes to build-fuzz/corpus-NAME); `make fuzz-merge` folds those
 # finds, minimized, back into the repository's corpora.
 FUZZ_SECONDS ?= 30
-FUZZ_NAMES   := config proto framing xmlrpc
+FUZZ_NAMES   := config proto framing xmlrpc http
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
               -DCORRAL_VERSION='"$(VERSION)"'
 FUZZ_SRCS_config  := supervisor/config.c supervisor/cfgread.c supervisor/cfgload.c \
@@ -356,6 +361,8 @@ FUZZ_SRCS_config  := supervisor/config.c supervisor/cfgread.c supervisor/cfgload
 FUZZ_SRCS_proto   := ipc/proto.c
 FUZZ_SRCS_framing := ipc/framing.c ipc/proto.c
 FUZZ_SRCS_xmlrpc  := supervisor/xmlrpc.c
+# the HTTP server's request reader, fed what a client would send
+FUZZ_SRCS_http    := supervisor/httpreq.c
 FUZZ_BINS := $(FUZZ_NAMES:%=build-fuzz/fuzz_%)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c
@@ -369,7 +376,7 @@ fuzz:
 	    mkdir -p build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
 	    extra=; [ $$n = config ] && extra=$(CURDIR)/examples; \
 	    echo "build-fuzz/fuzz_$$n: $(FUZZ_SECONDS) s"; \
-	    len=4096; [ $$n = xmlrpc ] && len=8192; \
+	    len=4096; [ $$n = xmlrpc ] || [ $$n = http ] && len=8192; \
 	    $(CURDIR)/build-fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=$$len \
 	        $(CURDIR)/build-fuzz/corpus-$$n $(CURDIR)/tests/fuzz/corpus/$$n $$extra || exit 1; \
 	done

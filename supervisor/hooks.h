@@ -1,7 +1,7 @@
 /* hooks — what the supervision core (supervisor.c and its parts,
- * logstream.c) tells the parts above it: the control server, the XML-RPC
- * server, pools, event listeners, and whatever comes next (metrics, an
- * HTTP server).
+ * logstream.c) tells the parts above it: the control server, the HTTP
+ * server and supervisord's XML-RPC methods on it, pools, event listeners,
+ * and whatever comes next (metrics, a web page).
  *
  * The core names none of them: each part subscribes one struct hooks at
  * its init, with the members it wants (the others NULL), and the core

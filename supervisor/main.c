@@ -19,6 +19,8 @@
 #include "supervisor/control.h"
 #include "supervisor/events.h"
 #include "supervisor/guard.h"
+#include "supervisor/hooks.h"
+#include "supervisor/http.h"
 #include "supervisor/log.h"
 #include "supervisor/pool.h"
 #include "supervisor/rpc.h"
@@ -27,16 +29,24 @@
 
 #define DEFAULT_CONFIG "/etc/corral/corral.conf"
 
+/* The HTTP server knows nothing of the core: its life is wired here. */
+static const struct hooks http_hooks = {
+	.on_open = http_open,
+	.on_close = http_close,
+	.on_bury = http_bury,
+};
+
 /* The parts above the supervision core, each subscribed to the core's
  * hooks (hooks.h), in this order: the servers open in it (the control
- * socket first, which tells a second corrald that one runs already) and
- * close the other way; a pool gives its workers their stdin before the
- * event listeners' part is asked for one. */
+ * socket first, which tells a second corrald that one runs already; then
+ * the HTTP server, whose routes rpc.c adds) and close the other way; a
+ * pool gives its workers their stdin before the event listeners' part is
+ * asked for one. */
 static int parts_init(void)
 {
 	int r;
-	if ((r = control_init()) < 0 || (r = rpc_init()) < 0 || (r = pool_init()) < 0 ||
-	    (r = events_init()) < 0)
+	if ((r = control_init()) < 0 || (r = hooks_subscribe(&http_hooks)) < 0 ||
+	    (r = rpc_init()) < 0 || (r = pool_init()) < 0 || (r = events_init()) < 0)
 		return r;
 	return 0;
 }

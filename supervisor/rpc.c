@@ -1,67 +1,42 @@
 /* rpc — supervisord's XML-RPC interface (see rpc.h).
  *
- * A client is one HTTP/1.1 connection: requests are read with http-parser,
- * one at a time (a pipelined one waits in the input buffer until the
- * answer before it is out), each bounded in size and in the time it may
- * take to arrive; an idle kept-alive connection may stay, as supervisorctl's
- * shell keeps one. POST /RPC2 carries a methodCall; GET /logtail/NAME[/CHANNEL]
- * streams a log as supervisord does (its last 1 KiB, then what is written,
- * chunked). The methods are supervisord 4.2's, with its names for processes
- * ("group:name"), its fields, its fault codes and its rules for what may be
- * started, stopped or signalled; start and stop with wait = true answer once
- * the processes got there, like corralctl's. */
+ * Two routes of the HTTP server (http.h): POST /RPC2 carries a methodCall;
+ * GET /logtail/NAME[/CHANNEL] streams a log as supervisord does (its last
+ * 1 KiB, then what is written, chunked). The methods are supervisord 4.2's,
+ * with its names for processes ("group:name"), its fields, its fault codes
+ * and its rules for what may be started, stopped or signalled; start and
+ * stop with wait = true answer once the processes got there, like
+ * corralctl's: the answer is deferred on its connection until the core
+ * publishes (hooks.h) that they did. Values are read and written by
+ * xmlrpc.c. */
 #include "supervisor/rpc.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
-#include <resolv.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <http_parser.h>
-#include <nettle/sha1.h>
-
 #include "ipc/io.h"
-#include "sandbox/users.h"
 #include "supervisor/events.h"
 #include "supervisor/hooks.h"
+#include "supervisor/http.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
 #include "supervisor/loop.h"
 #include "supervisor/signame.h"
-#include "supervisor/sockets.h"
 #include "supervisor/spawn.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/xmlrpc.h"
 
-/* A request's body at most this big (http-parser bounds its headers). */
-#define BODY_MAX (1024 * 1024)
-/* A request must arrive whole within this once its first byte has. */
-#define REQUEST_TIMEOUT_MS 30000
-/* An answer must be taken within this; a client that reads nothing is dropped. */
-#define WRITE_TIMEOUT_MS 60000
-/* On a server with credentials, a connection must have made a request with
- * the right ones within this of its accept, or it is closed: one without
- * them never holds a client slot longer. */
-#define AUTH_TIMEOUT_MS 10000
-#define MAX_CLIENTS 128
 /* A log read (readProcessStdoutLog ...) returns at most this much. */
 #define READ_MAX (8 * 1024 * 1024)
-/* /logtail: output waiting for a slow reader past this is skipped. */
-#define FOLLOW_MAX (1024 * 1024)
 
 /* supervisord's fault codes (supervisor/xmlrpc.py). */
 enum fault {
@@ -296,7 +271,7 @@ static void process_info(struct xbuf *b, const struct process *p)
 	xb_struct_end(b);
 }
 
-/* ---- clients ---- */
+/* ---- answers that wait ---- */
 
 struct went {               /* one process a deferred call waits for */
 	struct process *p;      /* NULL once it is gone */
@@ -325,65 +300,27 @@ struct rwait {
 	struct rmulti *multi;   /* owned; the multicall it is a call of, NULL: none */
 };
 
-struct rclient {
-	struct watch watch;
-	int fd;
-	http_parser hp;
-	char *in;               /* bytes read, not yet parsed */
-	size_t inlen, incap;
-	bool started;           /* the current request's first byte arrived */
-	bool complete;          /* the current request is whole */
-	bool bad;               /* it broke a limit: answered with an error, then closed */
-	int bad_status;
-	char *url;
-	size_t urllen;
-	char *body;
-	size_t bodylen;
-	char field[32];         /* the header being read, lowercased, cut */
-	size_t fieldlen;
-	bool in_value;
-	char auth[512];         /* Authorization's value */
-	size_t authlen;
-	bool keepalive;
-	char *out;              /* the answer going out */
-	size_t outlen, outcap, sent;
-	bool close_after;       /* close once the answer is out */
-	struct rwait *wait;     /* a deferred call */
+/* A call whose answer waits for processes, deferred on its connection. */
+struct rpending {
+	struct http_conn *conn;
+	struct rwait *wait;     /* owned; NULL while its multicall goes on */
 	struct rmulti *resume;  /* owned; a multicall to go on with at its deadline */
-	struct process *follow; /* /logtail */
-	int follow_which;
-	uint64_t skipped;
-	struct deadline timer;
-	bool authed;            /* it made a request with the right credentials (or none are asked) */
-	int64_t auth_by;        /* !authed: closed at this time (ms) */
-	const struct listener *l; /* the server it came to */
-	struct rclient *next;
+	struct deadline timer;  /* for RESUME */
+	struct rpending *next;
 };
 
-struct listener {
-	struct watch watch;
-	int fd;
-	char *path;             /* unix: to unlink at exit; owned */
-	dev_t dev;              /* the file made, so that we never remove */
-	ino_t ino;              /* one someone else put there since */
-	/* its own credentials, as supervisord checks each server's; owned
-	 * copies (a reload frees the config); NULL: none asked */
-	char *username, *password;
+/* A /logtail reader: the stream of a process's log on its connection. */
+struct rtail {
+	struct http_conn *conn;
+	struct process *p;
+	int which;              /* LOG_STDOUT, LOG_STDERR */
+	struct rtail *next;
 };
 
 static struct {
-	struct listener l[2];
-	int nl;
-	struct rclient *clients, *dead;
-	int nclients;
-	uint64_t refused;       /* requests and connections refused for their credentials */
-	char *url;              /* SUPERVISOR_SERVER_URL; owned */
-} R = { .l = { { .fd = -1, .watch = { .fd = -1 } }, { .fd = -1, .watch = { .fd = -1 } } } };
-
-static void client_read(struct rclient *c);
-static loop_watch_fn client_event;
-static loop_timer_fn client_due;
-static void client_flush(struct rclient *c);
+	struct rpending *pending;
+	struct rtail *tails;
+} R;
 
 static void multi_free(struct rmulti *m)
 {
@@ -409,127 +346,10 @@ static void wait_free(struct rwait *w)
 	free(w);
 }
 
-static void follow_stop(struct rclient *c)
-{
-	if (!c->follow)
-		return;
-	struct logstream *ls = c->follow_which == LOG_STDOUT ? &c->follow->out : &c->follow->err;
-	ls->followers--;
-	c->follow = NULL;
-}
-
-static void client_close(struct rclient *c)
-{
-	for (struct rclient **pp = &R.clients; *pp; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	R.nclients--;
-	loop_unwatch(&c->watch);
-	close(c->fd);
-	c->fd = -1;
-	loop_timer_cancel(&c->timer);
-	follow_stop(c);
-	wait_free(c->wait);
-	c->wait = NULL;
-	multi_free(c->resume);
-	c->resume = NULL;
-	c->next = R.dead;
-	R.dead = c;
-	/* room again: accept what waits in the backlog */
-	for (int i = 0; i < R.nl; i++)
-		if (loop_watch_mod(&R.l[i].watch, EPOLLIN) < 0)
-			log_err("rpc: epoll_ctl on a listening socket: %m");
-}
-
-/* Free the clients closed during the last turn. */
-static void rpc_bury(void)
-{
-	while (R.dead) {
-		struct rclient *c = R.dead;
-		R.dead = c->next;
-		free(c->in);
-		free(c->url);
-		free(c->body);
-		free(c->out);
-		free(c);
-	}
-}
-
-static int out_add(struct rclient *c, const char *s, size_t n)
-{
-	if (c->outlen + n > c->outcap) {
-		if (c->sent) { /* reclaim what went out first */
-			memmove(c->out, c->out + c->sent, c->outlen - c->sent);
-			c->outlen -= c->sent;
-			c->sent = 0;
-		}
-		size_t cap = c->outcap ? c->outcap : 4096;
-		while (cap < c->outlen + n)
-			cap *= 2;
-		if (cap != c->outcap) {
-			char *p = realloc(c->out, cap);
-			if (!p)
-				return -ENOMEM;
-			c->out = p;
-			c->outcap = cap;
-		}
-	}
-	memcpy(c->out + c->outlen, s, n);
-	c->outlen += n;
-	return 0;
-}
-
-static const char *status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 413: return "Payload Too Large";
-	case 431: return "Request Header Fields Too Large";
-	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
-	}
-}
-
-/* A whole answer with BODY (text/xml for 200, else text/plain). */
-static void respond(struct rclient *c, int status, const char *body, size_t len)
-{
-	char head[512];
-	int n = snprintf(head, sizeof head,
-			 "HTTP/1.1 %d %s\r\nServer: corrald/%s\r\nContent-Type: %s\r\n"
-			 "Content-Length: %zu\r\n%s%s\r\n",
-			 status, status_text(status), CORRAL_VERSION,
-			 status == 200 ? "text/xml" : "text/plain", len,
-			 status == 401 ? "WWW-Authenticate: Basic realm=\"default\"\r\n" : "",
-			 c->keepalive && !c->close_after ? "" : "Connection: close\r\n");
-	if (out_add(c, head, (size_t)n) < 0 || out_add(c, body, len) < 0) {
-		log_err("rpc: out of memory for an answer");
-		client_close(c);
-		return;
-	}
-	client_flush(c);
-}
-
-static void respond_error(struct rclient *c, int status)
-{
-	char body[128];
-	int n = snprintf(body, sizeof body, "%d %s\n", status, status_text(status));
-	/* After a 401 the connection goes: a client without the credentials
-	 * must not keep its slot by asking again and again. */
-	c->close_after = status != 404;
-	respond(c, status, body, (size_t)n);
-}
-
 /* ---- calls ---- */
 
 struct rcall {
-	struct rclient *c;      /* NULL: no waiting */
+	bool can_wait;          /* false: a call that would wait answers at once */
 	struct xbuf *out;       /* the value */
 	int fault;              /* 0, or the fault it ended with */
 	char msg[PATH_MAX + 128];
@@ -844,7 +664,7 @@ static int start_one(struct rcall *rc, struct process *p, bool wait, bool list)
 	}
 	if (!wait || st == F_SUCCESS)
 		return 0;
-	if (!rc->c) /* system.multicall: no waiting there */
+	if (!rc->can_wait)
 		return 0;
 	if (!wait_add(rc, WAIT_START, list, p)) {
 		fault(rc, F_FAILED, "out of memory");
@@ -860,7 +680,7 @@ static int stop_one(struct rcall *rc, struct process *p, bool wait, bool list)
 		return -1;
 	}
 	supervisor_stop(p);
-	if (!wait || stopped_state(p->fsm.state) || !rc->c)
+	if (!wait || stopped_state(p->fsm.state) || !rc->can_wait)
 		return 0;
 	if (!wait_add(rc, WAIT_STOP, list, p)) {
 		fault(rc, F_FAILED, "out of memory");
@@ -884,7 +704,7 @@ static void group_op(struct rcall *rc, const char *group, bool start, bool wait)
 		struct process *p = v[i];
 		if (running_state(p->fsm.state) == start)
 			continue; /* isNotRunning / isRunning */
-		struct rcall one = { .c = rc->c, .wait = rc->wait };
+		struct rcall one = { .can_wait = rc->can_wait, .wait = rc->wait };
 		int r = start ? start_one(&one, p, wait, true) : stop_one(&one, p, wait, true);
 		rc->wait = one.wait;
 		if (r < 0)
@@ -1721,7 +1541,7 @@ static void multi_run(struct rcall *rc, struct rmulti *m)
 		const struct xval *params = xval_member(call, "params");
 		struct xval none = { .type = XV_ARRAY };
 		struct xbuf one = { 0 };
-		struct rcall sub = { .c = rc->c, .out = &one };
+		struct rcall sub = { .can_wait = rc->can_wait, .out = &one };
 		if (!name || name->type != XV_STRING)
 			fault(&sub, F_INCORRECT_PARAMETERS, "a call without methodName");
 		else if (strcmp(name->s, "system.multicall") == 0)
@@ -1771,7 +1591,7 @@ static void m_multicall(struct rcall *rc, const struct xval *pa)
 
 /* ---- answering ---- */
 
-static void answer_value(struct rclient *c, struct xbuf *value)
+static void answer_value(struct http_conn *c, struct xbuf *value)
 {
 	struct xbuf b = { 0 };
 	xb_response_begin(&b);
@@ -1781,24 +1601,44 @@ static void answer_value(struct rclient *c, struct xbuf *value)
 		xb_free(&b);
 		xb_fault(&b, F_FAILED, "FAILED: out of memory");
 	}
-	respond(c, 200, b.p ? b.p : "", b.len);
+	http_respond(c, 200, "text/xml", b.p ? b.p : "", b.len);
 	xb_free(&b);
 }
 
-static void answer_fault(struct rclient *c, int code, const char *msg)
+static void answer_fault(struct http_conn *c, int code, const char *msg)
 {
 	struct xbuf b = { 0 };
 	xb_fault(&b, code, msg);
-	respond(c, 200, b.p ? b.p : "", b.len);
+	http_respond(c, 200, "text/xml", b.p ? b.p : "", b.len);
 	xb_free(&b);
 }
 
-/* A deferred call whose processes all got where they were going: its
- * answer goes out, or into its multicall, which goes on at once (from its
- * deadline, never from inside another process's state change). */
-static void wait_check(struct rclient *c)
+static void pending_free(struct rpending *pd)
 {
-	struct rwait *w = c->wait;
+	for (struct rpending **pp = &R.pending; *pp; pp = &(*pp)->next)
+		if (*pp == pd) {
+			*pp = pd->next;
+			break;
+		}
+	loop_timer_cancel(&pd->timer);
+	wait_free(pd->wait);
+	multi_free(pd->resume);
+	free(pd);
+}
+
+/* Its connection closed before the answer: the answer is dropped. */
+static void pending_gone(void *ctx)
+{
+	pending_free(ctx);
+}
+
+/* A deferred call whose processes all got where they were going: its
+ * answer goes out (PD is freed then), or into its multicall, which goes on
+ * at once (from its deadline, never from inside another process's state
+ * change). */
+static void wait_check(struct rpending *pd)
+{
+	struct rwait *w = pd->wait;
 	for (size_t i = 0; i < w->n; i++) {
 		struct went *e = &w->v[i];
 		if (e->status)
@@ -1815,7 +1655,7 @@ static void wait_check(struct rclient *c)
 	for (size_t i = 0; i < w->n; i++)
 		if (!w->v[i].status)
 			return;
-	c->wait = NULL;
+	pd->wait = NULL;
 	struct xbuf b = { 0 };
 	int code = 0;
 	const char *msg = NULL;
@@ -1842,9 +1682,10 @@ static void wait_check(struct rclient *c)
 	struct rmulti *m = w->multi;
 	if (!m) {
 		if (code)
-			answer_fault(c, code, msg);
+			answer_fault(pd->conn, code, msg);
 		else
-			answer_value(c, &b);
+			answer_value(pd->conn, &b);
+		pending_free(pd);
 	} else {
 		if (code)
 			xb_fault_value(&m->results, code, msg);
@@ -1853,39 +1694,42 @@ static void wait_check(struct rclient *c)
 		if (b.oom)
 			m->results.oom = true;
 		w->multi = NULL;
-		c->resume = m; /* now owned by the client */
-		if (loop_timer_set(&c->timer, loop_now_ms()) < 0)
-			client_close(c);
+		pd->resume = m; /* now owned by the pending call */
+		if (loop_timer_set(&pd->timer, loop_now_ms()) < 0) {
+			http_respond_error(pd->conn, 500);
+			pending_free(pd);
+		}
 	}
 	xb_free(&b);
 	wait_free(w);
 }
 
 /* The multicall whose waiting call has answered: its next calls. */
-static void multi_resume(struct rclient *c)
+static void pending_due(struct deadline *d)
 {
-	struct rmulti *m = c->resume;
-	c->resume = NULL;
+	struct rpending *pd = d->ctx;
+	struct rmulti *m = pd->resume;
+	pd->resume = NULL;
 	struct xbuf value = { 0 };
-	struct rcall rc = { .c = c, .out = &value };
+	struct rcall rc = { .can_wait = true, .out = &value };
 	multi_run(&rc, m);
 	if (rc.wait) {
-		c->wait = rc.wait;
-		wait_check(c);
+		pd->wait = rc.wait;
+		wait_check(pd);
 	} else {
-		answer_value(c, &value);
+		answer_value(pd->conn, &value);
+		pending_free(pd);
 	}
 	xb_free(&value);
 }
 
-static void handle_rpc(struct rclient *c)
+/* POST /RPC2: a methodCall, answered now or once its processes got where
+ * they were going. */
+static void rpc_serve(struct http_conn *c, const struct http_request *rq, void *ctx)
 {
 	struct xcall call;
 	char err[256];
-	int r = xmlrpc_parse_call(c->body ? c->body : "", c->bodylen, &call, err, sizeof err);
-	free(c->body);
-	c->body = NULL;
-	c->bodylen = 0;
+	int r = xmlrpc_parse_call(rq->body, rq->bodylen, &call, err, sizeof err);
 	if (r == 0 && !*call.method) {
 		snprintf(err, sizeof err, "an empty <methodName>");
 		xcall_free(&call);
@@ -1893,11 +1737,11 @@ static void handle_rpc(struct rclient *c)
 	}
 	if (r < 0) { /* not a call: an HTTP error, as supervisord answers */
 		log_debug("rpc: bad call: %s", err);
-		respond_error(c, r == -ENOMEM ? 500 : 400);
+		http_respond_error(c, r == -ENOMEM ? 500 : 400);
 		return;
 	}
 	struct xbuf value = { 0 };
-	struct rcall rc = { .c = c, .out = &value };
+	struct rcall rc = { .can_wait = true, .out = &value };
 	log_debug("rpc: %s", call.method);
 	call_method(&rc, call.method, &call.params);
 	if (rc.wait && rc.wait->multi)
@@ -1905,24 +1749,49 @@ static void handle_rpc(struct rclient *c)
 	else
 		xcall_free(&call);
 	if (rc.wait) { /* answered when the processes get there */
-		c->wait = rc.wait;
-		loop_timer_cancel(&c->timer);
-		wait_check(c);
-		xb_free(&value);
-		return;
-	}
-	if (rc.fault)
+		struct rpending *pd = calloc(1, sizeof *pd);
+		if (!pd) {
+			wait_free(rc.wait);
+			answer_fault(c, F_FAILED, "FAILED: out of memory");
+		} else {
+			pd->conn = c;
+			pd->wait = rc.wait;
+			loop_timer_init(&pd->timer, pending_due, pd);
+			pd->next = R.pending;
+			R.pending = pd;
+			http_defer(c, pending_gone, pd);
+			wait_check(pd);
+		}
+	} else if (rc.fault) {
 		answer_fault(c, rc.fault, rc.msg);
-	else
+	} else {
 		answer_value(c, &value);
+	}
 	xb_free(&value);
 }
 
+static void tail_free(struct rtail *t)
+{
+	for (struct rtail **pp = &R.tails; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	(t->which == LOG_STDOUT ? &t->p->out : &t->p->err)->followers--;
+	free(t);
+}
+
+/* Its reader went. */
+static void tail_gone(void *ctx)
+{
+	tail_free(ctx);
+}
+
 /* GET /logtail/NAME[/stdout|/stderr]: the last 1 KiB, then what comes. */
-static void handle_logtail(struct rclient *c, const char *path)
+static void logtail_serve(struct http_conn *c, const struct http_request *rq, void *ctx)
 {
 	char spec[512], gbuf[256];
-	snprintf(spec, sizeof spec, "%s", path);
+	snprintf(spec, sizeof spec, "%s", rq->rest);
 	char *slash = strchr(spec, '/');
 	const char *channel = "stdout";
 	if (slash) {
@@ -1940,522 +1809,62 @@ static void handle_logtail(struct rclient *c, const char *path)
 	int fd = f && (!strcmp(channel, "stdout") || !strcmp(channel, "stderr"))
 			 ? logfile_open_read(f, &fsize, why, sizeof why) : -1;
 	if (fd < 0) { /* no log, or none written yet: supervisord's 404 */
-		respond_error(c, 404);
-		return;
-	}
-	char head[256];
-	int n = snprintf(head, sizeof head,
-			 "HTTP/1.1 200 OK\r\nServer: corrald/%s\r\n"
-			 "Content-Type: text/plain;charset=utf-8\r\nX-Accel-Buffering: no\r\n"
-			 "Transfer-Encoding: chunked\r\n\r\n", CORRAL_VERSION);
-	if (out_add(c, head, (size_t)n) < 0) {
-		close(fd);
-		client_close(c);
+		http_respond_error(c, 404);
 		return;
 	}
 	char buf[1024];
 	off_t from = (off_t)fsize > (off_t)sizeof buf ? (off_t)fsize - (off_t)sizeof buf : 0;
 	size_t got = io_pread_upto(fd, buf, sizeof buf, from);
-	if (got > 0) {
-		n = snprintf(head, sizeof head, "%zx\r\n", got);
-		(void)out_add(c, head, (size_t)n);
-		(void)out_add(c, buf, got);
-		(void)out_add(c, "\r\n", 2);
-	}
 	close(fd);
-	c->follow = p;
-	c->follow_which = which;
+	struct rtail *t = calloc(1, sizeof *t);
+	if (!t) {
+		http_respond_error(c, 500);
+		return;
+	}
+	if (http_stream_begin(c, "text/plain;charset=utf-8", tail_gone, t) < 0) {
+		free(t);
+		return;
+	}
+	t->conn = c;
+	t->p = p;
+	t->which = which;
 	(which == LOG_STDOUT ? &p->out : &p->err)->followers++;
-	c->close_after = true; /* the stream ends only when the connection does */
-	client_flush(c);
+	t->next = R.tails;
+	R.tails = t;
+	struct iovec iov = { .iov_base = buf, .iov_len = got };
+	(void)http_stream_write(c, &iov, 1); /* on -1, T is gone with C */
 }
 
-/* Output of P's stream WHICH went to its log: /logtail clients get it. */
+/* Output of P's stream WHICH went to its log: /logtail readers get it. */
 static void rpc_log_data(struct process *p, int which, const struct iovec *iov, int n)
 {
-	for (struct rclient *c = R.clients, *next; c; c = next) {
-		next = c->next;
-		if (c->follow != p || c->follow_which != which)
-			continue;
-		size_t bytes = 0;
-		for (int i = 0; i < n; i++)
-			bytes += iov[i].iov_len;
-		if (!bytes)
-			continue;
-		if (c->outlen - c->sent + bytes > FOLLOW_MAX) {
-			c->skipped += bytes; /* never held back for a slow reader */
-			continue;
-		}
-		char head[32];
-		int m = snprintf(head, sizeof head, "%zx\r\n", bytes);
-		bool idle = c->outlen == c->sent;
-		int r = out_add(c, head, (size_t)m);
-		for (int i = 0; i < n && r == 0; i++)
-			r = out_add(c, iov[i].iov_base, iov[i].iov_len);
-		if (r == 0)
-			r = out_add(c, "\r\n", 2);
-		if (r < 0) {
-			client_close(c);
-			continue;
-		}
-		if (idle)
-			client_flush(c);
+	for (struct rtail *t = R.tails, *next; t; t = next) {
+		next = t->next;
+		if (t->p == p && t->which == which)
+			(void)http_stream_write(t->conn, iov, n); /* on -1, T is gone */
 	}
-}
-
-static bool authorized(struct rclient *c)
-{
-	const char *username = c->l->username, *password = c->l->password;
-	if (!username)
-		return true;
-	const char *v = c->auth;
-	if (strncasecmp(v, "Basic ", 6) != 0)
-		return false;
-	v += 6;
-	while (*v == ' ')
-		v++;
-	unsigned char plain[400];
-	int n = b64_pton(v, plain, sizeof plain - 1);
-	if (n < 0)
-		return false;
-	plain[n] = '\0';
-	char *colon = strchr((char *)plain, ':');
-	if (!colon)
-		return false;
-	*colon = '\0';
-	const char *user = (const char *)plain, *pass = colon + 1, *want = password;
-	char hex[2 * SHA1_DIGEST_SIZE + 1];
-	if (strncmp(password, "{SHA}", 5) == 0) {
-		/* supervisord's form: the SHA-1 of the password, in hex */
-		struct sha1_ctx ctx;
-		uint8_t digest[SHA1_DIGEST_SIZE];
-		sha1_init(&ctx);
-		sha1_update(&ctx, strlen(pass), (const uint8_t *)pass);
-		sha1_digest(&ctx, sizeof digest, digest);
-		for (size_t i = 0; i < sizeof digest; i++)
-			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-		pass = hex;
-		want = password + 5;
-	}
-	/* compare all of it whatever matches, so timing says nothing */
-	size_t ul = strlen(user), pl = strlen(pass), eu = strlen(username), ep = strlen(want);
-	unsigned diff = (unsigned)(ul != eu) | (unsigned)(pl != ep);
-	for (size_t i = 0; i < ul && i < eu; i++)
-		diff |= (unsigned)(user[i] ^ username[i]);
-	for (size_t i = 0; i < pl && i < ep; i++)
-		diff |= (unsigned)(pass[i] ^ want[i]);
-	return diff == 0;
-}
-
-static void route(struct rclient *c, const char *url)
-{
-	if (strncmp(url, "/logtail/", 9) == 0) {
-		if (c->hp.method != HTTP_GET)
-			respond_error(c, 400);
-		else
-			handle_logtail(c, url + 9);
-	} else if (strcmp(url, "/RPC2") == 0 || strncmp(url, "/RPC2?", 6) == 0 ||
-		   strcmp(url, "/RPC2/") == 0) {
-		if (c->hp.method != HTTP_POST)
-			respond_error(c, 405);
-		else
-			handle_rpc(c);
-	} else {
-		respond_error(c, 404);
-	}
-}
-
-static void handle_request(struct rclient *c)
-{
-	c->complete = false;
-	c->started = false;
-	loop_timer_cancel(&c->timer);
-	if (c->bad) {
-		respond_error(c, c->bad_status);
-		return;
-	}
-	c->keepalive = http_should_keep_alive(&c->hp);
-	if (!c->keepalive)
-		c->close_after = true;
-	char *url = c->url ? c->url : (char *)"/";
-	if (!authorized(c)) {
-		R.refused++;
-		log_warn("rpc: refused a request without the right credentials (%llu refused so far)",
-			 (unsigned long long)R.refused);
-		respond_error(c, 401);
-	} else {
-		c->authed = true;
-		route(c, url);
-	}
-	free(c->url);
-	c->url = NULL;
-	c->urllen = 0;
-	c->authlen = 0;
-	c->auth[0] = '\0';
-}
-
-/* ---- HTTP ---- */
-
-static int on_message_begin(http_parser *hp)
-{
-	struct rclient *c = hp->data;
-	free(c->url);
-	c->url = NULL;
-	c->urllen = 0;
-	free(c->body);
-	c->body = NULL;
-	c->bodylen = 0;
-	c->auth[0] = '\0';
-	c->authlen = 0;
-	c->fieldlen = 0;
-	c->in_value = false;
-	return 0;
-}
-
-static int too_big(struct rclient *c, int status)
-{
-	c->bad = true;
-	c->bad_status = status;
-	return 1;
-}
-
-static int on_url(http_parser *hp, const char *at, size_t len)
-{
-	struct rclient *c = hp->data;
-	if (c->urllen + len > 4096)
-		return too_big(c, 431);
-	char *u = realloc(c->url, c->urllen + len + 1);
-	if (!u)
-		return too_big(c, 500);
-	memcpy(u + c->urllen, at, len);
-	c->urllen += len;
-	u[c->urllen] = '\0';
-	c->url = u;
-	return 0;
-}
-
-static int on_header_field(http_parser *hp, const char *at, size_t len)
-{
-	struct rclient *c = hp->data;
-	if (c->in_value) {
-		c->fieldlen = 0;
-		c->in_value = false;
-	}
-	for (size_t i = 0; i < len && c->fieldlen < sizeof c->field - 1; i++)
-		c->field[c->fieldlen++] = (char)(at[i] >= 'A' && at[i] <= 'Z' ? at[i] + 32 : at[i]);
-	c->field[c->fieldlen] = '\0';
-	return 0;
-}
-
-static int on_header_value(http_parser *hp, const char *at, size_t len)
-{
-	struct rclient *c = hp->data;
-	c->in_value = true;
-	if (strcmp(c->field, "authorization") != 0)
-		return 0;
-	if (c->authlen + len >= sizeof c->auth)
-		return too_big(c, 431);
-	memcpy(c->auth + c->authlen, at, len);
-	c->authlen += len;
-	c->auth[c->authlen] = '\0';
-	return 0;
-}
-
-static int on_headers_complete(http_parser *hp)
-{
-	struct rclient *c = hp->data;
-	if (hp->content_length != ULLONG_MAX && hp->content_length > BODY_MAX)
-		return too_big(c, 413);
-	return 0;
-}
-
-static int on_body(http_parser *hp, const char *at, size_t len)
-{
-	struct rclient *c = hp->data;
-	if (c->bodylen + len > BODY_MAX)
-		return too_big(c, 413);
-	char *b = realloc(c->body, c->bodylen + len + 1);
-	if (!b)
-		return too_big(c, 500);
-	memcpy(b + c->bodylen, at, len);
-	c->bodylen += len;
-	b[c->bodylen] = '\0';
-	c->body = b;
-	return 0;
-}
-
-static int on_message_complete(http_parser *hp)
-{
-	struct rclient *c = hp->data;
-	c->complete = true;
-	http_parser_pause(hp, 1); /* one request at a time */
-	return 0;
-}
-
-static const http_parser_settings settings = {
-	.on_message_begin = on_message_begin,
-	.on_url = on_url,
-	.on_header_field = on_header_field,
-	.on_header_value = on_header_value,
-	.on_headers_complete = on_headers_complete,
-	.on_body = on_body,
-	.on_message_complete = on_message_complete,
-};
-
-/* Parse what is buffered; handle a request once one is whole. */
-static void client_parse(struct rclient *c)
-{
-	while (c->inlen && !c->wait && !c->resume && c->fd >= 0 && c->outlen == c->sent && !c->follow) {
-		if (HTTP_PARSER_ERRNO(&c->hp) == HPE_PAUSED)
-			http_parser_pause(&c->hp, 0);
-		if (!c->started) {
-			c->started = true;
-			int64_t by = loop_now_ms() + REQUEST_TIMEOUT_MS;
-			if (!c->authed && c->auth_by < by)
-				by = c->auth_by;
-			if (loop_timer_set(&c->timer, by) < 0) {
-				client_close(c);
-				return;
-			}
-		}
-		/* http-parser bounds the line and headers (HTTP_MAX_HEADER_SIZE) */
-		size_t n = http_parser_execute(&c->hp, &settings, c->in, c->inlen);
-		enum http_errno e = HTTP_PARSER_ERRNO(&c->hp);
-		memmove(c->in, c->in + n, c->inlen - n);
-		c->inlen -= n;
-		if (c->bad) {
-			c->close_after = true;
-			respond_error(c, c->bad_status);
-			return;
-		}
-		if (e != HPE_OK && e != HPE_PAUSED) {
-			log_debug("rpc: bad HTTP: %s", http_errno_description(e));
-			c->close_after = true;
-			respond_error(c, 400);
-			return;
-		}
-		if (!c->complete)
-			return; /* wait for more */
-		handle_request(c);
-	}
-}
-
-static void client_flush(struct rclient *c)
-{
-	while (c->sent < c->outlen) {
-		ssize_t n = io_write_some(c->fd, c->out + c->sent, c->outlen - c->sent);
-		if (n == -EAGAIN)
-			break;
-		if (n < 0) {
-			client_close(c);
-			return;
-		}
-		c->sent += (size_t)n;
-	}
-	if (c->sent < c->outlen) {
-		if (loop_watch_mod(&c->watch, EPOLLOUT) < 0 ||
-		    loop_timer_set(&c->timer, loop_now_ms() + WRITE_TIMEOUT_MS) < 0)
-			client_close(c);
-		return;
-	}
-	c->sent = c->outlen = 0;
-	if (c->follow) {
-		/* a follower never times out on an empty buffer, and reads nothing */
-		loop_timer_cancel(&c->timer);
-		if (loop_watch_mod(&c->watch, EPOLLIN) < 0) /* to see it hang up */
-			client_close(c);
-		return;
-	}
-	if (c->close_after) {
-		client_close(c);
-		return;
-	}
-	if (c->authed)
-		loop_timer_cancel(&c->timer);
-	else if (loop_timer_set(&c->timer, c->auth_by) < 0) {
-		client_close(c);
-		return;
-	}
-	if (loop_watch_mod(&c->watch, EPOLLIN) < 0) {
-		client_close(c);
-		return;
-	}
-	client_parse(c); /* a pipelined request may be waiting */
-}
-
-static void client_read(struct rclient *c)
-{
-	for (;;) {
-		if (c->inlen == c->incap) {
-			if (c->incap >= 2 * BODY_MAX) {
-				/* only while a request is handled: stop reading */
-				if (loop_watch_mod(&c->watch, 0) < 0)
-					client_close(c);
-				return;
-			}
-			size_t cap = c->incap ? c->incap * 2 : 4096;
-			char *in = realloc(c->in, cap);
-			if (!in) {
-				client_close(c);
-				return;
-			}
-			c->in = in;
-			c->incap = cap;
-		}
-		ssize_t n = io_read_some(c->fd, c->in + c->inlen, c->incap - c->inlen);
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) { /* hung up, or an error */
-			client_close(c);
-			return;
-		}
-		if (c->follow) { /* a /logtail reader has nothing more to say */
-			c->inlen = 0;
-			continue;
-		}
-		c->inlen += (size_t)n;
-		client_parse(c);
-		if (c->fd < 0)
-			return;
-	}
-}
-
-/* The client to close to make room: the oldest that has not authenticated
- * (on a server that asks for credentials), else the oldest idle kept-alive
- * one (nothing asked, nothing owed); NULL when none. */
-static struct rclient *oldest_idle(void)
-{
-	struct rclient *idle = NULL, *unauthed = NULL;
-	for (struct rclient *c = R.clients; c; c = c->next) { /* newest first */
-		if (c->wait || c->follow)
-			continue;
-		if (!c->authed)
-			unauthed = c;
-		else if (!c->started && c->outlen == c->sent)
-			idle = c;
-	}
-	return unauthed ? unauthed : idle;
-}
-
-static void client_accept(struct listener *l)
-{
-	for (;;) {
-		if (R.nclients >= MAX_CLIENTS) {
-			/* idle connections must not lock others out: the oldest goes */
-			struct rclient *idle = oldest_idle();
-			if (!idle) {
-				if (loop_watch_mod(&l->watch, 0) < 0)
-					log_err("rpc: epoll_ctl on a listening socket: %m");
-				return;
-			}
-			log_warn("rpc: %d clients: closing %s", MAX_CLIENTS,
-				 idle->authed ? "an idle one" : "one that has not authenticated");
-			client_close(idle);
-		}
-		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				log_warn("rpc: accept: %m");
-			return;
-		}
-		struct rclient *c = calloc(1, sizeof *c);
-		if (!c) {
-			log_err("rpc: out of memory");
-			close(fd);
-			continue;
-		}
-		loop_watch_init(&c->watch, client_event, c);
-		c->fd = fd;
-		c->l = l;
-		loop_timer_init(&c->timer, client_due, c);
-		c->authed = !l->username;
-		c->auth_by = loop_now_ms() + AUTH_TIMEOUT_MS;
-		if (!c->authed && loop_timer_set(&c->timer, c->auth_by) < 0) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		http_parser_init(&c->hp, HTTP_REQUEST);
-		c->hp.data = c;
-		if (loop_watch(fd, EPOLLIN, &c->watch) < 0) {
-			loop_timer_cancel(&c->timer);
-			close(fd);
-			free(c);
-			continue;
-		}
-		c->next = R.clients;
-		R.clients = c;
-		R.nclients++;
-		client_read(c);
-	}
-}
-
-static void listen_event(struct watch *w, uint32_t events)
-{
-	client_accept(w->ctx);
-}
-
-static void client_event(struct watch *w, uint32_t events)
-{
-	struct rclient *c = w->ctx;
-	if (c->fd < 0)
-		return;
-	if (events & (EPOLLERR | EPOLLHUP)) {
-		client_close(c);
-		return;
-	}
-	if (events & EPOLLOUT)
-		client_flush(c);
-	if (c->fd >= 0 && (events & EPOLLIN))
-		client_read(c);
-}
-
-static void client_due(struct deadline *d)
-{
-	struct rclient *c = d->ctx;
-	if (c->fd < 0)
-		return;
-	if (c->resume) {
-		multi_resume(c);
-		return;
-	}
-	if (!c->authed && loop_now_ms() >= c->auth_by) {
-		R.refused++;
-		log_warn("rpc: a client made no request with the right credentials within %d s: "
-			 "closed (%llu refused so far)", AUTH_TIMEOUT_MS / 1000,
-			 (unsigned long long)R.refused);
-		client_close(c);
-		return;
-	}
-	if (c->sent < c->outlen) {
-		log_warn("rpc: a client took no answer for %d s: dropped", WRITE_TIMEOUT_MS / 1000);
-		client_close(c);
-		return;
-	}
-	log_warn("rpc: a request did not arrive whole within %d s: dropped",
-		 REQUEST_TIMEOUT_MS / 1000);
-	c->close_after = true;
-	respond_error(c, 408);
 }
 
 /* P changed state, or is about to be freed (GONE). */
 static void rpc_process_changed(struct process *p, bool gone)
 {
-	for (struct rclient *c = R.clients, *next; c; c = next) {
-		next = c->next;
-		if (gone && c->follow == p) {
-			follow_stop(c);
-			(void)out_add(c, "0\r\n\r\n", 5); /* the end of the chunked stream */
-			client_flush(c);
-			continue;
+	for (struct rtail *t = R.tails, *next; gone && t; t = next) {
+		next = t->next;
+		if (t->p == p) {
+			struct http_conn *c = t->conn;
+			tail_free(t);
+			http_stream_end(c);
 		}
-		if (!c->wait)
-			continue;
+	}
+	for (struct rpending *pd = R.pending, *next; pd; pd = next) {
+		next = pd->next;
+		if (!pd->wait)
+			continue; /* its multicall goes on at its deadline */
 		if (gone)
-			for (size_t i = 0; i < c->wait->n; i++)
-				if (c->wait->v[i].p == p)
-					c->wait->v[i].p = NULL;
-		wait_check(c);
+			for (size_t i = 0; i < pd->wait->n; i++)
+				if (pd->wait->v[i].p == p)
+					pd->wait->v[i].p = NULL;
+		wait_check(pd);
 	}
 }
 
@@ -2463,208 +1872,24 @@ static void rpc_process_changed(struct process *p, bool gone)
  * or "http://host:port"); none when no server is configured. */
 static bool rpc_spawn_env(const struct process *p, char *buf, size_t len)
 {
-	if (!R.url)
+	const char *url = http_server_url();
+	if (!url)
 		return false;
-	snprintf(buf, len, "SUPERVISOR_SERVER_URL=%s", R.url);
+	snprintf(buf, len, "SUPERVISOR_SERVER_URL=%s", url);
 	return true;
 }
 
-/* ---- listening ---- */
-
-/* "user[:group]" into ids; false with ERR when either is unknown. */
-static bool owner_ids(const char *spec, uid_t *uid, gid_t *gid, char *err, size_t errlen)
-{
-	char user[256];
-	snprintf(user, sizeof user, "%s", spec);
-	char *colon = strchr(user, ':');
-	if (colon)
-		*colon = '\0';
-	struct users u = { 0 };
-	bool ok = users_set_user(&u, user, err, errlen) == 0 &&
-		  (!colon || users_set_group(&u, colon + 1, err, errlen) == 0);
-	*uid = u.uid;
-	*gid = u.gid;
-	users_free(&u);
-	return ok;
-}
-
-static int open_unix(struct listener *l, const struct http_config *h)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (strlen(h->file) >= sizeof addr.sun_path) {
-		log_err("%s: [unix_http_server] file %s: path too long", h->where, h->file);
-		return -1;
-	}
-	strcpy(addr.sun_path, h->file);
-	/* A socket left by a server that died is replaced; a live one, or
-	 * any other file, is not. */
-	char why[256];
-	if (sockets_reclaim_path(h->file, why, sizeof why) < 0) {
-		log_err("%s: [unix_http_server] file %s: %s", h->where, h->file, why);
-		return -1;
-	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		log_err("rpc: socket: %m");
-		return -1;
-	}
-	uid_t uid;
-	gid_t gid;
-	int r = sockets_bind_unix(fd, &addr, sizeof addr, h->chmod);
-	if (r < 0) {
-		log_err("%s: [unix_http_server] bind %s: %s", h->where, h->file, strerror(-r));
-		close(fd);
-		return -1;
-	}
-	struct stat st;
-	if (lstat(h->file, &st) < 0) {
-		log_err("%s: [unix_http_server] %s: %m", h->where, h->file);
-		goto fail;
-	}
-	l->dev = st.st_dev;
-	l->ino = st.st_ino;
-	if (h->chown) {
-		if (!owner_ids(h->chown, &uid, &gid, why, sizeof why)) {
-			log_err("%s: [unix_http_server] chown %s: %s", h->where, h->chown, why);
-			goto fail;
-		}
-		if (lchown(h->file, uid, gid) < 0) {
-			log_err("%s: [unix_http_server] chown %s: %m", h->where, h->file);
-			goto fail;
-		}
-	}
-	if (listen(fd, 128) < 0) {
-		log_err("%s: [unix_http_server] listen %s: %m", h->where, h->file);
-		goto fail;
-	}
-	l->path = strdup(h->file);
-	if (!l->path || asprintf(&R.url, "unix://%s", h->file) < 0) {
-		R.url = NULL;
-		log_err("rpc: out of memory");
-		goto fail;
-	}
-	l->fd = fd;
-	return 0;
-fail:
-	unlink(h->file);
-	close(fd);
-	free(l->path);
-	l->path = NULL;
-	return -1;
-}
-
-static int open_inet(struct listener *l, const struct http_config *h)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE },
-			*res = NULL;
-	const char *host = h->host && *h->host && strcmp(h->host, "*") != 0 ? h->host : NULL;
-	int r = getaddrinfo(host, h->port, &hints, &res);
-	if (r != 0) {
-		log_err("%s: [inet_http_server] port %s:%s: %s", h->where, host ? host : "*", h->port,
-			gai_strerror(r));
-		return -1;
-	}
-	int fd = -1;
-	for (struct addrinfo *a = res; a; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		int one = 1;
-		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
-		    bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 128) == 0)
-			break;
-		log_err("%s: [inet_http_server] port %s:%s: %m", h->where, host ? host : "*", h->port);
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		return -1;
-	if (asprintf(&R.url, "http://%s:%s", host ? host : "127.0.0.1", h->port) < 0) {
-		R.url = NULL;
-		close(fd);
-		return -1;
-	}
-	l->fd = fd;
-	return 0;
-}
-
-static void rpc_close(void);
-
-/* Listen where CFG says; nothing when it names no server. 0, or -1 after
- * logging why (corrald does not start then). */
-static int rpc_open(const struct corral_config *cfg)
-{
-	const struct http_config *hs[] = { &cfg->unix_http, &cfg->inet_http };
-	for (int i = 0; i < 2; i++) {
-		const struct http_config *h = hs[i];
-		if (!h->enabled)
-			continue;
-		struct listener *l = &R.l[R.nl];
-		char *keep = R.url;
-		R.url = NULL;
-		int r = i == 0 ? open_unix(l, h) : open_inet(l, h);
-		if (keep) { /* SUPERVISOR_SERVER_URL: the unix socket when there is one */
-			free(R.url);
-			R.url = keep;
-		}
-		if (r < 0) {
-			rpc_close();
-			return -1;
-		}
-		loop_watch_init(&l->watch, listen_event, l);
-		R.nl++;
-		if (loop_watch(l->fd, EPOLLIN, &l->watch) < 0) {
-			log_err("rpc: epoll_ctl: %m");
-			rpc_close();
-			return -1;
-		}
-		if (h->username && (!(l->username = strdup(h->username)) ||
-				    !(l->password = strdup(h->password)))) {
-			log_err("rpc: out of memory");
-			rpc_close();
-			return -1;
-		}
-		log_info("serving supervisord's XML-RPC interface on %s%s",
-			 i == 0 ? h->file : h->port, h->username ? " (with a password)" : "");
-	}
-	return 0;
-}
-
-static void rpc_close(void)
-{
-	while (R.clients) {
-		struct rclient *c = R.clients;
-		if (c->sent < c->outlen) /* a last answer (shutdown's) goes out if it can */
-			(void)io_write_some(c->fd, c->out + c->sent, c->outlen - c->sent);
-		client_close(c);
-	}
-	for (int i = 0; i < R.nl; i++) {
-		if (R.l[i].fd >= 0) {
-			loop_unwatch(&R.l[i].watch);
-			close(R.l[i].fd);
-			R.l[i].fd = -1;
-		}
-		if (R.l[i].path) {
-			if (sockets_same_file(R.l[i].path, R.l[i].dev, R.l[i].ino))
-				unlink(R.l[i].path);
-			free(R.l[i].path);
-			R.l[i].path = NULL;
-		}
-		free(R.l[i].username);
-		free(R.l[i].password);
-		R.l[i].username = R.l[i].password = NULL;
-	}
-	R.nl = 0;
-	rpc_bury();
-	free(R.url);
-	R.url = NULL;
-}
+/* supervisord's: the methods on /RPC2 (and /RPC2?query, /RPC2/, as
+ * supervisord's medusa took them); its log tails, GET only. */
+static const struct http_route routes[] = {
+	{ .path = "/RPC2", .flags = HTTP_ROUTE_QUERY, .methods = HTTPREQ_POST,
+	  .name = "supervisord's XML-RPC interface", .fn = rpc_serve },
+	{ .path = "/RPC2/", .methods = HTTPREQ_POST, .fn = rpc_serve },
+	{ .path = "/logtail/", .flags = HTTP_ROUTE_PREFIX, .methods = HTTPREQ_GET,
+	  .wrong_method = 400, .fn = logtail_serve },
+};
 
 static const struct hooks rpc_hooks = {
-	.on_open = rpc_open,
-	.on_close = rpc_close,
-	.on_bury = rpc_bury,
 	.on_spawn_env = rpc_spawn_env,
 	.on_process_changed = rpc_process_changed,
 	.on_log_data = rpc_log_data,
@@ -2672,5 +1897,10 @@ static const struct hooks rpc_hooks = {
 
 int rpc_init(void)
 {
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		int r = http_route_add(&routes[i]);
+		if (r < 0)
+			return r;
+	}
 	return hooks_subscribe(&rpc_hooks);
 }

@@ -12,7 +12,9 @@ checks DESIGN.md's layers:
   - ctl/ includes ipc/ and, of supervisor/, only the config reader's
     public face, supervisor/config_api.h (nothing from sandbox/ either);
   - no two units include each other, a unit being a .c file and its .h
-    (A's .c or .h includes B's .h, and B's .c or .h includes A's .h).
+    (A's .c or .h includes B's .h, and B's .c or .h includes A's .h);
+  - the HTTP server (http, httpreq) includes nothing of what its routes
+    serve: of supervisor/, only the few headers SERVED lists.
 
 Before it reads ROOT it plants each kind of bad include in a small tree of
 its own and makes sure it is caught, so that it cannot pass by reading
@@ -54,6 +56,15 @@ ALLOWED_CIRCLES = {
     ("supervisor/config", "supervisor/poolcfg"),
 }
 
+# Units that serve what other parts register, and so must know nothing of
+# it (XML-RPC, processes, the core): what each may include of supervisor/.
+SERVED = {
+    "supervisor/http": ("supervisor/http.h", "supervisor/httpreq.h", "supervisor/config.h",
+                        "supervisor/log.h", "supervisor/loop.h", "supervisor/heap.h",
+                        "supervisor/sockets.h"),
+    "supervisor/httpreq": ("supervisor/httpreq.h",),
+}
+
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 
@@ -93,6 +104,19 @@ def layer_problems(found, folder):
             continue
         for n, inc in incs:
             if inc.startswith(FORBIDDEN[folder]) and inc not in ALLOWED.get(folder, ()):
+                bad.append("%s:%d includes %s" % (f, n, inc))
+    return bad
+
+
+def server_problems(found):
+    """What the units of SERVED include of supervisor/ beyond their list."""
+    bad = []
+    for f, incs in sorted(found.items()):
+        allowed = SERVED.get(f[:-2])
+        if allowed is None:
+            continue
+        for n, inc in incs:
+            if inc.startswith("supervisor/") and inc not in allowed:
                 bad.append("%s:%d includes %s" % (f, n, inc))
     return bad
 
@@ -152,6 +176,8 @@ def check(root, allowed_circles):
         what = {"ctl": "nothing from sandbox/ and from supervisor/ only supervisor/config_api.h"}.get(
             folder, "nothing from " + " or ".join(FORBIDDEN[folder]))
         results.append(("%s/ includes %s" % (folder, what), layer_problems(found, folder)))
+    results.append(("the HTTP server includes nothing of what it serves",
+                    server_problems(found)))
     pairs, uses = circles(found)
     results.append(("no two units include each other",
                     ["%s <-> %s" % p for p in sorted(pairs - allowed_circles)]))
@@ -178,6 +204,7 @@ def self_test():
         "supervisor/b.h": "",
         "supervisor/config_api.h": "",
         "supervisor/config.h": "",
+        "supervisor/http.c": '#include "supervisor/log.h"\n#include "supervisor/rpc.h"\n',
     }
     with tempfile.TemporaryDirectory(prefix="corral-includes-") as tmp:
         for rel, text in plants.items():
@@ -190,6 +217,7 @@ def self_test():
         "ipc/": "ipc/proto.c:1 includes ctl/migrate.h",
         "supervisor/": "supervisor/main.c:1 includes ctl/submit.h",
         "ctl/": "ctl/migrate.c:1 includes supervisor/config.h",
+        "the HTTP": "supervisor/http.c:2 includes supervisor/rpc.h",
         "no two": "supervisor/a <-> supervisor/b",
         "every circle": "supervisor/x <-> supervisor/y is gone: take it off ALLOWED_CIRCLES",
     }

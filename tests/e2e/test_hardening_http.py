@@ -7,9 +7,11 @@ authenticated make room first; each refusal is counted in corrald's log."""
 import base64
 import re
 import socket
+import threading
 import time
 
-from harness import Corral, expect, free_port, recv_until_eof, run, wait_until
+from harness import (Corral, expect, free_port, raw_connect, recv_until_eof, run, unix_rpc,
+                     wait_until)
 
 SUPERVISORCTL = "/usr/bin/supervisorctl"
 PROGS = "[program:one]\ncommand = /bin/sh -c 'exec /bin/sleep 1000' @TAG@\nstartsecs = 0\n"
@@ -143,3 +145,70 @@ def test_server_without_credentials_keeps_idle_clients():
         s.close()
         expect(got.startswith(b"HTTP/1.1 200"), "the idle connection was kept: %r" % got[:80])
 test_server_without_credentials_keeps_idle_clients.timeout = 120
+
+
+def test_pipelined_requests_answered_in_turn():
+    """A client that pipelines tens of thousands of requests, reading nothing
+    at first, gets every answer in turn and corrald stays up: an answer
+    written at once does not parse the next request from inside the last
+    (that recursion ran out of stack and took corrald down)."""
+    c, port = started("httppipe", unix_auth=False)
+    with c:
+        c.start()
+        c.wait_running(["one"])
+        req = b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n"
+        s = raw_connect(c.path("sd.sock"), timeout=60)
+        s.sendall(req)
+        one = s.recv(65536)
+        expect(one.startswith(b"HTTP/1.1 404"), "a 404 kept alive", one)
+        n = 60000
+        got = [0]
+
+        def reader():
+            time.sleep(1)   # let corrald's input buffer fill first
+            try:
+                while got[0] < n * len(one):
+                    b = s.recv(1 << 20)
+                    if not b:
+                        break
+                    got[0] += len(b)
+            except OSError:
+                pass
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        try:
+            s.sendall(req * n)
+        except OSError:
+            pass
+        t.join(90)
+        s.close()
+        expect(got[0] == n * len(one), "%d answers of %d bytes: got %d bytes"
+               % (n, len(one), got[0]), c.stderr_tail())
+        pid = unix_rpc(c.path("sd.sock")).supervisor.getPID()
+        expect(pid > 0, "corrald answers after the pipelined requests")
+test_pipelined_requests_answered_in_turn.timeout = 180
+
+
+def test_404_closes_when_the_request_asks():
+    """A 404 keeps a kept-alive connection; one whose request said it would
+    not stay (HTTP/1.0 without keep-alive, Connection: close) is closed
+    after it, as its Connection: close header says."""
+    c, port = started("http404", unix_auth=False)
+    with c:
+        c.start()
+        c.wait_running(["one"])
+        for req in (b"GET /nothing HTTP/1.0\r\n\r\n",
+                    b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"):
+            s = raw_connect(c.path("sd.sock"), timeout=10)
+            s.sendall(req)
+            data, _ = recv_until_eof(s, 10)
+            s.close()
+            expect(data.startswith(b"HTTP/1.1 404") and b"Connection: close" in data,
+                   "answered %r" % data[:120])
+        s = raw_connect(c.path("sd.sock"), timeout=10)
+        for _ in range(2):
+            s.sendall(b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+            got = s.recv(65536)
+            expect(got.startswith(b"HTTP/1.1 404") and b"Connection: close" not in got,
+                   "a kept-alive 404", got)
+        s.close()
