@@ -7,6 +7,8 @@
 #include "supervisor/cfgcheck.h"
 #include "supervisor/cfgexpand.h"
 #include "supervisor/cfgprog.h"
+#include "supervisor/poolcfg.h"
+#include "supervisor/sockets.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -19,7 +19,8 @@
 
 #include "supervisor/cfgkey.h"
 #include "supervisor/cfgutil.h"
-#include "supervisor/config.h"
+#include "supervisor/cfgmodel.h"
+#include "supervisor/config_types.h"
 
 #define MAX_INCLUDE_DEPTH 10    /* files included from included files ... */
 #define VALUE_SHOWN 60          /* bytes of a bad value quoted in messages */

@@ -13,6 +13,8 @@
 #include "supervisor/cfgprog.h"
 #include "supervisor/cfgexpand.h"
 #include "supervisor/cmdline.h"
+#include "supervisor/poolcfg.h"
+#include "supervisor/sockets.h"
 #include "supervisor/eventproto.h"
 #include "supervisor/supervisord.h"
 #include "sandbox/users.h"

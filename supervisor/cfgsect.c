@@ -7,6 +7,7 @@
 #include "supervisor/cfgexpand.h"
 #include "supervisor/log.h"
 #include "supervisor/logline.h"
+#include "supervisor/sockets.h"
 #include "supervisor/supervisord.h"
 
 #include <errno.h>

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "supervisor/config.h"
+#include "supervisor/cfgmodel.h"
 
 #define POOL_MAX_WORKERS 1000            /* as numprocs */
 #define POOL_MAX_TIMEOUT_MS (1000000LL * 1000)

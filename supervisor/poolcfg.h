@@ -11,32 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum pool_framing { POOL_FRAMING_LINE, POOL_FRAMING_LENGTH };
-/* What becomes of a job in flight whose producer went away. */
-enum pool_cancel { POOL_CANCEL_FINISH, POOL_CANCEL_KILL };
-
-#define POOL_MAX_QUEUE   1000000
-#define POOL_MAX_MAILBOX 1024
-#define POOL_MAX_RETRIES 100
-#define POOL_MAX_RATE    1000000
-
-struct pool_config {
-	int workers;              /* its numprocs, default 1 */
-	enum pool_framing framing;/* default line */
-	int mailbox;              /* jobs in flight per worker, default 1 (line: always 1) */
-	int queue;                /* bound of the queue, 0: rendezvous; default 64 */
-	int64_t job_timeout_ms;   /* 0: none; default 60 s */
-	int job_retries;          /* more tries after a worker crashed, default 1 */
-	enum pool_cancel cancel;  /* default finish */
-	int submit_rate;          /* jobs a second taken in, per pool and per producer; 0: no limit */
-	int submit_burst;         /* jobs at once; 0: as submit_rate */
-};
+#include "supervisor/cfgmodel.h" /* struct pool_config, struct program_config */
 
 /* The keys, NULL-terminated (a row of config's program table stands for
  * them: cfgprog.c). */
 extern const char *const poolcfg_keys[];
-
-struct program_config;
 
 /* A fresh [pool:]: the pool defaults in P->pool, and the program keys
  * whose defaults differ for a pool (autorestart = true, startsecs = 0,

@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "supervisor/config.h"
+#include "supervisor/cfgmodel.h"
 
 /* ---- addresses -------------------------------------------------------- */
 

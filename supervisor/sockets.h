@@ -20,13 +20,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-enum socket_kind { SOCKET_TCP, SOCKET_UDP, SOCKET_UNIX };
-
-struct socket_addr {
-	enum socket_kind kind;
-	socklen_t len;                  /* of the address in ss */
-	struct sockaddr_storage ss;     /* zeroed past len, so equal addresses compare equal */
-};
+#include "supervisor/cfgmodel.h" /* struct socket_addr */
 
 /* The most listening sockets one program gets (fds 3 to 17): with a
  * ready = fd:N pipe that fills the spawner's SPAWN_MAX_EXTRA. */

@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "supervisor/cfgprog.h"
+#include "supervisor/config.h"
+#include "supervisor/poolcfg.h"
 #include "supervisor/cfgload.h"
 
 static bool covered(int field)

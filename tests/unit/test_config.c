@@ -18,6 +18,7 @@
 #include "supervisor/config.h"
 #include "supervisor/eventproto.h"
 #include "supervisor/log.h"
+#include "supervisor/sockets.h"
 #include "supervisor/supervisord.h"
 
 /* Each test loads into cfg and errs (config_load.h); the teardown frees them. */

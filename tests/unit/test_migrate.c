@@ -7,6 +7,7 @@
 
 #include "ctl/migrate.h"
 #include "supervisor/config.h"
+#include "supervisor/sockets.h"
 
 #include <errno.h>
 #include <stdio.h>
