@@ -487,6 +487,7 @@ static int listener_read(struct evproc *e)
 			sdlog_listener_state(name, "BUSY", "ACKNOWLEDGED");
 			e->busy = false;
 			evmsg_put(e->inflight.msg);
+			supervisor_shutdown_recheck(); /* its stop may have waited for this */
 		} else if (o == EVP_REJECTED) {
 			log_warn("%s: event %llu rejected", e->p->name,
 				 (unsigned long long)e->inflight.msg->serial);
@@ -521,6 +522,15 @@ static void stdout_readable(struct watch *w, uint32_t events)
 	listener_read(e);
 	if (e->pool)
 		dispatch(e->pool);
+}
+
+/* Shutdown: a listener answers the event in flight before it is stopped
+ * (SUPERVISOR_STATE_CHANGE_STOPPING among them), as supervisord's, which
+ * stops listeners last, gives it time to. */
+static bool events_stop_hold(const struct process *p)
+{
+	const struct evproc *e = p->ev;
+	return e && e->pool && e->busy && e->out_fd >= 0;
 }
 
 void events_process_exited(struct process *p)
@@ -845,6 +855,7 @@ static const struct hooks events_hooks = {
 	.on_spawn_done = events_spawn_done,
 	.on_process_exited = events_process_exited,
 	.on_process_state = events_process_state,
+	.on_stop_hold = events_stop_hold,
 	.on_output = events_output,
 };
 

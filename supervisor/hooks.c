@@ -154,6 +154,14 @@ void hooks_process_changed(struct process *p, bool gone)
 		h->on_process_changed(p, gone);
 }
 
+bool hooks_stop_hold(const struct process *p)
+{
+	EACH(h, on_stop_hold)
+		if (h->on_stop_hold(p))
+			return true;
+	return false;
+}
+
 size_t hooks_output(struct process *p, int which, const char *in, size_t len, const char **out)
 {
 	*out = in;

@@ -79,6 +79,12 @@ struct hooks {
 	/* P changed: its state, or what status says of it; or it is about to
 	 * be freed (GONE). */
 	void (*on_process_changed)(struct process *p, bool gone);
+	/* Shutdown: P is next to be stopped. True holds its stop back while
+	 * it finishes what it has in hand (an event listener, the event in
+	 * flight); the subscriber calls supervisor_shutdown_recheck() once it
+	 * lets go. The core holds no process past its stopwaitsecs from the
+	 * start of the shutdown. */
+	bool (*on_stop_hold)(const struct process *p);
 
 	/* ---- output ---- */
 
@@ -122,6 +128,8 @@ void hooks_process_exited(struct process *p);
 void hooks_process_state(struct process *p, enum pstate before, enum pstate after,
 			 const struct pinput *in, bool spawned);
 void hooks_process_changed(struct process *p, bool gone);
+/* True when one subscriber holds P's stop back. */
+bool hooks_stop_hold(const struct process *p);
 /* Through every subscriber's output in turn. */
 size_t hooks_output(struct process *p, int which, const char *in, size_t len, const char **out);
 void hooks_log_data(struct process *p, int which, const struct iovec *iov, int n);

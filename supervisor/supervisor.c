@@ -51,11 +51,14 @@ static struct {
 	uint64_t guard_window_ms;   /* guard_replace(): the minute its count is of */
 	int guard_replaced;         /* guards started again in that minute */
 	struct deadline die_report; /* shutting down: the next "waiting for ... to die" */
+	struct deadline hold_end;   /* shutting down: a stop held back (hooks.h) is due */
+	int64_t shutdown_ms;        /* when the shutdown began */
 	const char *identifier;     /* corrald -i: wins over the config's; NULL: none */
 	void (*up)(void);           /* a daemon's (main.c), once up; NULL when done or none */
 } S = { .sigfd = -1, .guard_pipe = -1, .guard_pidfd = -1,
       .sig_watch = { .fd = -1 }, .report_watch = { .fd = -1 },
-      .die_report = { .node = { .index = HEAP_NONE } } };
+      .die_report = { .node = { .index = HEAP_NONE } },
+      .hold_end = { .node = { .index = HEAP_NONE } } };
 
 /* ---- the core's face (supervisor.h): each verb is carried out by the
  * part of the core that owns it ---- */
@@ -330,9 +333,23 @@ void supervisor_reopen_logs(void)
 
 /* ---- shutdown ---- */
 
+/* Is P's stop held back (an event listener answering the event in
+ * flight, hooks.h)? At most until its stopwaitsecs from the shutdown's
+ * start: *DUE then becomes that time if it is sooner. */
+static bool stop_held(const struct process *p, int64_t *due)
+{
+	int64_t until = S.shutdown_ms + (int64_t)p->prog->cfg->stopwaitsecs * 1000;
+	if (loop_now_ms() >= until || !hooks_stop_hold(p))
+		return false;
+	if (until < *due)
+		*due = until;
+	return true;
+}
+
 /* Stop programs in reverse priority order, one priority at a time: the
  * next lower priority is asked to stop only when everything above it is
- * down. Called at every state change while shutting down. */
+ * down. Called at every state change while shutting down, when a held stop
+ * is let go, and when one is due. */
 static void shutdown_step(void)
 {
 	static bool busy; /* deps_stop below re-enters through process_drive() */
@@ -357,17 +374,42 @@ static void shutdown_step(void)
 		if (prio == INT_MIN) {
 			S.done = true;
 			loop_timer_cancel(&S.die_report);
+			loop_timer_cancel(&S.hold_end);
 			break;
 		}
 		/* What requires or comes after a program stops first; with no
 		 * cycles (the config refuses them) one always can. */
+		int64_t due = INT64_MAX;
+		bool held = false;
 		for (struct program *prog = core.programs; prog; prog = prog->next)
 			if (prog->cfg->priority == prio && !deps_has_live_dependents(prog))
-				for (int i = 0; i < prog->nprocs; i++)
-					if (!process_down(&prog->procs[i]))
-						deps_stop(&prog->procs[i], false);
+				for (int i = 0; i < prog->nprocs; i++) {
+					struct process *p = &prog->procs[i];
+					if (process_down(p))
+						continue;
+					if (stop_held(p, &due))
+						held = true;
+					else
+						deps_stop(p, false);
+				}
+		if (held) {
+			if (loop_timer_set(&S.hold_end, due) < 0)
+				log_err("out of memory for a deadline");
+			break;
+		}
 	}
 	busy = false;
+}
+
+static void hold_end_due(struct deadline *d)
+{
+	shutdown_step();
+}
+
+void supervisor_shutdown_recheck(void)
+{
+	if (core.shutting_down && !S.done)
+		shutdown_step();
 }
 
 /* supervisord's "waiting for a, b to die": what is not down yet, every
@@ -411,6 +453,7 @@ void supervisor_shutdown(void)
 		return;
 	log_info("shutting down");
 	core.shutting_down = true;
+	S.shutdown_ms = loop_now_ms();
 	(void)sdnotify_send("STOPPING=1");
 	hooks_stopping();
 	shutdown_step();
@@ -745,6 +788,7 @@ static int setup(void)
 	loop_watch_init(&S.sig_watch, signals_readable, NULL);
 	loop_watch_init(&S.report_watch, reports_readable, NULL);
 	loop_timer_init(&S.die_report, die_report_due, NULL);
+	loop_timer_init(&S.hold_end, hold_end_due, NULL);
 	int reports = spawn_init();
 	if (reports < 0) {
 		log_err("spawn report pipe: %s", strerror(-reports));

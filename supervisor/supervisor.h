@@ -52,6 +52,8 @@ const char *supervisor_scope_kind(void);
  * errors; nothing changes then. */
 int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx);
 void supervisor_shutdown(void);
+/* Shutting down: a stop held back (hooks.h, on_stop_hold) may go now. */
+void supervisor_shutdown_recheck(void);
 /* The log file of P's stream WHICH (enum log_which) into BUF, or NULL when
  * it has none (NONE, merged into stdout, or too long). */
 const char *supervisor_log_path(const struct process *p, int which, char *buf, size_t len);

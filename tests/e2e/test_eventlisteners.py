@@ -51,6 +51,8 @@ while True:
         record("FAIL", headers, payload)
         childutils.listener.fail(sys.stdout)
         continue
+    if mode == "slow" and headers["eventname"].endswith(arg.split(":")[0]):
+        time.sleep(float(arg.split(":")[1]))  # then answers
     if mode == "hang" and not os.path.exists(arg):
         open(arg, "w").close()
         record("HANG", headers, payload)
@@ -270,6 +272,33 @@ def test_group_and_supervisor_state_events():
         c.wait_exit(20)
         expect(events()[6:] == [("SUPERVISOR_STATE_CHANGE_STOPPING", "")],
                "shutdown: %s" % events())
+
+
+def test_listener_answers_stopping_before_it_is_stopped():
+    """Shutdown waits for a listener's answer to the event in flight
+    (SUPERVISOR_STATE_CHANGE_STOPPING, which it took 2 s over) before it
+    stops the listener; one that takes longer than its stopwaitsecs is
+    stopped all the same."""
+    with Corral(start=False, name="ev_hold", scripts={"listener.py": LISTENER}) as c:
+        start_sd(c, listener_section("l", "SUPERVISOR_STATE_CHANGE", "slow", "STOPPING:2") +
+                 "[program:a]\ncommand=/bin/sleep 1000\n")
+        wait_records(c, "l", lambda r: r["headers"]["eventname"].endswith("RUNNING"), 10,
+                     "the RUNNING event")
+        c.signal(signal.SIGTERM)
+        c.wait_exit(30)
+        got = [r["headers"]["eventname"] for r in records(c, "l")]
+        expect(got == ["SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING"],
+               "the listener's events: %s\n%s" % (got, c.stderr_text()[-1500:]))
+    with Corral(start=False, name="ev_hold2", scripts={"listener.py": LISTENER}) as c:
+        start_sd(c, listener_section("l", "SUPERVISOR_STATE_CHANGE", "slow", "STOPPING:1000",
+                                     "stopwaitsecs=1\n"))
+        wait_records(c, "l", lambda r: r["headers"]["eventname"].endswith("RUNNING"), 10,
+                     "the RUNNING event")
+        c.signal(signal.SIGTERM)
+        c.wait_exit(30)
+        got = [r["headers"]["eventname"] for r in records(c, "l")]
+        expect(got == ["SUPERVISOR_STATE_CHANGE_RUNNING"], "the listener's events: %s" % got)
+        expect("l: stopping pid" in c.stderr_text(), c.stderr_text()[-1500:])
 
 
 def test_remote_communication_and_stdin_over_xmlrpc():
