@@ -81,8 +81,12 @@ corral_paths() {
 	find /etc /lib /usr /var /run -path "$tmp" -prune -o -name '*corral*' -print 2>/dev/null |
 		LC_ALL=C sort
 }
+# What is named corral now and was not before the install (a path that
+# was there before and is gone is not "left": a purge takes /var/log/corral).
 nothing_left() {
-	corral_paths | diff -u "$tmp/before" -
+	local left
+	left=$(corral_paths | LC_ALL=C comm -13 "$tmp/before" -)
+	[ -z "$left" ] || { echo "left behind:"; echo "$left"; return 1; }
 }
 
 # exits_within PID SECONDS: PID, a child of ours, has exited (or is a

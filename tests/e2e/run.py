@@ -103,6 +103,26 @@ def report(name, ok, reason, details, elapsed, notes, verbose):
     sys.stdout.flush()
 
 
+# What a test must never change on the machine it runs on (its files go in
+# its own temp dirs, its sockets and logs too): these paths, each present or
+# not as before the suite, and the hostname.
+MACHINE_PATHS = ("/run/corral", "/var/log/corral", "/etc/corral", "/tmp/corral-demo",
+                 "/tmp/corral-init-demo", "/tmp/corral-pool-demo", "/etc/supervisord.conf")
+
+
+def machine_state():
+    import socket
+    return tuple(os.path.lexists(p) for p in MACHINE_PATHS) + (socket.gethostname(),)
+
+
+def machine_changes(before, after):
+    out = ["%s %s" % (p, "appeared" if a else "disappeared")
+           for p, b, a in zip(MACHINE_PATHS, before, after) if a != b]
+    if before[-1] != after[-1]:
+        out.append("the hostname became %r" % after[-1])
+    return out
+
+
 def main(argv):
     args = argv[1:]
     jobs, timeout, verbose, child = 1, DEFAULT_TIMEOUT, False, False
@@ -156,12 +176,27 @@ def main(argv):
 
     passed = failed = 0
     t_all = time.monotonic()
+    machine = machine_state()
+
+    def machine_check(names):
+        """After a test (or, with -j, one of those running): nothing of the
+        machine changed. A change fails the suite, naming the tests."""
+        nonlocal machine
+        now = machine_state()
+        changes = machine_changes(machine, now)
+        if changes:
+            print("FAIL %s changed the machine: %s" % (" or ".join(names), "; ".join(changes)),
+                  flush=True)
+            machine = now
+            return 1
+        return 0
     if jobs <= 1:
         for name, func in tests:
             ok, reason, details, elapsed = run_one(name, func, timeout)
             report(name, ok, reason, details, elapsed, harness.NOTES, verbose)
             passed += ok
             failed += not ok
+            failed += machine_check([name])
     else:
         pending = list(tests)
         running = {}
@@ -194,6 +229,7 @@ def main(argv):
                         failed += 1
                 sys.stdout.flush()
                 del running[pid]
+                failed += machine_check([name] + [n for n, _, _ in running.values()])
     if verbose:
         print("# %.1fs" % (time.monotonic() - t_all))
     print("e2e: %d passed, %d failed" % (passed, failed), flush=True)

@@ -68,8 +68,9 @@ def test_crash_backoff_fatal():
         gaps = [b - a for a, b in zip(ra, ra[1:])]
         for i, g in enumerate(gaps):
             want = 2 ** i
-            expect(want * 0.9 <= g <= want + 1.5, "backoff %d was %.2fs, expected about %ds" % (i + 1, g, want), gaps)
-        expect(took < 12, "FATAL took %.1fs" % took)
+            # never sooner than the backoff; later only by how busy the machine is
+            expect(want * 0.9 <= g <= want + 5, "backoff %d was %.2fs, expected about %ds" % (i + 1, g, want), gaps)
+        expect(took < 30, "FATAL took %.1fs" % took)
 
         # startsecs=0: RUNNING from the spawn, so each exit is an exit (EXITED,
         # not expected), which autorestart=unexpected restarts however soon it

@@ -490,7 +490,9 @@ def test_pool_submit_rate():
         expect_rc(r, 0, "rate-limited --lines")
         expect(r.out.split() == ["<r%d>" % i for i in range(100)], "rate-limited results")
         print("    100 jobs at submit_rate = 50 took %.2fs" % took)
-        expect(1.98 * 0.9 <= took <= 1.98 * 1.1 + 0.15, "submit_rate = 50: 100 jobs took %.2fs" % took)
+        # The limit holds (never faster); how much slower a busy machine is
+        # says nothing of corral, so there is no upper bound.
+        expect(1.98 * 0.9 <= took, "submit_rate = 50: 100 jobs took %.2fs" % took)
         # Two producers share the pool's rate, and neither gets ahead.
         a = popen_submit(c, "--lines", "s")
         b = popen_submit(c, "--lines", "s")
@@ -504,4 +506,4 @@ def test_pool_submit_rate():
         tb.join(30)
         took = time.monotonic() - t0
         expect(a.returncode == 0 and b.returncode == 0, "two rate-limited producers")
-        expect(1.98 * 0.9 <= took <= 1.98 * 1.1 + 0.3, "two producers, 100 jobs at 50/s took %.2fs" % took)
+        expect(1.98 * 0.9 <= took, "two producers, 100 jobs at 50/s took %.2fs" % took)

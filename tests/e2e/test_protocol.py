@@ -71,7 +71,8 @@ def test_silent_clients_do_not_block():
         half.sendall(frame(b"Q", b"status\0", length=100))  # promises more than it sends
         r = c.ctl("status", "web", timeout=10)
         expect_rc(r, 0, "status while silent clients are connected")
-        expect(r.elapsed < 2, "status took %.1fs while silent clients were connected" % r.elapsed)
+        # answered before the silent ones are dropped (5 s): they held nothing up
+        expect(r.elapsed < 4.5, "status took %.1fs while silent clients were connected" % r.elapsed)
         # Each is dropped within about 5 s of connecting, with no answer.
         for name, s in [("silent", silent[0]), ("partial header", partial), ("partial payload", half)]:
             left = max(0.5, 8 - (time.monotonic() - t0))

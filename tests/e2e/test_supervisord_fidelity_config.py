@@ -187,8 +187,13 @@ def test_socket_default_per_config():
                    "corralctl -c %s status" % c.conf, r)
             r = run([corralctl_path(), "-c", c.conf, "pid"])
             expect(r.rc == 0 and r.out.strip() == str(c.pid), "corralctl -c pid", r, c.pid)
-    # without [unix_http_server]: /run/corral/supervisord-HASH.sock
-    with Corral(start=False, name="fid_sock3") as c:
+    # without [unix_http_server]: /run/corral/supervisord-HASH.sock, made in
+    # a mount namespace of corrald's own, with an empty /run, so that the
+    # machine's /run is left alone; corralctl runs in it too (nsenter), and
+    # the harness reaches the socket through /proc/PID/root.
+    private_run = ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                   'mount -t tmpfs none /run || exit 99; exec "$@"', "sh"]
+    with Corral(start=False, name="fid_sock3", wrap=private_run) as c:
         c.write_config("[supervisord]\nnodaemon = true\nchildlogdir = @LOG@\n\n"
                        "[program:three]\ncommand = %s\nstartsecs = 0\n" % SLEEP,
                        raw=True)
@@ -197,9 +202,11 @@ def test_socket_default_per_config():
                "socket %s" % sock)
         expect(why.startswith("; socket: a supervisord config's default: /run/corral/"
                               "supervisord-HASH.sock"), "the rule: %r" % why)
-        c.sock = sock
-        c.start()
-        r = run([corralctl_path(), "-c", c.conf, "pid"])
+        c.start(wait=False)
+        c.sock = "/proc/%d/root%s" % (c.pid, sock)
+        c.wait_ready()
+        r = run(["nsenter", "--target", str(c.pid), "--mount", corralctl_path(), "-c", c.conf,
+                 "pid"])
         expect(r.rc == 0 and r.out.strip() == str(c.pid), "corralctl -c pid", r, c.pid)
 
 
