@@ -61,6 +61,13 @@ int64_t loop_now_ms(void)
 	return 1000;
 }
 
+/* A listener's answer lets a stop held at shutdown go (hooks.h): counted. */
+static int rechecks;
+void supervisor_shutdown_recheck(void)
+{
+	rechecks++;
+}
+
 struct program *supervisor_programs(void)
 {
 	return programs;
@@ -188,11 +195,14 @@ static void test_remote_comm_and_redelivery(void **state)
 				       "poolserial:0 eventname:REMOTE_COMMUNICATION len:19\n"
 				       "type:greeting\nhello");
 	/* FAIL: it comes again, the same event */
+	int before = rechecks;
 	say(&l, "RESULT 4\nFAIL");
 	assert_non_null(strstr(logged, "listener: event 0 rejected"));
 	say(&l, "READY\n");
 	assert_non_null(strstr(heard(&l), "serial:0 pool:listener poolserial:0"));
+	assert_int_equal(rechecks, before); /* a rejected event is in hand again */
 	say(&l, "RESULT 2\nOK");
+	assert_int_equal(rechecks, before + 1); /* answered: a held stop may go */
 	events_remote_comm("t", "");
 	assert_string_equal(heard(&l), "");
 	say(&l, "READY\n");
