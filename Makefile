@@ -53,6 +53,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c superviso
              supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/http.c supervisor/rpc.c \
+             supervisor/rcall.c supervisor/sdview.c supervisor/rpclog.c supervisor/rpcconfig.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
              supervisor/sdlog.c
 # The supervision core, one file per concept (DESIGN.md, Layout).

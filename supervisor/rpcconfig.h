@@ -1,0 +1,20 @@
+/* rpcconfig — supervisord's XML-RPC methods on the config: read it again
+ * and say what changed (reloadConfig), add and remove the groups it
+ * changed (addProcessGroup, removeProcessGroup), and list what it holds
+ * with supervisord's fields, values and order (getAllConfigInfo).
+ *
+ * Listed in rpc.c's table of methods, each with its signature and help;
+ * the calls are rcall.h's. The reread and the groups' changes are the
+ * core's (supervisor.h); here is only what supervisord answers. */
+#ifndef CORRAL_RPCCONFIG_H
+#define CORRAL_RPCCONFIG_H
+
+struct rcall;
+struct xval;
+
+void rpcconfig_reload(struct rcall *rc, const struct xval *pa);
+void rpcconfig_add_group(struct rcall *rc, const struct xval *pa);
+void rpcconfig_remove_group(struct rcall *rc, const struct xval *pa);
+void rpcconfig_all_info(struct rcall *rc, const struct xval *pa);
+
+#endif

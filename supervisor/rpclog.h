@@ -1,0 +1,29 @@
+/* rpclog — supervisord's XML-RPC methods on the processes' log files:
+ * read a part (readProcessStdoutLog ...), tail one (tailProcessStdoutLog
+ * ...), clear them (clearProcessLogs, clearAllProcessLogs), and corrald's
+ * answers for supervisord's main log, which it has none of.
+ *
+ * Listed in rpc.c's table of methods, each with its signature and help;
+ * the calls are rcall.h's. Files are read through logfile.h, never
+ * through a symbolic link. (The stream of a log, /logtail, is rpc.c's:
+ * it follows what the core publishes.) */
+#ifndef CORRAL_RPCLOG_H
+#define CORRAL_RPCLOG_H
+
+struct rcall;
+struct xval;
+
+/* readProcessStdoutLog (readProcessLog), readProcessStderrLog. */
+void rpclog_read_stdout(struct rcall *rc, const struct xval *pa);
+void rpclog_read_stderr(struct rcall *rc, const struct xval *pa);
+/* tailProcessStdoutLog (tailProcessLog), tailProcessStderrLog. */
+void rpclog_tail_stdout(struct rcall *rc, const struct xval *pa);
+void rpclog_tail_stderr(struct rcall *rc, const struct xval *pa);
+/* clearProcessLogs (clearProcessLog), clearAllProcessLogs. */
+void rpclog_clear(struct rcall *rc, const struct xval *pa);
+void rpclog_clear_all(struct rcall *rc, const struct xval *pa);
+/* readLog (readMainLog), clearLog: corrald logs to its standard error or the journal. */
+void rpclog_read_main(struct rcall *rc, const struct xval *pa);
+void rpclog_clear_main(struct rcall *rc, const struct xval *pa);
+
+#endif
