@@ -97,6 +97,44 @@ static size_t span(const struct logbuild *b, const struct logline *st, size_t li
 	return len;
 }
 
+/* Stamped, with no count of lines and ST at the start of a line that
+ * continues none: whole lines of IN, each ending within LINE_MAX, copied
+ * with their stamps as long as they fit, in one segment, stopping before
+ * a line start (other than the one at IN when the caller DECIDED it) once
+ * B holds STOP bytes. The bytes of IN taken; ST stays at a line start. */
+static size_t stamped_lines(struct logbuild *b, size_t line_max, const char *stamp,
+			    size_t stamplen, const char *in, size_t inlen, size_t stop,
+			    bool decided)
+{
+	char *o = b->stage + b->used;
+	if (!seg_ok(b, o))
+		return 0;
+	char *const o0 = o, *const end = b->stage + b->cap;
+	const char *p = in, *const e = in + inlen;
+	size_t lim = line_max ? line_max : SIZE_MAX;
+	while (p < e) {
+		if (!decided && b->bytes + (size_t)(o - o0) >= stop)
+			break;
+		size_t w = (size_t)(e - p) < lim ? (size_t)(e - p) : lim;
+		const char *nl = memchr(p, '\n', w);
+		if (!nl)
+			break;
+		size_t k = (size_t)(nl - p) + 1;
+		if ((size_t)(end - o) < stamplen + k)
+			break;
+		memcpy(o, stamp, stamplen);
+		memcpy(o + stamplen, p, k);
+		o += stamplen + k;
+		p += k;
+		decided = false;
+	}
+	if (o > o0) {
+		b->used += (size_t)(o - o0);
+		add_ref(b, o0, (size_t)(o - o0));
+	}
+	return (size_t)(p - in);
+}
+
 enum logbuild_stop logbuild_lines(struct logbuild *b, struct logline *st, size_t line_max,
 				  const char *stamp, size_t stamplen, const char *in,
 				  size_t inlen, size_t stop, size_t lines, size_t *used)
@@ -108,6 +146,15 @@ enum logbuild_stop logbuild_lines(struct logbuild *b, struct logline *st, size_t
 	enum logbuild_stop why = LOGBUILD_DONE;
 
 	while (pos < inlen) {
+		if (copy && lines == SIZE_MAX && st->at_line_start && !st->continued) {
+			size_t k = stamped_lines(b, line_max, stamp, stamplen, in + pos, inlen - pos,
+						 stop, decided);
+			if (k) {
+				pos += k;
+				decided = false;
+				continue;
+			}
+		}
 		if (st->at_line_start) {
 			size_t need = stamplen + (st->continued ? CONT_LEN : 0);
 			if (!decided) {
