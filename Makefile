@@ -50,7 +50,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c superviso
              supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
-             supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
+             supervisor/logbuild.c supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/http.c supervisor/rpc.c \
              supervisor/rcall.c supervisor/sdview.c supervisor/rpclog.c supervisor/rpcconfig.c \
@@ -75,7 +75,7 @@ CORRALD   := $(BUILD)/corrald
 CORRALCTL := $(BUILD)/corralctl
 
 UNIT_TESTS := config cfgprog signame cmdline heap program proto pidmap cgroup strategy \
-              tokenbucket logline logfile sockets
+              tokenbucket logline logbuild logfile sockets
 # The event loop: watches on real pipes, deadlines on the real timerfd;
 # and the core's hook list, which the parts above it subscribe to.
 UNIT_TESTS += loop hooks
@@ -174,6 +174,7 @@ $(BUILD)/tests/unit/test_devlog: ALL_LDFLAGS += -Wl,--wrap=connect,--wrap=send
 $(BUILD)/tests/unit/test_strategy: $(BUILD)/supervisor/strategy.o
 $(BUILD)/tests/unit/test_tokenbucket: $(BUILD)/supervisor/tokenbucket.o
 $(BUILD)/tests/unit/test_logline: $(BUILD)/supervisor/logline.o
+$(BUILD)/tests/unit/test_logbuild: $(BUILD)/supervisor/logbuild.o $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_logfile: $(BUILD)/supervisor/logfile.o $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_program: $(BUILD)/supervisor/program.o
 $(BUILD)/tests/unit/test_sdlog: $(BUILD)/supervisor/sdlog.o $(BUILD)/supervisor/log.o \

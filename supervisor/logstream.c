@@ -15,6 +15,7 @@
 #include "supervisor/echo.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
+#include "supervisor/logbuild.h"
 #include "supervisor/logfile.h"
 #include "supervisor/loop.h"
 
@@ -31,7 +32,35 @@ static char readbuf[READ_MAX];
 #define RETRY_MS 1000
 /* A pass-through reader that is merely slow is tried again sooner. */
 #define RETRY_AGAIN_MS 20
-#define IOV_BATCH 256
+
+/* What handle() gathers for a write (logbuild.h): stamped lines are copied
+ * here, stamps between them, so that a read's worth is one write; lines
+ * without stamps are written from where they were read. One for every
+ * stream: what could not be written is copied into the stream's own (pend)
+ * before the next use. Untouched pages of it cost no memory. */
+#define STAGE_MAX (512 * 1024)
+static char stage[STAGE_MAX];
+/* A stamped stream's output is no whole number of pages: up to this many
+ * reads of it that follow at once (the worker writes faster than it is
+ * read) go out in one write, since fewer, larger writes cost the kernel
+ * less per byte. Unstamped reads are written as they come: a full pipe's
+ * 64 KiB, page-aligned, is what costs the kernel least (measured: joining
+ * them did not pay). */
+#define GATHER_READS 4
+
+/* What handle() gathers, over the stage. Empty outside an event, and
+ * between two calls of handle() unless stream_readable() gathers several
+ * reads of GATHERING for one write: it writes them before it returns. */
+static struct logbuild out;
+static const struct logstream *gathering;
+
+/* The builder, over the stage. */
+static struct logbuild *builder(void)
+{
+	if (!out.stage)
+		logbuild_init(&out, stage, sizeof stage);
+	return &out;
+}
 
 static struct logstream *detached;
 
@@ -218,12 +247,6 @@ fail:
 
 /* ---- writing ---- */
 
-struct batch {
-	struct iovec v[IOV_BATCH];
-	int n;
-	size_t bytes;
-};
-
 static void hold(struct logstream *s, int64_t delay_ms)
 {
 	int64_t now = loop_now_ms();
@@ -255,9 +278,9 @@ static void release(struct logstream *s)
 		loop_watch_mod(&s->watch, EPOLLIN);
 }
 
-static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers);
+static bool flush_as(struct logstream *s, struct logbuild *b, bool tell_followers);
 
-static bool flush(struct logstream *s, struct batch *b)
+static bool flush(struct logstream *s, struct logbuild *b)
 {
 	return flush_as(s, b, true);
 }
@@ -287,9 +310,9 @@ static int stash_pend(struct logstream *s, const struct iovec *v, int n, size_t 
 	return 0;
 }
 
-/* Write the batch. False when the file would not take it all: the rest is
- * in pend and the stream is held. */
-static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
+/* Write what B gathered, and empty it. False when the file would not take
+ * it all: the rest is in pend and the stream is held. */
+static bool flush_as(struct logstream *s, struct logbuild *b, bool tell_followers)
 {
 	if (!b->n)
 		return true;
@@ -298,8 +321,7 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
 	if (tell_followers && s->followers && s->owner)
 		hooks_log_data(s->owner, s->which, b->v, b->n);
 	if (s->file_fd < 0 && !s->path) { /* discarded */
-		b->n = 0;
-		b->bytes = 0;
+		logbuild_reset(b);
 		return true;
 	}
 	char why[PATH_MAX + 160];
@@ -311,8 +333,7 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
 			log_err("%s: opening %s log: %s; holding the output until it can be written",
 				owner_name(s), stream_name(s), why);
 		s->failing = true;
-		b->n = 0;
-		b->bytes = 0;
+		logbuild_reset(b);
 		hold(s, RETRY_MS);
 		return false;
 	}
@@ -344,9 +365,8 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
 			v->iov_len -= left;
 		}
 	}
-	b->n = 0;
-	b->bytes = 0;
 	if (!err) {
+		logbuild_reset(b);
 		if (s->failing) {
 			log_info("%s: %s log writable again", owner_name(s), stream_name(s));
 			s->failing = false;
@@ -355,6 +375,7 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
 	}
 	if (stash_pend(s, v, n, 0) < 0)
 		log_err("%s: %s log: out of memory holding output", owner_name(s), stream_name(s));
+	logbuild_reset(b);
 	if (!s->failing && err != EAGAIN) {
 		/* Said once; the worker is held back meanwhile, nothing is lost. */
 		log_err("%s: writing %s log %s: %s; holding the output until it can be written",
@@ -364,33 +385,6 @@ static bool flush_as(struct logstream *s, struct batch *b, bool tell_followers)
 	}
 	hold(s, err == EAGAIN ? RETRY_AGAIN_MS : RETRY_MS);
 	return false;
-}
-
-/* The most one turn of handle()'s loop adds to a batch: a stamp and the
- * note of suppressed lines, a stamp and the continuation marker, the piece
- * and the cut marker. */
-#define PIECE_IOVS 6
-
-/* Add to the batch; the caller made room (never a write here: a write that
- * fails half-way through a piece would have it handled twice). */
-static void emit(struct batch *b, const void *p, size_t len)
-{
-	if (!len)
-		return;
-	/* Bytes that follow the last ones in memory (the lines of one read,
-	 * without stamps) join them: one write for a whole read. */
-	struct iovec *last = b->n ? &b->v[b->n - 1] : NULL;
-	if (last && (const char *)last->iov_base + last->iov_len == (const char *)p) {
-		last->iov_len += len;
-		b->bytes += len;
-		return;
-	}
-	if (b->n >= IOV_BATCH)
-		return;
-	b->v[b->n].iov_base = (void *)p;
-	b->v[b->n].iov_len = len;
-	b->n++;
-	b->bytes += len;
 }
 
 /* Rotate by renames: PATH.N-1 -> PATH.N ... PATH -> PATH.1; the oldest
@@ -420,14 +414,36 @@ static void rotate(struct logstream *s, int64_t now)
 		log_err("%s: opening %s log after rotating: %s", owner_name(s), stream_name(s), why);
 }
 
-/* Hand IN on to the file, line by line. Returns false when it stopped
- * (held): what it had not handled is in raw. */
+/* Bytes that may go into the file before a line start makes rotation
+ * due (logbuild.h's STOP): SIZE_MAX when it never does now. */
+static size_t rotate_stop(const struct logstream *s, int64_t now)
+{
+	if (!s->path || !s->maxbytes || now < s->rotate_after)
+		return SIZE_MAX;
+	if (s->size >= s->maxbytes)
+		return 0;
+	uint64_t left = s->maxbytes - s->size;
+	return left < SIZE_MAX ? (size_t)left : SIZE_MAX;
+}
+
+#define STAMP_MAX 64
+#define NOTE_MAX 96
+/* The most a line start adds before its first byte: a stamp and the note
+ * of suppressed lines, a stamp and the continuation marker, in as many
+ * segments. */
+#define START_ROOM (2 * STAMP_MAX + NOTE_MAX + sizeof LOGLINE_CONT)
+#define START_SEGS 4
+
+/* Hand IN on to the file, line by line, gathered into as few writes as
+ * the stage allows (logbuild.h). Returns false when it stopped (held):
+ * what it had not handled is in raw, what it had is written or in pend.
+ * True: all was handled and written, or, while S is gathering, is in out. */
 static bool handle(struct logstream *s, const char *in, size_t len)
 {
-	struct batch b = { .n = 0 };
-	char stamp[64];
+	struct logbuild *b = builder();
+	char stamp[STAMP_MAX];
 	size_t stamplen = 0;
-	char note[96];
+	char note[NOTE_MAX];
 	int64_t now = loop_now_ms();
 	size_t i = 0;
 
@@ -437,23 +453,24 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 		stamplen = logline_stamp(stamp, sizeof stamp, &ts);
 	}
 	while (i < len) {
-		/* Room for all this piece may add: a write that fails can only
-		 * fail here, between pieces, before anything of this one was
-		 * done (a token taken, a stamp or marker added). */
-		if (b.n + PIECE_IOVS > IOV_BATCH && !flush(s, &b))
-			goto stop;
 		if (s->line.at_line_start && !s->dropping) {
+			/* Room for all a line start may add: a write that fails
+			 * can only fail here, between lines, before anything of
+			 * this one was done (a token taken, a stamp or a note
+			 * added). */
+			if (!logbuild_room(b, START_ROOM, START_SEGS) && !flush(s, b))
+				goto stop;
 			/* Between lines: the only place a file is rotated or a rate applied. */
-			if (s->path && logline_rotate_due(s->size + b.bytes, s->maxbytes) &&
+			if (s->path && logline_rotate_due(s->size + b->bytes, s->maxbytes) &&
 			    now >= s->rotate_after) {
-				if (!flush(s, &b))
+				if (!flush(s, b))
 					goto stop;
 				rotate(s, now);
 			}
 			if (s->rate) {
 				if (!tb_take(&s->tb, 1, now)) {
 					if (s->overflow == LOG_OVERFLOW_BLOCK) {
-						if (!flush(s, &b))
+						if (!flush(s, b))
 							goto stop;
 						hold(s, tb_wait_ms(&s->tb, now));
 						goto stop;
@@ -469,29 +486,34 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 					int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
 							 (unsigned long long)s->suppressed);
 					s->suppressed = 0;
-					emit(&b, stamp, stamplen);
-					emit(&b, note, (size_t)n);
+					logbuild_copy(b, stamp, stamplen);
+					logbuild_copy(b, note, (size_t)n);
 				}
 			}
-			if (!s->dropping) {
-				emit(&b, stamp, stamplen);
-				if (s->line.continued)
-					emit(&b, LOGLINE_CONT, sizeof LOGLINE_CONT - 1);
-			}
 		}
-		bool ends, cut;
-		size_t k = logline_piece(&s->line, s->line_max, in + i, len - i, &ends, &cut);
-		if (!s->dropping) {
-			emit(&b, in + i, k);
-			if (cut)
-				emit(&b, LOGLINE_CUT, sizeof LOGLINE_CUT - 1);
+		if (s->dropping) {
+			/* over the rate: the rest of this line goes nowhere */
+			bool ends, cut;
+			size_t k = logline_piece(&s->line, s->line_max, in + i, len - i, &ends, &cut);
+			logline_advance(&s->line, k, ends, cut);
+			if (ends || cut)
+				s->dropping = false;
+			i += k;
+			continue;
 		}
-		logline_advance(&s->line, k, ends, cut);
-		if (ends || cut)
-			s->dropping = false;
-		i += k;
+		/* This line, and with no rate as many more as fit (each of
+		 * which may end where rotation is due). */
+		size_t used;
+		enum logbuild_stop why = logbuild_lines(b, &s->line, s->line_max, stamp, stamplen,
+							in + i, len - i, rotate_stop(s, now),
+							s->rate ? 0 : SIZE_MAX, &used);
+		i += used;
+		if (why == LOGBUILD_FULL && !flush(s, b))
+			goto stop;
 	}
-	if (flush(s, &b))
+	if (gathering == s)
+		return true; /* stream_readable() writes it */
+	if (flush(s, b))
 		return true;
 	/* fall through: everything was handled, some of it waits in pend */
 	return false;
@@ -603,18 +625,37 @@ static void stream_readable(struct watch *w, uint32_t events)
 	struct logstream *s = w->ctx;
 	if (s->pipe_fd < 0 || s->held)
 		return; /* closed, or held, earlier in this batch of events */
-	ssize_t n = io_read_some(s->pipe_fd, readbuf, s->chunk ? s->chunk : READ_MAX);
-	if (n == -EAGAIN)
-		return;
-	if (n <= 0) {
-		if (n < 0)
-			log_warn("%s: reading %s: %s", owner_name(s), stream_name(s), strerror((int)-n));
-		s->closing = true;
-		flush_partial(s);
-		finish_close(s);
-		return;
+	size_t chunk = s->chunk ? s->chunk : READ_MAX;
+	/* Stamped output is all copies (logbuild.h): the next read may go
+	 * over what this one left in readbuf, or in a hook's buffer. */
+	if (s->timestamps && !s->passthrough)
+		gathering = s;
+	for (int reads = 1;; reads++) {
+		ssize_t n = io_read_some(s->pipe_fd, readbuf, chunk);
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0) {
+			gathering = NULL;
+			if (out.n && !flush(s, &out))
+				return; /* held: the end is seen again once it is written */
+			if (n < 0)
+				log_warn("%s: reading %s: %s", owner_name(s), stream_name(s), strerror((int)-n));
+			s->closing = true;
+			flush_partial(s);
+			finish_close(s);
+			return;
+		}
+		if (!take(s, (size_t)n))
+			break; /* held: out was written, or kept in pend */
+		/* Another read only while the pipe was full and there is room
+		 * for it (lines short enough to double with their stamps make
+		 * a write more, no harm). */
+		if (gathering != s || (size_t)n < chunk || reads >= GATHER_READS ||
+		    !logbuild_room(&out, chunk + chunk / 2, START_SEGS))
+			break;
 	}
-	take(s, (size_t)n);
+	gathering = NULL;
+	(void)flush(s, &out); /* on failure it waits in pend, and the stream is held */
 }
 
 /* The worker is gone: take what is in its pipe now, up to FINISH_MAX,
@@ -659,7 +700,7 @@ static void suppressed_note(struct logstream *s)
 		loop_timer_set(&s->timer, now + tb_wait_ms(&s->tb, now));
 		return;
 	}
-	char stamp[64], note[96];
+	char stamp[STAMP_MAX], note[NOTE_MAX];
 	size_t stamplen = 0;
 	if (s->timestamps) {
 		struct timespec ts;
@@ -669,10 +710,10 @@ static void suppressed_note(struct logstream *s)
 	int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
 			 (unsigned long long)s->suppressed);
 	s->suppressed = 0;
-	struct batch b = { .n = 0 };
-	emit(&b, stamp, stamplen);
-	emit(&b, note, (size_t)n);
-	(void)flush(s, &b); /* on failure it waits in pend, and the stream is held */
+	struct logbuild *b = builder();
+	logbuild_copy(b, stamp, stamplen);
+	logbuild_copy(b, note, (size_t)n);
+	(void)flush(s, b); /* on failure it waits in pend, and the stream is held */
 }
 
 /* Its deadline passed: write what is pending, take in what waits. */
@@ -688,14 +729,13 @@ static void stream_due(struct deadline *d)
 		return;
 	}
 	if (s->pendlen) {
-		struct batch b = { .n = 1, .bytes = s->pendlen };
+		struct logbuild *b = builder();
 		char *p = s->pend;
 		size_t len = s->pendlen;
-		b.v[0].iov_base = p;
-		b.v[0].iov_len = len;
+		logbuild_ref(b, p, len);
 		s->pend = NULL;
 		s->pendlen = 0;
-		bool ok = flush_as(s, &b, false); /* on failure the rest goes to a new pend */
+		bool ok = flush_as(s, b, false); /* on failure the rest goes to a new pend */
 		free(p);
 		if (!ok)
 			return;
@@ -769,21 +809,21 @@ static void finish_close(struct logstream *s)
 	if (s->held || s->rawlen || s->pendlen)
 		return; /* stream_due() comes back here */
 	if (!s->line.at_line_start && !s->dropping && s->file_fd >= 0) {
-		struct batch b = { .n = 0 };
-		emit(&b, "\n", 1);
-		if (!flush(s, &b))
+		struct logbuild *b = builder();
+		logbuild_copy(b, "\n", 1);
+		if (!flush(s, b))
 			return; /* held: tried again later */
 		logline_init(&s->line);
 	}
 	if (s->suppressed && s->file_fd >= 0) {
 		/* The last word on lines dropped at the very end. */
-		char note[96];
+		char note[NOTE_MAX];
 		int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
 				 (unsigned long long)s->suppressed);
-		struct batch b = { .n = 0 };
-		emit(&b, note, (size_t)n);
+		struct logbuild *b = builder();
+		logbuild_copy(b, note, (size_t)n);
 		s->suppressed = 0;
-		if (!flush(s, &b))
+		if (!flush(s, b))
 			return;
 	}
 	bool was_detached = s->owner == NULL;
