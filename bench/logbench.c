@@ -1,14 +1,16 @@
 /* logbench — the worker of the log throughput figure (bench/logbench.py).
  *
- *   logbench write BYTES STARTFILE
+ *   logbench write BYTES STARTFILE [LINE]
  *
- * Writes BYTES (rounded down to whole lines) of 100-byte lines to its
- * standard output as fast as write(2) takes them, from one prepared buffer
- * in a loop, so that the worker costs next to nothing and what is measured
- * is the path from its stdout to the log file. Before the first write it
- * puts its CLOCK_MONOTONIC start time (nanoseconds) into STARTFILE. Exits 0
- * when all was written, 1 on a write error. The same binary serves every
- * supervisor and logger measured. */
+ * Writes BYTES (rounded down to whole lines) of LINE-byte lines (default
+ * 128, newline included; 2 to 65,536) to its standard output as fast as
+ * write(2) takes them, 64 KiB of whole lines a write (one pipe's worth),
+ * from one prepared buffer in a loop, so that the worker costs next to
+ * nothing and what is measured is the path from its stdout to the log file.
+ * Before the first write it puts its CLOCK_MONOTONIC start time
+ * (nanoseconds) into STARTFILE. Exits 0 when all was written, 1 on a write
+ * error, 2 on usage errors. The same binary serves every supervisor and
+ * logger measured. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -17,23 +19,30 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LINE 100
-#define PER 655 /* lines per write: 65,500 bytes, about one pipe's worth */
+#define CHUNK 65536 /* bytes of whole lines per write, at most */
 
 int main(int argc, char **argv)
 {
-	if (argc != 4 || strcmp(argv[1], "write") != 0) {
-		fprintf(stderr, "usage: logbench write BYTES STARTFILE\n");
+	if ((argc != 4 && argc != 5) || strcmp(argv[1], "write") != 0) {
+		fprintf(stderr, "usage: logbench write BYTES STARTFILE [LINE]\n");
 		return 2;
 	}
-	unsigned long long lines = strtoull(argv[2], NULL, 10) / LINE;
-	static char buf[LINE * PER];
-	for (int i = 0; i < PER; i++) {
-		char *p = buf + i * LINE;
-		int n = snprintf(p, LINE, "logbench line %03d of the buffer ", i);
-		for (int k = n; k < LINE - 1; k++)
+	unsigned long line = argc == 5 ? strtoul(argv[4], NULL, 10) : 128;
+	if (line < 2 || line > CHUNK) {
+		fprintf(stderr, "logbench: LINE must be 2 to %d bytes\n", CHUNK);
+		return 2;
+	}
+	unsigned long long lines = strtoull(argv[2], NULL, 10) / line;
+	size_t per = CHUNK / line; /* lines per write */
+	static char buf[CHUNK];
+	for (size_t i = 0; i < per; i++) {
+		char *p = buf + i * line;
+		int n = snprintf(p, line, "logbench line %03zu of the buffer ", i % 1000);
+		if (n < 0 || (size_t)n > line - 1)
+			n = (int)line - 1;
+		for (size_t k = (size_t)n; k < line - 1; k++)
 			p[k] = (char)('a' + (i + k) % 26);
-		p[LINE - 1] = '\n';
+		p[line - 1] = '\n';
 	}
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -44,7 +53,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	while (lines > 0) {
-		size_t n = (lines < PER ? (size_t)lines : PER) * LINE;
+		size_t n = (lines < per ? (size_t)lines : per) * line;
 		size_t off = 0;
 		while (off < n) {
 			ssize_t w = write(1, buf + off, n - off);
@@ -56,7 +65,7 @@ int main(int argc, char **argv)
 			}
 			off += (size_t)w;
 		}
-		lines -= n / LINE;
+		lines -= n / line;
 	}
 	return 0;
 }

@@ -6,38 +6,73 @@ temporary directory and passes its path:
 
     python3 bench/logbench.py BUILD LOGBENCH
 
-The same worker (logbench write BYTES STARTFILE: 100-byte lines from one
-buffer in a loop, as fast as write(2) takes them) writes BYTES through:
+The same worker (logbench write BYTES STARTFILE LINE: LINE-byte lines from
+one buffer, 64 KiB a write, as fast as write(2) takes them) writes BYTES
+through each configuration, into an empty directory:
 
-    worker > file              the baseline (no pipe, no logger)
-    worker | cat > file        a pipe and the simplest reader
-    corrald                    stdout_logfile, no rotation; then log_timestamps
+    worker | cat > file        the floor: a pipe and the simplest reader
+    corrald                    stdout_logfile, no rotation
+    corrald, log_timestamps    the same with log_timestamps = true
+    worker > file              no pipe, no logger (shown beside, no target)
     supervisord                stdout_logfile, no rotation
     worker | s6-log            s268435455 (its largest file); then with T
     worker | svlogd            s0 (no rotation); then with -tt
 
-one after the other, in one run, each into an empty directory. Throughput =
-BYTES / (from the worker's first write, read from STARTFILE, until the log
-holds every byte: the reader exited after end of file, or the file reached
-its size). Peak memory = VmHWM of the supervisor or logger process (for a
-reader that exits at end of file, the last value read while it ran).
+on each of two file systems, reported separately:
 
-A benchmark, not a test: missed targets are reported, never fatal; the exit
-status is 1 only when something could not run at all.
+    disk     a directory on the file system that holds /var/log (under
+             /var/tmp when that is the same file system, else under
+             /var/log): what a user's logdir would be on; its type, device
+             and mount point are read from /proc/self/mountinfo and printed
+    tmpfs    a private tmpfs mounted beside it for the run (root only), so
+             that the disk does not set the pace
 
-Each configuration runs up to BENCH_LOG_ROUNDS times (default 3; once when a
-run takes over 1.5 s: s6-log and svlogd), the rounds interleaved; the best
-throughput of each is kept: other work on the machine only ever slows a run.
+On each file system: one warm-up round of the floor and the corrald
+configurations (not counted: a first GiB after other disk work can run
+several times slower than the next, for cat and corrald alike), then
+BENCH_LOG_ROUNDS rounds, each running every configuration once in the order
+above, so that each repetition of corrald has the cat pipe of the same
+round to be compared with. A peer (supervisord, s6-log, svlogd) whose
+first run takes over BENCH_LOG_SLOW seconds runs in the first round only.
 
-Knobs (environment): BENCH_LOG_BYTES (default 512 MiB; the figure takes
-under a minute here), BENCH_LOG_ROUNDS, BENCH_LOG_DIR (where the logs go; default: a
-private tmpfs mounted for the run when we are root, so that the disk does not
-set the pace; "tmp" for a directory under TMPDIR instead), BENCH_ONLY (comma
-list of corral,supervisord,s6,runit; the baselines always run).
+Throughput = the producer's BYTES / (from the worker's first write, read from
+STARTFILE, until the log holds every byte: the reader exited after end of
+file, or the file reached its size, polled every 2 ms); with time stamps the
+file holds more than that (corrald: 28 bytes a line), but the figure is
+still the producer's bytes, which is what the floor moves. Reported: the
+MEDIAN of the rounds, each round's ratio to the cat pipe of that round, the
+CPU seconds per GiB of the process that writes the log (corrald and
+supervisord: utime+stime from /proc/PID/stat once the log is whole, before
+they are stopped; cat, s6-log, svlogd: their rusage at exit; worker > file:
+the worker's own), and its peak memory (VmHWM; for a reader that exits at
+end of file, the last value read while it ran).
+
+Targets (issue 20): corrald plain and stamped >= 0.8 x the cat pipe in every
+round, on each file system; corrald ahead of every peer and, stamped, of
+s6-log T (medians); corrald's peak RSS <= 8 MiB. A benchmark, not a test:
+missed targets are reported, never fatal; the exit status is 1 only when
+something could not run at all.
+
+Every run's figures go to OUT/logbench.csv (warm-up rows marked), the medians
+to OUT/logbench-median.dat, and, when gnuplot is installed (Debian's
+gnuplot-nox, in `sh packaging/deps.sh bench`), a bar plot of the median
+MiB/s (whiskers: the slowest and fastest round) per configuration and file
+system, with the cat floor and 0.8 x it drawn across, to OUT/logbench.png
+and OUT/logbench.svg. OUT is $BENCH_OUT, else bench/out.
+
+Knobs (environment): BENCH_LOG_BYTES (default 1 GiB), BENCH_LOG_LINE (bytes
+a line, newline included; default 128), BENCH_LOG_ROUNDS (default 3),
+BENCH_LOG_SLOW (default 10 s), BENCH_LOG_FS (comma list of disk,tmpfs;
+default both), BENCH_LOG_DIR (the directory the disk runs go under, instead
+of the one beside /var/log), BENCH_OUT, BENCH_ONLY (comma list of
+corral,supervisord,s6,runit; the floor and worker > file always run).
 """
+import csv
+import math
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,19 +83,23 @@ from benchlib import env_int, print_summary
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 WORKER = sys.argv[2] if len(sys.argv) > 2 else None
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LINE = 100
 STAMP = 28            # "2026-11-26T23:14:00.123456Z " before each line
+GIB = 1 << 30
 
-
-BYTES = max(LINE * 1000, env_int("BENCH_LOG_BYTES", 512 << 20)) // LINE * LINE
+LINE = min(65536, max(2, env_int("BENCH_LOG_LINE", 128)))
+BYTES = max(LINE * 1000, env_int("BENCH_LOG_BYTES", GIB)) // LINE * LINE
 LOGDIR_KNOB = os.environ.get("BENCH_LOG_DIR", "")
+FS_KNOB = [s for s in os.environ.get("BENCH_LOG_FS", "disk,tmpfs").split(",") if s]
+OUT = os.environ.get("BENCH_OUT") or os.path.join(ROOT, "bench", "out")
 ONLY = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
 ROUNDS = max(1, env_int("BENCH_LOG_ROUNDS", 3))
-SLOW = 1.5             # seconds: a run this long is not repeated
+SLOW = max(0, env_int("BENCH_LOG_SLOW", 10))   # seconds: a peer this slow runs once
+TARGET = 0.8           # x the cat pipe, every round
+RSS_MAX = 8 * 1024     # KiB
 SUPERVISORS = ["corral", "supervisord", "s6", "runit"]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 T0 = time.monotonic()
 
-R = {}                 # results: R[(who, key)]
 problems = []          # what could not run at all
 notes = []
 live = []              # Popen objects not yet reaped
@@ -83,6 +122,16 @@ def proc_kib(pid, key="VmHWM"):
     return None
 
 
+def proc_cpu(pid):
+    """utime + stime of PID (itself, not its children) in seconds."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def spawn(argv, **kw):
     p = subprocess.Popen(argv, stdin=kw.pop("stdin", subprocess.DEVNULL), **kw)
     live.append(p)
@@ -90,8 +139,9 @@ def spawn(argv, **kw):
 
 
 def reap(p, timeout=None):
-    """wait4 P: (seconds at its exit on the monotonic clock, its ru_maxrss in
-    KiB, its exit status); None when it is still running after TIMEOUT."""
+    """wait4 P: (seconds at its exit on the monotonic clock, its CPU seconds
+    (user + system), its exit status); None when it is still running after
+    TIMEOUT."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         pid, status, ru = os.wait4(p.pid, 0 if deadline is None else os.WNOHANG)
@@ -100,7 +150,7 @@ def reap(p, timeout=None):
             p.returncode = os.waitstatus_to_exitcode(status)
             if p in live:
                 live.remove(p)
-            return t, ru.ru_maxrss, p.returncode
+            return t, ru.ru_utime + ru.ru_stime, p.returncode
         if time.monotonic() > deadline:
             return None
         time.sleep(0.002)
@@ -144,14 +194,6 @@ def started_at(path, timeout=30, alive=None):
         time.sleep(0.005)
 
 
-def dir_bytes(d):
-    total = 0
-    for e in os.scandir(d):
-        if e.is_file(follow_symlinks=False):
-            total += e.stat(follow_symlinks=False).st_size
-    return total
-
-
 def wait_size(path, size, timeout, alive):
     """Poll until PATH holds SIZE bytes; the time it did."""
     deadline = time.monotonic() + timeout
@@ -169,19 +211,21 @@ def wait_size(path, size, timeout, alive):
 
 
 def worker_argv(start):
-    return [WORKER, "write", str(BYTES), start]
+    return [WORKER, "write", str(BYTES), start, str(LINE)]
 
 
 # ---------------------------------------------------------------- the runs
+# Each returns (seconds, CPU seconds of the process that writes the log,
+# its peak RSS in KiB or None).
 
 def run_plain(d):
     start = os.path.join(d, "start")
     with open(os.path.join(d, "out"), "wb") as out:
         w = spawn(worker_argv(start), stdout=out)
-    t_end, _, rc = reap(w)
+    t_end, cpu, rc = reap(w)
     if rc != 0:
         raise RuntimeError("the worker exited %d" % rc)
-    return t_end - started_at(start), None
+    return t_end - started_at(start), cpu, None
 
 
 def run_pipe(d, reader, what):
@@ -211,7 +255,7 @@ def run_pipe(d, reader, what):
             stop(w)
             raise RuntimeError("%s did not finish within 600s" % what)
         time.sleep(0.002)
-    t_end, _, rc = res
+    t_end, cpu, rc = res
     err = rd.stderr.read().decode(errors="replace").strip()
     rd.stderr.close()
     wres = reap(w, 30)
@@ -220,41 +264,47 @@ def run_pipe(d, reader, what):
     if rc != 0 or (wres and wres[2] != 0):
         raise RuntimeError("%s exited %s, the worker %s%s" % (what, rc, wres and wres[2],
                                                              (": " + err[:200]) if err else ""))
-    return t_end - started_at(start), hwm
+    return t_end - started_at(start), cpu, hwm
+
+
+def run_daemon(d, argv, logfile, size, name):
+    """A supervisor whose program is the worker: time until LOGFILE holds
+    SIZE bytes; its CPU and VmHWM read then, before it is stopped."""
+    start = os.path.join(d, "start")
+    with open(os.path.join(d, name + ".out"), "wb") as out:
+        p = spawn(argv, stdout=out, stderr=out, start_new_session=True)
+    try:
+        t0 = started_at(start, alive=lambda: p.poll() is None)
+        t_end = wait_size(logfile, size, 600, lambda: p.poll() is None)
+        cpu, hwm = proc_cpu(p.pid), proc_kib(p.pid)
+    except RuntimeError as e:
+        stop(p)
+        tail = open(os.path.join(d, name + ".out"), errors="replace").read()[-300:]
+        raise RuntimeError("%s: %s%s" % (name, e, (" / " + tail.strip().replace("\n", " / "))
+                                         if tail.strip() else ""))
+    stop(p, timeout=60)
+    if p.returncode != 0:
+        notes.append("%s exited %s after SIGTERM" % (name, p.returncode))
+    return t_end - t0, cpu, hwm
 
 
 def run_corral(d, stamps):
     logdir = os.path.join(d, "log")
     os.mkdir(logdir)
-    start = os.path.join(d, "start")
     conf = os.path.join(d, "corral.conf")
     with open(conf, "w") as f:
         f.write("\n".join([
             "[corral]", "socket = %s/corral.sock" % d, "logdir = %s" % logdir, "",
-            "[program:w]", "command = %s" % " ".join(worker_argv(start)),
+            "[program:w]", "command = %s" % " ".join(worker_argv(os.path.join(d, "start"))),
             "startsecs = 0", "autorestart = false", "stdout_logfile_maxbytes = 0",
             "stderr_logfile = NONE", "log_timestamps = %s" % ("true" if stamps else "false"),
             ""]))
-    corrald = os.path.join(ROOT, BUILD, "corrald")
-    with open(os.path.join(d, "corrald.log"), "wb") as out:
-        p = spawn([corrald, "-c", conf], stdout=out, stderr=out, start_new_session=True)
-    try:
-        t0 = started_at(start, alive=lambda: p.poll() is None)
-        size = BYTES + (BYTES // LINE * STAMP if stamps else 0)
-        t_end = wait_size(os.path.join(logdir, "w.out"), size, 600, lambda: p.poll() is None)
-        hwm = proc_kib(p.pid)
-    except RuntimeError:
-        tail = open(os.path.join(d, "corrald.log"), errors="replace").read()[-300:]
-        stop(p)
-        raise RuntimeError("corrald: %s" % tail.strip().replace("\n", " / "))
-    stop(p, timeout=60)
-    if p.returncode != 0:
-        notes.append("corrald exited %s after SIGTERM" % p.returncode)
-    return t_end - t0, hwm
+    size = BYTES + (BYTES // LINE * STAMP if stamps else 0)
+    return run_daemon(d, [os.path.join(ROOT, BUILD, "corrald"), "-c", conf],
+                      os.path.join(logdir, "w.out"), size, "corrald")
 
 
 def run_supervisord(d):
-    start = os.path.join(d, "start")
     conf = os.path.join(d, "supervisord.conf")
     with open(conf, "w") as f:
         f.write("\n".join([
@@ -264,22 +314,12 @@ def run_supervisord(d):
             "user = root", "",
             "[rpcinterface:supervisor]",
             "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
-            "[program:w]", "command = %s" % " ".join(worker_argv(start)),
+            "[program:w]", "command = %s" % " ".join(worker_argv(os.path.join(d, "start"))),
             "startsecs = 0", "autorestart = false", "stdout_logfile = %s/w.out" % d,
             "stdout_logfile_maxbytes = 0", "stdout_logfile_backups = 0",
             "stderr_logfile = NONE", ""]))
-    with open(os.path.join(d, "supervisord.out"), "wb") as out:
-        p = spawn(["supervisord", "-n", "-c", conf], stdout=out, stderr=out,
-                  start_new_session=True)
-    try:
-        t0 = started_at(start, alive=lambda: p.poll() is None)
-        t_end = wait_size(os.path.join(d, "w.out"), BYTES, 600, lambda: p.poll() is None)
-        hwm = proc_kib(p.pid)
-    except RuntimeError:
-        stop(p)
-        raise
-    stop(p, timeout=60)
-    return t_end - t0, hwm
+    return run_daemon(d, ["supervisord", "-n", "-c", conf], os.path.join(d, "w.out"), BYTES,
+                      "supervisord")
 
 
 def run_s6(d, stamps):
@@ -297,6 +337,98 @@ def run_svlogd(d, stamps):
     return run_pipe(d, ["svlogd"] + (["-tt"] if stamps else []) + [logd], "svlogd")
 
 
+# (who, mode, label, the process measured, run); in the order of a round.
+CONFIGS = [
+    ("cat", "plain", "worker | cat > file (floor)", "cat",
+     lambda d: run_pipe(d, ["cat"], "cat")),
+    ("corral", "plain", "corrald", "corrald", lambda d: run_corral(d, False)),
+    ("corral", "stamps", "corrald, log_timestamps", "corrald", lambda d: run_corral(d, True)),
+    ("plain", "plain", "worker > file (no pipe)", "worker", run_plain),
+    ("supervisord", "plain", "supervisord", "supervisord", run_supervisord),
+    ("s6", "plain", "s6-log", "s6-log", lambda d: run_s6(d, False)),
+    ("s6", "stamps", "s6-log T", "s6-log", lambda d: run_s6(d, True)),
+    ("runit", "plain", "svlogd", "svlogd", lambda d: run_svlogd(d, False)),
+    ("runit", "stamps", "svlogd -tt", "svlogd", lambda d: run_svlogd(d, True)),
+]
+WARMUP = {("cat", "plain"), ("corral", "plain"), ("corral", "stamps")}
+
+
+# ---------------------------------------------------------------- file systems
+
+def unescape(s):
+    """A path field of /proc/self/mountinfo (spaces and the like are \\ooo)."""
+    out, i = "", 0
+    while i < len(s):
+        if s[i] == "\\" and i + 4 <= len(s) and s[i + 1:i + 4].isdigit():
+            out += chr(int(s[i + 1:i + 4], 8))
+            i += 4
+        else:
+            out += s[i]
+            i += 1
+    return out
+
+
+def mount_of(path):
+    """(type, source, mount point) of the file system PATH is on, from
+    /proc/self/mountinfo: the deepest mount point above PATH with its device."""
+    path = os.path.realpath(path)
+    st = os.stat(path)
+    dev = "%d:%d" % (os.major(st.st_dev), os.minor(st.st_dev))
+    best = None
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            a, b = left.split(), right.split()
+            if len(a) < 5 or len(b) < 2:
+                continue
+            mnt = unescape(a[4])
+            inside = path == mnt or path.startswith(mnt.rstrip("/") + "/")
+            if a[2] == dev and inside and (best is None or len(mnt) >= len(best[2])):
+                best = (b[0], unescape(b[1]), mnt)
+    return best or ("?", "?", "?")
+
+
+def disk_dir():
+    """Where the disk runs go: (directory made for the run, why there)."""
+    if LOGDIR_KNOB:
+        return tempfile.mkdtemp(prefix="corral-logbench.", dir=LOGDIR_KNOB), "BENCH_LOG_DIR"
+    parent, why = "/var/log", "the file system of /var/log"
+    try:
+        if os.stat("/var/tmp").st_dev == os.stat("/var/log").st_dev and \
+                os.access("/var/tmp", os.W_OK):
+            parent = "/var/tmp"
+    except OSError:
+        pass
+    return tempfile.mkdtemp(prefix="corral-logbench.", dir=parent), why
+
+
+def mount_tmpfs(beside):
+    """A private tmpfs mounted at a new directory in BESIDE (root only): its
+    path, or None and a note why not."""
+    if os.geteuid() != 0:
+        notes.append("not root: no tmpfs mounted, its figures are not measured")
+        return None
+    base = tempfile.mkdtemp(prefix="corral-logbench-tmpfs.", dir=beside)
+    size = BYTES + BYTES // LINE * 32 + (64 << 20)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%d,mode=0700" % size, "tmpfs", base],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        notes.append("could not mount a tmpfs (%s): its figures are not measured"
+                     % r.stderr.strip())
+        os.rmdir(base)
+        return None
+    return base
+
+
+def unmount(base):
+    for _ in range(50):
+        if subprocess.run(["umount", base], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.1)
+    subprocess.run(["umount", "-l", base], capture_output=True)
+    notes.append("%s was busy at the end: unmounted lazily" % base)
+
+
 # ---------------------------------------------------------------- driver
 
 def available(who):
@@ -312,85 +444,66 @@ def available(who):
     return None
 
 
-RUNS = [
-    ("plain", "plain", run_plain),
-    ("cat", "plain", lambda d: run_pipe(d, ["cat"], "cat")),
-    ("corral", "plain", lambda d: run_corral(d, False)),
-    ("supervisord", "plain", run_supervisord),
-    ("s6", "plain", lambda d: run_s6(d, False)),
-    ("runit", "plain", lambda d: run_svlogd(d, False)),
-    ("corral", "stamps", lambda d: run_corral(d, True)),
-    ("s6", "stamps", lambda d: run_s6(d, True)),
-    ("runit", "stamps", lambda d: run_svlogd(d, True)),
-]
+class FS:
+    """One file system's runs: rows[(who, mode)] = [run, ...], each run a
+    dict(round, secs, mbs, cpu, kib); round 0 is the warm-up."""
 
+    def __init__(self, key, base, why):
+        self.key, self.base, self.why = key, base, why
+        self.kind, self.source, self.mnt = mount_of(base)
+        self.rows = {}
+        self.failed = {}
 
-def mount_tmpfs():
-    """A private tmpfs for the logs (root only): (path, mounted)."""
-    if LOGDIR_KNOB and LOGDIR_KNOB != "tmp":
-        return LOGDIR_KNOB, False
-    base = tempfile.mkdtemp(prefix="corral-logbench.")
-    if LOGDIR_KNOB == "tmp" or os.geteuid() != 0:
-        if not LOGDIR_KNOB:
-            notes.append("not root: the logs went to %s, on whatever file system that is"
-                         % base)
-        return base, False
-    size = BYTES + BYTES // LINE * 32 + (64 << 20)
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%d,mode=0700" % size, "tmpfs", base],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        notes.append("could not mount a tmpfs (%s): the logs went to %s"
-                     % (r.stderr.strip(), base))
-        return base, False
-    return base, True
+    def name(self):
+        return self.kind if self.key == "tmpfs" else "%s (%s)" % (self.kind, self.source)
 
+    def where(self):
+        return "%s at %s (%s)" % (self.name(), self.base, self.why)
 
-def fs_type(path):
-    best, kind = "", "?"
-    with open("/proc/self/mounts") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) > 2 and (path + "/").startswith(parts[1].rstrip("/") + "/") \
-                    and len(parts[1]) >= len(best):
-                best, kind = parts[1], parts[2]
-    return kind
+    def counted(self, who, mode):
+        return [r for r in self.rows.get((who, mode), []) if r["round"] > 0]
 
+    def ratios(self, who, mode):
+        """[(round, x the cat pipe of that round)]."""
+        cat = {r["round"]: r["mbs"] for r in self.counted("cat", "plain")}
+        return [(r["round"], r["mbs"] / cat[r["round"]]) for r in self.counted(who, mode)
+                if r["round"] in cat]
 
-def run_all(base):
-    """Every configuration once, then again up to ROUNDS times those that
-    took under SLOW seconds; the best throughput of each is kept, with the
-    highest peak RSS of its rounds."""
-    slow = set()
-    for rnd in range(ROUNDS):
-        for who, mode, fn in RUNS:
-            if rnd == 0:
-                why = available(who)
-                if why:
-                    R[(who, "skip")] = why
+    def median(self, who, mode, field="mbs"):
+        v = [r[field] for r in self.counted(who, mode) if r[field] is not None]
+        return statistics.median(v) if v else None
+
+    def run_all(self, skip):
+        slow = set()
+        for rnd in range(ROUNDS + 1):
+            for who, mode, label, _, fn in CONFIGS:
+                if who in skip or (rnd == 0 and (who, mode) not in WARMUP) \
+                        or (who, mode) in slow or (who, mode) in self.failed:
                     continue
-            elif (who, mode) not in R or (who, mode) in slow:
-                continue
-            d = tempfile.mkdtemp(prefix="%s-%s." % (who, mode), dir=base)
-            try:
-                secs, kib = fn(d)
-                mbs = BYTES / secs / (1 << 20)
-                if secs > SLOW:
-                    slow.add((who, mode))
-                old = R.get((who, mode))
-                R[(who, mode)] = (max(mbs, old[0]) if old else mbs,
-                                  max(kib or 0, old[1] or 0) if old else kib)
-                R.setdefault((who, mode, "all"), []).append(mbs)
-                log("%s%s: %.0f MiB/s, peak RSS %s" % (who, " (time stamps)" if mode == "stamps"
-                                                      else "", mbs, "%d KiB" % kib if kib else "-"))
-            except (RuntimeError, OSError, subprocess.SubprocessError) as e:
-                log("%s (%s): %s" % (who, mode, e))
-                if (who, mode) not in R:
-                    R[(who, mode + "_fail")] = str(e)
-                problems.append("%s (%s): %s" % (who, mode, e))
-            finally:
-                for p in list(live):
-                    stop(p)
-                shutil.rmtree(d, ignore_errors=True)
+                d = tempfile.mkdtemp(prefix="%s-%s." % (who, mode), dir=self.base)
+                try:
+                    secs, cpu, kib = fn(d)
+                    mbs = BYTES / secs / (1 << 20)
+                    self.rows.setdefault((who, mode), []).append(
+                        dict(round=rnd, secs=secs, mbs=mbs, kib=kib,
+                             cpu=None if cpu is None else cpu / (BYTES / GIB)))
+                    if rnd > 0 and secs > SLOW and who in SUPERVISORS[1:]:
+                        slow.add((who, mode))
+                    log("%s %s: %s: %.0f MiB/s, %s CPU-s/GiB, peak RSS %s" % (
+                        self.kind, "warm-up" if rnd == 0 else "round %d" % rnd, label, mbs,
+                        "-" if cpu is None else "%.2f" % (cpu / (BYTES / GIB)),
+                        "%d KiB" % kib if kib else "-"))
+                except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                    log("%s: %s: %s" % (self.kind, label, e))
+                    self.failed[(who, mode)] = str(e)
+                    problems.append("%s on %s: %s" % (label, self.kind, e))
+                finally:
+                    for p in list(live):
+                        stop(p)
+                    shutil.rmtree(d, ignore_errors=True)
+        for key in [c[:2] for c in CONFIGS if c[:2] in slow]:
+            notes.append("%s on %s: one round only (a run took over %ds, BENCH_LOG_SLOW)"
+                         % ([c[2] for c in CONFIGS if c[:2] == key][0], self.kind, SLOW))
 
 
 # ---------------------------------------------------------------- report
@@ -401,110 +514,185 @@ def mib(kib):
     return "%.1f MiB" % (kib / 1024) if kib < 100 * 1024 else "%.0f MiB" % (kib / 1024)
 
 
-def report(fs):
-    W = [34, 14, 14, 14, 14, 13, 22]
-    rows = []
+def ratio(x):
+    """X to two places, rounded down: 0.80 is at least 0.8."""
+    return "%.2f" % (math.floor(x * 100) / 100)
 
-    def row(*cols):
-        rows.append(" | ".join(str(c).ljust(w) for c, w in zip(cols, W)).rstrip())
 
-    def sep():
-        rows.append("-+-".join("-" * w for w in W))
+def table(rows):
+    """Rows of cells, the first the header, as columns padded to fit."""
+    w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    line = lambda r: " | ".join(c.ljust(n) for c, n in zip(r, w)).rstrip()  # noqa: E731
+    return [line(rows[0]), "-+-".join("-" * n for n in w)] + [line(r) for r in rows[1:]]
 
-    def cell(who, mode, f):
-        if (who, mode) in R:
-            return f(R[(who, mode)])
-        if (who, "skip") in R:
-            return "skipped"
-        if (who, mode + "_fail") in R:
-            return "failed"
-        return "-"
 
-    def verdict(ok, text):
-        return ("MET " if ok else "MISSED ") + text
+def report_fs(fs, skip, verdicts):
+    print()
+    print("logs on %s" % fs.where())
+    rows = [["configuration", "MiB/s median", "MiB/s each round", "x cat each round",
+             "CPU s/GiB", "peak RSS", "process", "target"]]
+    for who, mode, label, proc, _ in CONFIGS:
+        runs = fs.counted(who, mode)
+        if not runs:
+            why = skip.get(who) and "skipped" or ((who, mode) in fs.failed and "failed") or "-"
+            rows.append([label, why, "", "", "", "", proc, ""])
+            continue
+        ratios = fs.ratios(who, mode)
+        target = ""
+        if who == "corral":
+            bad = [(n, x) for n, x in ratios if x < TARGET]
+            ok = bool(ratios) and not bad and len(ratios) == len(runs)
+            target = (">= %.1fx cat each round: " % TARGET) + ("MET" if ok else "MISSED")
+            verdicts.append((
+                "%s on %s: >= %.1f x the cat pipe in every round" % (label, fs.name(), TARGET), ok,
+                "x cat %s; median %.0f MiB/s vs cat %s MiB/s; CPU %s vs cat %s s/GiB" % (
+                    ", ".join(ratio(x) for _, x in ratios) or "not measured",
+                    fs.median(who, mode),
+                    "%.0f" % fs.median("cat", "plain") if fs.counted("cat", "plain") else "-",
+                    "%.2f" % fs.median(who, mode, "cpu") if fs.median(who, mode, "cpu") else "-",
+                    "%.2f" % fs.median("cat", "plain", "cpu")
+                    if fs.median("cat", "plain", "cpu") else "-")))
+        cpu = fs.median(who, mode, "cpu")
+        kibs = [r["kib"] for r in runs if r["kib"]]
+        rows.append([label, "%.0f" % fs.median(who, mode),
+                     " ".join("%.0f" % r["mbs"] for r in runs),
+                     "floor" if who == "cat" else " ".join(ratio(x) for _, x in ratios),
+                     "-" if cpu is None else "%.2f" % cpu,
+                     mib(max(kibs)) if kibs else "-", proc, target])
+    print("\n".join(table(rows)))
+    c, cs = fs.median("corral", "plain"), fs.median("corral", "stamps")
+    peers = [(lab, fs.median(w, m)) for w, m, lab, _, _ in CONFIGS
+             if w in SUPERVISORS[1:] and m == "plain" and fs.counted(w, m)]
+    if c and "corral" not in skip:
+        ok = all(c > p for _, p in peers) and bool(peers)
+        verdicts.append(("corrald on %s ahead of every peer (medians)" % fs.name(), ok,
+                         "%.0f MiB/s; %s" % (c, ", ".join("%s %.0f" % p for p in peers)
+                                             or "no peer measured")))
+    s6t = fs.median("s6", "stamps")
+    if cs and s6t:
+        verdicts.append(("corrald, log_timestamps on %s ahead of s6-log T (medians)" % fs.name(),
+                         cs > s6t, "%.0f vs %.0f MiB/s" % (cs, s6t)))
+    if cs:
+        print("note: corrald with time stamps writes %.0f MiB/s into the file (28 bytes more a "
+              "line) for the %.0f MiB/s of the producer's bytes above"
+              % (cs * (LINE + STAMP) / LINE, cs))
+    warm = [r for r in fs.rows.get(("cat", "plain"), []) if r["round"] == 0]
+    warmc = [r for r in fs.rows.get(("corral", "plain"), []) if r["round"] == 0]
+    if warm:
+        print("note: warm-up (not counted): cat %.0f MiB/s%s" % (
+            warm[0]["mbs"], (", corrald %.0f MiB/s" % warmc[0]["mbs"]) if warmc else ""))
 
+
+def write_out(systems):
+    """OUT/logbench.csv, OUT/logbench-median.dat and, with gnuplot, the plot;
+    the files written."""
+    try:
+        os.makedirs(OUT, exist_ok=True)
+    except OSError as e:
+        notes.append("cannot write %s: %s" % (OUT, e))
+        return []
+    written = []
+    path = os.path.join(OUT, "logbench.csv")
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["fs", "fs_type", "fs_source", "dir", "configuration", "round", "warmup",
+                    "bytes", "line", "seconds", "mib_s", "x_cat_same_round", "cpu_s_per_gib",
+                    "peak_kib"])
+        for fs in systems:
+            cat = {r["round"]: r["mbs"] for r in fs.rows.get(("cat", "plain"), [])}
+            for who, mode, label, _, _ in CONFIGS:
+                for r in fs.rows.get((who, mode), []):
+                    w.writerow([fs.key, fs.kind, fs.source, fs.base, label, r["round"],
+                                int(r["round"] == 0), BYTES, LINE, "%.4f" % r["secs"],
+                                "%.1f" % r["mbs"],
+                                "%.3f" % (r["mbs"] / cat[r["round"]]) if r["round"] in cat else "",
+                                "" if r["cpu"] is None else "%.3f" % r["cpu"],
+                                r["kib"] or ""])
+    written.append(path)
+    dat = os.path.join(OUT, "logbench-median.dat")
+    shown = [c for c in CONFIGS if any(fs.counted(c[0], c[1]) for fs in systems)]
+    with open(dat, "w") as f:
+        f.write("# configuration, then per file system (%s): median, slowest, fastest MiB/s\n"
+                % ", ".join(fs.name() for fs in systems))
+        for who, mode, label, _, _ in shown:
+            cells = []
+            for fs in systems:
+                v = [r["mbs"] for r in fs.counted(who, mode)]
+                cells += ["%.1f" % statistics.median(v), "%.1f" % min(v), "%.1f" % max(v)] \
+                    if v else ["-", "-", "-"]
+            f.write('"%s" %s\n' % (label.replace(" (floor)", "").replace(" (no pipe)", ""),
+                                   " ".join(cells)))
+    written.append(dat)
+    if not shown:
+        return written
+    if not shutil.which("gnuplot"):
+        notes.append("gnuplot not installed (sh packaging/deps.sh bench): no plot drawn")
+        return written
+    colors = ["#1f77b4", "#ff7f0e", "#2ca02c"]
+    lines, plots = [], []
+    for i, fs in enumerate(systems):
+        col = 2 + 3 * i
+        plots.append("'%s' using %d:%d:%d:xtic(1) title '%s' lc rgb '%s'"
+                     % (dat, col, col + 1, col + 2, fs.name(), colors[i % 3]))
+        cat = fs.median("cat", "plain")
+        if cat:
+            lines.append("%f with lines dt 2 lw 1.5 lc rgb '%s' title 'cat pipe, %s'"
+                         % (cat, colors[i % 3], fs.name()))
+            lines.append("%f with lines dt 3 lw 1.5 lc rgb '%s' title '%.1f x cat, %s'"
+                         % (TARGET * cat, colors[i % 3], TARGET, fs.name()))
+    gp = os.path.join(OUT, "logbench.gp")
+    title = ("corral log throughput: %d MiB of %d-byte lines, median of %d rounds "
+             "(whiskers: slowest and fastest)" % (BYTES >> 20, LINE, ROUNDS))
+    common = "\n".join([
+        "set title '%s'" % title, "set ylabel 'MiB/s of the producer''s bytes'",
+        "set style data histogram", "set style histogram errorbars gap 1 lw 1",
+        "set style fill solid 0.8 border -1", "set datafile missing '-'",
+        "set yrange [0:*]", "set xrange [-0.6:%f]" % (len(shown) - 0.4),
+        "set xtics rotate by -30 nomirror", "set key inside top right", "set grid ytics",
+        "set bmargin 7"])
+    plot = "plot " + ", \\\n     ".join(plots + lines)
+    png, svg = os.path.join(OUT, "logbench.png"), os.path.join(OUT, "logbench.svg")
+    with open(gp, "w") as f:
+        f.write("%s\nset terminal pngcairo size 1280,640 noenhanced\nset output '%s'\n%s\n"
+                "set terminal svg size 1280,640 noenhanced\nset output '%s'\n%s\n"
+                % (common, png, plot, svg, plot))
+    r = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
+    if r.returncode != 0:
+        notes.append("gnuplot failed: %s" % r.stderr.strip()[-300:])
+    else:
+        written += [png, svg]
+    written.append(gp)
+    return written
+
+
+def report(systems, skip, written, load0):
     verdicts = []
-    plain = R.get(("plain", "plain"))
-    cat = R.get(("cat", "plain"))
     print()
     print("corral log throughput (%d MiB of %d-byte lines from one worker's stdout to its log "
-          "file; logs on %s; %d CPUs; %s)" % (BYTES >> 20, LINE, fs, os.cpu_count() or 0,
-                                               os.uname().release))
-    print("baseline P: worker > file = %s" % ("%.0f MiB/s" % plain[0] if plain else "failed"))
-    print("baseline C: worker | cat > file = %s%s" % (
-        "%.0f MiB/s" % cat[0] if cat else "failed", (", cat peak RSS %s" % mib(cat[1])) if cat else ""))
+          "file; median of %d rounds after a warm-up, interleaved; %d CPUs; %s; load average "
+          "%.1f at the start, %.1f at the end)" % (
+              BYTES >> 20, LINE, ROUNDS, os.cpu_count() or 0, os.uname().release, load0,
+              os.getloadavg()[0]))
+    for fs in systems:
+        report_fs(fs, skip, verdicts)
+    hwm = [r["kib"] for fs in systems for m in ("plain", "stamps")
+           for r in fs.rows.get(("corral", m), []) if r["kib"]]
+    if hwm:
+        verdicts.append(("corrald peak RSS <= 8 MiB while logging", max(hwm) <= RSS_MAX,
+                         mib(max(hwm))))
+    elif "corral" not in skip:
+        verdicts.append(("corrald peak RSS <= 8 MiB while logging", False, "not measured"))
     print()
-    row("figure", "corral", "supervisord", "s6", "runit", "target", "ratio/verdict")
-    sep()
-    tput = lambda v: "%.0f MiB/s" % v[0]    # noqa: E731
-    rss = lambda v: mib(v[1])                # noqa: E731
-    c = R.get(("corral", "plain"))
-    peers = [(s, R[(s, "plain")][0]) for s in SUPERVISORS[1:] if (s, "plain") in R]
-    # The issue's target is 80% of the plain pipe into a file (its own
-    # figures, 600-1,400 MiB/s, are those of `worker | cat > file`, C);
-    # `worker > file` (P), with no pipe at all, is shown beside it.
-    tgt = [">= 0.8 C, peers", "not measured"]
-    if c and cat:
-        best = max([p for _, p in peers] or [0])
-        ok = c[0] >= 0.8 * cat[0] and all(c[0] > p for _, p in peers)
-        tgt[1] = verdict(ok, "%.2fx C" % (c[0] / cat[0]))
-        verdicts.append(("throughput >= 0.8 x the plain pipe `worker | cat > file` and ahead of "
-                         "every peer", ok,
-                         "%.0f MiB/s = %.2fx C (%.0f MiB/s); %s; %s"
-                         % (c[0], c[0] / cat[0], cat[0],
-                            ("best peer %.0f MiB/s" % best) if peers else "no peer measured",
-                            ("%.2fx P, worker > file without a pipe" % (c[0] / plain[0]))
-                            if plain else "P not measured")))
-    else:
-        verdicts.append(("throughput >= 0.8 x the plain pipe `worker | cat > file` and ahead of "
-                         "every peer", False, "not measured"))
-    row("throughput, %d MiB" % (BYTES >> 20), *[cell(s, "plain", tput) for s in SUPERVISORS], *tgt)
-    if plain:
-        row("  ... x P (worker > file)",
-            *[cell(s, "plain", lambda v: "%.2fx" % (v[0] / plain[0])) for s in SUPERVISORS])
-    if cat:
-        row("  ... x C (worker | cat > file)",
-            *[cell(s, "plain", lambda v: "%.2fx" % (v[0] / cat[0])) for s in SUPERVISORS])
-    tgt = ["< 8 MiB", "not measured"]
-    if c and c[1]:
-        ok = c[1] < 8 * 1024
-        tgt[1] = verdict(ok, mib(c[1]))
-        verdicts.append(("corrald peak RSS < 8 MiB while logging", ok, mib(c[1])))
-    else:
-        verdicts.append(("corrald peak RSS < 8 MiB while logging", False, "not measured"))
-    row("  ... peak RSS (VmHWM)", *[cell(s, "plain", rss) for s in SUPERVISORS], *tgt)
-    row("  ... process measured", "corrald", "supervisord", "s6-log", "svlogd")
-    sep()
-    cs, ss = R.get(("corral", "stamps")), R.get(("s6", "stamps"))
-    tgt = ["> s6", "not measured"]
-    if cs and ss:
-        ok = cs[0] > ss[0]
-        tgt[1] = verdict(ok, "%.2fx s6" % (cs[0] / ss[0]))
-        verdicts.append(("with time stamps, ahead of s6-log T", ok, "%.0f vs %.0f MiB/s"
-                         % (cs[0], ss[0])))
-    else:
-        verdicts.append(("with time stamps, ahead of s6-log T", False, "not measured"))
-    row("with time stamps, %d MiB" % (BYTES >> 20), cell("corral", "stamps", tput), "(none)",
-        cell("s6", "stamps", tput), cell("runit", "stamps", tput), *tgt)
-    row("  ... peak RSS (VmHWM)", cell("corral", "stamps", rss), "", cell("s6", "stamps", rss),
-        cell("runit", "stamps", rss))
-    row("  ... how", "log_timestamps", "", "s6-log T", "svlogd -tt")
-    print("\n".join(rows))
-    print()
-    for s in SUPERVISORS:
-        if (s, "skip") in R:
-            print("note: %s skipped: %s" % (s, R[(s, "skip")]))
-    print("note: throughput = %d MiB / (the worker's first write until the log holds every "
-          "byte: the reader exited at end of file, or the file reached its size, polled every "
-          "2 ms); best of the rounds, runs one at a time" % (BYTES >> 20))
-    for who in ["plain", "cat"] + SUPERVISORS:
-        for mode in ("plain", "stamps"):
-            a = R.get((who, mode, "all"))
-            if a and len(a) > 1:
-                print("note: %s%s, each round: %s MiB/s" % (
-                    {"plain": "worker > file", "cat": "worker | cat"}.get(who, who),
-                    " with time stamps" if mode == "stamps" else "",
-                    ", ".join("%.0f" % x for x in a)))
+    for who, why in skip.items():
+        print("note: %s skipped: %s" % (who, why))
+    print("note: throughput = the producer's %d MiB / (its first write until the log holds "
+          "every byte: the reader exited at end of file, or the file reached its size, polled "
+          "every 2 ms); each round runs every configuration once, one at a time, in the order "
+          "of the table; x cat = against the cat pipe of the same round, rounded down (0.80 is "
+          "at least 0.8)" % (BYTES >> 20))
+    print("note: CPU s/GiB: corrald and supervisord utime+stime from /proc/PID/stat once the "
+          "log is whole (the worker, its child, not counted); cat, s6-log, svlogd their rusage "
+          "at exit; worker > file the worker's own (its writes into the file)")
     print("note: rotation as little as each allows: corral and supervisord maxbytes = 0, "
           "svlogd s0, s6-log s268435455 (its largest; it rotates every 256 MiB); peak RSS "
           "of s6-log, svlogd and cat is their VmHWM read every 2 ms until they exit")
@@ -512,6 +700,9 @@ def report(fs):
           "(ISO 8601, nanoseconds), svlogd -tt 27 (UTC, microseconds); supervisord has none")
     for n in notes:
         print("note: " + n)
+    if written:
+        print("wrote: " + ", ".join(os.path.relpath(p) if p.startswith(ROOT) else p
+                                    for p in written))
     print_summary(verdicts, problems, "log benchmark", time.monotonic() - T0)
 
 
@@ -519,29 +710,45 @@ def main():
     if not WORKER or not os.access(WORKER, os.X_OK):
         print("usage: logbench.py BUILD LOGBENCH (run by bench/run.sh)", file=sys.stderr)
         return 2
-    base, mounted = mount_tmpfs()
-    fs = "?"
+    load0 = os.getloadavg()[0]
+    skip = {}
+    for who in SUPERVISORS:
+        why = available(who)
+        if why:
+            skip[who] = why
+    systems, made, mounted = [], [], []
     try:
-        fs = fs_type(os.path.realpath(base))
-        log("%d MiB per run, logs under %s (%s)" % (BYTES >> 20, base, fs))
-        run_all(base)
+        for key in FS_KNOB:
+            if key == "disk":
+                base, why = disk_dir()
+                made.append(base)
+            elif key == "tmpfs":
+                beside = os.path.dirname(made[0]) if made else tempfile.gettempdir()
+                base = mount_tmpfs(beside)
+                if base is None:
+                    continue
+                made.append(base)
+                mounted.append(base)
+                why = "private, mounted for the run beside the disk's directory"
+            else:
+                notes.append("BENCH_LOG_FS: unknown file system %r (disk, tmpfs)" % key)
+                continue
+            fs = FS(key, base, why)
+            systems.append(fs)
+            log("%d MiB of %d-byte lines per run, %d rounds after a warm-up; logs on %s"
+                % (BYTES >> 20, LINE, ROUNDS, fs.where()))
+            fs.run_all(skip)
     except KeyboardInterrupt:
         problems.append("interrupted")
     finally:
         for p in list(live):
             stop(p)
-        if mounted:
-            for _ in range(50):
-                if subprocess.run(["umount", base], capture_output=True).returncode == 0:
-                    mounted = False
-                    break
-                time.sleep(0.1)
-            if mounted:
-                subprocess.run(["umount", "-l", base], capture_output=True)
-                notes.append("%s was busy at the end: unmounted lazily" % base)
-        if not LOGDIR_KNOB or LOGDIR_KNOB == "tmp":
+        for base in mounted:
+            unmount(base)
+        for base in made:
             shutil.rmtree(base, ignore_errors=True)
-    report(fs)
+    written = write_out(systems) if systems else []
+    report(systems, skip, written, load0)
     return 1 if problems else 0
 
 

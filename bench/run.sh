@@ -6,9 +6,11 @@
 # runs bench/bench.py, which starts each supervisor in its own temporary
 # directory, measures it, stops it by PID and prints the comparison table;
 # then bench/logbench.py (with bench/logbench.c, built the same way), the
-# log throughput figure; then bench/poolbench.py (with bench/poolbench.c),
-# jobs a second through a pool beside the raw floor of a pipe ping-pong;
-# then bench/rpcbench.py, supervisord's XML-RPC interface from both daemons.
+# log throughput figure on the file system of /var/log and on a tmpfs, with
+# its CSV and plot in bench/out/ (or $BENCH_OUT); then bench/poolbench.py
+# (with bench/poolbench.c), jobs a second through a pool beside the raw
+# floor of a pipe ping-pong; then bench/rpcbench.py, supervisord's XML-RPC
+# interface from both daemons.
 # bench/tree.py is the 1,000-process tree each supervisor is timed stopping.
 # Knobs: see the top of bench/bench.py (BENCH_ROUNDS, BENCH_ONLY, ...).
 # Exit status: 0 when everything ran (targets missed or not), 1 when some

@@ -2,7 +2,7 @@
 # Install the Debian packages that building and testing corral needs.
 # Run by `make run`, `make check` and .ci/run; does nothing when all are present.
 # Set CORRAL_DEPS=bench (or pass "bench") to add what `make bench` compares
-# against, "fuzz" for clang, "dist" for git (`make dist`), "packaging" for
+# against and plots with, "fuzz" for clang, "dist" for git (`make dist`), "packaging" for
 # what `make deb`, `make rpm` and packaging/test-install.sh use.
 set -eu
 
@@ -12,8 +12,9 @@ mandoc man-db strace python3 procps clang systemd libsystemd0 util-linux supervi
 # supervisord drop-in tests drive corrald with and compare it against.
 # man-db: the README's `man -l man/corrald.8`, and the tests that read the
 # man pages as a user would. tini: corrald --init is tested beside it.
+# gnuplot-nox: the plots `make bench` draws (PNG and SVG, no X).
 case "${CORRAL_DEPS:-} $*" in
-*bench*) need="$need s6 runit" ;;
+*bench*) need="$need s6 runit gnuplot-nox" ;;
 esac
 case "${CORRAL_DEPS:-} $*" in
 *fuzz*) need="$need clang" ;;
