@@ -1,0 +1,227 @@
+#!/usr/bin/python3
+"""corral at scale: N programs started, beside N spawns of /bin/true.
+
+    python3 bench/scale.py [BUILD] [N ...]      (default: build 100 1000 10000)
+
+For each N, in one run, interleaved: N serial posix_spawn+waitpid of
+/bin/true (the floor; before and after corrald, the figure is their
+median), then corrald with N programs (`sleep TAG`, startsecs = 0, no logs),
+timed until `status` answers that all are RUNNING, with corrald's CPU
+seconds at that moment; then, with all N running: `corralctl status` of
+one program and of all (median of 5, beside /bin/true), `reload` of the
+unchanged config, corrald's PSS, and the time from SIGTERM until corrald
+has exited, after which no process may be left in its scope.
+
+A benchmark, not a test: it prints figures and the ratio to the floor.
+Knobs (environment): SCALE_WRAP, a command put before corrald (e.g.
+"perf record -g -o /tmp/perf.data" or "strace -c -f -o /tmp/strace.txt");
+SCALE_POLL_MS, the status poll interval (default N/50 ms, 20..500).
+Needs root for nothing; raises RLIMIT_NOFILE to 65536 where it may.
+"""
+import os
+import resource
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].isdigit() else "build"
+NS = [int(a) for a in sys.argv[1:] if a.isdigit()] or [100, 1000, 10000]
+CORRALD = os.path.join(ROOT, BUILD, "corrald")
+CORRALCTL = os.path.join(ROOT, BUILD, "corralctl")
+TAG = "%d.%06d" % (100000 + os.getpid() % 1000, int(time.time() * 1000) % 1000000)
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def spawn_floor(n):
+    """Seconds for N serial posix_spawn+waitpid of /bin/true."""
+    t0 = time.monotonic()
+    for _ in range(n):
+        pid = os.posix_spawn("/bin/true", ["/bin/true"], {})
+        os.waitpid(pid, 0)
+    return time.monotonic() - t0
+
+
+def cpu_s(pid):
+    """(user, system) CPU seconds of PID so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
+
+
+def pss_mib(pid):
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def all_running(sock):
+    """The control protocol's status: result byte 0 when all are up."""
+    req = b"CR\x01Q\x00\x00\x00\x07status\x00"
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(sock)
+            s.sendall(req)
+            data = b""
+            while len(data) < 9:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            # drain the rest so corrald is not held up writing it
+            while s.recv(1 << 20):
+                pass
+            return len(data) >= 9 and data[:2] == b"CR" and data[3:4] == b"A" and data[8] == 0
+    except OSError:
+        return False
+
+
+def timed(argv, reps=5):
+    """Median seconds of ARGV run REPS times (stdout discarded)."""
+    ts = []
+    for _ in range(reps):
+        t0 = time.monotonic()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ts.append(time.monotonic() - t0)
+    return sorted(ts)[len(ts) // 2]
+
+
+def scope_of(pid):
+    try:
+        for line in open("/proc/%d/cgroup" % pid):
+            if line.startswith("0::"):
+                return line[3:].strip()
+    except OSError:
+        pass
+    return None
+
+
+def cgroup2_mount():
+    for line in open("/proc/self/mountinfo"):
+        parts = line.split(" - ")
+        if len(parts) == 2 and parts[1].startswith("cgroup2 "):
+            return parts[0].split()[4]
+    return None
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def run(n):
+    d = tempfile.mkdtemp(prefix="corral-scale-")
+    sock = os.path.join(d, "corral.sock")
+    conf = ["[corral]", "socket = %s" % sock, "logdir = %s" % d, ""]
+    for i in range(1, n + 1):
+        conf += ["[program:p%d]" % i, "command = /bin/sleep %s" % TAG, "startsecs = 0",
+                 "stdout_logfile = NONE", "stderr_logfile = NONE", ""]
+    cf = os.path.join(d, "corral.conf")
+    with open(cf, "w") as f:
+        f.write("\n".join(conf))
+    poll = int(os.environ.get("SCALE_POLL_MS", max(20, min(500, n // 50)))) / 1000
+    wrap = shlex.split(os.environ.get("SCALE_WRAP", ""))
+    log = open(os.path.join(d, "corrald.log"), "w")
+    t0 = time.monotonic()
+    dm = subprocess.Popen(wrap + [CORRALD, "-n", "-c", cf], stdin=subprocess.DEVNULL,
+                          stdout=log, stderr=log)
+    ready = None
+    polls = 0
+    while time.monotonic() - t0 < 600 and dm.poll() is None:
+        polls += 1
+        if all_running(sock):
+            ready = time.monotonic() - t0
+            break
+        time.sleep(poll)
+    r = {"n": n, "ready": ready, "polls": polls}
+    # corrald itself (under a wrapper, the wrapper's child)
+    pid = dm.pid
+    if wrap:
+        out = subprocess.run([CORRALCTL, "-s", sock, "pid"], capture_output=True, text=True)
+        pid = int(out.stdout.split()[0]) if out.returncode == 0 and out.stdout.split() else pid
+    if ready is None:
+        r["error"] = "not all RUNNING (see %s/corrald.log)" % d
+    try:
+        r["cpu"] = cpu_s(pid)
+        kids = children(pid)
+        r["scope"] = scope_of(kids[-1]) if kids else None
+        r["pss"] = pss_mib(pid)
+        r["status1"] = timed([CORRALCTL, "-s", sock, "status", "p1"])
+        r["statusall"] = timed([CORRALCTL, "-s", sock, "status"], 3)
+        r["true"] = timed(["/bin/true"])
+        t = time.monotonic()
+        rc = subprocess.run([CORRALCTL, "-s", sock, "reload"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL).returncode
+        r["reload"] = time.monotonic() - t if rc == 0 else None
+        r["pss_reload"] = pss_mib(pid)
+        r["fds"] = len(os.listdir("/proc/%d/fd" % pid))
+    except OSError as e:
+        r["error"] = str(e)
+    t = time.monotonic()
+    os.kill(pid, signal.SIGTERM)
+    try:
+        dm.wait(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.kill(pid, signal.SIGKILL)
+        dm.wait()
+        r["error"] = "corrald did not exit within 300 s of SIGTERM"
+    r["shutdown"] = time.monotonic() - t
+    left = 0
+    mnt = cgroup2_mount()
+    if r.get("scope") and mnt:
+        leaf = os.path.join(mnt, r["scope"].lstrip("/"))
+        scope = os.path.dirname(leaf)
+        if os.path.isdir(scope):
+            for root, dirs, files in os.walk(scope):
+                try:
+                    left += len(open(os.path.join(root, "cgroup.procs")).read().split())
+                except OSError:
+                    pass
+            r["scope_left"] = scope
+    r["left"] = left
+    return r
+
+
+def main():
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (65536, 65536))
+    except (ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    print("cores %d, load %s" % (os.cpu_count(), open("/proc/loadavg").read().split()[:3]))
+    for n in NS:
+        f1 = spawn_floor(n)
+        r = run(n)
+        f2 = spawn_floor(n)
+        floor = (f1 + f2) / 2
+        print("N=%d floor %.2f s (%.2f, %.2f; %.2f ms/spawn)" % (n, floor, f1, f2,
+                                                               1000 * floor / n))
+        if r.get("ready") is not None:
+            print("  all RUNNING %.2f s = %.2f ms/program = %.2f x floor; polls %d" % (
+                r["ready"], 1000 * r["ready"] / n, r["ready"] / floor, r["polls"]))
+        if "cpu" in r:
+            print("  corrald CPU at ready: user %.2f s, system %.2f s" % r["cpu"])
+        for k in ("status1", "statusall", "true", "reload", "shutdown"):
+            if r.get(k) is not None:
+                print("  %-9s %.1f ms" % (k, 1000 * r[k]))
+        if "pss" in r:
+            print("  PSS %.1f MiB, %.1f MiB after the reload; %d fds" % (
+                r["pss"], r.get("pss_reload", float("nan")), r.get("fds", -1)))
+        print("  left in scope after exit: %d%s" % (r["left"], " (%s still exists)" %
+                                                    r["scope_left"] if r.get("scope_left") else ""))
+        if r.get("error"):
+            print("  ERROR:", r["error"])
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
