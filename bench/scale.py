@@ -15,7 +15,8 @@ has exited, after which no process may be left in its scope.
 A benchmark, not a test: it prints figures and the ratio to the floor.
 Knobs (environment): SCALE_WRAP, a command put before corrald (e.g.
 "perf record -g -o /tmp/perf.data" or "strace -c -f -o /tmp/strace.txt");
-SCALE_POLL_MS, the status poll interval (default N/50 ms, 20..500).
+SCALE_POLL_MS, the status poll interval (default 20 ms); a poll asks for
+the status of the last program to start, and of all only once it is up.
 Needs root for nothing; raises RLIMIT_NOFILE to 65536 where it may.
 """
 import os
@@ -38,12 +39,30 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def spawn_floor(n):
-    """Seconds for N serial posix_spawn+waitpid of /bin/true."""
+    """Seconds for N serial posix_spawn+waitpid of /bin/true, and the CPU
+    seconds they took (ours and the children's)."""
+    r0, c0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     for _ in range(n):
         pid = os.posix_spawn("/bin/true", ["/bin/true"], {})
         os.waitpid(pid, 0)
-    return time.monotonic() - t0
+    t = time.monotonic() - t0
+    r1, c1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(b - a for a, b in ((r0.ru_utime, r1.ru_utime), (r0.ru_stime, r1.ru_stime),
+                                 (c0.ru_utime, c1.ru_utime), (c0.ru_stime, c1.ru_stime)))
+    return t, cpu
+
+
+def scope_cpu_s(scope_dir):
+    """CPU seconds of everything in a cgroup v2 directory (cpu.stat is
+    there without the cpu controller)."""
+    try:
+        for line in open(os.path.join(scope_dir, "cpu.stat")):
+            if line.startswith("usage_usec"):
+                return int(line.split()[1]) / 1e6
+    except OSError:
+        pass
+    return None
 
 
 def cpu_s(pid):
@@ -61,9 +80,11 @@ def pss_mib(pid):
     return float("nan")
 
 
-def all_running(sock):
-    """The control protocol's status: result byte 0 when all are up."""
-    req = b"CR\x01Q\x00\x00\x00\x07status\x00"
+def all_running(sock, *names):
+    """The control protocol's status (of NAMES, else of all): result byte 0
+    when all are up."""
+    payload = b"status\x00" + b"".join(n.encode() + b"\x00" for n in names)
+    req = b"CR\x01Q" + len(payload).to_bytes(4, "big") + payload
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.connect(sock)
@@ -128,7 +149,7 @@ def run(n):
     cf = os.path.join(d, "corral.conf")
     with open(cf, "w") as f:
         f.write("\n".join(conf))
-    poll = int(os.environ.get("SCALE_POLL_MS", max(20, min(500, n // 50)))) / 1000
+    poll = int(os.environ.get("SCALE_POLL_MS", 20)) / 1000
     wrap = shlex.split(os.environ.get("SCALE_WRAP", ""))
     log = open(os.path.join(d, "corrald.log"), "w")
     t0 = time.monotonic()
@@ -136,9 +157,13 @@ def run(n):
                           stdout=log, stderr=log)
     ready = None
     polls = 0
+    # Programs start in name order: the last name is the last to start. Its
+    # status alone first (status of all costs corrald O(N) a poll), then
+    # that of all.
+    last = sorted("p%d" % i for i in range(1, n + 1))[-1]
     while time.monotonic() - t0 < 600 and dm.poll() is None:
         polls += 1
-        if all_running(sock):
+        if all_running(sock, last) and all_running(sock):
             ready = time.monotonic() - t0
             break
         time.sleep(poll)
@@ -154,6 +179,11 @@ def run(n):
         r["cpu"] = cpu_s(pid)
         kids = children(pid)
         r["scope"] = scope_of(kids[-1]) if kids else None
+        mnt = cgroup2_mount()
+        if r["scope"] and mnt:
+            # the workers' CPU so far, from their start in it: their spawn's
+            # child side and their exec (a sleep uses nothing after that)
+            r["workers_cpu"] = scope_cpu_s(os.path.dirname(os.path.join(mnt, r["scope"].lstrip("/"))))
         r["pss"] = pss_mib(pid)
         r["status1"] = timed([CORRALCTL, "-s", sock, "status", "p1"])
         r["statusall"] = timed([CORRALCTL, "-s", sock, "status"], 3)
@@ -199,17 +229,21 @@ def main():
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     print("cores %d, load %s" % (os.cpu_count(), open("/proc/loadavg").read().split()[:3]))
     for n in NS:
-        f1 = spawn_floor(n)
+        (f1, fc1) = spawn_floor(n)
         r = run(n)
-        f2 = spawn_floor(n)
-        floor = (f1 + f2) / 2
-        print("N=%d floor %.2f s (%.2f, %.2f; %.2f ms/spawn)" % (n, floor, f1, f2,
-                                                               1000 * floor / n))
+        (f2, fc2) = spawn_floor(n)
+        floor, fcpu = (f1 + f2) / 2, (fc1 + fc2) / 2
+        print("N=%d floor %.2f s (%.2f, %.2f; %.2f ms/spawn); CPU %.2f s (%.2f ms/spawn)" % (
+            n, floor, f1, f2, 1000 * floor / n, fcpu, 1000 * fcpu / n))
         if r.get("ready") is not None:
             print("  all RUNNING %.2f s = %.2f ms/program = %.2f x floor; polls %d" % (
                 r["ready"], 1000 * r["ready"] / n, r["ready"] / floor, r["polls"]))
         if "cpu" in r:
             print("  corrald CPU at ready: user %.2f s, system %.2f s" % r["cpu"])
+        if r.get("workers_cpu") is not None and "cpu" in r:
+            c = sum(r["cpu"]) + r["workers_cpu"]
+            print("  CPU corrald + workers %.2f s = %.2f ms/program = %.2f x floor CPU" % (
+                c, 1000 * c / n, c / fcpu))
         for k in ("status1", "statusall", "true", "reload", "shutdown"):
             if r.get(k) is not None:
                 print("  %-9s %.1f ms" % (k, 1000 * r[k]))

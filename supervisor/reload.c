@@ -216,15 +216,22 @@ static bool plan_apply(struct reload_plan *pl, void (*line)(void *, const char *
 {
 	struct corral_config *nc = &pl->ref->cfg;
 	bool any = false;
-	/* Removed programs. */
+	/* Removed programs: those no new one was matched with, marked (a
+	 * search of the plan for each would cost O(N^2)). */
+	static unsigned mark;
+	if (++mark == 0) { /* wrapped: forget every old mark */
+		for (struct program *prog = core.programs; prog; prog = prog->next)
+			prog->mark = 0;
+		mark = 1;
+	}
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->olds[i])
+			pl->olds[i]->mark = mark;
 	for (struct program *prog = core.programs, *next; prog; prog = next) {
 		next = prog->next;
 		if (prog->retiring || prog->transient)
 			continue;
-		bool kept = false;
-		for (size_t i = 0; i < pl->n && !kept; i++)
-			kept = pl->olds[i] == prog;
-		if (!kept) {
+		if (prog->mark != mark) {
 			say(line, ctx, "removed", prog->cfg->name);
 			hooks_group(prog, false);
 			any = true;

@@ -90,6 +90,9 @@ struct program {
 	bool transient;              /* corralctl run: removed once its process is down */
 	struct pool *pool;           /* a [pool:]: its queue and jobs (pool.c); NULL: a program */
 	struct program *next;        /* corrald's list, in priority order */
+	struct program **link;       /* what points to it in that list (&core.programs or a next) */
+	struct program *same_hash;   /* the next in its bucket of core's index by name */
+	unsigned mark;               /* a pass over every program has seen it (reload.c) */
 };
 
 /* Selected processes, for the control verbs. */
