@@ -1,6 +1,7 @@
 #include "supervisor/reload.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +297,11 @@ int reload_run(void (*line)(void *ctx, const char *text), void *ctx)
 		line(ctx, "no changes");
 	free(pl.created);
 	free(pl.olds);
+	/* The old config (or the new one, refused) is freed now, and with
+	 * thousands of programs that is megabytes in the middle of the heap,
+	 * which malloc keeps: give the free pages back, so that a reload does
+	 * not leave corrald half as big again. */
+	malloc_trim(0);
 	return r < 0 ? r : 0;
 }
 
