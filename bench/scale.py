@@ -3,21 +3,24 @@
 
     python3 bench/scale.py [BUILD] [N ...]      (default: build 100 1000 10000)
 
-For each N, in one run, interleaved: N serial posix_spawn+waitpid of
-/bin/true (the floor; before and after corrald, the figure is their
-median), then corrald with N programs (`sleep TAG`, startsecs = 0, no logs),
-timed until `status` answers that all are RUNNING, with corrald's CPU
+For each N, in one run, SCALE_REPS times (3), interleaved: N serial
+posix_spawn+waitpid of /bin/true (the floor), and of `/bin/sleep 0` with
+this environment (what a worker execs), then corrald with N programs
+(`sleep TAG`, startsecs = 0, no logs), timed until `status` answers that all are RUNNING, with corrald's CPU
 seconds at that moment; then, with all N running: `corralctl status` of
 one program and of all (median of 5, beside /bin/true), `reload` of the
 unchanged config, corrald's PSS, and the time from SIGTERM until corrald
 has exited, after which no process may be left in its scope.
 
-A benchmark, not a test: it prints figures and the ratio to the floor.
+A benchmark, not a test: it prints the medians and the ratios to the
+floors, wall clock and CPU (corrald's, and the workers' from the scope's
+cpu.stat): on a shared machine the CPU figures are the steadier.
 Knobs (environment): SCALE_WRAP, a command put before corrald (e.g.
 "perf record -g -o /tmp/perf.data" or "strace -c -f -o /tmp/strace.txt");
 SCALE_POLL_MS, the status poll interval (default 20 ms); a poll asks for
 the status of the last program to start, and of all only once it is up.
-Needs root for nothing; raises RLIMIT_NOFILE to 65536 where it may.
+It raises RLIMIT_NOFILE to 65536 where it may (corrald holds a pidfd per
+program, and raises its own soft limit to the hard one).
 """
 import os
 import resource
@@ -36,15 +39,18 @@ CORRALD = os.path.join(ROOT, BUILD, "corrald")
 CORRALCTL = os.path.join(ROOT, BUILD, "corralctl")
 TAG = "%d.%06d" % (100000 + os.getpid() % 1000, int(time.time() * 1000) % 1000000)
 TICK = os.sysconf("SC_CLK_TCK")
+REPS = max(1, int(os.environ.get("SCALE_REPS", "3")))
 
 
-def spawn_floor(n):
-    """Seconds for N serial posix_spawn+waitpid of /bin/true, and the CPU
-    seconds they took (ours and the children's)."""
+def spawn_floor(n, argv=("/bin/true",), env=None):
+    """Seconds for N serial posix_spawn+waitpid of ARGV (/bin/true, with
+    an empty environment), and the CPU seconds they took (ours and the
+    children's)."""
+    argv = list(argv)
     r0, c0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     for _ in range(n):
-        pid = os.posix_spawn("/bin/true", ["/bin/true"], {})
+        pid = os.posix_spawn(argv[0], argv, env or {})
         os.waitpid(pid, 0)
     t = time.monotonic() - t0
     r1, c1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -221,39 +227,66 @@ def run(n):
     return r
 
 
+def median(v):
+    v = sorted(x for x in v if x is not None)
+    return v[len(v) // 2] if v else None
+
+
 def main():
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (65536, 65536))
     except (ValueError, OSError):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    print("cores %d, load %s" % (os.cpu_count(), open("/proc/loadavg").read().split()[:3]))
+    print("cores %d, load %s; RLIMIT_NOFILE %s (corrald raises its soft limit to the hard one)"
+          % (os.cpu_count(), open("/proc/loadavg").read().split()[:3],
+             resource.getrlimit(resource.RLIMIT_NOFILE)))
+    sleep0 = ["/bin/sleep", "0"]
     for n in NS:
-        (f1, fc1) = spawn_floor(n)
-        r = run(n)
-        (f2, fc2) = spawn_floor(n)
-        floor, fcpu = (f1 + f2) / 2, (fc1 + fc2) / 2
-        print("N=%d floor %.2f s (%.2f, %.2f; %.2f ms/spawn); CPU %.2f s (%.2f ms/spawn)" % (
-            n, floor, f1, f2, 1000 * floor / n, fcpu, 1000 * fcpu / n))
-        if r.get("ready") is not None:
-            print("  all RUNNING %.2f s = %.2f ms/program = %.2f x floor; polls %d" % (
-                r["ready"], 1000 * r["ready"] / n, r["ready"] / floor, r["polls"]))
-        if "cpu" in r:
-            print("  corrald CPU at ready: user %.2f s, system %.2f s" % r["cpu"])
-        if r.get("workers_cpu") is not None and "cpu" in r:
-            c = sum(r["cpu"]) + r["workers_cpu"]
-            print("  CPU corrald + workers %.2f s = %.2f ms/program = %.2f x floor CPU" % (
-                c, 1000 * c / n, c / fcpu))
+        # Interleaved, one warm-up floor first: true, sleep, corral, ...
+        spawn_floor(min(n, 1000))
+        runs, ft, fs = [], [], []
+        for _ in range(REPS):
+            ft.append(spawn_floor(n))
+            fs.append(spawn_floor(n, sleep0, dict(os.environ)))
+            runs.append(run(n))
+        ft.append(spawn_floor(n))
+        floor, fcpu = median(t for t, _ in ft), median(c for _, c in ft)
+        sfloor, scpu = median(t for t, _ in fs), median(c for _, c in fs)
+        print("N=%d, median of %d interleaved with the floors (load now %s)" % (
+            n, REPS, open("/proc/loadavg").read().split()[0]))
+        print("  floor: posix_spawn+wait of /bin/true %.2f s (%.3f ms each; runs %s), CPU %.3f ms each"
+              % (floor, 1000 * floor / n, " ".join("%.2f" % t for t, _ in ft), 1000 * fcpu / n))
+        print("         of /bin/sleep 0, the workers' binary and environment, %.2f s (%.3f ms "
+              "each), CPU %.3f ms each" % (sfloor, 1000 * sfloor / n, 1000 * scpu / n))
+        ready = median(r.get("ready") for r in runs)
+        if ready is not None:
+            print("  all RUNNING %.2f s (runs %s) = %.3f ms/program = %.2f x the /bin/true floor, "
+                  "%.2f x the sleep floor" % (ready, " ".join(
+                      "%.2f" % r["ready"] if r.get("ready") else "-" for r in runs),
+                      1000 * ready / n, ready / floor, ready / sfloor))
+        cd = median(sum(r["cpu"]) for r in runs if "cpu" in r)
+        wc = median(r.get("workers_cpu") for r in runs)
+        if cd is not None:
+            print("  corrald CPU until then %.2f s = %.3f ms/program (user %.2f, system %.2f)" % (
+                cd, 1000 * cd / n, median(r["cpu"][0] for r in runs if "cpu" in r),
+                median(r["cpu"][1] for r in runs if "cpu" in r)))
+        if cd is not None and wc is not None:
+            print("  CPU corrald + workers %.2f s = %.3f ms/program = %.2f x the /bin/true floor's "
+                  "CPU, %.2f x the sleep floor's" % (cd + wc, 1000 * (cd + wc) / n,
+                                                     (cd + wc) / fcpu, (cd + wc) / scpu))
         for k in ("status1", "statusall", "true", "reload", "shutdown"):
-            if r.get(k) is not None:
-                print("  %-9s %.1f ms" % (k, 1000 * r[k]))
-        if "pss" in r:
+            m = median(r.get(k) for r in runs)
+            if m is not None:
+                print("  %-9s %.1f ms" % (k, 1000 * m))
+        if any("pss" in r for r in runs):
             print("  PSS %.1f MiB, %.1f MiB after the reload; %d fds" % (
-                r["pss"], r.get("pss_reload", float("nan")), r.get("fds", -1)))
-        print("  left in scope after exit: %d%s" % (r["left"], " (%s still exists)" %
-                                                    r["scope_left"] if r.get("scope_left") else ""))
-        if r.get("error"):
-            print("  ERROR:", r["error"])
+                median(r.get("pss") for r in runs), median(r.get("pss_reload") for r in runs),
+                median(r.get("fds") for r in runs) or -1))
+        print("  left in scope after exit: %s" % " ".join(str(r["left"]) for r in runs))
+        for r in runs:
+            if r.get("error"):
+                print("  ERROR:", r["error"])
         sys.stdout.flush()
 
 
