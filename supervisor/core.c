@@ -1,5 +1,7 @@
 #include "supervisor/core.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,26 +9,22 @@ struct core core = { .devnull = -1 };
 
 /* ---- the indexes by name ----
  *
- * Programs by their name: a hash table of chains through the programs
- * themselves (same_hash), so that it allocates nothing per program. And
- * the names listed in requires or after: an entry per name, holding the
- * programs that list it in list order, for what depends on a program
- * without a walk of every program. Both grow as programs are inserted;
- * should that fail (out of memory), the lookups walk the list. */
+ * Programs and processes by their name: hash tables of chains through the
+ * programs and processes themselves (same_hash), so that they allocate
+ * nothing per entry. And the names listed in requires or after: an entry
+ * per name, holding the programs that list it in list order, for what
+ * depends on a program without a walk of every program (a group's members
+ * likewise). They grow as programs are inserted; should that fail (out of
+ * memory), the lookups walk the list. */
 
-struct naming {
-	struct naming *next;          /* in its bucket */
-	struct program **v;           /* the programs that list the name, in list order */
-	size_t n, cap;
-	char name[];
+/* A hash table whose entries chain through a pointer of their own. */
+struct table {
+	void **b;                           /* buckets: a power of two, or none */
+	size_t cap, n;
+	size_t next_off;                    /* where an entry keeps its next in the bucket */
+	const char *(*key)(const void *);   /* an entry's name */
+	bool broken;                        /* an entry could not go in: walk the list */
 };
-
-static struct program **by_name;  /* buckets */
-static size_t by_name_cap, by_name_n;
-static bool by_name_broken;       /* a program could not go in: walk the list */
-static struct naming **namings;   /* buckets */
-static size_t namings_cap, namings_n;
-static bool namings_broken;       /* an entry could not be made: walk the list */
 
 static size_t hash_name(const char *s)
 {
@@ -36,6 +34,85 @@ static size_t hash_name(const char *s)
 	return h;
 }
 
+static void **next_of(const struct table *t, void *e)
+{
+	return (void **)((char *)e + t->next_off);
+}
+
+/* The first entry in NAME's bucket (then *next_of() on), or NULL. */
+static void *table_bucket(const struct table *t, const char *name)
+{
+	return t->cap ? t->b[hash_name(name) & (t->cap - 1)] : NULL;
+}
+
+/* E in: twice as many buckets when the entries reach their number. */
+static void table_put(struct table *t, void *e)
+{
+	if (t->n >= t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 256;
+		void **nb = calloc(ncap, sizeof *nb);
+		if (nb) {
+			for (size_t i = 0; i < t->cap; i++)
+				for (void *x = t->b[i], *next; x; x = next) {
+					next = *next_of(t, x);
+					size_t k = hash_name(t->key(x)) & (ncap - 1);
+					*next_of(t, x) = nb[k];
+					nb[k] = x;
+				}
+			free(t->b);
+			t->b = nb;
+			t->cap = ncap;
+		} else if (!t->cap) {
+			t->broken = true;
+			return;
+		}
+	}
+	size_t k = hash_name(t->key(e)) & (t->cap - 1);
+	*next_of(t, e) = t->b[k];
+	t->b[k] = e;
+	t->n++;
+}
+
+static void table_del(struct table *t, void *e)
+{
+	if (!t->cap)
+		return;
+	for (void **pp = &t->b[hash_name(t->key(e)) & (t->cap - 1)]; *pp; pp = next_of(t, *pp))
+		if (*pp == e) {
+			*pp = *next_of(t, e);
+			t->n--;
+			return;
+		}
+}
+
+struct naming {
+	struct naming *next;          /* in its bucket */
+	struct program **v;           /* the programs that list the name, in list order */
+	size_t n, cap;
+	char name[];
+};
+
+static const char *program_key(const void *e)
+{
+	return ((const struct program *)e)->cfg->name;
+}
+
+static const char *process_key(const void *e)
+{
+	return ((const struct process *)e)->name;
+}
+
+static const char *naming_key(const void *e)
+{
+	return ((const struct naming *)e)->name;
+}
+
+static struct table by_name = { .next_off = offsetof(struct program, same_hash),
+				.key = program_key };
+static struct table procs = { .next_off = offsetof(struct process, same_hash),
+			      .key = process_key };
+static struct table namings = { .next_off = offsetof(struct naming, next), .key = naming_key };
+
 /* The order of core.programs: priority, then name. */
 static int order(const struct program *a, const struct program *b)
 {
@@ -44,105 +121,27 @@ static int order(const struct program *a, const struct program *b)
 	return strcmp(a->cfg->name, b->cfg->name);
 }
 
-/* A table of CAP buckets (a power of two) for N entries: twice as many
- * when N passes it. Keeps the old one when there is no memory. */
-static void *grow(void *buckets, size_t *cap, size_t n, void (*rehash)(void *, void **, size_t))
+static struct naming *naming_find(const char *name)
 {
-	if (n < *cap)
-		return buckets;
-	size_t ncap = *cap ? *cap * 2 : 256;
-	void **nb = calloc(ncap, sizeof *nb);
-	if (!nb)
-		return buckets;
-	rehash(buckets, nb, ncap);
-	free(buckets);
-	*cap = ncap;
-	return nb;
-}
-
-/* Every program from the OLD buckets (by_name_cap of them) into NB. */
-static void rehash_programs(void *old, void **nb, size_t ncap)
-{
-	struct program **ob = old;
-	for (size_t i = 0; i < by_name_cap; i++)
-		for (struct program *p = ob[i], *next; p; p = next) {
-			next = p->same_hash;
-			size_t b = hash_name(p->cfg->name) & (ncap - 1);
-			p->same_hash = nb[b];
-			nb[b] = p;
-		}
-}
-
-/* Every entry from the OLD buckets (namings_cap of them) into NB. */
-static void rehash_namings(void *old, void **nb, size_t ncap)
-{
-	struct naming **ob = old;
-	for (size_t i = 0; i < namings_cap; i++)
-		for (struct naming *e = ob[i], *next; e; e = next) {
-			next = e->next;
-			size_t b = hash_name(e->name) & (ncap - 1);
-			e->next = nb[b];
-			nb[b] = e;
-		}
-}
-
-static void by_name_add(struct program *prog)
-{
-	by_name = grow(by_name, &by_name_cap, by_name_n, rehash_programs);
-	if (!by_name_cap) {
-		prog->same_hash = NULL;
-		by_name_broken = true;
-		return;
-	}
-	size_t b = hash_name(prog->cfg->name) & (by_name_cap - 1);
-	prog->same_hash = by_name[b];
-	by_name[b] = prog;
-	by_name_n++;
-}
-
-static void by_name_del(struct program *prog)
-{
-	if (!by_name_cap)
-		return;
-	size_t b = hash_name(prog->cfg->name) & (by_name_cap - 1);
-	for (struct program **pp = &by_name[b]; *pp; pp = &(*pp)->same_hash)
-		if (*pp == prog) {
-			*pp = prog->same_hash;
-			by_name_n--;
-			return;
-		}
-}
-
-static struct naming *naming_find(const char *name, struct naming ***at)
-{
-	if (!namings_cap)
-		return NULL;
-	struct naming **pp = &namings[hash_name(name) & (namings_cap - 1)];
-	for (; *pp; pp = &(*pp)->next)
-		if (strcmp((*pp)->name, name) == 0)
-			break;
-	if (at)
-		*at = pp;
-	return *pp;
+	struct naming *e = table_bucket(&namings, name);
+	while (e && strcmp(e->name, name) != 0)
+		e = e->next;
+	return e;
 }
 
 /* PROG lists NAME: into NAME's entry, after those before it in list order
  * (and after its namesakes of an earlier generation). */
 static void naming_add(const char *name, struct program *prog)
 {
-	struct naming *e = naming_find(name, NULL);
+	struct naming *e = naming_find(name);
 	if (!e) {
-		namings = grow(namings, &namings_cap, namings_n, rehash_namings);
 		size_t len = strlen(name);
-		if (!namings_cap || !(e = calloc(1, sizeof *e + len + 1))) {
-			namings_broken = true;
+		if (!(e = calloc(1, sizeof *e + len + 1))) {
+			namings.broken = true;
 			return;
 		}
 		memcpy(e->name, name, len + 1);
-		size_t b = hash_name(name) & (namings_cap - 1);
-		e->next = namings[b];
-		namings[b] = e;
-		namings_n++;
+		table_put(&namings, e);
 	}
 	if (e->n && e->v[e->n - 1] == prog)
 		return; /* listed twice */
@@ -150,7 +149,7 @@ static void naming_add(const char *name, struct program *prog)
 		size_t ncap = e->cap ? e->cap * 2 : 4;
 		struct program **v = reallocarray(e->v, ncap, sizeof *v);
 		if (!v) {
-			namings_broken = true;
+			namings.broken = true;
 			return;
 		}
 		e->v = v;
@@ -166,8 +165,7 @@ static void naming_add(const char *name, struct program *prog)
 
 static void naming_del(const char *name, struct program *prog)
 {
-	struct naming **at;
-	struct naming *e = naming_find(name, &at);
+	struct naming *e = naming_find(name);
 	if (!e)
 		return;
 	for (size_t i = 0; i < e->n; i++)
@@ -177,8 +175,7 @@ static void naming_del(const char *name, struct program *prog)
 			break;
 		}
 	if (e->n == 0) {
-		*at = e->next;
-		namings_n--;
+		table_del(&namings, e);
 		free(e->v);
 		free(e);
 	}
@@ -192,19 +189,31 @@ static void namings_each(struct program *prog, void (*fn)(const char *, struct p
 			fn(*d, prog);
 }
 
+/* A group's members are kept as the programs "listing" a name no
+ * program can have: a group's name after a byte that no name holds. */
+static const char *group_key(const struct group *g, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "\x01%s", g->name);
+	return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
 static void index_add(struct program *prog)
 {
-	by_name_add(prog);
+	table_put(&by_name, prog);
+	for (int i = 0; i < prog->nprocs; i++)
+		table_put(&procs, &prog->procs[i]);
 	namings_each(prog, naming_add);
+	char key[512];
+	if (prog->group && group_key(prog->group, key, sizeof key))
+		naming_add(key, prog);
+	else if (prog->group)
+		namings.broken = true;
 }
 
 struct program *core_find_program(const char *name)
 {
-	if (!by_name_broken) {
-		if (!by_name_cap)
-			return NULL;
-		for (struct program *prog = by_name[hash_name(name) & (by_name_cap - 1)]; prog;
-		     prog = prog->same_hash)
+	if (!by_name.broken) {
+		for (struct program *prog = table_bucket(&by_name, name); prog; prog = prog->same_hash)
 			if (!prog->retiring && !prog->transient && strcmp(prog->cfg->name, name) == 0)
 				return prog;
 		return NULL;
@@ -212,6 +221,24 @@ struct program *core_find_program(const char *name)
 	for (struct program *prog = core.programs; prog; prog = prog->next)
 		if (!prog->retiring && !prog->transient && strcmp(prog->cfg->name, name) == 0)
 			return prog;
+	return NULL;
+}
+
+struct process *core_find_process(const char *name)
+{
+	struct process *found = NULL;
+	if (!procs.broken) {
+		/* the first in list order, as a walk would find it */
+		for (struct process *p = table_bucket(&procs, name); p; p = p->same_hash)
+			if (!p->prog->retiring && strcmp(p->name, name) == 0 &&
+			    (!found || order(p->prog, found->prog) < 0))
+				found = p;
+		return found;
+	}
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		for (int i = 0; i < prog->nprocs; i++)
+			if (!prog->retiring && strcmp(prog->procs[i].name, name) == 0)
+				return &prog->procs[i];
 	return NULL;
 }
 
@@ -227,8 +254,8 @@ static bool lists(const struct program *prog, const char *name)
 
 struct program *core_naming(const char *name, size_t i)
 {
-	if (!namings_broken) {
-		struct naming *e = naming_find(name, NULL);
+	if (!namings.broken) {
+		struct naming *e = naming_find(name);
 		return e && i < e->n ? e->v[i] : NULL;
 	}
 	for (struct program *prog = core.programs; prog; prog = prog->next)
@@ -246,6 +273,19 @@ static void link_at(struct program **pp, struct program *prog)
 		prog->next->link = &prog->next;
 	*pp = prog;
 	index_add(prog);
+}
+
+struct program *core_member(const struct group *g, size_t i)
+{
+	char key[512];
+	if (!namings.broken && group_key(g, key, sizeof key)) {
+		struct naming *e = naming_find(key);
+		return e && i < e->n ? e->v[i] : NULL;
+	}
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		if (prog->group == g && i-- == 0)
+			return prog;
+	return NULL;
 }
 
 void core_insert(struct program *prog)
@@ -288,8 +328,13 @@ void core_unlink(struct program *prog)
 	if (core.start_from == prog)
 		core.start_from = prog->next;
 	prog->link = NULL;
-	by_name_del(prog);
+	table_del(&by_name, prog);
+	for (int i = 0; i < prog->nprocs; i++)
+		table_del(&procs, &prog->procs[i]);
 	namings_each(prog, naming_del);
+	char key[512];
+	if (prog->group && group_key(prog->group, key, sizeof key))
+		naming_del(key, prog);
 }
 
 void core_config_put(struct config_ref *ref)

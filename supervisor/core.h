@@ -62,12 +62,18 @@ extern struct core core;
 /* The program of the config named NAME (not a retiring one, nor a
  * `corralctl run` one), or NULL. O(1): an index by name. */
 struct program *core_find_program(const char *name);
+/* The process named NAME ("web", "group:web") of a program that is not
+ * retiring, the first in list order, or NULL. O(1): an index by name. */
+struct process *core_find_process(const char *name);
 /* The I-th (from 0) of the programs that list NAME in their requires or
  * after, retiring ones too, in the order of core.programs; NULL past the
  * last. O(1) each: an index by the names listed. A loop over them may
  * unlink programs as it goes (then it may miss one, as a walk of the list
  * would), not insert any. */
 struct program *core_naming(const char *name, size_t i);
+/* The I-th (from 0) program of group G, retiring ones too, in the order
+ * of core.programs; NULL past the last. O(1) each, as core_naming(). */
+struct program *core_member(const struct group *g, size_t i);
 /* PROG into core.programs in priority order, after others of the same
  * priority and name, and into the indexes by name. O(N): a config's
  * programs go in together by core_insert_all(). (Out of memory for an

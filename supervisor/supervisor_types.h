@@ -63,6 +63,7 @@ struct process {
 	int64_t start_wall;   /* time(): when it was last spawned, 0: never */
 	int64_t stop_wall;    /* time(): when its last run ended, 0: never */
 	struct evproc *ev;    /* its stdin pipe, listener protocol, capture (events.c); NULL: none */
+	struct process *same_hash; /* the next in its bucket of core's index by name */
 };
 
 /* A [group:] at run time: its strategy and its recent restarts. Lives as
