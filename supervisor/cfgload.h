@@ -130,7 +130,9 @@ struct loader {
 	struct socket_meta *smeta;
 	size_t nsocks, sockcap;
 	struct seen_section *seen;
-	size_t nseen;
+	size_t nseen, seencap;
+	size_t *seen_index;   /* open addressing by name: an index into seen + 1, 0: empty */
+	size_t seen_slots;    /* a power of two, or 0 */
 	enum pass pass;
 	struct superseded *superseded; /* sorted by fseq and line once the prepass is done */
 	size_t nsuperseded;

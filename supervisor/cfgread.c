@@ -263,6 +263,74 @@ static void finish_section(struct source *src)
 	src->section = NULL;
 }
 
+
+/* The sections seen so far, by name: a table of indexes into ld->seen,
+ * so that each new section is checked for a duplicate in O(1), not
+ * against every one before it. */
+static size_t seen_hash(const char *name)
+{
+	size_t h = 1469598103934665603u; /* FNV-1a */
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211u;
+	return h;
+}
+
+/* The section seen before named NAME (and, for an [include], in FILE). */
+static const struct seen_section *seen_find(const struct loader *ld, const char *name,
+					    const char *file)
+{
+	if (!ld->seen_slots)
+		return NULL;
+	for (size_t i = seen_hash(name) & (ld->seen_slots - 1); ld->seen_index[i];
+	     i = (i + 1) & (ld->seen_slots - 1)) {
+		const struct seen_section *s = &ld->seen[ld->seen_index[i] - 1];
+		if (strcmp(s->name, name) == 0 && (!file || strcmp(s->file, file) == 0))
+			return s;
+	}
+	return NULL;
+}
+
+static void seen_slot(struct loader *ld, size_t k)
+{
+	size_t i = seen_hash(ld->seen[k].name) & (ld->seen_slots - 1);
+	while (ld->seen_index[i])
+		i = (i + 1) & (ld->seen_slots - 1);
+	ld->seen_index[i] = k + 1;
+}
+
+static int seen_add(struct loader *ld, const char *name, const char *file, int line)
+{
+	if (ld->nseen == ld->seencap) {
+		size_t cap = ld->seencap ? ld->seencap * 2 : 16;
+		struct seen_section *v = reallocarray(ld->seen, cap, sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		ld->seen = v;
+		ld->seencap = cap;
+	}
+	/* at most half full */
+	if (2 * (ld->nseen + 1) > ld->seen_slots) {
+		size_t slots = ld->seen_slots ? ld->seen_slots * 2 : 64;
+		size_t *index = calloc(slots, sizeof *index);
+		if (!index)
+			return -ENOMEM;
+		free(ld->seen_index);
+		ld->seen_index = index;
+		ld->seen_slots = slots;
+		for (size_t k = 0; k < ld->nseen; k++)
+			seen_slot(ld, k);
+	}
+	struct seen_section *s = &ld->seen[ld->nseen];
+	*s = (struct seen_section){ .name = strdup(name), .file = strdup(file), .line = line };
+	if (!s->name || !s->file) {
+		free(s->name);
+		free(s->file);
+		return -ENOMEM;
+	}
+	seen_slot(ld, ld->nseen++);
+	return 0;
+}
+
 static void begin_section(struct source *src, const char *name, size_t len)
 {
 	struct loader *ld = src->ld;
@@ -329,28 +397,18 @@ static void begin_section(struct source *src, const char *name, size_t len)
 		return;
 
 	/* [include] may appear once in each file; the others once overall */
-	for (size_t i = 0; i < ld->nseen; i++) {
-		struct seen_section *s = &ld->seen[i];
-		if (strcmp(s->name, sname) == 0 &&
-		    (type != SEC_INCLUDE || strcmp(s->file, src->name) == 0)) {
-			cfgload_error(src, src->lineno, "duplicate section (first at %s:%d)", s->file,
-				      s->line);
-			src->sect = SEC_SKIP;
-			return;
-		}
+	const struct seen_section *dup = seen_find(ld, sname, type == SEC_INCLUDE ? src->name : NULL);
+	if (dup) {
+		cfgload_error(src, src->lineno, "duplicate section (first at %s:%d)", dup->file,
+			      dup->line);
+		src->sect = SEC_SKIP;
+		return;
 	}
-	struct seen_section *v = realloc(ld->seen, (ld->nseen + 1) * sizeof *v);
-	if (!v) {
+	if (seen_add(ld, sname, src->name, src->lineno) < 0) {
 		ld->oom = true;
 		src->sect = SEC_SKIP;
 		return;
 	}
-	ld->seen = v;
-	v[ld->nseen] = (struct seen_section){ .name = strdup(sname), .file = strdup(src->name),
-					      .line = src->lineno };
-	ld->nseen++;
-	if (!v[ld->nseen - 1].name || !v[ld->nseen - 1].file)
-		ld->oom = true;
 
 	int rc = 0;
 	if (type == SEC_PROGRAM) {

@@ -116,6 +116,7 @@ static void loader_free(struct loader *ld)
 		free(ld->seen[i].file);
 	}
 	free(ld->seen);
+	free(ld->seen_index);
 	free(ld->meta);
 	free(ld->ekeys);
 	free(ld->wkeys);

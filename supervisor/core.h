@@ -45,17 +45,44 @@ struct core {
 	char notify_path[108];
 	/* Processes in the autostart queue (core_autostart, core_unqueue). */
 	size_t start_queued;
+	/* Where the autostart queue's next batch looks first, NULL: at the
+	 * start. Nothing is queued before it unless start_rewind says so
+	 * (core_autostart sets it; the queue's runner moves start_from on and
+	 * back; core_unlink moves it off a program). */
+	struct program *start_from;
+	bool start_rewind;
+	/* Processes in STOPPING (process.c counts them). */
+	size_t stopping;
+	/* Programs retiring (roster.c counts them). */
+	size_t retiring;
 };
 
 extern struct core core;
 
 /* The program of the config named NAME (not a retiring one, nor a
- * `corralctl run` one), or NULL. */
+ * `corralctl run` one), or NULL. O(1): an index by name. */
 struct program *core_find_program(const char *name);
+/* The process named NAME ("web", "group:web") of a program that is not
+ * retiring, the first in list order, or NULL. O(1): an index by name. */
+struct process *core_find_process(const char *name);
+/* The I-th (from 0) of the programs that list NAME in their requires or
+ * after, retiring ones too, in the order of core.programs; NULL past the
+ * last. O(1) each: an index by the names listed. A loop over them may
+ * unlink programs as it goes (then it may miss one, as a walk of the list
+ * would), not insert any. */
+struct program *core_naming(const char *name, size_t i);
+/* The I-th (from 0) program of group G, retiring ones too, in the order
+ * of core.programs; NULL past the last. O(1) each, as core_naming(). */
+struct program *core_member(const struct group *g, size_t i);
 /* PROG into core.programs in priority order, after others of the same
- * priority and name. */
+ * priority and name, and into the indexes by name. O(N): a config's
+ * programs go in together by core_insert_all(). (Out of memory for an
+ * index, the lookups walk the list instead: slower, never wrong.) */
 void core_insert(struct program *prog);
-/* PROG out of core.programs (it stays allocated). */
+/* The N programs V (in any order) into core.programs as core_insert()
+ * would put each, in O(N log N) for all of them together; sorts V. */
+void core_insert_all(struct program **v, size_t n);
+/* PROG out of core.programs and the indexes (it stays allocated). */
 void core_unlink(struct program *prog);
 
 /* Let go of REF: the config is freed with its last holder. NULL is harmless. */

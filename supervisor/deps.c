@@ -11,7 +11,8 @@
 static size_t dep_waiting;   /* processes waiting to start (p->dep_waiting) */
 static size_t stop_deferred; /* stops waiting for what requires them (p->stop_after_deps) */
 
-/* Does X name PROG in its requires (or, with AFTER, in its after too)? */
+/* Does X name PROG in its requires (or, with AFTER, in its after too)?
+ * (What names PROG at all, core_naming() finds without a walk.) */
 static bool names_dependency(const struct program *x, const struct program *prog, bool after)
 {
 	for (int k = 0; k < (after ? 2 : 1); k++)
@@ -110,7 +111,8 @@ static void stop_ordered(struct process *p, bool again);
 /* Does a program that requires PROG still run (or start)? */
 static bool has_live_requirers(const struct program *prog)
 {
-	for (struct program *x = core.programs; x; x = x->next) {
+	struct program *x;
+	for (size_t k = 0; (x = core_naming(prog->cfg->name, k)); k++) {
 		if (x == prog || x->retiring || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++)
@@ -125,7 +127,8 @@ static bool has_live_requirers(const struct program *prog)
  * restarts the units that require a restarted one; else they stay down. */
 static void stop_requirers(const struct program *prog, bool again)
 {
-	for (struct program *x = core.programs; x; x = x->next) {
+	struct program *x;
+	for (size_t k = 0; (x = core_naming(prog->cfg->name, k)); k++) {
 		if (x == prog || x->retiring || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++) {
@@ -226,7 +229,8 @@ void deps_stops_recheck(void)
 
 void deps_fallen(struct program *prog, bool failed)
 {
-	for (struct program *x = core.programs; x; x = x->next) {
+	struct program *x;
+	for (size_t k = 0; (x = core_naming(prog->cfg->name, k)); k++) {
 		if (x->retiring || x == prog || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++) {
@@ -246,7 +250,8 @@ void deps_fallen(struct program *prog, bool failed)
 
 bool deps_has_live_dependents(const struct program *prog)
 {
-	for (struct program *x = core.programs; x; x = x->next) {
+	struct program *x;
+	for (size_t k = 0; (x = core_naming(prog->cfg->name, k)); k++) {
 		if (x == prog || !names_dependency(x, prog, true))
 			continue;
 		for (int i = 0; i < x->nprocs; i++)

@@ -115,7 +115,8 @@ bool group_member_failed(struct process *p, const struct pinput *in)
 			g->name, g->cfg->restart_intensity, g->cfg->restart_period);
 		g->fatal = true;
 		g->restarting = false;
-		for (struct program *prog = core.programs; prog; prog = prog->next) {
+		struct program *prog;
+		for (size_t k = 0; (prog = core_member(g, k)); k++) {
 			if (prog->group != g || prog->retiring)
 				continue;
 			for (int i = 0; i < prog->nprocs; i++) {
@@ -139,7 +140,8 @@ bool group_member_failed(struct process *p, const struct pinput *in)
 		 g->cfg->strategy == STRATEGY_ONE_FOR_ALL ? "every member" : "it and the members after it");
 	g->restarting = true;
 	p->restart_pending = true;
-	for (struct program *prog = core.programs; prog; prog = prog->next) {
+	struct program *prog;
+	for (size_t k = 0; (prog = core_member(g, k)); k++) {
 		if (prog->group != g || prog->retiring)
 			continue;
 		size_t idx = member_index(g, prog);
@@ -170,7 +172,8 @@ void group_check(struct group *g)
 	do {
 		again = false;
 		bool all_down = true, pending_down = true;
-		for (struct program *prog = core.programs; prog; prog = prog->next) {
+		struct program *prog;
+		for (size_t k = 0; (prog = core_member(g, k)); k++) {
 			if (prog->group != g || prog->retiring)
 				continue;
 			for (int i = 0; i < prog->nprocs; i++) {
@@ -181,7 +184,7 @@ void group_check(struct group *g)
 			}
 		}
 		if (g->fatal && all_down) {
-			for (struct program *prog = core.programs; prog; prog = prog->next) {
+			for (size_t k = 0; (prog = core_member(g, k)); k++) {
 				if (prog->group != g || prog->retiring)
 					continue;
 				for (int i = 0; i < prog->nprocs; i++) {
@@ -201,7 +204,7 @@ void group_check(struct group *g)
 			log_info("group %s: every tree is down, starting them again", g->name);
 			/* In the order the group lists them. */
 			for (char **n = g->cfg->programs; *n; n++)
-				for (struct program *prog = core.programs; prog; prog = prog->next) {
+				for (size_t k = 0; (prog = core_member(g, k)); k++) {
 					if (prog->group != g || prog->retiring ||
 					    strcmp(prog->cfg->name, *n) != 0)
 						continue;
@@ -228,7 +231,8 @@ const char *group_state(const struct program *prog)
 	if (g->restarting)
 		return "RESTARTING";
 	bool all_running = true, all_down = true;
-	for (struct program *q = core.programs; q; q = q->next) {
+	struct program *q;
+	for (size_t k = 0; (q = core_member(g, k)); k++) {
 		if (q->group != g || q->retiring)
 			continue;
 		for (int i = 0; i < q->nprocs; i++) {

@@ -52,11 +52,7 @@ static struct process *sender_process(pid_t pid)
 		fclose(f);
 		if (!leaf)
 			return NULL;
-		for (struct program *prog = core.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++)
-				if (strcmp(prog->procs[i].name, leaf) == 0 && !prog->retiring)
-					return &prog->procs[i];
-		return NULL;
+		return core_find_process(leaf);
 	}
 	/* Process groups: every worker leads its own session. */
 	pid_t sid = getsid(pid);

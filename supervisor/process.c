@@ -78,6 +78,8 @@ void process_init(struct process *p, struct program *prog, char *name)
 void process_release(struct process *p)
 {
 	core_unqueue(p);
+	if (p->fsm.state == PSTATE_STOPPING)
+		core.stopping--;
 	hooks_process_changed(p, true);
 	loop_timer_cancel(&p->timer);
 	logstream_close(&p->out);
@@ -680,6 +682,13 @@ void process_drive(struct process *p, const struct pinput *in)
 	    (p->fsm.restart_due || p->fsm.state == PSTATE_BACKOFF))
 		in = &stop;
 	program_step(&p->fsm, p->prog->cfg, in, &out);
+	if (p->fsm.state != before) {
+		/* How many are stopping, for a shutdown's next step. */
+		if (before == PSTATE_STOPPING)
+			core.stopping--;
+		if (p->fsm.state == PSTATE_STOPPING)
+			core.stopping++;
+	}
 
 	if (out.actions & PACT_TIMER_STOP)
 		loop_timer_cancel(&p->timer);

@@ -1,6 +1,7 @@
 #include "supervisor/reload.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,15 +217,22 @@ static bool plan_apply(struct reload_plan *pl, void (*line)(void *, const char *
 {
 	struct corral_config *nc = &pl->ref->cfg;
 	bool any = false;
-	/* Removed programs. */
+	/* Removed programs: those no new one was matched with, marked (a
+	 * search of the plan for each would cost O(N^2)). */
+	static unsigned mark;
+	if (++mark == 0) { /* wrapped: forget every old mark */
+		for (struct program *prog = core.programs; prog; prog = prog->next)
+			prog->mark = 0;
+		mark = 1;
+	}
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->olds[i])
+			pl->olds[i]->mark = mark;
 	for (struct program *prog = core.programs, *next; prog; prog = next) {
 		next = prog->next;
 		if (prog->retiring || prog->transient)
 			continue;
-		bool kept = false;
-		for (size_t i = 0; i < pl->n && !kept; i++)
-			kept = pl->olds[i] == prog;
-		if (!kept) {
+		if (prog->mark != mark) {
 			say(line, ctx, "removed", prog->cfg->name);
 			hooks_group(prog, false);
 			any = true;
@@ -289,6 +297,11 @@ int reload_run(void (*line)(void *ctx, const char *text), void *ctx)
 		line(ctx, "no changes");
 	free(pl.created);
 	free(pl.olds);
+	/* The old config (or the new one, refused) is freed now, and with
+	 * thousands of programs that is megabytes in the middle of the heap,
+	 * which malloc keeps: give the free pages back, so that a reload does
+	 * not leave corrald half as big again. */
+	malloc_trim(0);
 	return r < 0 ? r : 0;
 }
 

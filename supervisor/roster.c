@@ -83,6 +83,8 @@ void roster_check_retired(struct program *prog)
 		if (!process_down(&prog->procs[i]))
 			return;
 	struct program *succ = prog->successor;
+	if (prog->link)
+		core.retiring--;
 	core_unlink(prog);
 	for (int i = 0; i < prog->nprocs; i++) {
 		hooks_process_changed(&prog->procs[i], true);
@@ -104,6 +106,8 @@ void roster_check_retired(struct program *prog)
  * born into the old ones' cgroup and die with them. NULL when none. */
 static struct program *retiring_namesake(const struct program *prog)
 {
+	if (!core.retiring)
+		return NULL; /* the usual case, without a walk */
 	for (struct program *old = core.programs; old; old = old->next) {
 		if (!old->retiring || old->successor || old == prog)
 			continue;
@@ -148,6 +152,8 @@ void roster_retire(struct program *prog)
 	 * that is down at once would otherwise free the program under this loop. */
 	for (int i = 0; i < prog->nprocs; i++)
 		deps_stop(&prog->procs[i], false);
+	if (!prog->retiring && prog->link)
+		core.retiring++;
 	prog->retiring = true;
 	roster_check_retired(prog);
 }

@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/sched.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -39,8 +41,17 @@ static const struct {
 	{ SPAWN_STEP_NNP, SANDBOX_NNP }, { SPAWN_STEP_SECCOMP, SANDBOX_SECCOMP },
 };
 
-/* The pid corrald knows the child by, for its report (the child's own copy). */
-static pid_t report_pid;
+/* What the child works from. In the shared spawn (below) it lives on
+ * corrald's stack, which the child may read but never writes: corrald waits,
+ * suspended, until the child has exec'd or exited. */
+struct child_ctx {
+	const struct spawn_request *req;
+	int report;                     /* the report pipe's write end, as the child sees it */
+	pid_t parent;                   /* corrald */
+	int stdio[3];                   /* req->stdio as the child sees them */
+	int extra[SPAWN_MAX_EXTRA];     /* req->extra[i][0] as the child sees them */
+	unsigned keep_below;            /* shared: the fd table is unshared, keeping only these */
+};
 
 /* In a new PID namespace getpid() says 1; the /proc corrald mounted (not
  * yet replaced: that is a later step) still names us as corrald sees us. */
@@ -54,17 +65,24 @@ static pid_t outer_pid(void)
 	return pid > 0 ? pid : getpid();
 }
 
-static _Noreturn void child_fail_at(int fd, enum spawn_step step, int err, int detail)
+/* Where the child reports a failure, and the pid corrald knows it by. */
+struct reporter {
+	int fd;
+	pid_t pid;
+};
+
+static _Noreturn void child_fail_at(const struct reporter *to, enum spawn_step step, int err,
+				    int detail)
 {
-	struct spawn_report rep = { .pid = report_pid, .step = step, .err = err, .detail = detail };
+	struct spawn_report rep = { .pid = to->pid, .step = step, .err = err, .detail = detail };
 	/* One small write to a pipe is atomic; nothing more can be done if it fails. */
-	(void)!write(fd, &rep, sizeof rep);
+	(void)!write(to->fd, &rep, sizeof rep);
 	_exit(127);
 }
 
-static _Noreturn void child_fail(int fd, enum spawn_step step, int err)
+static _Noreturn void child_fail(const struct reporter *to, enum spawn_step step, int err)
 {
-	child_fail_at(fd, step, err, 0);
+	child_fail_at(to, step, err, 0);
 }
 
 /* PID in decimal, NUL-terminated, at BUF (room for 11 bytes). */
@@ -136,8 +154,21 @@ static void exec_in_path(char *const argv[], char *const envp[])
  * the worker; pdeathsig before anything slow so a corrald that dies now
  * still takes the child along; chdir after stdio so its error can be
  * reported by the same pipe either way. */
-static _Noreturn void child(const struct spawn_request *req, int report, pid_t parent)
+static _Noreturn void child(const struct child_ctx *cx)
 {
+	const struct spawn_request *req = cx->req;
+	const struct sandbox *sbx = req->sandbox;
+	bool new_pid = sbx && sandbox_new_pid(sbx);
+	struct reporter report_to = { .fd = cx->report, .pid = new_pid ? outer_pid() : getpid() };
+	const struct reporter *report = &report_to;
+	/* Shared spawn: a table of our own, with only the few descriptors
+	 * below keep_below copied (stdio, the report pipe, what is handed
+	 * over): the kernel copies and the exec closes those, not corrald's
+	 * thousands. Before anything else: until then, every change to the
+	 * table would be corrald's. */
+	if (cx->keep_below &&
+	    syscall(SYS_close_range, cx->keep_below, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+		child_fail(report, SPAWN_STEP_FDS, errno);
 	sigset_t all;
 	sigemptyset(&all);
 	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
@@ -157,9 +188,6 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 			child_fail(report, SPAWN_STEP_SIGNALS, errno);
 	}
 
-	const struct sandbox *sbx = req->sandbox;
-	bool new_pid = sbx && sandbox_new_pid(sbx);
-	report_pid = new_pid ? outer_pid() : getpid();
 	int detail = 0, r;
 
 	if (!req->outlive_parent) {
@@ -167,7 +195,7 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 			child_fail(report, SPAWN_STEP_PDEATHSIG, errno);
 		/* corrald died before prctl took effect. (A parent in another PID
 		 * namespace reads as 0: there, corrald's guard covers the window.) */
-		if (getppid() != (new_pid ? 0 : parent))
+		if (getppid() != (new_pid ? 0 : cx->parent))
 			_exit(127);
 	}
 
@@ -175,12 +203,12 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 		child_fail(report, SPAWN_STEP_SETSID, errno);
 
 	for (int i = 0; i < 3; i++) {
-		if (req->stdio[i] == i) {
+		if (cx->stdio[i] == i) {
 			/* Already in place: dup2 would be a no-op that keeps CLOEXEC. */
 			int fl = fcntl(i, F_GETFD);
 			if (fl < 0 || fcntl(i, F_SETFD, fl & ~FD_CLOEXEC) < 0)
 				child_fail(report, SPAWN_STEP_STDIO, errno);
-		} else if (dup2(req->stdio[i], i) < 0) {
+		} else if (dup2(cx->stdio[i], i) < 0) {
 			child_fail(report, SPAWN_STEP_STDIO, errno);
 		}
 	}
@@ -221,14 +249,15 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 	 * source may sit where another goes), then into place, open at exec. */
 	int moved[SPAWN_MAX_EXTRA];
 	for (int i = 0; i < req->nextra; i++)
-		if ((moved[i] = fcntl(req->extra[i][0], F_DUPFD_CLOEXEC, 64)) < 0)
+		if ((moved[i] = fcntl(cx->extra[i], F_DUPFD_CLOEXEC, 64)) < 0)
 			child_fail(report, SPAWN_STEP_FDS, errno);
 	for (int i = 0; i < req->nextra; i++)
 		if (dup2(moved[i], req->extra[i][1]) < 0)
 			child_fail(report, SPAWN_STEP_FDS, errno);
 	/* sd_listen_fds(3) believes LISTEN_FDS only when LISTEN_PID is the
 	 * pid of the process reading it, which only now is known: written
-	 * into the environment's placeholder, without allocating. */
+	 * into the environment's placeholder, without allocating (in the
+	 * shared spawn, corrald's own copy, which it no longer needs). */
 	if (req->listen_pid)
 		put_pid(req->listen_pid, getpid());
 
@@ -242,6 +271,135 @@ static _Noreturn void child(const struct spawn_request *req, int report, pid_t p
 
 static int report_pipe[2] = { -1, -1 };
 
+/* The shared spawn: clone3 with CLONE_VM | CLONE_VFORK | CLONE_FILES, as
+ * posix_spawn does with clone. The kernel then copies neither corrald's
+ * page tables nor its fd table, which grow with the number of programs
+ * (a pidfd and log pipes each): a plain fork copied both, and the exec
+ * closed the copies one by one, so that N programs cost O(N^2). corrald
+ * waits, suspended, until the child has exec'd (or failed and exited);
+ * the child runs on a stack of its own and writes no memory of corrald's
+ * (its locals are on that stack). Its first act is to unshare the fd
+ * table, keeping only the descriptors below keep_below: corrald's first
+ * few, the report pipe, and SLOTS reserved at start-up, which hold the
+ * spawn's descriptors (its stdio's and the ones it is handed) for the
+ * time of the clone and otherwise a copy of the report pipe's write end.
+ * Where there is no trampoline (below) for the machine, or under a
+ * sanitizer, which does not follow a stack switch, the plain fork. */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define SHARED_SPAWN 1
+#else
+#define SHARED_SPAWN 0
+#endif
+
+#if SHARED_SPAWN
+#define SLOTS (3 + SPAWN_MAX_EXTRA)
+#define CHILD_STACK (256 * 1024)
+static int slot[SLOTS];
+static unsigned keep_below;      /* above every slot and the report pipe; 0: no shared spawn */
+static void *child_stack;        /* CHILD_STACK bytes above a guard page */
+
+/* clone3 that runs FN(ARG) in the child, on ARGS's stack, and never
+ * returns there (FN must not return either; if it does, the child exits
+ * with its value). The parent gets the pid, or -errno. A plain syscall()
+ * cannot do this: the child would return through corrald's stack frame. */
+static long clone3_run(struct clone_args *args, void (*fn)(const struct child_ctx *),
+		       const struct child_ctx *arg)
+{
+	long ret;
+	register void (*r8)(const struct child_ctx *) __asm__("r8") = fn;
+	register const struct child_ctx *r9 __asm__("r9") = arg;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "mov %%r9, %%rdi\n\t"
+			 "call *%%r8\n\t"
+			 "mov %%eax, %%edi\n\t"
+			 "mov %[exit], %%eax\n\t"
+			 "syscall\n\t"
+			 "hlt\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "0"((long)SYS_clone3), "D"(args), "S"(sizeof *args), "r"(r8), "r"(r9),
+			   [exit] "i"(SYS_exit)
+			 : "rcx", "r11", "memory", "cc");
+	return ret;
+}
+
+static void child_start(const struct child_ctx *cx)
+{
+	child(cx);
+}
+
+static void slots_free(void)
+{
+	for (int i = 0; i < SLOTS; i++)
+		if (slot[i] >= 0) {
+			close(slot[i]);
+			slot[i] = -1;
+		}
+	if (child_stack) {
+		munmap((char *)child_stack - 4096, CHILD_STACK + 4096);
+		child_stack = NULL;
+	}
+	keep_below = 0;
+}
+
+/* The slots, at the lowest free numbers (spawn_init runs early: low ones),
+ * and the child's stack. Without them, the plain fork. */
+static void slots_init(void)
+{
+	int top = report_pipe[1];
+	for (int i = 0; i < SLOTS; i++)
+		slot[i] = -1;
+	for (int i = 0; i < SLOTS; i++) {
+		if ((slot[i] = fcntl(report_pipe[1], F_DUPFD_CLOEXEC, 0)) < 0) {
+			slots_free();
+			return;
+		}
+		if (slot[i] > top)
+			top = slot[i];
+	}
+	/* close_range(2) with CLOSE_RANGE_UNSHARE: Linux 5.9. (Closing an fd
+	 * that is not there does nothing.) */
+	if (syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE) < 0) {
+		slots_free();
+		return;
+	}
+	void *m = mmap(NULL, CHILD_STACK + 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (m == MAP_FAILED || mprotect(m, 4096, PROT_NONE) < 0) {
+		if (m != MAP_FAILED)
+			munmap(m, CHILD_STACK + 4096);
+		slots_free();
+		return;
+	}
+	child_stack = (char *)m + 4096;
+	keep_below = (unsigned)top + 1;
+}
+
+/* FD as the child will see it: itself when it is below keep_below (and not
+ * a slot, which no spawn is given), else copied into the next free slot.
+ * One that cannot be copied stays as it is: the child finds it closed and
+ * reports the step, as it would have after a fork. */
+static int slot_put(int fd, int *used)
+{
+	if (fd < 0 || (unsigned)fd < keep_below)
+		return fd;
+	if (dup3(fd, slot[*used], O_CLOEXEC) < 0)
+		return fd;
+	return slot[(*used)++];
+}
+
+/* The slots used back to the report pipe: the spawn's descriptors are not
+ * held a moment longer. */
+static void slots_reset(int used)
+{
+	for (int i = 0; i < used; i++)
+		(void)dup3(report_pipe[1], slot[i], O_CLOEXEC);
+}
+#endif
+
 int spawn_init(void)
 {
 	if (pipe2(report_pipe, O_CLOEXEC) < 0)
@@ -252,16 +410,31 @@ int spawn_init(void)
 		spawn_fini();
 		return -e;
 	}
+#if SHARED_SPAWN
+	slots_init();
+#endif
 	return report_pipe[0];
 }
 
 void spawn_fini(void)
 {
+#if SHARED_SPAWN
+	slots_free();
+#endif
 	for (int i = 0; i < 2; i++)
 		if (report_pipe[i] >= 0) {
 			close(report_pipe[i]);
 			report_pipe[i] = -1;
 		}
+}
+
+bool spawn_shared(void)
+{
+#if SHARED_SPAWN
+	return keep_below > 0;
+#else
+	return false;
+#endif
 }
 
 int spawn_process(const struct spawn_request *req, struct spawn_result *res)
@@ -270,10 +443,7 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *res)
 		return -EBADF;
 	if (req->nextra < 0 || req->nextra > SPAWN_MAX_EXTRA)
 		return -E2BIG;
-	pid_t parent = getpid();
 	int pidfd = -1;
-	/* A plain fork (no CLONE_VFORK): children exec in parallel while
-	 * corrald goes on spawning; failures come back through the shared pipe. */
 	struct clone_args args = {
 		.flags = CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
@@ -287,12 +457,41 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *res)
 	 * its PID 1, which unshare() cannot make the caller. */
 	if (req->sandbox)
 		args.flags |= sandbox_clone_flags(req->sandbox);
-	long pid = syscall(SYS_clone3, &args, sizeof args);
+	struct child_ctx cx = { .req = req, .report = report_pipe[1], .parent = getpid() };
+	long pid;
+#if SHARED_SPAWN
+	if (keep_below) {
+		int used = 0;
+		for (int i = 0; i < 3; i++)
+			cx.stdio[i] = req->stdio[i] == i ? i : slot_put(req->stdio[i], &used);
+		for (int i = 0; i < req->nextra; i++)
+			cx.extra[i] = slot_put(req->extra[i][0], &used);
+		cx.keep_below = keep_below;
+		struct clone_args shared = args;
+		shared.flags |= CLONE_VM | CLONE_VFORK | CLONE_FILES;
+		shared.stack = (uint64_t)(uintptr_t)child_stack;
+		shared.stack_size = CHILD_STACK;
+		pid = clone3_run(&shared, child_start, &cx);
+		slots_reset(used);
+		if (pid < 0)
+			return (int)pid;
+		res->pid = (pid_t)pid;
+		res->pidfd = pidfd; /* pidfds from clone3 are always close-on-exec */
+		return 0;
+	}
+#endif
+	/* The plain fork (no CLONE_VFORK): children exec in parallel while
+	 * corrald goes on spawning; failures come back through the shared pipe. */
+	for (int i = 0; i < 3; i++)
+		cx.stdio[i] = req->stdio[i];
+	for (int i = 0; i < req->nextra; i++)
+		cx.extra[i] = req->extra[i][0];
+	pid = syscall(SYS_clone3, &args, sizeof args);
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
 		close(report_pipe[0]);
-		child(req, report_pipe[1], parent);
+		child(&cx);
 	}
 	res->pid = (pid_t)pid;
 	res->pidfd = pidfd; /* pidfds from clone3 are always close-on-exec */

@@ -73,16 +73,25 @@ struct spawn_result {
 };
 
 /* Create the report pipe that every child shares: one descriptor for all
- * spawns, none per spawn, and no waiting for exec. A child writes its
- * report (16 bytes: atomic in a pipe) before it exits, so the report of a
- * child is always readable by the time its exit is seen. Returns the read
- * end (O_NONBLOCK, O_CLOEXEC; owned by spawn) or -errno. */
+ * spawns, none per spawn. A child writes its report (16 bytes: atomic in a
+ * pipe) before it exits, so the report of a child is always readable by
+ * the time its exit is seen. Also reserves the few low descriptors and the
+ * stack the shared spawn works with (spawn.c): call it early, while the
+ * lowest free descriptors are low. Returns the read end (O_NONBLOCK,
+ * O_CLOEXEC; owned by spawn) or -errno. */
 int spawn_init(void);
 void spawn_fini(void);
 
 /* Create the process; it runs on without us. 0, or -errno when even the
- * fork failed (then there is no child and nothing to close). */
+ * clone failed (then there is no child and nothing to close). Its cost
+ * does not grow with corrald's memory or descriptors where the shared
+ * spawn works (spawn_shared()): the call returns once the child has
+ * exec'd or failed. Else a plain fork, which returns at once. */
 int spawn_process(const struct spawn_request *req, struct spawn_result *res);
+
+/* Does spawn_process() use the shared spawn (clone3 with CLONE_VM,
+ * CLONE_VFORK and CLONE_FILES)? */
+bool spawn_shared(void);
 
 /* Take one report from the shared pipe: 1 with *REP filled, 0 when there
  * is none, or -errno. */

@@ -357,20 +357,19 @@ static void shutdown_step(void)
 		return;
 	busy = true;
 	for (;;) {
+		/* Still stopping: the next priority waits. Counted, not looked
+		 * for: this runs at every change while shutting down. */
+		if (core.stopping)
+			break;
 		int prio = INT_MIN;
-		bool pending = false;
 		for (struct program *prog = core.programs; prog; prog = prog->next)
 			for (int i = 0; i < prog->nprocs; i++) {
 				struct process *p = &prog->procs[i];
 				deps_unwait(p); /* nothing starts any more */
-				if (p->fsm.state == PSTATE_STOPPING)
-					pending = true;
-				else if (!process_down(p) && prog->cfg->priority > prio &&
-					 !deps_has_live_dependents(prog))
+				if (!process_down(p) && prog->cfg->priority > prio &&
+				    !deps_has_live_dependents(prog))
 					prio = prog->cfg->priority;
 			}
-		if (pending)
-			break;
 		if (prio == INT_MIN) {
 			S.done = true;
 			loop_timer_cancel(&S.die_report);
@@ -530,24 +529,43 @@ static const struct process_policy policy = { .exited = policy_exited, .changed 
 static void run_start_queue(void)
 {
 	int started = 0;
-	for (struct program *prog = core.programs; prog && started < START_BATCH; prog = prog->next) {
-		if (prog->retiring || prog->waiting)
-			continue;
-		for (int i = 0; i < prog->nprocs && started < START_BATCH; i++) {
-			struct process *p = &prog->procs[i];
-			if (!p->start_queued)
+	/* From where the last batch stopped (nothing is queued before it), so
+	 * that N queued processes cost O(N) in all, not O(N) a batch; from the
+	 * start when something was queued since, or once more when the end
+	 * came with nothing started. */
+	if (core.start_rewind) {
+		core.start_from = NULL;
+		core.start_rewind = false;
+	}
+	bool whole = !core.start_from;
+	struct program *prog = whole ? core.programs : core.start_from;
+	for (;;) {
+		for (; prog; prog = prog->next) {
+			if (prog->retiring || prog->waiting)
 				continue;
-			core_unqueue(p);
-			deps_start(p);
-			started++;
+			for (int i = 0; i < prog->nprocs && started < START_BATCH; i++) {
+				struct process *p = &prog->procs[i];
+				if (!p->start_queued)
+					continue;
+				core_unqueue(p);
+				deps_start(p);
+				started++;
+			}
+			if (started == START_BATCH)
+				break; /* it may have more queued: the next batch starts here */
 		}
+		core.start_from = prog;
+		if (prog || whole || started || !core.start_queued)
+			break;
+		whole = true;
+		prog = core.programs;
 	}
 	if (started == 0) {
 		/* Only programs that may not start now hold queued processes (cannot
 		 * happen: stop and retire unqueue). Never spin on them. */
-		for (struct program *prog = core.programs; prog; prog = prog->next)
-			for (int i = 0; i < prog->nprocs; i++)
-				prog->procs[i].start_queued = false;
+		for (struct program *q = core.programs; q; q = q->next)
+			for (int i = 0; i < q->nprocs; i++)
+				q->procs[i].start_queued = false;
 		core.start_queued = 0;
 	}
 }
@@ -991,14 +1009,22 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		log_err("out of memory creating groups");
 		goto out_pidfile;
 	}
+	struct program **made = calloc(cfg->nprograms ? cfg->nprograms : 1, sizeof *made);
+	if (!made) {
+		log_err("out of memory creating programs");
+		goto out_pidfile;
+	}
 	for (size_t i = 0; i < cfg->nprograms; i++) {
-		struct program *prog = roster_new(&cfg->programs[i], core.current);
-		if (!prog) {
+		if (!(made[i] = roster_new(&cfg->programs[i], core.current))) {
 			log_err("out of memory creating program %s", cfg->programs[i].name);
+			for (size_t j = 0; j < i; j++)
+				roster_free(made[j]);
+			free(made);
 			goto out_pidfile;
 		}
-		core_insert(prog);
 	}
+	core_insert_all(made, cfg->nprograms); /* sorted together: O(N log N), not O(N^2) */
+	free(made);
 	log_info("corrald %s started (pid %d), %zu programs, control socket %s", CORRAL_VERSION,
 		 (int)getpid(), cfg->nprograms, cfg->socket);
 	sdlog_started(getpid());

@@ -63,6 +63,7 @@ struct process {
 	int64_t start_wall;   /* time(): when it was last spawned, 0: never */
 	int64_t stop_wall;    /* time(): when its last run ended, 0: never */
 	struct evproc *ev;    /* its stdin pipe, listener protocol, capture (events.c); NULL: none */
+	struct process *same_hash; /* the next in its bucket of core's index by name */
 };
 
 /* A [group:] at run time: its strategy and its recent restarts. Lives as
@@ -90,6 +91,9 @@ struct program {
 	bool transient;              /* corralctl run: removed once its process is down */
 	struct pool *pool;           /* a [pool:]: its queue and jobs (pool.c); NULL: a program */
 	struct program *next;        /* corrald's list, in priority order */
+	struct program **link;       /* what points to it in that list (&core.programs or a next) */
+	struct program *same_hash;   /* the next in its bucket of core's index by name */
+	unsigned mark;               /* a pass over every program has seen it (reload.c) */
 };
 
 /* Selected processes, for the control verbs. */
