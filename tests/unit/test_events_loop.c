@@ -78,11 +78,6 @@ const char *program_group_name(const struct program *prog)
 	return prog->cfg->group ? prog->cfg->group : prog->cfg->name;
 }
 
-/* A listener that answered lets a held shutdown go on: no shutdown here. */
-void supervisor_shutdown_recheck(void)
-{
-}
-
 const char *supervisor_process_name(const struct process *p)
 {
 	const char *colon = strchr(p->name, ':');
