@@ -10,7 +10,8 @@
 # its CSV and plot in bench/out/ (or $BENCH_OUT); then bench/poolbench.py
 # (with bench/poolbench.c), jobs a second through a pool beside the raw
 # floor of a pipe ping-pong; then bench/rpcbench.py, supervisord's XML-RPC
-# interface from both daemons.
+# interface from both daemons (1,000 programs); then bench/scale.py, 100 to
+# 10,000 programs started beside as many spawns of /bin/true.
 # bench/tree.py is the 1,000-process tree each supervisor is timed stopping.
 # Knobs: see the top of bench/bench.py (BENCH_ROUNDS, BENCH_ONLY, ...).
 # Exit status: 0 when everything ran (targets missed or not), 1 when some
@@ -52,4 +53,7 @@ status=0
 "$py" "$here/poolbench.py" "$build" "$tmp/poolbench" || status=$?
 # supervisord's XML-RPC interface, served by corrald and by supervisord.
 "$py" "$here/rpcbench.py" "$build" || status=$?
+# corral at scale: N = 100, 1,000, 10,000 programs beside N spawns (the
+# top of bench/scale.py).
+"$py" "$here/scale.py" "$build" || status=$?
 exit "$status"
