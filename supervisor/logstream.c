@@ -38,29 +38,8 @@ static char readbuf[READ_MAX];
  * without stamps are written from where they were read. One for every
  * stream: what could not be written is copied into the stream's own (pend)
  * before the next use. Untouched pages of it cost no memory. */
-#define STAGE_MAX (512 * 1024)
+#define STAGE_MAX (256 * 1024)
 static char stage[STAGE_MAX];
-/* A stamped stream's output is no whole number of pages: up to this many
- * reads of it that follow at once (the worker writes faster than it is
- * read) go out in one write, since fewer, larger writes cost the kernel
- * less per byte. Unstamped reads are written as they come: a full pipe's
- * 64 KiB, page-aligned, is what costs the kernel least (measured: joining
- * them did not pay). */
-#define GATHER_READS 4
-
-/* What handle() gathers, over the stage. Empty outside an event, and
- * between two calls of handle() unless stream_readable() gathers several
- * reads of GATHERING for one write: it writes them before it returns. */
-static struct logbuild out;
-static const struct logstream *gathering;
-
-/* The builder, over the stage. */
-static struct logbuild *builder(void)
-{
-	if (!out.stage)
-		logbuild_init(&out, stage, sizeof stage);
-	return &out;
-}
 
 static struct logstream *detached;
 
@@ -436,17 +415,17 @@ static size_t rotate_stop(const struct logstream *s, int64_t now)
 
 /* Hand IN on to the file, line by line, gathered into as few writes as
  * the stage allows (logbuild.h). Returns false when it stopped (held):
- * what it had not handled is in raw, what it had is written or in pend.
- * True: all was handled and written, or, while S is gathering, is in out. */
+ * what it had not handled is in raw. */
 static bool handle(struct logstream *s, const char *in, size_t len)
 {
-	struct logbuild *b = builder();
+	struct logbuild b;
 	char stamp[STAMP_MAX];
 	size_t stamplen = 0;
 	char note[NOTE_MAX];
 	int64_t now = loop_now_ms();
 	size_t i = 0;
 
+	logbuild_init(&b, stage, sizeof stage);
 	if (s->timestamps) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -458,19 +437,19 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 			 * can only fail here, between lines, before anything of
 			 * this one was done (a token taken, a stamp or a note
 			 * added). */
-			if (!logbuild_room(b, START_ROOM, START_SEGS) && !flush(s, b))
+			if (!logbuild_room(&b, START_ROOM, START_SEGS) && !flush(s, &b))
 				goto stop;
 			/* Between lines: the only place a file is rotated or a rate applied. */
-			if (s->path && logline_rotate_due(s->size + b->bytes, s->maxbytes) &&
+			if (s->path && logline_rotate_due(s->size + b.bytes, s->maxbytes) &&
 			    now >= s->rotate_after) {
-				if (!flush(s, b))
+				if (!flush(s, &b))
 					goto stop;
 				rotate(s, now);
 			}
 			if (s->rate) {
 				if (!tb_take(&s->tb, 1, now)) {
 					if (s->overflow == LOG_OVERFLOW_BLOCK) {
-						if (!flush(s, b))
+						if (!flush(s, &b))
 							goto stop;
 						hold(s, tb_wait_ms(&s->tb, now));
 						goto stop;
@@ -486,8 +465,8 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 					int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
 							 (unsigned long long)s->suppressed);
 					s->suppressed = 0;
-					logbuild_copy(b, stamp, stamplen);
-					logbuild_copy(b, note, (size_t)n);
+					logbuild_copy(&b, stamp, stamplen);
+					logbuild_copy(&b, note, (size_t)n);
 				}
 			}
 		}
@@ -504,16 +483,14 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 		/* This line, and with no rate as many more as fit (each of
 		 * which may end where rotation is due). */
 		size_t used;
-		enum logbuild_stop why = logbuild_lines(b, &s->line, s->line_max, stamp, stamplen,
+		enum logbuild_stop why = logbuild_lines(&b, &s->line, s->line_max, stamp, stamplen,
 							in + i, len - i, rotate_stop(s, now),
 							s->rate ? 0 : SIZE_MAX, &used);
 		i += used;
-		if (why == LOGBUILD_FULL && !flush(s, b))
+		if (why == LOGBUILD_FULL && !flush(s, &b))
 			goto stop;
 	}
-	if (gathering == s)
-		return true; /* stream_readable() writes it */
-	if (flush(s, b))
+	if (flush(s, &b))
 		return true;
 	/* fall through: everything was handled, some of it waits in pend */
 	return false;
@@ -625,37 +602,18 @@ static void stream_readable(struct watch *w, uint32_t events)
 	struct logstream *s = w->ctx;
 	if (s->pipe_fd < 0 || s->held)
 		return; /* closed, or held, earlier in this batch of events */
-	size_t chunk = s->chunk ? s->chunk : READ_MAX;
-	/* Stamped output is all copies (logbuild.h): the next read may go
-	 * over what this one left in readbuf, or in a hook's buffer. */
-	if (s->timestamps && !s->passthrough)
-		gathering = s;
-	for (int reads = 1;; reads++) {
-		ssize_t n = io_read_some(s->pipe_fd, readbuf, chunk);
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0) {
-			gathering = NULL;
-			if (out.n && !flush(s, &out))
-				return; /* held: the end is seen again once it is written */
-			if (n < 0)
-				log_warn("%s: reading %s: %s", owner_name(s), stream_name(s), strerror((int)-n));
-			s->closing = true;
-			flush_partial(s);
-			finish_close(s);
-			return;
-		}
-		if (!take(s, (size_t)n))
-			break; /* held: out was written, or kept in pend */
-		/* Another read only while the pipe was full and there is room
-		 * for it (lines short enough to double with their stamps make
-		 * a write more, no harm). */
-		if (gathering != s || (size_t)n < chunk || reads >= GATHER_READS ||
-		    !logbuild_room(&out, chunk + chunk / 2, START_SEGS))
-			break;
+	ssize_t n = io_read_some(s->pipe_fd, readbuf, s->chunk ? s->chunk : READ_MAX);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0) {
+		if (n < 0)
+			log_warn("%s: reading %s: %s", owner_name(s), stream_name(s), strerror((int)-n));
+		s->closing = true;
+		flush_partial(s);
+		finish_close(s);
+		return;
 	}
-	gathering = NULL;
-	(void)flush(s, &out); /* on failure it waits in pend, and the stream is held */
+	take(s, (size_t)n);
 }
 
 /* The worker is gone: take what is in its pipe now, up to FINISH_MAX,
@@ -710,10 +668,11 @@ static void suppressed_note(struct logstream *s)
 	int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
 			 (unsigned long long)s->suppressed);
 	s->suppressed = 0;
-	struct logbuild *b = builder();
-	logbuild_copy(b, stamp, stamplen);
-	logbuild_copy(b, note, (size_t)n);
-	(void)flush(s, b); /* on failure it waits in pend, and the stream is held */
+	struct logbuild b;
+	logbuild_init(&b, stage, sizeof stage);
+	logbuild_copy(&b, stamp, stamplen);
+	logbuild_copy(&b, note, (size_t)n);
+	(void)flush(s, &b); /* on failure it waits in pend, and the stream is held */
 }
 
 /* Its deadline passed: write what is pending, take in what waits. */
@@ -729,13 +688,14 @@ static void stream_due(struct deadline *d)
 		return;
 	}
 	if (s->pendlen) {
-		struct logbuild *b = builder();
+		struct logbuild b;
 		char *p = s->pend;
 		size_t len = s->pendlen;
-		logbuild_ref(b, p, len);
+		logbuild_init(&b, stage, sizeof stage);
+		logbuild_ref(&b, p, len);
 		s->pend = NULL;
 		s->pendlen = 0;
-		bool ok = flush_as(s, b, false); /* on failure the rest goes to a new pend */
+		bool ok = flush_as(s, &b, false); /* on failure the rest goes to a new pend */
 		free(p);
 		if (!ok)
 			return;
@@ -809,9 +769,10 @@ static void finish_close(struct logstream *s)
 	if (s->held || s->rawlen || s->pendlen)
 		return; /* stream_due() comes back here */
 	if (!s->line.at_line_start && !s->dropping && s->file_fd >= 0) {
-		struct logbuild *b = builder();
-		logbuild_copy(b, "\n", 1);
-		if (!flush(s, b))
+		struct logbuild b;
+		logbuild_init(&b, stage, sizeof stage);
+		logbuild_copy(&b, "\n", 1);
+		if (!flush(s, &b))
 			return; /* held: tried again later */
 		logline_init(&s->line);
 	}
@@ -820,10 +781,11 @@ static void finish_close(struct logstream *s)
 		char note[NOTE_MAX];
 		int n = snprintf(note, sizeof note, "corral: suppressed %llu lines\n",
 				 (unsigned long long)s->suppressed);
-		struct logbuild *b = builder();
-		logbuild_copy(b, note, (size_t)n);
+		struct logbuild b;
+		logbuild_init(&b, stage, sizeof stage);
+		logbuild_copy(&b, note, (size_t)n);
 		s->suppressed = 0;
-		if (!flush(s, b))
+		if (!flush(s, &b))
 			return;
 	}
 	bool was_detached = s->owner == NULL;
