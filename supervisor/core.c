@@ -1,5 +1,6 @@
 #include "supervisor/core.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,15 @@ static const char *group_key(const struct group *g, char *buf, size_t len)
 	return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
+/* The programs of a [group:] are also kept by the group name they are
+ * configured with (a selection looks them up by it, whether the group has
+ * started or not): after another byte no name holds. */
+static const char *cfg_group_key(const struct program *prog, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "\x02%s", prog->cfg->group);
+	return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
 static void index_add(struct program *prog)
 {
 	table_put(&by_name, prog);
@@ -207,6 +217,10 @@ static void index_add(struct program *prog)
 	if (prog->group && group_key(prog->group, key, sizeof key))
 		naming_add(key, prog);
 	else if (prog->group)
+		namings.broken = true;
+	if (prog->cfg->group && cfg_group_key(prog, key, sizeof key))
+		naming_add(key, prog);
+	else if (prog->cfg->group)
 		namings.broken = true;
 }
 
@@ -335,6 +349,77 @@ void core_unlink(struct program *prog)
 	char key[512];
 	if (prog->group && group_key(prog->group, key, sizeof key))
 		naming_del(key, prog);
+	if (prog->cfg->group && cfg_group_key(prog, key, sizeof key))
+		naming_del(key, prog);
+}
+
+/* A candidate of core_select(), once, whatever found it. */
+static int candidate(struct program ***v, size_t *n, size_t *cap, struct program *prog)
+{
+	if (prog->retiring)
+		return 0;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct program **nv = reallocarray(*v, ncap, sizeof *nv);
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = prog;
+	return 0;
+}
+
+int core_select(const char *word, int (*fn)(void *ctx, struct process *p), void *ctx)
+{
+	if (by_name.broken || procs.broken || namings.broken)
+		return 1;
+	const char *colon = strchr(word, ':');
+	size_t glen = colon ? (size_t)(colon - word) : strlen(word);
+	bool star = colon && strcmp(colon + 1, "*") == 0;
+	bool groups = !colon || star; /* the word names a group too */
+	char gname[512];
+	if (glen + 2 > sizeof gname)
+		return 1;
+	memcpy(gname, word, glen);
+	gname[glen] = '\0';
+	struct program **v = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+	/* The programs whose group name is GNAME: a [group:]'s, by its
+	 * name; one in none, by its own. And those with a process named WORD. */
+	if (groups) {
+		char key[514];
+		snprintf(key, sizeof key, "\x02%s", gname);
+		struct naming *e = naming_find(key);
+		for (size_t i = 0; e && i < e->n && !r; i++)
+			r = candidate(&v, &n, &cap, e->v[i]);
+		for (struct program *prog = table_bucket(&by_name, gname); prog && !r;
+		     prog = prog->same_hash)
+			if (!prog->cfg->group && strcmp(prog->cfg->name, gname) == 0)
+				r = candidate(&v, &n, &cap, prog);
+	}
+	for (struct process *p = table_bucket(&procs, word); p && !r; p = p->same_hash)
+		if (strcmp(p->name, word) == 0)
+			r = candidate(&v, &n, &cap, p->prog);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	/* In list order, each once, as the walk meets them. */
+	if (n > 1)
+		qsort(v, n, sizeof *v, order_qsort);
+	for (size_t i = 0; i < n && !r; i++) {
+		struct program *prog = v[i];
+		if (i && v[i - 1] == prog)
+			continue;
+		bool group = groups && strcmp(core_group_name(prog), gname) == 0;
+		for (int k = 0; k < prog->nprocs && !r; k++)
+			if (group || strcmp(prog->procs[k].name, word) == 0)
+				r = fn(ctx, &prog->procs[k]);
+	}
+	free(v);
+	return r;
 }
 
 void core_config_put(struct config_ref *ref)

@@ -74,6 +74,13 @@ struct program *core_naming(const char *name, size_t i);
 /* The I-th (from 0) program of group G, retiring ones too, in the order
  * of core.programs; NULL past the last. O(1) each, as core_naming(). */
 struct program *core_member(const struct group *g, size_t i);
+/* supervisor_select() for one WORD (not "all"): FN for each process a
+ * walk of core.programs would take for it (a process's full name; a group's
+ * name, or "GROUP:*", for every process of its programs; a program's own
+ * name when it is in no group), in list order. Through the indexes: the
+ * cost is what it finds, not the number of programs. 0, FN's first
+ * failure, -ENOMEM, or 1 when an index is broken: walk then. */
+int core_select(const char *word, int (*fn)(void *ctx, struct process *p), void *ctx);
 /* PROG into core.programs in priority order, after others of the same
  * priority and name, and into the indexes by name. O(N): a config's
  * programs go in together by core_insert_all(). (Out of memory for an

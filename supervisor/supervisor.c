@@ -217,6 +217,21 @@ static int sel_add(struct selection *sel, struct process *p, size_t *cap)
 	return 0;
 }
 
+struct sel_add_ctx {
+	struct selection *sel;
+	size_t *cap;
+	size_t matched;             /* processes the word named, listed before or not */
+};
+
+static int sel_add_cb(void *ctx, struct process *p)
+{
+	struct sel_add_ctx *a = ctx;
+	a->matched++;
+	return sel_add(a->sel, p, a->cap);
+}
+
+/* Each word through the indexes (core_select()), or, for "all" or when an
+ * index is broken, a walk of every program. */
 int supervisor_select(char *const words[], int n, struct selection *sel, const char **bad)
 {
 	size_t cap = 0;
@@ -234,8 +249,13 @@ int supervisor_select(char *const words[], int n, struct selection *sel, const c
 		const char *colon = strchr(word, ':');
 		size_t glen = colon ? (size_t)(colon - word) : strlen(word);
 		bool star = colon && strcmp(colon + 1, "*") == 0;
-		size_t before = sel->n;
-		for (struct program *prog = core.programs; prog; prog = prog->next) {
+		struct sel_add_ctx ac = { sel, &cap, 0 };
+		int found = all ? 1 : core_select(word, sel_add_cb, &ac);
+		if (found < 0) {
+			selection_free(sel);
+			return found;
+		}
+		for (struct program *prog = found ? core.programs : NULL; prog; prog = prog->next) {
 			if (prog->retiring)
 				continue;
 			const char *gname = core_group_name(prog);
@@ -244,6 +264,7 @@ int supervisor_select(char *const words[], int n, struct selection *sel, const c
 			for (int i = 0; i < prog->nprocs; i++) {
 				struct process *p = &prog->procs[i];
 				if (group || strcmp(p->name, word) == 0) {
+					ac.matched++;
 					int r = sel_add(sel, p, &cap);
 					if (r < 0) {
 						selection_free(sel);
@@ -252,7 +273,9 @@ int supervisor_select(char *const words[], int n, struct selection *sel, const c
 				}
 			}
 		}
-		if (sel->n == before && !all) {
+		/* A word that names only processes named before ("all web")
+		 * still names them. */
+		if (!ac.matched && !all) {
 			*bad = word;
 			selection_free(sel);
 			return -ENOENT;

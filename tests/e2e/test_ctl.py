@@ -115,3 +115,52 @@ def test_socket_default_mode():
         r = nobody_ctl(c, "status")
         expect_rc(r, 4, "status as nobody on a 0600 socket")
         expect("cannot connect" in r.err and "Permission denied" in r.err, "connect error", r)
+
+
+def test_names_select_as_the_walk_did():
+    """A name selects through corrald's indexes what a look at every
+    program selects: a process's full name, a group's name or GROUP:*
+    (every process of its programs), a program's own name when it is in no
+    group, each process once, in list order; an unknown name is an error,
+    a name whose processes an earlier name took is not."""
+    cfg = (prog("web", SLEEP, numprocs=2, process_name="%(program_name)s_%(process_num)02d",
+                startsecs=0) +
+           prog("solo", SLEEP, startsecs=0) +
+           prog("a", SLEEP, startsecs=0, priority=5) + prog("b", SLEEP, startsecs=0) +
+           prog("x", SLEEP, startsecs=0, process_name="xname") +
+           "[group:g]\nprograms = b, a\n")
+    with Corral(cfg, name="ctl_select") as c:
+        every = ["g:a", "g:b", "solo", "web:web_00", "web:web_01", "x:xname"]
+        for n in every:
+            c.wait_state(n, "RUNNING")
+
+        def names(*words):
+            r = c.ctl("status", *words)
+            return r, [l.split()[0] for l in r.out.splitlines() if l.strip()]
+        r, got = names()
+        expect(got == every, "status: %s" % got)  # a's priority 5 puts it first
+        want = [
+            (("web",), ["web:web_00", "web:web_01"]),
+            (("web:web_01",), ["web:web_01"]),
+            (("web:*",), ["web:web_00", "web:web_01"]),
+            (("g",), ["g:a", "g:b"]),
+            (("g:*",), ["g:a", "g:b"]),
+            (("g:b",), ["g:b"]),
+            (("x",), ["x:xname"]),
+            (("x:xname",), ["x:xname"]),
+            (("solo",), ["solo"]),
+            (("solo:*",), ["solo"]),
+            # several words: in the order named, each process once, and a
+            # word whose processes an earlier one named is no error
+            (("x", "solo", "web:web_00", "solo", "g"), ["x:xname", "solo", "web:web_00", "g:a",
+                                                         "g:b"]),
+            (("all", "solo"), every),
+        ]
+        for words, expected in want:
+            r, got = names(*words)
+            expect(r.rc == 0 and got == expected, "status %s: rc %d, %s (want %s)"
+                   % (" ".join(words), r.rc, got, expected))
+        for bad in ("nope", "a", "g:nope", "web_00", "xname", "solo:solo", "nope:*"):
+            r, got = names(bad)
+            expect(r.rc != 0 and bad in r.err and not got,
+                   "status %s: rc %d, %s, %r" % (bad, r.rc, got, r.err))
