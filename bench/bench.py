@@ -159,6 +159,19 @@ def tagged():
     return out
 
 
+def kill_tagged():
+    """Kill by PID every live process that carries our tag; return them."""
+    left = tagged()
+    for pid in left:
+        st = proc_stat(pid)
+        if st:
+            kill_if_same(pid, st[2])
+    if left:
+        time.sleep(0.2)
+    reap()
+    return left
+
+
 def wait_gone(procs, timeout):
     """Wait until none of {pid: (starttime, comm)} lives; returns survivors."""
     deadline = time.monotonic() + timeout
@@ -896,14 +909,8 @@ def measure_tree(sv, key="tree", **kw):
         if d in tempdirs:
             shutil.rmtree(d, ignore_errors=True)
             tempdirs.remove(d)
-        left = tagged()
+        left = kill_tagged()
         if left:
-            for pid in left:
-                st = proc_stat(pid)
-                if st:
-                    kill_if_same(pid, st[2])
-            time.sleep(0.2)
-            reap()
             notes.append("%s: %d tagged processes left after the tree measurement (killed by pid)"
                          % (sv.name, len(left)))
 
@@ -941,15 +948,10 @@ def run_all():
                 log("%s: process tree: %s" % (sv.name, e))
                 R[(sv.name, key + "_fail")] = str(e)
                 problems.append("%s: process tree: %s" % (sv.name, e))
-        left = tagged()
+        left = kill_tagged()
         if left:
             problems.append("%s: %d tagged sleep processes left behind (killed)"
                             % (sv.name, len(left)))
-            for pid in left:
-                st = proc_stat(pid)
-                if st:
-                    kill_if_same(pid, st[2])
-            reap()
 
 
 def measure_all(sv):
@@ -1301,10 +1303,8 @@ def on_signal(signum, frame):
     raise KeyboardInterrupt
 
 
-def main():
-    if not TOOL or not os.access(TOOL, os.X_OK):
-        print("usage: bench.py BUILD BENCHTOOL", file=sys.stderr)
-        return 2
+def prepare():
+    """Subreaper, signals and limits for a run (also used by bench/sweep.py)."""
     set_subreaper()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
@@ -1326,6 +1326,41 @@ def main():
                 hard if hard == resource.RLIM_INFINITY or hard < want else want, hard))
         except (ValueError, OSError):
             notes.append("ulimit -u is %d and cannot be raised" % soft)
+
+
+def cleanup():
+    """Stop whatever is still running, by PID, and remove the temporary
+    directories (also used by bench/sweep.py)."""
+    for d in list(running):   # only after an interruption or a failure
+        procs = d.tree()
+        kill_if_same(d.pid, d.start_st, signal.SIGTERM)
+        if not d.wait_exit(20):
+            kill_if_same(d.pid, d.start_st)
+            d.wait_exit(10)
+        for pid, (stt, _) in wait_gone(procs, 10).items():
+            kill_if_same(pid, stt)
+    # As a subreaper we inherit the orphans of whatever died: anything
+    # still under us now was started by this run.
+    for pid, (stt, comm) in descendants(os.getpid()).items():
+        if comm not in ("strace",):
+            kill_if_same(pid, stt)
+    reap()
+    # Anything still carrying our tag is ours: kill it by PID.
+    left = kill_tagged()
+    if left:
+        left2 = tagged()
+        problems.append("%d tagged sleep processes were still running at the end "
+                        "(killed by pid%s)" % (len(left), "; %d survive" % len(left2)
+                                               if left2 else ""))
+    for d in tempdirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def main():
+    if not TOOL or not os.access(TOOL, os.X_OK):
+        print("usage: bench.py BUILD BENCHTOOL", file=sys.stderr)
+        return 2
+    prepare()
     interrupted = False
     try:
         run_all()
@@ -1333,35 +1368,7 @@ def main():
         interrupted = True
         problems.append("interrupted")
     finally:
-        for d in list(running):   # only after an interruption or a failure
-            procs = d.tree()
-            kill_if_same(d.pid, d.start_st, signal.SIGTERM)
-            if not d.wait_exit(20):
-                kill_if_same(d.pid, d.start_st)
-                d.wait_exit(10)
-            for pid, (stt, _) in wait_gone(procs, 10).items():
-                kill_if_same(pid, stt)
-        # As a subreaper we inherit the orphans of whatever died: anything
-        # still under us now was started by this run.
-        for pid, (stt, comm) in descendants(os.getpid()).items():
-            if comm not in ("strace",):
-                kill_if_same(pid, stt)
-        reap()
-        # Anything still carrying our tag is ours: kill it by PID.
-        left = tagged()
-        if left:
-            for pid in left:
-                st = proc_stat(pid)
-                if st:
-                    kill_if_same(pid, st[2])
-            time.sleep(0.2)
-            reap()
-            left2 = tagged()
-            problems.append("%d tagged sleep processes were still running at the end "
-                            "(killed by pid%s)" % (len(left), "; %d survive" % len(left2)
-                                                   if left2 else ""))
-        for d in tempdirs:
-            shutil.rmtree(d, ignore_errors=True)
+        cleanup()
     if not interrupted and "base_spawn" in R:
         report()
     elif problems:

@@ -11,7 +11,9 @@
 # (with bench/poolbench.c), jobs a second through a pool beside the raw
 # floor of a pipe ping-pong; then bench/rpcbench.py, supervisord's XML-RPC
 # interface from both daemons (1,000 programs); then bench/scale.py, 100 to
-# 10,000 programs started beside as many spawns of /bin/true.
+# 10,000 programs started beside as many spawns of /bin/true; then
+# bench/sweep.py, every supervisor at N = 10, 100, 1,000 (and corral at
+# 10,000): start, PSS, status and reload against N, with plots.
 # bench/tree.py is the 1,000-process tree each supervisor is timed stopping.
 # Knobs: see the top of bench/bench.py (BENCH_ROUNDS, BENCH_ONLY, ...).
 # Exit status: 0 when everything ran (targets missed or not), 1 when some
@@ -56,4 +58,6 @@ status=0
 # corral at scale: N = 100, 1,000, 10,000 programs beside N spawns (the
 # top of bench/scale.py).
 "$py" "$here/scale.py" "$build" || status=$?
+# The scale sweep of every supervisor (knobs: the top of bench/sweep.py).
+"$py" "$here/sweep.py" "$build" "$tmp/benchtool" || status=$?
 exit "$status"
