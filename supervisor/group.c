@@ -92,6 +92,17 @@ static void hold_down(struct process *p, const struct pinput *in)
 	process_deliver_exit(p, in);
 }
 
+/* G's next member from *K on that is not retiring (its namesake of a
+ * newer generation may be in G's list too), or NULL past the last. */
+static struct program *live_member(const struct group *g, size_t *k)
+{
+	struct program *prog;
+	while ((prog = core_member(g, (*k)++)))
+		if (prog->group == g && !prog->retiring)
+			return prog;
+	return NULL;
+}
+
 bool group_member_failed(struct process *p, const struct pinput *in)
 {
 	struct group *g = p->prog->group;
@@ -116,9 +127,7 @@ bool group_member_failed(struct process *p, const struct pinput *in)
 		g->fatal = true;
 		g->restarting = false;
 		struct program *prog;
-		for (size_t k = 0; (prog = core_member(g, k)); k++) {
-			if (prog->group != g || prog->retiring)
-				continue;
+		for (size_t k = 0; (prog = live_member(g, &k));) {
 			for (int i = 0; i < prog->nprocs; i++) {
 				struct process *q = &prog->procs[i];
 				q->restart_pending = false;
@@ -141,9 +150,7 @@ bool group_member_failed(struct process *p, const struct pinput *in)
 	g->restarting = true;
 	p->restart_pending = true;
 	struct program *prog;
-	for (size_t k = 0; (prog = core_member(g, k)); k++) {
-		if (prog->group != g || prog->retiring)
-			continue;
+	for (size_t k = 0; (prog = live_member(g, &k));) {
 		size_t idx = member_index(g, prog);
 		if (idx >= n || !restart[idx])
 			continue;
@@ -173,9 +180,7 @@ void group_check(struct group *g)
 		again = false;
 		bool all_down = true, pending_down = true;
 		struct program *prog;
-		for (size_t k = 0; (prog = core_member(g, k)); k++) {
-			if (prog->group != g || prog->retiring)
-				continue;
+		for (size_t k = 0; (prog = live_member(g, &k));) {
 			for (int i = 0; i < prog->nprocs; i++) {
 				struct process *q = &prog->procs[i];
 				all_down &= process_down(q) || q->fsm.state == PSTATE_BACKOFF;
@@ -184,9 +189,7 @@ void group_check(struct group *g)
 			}
 		}
 		if (g->fatal && all_down) {
-			for (size_t k = 0; (prog = core_member(g, k)); k++) {
-				if (prog->group != g || prog->retiring)
-					continue;
+			for (size_t k = 0; (prog = live_member(g, &k));) {
 				for (int i = 0; i < prog->nprocs; i++) {
 					struct process *q = &prog->procs[i];
 					if (q->fsm.state == PSTATE_BACKOFF)
@@ -204,9 +207,8 @@ void group_check(struct group *g)
 			log_info("group %s: every tree is down, starting them again", g->name);
 			/* In the order the group lists them. */
 			for (char **n = g->cfg->programs; *n; n++)
-				for (size_t k = 0; (prog = core_member(g, k)); k++) {
-					if (prog->group != g || prog->retiring ||
-					    strcmp(prog->cfg->name, *n) != 0)
+				for (size_t k = 0; (prog = live_member(g, &k));) {
+					if (strcmp(prog->cfg->name, *n) != 0)
 						continue;
 					for (int i = 0; i < prog->nprocs; i++) {
 						struct process *q = &prog->procs[i];
@@ -232,9 +234,7 @@ const char *group_state(const struct program *prog)
 		return "RESTARTING";
 	bool all_running = true, all_down = true;
 	struct program *q;
-	for (size_t k = 0; (q = core_member(g, k)); k++) {
-		if (q->group != g || q->retiring)
-			continue;
+	for (size_t k = 0; (q = live_member(g, &k));) {
 		for (int i = 0; i < q->nprocs; i++) {
 			all_running &= q->procs[i].fsm.state == PSTATE_RUNNING;
 			all_down &= process_down(&q->procs[i]);
