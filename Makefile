@@ -103,6 +103,8 @@ UNIT_TESTS += ansi pyrepr
 # A process's output in corrald's log at debug, in supervisord's words; and
 # in syslog, never waiting for it.
 UNIT_TESTS += echo devlog
+# corrald's own messages: a line, a write.
+UNIT_TESTS += log
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
@@ -169,6 +171,7 @@ $(BUILD)/tests/unit/test_pyrepr: $(BUILD)/supervisor/pyrepr.o $(BUILD)/ipc/utf8.
 $(BUILD)/tests/unit/test_echo: $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/pyrepr.o \
                              $(BUILD)/ipc/utf8.o
 # connect(2) and send(2) faked: no syslog daemon needed
+$(BUILD)/tests/unit/test_log: $(BUILD)/supervisor/log.o
 $(BUILD)/tests/unit/test_devlog: $(BUILD)/supervisor/devlog.o
 $(BUILD)/tests/unit/test_devlog: ALL_LDFLAGS += -Wl,--wrap=connect,--wrap=send
 $(BUILD)/tests/unit/test_strategy: $(BUILD)/supervisor/strategy.o

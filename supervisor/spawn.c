@@ -85,6 +85,27 @@ static _Noreturn void child_fail(const struct reporter *to, enum spawn_step step
 	child_fail_at(to, step, err, 0);
 }
 
+static int report_pipe[2] = { -1, -1 };
+
+/* The signals a child may find ignored, bit S-1 for signal S: those
+ * ignored when spawn_init ran (what started corrald may have ignored
+ * some; corrald ignores SIGPIPE) and SIGPIPE. The child resets only
+ * these: CLONE_CLEAR_SIGHAND has reset every handled one, and 64 system
+ * calls a spawn, while corrald waits for the exec, were a fortieth of a
+ * spawn's cost. A signal corrald comes to ignore after spawn_init must
+ * be added here. */
+static uint64_t ignored = 1ULL << (SIGPIPE - 1);
+
+static void ignored_init(void)
+{
+	for (int s = 1; s < _NSIG && s <= 64; s++) {
+		unsigned long old[8] = { 0 }; /* the kernel's struct: handler first */
+		if (syscall(SYS_rt_sigaction, s, NULL, old, (size_t)(_NSIG / 8)) == 0 &&
+		    old[0] == (unsigned long)SIG_IGN)
+			ignored |= 1ULL << (s - 1);
+	}
+}
+
 /* PID in decimal, NUL-terminated, at BUF (room for 11 bytes). */
 static void put_pid(char *buf, pid_t pid)
 {
@@ -184,6 +205,8 @@ static _Noreturn void child(const struct child_ctx *cx)
 	 * SIGKILL and SIGSTOP. */
 	for (int s = 1; s < _NSIG; s++) {
 		static const unsigned long dfl[8];
+		if (!(ignored & (1ULL << (s - 1))))
+			continue; /* handled (reset by the clone) or already SIG_DFL */
 		if (syscall(SYS_rt_sigaction, s, dfl, NULL, (size_t)(_NSIG / 8)) < 0 && errno != EINVAL)
 			child_fail(report, SPAWN_STEP_SIGNALS, errno);
 	}
@@ -269,7 +292,6 @@ static _Noreturn void child(const struct child_ctx *cx)
 	child_fail(report, SPAWN_STEP_EXEC, errno);
 }
 
-static int report_pipe[2] = { -1, -1 };
 
 /* The shared spawn: clone3 with CLONE_VM | CLONE_VFORK | CLONE_FILES, as
  * posix_spawn does with clone. The kernel then copies neither corrald's
@@ -378,6 +400,21 @@ static void slots_init(void)
 	keep_below = (unsigned)top + 1;
 }
 
+/* The clone puts the pidfd at corrald's lowest free descriptor while the
+ * child shares corrald's table (CLONE_FILES), and a shared table that must
+ * grow waits for an RCU grace period (expand_fdtable's synchronize_rcu):
+ * 10 to 33 ms each time on this machine, a third of the start of 100
+ * programs when corrald began with a 64-slot table (perf sched_switch:
+ * expand_files <- alloc_fd <- pidfd_prepare <- copy_process). So the slot
+ * is taken and given back first, while the table is corrald's alone: it
+ * grows then, if it must, without the wait. */
+static void room_for_pidfd(void)
+{
+	int fd = fcntl(report_pipe[1], F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* FD as the child will see it: itself when it is below keep_below (and not
  * a slot, which no spawn is given), else copied into the next free slot.
  * One that cannot be copied stays as it is: the child finds it closed and
@@ -402,6 +439,7 @@ static void slots_reset(int used)
 
 int spawn_init(void)
 {
+	ignored_init();
 	if (pipe2(report_pipe, O_CLOEXEC) < 0)
 		return -errno;
 	/* Only our end is non-blocking: a child may wait to write its report. */
@@ -467,6 +505,7 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *res)
 		for (int i = 0; i < req->nextra; i++)
 			cx.extra[i] = slot_put(req->extra[i][0], &used);
 		cx.keep_below = keep_below;
+		room_for_pidfd();
 		struct clone_args shared = args;
 		shared.flags |= CLONE_VM | CLONE_VFORK | CLONE_FILES;
 		shared.stack = (uint64_t)(uintptr_t)child_stack;
