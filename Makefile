@@ -55,7 +55,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c superviso
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/http.c supervisor/rpc.c \
              supervisor/rcall.c supervisor/sdview.c supervisor/rpclog.c supervisor/rpcconfig.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
-             supervisor/sdlog.c
+             supervisor/sdlog.c supervisor/state.c supervisor/procstatus.c
 # The supervision core, one file per concept (DESIGN.md, Layout).
 SUP_SRCS  += supervisor/core.c supervisor/pipeline.c supervisor/process.c \
              supervisor/deps.c supervisor/group.c supervisor/notify.c supervisor/roster.c \
@@ -105,6 +105,8 @@ UNIT_TESTS += ansi pyrepr
 UNIT_TESTS += echo devlog
 # corrald's own messages: a line, a write.
 UNIT_TESTS += log
+# what corralctl disable and enable keep in state_dir
+UNIT_TESTS += state
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
@@ -172,6 +174,7 @@ $(BUILD)/tests/unit/test_echo: $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/py
                              $(BUILD)/ipc/utf8.o
 # connect(2) and send(2) faked: no syslog daemon needed
 $(BUILD)/tests/unit/test_log: $(BUILD)/supervisor/log.o
+$(BUILD)/tests/unit/test_state: $(BUILD)/supervisor/state.o $(BUILD)/ipc/io.o $(BUILD)/supervisor/log.o
 $(BUILD)/tests/unit/test_devlog: $(BUILD)/supervisor/devlog.o
 $(BUILD)/tests/unit/test_devlog: ALL_LDFLAGS += -Wl,--wrap=connect,--wrap=send
 $(BUILD)/tests/unit/test_strategy: $(BUILD)/supervisor/strategy.o

@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* PATH and its missing parents, each made with MODE. 0 or -errno. */
+int io_mkdir_p(const char *path, mode_t mode);
+
 /* Write all of BUF to a blocking FD. Returns 0 or -errno. */
 int io_write_all(int fd, const void *buf, size_t len);
 /* Read exactly LEN bytes from a blocking FD. Returns 0, -EPIPE on an early

@@ -56,6 +56,12 @@ const struct verb verbs_table[VERB_COUNT] = {
 			      "each line of stdin is a job; results in input order" } } },
 	[VERB_MIGRATE] = { "migrate", VERB_MIGRATE, VERB_LOCAL, 1, 1, "one file name", NULL,
 			   { { "migrate FILE", "print supervisord's config FILE in corral's format" } } },
+	[VERB_DISABLE] = { "disable", VERB_DISABLE, 0, 1, -1, NAMES, "name required",
+			   { { "disable SEL ...", "stop, and keep stopped across reloads, restarts\n"
+			       "of corrald and reboots, until enable" } } },
+	[VERB_ENABLE] = { "enable", VERB_ENABLE, 0, 1, -1, NAMES, "name required",
+			  { { "enable SEL ...", "undo disable; start the autostart ones, wait\n"
+			      "until running" } } },
 };
 
 const struct verb *verbs_find(const char *name)

@@ -84,6 +84,7 @@ struct program_instance {
 };
 
 #define CONFIG_DEFAULT_LOGDIR "/var/log/corral"
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/corral"
 
 /* The fields of a program, each once, in the order of the struct: F(TYPE,
  * NAME) for a field, A(TYPE, NAME, N) for an array of N. struct
@@ -248,6 +249,7 @@ struct corral_config {
 	enum socket_rule socket_rule;
 	unsigned socket_mode;   /* default 0600 */
 	char *logdir;
+	char *state_dir;        /* what corralctl disable/enable keep (state.h) */
 	char *pidfile;          /* NULL: none */
 	enum scopes scopes;     /* default auto */
 	struct program_config *programs; /* sorted by priority, then name */

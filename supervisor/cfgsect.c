@@ -206,6 +206,8 @@ static const struct cfgkey main_rows[] = {
 	  .dflt = CONFIG_DEFAULT_LOGDIR, .migrate = CFGKEY_RESOLVED },
 	{ .name = "pidfile", .type = CFGKEY_STR, CORRAL(pidfile), .apply = apply_path,
 	  .migrate = CFGKEY_RESOLVED },
+	{ .name = "state_dir", .type = CFGKEY_STR, CORRAL(state_dir), .apply = apply_path,
+	  .dflt = CONFIG_DEFAULT_STATE_DIR, .migrate = CFGKEY_RESOLVED },
 	{ .name = "identifier", .type = CFGKEY_STR, CORRAL(identifier), .apply = apply_identifier,
 	  .show = show_identifier, .dflt = "supervisor", .migrate = CFGKEY_RESOLVED },
 	{ .name = "nodaemon", .type = CFGKEY_BOOL, CORRAL(nodaemon) },

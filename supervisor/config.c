@@ -33,6 +33,7 @@ void config_free(struct corral_config *cfg)
 	free(cfg->path);
 	free(cfg->socket);
 	free(cfg->logdir);
+	free(cfg->state_dir);
 	free(cfg->pidfile);
 	free(cfg->identifier);
 	struct http_config *hs[] = { &cfg->unix_http, &cfg->inet_http };

@@ -27,8 +27,10 @@
 #include "supervisor/logfile.h"
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
+#include "supervisor/procstatus.h"
 #include "supervisor/signame.h"
 #include "supervisor/sockets.h"
+#include "supervisor/state.h"
 #include "supervisor/supervisor.h"
 
 /* A client must send its whole request within this; a stalled one is dropped. */
@@ -220,154 +222,12 @@ static void select_failed(struct client *c, int r, const char *bad, const char *
 
 /* ---- status ---- */
 
-/* The cgroup limits corrald can enforce now (a mask of 1 << enum
- * limits_index): the controllers its scope enables for the leaves. Read at
- * most once a second; 0 without cgroup scopes, -1 when unknown. */
-static int limits_enforced(void)
-{
-	static int64_t read_ms = -1;
-	static int mask;
-	int64_t now = loop_now_ms();
-	if (read_ms >= 0 && now - read_ms < 1000)
-		return mask;
-	read_ms = now;
-	if (strcmp(supervisor_scope_kind(), "cgroup") != 0 || !cgroup_scope_path())
-		mask = 0;
-	else if ((mask = limits_enabled(cgroup_scope_path())) < 0)
-		mask = -1;
-	return mask;
-}
-
-/* Which call seccomp killed P's last process for. corrald only sees the
- * SIGSYS; the kernel's audit record of the kill (in the kernel log when no
- * audit daemon takes it) names the call. Found names are kept; a miss is
- * looked up again a few times, since the record is written asynchronously. */
-static void blocked_call(const struct process *p, char *buf, size_t len)
-{
-	static struct {
-		const struct process *p;
-		pid_t pid;
-		int64_t started, tried_ms;
-		int tries, err;
-		char name[64];
-	} cache[16];
-	static unsigned next;
-	int64_t now = loop_now_ms();
-	size_t i = 0;
-	for (; i < sizeof cache / sizeof cache[0]; i++)
-		if (cache[i].p == p && cache[i].pid == p->exit_pid && cache[i].started == p->started_ms)
-			break;
-	if (i == sizeof cache / sizeof cache[0]) {
-		i = next++ % (sizeof cache / sizeof cache[0]);
-		cache[i].p = p;
-		cache[i].pid = p->exit_pid;
-		cache[i].started = p->started_ms;
-		cache[i].tries = 0;
-		cache[i].err = -ENOENT;
-		cache[i].tried_ms = 0;
-	}
-	if (cache[i].err != 0 && cache[i].tries < 5 && now - cache[i].tried_ms >= 200) {
-		cache[i].err = filter_audit_find(p->exit_pid, cache[i].name, sizeof cache[i].name);
-		cache[i].tries++;
-		cache[i].tried_ms = now;
-	}
-	if (cache[i].err == 0)
-		snprintf(buf, len, "blocked system call %s", cache[i].name);
-	else if (cache[i].err == -ENOENT)
-		snprintf(buf, len, "blocked system call (seccomp; the kernel log does not say which)");
-	else
-		snprintf(buf, len, "blocked system call (seccomp; the kernel log: %s)",
-			 strerror(-cache[i].err));
-}
-
 static void status_line(struct client *c, const struct process *p)
 {
-	char pid[16], uptime[24], code[16], sig[16], info[640], tree[16], dropped[24], blocked[24],
-		syslog_dropped[24];
-	snprintf(pid, sizeof pid, "%d", (int)p->pid);
-	snprintf(uptime, sizeof uptime, "%lld",
-		 p->pid ? (long long)((loop_now_ms() - p->started_ms) / 1000) : 0LL);
-	snprintf(code, sizeof code, "%d", p->pid ? -1 : p->exitcode);
-	snprintf(sig, sizeof sig, "%d", p->pid ? 0 : p->exitsig);
-	info[0] = '\0';
-	if (p->fsm.state == PSTATE_BACKOFF)
-		snprintf(info, sizeof info, "retry %d of %d", p->fsm.retries,
-			 p->prog->cfg->startretries);
-	else if (p->info && !p->pid)
-		snprintf(info, sizeof info, "%s", p->info);
-	char why[120];
-	if (p->dep_waiting && supervisor_waiting_for(p, why, sizeof why))
-		snprintf(info, sizeof info, "waiting for %s", why);
-	else if (p->status_text && p->pid) /* what it says of itself (sd_notify STATUS=) */
-		snprintf(info, sizeof info, "%s%s", p->status_text,
-			 p->fsm.last == PFAIL_WATCHDOG ? " (restarted after a watchdog timeout)" : "");
-	else if (p->pid && p->fsm.last == PFAIL_WATCHDOG)
-		snprintf(info, sizeof info, "restarted after a watchdog timeout");
-	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready != READY_STARTSECS)
-		snprintf(info, sizeof info, "waiting for it to say it is ready");
-	snprintf(dropped, sizeof dropped, "%llu", (unsigned long long)(p->out.dropped + p->err.dropped));
-	snprintf(blocked, sizeof blocked, "%llu",
-		 (unsigned long long)(p->out.blocked_ms + p->err.blocked_ms));
-	snprintf(syslog_dropped, sizeof syslog_dropped, "%llu",
-		 (unsigned long long)(p->out.syslog_dropped + p->err.syslog_dropped));
-	int live = supervisor_tree_count(p);
-	snprintf(tree, sizeof tree, "%d", live);
-	char pool[128] = "", worker[64] = "", pstats[320] = "";
-	if (pool_status(p, pool, sizeof pool, worker, sizeof worker, pstats, sizeof pstats) && !info[0])
-		snprintf(info, sizeof info, "%s", worker);
-	/* killmode = process: say what the last run left behind. */
-	if (!p->pid && live > 0) {
-		size_t n = strlen(info);
-		snprintf(info + n, sizeof info - n, "%s%d process%s left in its scope", n ? ", " : "",
-			 live, live == 1 ? "" : "es");
-	}
-	/* A log file that cannot be opened or rotated (a symbolic link planted
-	 * where it should be) is said while it lasts. */
-	const struct logstream *ls[] = { &p->out, &p->err };
-	for (int k = 0; k < 2; k++)
-		if (ls[k]->error) {
-			size_t n = strlen(info);
-			snprintf(info + n, sizeof info - n, "%s%s log: %s", n ? ", " : "",
-				 k ? "stderr" : "stdout", ls[k]->error);
-		}
-	/* A limit it asked for that is not enforced is said every time. */
-	const struct limits *lim = &p->prog->cfg->sandbox.limits;
-	int enforced = limits_wanted(lim) ? limits_enforced() : 0;
-	for (int i = 0; i < LIMITS_N && enforced >= 0; i++)
-		if (lim->set[i] && !(enforced & (1 << i))) {
-			size_t n = strlen(info);
-			snprintf(info + n, sizeof info - n, "%s%s not enforced", n ? ", " : "",
-				 limits_key_name(i));
-		}
-	/* Killed by its seccomp filter: say which call, first. */
-	if (!p->pid && p->exitsig == SIGSYS && p->prog->cfg->sandbox.filter.has_list) {
-		char call[128], merged[sizeof call + sizeof info + 2];
-		blocked_call(p, call, sizeof call);
-		snprintf(merged, sizeof merged, "%s%s%s", call, info[0] ? ", " : "", info);
-		snprintf(info, sizeof info, "%.*s", (int)sizeof info - 1, merged);
-	}
-	const char *fields[PS_NFIELDS] = {
-		[PS_NAME] = p->name,
-		[PS_GROUP] = program_group_name(p->prog),
-		[PS_STATE] = program_state_name(p->fsm.state),
-		[PS_PID] = pid,
-		[PS_UPTIME] = uptime,
-		[PS_EXITCODE] = code,
-		[PS_SIGNAL] = sig,
-		[PS_SPAWNERR] = p->spawnerr ? p->spawnerr : "",
-		[PS_INFO] = info,
-		[PS_TREE] = tree,
-		[PS_SCOPE] = supervisor_scope_kind(),
-		[PS_GROUPSTATE] = program_group_state(p->prog),
-		[PS_LOGDROPPED] = dropped,
-		[PS_LOGBLOCKED] = blocked,
-		[PS_POOL] = pool,
-		[PS_WORKER] = worker,
-		[PS_POOLSTATS] = pstats,
-		[PS_SYSLOGDROPPED] = syslog_dropped,
-	};
+	struct procstatus ps;
+	procstatus_fill(p, &ps);
 	for (int i = 0; i < PS_NFIELDS; i++)
-		(void)proto_field(&c->out, fields[i], i == PS_NFIELDS - 1 ? '\n' : '\t');
+		(void)proto_field(&c->out, ps.fields[i], i == PS_NFIELDS - 1 ? '\n' : '\t');
 }
 
 /* ---- waiting for operations ---- */
@@ -382,9 +242,14 @@ static bool down(const struct process *p)
 static void start_or_wait(struct client *c, struct pending *pd)
 {
 	struct process *p = pd->p;
+	if (state_disabled(p->prog->cfg->name)) {
+		outf(c, "%s: disabled (corralctl enable %s)", p->name, p->prog->cfg->name);
+		fail(c, PROTO_FAILED);
+		pd->what = WAIT_NONE;
+		return;
+	}
 	supervisor_start(p);
 	pd->what = WAIT_STARTED;
-	(void)c;
 }
 
 /* corralctl run: its process is down and its tree empty. The answer's last
@@ -884,7 +749,7 @@ static void show_line(void *ctx, const char *text)
 /* The effective sandbox of each program SEL names. */
 static void show_sandboxes(struct client *c, const struct selection *sel)
 {
-	int enforced = limits_enforced();
+	int enforced = procstatus_limits_enforced();
 	for (size_t i = 0; i < sel->n; i++) {
 		const struct program *prog = sel->v[i]->prog;
 		bool seen = false;
@@ -933,6 +798,62 @@ static void verb_start_stop(struct client *c, char **argv, int argc)
 	}
 	verb_lifecycle(c, argv[0], &sel);
 	selection_free(&sel);
+}
+
+/* disable SEL... / enable SEL...: the programs of the selected processes
+ * are written to state_dir (all or nothing), then stopped, or, enabled,
+ * those with autostart started; answered when they are down or up. */
+static void verb_disable_enable(struct client *c, char **argv, int argc)
+{
+	bool on = strcmp(argv[0], "disable") == 0;
+	struct selection sel = { 0 }, act = { 0 };
+	const char *bad = NULL;
+	int r = supervisor_select(argv + 1, argc - 1, &sel, &bad);
+	const char **names = calloc(sel.n ? sel.n : 1, sizeof *names);
+	act.v = calloc(sel.n ? sel.n : 1, sizeof *act.v);
+	if (r < 0 || !names || !act.v) {
+		if (r < 0) {
+			select_failed(c, r, bad, "process");
+		} else {
+			outf(c, "out of memory");
+			fail(c, PROTO_FAILED);
+		}
+		goto out;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < sel.n; i++) {
+		struct program *prog = sel.v[i]->prog;
+		if (prog->transient) {
+			outf(c, "%s: a corralctl run scope, not a program", sel.v[i]->name);
+			fail(c, PROTO_USAGE);
+			goto out;
+		}
+		if (!n || strcmp(names[n - 1], prog->cfg->name) != 0)
+			names[n++] = prog->cfg->name; /* a program's processes come together */
+		if (on || (prog->cfg->autostart && !prog->retiring))
+			act.v[act.n++] = sel.v[i];
+	}
+	char why[PATH_MAX + 256];
+	if ((r = state_set_disabled(names, n, on, why, sizeof why)) < 0) {
+		outf(c, "%s", why);
+		fail(c, PROTO_FAILED);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		log_info("%s: %s (%s)", names[i], on ? "disabled" : "enabled", state_path());
+		outf(c, "%s: %s", names[i], on ? "disabled" : "enabled");
+	}
+	free(names);
+	names = NULL;
+	verb_lifecycle(c, on ? "stop" : "start", &act);
+	selection_free(&sel);
+	selection_free(&act);
+	return;
+out:
+	free(names);
+	selection_free(&sel);
+	selection_free(&act);
+	client_answer(c);
 }
 
 /* status [SEL...] */
@@ -1053,6 +974,8 @@ static verb_handler *const verb_handlers[VERB_COUNT] = {
 	[VERB_STATUS] = verb_status,
 	[VERB_START] = verb_start_stop,
 	[VERB_STOP] = verb_start_stop,
+	[VERB_DISABLE] = verb_disable_enable,
+	[VERB_ENABLE] = verb_disable_enable,
 	[VERB_RESTART] = verb_start_stop,
 	[VERB_SIGNAL] = verb_signal,
 	[VERB_PID] = verb_pid,

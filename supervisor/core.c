@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "supervisor/state.h"
+
 struct core core = { .devnull = -1 };
 
 /* ---- the indexes by name ----
@@ -443,7 +445,7 @@ const char *core_process_name(const struct process *p)
 
 void core_autostart(struct program *prog)
 {
-	if (!prog->cfg->autostart)
+	if (!prog->cfg->autostart || state_disabled(prog->cfg->name))
 		return;
 	core.start_rewind = true; /* it may come before the queue's next batch */
 	for (int i = 0; i < prog->nprocs; i++)

@@ -6,6 +6,7 @@
 #include "supervisor/core.h"
 #include "supervisor/log.h"
 #include "supervisor/process.h"
+#include "supervisor/state.h"
 #include "supervisor/strategy.h"
 
 static size_t dep_waiting;   /* processes waiting to start (p->dep_waiting) */
@@ -81,7 +82,9 @@ void deps_start(struct process *p)
 		g->fatal = false;
 		strategy_window_reset(&g->window);
 	}
-	if (p->prog->waiting || core.shutting_down)
+	/* Disabled (corralctl disable): kept down until it is enabled, whoever
+	 * asks, a requirer included. */
+	if (p->prog->waiting || core.shutting_down || state_disabled(p->prog->cfg->name))
 		return;
 	char why[256];
 	if ((p->prog->cfg->requires || p->prog->cfg->after) && process_down(p) &&

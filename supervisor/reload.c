@@ -15,6 +15,7 @@
 #include "supervisor/logfile.h"
 #include "supervisor/process.h"
 #include "supervisor/roster.h"
+#include "supervisor/state.h"
 #include "supervisor/sockets.h"
 
 /* The config last read by reload_reread(), not yet all applied; NULL: none. */
@@ -241,6 +242,8 @@ static bool plan_apply(struct reload_plan *pl, void (*line)(void *, const char *
 	}
 	struct config_ref *old_ref = core.current;
 	core.current = pl->ref;
+	if (strcmp(nc->state_dir, old_ref->cfg.state_dir) != 0)
+		state_open(nc->state_dir);
 	log_set_config_level(nc->loglevel);
 	for (size_t i = 0; i < pl->n; i++) {
 		struct program_config *c = &nc->programs[i];

@@ -41,6 +41,7 @@
 #include "supervisor/sdview.h"
 #include "supervisor/signame.h"
 #include "supervisor/spawn.h"
+#include "supervisor/state.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/xmlrpc.h"
 
@@ -280,6 +281,13 @@ static int start_one(struct rcall *rc, struct process *p, bool wait, bool list)
 	}
 	if (p->fsm.state == PSTATE_STOPPING || p->fsm.state == PSTATE_UNKNOWN) {
 		rcall_fault(rc, RCALL_FAILED, "it is still stopping");
+		return -1;
+	}
+	if (state_disabled(p->prog->cfg->name)) {
+		char why[1024];
+		snprintf(why, sizeof why, "%.500s: disabled (corralctl enable %.400s)", spec,
+			 p->prog->cfg->name);
+		rcall_fault(rc, RCALL_FAILED, why);
 		return -1;
 	}
 	supervisor_start(p);

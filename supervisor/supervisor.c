@@ -27,6 +27,7 @@
 #include "supervisor/loop.h"
 #include "supervisor/notify.h"
 #include "supervisor/process.h"
+#include "supervisor/state.h"
 #include "supervisor/reload.h"
 #include "supervisor/roster.h"
 #include "supervisor/sdlog.h"
@@ -843,24 +844,6 @@ static int setup(void)
 	return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-		return -ENAMETOOLONG;
-	for (char *c = buf + 1; *c; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*c = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* Scopes: a cgroup v2 directory of our own, named after the control socket
  * (two corralds never share one), so that a successor finds what a killed
  * predecessor left. Falls back to process groups, and says so. */
@@ -989,11 +972,12 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	sdnotify_init();
 	if (setup() < 0)
 		goto out;
-	int r = mkdir_p(cfg->logdir, 0755);
+	int r = io_mkdir_p(cfg->logdir, 0755);
 	if (r < 0) {
 		log_err("logdir %s: %s", cfg->logdir, strerror(-r));
 		goto out;
 	}
+	state_open(cfg->state_dir);
 	char lerr[2 * PATH_MAX + 256];
 	if (reload_check_logdirs(cfg, NULL, lerr, sizeof lerr) < 0) {
 		log_err("%s", lerr);
@@ -1112,6 +1096,7 @@ out:
 	devlog_shutdown();
 	core_config_put(core.current);
 	reload_free();
+	state_free();
 	hooks_free_all();
 	sockets_close_all();
 	group_free_all();

@@ -106,7 +106,8 @@ def report(name, ok, reason, details, elapsed, notes, verbose):
 # What a test must never change on the machine it runs on (its files go in
 # its own temp dirs, its sockets and logs too): these paths, each present or
 # not as before the suite, and the hostname.
-MACHINE_PATHS = ("/run/corral", "/var/log/corral", "/etc/corral", "/tmp/corral-demo",
+MACHINE_PATHS = ("/run/corral", "/var/log/corral", "/etc/corral", "/var/lib/corral",
+                 "/tmp/corral-demo",
                  "/tmp/corral-init-demo", "/tmp/corral-pool-demo", "/etc/supervisord.conf")
 
 
