@@ -55,7 +55,8 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c superviso
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/http.c supervisor/rpc.c \
              supervisor/rcall.c supervisor/sdview.c supervisor/rpclog.c supervisor/rpcconfig.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
-             supervisor/sdlog.c supervisor/state.c supervisor/procstatus.c
+             supervisor/sdlog.c supervisor/state.c supervisor/procstatus.c \
+             supervisor/handover.c supervisor/reexec.c
 # The supervision core, one file per concept (DESIGN.md, Layout).
 SUP_SRCS  += supervisor/core.c supervisor/pipeline.c supervisor/process.c \
              supervisor/deps.c supervisor/group.c supervisor/notify.c supervisor/roster.c \

@@ -62,6 +62,9 @@ const struct verb verbs_table[VERB_COUNT] = {
 	[VERB_ENABLE] = { "enable", VERB_ENABLE, 0, 1, -1, NAMES, "name required",
 			  { { "enable SEL ...", "undo disable; start the autostart ones, wait\n"
 			      "until running" } } },
+	[VERB_REEXEC] = { "reexec", VERB_REEXEC, 0, 0, 0, NULL, "usage: reexec",
+			  { { "reexec", "exec corrald's binary anew (after an upgrade),\n"
+			      "every program going on untouched" } } },
 };
 
 const struct verb *verbs_find(const char *name)

@@ -33,6 +33,7 @@ enum verb_id {
 	VERB_MIGRATE,
 	VERB_DISABLE,
 	VERB_ENABLE,
+	VERB_REEXEC,
 	VERB_COUNT
 };
 

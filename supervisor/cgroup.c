@@ -386,6 +386,21 @@ const char *cgroup_scope_path(void)
 	return scope_fd >= 0 ? scope_path : NULL;
 }
 
+int cgroup_scope_fd(void)
+{
+	return scope_fd;
+}
+
+int cgroup_scope_adopt(int fd, const char *path)
+{
+	if (snprintf(scope_path, sizeof scope_path, "%s", path) >= (int)sizeof scope_path)
+		return -ENAMETOOLONG;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	scope_fd = fd; /* its flock came with it: the same open file */
+	return 0;
+}
+
 int cgroup_scope_close(int timeout_ms)
 {
 	if (scope_fd < 0)

@@ -35,6 +35,12 @@ int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *l
 		      int *leftover_leaves, char *err, size_t errlen);
 /* The scope root's path, or NULL when no scope is open. */
 const char *cgroup_scope_path(void);
+/* The scope directory's descriptor, which holds its lock (-1: none): what
+ * goes across an exec of corrald. */
+int cgroup_scope_fd(void);
+/* After the exec: FD (from cgroup_scope_fd before it) is the scope at PATH
+ * again, nothing in it killed. 0 or -errno. */
+int cgroup_scope_adopt(int fd, const char *path);
 /* Kill everything in the scope, wait for it to empty (at most TIMEOUT_MS),
  * remove every leaf and the scope root itself. Safe when none is open. */
 int cgroup_scope_close(int timeout_ms);

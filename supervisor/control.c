@@ -22,6 +22,7 @@
 #include "ipc/proto.h"
 #include "ipc/verbs.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/handover.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
@@ -945,6 +946,14 @@ static void verb_reload(struct client *c, char **argv, int argc)
 }
 
 /* Answered first: the stop that follows takes corrald with it. */
+/* reexec: checked now, answered, then corrald execs itself (reexec.h). */
+static void verb_reexec(struct client *c, char **argv, int argc)
+{
+	if (supervisor_reexec(reload_line, c) < 0)
+		fail(c, PROTO_FAILED);
+	client_answer(c);
+}
+
 static void verb_shutdown(struct client *c, char **argv, int argc)
 {
 	outf(c, "shutting down");
@@ -974,6 +983,7 @@ static verb_handler *const verb_handlers[VERB_COUNT] = {
 	[VERB_STATUS] = verb_status,
 	[VERB_START] = verb_start_stop,
 	[VERB_STOP] = verb_start_stop,
+	[VERB_REEXEC] = verb_reexec,
 	[VERB_DISABLE] = verb_disable_enable,
 	[VERB_ENABLE] = verb_disable_enable,
 	[VERB_RESTART] = verb_start_stop,
@@ -1258,8 +1268,38 @@ static int make_parent_dir(const char *path)
 	return 0;
 }
 
+/* After an exec of corrald: the listening socket FD it had, clients
+ * waiting in its backlog. */
+static int control_adopt(const struct corral_config *cfg, int fd)
+{
+	struct stat st;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || lstat(cfg->socket, &st) < 0) {
+		log_err("control socket %s: %m", cfg->socket);
+		close(fd);
+		return -1;
+	}
+	C.dev = st.st_dev;
+	C.ino = st.st_ino;
+	C.path = strdup(cfg->socket);
+	C.owner = geteuid();
+	C.fd = fd;
+	loop_watch_init(&C.watch, listen_event, NULL);
+	if (!C.path || loop_watch(fd, EPOLLIN, &C.watch) < 0) {
+		log_err("control socket setup failed");
+		free(C.path);
+		C.path = NULL;
+		C.fd = -1;
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
 static int control_open(const struct corral_config *cfg)
 {
+	int kept = handover_take_fd("control", cfg->socket);
+	if (kept >= 0)
+		return control_adopt(cfg, kept);
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	if (strlen(cfg->socket) >= sizeof addr.sun_path) {
 		log_err("socket path too long: %s", cfg->socket);
@@ -1344,9 +1384,27 @@ static void control_close(void)
 	}
 }
 
+/* An exec of corrald: the listening socket goes across; what clients were
+ * answered goes out now (the one that asked for the exec), and the others
+ * see their connection end (their descriptors close with the exec). */
+static int control_handover(struct handover *h, char *why, size_t whylen)
+{
+	if (C.fd < 0)
+		return 0;
+	for (struct client *c = C.clients; c; c = c->next)
+		if (c->phase == CLIENT_WRITE && c->sent < c->out.len)
+			(void)io_write_some(c->fd, c->out.data + c->sent, c->out.len - c->sent);
+	if (handover_add_fd(h, "control", C.path, C.fd) < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct hooks control_hooks = {
 	.on_open = control_open,
 	.on_close = control_close,
+	.on_handover = control_handover,
 	.on_bury = control_bury,
 	.on_process_changed = control_process_changed,
 	.on_log_data = control_log_data,

@@ -12,6 +12,7 @@
 #include "ipc/io.h"
 #include "supervisor/echo.h"
 #include "supervisor/eventproto.h"
+#include "supervisor/handover.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
@@ -398,6 +399,58 @@ fail:;
 			close(out[k]);
 	}
 	return r;
+}
+
+/* corrald execs itself: each process's stdin pipe (supervisord's
+ * sendProcessStdin) goes across; event listeners, and a stdin or capture
+ * with bytes in hand, do not yet. */
+static int events_handover(struct handover *h, char *why, size_t whylen)
+{
+	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
+		for (int i = 0; i < prog->nprocs; i++) {
+			const struct evproc *e = prog->procs[i].ev;
+			if (!e)
+				continue;
+			const char *name = prog->procs[i].name;
+			if (e->pool || e->out_fd >= 0 || prog->cfg->is_listener) {
+				snprintf(why, whylen, "%s: event listeners are not handed over across "
+					 "an exec yet", name);
+				return -1;
+			}
+			if (e->qsent < e->qlen || e->cap[0].on || e->cap[1].on) {
+				snprintf(why, whylen, "%s: its stdin or a capture has bytes in hand: "
+					 "try again", name);
+				return -1;
+			}
+			if (e->in_fd >= 0 && handover_add_fd(h, "stdin", name, e->in_fd) < 0) {
+				snprintf(why, whylen, "out of memory");
+				return -1;
+			}
+		}
+	return 0;
+}
+
+/* After the exec: P's stdin pipe, as it was. */
+static void events_process_adopted(struct process *p)
+{
+	int fd = handover_take_fd("stdin", p->name);
+	if (fd < 0)
+		return;
+	struct evproc *e = calloc(1, sizeof *e);
+	if (!e || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		log_err("%s: its stdin pipe after the exec: %s", p->name, strerror(e ? errno : ENOMEM));
+		free(e);
+		close(fd);
+		return;
+	}
+	e->p = p;
+	e->in_fd = fd;
+	e->out_fd = -1;
+	e->child[0] = e->child[1] = -1;
+	loop_watch_init(&e->in_w, stdin_writable, e);
+	loop_watch_init(&e->out_w, stdout_readable, e);
+	eventproto_parser_init(&e->parser);
+	p->ev = e;
 }
 
 void events_spawn_done(struct process *p, bool spawned)
@@ -857,6 +910,8 @@ static const struct hooks events_hooks = {
 	.on_process_state = events_process_state,
 	.on_stop_hold = events_stop_hold,
 	.on_output = events_output,
+	.on_handover = events_handover,
+	.on_process_adopted = events_process_adopted,
 };
 
 int events_init(void)

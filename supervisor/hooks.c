@@ -52,6 +52,20 @@ void hooks_close(void)
 			H.v[i]->on_close();
 }
 
+int hooks_handover(struct handover *h, char *why, size_t whylen)
+{
+	EACH(hk, on_handover)
+		if (hk->on_handover(h, why, whylen) < 0)
+			return -1;
+	return 0;
+}
+
+void hooks_process_adopted(struct process *p)
+{
+	EACH(hk, on_process_adopted)
+		hk->on_process_adopted(p);
+}
+
 void hooks_bury(void)
 {
 	EACH(h, on_bury)

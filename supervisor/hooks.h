@@ -20,6 +20,7 @@
 #include "supervisor/program.h"
 
 struct corral_config;
+struct handover;
 struct process;
 struct program;
 
@@ -44,6 +45,12 @@ struct hooks {
 	void (*on_started)(void);
 	/* Shutdown begins. */
 	void (*on_stopping)(void);
+	/* corrald is about to exec itself (corralctl reexec): add to H what
+	 * goes across (listening sockets: handover_add_fd) and return 0, or
+	 * -1 with WHY when something cannot go across yet (nothing is then
+	 * changed). After the exec, on_open takes back what it gave
+	 * (handover_take_fd) instead of binding anew. */
+	int (*on_handover)(struct handover *h, char *why, size_t whylen);
 
 	/* ---- programs ---- */
 
@@ -70,6 +77,9 @@ struct hooks {
 	/* One variable for P's environment: "NAME=value" into BUF (LEN bytes),
 	 * true; false for none. */
 	bool (*on_spawn_env)(const struct process *p, char *buf, size_t len);
+	/* After an exec of corrald, P was taken over from the record
+	 * (handover.h): take back what this part handed over for it. */
+	void (*on_process_adopted)(struct process *p);
 	/* P's main process was reaped, before its state machine hears of it. */
 	void (*on_process_exited)(struct process *p);
 	/* One input IN took P's state machine from BEFORE to AFTER (the same
@@ -113,6 +123,8 @@ void hooks_bury(void);
 void hooks_free_all(void);
 void hooks_started(void);
 void hooks_stopping(void);
+/* 0, or the first refusal (-1, WHY filled). */
+int hooks_handover(struct handover *h, char *why, size_t whylen);
 /* 0, or the first failure (-ENOMEM); those after it are not called. */
 int hooks_program_new(struct program *prog);
 void hooks_program_free(struct program *prog);
@@ -125,6 +137,7 @@ void hooks_spawn_done(struct process *p, bool spawned);
 /* Up to MAX variables into NAMES; how many. */
 size_t hooks_spawn_env(const struct process *p, char (*names)[PATH_MAX], size_t max);
 void hooks_process_exited(struct process *p);
+void hooks_process_adopted(struct process *p);
 void hooks_process_state(struct process *p, enum pstate before, enum pstate after,
 			 const struct pinput *in, bool spawned);
 void hooks_process_changed(struct process *p, bool gone);

@@ -11,6 +11,8 @@
 #include "supervisor/http.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include "ipc/io.h"
 #include "sandbox/users.h"
 #include "supervisor/config.h"
+#include "supervisor/handover.h"
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
 #include "supervisor/sockets.h"
@@ -79,6 +82,8 @@ struct listener {
 	/* its own credentials, as supervisord checks each server's; owned
 	 * copies (a reload frees the config); NULL: none asked */
 	char *username, *password;
+	char *hkey;             /* its name in a handover record (handover.h); owned */
+	bool is_unix;
 };
 
 static struct {
@@ -659,8 +664,75 @@ static bool owner_ids(const char *spec, uid_t *uid, gid_t *gid, char *err, size_
 	return ok;
 }
 
+/* The key of H's listener in a handover record (handover.h). */
+static void listener_key(const struct http_config *h, bool unix_, char *buf, size_t len)
+{
+	if (unix_)
+		snprintf(buf, len, "%s", h->file);
+	else
+		snprintf(buf, len, "%s:%s", h->host ? h->host : "", h->port);
+}
+
+/* After an exec of corrald: the listening socket it had for H, taken back;
+ * 1 when there was one (L then set, or -1 after logging why), else 0. */
+static int adopt_listener(struct listener *l, const struct http_config *h, bool unix_)
+{
+	char key[PATH_MAX + 64];
+	listener_key(h, unix_, key, sizeof key);
+	int fd = handover_take_fd(unix_ ? "http-unix" : "http-inet", key);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || (unix_ && lstat(h->file, &st) < 0)) {
+		log_err("%s: %s: %m", h->where, key);
+		close(fd);
+		return -1;
+	}
+	if (unix_) {
+		l->dev = st.st_dev;
+		l->ino = st.st_ino;
+		if (!(l->path = strdup(h->file))) {
+			close(fd);
+			return -1;
+		}
+	}
+	const char *host = h->host && *h->host && strcmp(h->host, "*") != 0 ? h->host : NULL;
+	int n = unix_ ? asprintf(&H.url, "unix://%s", h->file)
+		      : asprintf(&H.url, "http://%s:%s", host ? host : "127.0.0.1", h->port);
+	if (n < 0) {
+		H.url = NULL;
+		free(l->path);
+		l->path = NULL;
+		close(fd);
+		return -1;
+	}
+	l->fd = fd;
+	return 1;
+}
+
+int http_handover(struct handover *h, char *why, size_t whylen)
+{
+	/* Answers ready go out; connections end with the exec. */
+	for (struct http_conn *c = H.clients; c; c = c->next)
+		if (c->sent < c->outlen)
+			(void)io_write_some(c->fd, c->out + c->sent, c->outlen - c->sent);
+	for (int i = 0; i < H.nl; i++) {
+		if (!H.l[i].hkey || H.l[i].fd < 0)
+			continue;
+		if (handover_add_fd(h, H.l[i].is_unix ? "http-unix" : "http-inet", H.l[i].hkey,
+				    H.l[i].fd) < 0) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int open_unix(struct listener *l, const struct http_config *h)
 {
+	int kept = adopt_listener(l, h, true);
+	if (kept)
+		return kept < 0 ? -1 : 0;
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	if (strlen(h->file) >= sizeof addr.sun_path) {
 		log_err("%s: [unix_http_server] file %s: path too long", h->where, h->file);
@@ -726,6 +798,9 @@ fail:
 
 static int open_inet(struct listener *l, const struct http_config *h)
 {
+	int kept = adopt_listener(l, h, false);
+	if (kept)
+		return kept < 0 ? -1 : 0;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE },
 			*res = NULL;
 	const char *host = h->host && *h->host && strcmp(h->host, "*") != 0 ? h->host : NULL;
@@ -790,6 +865,12 @@ int http_open(const struct corral_config *cfg)
 		char *keep = H.url;
 		H.url = NULL;
 		int r = i == 0 ? open_unix(l, h) : open_inet(l, h);
+		if (r == 0) {
+			char key[PATH_MAX + 64];
+			listener_key(h, i == 0, key, sizeof key);
+			l->is_unix = i == 0;
+			l->hkey = strdup(key); /* NULL: not handed over, said at the exec */
+		}
 		if (keep) { /* SUPERVISOR_SERVER_URL: the unix socket when there is one */
 			free(H.url);
 			H.url = keep;
@@ -839,7 +920,8 @@ void http_close(void)
 		}
 		free(H.l[i].username);
 		free(H.l[i].password);
-		H.l[i].username = H.l[i].password = NULL;
+		free(H.l[i].hkey);
+		H.l[i].username = H.l[i].password = H.l[i].hkey = NULL;
 	}
 	H.nl = 0;
 	http_bury();

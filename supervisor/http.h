@@ -116,6 +116,11 @@ int http_open(const struct corral_config *cfg);
  * every connection closes (a deferred answer's or a stream's part is told),
  * the listeners close and the unix socket is removed. */
 void http_close(void);
+
+struct handover;
+/* corrald execs itself: the listening sockets go across (hooks.h's
+ * on_handover); http_open takes them back after the exec. */
+int http_handover(struct handover *h, char *why, size_t whylen);
 /* After each turn of the loop: free the connections closed during it. */
 void http_bury(void);
 

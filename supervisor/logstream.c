@@ -127,8 +127,10 @@ static int open_passthrough(struct logstream *s, int fd)
 	return 0;
 }
 
-int logstream_open(struct logstream *s, const struct program_config *c, const char *path,
-		   int *child_end, char *err, size_t errlen)
+/* logstream_open(), or with ADOPT >= 0, logstream_adopt()'s: ADOPT is the
+ * pipe's read end, kept from the corrald before the exec. */
+static int open_stream(struct logstream *s, const struct program_config *c, const char *path,
+		       int adopt, int *child_end, char *err, size_t errlen)
 {
 	struct process *owner = s->owner;
 	const char *name = s->name;
@@ -190,10 +192,15 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 		r = open_file(s, err, errlen);
 	if (r < 0)
 		goto fail;
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
+	int p[2] = { adopt, -1 };
+	if (adopt < 0 && pipe2(p, O_CLOEXEC) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "pipe: %s", strerror(-r));
+		goto fail;
+	}
+	if (adopt >= 0 && fcntl(adopt, F_SETFD, FD_CLOEXEC) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s pipe: %s", stream_name(s), strerror(-r));
 		goto fail;
 	}
 	/* Only our end is non-blocking: the worker's writes block when we
@@ -203,7 +210,8 @@ int logstream_open(struct logstream *s, const struct program_config *c, const ch
 		r = r < 0 ? r : -errno;
 		snprintf(err, errlen, "%s pipe: %s", stream_name(s), strerror(-r));
 		close(p[0]);
-		close(p[1]);
+		if (p[1] >= 0)
+			close(p[1]);
 		goto fail;
 	}
 	s->pipe_fd = p[0];
@@ -222,6 +230,52 @@ fail:
 	s->blocked_ms = blocked_ms;
 	s->syslog_dropped = syslog_dropped;
 	return r;
+}
+
+int logstream_open(struct logstream *s, const struct program_config *c, const char *path,
+		   int *child_end, char *err, size_t errlen)
+{
+	return open_stream(s, c, path, -1, child_end, err, errlen);
+}
+
+int logstream_adopt(struct logstream *s, const struct program_config *c, const char *path,
+		    int pipe_fd, const struct handover_stream *k, char *err, size_t errlen)
+{
+	int unused;
+	int r = open_stream(s, c, path, pipe_fd, &unused, err, errlen);
+	if (r < 0)
+		return r;
+	if (s->pipe_fd < 0 && pipe_fd >= 0) {
+		close(pipe_fd); /* not read by this config: cannot happen with the same config */
+		return 0;
+	}
+	s->line.at_line_start = k->at_line_start;
+	s->line.continued = k->continued;
+	s->line.line_len = (size_t)k->line_len;
+	s->dropped = k->dropped;
+	s->blocked_ms = k->blocked_ms;
+	s->syslog_dropped = k->syslog_dropped;
+	return 0;
+}
+
+bool logstream_carry(const struct logstream *s, struct handover_stream *k, char *why,
+		     size_t whylen)
+{
+	*k = (struct handover_stream){
+		.pipe_fd = s->pipe_fd,
+		.at_line_start = s->line.at_line_start,
+		.continued = s->line.continued,
+		.line_len = s->line.line_len,
+		.dropped = s->dropped,
+		.blocked_ms = s->blocked_ms,
+		.syslog_dropped = s->syslog_dropped,
+	};
+	if (s->pipe_fd >= 0 && (s->held || s->rawlen || s->pendlen || s->partlen || s->closing)) {
+		snprintf(why, whylen, "%s: its %s log holds data it could not write yet",
+			 s->name ? s->name : "?", stream_name(s));
+		return false;
+	}
+	return true;
 }
 
 /* ---- writing ---- */

@@ -21,6 +21,7 @@
 #include "supervisor/ansi.h"
 #include "supervisor/config.h"
 #include "supervisor/devlog.h"
+#include "supervisor/handover.h"
 #include "supervisor/logfile.h"
 #include "supervisor/logline.h"
 #include "supervisor/loop.h"
@@ -93,6 +94,17 @@ void logstream_init(struct logstream *s, struct process *owner, const char *name
  * corrald's log at debug. 0, or -errno with ERR naming the path and why. */
 int logstream_open(struct logstream *s, const struct program_config *c, const char *path,
 		   int *child_end, char *err, size_t errlen);
+
+/* S's part of a handover (handover.h: its pipe, where its current line
+ * stands, the counts status shows) into K: true, or false with WHY when S holds what
+ * it read and could not write yet (it is then not handed over). */
+bool logstream_carry(const struct logstream *s, struct handover_stream *k, char *why,
+		     size_t whylen);
+
+/* As logstream_open, on the pipe PIPE_FD the corrald before the exec read
+ * (the worker still holds its write end), where K left it. */
+int logstream_adopt(struct logstream *s, const struct program_config *c, const char *path,
+		    int pipe_fd, const struct handover_stream *k, char *err, size_t errlen);
 
 /* The worker is gone: take what is left in the pipe (a bounded amount),
  * end a partial last line, and close. A stream that cannot finish now (held)

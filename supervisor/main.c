@@ -19,9 +19,11 @@
 #include "supervisor/control.h"
 #include "supervisor/events.h"
 #include "supervisor/guard.h"
+#include "supervisor/handover.h"
 #include "supervisor/hooks.h"
 #include "supervisor/http.h"
 #include "supervisor/log.h"
+#include "supervisor/reexec.h"
 #include "supervisor/pool.h"
 #include "supervisor/rpc.h"
 #include "supervisor/supervisor.h"
@@ -33,6 +35,7 @@
 static const struct hooks http_hooks = {
 	.on_open = http_open,
 	.on_close = http_close,
+	.on_handover = http_handover,
 	.on_bury = http_bury,
 };
 
@@ -216,7 +219,9 @@ int main(int argc, char **argv)
 {
 	const char *config = NULL, *identifier = NULL;
 	bool check = false, nodaemon = false;
-	enum { OPT_CHECK = 256, OPT_VERSION, OPT_GUARD, OPT_INIT };
+	enum { OPT_CHECK = 256, OPT_VERSION, OPT_GUARD, OPT_INIT, OPT_HANDOVER,
+	       OPT_HANDOVER_VERSION };
+	int handover_fd = -1;
 	bool init = false, group = false;
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -230,6 +235,10 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		/* internal: the helper that cleans up if corrald is killed (corrald(8)) */
 		{ "guard", required_argument, NULL, OPT_GUARD },
+		/* internal: corralctl reexec (corrald(8)): the record to take over
+		 * from, and the record versions this binary reads */
+		{ "handover", required_argument, NULL, OPT_HANDOVER },
+		{ "handover-version", no_argument, NULL, OPT_HANDOVER_VERSION },
 		{ 0 },
 	};
 	int opt;
@@ -272,6 +281,19 @@ int main(int argc, char **argv)
 			return 0;
 		case OPT_GUARD:
 			return guard_main(optarg);
+		case OPT_HANDOVER: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 0 || v > INT_MAX) {
+				fprintf(stderr, "corrald: --handover: not a descriptor: %s\n", optarg);
+				return 2;
+			}
+			handover_fd = (int)v;
+			break;
+		}
+		case OPT_HANDOVER_VERSION:
+			printf("corral-handover %d\n", HANDOVER_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 2;
@@ -288,6 +310,20 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	reexec_set_argv(argc, argv);
+	if (handover_fd >= 0) {
+		/* Read whole and checked before anything is taken over. Past the
+		 * exec there is no corrald to go back to: a record this binary
+		 * cannot read ends it, and the guard takes the programs down. */
+		struct handover h;
+		char why[512];
+		if (handover_read(handover_fd, &h, why, sizeof why) < 0) {
+			fprintf(stderr, "corrald: %s\n", why);
+			return 1;
+		}
+		handover_set_current(&h);
+		nodaemon = true;
+	}
 	if (!config)
 		config = default_config();
 	struct corral_config cfg;

@@ -934,3 +934,106 @@ static void pidfd_readable(struct watch *w, uint32_t events)
 {
 	process_exited(w->ctx);
 }
+
+/* ---- across an exec of corrald (handover.h) ---- */
+
+bool process_carry(const struct process *p, struct handover_proc *hp, char *why, size_t whylen)
+{
+	enum pstate st = p->fsm.state;
+	bool settled = st == PSTATE_STOPPED || st == PSTATE_RUNNING || st == PSTATE_FATAL ||
+		       (st == PSTATE_EXITED && !p->fsm.restart_due);
+	if (!settled) {
+		snprintf(why, whylen, "%s is %s: try again once it has settled", p->name,
+			 program_state_name(st));
+		return false;
+	}
+	if (p->draining || p->start_queued || p->dep_waiting || p->stop_after_deps ||
+	    p->restart_pending || p->ready_pipe >= 0) {
+		snprintf(why, whylen, "%s is between states: try again once it has settled",
+			 p->name);
+		return false;
+	}
+	if (p->prog->group && p->prog->group->pipes) {
+		snprintf(why, whylen, "%s: pipelines are not handed over across an exec yet",
+			 p->name);
+		return false;
+	}
+	if (p->stdio[0] >= 0 || p->worker) {
+		snprintf(why, whylen, "%s: %s are not handed over across an exec yet", p->name,
+			 p->stdio[0] >= 0 ? "corralctl run scopes" : "pool workers");
+		return false;
+	}
+	hp->pid = p->pid;
+	hp->pidfd = p->pidfd;
+	hp->state = p->fsm.state;
+	hp->retries = p->fsm.retries;
+	hp->restart_due = p->fsm.restart_due;
+	hp->killing = p->fsm.killing;
+	hp->last = p->fsm.last;
+	hp->started_ms = p->started_ms;
+	hp->start_wall = p->start_wall;
+	hp->stop_wall = p->stop_wall;
+	hp->exitcode = p->exitcode;
+	hp->exitsig = p->exitsig;
+	hp->exit_pid = p->exit_pid;
+	hp->spawnerr = p->spawnerr ? strdup(p->spawnerr) : NULL;
+	hp->leaf_used = p->leaf_used;
+	return logstream_carry(&p->out, &hp->out, why, whylen) &&
+	       logstream_carry(&p->err, &hp->err, why, whylen);
+}
+
+int process_adopt(struct process *p, const struct handover_proc *hp, char *why, size_t whylen)
+{
+	const struct program_config *c = p->prog->cfg;
+	p->fsm.state = (enum pstate)hp->state;
+	p->fsm.retries = hp->retries;
+	p->fsm.restart_due = hp->restart_due;
+	p->fsm.killing = (enum pfailure)hp->killing;
+	p->fsm.last = (enum pfailure)hp->last;
+	p->started_ms = hp->started_ms;
+	p->start_wall = hp->start_wall;
+	p->stop_wall = hp->stop_wall;
+	p->exitcode = hp->exitcode;
+	p->exitsig = hp->exitsig;
+	p->exit_pid = hp->exit_pid;
+	set_spawnerr(p, hp->spawnerr);
+	p->leaf_used = hp->leaf_used;
+	p->info = hp->start_wall ? NULL : "not started";
+	int r = 0;
+	char path[PATH_MAX], msg[PATH_MAX + 160];
+	struct program_instance v = process_values(p);
+	if (hp->out.pipe_fd >= 0) {
+		const char *opath = log_path(p, v.stdout_logfile, "out", path, sizeof path, &r);
+		if (r == 0)
+			r = logstream_adopt(&p->out, c, opath ? opath : "NONE", hp->out.pipe_fd,
+					    &hp->out, msg, sizeof msg);
+	}
+	if (r == 0 && hp->err.pipe_fd >= 0) {
+		const char *epath = log_path(p, v.stderr_logfile, "err", path, sizeof path, &r);
+		if (r == 0)
+			r = logstream_adopt(&p->err, c, epath ? epath : "NONE", hp->err.pipe_fd,
+					    &hp->err, msg, sizeof msg);
+	}
+	if (r < 0) {
+		snprintf(why, whylen, "%s: its log: %s", p->name, msg);
+		return r;
+	}
+	if (hp->pid > 0) {
+		p->pid = hp->pid;
+		p->pidfd = hp->pidfd;
+		if (fcntl(p->pidfd, F_SETFD, FD_CLOEXEC) < 0 ||
+		    (r = pidmap_put(&core.pids, p->pid, p)) < 0 ||
+		    (r = loop_watch(p->pidfd, EPOLLIN, &p->pid_watch)) < 0) {
+			r = r < 0 ? r : -errno;
+			snprintf(why, whylen, "%s: watching pid %d: %s", p->name, (int)p->pid,
+				 strerror(-r));
+			return r;
+		}
+		/* Its watchdog from now: the pings of the exec's moment were not heard. */
+		if (p->fsm.state == PSTATE_RUNNING && c->watchdog_sec > 0 &&
+		    loop_timer_set(&p->timer, loop_now_ms() + (int64_t)c->watchdog_sec * 1000) < 0)
+			return -ENOMEM;
+	}
+	hooks_process_changed(p, false);
+	return 0;
+}

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "supervisor/program.h"
+#include "supervisor/handover.h"
 #include "supervisor/supervisor_types.h"
 
 struct process_policy {
@@ -67,5 +68,14 @@ int process_tree_count(const struct process *p);
 /* The log file of P's stream WHICH (enum log_which) into BUF, or NULL when
  * it has none (NONE, merged into stdout, or too long). */
 const char *process_log_path(const struct process *p, int which, char *buf, size_t len);
+
+/* P's part of a handover (handover.h) into HP: true, or false with WHY
+ * when P is not in a state that goes across an exec (between states, or
+ * something not handed over yet). */
+bool process_carry(const struct process *p, struct handover_proc *hp, char *why, size_t whylen);
+
+/* P as HP left it before the exec: its pid, pidfd, state machine, times,
+ * exit and log pipes. 0, or -errno with WHY. */
+int process_adopt(struct process *p, const struct handover_proc *hp, char *why, size_t whylen);
 
 #endif

@@ -27,6 +27,8 @@
 #include "supervisor/loop.h"
 #include "supervisor/notify.h"
 #include "supervisor/process.h"
+#include "supervisor/reexec.h"
+#include "supervisor/handover.h"
 #include "supervisor/state.h"
 #include "supervisor/reload.h"
 #include "supervisor/roster.h"
@@ -43,6 +45,7 @@ static struct {
 	int sigfd;
 	struct watch sig_watch, report_watch;
 	bool restart;               /* exec corrald anew once everything is down */
+	bool reexec;                /* exec corrald, handing everything over, after this turn */
 	bool done;
 	bool init_group;            /* --init -g: signals go to the main program's process group */
 	int exit_status;            /* what corrald exits with after a clean shutdown */
@@ -733,6 +736,14 @@ static void handle_signals(void)
 			log_info("got SIGHUP: reloading %s", core.config_path);
 			reload_run(NULL, NULL);
 			break;
+		case SIGUSR1:
+			if (core.init) {
+				init_forward((int)si.ssi_signo);
+				break;
+			}
+			sdlog_signal(SIGUSR1, false);
+			supervisor_reexec(NULL, NULL);
+			break;
 		case SIGUSR2:
 			if (core.init) {
 				init_forward((int)si.ssi_signo);
@@ -757,6 +768,65 @@ static void signals_readable(struct watch *w, uint32_t events)
 static void reports_readable(struct watch *w, uint32_t events)
 {
 	process_read_reports();
+}
+
+/* ---- corrald execs itself (reexec.h) ---- */
+
+int supervisor_reexec(void (*line)(void *ctx, const char *text), void *ctx)
+{
+	char why[PATH_MAX + 512];
+	if (reexec_check(why, sizeof why) < 0) {
+		log_err("reexec refused: %s", why);
+		if (line)
+			line(ctx, why);
+		return -1;
+	}
+	char bin[PATH_MAX];
+	if (reexec_binary(bin, sizeof bin) < 0)
+		snprintf(bin, sizeof bin, "corrald");
+	if (line) {
+		char msg[PATH_MAX + 32];
+		snprintf(msg, sizeof msg, "re-executing %s", bin);
+		line(ctx, msg);
+	}
+	S.reexec = true; /* once this turn's answers are out */
+	return 0;
+}
+
+static void reexec_now(void)
+{
+	S.reexec = false;
+	char why[PATH_MAX + 512];
+	struct reexec_guard g = { S.guard, S.guard_pipe, S.guard_pidfd };
+	if (reexec_exec(&g, why, sizeof why) < 0)
+		log_err("reexec failed, corrald goes on as it was: %s", why);
+}
+
+/* After the exec: the scope and the guard as they were, nothing killed. */
+static int scopes_adopt(const struct handover *h)
+{
+	int fd = h->scope_path[0] ? handover_take_fd("scope", h->scope_path) : -1;
+	if (fd < 0) {
+		log_warn("handover: no cgroup scope: using process groups");
+		return 0;
+	}
+	int r = cgroup_scope_adopt(fd, h->scope_path);
+	if (r < 0) {
+		log_err("handover: scope %s: %s", h->scope_path, strerror(-r));
+		close(fd);
+		return -1;
+	}
+	core.cgroups = true;
+	if (h->guard_pid > 0 && h->guard_pipe >= 0 && h->guard_pidfd >= 0) {
+		S.guard = h->guard_pid;
+		S.guard_pipe = h->guard_pipe;
+		S.guard_pidfd = h->guard_pidfd;
+		(void)fcntl(S.guard_pipe, F_SETFD, FD_CLOEXEC);
+		(void)fcntl(S.guard_pidfd, F_SETFD, FD_CLOEXEC);
+	}
+	log_info("scopes: cgroup v2, taken over under %s (guard pid %d)", h->scope_path,
+		 (int)S.guard);
+	return 0;
 }
 
 /* ---- start-up and the loop ---- */
@@ -987,7 +1057,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	 * anything (the scopes of the first). */
 	if (hooks_open(cfg) < 0)
 		goto out;
-	if (scopes_open(cfg) < 0)
+	if (handover_active() ? scopes_adopt(handover_current()) < 0 : scopes_open(cfg) < 0)
 		goto out_control;
 	notify_open(cfg);
 	reload_announce_limits(cfg);
@@ -1040,8 +1110,18 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		S.up = NULL;
 	}
 	hooks_started();
-	for (struct program *prog = core.programs; prog; prog = prog->next)
-		core_autostart(prog);
+	if (handover_active()) {
+		/* The same config: every process is in the record, where it was. */
+		char why[PATH_MAX + 256];
+		if (reexec_adopt(why, sizeof why) < 0)
+			log_err("handover: not every process was taken over: %s", why);
+		log_info("took over %zu processes from corrald %s", handover_current()->nprocs,
+			 handover_current()->version);
+		handover_done();
+	} else {
+		for (struct program *prog = core.programs; prog; prog = prog->next)
+			core_autostart(prog);
+	}
 
 	bool ready = false;
 	while (!S.done) {
@@ -1068,6 +1148,8 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		}
 		roster_bury();
 		hooks_bury();
+		if (S.reexec && !core.shutting_down)
+			reexec_now();
 	}
 	status = S.exit_status;
 	log_info("all programs stopped, exiting with status %d", status);

@@ -50,6 +50,12 @@ const char *supervisor_scope_kind(void);
 /* Re-read the config and apply it whole, or not at all. LINE is called
  * with each line of the summary ("added: web") or, on -EINVAL, of the
  * errors; nothing changes then. */
+/* corralctl reexec, SIGUSR1: check that corrald can exec itself and hand
+ * everything over (reexec.h); LINE hears why not, or "re-executing BIN".
+ * The exec follows at the end of the loop's turn, once answers are out.
+ * 0, or -1 when refused (nothing changed). */
+int supervisor_reexec(void (*line)(void *ctx, const char *text), void *ctx);
+
 int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx);
 void supervisor_shutdown(void);
 /* Shutting down: a stop held back (hooks.h, on_stop_hold) may go now. */
