@@ -108,6 +108,8 @@ UNIT_TESTS += echo devlog
 UNIT_TESTS += log
 # what corralctl disable and enable keep in state_dir
 UNIT_TESTS += state
+# the record corrald hands to the corrald it execs
+UNIT_TESTS += handover
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
@@ -175,6 +177,7 @@ $(BUILD)/tests/unit/test_echo: $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/py
                              $(BUILD)/ipc/utf8.o
 # connect(2) and send(2) faked: no syslog daemon needed
 $(BUILD)/tests/unit/test_log: $(BUILD)/supervisor/log.o
+$(BUILD)/tests/unit/test_handover: $(BUILD)/supervisor/handover.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_state: $(BUILD)/supervisor/state.o $(BUILD)/ipc/io.o $(BUILD)/supervisor/log.o
 $(BUILD)/tests/unit/test_devlog: $(BUILD)/supervisor/devlog.o
 $(BUILD)/tests/unit/test_devlog: ALL_LDFLAGS += -Wl,--wrap=connect,--wrap=send

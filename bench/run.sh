@@ -12,6 +12,7 @@
 # floor of a pipe ping-pong; then bench/rpcbench.py, supervisord's XML-RPC
 # interface from both daemons (1,000 programs); then bench/scale.py, 100 to
 # 10,000 programs started beside as many spawns of /bin/true; then
+# bench/reexec.py, corralctl reexec with 10 and 1,000 programs; then
 # bench/sweep.py, every supervisor at N = 10, 100, 1,000 (and corral at
 # 10,000): start, PSS, status and reload against N, with plots.
 # bench/tree.py is the 1,000-process tree each supervisor is timed stopping.
@@ -58,6 +59,9 @@ status=0
 # corral at scale: N = 100, 1,000, 10,000 programs beside N spawns (the
 # top of bench/scale.py).
 "$py" "$here/scale.py" "$build" || status=$?
+# Upgrading in place: corralctl reexec with 10 and 1,000 programs (the top
+# of bench/reexec.py).
+"$py" "$here/reexec.py" "$build" || status=$?
 # The scale sweep of every supervisor (knobs: the top of bench/sweep.py).
 "$py" "$here/sweep.py" "$build" "$tmp/benchtool" || status=$?
 exit "$status"

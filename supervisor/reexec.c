@@ -314,8 +314,10 @@ int reexec_exec(const struct reexec_guard *g, char *why, size_t whylen)
 	args[n++] = "--handover";
 	args[n++] = fdtext;
 	args[n] = NULL;
-	log_info("re-executing %s (%zu processes, %zu descriptors handed over)", bin, h.nprocs,
-		 h.nfds);
+	struct stat st;
+	long long bytes = fstat(fd, &st) == 0 ? (long long)st.st_size : -1;
+	log_info("re-executing %s (%zu processes, %zu descriptors handed over; a record of "
+		 "%lld bytes)", bin, h.nprocs, h.nfds, bytes);
 	keep_all(&h, true);
 	execve(bin, args, environ);
 	r = errno;

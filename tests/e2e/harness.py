@@ -390,7 +390,7 @@ class Corral:
     def __init__(self, config="", scripts=None, start=True, socket_mode=None, pidfile=None,
                  socket_path=None, logdir=None, make_dirs=True, corral_extra="", name=None,
                  stop_timeout=20, expect_exit=0, corrald_args=(), pass_fds=(), env=None,
-                 wrap=()):
+                 wrap=(), corrald=None):
         self.name = name or "t"
         self.tmp = tempfile.mkdtemp(prefix="corral-e2e-")
         os.chmod(self.tmp, 0o755)
@@ -408,6 +408,7 @@ class Corral:
         self.expect_exit = expect_exit
         self.corrald_args = list(corrald_args)
         self.wrap = list(wrap)   # argv before corrald's own (it must exec corrald)
+        self.corrald_bin = corrald or corrald_path()
         self.pass_fds = tuple(pass_fds)
         self.start_env = dict(env or {})
         self.exit_code = None
@@ -480,7 +481,7 @@ class Corral:
         # -n: a supervisord config (nodaemon = false by default) would
         # have corrald go to the background; the tests watch it as a child.
         self.proc = subprocess.Popen(
-            self.wrap + [corrald_path(), "-n", "-c", self.conf] + self.corrald_args,
+            self.wrap + [self.corrald_bin, "-n", "-c", self.conf] + self.corrald_args,
             stdin=subprocess.DEVNULL, stdout=self._stderr_f, stderr=self._stderr_f,
             env=self.env(self.start_env), start_new_session=True, pass_fds=self.pass_fds)
         if wait:

@@ -1,0 +1,209 @@
+"""corralctl reexec and SIGUSR1: corrald execs its binary on disk and takes
+over every process, log pipe and listening socket from itself, the programs
+untouched; what it cannot hand over is refused before anything changes."""
+
+import os
+import re
+import shutil
+import signal
+import stat
+import threading
+import time
+
+from harness import (Corral, SLEEP, corrald_path, expect, expect_rc, free_port, prog,
+                     tagged_pids, unix_rpc, wait_until)
+
+COUNTER = ("/bin/sh -c 'i=0; while :; do i=$((i+1)); echo \"line $i\"; done'")
+
+
+def many(n):
+    return "".join(prog("p%d" % i, "/bin/sleep %d" % (2000 + i), startsecs=0)
+                   for i in range(n))
+
+
+def pids(c):
+    return {n: (p["state"], p["pid"]) for n, p in c.status().items()}
+
+
+def check_lines(c, name):
+    """Every numbered line of NAME's log (its rotations oldest first), once
+    and in order, each whole: N lines."""
+    files = sorted((f for f in os.listdir(c.logdir) if f.startswith(name + ".out")),
+                   key=lambda f: -int(f.rsplit(".", 1)[1]) if f[-1].isdigit() else 0)
+    prev, n = None, 0
+    for f in files:
+        with open(os.path.join(c.logdir, f), errors="replace") as fh:
+            for line in fh:
+                m = re.match(r"^\S+Z line (\d+)\n$", line)
+                expect(m is not None, "a whole, stamped line in %s" % f, line[:100])
+                k = int(m.group(1))
+                expect(prev is None or k == prev + 1, "lines in order, each once",
+                       "%s: %s then %s" % (f, prev, k))
+                prev, n = k, n + 1
+    return n
+
+
+def test_reexec_keeps_every_process_and_every_line():
+    conf = many(100) + prog("count", COUNTER, startsecs=0, log_timestamps="true",
+                            stdout_logfile_maxbytes="4MB", stdout_logfile_backups=50)
+    with Corral(conf, name="reexec") as c:
+        c.wait_running(["p0", "p99", "count"], timeout=30)
+        before = pids(c)
+        me = c.pid
+        # clients knocking all the while: none may be refused
+        stop = threading.Event()
+        refused = []
+
+        def knock():
+            while not stop.is_set():
+                r = c.ctl("version", timeout=30)
+                if r.rc != 0:
+                    refused.append(r)
+        t = threading.Thread(target=knock)
+        t.start()
+        try:
+            for i in range(5):
+                r = c.ctl("reexec", timeout=30)
+                expect_rc(r, 0, "reexec %d" % (i + 1))
+                expect(r.out.startswith("re-executing "), "reexec says what it runs", r)
+                wait_until(lambda: "took over 101 processes" in
+                           c.stderr_text().split("re-executing")[-1], 10,
+                           "the new corrald to take over")
+        finally:
+            stop.set()
+            t.join(30)
+        expect(not refused, "a client was refused or failed during the exec", refused[:3])
+        expect(c.pid == me and c.alive(), "corrald keeps its pid")
+        after = pids(c)
+        expect(after == before, "every process as it was",
+               {k: (before[k], after.get(k)) for k in before if before[k] != after.get(k)})
+        expect(c.stderr_text().count("re-executing") == 5, "five execs")
+        r = c.ctl("stop", "count")
+        expect_rc(r, 0, "stop count")
+        n = check_lines(c, "count")
+        expect(n > 1000, "the counter wrote through the execs", n)
+        # and it goes on supervising: a stop and a start after the execs
+        r = c.ctl("restart", "p5")
+        expect_rc(r, 0, "restart after the execs")
+        expect(c.status()["p5"]["pid"] != before["p5"][1], "p5 restarted")
+
+
+def test_reexec_then_sigkill_leaves_nothing():
+    with Corral(many(5), name="reexeckill") as c:
+        c.wait_running(["p0", "p4"])
+        r = c.ctl("reexec")
+        expect_rc(r, 0, "reexec")
+        wait_until(lambda: "took over" in c.stderr_text(), 10, "the take-over")
+        kids = tagged_pids(c.tag)
+        expect(len(kids) >= 5, "the workers are there", kids)
+        c.proc.send_signal(signal.SIGKILL)
+        c.wait_exit(10)
+        wait_until(lambda: not tagged_pids(c.tag), 10,
+                   lambda: "no survivor of corrald's SIGKILL (the guard): %s"
+                   % tagged_pids(c.tag))
+        c.expect_exit = -9
+
+
+def test_sigusr1_reexecs():
+    with Corral(many(3), name="usr1") as c:
+        c.wait_running(["p0", "p2"])
+        before = pids(c)
+        c.proc.send_signal(signal.SIGUSR1)
+        wait_until(lambda: "took over 3 processes" in c.stderr_text(), 10, "SIGUSR1's exec")
+        expect(pids(c) == before, "SIGUSR1 left every process as it was")
+
+
+def refused(c, needle, before):
+    r = c.ctl("reexec", timeout=60)
+    expect_rc(r, 1, "a reexec that must be refused")
+    expect(needle in r.out + r.err, "the refusal says why (%r)" % needle, r)
+    expect(c.alive() and pids(c) == before, "a refusal changed nothing")
+    expect("re-executing" not in c.stderr_text(), "it did not exec")
+
+
+def test_reexec_refusals_change_nothing():
+    base = prog("a", SLEEP, startsecs=0)
+    c = Corral(base, name="refuse", start=False)
+    with c:
+        binary = c.path("bin", "corrald")
+        os.makedirs(os.path.dirname(binary))
+        shutil.copy2(corrald_path(), binary)
+        c.corrald_bin = binary
+        c.start()
+        c.wait_running(["a"])
+        before = pids(c)
+
+        # the file gone (an upgrade that failed half way)
+        os.unlink(binary)
+        refused(c, "%s: No such file or directory" % binary, before)
+        # not executable
+        shutil.copy2(corrald_path(), binary)
+        os.chmod(binary, 0o644)
+        refused(c, "not an executable file", before)
+        os.chmod(binary, 0o755)
+        # a binary that reads another record version
+        keep = binary + ".real"
+        os.rename(binary, keep)
+
+        def script(text):
+            with open(binary, "w") as f:
+                f.write("#!/bin/sh\n" + text)
+            os.chmod(binary, 0o755)
+        script('case "$1" in --handover-version) echo "corral-handover 99";; esac\n')
+        refused(c, "reads no handover record of version 1", before)
+        script('echo "corrald: unrecognized option --handover-version" >&2; exit 2\n')
+        refused(c, "unrecognized option", before)
+        # one whose --check of the config in force fails
+        script('case "$1" in --handover-version) echo "corral-handover 1"; exit 0;; esac\n'
+               'echo "%s:3: unknown key '"'"'comand'"'"' in [program:a]"; exit 1\n' % c.conf)
+        refused(c, "unknown key 'comand'", before)
+        os.rename(keep, binary)
+        # the config file changed since it was loaded: not a reload
+        c.write_config(base + prog("b", SLEEP, startsecs=0))
+        refused(c, "has changed since it was loaded (added: b)", before)
+        c.write_config(base)
+        # a program between states
+        c.write_config(base + prog("slow", SLEEP, startsecs=30))
+        expect_rc(c.ctl("reload"), 0, "reload")
+        c.wait_state("slow", "STARTING", 10)
+        before = pids(c)
+        refused(c, "slow is STARTING: try again once it has settled", before)
+        expect_rc(c.ctl("stop", "slow"), 0, "stop slow")
+        before = pids(c)
+        # and now it goes
+        r = c.ctl("reexec")
+        expect_rc(r, 0, "reexec once nothing stands in the way")
+        wait_until(lambda: "took over" in c.stderr_text(), 10, "the take-over")
+        expect(pids(c) == before, "after the refusals, the exec kept everything")
+
+
+def test_reexec_with_supervisorctl_and_stdin():
+    """A supervisord config: its XML-RPC sockets and each process's stdin
+    pipe (sendProcessStdin) come across."""
+    port = free_port()
+    conf = ("[supervisord]\nlogfile = @DIR@/supervisord.log\n\n"
+            "[unix_http_server]\nfile = @DIR@/sd.sock\nchmod = 0700\n\n"
+            "[inet_http_server]\nport = 127.0.0.1:%d\n\n"
+            "[program:echoer]\ncommand = @PY@ @DIR@/echoer.py\nstartsecs = 0\n"
+            "stdout_logfile = @LOG@/echoer.out\n" % port)
+    echoer = "import sys\nfor l in sys.stdin:\n    print('got', l.strip(), flush=True)\n"
+    c = Corral("", scripts={"echoer.py": echoer}, name="reexecrpc", start=False)
+    with c:
+        c.write_config(conf, raw=True)
+        c.sock = c.path("sd.sock") + ".corral"
+        c.start()
+        c.wait_running(["echoer"])
+        rpc = unix_rpc(c.path("sd.sock"))
+        info = rpc.supervisor.getProcessInfo("echoer")
+        r = c.ctl("reexec")
+        expect_rc(r, 0, "reexec")
+        wait_until(lambda: "took over" in c.stderr_text(), 10, "the take-over")
+        info2 = unix_rpc(c.path("sd.sock")).supervisor.getProcessInfo("echoer")
+        expect(info2["pid"] == info["pid"] and info2["statename"] == "RUNNING",
+               "XML-RPC on the kept socket sees the same process", info, info2)
+        import xmlrpc.client
+        inet = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % port)
+        expect(inet.supervisor.sendProcessStdin("echoer", "hello\n") is True,
+               "its stdin pipe came across")
+        wait_until(lambda: "got hello" in (c.read(c.log("echoer")) or ""), 10,
+                   "the worker to read what was sent after the exec")
