@@ -166,6 +166,7 @@ $(BUILD)/tests/unit/test_xmlrpc: $(BUILD)/supervisor/xmlrpc.o
 $(BUILD)/tests/unit/test_httpreq: $(BUILD)/supervisor/httpreq.o
 $(BUILD)/tests/unit/test_http: $(BUILD)/supervisor/http.o $(BUILD)/supervisor/httpreq.o \
                              $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
+                             $(BUILD)/supervisor/handover.o \
                              $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
 $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o \
@@ -212,7 +213,7 @@ $(BUILD)/tests/unit/test_config_api: $(CONFIG_API_OBJS)
 # the event listener protocol: pure logic, no event loop
 $(BUILD)/tests/unit/test_events: $(BUILD)/supervisor/eventproto.o
 $(BUILD)/tests/unit/test_events_loop: $(BUILD)/supervisor/events.o $(BUILD)/supervisor/eventproto.o \
-                                      $(BUILD)/supervisor/hooks.o \
+                                      $(BUILD)/supervisor/hooks.o $(BUILD)/supervisor/handover.o \
                                       $(BUILD)/supervisor/program.o $(BUILD)/ipc/io.o \
                                       $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/pyrepr.o \
                                       $(BUILD)/ipc/utf8.o $(BUILD)/supervisor/sdlog.o

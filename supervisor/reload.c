@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <search.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,12 +314,9 @@ static const char *config_group_name(const struct program_config *c)
 {
 	return c->group ? c->group : c->name;
 }
-/* Add NAME to the vector *V of *N unless it is there. */
+/* NAME onto the vector *V of *N (the caller says each name once). */
 static int names_add(char ***v, size_t *n, const char *name)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*v)[i], name) == 0)
-			return 0;
 	char **nv = realloc(*v, (*n + 2) * sizeof *nv);
 	if (!nv)
 		return -ENOMEM;
@@ -327,26 +326,91 @@ static int names_add(char ***v, size_t *n, const char *name)
 	nv[++*n] = NULL;
 	return 0;
 }
-/* Does the running group NAME differ from its programs in CFG? */
-static bool group_changed(const struct corral_config *cfg, const char *name)
+
+/* A reread's indexes of the new config (glibc's hsearch_r): its programs
+ * by name, and its group names, each with how many programs it has; names
+ * already reported go into the second too. So that a reread costs O(N),
+ * not a walk of every program for each one. */
+struct reread_index {
+	struct hsearch_data byname, bygroup;
+	bool byname_made, bygroup_made;
+	size_t *wanted;   /* [k]: programs of the k-th group name */
+	size_t ngroups;
+};
+
+static void index_free(struct reread_index *x)
 {
-	size_t running = 0, wanted = 0;
-	for (struct program *prog = core.programs; prog; prog = prog->next) {
-		if (prog->retiring || prog->transient || strcmp(core_group_name(prog), name) != 0)
+	if (x->byname_made)
+		hdestroy_r(&x->byname);
+	if (x->bygroup_made)
+		hdestroy_r(&x->bygroup);
+	free(x->wanted);
+}
+
+/* The entry of KEY in TAB, or NULL. */
+static ENTRY *index_find(struct hsearch_data *tab, const char *key)
+{
+	ENTRY e = { .key = (char *)key }, *f = NULL;
+	return hsearch_r(e, FIND, &f, tab) ? f : NULL;
+}
+
+static int index_make(struct reread_index *x, const struct corral_config *nc, size_t running)
+{
+	memset(x, 0, sizeof *x);
+	size_t cap = 2 * (nc->nprograms + running) + 16;
+	if (!(x->wanted = calloc(nc->nprograms + 1, sizeof *x->wanted)))
+		return -ENOMEM;
+	if (!hcreate_r(cap, &x->byname))
+		return -ENOMEM;
+	x->byname_made = true;
+	if (!hcreate_r(cap, &x->bygroup))
+		return -ENOMEM;
+	x->bygroup_made = true;
+	for (size_t i = 0; i < nc->nprograms; i++) {
+		ENTRY e = { .key = nc->programs[i].name, .data = &nc->programs[i] }, *f;
+		if (!hsearch_r(e, ENTER, &f, &x->byname))
+			return -ENOMEM;
+		const char *g = config_group_name(&nc->programs[i]);
+		if (!(f = index_find(&x->bygroup, g))) {
+			ENTRY ge = { .key = (char *)g, .data = (void *)(uintptr_t)(x->ngroups + 1) };
+			if (!hsearch_r(ge, ENTER, &f, &x->bygroup))
+				return -ENOMEM;
+			x->ngroups++;
+		}
+		x->wanted[(uintptr_t)f->data - 1]++;
+	}
+	return 0;
+}
+
+/* A running program against the new config: whether it differs (gone
+ * from it, or its settings changed). */
+static bool member_differs(struct reread_index *x, const struct program *q)
+{
+	ENTRY *f = index_find(&x->byname, q->cfg->name);
+	return !f || !program_config_equal(f->data, q->cfg);
+}
+
+/* The running programs whose group name is G (the members of [group:G],
+ * and the program G when it is in no group): how many, and whether any
+ * differs. Through the core's indexes. */
+static size_t running_group(struct reread_index *x, const char *g, bool *differs)
+{
+	size_t running = 0;
+	struct group *grp = group_find(g);
+	struct program *q;
+	for (size_t i = 0; grp && (q = core_member(grp, i)); i++) {
+		if (q->retiring || q->transient)
 			continue;
 		running++;
-		bool same = false;
-		for (size_t i = 0; i < cfg->nprograms && !same; i++)
-			same = strcmp(cfg->programs[i].name, prog->cfg->name) == 0 &&
-			       program_config_equal(&cfg->programs[i], prog->cfg);
-		if (!same)
-			return true;
+		*differs = *differs || member_differs(x, q);
 	}
-	for (size_t i = 0; i < cfg->nprograms; i++)
-		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0)
-			wanted++;
-	return running != wanted;
+	if ((q = core_find_program(g)) && !q->cfg->group) {
+		running++;
+		*differs = *differs || member_differs(x, q);
+	}
+	return running;
 }
+
 int reload_reread(char ***added, char ***changed, char ***removed, char *err, size_t errlen)
 {
 	struct config_ref *ref = calloc(1, sizeof *ref);
@@ -372,29 +436,42 @@ int reload_reread(char ***added, char ***changed, char ***removed, char *err, si
 	ref->refs = 1; /* the pending config's own */
 	const struct corral_config *nc = &ref->cfg;
 	char **a = NULL, **c = NULL, **d = NULL;
-	size_t na = 0, nch = 0, nd = 0;
-	r = 0;
+	size_t na = 0, nch = 0, nd = 0, running = 0;
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		running++;
+	struct reread_index x;
+	r = index_make(&x, nc, running);
+	/* Each group name of the new config once, in the order of its first
+	 * program: added when nothing of that name runs, changed when what
+	 * runs differs from what it lists. */
 	for (size_t i = 0; i < nc->nprograms && r == 0; i++) {
 		const char *g = config_group_name(&nc->programs[i]);
-		bool active = false;
-		for (struct program *prog = core.programs; prog && !active; prog = prog->next)
-			active = !prog->retiring && !prog->transient &&
-				 strcmp(core_group_name(prog), g) == 0;
-		if (!active)
+		ENTRY *f = index_find(&x.bygroup, g);
+		if (!f || !f->data)
+			continue; /* said already */
+		size_t wanted = x.wanted[(uintptr_t)f->data - 1];
+		f->data = NULL;
+		bool differs = false;
+		size_t now = running_group(&x, g, &differs);
+		if (!now)
 			r = names_add(&a, &na, g);
-		else if (group_changed(nc, g))
+		else if (differs || now != wanted)
 			r = names_add(&c, &nch, g);
 	}
+	/* Removed: a running group name the new config does not list. */
 	for (struct program *prog = core.programs; prog && r == 0; prog = prog->next) {
 		if (prog->retiring || prog->transient)
 			continue;
 		const char *g = core_group_name(prog);
-		bool kept = false;
-		for (size_t i = 0; i < nc->nprograms && !kept; i++)
-			kept = strcmp(config_group_name(&nc->programs[i]), g) == 0;
-		if (!kept)
+		if (index_find(&x.bygroup, g))
+			continue;
+		ENTRY e = { .key = (char *)g, .data = NULL }, *f;
+		if (!hsearch_r(e, ENTER, &f, &x.bygroup))
+			r = -ENOMEM;
+		else
 			r = names_add(&d, &nd, g);
 	}
+	index_free(&x);
 	char ***empty[3] = { &a, &c, &d };
 	for (int i = 0; i < 3 && r == 0; i++)
 		if (!*empty[i] && !(*empty[i] = calloc(1, sizeof **empty[i])))
