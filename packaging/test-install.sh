@@ -324,7 +324,7 @@ completes() { # EXPECTED WORD...
 	echo "completing '$*': got '$got', want '$want'"
 	return 1
 }
-check "bash completion: verbs" completes "reload restart " corralctl re
+check "bash completion: verbs" completes "reexec reload restart " corralctl re
 check "bash completion: options" completes "--json " corralctl --j
 check "bash completion: run's options" completes "--scope " corralctl run --sc
 check "bash completion: names from the running corrald (-c given first)" \
@@ -361,6 +361,99 @@ done
 check "nothing corrald started outlives it" test -z "$left"
 check "corrald sent STOPPING=1 to NOTIFY_SOCKET" wait_for 5 grep -q STOPPING=1 "$tmp/notify.log"
 stop_daemon
+
+# ---- an upgrade restarts nothing -----------------------------------------
+# A newer build of the package (this tree built with another version
+# string, repacked into the .deb) goes over the one installed while the
+# installed corrald runs programs, one of them writing numbered lines:
+# postinst has corrald execute the new binary (corralctl reexec). Every pid
+# must stay, the running corrald must then say the new version, and the
+# log must hold every line once. In a mount namespace of its own with a
+# tmpfs on /run, so that corrald listens where /etc/corral/corral.conf says
+# (/run/corral/corral.sock) and postinst's corralctl finds it there, while
+# the machine's /run is not touched.
+upversion="$version+up1"
+: >"$log"
+if make -s BUILD="$tmp/build-up" VERSION="$upversion" "$tmp/build-up/corrald" >>"$log" 2>&1 &&
+	dpkg-deb -R "$deb" "$tmp/up" >>"$log" 2>&1 &&
+	install -m 0755 "$tmp/build-up/corrald" "$tmp/up/usr/sbin/corrald" &&
+	sed -i "s|^[0-9a-f]*  usr/sbin/corrald\$|$(md5sum <"$tmp/up/usr/sbin/corrald" |
+		cut -d' ' -f1)  usr/sbin/corrald|" "$tmp/up/DEBIAN/md5sums" &&
+	sed -i "s/^Version: .*/Version: $upversion/" "$tmp/up/DEBIAN/control" &&
+	dpkg-deb -b "$tmp/up" "$tmp/corral_up.deb" >>"$log" 2>&1; then
+	pass "a newer build of the package, $upversion"
+else
+	fail "a newer build of the package, $upversion"
+fi
+: >"$log"
+cat >"$tmp/up.conf" <<EOF
+[corral]
+logdir = $tmp/uplogs
+
+[program:a]
+command = /bin/sleep 600
+startsecs = 0
+
+[program:b]
+command = /bin/sleep 601
+startsecs = 0
+
+[program:count]
+command = /bin/sh -c 'i=0; while :; do i=\$((i+1)); echo "line \$i"; [ \$((i % 500)) -ne 0 ] || sleep 0.01; done'
+startsecs = 0
+log_timestamps = true
+EOF
+cat >"$tmp/upgrade.sh" <<EOF
+# in a mount namespace of its own (unshare -m): results to upgrade.result
+res=$tmp/upgrade.result
+say() { echo "\$*" >>"\$res"; }
+ctl() { /usr/bin/corralctl -c /etc/corral/corral.conf -t 10 "\$@"; }
+mount --make-rprivate / && mount -t tmpfs -o mode=0755 tmpfs /run || { say "FAIL a tmpfs on /run"; exit 0; }
+/usr/sbin/corrald -c $tmp/up.conf </dev/null >$tmp/up.log 2>&1 &
+d=\$!
+trap 'kill -KILL \$d 2>/dev/null' EXIT
+n=100
+until [ "\$(ctl status 2>/dev/null | grep -c ' RUNNING ')" -eq 3 ] || [ \$n -eq 0 ]; do sleep 0.1; n=\$((n - 1)); done
+ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' >$tmp/pids.before
+[ "\$(wc -l <$tmp/pids.before)" -eq 3 ] && say "ok three programs run" || say "FAIL three programs run"
+sleep 0.5
+dpkg -i $tmp/corral_up.deb >$tmp/dpkg-up.log 2>&1 && say "ok dpkg -i over it" || say "FAIL dpkg -i over it"
+grep -q "corral: re-executing /usr/sbin/corrald" $tmp/dpkg-up.log && say "ok postinst ran corralctl reexec" ||
+	say "FAIL postinst ran corralctl reexec"
+n=100
+until [ "\$(ctl version 2>/dev/null)" = "$upversion" ] || [ \$n -eq 0 ]; do sleep 0.1; n=\$((n - 1)); done
+[ "\$(ctl version 2>/dev/null)" = "$upversion" ] && say "ok the running corrald is $upversion" ||
+	say "FAIL the running corrald is $upversion (says: \$(ctl version 2>&1))"
+[ "\$(/usr/sbin/corrald --version)" = "corrald $upversion" ] && say "ok corrald --version: $upversion" ||
+	say "FAIL corrald --version: $upversion"
+[ "\$(ps -o pid= -p \$d | tr -d ' ')" = "\$d" ] && say "ok corrald kept its pid" || say "FAIL corrald kept its pid"
+sleep 0.5
+ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' >$tmp/pids.after
+cmp -s $tmp/pids.before $tmp/pids.after && say "ok every program kept its pid" ||
+	say "FAIL every program kept its pid"
+ctl stop count >/dev/null
+awk 'BEGIN { n = 0; bad = 0 }
+     { if (\$2 != "line" || \$3 != n + 1 || NF != 3) bad++; n = \$3 }
+     END { if (bad || n < 100) { print "FAIL no log line lost: " n " lines, " bad " out of order"; exit }
+           print "ok no log line lost or split: " n " lines in order" }' $tmp/uplogs/count.out >>"\$res"
+kill -TERM \$d
+wait \$d && say "ok the new corrald stops as the old one would" || say "FAIL the new corrald stops"
+trap - EXIT
+EOF
+: >"$tmp/upgrade.result"
+if [ -f "$tmp/corral_up.deb" ]; then
+	unshare -m bash "$tmp/upgrade.sh" >"$log" 2>&1
+	while read -r word what; do
+		if [ "$word" = ok ]; then
+			pass "upgrade in place: $what"
+		else
+			{ cat "$tmp/dpkg-up.log"; tail -n 20 "$tmp/up.log"; } >"$log" 2>/dev/null
+			fail "upgrade in place: $what"
+		fi
+	done <"$tmp/upgrade.result"
+	[ -s "$tmp/upgrade.result" ] || fail "upgrade in place: the test ran"
+fi
+: >"$log"
 
 # ---- the .rpm holds the same files ---------------------------------------
 # Debian's own files are left out: the copyright file and changelog policy
