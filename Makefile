@@ -141,6 +141,7 @@ CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cfgread.o \
                $(BUILD)/supervisor/signame.o \
                $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
+               $(BUILD)/supervisor/handover.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
                $(BUILD)/supervisor/eventproto.o $(BUILD)/ipc/io.o $(SBX_OBJS)
 # ...and through its public face (config_api.h), what corralctl links:

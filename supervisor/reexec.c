@@ -22,6 +22,7 @@
 #include "supervisor/log.h"
 #include "supervisor/process.h"
 #include "supervisor/reload.h"
+#include "supervisor/sockets.h"
 
 #define PROBE_MS 10000 /* the new binary's --check of the config may take a while */
 
@@ -220,9 +221,8 @@ static int build(struct handover *h, const struct reexec_guard *g, char *why, si
 				return -1;
 		}
 	}
-	if (core.current->cfg.nsockets) {
-		snprintf(why, whylen, "[socket:%s]: sockets are not handed over across an exec yet",
-			 core.current->cfg.sockets[0].name);
+	if (sockets_handover(h) < 0) {
+		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
 	return hooks_handover(h, why, whylen) < 0 ? -1 : 0;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "supervisor/cfgmodel.h"
+#include "supervisor/handover.h"
 
 /* ---- addresses -------------------------------------------------------- */
 
@@ -420,8 +422,19 @@ static int hold(const struct held *w, const char *kind, const char *name, char *
 		heldcap = cap;
 	}
 	const char *path = unix_path(&w->addr);
-	int fd = sockets_open(&w->addr, w->new_backlog, w->new_mode, why, sizeof why);
-	if (fd >= 0 && path && w->new_owner && lchown(path, w->new_uid, w->new_gid) < 0) {
+	/* After an exec of corrald, the socket it held (handover.h): the same
+	 * one the workers were given, clients waiting in its backlog. */
+	sockets_format(&w->addr, text, sizeof text);
+	int fd = handover_take_fd("socket", text);
+	bool kept = fd >= 0;
+	if (kept && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		close(fd);
+		kept = false;
+		fd = -1;
+	}
+	if (!kept)
+		fd = sockets_open(&w->addr, w->new_backlog, w->new_mode, why, sizeof why);
+	if (fd >= 0 && !kept && path && w->new_owner && lchown(path, w->new_uid, w->new_gid) < 0) {
 		snprintf(why, sizeof why, "chown %u:%u: %s", (unsigned)w->new_uid,
 			 (unsigned)w->new_gid, strerror(errno));
 		unlink(path);
@@ -520,4 +533,15 @@ void sockets_close_all(void)
 	held = NULL;
 	nheld = heldcap = 0;
 	prepared = false;
+}
+
+int sockets_handover(struct handover *h)
+{
+	char text[SOCKETS_ADDR_STRLEN];
+	for (size_t i = 0; i < nheld; i++) {
+		sockets_format(&held[i].addr, text, sizeof text);
+		if (handover_add_fd(h, "socket", text, held[i].fd) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }

@@ -92,4 +92,10 @@ size_t sockets_count(void);
 /* Close every held socket and remove the unix paths corrald made. */
 void sockets_close_all(void);
 
+struct handover;
+/* corrald execs itself: every socket held goes across (handover.h), each by
+ * its address; the prepare after the exec takes each back instead of
+ * binding it. 0 or -ENOMEM. */
+int sockets_handover(struct handover *h);
+
 #endif

@@ -207,3 +207,50 @@ def test_reexec_with_supervisorctl_and_stdin():
                "its stdin pipe came across")
         wait_until(lambda: "got hello" in (c.read(c.log("echoer")) or ""), 10,
                    "the worker to read what was sent after the exec")
+
+
+ECHO = """import socket
+s = socket.socket(fileno=3)
+while True:
+    c, _ = s.accept()
+    c.sendall(c.recv(100))
+    c.close()
+"""
+
+
+def test_reexec_keeps_socket_activation_listening():
+    """A [socket:] section's socket is the same across the exec: the echo
+    server keeps its pid and a client looping on it is never refused."""
+    import socket as so
+    port = free_port()
+    conf = ("[socket:echo]\nlisten = tcp:127.0.0.1:%d\nprogram = echo\n\n" % port
+            + prog("echo", "@PY@ @DIR@/echo.py", startsecs=0))
+    with Corral(conf, scripts={"echo.py": ECHO}, name="reexecsock") as c:
+        c.wait_running(["echo"])
+        before = pids(c)
+        stop = threading.Event()
+        errors, answered = [], [0]
+
+        def client():
+            while not stop.is_set():
+                try:
+                    with so.create_connection(("127.0.0.1", port), timeout=10) as s:
+                        s.sendall(b"ping")
+                        if s.recv(100) != b"ping":
+                            errors.append("wrong answer")
+                        answered[0] += 1
+                except OSError as e:
+                    errors.append(str(e))
+        t = threading.Thread(target=client)
+        t.start()
+        try:
+            for i in range(3):
+                expect_rc(c.ctl("reexec"), 0, "reexec %d" % (i + 1))
+                wait_until(lambda: c.stderr_text().count("took over") == i + 1, 10,
+                           "the take-over")
+        finally:
+            stop.set()
+            t.join(30)
+        expect(not errors, "the client saw errors during the execs", errors[:5])
+        expect(answered[0] > 10, "the client was answered all along", answered[0])
+        expect(pids(c) == before, "the echo server kept its pid")
