@@ -247,7 +247,7 @@ static uint8_t *read_frame(int fd, const char *path, char want, const struct dea
 	size_t got;
 	char kind;
 	int rc = read_before(fd, hdr, sizeof hdr, d, &got);
-	if (rc == -EPIPE && got == 0 && eof_ok)
+	if ((rc == -EPIPE || rc == -ECONNRESET) && got == 0 && eof_ok)
 		return NULL;
 	if (rc < 0)
 		answer_failed(path, rc, got, timeout);
@@ -289,19 +289,28 @@ static int send_request(const char *path, int argc, char **argv, double timeout)
 	return fd;
 }
 
-/* Send the request and return the answer's payload (malloc'd, the caller
- * frees it) and its length. Any failure exits 4. */
-static uint8_t *exchange(const char *path, int argc, char **argv, double timeout,
-			 size_t *len_out)
+/* Send the request and read the answer's frame: its payload (malloc'd, the
+ * caller frees it) and length, the connection in *FDP (the caller closes
+ * it). When AGAIN (the verb is VERB_AGAIN) and the connection ends before
+ * any answer, as corrald re-executing itself ends those it has not answered,
+ * ask again, every 50 ms, within the same timeout. Any other failure exits 4. */
+static uint8_t *ask(const char *path, int argc, char **argv, double timeout, bool again,
+		    int *fdp, uint32_t *len)
 {
 	struct deadline d;
-	uint32_t len;
 	deadline_set(&d, timeout);
-	int fd = send_request(path, argc, argv, timeout);
-	uint8_t *payload = read_frame(fd, path, PROTO_KIND_ANSWER, &d, timeout, &len, false);
-	close(fd);
-	*len_out = len;
-	return payload;
+	for (int tries = 0;; tries++) {
+		int fd = send_request(path, argc, argv, timeout);
+		uint8_t *payload = read_frame(fd, path, PROTO_KIND_ANSWER, &d, timeout, len,
+					      again && tries < 100);
+		if (payload) {
+			*fdp = fd;
+			return payload;
+		}
+		close(fd);
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* ---- printing ---- */
@@ -746,8 +755,72 @@ static void tail_interrupt(int sig)
 	tail_stop = 1;
 }
 
-/* tail -f: after the answer, 'D' frames until the daemon or the user ends it. */
-static int tail_follow(int fd, const char *path)
+/* tail -f's connection ended: corrald went away with the program, or is
+ * re-executing itself. Ask again to follow, from now on (-n 0): a new
+ * connection in *FD, or false when there is nothing more to follow. */
+static bool tail_again(int *fd, const char *path, int argc, char **argv)
+{
+	char *again[PROTO_MAX_ARGS];
+	int n = 0;
+	again[n++] = "tail";
+	again[n++] = "-f";
+	again[n++] = "-n";
+	again[n++] = "0";
+	for (int i = 1; i < argc && n < PROTO_MAX_ARGS; i++) {
+		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			i++;
+		else if (strcmp(argv[i], "-f") != 0)
+			again[n++] = argv[i];
+	}
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof addr.sun_path)
+		return false;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	struct proto_buf req;
+	if (proto_request_pack(n, again, &req) < 0)
+		return false;
+	bool ok = false;
+	for (int tries = 0; tries < 100 && !ok && !tail_stop; tries++) {
+		int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (s < 0)
+			break;
+		if (connect(s, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+		    io_write_all(s, req.data, req.len) < 0) {
+			close(s);
+			break; /* no corrald: it is gone, and the program with it */
+		}
+		struct deadline d;
+		deadline_set(&d, 30);
+		uint32_t len;
+		uint8_t *payload = read_frame(s, path, PROTO_KIND_ANSWER, &d, 30, &len, true);
+		enum proto_result result;
+		const char *text;
+		size_t textlen;
+		if (!payload) { /* closed before any answer: still re-executing */
+			close(s);
+			struct timespec ts = { 0, 50 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (proto_answer_unpack(payload, len, &result, &text, &textlen) == 0 &&
+		    result == PROTO_OK) {
+			close(*fd);
+			*fd = s;
+			ok = true;
+		} else {
+			close(s);
+		}
+		free(payload);
+		if (!ok)
+			break; /* the program is gone */
+	}
+	proto_buf_free(&req);
+	return ok;
+}
+
+/* tail -f: after the answer, 'D' frames until the daemon or the user ends
+ * it; across an exec of corrald, on a new connection (tail_again). */
+static int tail_follow(int *fdp, const char *path, int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = tail_interrupt };
 	sigemptyset(&sa.sa_mask);
@@ -757,15 +830,18 @@ static int tail_follow(int fd, const char *path)
 	deadline_set(&none, 0);
 	while (!tail_stop) {
 		uint32_t len;
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = *fdp, .events = POLLIN };
 		if (poll(&pfd, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			err(EXIT_NO_DAEMON, "poll");
 		}
-		uint8_t *buf = read_frame(fd, path, PROTO_KIND_DATA, &none, 0, &len, true);
-		if (!buf)
+		uint8_t *buf = read_frame(*fdp, path, PROTO_KIND_DATA, &none, 0, &len, true);
+		if (!buf) {
+			if (tail_again(fdp, path, argc, argv))
+				continue;
 			return 0; /* corrald closed it: the program went away */
+		}
 		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) == EOF)
 			err(PROTO_FAILED, "stdout");
 		free(buf);
@@ -787,11 +863,9 @@ static int tail_main(const struct verb *v, const struct ctl *o, int argc, char *
 		else
 			usage_error("tail: unknown option '%s'", argv[i]);
 	}
-	struct deadline d;
-	deadline_set(&d, timeout);
-	int fd = send_request(path, argc, argv, timeout);
+	int fd;
 	uint32_t len;
-	uint8_t *payload = read_frame(fd, path, PROTO_KIND_ANSWER, &d, timeout, &len, false);
+	uint8_t *payload = ask(path, argc, argv, timeout, v->flags & VERB_AGAIN, &fd, &len);
 	int rc;
 	enum proto_result result;
 	const char *text;
@@ -804,7 +878,7 @@ static int tail_main(const struct verb *v, const struct ctl *o, int argc, char *
 	} else {
 		if (fwrite(text, 1, textlen, stdout) != textlen || fflush(stdout) == EOF)
 			err(PROTO_FAILED, "stdout");
-		rc = follow ? tail_follow(fd, path) : 0;
+		rc = follow ? tail_follow(&fd, path, argc, argv) : 0;
 	}
 	free(payload);
 	close(fd);
@@ -858,7 +932,11 @@ static int request_main(const struct verb *v, const struct ctl *o, int argc, cha
 	signal(SIGPIPE, SIG_IGN);
 
 	char *path = socket_path(o->socket, o->config);
-	uint8_t *payload = exchange(path, argc, argv, o->timeout, &len);
+	int fd;
+	uint32_t len32;
+	uint8_t *payload = ask(path, argc, argv, o->timeout, v->flags & VERB_AGAIN, &fd, &len32);
+	close(fd);
+	len = len32;
 	if (proto_answer_unpack(payload, len, &result, &text, &textlen) < 0)
 		errx(EXIT_NO_DAEMON, "%s: bad answer: %s", path,
 		     len ? "unknown result code" : "empty");

@@ -40,6 +40,9 @@ enum verb_id {
 enum verb_flags {
 	VERB_LOCAL = 1 << 0,       /* corralctl does it alone: not a request corrald knows */
 	VERB_OWN_OPTIONS = 1 << 1, /* options after the verb are its own, not corralctl's */
+	/* Asking again has the effect of asking once: when the connection ends
+	 * before any answer (corrald re-executing itself), corralctl asks again. */
+	VERB_AGAIN = 1 << 2,
 };
 
 /* One form of a verb in corralctl --help: "SYNOPSIS  SUMMARY", the summary

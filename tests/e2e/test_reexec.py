@@ -254,3 +254,36 @@ def test_reexec_keeps_socket_activation_listening():
         expect(not errors, "the client saw errors during the execs", errors[:5])
         expect(answered[0] > 10, "the client was answered all along", answered[0])
         expect(pids(c) == before, "the echo server kept its pid")
+
+
+def test_tail_f_follows_across_reexec():
+    """corralctl tail -f goes on across an exec: the connection the old
+    corrald had is gone, corralctl asks the new one to follow on."""
+    import subprocess
+    from harness import corralctl_path
+    conf = prog("count", "/bin/sh -c 'i=0; while :; do i=$((i+1)); echo \"line $i\"; "
+                "sleep 0.01; done'", startsecs=0)
+    with Corral(conf, name="reexectail") as c:
+        c.wait_running(["count"])
+        out = open(c.path("tail.out"), "w")
+        t = subprocess.Popen([corralctl_path(), "-s", c.sock, "tail", "-f", "count"],
+                             stdout=out, stderr=subprocess.STDOUT)
+        try:
+            def last():
+                text = c.read(c.path("tail.out")) or ""
+                nums = re.findall(r"^line (\d+)$", text, re.M)
+                return int(nums[-1]) if nums else 0
+            wait_until(lambda: last() > 5, 10, "tail -f to print lines")
+            for i in range(2):
+                expect_rc(c.ctl("reexec"), 0, "reexec")
+                wait_until(lambda: c.stderr_text().count("took over") == i + 1, 10,
+                           "the take-over")
+                at = last()
+                wait_until(lambda: last() > at + 20, 10,
+                           lambda: "tail -f to go on after the exec (at %d, now %d)"
+                           % (at, last()))
+                expect(t.poll() is None, "tail -f is still running", t.returncode)
+        finally:
+            t.terminate()
+            t.wait(10)
+            out.close()
