@@ -53,6 +53,14 @@ int group_apply(const struct corral_config *cfg)
 	return 0;
 }
 
+int group_handover(struct handover *h)
+{
+	for (struct group *g = groups; g; g = g->next)
+		if (g->npipes && pipeline_handover(g, h) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 void group_free_all(void)
 {
 	while (groups) {

@@ -34,4 +34,8 @@ void group_check(struct group *g);
 /* RUNNING, PARTIAL, STOPPED, RESTARTING or FATAL; "" when in no group. */
 const char *group_state(const struct program *prog);
 
+struct handover;
+/* corrald execs itself: every pipeline's pipes go across (pipeline.h). */
+int group_handover(struct handover *h);
+
 #endif

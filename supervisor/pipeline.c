@@ -2,10 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "supervisor/handover.h"
 #include "supervisor/log.h"
 
 void pipeline_close(struct group *g)
@@ -17,6 +20,48 @@ void pipeline_close(struct group *g)
 	free(g->pipes);
 	g->pipes = NULL;
 	g->npipes = 0;
+}
+
+/* The key of G's I-th pipe's end END in a handover record (handover.h). */
+static void pipe_key(const struct group *g, int i, int end, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%d:%d", g->name, i, end);
+}
+
+/* Both ends of G's I-th pipe from the record, true; else false, and
+ * neither is taken. */
+static bool pipe_adopt(struct group *g, int i)
+{
+	if (!handover_active())
+		return false;
+	char k0[PATH_MAX], k1[PATH_MAX];
+	pipe_key(g, i, 0, k0, sizeof k0);
+	pipe_key(g, i, 1, k1, sizeof k1);
+	int r = handover_take_fd("pipeline", k0);
+	int w = handover_take_fd("pipeline", k1);
+	if (r < 0 || w < 0 || fcntl(r, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fcntl(w, F_SETFD, FD_CLOEXEC) < 0) {
+		if (r >= 0)
+			close(r);
+		if (w >= 0)
+			close(w);
+		return false;
+	}
+	g->pipes[i][0] = r;
+	g->pipes[i][1] = w;
+	return true;
+}
+
+int pipeline_handover(const struct group *g, struct handover *h)
+{
+	char key[PATH_MAX];
+	for (int i = 0; i < g->npipes; i++)
+		for (int end = 0; end < 2; end++) {
+			pipe_key(g, i, end, key, sizeof key);
+			if (handover_add_fd(h, "pipeline", key, g->pipes[i][end]) < 0)
+				return -ENOMEM;
+		}
+	return 0;
 }
 
 int pipeline_open(struct group *g)
@@ -39,6 +84,11 @@ int pipeline_open(struct group *g)
 	if (!g->pipes)
 		return -ENOMEM;
 	for (int i = 0; i < n - 1; i++) {
+		/* After an exec of corrald, the pipes it held, with what is in them. */
+		if (pipe_adopt(g, i)) {
+			g->npipes++;
+			continue;
+		}
 		if (pipe2(g->pipes[i], O_CLOEXEC) < 0) {
 			int e = errno;
 			pipeline_close(g);

@@ -21,4 +21,10 @@ void pipeline_close(struct group *g);
  * keeps them. */
 void pipeline_ends(const struct process *p, int *in, int *out);
 
+struct handover;
+/* corrald execs itself: G's pipes go across, with what is in them
+ * (handover.h); pipeline_open() after the exec takes them back. 0 or
+ * -ENOMEM. */
+int pipeline_handover(const struct group *g, struct handover *h);
+
 #endif

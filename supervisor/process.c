@@ -953,11 +953,6 @@ bool process_carry(const struct process *p, struct handover_proc *hp, char *why,
 			 p->name);
 		return false;
 	}
-	if (p->prog->group && p->prog->group->pipes) {
-		snprintf(why, whylen, "%s: pipelines are not handed over across an exec yet",
-			 p->name);
-		return false;
-	}
 	if (p->stdio[0] >= 0 || p->worker) {
 		snprintf(why, whylen, "%s: %s are not handed over across an exec yet", p->name,
 			 p->stdio[0] >= 0 ? "corralctl run scopes" : "pool workers");

@@ -17,6 +17,7 @@
 
 #include "supervisor/cgroup.h"
 #include "supervisor/core.h"
+#include "supervisor/group.h"
 #include "supervisor/handover.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
@@ -221,7 +222,7 @@ static int build(struct handover *h, const struct reexec_guard *g, char *why, si
 				return -1;
 		}
 	}
-	if (sockets_handover(h) < 0) {
+	if (sockets_handover(h) < 0 || group_handover(h) < 0) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}

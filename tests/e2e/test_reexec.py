@@ -287,3 +287,28 @@ def test_tail_f_follows_across_reexec():
             t.terminate()
             t.wait(10)
             out.close()
+
+
+def test_reexec_keeps_a_pipeline_flowing():
+    """A pipeline's pipes are corrald's: they go across, with what is in
+    them, and no stage sees a break."""
+    producer = ("import sys, time\nfor i in range(4000):\n    print('line %d' % i, flush=True)\n"
+                "    time.sleep(0.0005)\ntime.sleep(600)\n")
+    cfg = (prog("producer", "@PY@ @DIR@/producer.py", startsecs=0)
+           + prog("sink", "/bin/cat", startsecs=0)
+           + "[pipeline:flow]\nprograms = producer | sink\nbuffer = 4KB\n")
+    with Corral(cfg, scripts={"producer.py": producer}, name="reexecpipe") as c:
+        c.wait_running(["flow:producer", "flow:sink"])
+
+        def numbers():
+            text = c.read(c.log("flow:sink")) or ""
+            return [int(m) for m in re.findall(r"^line (\d+)$", text, re.M)]
+        wait_until(lambda: len(numbers()) > 100, 20, "the pipeline to flow")
+        before = pids(c)
+        for i in range(3):
+            expect_rc(c.ctl("reexec"), 0, "reexec %d" % (i + 1))
+            wait_until(lambda: c.stderr_text().count("took over") == i + 1, 10, "the take-over")
+        wait_until(lambda: len(numbers()) >= 4000, 60,
+                   lambda: "every line through the sink (%d so far)" % len(numbers()))
+        expect(numbers() == list(range(4000)), "every line once, in order, through the execs")
+        expect(pids(c) == before, "no stage was restarted")
