@@ -2,6 +2,7 @@
 #include "supervisor/handover.h"
 
 #include <errno.h>
+#include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -444,15 +445,61 @@ void handover_free(struct handover *h)
 
 static struct handover cur;
 static bool have;
+/* The record's descriptors by "KIND KEY" (glibc's hsearch_r), so that a
+ * take-over of N processes is O(N); NULL when it could not be made (then
+ * a search, slower, never wrong). */
+static struct hsearch_data *byname;
+static char **names; /* the keys, owned */
+
+static void index_free(void)
+{
+	if (byname) {
+		hdestroy_r(byname);
+		free(byname);
+		byname = NULL;
+	}
+	for (size_t i = 0; names && i < cur.nfds; i++)
+		free(names[i]);
+	free(names);
+	names = NULL;
+}
+
+static char *fd_key(const char *kind, const char *key)
+{
+	char *s;
+	return asprintf(&s, "%s %s", kind, key) < 0 ? NULL : s;
+}
+
+static void index_make(void)
+{
+	byname = calloc(1, sizeof *byname);
+	names = calloc(cur.nfds + 1, sizeof *names);
+	bool ok = byname && names && hcreate_r(2 * cur.nfds + 16, byname);
+	if (!ok) {
+		free(byname);
+		byname = NULL;
+	}
+	for (size_t i = 0; ok && i < cur.nfds; i++) {
+		ENTRY e = { .key = names[i] = fd_key(cur.fds[i].kind, cur.fds[i].key),
+			    .data = &cur.fds[i] }, *f;
+		/* the first of a name wins, as the search would find it */
+		ok = e.key && hsearch_r(e, ENTER, &f, byname);
+	}
+	if (!ok)
+		index_free();
+}
 
 void handover_set_current(struct handover *h)
 {
-	if (have)
+	if (have) {
+		index_free();
 		handover_free(&cur);
+	}
 	have = h != NULL;
 	if (h) {
 		cur = *h;
 		memset(h, 0, sizeof *h);
+		index_make();
 	}
 }
 
@@ -468,6 +515,19 @@ const struct handover *handover_current(void)
 
 int handover_take_fd(const char *kind, const char *key)
 {
+	if (have && byname) {
+		char *k = fd_key(kind, key);
+		ENTRY e = { .key = k }, *f = NULL;
+		bool found = k && hsearch_r(e, FIND, &f, byname);
+		free(k);
+		if (k) {
+			struct handover_fd *hf = found ? f->data : NULL;
+			if (!hf || hf->taken)
+				return -1;
+			hf->taken = true;
+			return hf->fd;
+		}
+	}
 	for (size_t i = 0; have && i < cur.nfds; i++) {
 		struct handover_fd *f = &cur.fds[i];
 		if (!f->taken && strcmp(f->kind, kind) == 0 && strcmp(f->key, key) == 0) {
@@ -491,6 +551,7 @@ void handover_done(void)
 	for (size_t i = 0; have && i < cur.nfds; i++)
 		if (!cur.fds[i].taken)
 			close(cur.fds[i].fd);
+	index_free();
 	if (have)
 		handover_free(&cur);
 	have = false;
