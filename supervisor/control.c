@@ -1268,15 +1268,15 @@ static int make_parent_dir(const char *path)
 	return 0;
 }
 
-/* After an exec of corrald: the listening socket FD it had, clients
- * waiting in its backlog. */
-static int control_adopt(const struct corral_config *cfg, int fd)
+/* Serve on FD, listening at CFG's socket (the file lstat'ed as ST): made
+ * now (MADE: on failure its file goes too), or taken back after an exec of
+ * corrald, clients waiting in its backlog. 0, or -1 with FD closed. */
+static int control_serve(const struct corral_config *cfg, int fd, bool made)
 {
 	struct stat st;
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || lstat(cfg->socket, &st) < 0) {
+	if (lstat(cfg->socket, &st) < 0) {
 		log_err("control socket %s: %m", cfg->socket);
-		close(fd);
-		return -1;
+		goto fail;
 	}
 	C.dev = st.st_dev;
 	C.ino = st.st_ino;
@@ -1289,17 +1289,27 @@ static int control_adopt(const struct corral_config *cfg, int fd)
 		free(C.path);
 		C.path = NULL;
 		C.fd = -1;
-		close(fd);
-		return -1;
+		goto fail;
 	}
 	return 0;
+fail:
+	if (made)
+		unlink(cfg->socket);
+	close(fd);
+	return -1;
 }
 
 static int control_open(const struct corral_config *cfg)
 {
 	int kept = handover_take_fd("control", cfg->socket);
-	if (kept >= 0)
-		return control_adopt(cfg, kept);
+	if (kept >= 0) {
+		if (fcntl(kept, F_SETFD, FD_CLOEXEC) < 0) {
+			log_err("control socket %s: %m", cfg->socket);
+			close(kept);
+			return -1;
+		}
+		return control_serve(cfg, kept, false);
+	}
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	if (strlen(cfg->socket) >= sizeof addr.sun_path) {
 		log_err("socket path too long: %s", cfg->socket);
@@ -1330,32 +1340,12 @@ static int control_open(const struct corral_config *cfg)
 		log_err("bind %s: %s", cfg->socket, strerror(-r));
 		goto fail;
 	}
-	struct stat st;
-	if (lstat(cfg->socket, &st) < 0) {
-		log_err("control socket %s: %m", cfg->socket);
-		unlink(cfg->socket);
-		goto fail;
-	}
-	C.dev = st.st_dev;
-	C.ino = st.st_ino;
 	if (listen(fd, 128) < 0) {
 		log_err("listen %s: %m", cfg->socket);
 		unlink(cfg->socket);
 		goto fail;
 	}
-	C.path = strdup(cfg->socket);
-	C.owner = geteuid();
-	C.fd = fd;
-	loop_watch_init(&C.watch, listen_event, NULL);
-	if (!C.path || loop_watch(fd, EPOLLIN, &C.watch) < 0) {
-		log_err("control socket setup failed");
-		unlink(cfg->socket);
-		free(C.path);
-		C.path = NULL;
-		C.fd = -1;
-		goto fail;
-	}
-	return 0;
+	return control_serve(cfg, fd, true);
 fail:
 	close(fd);
 	return -1;

@@ -393,9 +393,15 @@ int handover_decode(const char *buf, size_t len, struct handover *h, char *why, 
 int handover_read(int fd, struct handover *h, char *why, size_t whylen)
 {
 	struct stat st;
-	if (fstat(fd, &st) < 0 || st.st_size < 0 || st.st_size > (off_t)(1 << 30)) {
-		snprintf(why, whylen, "handover record fd %d: %s", fd,
-			 errno ? strerror(errno) : "too big");
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		snprintf(why, whylen, "handover record fd %d: %s", fd, strerror(e));
+		close(fd);
+		return -e;
+	}
+	if (st.st_size < 0 || st.st_size > (off_t)(1 << 30)) {
+		snprintf(why, whylen, "handover record fd %d: %lld bytes, too big", fd,
+			 (long long)st.st_size);
 		close(fd);
 		return -EINVAL;
 	}

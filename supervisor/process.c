@@ -971,7 +971,10 @@ bool process_carry(const struct process *p, struct handover_proc *hp, char *why,
 	hp->exitcode = p->exitcode;
 	hp->exitsig = p->exitsig;
 	hp->exit_pid = p->exit_pid;
-	hp->spawnerr = p->spawnerr ? strdup(p->spawnerr) : NULL;
+	if (p->spawnerr && !(hp->spawnerr = strdup(p->spawnerr))) {
+		snprintf(why, whylen, "out of memory");
+		return false;
+	}
 	hp->leaf_used = p->leaf_used;
 	return logstream_carry(&p->out, &hp->out, why, whylen) &&
 	       logstream_carry(&p->err, &hp->err, why, whylen);
@@ -995,19 +998,19 @@ int process_adopt(struct process *p, const struct handover_proc *hp, char *why, 
 	p->leaf_used = hp->leaf_used;
 	p->info = hp->start_wall ? NULL : "not started";
 	int r = 0;
-	char path[PATH_MAX], msg[PATH_MAX + 160];
+	char path[PATH_MAX], msg[PATH_MAX + 160] = "no file name";
 	struct program_instance v = process_values(p);
-	if (hp->out.pipe_fd >= 0) {
-		const char *opath = log_path(p, v.stdout_logfile, "out", path, sizeof path, &r);
+	struct logstream *ls[2] = { &p->out, &p->err };
+	const struct handover_stream *hs[2] = { &hp->out, &hp->err };
+	const char *files[2] = { v.stdout_logfile, v.stderr_logfile };
+	static const char *const suffix[2] = { "out", "err" };
+	for (int k = 0; k < 2 && r == 0; k++) {
+		if (hs[k]->pipe_fd < 0)
+			continue;
+		const char *lp = log_path(p, files[k], suffix[k], path, sizeof path, &r);
 		if (r == 0)
-			r = logstream_adopt(&p->out, c, opath ? opath : "NONE", hp->out.pipe_fd,
-					    &hp->out, msg, sizeof msg);
-	}
-	if (r == 0 && hp->err.pipe_fd >= 0) {
-		const char *epath = log_path(p, v.stderr_logfile, "err", path, sizeof path, &r);
-		if (r == 0)
-			r = logstream_adopt(&p->err, c, epath ? epath : "NONE", hp->err.pipe_fd,
-					    &hp->err, msg, sizeof msg);
+			r = logstream_adopt(ls[k], c, lp ? lp : "NONE", hs[k]->pipe_fd, hs[k], msg,
+					    sizeof msg);
 	}
 	if (r < 0) {
 		snprintf(why, whylen, "%s: its log: %s", p->name, msg);

@@ -68,10 +68,12 @@ static int probe(const char *bin, char *const args[], char *out, size_t outlen)
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawnattr_t at;
 	posix_spawnattr_init(&at);
-	sigset_t none;
+	sigset_t none, all;
 	sigemptyset(&none);
+	sigfillset(&all);
 	posix_spawnattr_setsigmask(&at, &none); /* corrald blocks the signals it reads */
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setsigdefault(&at, &all); /* and ignores SIGPIPE */
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	pid_t pid;
 	int r = posix_spawn(&pid, bin, &fa, &at, args, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -107,8 +109,20 @@ static int probe(const char *bin, char *const args[], char *out, size_t outlen)
 		out[got] = '\0';
 	}
 	close(p[0]);
+	/* Its output is done; its exit, by the same deadline. */
+	int pfd = killed ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
+	if (!killed) {
+		struct pollfd w = { .fd = pfd, .events = POLLIN };
+		int64_t left = deadline - loop_now_ms();
+		if (pfd < 0 || left <= 0 || poll(&w, 1, (int)left) <= 0) {
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+		if (pfd >= 0)
+			close(pfd);
+	}
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
+	while (waitpid(pid, &status, 0) < 0) /* exited, or killed just now */
 		if (errno != EINTR)
 			return -errno;
 	if (killed)
@@ -123,6 +137,15 @@ static const char *first_line(char *text)
 	if (strlen(text) > 300)
 		text[300] = '\0';
 	return text;
+}
+
+/* reexec_binary() into BIN, or -1 with WHY. */
+static int binary(char *bin, size_t len, char *why, size_t whylen)
+{
+	int r = reexec_binary(bin, len);
+	if (r < 0)
+		snprintf(why, whylen, "/proc/self/exe: %s", strerror(-r));
+	return r < 0 ? -1 : 0;
 }
 
 static int check_binary(const char *bin, char *why, size_t whylen)
@@ -155,32 +178,6 @@ static int check_binary(const char *bin, char *why, size_t whylen)
 		return -1;
 	}
 	return 0;
-}
-
-/* The config file read again says what is in force: else the exec would be
- * a reload. */
-static int check_config_unchanged(char *why, size_t whylen)
-{
-	char **add = NULL, **chg = NULL, **rem = NULL, err[512];
-	if (reload_reread(&add, &chg, &rem, err, sizeof err) < 0) {
-		snprintf(why, whylen, "%s: %s", core.config_path, err);
-		return -1;
-	}
-	int r = 0;
-	char **lists[] = { add, chg, rem };
-	static const char *const words[] = { "added", "changed", "removed" };
-	for (int i = 0; i < 3; i++) {
-		if (lists[i] && lists[i][0] && r == 0) {
-			snprintf(why, whylen, "%s has changed since it was loaded (%s: %s): "
-				 "reload first, or undo the change", core.config_path, words[i],
-				 lists[i][0]);
-			r = -1;
-		}
-		for (char **s = lists[i]; s && *s; s++)
-			free(*s);
-		free(lists[i]);
-	}
-	return r;
 }
 
 /* The record of everything that goes across, into H; 0, or -1 with WHY. */
@@ -237,15 +234,12 @@ int reexec_check(char *why, size_t whylen)
 		return -1;
 	}
 	char bin[PATH_MAX];
-	int r = reexec_binary(bin, sizeof bin);
-	if (r < 0) {
-		snprintf(why, whylen, "/proc/self/exe: %s", strerror(-r));
+	if (binary(bin, sizeof bin, why, whylen) < 0)
 		return -1;
-	}
 	struct handover h = { 0 };
-	r = build(&h, NULL, why, whylen);
+	int r = build(&h, NULL, why, whylen);
 	handover_free(&h);
-	if (r < 0 || check_config_unchanged(why, whylen) < 0 || check_binary(bin, why, whylen) < 0)
+	if (r < 0 || reload_unchanged(why, whylen) < 0 || check_binary(bin, why, whylen) < 0)
 		return -1;
 	return 0;
 }
@@ -273,11 +267,8 @@ static void keep_all(const struct handover *h, bool on)
 int reexec_exec(const struct reexec_guard *g, char *why, size_t whylen)
 {
 	char bin[PATH_MAX];
-	int r = reexec_binary(bin, sizeof bin);
-	if (r < 0) {
-		snprintf(why, whylen, "/proc/self/exe: %s", strerror(-r));
+	if (binary(bin, sizeof bin, why, whylen) < 0)
 		return -1;
-	}
 	struct handover h = { 0 };
 	if (build(&h, g, why, whylen) < 0) {
 		handover_free(&h);
@@ -307,7 +298,8 @@ int reexec_exec(const struct reexec_guard *g, char *why, size_t whylen)
 			i++;
 			continue;
 		}
-		if (strncmp(saved_argv[i], "--handover=", 11) == 0)
+		if (strncmp(saved_argv[i], "--handover=", 11) == 0 ||
+		    strcmp(saved_argv[i], "--nodaemon") == 0) /* added below, once */
 			continue;
 		args[n++] = saved_argv[i];
 	}
@@ -321,7 +313,7 @@ int reexec_exec(const struct reexec_guard *g, char *why, size_t whylen)
 		 "%lld bytes)", bin, h.nprocs, h.nfds, bytes);
 	keep_all(&h, true);
 	execve(bin, args, environ);
-	r = errno;
+	int r = errno;
 	keep_all(&h, false);
 	close(fd);
 	free(args);
@@ -353,6 +345,12 @@ int reexec_adopt(char *why, size_t whylen)
 			if (!p || p->pidfd != hp->pidfd)
 				close(hp->pidfd);
 		}
+		/* Its log pipes, unless a stream of it took them. */
+		const int ends[2] = { hp->out.pipe_fd, hp->err.pipe_fd };
+		for (int k = 0; k < 2; k++)
+			if (ends[k] >= 0 && (!p || (p->out.pipe_fd != ends[k] &&
+						  p->err.pipe_fd != ends[k])))
+				close(ends[k]);
 		if (r == 0)
 			snprintf(why, whylen, "%s", msg);
 		r = -1;

@@ -411,7 +411,10 @@ static size_t running_group(struct reread_index *x, const char *g, bool *differs
 	return running;
 }
 
-int reload_reread(char ***added, char ***changed, char ***removed, char *err, size_t errlen)
+/* reload_reread()'s work: the config read again and compared, its ref in
+ * *OUT (one reference, the caller's). */
+static int reread(struct config_ref **out, char ***added, char ***changed, char ***removed,
+		  char *err, size_t errlen)
 {
 	struct config_ref *ref = calloc(1, sizeof *ref);
 	if (!ref) {
@@ -486,12 +489,47 @@ int reload_reread(char ***added, char ***changed, char ***removed, char *err, si
 		snprintf(err, errlen, "out of memory");
 		return r;
 	}
-	core_config_put(pending);
-	pending = ref;
+	*out = ref;
 	*added = a;
 	*changed = c;
 	*removed = d;
 	return 0;
+}
+
+int reload_reread(char ***added, char ***changed, char ***removed, char *err, size_t errlen)
+{
+	struct config_ref *ref;
+	int r = reread(&ref, added, changed, removed, err, errlen);
+	if (r == 0) {
+		core_config_put(pending);
+		pending = ref;
+	}
+	return r;
+}
+
+int reload_unchanged(char *why, size_t whylen)
+{
+	struct config_ref *ref;
+	char **lists[3] = { NULL, NULL, NULL }, err[512];
+	if (reread(&ref, &lists[0], &lists[1], &lists[2], err, sizeof err) < 0) {
+		snprintf(why, whylen, "%s: %s", core.config_path, err);
+		return -1;
+	}
+	core_config_put(ref); /* compared only: the pending config stays as it was */
+	int r = 0;
+	static const char *const words[] = { "added", "changed", "removed" };
+	for (int i = 0; i < 3; i++) {
+		if (lists[i][0] && r == 0) {
+			snprintf(why, whylen, "%s has changed since it was loaded (%s: %s): "
+				 "reload first, or undo the change", core.config_path, words[i],
+				 lists[i][0]);
+			r = -1;
+		}
+		for (char **n = lists[i]; *n; n++)
+			free(*n);
+		free(lists[i]);
+	}
+	return r;
 }
 const struct corral_config *reload_pending_config(void)
 {

@@ -22,6 +22,10 @@ int reload_run(void (*line)(void *ctx, const char *text), void *ctx);
  * and name the process groups it adds, changes and removes against what
  * runs (NULL-terminated heap vectors). 0; -EINVAL with ERR. */
 int reload_reread(char ***added, char ***changed, char ***removed, char *err, size_t errlen);
+/* Whether the config file says what is in force (nothing added, changed or
+ * removed, as reload_reread() would find): 0, or -1 with WHY naming the
+ * first difference or why it could not be read. Leaves no pending config. */
+int reload_unchanged(char *why, size_t whylen);
 /* The config last reread, else the running one. */
 const struct corral_config *reload_pending_config(void);
 /* addProcessGroup: run group NAME of the pending config. 0; -EEXIST,
