@@ -328,6 +328,8 @@ def test_daemonizes_as_supervisord():
             unix_rpc(c.path("sd.sock")).supervisor.restart()
             wait_until(lambda: "--nodaemon" in proc_cmdline(pids["corrald"]), 20,
                        "corrald to execute itself again")
+            # exec'd is not yet listening: its control socket, then its programs
+            wait_until(lambda: c.ctl("pid").rc == 0, 20, "the restarted corrald to answer")
             st = c.wait_state("p", "RUNNING", timeout=20)
             expect(c.ctl("pid").out.strip() == str(pids["corrald"]) and
                    read(c.path("supervisord.pid")).strip() == str(pids["corrald"]),
