@@ -51,7 +51,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c superviso
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
              supervisor/logbuild.c supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
-             supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c \
+             supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c supervisor/poolcarry.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/http.c supervisor/rpc.c \
              supervisor/rcall.c supervisor/sdview.c supervisor/rpclog.c supervisor/rpcconfig.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \

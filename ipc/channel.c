@@ -66,6 +66,11 @@ void *channel_peek(const struct channel *ch)
 	return ch->len ? ch->slot[ch->head] : NULL;
 }
 
+void *channel_at(const struct channel *ch, size_t i)
+{
+	return i < ch->len ? ch->slot[(ch->head + i) % ch->size] : NULL;
+}
+
 void *channel_pop(struct channel *ch)
 {
 	if (!ch->len)

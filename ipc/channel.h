@@ -36,6 +36,8 @@ int channel_push(struct channel *ch, void *item);
 void *channel_pop(struct channel *ch);
 /* The oldest item without taking it, or NULL. */
 void *channel_peek(const struct channel *ch);
+/* The I-th oldest item (0 is the oldest) without taking it, or NULL past the end. */
+void *channel_at(const struct channel *ch, size_t i);
 
 static inline size_t channel_len(const struct channel *ch) { return ch->len; }
 static inline bool channel_full(const struct channel *ch) { return ch->len >= ch->bound; }

@@ -47,15 +47,33 @@ struct handover_proc *handover_add_proc(struct handover *h, const char *name)
 	return p;
 }
 
+int handover_add_part(struct handover *h, const char *kind, const char *key,
+		      struct handover_out *o)
+{
+	struct handover_part *v = o->nomem ? NULL : realloc(h->parts, (h->nparts + 1) * sizeof *v);
+	if (!v) {
+		free(o->data);
+		*o = (struct handover_out){ 0 };
+		return -ENOMEM;
+	}
+	h->parts = v;
+	struct handover_part *pt = &v[h->nparts];
+	*pt = (struct handover_part){ .kind = strdup(kind), .key = strdup(key),
+				      .data = (unsigned char *)o->data, .len = o->len };
+	*o = (struct handover_out){ 0 };
+	if (!pt->kind || !pt->key) {
+		free(pt->kind);
+		free(pt->key);
+		free(pt->data);
+		return -ENOMEM;
+	}
+	h->nparts++;
+	return 0;
+}
+
 /* ---- encoding ---- */
 
-struct out {
-	char *data;
-	size_t len, cap;
-	bool nomem;
-};
-
-static void put(struct out *o, const void *p, size_t n)
+void handover_put(struct handover_out *o, const void *p, size_t n)
 {
 	if (o->nomem)
 		return;
@@ -75,99 +93,111 @@ static void put(struct out *o, const void *p, size_t n)
 	o->len += n;
 }
 
-static void put_u64(struct out *o, uint64_t v)
+void handover_put_u64(struct handover_out *o, uint64_t v)
 {
 	unsigned char b[8];
 	for (int i = 0; i < 8; i++)
 		b[i] = (unsigned char)(v >> (8 * i));
-	put(o, b, 8);
+	handover_put(o, b, 8);
 }
 
-static void put_u32(struct out *o, uint32_t v)
+void handover_put_u32(struct handover_out *o, uint32_t v)
 {
 	unsigned char b[4];
 	for (int i = 0; i < 4; i++)
 		b[i] = (unsigned char)(v >> (8 * i));
-	put(o, b, 4);
+	handover_put(o, b, 4);
 }
 
-static void put_i32(struct out *o, int32_t v)
+void handover_put_i32(struct handover_out *o, int32_t v)
 {
-	put_u32(o, (uint32_t)v);
+	handover_put_u32(o, (uint32_t)v);
 }
 
-static void put_i64(struct out *o, int64_t v)
+void handover_put_i64(struct handover_out *o, int64_t v)
 {
-	put_u64(o, (uint64_t)v);
+	handover_put_u64(o, (uint64_t)v);
 }
 
-static void put_bool(struct out *o, bool v)
+void handover_put_bool(struct handover_out *o, bool v)
 {
 	unsigned char b = v;
-	put(o, &b, 1);
+	handover_put(o, &b, 1);
 }
 
-static void put_str(struct out *o, const char *s)
+void handover_put_str(struct handover_out *o, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
-	put_u32(o, (uint32_t)n);
-	put(o, s ? s : "", n);
+	handover_put_u32(o, (uint32_t)n);
+	handover_put(o, s ? s : "", n);
 }
 
-static void put_stream(struct out *o, const struct handover_stream *s)
+void handover_put_bytes(struct handover_out *o, const void *p, size_t n)
 {
-	put_i32(o, s->pipe_fd);
-	put_bool(o, s->at_line_start);
-	put_bool(o, s->continued);
-	put_u64(o, s->line_len);
-	put_u64(o, s->dropped);
-	put_u64(o, s->blocked_ms);
-	put_u64(o, s->syslog_dropped);
+	handover_put_u32(o, (uint32_t)n);
+	handover_put(o, p, n);
+}
+
+static void put_stream(struct handover_out *o, const struct handover_stream *s)
+{
+	handover_put_i32(o, s->pipe_fd);
+	handover_put_bool(o, s->at_line_start);
+	handover_put_bool(o, s->continued);
+	handover_put_u64(o, s->line_len);
+	handover_put_u64(o, s->dropped);
+	handover_put_u64(o, s->blocked_ms);
+	handover_put_u64(o, s->syslog_dropped);
 }
 
 int handover_encode(const struct handover *h, char **buf, size_t *len)
 {
-	struct out body = { 0 };
-	put_str(&body, h->version);
-	put_str(&body, h->config_path);
-	put_u32(&body, (uint32_t)h->nfds);
+	struct handover_out body = { 0 };
+	handover_put_str(&body, h->version);
+	handover_put_str(&body, h->config_path);
+	handover_put_u32(&body, (uint32_t)h->nfds);
 	for (size_t i = 0; i < h->nfds; i++) {
-		put_str(&body, h->fds[i].kind);
-		put_str(&body, h->fds[i].key);
-		put_i32(&body, h->fds[i].fd);
+		handover_put_str(&body, h->fds[i].kind);
+		handover_put_str(&body, h->fds[i].key);
+		handover_put_i32(&body, h->fds[i].fd);
 	}
-	put_str(&body, h->scope_path);
-	put_i32(&body, h->guard_pid);
-	put_i32(&body, h->guard_pipe);
-	put_i32(&body, h->guard_pidfd);
-	put_u32(&body, (uint32_t)h->nprocs);
+	handover_put_str(&body, h->scope_path);
+	handover_put_i32(&body, h->guard_pid);
+	handover_put_i32(&body, h->guard_pipe);
+	handover_put_i32(&body, h->guard_pidfd);
+	handover_put_u32(&body, (uint32_t)h->nprocs);
 	for (size_t i = 0; i < h->nprocs; i++) {
 		const struct handover_proc *p = &h->procs[i];
-		put_str(&body, p->name);
-		put_i32(&body, p->pid);
-		put_i32(&body, p->pidfd);
-		put_u32(&body, p->state);
-		put_i32(&body, p->retries);
-		put_bool(&body, p->restart_due);
-		put_u32(&body, p->killing);
-		put_u32(&body, p->last);
-		put_i64(&body, p->started_ms);
-		put_i64(&body, p->start_wall);
-		put_i64(&body, p->stop_wall);
-		put_i32(&body, p->exitcode);
-		put_i32(&body, p->exitsig);
-		put_i32(&body, p->exit_pid);
-		put_bool(&body, p->spawnerr != NULL);
-		put_str(&body, p->spawnerr);
-		put_bool(&body, p->leaf_used);
+		handover_put_str(&body, p->name);
+		handover_put_i32(&body, p->pid);
+		handover_put_i32(&body, p->pidfd);
+		handover_put_u32(&body, p->state);
+		handover_put_i32(&body, p->retries);
+		handover_put_bool(&body, p->restart_due);
+		handover_put_u32(&body, p->killing);
+		handover_put_u32(&body, p->last);
+		handover_put_i64(&body, p->started_ms);
+		handover_put_i64(&body, p->start_wall);
+		handover_put_i64(&body, p->stop_wall);
+		handover_put_i32(&body, p->exitcode);
+		handover_put_i32(&body, p->exitsig);
+		handover_put_i32(&body, p->exit_pid);
+		handover_put_bool(&body, p->spawnerr != NULL);
+		handover_put_str(&body, p->spawnerr);
+		handover_put_bool(&body, p->leaf_used);
 		put_stream(&body, &p->out);
 		put_stream(&body, &p->err);
 	}
-	struct out all = { 0 };
-	put(&all, HANDOVER_MAGIC, strlen(HANDOVER_MAGIC));
-	put_u32(&all, HANDOVER_VERSION);
-	put_u64(&all, body.len);
-	put(&all, body.data, body.len);
+	handover_put_u32(&body, (uint32_t)h->nparts);
+	for (size_t i = 0; i < h->nparts; i++) {
+		handover_put_str(&body, h->parts[i].kind);
+		handover_put_str(&body, h->parts[i].key);
+		handover_put_bytes(&body, h->parts[i].data, h->parts[i].len);
+	}
+	struct handover_out all = { 0 };
+	handover_put(&all, HANDOVER_MAGIC, strlen(HANDOVER_MAGIC));
+	handover_put_u32(&all, HANDOVER_VERSION);
+	handover_put_u64(&all, body.len);
+	handover_put(&all, body.data, body.len);
 	free(body.data);
 	if (body.nomem || all.nomem) {
 		free(all.data);
@@ -205,12 +235,7 @@ int handover_write(const struct handover *h)
 
 /* ---- decoding ---- */
 
-struct in {
-	const unsigned char *p, *end;
-	bool bad;
-};
-
-static const unsigned char *take(struct in *in, size_t n)
+static const unsigned char *take(struct handover_in *in, size_t n)
 {
 	if (in->bad || (size_t)(in->end - in->p) < n) {
 		in->bad = true;
@@ -221,7 +246,7 @@ static const unsigned char *take(struct in *in, size_t n)
 	return at;
 }
 
-static uint64_t get_u64(struct in *in)
+uint64_t handover_get_u64(struct handover_in *in)
 {
 	const unsigned char *b = take(in, 8);
 	uint64_t v = 0;
@@ -230,7 +255,7 @@ static uint64_t get_u64(struct in *in)
 	return v;
 }
 
-static uint32_t get_u32(struct in *in)
+uint32_t handover_get_u32(struct handover_in *in)
 {
 	const unsigned char *b = take(in, 4);
 	uint32_t v = 0;
@@ -239,17 +264,17 @@ static uint32_t get_u32(struct in *in)
 	return v;
 }
 
-static int32_t get_i32(struct in *in)
+int32_t handover_get_i32(struct handover_in *in)
 {
-	return (int32_t)get_u32(in);
+	return (int32_t)handover_get_u32(in);
 }
 
-static int64_t get_i64(struct in *in)
+int64_t handover_get_i64(struct handover_in *in)
 {
-	return (int64_t)get_u64(in);
+	return (int64_t)handover_get_u64(in);
 }
 
-static bool get_bool(struct in *in)
+bool handover_get_bool(struct handover_in *in)
 {
 	const unsigned char *b = take(in, 1);
 	if (b && *b > 1)
@@ -258,9 +283,9 @@ static bool get_bool(struct in *in)
 }
 
 /* A string, malloc'd; NULL (and bad) when short, or holding a NUL. */
-static char *get_str(struct in *in)
+char *handover_get_str(struct handover_in *in)
 {
-	uint32_t n = get_u32(in);
+	uint32_t n = handover_get_u32(in);
 	const unsigned char *b = take(in, n);
 	if (!b)
 		return NULL;
@@ -278,21 +303,38 @@ static char *get_str(struct in *in)
 	return s;
 }
 
-static void get_stream(struct in *in, struct handover_stream *s)
+void *handover_get_bytes(struct handover_in *in, size_t *len)
 {
-	s->pipe_fd = get_i32(in);
-	s->at_line_start = get_bool(in);
-	s->continued = get_bool(in);
-	s->line_len = get_u64(in);
-	s->dropped = get_u64(in);
-	s->blocked_ms = get_u64(in);
-	s->syslog_dropped = get_u64(in);
+	uint32_t n = handover_get_u32(in);
+	const unsigned char *b = take(in, n);
+	*len = 0;
+	if (!b)
+		return NULL;
+	unsigned char *d = malloc(n ? n : 1);
+	if (!d) {
+		in->bad = true;
+		return NULL;
+	}
+	memcpy(d, b, n);
+	*len = n;
+	return d;
+}
+
+static void get_stream(struct handover_in *in, struct handover_stream *s)
+{
+	s->pipe_fd = handover_get_i32(in);
+	s->at_line_start = handover_get_bool(in);
+	s->continued = handover_get_bool(in);
+	s->line_len = handover_get_u64(in);
+	s->dropped = handover_get_u64(in);
+	s->blocked_ms = handover_get_u64(in);
+	s->syslog_dropped = handover_get_u64(in);
 }
 
 /* A count of items at least MIN bytes each that the rest can hold. */
-static size_t get_count(struct in *in, size_t min)
+size_t handover_get_count(struct handover_in *in, size_t min)
 {
-	uint32_t n = get_u32(in);
+	uint32_t n = handover_get_u32(in);
 	if ((size_t)(in->end - in->p) / min < n) {
 		in->bad = true;
 		return 0;
@@ -309,18 +351,18 @@ int handover_decode(const char *buf, size_t len, struct handover *h, char *why, 
 {
 	memset(h, 0, sizeof *h);
 	h->guard_pipe = h->guard_pidfd = -1;
-	struct in in = { (const unsigned char *)buf, (const unsigned char *)buf + len, false };
+	struct handover_in in = { (const unsigned char *)buf, (const unsigned char *)buf + len, false };
 	size_t mlen = strlen(HANDOVER_MAGIC);
 	const unsigned char *m = take(&in, mlen);
 	if (!m || memcmp(m, HANDOVER_MAGIC, mlen) != 0) {
 		snprintf(why, whylen, "not a corral handover record");
 		return -EINVAL;
 	}
-	uint32_t version = get_u32(&in);
-	uint64_t blen = get_u64(&in);
-	if (in.bad || version != HANDOVER_VERSION) {
-		snprintf(why, whylen, "handover record version %u, this corrald reads version %d",
-			 version, HANDOVER_VERSION);
+	uint32_t version = handover_get_u32(&in);
+	uint64_t blen = handover_get_u64(&in);
+	if (in.bad || version < HANDOVER_VERSION_OLDEST || version > HANDOVER_VERSION) {
+		snprintf(why, whylen, "handover record version %u, this corrald reads versions "
+			 "%d to %d", version, HANDOVER_VERSION_OLDEST, HANDOVER_VERSION);
 		return -EINVAL;
 	}
 	if (blen != (uint64_t)(in.end - in.p)) {
@@ -328,56 +370,66 @@ int handover_decode(const char *buf, size_t len, struct handover *h, char *why, 
 			 (unsigned long long)(in.end - in.p), (unsigned long long)blen);
 		return -EINVAL;
 	}
-	h->version = get_str(&in);
-	h->config_path = get_str(&in);
-	size_t nfds = get_count(&in, 12);
+	h->version = handover_get_str(&in);
+	h->config_path = handover_get_str(&in);
+	size_t nfds = handover_get_count(&in, 12);
 	if (nfds && !in.bad && !(h->fds = calloc(nfds, sizeof *h->fds)))
 		in.bad = true;
 	for (size_t i = 0; i < nfds && !in.bad; i++, h->nfds++) {
 		struct handover_fd *f = &h->fds[i];
-		f->kind = get_str(&in);
-		f->key = get_str(&in);
-		f->fd = get_i32(&in);
+		f->kind = handover_get_str(&in);
+		f->key = handover_get_str(&in);
+		f->fd = handover_get_i32(&in);
 		if (f->fd < 0)
 			in.bad = true;
 	}
-	h->scope_path = get_str(&in);
-	h->guard_pid = get_i32(&in);
-	h->guard_pipe = get_i32(&in);
-	h->guard_pidfd = get_i32(&in);
+	h->scope_path = handover_get_str(&in);
+	h->guard_pid = handover_get_i32(&in);
+	h->guard_pipe = handover_get_i32(&in);
+	h->guard_pidfd = handover_get_i32(&in);
 	if (!fd_ok(h->guard_pipe) || !fd_ok(h->guard_pidfd) || h->guard_pid < 0)
 		in.bad = true;
-	size_t nprocs = get_count(&in, 100);
+	size_t nprocs = handover_get_count(&in, 100);
 	if (nprocs && !in.bad && !(h->procs = calloc(nprocs, sizeof *h->procs)))
 		in.bad = true;
 	for (size_t i = 0; i < nprocs && !in.bad; i++, h->nprocs++) {
 		struct handover_proc *p = &h->procs[i];
-		p->name = get_str(&in);
-		p->pid = get_i32(&in);
-		p->pidfd = get_i32(&in);
-		p->state = get_u32(&in);
-		p->retries = get_i32(&in);
-		p->restart_due = get_bool(&in);
-		p->killing = get_u32(&in);
-		p->last = get_u32(&in);
-		p->started_ms = get_i64(&in);
-		p->start_wall = get_i64(&in);
-		p->stop_wall = get_i64(&in);
-		p->exitcode = get_i32(&in);
-		p->exitsig = get_i32(&in);
-		p->exit_pid = get_i32(&in);
-		bool has_err = get_bool(&in);
-		p->spawnerr = get_str(&in);
+		p->name = handover_get_str(&in);
+		p->pid = handover_get_i32(&in);
+		p->pidfd = handover_get_i32(&in);
+		p->state = handover_get_u32(&in);
+		p->retries = handover_get_i32(&in);
+		p->restart_due = handover_get_bool(&in);
+		p->killing = handover_get_u32(&in);
+		p->last = handover_get_u32(&in);
+		p->started_ms = handover_get_i64(&in);
+		p->start_wall = handover_get_i64(&in);
+		p->stop_wall = handover_get_i64(&in);
+		p->exitcode = handover_get_i32(&in);
+		p->exitsig = handover_get_i32(&in);
+		p->exit_pid = handover_get_i32(&in);
+		bool has_err = handover_get_bool(&in);
+		p->spawnerr = handover_get_str(&in);
 		if (!has_err) {
 			free(p->spawnerr);
 			p->spawnerr = NULL;
 		}
-		p->leaf_used = get_bool(&in);
+		p->leaf_used = handover_get_bool(&in);
 		get_stream(&in, &p->out);
 		get_stream(&in, &p->err);
 		if (p->pid < 0 || !fd_ok(p->pidfd) || (p->pid > 0) != (p->pidfd >= 0) ||
 		    !fd_ok(p->out.pipe_fd) || !fd_ok(p->err.pipe_fd))
 			in.bad = true;
+	}
+	/* Version 1 ends here: it had no parts. */
+	size_t nparts = version >= 2 ? handover_get_count(&in, 12) : 0;
+	if (nparts && !in.bad && !(h->parts = calloc(nparts, sizeof *h->parts)))
+		in.bad = true;
+	for (size_t i = 0; i < nparts && !in.bad; i++, h->nparts++) {
+		struct handover_part *pt = &h->parts[i];
+		pt->kind = handover_get_str(&in);
+		pt->key = handover_get_str(&in);
+		pt->data = handover_get_bytes(&in, &pt->len);
 	}
 	if (!in.bad && in.p != in.end)
 		in.bad = true;
@@ -443,6 +495,12 @@ void handover_free(struct handover *h)
 		free(h->procs[i].spawnerr);
 	}
 	free(h->procs);
+	for (size_t i = 0; i < h->nparts; i++) {
+		free(h->parts[i].kind);
+		free(h->parts[i].key);
+		free(h->parts[i].data);
+	}
+	free(h->parts);
 	memset(h, 0, sizeof *h);
 	h->guard_pipe = h->guard_pidfd = -1;
 }
@@ -549,6 +607,14 @@ const struct handover_proc *handover_find_proc(const char *name)
 	for (size_t i = 0; have && i < cur.nprocs; i++)
 		if (strcmp(cur.procs[i].name, name) == 0)
 			return &cur.procs[i];
+	return NULL;
+}
+
+const struct handover_part *handover_find_part(const char *kind, const char *key)
+{
+	for (size_t i = 0; have && i < cur.nparts; i++)
+		if (strcmp(cur.parts[i].kind, kind) == 0 && strcmp(cur.parts[i].key, key) == 0)
+			return &cur.parts[i];
 	return NULL;
 }
 

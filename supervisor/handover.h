@@ -12,8 +12,13 @@
  * body: str corrald version, str config path; u32 n, then n descriptors
  * (str kind, str key, i32 fd); str scope path ("" when none), i32 guard pid,
  * i32 guard pipe, i32 guard pidfd; u32 n, then n processes (struct
- * handover_proc, in the order of its fields). A record that is short, long,
- * of another version or whose fields do not parse is refused whole. */
+ * handover_proc, in the order of its fields); since version 2, u32 n, then
+ * n parts (str kind, str key, bytes as a u32 length and its bytes): what a
+ * part above the core (a pool) hands over, in a layout of its own written
+ * and read with the handover_put_* and handover_get_* below. A record that
+ * is short, long, of a version this binary does not read or whose fields
+ * do not parse is refused whole. Version 1 (no parts) is still read, so
+ * that a corrald of before parts can hand over to this one. */
 #ifndef CORRAL_HANDOVER_H
 #define CORRAL_HANDOVER_H
 
@@ -21,7 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HANDOVER_VERSION 1
+#define HANDOVER_VERSION 2        /* the version written */
+#define HANDOVER_VERSION_OLDEST 1 /* the oldest read */
 #define HANDOVER_MAGIC "corral-handover\n"
 
 struct handover_stream {
@@ -52,6 +58,12 @@ struct handover_fd {
 	bool taken;
 };
 
+struct handover_part {
+	char *kind, *key;
+	unsigned char *data;
+	size_t len;
+};
+
 struct handover {
 	char *version;         /* of the corrald that wrote it */
 	char *config_path;
@@ -61,9 +73,52 @@ struct handover {
 	int guard_pid, guard_pipe, guard_pidfd;
 	struct handover_proc *procs;
 	size_t nprocs;
+	struct handover_part *parts;
+	size_t nparts;
 };
 
+/* A growing buffer to write a part into; NOMEM once a write failed (the
+ * rest are then skipped). Zeroed to start. */
+struct handover_out {
+	char *data;
+	size_t len, cap;
+	bool nomem;
+};
+
+void handover_put(struct handover_out *o, const void *p, size_t n);
+void handover_put_u64(struct handover_out *o, uint64_t v);
+void handover_put_u32(struct handover_out *o, uint32_t v);
+void handover_put_i32(struct handover_out *o, int32_t v);
+void handover_put_i64(struct handover_out *o, int64_t v);
+void handover_put_bool(struct handover_out *o, bool v);
+void handover_put_str(struct handover_out *o, const char *s);
+void handover_put_bytes(struct handover_out *o, const void *p, size_t n);
+
+/* Reading a part: BAD once something was short or did not parse (the
+ * rest then read as zeros and NULLs). */
+struct handover_in {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+uint64_t handover_get_u64(struct handover_in *in);
+uint32_t handover_get_u32(struct handover_in *in);
+int32_t handover_get_i32(struct handover_in *in);
+int64_t handover_get_i64(struct handover_in *in);
+bool handover_get_bool(struct handover_in *in);
+/* malloc'd; NULL (and bad) when short or holding a NUL. */
+char *handover_get_str(struct handover_in *in);
+/* malloc'd, *LEN bytes; NULL (and bad) when short. */
+void *handover_get_bytes(struct handover_in *in, size_t *len);
+/* A count of items at least MIN bytes each that the rest can hold. */
+size_t handover_get_count(struct handover_in *in, size_t min);
+
 /* ---- building (the corrald that execs) ---- */
+
+/* O's bytes (moved out of it: O is zeroed) as the part KIND/KEY. 0, or
+ * -ENOMEM (also when O ran out of memory). */
+int handover_add_part(struct handover *h, const char *kind, const char *key,
+		      struct handover_out *o);
 
 /* FD, known as KIND/KEY ("control", the socket's path), goes across. */
 int handover_add_fd(struct handover *h, const char *kind, const char *key, int fd);
@@ -94,6 +149,8 @@ bool handover_active(void);
 int handover_take_fd(const char *kind, const char *key);
 /* The process NAME of the record, or NULL. */
 const struct handover_proc *handover_find_proc(const char *name);
+/* The part KIND/KEY of the record, or NULL. */
+const struct handover_part *handover_find_part(const char *kind, const char *key);
 /* The record as a whole, or NULL. */
 const struct handover *handover_current(void);
 /* Close what no part took, and forget the record. */

@@ -66,6 +66,12 @@ void hooks_process_adopted(struct process *p)
 		hk->on_process_adopted(p);
 }
 
+void hooks_taken_over(void)
+{
+	EACH(hk, on_taken_over)
+		hk->on_taken_over();
+}
+
 void hooks_bury(void)
 {
 	EACH(h, on_bury)

@@ -51,6 +51,10 @@ struct hooks {
 	 * changed). After the exec, on_open takes back what it gave
 	 * (handover_take_fd) instead of binding anew. */
 	int (*on_handover)(struct handover *h, char *why, size_t whylen);
+	/* After an exec, every process of the record taken over (and
+	 * on_process_adopted called for each), before the loop runs: take
+	 * back the rest of what this part handed over (handover_find_part). */
+	void (*on_taken_over)(void);
 
 	/* ---- programs ---- */
 
@@ -138,6 +142,7 @@ void hooks_spawn_done(struct process *p, bool spawned);
 size_t hooks_spawn_env(const struct process *p, char (*names)[PATH_MAX], size_t max);
 void hooks_process_exited(struct process *p);
 void hooks_process_adopted(struct process *p);
+void hooks_taken_over(void);
 void hooks_process_state(struct process *p, enum pstate before, enum pstate after,
 			 const struct pinput *in, bool spawned);
 void hooks_process_changed(struct process *p, bool gone);

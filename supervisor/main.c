@@ -292,7 +292,10 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_HANDOVER_VERSION:
-			printf("corral-handover %d\n", HANDOVER_VERSION);
+			/* One line per version read, oldest first (a corrald of
+			 * version 1 looks at the first line only). */
+			for (int v = HANDOVER_VERSION_OLDEST; v <= HANDOVER_VERSION; v++)
+				printf("corral-handover %d\n", v);
 			return 0;
 		default:
 			usage(stderr);

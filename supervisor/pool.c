@@ -11,6 +11,7 @@
  * Nothing is freed while an event of the current batch may still point at
  * it: closed producers, gone workers and empty pools wait for pool_bury(). */
 #include "supervisor/pool.h"
+#include "supervisor/poolint.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,109 +52,17 @@
  * if it is still there this much later, it is killed. */
 #define WORKER_EOF_GRACE_MS 1000
 
-enum job_state { JOB_WAITING, JOB_RUNNING, JOB_DONE };
+struct pool_all pool_all;
 
-struct producer;
-struct pool_worker;
-
-struct job {
-	uint64_t id;
-	struct pool *pool;
-	struct producer *owner;   /* NULL: detached, or its producer went away */
-	struct job *onext;        /* the owner's jobs, in submission order */
-	struct job *next;         /* a worker's jobs in flight, or the retry list */
-	struct pool_worker *worker; /* RUNNING: on it */
-	struct deadline timer;    /* job_timeout while RUNNING */
-	enum job_state state;
-	bool in_retry;            /* WAITING in the retry list, not the queue */
-	bool detached;            /* runs for nobody (--detach) */
-	int status;               /* DONE: enum proto_job */
-	int crashes;              /* workers that died with it */
-	uint8_t *data;            /* the job, then its result; heap, owned */
-	size_t len;
-};
-
-struct pool_worker {
-	struct process *proc;     /* NULL once its process is gone */
-	struct pool *pool;
-	int to_fd, from_fd;       /* our ends of its stdin and stdout, -1: closed */
-	int child[2];             /* while it is being spawned: its ends */
-	struct watch to_watch, from_watch;
-	bool to_watched;          /* to_fd is in the loop (something is left to write) */
-	struct proto_buf out;     /* jobs framed for it, not yet written */
-	size_t sent;
-	char *in;                 /* read from it, not yet a whole result; heap */
-	size_t inlen, incap;
-	struct job *jobs;         /* in flight, oldest first */
-	int njobs;
-	bool killed;              /* its tree is being killed: no more jobs */
-	bool fault;               /* ... for something it did: its jobs count a crash */
-	struct pool_worker *prev, *next; /* the pool's workers, least recently given a job first */
-};
-
-struct producer {
-	struct watch watch;
-	int fd;
-	struct pool *pool;
-	bool no_wait, detach;
-	bool dead;                /* gone: freed after the batch */
-	bool bad;                 /* sent something that is no job frame */
-	bool throttled;           /* has a job that waits for room */
-	struct token_bucket tb;   /* its submit_rate */
-	uint32_t events;          /* what the loop watches it for now */
-	uint8_t *in;              /* read, not yet taken; heap */
-	size_t inoff, inlen, incap;
-	struct proto_buf out;     /* 'R' frames not yet written */
-	size_t sent;
-	struct job *jobs, *jobs_tail; /* submitted, not yet answered */
-	size_t njobs;
-	size_t held;              /* bytes of results of DONE jobs on that list */
-	struct producer *prev, *next; /* the pool's producers: a ring */
-	struct producer *dnext;   /* the list of dead ones */
-};
-
-struct pool_stats {
-	uint64_t done, failed, timed_out, retried, cancelled, throttled, refused;
-};
-
-struct pool {
-	char *name;               /* heap, owned */
-	struct program *prog;     /* the generation whose settings count; NULL: removed */
-	int nprogs;               /* generations attached */
-	struct channel queue;
-	struct job *retry, *retry_tail;
-	size_t nretry;
-	struct pool_worker *workers, *workers_tail;
-	struct producer *producers; /* the ring, at the next one to serve */
-	int nproducers;
-	size_t njobs;             /* jobs alive */
-	bool pumping, again;
-	bool dead;
-	struct token_bucket tb;   /* submit_rate for the whole pool */
-	struct deadline rate_timer; /* a token is due */
-	struct pool_stats st;
-	struct pool *next;
-};
-
-static struct {
-	struct pool *pools;
-	struct pool *dead_pools;
-	struct producer *dead_producers;
-	struct pool_worker *dead_workers;
-	uint64_t next_id;
-	int nproducers;
-} P;
-
-static void pump(struct pool *pl);
 static void producer_gone(struct producer *pr, const char *why);
 static loop_watch_fn producer_event, worker_writable, worker_readable;
 static loop_timer_fn job_due, rate_due;
 
 /* ---- pools ---- */
 
-static struct pool *pool_find(const char *name)
+struct pool *pool_find(const char *name)
 {
-	for (struct pool *pl = P.pools; pl; pl = pl->next)
+	for (struct pool *pl = pool_all.pools; pl; pl = pl->next)
 		if (strcmp(pl->name, name) == 0)
 			return pl;
 	return NULL;
@@ -169,20 +78,20 @@ static void pool_maybe_free(struct pool *pl)
 {
 	if (pl->dead || pl->nprogs || pl->producers || pl->njobs || pl->workers || pl->pumping)
 		return;
-	for (struct pool **pp = &P.pools; *pp; pp = &(*pp)->next)
+	for (struct pool **pp = &pool_all.pools; *pp; pp = &(*pp)->next)
 		if (*pp == pl) {
 			*pp = pl->next;
 			break;
 		}
 	pl->dead = true;
 	loop_timer_cancel(&pl->rate_timer);
-	pl->next = P.dead_pools;
-	P.dead_pools = pl;
+	pl->next = pool_all.dead_pools;
+	pool_all.dead_pools = pl;
 }
 
 /* ---- jobs ---- */
 
-static struct job *job_new(struct pool *pl, const void *data, size_t len)
+struct job *pool_job_new(struct pool *pl, const void *data, size_t len)
 {
 	struct job *j = calloc(1, sizeof *j);
 	if (!j)
@@ -351,7 +260,7 @@ static void worker_kill(struct pool_worker *w, bool fault)
 	supervisor_kill_tree(w->proc);
 }
 
-static void worker_flush(struct pool_worker *w)
+void pool_worker_flush(struct pool_worker *w)
 {
 	while (w->sent < w->out.len) {
 		ssize_t n = io_write_some(w->to_fd, w->out.data + w->sent, w->out.len - w->sent);
@@ -374,6 +283,18 @@ static void worker_flush(struct pool_worker *w)
 		loop_unwatch(&w->to_watch);
 		w->to_watched = false;
 	}
+}
+
+void pool_worker_add_job(struct pool_worker *w, struct job *j)
+{
+	j->state = JOB_RUNNING;
+	j->worker = w;
+	j->next = NULL;
+	struct job **pp = &w->jobs;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = j;
+	w->njobs++;
 }
 
 /* Give job J to worker W. */
@@ -399,26 +320,19 @@ static void worker_take(struct pool_worker *w, struct job *j)
 		job_finish(j, PROTO_JOB_FAILED, oom, sizeof oom - 1);
 		return;
 	}
-	j->state = JOB_RUNNING;
-	j->worker = w;
-	j->next = NULL;
-	struct job **pp = &w->jobs;
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = j;
-	w->njobs++;
+	pool_worker_add_job(w, j);
 	if (pc->job_timeout_ms > 0 &&
 	    loop_timer_set(&j->timer, loop_now_ms() + pc->job_timeout_ms) < 0)
 		log_err("pool %s: out of memory for a job's deadline", pl->name);
 	/* Next time, the others first. */
 	workers_unlink(pl, w);
 	workers_append(pl, w);
-	worker_flush(w);
+	pool_worker_flush(w);
 }
 
 /* Back in line, ahead of the queue; nobody waits for one whose producer
  * went away. */
-static void job_requeue(struct pool *pl, struct job *j)
+void pool_job_requeue(struct pool *pl, struct job *j)
 {
 	job_unrun(j);
 	if (!j->owner && !j->detached) {
@@ -544,7 +458,7 @@ static void worker_readable(struct watch *ww, uint32_t events)
 		if (j && !w->killed && (!loop_timer_pending(&j->timer) || j->timer.node.when > soon))
 			(void)loop_timer_set(&j->timer, soon);
 	}
-	pump(w->pool);
+	pool_pump(w->pool);
 }
 
 static void worker_release(struct pool_worker *w)
@@ -584,7 +498,7 @@ static void worker_gone(struct pool_worker *w, const char *why)
 			int m = snprintf(msg, sizeof msg, "pool %s was removed", pl->name);
 			job_finish(j, PROTO_JOB_FAILED, msg, (size_t)m);
 		} else if ((w->killed && !w->fault) || stopping) {
-			job_requeue(pl, j); /* not its fault, nor this job's */
+			pool_job_requeue(pl, j); /* not its fault, nor this job's */
 		} else if (++j->crashes > retries) {
 			char msg[200];
 			int m = snprintf(msg, sizeof msg, "%s%s (tried %d time%s)", p ? p->name : "its worker",
@@ -594,16 +508,33 @@ static void worker_gone(struct pool_worker *w, const char *why)
 			pl->st.retried++;
 			log_info("pool %s: job %llu: %s%s, trying again", pl->name,
 				 (unsigned long long)j->id, p ? p->name : "its worker", why);
-			job_requeue(pl, j);
+			pool_job_requeue(pl, j);
 		}
 	}
 	if (p)
 		p->worker = NULL;
 	w->proc = NULL;
 	workers_unlink(pl, w);
-	w->next = P.dead_workers;
-	P.dead_workers = w;
+	w->next = pool_all.dead_workers;
+	pool_all.dead_workers = w;
 	pool_maybe_free(pl);
+}
+
+struct pool_worker *pool_worker_new(struct pool *pl, struct process *p)
+{
+	struct pool_worker *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	w->pool = pl;
+	w->proc = p;
+	w->to_fd = w->from_fd = -1;
+	w->child[0] = w->child[1] = -1;
+	loop_watch_init(&w->to_watch, worker_writable, w);
+	loop_watch_init(&w->from_watch, worker_readable, w);
+	proto_buf_init(&w->out, (size_t)worker_mailbox(w) * (PROTO_MAX_JOB + FRAMING_HEADER_MAX + 1));
+	workers_append(pl, w);
+	p->worker = w;
+	return w;
 }
 
 /* A worker of a pool: pipes for its stdin and stdout (CHILD[0] and
@@ -618,21 +549,11 @@ static int pool_spawn_prepare(struct process *p, bool stdin_free, int child[2], 
 		return 0;
 	if (p->worker) /* cannot happen: its last process was reaped first */
 		worker_gone(p->worker, " was replaced");
-	struct pool_worker *w = calloc(1, sizeof *w);
+	struct pool_worker *w = pool_worker_new(pl, p);
 	if (!w) {
 		snprintf(err, errlen, "pool worker: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	w->pool = pl;
-	w->proc = p;
-	w->to_fd = w->from_fd = -1;
-	w->child[0] = w->child[1] = -1;
-	loop_watch_init(&w->to_watch, worker_writable, w);
-	loop_watch_init(&w->from_watch, worker_readable, w);
-	int mailbox = p->prog->cfg->pool.framing == POOL_FRAMING_LINE ? 1 : p->prog->cfg->pool.mailbox;
-	proto_buf_init(&w->out, (size_t)mailbox * (PROTO_MAX_JOB + FRAMING_HEADER_MAX + 1));
-	workers_append(pl, w);
-	p->worker = w;
 	/* Its stdin and stdout: our ends do not block, its ends do. */
 	int in[2], out[2];
 	if (pipe2(in, O_CLOEXEC) < 0)
@@ -680,7 +601,7 @@ static void pool_spawn_done(struct process *p, bool spawned)
 		worker_gone(w, " could not be spawned");
 	/* A restart in RUNNING is no change of state: the new worker asks
 	 * for work itself. */
-	pump(pl);
+	pool_pump(pl);
 }
 
 /* Worker P's main process was reaped (exitcode/exitsig set, state not yet
@@ -702,14 +623,14 @@ static void pool_worker_exited(struct process *p)
 		snprintf(why, sizeof why, " exited with status %d", p->exitcode);
 	struct pool *pl = w->pool;
 	worker_gone(w, why);
-	pump(pl);
+	pool_pump(pl);
 }
 
 /* P (of a pool) changed state: it may take jobs now, or no more. */
 static void pool_process_changed(struct process *p, bool gone)
 {
 	if (!gone && p->prog->pool)
-		pump(p->prog->pool);
+		pool_pump(p->prog->pool);
 }
 
 /* ---- producers ---- */
@@ -759,7 +680,7 @@ static void producer_deliver(struct producer *pr)
 	producer_flush(pr);
 }
 
-static void producer_append(struct producer *pr, struct job *j)
+void pool_producer_append(struct producer *pr, struct job *j)
 {
 	j->owner = pr;
 	j->onext = NULL;
@@ -782,7 +703,7 @@ static void reply_now(struct producer *pr, int status, uint64_t id, const char *
 			producer_flush(pr);
 		return;
 	}
-	struct job *j = job_new(pr->pool, text, len);
+	struct job *j = pool_job_new(pr->pool, text, len);
 	if (!j) {
 		producer_gone(pr, "out of memory for its answers");
 		return;
@@ -790,7 +711,7 @@ static void reply_now(struct producer *pr, int status, uint64_t id, const char *
 	j->id = id;
 	j->state = JOB_DONE;
 	j->status = status;
-	producer_append(pr, j);
+	pool_producer_append(pr, j);
 	pr->held += len;
 }
 
@@ -891,7 +812,7 @@ static void producer_readable(struct producer *pr)
 		pr->incap = want;
 	}
 	if (pr->inlen == pr->incap) { /* a whole job is there: the pump takes it */
-		pump(pr->pool);
+		pool_pump(pr->pool);
 		return;
 	}
 	ssize_t got = io_read_some(pr->fd, pr->in + pr->inlen, pr->incap - pr->inlen);
@@ -902,7 +823,7 @@ static void producer_readable(struct producer *pr)
 		return;
 	}
 	pr->inlen += (size_t)got;
-	pump(pr->pool);
+	pool_pump(pr->pool);
 }
 
 static bool owned_by(void *item, void *ctx)
@@ -953,7 +874,7 @@ static void producer_gone(struct producer *pr, const char *why)
 	pl->st.cancelled += cancelled;
 	if (cancelled)
 		log_info("pool %s: %zu job%s cancelled", pl->name, cancelled, cancelled == 1 ? "" : "s");
-	pump(pl);
+	pool_pump(pl);
 }
 
 /* Unlink the dead producers from PL's ring; they are freed after the batch. */
@@ -974,9 +895,9 @@ static void producers_sweep(struct pool *pl)
 					pl->producers = next;
 			}
 			pl->nproducers--;
-			P.nproducers--;
-			pr->dnext = P.dead_producers;
-			P.dead_producers = pr;
+			pool_all.nproducers--;
+			pr->dnext = pool_all.dead_producers;
+			pool_all.dead_producers = pr;
 		}
 		pr = next;
 	}
@@ -1013,19 +934,19 @@ static void admit(struct pool *pl, struct producer *pr, const uint8_t *data, uin
 			return;
 		}
 	}
-	struct job *j = job_new(pl, data, n);
+	struct job *j = pool_job_new(pl, data, n);
 	if (!j) {
 		reply_now(pr, PROTO_JOB_FAILED, 0, "out of memory");
 		return;
 	}
-	j->id = ++P.next_id;
+	j->id = ++pool_all.next_id;
 	if (pr->detach) {
 		char id[24];
 		snprintf(id, sizeof id, "%llu", (unsigned long long)j->id);
 		j->detached = true;
 		reply_now(pr, PROTO_JOB_ACCEPTED, j->id, id);
 	} else {
-		producer_append(pr, j);
+		pool_producer_append(pr, j);
 	}
 	struct pool_worker *w = idle_worker(pl);
 	if (w)
@@ -1131,7 +1052,7 @@ static void refuse_or_hold(struct pool *pl)
 /* Move jobs along: waiting ones to free workers, producers' jobs into the
  * queue, and say no to those that may not wait. Called after every event
  * that can change any of it; re-entered calls are folded into the outer one. */
-static void pump(struct pool *pl)
+void pool_pump(struct pool *pl)
 {
 	if (pl->pumping) {
 		pl->again = true;
@@ -1178,8 +1099,8 @@ static int pool_attach(struct program *prog)
 			return -ENOMEM;
 		}
 		loop_timer_init(&pl->rate_timer, rate_due, pl);
-		pl->next = P.pools;
-		P.pools = pl;
+		pl->next = pool_all.pools;
+		pool_all.pools = pl;
 	}
 	prog->pool = pl;
 	pl->nprogs++;
@@ -1221,7 +1142,7 @@ static void pool_detach(struct program *prog)
 		if (!pl->prog)
 			pool_orphan(pl);
 	}
-	pump(pl);
+	pool_pump(pl);
 }
 
 /* ---- the loop ---- */
@@ -1240,7 +1161,7 @@ static void producer_event(struct watch *w, uint32_t events)
 	if (!pr->dead && (events & EPOLLIN))
 		producer_readable(pr);
 	if (!pr->dead && (events & EPOLLOUT))
-		pump(pr->pool); /* its answers went: it may submit again */
+		pool_pump(pr->pool); /* its answers went: it may submit again */
 }
 
 /* Room in W's stdin again. */
@@ -1248,13 +1169,13 @@ static void worker_writable(struct watch *ww, uint32_t events)
 {
 	struct pool_worker *w = ww->ctx;
 	if (w->proc && w->to_fd >= 0)
-		worker_flush(w);
+		pool_worker_flush(w);
 }
 
 /* submit_rate: a token is there. */
 static void rate_due(struct deadline *d)
 {
-	pump(d->ctx);
+	pool_pump(d->ctx);
 }
 
 /* A job over its job_timeout, or on a worker that closed its stdout. */
@@ -1279,7 +1200,7 @@ static void job_due(struct deadline *d)
 		 (unsigned long long)j->id, name);
 	job_finish(j, PROTO_JOB_TIMEOUT, msg, (size_t)m);
 	worker_kill(w, false);
-	pump(pl);
+	pool_pump(pl);
 }
 
 /* ---- submit ---- */
@@ -1315,7 +1236,7 @@ int pool_submit_check(char **argv, int argc, char *err, size_t errlen)
 		snprintf(err, errlen, "no such pool: %s", name);
 		return PROTO_USAGE;
 	}
-	if (P.nproducers >= MAX_PRODUCERS) {
+	if (pool_all.nproducers >= MAX_PRODUCERS) {
 		snprintf(err, errlen, "submit: too many producers (at most %d at once)", MAX_PRODUCERS);
 		return PROTO_FAILED;
 	}
@@ -1327,11 +1248,19 @@ void pool_submit(int fd, char **argv, int argc)
 	bool no_wait, detach;
 	const char *name;
 	struct pool *pl;
-	struct producer *pr = NULL;
-	if (submit_parse(argv, argc, &no_wait, &detach, &name) < 0 || !(pl = pool_find(name)) ||
-	    !(pr = calloc(1, sizeof *pr))) {
+	if (submit_parse(argv, argc, &no_wait, &detach, &name) < 0 || !(pl = pool_find(name))) {
 		close(fd);
 		return;
+	}
+	(void)pool_producer_new(pl, fd, no_wait, detach);
+}
+
+struct producer *pool_producer_new(struct pool *pl, int fd, bool no_wait, bool detach)
+{
+	struct producer *pr = calloc(1, sizeof *pr);
+	if (!pr) {
+		close(fd);
+		return NULL;
 	}
 	loop_watch_init(&pr->watch, producer_event, pr);
 	pr->fd = fd;
@@ -1343,7 +1272,7 @@ void pool_submit(int fd, char **argv, int argc)
 	if (loop_watch(fd, pr->events, &pr->watch) < 0) {
 		close(fd);
 		free(pr);
-		return;
+		return NULL;
 	}
 	/* Into the ring just before the next one to serve: last in this turn. */
 	if (!pl->producers) {
@@ -1357,7 +1286,8 @@ void pool_submit(int fd, char **argv, int argc)
 		at->prev = pr;
 	}
 	pl->nproducers++;
-	P.nproducers++;
+	pool_all.nproducers++;
+	return pr;
 }
 
 /* ---- status ---- */
@@ -1401,21 +1331,21 @@ bool pool_status(const struct process *p, char *pool, size_t plen, char *worker,
 /* Free what was closed during the last turn. */
 static void pool_bury(void)
 {
-	while (P.dead_producers) {
-		struct producer *pr = P.dead_producers;
-		P.dead_producers = pr->dnext;
+	while (pool_all.dead_producers) {
+		struct producer *pr = pool_all.dead_producers;
+		pool_all.dead_producers = pr->dnext;
 		free(pr->in);
 		proto_buf_free(&pr->out);
 		free(pr);
 	}
-	while (P.dead_workers) {
-		struct pool_worker *w = P.dead_workers;
-		P.dead_workers = w->next;
+	while (pool_all.dead_workers) {
+		struct pool_worker *w = pool_all.dead_workers;
+		pool_all.dead_workers = w->next;
 		free(w);
 	}
-	while (P.dead_pools) {
-		struct pool *pl = P.dead_pools;
-		P.dead_pools = pl->next;
+	while (pool_all.dead_pools) {
+		struct pool *pl = pool_all.dead_pools;
+		pool_all.dead_pools = pl->next;
 		channel_free(&pl->queue);
 		free(pl->name);
 		free(pl);
@@ -1425,7 +1355,7 @@ static void pool_bury(void)
 /* At exit: close every producer, free every job and pool. */
 static void pool_free_all(void)
 {
-	for (struct pool *pl = P.pools; pl; pl = pl->next) {
+	for (struct pool *pl = pool_all.pools; pl; pl = pl->next) {
 		pl->pumping = true; /* no pumping, no freeing under this loop */
 		while (pl->producers && pl->nproducers) {
 			struct producer *pr = pl->producers;
@@ -1440,14 +1370,14 @@ static void pool_free_all(void)
 			worker_gone(pl->workers, " is gone");
 		pl->pumping = false;
 	}
-	while (P.pools) {
-		struct pool *pl = P.pools;
+	while (pool_all.pools) {
+		struct pool *pl = pool_all.pools;
 		pl->nprogs = 0;
 		pool_maybe_free(pl);
-		if (P.pools == pl) { /* still referred to: cannot happen */
-			P.pools = pl->next;
-			pl->next = P.dead_pools;
-			P.dead_pools = pl;
+		if (pool_all.pools == pl) { /* still referred to: cannot happen */
+			pool_all.pools = pl->next;
+			pl->next = pool_all.dead_pools;
+			pool_all.dead_pools = pl;
 		}
 	}
 	pool_bury();
@@ -1462,6 +1392,8 @@ static const struct hooks pool_hooks = {
 	.on_spawn_done = pool_spawn_done,
 	.on_process_exited = pool_worker_exited,
 	.on_process_changed = pool_process_changed,
+	.on_handover = pool_handover,
+	.on_taken_over = pool_taken_over,
 };
 
 int pool_init(void)

@@ -953,9 +953,9 @@ bool process_carry(const struct process *p, struct handover_proc *hp, char *why,
 			 p->name);
 		return false;
 	}
-	if (p->stdio[0] >= 0 || p->worker) {
-		snprintf(why, whylen, "%s: %s are not handed over across an exec yet", p->name,
-			 p->stdio[0] >= 0 ? "corralctl run scopes" : "pool workers");
+	if (p->stdio[0] >= 0) {
+		snprintf(why, whylen, "%s: corralctl run scopes are not handed over across an "
+			 "exec yet", p->name);
 		return false;
 	}
 	hp->pid = p->pid;

@@ -162,9 +162,13 @@ static int check_binary(const char *bin, char *why, size_t whylen)
 	char out[4096], want[64];
 	char *vargs[] = { (char *)bin, "--handover-version", NULL };
 	int r = probe(bin, vargs, out, sizeof out);
+	/* one line per version it reads */
 	snprintf(want, sizeof want, "corral-handover %d", HANDOVER_VERSION);
-	if (r != 0 || strncmp(out, want, strlen(want)) != 0 ||
-	    (out[strlen(want)] != '\n' && out[strlen(want)] != '\0')) {
+	bool reads = false;
+	for (const char *l = out; r == 0 && !reads && *l; l += strcspn(l, "\n"), l += *l == '\n')
+		reads = strncmp(l, want, strlen(want)) == 0 &&
+			(l[strlen(want)] == '\n' || l[strlen(want)] == '\0');
+	if (!reads) {
 		snprintf(why, whylen, "%s does not take over from this corrald (it reads no "
 			 "handover record of version %d: %s)", bin, HANDOVER_VERSION,
 			 r < 0 ? strerror(-r) : out[0] ? first_line(out) : "says nothing");
@@ -204,9 +208,9 @@ static int build(struct handover *h, const struct reexec_guard *g, char *why, si
 				 "is done", prog->cfg->name);
 			return -1;
 		}
-		if (prog->transient || prog->pool) {
-			snprintf(why, whylen, "%s: %s are not handed over across an exec yet",
-				 prog->cfg->name, prog->pool ? "pools" : "corralctl run scopes");
+		if (prog->transient) {
+			snprintf(why, whylen, "%s: corralctl run scopes are not handed over across "
+				 "an exec yet", prog->cfg->name);
 			return -1;
 		}
 		for (int i = 0; i < prog->nprocs; i++) {

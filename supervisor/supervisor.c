@@ -1115,6 +1115,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		char why[PATH_MAX + 256];
 		if (reexec_adopt(why, sizeof why) < 0)
 			log_err("handover: not every process was taken over: %s", why);
+		hooks_taken_over();
 		log_info("took over %zu processes from corrald %s", handover_current()->nprocs,
 			 handover_current()->version);
 		handover_done();

@@ -7,10 +7,11 @@ import re
 import shutil
 import signal
 import stat
+import subprocess
 import threading
 import time
 
-from harness import (Corral, SLEEP, corrald_path, expect, expect_rc, free_port, prog,
+from harness import (Corral, SLEEP, corralctl_path, corrald_path, expect, expect_rc, free_port, prog,
                      tagged_pids, unix_rpc, wait_until)
 
 COUNTER = ("/bin/sh -c 'i=0; while :; do i=$((i+1)); echo \"line $i\"; done'")
@@ -150,11 +151,14 @@ def test_reexec_refusals_change_nothing():
                 f.write("#!/bin/sh\n" + text)
             os.chmod(binary, 0o755)
         script('case "$1" in --handover-version) echo "corral-handover 99";; esac\n')
-        refused(c, "reads no handover record of version 1", before)
+        refused(c, "reads no handover record of version 2", before)
+        # an older corrald, which reads version 1 only (a downgrade)
+        script('case "$1" in --handover-version) echo "corral-handover 1";; esac\n')
+        refused(c, "reads no handover record of version 2", before)
         script('echo "corrald: unrecognized option --handover-version" >&2; exit 2\n')
         refused(c, "unrecognized option", before)
         # one whose --check of the config in force fails
-        script('case "$1" in --handover-version) echo "corral-handover 1"; exit 0;; esac\n'
+        script('case "$1" in --handover-version) printf "corral-handover 1\\ncorral-handover 2\\n"; exit 0;; esac\n'
                'echo "%s:3: unknown key '"'"'comand'"'"' in [program:a]"; exit 1\n' % c.conf)
         refused(c, "unknown key 'comand'", before)
         os.rename(keep, binary)
@@ -312,3 +316,64 @@ def test_reexec_keeps_a_pipeline_flowing():
                    lambda: "every line through the sink (%d so far)" % len(numbers()))
         expect(numbers() == list(range(4000)), "every line once, in order, through the execs")
         expect(pids(c) == before, "no stage was restarted")
+
+
+def test_reexec_keeps_a_pool_and_its_producers():
+    """A pool's queue, its jobs in flight, the answers it holds and its
+    producers' connections go across: a producer in the middle of a run
+    gets every answer, in order, and no worker is restarted."""
+    worker = ("while IFS= read -r line; do sleep 0.02; echo \"<$line>\"; done\n")
+    cfg = ("[pool:slow]\ncommand = /bin/sh @DIR@/worker.sh\nworkers = 2\nqueue = 20\n\n"
+           "[pool:framed]\ncommand = @PY@ @DIR@/framed.py\nworkers = 1\nframing = length\n"
+           "mailbox = 4\nqueue = 10\n\n")
+    # length framing: "<id> <len>\n<bytes>" in, "<id> ok <len>\n<bytes>" out
+    framed = ("import sys, time\nr, w = sys.stdin.buffer, sys.stdout.buffer\n"
+              "while True:\n    h = r.readline()\n    if not h:\n        break\n"
+              "    jid, n = h.split()\n    data = r.read(int(n))\n    time.sleep(0.01)\n"
+              "    out = data.upper()\n"
+              "    w.write(b'%s ok %d\\n' % (jid, len(out)) + out)\n    w.flush()\n")
+    n = 400
+    with Corral(cfg, scripts={"worker.sh": worker, "framed.py": framed}, name="reexecpool") as c:
+        names = ["slow:slow_0", "slow:slow_1", "framed:framed_0"]
+        c.wait_running(names)
+        before = pids(c)
+        subs = []
+        for pool_name in ("slow", "framed"):
+            p = subprocess.Popen([corralctl_path(), "-s", c.sock, "submit", "--lines", pool_name],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+            subs.append((pool_name, p))
+        outs = {}
+
+        def run_one(name, p):
+            outs[name] = p.communicate("".join("job %d\n" % i for i in range(n)).encode(), 120)
+        threads = [threading.Thread(target=run_one, args=s) for s in subs]
+        for t in threads:
+            t.start()
+
+        def queued():
+            st = c.status()
+            return (st["slow:slow_0"].get("pool", {}).get("queue", 0) > 5 and
+                    st["framed:framed_0"].get("pool", {}).get("queue", 0) > 2)
+        wait_until(queued, 20, "jobs waiting in both queues")
+        for i in range(3):
+            r = c.ctl("reexec", timeout=30)
+            expect_rc(r, 0, "reexec %d with jobs queued and in flight" % (i + 1))
+            wait_until(lambda: c.stderr_text().count("took over 3 processes") == i + 1, 20,
+                       "the take-over")
+            expect("pool slow: took over" in c.stderr_text(), "the pool said what it took over")
+            time.sleep(0.3)
+        for t in threads:
+            t.join(120)
+        for name, p in subs:
+            out, err = outs[name]
+            expect(p.returncode == 0, "submit to %s completed" % name, err.decode()[-500:])
+            want = ["<job %d>" % i for i in range(n)] if name == "slow" else \
+                   ["JOB %d" % i for i in range(n)]
+            got = out.decode().split("\n")
+            expect(got[:-1] == want, "every answer from %s, once, in order" % name,
+                   [(i, g) for i, g in enumerate(got) if i >= len(want) or g != want[i]][:3])
+        expect(pids(c) == before, "no worker was restarted")
+        st = c.status()["slow:slow_0"]["pool"]
+        expect(st["done"] == n and st["failed"] == 0 and st["producers"] == 0,
+               "the pool's figures went across", st)

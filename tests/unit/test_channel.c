@@ -34,6 +34,13 @@ static void test_fifo_and_bound(void **state)
 		next_out++;
 	}
 	assert_int_equal(channel_len(&ch), 2);
+	/* Read in place, oldest first, across the wrap. */
+	assert_int_equal(channel_push(&ch, &items[next_in % 64]), 0);
+	for (int i = 0; i < 3; i++)
+		assert_ptr_equal(channel_at(&ch, (size_t)i), &items[(next_out + i) % 64]);
+	assert_null(channel_at(&ch, 3));
+	assert_int_equal(channel_len(&ch), 3);
+	assert_ptr_equal(channel_pop(&ch), &items[next_out % 64]);
 	assert_int_equal(channel_push(&ch, NULL), -EINVAL);
 	channel_free(&ch);
 }

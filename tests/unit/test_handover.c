@@ -50,6 +50,14 @@ static void fill(struct handover *h)
 	assert_non_null(p);
 	p->spawnerr = strdup("can't find command 'nope'");
 	p->exitcode = 127;
+	struct handover_out o = { 0 };
+	handover_put_u64(&o, 1ULL << 40);
+	handover_put_i32(&o, -5);
+	handover_put_bool(&o, true);
+	handover_put_str(&o, "job 7");
+	handover_put_bytes(&o, "a\0b", 3);
+	assert_int_equal(handover_add_part(h, "pool", "upper", &o), 0);
+	assert_null(o.data); /* moved into the record */
 }
 
 static void test_round_trip(void **state)
@@ -104,6 +112,27 @@ static void test_round_trip(void **state)
 	assert_int_equal(handover_take_fd("http-unix", "127.0.0.1:9001"), -1);
 	assert_non_null(handover_find_proc("batch"));
 	assert_null(handover_find_proc("nosuch"));
+	/* a part, read back with the same primitives */
+	assert_null(handover_find_part("pool", "lower"));
+	const struct handover_part *pt = handover_find_part("pool", "upper");
+	assert_non_null(pt);
+	struct handover_in in = { pt->data, pt->data + pt->len, false };
+	assert_true(handover_get_u64(&in) == 1ULL << 40);
+	assert_int_equal(handover_get_i32(&in), -5);
+	assert_true(handover_get_bool(&in));
+	char *str = handover_get_str(&in);
+	assert_string_equal(str, "job 7");
+	free(str);
+	size_t blen;
+	char *bytes = handover_get_bytes(&in, &blen);
+	assert_int_equal(blen, 3);
+	assert_memory_equal(bytes, "a\0b", 3);
+	free(bytes);
+	assert_false(in.bad);
+	assert_true(in.p == in.end);
+	/* past its end: bad, and zeros */
+	assert_int_equal(handover_get_u32(&in), 0);
+	assert_true(in.bad);
 	/* what nobody took is closed: a descriptor of our own stands for it */
 	int fd = dup(STDERR_FILENO);
 	assert_true(fd >= 0);
@@ -138,9 +167,11 @@ static void test_refused_whole(void **state)
 	free(longer);
 	/* another version: the body is not looked at */
 	size_t mlen = strlen(HANDOVER_MAGIC);
-	buf[mlen] = 2;
+	buf[mlen] = HANDOVER_VERSION + 1;
 	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), -EINVAL);
-	assert_non_null(strstr(why, "version 2"));
+	assert_non_null(strstr(why, "version 3"));
+	buf[mlen] = 0;
+	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), -EINVAL);
 	buf[mlen] = HANDOVER_VERSION;
 	/* not a record at all */
 	assert_int_equal(handover_decode("#!/bin/sh\n", 10, &back, why, sizeof why), -EINVAL);
@@ -162,6 +193,40 @@ static void test_refused_whole(void **state)
 	/* a running process without a pidfd */
 	h.procs[0].pidfd = -1;
 	assert_int_equal(handover_encode(&h, &buf, &len), 0);
+	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), -EINVAL);
+	free(buf);
+	handover_free(&h);
+}
+
+/* A record of version 1 (a corrald of before parts): the same but for the
+ * parts, which it has none of. */
+static void test_version_1_read(void **state)
+{
+	(void)state;
+	struct handover h, back;
+	fill(&h);
+	for (size_t i = 0; i < h.nparts; i++) {
+		free(h.parts[i].kind);
+		free(h.parts[i].key);
+		free(h.parts[i].data);
+	}
+	h.nparts = 0;
+	char *buf, why[256];
+	size_t len;
+	assert_int_equal(handover_encode(&h, &buf, &len), 0);
+	/* version 1 ends before the count of parts (a u32 0) */
+	size_t mlen = strlen(HANDOVER_MAGIC);
+	buf[mlen] = 1;
+	len -= 4;
+	uint64_t blen = len - (mlen + 12);
+	for (int i = 0; i < 8; i++)
+		buf[mlen + 4 + i] = (char)(blen >> (8 * i));
+	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), 0);
+	assert_int_equal(back.nprocs, 2);
+	assert_int_equal(back.nparts, 0);
+	handover_free(&back);
+	/* the same bytes as version 2 are short of the count */
+	buf[mlen] = 2;
 	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), -EINVAL);
 	free(buf);
 	handover_free(&h);
@@ -189,6 +254,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refused_whole),
+		cmocka_unit_test(test_version_1_read),
 		cmocka_unit_test(test_memfd_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
