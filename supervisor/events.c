@@ -401,9 +401,87 @@ fail:;
 	return r;
 }
 
-/* corrald execs itself: each process's stdin pipe (supervisord's
- * sendProcessStdin) goes across; event listeners, and a stdin or capture
- * with bytes in hand, do not yet. */
+/* ---- across an exec of corrald (corralctl reexec) ----
+ *
+ * Each process's pipes go in the record's table ("stdin" and "listener-out",
+ * keyed by its name); what a process has in hand, in a part "evproc" of its
+ * name: bytes for its stdin not yet written; bool listener, and for a
+ * listener its parser (u32 state, bytes line, bool in_result, u64 need,
+ * bytes result) and bool busy, then the event in flight when busy. The
+ * part "events" "" holds u64 the next serial, i64 x3 the last ticks, u32 n
+ * pools: str program name, u64 its next serial, bool active, u32 n events
+ * in its buffer, oldest first. An event is u32 type, u64 serial, u64 pool
+ * serial, bytes payload. Capture mode, with output held between tokens,
+ * does not go across: the exec is refused until the capture is over. */
+
+static void put_item(struct handover_out *o, const struct evbuf_item *it)
+{
+	handover_put_u32(o, it->msg->type);
+	handover_put_u64(o, it->msg->serial);
+	handover_put_u64(o, it->poolserial);
+	handover_put_bytes(o, it->msg->payload, it->msg->len);
+}
+
+/* An event read back into IT (one reference): 0, or -1 (IN bad, or no memory). */
+static int get_item(struct handover_in *in, struct evbuf_item *it)
+{
+	uint32_t type = handover_get_u32(in);
+	uint64_t serial = handover_get_u64(in);
+	it->poolserial = handover_get_u64(in);
+	size_t len;
+	char *payload = handover_get_bytes(in, &len);
+	it->msg = in->bad || type >= EV_NTYPES ? NULL : evmsg_new(type, serial, payload, len);
+	free(payload);
+	if (!it->msg)
+		in->bad = true;
+	return it->msg ? 0 : -1;
+}
+
+static int evproc_carry(struct handover *h, const struct evproc *e, const char *name)
+{
+	if ((e->in_fd >= 0 && handover_add_fd(h, "stdin", name, e->in_fd) < 0) ||
+	    (e->out_fd >= 0 && handover_add_fd(h, "listener-out", name, e->out_fd) < 0))
+		return -ENOMEM;
+	if (!e->pool && e->qsent == e->qlen)
+		return 0; /* nothing in hand */
+	struct handover_out o = { 0 };
+	handover_put_bytes(&o, e->qlen ? e->q + e->qsent : NULL, e->qlen - e->qsent);
+	handover_put_bool(&o, e->pool != NULL);
+	if (e->pool) {
+		const struct eventproto_parser *ps = &e->parser;
+		handover_put_u32(&o, ps->state);
+		handover_put_bytes(&o, ps->line, ps->linelen);
+		handover_put_bool(&o, ps->in_result);
+		handover_put_u64(&o, ps->need);
+		handover_put_bytes(&o, ps->result, ps->resultlen);
+		handover_put_bool(&o, e->busy);
+		if (e->busy)
+			put_item(&o, &e->inflight);
+	}
+	return handover_add_part(h, "evproc", name, &o);
+}
+
+static int events_carry(struct handover *h)
+{
+	struct handover_out o = { 0 };
+	handover_put_u64(&o, E.serial);
+	for (int k = 0; k < 3; k++)
+		handover_put_i64(&o, E.last_tick[k]);
+	uint32_t n = 0;
+	for (struct evpool *pl = E.pools; pl; pl = pl->next)
+		n++;
+	handover_put_u32(&o, n);
+	for (struct evpool *pl = E.pools; pl; pl = pl->next) {
+		handover_put_str(&o, pool_name(pl));
+		handover_put_u64(&o, pl->serial);
+		handover_put_bool(&o, pl->active);
+		handover_put_u32(&o, (uint32_t)pl->buf.n);
+		for (size_t i = 0; i < pl->buf.n; i++)
+			put_item(&o, &pl->buf.v[(pl->buf.head + i) % pl->buf.cap]);
+	}
+	return handover_add_part(h, "events", "", &o);
+}
+
 static int events_handover(struct handover *h, char *why, size_t whylen)
 {
 	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
@@ -412,45 +490,155 @@ static int events_handover(struct handover *h, char *why, size_t whylen)
 			if (!e)
 				continue;
 			const char *name = prog->procs[i].name;
-			if (e->pool || e->out_fd >= 0 || prog->cfg->is_listener) {
-				snprintf(why, whylen, "%s: event listeners are not handed over across "
-					 "an exec yet", name);
+			if (e->cap[0].on || e->cap[1].on) {
+				snprintf(why, whylen, "%s is in capture mode (between %s and %s): "
+					 "try again", name, BEGIN_TOKEN, END_TOKEN);
 				return -1;
 			}
-			if (e->qsent < e->qlen || e->cap[0].on || e->cap[1].on) {
-				snprintf(why, whylen, "%s: its stdin or a capture has bytes in hand: "
-					 "try again", name);
-				return -1;
-			}
-			if (e->in_fd >= 0 && handover_add_fd(h, "stdin", name, e->in_fd) < 0) {
+			if (evproc_carry(h, e, name) < 0) {
 				snprintf(why, whylen, "out of memory");
 				return -1;
 			}
 		}
+	if (E.pools && events_carry(h) < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
-/* After the exec: P's stdin pipe, as it was. */
+/* The listener's side of part IN into E; false when it does not parse. */
+static bool listener_adopt(struct evproc *e, struct handover_in *in)
+{
+	struct eventproto_parser *ps = &e->parser;
+	uint32_t st = handover_get_u32(in);
+	size_t len, rlen;
+	char *line = handover_get_bytes(in, &len);
+	ps->in_result = handover_get_bool(in);
+	ps->need = handover_get_u64(in);
+	char *result = handover_get_bytes(in, &rlen);
+	bool ok = !in->bad && st <= LISTENER_UNKNOWN && len <= sizeof ps->line &&
+		  rlen <= sizeof ps->result;
+	if (ok) {
+		ps->state = st;
+		memcpy(ps->line, line, len);
+		ps->linelen = len;
+		memcpy(ps->result, result, rlen);
+		ps->resultlen = rlen;
+	}
+	free(line);
+	free(result);
+	if (ok && handover_get_bool(in)) {
+		ok = get_item(in, &e->inflight) == 0;
+		e->busy = ok;
+	}
+	return ok && !in->bad;
+}
+
+/* After the exec: P's pipes, and what it had in hand, as they were. */
 static void events_process_adopted(struct process *p)
 {
-	int fd = handover_take_fd("stdin", p->name);
-	if (fd < 0)
+	int in_fd = handover_take_fd("stdin", p->name);
+	int out_fd = handover_take_fd("listener-out", p->name);
+	const struct handover_part *part = handover_find_part("evproc", p->name);
+	if (in_fd < 0 && out_fd < 0 && !part)
 		return;
 	struct evproc *e = calloc(1, sizeof *e);
-	if (!e || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-		log_err("%s: its stdin pipe after the exec: %s", p->name, strerror(e ? errno : ENOMEM));
+	if (!e || (in_fd >= 0 && fcntl(in_fd, F_SETFD, FD_CLOEXEC) < 0) ||
+	    (out_fd >= 0 && fcntl(out_fd, F_SETFD, FD_CLOEXEC) < 0)) {
+		log_err("%s: its pipes after the exec: %s", p->name, strerror(e ? errno : ENOMEM));
 		free(e);
-		close(fd);
+		if (in_fd >= 0)
+			close(in_fd);
+		if (out_fd >= 0)
+			close(out_fd);
 		return;
 	}
 	e->p = p;
-	e->in_fd = fd;
-	e->out_fd = -1;
+	e->in_fd = in_fd;
+	e->out_fd = out_fd;
 	e->child[0] = e->child[1] = -1;
 	loop_watch_init(&e->in_w, stdin_writable, e);
 	loop_watch_init(&e->out_w, stdout_readable, e);
 	eventproto_parser_init(&e->parser);
 	p->ev = e;
+	if (p->prog->cfg->is_listener)
+		e->pool = pool_of(p->prog);
+	if (part) {
+		struct handover_in in = { part->data, part->data + part->len, false };
+		size_t len;
+		char *q = handover_get_bytes(&in, &len);
+		bool listener = handover_get_bool(&in);
+		bool ok = !in.bad && (!len || queue_add(e, q, len) == 0);
+		free(q);
+		if (ok && listener)
+			ok = e->pool && listener_adopt(e, &in);
+		if (!ok || in.p != in.end) {
+			log_err("%s: what it had in hand at the exec is lost (its part of the record "
+				"does not parse)", p->name);
+			e->qlen = e->qsent = 0;
+			e->parser.state = LISTENER_UNKNOWN;
+		}
+	}
+	int r;
+	if (e->out_fd >= 0 && (r = loop_watch(e->out_fd, EPOLLIN, &e->out_w)) < 0) {
+		log_err("%s: watching its stdout: %s; it gets no events", p->name, strerror(-r));
+		close_fd(&e->out_fd, &e->out_w);
+		e->parser.state = LISTENER_UNKNOWN;
+	}
+	in_flush(e);
+}
+
+/* After the exec, every process taken over: the pools' buffers and serials. */
+static void events_taken_over(void)
+{
+	const struct handover_part *part = handover_find_part("events", "");
+	if (!part)
+		return;
+	struct handover_in in = { part->data, part->data + part->len, false };
+	uint64_t serial = handover_get_u64(&in);
+	if (serial > E.serial)
+		E.serial = serial;
+	int64_t slice[3];
+	for (int k = 0; k < 3; k++)
+		slice[k] = handover_get_i64(&in);
+	size_t n = handover_get_count(&in, 17);
+	for (size_t i = 0; i < n && !in.bad; i++) {
+		char *name = handover_get_str(&in);
+		struct evpool *pl = E.pools;
+		while (pl && name && strcmp(pool_name(pl), name) != 0)
+			pl = pl->next;
+		free(name);
+		uint64_t pserial = handover_get_u64(&in);
+		bool active = handover_get_bool(&in);
+		size_t items = handover_get_count(&in, 24);
+		if (pl) {
+			pl->serial = pserial;
+			pl->active = active;
+		}
+		for (size_t k = 0; k < items && !in.bad; k++) {
+			struct evbuf_item it;
+			if (get_item(&in, &it) < 0)
+				break;
+			if (pl)
+				accept_item(pl, it, false);
+			else
+				evmsg_put(it.msg);
+		}
+	}
+	if (in.bad || in.p != in.end)
+		log_err("handover: the event pools' part of the record does not parse: events "
+			"buffered at the exec may be lost");
+	/* Ticks: where the old corrald was; one due during the exec comes now. */
+	for (int k = 0; k < 3; k++)
+		if (loop_timer_pending(&E.ticks[k]) && slice[k]) {
+			int64_t s = real_ms() / 1000;
+			E.last_tick[k] = slice[k];
+			if (s - s % tick_period[k] != slice[k])
+				(void)loop_timer_set(&E.ticks[k], loop_now_ms());
+		}
+	for (struct evpool *pl = E.pools; pl; pl = pl->next)
+		dispatch(pl);
 }
 
 void events_spawn_done(struct process *p, bool spawned)
@@ -689,6 +877,8 @@ void events_started(void)
 {
 	if (!E.pools)
 		return; /* nobody to tell: no walk over every program */
+	if (handover_active())
+		return; /* an exec: nothing started, the pools are as they were (events_taken_over) */
 	/* supervisord adds its groups one by one in priority order; a pool
 	 * hears of its own group and those after it */
 	for (struct program *prog = supervisor_programs(); prog; prog = prog->next) {
@@ -912,6 +1102,7 @@ static const struct hooks events_hooks = {
 	.on_output = events_output,
 	.on_handover = events_handover,
 	.on_process_adopted = events_process_adopted,
+	.on_taken_over = events_taken_over,
 };
 
 int events_init(void)

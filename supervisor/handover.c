@@ -75,7 +75,7 @@ int handover_add_part(struct handover *h, const char *kind, const char *key,
 
 void handover_put(struct handover_out *o, const void *p, size_t n)
 {
-	if (o->nomem)
+	if (o->nomem || !n)
 		return;
 	if (o->len + n > o->cap) {
 		size_t cap = o->cap ? o->cap : 4096;

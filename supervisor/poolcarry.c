@@ -144,7 +144,7 @@ static int save(struct handover *h, struct pool *pl, char *why, size_t whylen)
 	handover_put_u32(&o, nw);
 	for (struct pool_worker *w = pl->workers; w && r == 0; w = w->next) {
 		handover_put_str(&o, w->proc->name);
-		handover_put_bytes(&o, w->out.data + w->sent, w->out.len - w->sent);
+		handover_put_bytes(&o, w->out.len ? w->out.data + w->sent : NULL, w->out.len - w->sent);
 		handover_put_bytes(&o, w->in, w->inlen);
 		handover_put_u32(&o, (uint32_t)w->njobs);
 		for (struct job *j = w->jobs; j; j = j->next)
@@ -167,8 +167,8 @@ static int save(struct handover *h, struct pool *pl, char *why, size_t whylen)
 		handover_put_bool(&o, pr->detach);
 		handover_put_bool(&o, pr->throttled);
 		handover_put_bool(&o, pr->bad);
-		handover_put_bytes(&o, pr->in + pr->inoff, pr->inlen - pr->inoff);
-		handover_put_bytes(&o, pr->out.data + pr->sent, pr->out.len - pr->sent);
+		handover_put_bytes(&o, pr->inlen ? pr->in + pr->inoff : NULL, pr->inlen - pr->inoff);
+		handover_put_bytes(&o, pr->out.len ? pr->out.data + pr->sent : NULL, pr->out.len - pr->sent);
 		handover_put_u32(&o, (uint32_t)pr->njobs);
 		for (struct job *j = pr->jobs; j; j = j->onext)
 			put_index(&o, j);

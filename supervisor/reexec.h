@@ -10,7 +10,8 @@
  * this record's version, whose --check of the config in force fails; a
  * config file changed since it was loaded (the exec is not a reload);
  * a process between states, or a part that holds what it cannot hand over
- * (pools, event listeners, corralctl run). */
+ * now (a pool worker being replaced, capture mode) or at all yet
+ * (corralctl run). */
 #ifndef CORRAL_REEXEC_H
 #define CORRAL_REEXEC_H
 

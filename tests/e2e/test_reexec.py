@@ -377,3 +377,42 @@ def test_reexec_keeps_a_pool_and_its_producers():
         st = c.status()["slow:slow_0"]["pool"]
         expect(st["done"] == n and st["failed"] == 0 and st["producers"] == 0,
                "the pool's figures went across", st)
+
+
+def test_reexec_keeps_event_listeners():
+    """An event listener and its pool go across: the event in flight, the
+    pool's buffer and serials, the protocol state. Every event comes once,
+    in order, and corrald does not announce itself again (no second
+    SUPERVISOR_STATE_CHANGE_RUNNING)."""
+    from test_eventlisteners import LISTENER, records, start_sd
+    chat = ("import sys, time\nfor i in range(600):\n    print('line %d' % i, flush=True)\n"
+            "    time.sleep(0.005)\ntime.sleep(1000)\n")
+    cfg = ("[eventlistener:l]\ncommand=@PY@ @DIR@/listener.py @DIR@/l.jsonl slow "
+           "PROCESS_LOG_STDOUT:0.01\nevents=PROCESS_LOG_STDOUT,SUPERVISOR_STATE_CHANGE\n"
+           "buffer_size=100000\n\n"
+           "[program:chat]\ncommand=@PY@ @DIR@/chat.py\nstartsecs=0\nstdout_events_enabled=true\n")
+    with Corral(start=False, name="reexecev", scripts={"listener.py": LISTENER, "chat.py": chat}) as c:
+        start_sd(c, cfg)
+        c.wait_running(["chat", "l"])
+        before = pids(c)
+        wait_until(lambda: len(records(c, "l")) > 20, 20, "events flowing to the listener")
+        for i in range(3):
+            r = c.ctl("reexec", timeout=30)
+            expect_rc(r, 0, "reexec %d with events buffered and in flight" % (i + 1))
+            wait_until(lambda: c.stderr_text().count("took over 2 processes") == i + 1, 20,
+                       "the take-over")
+            time.sleep(0.4)
+
+        def text():
+            return "".join(r["payload"].split("\n", 1)[1] for r in records(c, "l")
+                           if r["headers"]["eventname"] == "PROCESS_LOG_STDOUT")
+        wait_until(lambda: "line 599\n" in text(), 60, "every line's event")
+        expect(text() == "".join("line %d\n" % i for i in range(600)),
+               "the log events hold every line once, in order", text()[-300:])
+        recs = [r for r in records(c, "l") if r["kind"] == "OK"]
+        serials = [int(r["headers"]["poolserial"]) for r in recs]
+        expect(serials == list(range(len(serials))), "pool serials once each, in order",
+               serials[:50])
+        running = [r for r in recs if r["headers"]["eventname"] == "SUPERVISOR_STATE_CHANGE_RUNNING"]
+        expect(len(running) == 1, "corrald announced itself once, not at each exec", running)
+        expect(pids(c) == before, "the listener and the program kept their pids")
