@@ -1,6 +1,7 @@
 #include "supervisor/notify.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "supervisor/cgroup.h"
 #include "supervisor/core.h"
+#include "supervisor/handover.h"
 #include "supervisor/log.h"
 #include "supervisor/process.h"
 #include "supervisor/sockets.h"
@@ -148,6 +150,32 @@ static void notify_readable(struct watch *w, uint32_t events)
 	}
 }
 
+/* FD, bound at ADDR, as the notify socket: 0, or -1 (logged; FD closed,
+ * the file removed). */
+static int notify_use(int fd, const struct sockaddr_un *addr)
+{
+	int one = 1;
+	struct stat st;
+	if (lstat(addr->sun_path, &st) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
+		log_warn("notify socket %s: %m", addr->sun_path);
+		unlink(addr->sun_path);
+		close(fd);
+		return -1;
+	}
+	N.dev = st.st_dev;
+	N.ino = st.st_ino;
+	loop_watch_init(&N.watch, notify_readable, NULL);
+	if (loop_watch(fd, EPOLLIN, &N.watch) < 0) {
+		close(fd);
+		unlink(addr->sun_path);
+		return -1;
+	}
+	N.fd = fd;
+	memcpy(core.notify_path, addr->sun_path, sizeof core.notify_path);
+	return 0;
+}
+
 void notify_open(const struct corral_config *cfg)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -157,8 +185,16 @@ void notify_open(const struct corral_config *cfg)
 			 cfg->socket);
 		return;
 	}
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int one = 1;
+	/* After an exec the socket is the one bound before: nothing sent
+	 * meanwhile is lost. */
+	int fd = handover_take_fd("notify", addr.sun_path);
+	if (fd >= 0) {
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+			log_warn("notify socket: close-on-exec: %m");
+		(void)notify_use(fd, &addr);
+		return;
+	}
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		log_warn("notify socket: %m");
 		return;
@@ -174,29 +210,17 @@ void notify_open(const struct corral_config *cfg)
 	/* Anyone may send (workers may run as other users); only the trees of
 	 * our processes are believed. */
 	int r = sockets_bind_unix(fd, &addr, sizeof addr, 0666);
-	struct stat st;
 	if (r < 0) {
 		log_warn("notify socket %s: bind: %s", addr.sun_path, strerror(-r));
 		close(fd);
 		return;
 	}
-	if (lstat(addr.sun_path, &st) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
-		log_warn("notify socket %s: %m", addr.sun_path);
-		unlink(addr.sun_path);
-		close(fd);
-		return;
-	}
-	N.dev = st.st_dev;
-	N.ino = st.st_ino;
-	loop_watch_init(&N.watch, notify_readable, NULL);
-	if (loop_watch(fd, EPOLLIN, &N.watch) < 0) {
-		close(fd);
-		unlink(addr.sun_path);
-		return;
-	}
-	N.fd = fd;
-	memcpy(core.notify_path, addr.sun_path, sizeof core.notify_path);
+	(void)notify_use(fd, &addr);
+}
+
+int notify_handover(struct handover *h)
+{
+	return N.fd < 0 ? 0 : handover_add_fd(h, "notify", core.notify_path, N.fd);
 }
 
 void notify_close(void)

@@ -13,6 +13,10 @@
  * then core.notify_path. A failure is logged: ready = notify will not
  * work, corrald runs all the same. */
 void notify_open(const struct corral_config *cfg);
+/* corralctl reexec: the socket goes across (handover.h), and notify_open
+ * takes it back instead of binding anew. 0 or -ENOMEM. */
+struct handover;
+int notify_handover(struct handover *h);
 /* Close it and remove the file, if it is still the one made. */
 void notify_close(void);
 

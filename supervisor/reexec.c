@@ -21,6 +21,7 @@
 #include "supervisor/handover.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
+#include "supervisor/notify.h"
 #include "supervisor/process.h"
 #include "supervisor/reload.h"
 #include "supervisor/sockets.h"
@@ -223,7 +224,7 @@ static int build(struct handover *h, const struct reexec_guard *g, char *why, si
 				return -1;
 		}
 	}
-	if (sockets_handover(h) < 0 || group_handover(h) < 0) {
+	if (sockets_handover(h) < 0 || group_handover(h) < 0 || notify_handover(h) < 0) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}

@@ -416,3 +416,32 @@ def test_reexec_keeps_event_listeners():
         running = [r for r in recs if r["headers"]["eventname"] == "SUPERVISOR_STATE_CHANGE_RUNNING"]
         expect(len(running) == 1, "corrald announced itself once, not at each exec", running)
         expect(pids(c) == before, "the listener and the program kept their pids")
+
+
+def test_reexec_keeps_the_notify_socket():
+    """The sd_notify socket is the same socket after the exec: a program
+    that pings its watchdog all the while never finds it gone."""
+    pinger = ("import os, socket, time\n"
+              "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+              "path = os.environ['NOTIFY_SOCKET']\n"
+              "s.sendto(b'READY=1', path)\nfails = 0\n"
+              "while True:\n"
+              "    try:\n        s.sendto(b'WATCHDOG=1', path)\n"
+              "    except OSError as e:\n        fails += 1\n"
+              "        open(os.environ['DIR'] + '/fails', 'a').write('%s\\n' % e)\n"
+              "    time.sleep(0.001)\n")
+    cfg = prog("dog", "@PY@ @DIR@/pinger.py", ready="notify", watchdog_sec=2,
+               environment='DIR="@DIR@"')
+    with Corral(cfg, scripts={"pinger.py": pinger}, name="reexecnotify") as c:
+        c.wait_running(["dog"])
+        path = c.sock + ".notify"
+        ino = os.stat(path).st_ino
+        before = pids(c)
+        for i in range(5):
+            expect_rc(c.ctl("reexec"), 0, "reexec %d" % (i + 1))
+            wait_until(lambda: c.stderr_text().count("took over") == i + 1, 10, "the take-over")
+        time.sleep(0.5)
+        expect(os.stat(path).st_ino == ino, "the notify socket is the one bound at the start")
+        expect(not os.path.exists(c.path("fails")), "a ping found no socket during an exec",
+               c.read(c.path("fails")))
+        expect(pids(c) == before, "the program kept its pid (its watchdog never expired)")
