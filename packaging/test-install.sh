@@ -402,6 +402,12 @@ startsecs = 0
 command = /bin/sh -c 'i=0; while :; do i=\$((i+1)); echo "line \$i"; [ \$((i % 500)) -ne 0 ] || sleep 0.01; done'
 startsecs = 0
 log_timestamps = true
+
+; started just before the upgrade: STARTING when postinst first asks
+[program:late]
+command = /bin/sleep 602
+startsecs = 2
+autostart = false
 EOF
 cat >"$tmp/upgrade.sh" <<EOF
 # in a mount namespace of its own (unshare -m): results to upgrade.result
@@ -417,7 +423,13 @@ until [ "\$(ctl status 2>/dev/null | grep -c ' RUNNING ')" -eq 3 ] || [ \$n -eq 
 ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' >$tmp/pids.before
 [ "\$(wc -l <$tmp/pids.before)" -eq 3 ] && say "ok three programs run" || say "FAIL three programs run"
 sleep 0.5
+ctl start late >/dev/null 2>&1 &
+n=50
+until ctl status late 2>/dev/null | grep -q STARTING || [ \$n -eq 0 ]; do sleep 0.05; n=\$((n - 1)); done
 dpkg -i $tmp/corral_up.deb >$tmp/dpkg-up.log 2>&1 && say "ok dpkg -i over it" || say "FAIL dpkg -i over it"
+grep -q "late is STARTING: try again once it has settled: trying again" $tmp/dpkg-up.log &&
+	say "ok postinst tried again while a program was starting" ||
+	say "FAIL postinst tried again while a program was starting"
 grep -q "corral: re-executing /usr/sbin/corrald" $tmp/dpkg-up.log && say "ok postinst ran corralctl reexec" ||
 	say "FAIL postinst ran corralctl reexec"
 n=100
@@ -428,7 +440,7 @@ until [ "\$(ctl version 2>/dev/null)" = "$upversion" ] || [ \$n -eq 0 ]; do slee
 	say "FAIL corrald --version: $upversion"
 [ "\$(ps -o pid= -p \$d | tr -d ' ')" = "\$d" ] && say "ok corrald kept its pid" || say "FAIL corrald kept its pid"
 sleep 0.5
-ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' >$tmp/pids.after
+ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' | grep -v '^late ' >$tmp/pids.after
 cmp -s $tmp/pids.before $tmp/pids.after && say "ok every program kept its pid" ||
 	say "FAIL every program kept its pid"
 ctl stop count >/dev/null

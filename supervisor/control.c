@@ -1108,6 +1108,26 @@ static void client_read(struct client *c)
 	free(argv);
 }
 
+/* A client on FD, in the list and unwatched; NULL: no memory (FD closed). */
+static struct client *client_new(int fd)
+{
+	struct client *c = calloc(1, sizeof *c);
+	if (!c || proto_answer_begin(&c->out) < 0) {
+		log_err("control: out of memory");
+		free(c);
+		close(fd);
+		return NULL;
+	}
+	loop_watch_init(&c->watch, client_event, c);
+	c->fd = fd;
+	c->fds[0] = c->fds[1] = c->fds[2] = -1;
+	loop_timer_init(&c->timer, client_due, c);
+	c->next = C.clients;
+	C.clients = c;
+	C.nclients++;
+	return c;
+}
+
 static void client_accept(void)
 {
 	for (;;) {
@@ -1122,20 +1142,9 @@ static void client_accept(void)
 				log_warn("control: accept: %m");
 			return;
 		}
-		struct client *c = calloc(1, sizeof *c);
-		if (!c || proto_answer_begin(&c->out) < 0) {
-			log_err("control: out of memory");
-			free(c);
-			close(fd);
+		struct client *c = client_new(fd);
+		if (!c)
 			continue;
-		}
-		loop_watch_init(&c->watch, client_event, c);
-		c->fd = fd;
-		c->fds[0] = c->fds[1] = c->fds[2] = -1;
-		loop_timer_init(&c->timer, client_due, c);
-		c->next = C.clients;
-		C.clients = c;
-		C.nclients++;
 
 		struct ucred cred;
 		socklen_t len = sizeof cred;
@@ -1374,16 +1383,34 @@ static void control_close(void)
 	}
 }
 
-/* An exec of corrald: the listening socket goes across; what clients were
- * answered goes out now (the one that asked for the exec), and the others
- * see their connection end (their descriptors close with the exec). */
+/* An exec of corrald: the listening socket goes across, and so does the
+ * caller of each corralctl run (its connection as "run-client" and a part
+ * of the same kind, both keyed by the process's name: i64 its --timeout
+ * deadline, 0 for none); what other clients were answered goes out now
+ * (the one that asked for the exec), and the others see their connection
+ * end (their descriptors close with the exec): corralctl asks again. */
 static int control_handover(struct handover *h, char *why, size_t whylen)
 {
 	if (C.fd < 0)
 		return 0;
-	for (struct client *c = C.clients; c; c = c->next)
+	for (struct client *c = C.clients; c; c = c->next) {
 		if (c->phase == CLIENT_WRITE && c->sent < c->out.len)
 			(void)io_write_some(c->fd, c->out.data + c->sent, c->out.len - c->sent);
+		if (c->phase != CLIENT_WAIT || c->npend != 1 || c->pend[0].what != WAIT_RUN ||
+		    !c->pend[0].p)
+			continue;
+		if (c->run_end != RUN_NORMAL) {
+			snprintf(why, whylen, "%s: its run is being stopped: try again", c->pend[0].p->name);
+			return -1;
+		}
+		struct handover_out o = { 0 };
+		handover_put_i64(&o, loop_timer_pending(&c->timer) ? c->timer.node.when : 0);
+		if (handover_add_part(h, "run-client", c->pend[0].p->name, &o) < 0 ||
+		    handover_add_fd(h, "run-client", c->pend[0].p->name, c->fd) < 0) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+	}
 	if (handover_add_fd(h, "control", C.path, C.fd) < 0) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
@@ -1391,10 +1418,56 @@ static int control_handover(struct handover *h, char *why, size_t whylen)
 	return 0;
 }
 
+/* After the exec, every process taken over: each corralctl run's caller
+ * waits on for its run as before. */
+static void control_taken_over(void)
+{
+	const struct handover *h = handover_current();
+	for (size_t i = 0; h && i < h->nparts; i++) {
+		const struct handover_part *pt = &h->parts[i];
+		if (strcmp(pt->kind, "run-client") != 0)
+			continue;
+		int fd = handover_take_fd("run-client", pt->key);
+		struct selection sel = { 0 };
+		char *word[1] = { pt->key };
+		const char *bad;
+		struct process *p = NULL;
+		if (supervisor_select(word, 1, &sel, &bad) == 0 && sel.n == 1)
+			p = sel.v[0];
+		selection_free(&sel);
+		struct handover_in in = { pt->data, pt->data + pt->len, false };
+		int64_t deadline = handover_get_i64(&in);
+		if (fd < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+			log_err("handover: the caller of %s's run was lost", pt->key);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		struct client *c = client_new(fd);
+		if (!c)
+			continue;
+		c->pend = calloc(1, sizeof *c->pend);
+		if (!c->pend || !p || in.bad || loop_watch(fd, EPOLLRDHUP, &c->watch) < 0) {
+			outf(c, "run: %s was not taken over from the corrald before the exec",
+			     pt->key);
+			fail(c, PROTO_FAILED);
+			client_answer(c);
+			continue;
+		}
+		c->pend[0] = (struct pending){ .p = p, .what = WAIT_RUN };
+		c->npend = 1;
+		c->phase = CLIENT_WAIT;
+		if (deadline > 0)
+			loop_timer_set(&c->timer, deadline);
+	}
+	check_all();
+}
+
 static const struct hooks control_hooks = {
 	.on_open = control_open,
 	.on_close = control_close,
 	.on_handover = control_handover,
+	.on_taken_over = control_taken_over,
 	.on_bury = control_bury,
 	.on_process_changed = control_process_changed,
 	.on_log_data = control_log_data,

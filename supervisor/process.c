@@ -953,11 +953,6 @@ bool process_carry(const struct process *p, struct handover_proc *hp, char *why,
 			 p->name);
 		return false;
 	}
-	if (p->stdio[0] >= 0) {
-		snprintf(why, whylen, "%s: corralctl run scopes are not handed over across an "
-			 "exec yet", p->name);
-		return false;
-	}
 	hp->pid = p->pid;
 	hp->pidfd = p->pidfd;
 	hp->state = p->fsm.state;

@@ -297,9 +297,9 @@ void selection_free(struct selection *sel)
 
 /* ---- corralctl run, reopen ---- */
 
-struct process *supervisor_run_transient(const char *name, char *const argv[],
-					 const char *directory, int fds[3], char *err,
-					 size_t errlen)
+/* As supervisor_run_transient(), started when START. */
+static struct process *transient(const char *name, char *const argv[], const char *directory,
+				 int fds[3], bool start, char *err, size_t errlen)
 {
 	struct config_ref *ref = NULL;
 	struct process *p = NULL;
@@ -328,8 +328,10 @@ struct process *supervisor_run_transient(const char *name, char *const argv[],
 	p = &prog->procs[0];
 	memcpy(p->stdio, fds, sizeof p->stdio);
 	core_insert(prog);
-	log_info("%s: run for a client: %s", p->name, prog->cfg->command);
-	deps_start(p);
+	if (start) {
+		log_info("%s: run for a client: %s", p->name, prog->cfg->command);
+		deps_start(p);
+	}
 	return p;
 fail:
 	if (ref) {
@@ -340,6 +342,20 @@ fail:
 		if (fds[k] >= 0)
 			close(fds[k]);
 	return NULL;
+}
+
+struct process *supervisor_run_transient(const char *name, char *const argv[],
+					 const char *directory, int fds[3], char *err,
+					 size_t errlen)
+{
+	return transient(name, argv, directory, fds, true, err, errlen);
+}
+
+struct process *supervisor_transient_new(const char *name, char *const argv[],
+					 const char *directory, int fds[3], char *err,
+					 size_t errlen)
+{
+	return transient(name, argv, directory, fds, false, err, errlen);
 }
 
 void supervisor_reopen_logs(void)

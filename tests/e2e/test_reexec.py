@@ -11,8 +11,8 @@ import subprocess
 import threading
 import time
 
-from harness import (Corral, SLEEP, corralctl_path, corrald_path, expect, expect_rc, free_port, prog,
-                     tagged_pids, unix_rpc, wait_until)
+from harness import (Corral, SLEEP, corralctl_path, corrald_path, expect, expect_rc, free_port,
+                     pid_alive, prog, tagged_pids, unix_rpc, wait_until)
 
 COUNTER = ("/bin/sh -c 'i=0; while :; do i=$((i+1)); echo \"line $i\"; done'")
 
@@ -445,3 +445,43 @@ def test_reexec_keeps_the_notify_socket():
         expect(not os.path.exists(c.path("fails")), "a ping found no socket during an exec",
                c.read(c.path("fails")))
         expect(pids(c) == before, "the program kept its pid (its watchdog never expired)")
+
+
+def test_reexec_keeps_corralctl_run():
+    """corralctl run's program and its caller go across: the caller gets
+    the whole output and the exit status, its --timeout still counts, and
+    Ctrl-C after the exec still kills the tree."""
+    with Corral(prog("idle", SLEEP, startsecs=0), name="reexecrun") as c:
+        c.wait_running(["idle"])
+        base = [corralctl_path(), "-s", c.sock, "run"]
+        counter = subprocess.Popen(
+            base + ["--scope", "counter", "--", "/bin/sh", "-c",
+                    "for i in $(seq 1 30); do echo $i; sleep 0.1; done; exit 7"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        timed = subprocess.Popen(base + ["--timeout", "3", "--scope", "timed", "--",
+                                         "/bin/sleep", "1000"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cancelled = subprocess.Popen(base + ["--scope", "cancelled", "--", "/bin/sleep", "1001"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        c.wait_running(["counter", "timed", "cancelled"])
+        before = pids(c)
+        for i in range(3):
+            r = c.ctl("reexec")
+            expect_rc(r, 0, "reexec %d with runs going" % (i + 1))
+            wait_until(lambda: c.stderr_text().count("took over 4 processes") == i + 1, 10,
+                       "the take-over")
+            time.sleep(0.2)
+        expect(pids(c) == before, "every run kept its pid")
+        sleeper = before["cancelled"][1]
+        cancelled.send_signal(signal.SIGINT)
+        out, err = cancelled.communicate(timeout=30)
+        expect(cancelled.returncode == 130, "Ctrl-C after the exec: 130", (out, err))
+        expect(not pid_alive(sleeper), "Ctrl-C after the exec killed the run's tree")
+        out, err = counter.communicate(timeout=30)
+        expect(counter.returncode == 7, "the run's exit status came through the execs",
+               (counter.returncode, err))
+        expect(out.split() == [str(i) for i in range(1, 31)], "its whole output", out)
+        out, err = timed.communicate(timeout=30)
+        expect(timed.returncode == 124, "--timeout counted across the execs", (out, err))
+        wait_until(lambda: not ({"counter", "timed", "cancelled"} & set(c.status())), 10,
+                   "the runs' programs gone")
