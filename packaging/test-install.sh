@@ -518,6 +518,78 @@ check "dpkg -P: corrald.service is no longer enabled" \
 check "dpkg -P: nothing named corral is left that was not there before" \
 	nothing_left
 
+# ---- an rpm upgrade restarts nothing --------------------------------------
+# The same source built again as release 1.up1 (rpm -U takes it as newer)
+# goes over the installed .rpm while its corrald runs programs: %pre marks
+# the upgrade, %posttrans has corrald execute the new binary. The version
+# string is the same, so the exec is seen in /proc: corrald's exe is the new
+# file, not the replaced one ("(deleted)"). As for the .deb, in a mount
+# namespace with a tmpfs on /run.
+rpm_upgrade() {
+	: >"$log"
+	local rpmup=""
+	if [ -f "dist/corral-$version.tar.gz" ] &&
+		rpmbuild -tb --nodeps --define "_topdir $tmp/rpmup" --define "dist .up1" \
+			"dist/corral-$version.tar.gz" >>"$log" 2>&1; then
+		rpmup=$(ls "$tmp"/rpmup/RPMS/*/corral-"$version"-1.up1.*.rpm 2>/dev/null | head -n 1)
+	fi
+	if [ -z "$rpmup" ]; then
+		fail "a newer build of the rpm, $version-1.up1"
+		return
+	fi
+	pass "a newer build of the rpm, $version-1.up1"
+	: >"$log"
+	cat >"$tmp/rpmupgrade.sh" <<EOF
+res=$tmp/rpmupgrade.result
+say() { echo "\$*" >>"\$res"; }
+ctl() { /usr/bin/corralctl -c /etc/corral/corral.conf -t 10 "\$@"; }
+mount --make-rprivate / && mount -t tmpfs -o mode=0755 tmpfs /run || { say "FAIL a tmpfs on /run"; exit 0; }
+rm -f $tmp/uplogs/*
+/usr/sbin/corrald -c $tmp/up.conf </dev/null >$tmp/rpmup.log 2>&1 &
+d=\$!
+trap 'kill -KILL \$d 2>/dev/null' EXIT
+n=100
+until [ "\$(ctl status 2>/dev/null | grep -c ' RUNNING ')" -eq 3 ] || [ \$n -eq 0 ]; do sleep 0.1; n=\$((n - 1)); done
+ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' >$tmp/rpmpids.before
+[ "\$(wc -l <$tmp/rpmpids.before)" -eq 3 ] && say "ok three programs run" || say "FAIL three programs run"
+sleep 0.5
+rpm -U --nodeps --dbpath $rpmdb $rpmup >$tmp/rpm-up.log 2>&1 && say "ok rpm -U over it" || say "FAIL rpm -U over it"
+grep -q "corral: re-executing /usr/sbin/corrald" $tmp/rpm-up.log && say "ok %posttrans ran corralctl reexec" ||
+	say "FAIL %posttrans ran corralctl reexec"
+[ "\$(rpm -q --dbpath $rpmdb corral).rpm" = "\$(basename $rpmup)" ] && say "ok rpm -q: the new release" ||
+	say "FAIL rpm -q: the new release"
+n=100
+until [ "\$(readlink /proc/\$d/exe)" = /usr/sbin/corrald ] || [ \$n -eq 0 ]; do sleep 0.1; n=\$((n - 1)); done
+[ "\$(stat -L -c %i /proc/\$d/exe)" = "\$(stat -c %i /usr/sbin/corrald)" ] &&
+	say "ok corrald runs the new binary, with the same pid" ||
+	say "FAIL corrald runs the new binary: \$(readlink /proc/\$d/exe)"
+sleep 0.5
+ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' | grep -v '^late ' >$tmp/rpmpids.after
+cmp -s $tmp/rpmpids.before $tmp/rpmpids.after && say "ok every program kept its pid" ||
+	say "FAIL every program kept its pid"
+ctl stop count >/dev/null
+awk 'BEGIN { n = 0; bad = 0 }
+     { if (\$2 != "line" || \$3 != n + 1 || NF != 3) bad++; n = \$3 }
+     END { if (bad || n < 100) { print "FAIL no log line lost: " n " lines, " bad " out of order"; exit }
+           print "ok no log line lost or split: " n " lines in order" }' $tmp/uplogs/count.out >>"\$res"
+kill -TERM \$d
+wait \$d && say "ok the new corrald stops" || say "FAIL the new corrald stops"
+trap - EXIT
+EOF
+	: >"$tmp/rpmupgrade.result"
+	unshare -m bash "$tmp/rpmupgrade.sh" >"$log" 2>&1
+	while read -r word what; do
+		if [ "$word" = ok ]; then
+			pass "rpm upgrade in place: $what"
+		else
+			{ cat "$tmp/rpm-up.log"; tail -n 20 "$tmp/rpmup.log"; } >"$log" 2>/dev/null
+			fail "rpm upgrade in place: $what"
+		fi
+	done <"$tmp/rpmupgrade.result"
+	[ -s "$tmp/rpmupgrade.result" ] || fail "rpm upgrade in place: the test ran"
+	: >"$log"
+}
+
 # ---- rpm install and erase, with its own database ------------------------
 # The scriptlets must work where systemd is not running; systemctl is there.
 if [ -n "$rpm" ] && [ -f "$rpm" ] && command -v rpm >/dev/null 2>&1; then
@@ -535,6 +607,7 @@ if [ -n "$rpm" ] && [ -f "$rpm" ] && command -v rpm >/dev/null 2>&1; then
 		/usr/sbin/corrald --check -c /etc/corral/corral.conf
 	check "rpm: %post enabled corrald.service" \
 		test -L /etc/systemd/system/multi-user.target.wants/corrald.service
+	rpm_upgrade
 	check "rpm -e corral" rpm -e --nodeps --dbpath "$rpmdb" corral
 	rpm_in=false
 	check "rpm -e: nothing named corral is left that was not there before" \
