@@ -71,6 +71,12 @@ static void set_dep_waiting(struct process *p, bool on)
 		dep_waiting--;
 }
 
+void deps_adopt(struct process *p, bool waiting, bool restart)
+{
+	set_dep_waiting(p, waiting);
+	p->dep_restart = restart;
+}
+
 void deps_start(struct process *p)
 {
 	core_unqueue(p);

@@ -15,6 +15,9 @@
 
 #include "supervisor/supervisor_types.h"
 
+/* After an exec of corrald: P waits (WAITING) for what it requires, as it
+ * did, and starts again when it is back (RESTART). */
+void deps_adopt(struct process *p, bool waiting, bool restart);
 /* Start P, or have it wait until what it requires is RUNNING (started now
  * when down) and what it comes after is up or not coming. Starting a member
  * of a FATAL group gives the group a fresh start. */

@@ -39,7 +39,7 @@ struct handover_proc *handover_add_proc(struct handover *h, const char *name)
 		return NULL;
 	h->procs = v;
 	struct handover_proc *p = &v[h->nprocs];
-	*p = (struct handover_proc){ .name = strdup(name), .pidfd = -1 };
+	*p = (struct handover_proc){ .name = strdup(name), .pidfd = -1, .ready_fd = -1 };
 	p->out.pipe_fd = p->err.pipe_fd = -1;
 	if (!p->name)
 		return NULL;
@@ -186,6 +186,10 @@ int handover_encode(const struct handover *h, char **buf, size_t *len)
 		handover_put_bool(&body, p->leaf_used);
 		put_stream(&body, &p->out);
 		put_stream(&body, &p->err);
+		handover_put_i64(&body, p->timer_ms);
+		handover_put_bool(&body, p->dep_waiting);
+		handover_put_bool(&body, p->dep_restart);
+		handover_put_i32(&body, p->ready_fd);
 	}
 	handover_put_u32(&body, (uint32_t)h->nparts);
 	for (size_t i = 0; i < h->nparts; i++) {
@@ -417,7 +421,14 @@ int handover_decode(const char *buf, size_t len, struct handover *h, char *why, 
 		p->leaf_used = handover_get_bool(&in);
 		get_stream(&in, &p->out);
 		get_stream(&in, &p->err);
-		if (p->pid < 0 || !fd_ok(p->pidfd) || (p->pid > 0) != (p->pidfd >= 0) ||
+		p->ready_fd = -1;
+		if (version >= 2) {
+			p->timer_ms = handover_get_i64(&in);
+			p->dep_waiting = handover_get_bool(&in);
+			p->dep_restart = handover_get_bool(&in);
+			p->ready_fd = handover_get_i32(&in);
+		}
+		if (!fd_ok(p->ready_fd) || p->pid < 0 || !fd_ok(p->pidfd) || (p->pid > 0) != (p->pidfd >= 0) ||
 		    !fd_ok(p->out.pipe_fd) || !fd_ok(p->err.pipe_fd))
 			in.bad = true;
 	}

@@ -12,7 +12,8 @@
  * body: str corrald version, str config path; u32 n, then n descriptors
  * (str kind, str key, i32 fd); str scope path ("" when none), i32 guard pid,
  * i32 guard pipe, i32 guard pidfd; u32 n, then n processes (struct
- * handover_proc, in the order of its fields); since version 2, u32 n, then
+ * handover_proc, in the order of its fields; version 1 ends each at its
+ * streams); since version 2, u32 n, then
  * n parts (str kind, str key, bytes as a u32 length and its bytes): what a
  * part above the core (a pool) hands over, in a layout of its own written
  * and read with the handover_put_* and handover_get_* below. A record that
@@ -50,6 +51,10 @@ struct handover_proc {
 	char *spawnerr;        /* NULL: none */
 	bool leaf_used;
 	struct handover_stream out, err;
+	/* since version 2 */
+	int64_t timer_ms;      /* its state's deadline (CLOCK_MONOTONIC), 0: none */
+	bool dep_waiting, dep_restart;
+	int ready_fd;          /* ready = fd:N while STARTING: our end, -1: none */
 };
 
 struct handover_fd {

@@ -939,16 +939,10 @@ static void pidfd_readable(struct watch *w, uint32_t events)
 
 bool process_carry(const struct process *p, struct handover_proc *hp, char *why, size_t whylen)
 {
-	enum pstate st = p->fsm.state;
-	bool settled = st == PSTATE_STOPPED || st == PSTATE_RUNNING || st == PSTATE_FATAL ||
-		       (st == PSTATE_EXITED && !p->fsm.restart_due);
-	if (!settled) {
-		snprintf(why, whylen, "%s is %s: try again once it has settled", p->name,
-			 program_state_name(st));
-		return false;
-	}
-	if (p->draining || p->start_queued || p->dep_waiting || p->stop_after_deps ||
-	    p->restart_pending || p->ready_pipe >= 0) {
+	/* Any state goes, with its deadline; not the moments between two
+	 * (a tree being emptied, a start or a stop waiting on others). */
+	if (p->draining || p->start_queued || p->stop_after_deps || p->restart_pending ||
+	    p->fsm.state == PSTATE_UNKNOWN) {
 		snprintf(why, whylen, "%s is between states: try again once it has settled",
 			 p->name);
 		return false;
@@ -971,6 +965,10 @@ bool process_carry(const struct process *p, struct handover_proc *hp, char *why,
 		return false;
 	}
 	hp->leaf_used = p->leaf_used;
+	hp->timer_ms = loop_timer_pending(&p->timer) ? p->timer.node.when : 0;
+	hp->dep_waiting = p->dep_waiting;
+	hp->dep_restart = p->dep_restart;
+	hp->ready_fd = p->ready_pipe;
 	return logstream_carry(&p->out, &hp->out, why, whylen) &&
 	       logstream_carry(&p->err, &hp->err, why, whylen);
 }
@@ -1022,11 +1020,26 @@ int process_adopt(struct process *p, const struct handover_proc *hp, char *why, 
 				 strerror(-r));
 			return r;
 		}
-		/* Its watchdog from now: the pings of the exec's moment were not heard. */
-		if (p->fsm.state == PSTATE_RUNNING && c->watchdog_sec > 0 &&
-		    loop_timer_set(&p->timer, loop_now_ms() + (int64_t)c->watchdog_sec * 1000) < 0)
-			return -ENOMEM;
 	}
+	if (hp->ready_fd >= 0) { /* ready = fd:N, not yet ready */
+		p->ready_pipe = hp->ready_fd;
+		if (fcntl(p->ready_pipe, F_SETFD, FD_CLOEXEC) < 0 ||
+		    (r = loop_watch(p->ready_pipe, EPOLLIN, &p->ready_watch)) < 0) {
+			r = r < 0 ? r : -errno;
+			snprintf(why, whylen, "%s: its readiness pipe: %s", p->name, strerror(-r));
+			return r;
+		}
+	}
+	/* Its state's deadline, where it was: a backoff, startsecs, start_timeout,
+	 * stopwaitsecs; but a watchdog from now, the pings of the exec's moment
+	 * having gone unheard. */
+	int64_t due = hp->timer_ms;
+	if (p->fsm.state == PSTATE_RUNNING && c->watchdog_sec > 0 && p->pid > 0)
+		due = loop_now_ms() + (int64_t)c->watchdog_sec * 1000;
+	if (due > 0 && loop_timer_set(&p->timer, due) < 0)
+		return -ENOMEM;
+	if (p->fsm.state == PSTATE_STOPPING)
+		core.stopping++;
 	hooks_process_changed(p, false);
 	return 0;
 }

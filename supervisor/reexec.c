@@ -17,6 +17,7 @@
 
 #include "supervisor/cgroup.h"
 #include "supervisor/core.h"
+#include "supervisor/deps.h"
 #include "supervisor/group.h"
 #include "supervisor/handover.h"
 #include "supervisor/hooks.h"
@@ -326,6 +327,7 @@ static void keep_all(const struct handover *h, bool on)
 		keep(h->procs[i].pidfd, on);
 		keep(h->procs[i].out.pipe_fd, on);
 		keep(h->procs[i].err.pipe_fd, on);
+		keep(h->procs[i].ready_fd, on);
 	}
 }
 
@@ -407,6 +409,7 @@ int reexec_adopt(char *why, size_t whylen)
 		struct process *p = core_find_process(hp->name);
 		int e = p ? process_adopt(p, hp, msg, sizeof msg) : -ENOENT;
 		if (e == 0) {
+			deps_adopt(p, hp->dep_waiting, hp->dep_restart);
 			hooks_process_adopted(p);
 			continue;
 		}
@@ -424,6 +427,8 @@ int reexec_adopt(char *why, size_t whylen)
 			if (ends[k] >= 0 && (!p || (p->out.pipe_fd != ends[k] &&
 						  p->err.pipe_fd != ends[k])))
 				close(ends[k]);
+		if (hp->ready_fd >= 0 && (!p || p->ready_pipe != hp->ready_fd))
+			close(hp->ready_fd);
 		if (r == 0)
 			snprintf(why, whylen, "%s", msg);
 		r = -1;

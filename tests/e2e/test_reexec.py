@@ -166,13 +166,6 @@ def test_reexec_refusals_change_nothing():
         c.write_config(base + prog("b", SLEEP, startsecs=0))
         refused(c, "has changed since it was loaded (added: b)", before)
         c.write_config(base)
-        # a program between states
-        c.write_config(base + prog("slow", SLEEP, startsecs=30))
-        expect_rc(c.ctl("reload"), 0, "reload")
-        c.wait_state("slow", "STARTING", 10)
-        before = pids(c)
-        refused(c, "slow is STARTING: try again once it has settled", before)
-        expect_rc(c.ctl("stop", "slow"), 0, "stop slow")
         before = pids(c)
         # and now it goes
         r = c.ctl("reexec")
@@ -485,3 +478,57 @@ def test_reexec_keeps_corralctl_run():
         expect(timed.returncode == 124, "--timeout counted across the execs", (out, err))
         wait_until(lambda: not ({"counter", "timed", "cancelled"} & set(c.status())), 10,
                    "the runs' programs gone")
+
+
+def test_reexec_keeps_processes_between_states():
+    """A process in any state goes across with its deadline: STARTING
+    (startsecs, a readiness pipe not yet written), BACKOFF (the time of the
+    next try), STOPPING (stopwaitsecs, then the kill), and one waiting for
+    what it requires. Were a deadline lost, the process would stay where it
+    was for ever."""
+    cfg = (prog("starting", "/bin/sleep 1000", startsecs=4)
+           + prog("readyfd", "/bin/sh -c 'while [ ! -e @DIR@/go ]; do sleep 0.05; done; "
+                  "echo READY >&3; exec sleep 1000'", ready="fd:3", startsecs=0)
+           + prog("backoff", "/bin/sh -c 'echo try >> @DIR@/tries; exit 1'", startsecs=1,
+                  startretries=100)
+           + prog("stopping", "/bin/sh -c 'trap \"\" TERM; exec sleep 1000'", startsecs=0,
+                  stopwaitsecs=4)
+           + prog("gate", "/bin/sleep 1001", startsecs=5, autostart="false")
+           + prog("dependent", "/bin/sleep 1002", startsecs=0, requires="gate"))
+    with Corral(cfg, name="reexecstates") as c:
+        c.wait_running(["stopping"])
+        stopper = subprocess.Popen([corralctl_path(), "-s", c.sock, "stop", "stopping"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        c.wait_state("stopping", "STOPPING")
+        wait_until(lambda: c.status()["backoff"]["state"] == "BACKOFF", 10, "a backoff")
+        st = c.status()
+        expect(st["starting"]["state"] == "STARTING" and st["readyfd"]["state"] == "STARTING" and
+               st["gate"]["state"] == "STARTING" and st["dependent"]["state"] == "STOPPED",
+               "each where the test wants it before the exec",
+               {k: v["state"] for k, v in st.items()})
+        before = pids(c)
+        r = c.ctl("reexec")
+        expect_rc(r, 0, "reexec with processes between states")
+        wait_until(lambda: "took over 6 processes" in c.stderr_text(), 10, "the take-over")
+        after = pids(c)
+        expect(all(after[n][1] == before[n][1] for n in before if before[n][1]),
+               "every pid the same", (before, after))
+        # STOPPING: killed at the end of stopwaitsecs, counted from the stop
+        c.wait_state("stopping", "STOPPED", 10)
+        out, err = stopper.communicate(timeout=30)
+        expect(stopper.returncode == 0, "corralctl stop saw it stopped, across the exec",
+               (out, err))
+        # STARTING: RUNNING once startsecs pass, the same process
+        c.wait_state("starting", "RUNNING", 10)
+        expect(c.status()["starting"]["pid"] == before["starting"][1], "not started again")
+        # a readiness pipe: written after the exec, heard
+        open(c.path("go"), "w").close()
+        c.wait_state("readyfd", "RUNNING", 10)
+        expect(c.status()["readyfd"]["pid"] == before["readyfd"][1], "the same readyfd")
+        # BACKOFF: tried again when its time comes
+        tries = len(c.read(c.path("tries")).split())
+        wait_until(lambda: len(c.read(c.path("tries")).split()) > tries, 15,
+                   "the next try after the backoff")
+        # waiting for what it requires: started once gate is RUNNING
+        c.wait_state("gate", "RUNNING", 10)
+        c.wait_state("dependent", "RUNNING", 10)

@@ -46,6 +46,9 @@ static void fill(struct handover *h)
 					   .syslog_dropped = 4 };
 	p->err.pipe_fd = 22;
 	p->err.at_line_start = true;
+	p->timer_ms = 987654321;
+	p->dep_waiting = true;
+	p->ready_fd = 23;
 	p = handover_add_proc(h, "batch");
 	assert_non_null(p);
 	p->spawnerr = strdup("can't find command 'nope'");
@@ -100,6 +103,11 @@ static void test_round_trip(void **state)
 	assert_int_equal(p->out.blocked_ms, 30);
 	assert_int_equal(p->out.syslog_dropped, 4);
 	assert_true(back.procs[0].err.at_line_start);
+	assert_int_equal(p->timer_ms, 987654321);
+	assert_true(p->dep_waiting);
+	assert_false(p->dep_restart);
+	assert_int_equal(p->ready_fd, 23);
+	assert_int_equal(back.procs[1].ready_fd, -1);
 	assert_string_equal(back.procs[1].spawnerr, "can't find command 'nope'");
 	assert_int_equal(back.procs[1].pid, 0);
 	assert_int_equal(back.procs[1].pidfd, -1);
@@ -198,34 +206,46 @@ static void test_refused_whole(void **state)
 	handover_free(&h);
 }
 
-/* A record of version 1 (a corrald of before parts): the same but for the
- * parts, which it has none of. */
+/* A record of version 1 (a corrald of before parts): its processes end at
+ * their streams, and it has no parts. Made from a version 2 record of one
+ * process by cutting what version 2 added at the end of each. */
 static void test_version_1_read(void **state)
 {
 	(void)state;
-	struct handover h, back;
-	fill(&h);
-	for (size_t i = 0; i < h.nparts; i++) {
-		free(h.parts[i].kind);
-		free(h.parts[i].key);
-		free(h.parts[i].data);
-	}
-	h.nparts = 0;
+	struct handover h = { .version = strdup("0.1.0"), .config_path = strdup("/c.conf"),
+			      .scope_path = strdup(""), .guard_pipe = -1, .guard_pidfd = -1 };
+	struct handover_proc *p = handover_add_proc(&h, "web");
+	assert_non_null(p);
+	p->pid = 100;
+	p->pidfd = 20;
+	p->err.pipe_fd = 22;
+	p->timer_ms = 77;
+	p->ready_fd = 9;
+	struct handover back;
 	char *buf, why[256];
 	size_t len;
 	assert_int_equal(handover_encode(&h, &buf, &len), 0);
-	/* version 1 ends before the count of parts (a u32 0) */
+	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), 0);
+	assert_int_equal(back.procs[0].timer_ms, 77);
+	assert_int_equal(back.procs[0].ready_fd, 9);
+	handover_free(&back);
+	/* cut the parts' count (u32) and the process's timer, two bools and fd */
 	size_t mlen = strlen(HANDOVER_MAGIC);
 	buf[mlen] = 1;
-	len -= 4;
+	len -= 4 + 8 + 1 + 1 + 4;
 	uint64_t blen = len - (mlen + 12);
 	for (int i = 0; i < 8; i++)
 		buf[mlen + 4 + i] = (char)(blen >> (8 * i));
 	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), 0);
-	assert_int_equal(back.nprocs, 2);
+	assert_int_equal(back.nprocs, 1);
+	assert_string_equal(back.procs[0].name, "web");
+	assert_int_equal(back.procs[0].pid, 100);
+	assert_int_equal(back.procs[0].err.pipe_fd, 22);
+	assert_int_equal(back.procs[0].timer_ms, 0);
+	assert_int_equal(back.procs[0].ready_fd, -1);
 	assert_int_equal(back.nparts, 0);
 	handover_free(&back);
-	/* the same bytes as version 2 are short of the count */
+	/* the same bytes as version 2 are short */
 	buf[mlen] = 2;
 	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), -EINVAL);
 	free(buf);
