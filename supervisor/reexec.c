@@ -26,7 +26,6 @@
 #include "supervisor/process.h"
 #include "supervisor/reload.h"
 #include "supervisor/sockets.h"
-#include "supervisor/supervisor.h"
 
 #define PROBE_MS 10000 /* the new binary's --check of the config may take a while */
 
@@ -213,40 +212,6 @@ static int run_carry(struct handover *h, const struct program *prog)
 	return 0;
 }
 
-/* After the exec: corralctl run's program of part PT made again, not
- * started (its process is taken over next). 0, or -1 with WHY. */
-static int run_make(const struct handover_part *pt, char *why, size_t whylen)
-{
-	struct handover_in in = { pt->data, pt->data + pt->len, false };
-	char *dir = handover_get_str(&in);
-	size_t n = handover_get_count(&in, 4);
-	char **argv = calloc(n + 1, sizeof *argv);
-	for (size_t i = 0; argv && i < n; i++)
-		argv[i] = handover_get_str(&in);
-	int fds[3];
-	char key[PATH_MAX];
-	for (int k = 0; k < 3; k++) {
-		snprintf(key, sizeof key, "%s/%d", pt->key, k);
-		if ((fds[k] = handover_take_fd("run-stdio", key)) >= 0)
-			(void)fcntl(fds[k], F_SETFD, FD_CLOEXEC);
-	}
-	int r = -1;
-	if (!argv || in.bad || in.p != in.end || !n) {
-		snprintf(why, whylen, "%s: its part of the record does not parse", pt->key);
-		for (int k = 0; k < 3; k++)
-			if (fds[k] >= 0)
-				close(fds[k]);
-	} else if (supervisor_transient_new(pt->key, argv, dir && dir[0] ? dir : NULL, fds, why,
-					    whylen)) { /* the fds are its own now, or closed */
-		r = 0;
-	}
-	for (size_t i = 0; argv && i < n; i++)
-		free(argv[i]);
-	free(argv);
-	free(dir);
-	return r;
-}
-
 /* The record of everything that goes across, into H; 0, or -1 with WHY. */
 static int build(struct handover *h, const struct reexec_guard *g, char *why, size_t whylen)
 {
@@ -396,14 +361,6 @@ int reexec_adopt(char *why, size_t whylen)
 		return 0;
 	int r = 0;
 	char msg[PATH_MAX + 256];
-	for (size_t i = 0; i < h->nparts; i++)
-		if (strcmp(h->parts[i].kind, "run") == 0 &&
-		    run_make(&h->parts[i], msg, sizeof msg) < 0) {
-			log_err("handover: corralctl run %s: %s", h->parts[i].key, msg);
-			if (r == 0)
-				snprintf(why, whylen, "%s", msg);
-			r = -1;
-		}
 	for (size_t i = 0; i < h->nprocs; i++) {
 		const struct handover_proc *hp = &h->procs[i];
 		struct process *p = core_find_process(hp->name);

@@ -351,11 +351,49 @@ struct process *supervisor_run_transient(const char *name, char *const argv[],
 	return transient(name, argv, directory, fds, true, err, errlen);
 }
 
-struct process *supervisor_transient_new(const char *name, char *const argv[],
-					 const char *directory, int fds[3], char *err,
-					 size_t errlen)
+
+/* After the exec: corralctl run's program of part PT made again, not
+ * started (its process is taken over next). 0, or -1 with WHY. */
+static int run_make(const struct handover_part *pt, char *why, size_t whylen)
 {
-	return transient(name, argv, directory, fds, false, err, errlen);
+	struct handover_in in = { pt->data, pt->data + pt->len, false };
+	char *dir = handover_get_str(&in);
+	size_t n = handover_get_count(&in, 4);
+	char **argv = calloc(n + 1, sizeof *argv);
+	for (size_t i = 0; argv && i < n; i++)
+		argv[i] = handover_get_str(&in);
+	int fds[3];
+	char key[PATH_MAX];
+	for (int k = 0; k < 3; k++) {
+		snprintf(key, sizeof key, "%s/%d", pt->key, k);
+		if ((fds[k] = handover_take_fd("run-stdio", key)) >= 0)
+			(void)fcntl(fds[k], F_SETFD, FD_CLOEXEC);
+	}
+	int r = -1;
+	if (!argv || in.bad || in.p != in.end || !n) {
+		snprintf(why, whylen, "%s: its part of the record does not parse", pt->key);
+		for (int k = 0; k < 3; k++)
+			if (fds[k] >= 0)
+				close(fds[k]);
+	} else if (transient(pt->key, argv, dir && dir[0] ? dir : NULL, fds, false, why,
+			     whylen)) { /* the fds are its own now, or closed */
+		r = 0;
+	}
+	for (size_t i = 0; argv && i < n; i++)
+		free(argv[i]);
+	free(argv);
+	free(dir);
+	return r;
+}
+
+/* After an exec: every corralctl run of the record made again (reexec.c
+ * carried them: a part "run" each), before the processes are taken over. */
+static void runs_make(const struct handover *h)
+{
+	char why[PATH_MAX + 256];
+	for (size_t i = 0; i < h->nparts; i++)
+		if (strcmp(h->parts[i].kind, "run") == 0 && run_make(&h->parts[i], why, sizeof why) < 0)
+			log_err("handover: corralctl run %s: %s", h->parts[i].key, why);
 }
 
 void supervisor_reopen_logs(void)
@@ -1129,6 +1167,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 	if (handover_active()) {
 		/* The same config: every process is in the record, where it was. */
 		char why[PATH_MAX + 256];
+		runs_make(handover_current());
 		if (reexec_adopt(why, sizeof why) < 0)
 			log_err("handover: not every process was taken over: %s", why);
 		hooks_taken_over();

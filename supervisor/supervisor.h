@@ -71,10 +71,6 @@ void supervisor_reopen_logs(void);
 struct process *supervisor_run_transient(const char *name, char *const argv[],
 					 const char *directory, int fds[3], char *err,
 					 size_t errlen);
-/* The same, not started: after an exec of corrald, for the run it takes over. */
-struct process *supervisor_transient_new(const char *name, char *const argv[],
-					 const char *directory, int fds[3], char *err,
-					 size_t errlen);
 
 /* What supervisord's XML-RPC interface (rpc.c) needs besides the above. */
 bool supervisor_shutting_down(void);
