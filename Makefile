@@ -51,7 +51,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c superviso
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
              supervisor/logbuild.c supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
-             supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c supervisor/poolcarry.c \
+             supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c supervisor/poolcarry.c supervisor/cgroup1.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/http.c supervisor/rpc.c \
              supervisor/rcall.c supervisor/sdview.c supervisor/rpclog.c supervisor/rpcconfig.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
@@ -171,7 +171,8 @@ $(BUILD)/tests/unit/test_http: $(BUILD)/supervisor/http.o $(BUILD)/supervisor/ht
                              $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_pidmap: $(BUILD)/supervisor/pidmap.o
 $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o \
-                             $(BUILD)/supervisor/path.o
+                             $(BUILD)/supervisor/path.o $(BUILD)/supervisor/cgroup1.o \
+                             $(BUILD)/sandbox/limits.o
 $(BUILD)/tests/unit/test_path: $(BUILD)/supervisor/path.o
 $(BUILD)/tests/unit/test_ansi: $(BUILD)/supervisor/ansi.o
 $(BUILD)/tests/unit/test_pyrepr: $(BUILD)/supervisor/pyrepr.o $(BUILD)/ipc/utf8.o
@@ -201,7 +202,7 @@ $(BUILD)/tests/unit/test_filter: $(BUILD)/sandbox/filter.o
 $(BUILD)/tests/unit/test_sandbox: $(SBX_OBJS)
 $(BUILD)/tests/unit/test_namespaces: $(BUILD)/sandbox/namespaces.o
 $(BUILD)/tests/unit/test_mounts: $(BUILD)/sandbox/mounts.o
-$(BUILD)/tests/unit/test_limits: $(BUILD)/sandbox/limits.o
+$(BUILD)/tests/unit/test_limits: $(BUILD)/sandbox/limits.o $(BUILD)/ipc/io.o
 # the address parser, the held set, and the [socket:] sections the config reads
 $(BUILD)/tests/unit/test_sockets: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_channel: $(BUILD)/ipc/channel.o

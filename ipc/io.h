@@ -20,6 +20,9 @@ ssize_t io_read_some(int fd, void *buf, size_t len);
  * read, fewer at end of file or on an error (a file being written may end
  * sooner than its size said). */
 size_t io_pread_upto(int fd, void *buf, size_t len, off_t off);
+/* The start of the file PATH (a small one: /proc, /sys), at most LEN - 1
+ * bytes, into BUF with a NUL after it: its length, or -errno. */
+ssize_t io_read_text(const char *path, char *buf, size_t len);
 /* One write() retried on EINTR: bytes written or -errno. */
 ssize_t io_write_some(int fd, const void *buf, size_t len);
 

@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include "ipc/io.h"
 
 static const struct {
 	const char *key, *controller, *file;
@@ -14,6 +17,8 @@ static const struct {
 	[LIMITS_MEMORY] = { "memory_max", "memory", "memory.max" },
 	[LIMITS_PIDS] = { "pids_max", "pids", "pids.max" },
 	[LIMITS_CPU] = { "cpu_max", "cpu", "cpu.max" },
+	[LIMITS_MEMORY_HIGH] = { "memory_high", "memory", "memory.high" },
+	[LIMITS_CPU_WEIGHT] = { "cpu_weight", "cpu", "cpu.weight" },
 };
 
 int limits_key(const char *key)
@@ -61,13 +66,15 @@ int limits_parse(struct limits *l, int i, const char *value, char *err, size_t e
 	unsigned long long n, period = 100000;
 	const char *end;
 
-	if (strcasecmp(value, "max") == 0 || strcasecmp(value, "infinity") == 0) {
+	if (i != LIMITS_CPU_WEIGHT &&
+	    (strcasecmp(value, "max") == 0 || strcasecmp(value, "infinity") == 0)) {
 		snprintf(out, outlen, i == LIMITS_CPU ? "max 100000" : "max");
 		l->set[i] = true;
 		return 0;
 	}
 	switch (i) {
 	case LIMITS_MEMORY:
+	case LIMITS_MEMORY_HIGH:
 		if (number(value, &n, &end)) {
 			int shift = 0;
 			static const char units[] = "KMGT";
@@ -112,6 +119,14 @@ int limits_parse(struct limits *l, int i, const char *value, char *err, size_t e
 		snprintf(err, errlen, "a share of one CPU (\"50%%\"), QUOTA PERIOD in microseconds, "
 				      "or max");
 		return -EDOM;
+	case LIMITS_CPU_WEIGHT:
+		if (number(value, &n, &end) && !*end && n >= 1 && n <= 10000) {
+			snprintf(out, outlen, "%llu", n);
+			l->set[i] = true;
+			return 0;
+		}
+		snprintf(err, errlen, "a weight from 1 to 10000 (100 is the default)");
+		return -EDOM;
 	}
 	return -EINVAL;
 }
@@ -147,16 +162,8 @@ static int read_mask(const char *dir, const char *file)
 	char path[PATH_MAX], text[512];
 	if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
 		return -ENAMETOOLONG;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, text, sizeof text - 1);
-	int e = errno;
-	close(fd);
-	if (n < 0)
-		return -e;
-	text[n] = '\0';
-	return (int)limits_parse_controllers(text);
+	ssize_t n = io_read_text(path, text, sizeof text);
+	return n < 0 ? (int)n : (int)limits_parse_controllers(text);
 }
 
 int limits_enabled(const char *dir)
@@ -203,24 +210,95 @@ int limits_enable(const char *dir, unsigned want, char *err, size_t errlen)
 	return on;
 }
 
+/* TEXT into the file NAME of directory DIRFD. 0 or -errno. */
+static int put_file(int dirfd, const char *name, const char *text)
+{
+	errno = 0;
+	int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(text);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+		int e = errno ? errno : EIO;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	close(fd);
+	return 0;
+}
+
 int limits_apply(int dirfd, const struct limits *l, unsigned enabled, int *failed)
 {
 	for (int i = 0; i < LIMITS_N; i++) {
 		if (!l->set[i] || !(enabled & (1u << i)))
 			continue;
-		errno = 0;
-		int fd = openat(dirfd, table[i].file, O_WRONLY | O_CLOEXEC);
-		size_t len = strlen(l->value[i]);
-		if (fd < 0 || write(fd, l->value[i], len) != (ssize_t)len) {
-			int e = errno ? errno : EIO;
-			if (fd >= 0)
-				close(fd);
+		int r = put_file(dirfd, table[i].file, l->value[i]);
+		if (r < 0) {
 			*failed = i;
-			return -e;
+			return r;
 		}
-		close(fd);
 	}
 	return 0;
+}
+
+bool limits_v1_has(int i)
+{
+	return i >= 0 && i < LIMITS_N && i != LIMITS_MEMORY_HIGH;
+}
+
+int limits_apply_v1(int dirfd, const struct limits *l, int i)
+{
+	const char *v = l->value[i];
+	bool max = strncmp(v, "max", 3) == 0;
+	switch (i) {
+	case LIMITS_MEMORY:
+		return put_file(dirfd, "memory.limit_in_bytes", max ? "-1" : v);
+	case LIMITS_PIDS:
+		return put_file(dirfd, "pids.max", v);
+	case LIMITS_CPU: {
+		/* "QUOTA PERIOD": the period first, so the quota fits it */
+		char quota[24] = "-1";
+		const char *sp = strchr(v, ' ');
+		if (!sp)
+			return -EINVAL;
+		if (!max)
+			snprintf(quota, sizeof quota, "%.*s", (int)(sp - v), v);
+		int r = put_file(dirfd, "cpu.cfs_period_us", sp + 1);
+		return r < 0 ? r : put_file(dirfd, "cpu.cfs_quota_us", quota);
+	}
+	case LIMITS_CPU_WEIGHT: {
+		/* v2's default weight 100 is v1's 1024 shares; v1 takes 2 at least */
+		char shares[24];
+		unsigned long long w = strtoull(v, NULL, 10) * 1024 / 100;
+		snprintf(shares, sizeof shares, "%llu", w < 2 ? 2 : w);
+		return put_file(dirfd, "cpu.shares", shares);
+	}
+	case LIMITS_MEMORY_HIGH:
+		return -EOPNOTSUPP;
+	default:
+		return -EINVAL;
+	}
+}
+
+const char *limits_show(const struct limits *l, int i, char *buf, size_t len)
+{
+	const char *v = l->value[i];
+	char *end;
+	unsigned long long n = strtoull(v, &end, 10);
+	if ((i != LIMITS_MEMORY && i != LIMITS_MEMORY_HIGH) || end == v || *end || n == 0) {
+		snprintf(buf, len, "%s", v);
+		return buf;
+	}
+	static const char units[] = "KMGT";
+	int u = -1;
+	while (u < 3 && n % 1024 == 0) {
+		n /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu", n);
+	else
+		snprintf(buf, len, "%llu%c", n, units[u]);
+	return buf;
 }
 
 bool limits_equal(const struct limits *a, const struct limits *b)

@@ -1,8 +1,9 @@
-/* limits — cgroup v2 limits of a worker's scope: memory_max, pids_max,
+/* limits — cgroup limits of a worker's scope: memory_max, pids_max,
  * cpu_max. They are written into the worker's own cgroup before it is
- * started, and only work where the controller is enabled for corrald's
- * cgroups; whether it is, is read from cgroup.controllers and said, never
- * assumed. Nothing here prints. */
+ * started: its v2 leaf where the controller is enabled for corrald's
+ * cgroups (read from cgroup.controllers and said, never assumed), else its
+ * cgroup in the v1 hierarchy of the controller (supervisor/cgroup1.h).
+ * Nothing here prints. */
 #ifndef CORRAL_LIMITS_H
 #define CORRAL_LIMITS_H
 
@@ -10,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum limits_index { LIMITS_MEMORY, LIMITS_PIDS, LIMITS_CPU, LIMITS_N };
+enum limits_index { LIMITS_MEMORY, LIMITS_PIDS, LIMITS_CPU, LIMITS_MEMORY_HIGH, LIMITS_CPU_WEIGHT,
+		    LIMITS_N };
 
 struct limits {
 	bool set[LIMITS_N];
@@ -25,10 +27,11 @@ const char *limits_key_name(int i);
 const char *limits_controller(int i);
 const char *limits_file(int i);
 
-/* Parse VALUE for index I: memory_max takes bytes with K, M, G or T, or
- * max; pids_max a number or max; cpu_max a percentage of one CPU ("50%",
- * "200%"), "QUOTA PERIOD" in microseconds, or max. -EDOM with what was
- * expected in ERR. */
+/* Parse VALUE for index I: memory_max and memory_high take bytes with K,
+ * M, G or T, or max; pids_max a number or max; cpu_max a percentage of one
+ * CPU ("50%", "200%"), "QUOTA PERIOD" in microseconds, or max; cpu_weight
+ * 1 to 10000 (100 is everyone's default). -EDOM with what was expected in
+ * ERR. */
 int limits_parse(struct limits *l, int i, const char *value, char *err, size_t errlen);
 
 /* Controllers named in the text of a cgroup.controllers file, as a mask
@@ -48,6 +51,18 @@ int limits_enable(const char *dir, unsigned want, char *err, size_t errlen);
 /* Write the limits in ENABLED into the cgroup directory fd DIRFD.
  * 0, or -errno with *FAILED the index. */
 int limits_apply(int dirfd, const struct limits *l, unsigned enabled, int *failed);
+
+/* Whether cgroup v1 has limit I (memory_high it has not: v1's soft limit
+ * is another thing). */
+bool limits_v1_has(int i);
+/* Write limit I of L into the cgroup v1 directory DIRFD of its controller
+ * (limits_controller: the v1 names are the same): memory.limit_in_bytes,
+ * pids.max, cpu.cfs_period_us then cpu.cfs_quota_us, or cpu.shares
+ * (1024 for a weight of 100). 0 or -errno (-EOPNOTSUPP: v1 has none). */
+int limits_apply_v1(int dirfd, const struct limits *l, int i);
+
+/* Limit I of L as the config would say it ("64M" for memory_max), in BUF. */
+const char *limits_show(const struct limits *l, int i, char *buf, size_t len);
 
 bool limits_equal(const struct limits *a, const struct limits *b);
 

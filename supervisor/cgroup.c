@@ -33,22 +33,6 @@ static void seterr(char *err, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* mountinfo escapes blanks and backslashes as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *w = s;
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-}
-
 int cgroup_find_own(const char *mountinfo, const char *proc_cgroup, char *root, size_t len,
 		    char *err, size_t errlen)
 {
@@ -70,7 +54,7 @@ int cgroup_find_own(const char *mountinfo, const char *proc_cgroup, char *root, 
 			field = strtok_r(NULL, " ", &save);
 		if (field && strlen(field) < sizeof mount) {
 			strcpy(mount, field);
-			unescape_octal(mount);
+			path_unescape_octal(mount);
 			break;
 		}
 	}

@@ -14,6 +14,7 @@
 
 #include "ipc/io.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/cgroup1.h"
 #include "supervisor/spawn.h"
 
 pid_t guard_start(const char *scope_path, int err_fd, int *pipe_fd, int *pidfd)
@@ -93,6 +94,9 @@ int guard_main(const char *scope_path)
 	int r = cgroup_scope_open(root, slash + 1, 5000, &procs, &leaves, err, sizeof err);
 	if (r == 0)
 		r = cgroup_scope_close(5000);
+	/* and its cgroup v1 cgroups (limits), empty now */
+	if (r == 0 && cgroup1_open(slash + 1, 0))
+		cgroup1_close();
 	if (r < 0)
 		fprintf(stderr, "corrald guard: %s: %s\n", scope_path, r == -ETIMEDOUT ? "timed out" : err);
 	else if (procs || leaves)

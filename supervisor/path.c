@@ -21,3 +21,19 @@ int path_join(char *buf, size_t len, const char *dir, const char *name)
 		return -ENAMETOOLONG;
 	return 0;
 }
+
+/* mountinfo escapes blanks and backslashes as \ooo. */
+void path_unescape_octal(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}

@@ -16,5 +16,8 @@ bool path_component_ok(const char *name);
 /* "DIR/NAME" into BUF. 0; -EINVAL when NAME is not one path component
  * (path_component_ok()); -ENAMETOOLONG when it does not fit in LEN. */
 int path_join(char *buf, size_t len, const char *dir, const char *name);
+/* Undo, in place, the octal escapes (\040 for a space) of a path in
+ * /proc/self/mountinfo. */
+void path_unescape_octal(char *s);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "ipc/io.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/cgroup1.h"
 #include "supervisor/core.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
@@ -90,6 +91,8 @@ void process_release(struct process *p)
 	}
 	if (core.cgroups && p->leaf_used && cgroup_leaf_remove(p->name) < 0)
 		log_debug("%s: cgroup not removed (processes left in it)", p->name);
+	if (p->leaf1_used && cgroup1_leaf_remove(p->name) < 0)
+		log_debug("%s: cgroup v1 cgroups not removed (processes left in them)", p->name);
 	if (p->pidfd >= 0) { /* only at exit, after everything was stopped */
 		loop_unwatch(&p->pid_watch);
 		close(p->pidfd);
@@ -250,6 +253,8 @@ struct spawn_plan {
 	/* owned by the plan */
 	int out_child, err_child;   /* the log pipes' ends for the worker's stdout, stderr */
 	int cgroup_fd;              /* its new cgroup leaf, to be born in */
+	int cg1[LIMITS_N];          /* cgroup.procs of its v1 cgroups, for it to join */
+	int ncg1;
 	int ready[2];               /* ready = fd:N: our end, and the worker's */
 	char **env;                 /* the array; its strings live in names or elsewhere */
 	bool hooks_prepared;        /* the parts above made pipes: they hear how it went */
@@ -273,6 +278,7 @@ static void spawn_plan_init(struct spawn_plan *sp, struct process *p)
 	sp->c = p->prog->cfg;
 	sp->v = process_values(p);
 	sp->out_child = sp->err_child = sp->cgroup_fd = -1;
+	sp->ncg1 = 0;
 	sp->ready[0] = sp->ready[1] = -1;
 	sp->env = NULL;
 	sp->hooks_prepared = false;
@@ -295,6 +301,8 @@ static void spawn_plan_release(struct spawn_plan *sp, bool spawned)
 	if (sp->hooks_prepared)
 		hooks_spawn_done(sp->p, spawned);
 	free(sp->env);
+	while (sp->ncg1 > 0)
+		close(sp->cg1[--sp->ncg1]);
 	int *fds[] = { &sp->cgroup_fd, &sp->out_child, &sp->err_child, &sp->ready[1], &sp->ready[0] };
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
 		if (*fds[i] >= 0) {
@@ -383,8 +391,10 @@ static int plan_scope(struct spawn_plan *sp)
 	int on = core.cgroups ? limits_enabled(cgroup_scope_path()) : 0, at = 0;
 	if (on < 0)
 		on = 0;
+	/* what v2 cannot hold, a v1 hierarchy may (a hybrid host) */
+	unsigned v1 = core.cgroups ? want & ~(unsigned)on & cgroup1_mask() : 0;
 	for (int i = 0; i < LIMITS_N; i++)
-		if ((want & ~(unsigned)on & (1u << i)) && sbx->strict_limits) {
+		if ((want & ~(unsigned)on & ~v1 & (1u << i)) && sbx->strict_limits) {
 			snprintf(sp->msg, sizeof sp->msg, "%s: not enforced: the %s controller is not "
 							  "enabled for corrald's cgroups (strict_limits)",
 				 limits_key_name(i), limits_controller(i));
@@ -394,6 +404,15 @@ static int plan_scope(struct spawn_plan *sp)
 		snprintf(sp->msg, sizeof sp->msg, "%s: writing %s: %s", limits_key_name(at),
 			 limits_file(at), strerror(-r));
 		return r;
+	}
+	if (v1) {
+		if ((r = cgroup1_leaf_make(p->name, &sbx->limits, v1, sp->cg1, &at)) < 0) {
+			snprintf(sp->msg, sizeof sp->msg, "%s: its cgroup v1 %s cgroup: %s",
+				 limits_key_name(at), limits_controller(at), strerror(-r));
+			return r;
+		}
+		sp->ncg1 = r;
+		p->leaf1_used = true;
 	}
 	return 0;
 }
@@ -445,6 +464,8 @@ static int plan_request(struct spawn_plan *sp)
 		.umask = c->umask,
 		.nofile = &core.nofile,
 		.cgroup_fd = sp->cgroup_fd,
+		.cgroup1_procs = sp->cg1,
+		.ncgroup1 = sp->ncg1,
 		.sandbox = &c->sandbox,
 		.stdio = { core.devnull, out,
 			   c->redirect_stderr ? out
@@ -555,6 +576,7 @@ static int do_spawn(struct process *p)
 	p->pid = res.pid;
 	p->pidfd = res.pidfd;
 	p->started_ms = loop_now_ms();
+	p->oom_kills = 0;
 	p->start_wall = (int64_t)time(NULL);
 	p->leaf_used = core.cgroups;
 	/* (The log pipes are watched since logstream_open.) */
@@ -908,7 +930,15 @@ void process_exited(struct process *p)
 	/* A pool worker's last results, then its jobs go back in line; a
 	 * listener's event in flight goes back. */
 	hooks_process_exited(p);
-	if (p->exitsig)
+	/* Over its memory_max: the kernel's OOM killer, not someone's kill. */
+	long oom = p->leaf1_used ? cgroup1_oom_kills(p->name) : 0;
+	p->oom_kills = oom > 0 ? oom : 0;
+	char max[32];
+	if (p->oom_kills && p->exitsig == SIGKILL)
+		log_warn("%s: pid %d killed by the kernel's OOM killer: out of memory (memory_max = "
+			 "%s)", p->name, (int)p->pid,
+			 limits_show(&p->prog->cfg->sandbox.limits, LIMITS_MEMORY, max, sizeof max));
+	else if (p->exitsig)
 		log_info("%s: pid %d killed by SIG%s", p->name, (int)p->pid,
 			 sigabbrev_np(p->exitsig) ? sigabbrev_np(p->exitsig) : "?");
 	else
@@ -989,6 +1019,7 @@ int process_adopt(struct process *p, const struct handover_proc *hp, char *why, 
 	p->exit_pid = hp->exit_pid;
 	set_spawnerr(p, hp->spawnerr);
 	p->leaf_used = hp->leaf_used;
+	p->leaf1_used = hp->leaf_used && cgroup1_mask(); /* removing a missing one is harmless */
 	p->info = hp->start_wall ? NULL : "not started";
 	int r = 0;
 	char path[PATH_MAX], msg[PATH_MAX + 160] = "no file name";

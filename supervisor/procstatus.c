@@ -9,6 +9,7 @@
 #include "sandbox/filter.h"
 #include "sandbox/limits.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/cgroup1.h"
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
 #include "supervisor/state.h"
@@ -29,6 +30,8 @@ int procstatus_limits_enforced(void)
 		mask = 0;
 	else if ((mask = limits_enabled(cgroup_scope_path())) < 0)
 		mask = -1;
+	else
+		mask |= (int)cgroup1_mask();
 	return mask;
 }
 
@@ -128,6 +131,15 @@ void procstatus_fill(const struct process *p, struct procstatus *ps)
 			snprintf(info + n, sizeof ps->info - n, "%s%s log: %s", n ? ", " : "",
 				 k ? "stderr" : "stdout", ls[k]->error);
 		}
+	/* Its tree went over memory_max: said until its next run. */
+	if (!p->pid && p->oom_kills > 0) {
+		size_t n = strlen(info);
+		char max[32];
+		snprintf(info + n, sizeof ps->info - n, "%sout of memory: %s by the OOM killer "
+			 "(memory_max = %s)", n ? ", " : "",
+			 p->exitsig == SIGKILL ? "killed" : "a process of its tree killed",
+			 limits_show(&p->prog->cfg->sandbox.limits, LIMITS_MEMORY, max, sizeof max));
+	}
 	/* A limit it asked for that is not enforced is said every time. */
 	const struct limits *lim = &p->prog->cfg->sandbox.limits;
 	int enforced = limits_wanted(lim) ? procstatus_limits_enforced() : 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "supervisor/cgroup.h"
+#include "supervisor/cgroup1.h"
 #include "supervisor/core.h"
 #include "supervisor/group.h"
 #include "supervisor/hooks.h"
@@ -84,6 +85,8 @@ void reload_announce_limits(const struct corral_config *cfg)
 	int on = core.cgroups ? limits_enable(cgroup_scope_path(), want, why, sizeof why) : 0;
 	if (on < 0)
 		on = 0;
+	if (core.cgroups)
+		on |= (int)cgroup1_mask(); /* through cgroup v1 (a hybrid host) */
 	for (size_t k = 0; k < cfg->nprograms; k++) {
 		const struct sandbox *sbx = &cfg->programs[k].sandbox;
 		for (int i = 0; i < LIMITS_N; i++)
@@ -94,7 +97,7 @@ void reload_announce_limits(const struct corral_config *cfg)
 						   : "corrald's scopes are process groups, not cgroups",
 					 sbx->strict_limits ? " (strict_limits: it will not start)" : "");
 	}
-	if (why[0])
+	if (why[0] && (want & ~(unsigned)on))
 		log_info("cgroup limits: %s", why);
 }
 

@@ -20,7 +20,8 @@
 #include "sandbox/sandbox.h"
 
 static const char *const step_names[] = {
-	[SPAWN_STEP_SIGNALS] = "signals", [SPAWN_STEP_PDEATHSIG] = "pdeathsig",
+	[SPAWN_STEP_CGROUP1] = "cgroup v1", [SPAWN_STEP_SIGNALS] = "signals",
+	[SPAWN_STEP_PDEATHSIG] = "pdeathsig",
 	[SPAWN_STEP_SETSID] = "setsid", [SPAWN_STEP_STDIO] = "stdio",
 	[SPAWN_STEP_NAMESPACES] = "namespaces", [SPAWN_STEP_MOUNTS] = "mounts",
 	[SPAWN_STEP_RLIMITS] = "setrlimit", [SPAWN_STEP_UMASK] = "umask",
@@ -182,6 +183,11 @@ static _Noreturn void child(const struct child_ctx *cx)
 	bool new_pid = sbx && sandbox_new_pid(sbx);
 	struct reporter report_to = { .fd = cx->report, .pid = new_pid ? outer_pid() : getpid() };
 	const struct reporter *report = &report_to;
+	/* Its v1 cgroups (limits), while the descriptors are corrald's still
+	 * (the table may be shared until the next step): "0" is the writer. */
+	for (int i = 0; i < req->ncgroup1; i++)
+		if (write(req->cgroup1_procs[i], "0", 1) != 1)
+			child_fail(report, SPAWN_STEP_CGROUP1, errno ? errno : EIO);
 	/* Shared spawn: a table of our own, with only the few descriptors
 	 * below keep_below copied (stdio, the report pipe, what is handed
 	 * over): the kernel copies and the exec closes those, not corrald's

@@ -16,7 +16,8 @@ struct sandbox;
 
 /* The child's steps, in the order it runs them. */
 enum spawn_step {
-	SPAWN_STEP_SIGNALS = 1, /* unblock signals, default dispositions */
+	SPAWN_STEP_CGROUP1 = 1, /* into its cgroup v1 cgroups (limits), before anything runs */
+	SPAWN_STEP_SIGNALS,     /* unblock signals, default dispositions */
 	SPAWN_STEP_PDEATHSIG,   /* die with corrald */
 	SPAWN_STEP_SETSID,      /* own session: no terminal signals from corrald's tty */
 	SPAWN_STEP_STDIO,       /* stdin, stdout, stderr */
@@ -45,6 +46,10 @@ struct spawn_request {
 	int stdio[3];           /* fds to become 0, 1 and 2 in the child */
 	int cgroup_fd;          /* >= 0: born in this cgroup (CLONE_INTO_CGROUP), no window
 				 * in which it or an early fork runs outside its scope */
+	/* cgroup.procs files (cgroup v1) the child writes itself into first of
+	 * all, before it can fork: where its limits live on a hybrid host. */
+	const int *cgroup1_procs;
+	int ncgroup1;
 	bool outlive_parent;    /* no PR_SET_PDEATHSIG (corrald's guard only) */
 	/* More descriptors the worker gets: extra[i][0] becomes extra[i][1]
 	 * (a ready fd, listening sockets at 3...); at most SPAWN_MAX_EXTRA. */

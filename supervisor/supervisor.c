@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "sandbox/limits.h"
 #include "supervisor/cgroup.h"
+#include "supervisor/cgroup1.h"
 #include "supervisor/core.h"
 #include "supervisor/deps.h"
 #include "supervisor/devlog.h"
@@ -856,6 +858,25 @@ static void reexec_now(void)
 		log_err("reexec failed, corrald goes on as it was: %s", why);
 }
 
+/* Limits the v2 scope at PATH cannot hold go through cgroup v1 where a
+ * hierarchy there has the controller (a hybrid host), in a scope
+ * directory of the same name; said once. */
+static void limits_v1_open(const char *path)
+{
+	char why[PATH_MAX + 160] = "";
+	int v2 = limits_enable(path, (1u << LIMITS_N) - 1, why, sizeof why);
+	const char *name = strrchr(path, '/');
+	unsigned v1 = cgroup1_open(name ? name + 1 : path, v2 > 0 ? (unsigned)v2 : 0);
+	char list[64] = "";
+	for (int i = 0; i < LIMITS_N; i++)
+		if (v1 & (1u << i))
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+				 list[0] ? ", " : "", limits_key_name(i));
+	if (v1)
+		log_info("scopes: %s through cgroup v1 (cgroup v2 has not the controller%s here)",
+			 list, (v1 & (v1 - 1)) ? "s" : "");
+}
+
 /* After the exec: the scope and the guard as they were, nothing killed. */
 static int scopes_adopt(const struct handover *h)
 {
@@ -871,6 +892,7 @@ static int scopes_adopt(const struct handover *h)
 		return -1;
 	}
 	core.cgroups = true;
+	limits_v1_open(h->scope_path);
 	if (h->guard_pid > 0 && h->guard_pipe >= 0 && h->guard_pidfd >= 0) {
 		S.guard = h->guard_pid;
 		S.guard_pipe = h->guard_pipe;
@@ -998,6 +1020,7 @@ static int scopes_open(const struct corral_config *cfg)
 	}
 	if (r == 0) {
 		core.cgroups = true;
+		limits_v1_open(cgroup_scope_path());
 		/* As PID 1 of a PID namespace, the kernel kills everything in it
 		 * when corrald dies: no guard needed. */
 		pid_t g = getpid() == 1 ? 0 : guard_start(cgroup_scope_path(), guard_stderr(),
@@ -1221,6 +1244,7 @@ out_control:
 	if (core.cgroups && (r = cgroup_scope_close(SCOPE_WAIT_MS)) < 0)
 		log_warn("scopes: removing %s: %s", cgroup_scope_path() ? cgroup_scope_path() : "scope",
 			 strerror(-r));
+	cgroup1_close();
 	guard_stop(S.guard, S.guard_pipe, S.guard_pidfd, 2000);
 out:
 	roster_bury();

@@ -48,6 +48,8 @@ struct process {
 	struct watch events_watch;
 	bool draining;        /* main process gone, waiting for its scope to empty */
 	bool leaf_used;       /* its cgroup leaf exists */
+	bool leaf1_used;      /* it has cgroup v1 cgroups (cgroup1.h) */
+	long oom_kills;       /* its last run: processes of its tree the OOM killer killed */
 	pid_t exit_pid;       /* pid of the last main process */
 	struct pinput exit_input; /* its exit, for the state machine once drained */
 	bool start_queued;    /* in the autostart queue */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "supervisor/cgroup.h"
+#include "supervisor/cgroup1.h"
 
 static char dir[] = "/tmp/corral-test-cgroup-XXXXXX";
 static char mi[64 + sizeof dir], cg[64 + sizeof dir];
@@ -107,6 +108,34 @@ static void test_too_long(void **state)
 	assert_int_equal(cgroup_find_own(mi, cg, root, sizeof root, err, sizeof err), -ENAMETOOLONG);
 }
 
+/* cgroup v1: the hierarchy of a controller, and corrald's cgroup in it. */
+static void test_find_v1(void **state)
+{
+	(void)state;
+	char d[256];
+	put(mi, "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n"
+		"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+		"39 31 0:36 /lxc/box /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+		"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n");
+	put(cg, "8:pids:/lxc/box/inner\n4:memory:/process_api/f46\n1:cpu,cpuacct:/\n0::/\n");
+	assert_int_equal(cgroup1_find(mi, cg, "memory", d, sizeof d), 0);
+	assert_string_equal(d, "/sys/fs/cgroup/memory/process_api/f46");
+	/* two controllers on one hierarchy; corrald at its root */
+	assert_int_equal(cgroup1_find(mi, cg, "cpu", d, sizeof d), 0);
+	assert_string_equal(d, "/sys/fs/cgroup/cpu,cpuacct");
+	assert_int_equal(cgroup1_find(mi, cg, "cpuacct", d, sizeof d), 0);
+	assert_string_equal(d, "/sys/fs/cgroup/cpu,cpuacct");
+	/* a container's mount whose root is its own cgroup: the path below it */
+	assert_int_equal(cgroup1_find(mi, cg, "pids", d, sizeof d), 0);
+	assert_string_equal(d, "/sys/fs/cgroup/pids/inner");
+	/* a controller no v1 hierarchy holds, and a word that only starts one */
+	assert_int_equal(cgroup1_find(mi, cg, "blkio", d, sizeof d), -ENOENT);
+	assert_int_equal(cgroup1_find(mi, cg, "mem", d, sizeof d), -ENOENT);
+	/* mounted, but corrald is in none of its cgroups */
+	put(cg, "0::/\n");
+	assert_int_equal(cgroup1_find(mi, cg, "memory", d, sizeof d), -ENOENT);
+}
+
 static void test_parse_populated(void **state)
 {
 	(void)state;
@@ -191,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_nested_cgroup_and_escaped_mount),
 		cmocka_unit_test(test_no_cgroup2),
 		cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_find_v1),
 		cmocka_unit_test(test_parse_populated),
 		cmocka_unit_test(test_no_scope),
 		cmocka_unit_test(test_leaf_outside_scope_refused),

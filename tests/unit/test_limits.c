@@ -61,6 +61,18 @@ static void test_parse(void **state)
 	bad(LIMITS_CPU, "10 100");          /* below 1 ms */
 	bad(LIMITS_CPU, "50000 2000000");   /* period above 1 s */
 	bad(LIMITS_CPU, "50% ");
+	ok(&l, LIMITS_MEMORY_HIGH, "200M", "209715200");
+	ok(&l, LIMITS_MEMORY_HIGH, "max", "max");
+	bad(LIMITS_MEMORY_HIGH, "1GB");
+	ok(&l, LIMITS_CPU_WEIGHT, "1", "1");
+	ok(&l, LIMITS_CPU_WEIGHT, "10000", "10000");
+	bad(LIMITS_CPU_WEIGHT, "0");
+	bad(LIMITS_CPU_WEIGHT, "10001");
+	bad(LIMITS_CPU_WEIGHT, "max");    /* a weight, not a limit */
+	bad(LIMITS_CPU_WEIGHT, "50%");
+	assert_int_equal(limits_key("memory_high"), LIMITS_MEMORY_HIGH);
+	assert_int_equal(limits_key("cpu_weight"), LIMITS_CPU_WEIGHT);
+	assert_string_equal(limits_file(LIMITS_CPU_WEIGHT), "cpu.weight");
 	assert_int_equal(limits_key("memory_max"), LIMITS_MEMORY);
 	assert_int_equal(limits_key("cpu_max"), LIMITS_CPU);
 	assert_int_equal(limits_key("io_max"), -1);
@@ -72,8 +84,10 @@ static void test_controllers(void **state)
 {
 	(void)state;
 	assert_int_equal(limits_parse_controllers(""), 0);
+	/* memory_high shares memory, cpu_weight cpu */
 	assert_int_equal(limits_parse_controllers("cpuset cpu io memory hugetlb pids rdma misc\n"),
-			 1 << LIMITS_MEMORY | 1 << LIMITS_PIDS | 1 << LIMITS_CPU);
+			 1 << LIMITS_MEMORY | 1 << LIMITS_PIDS | 1 << LIMITS_CPU |
+				 1 << LIMITS_MEMORY_HIGH | 1 << LIMITS_CPU_WEIGHT);
 	assert_int_equal(limits_parse_controllers("cpuset io memoryx\n"), 0);
 	assert_int_equal(limits_parse_controllers("pids"), 1 << LIMITS_PIDS);
 	struct limits l = { 0 };
@@ -150,12 +164,79 @@ static void test_files(void **state)
 	assert_true(limits_enabled(dir) < 0);
 }
 
+/* cgroup v1: each limit into the files of its controller's hierarchy. */
+static void test_files_v1(void **state)
+{
+	(void)state;
+	char buf[64];
+	snprintf(dir, sizeof dir, "/tmp/corral-limits-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	const char *files[] = { "memory.limit_in_bytes", "pids.max", "cpu.cfs_period_us",
+				"cpu.cfs_quota_us", "cpu.shares" };
+	for (size_t i = 0; i < 5; i++)
+		write_text(files[i], "");
+	struct limits l = { 0 };
+	ok(&l, LIMITS_MEMORY, "64M", "67108864");
+	ok(&l, LIMITS_PIDS, "20", "20");
+	ok(&l, LIMITS_CPU, "50%", "50000 100000");
+	ok(&l, LIMITS_CPU_WEIGHT, "50", "50");
+	ok(&l, LIMITS_MEMORY_HIGH, "32M", "33554432");
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	for (int i = 0; i < LIMITS_N; i++)
+		if (i != LIMITS_MEMORY_HIGH)
+			assert_int_equal(limits_apply_v1(dfd, &l, i), 0);
+	/* v1 has no memory.high: refused, and said to be so */
+	assert_false(limits_v1_has(LIMITS_MEMORY_HIGH));
+	assert_true(limits_v1_has(LIMITS_CPU_WEIGHT));
+	assert_int_equal(limits_apply_v1(dfd, &l, LIMITS_MEMORY_HIGH), -EOPNOTSUPP);
+	read_text("cpu.shares", buf, sizeof buf);
+	assert_string_equal(buf, "512");
+	read_text("memory.limit_in_bytes", buf, sizeof buf);
+	assert_string_equal(buf, "67108864");
+	read_text("pids.max", buf, sizeof buf);
+	assert_string_equal(buf, "20");
+	read_text("cpu.cfs_period_us", buf, sizeof buf);
+	assert_string_equal(buf, "100000");
+	read_text("cpu.cfs_quota_us", buf, sizeof buf);
+	assert_string_equal(buf, "50000");
+	/* max is -1 where v1 says so, "max" where it takes it */
+	ok(&l, LIMITS_MEMORY, "max", "max");
+	ok(&l, LIMITS_CPU, "max", "max 100000");
+	ok(&l, LIMITS_PIDS, "max", "max");
+	for (size_t i = 0; i < 5; i++)
+		write_text(files[i], "");
+	for (int i = 0; i < LIMITS_CPU_WEIGHT; i++)
+		if (i != LIMITS_MEMORY_HIGH)
+			assert_int_equal(limits_apply_v1(dfd, &l, i), 0);
+	read_text("memory.limit_in_bytes", buf, sizeof buf);
+	assert_string_equal(buf, "-1");
+	read_text("cpu.cfs_quota_us", buf, sizeof buf);
+	assert_string_equal(buf, "-1");
+	read_text("pids.max", buf, sizeof buf);
+	assert_string_equal(buf, "max");
+	/* a hierarchy without the file: the error, not silence */
+	assert_int_equal(unlinkat(dfd, "pids.max", 0), 0);
+	assert_int_equal(limits_apply_v1(dfd, &l, LIMITS_PIDS), -ENOENT);
+	close(dfd);
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	/* shown as the config would say it */
+	ok(&l, LIMITS_MEMORY, "64M", "67108864");
+	assert_string_equal(limits_show(&l, LIMITS_MEMORY, buf, sizeof buf), "64M");
+	ok(&l, LIMITS_MEMORY, "1536K", "1572864");
+	assert_string_equal(limits_show(&l, LIMITS_MEMORY, buf, sizeof buf), "1536K");
+	ok(&l, LIMITS_MEMORY, "1000", "1000");
+	assert_string_equal(limits_show(&l, LIMITS_MEMORY, buf, sizeof buf), "1000");
+	ok(&l, LIMITS_MEMORY, "2G", "2147483648");
+	assert_string_equal(limits_show(&l, LIMITS_MEMORY, buf, sizeof buf), "2G");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_controllers),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_files_v1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,143 @@
+"""Limits on every cgroup layout (issue 22): where cgroup v2 has not the
+controller (a hybrid host, as this machine: memory, pids and cpu sit on
+cgroup v1), memory_max, pids_max, cpu_max and cpu_weight go through the v1
+hierarchy that has it, in a cgroup of the instance's own; a worker over its
+memory_max is killed by the kernel and reported as out of memory."""
+
+import os
+import signal
+
+from harness import Corral, expect, note, prog, wait_until
+
+HOG = ("import time\nb = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(b), 4096):\n"
+       "    b[i] = 1\nprint('allocated 200 MiB', flush=True)\ntime.sleep(1000)\n")
+FORKER = ("import os, time\nn = 0\nfor i in range(40):\n    try:\n        pid = os.fork()\n"
+          "    except OSError as e:\n        print('fork %d: %s' % (i + 1, e.strerror), flush=True)\n"
+          "        break\n    if pid == 0:\n        time.sleep(1000)\n        os._exit(0)\n"
+          "    n += 1\nprint('forked %d' % n, flush=True)\ntime.sleep(1000)\n")
+SCRIPTS = {"hog.py": HOG, "forker.py": FORKER}
+
+
+def v1_dir(pid, controller):
+    """The directory of PID's cgroup in the v1 hierarchy of CONTROLLER, or None."""
+    mounts = {}
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, _, post = line.partition(" - ")
+            fields, sfields = pre.split(), post.split()
+            if sfields and sfields[0] == "cgroup":
+                for c in sfields[-1].split(","):
+                    mounts[c] = fields[4]
+    try:
+        with open("/proc/%d/cgroup" % pid) as f:
+            for line in f:
+                _, ctls, path = line.rstrip("\n").split(":", 2)
+                if controller in ctls.split(",") and controller in mounts:
+                    return mounts[controller] + path
+    except OSError:
+        pass
+    return None
+
+
+def v2_has(c, controller):
+    from harness import scope_dir
+    d = scope_dir(c.sock)
+    try:
+        return controller in open(os.path.join(d, "cgroup.controllers")).read().split()
+    except (OSError, TypeError):
+        return False
+
+
+def test_limits_through_cgroup_v1():
+    cfg = (prog("hog", "@PY@ @DIR@/hog.py", memory_max="64M", startsecs=0, autorestart="false")
+           + prog("forker", "@PY@ @DIR@/forker.py", pids_max=20, startsecs=0)
+           + prog("capped", "/bin/sleep 1000", cpu_max="20%", cpu_weight=50, startsecs=0)
+           + prog("free", "/bin/sleep 1001", startsecs=0))
+    with Corral(cfg, scripts=SCRIPTS, name="limits_v1") as c:
+        if v2_has(c, "memory") and v2_has(c, "pids"):
+            note("SKIPPED test_limits_through_cgroup_v1: cgroup v2 has the controllers here; "
+                 "the v1 path is not taken (test_sandbox_cgroup_limits covers v2)")
+            return
+        c.wait_running(["forker", "capped", "free"])
+        expect("through cgroup v1" in c.stderr_text(), "the start-up log says limits go "
+               "through cgroup v1", c.stderr_tail())
+        # memory_max: the kernel kills the hog, and corrald says why
+        st = c.wait_state("hog", "EXITED", 20)
+        expect(st["signal"] == "SIGKILL", "the hog was killed", st)
+        expect("out of memory: killed by the OOM killer (memory_max = 64M)" in st["info"],
+               "status says it was the OOM killer, and the limit", st)
+        expect("allocated 200 MiB" not in (c.read(c.log("hog")) or ""), "it never got its 200 MiB")
+        expect("killed by the kernel's OOM killer: out of memory (memory_max = 64M)"
+               in c.stderr_text(), "the log says so", c.stderr_tail())
+        # pids_max: the 20th task is the last
+        wait_until(lambda: "fork" in (c.read(c.log("forker")) or ""), 10, "the forker's report")
+        out = c.read(c.log("forker"))
+        expect("fork 20: Resource temporarily unavailable" in out,
+               "the fork past pids_max = 20 fails inside the worker", out)
+        fpid = c.status()["forker"]["pid"]
+        d = v1_dir(fpid, "pids")
+        expect(d and open(os.path.join(d, "pids.max")).read().strip() == "20",
+               "pids.max in the worker's own v1 cgroup", d)
+        expect(os.path.basename(d) == "forker", "a cgroup of the instance's own", d)
+        # cpu_max and cpu_weight: quota, period and shares
+        cpid = c.status()["capped"]["pid"]
+        d = v1_dir(cpid, "cpu")
+        read = lambda f: open(os.path.join(d, f)).read().strip()
+        expect(read("cpu.cfs_quota_us") == "20000" and read("cpu.cfs_period_us") == "100000",
+               "cpu_max = 20% as cfs quota and period", d)
+        expect(read("cpu.shares") == "512", "cpu_weight = 50 as 512 shares", read("cpu.shares"))
+        # a program without limits gets no v1 cgroup
+        fd = v1_dir(c.status()["free"]["pid"], "memory")
+        expect(fd is None or "corral-" not in fd, "no v1 cgroup without a limit", fd)
+        # every limit enforced: none said otherwise
+        for name in ("forker", "capped"):
+            show = c.ctl("show", name).out
+            expect("NOT ENFORCED" not in show, "%s: show says enforced" % name, show)
+        scope_dirs = [os.path.dirname(v1_dir(fpid, "pids")), os.path.dirname(d)]
+    # everything corrald made in v1 is gone with it
+    for sd in scope_dirs:
+        expect(not os.path.exists(sd), "the v1 scope directory is removed at exit", sd)
+
+
+def test_memory_high_has_no_v1_equivalent():
+    """memory_high: cgroup v1 has none (its soft limit is another thing).
+    Where v2 has no memory controller either, it is not enforced, and said
+    at start, in status and in show; strict_limits refuses to start."""
+    cfg = (prog("soft", "/bin/sleep 1000", memory_high="64M", startsecs=0)
+           + prog("strict", "/bin/sleep 1000", memory_high="64M", strict_limits=True,
+                  startsecs=0, startretries=0))
+    with Corral(cfg, name="limits_high") as c:
+        if v2_has(c, "memory"):
+            note("SKIPPED test_memory_high_has_no_v1_equivalent: cgroup v2 has memory here")
+            return
+        st = c.wait_state("soft", "RUNNING", 10)
+        expect("soft: memory_high = 67108864 is not enforced" in c.stderr_text(),
+               "corrald says so at start", c.stderr_tail())
+        expect("memory_high not enforced" in st["info"], "status says so", st)
+        show = c.ctl("show", "soft").out
+        expect("memory_high: 67108864 (memory: NOT ENFORCED)" in show, "show says so", show)
+        s = c.wait_state("strict", ("FATAL", "BACKOFF"), 10)
+        expect("memory_high: not enforced" in (s["spawnerr"] or ""), "strict_limits: a start "
+               "error", s)
+
+
+def test_v1_cgroups_go_with_a_killed_corrald():
+    """SIGKILL of corrald: the guard kills the trees (cgroup v2) and removes
+    the v1 cgroups it made for limits; after a reexec, they are the same."""
+    cfg = prog("limited", "/bin/sleep 1000", pids_max=30, startsecs=0)
+    with Corral(cfg, name="limits_kill") as c:
+        pid = c.wait_running(["limited"])["limited"]
+        d = v1_dir(pid, "pids")
+        if not d or "corral-" not in d:
+            expect(v2_has(c, "pids"), "pids_max went through v1 or v2", d)
+            note("SKIPPED test_v1_cgroups_go_with_a_killed_corrald: v2 has pids here")
+            return
+        r = c.ctl("reexec")
+        expect(r.rc == 0, "reexec", r)
+        wait_until(lambda: "took over" in c.stderr_text(), 10, "the take-over")
+        expect(v1_dir(pid, "pids") == d and os.path.isdir(d), "the same v1 cgroup after the exec")
+        c.proc.send_signal(signal.SIGKILL)
+        c.wait_exit(10)
+        c.expect_exit = -9
+        wait_until(lambda: not os.path.exists(os.path.dirname(d)), 10,
+                   "the guard to remove the v1 scope directory %s" % os.path.dirname(d))
