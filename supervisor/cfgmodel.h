@@ -66,9 +66,11 @@ enum killmode { KILLMODE_GROUP, KILLMODE_PROCESS };
 
 /* How an instance's process tree is kept together. */
 enum scopes {
-	SCOPES_AUTO,          /* cgroup v2 when usable, else process groups */
-	SCOPES_CGROUP,        /* cgroup v2 or refuse to start */
+	SCOPES_AUTO,          /* cgroup v2 when usable, else v1, else process groups */
+	SCOPES_CGROUP,        /* cgroup v2 or refuse to start ("cgroup", "cgroup2") */
 	SCOPES_PROCESS_GROUP, /* process groups (and corrald as subreaper) */
+	SCOPES_CGROUP2,       /* the same as SCOPES_CGROUP, by its other name */
+	SCOPES_CGROUP1,       /* cgroup v1 (the freezer's hierarchy) or refuse to start */
 };
 
 /* What one process of a program runs with, where supervisord's

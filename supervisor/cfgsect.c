@@ -195,7 +195,9 @@ static void init_loglevel(void *field)
 	*(int *)field = -1;
 }
 
-static const char *const scopes_words[] = { "auto", "cgroup", "process-group", NULL };
+/* in the order of enum scopes */
+static const char *const scopes_words[] = { "auto", "cgroup", "process-group", "cgroup2",
+					    "cgroup1", NULL };
 
 /* The order of `corrald --check -v`: what it always showed, then the
  * others; what the programs inherit shows in each program. */

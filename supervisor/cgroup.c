@@ -12,14 +12,20 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "ipc/io.h"
 #include "supervisor/path.h"
 
 static int scope_fd = -1;         /* the scope root directory */
 static char scope_path[PATH_MAX];
+/* A cgroup v1 scope (no cgroup.kill, no cgroup.events, no CLONE_INTO_CGROUP):
+ * killed by freezing, SIGKILL of every pid, thawing; known empty by reading
+ * cgroup.procs. FREEZER: its hierarchy has the freezer controller. */
+static bool v1, freezer;
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -136,11 +142,98 @@ static int write_at(int at, const char *path, const char *text)
 	return r;
 }
 
+static int count_procs_at(int at, const char *rel);
+
+/* SIGKILL to every pid of the cgroup REL under AT and of its sub-cgroups. */
+static void kill_pids_at(int at, const char *rel)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/cgroup.procs", rel);
+	int fd = openat(at, path, O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (f) {
+		long pid;
+		while (fscanf(f, "%ld", &pid) == 1)
+			if (pid > 0)
+				(void)kill((pid_t)pid, SIGKILL);
+		fclose(f);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	int sub = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = sub >= 0 ? fdopendir(sub) : NULL;
+	if (!d) {
+		if (sub >= 0)
+			close(sub);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_type == DT_DIR && de->d_name[0] != '.')
+			kill_pids_at(dirfd(d), de->d_name);
+	closedir(d);
+}
+
+/* cgroup v1's cgroup.kill: with the freezer, the tree is frozen first (no
+ * fork can slip between reading the pids and the kill), every pid killed,
+ * then thawed, and the kills land. Without it, the pids are killed as read;
+ * the caller kills again until the cgroup is empty. */
+static int v1_kill_at(int at, const char *rel)
+{
+	char state[PATH_MAX];
+	snprintf(state, sizeof state, "%s/freezer.state", rel);
+	bool frozen = freezer && write_at(at, state, "FROZEN") == 0;
+	for (int i = 0; frozen && i < 50; i++) { /* FREEZING, then FROZEN: mostly at once */
+		char text[32] = "";
+		int fd = openat(at, state, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n > 0 && strncmp(text, "FROZEN", 6) == 0)
+			break;
+		struct timespec ts = { 0, 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	kill_pids_at(at, rel);
+	if (frozen)
+		(void)write_at(at, state, "THAWED");
+	return 0;
+}
+
+/* Kill everything in the cgroup REL under AT. */
+static int kill_at(int at, const char *rel)
+{
+	if (v1)
+		return v1_kill_at(at, rel);
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/cgroup.kill", rel);
+	return write_at(at, path, "1");
+}
+
+/* cgroup v1 has no cgroup.events: its cgroup.procs, read every few
+ * milliseconds, killing again every tenth time, at most TIMEOUT_MS. */
+static int v1_wait_empty(int at, const char *rel, int timeout_ms)
+{
+	for (int waited = 0;; waited += 5) {
+		int n = count_procs_at(at, rel);
+		if (n <= 0)
+			return n;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		if (waited % 50 == 45)
+			(void)v1_kill_at(at, rel);
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Wait until the cgroup at DIRFD/REL is empty, at most TIMEOUT_MS. Only for
  * start-up and exit, where corrald has nothing else to do; the loop waits
  * on cgroup.events through epoll instead. */
 static int wait_empty(int at, const char *rel, int timeout_ms)
 {
+	if (v1)
+		return v1_wait_empty(at, rel, timeout_ms);
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/cgroup.events", rel);
 	int fd = openat(at, path, O_RDONLY | O_CLOEXEC);
@@ -276,6 +369,25 @@ static int remove_leaves(void)
 	return n;
 }
 
+/* Which cgroup version the scope directory is, and whether a v1 one has
+ * the freezer. */
+static void detect(void)
+{
+	struct statfs sf;
+	v1 = fstatfs(scope_fd, &sf) == 0 && sf.f_type == CGROUP_SUPER_MAGIC;
+	freezer = v1 && faccessat(scope_fd, "freezer.state", W_OK, 0) == 0;
+}
+
+bool cgroup_scope_v1(void)
+{
+	return scope_fd >= 0 && v1;
+}
+
+bool cgroup_scope_freezer(void)
+{
+	return scope_fd >= 0 && freezer;
+}
+
 /* How long cgroup_scope_open() waits for another holder's lock to go. */
 static int lock_patience_ms;
 
@@ -313,10 +425,12 @@ int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *l
 		seterr(err, errlen, "open %s: %s", scope_path, strerror(e));
 		return -e;
 	}
-	if (faccessat(scope_fd, "cgroup.kill", W_OK, 0) < 0) {
+	detect();
+	const char *need = v1 ? "cgroup.procs" : "cgroup.kill";
+	if (faccessat(scope_fd, need, W_OK, 0) < 0) {
 		int e = errno;
-		seterr(err, errlen, "%s/cgroup.kill: %s (cgroup.kill needs Linux 5.14)", scope_path,
-		       strerror(e));
+		seterr(err, errlen, "%s/%s: %s%s", scope_path, need, strerror(e),
+		       v1 ? "" : " (cgroup.kill needs Linux 5.14)");
 		cgroup_scope_close(0);
 		return -e;
 	}
@@ -349,7 +463,7 @@ int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *l
 		 * beside what we start. */
 		int c = count_procs_at(scope_fd, ".");
 		*leftover_procs = c > 0 ? c : 0;
-		int r = write_at(scope_fd, "cgroup.kill", "1");
+		int r = kill_at(scope_fd, ".");
 		if (r < 0) {
 			seterr(err, errlen, "killing leftovers in %s: %s", scope_path, strerror(-r));
 			return r;
@@ -382,6 +496,7 @@ int cgroup_scope_adopt(int fd, const char *path)
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return -errno;
 	scope_fd = fd; /* its flock came with it: the same open file */
+	detect();
 	return 0;
 }
 
@@ -391,7 +506,7 @@ int cgroup_scope_close(int timeout_ms)
 		return 0;
 	int r = 0;
 	if (timeout_ms > 0) {
-		r = write_at(scope_fd, "cgroup.kill", "1");
+		r = kill_at(scope_fd, ".");
 		if (r == 0)
 			r = wait_empty(scope_fd, ".", timeout_ms);
 		(void)remove_leaves();
@@ -499,11 +614,7 @@ int cgroup_leaf_open(const char *name)
 int cgroup_leaf_kill(const char *name)
 {
 	int r = leaf_check(name);
-	if (r < 0)
-		return r;
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/cgroup.kill", name);
-	return write_at(scope_fd, path, "1");
+	return r < 0 ? r : kill_at(scope_fd, name);
 }
 
 int cgroup_leaf_signal(const char *name, int sig)
@@ -547,6 +658,8 @@ int cgroup_leaf_events(const char *name)
 	int r = leaf_check(name);
 	if (r < 0)
 		return r;
+	if (v1)
+		return -EOPNOTSUPP; /* no cgroup.events: cgroup_leaf_count() */
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/cgroup.events", name);
 	int fd = openat(scope_fd, path, O_RDONLY | O_CLOEXEC);

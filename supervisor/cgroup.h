@@ -1,7 +1,10 @@
-/* cgroup — scopes: one cgroup v2 leaf per process instance, all under one
+/* cgroup — scopes: one cgroup leaf per process instance, all under one
  * directory of corrald's own (the scope root), so that a whole tree can be
  * killed (cgroup.kill) and known to be empty (cgroup.events "populated 0")
- * however its processes fork, setsid or re-parent themselves.
+ * however its processes fork, setsid or re-parent themselves. cgroup v2;
+ * or, on a host without a writable v2 hierarchy, cgroup v1 (the freezer's
+ * hierarchy, or the pids one), with the same functions doing the same by
+ * v1's means (cgroup_scope_v1()).
  *
  * The scope root is NAME under corrald's own cgroup, found from
  * /proc/self/cgroup and /proc/self/mountinfo. Leaves are addressed by name
@@ -33,6 +36,13 @@ void cgroup_scope_lock_patience(int ms);
 
 int cgroup_scope_open(const char *root, const char *name, int timeout_ms, int *leftover_procs,
 		      int *leftover_leaves, char *err, size_t errlen);
+/* Whether the scope is a cgroup v1 one (found from the file system of the
+ * directory): no cgroup.kill (a kill freezes, kills every pid, thaws), no
+ * cgroup.events (cgroup_leaf_events() says -EOPNOTSUPP: count instead),
+ * no CLONE_INTO_CGROUP (a worker joins by writing cgroup.procs). And
+ * whether its hierarchy has the freezer. */
+bool cgroup_scope_v1(void);
+bool cgroup_scope_freezer(void);
 /* The scope root's path, or NULL when no scope is open. */
 const char *cgroup_scope_path(void);
 /* The scope directory's descriptor, which holds its lock (-1: none): what

@@ -31,6 +31,8 @@ extern char **environ;
  * (and the log says so): a process stuck in the kernel must not make the
  * wait unbounded or silent. */
 #define DRAIN_REPEAT_MS 5000
+/* cgroup v1 scopes, which say nothing when they empty: counted this often. */
+#define V1_DRAIN_POLL_MS 10
 
 /* The variables a worker gets besides corrald's and its program's. */
 #define ENV_HOOKS 2    /* from the hooks' on_spawn_env, at most */
@@ -253,7 +255,8 @@ struct spawn_plan {
 	/* owned by the plan */
 	int out_child, err_child;   /* the log pipes' ends for the worker's stdout, stderr */
 	int cgroup_fd;              /* its new cgroup leaf, to be born in */
-	int cg1[LIMITS_N];          /* cgroup.procs of its v1 cgroups, for it to join */
+	int cg1[LIMITS_N + 1];      /* cgroup.procs of its v1 cgroups, for it to join:
+				     * its scope's leaf (a v1 scope), its limits' */
 	int ncg1;
 	int ready[2];               /* ready = fd:N: our end, and the worker's */
 	char **env;                 /* the array; its strings live in names or elsewhere */
@@ -375,13 +378,24 @@ static int plan_scope(struct spawn_plan *sp)
 				 "it again", cgroup_scope_path());
 			fd = cgroup_leaf_open(p->name);
 		}
+		if (fd >= 0 && cgroup_scope_v1()) {
+			/* v1: no CLONE_INTO_CGROUP; the worker writes itself into
+			 * the leaf's cgroup.procs first of all, before it can fork */
+			int procs = openat(fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+			int e = errno;
+			close(fd);
+			fd = procs < 0 ? -e : procs;
+			if (procs >= 0)
+				sp->cg1[sp->ncg1++] = procs;
+		} else if (fd >= 0) {
+			sp->cgroup_fd = fd;
+		}
 		if (fd < 0) {
 			snprintf(sp->msg, sizeof sp->msg, "cgroup %s/%s: %s", cgroup_scope_path(),
 				 p->name, fd == -EINVAL ? "the name is not one path component"
 							: strerror(-fd));
 			return fd;
 		}
-		sp->cgroup_fd = fd;
 	}
 	/* cgroup limits: written into the new leaf before the worker is born
 	 * in it; where the controller is not there, strict_limits refuses. */
@@ -406,12 +420,12 @@ static int plan_scope(struct spawn_plan *sp)
 		return r;
 	}
 	if (v1) {
-		if ((r = cgroup1_leaf_make(p->name, &sbx->limits, v1, sp->cg1, &at)) < 0) {
+		if ((r = cgroup1_leaf_make(p->name, &sbx->limits, v1, sp->cg1 + sp->ncg1, &at)) < 0) {
 			snprintf(sp->msg, sizeof sp->msg, "%s: its cgroup v1 %s cgroup: %s",
 				 limits_key_name(at), limits_controller(at), strerror(-r));
 			return r;
 		}
-		sp->ncg1 = r;
+		sp->ncg1 += r;
 		p->leaf1_used = true;
 	}
 	return 0;
@@ -778,11 +792,26 @@ void process_stop(struct process *p)
 	process_drive(p, &in);
 }
 
+static void drain_done(struct process *p);
+
 /* P's deadline: its state machine's timer, or, while its scope is being
  * emptied, the next kill of what is left in it. */
 static void process_due(struct deadline *d)
 {
 	struct process *p = d->ctx;
+	if (p->draining && cgroup_scope_v1()) {
+		/* v1: empty yet? killed again now and then */
+		if (cgroup_leaf_count(p->name) <= 0) {
+			drain_done(p);
+			return;
+		}
+		if (++p->drain_polls % (DRAIN_REPEAT_MS / V1_DRAIN_POLL_MS) == 0) {
+			log_warn("%s: its scope is still not empty, killing it again", p->name);
+			sigkill_tree(p);
+		}
+		loop_timer_set(&p->timer, loop_now_ms() + V1_DRAIN_POLL_MS);
+		return;
+	}
 	if (p->draining) {
 		log_warn("%s: its scope is still not empty, killing it again", p->name);
 		sigkill_tree(p);
@@ -823,9 +852,12 @@ int process_tree_count(const struct process *p)
 
 static void drain_done(struct process *p)
 {
-	loop_unwatch(&p->events_watch);
-	close(p->events_fd);
-	p->events_fd = -1;
+	if (p->events_fd >= 0) {
+		loop_unwatch(&p->events_watch);
+		close(p->events_fd);
+		p->events_fd = -1;
+	}
+	p->drain_polls = 0;
 	p->draining = false;
 	loop_timer_cancel(&p->timer);
 	struct pinput in = p->exit_input;
@@ -842,6 +874,19 @@ static void drain_then_drive(struct process *p, const struct pinput *in)
 		if (kill(-p->exit_pid, SIGKILL) < 0 && errno != ESRCH)
 			log_warn("%s: kill process group %d: %m", p->name, (int)p->exit_pid);
 		process_drive(p, in);
+		return;
+	}
+	if (cgroup_scope_v1()) {
+		/* No cgroup.events: kill, then count every few milliseconds. */
+		if (cgroup_leaf_count(p->name) <= 0) {
+			process_drive(p, in);
+			return;
+		}
+		(void)cgroup_leaf_kill(p->name);
+		log_info("%s: killing what pid %d left in its scope", p->name, (int)p->exit_pid);
+		p->draining = true;
+		p->exit_input = *in;
+		loop_timer_set(&p->timer, loop_now_ms() + V1_DRAIN_POLL_MS);
 		return;
 	}
 	/* Open the events file before the kill, so its change cannot be missed. */

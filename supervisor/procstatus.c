@@ -26,7 +26,9 @@ int procstatus_limits_enforced(void)
 	if (read_ms >= 0 && now - read_ms < 1000)
 		return mask;
 	read_ms = now;
-	if (strcmp(supervisor_scope_kind(), "cgroup") != 0 || !cgroup_scope_path())
+	if (strcmp(supervisor_scope_kind(), "cgroup1") == 0)
+		mask = (int)cgroup1_mask(); /* a v1 scope: limits through v1 only */
+	else if (strcmp(supervisor_scope_kind(), "cgroup") != 0 || !cgroup_scope_path())
 		mask = 0;
 	else if ((mask = limits_enabled(cgroup_scope_path())) < 0)
 		mask = -1;

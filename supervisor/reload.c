@@ -82,7 +82,8 @@ void reload_announce_limits(const struct corral_config *cfg)
 	if (!want)
 		return;
 	char why[PATH_MAX + 160] = "";
-	int on = core.cgroups ? limits_enable(cgroup_scope_path(), want, why, sizeof why) : 0;
+	int on = core.cgroups && !cgroup_scope_v1()
+			 ? limits_enable(cgroup_scope_path(), want, why, sizeof why) : 0;
 	if (on < 0)
 		on = 0;
 	if (core.cgroups)

@@ -156,7 +156,7 @@ int supervisor_group_remove(const char *name)
 
 const char *supervisor_scope_kind(void)
 {
-	return core.cgroups ? "cgroup" : "process-group";
+	return !core.cgroups ? "process-group" : cgroup_scope_v1() ? "cgroup1" : "cgroup";
 }
 
 bool supervisor_shutting_down(void)
@@ -864,7 +864,7 @@ static void reexec_now(void)
 static void limits_v1_open(const char *path)
 {
 	char why[PATH_MAX + 160] = "";
-	int v2 = limits_enable(path, (1u << LIMITS_N) - 1, why, sizeof why);
+	int v2 = cgroup_scope_v1() ? 0 : limits_enable(path, (1u << LIMITS_N) - 1, why, sizeof why);
 	const char *name = strrchr(path, '/');
 	unsigned v1 = cgroup1_open(name ? name + 1 : path, v2 > 0 ? (unsigned)v2 : 0);
 	char list[64] = "";
@@ -873,8 +873,9 @@ static void limits_v1_open(const char *path)
 			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
 				 list[0] ? ", " : "", limits_key_name(i));
 	if (v1)
-		log_info("scopes: %s through cgroup v1 (cgroup v2 has not the controller%s here)",
-			 list, (v1 & (v1 - 1)) ? "s" : "");
+		log_info("scopes: %s through cgroup v1%s", list,
+			 cgroup_scope_v1() ? "" : (v1 & (v1 - 1)) ? " (cgroup v2 has not the controllers here)"
+								  : " (cgroup v2 has not the controller here)");
 }
 
 /* After the exec: the scope and the guard as they were, nothing killed. */
@@ -900,7 +901,8 @@ static int scopes_adopt(const struct handover *h)
 		(void)fcntl(S.guard_pipe, F_SETFD, FD_CLOEXEC);
 		(void)fcntl(S.guard_pidfd, F_SETFD, FD_CLOEXEC);
 	}
-	log_info("scopes: cgroup v2, taken over under %s (guard pid %d)", h->scope_path,
+	log_info("scopes: cgroup %s, taken over under %s (guard pid %d)",
+		 cgroup_scope_v1() ? "v1" : "v2", h->scope_path,
 		 (int)S.guard);
 	return 0;
 }
@@ -990,65 +992,114 @@ static int setup(void)
 	return 0;
 }
 
-/* Scopes: a cgroup v2 directory of our own, named after the control socket
+/* The scope directory NAME under ROOT, taken: what a predecessor left is
+ * killed and removed, and so are empty scopes of corralds that are gone. */
+static int scope_take(const char *root, const char *name, char *err, size_t errlen)
+{
+	int procs = 0, leaves = 0;
+	int r = cgroup_scope_open(root, name, SCOPE_WAIT_MS, &procs, &leaves, err, errlen);
+	if (r == 0 && (procs || leaves))
+		log_warn("scopes: a previous corrald left %d processes in %d cgroups under %s: "
+			 "killed and removed them", procs, leaves, cgroup_scope_path());
+	int swept = r == 0 ? cgroup_sweep_orphans(root, "corral-") : 0;
+	if (swept > 0)
+		log_info("scopes: removed %d empty scope%s under %s left by corralds that are gone",
+			 swept, swept == 1 ? "" : "s", root);
+	return r;
+}
+
+/* A cgroup v1 scope: in the freezer's hierarchy (a tree is frozen, killed,
+ * thawed), else in the pids one; below corrald's own cgroup there. */
+static int scope_v1(const char *name, char *err, size_t errlen)
+{
+	char root[PATH_MAX];
+	static const char *const ctl[] = { "freezer", "pids" };
+	for (size_t i = 0; i < 2; i++)
+		if (cgroup1_find("/proc/self/mountinfo", "/proc/self/cgroup", ctl[i], root,
+				 sizeof root) == 0)
+			return scope_take(root, name, err, errlen);
+	snprintf(err, errlen, "no cgroup v1 hierarchy with the freezer or pids controller");
+	return -ENOENT;
+}
+
+/* Scopes: a cgroup directory of our own, named after the control socket
  * (two corralds never share one), so that a successor finds what a killed
- * predecessor left. Falls back to process groups, and says so. */
+ * predecessor left: cgroup v2, else v1, else process groups (auto), and
+ * says which and why. */
 static int scopes_open(const struct corral_config *cfg)
 {
-	char root[PATH_MAX], err[PATH_MAX + 128] = "", name[32];
+	char root[PATH_MAX], err[PATH_MAX + 128] = "", err1[PATH_MAX + 128] = "", name[32];
+	enum scopes want = cfg->scopes == SCOPES_CGROUP2 ? SCOPES_CGROUP : cfg->scopes;
+	/* FNV-1a of the socket path. */
+	uint64_t h = 1469598103934665603ull;
+	for (const char *c = cfg->socket; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	snprintf(name, sizeof name, "corral-%016llx", (unsigned long long)h);
 	int r = -ENOENT;
-	if (cfg->scopes != SCOPES_PROCESS_GROUP) {
-		/* FNV-1a of the socket path. */
-		uint64_t h = 1469598103934665603ull;
-		for (const char *c = cfg->socket; *c; c++)
-			h = (h ^ (unsigned char)*c) * 1099511628211ull;
-		snprintf(name, sizeof name, "corral-%016llx", (unsigned long long)h);
+	if (want == SCOPES_AUTO || want == SCOPES_CGROUP) {
 		r = cgroup_find_own("/proc/self/mountinfo", "/proc/self/cgroup", root, sizeof root,
 				    err, sizeof err);
-		int procs = 0, leaves = 0;
 		if (r == 0)
-			r = cgroup_scope_open(root, name, SCOPE_WAIT_MS, &procs, &leaves, err, sizeof err);
-		if (r == 0 && (procs || leaves))
-			log_warn("scopes: a previous corrald left %d processes in %d cgroups under %s: "
-				 "killed and removed them", procs, leaves, cgroup_scope_path());
-		int swept = r == 0 ? cgroup_sweep_orphans(root, "corral-") : 0;
-		if (swept > 0)
-			log_info("scopes: removed %d empty scope%s under %s left by corralds that are gone",
-				 swept, swept == 1 ? "" : "s", root);
+			r = scope_take(root, name, err, sizeof err);
+	} else if (want == SCOPES_CGROUP1) {
+		snprintf(err, sizeof err, "scopes = cgroup1 in the config");
 	} else {
 		snprintf(err, sizeof err, "scopes = process-group in the config");
-	}
-	if (r == 0) {
-		core.cgroups = true;
-		limits_v1_open(cgroup_scope_path());
-		/* As PID 1 of a PID namespace, the kernel kills everything in it
-		 * when corrald dies: no guard needed. */
-		pid_t g = getpid() == 1 ? 0 : guard_start(cgroup_scope_path(), guard_stderr(),
-							  &S.guard_pipe, &S.guard_pidfd);
-		if (g < 0)
-			log_warn("scopes: cannot start the guard (%s): if corrald is killed, the "
-				 "trees it started survive it", strerror((int)-g));
-		else
-			S.guard = g;
-		if (S.guard)
-			log_info("scopes: cgroup v2, one cgroup per process under %s (guard pid %d)",
-				 cgroup_scope_path(), (int)S.guard);
-		else
-			log_info("scopes: cgroup v2, one cgroup per process under %s (PID 1: "
-				 "everything dies with corrald)", cgroup_scope_path());
-		return 0;
-	}
-	if (cfg->scopes == SCOPES_CGROUP) {
-		log_err("scopes: cgroup v2 is required (scopes = cgroup) but not usable: %s", err);
-		return -1;
 	}
 	if (r == -EBUSY) { /* another corrald's: falling back would hide that */
 		log_err("scopes: %s", err);
 		return -1;
 	}
-	log_warn("scopes: cgroup v2 not usable (%s); using process groups: a process that "
-		 "leaves its process group escapes a stop, and if corrald is killed only the "
-		 "main processes die with it", err);
+	if (r < 0 && want == SCOPES_CGROUP) {
+		log_err("scopes: cgroup v2 is required (scopes = %s) but not usable: %s",
+			 cfg->scopes == SCOPES_CGROUP2 ? "cgroup2" : "cgroup", err);
+		return -1;
+	}
+	bool tried_v1 = r < 0 && (want == SCOPES_AUTO || want == SCOPES_CGROUP1);
+	if (tried_v1) {
+		r = scope_v1(name, err1, sizeof err1);
+		if (r == -EBUSY) {
+			log_err("scopes: %s", err1);
+			return -1;
+		}
+		if (r < 0 && want == SCOPES_CGROUP1) {
+			log_err("scopes: cgroup v1 is required (scopes = cgroup1) but not usable: %s",
+				 err1);
+			return -1;
+		}
+	}
+	if (r < 0) {
+		log_warn("scopes: cgroup v2 not usable (%s)%s%s; using process groups: a process "
+			 "that leaves its process group escapes a stop, and if corrald is killed "
+			 "only the main processes die with it", err, tried_v1 ? ", nor v1: " : "",
+			 tried_v1 ? err1 : "");
+		return 0;
+	}
+	core.cgroups = true;
+	limits_v1_open(cgroup_scope_path());
+	/* As PID 1 of a PID namespace, the kernel kills everything in it when
+	 * corrald dies: no guard needed. */
+	pid_t g = getpid() == 1 ? 0 : guard_start(cgroup_scope_path(), guard_stderr(),
+						  &S.guard_pipe, &S.guard_pidfd);
+	if (g < 0)
+		log_warn("scopes: cannot start the guard (%s): if corrald is killed, the trees it "
+			 "started survive it", strerror((int)-g));
+	else
+		S.guard = g;
+	char kind[160];
+	if (!cgroup_scope_v1())
+		snprintf(kind, sizeof kind, "cgroup v2");
+	else
+		snprintf(kind, sizeof kind, "cgroup v1 (%s; %s)",
+			 cgroup_scope_freezer() ? "freezer: a tree is frozen, killed and thawed"
+						: "pids, without the freezer: a tree is killed until empty",
+			 want == SCOPES_CGROUP1 ? "scopes = cgroup1" : err);
+	if (S.guard)
+		log_info("scopes: %s, one cgroup per process under %s (guard pid %d)", kind,
+			 cgroup_scope_path(), (int)S.guard);
+	else
+		log_info("scopes: %s, one cgroup per process under %s (PID 1: everything dies "
+			 "with corrald)", kind, cgroup_scope_path());
 	return 0;
 }
 

@@ -47,6 +47,7 @@ struct process {
 	int events_fd;        /* its cgroup.events while its scope is being emptied */
 	struct watch events_watch;
 	bool draining;        /* main process gone, waiting for its scope to empty */
+	unsigned drain_polls; /* ... counted so far (cgroup v1: no cgroup.events) */
 	bool leaf_used;       /* its cgroup leaf exists */
 	bool leaf1_used;      /* it has cgroup v1 cgroups (cgroup1.h) */
 	long oom_kills;       /* its last run: processes of its tree the OOM killer killed */
