@@ -51,7 +51,7 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c superviso
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
              supervisor/logbuild.c supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
-             supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c supervisor/poolcarry.c supervisor/cgroup1.c \
+             supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c supervisor/poolcarry.c supervisor/cgroup1.c supervisor/usage.c supervisor/procfs.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/http.c supervisor/rpc.c \
              supervisor/rcall.c supervisor/sdview.c supervisor/rpclog.c supervisor/rpcconfig.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
@@ -110,6 +110,7 @@ UNIT_TESTS += log
 UNIT_TESTS += state
 # the record corrald hands to the corrald it execs
 UNIT_TESTS += handover
+UNIT_TESTS += procfs
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
@@ -174,6 +175,7 @@ $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o 
                              $(BUILD)/supervisor/path.o $(BUILD)/supervisor/cgroup1.o \
                              $(BUILD)/sandbox/limits.o
 $(BUILD)/tests/unit/test_path: $(BUILD)/supervisor/path.o
+$(BUILD)/tests/unit/test_procfs: $(BUILD)/supervisor/procfs.o
 $(BUILD)/tests/unit/test_ansi: $(BUILD)/supervisor/ansi.o
 $(BUILD)/tests/unit/test_pyrepr: $(BUILD)/supervisor/pyrepr.o $(BUILD)/ipc/utf8.o
 $(BUILD)/tests/unit/test_echo: $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/pyrepr.o \

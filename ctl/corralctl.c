@@ -532,6 +532,20 @@ static void status_print_json(const struct status_line *st, bool first)
 	printf(",\"log_dropped\":%ld,\"log_blocked_ms\":%ld,\"syslog_dropped\":%ld",
 	       field_long(st->f[PS_LOGDROPPED], 0), field_long(st->f[PS_LOGBLOCKED], 0),
 	       field_long(st->f[PS_SYSLOGDROPPED], 0));
+	/* what its tree uses; null where corrald cannot say (or is older) */
+	const char *cpu = st->f[PS_CPU];
+	if (*cpu)
+		printf(",\"cpu_seconds\":%.6f", (double)field_long(cpu, 0) / 1e6);
+	else
+		fputs(",\"cpu_seconds\":null", stdout);
+	static const char *const mem_keys[] = { "memory_bytes", "memory_peak_bytes" };
+	const int mem_fields[] = { PS_MEM, PS_MEMPEAK };
+	for (int k = 0; k < 2; k++) {
+		if (*st->f[mem_fields[k]])
+			printf(",\"%s\":%ld", mem_keys[k], field_long(st->f[mem_fields[k]], 0));
+		else
+			printf(",\"%s\":null", mem_keys[k]);
+	}
 	if (*st->f[PS_POOL])
 		pool_print_json(st);
 	putchar('}');
@@ -939,7 +953,20 @@ static int request_main(const struct verb *v, const struct ctl *o, int argc, cha
 	char *path = socket_path(o->socket, o->config);
 	int fd;
 	uint32_t len32;
+	/* status --json: with what each tree uses (CPU, memory) */
+	char **usage_argv = NULL;
+	if (v->id == VERB_STATUS && o->json) {
+		usage_argv = calloc((size_t)argc + 2, sizeof *usage_argv);
+		if (!usage_argv)
+			err(PROTO_FAILED, "status");
+		usage_argv[0] = argv[0];
+		usage_argv[1] = "--usage";
+		memcpy(usage_argv + 2, argv + 1, (size_t)(argc - 1) * sizeof *argv);
+		argv = usage_argv;
+		argc++;
+	}
 	uint8_t *payload = ask(path, argc, argv, o->timeout, v->flags & VERB_AGAIN, &fd, &len32);
+	free(usage_argv);
 	close(fd);
 	len = len32;
 	if (proto_answer_unpack(payload, len, &result, &text, &textlen) < 0)

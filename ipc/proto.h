@@ -91,6 +91,9 @@ enum proto_status_field {
 		       * queue_max=, done=, failed=, timed_out=, retried=, cancelled=,
 		       * refused=, throttled=, producers=) */
 	PS_SYSLOGDROPPED,/* lines stdout_/stderr_syslog could not send (both streams) */
+	PS_CPU,       /* status --usage: CPU time of its tree in microseconds; empty: unknown */
+	PS_MEM,       /* status --usage: memory of its tree in bytes; empty: unknown */
+	PS_MEMPEAK,   /* status --usage: the most memory since it started; empty: unknown */
 	PS_NFIELDS
 };
 

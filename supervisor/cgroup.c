@@ -674,3 +674,99 @@ int cgroup_leaf_remove(const char *name)
 		return -EINVAL;
 	return remove_tree(scope_fd, name, 0);
 }
+
+int64_t cgroup_parse_key(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p += p != NULL) {
+		if (strncmp(p, key, n) == 0 && p[n] == ' ') {
+			char *end;
+			long long v = strtoll(p + n + 1, &end, 10);
+			return end > p + n + 1 && v >= 0 ? v : -1;
+		}
+	}
+	return -1;
+}
+
+/* The single number in file NAME/FILE of the scope, or -1. */
+static int64_t read_number(const char *name, const char *file)
+{
+	char path[PATH_MAX], text[64];
+	snprintf(path, sizeof path, "%s/%s", name, file);
+	int fd = openat(scope_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = io_read_some(fd, text, sizeof text - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+	char *end;
+	long long v = strtoll(text, &end, 10);
+	return end > text && v >= 0 ? v : -1;
+}
+
+int cgroup_leaf_usage(const char *name, struct cgroup_usage *u)
+{
+	u->cpu_usec = u->mem = u->mem_peak = -1;
+	int r = leaf_check(name);
+	if (r < 0 || v1)
+		return r < 0 ? r : 0;
+	char path[PATH_MAX], text[512];
+	snprintf(path, sizeof path, "%s/cpu.stat", name);
+	int fd = openat(scope_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = io_read_some(fd, text, sizeof text - 1);
+	close(fd);
+	if (n > 0) {
+		text[n] = '\0';
+		u->cpu_usec = cgroup_parse_key(text, "usage_usec");
+	}
+	u->mem = read_number(name, "memory.current");
+	u->mem_peak = read_number(name, "memory.peak"); /* since Linux 5.19 */
+	return 0;
+}
+
+static int pids_at(int at, const char *rel, void (*fn)(pid_t, void *), void *ctx, int max)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/cgroup.procs", rel);
+	int fd = openat(at, path, O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	int n = 0;
+	long pid;
+	while (n < max && fscanf(f, "%ld", &pid) == 1)
+		if (pid > 0) {
+			fn((pid_t)pid, ctx);
+			n++;
+		}
+	fclose(f);
+	int sub = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = sub >= 0 ? fdopendir(sub) : NULL;
+	if (!d) {
+		if (sub >= 0)
+			close(sub);
+		return n;
+	}
+	struct dirent *de;
+	while (n < max && (de = readdir(d)))
+		if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+			int k = pids_at(dirfd(d), de->d_name, fn, ctx, max - n);
+			n += k > 0 ? k : 0;
+		}
+	closedir(d);
+	return n;
+}
+
+int cgroup_leaf_pids(const char *name, void (*fn)(pid_t pid, void *ctx), void *ctx, int max)
+{
+	int r = leaf_check(name);
+	return r < 0 ? r : pids_at(scope_fd, name, fn, ctx, max);
+}

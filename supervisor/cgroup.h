@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Find the cgroup2 mount and corrald's own cgroup in the given files (so
@@ -83,6 +84,20 @@ int cgroup_events_populated(int fd);
 /* Remove leaf NAME and any sub-cgroups a worker made in it. They must be
  * empty; -EBUSY otherwise. Missing is fine. */
 int cgroup_leaf_remove(const char *name);
+
+/* What a leaf's processes used, from its cgroup's files; -1 where it does
+ * not say (a v1 scope, a v2 hierarchy without the memory controller). */
+struct cgroup_usage {
+	int64_t cpu_usec;      /* CPU time, user and system */
+	int64_t mem, mem_peak; /* memory now, and the most since it was made */
+};
+/* Leaf NAME's usage into U (its fields -1 first). 0 or -errno. */
+int cgroup_leaf_usage(const char *name, struct cgroup_usage *u);
+/* Each pid of leaf NAME (and its sub-cgroups) to FN, at most MAX. How many,
+ * or -errno. */
+int cgroup_leaf_pids(const char *name, void (*fn)(pid_t pid, void *ctx), void *ctx, int max);
+/* The number after "KEY " on a line of TEXT (cpu.stat's usage_usec), or -1. */
+int64_t cgroup_parse_key(const char *text, const char *key);
 
 /* Parse the text of a cgroup.events file: 1 populated, 0 empty, -EINVAL. */
 int cgroup_parse_populated(const char *text);

@@ -242,6 +242,32 @@ long cgroup1_oom_kills(const char *name)
 	return k ? strtol(k + 10, NULL, 10) : -ENOENT;
 }
 
+/* The number in NAME's FILE in the memory hierarchy, or -1. */
+static int64_t memory_number(const char *name, const char *file)
+{
+	char path[PATH_MAX], text[64];
+	if (path_join(path, sizeof path, G.scope[LIMITS_MEMORY], name) < 0 ||
+	    strlen(path) + strlen(file) + 2 > sizeof path)
+		return -1;
+	strcat(path, "/");
+	strcat(path, file);
+	if (io_read_text(path, text, sizeof text) <= 0)
+		return -1;
+	char *end;
+	long long v = strtoll(text, &end, 10);
+	return end > text && v >= 0 ? v : -1;
+}
+
+int cgroup1_memory(const char *name, int64_t *mem, int64_t *peak)
+{
+	*mem = *peak = -1;
+	if (!(G.mask & (1u << LIMITS_MEMORY)) || !path_component_ok(name))
+		return -ENOENT;
+	*mem = memory_number(name, "memory.usage_in_bytes");
+	*peak = memory_number(name, "memory.max_usage_in_bytes");
+	return *mem < 0 ? -ENOENT : 0;
+}
+
 void cgroup1_close(void)
 {
 	for (int i = 0; i < LIMITS_N; i++) {

@@ -14,6 +14,7 @@
 #define CORRAL_CGROUP1_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sandbox/limits.h"
 
@@ -45,6 +46,10 @@ int cgroup1_leaf_remove(const char *name);
 /* How many times the kernel's OOM killer killed in instance NAME's memory
  * cgroup (memory.oom_control's oom_kill), or -errno. */
 long cgroup1_oom_kills(const char *name);
+/* Instance NAME's memory now and its peak (memory.usage_in_bytes,
+ * memory.max_usage_in_bytes) where it has a v1 memory cgroup: 0, or
+ * -ENOENT (then *MEM and *PEAK are -1). */
+int cgroup1_memory(const char *name, int64_t *mem, int64_t *peak);
 /* Remove every instance's cgroup and the scope directories. */
 void cgroup1_close(void);
 

@@ -223,10 +223,10 @@ static void select_failed(struct client *c, int r, const char *bad, const char *
 
 /* ---- status ---- */
 
-static void status_line(struct client *c, const struct process *p)
+static void status_line(struct client *c, const struct process *p, bool usage)
 {
 	struct procstatus ps;
-	procstatus_fill(p, &ps);
+	procstatus_fill(p, &ps, usage);
 	for (int i = 0; i < PS_NFIELDS; i++)
 		(void)proto_field(&c->out, ps.fields[i], i == PS_NFIELDS - 1 ? '\n' : '\t');
 }
@@ -863,12 +863,16 @@ static void verb_status(struct client *c, char **argv, int argc)
 	struct selection sel = { 0 };
 	const char *bad = NULL;
 	char *allw[] = { "all" };
+	/* --usage (status --json): what each tree uses, read for it */
+	bool usage = argc > 1 && strcmp(argv[1], "--usage") == 0;
+	argv += usage;
+	argc -= usage;
 	int r = argc > 1 ? supervisor_select(argv + 1, argc - 1, &sel, &bad)
 			 : supervisor_select(allw, 1, &sel, &bad);
 	if (r < 0)
 		select_failed(c, r, bad, "process");
 	for (size_t i = 0; i < sel.n; i++) {
-		status_line(c, sel.v[i]);
+		status_line(c, sel.v[i], usage);
 		if (sel.v[i]->fsm.state != PSTATE_RUNNING)
 			fail(c, PROTO_NOT_RUNNING);
 	}

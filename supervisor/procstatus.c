@@ -13,6 +13,7 @@
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
 #include "supervisor/state.h"
+#include "supervisor/usage.h"
 
 
 /* The cgroup limits corrald can enforce now (a mask of 1 << enum
@@ -79,7 +80,16 @@ static void blocked_call(const struct process *p, char *buf, size_t len)
 			 strerror(-cache[i].err));
 }
 
-void procstatus_fill(const struct process *p, struct procstatus *ps)
+/* N as a field, empty when negative (unknown). */
+static void number_field(char *buf, size_t len, int64_t n)
+{
+	if (n < 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, "%lld", (long long)n);
+}
+
+void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 {
 	char *pid = ps->pid, *uptime = ps->uptime, *code = ps->code, *sig = ps->sig,
 	     *info = ps->info, *tree = ps->tree, *dropped = ps->dropped, *blocked = ps->blocked,
@@ -179,5 +189,14 @@ void procstatus_fill(const struct process *p, struct procstatus *ps)
 		[PS_SYSLOGDROPPED] = syslog_dropped,
 	};
 	memcpy(ps->fields, fields, sizeof fields);
+	struct usage u = { -1, -1, -1 };
+	if (usage)
+		usage_read(p, &u);
+	number_field(ps->cpu, sizeof ps->cpu, u.cpu_usec);
+	number_field(ps->mem, sizeof ps->mem, u.mem);
+	number_field(ps->mempeak, sizeof ps->mempeak, u.mem_peak);
+	ps->fields[PS_CPU] = ps->cpu;
+	ps->fields[PS_MEM] = ps->mem;
+	ps->fields[PS_MEMPEAK] = ps->mempeak;
 }
 

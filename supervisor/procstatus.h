@@ -9,13 +9,16 @@
 #ifndef CORRAL_PROCSTATUS_H
 #define CORRAL_PROCSTATUS_H
 
+#include <stdbool.h>
+
 #include "ipc/proto.h"
 #include "supervisor/supervisor.h"
 
 struct procstatus {
 	const char *fields[PS_NFIELDS]; /* into the buffers below or P's own strings */
 	char pid[16], uptime[24], code[16], sig[16], info[640], tree[16], dropped[24],
-		blocked[24], syslog_dropped[24], pool[128], worker[64], pstats[320];
+		blocked[24], syslog_dropped[24], pool[128], worker[64], pstats[320], cpu[24],
+		mem[24], mempeak[24];
 };
 
 /* The cgroup limits corrald can enforce now (a mask of 1 << enum
@@ -23,7 +26,8 @@ struct procstatus {
  * most once a second; 0 without cgroup scopes, -1 when unknown. */
 int procstatus_limits_enforced(void);
 
-/* PS's fields for P, valid while P and PS are. */
-void procstatus_fill(const struct process *p, struct procstatus *ps);
+/* PS's fields for P, valid while P and PS are; with USAGE, what its tree
+ * uses too (usage.h: a few files read per process). */
+void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage);
 
 #endif

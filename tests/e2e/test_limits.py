@@ -141,3 +141,37 @@ def test_v1_cgroups_go_with_a_killed_corrald():
         c.expect_exit = -9
         wait_until(lambda: not os.path.exists(os.path.dirname(d)), 10,
                    "the guard to remove the v1 scope directory %s" % os.path.dirname(d))
+
+
+ALLOC = ("import sys, time\nb = bytearray(int(sys.argv[1]) * 1024 * 1024)\n"
+         "for i in range(0, len(b), 4096):\n    b[i] = 1\nopen(sys.argv[2], 'w').close()\n"
+         "time.sleep(1000)\n")
+SPIN = "import time\nwhile True:\n    pass\n"
+
+
+def test_status_json_gives_cpu_and_memory():
+    """status --json: CPU seconds, memory now and its peak per instance, from
+    the cgroup that counts them (v2's cpu.stat; the v1 memory cgroup of a
+    memory_max), else from /proc."""
+    cfg = (prog("alloc", "@PY@ @DIR@/alloc.py 60 @DIR@/allocated", startsecs=0)
+           + prog("limited", "@PY@ @DIR@/alloc.py 40 @DIR@/limited", memory_max="200M",
+                  startsecs=0)
+           + prog("spin", "@PY@ @DIR@/spin.py", startsecs=0, cpu_max="50%")
+           + prog("idle", "/bin/sleep 1000", startsecs=0, autostart="false"))
+    with Corral(cfg, scripts={"alloc.py": ALLOC, "spin.py": SPIN}, name="usage") as c:
+        c.wait_running(["alloc", "limited", "spin"])
+        wait_until(lambda: os.path.exists(c.path("allocated")) and
+                   os.path.exists(c.path("limited")), 20, "the allocations")
+        st = c.status()
+        mib = 1024 * 1024
+        a, l, s, i = st["alloc"], st["limited"], st["spin"], st["idle"]
+        expect(a["memory_bytes"] and a["memory_bytes"] >= 60 * mib, "60 MiB allocated, counted", a)
+        expect(a["memory_bytes"] < 200 * mib, "and not much more", a)
+        expect(l["memory_bytes"] and l["memory_bytes"] >= 40 * mib and
+               l["memory_peak_bytes"] >= l["memory_bytes"], "its memory cgroup's count and peak", l)
+        if not v2_has(c, "memory"):
+            expect(a["memory_peak_bytes"] is None, "no peak without a memory cgroup", a)
+        c0 = s["cpu_seconds"]
+        wait_until(lambda: c.status()["spin"]["cpu_seconds"] >= c0 + 0.3, 10,
+                   "the spinner's CPU time to grow")
+        expect(i["cpu_seconds"] is None and i["memory_bytes"] is None, "a stopped one: null", i)

@@ -136,6 +136,19 @@ static void test_find_v1(void **state)
 	assert_int_equal(cgroup1_find(mi, cg, "memory", d, sizeof d), -ENOENT);
 }
 
+/* cpu.stat's usage_usec, on whichever line it is. */
+static void test_parse_key(void **state)
+{
+	(void)state;
+	const char *stat = "usage_usec 5436\nuser_usec 3000\nsystem_usec 2436\n";
+	assert_int_equal(cgroup_parse_key(stat, "usage_usec"), 5436);
+	assert_int_equal(cgroup_parse_key(stat, "system_usec"), 2436);
+	assert_int_equal(cgroup_parse_key(stat, "usage"), -1);    /* a prefix is not the key */
+	assert_int_equal(cgroup_parse_key(stat, "nr_periods"), -1);
+	assert_int_equal(cgroup_parse_key("usage_usec x\n", "usage_usec"), -1);
+	assert_int_equal(cgroup_parse_key("", "usage_usec"), -1);
+}
+
 static void test_parse_populated(void **state)
 {
 	(void)state;
@@ -221,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_no_cgroup2),
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_find_v1),
+		cmocka_unit_test(test_parse_key),
 		cmocka_unit_test(test_parse_populated),
 		cmocka_unit_test(test_no_scope),
 		cmocka_unit_test(test_leaf_outside_scope_refused),

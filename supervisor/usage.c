@@ -1,0 +1,65 @@
+/* usage — what a process's tree uses (usage.h). */
+#include "supervisor/usage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipc/io.h"
+#include "supervisor/cgroup.h"
+#include "supervisor/cgroup1.h"
+#include "supervisor/core.h"
+#include "supervisor/process.h"
+#include "supervisor/procfs.h"
+
+/* Bounds what one status reads from /proc for one tree. */
+#define USAGE_MAX_PIDS 4096
+
+struct sum {
+	int64_t ticks, pages;
+	int n;
+};
+
+static void add_proc(pid_t pid, void *ctx)
+{
+	struct sum *s = ctx;
+	char path[64], text[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int64_t t = io_read_text(path, text, sizeof text) > 0 ? procfs_cpu_ticks(text) : -1;
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+	int64_t m = io_read_text(path, text, sizeof text) > 0 ? procfs_resident_pages(text) : -1;
+	if (t < 0 || m < 0)
+		return; /* gone meanwhile */
+	s->ticks += t;
+	s->pages += m;
+	s->n++;
+}
+
+void usage_read(const struct process *p, struct usage *u)
+{
+	u->cpu_usec = u->mem = u->mem_peak = -1;
+	if (!p->pid)
+		return;
+	struct cgroup_usage cu = { -1, -1, -1 };
+	bool leaf = core.cgroups && p->leaf_used;
+	if (leaf)
+		(void)cgroup_leaf_usage(p->name, &cu);
+	if (cu.mem < 0 && p->leaf1_used)
+		(void)cgroup1_memory(p->name, &cu.mem, &cu.mem_peak);
+	struct sum s = { 0, 0, 0 };
+	int n = leaf ? cgroup_leaf_pids(p->name, add_proc, &s, USAGE_MAX_PIDS) : -1;
+	if (n < 0) /* process groups: what corrald knows of is its main process */
+		add_proc(p->pid, &s);
+	if (cu.cpu_usec < 0 && s.n) {
+		long hz = sysconf(_SC_CLK_TCK);
+		cu.cpu_usec = hz > 0 ? s.ticks * 1000000 / hz : -1;
+	}
+	if (cu.mem < 0 && s.n) {
+		long page = sysconf(_SC_PAGESIZE);
+		cu.mem = page > 0 ? s.pages * page : -1;
+	}
+	u->cpu_usec = cu.cpu_usec;
+	u->mem = cu.mem;
+	u->mem_peak = cu.mem_peak;
+}
