@@ -16,6 +16,7 @@ enum limits_index { LIMITS_MEMORY, LIMITS_PIDS, LIMITS_CPU, LIMITS_MEMORY_HIGH, 
 
 struct limits {
 	bool set[LIMITS_N];
+	int line[LIMITS_N];         /* where the key was written (the config's), for messages */
 	char value[LIMITS_N][48];   /* as the cgroup file takes it: "268435456", "max",
 				     * "50000 100000" */
 };

@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #endif
 #include "supervisor/cfgprog.h"
+
+#include "sandbox/limits.h"
 #include "supervisor/cfgexpand.h"
 #include "supervisor/cmdline.h"
 #include "supervisor/poolcfg.h"
@@ -345,6 +347,9 @@ static int apply_sandbox(struct source *src, const struct cfgkey *k, const char 
 				strcmp(key, "supplementary_groups") == 0))
 		return 0;
 	int rc = sandbox_set(&prog(obj)->sandbox, key, value, err, sizeof err);
+	int i = limits_key(key);
+	if (rc == 0 && i >= 0) /* for "FILE:LINE: ... is not enforced" */
+		prog(obj)->sandbox.limits.line[i] = line;
 	return cfgload_say(src, line, key, value, rc, err);
 }
 

@@ -149,6 +149,19 @@ unsigned cgroup1_open(const char *name, unsigned skip)
 	return G.mask;
 }
 
+unsigned cgroup1_available(unsigned skip)
+{
+	unsigned mask = 0;
+	for (int i = 0; i < LIMITS_N; i++) {
+		char dir[PATH_MAX];
+		if (!(skip & (1u << i)) && limits_v1_has(i) &&
+		    cgroup1_find("/proc/self/mountinfo", "/proc/self/cgroup", limits_controller(i), dir,
+				 sizeof dir) == 0 && access(dir, W_OK) == 0)
+			mask |= 1u << i;
+	}
+	return mask;
+}
+
 unsigned cgroup1_mask(void)
 {
 	return G.mask;

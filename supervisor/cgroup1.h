@@ -32,6 +32,8 @@ int cgroup1_find(const char *mountinfo, const char *proc_cgroup, const char *con
 unsigned cgroup1_open(const char *name, unsigned skip);
 /* That mask. */
 unsigned cgroup1_mask(void);
+/* The mask cgroup1_open(NAME, SKIP) would give, making nothing (--check). */
+unsigned cgroup1_available(unsigned skip);
 
 /* Instance NAME's cgroups for the limits of L in MASK (a subset of
  * cgroup1_mask()), made afresh (an old one of the name is removed first)

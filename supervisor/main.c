@@ -20,6 +20,7 @@
 #include "supervisor/events.h"
 #include "supervisor/guard.h"
 #include "supervisor/handover.h"
+#include "supervisor/reload.h"
 #include "supervisor/hooks.h"
 #include "supervisor/http.h"
 #include "supervisor/log.h"
@@ -359,6 +360,14 @@ int main(int argc, char **argv)
 	if (init)
 		config_for_init(&cfg);
 	if (check) {
+		/* what this host would not enforce: warnings, with FILE:LINE */
+		unsigned host = reload_host_limits(&cfg);
+		for (size_t k = 0; k < cfg.nprograms; k++) {
+			char text[PATH_MAX + 256];
+			if (reload_unenforced(&cfg.programs[k], host,
+					      cfg.scopes == SCOPES_PROCESS_GROUP, text, sizeof text))
+				fprintf(stderr, "%s (on this host)\n", text);
+		}
 		printf("%s: ok, %zu program%s\n", config, cfg.nprograms, cfg.nprograms == 1 ? "" : "s");
 		if (log_threshold >= LOG_DEBUG)
 			print_effective(&cfg, identifier, init);

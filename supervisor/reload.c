@@ -89,17 +89,51 @@ void reload_announce_limits(const struct corral_config *cfg)
 	if (core.cgroups)
 		on |= (int)cgroup1_mask(); /* through cgroup v1 (a hybrid host) */
 	for (size_t k = 0; k < cfg->nprograms; k++) {
-		const struct sandbox *sbx = &cfg->programs[k].sandbox;
-		for (int i = 0; i < LIMITS_N; i++)
-			if (sbx->limits.set[i] && !(on & (1 << i)))
-				log_warn("%s: %s = %s is not enforced: %s%s", cfg->programs[k].name,
-					 limits_key_name(i), sbx->limits.value[i],
-					 core.cgroups ? "its controller is not enabled for corrald's cgroups"
-						   : "corrald's scopes are process groups, not cgroups",
-					 sbx->strict_limits ? " (strict_limits: it will not start)" : "");
+		char text[PATH_MAX + 256];
+		if (reload_unenforced(&cfg->programs[k], (unsigned)on, !core.cgroups, text,
+				      sizeof text))
+			log_warn("%s", text);
 	}
 	if (why[0] && (want & ~(unsigned)on))
 		log_info("cgroup limits: %s", why);
+}
+
+bool reload_unenforced(const struct program_config *c, unsigned on, bool no_cgroups, char *text,
+		       size_t len)
+{
+	const struct limits *l = &c->sandbox.limits;
+	size_t n = 0;
+	text[0] = '\0';
+	for (int i = 0; i < LIMITS_N && n < len; i++) {
+		if (!l->set[i] || (on & (1u << i)))
+			continue;
+		char v[32];
+		int w = snprintf(text + n, len - n, "%s%s:%d: %s: %s = %s is not enforced: %s%s",
+				 n ? "\n" : "", c->file ? c->file : "?", l->line[i], c->name,
+				 limits_key_name(i), limits_show(l, i, v, sizeof v),
+				 no_cgroups ? "corrald's scopes are process groups, not cgroups"
+				 : !limits_v1_has(i) ? "its controller is not enabled for corrald's "
+						       "cgroups in cgroup v2, and cgroup v1 has no such limit"
+				 : "its controller is not enabled for corrald's cgroups (neither "
+				   "cgroup v2 nor a cgroup v1 hierarchy corrald can write has it)",
+				 c->sandbox.strict_limits ? " (strict_limits: it will not start)" : "");
+		n += w > 0 ? (size_t)w : 0;
+	}
+	return n > 0;
+}
+
+unsigned reload_host_limits(const struct corral_config *cfg)
+{
+	if (cfg->scopes == SCOPES_PROCESS_GROUP)
+		return 0;
+	char root[PATH_MAX], err[PATH_MAX + 64];
+	int v2 = 0;
+	if (cfg->scopes != SCOPES_CGROUP1 &&
+	    cgroup_find_own("/proc/self/mountinfo", "/proc/self/cgroup", root, sizeof root, err,
+			    sizeof err) == 0)
+		v2 = limits_enabled(root); /* what corrald's scope, below it, may enable */
+	unsigned skip = v2 > 0 ? (unsigned)v2 : 0;
+	return skip | cgroup1_available(skip);
 }
 
 static void say(void (*line)(void *, const char *), void *ctx, const char *what, const char *name)

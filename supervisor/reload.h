@@ -9,6 +9,8 @@
 #ifndef CORRAL_RELOAD_H
 #define CORRAL_RELOAD_H
 
+#include <stdbool.h>
+
 #include <stddef.h>
 
 #include "supervisor/supervisor_types.h"
@@ -45,5 +47,15 @@ int reload_check_logdirs(const struct corral_config *cfg, const struct program_c
 /* Enable the controllers of CFG's cgroup limits where the hierarchy offers
  * them, and say once per program which limit cannot be enforced here. */
 void reload_announce_limits(const struct corral_config *cfg);
+/* The limits of C that are not in ON, each said on a line of TEXT as
+ * "FILE:LINE: NAME: KEY = VALUE is not enforced: WHY" (NO_CGROUPS: the
+ * scopes are process groups). False when every one is. */
+struct program_config;
+bool reload_unenforced(const struct program_config *c, unsigned on, bool no_cgroups, char *text,
+		       size_t len);
+/* For corrald --check: the limits this host would enforce for CFG (cgroup
+ * v2's controllers for corrald's cgroup, and the v1 hierarchies corrald may
+ * write), without making anything. */
+unsigned reload_host_limits(const struct corral_config *cfg);
 
 #endif

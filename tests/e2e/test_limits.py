@@ -7,7 +7,7 @@ memory_max is killed by the kernel and reported as out of memory."""
 import os
 import signal
 
-from harness import Corral, expect, note, prog, wait_until
+from harness import Corral, corrald_path, expect, note, prog, run, wait_until
 
 HOG = ("import time\nb = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(b), 4096):\n"
        "    b[i] = 1\nprint('allocated 200 MiB', flush=True)\ntime.sleep(1000)\n")
@@ -111,8 +111,14 @@ def test_memory_high_has_no_v1_equivalent():
             note("SKIPPED test_memory_high_has_no_v1_equivalent: cgroup v2 has memory here")
             return
         st = c.wait_state("soft", "RUNNING", 10)
-        expect("soft: memory_high = 67108864 is not enforced" in c.stderr_text(),
-               "corrald says so at start", c.stderr_tail())
+        line = [i + 1 for i, l in enumerate(open(c.conf)) if l.startswith("memory_high")][0]
+        expect("%s:%d: soft: memory_high = 64M is not enforced: its controller is not enabled "
+               "for corrald's cgroups in cgroup v2, and cgroup v1 has no such limit" % (c.conf, line)
+               in c.stderr_text(), "corrald says so at start, with file and line", c.stderr_tail())
+        r = run([corrald_path(), "--check", "-c", c.conf])
+        expect(r.rc == 0 and "%s:%d: soft: memory_high = 64M is not enforced" % (c.conf, line)
+               in r.err and "(strict_limits: it will not start) (on this host)" in r.err,
+               "--check says so too, a warning", r)
         expect("memory_high not enforced" in st["info"], "status says so", st)
         show = c.ctl("show", "soft").out
         expect("memory_high: 67108864 (memory: NOT ENFORCED)" in show, "show says so", show)

@@ -704,7 +704,7 @@ def test_sandbox_cgroup_limits():
             expect("memory_max: 67108864 (memory: enforced)" in show, "show says enforced", show)
             c.wait_state("strict", "RUNNING", 10)
         elif not have:
-            expect("soft: memory_max = 67108864 is not enforced" in c.stderr_text(),
+            expect("soft: memory_max = 64M is not enforced" in c.stderr_text(),
                    "corrald says so at start", c.stderr_tail())
             expect("memory_max not enforced" in st["info"], "status says so", st)
             expect("memory_max: 67108864 (memory: NOT ENFORCED)" in show, "show says so", show)
