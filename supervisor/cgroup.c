@@ -770,3 +770,24 @@ int cgroup_leaf_pids(const char *name, void (*fn)(pid_t pid, void *ctx), void *c
 	int r = leaf_check(name);
 	return r < 0 ? r : pids_at(scope_fd, name, fn, ctx, max);
 }
+
+long cgroup_leaf_oom_kills(const char *name)
+{
+	int r = leaf_check(name);
+	if (r < 0)
+		return r;
+	if (v1)
+		return -EOPNOTSUPP;
+	char path[PATH_MAX], text[512];
+	snprintf(path, sizeof path, "%s/memory.events", name);
+	int fd = openat(scope_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno; /* no memory controller for the leaves */
+	ssize_t n = io_read_some(fd, text, sizeof text - 1);
+	close(fd);
+	if (n < 0)
+		return (long)n;
+	text[n] = '\0';
+	int64_t k = cgroup_parse_key(text, "oom_kill");
+	return k < 0 ? -ENOENT : (long)k;
+}

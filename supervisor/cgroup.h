@@ -93,6 +93,9 @@ struct cgroup_usage {
 };
 /* Leaf NAME's usage into U (its fields -1 first). 0 or -errno. */
 int cgroup_leaf_usage(const char *name, struct cgroup_usage *u);
+/* How many times the OOM killer killed in leaf NAME (memory.events'
+ * oom_kill), or -errno (no memory controller for the leaves, a v1 scope). */
+long cgroup_leaf_oom_kills(const char *name);
 /* Each pid of leaf NAME (and its sub-cgroups) to FN, at most MAX. How many,
  * or -errno. */
 int cgroup_leaf_pids(const char *name, void (*fn)(pid_t pid, void *ctx), void *ctx, int max);

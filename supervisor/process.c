@@ -976,7 +976,9 @@ void process_exited(struct process *p)
 	 * listener's event in flight goes back. */
 	hooks_process_exited(p);
 	/* Over its memory_max: the kernel's OOM killer, not someone's kill. */
-	long oom = p->leaf1_used ? cgroup1_oom_kills(p->name) : 0;
+	long oom = core.cgroups && p->leaf_used ? cgroup_leaf_oom_kills(p->name) : -1;
+	if (oom < 0 && p->leaf1_used)
+		oom = cgroup1_oom_kills(p->name);
 	p->oom_kills = oom > 0 ? oom : 0;
 	char max[32];
 	if (p->oom_kills && p->exitsig == SIGKILL)

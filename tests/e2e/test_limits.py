@@ -49,8 +49,7 @@ def v2_has(c, controller):
 
 
 def test_limits_through_cgroup_v1():
-    cfg = (prog("hog", "@PY@ @DIR@/hog.py", memory_max="64M", startsecs=0, autorestart="false")
-           + prog("forker", "@PY@ @DIR@/forker.py", pids_max=20, startsecs=0)
+    cfg = (prog("forker", "@PY@ @DIR@/forker.py", pids_max=20, startsecs=0)
            + prog("capped", "/bin/sleep 1000", cpu_max="20%", cpu_weight=50, startsecs=0)
            + prog("free", "/bin/sleep 1001", startsecs=0))
     with Corral(cfg, scripts=SCRIPTS, name="limits_v1") as c:
@@ -61,14 +60,6 @@ def test_limits_through_cgroup_v1():
         c.wait_running(["forker", "capped", "free"])
         expect("through cgroup v1" in c.stderr_text(), "the start-up log says limits go "
                "through cgroup v1", c.stderr_tail())
-        # memory_max: the kernel kills the hog, and corrald says why
-        st = c.wait_state("hog", "EXITED", 20)
-        expect(st["signal"] == "SIGKILL", "the hog was killed", st)
-        expect("out of memory: killed by the OOM killer (memory_max = 64M)" in st["info"],
-               "status says it was the OOM killer, and the limit", st)
-        expect("allocated 200 MiB" not in (c.read(c.log("hog")) or ""), "it never got its 200 MiB")
-        expect("killed by the kernel's OOM killer: out of memory (memory_max = 64M)"
-               in c.stderr_text(), "the log says so", c.stderr_tail())
         # pids_max: the 20th task is the last
         wait_until(lambda: "fork" in (c.read(c.log("forker")) or ""), 10, "the forker's report")
         out = c.read(c.log("forker"))
@@ -97,6 +88,27 @@ def test_limits_through_cgroup_v1():
     # everything corrald made in v1 is gone with it
     for sd in scope_dirs:
         expect(not os.path.exists(sd), "the v1 scope directory is removed at exit", sd)
+
+
+def test_oom_is_reported():
+    """memory_max, through whichever cgroup version has the memory
+    controller: the kernel kills a hog over it, and corrald says it was the
+    OOM killer, with the limit (v2's memory.events, v1's memory.oom_control)."""
+    cfg = prog("hog", "@PY@ @DIR@/hog.py", memory_max="64M", startsecs=0, autorestart="false")
+    with Corral(cfg, scripts=SCRIPTS, name="limits_oom") as c:
+        if "memory_max" in c.ctl("show", "hog").out and "NOT ENFORCED" in c.ctl("show", "hog").out:
+            note("SKIPPED test_oom_is_reported: no cgroup memory controller corrald can use here")
+            return
+        st = c.wait_state("hog", "EXITED", 20)
+        expect(st["signal"] == "SIGKILL", "the hog was killed", st)
+        expect("out of memory: killed by the OOM killer (memory_max = 64M)" in st["info"],
+               "status says it was the OOM killer, and the limit", st)
+        expect("allocated 200 MiB" not in (c.read(c.log("hog")) or ""), "it never got its 200 MiB")
+        expect("killed by the kernel's OOM killer: out of memory (memory_max = 64M)"
+               in c.stderr_text(), "the log says so", c.stderr_tail())
+        line = c.ctl("status", "hog").out
+        expect("killed by SIGKILL, out of memory: killed by the OOM killer (memory_max = 64M)"
+               in line, "the text status line too", line)
 
 
 def test_memory_high_has_no_v1_equivalent():
