@@ -19,6 +19,21 @@ static const struct {
 	[LIMITS_CPU] = { "cpu_max", "cpu", "cpu.max" },
 	[LIMITS_MEMORY_HIGH] = { "memory_high", "memory", "memory.high" },
 	[LIMITS_CPU_WEIGHT] = { "cpu_weight", "cpu", "cpu.weight" },
+	[LIMITS_MEMORY_SWAP] = { "memory_swap_max", "memory", "memory.swap.max" },
+	[LIMITS_IO_WEIGHT] = { "io_weight", "io", "io.weight" },
+};
+
+/* cgroup v1's: the controller, and the file that says the hierarchy has the limit */
+static const struct {
+	const char *controller, *file;
+} v1_table[LIMITS_N] = {
+	[LIMITS_MEMORY] = { "memory", NULL },
+	[LIMITS_PIDS] = { "pids", NULL },   /* (the root cgroup has no pids.max: no probe) */
+	[LIMITS_CPU] = { "cpu", NULL },
+	[LIMITS_MEMORY_HIGH] = { NULL, NULL },
+	[LIMITS_CPU_WEIGHT] = { "cpu", NULL },
+	[LIMITS_MEMORY_SWAP] = { "memory", "memory.memsw.limit_in_bytes" },
+	[LIMITS_IO_WEIGHT] = { "blkio", "blkio.weight" },
 };
 
 int limits_key(const char *key)
@@ -66,8 +81,8 @@ int limits_parse(struct limits *l, int i, const char *value, char *err, size_t e
 	unsigned long long n, period = 100000;
 	const char *end;
 
-	if (i != LIMITS_CPU_WEIGHT &&
-	    (strcasecmp(value, "max") == 0 || strcasecmp(value, "infinity") == 0)) {
+	bool weight = i == LIMITS_CPU_WEIGHT || i == LIMITS_IO_WEIGHT;
+	if (!weight && (strcasecmp(value, "max") == 0 || strcasecmp(value, "infinity") == 0)) {
 		snprintf(out, outlen, i == LIMITS_CPU ? "max 100000" : "max");
 		l->set[i] = true;
 		return 0;
@@ -75,6 +90,7 @@ int limits_parse(struct limits *l, int i, const char *value, char *err, size_t e
 	switch (i) {
 	case LIMITS_MEMORY:
 	case LIMITS_MEMORY_HIGH:
+	case LIMITS_MEMORY_SWAP:
 		if (number(value, &n, &end)) {
 			int shift = 0;
 			static const char units[] = "KMGT";
@@ -120,6 +136,7 @@ int limits_parse(struct limits *l, int i, const char *value, char *err, size_t e
 				      "or max");
 		return -EDOM;
 	case LIMITS_CPU_WEIGHT:
+	case LIMITS_IO_WEIGHT:
 		if (number(value, &n, &end) && !*end && n >= 1 && n <= 10000) {
 			snprintf(out, outlen, "%llu", n);
 			l->set[i] = true;
@@ -242,7 +259,17 @@ int limits_apply(int dirfd, const struct limits *l, unsigned enabled, int *faile
 
 bool limits_v1_has(int i)
 {
-	return i >= 0 && i < LIMITS_N && i != LIMITS_MEMORY_HIGH;
+	return i >= 0 && i < LIMITS_N && v1_table[i].controller;
+}
+
+const char *limits_v1_controller(int i)
+{
+	return limits_v1_has(i) ? v1_table[i].controller : "?";
+}
+
+const char *limits_v1_file(int i)
+{
+	return limits_v1_has(i) ? v1_table[i].file : NULL;
 }
 
 int limits_apply_v1(int dirfd, const struct limits *l, int i)
@@ -272,6 +299,23 @@ int limits_apply_v1(int dirfd, const struct limits *l, int i)
 		snprintf(shares, sizeof shares, "%llu", w < 2 ? 2 : w);
 		return put_file(dirfd, "cpu.shares", shares);
 	}
+	case LIMITS_MEMORY_SWAP: {
+		/* v1 limits memory and swap together: the sum, after memory's own */
+		char sum[24] = "-1";
+		if (!max) {
+			if (!l->set[LIMITS_MEMORY] || strncmp(l->value[LIMITS_MEMORY], "max", 3) == 0)
+				return -EINVAL;
+			snprintf(sum, sizeof sum, "%llu",
+				 strtoull(l->value[LIMITS_MEMORY], NULL, 10) + strtoull(v, NULL, 10));
+		}
+		return put_file(dirfd, "memory.memsw.limit_in_bytes", sum);
+	}
+	case LIMITS_IO_WEIGHT: {
+		char w[24];
+		unsigned long long n = strtoull(v, NULL, 10) / 10;
+		snprintf(w, sizeof w, "%llu", n < 10 ? 10 : n > 1000 ? 1000 : n);
+		return put_file(dirfd, "blkio.weight", w);
+	}
 	case LIMITS_MEMORY_HIGH:
 		return -EOPNOTSUPP;
 	default:
@@ -284,7 +328,8 @@ const char *limits_show(const struct limits *l, int i, char *buf, size_t len)
 	const char *v = l->value[i];
 	char *end;
 	unsigned long long n = strtoull(v, &end, 10);
-	if ((i != LIMITS_MEMORY && i != LIMITS_MEMORY_HIGH) || end == v || *end || n == 0) {
+	if ((i != LIMITS_MEMORY && i != LIMITS_MEMORY_HIGH && i != LIMITS_MEMORY_SWAP) || end == v ||
+	    *end || n == 0) {
 		snprintf(buf, len, "%s", v);
 		return buf;
 	}

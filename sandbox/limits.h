@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 enum limits_index { LIMITS_MEMORY, LIMITS_PIDS, LIMITS_CPU, LIMITS_MEMORY_HIGH, LIMITS_CPU_WEIGHT,
-		    LIMITS_N };
+		    LIMITS_MEMORY_SWAP, LIMITS_IO_WEIGHT, LIMITS_N };
 
 struct limits {
 	bool set[LIMITS_N];
@@ -28,11 +28,11 @@ const char *limits_key_name(int i);
 const char *limits_controller(int i);
 const char *limits_file(int i);
 
-/* Parse VALUE for index I: memory_max and memory_high take bytes with K,
- * M, G or T, or max; pids_max a number or max; cpu_max a percentage of one
- * CPU ("50%", "200%"), "QUOTA PERIOD" in microseconds, or max; cpu_weight
- * 1 to 10000 (100 is everyone's default). -EDOM with what was expected in
- * ERR. */
+/* Parse VALUE for index I: memory_max, memory_high and memory_swap_max
+ * take bytes with K, M, G or T, or max; pids_max a number or max; cpu_max a
+ * percentage of one CPU ("50%", "200%"), "QUOTA PERIOD" in microseconds, or
+ * max; cpu_weight and io_weight 1 to 10000 (100 is everyone's default).
+ * -EDOM with what was expected in ERR. */
 int limits_parse(struct limits *l, int i, const char *value, char *err, size_t errlen);
 
 /* Controllers named in the text of a cgroup.controllers file, as a mask
@@ -56,10 +56,18 @@ int limits_apply(int dirfd, const struct limits *l, unsigned enabled, int *faile
 /* Whether cgroup v1 has limit I (memory_high it has not: v1's soft limit
  * is another thing). */
 bool limits_v1_has(int i);
-/* Write limit I of L into the cgroup v1 directory DIRFD of its controller
- * (limits_controller: the v1 names are the same): memory.limit_in_bytes,
- * pids.max, cpu.cfs_period_us then cpu.cfs_quota_us, or cpu.shares
- * (1024 for a weight of 100). 0 or -errno (-EOPNOTSUPP: v1 has none). */
+/* Limit I's controller in cgroup v1 ("blkio" for io_weight), and the file
+ * its hierarchy must have for it, where that depends on the kernel
+ * (blkio.weight exists only with the CFQ or BFQ scheduler, memory.memsw.*
+ * only with swap accounting), else NULL. */
+const char *limits_v1_controller(int i);
+const char *limits_v1_file(int i);
+/* Write limit I of L into the cgroup v1 directory DIRFD of its controller:
+ * memory.limit_in_bytes, pids.max, cpu.cfs_period_us then cpu.cfs_quota_us,
+ * cpu.shares (1024 for a weight of 100), memory.memsw.limit_in_bytes
+ * (memory and swap together in v1: memory_max + memory_swap_max, so it
+ * needs memory_max, -EINVAL without), or blkio.weight (10 to 1000: the
+ * weight over 10). 0 or -errno (-EOPNOTSUPP: v1 has none). */
 int limits_apply_v1(int dirfd, const struct limits *l, int i);
 
 /* Limit I of L as the config would say it ("64M" for memory_max), in BUF. */

@@ -14,7 +14,7 @@ const char *const sandbox_keys[] = {
 	"seccomp_action", "address_families", "namespaces", "private_tmp", "read_only_paths",
 	"inaccessible_paths", "bind_paths", "protect_kernel_tunables", "rlimit_nofile", "rlimit_nproc", "rlimit_as",
 	"rlimit_core", "rlimit_cpu", "rlimit_fsize", "memory_max", "pids_max", "cpu_max",
-	"memory_high", "cpu_weight",
+	"memory_high", "cpu_weight", "memory_swap_max", "io_weight",
 	"strict_limits", NULL,
 };
 

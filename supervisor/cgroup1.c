@@ -124,6 +124,19 @@ static bool shared_with_earlier(int i)
 	return false;
 }
 
+/* Limit I's v1 hierarchy, corrald's cgroup in it into DIR, when it has
+ * the limit's file there (blkio.weight only with CFQ or BFQ, memsw only
+ * with swap accounting). */
+static bool usable(int i, char *dir, size_t len)
+{
+	char probe[PATH_MAX];
+	const char *file = limits_v1_file(i);
+	return limits_v1_has(i) &&
+	       cgroup1_find("/proc/self/mountinfo", "/proc/self/cgroup", limits_v1_controller(i), dir,
+			    len) == 0 &&
+	       (!file || (path_join(probe, sizeof probe, dir, file) == 0 && access(probe, F_OK) == 0));
+}
+
 unsigned cgroup1_open(const char *name, unsigned skip)
 {
 	G.mask = 0;
@@ -132,9 +145,7 @@ unsigned cgroup1_open(const char *name, unsigned skip)
 	for (int i = 0; i < LIMITS_N; i++) {
 		char dir[PATH_MAX];
 		G.scope[i][0] = '\0';
-		if ((skip & (1u << i)) || !limits_v1_has(i) ||
-		    cgroup1_find("/proc/self/mountinfo", "/proc/self/cgroup", limits_controller(i), dir,
-				 sizeof dir) < 0 ||
+		if ((skip & (1u << i)) || !usable(i, dir, sizeof dir) ||
 		    path_join(G.scope[i], sizeof G.scope[i], dir, name) < 0)
 			continue;
 		/* made when a limit first needs it (cgroup1_leaf_make) */
@@ -154,9 +165,7 @@ unsigned cgroup1_available(unsigned skip)
 	unsigned mask = 0;
 	for (int i = 0; i < LIMITS_N; i++) {
 		char dir[PATH_MAX];
-		if (!(skip & (1u << i)) && limits_v1_has(i) &&
-		    cgroup1_find("/proc/self/mountinfo", "/proc/self/cgroup", limits_controller(i), dir,
-				 sizeof dir) == 0 && access(dir, W_OK) == 0)
+		if (!(skip & (1u << i)) && usable(i, dir, sizeof dir) && access(dir, W_OK) == 0)
 			mask |= 1u << i;
 	}
 	return mask;

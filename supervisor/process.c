@@ -421,8 +421,12 @@ static int plan_scope(struct spawn_plan *sp)
 	}
 	if (v1) {
 		if ((r = cgroup1_leaf_make(p->name, &sbx->limits, v1, sp->cg1 + sp->ncg1, &at)) < 0) {
-			snprintf(sp->msg, sizeof sp->msg, "%s: its cgroup v1 %s cgroup: %s",
-				 limits_key_name(at), limits_controller(at), strerror(-r));
+			if (r == -EINVAL && at == LIMITS_MEMORY_SWAP)
+				snprintf(sp->msg, sizeof sp->msg, "memory_swap_max: cgroup v1 limits "
+					 "memory and swap together: it needs memory_max too");
+			else
+				snprintf(sp->msg, sizeof sp->msg, "%s: its cgroup v1 %s cgroup: %s",
+					 limits_key_name(at), limits_v1_controller(at), strerror(-r));
 			return r;
 		}
 		sp->ncg1 += r;

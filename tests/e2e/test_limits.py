@@ -51,6 +51,10 @@ def v2_has(c, controller):
 def test_limits_through_cgroup_v1():
     cfg = (prog("forker", "@PY@ @DIR@/forker.py", pids_max=20, startsecs=0)
            + prog("capped", "/bin/sleep 1000", cpu_max="20%", cpu_weight=50, startsecs=0)
+           + prog("swapped", "/bin/sleep 1002", memory_max="64M", memory_swap_max="32M",
+                  startsecs=0)
+           + prog("noswap", "/bin/sleep 1003", memory_swap_max="32M", startsecs=0,
+                  startretries=0)
            + prog("free", "/bin/sleep 1001", startsecs=0))
     with Corral(cfg, scripts=SCRIPTS, name="limits_v1") as c:
         if v2_has(c, "memory") and v2_has(c, "pids"):
@@ -77,6 +81,14 @@ def test_limits_through_cgroup_v1():
         expect(read("cpu.cfs_quota_us") == "20000" and read("cpu.cfs_period_us") == "100000",
                "cpu_max = 20% as cfs quota and period", d)
         expect(read("cpu.shares") == "512", "cpu_weight = 50 as 512 shares", read("cpu.shares"))
+        # memory_swap_max: v1 limits memory and swap together
+        d = v1_dir(c.wait_running(["swapped"])["swapped"], "memory")
+        if os.path.exists(os.path.join(d, "memory.memsw.limit_in_bytes")):
+            memsw = open(os.path.join(d, "memory.memsw.limit_in_bytes")).read().strip()
+            expect(memsw == str(96 * 1024 * 1024), "memsw = memory_max + memory_swap_max", memsw)
+            st = c.wait_state("noswap", ("FATAL", "BACKOFF"), 10)
+            expect("memory_swap_max: cgroup v1 limits memory and swap together: it needs "
+                   "memory_max too" in (st["spawnerr"] or ""), "without memory_max: said", st)
         # a program without limits gets no v1 cgroup
         fd = v1_dir(c.status()["free"]["pid"], "memory")
         expect(fd is None or "corral-" not in fd, "no v1 cgroup without a limit", fd)
@@ -193,3 +205,23 @@ def test_status_json_gives_cpu_and_memory():
         wait_until(lambda: c.status()["spin"]["cpu_seconds"] >= c0 + 0.3, 10,
                    "the spinner's CPU time to grow")
         expect(i["cpu_seconds"] is None and i["memory_bytes"] is None, "a stopped one: null", i)
+
+
+def test_io_weight_where_the_scheduler_has_none():
+    """io_weight: cgroup v2's io.weight, or v1's blkio.weight, which only the
+    CFQ and BFQ schedulers give; without either (mq-deadline here), it is
+    not enforced, and said so with its file and line, at --check and start."""
+    cfg = prog("disk", "/bin/sleep 1000", io_weight=200, startsecs=0)
+    with Corral(cfg, name="limits_io") as c:
+        c.wait_running(["disk"])
+        show = c.ctl("show", "disk").out
+        if "io_weight: 200 (io: enforced)" in show:
+            note("SKIPPED test_io_weight_where_the_scheduler_has_none: io_weight is enforced here")
+            return
+        line = [i + 1 for i, l in enumerate(open(c.conf)) if l.startswith("io_weight")][0]
+        expect("%s:%d: disk: io_weight = 200 is not enforced" % (c.conf, line) in c.stderr_text(),
+               "said at start with file and line", c.stderr_tail())
+        expect("io_weight not enforced" in c.status()["disk"]["info"], "and in status")
+        r = run([corrald_path(), "--check", "-c", c.conf])
+        expect(r.rc == 0 and "%s:%d: disk: io_weight = 200 is not enforced" % (c.conf, line)
+               in r.err, "and by --check", r)

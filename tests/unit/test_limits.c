@@ -70,6 +70,14 @@ static void test_parse(void **state)
 	bad(LIMITS_CPU_WEIGHT, "10001");
 	bad(LIMITS_CPU_WEIGHT, "max");    /* a weight, not a limit */
 	bad(LIMITS_CPU_WEIGHT, "50%");
+	ok(&l, LIMITS_MEMORY_SWAP, "1G", "1073741824");
+	ok(&l, LIMITS_MEMORY_SWAP, "max", "max");
+	ok(&l, LIMITS_IO_WEIGHT, "200", "200");
+	bad(LIMITS_IO_WEIGHT, "0");
+	bad(LIMITS_IO_WEIGHT, "max");
+	assert_string_equal(limits_v1_controller(LIMITS_IO_WEIGHT), "blkio");
+	assert_string_equal(limits_v1_file(LIMITS_IO_WEIGHT), "blkio.weight");
+	assert_null(limits_v1_file(LIMITS_PIDS));
 	assert_int_equal(limits_key("memory_high"), LIMITS_MEMORY_HIGH);
 	assert_int_equal(limits_key("cpu_weight"), LIMITS_CPU_WEIGHT);
 	assert_string_equal(limits_file(LIMITS_CPU_WEIGHT), "cpu.weight");
@@ -84,11 +92,11 @@ static void test_controllers(void **state)
 {
 	(void)state;
 	assert_int_equal(limits_parse_controllers(""), 0);
-	/* memory_high shares memory, cpu_weight cpu */
+	/* memory_high and memory_swap_max share memory, cpu_weight cpu */
 	assert_int_equal(limits_parse_controllers("cpuset cpu io memory hugetlb pids rdma misc\n"),
-			 1 << LIMITS_MEMORY | 1 << LIMITS_PIDS | 1 << LIMITS_CPU |
-				 1 << LIMITS_MEMORY_HIGH | 1 << LIMITS_CPU_WEIGHT);
-	assert_int_equal(limits_parse_controllers("cpuset io memoryx\n"), 0);
+			 (1 << LIMITS_N) - 1);
+	assert_int_equal(limits_parse_controllers("cpuset iox memoryx\n"), 0);
+	assert_int_equal(limits_parse_controllers("io"), 1 << LIMITS_IO_WEIGHT);
 	assert_int_equal(limits_parse_controllers("pids"), 1 << LIMITS_PIDS);
 	struct limits l = { 0 };
 	assert_int_equal(limits_wanted(&l), 0);
@@ -183,8 +191,22 @@ static void test_files_v1(void **state)
 	ok(&l, LIMITS_MEMORY_HIGH, "32M", "33554432");
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	for (int i = 0; i < LIMITS_N; i++)
-		if (i != LIMITS_MEMORY_HIGH)
+		if (l.set[i] && i != LIMITS_MEMORY_HIGH)
 			assert_int_equal(limits_apply_v1(dfd, &l, i), 0);
+	/* swap: v1 limits memory and swap together; io: the weight over 10 */
+	write_text("memory.memsw.limit_in_bytes", "");
+	write_text("blkio.weight", "");
+	ok(&l, LIMITS_MEMORY_SWAP, "32M", "33554432");
+	ok(&l, LIMITS_IO_WEIGHT, "200", "200");
+	assert_int_equal(limits_apply_v1(dfd, &l, LIMITS_MEMORY_SWAP), 0);
+	read_text("memory.memsw.limit_in_bytes", buf, sizeof buf);
+	assert_string_equal(buf, "100663296"); /* 64M + 32M */
+	assert_int_equal(limits_apply_v1(dfd, &l, LIMITS_IO_WEIGHT), 0);
+	read_text("blkio.weight", buf, sizeof buf);
+	assert_string_equal(buf, "20");
+	struct limits noswap = { 0 };
+	ok(&noswap, LIMITS_MEMORY_SWAP, "32M", "33554432");
+	assert_int_equal(limits_apply_v1(dfd, &noswap, LIMITS_MEMORY_SWAP), -EINVAL);
 	/* v1 has no memory.high: refused, and said to be so */
 	assert_false(limits_v1_has(LIMITS_MEMORY_HIGH));
 	assert_true(limits_v1_has(LIMITS_CPU_WEIGHT));
