@@ -148,3 +148,21 @@ def test_scopes_choice_without_any_cgroup():
         r = run([corrald_path(), "--check", "-c", c.conf])
         expect(r.rc != 0 and "scopes" in r.err and "cgroup1" in r.err, "scopes = cgroup3", r)
     expect(not tagged_pids(c.tag), "nothing left")
+
+
+def test_process_group_limits_are_as_documented():
+    """scopes = process-group does what the README and corrald(8) say of it,
+    no more: a descendant that leaves the process group (setsid) escapes a
+    stop; the main process does not. (The test kills the escapee itself.)"""
+    cfg = prog("daemon", "@PY@ @DIR@/daemon.py @DIR@/gc", startsecs=0)
+    with Corral(cfg, scripts=ts.SCRIPTS, name="pg_limits",
+                corral_extra="scopes = process-group\n") as c:
+        main = c.wait_state("daemon", "RUNNING")["pid"]
+        gc = ts.read_pid(c, "gc")
+        c.allow_stray(gc)
+        try:
+            expect(c.ctl("stop", "daemon").rc == 0, "stop daemon")
+            expect(not ts.pid_alive(main), "the main process is stopped")
+            expect(ts.pid_alive(gc), "the setsid'd grandchild escapes the stop, as documented")
+        finally:
+            os.kill(gc, 9)
