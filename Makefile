@@ -201,7 +201,7 @@ $(BUILD)/tests/unit/test_users: $(BUILD)/sandbox/users.o
 $(BUILD)/tests/unit/test_sandbox_config: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_caps: $(BUILD)/sandbox/caps.o
 $(BUILD)/tests/unit/test_filter: $(BUILD)/sandbox/filter.o
-$(BUILD)/tests/unit/test_sandbox: $(SBX_OBJS)
+$(BUILD)/tests/unit/test_sandbox: $(SBX_OBJS) $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_namespaces: $(BUILD)/sandbox/namespaces.o
 $(BUILD)/tests/unit/test_mounts: $(BUILD)/sandbox/mounts.o
 $(BUILD)/tests/unit/test_limits: $(BUILD)/sandbox/limits.o $(BUILD)/ipc/io.o

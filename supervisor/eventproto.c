@@ -28,6 +28,7 @@ static const char *const type_names[EV_NTYPES] = {
 	[EV_TICK_3600] = "TICK_3600",
 	[EV_PROCESS_GROUP_ADDED] = "PROCESS_GROUP_ADDED",
 	[EV_PROCESS_GROUP_REMOVED] = "PROCESS_GROUP_REMOVED",
+	[EV_PROCESS_OOM] = "PROCESS_OOM",
 };
 
 #define RANGE(a, b) ((EV_BIT(b) << 1) - EV_BIT(a))

@@ -41,6 +41,7 @@ enum event_type {
 	EV_TICK_3600,
 	EV_PROCESS_GROUP_ADDED,
 	EV_PROCESS_GROUP_REMOVED,
+	EV_PROCESS_OOM,         /* corral's own: the OOM killer killed in a process's tree */
 	EV_NTYPES
 };
 

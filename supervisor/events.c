@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "sandbox/limits.h"
 #include "supervisor/echo.h"
 #include "supervisor/eventproto.h"
 #include "supervisor/handover.h"
@@ -776,6 +777,17 @@ static bool events_stop_hold(const struct process *p)
 
 void events_process_exited(struct process *p)
 {
+	/* corral's own event: its tree went over memory_max */
+	if (p->oom_kills > 0 && E.pools) {
+		char payload[512], max[32];
+		int n = snprintf(payload, sizeof payload,
+				 "processname:%s groupname:%s pid:%d memory_max:%s oom_kills:%ld",
+				 supervisor_process_name(p), program_group_name(p->prog), (int)p->pid,
+				 limits_show(&p->prog->cfg->sandbox.limits, LIMITS_MEMORY, max,
+					     sizeof max), p->oom_kills);
+		if (n > 0 && (size_t)n < sizeof payload)
+			emit(EV_PROCESS_OOM, payload, (size_t)n);
+	}
 	struct evproc *e = p->ev;
 	if (!e)
 		return;

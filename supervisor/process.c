@@ -978,12 +978,13 @@ void process_exited(struct process *p)
 	logstream_finish(&p->err);
 	/* A pool worker's last results, then its jobs go back in line; a
 	 * listener's event in flight goes back. */
-	hooks_process_exited(p);
-	/* Over its memory_max: the kernel's OOM killer, not someone's kill. */
+	/* Over its memory_max: the kernel's OOM killer, not someone's kill
+	 * (known before the parts above hear of the exit: an event says so). */
 	long oom = core.cgroups && p->leaf_used ? cgroup_leaf_oom_kills(p->name) : -1;
 	if (oom < 0 && p->leaf1_used)
 		oom = cgroup1_oom_kills(p->name);
 	p->oom_kills = oom > 0 ? oom : 0;
+	hooks_process_exited(p);
 	char max[32];
 	if (p->oom_kills && p->exitsig == SIGKILL)
 		log_warn("%s: pid %d killed by the kernel's OOM killer: out of memory (memory_max = "

@@ -5,6 +5,7 @@ hierarchy that has it, in a cgroup of the instance's own; a worker over its
 memory_max is killed by the kernel and reported as out of memory."""
 
 import os
+import re
 import signal
 
 from harness import Corral, corrald_path, expect, note, prog, run, wait_until
@@ -106,8 +107,12 @@ def test_oom_is_reported():
     """memory_max, through whichever cgroup version has the memory
     controller: the kernel kills a hog over it, and corrald says it was the
     OOM killer, with the limit (v2's memory.events, v1's memory.oom_control)."""
-    cfg = prog("hog", "@PY@ @DIR@/hog.py", memory_max="64M", startsecs=0, autorestart="false")
-    with Corral(cfg, scripts=SCRIPTS, name="limits_oom") as c:
+    from test_eventlisteners import LISTENER, records
+    cfg = ("[eventlistener:watch]\ncommand=@PY@ @DIR@/listener.py @DIR@/watch.jsonl ok\n"
+           "events=PROCESS_OOM\n\n"
+           + prog("hog", "@PY@ @DIR@/hog.py", memory_max="64M", startsecs=0, autorestart="false"))
+    scripts = dict(SCRIPTS, **{"listener.py": LISTENER})
+    with Corral(cfg, scripts=scripts, name="limits_oom") as c:
         if "memory_max" in c.ctl("show", "hog").out and "NOT ENFORCED" in c.ctl("show", "hog").out:
             note("SKIPPED test_oom_is_reported: no cgroup memory controller corrald can use here")
             return
@@ -121,6 +126,11 @@ def test_oom_is_reported():
         line = c.ctl("status", "hog").out
         expect("killed by SIGKILL, out of memory: killed by the OOM killer (memory_max = 64M)"
                in line, "the text status line too", line)
+        # and an event, corral's own, for listeners that subscribe to it (or to EVENT)
+        ev = wait_until(lambda: records(c, "watch"), 10, "the PROCESS_OOM event")[0]
+        expect(ev["headers"]["eventname"] == "PROCESS_OOM" and
+               re.match(r"processname:hog groupname:hog pid:[1-9]\d* memory_max:64M "
+                        r"oom_kills:[1-9]\d*$", ev["payload"]), "its payload", ev)
 
 
 def test_memory_high_has_no_v1_equivalent():
