@@ -218,7 +218,7 @@ $(BUILD)/tests/unit/test_config_api: $(CONFIG_API_OBJS)
 $(BUILD)/tests/unit/test_events: $(BUILD)/supervisor/eventproto.o
 $(BUILD)/tests/unit/test_events_loop: $(BUILD)/supervisor/events.o $(BUILD)/supervisor/eventproto.o \
                                       $(BUILD)/supervisor/hooks.o $(BUILD)/supervisor/handover.o \
-                                      $(BUILD)/supervisor/program.o $(BUILD)/ipc/io.o \
+                                      $(BUILD)/supervisor/program.o $(BUILD)/ipc/io.o $(BUILD)/sandbox/limits.o \
                                       $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/pyrepr.o \
                                       $(BUILD)/ipc/utf8.o $(BUILD)/supervisor/sdlog.o
 
