@@ -193,6 +193,8 @@ static void test_sandbox_and_pool_keys_restart(void **state)
 		{ "rlimit_nproc", "100" }, { "rlimit_as", "1G" }, { "rlimit_core", "0" },
 		{ "rlimit_cpu", "10" }, { "rlimit_fsize", "1G" }, { "memory_max", "512M" },
 		{ "pids_max", "64" }, { "cpu_max", "50%" }, { "strict_limits", "true" },
+		{ "memory_high", "256M" }, { "cpu_weight", "50" }, { "memory_swap_max", "64M" },
+		{ "io_weight", "200" },
 	}, pool[] = {
 		{ "workers", "2" }, { "framing", "line" }, { "mailbox", "2" }, { "queue", "5" },
 		{ "job_timeout", "5" }, { "job_retries", "3" }, { "cancel", "kill" },

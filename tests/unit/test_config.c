@@ -295,11 +295,15 @@ static void test_scope_keys(void **state)
 	assert_int_equal(cfg.scopes, SCOPES_PROCESS_GROUP);
 	load_ok("[corral]\nscopes=auto\n");
 	assert_int_equal(cfg.scopes, SCOPES_AUTO);
+	load_ok("[corral]\nscopes=cgroup2\n");
+	assert_int_equal(cfg.scopes, SCOPES_CGROUP2);
+	load_ok("[corral]\nscopes=CGROUP1\n");
+	assert_int_equal(cfg.scopes, SCOPES_CGROUP1);
 
 	expect_errors("[corral]\nscopes=jail\n[program:a]\ncommand=x\nkillmode=all\n"
 		      "stopasgroup=maybe\n",
 		      "t.conf:2: [corral]: bad value for scopes: 'jail' "
-		      "(expected auto, cgroup or process-group)",
+		      "(expected auto, cgroup, process-group, cgroup2 or cgroup1)",
 		      "t.conf:5: [program:a]: bad value for killmode: 'all' (expected group or process)",
 		      "t.conf:6: [program:a]: bad value for stopasgroup: 'maybe' (expected true or false)",
 		      NULL);

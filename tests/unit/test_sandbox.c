@@ -89,7 +89,7 @@ static void test_keys(void **state)
 	size_t n = 0;
 	for (const char *const *k = sandbox_keys; *k; k++, n++)
 		assert_true(sandbox_is_key(*k));
-	assert_int_equal(n, 24);
+	assert_int_equal(n, 28);
 	assert_false(sandbox_is_key("command"));
 	assert_false(sandbox_is_key("User"));
 	assert_true(s.no_new_privs);
