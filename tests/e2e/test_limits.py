@@ -235,3 +235,55 @@ def test_io_weight_where_the_scheduler_has_none():
         r = run([corrald_path(), "--check", "-c", c.conf])
         expect(r.rc == 0 and "%s:%d: disk: io_weight = 200 is not enforced" % (c.conf, line)
                in r.err, "and by --check", r)
+
+
+def test_status_json_with_an_older_corrald():
+    """corralctl --json status asks for the usage fields with --usage; a
+    corrald older than that (the new corralctl is installed by an upgrade
+    before the running corrald re-executes) takes it for a name and says
+    "no such process": corralctl asks again without it, and the usage
+    fields are null. The old corrald here is a stand-in speaking the
+    protocol as it did (18 status fields)."""
+    import socket
+    import struct
+    import tempfile
+    import threading
+    from harness import corralctl_path, frame
+    d = tempfile.mkdtemp(prefix="corral-e2e-old-")
+    path = os.path.join(d, "old.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(4)
+    asked = []
+
+    def serve():
+        for _ in range(2):
+            conn, _ = srv.accept()
+            hdr = conn.recv(8, socket.MSG_WAITALL)
+            n = struct.unpack(">I", hdr[4:8])[0]
+            words = conn.recv(n, socket.MSG_WAITALL).split(b"\0")[:-1]
+            asked.append(words)
+            if b"--usage" in words:
+                answer = bytes([2]) + b"no such process: --usage\n"
+            else:
+                answer = bytes([0]) + ("\t".join(["web", "web", "RUNNING", "123", "5", "-1", "0",
+                                                   "", "", "1", "cgroup", "", "0", "0", "", "",
+                                                   "", "0"]) + "\n").encode()
+            conn.sendall(frame(b"A", answer))
+            conn.close()
+    t = threading.Thread(target=serve)
+    t.start()
+    try:
+        r = run([corralctl_path(), "-s", path, "--json", "status"], timeout=20)
+    finally:
+        t.join(10)
+        srv.close()
+        os.unlink(path)
+        os.rmdir(d)
+    expect(asked == [[b"status", b"--usage"], [b"status"]], "asked with --usage, then without",
+           asked)
+    import json
+    st = json.loads(r.out)
+    expect(r.rc == 0 and st[0]["name"] == "web" and st[0]["pid"] == 123 and
+           st[0]["cpu_seconds"] is None and st[0]["memory_bytes"] is None,
+           "the older corrald's status, usage null", r)
