@@ -379,6 +379,14 @@ static void finish_http(struct source *src)
 		cfgload_error(src, src->section_line,
 			      "port %s%s%s is reachable from other hosts: set username and "
 			      "password, or bind 127.0.0.1", h->host, *h->host ? ":" : "", h->port);
+	else if (!unix_sock && h->port && !h->username)
+		/* as supervisord's: every local user may then control every program */
+		cfgload_warn(src, src->section_line,
+			     "%s%s%s without username and password: every "
+			     "user of this machine can start, stop and signal every program "
+			     "through it; add username = NAME and password = {SHA}<sha1 of the "
+			     "password> to the section", h->host ? h->host : "", h->host ? ":" : "",
+			     h->port);
 	if (h->password && strncmp(h->password, "{SHA}", 5) == 0) {
 		/* the SHA-1 of the password in hex, as supervisord takes it */
 		char *hex = h->password + 5;

@@ -212,3 +212,30 @@ def test_404_closes_when_the_request_asks():
             expect(got.startswith(b"HTTP/1.1 404") and b"Connection: close" not in got,
                    "a kept-alive 404", got)
         s.close()
+
+
+def test_loopback_server_without_credentials_is_warned_about():
+    """An [inet_http_server] on loopback without username and password lets
+    every local user control every program (as supervisord's): --check and
+    the start-up log say so, with the line, and how to add credentials; with
+    credentials, nothing is said."""
+    from harness import corrald_path
+    port = free_port()
+    c = Corral(start=False, name="http_open")
+    with c:
+        c.write_config("[inet_http_server]\nport = 127.0.0.1:%d\n\n"
+                       "[supervisord]\nchildlogdir = @LOG@\nsocket = @DIR@/run/corral.sock\n\n"
+                       % port + PROGS, raw=True)
+        want = ("%s:1: [inet_http_server]: 127.0.0.1:%d without username and password: every "
+                "user of this machine can start, stop and signal every program through it; add "
+                "username = NAME and password = {SHA}<sha1 of the password> to the section"
+                % (c.conf, port))
+        r = run([corrald_path(), "--check", "-c", c.conf])
+        expect(r.rc == 0 and "warning: " + want in r.err, "--check warns, with the line", r)
+        c.start()
+        expect(want in c.stderr_text(), "the start-up log too", c.stderr_tail())
+    c2, port2 = started("http_closed")
+    with c2:
+        r = run([corrald_path(), "--check", "-c", c2.conf])
+        expect(r.rc == 0 and "without username and password" not in r.err,
+               "with credentials, nothing is said", r)
