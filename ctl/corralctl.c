@@ -965,26 +965,24 @@ static int request_main(const struct verb *v, const struct ctl *o, int argc, cha
 		argv = usage_argv;
 		argc++;
 	}
-	uint8_t *payload = ask(path, argc, argv, o->timeout, v->flags & VERB_AGAIN, &fd, &len32);
-	close(fd);
-	len = len32;
-	if (proto_answer_unpack(payload, len, &result, &text, &textlen) < 0)
-		errx(EXIT_NO_DAEMON, "%s: bad answer: %s", path,
-		     len ? "unknown result code" : "empty");
-	/* a corrald older than --usage (this corralctl installed by an upgrade
-	 * before the running corrald re-executes) takes it for a name: ask
-	 * again without, and the usage fields are null */
-	if (usage_argv && result == PROTO_USAGE && memmem(text, textlen, "--usage", 7)) {
-		free(payload);
-		argv++;
-		argv[0] = usage_argv[0];
-		argc--;
+	uint8_t *payload;
+	for (;;) {
 		payload = ask(path, argc, argv, o->timeout, v->flags & VERB_AGAIN, &fd, &len32);
 		close(fd);
 		len = len32;
 		if (proto_answer_unpack(payload, len, &result, &text, &textlen) < 0)
 			errx(EXIT_NO_DAEMON, "%s: bad answer: %s", path,
 			     len ? "unknown result code" : "empty");
+		/* a corrald older than --usage (this corralctl installed by an
+		 * upgrade before the running corrald re-executes) takes it for
+		 * a name: ask again without, and the usage fields are null */
+		if (argv != usage_argv || result != PROTO_USAGE ||
+		    !memmem(text, textlen, "--usage", 7))
+			break;
+		free(payload);
+		argv = usage_argv + 1;
+		argv[0] = usage_argv[0];
+		argc--;
 	}
 	free(usage_argv);
 

@@ -18,17 +18,22 @@ ssize_t io_read_some(int fd, void *buf, size_t len)
 	}
 }
 
-ssize_t io_read_text(const char *path, char *buf, size_t len)
+ssize_t io_read_text_at(int at, const char *path, char *buf, size_t len)
 {
 	if (!len)
 		return -EINVAL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(at, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	ssize_t n = io_read_some(fd, buf, len - 1);
 	close(fd);
 	buf[n < 0 ? 0 : n] = '\0';
 	return n;
+}
+
+ssize_t io_read_text(const char *path, char *buf, size_t len)
+{
+	return io_read_text_at(AT_FDCWD, path, buf, len);
 }
 
 ssize_t io_write_some(int fd, const void *buf, size_t len)

@@ -23,6 +23,8 @@ size_t io_pread_upto(int fd, void *buf, size_t len, off_t off);
 /* The start of the file PATH (a small one: /proc, /sys), at most LEN - 1
  * bytes, into BUF with a NUL after it: its length, or -errno. */
 ssize_t io_read_text(const char *path, char *buf, size_t len);
+/* The same, PATH relative to the directory AT. */
+ssize_t io_read_text_at(int at, const char *path, char *buf, size_t len);
 /* One write() retried on EINTR: bytes written or -errno. */
 ssize_t io_write_some(int fd, const void *buf, size_t len);
 

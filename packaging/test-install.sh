@@ -411,20 +411,64 @@ stdout_capture_maxbytes = 1MB
 startsecs = 0
 autostart = false
 EOF
-cat >"$tmp/upgrade.sh" <<EOF
-# in a mount namespace of its own (unshare -m): results to upgrade.result
-res=$tmp/upgrade.result
+# What both upgrade tests (.deb and .rpm) do before and after the package
+# goes in, sourced by each in its mount namespace with RES (the results
+# file) and OUT (corrald's output) set: a tmpfs on /run, corrald on up.conf
+# with three programs RUNNING and their pids noted; then every pid the
+# same, every numbered line once, and corrald stopping as it should.
+cat >"$tmp/upgrade-lib.sh" <<EOF
 say() { echo "\$*" >>"\$res"; }
 ctl() { /usr/bin/corralctl -c /etc/corral/corral.conf -t 10 "\$@"; }
-mount --make-rprivate / && mount -t tmpfs -o mode=0755 tmpfs /run || { say "FAIL a tmpfs on /run"; exit 0; }
-/usr/sbin/corrald -c $tmp/up.conf </dev/null >$tmp/up.log 2>&1 &
-d=\$!
-trap 'kill -KILL \$d 2>/dev/null' EXIT
-n=100
-until [ "\$(ctl status 2>/dev/null | grep -c ' RUNNING ')" -eq 3 ] || [ \$n -eq 0 ]; do sleep 0.1; n=\$((n - 1)); done
-ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' >$tmp/pids.before
-[ "\$(wc -l <$tmp/pids.before)" -eq 3 ] && say "ok three programs run" || say "FAIL three programs run"
-sleep 0.5
+pids() { ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' | grep -v '^late '; }
+up_start() {
+	mount --make-rprivate / && mount -t tmpfs -o mode=0755 tmpfs /run || { say "FAIL a tmpfs on /run"; exit 0; }
+	rm -f $tmp/uplogs/*
+	/usr/sbin/corrald -c $tmp/up.conf </dev/null >"\$out" 2>&1 &
+	d=\$!
+	trap 'kill -KILL \$d 2>/dev/null' EXIT
+	n=100
+	until [ "\$(ctl status 2>/dev/null | grep -c ' RUNNING ')" -eq 3 ] || [ \$n -eq 0 ]; do sleep 0.1; n=\$((n - 1)); done
+	pids >"\$res.pids"
+	[ "\$(wc -l <"\$res.pids")" -eq 3 ] && say "ok three programs run" || say "FAIL three programs run"
+	sleep 0.5
+}
+up_finish() {
+	sleep 0.5
+	pids | cmp -s "\$res.pids" - && say "ok every program kept its pid" ||
+		say "FAIL every program kept its pid"
+	ctl stop count >/dev/null
+	awk 'BEGIN { n = 0; bad = 0 }
+	     { if (\$2 != "line" || \$3 != n + 1 || NF != 3) bad++; n = \$3 }
+	     END { if (bad || n < 100) { print "FAIL no log line lost: " n " lines, " bad " out of order"; exit }
+	           print "ok no log line lost or split: " n " lines in order" }' $tmp/uplogs/count.out >>"\$res"
+	kill -TERM \$d
+	wait \$d && say "ok the new corrald stops as the old one would" || say "FAIL the new corrald stops"
+	trap - EXIT
+}
+EOF
+# Run upgrade script SCRIPT in a mount namespace of its own, each line of
+# its results a test named WHAT: ...; on a failure, LOGS are shown.
+run_upgrade() {
+	local what=$1 script=$2 word line
+	shift 2
+	: >"$script.result"
+	unshare -m bash "$script" >"$log" 2>&1
+	while read -r word line; do
+		if [ "$word" = ok ]; then
+			pass "$what: $line"
+		else
+			{ cat "$@"; } >"$log" 2>/dev/null
+			fail "$what: $line"
+		fi
+	done <"$script.result"
+	[ -s "$script.result" ] || fail "$what: the test ran"
+	: >"$log"
+}
+cat >"$tmp/upgrade.sh" <<EOF
+# in a mount namespace of its own (unshare -m): results to upgrade.sh.result
+res=$tmp/upgrade.sh.result out=$tmp/up.log
+. $tmp/upgrade-lib.sh
+up_start
 ctl start late >/dev/null 2>&1
 dpkg -i $tmp/corral_up.deb >$tmp/dpkg-up.log 2>&1 && say "ok dpkg -i over it" || say "FAIL dpkg -i over it"
 grep -q "late is in capture mode .*: try again: trying again" $tmp/dpkg-up.log &&
@@ -439,32 +483,9 @@ until [ "\$(ctl version 2>/dev/null)" = "$upversion" ] || [ \$n -eq 0 ]; do slee
 [ "\$(/usr/sbin/corrald --version)" = "corrald $upversion" ] && say "ok corrald --version: $upversion" ||
 	say "FAIL corrald --version: $upversion"
 [ "\$(ps -o pid= -p \$d | tr -d ' ')" = "\$d" ] && say "ok corrald kept its pid" || say "FAIL corrald kept its pid"
-sleep 0.5
-ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' | grep -v '^late ' >$tmp/pids.after
-cmp -s $tmp/pids.before $tmp/pids.after && say "ok every program kept its pid" ||
-	say "FAIL every program kept its pid"
-ctl stop count >/dev/null
-awk 'BEGIN { n = 0; bad = 0 }
-     { if (\$2 != "line" || \$3 != n + 1 || NF != 3) bad++; n = \$3 }
-     END { if (bad || n < 100) { print "FAIL no log line lost: " n " lines, " bad " out of order"; exit }
-           print "ok no log line lost or split: " n " lines in order" }' $tmp/uplogs/count.out >>"\$res"
-kill -TERM \$d
-wait \$d && say "ok the new corrald stops as the old one would" || say "FAIL the new corrald stops"
-trap - EXIT
+up_finish
 EOF
-: >"$tmp/upgrade.result"
-if [ -f "$tmp/corral_up.deb" ]; then
-	unshare -m bash "$tmp/upgrade.sh" >"$log" 2>&1
-	while read -r word what; do
-		if [ "$word" = ok ]; then
-			pass "upgrade in place: $what"
-		else
-			{ cat "$tmp/dpkg-up.log"; tail -n 20 "$tmp/up.log"; } >"$log" 2>/dev/null
-			fail "upgrade in place: $what"
-		fi
-	done <"$tmp/upgrade.result"
-	[ -s "$tmp/upgrade.result" ] || fail "upgrade in place: the test ran"
-fi
+[ -f "$tmp/corral_up.deb" ] && run_upgrade "upgrade in place" "$tmp/upgrade.sh" "$tmp/dpkg-up.log" "$tmp/up.log"
 : >"$log"
 
 # ---- the .rpm holds the same files ---------------------------------------
@@ -540,19 +561,9 @@ rpm_upgrade() {
 	pass "a newer build of the rpm, $version-1.up1"
 	: >"$log"
 	cat >"$tmp/rpmupgrade.sh" <<EOF
-res=$tmp/rpmupgrade.result
-say() { echo "\$*" >>"\$res"; }
-ctl() { /usr/bin/corralctl -c /etc/corral/corral.conf -t 10 "\$@"; }
-mount --make-rprivate / && mount -t tmpfs -o mode=0755 tmpfs /run || { say "FAIL a tmpfs on /run"; exit 0; }
-rm -f $tmp/uplogs/*
-/usr/sbin/corrald -c $tmp/up.conf </dev/null >$tmp/rpmup.log 2>&1 &
-d=\$!
-trap 'kill -KILL \$d 2>/dev/null' EXIT
-n=100
-until [ "\$(ctl status 2>/dev/null | grep -c ' RUNNING ')" -eq 3 ] || [ \$n -eq 0 ]; do sleep 0.1; n=\$((n - 1)); done
-ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' >$tmp/rpmpids.before
-[ "\$(wc -l <$tmp/rpmpids.before)" -eq 3 ] && say "ok three programs run" || say "FAIL three programs run"
-sleep 0.5
+res=$tmp/rpmupgrade.sh.result out=$tmp/rpmup.log
+. $tmp/upgrade-lib.sh
+up_start
 rpm -U --nodeps --dbpath $rpmdb $rpmup >$tmp/rpm-up.log 2>&1 && say "ok rpm -U over it" || say "FAIL rpm -U over it"
 grep -q "corral: re-executing /usr/sbin/corrald" $tmp/rpm-up.log && say "ok %posttrans ran corralctl reexec" ||
 	say "FAIL %posttrans ran corralctl reexec"
@@ -563,31 +574,9 @@ until [ "\$(readlink /proc/\$d/exe)" = /usr/sbin/corrald ] || [ \$n -eq 0 ]; do 
 [ "\$(stat -L -c %i /proc/\$d/exe)" = "\$(stat -c %i /usr/sbin/corrald)" ] &&
 	say "ok corrald runs the new binary, with the same pid" ||
 	say "FAIL corrald runs the new binary: \$(readlink /proc/\$d/exe)"
-sleep 0.5
-ctl status | sed -n 's/^\([^ ]*\) .* pid \([0-9]*\),.*/\1 \2/p' | grep -v '^late ' >$tmp/rpmpids.after
-cmp -s $tmp/rpmpids.before $tmp/rpmpids.after && say "ok every program kept its pid" ||
-	say "FAIL every program kept its pid"
-ctl stop count >/dev/null
-awk 'BEGIN { n = 0; bad = 0 }
-     { if (\$2 != "line" || \$3 != n + 1 || NF != 3) bad++; n = \$3 }
-     END { if (bad || n < 100) { print "FAIL no log line lost: " n " lines, " bad " out of order"; exit }
-           print "ok no log line lost or split: " n " lines in order" }' $tmp/uplogs/count.out >>"\$res"
-kill -TERM \$d
-wait \$d && say "ok the new corrald stops" || say "FAIL the new corrald stops"
-trap - EXIT
+up_finish
 EOF
-	: >"$tmp/rpmupgrade.result"
-	unshare -m bash "$tmp/rpmupgrade.sh" >"$log" 2>&1
-	while read -r word what; do
-		if [ "$word" = ok ]; then
-			pass "rpm upgrade in place: $what"
-		else
-			{ cat "$tmp/rpm-up.log"; tail -n 20 "$tmp/rpmup.log"; } >"$log" 2>/dev/null
-			fail "rpm upgrade in place: $what"
-		fi
-	done <"$tmp/rpmupgrade.result"
-	[ -s "$tmp/rpmupgrade.result" ] || fail "rpm upgrade in place: the test ran"
-	: >"$log"
+	run_upgrade "rpm upgrade in place" "$tmp/rpmupgrade.sh" "$tmp/rpm-up.log" "$tmp/rpmup.log"
 }
 
 # ---- rpm install and erase, with its own database ------------------------

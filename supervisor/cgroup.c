@@ -144,34 +144,21 @@ static int write_at(int at, const char *path, const char *text)
 
 static int count_procs_at(int at, const char *rel);
 
-/* SIGKILL to every pid of the cgroup REL under AT and of its sub-cgroups. */
-static void kill_pids_at(int at, const char *rel)
+static int pids_at(int at, const char *rel, void (*fn)(pid_t, void *), void *ctx, int max);
+
+static void kill_pid(pid_t pid, void *ctx)
+{
+	(void)ctx;
+	(void)kill(pid, SIGKILL); /* ESRCH: gone meanwhile */
+}
+
+/* The start of file REL/FILE under AT (a small one) into BUF with a NUL:
+ * its length, or -errno. */
+static ssize_t read_at(int at, const char *rel, const char *file, char *buf, size_t len)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/cgroup.procs", rel);
-	int fd = openat(at, path, O_RDONLY | O_CLOEXEC);
-	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-	if (f) {
-		long pid;
-		while (fscanf(f, "%ld", &pid) == 1)
-			if (pid > 0)
-				(void)kill((pid_t)pid, SIGKILL);
-		fclose(f);
-	} else if (fd >= 0) {
-		close(fd);
-	}
-	int sub = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = sub >= 0 ? fdopendir(sub) : NULL;
-	if (!d) {
-		if (sub >= 0)
-			close(sub);
-		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (de->d_type == DT_DIR && de->d_name[0] != '.')
-			kill_pids_at(dirfd(d), de->d_name);
-	closedir(d);
+	snprintf(path, sizeof path, "%s/%s", rel, file);
+	return io_read_text_at(at, path, buf, len);
 }
 
 /* cgroup v1's cgroup.kill: with the freezer, the tree is frozen first (no
@@ -184,17 +171,14 @@ static int v1_kill_at(int at, const char *rel)
 	snprintf(state, sizeof state, "%s/freezer.state", rel);
 	bool frozen = freezer && write_at(at, state, "FROZEN") == 0;
 	for (int i = 0; frozen && i < 50; i++) { /* FREEZING, then FROZEN: mostly at once */
-		char text[32] = "";
-		int fd = openat(at, state, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (n > 0 && strncmp(text, "FROZEN", 6) == 0)
+		char text[32];
+		if (read_at(at, rel, "freezer.state", text, sizeof text) > 0 &&
+		    strncmp(text, "FROZEN", 6) == 0)
 			break;
 		struct timespec ts = { 0, 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
-	kill_pids_at(at, rel);
+	(void)pids_at(at, rel, kill_pid, NULL, INT_MAX);
 	if (frozen)
 		(void)write_at(at, state, "THAWED");
 	return 0;
@@ -691,17 +675,9 @@ int64_t cgroup_parse_key(const char *text, const char *key)
 /* The single number in file NAME/FILE of the scope, or -1. */
 static int64_t read_number(const char *name, const char *file)
 {
-	char path[PATH_MAX], text[64];
-	snprintf(path, sizeof path, "%s/%s", name, file);
-	int fd = openat(scope_fd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char text[64], *end;
+	if (read_at(scope_fd, name, file, text, sizeof text) <= 0)
 		return -1;
-	ssize_t n = io_read_some(fd, text, sizeof text - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	text[n] = '\0';
-	char *end;
 	long long v = strtoll(text, &end, 10);
 	return end > text && v >= 0 ? v : -1;
 }
@@ -712,17 +688,11 @@ int cgroup_leaf_usage(const char *name, struct cgroup_usage *u)
 	int r = leaf_check(name);
 	if (r < 0 || v1)
 		return r < 0 ? r : 0;
-	char path[PATH_MAX], text[512];
-	snprintf(path, sizeof path, "%s/cpu.stat", name);
-	int fd = openat(scope_fd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = io_read_some(fd, text, sizeof text - 1);
-	close(fd);
-	if (n > 0) {
-		text[n] = '\0';
-		u->cpu_usec = cgroup_parse_key(text, "usage_usec");
-	}
+	char text[512];
+	ssize_t n = read_at(scope_fd, name, "cpu.stat", text, sizeof text);
+	if (n < 0)
+		return (int)n;
+	u->cpu_usec = cgroup_parse_key(text, "usage_usec");
 	u->mem = read_number(name, "memory.current");
 	u->mem_peak = read_number(name, "memory.peak"); /* since Linux 5.19 */
 	return 0;
@@ -778,16 +748,10 @@ long cgroup_leaf_oom_kills(const char *name)
 		return r;
 	if (v1)
 		return -EOPNOTSUPP;
-	char path[PATH_MAX], text[512];
-	snprintf(path, sizeof path, "%s/memory.events", name);
-	int fd = openat(scope_fd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno; /* no memory controller for the leaves */
-	ssize_t n = io_read_some(fd, text, sizeof text - 1);
-	close(fd);
+	char text[512];
+	ssize_t n = read_at(scope_fd, name, "memory.events", text, sizeof text);
 	if (n < 0)
-		return (long)n;
-	text[n] = '\0';
+		return (long)n; /* no memory controller for the leaves */
 	int64_t k = cgroup_parse_key(text, "oom_kill");
 	return k < 0 ? -ENOENT : (long)k;
 }

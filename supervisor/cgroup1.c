@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/cgroup.h"
 #include "supervisor/path.h"
 
 static struct {
@@ -124,9 +125,9 @@ static bool shared_with_earlier(int i)
 	return false;
 }
 
-/* Limit I's v1 hierarchy, corrald's cgroup in it into DIR, when it has
- * the limit's file there (blkio.weight only with CFQ or BFQ, memsw only
- * with swap accounting). */
+/* Limit I's v1 hierarchy, corrald's cgroup in it into DIR, when corrald
+ * may make cgroups there and it has the limit's file (blkio.weight only
+ * with CFQ or BFQ, memsw only with swap accounting). */
 static bool usable(int i, char *dir, size_t len)
 {
 	char probe[PATH_MAX];
@@ -134,6 +135,7 @@ static bool usable(int i, char *dir, size_t len)
 	return limits_v1_has(i) &&
 	       cgroup1_find("/proc/self/mountinfo", "/proc/self/cgroup", limits_v1_controller(i), dir,
 			    len) == 0 &&
+	       access(dir, W_OK) == 0 &&
 	       (!file || (path_join(probe, sizeof probe, dir, file) == 0 && access(probe, F_OK) == 0));
 }
 
@@ -145,11 +147,9 @@ unsigned cgroup1_open(const char *name, unsigned skip)
 	for (int i = 0; i < LIMITS_N; i++) {
 		char dir[PATH_MAX];
 		G.scope[i][0] = '\0';
+		/* the scope is made when a limit first needs it (cgroup1_leaf_make) */
 		if ((skip & (1u << i)) || !usable(i, dir, sizeof dir) ||
-		    path_join(G.scope[i], sizeof G.scope[i], dir, name) < 0)
-			continue;
-		/* made when a limit first needs it (cgroup1_leaf_make) */
-		if (access(dir, W_OK) < 0) {
+		    path_join(G.scope[i], sizeof G.scope[i], dir, name) < 0) {
 			G.scope[i][0] = '\0';
 			continue;
 		}
@@ -165,7 +165,7 @@ unsigned cgroup1_available(unsigned skip)
 	unsigned mask = 0;
 	for (int i = 0; i < LIMITS_N; i++) {
 		char dir[PATH_MAX];
-		if (!(skip & (1u << i)) && usable(i, dir, sizeof dir) && access(dir, W_OK) == 0)
+		if (!(skip & (1u << i)) && usable(i, dir, sizeof dir))
 			mask |= 1u << i;
 	}
 	return mask;
@@ -247,35 +247,35 @@ int cgroup1_leaf_make(const char *name, const struct limits *l, unsigned mask, i
 	return n;
 }
 
-long cgroup1_oom_kills(const char *name)
+/* Instance NAME's FILE in the memory hierarchy into BUF: its length, or -errno. */
+static ssize_t memory_file(const char *name, const char *file, char *buf, size_t len)
 {
-	char path[PATH_MAX], text[256];
+	char leaf[PATH_MAX], path[PATH_MAX];
 	if (!(G.mask & (1u << LIMITS_MEMORY)))
 		return -ENOENT;
-	if (path_join(path, sizeof path, G.scope[LIMITS_MEMORY], name) < 0 ||
-	    strlen(path) + sizeof "/memory.oom_control" > sizeof path)
+	if (path_join(leaf, sizeof leaf, G.scope[LIMITS_MEMORY], name) < 0 ||
+	    path_join(path, sizeof path, leaf, file) < 0)
 		return -ENAMETOOLONG;
-	strcat(path, "/memory.oom_control");
-	ssize_t n = io_read_text(path, text, sizeof text);
+	return io_read_text(path, buf, len);
+}
+
+long cgroup1_oom_kills(const char *name)
+{
+	char text[256];
+	ssize_t n = memory_file(name, "memory.oom_control", text, sizeof text);
 	if (n < 0)
-		return n;
+		return (long)n;
 	/* "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n" (the last since Linux 4.13) */
-	const char *k = strstr(text, "\noom_kill ");
-	return k ? strtol(k + 10, NULL, 10) : -ENOENT;
+	int64_t k = cgroup_parse_key(text, "oom_kill");
+	return k < 0 ? -ENOENT : (long)k;
 }
 
 /* The number in NAME's FILE in the memory hierarchy, or -1. */
 static int64_t memory_number(const char *name, const char *file)
 {
-	char path[PATH_MAX], text[64];
-	if (path_join(path, sizeof path, G.scope[LIMITS_MEMORY], name) < 0 ||
-	    strlen(path) + strlen(file) + 2 > sizeof path)
+	char text[64], *end;
+	if (memory_file(name, file, text, sizeof text) <= 0)
 		return -1;
-	strcat(path, "/");
-	strcat(path, file);
-	if (io_read_text(path, text, sizeof text) <= 0)
-		return -1;
-	char *end;
 	long long v = strtoll(text, &end, 10);
 	return end > text && v >= 0 ? v : -1;
 }
@@ -283,7 +283,7 @@ static int64_t memory_number(const char *name, const char *file)
 int cgroup1_memory(const char *name, int64_t *mem, int64_t *peak)
 {
 	*mem = *peak = -1;
-	if (!(G.mask & (1u << LIMITS_MEMORY)) || !path_component_ok(name))
+	if (!path_component_ok(name))
 		return -ENOENT;
 	*mem = memory_number(name, "memory.usage_in_bytes");
 	*peak = memory_number(name, "memory.max_usage_in_bytes");

@@ -346,6 +346,17 @@ size_t handover_get_count(struct handover_in *in, size_t min)
 	return n;
 }
 
+void *handover_get_array(struct handover_in *in, size_t min, size_t size, size_t *n)
+{
+	*n = handover_get_count(in, min);
+	if (!*n || in->bad)
+		return NULL;
+	void *v = calloc(*n, size);
+	if (!v)
+		in->bad = true;
+	return v;
+}
+
 static bool fd_ok(int fd)
 {
 	return fd >= -1;
@@ -376,9 +387,8 @@ int handover_decode(const char *buf, size_t len, struct handover *h, char *why, 
 	}
 	h->version = handover_get_str(&in);
 	h->config_path = handover_get_str(&in);
-	size_t nfds = handover_get_count(&in, 12);
-	if (nfds && !in.bad && !(h->fds = calloc(nfds, sizeof *h->fds)))
-		in.bad = true;
+	size_t nfds;
+	h->fds = handover_get_array(&in, 12, sizeof *h->fds, &nfds);
 	for (size_t i = 0; i < nfds && !in.bad; i++, h->nfds++) {
 		struct handover_fd *f = &h->fds[i];
 		f->kind = handover_get_str(&in);
@@ -393,9 +403,8 @@ int handover_decode(const char *buf, size_t len, struct handover *h, char *why, 
 	h->guard_pidfd = handover_get_i32(&in);
 	if (!fd_ok(h->guard_pipe) || !fd_ok(h->guard_pidfd) || h->guard_pid < 0)
 		in.bad = true;
-	size_t nprocs = handover_get_count(&in, 100);
-	if (nprocs && !in.bad && !(h->procs = calloc(nprocs, sizeof *h->procs)))
-		in.bad = true;
+	size_t nprocs;
+	h->procs = handover_get_array(&in, 100, sizeof *h->procs, &nprocs);
 	for (size_t i = 0; i < nprocs && !in.bad; i++, h->nprocs++) {
 		struct handover_proc *p = &h->procs[i];
 		p->name = handover_get_str(&in);
@@ -433,9 +442,9 @@ int handover_decode(const char *buf, size_t len, struct handover *h, char *why, 
 			in.bad = true;
 	}
 	/* Version 1 ends here: it had no parts. */
-	size_t nparts = version >= 2 ? handover_get_count(&in, 12) : 0;
-	if (nparts && !in.bad && !(h->parts = calloc(nparts, sizeof *h->parts)))
-		in.bad = true;
+	size_t nparts = 0;
+	if (version >= 2)
+		h->parts = handover_get_array(&in, 12, sizeof *h->parts, &nparts);
 	for (size_t i = 0; i < nparts && !in.bad; i++, h->nparts++) {
 		struct handover_part *pt = &h->parts[i];
 		pt->kind = handover_get_str(&in);

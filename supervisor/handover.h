@@ -117,6 +117,9 @@ char *handover_get_str(struct handover_in *in);
 void *handover_get_bytes(struct handover_in *in, size_t *len);
 /* A count of items at least MIN bytes each that the rest can hold. */
 size_t handover_get_count(struct handover_in *in, size_t min);
+/* That count into *N and an array of it, SIZE bytes each, zeroed
+ * (calloc'd); NULL when *N is 0, or (and bad) when there is no memory. */
+void *handover_get_array(struct handover_in *in, size_t min, size_t size, size_t *n);
 
 /* ---- building (the corrald that execs) ---- */
 

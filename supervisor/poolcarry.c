@@ -247,14 +247,8 @@ struct carried {
 
 static void get_list(struct handover_in *in, struct clist *l, struct carried *c)
 {
-	l->n = handover_get_count(in, 4);
-	if (in->bad || !l->n)
-		return;
-	if (!(l->v = calloc(l->n, sizeof *l->v))) {
-		in->bad = true;
-		return;
-	}
-	for (size_t i = 0; i < l->n; i++)
+	l->v = handover_get_array(in, 4, sizeof *l->v, &l->n);
+	for (size_t i = 0; l->v && i < l->n; i++)
 		if ((l->v[i] = handover_get_u32(in)) >= c->njobs)
 			in->bad = true;
 }
@@ -323,9 +317,7 @@ static int decode(const struct handover_part *part, struct carried *c)
 	c->next_id = handover_get_u64(&in);
 	for (int i = 0; i < 7; i++)
 		c->counts[i] = handover_get_u64(&in);
-	c->njobs = handover_get_count(&in, 33);
-	if (c->njobs && !in.bad && !(c->jobs = calloc(c->njobs, sizeof *c->jobs)))
-		in.bad = true;
+	c->jobs = handover_get_array(&in, 33, sizeof *c->jobs, &c->njobs);
 	for (size_t i = 0; i < c->njobs && !in.bad; i++) {
 		struct cjob *j = &c->jobs[i];
 		j->id = handover_get_u64(&in);
@@ -336,13 +328,10 @@ static int decode(const struct handover_part *part, struct carried *c)
 		j->deadline = handover_get_i64(&in);
 		j->data = handover_get_bytes(&in, &j->len);
 	}
-	if (in.bad)
-		c->njobs = 0;
-	get_list(&in, &c->queue, c);
+	get_list(&in, &c->queue, c); /* (nothing more is read once IN is bad) */
 	get_list(&in, &c->retry, c);
-	size_t nw = handover_get_count(&in, 16);
-	if (nw && !in.bad && !(c->workers = calloc(nw, sizeof *c->workers)))
-		in.bad = true;
+	size_t nw;
+	c->workers = handover_get_array(&in, 16, sizeof *c->workers, &nw);
 	for (size_t i = 0; i < nw && !in.bad; i++, c->nworkers++) {
 		struct cworker *w = &c->workers[i];
 		w->fd[0] = w->fd[1] = -1;
@@ -351,9 +340,8 @@ static int decode(const struct handover_part *part, struct carried *c)
 		w->in = handover_get_bytes(&in, &w->inlen);
 		get_list(&in, &w->jobs, c);
 	}
-	size_t np = handover_get_count(&in, 16);
-	if (np && !in.bad && !(c->producers = calloc(np, sizeof *c->producers)))
-		in.bad = true;
+	size_t np;
+	c->producers = handover_get_array(&in, 16, sizeof *c->producers, &np);
 	for (size_t i = 0; i < np && !in.bad; i++, c->nproducers++) {
 		struct cproducer *p = &c->producers[i];
 		p->fd = -1;

@@ -31,8 +31,8 @@ extern char **environ;
  * (and the log says so): a process stuck in the kernel must not make the
  * wait unbounded or silent. */
 #define DRAIN_REPEAT_MS 5000
-/* cgroup v1 scopes, which say nothing when they empty: counted this often. */
-#define V1_DRAIN_POLL_MS 10
+/* A scope without cgroup.events (cgroup v1) is counted this often as it empties. */
+#define DRAIN_POLL_MS 10
 
 /* The variables a worker gets besides corrald's and its program's. */
 #define ENV_HOOKS 2    /* from the hooks' on_spawn_env, at most */
@@ -803,23 +803,18 @@ static void drain_done(struct process *p);
 static void process_due(struct deadline *d)
 {
 	struct process *p = d->ctx;
-	if (p->draining && cgroup_scope_v1()) {
-		/* v1: empty yet? killed again now and then */
-		if (cgroup_leaf_count(p->name) <= 0) {
+	if (p->draining) {
+		/* Without cgroup.events to say it emptied, counted: done yet? */
+		bool counted = p->events_fd < 0;
+		if (counted && cgroup_leaf_count(p->name) <= 0) {
 			drain_done(p);
 			return;
 		}
-		if (++p->drain_polls % (DRAIN_REPEAT_MS / V1_DRAIN_POLL_MS) == 0) {
+		if (!counted || ++p->drain_polls % (DRAIN_REPEAT_MS / DRAIN_POLL_MS) == 0) {
 			log_warn("%s: its scope is still not empty, killing it again", p->name);
 			sigkill_tree(p);
 		}
-		loop_timer_set(&p->timer, loop_now_ms() + V1_DRAIN_POLL_MS);
-		return;
-	}
-	if (p->draining) {
-		log_warn("%s: its scope is still not empty, killing it again", p->name);
-		sigkill_tree(p);
-		loop_timer_set(&p->timer, loop_now_ms() + DRAIN_REPEAT_MS);
+		loop_timer_set(&p->timer, loop_now_ms() + (counted ? DRAIN_POLL_MS : DRAIN_REPEAT_MS));
 		return;
 	}
 	struct pinput in = { .event = PEV_TIMER };
@@ -880,22 +875,13 @@ static void drain_then_drive(struct process *p, const struct pinput *in)
 		process_drive(p, in);
 		return;
 	}
-	if (cgroup_scope_v1()) {
-		/* No cgroup.events: kill, then count every few milliseconds. */
-		if (cgroup_leaf_count(p->name) <= 0) {
-			process_drive(p, in);
-			return;
-		}
-		(void)cgroup_leaf_kill(p->name);
-		log_info("%s: killing what pid %d left in its scope", p->name, (int)p->exit_pid);
-		p->draining = true;
-		p->exit_input = *in;
-		loop_timer_set(&p->timer, loop_now_ms() + V1_DRAIN_POLL_MS);
-		return;
-	}
-	/* Open the events file before the kill, so its change cannot be missed. */
+	/* Open the events file before the kill, so its change cannot be
+	 * missed; a scope without one (cgroup v1: -EOPNOTSUPP) is counted
+	 * every few milliseconds instead. */
 	int fd = cgroup_leaf_events(p->name);
-	int populated = fd >= 0 ? cgroup_events_populated(fd) : fd;
+	bool counted = fd == -EOPNOTSUPP;
+	int populated = fd >= 0 ? cgroup_events_populated(fd)
+			: counted ? cgroup_leaf_count(p->name) > 0 : fd;
 	if (populated <= 0) {
 		if (populated < 0)
 			log_warn("%s: cgroup.events: %s", p->name, strerror(-populated));
@@ -905,17 +891,18 @@ static void drain_then_drive(struct process *p, const struct pinput *in)
 		return;
 	}
 	int r = cgroup_leaf_kill(p->name);
-	if (r < 0 || (r = loop_watch(fd, EPOLLPRI, &p->events_watch)) < 0) {
+	if (r < 0 || (fd >= 0 && (r = loop_watch(fd, EPOLLPRI, &p->events_watch)) < 0)) {
 		log_warn("%s: killing what is left in its scope: %s", p->name, strerror(-r));
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		process_drive(p, in);
 		return;
 	}
 	log_info("%s: killing what pid %d left in its scope", p->name, (int)p->exit_pid);
-	p->events_fd = fd;
+	p->events_fd = counted ? -1 : fd;
 	p->draining = true;
 	p->exit_input = *in;
-	loop_timer_set(&p->timer, loop_now_ms() + DRAIN_REPEAT_MS);
+	loop_timer_set(&p->timer, loop_now_ms() + (counted ? DRAIN_POLL_MS : DRAIN_REPEAT_MS));
 }
 
 void process_deliver_exit(struct process *p, const struct pinput *in)

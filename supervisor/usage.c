@@ -48,9 +48,11 @@ void usage_read(const struct process *p, struct usage *u)
 	if (cu.mem < 0 && p->leaf1_used)
 		(void)cgroup1_memory(p->name, &cu.mem, &cu.mem_peak);
 	struct sum s = { 0, 0, 0 };
-	int n = leaf ? cgroup_leaf_pids(p->name, add_proc, &s, USAGE_MAX_PIDS) : -1;
-	if (n < 0) /* process groups: what corrald knows of is its main process */
-		add_proc(p->pid, &s);
+	if (cu.cpu_usec < 0 || cu.mem < 0) { /* /proc only for what the cgroups do not say */
+		int n = leaf ? cgroup_leaf_pids(p->name, add_proc, &s, USAGE_MAX_PIDS) : -1;
+		if (n < 0) /* process groups: what corrald knows of is its main process */
+			add_proc(p->pid, &s);
+	}
 	if (cu.cpu_usec < 0 && s.n) {
 		long hz = sysconf(_SC_CLK_TCK);
 		cu.cpu_usec = hz > 0 ? s.ticks * 1000000 / hz : -1;
