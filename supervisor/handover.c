@@ -190,6 +190,12 @@ int handover_encode(const struct handover *h, char **buf, size_t *len)
 		handover_put_bool(&body, p->dep_waiting);
 		handover_put_bool(&body, p->dep_restart);
 		handover_put_i32(&body, p->ready_fd);
+		handover_put_u64(&body, p->restarts);
+		const struct handover_stream *st[2] = { &p->out, &p->err };
+		for (int k = 0; k < 2; k++) {
+			handover_put_u64(&body, st[k]->logged_bytes);
+			handover_put_u64(&body, st[k]->logged_lines);
+		}
 	}
 	handover_put_u32(&body, (uint32_t)h->nparts);
 	for (size_t i = 0; i < h->nparts; i++) {
@@ -436,6 +442,14 @@ int handover_decode(const char *buf, size_t len, struct handover *h, char *why, 
 			p->dep_waiting = handover_get_bool(&in);
 			p->dep_restart = handover_get_bool(&in);
 			p->ready_fd = handover_get_i32(&in);
+		}
+		if (version >= 3) {
+			p->restarts = handover_get_u64(&in);
+			struct handover_stream *st[2] = { &p->out, &p->err };
+			for (int k = 0; k < 2; k++) {
+				st[k]->logged_bytes = handover_get_u64(&in);
+				st[k]->logged_lines = handover_get_u64(&in);
+			}
 		}
 		if (!fd_ok(p->ready_fd) || p->pid < 0 || !fd_ok(p->pidfd) || (p->pid > 0) != (p->pidfd >= 0) ||
 		    !fd_ok(p->out.pipe_fd) || !fd_ok(p->err.pipe_fd))

@@ -13,7 +13,7 @@
  * (str kind, str key, i32 fd); str scope path ("" when none), i32 guard pid,
  * i32 guard pipe, i32 guard pidfd; u32 n, then n processes (struct
  * handover_proc, in the order of its fields; version 1 ends each at its
- * streams); since version 2, u32 n, then
+ * streams, version 2 at ready_fd); since version 2, u32 n, then
  * n parts (str kind, str key, bytes as a u32 length and its bytes): what a
  * part above the core (a pool) hands over, in a layout of its own written
  * and read with the handover_put_* and handover_get_* below. A record that
@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HANDOVER_VERSION 2        /* the version written */
+#define HANDOVER_VERSION 3        /* the version written */
 #define HANDOVER_VERSION_OLDEST 1 /* the oldest read */
 #define HANDOVER_MAGIC "corral-handover\n"
 
@@ -36,6 +36,7 @@ struct handover_stream {
 	bool at_line_start, continued;
 	uint64_t line_len;
 	uint64_t dropped, blocked_ms, syslog_dropped;
+	uint64_t logged_bytes, logged_lines; /* since version 3, after the process's fields */
 };
 
 struct handover_proc {
@@ -55,6 +56,8 @@ struct handover_proc {
 	int64_t timer_ms;      /* its state's deadline (CLOCK_MONOTONIC), 0: none */
 	bool dep_waiting, dep_restart;
 	int ready_fd;          /* ready = fd:N while STARTING: our end, -1: none */
+	/* since version 3: then out's and err's logged_bytes and logged_lines */
+	uint64_t restarts;
 };
 
 struct handover_fd {

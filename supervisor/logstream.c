@@ -141,11 +141,14 @@ static int open_stream(struct logstream *s, const struct program_config *c, cons
 	int followers = s->followers;
 	uint64_t dropped = s->dropped, blocked_ms = s->blocked_ms;
 	uint64_t syslog_dropped = s->syslog_dropped;
+	uint64_t logged_bytes = s->logged_bytes, logged_lines = s->logged_lines;
 	logstream_init(s, owner, name, which);
 	s->followers = followers;
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
 	s->syslog_dropped = syslog_dropped;
+	s->logged_bytes = logged_bytes;
+	s->logged_lines = logged_lines;
 	*child_end = -1;
 	if (!path)
 		return 0;
@@ -229,6 +232,8 @@ fail:
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
 	s->syslog_dropped = syslog_dropped;
+	s->logged_bytes = logged_bytes;
+	s->logged_lines = logged_lines;
 	return r;
 }
 
@@ -255,6 +260,8 @@ int logstream_adopt(struct logstream *s, const struct program_config *c, const c
 	s->dropped = k->dropped;
 	s->blocked_ms = k->blocked_ms;
 	s->syslog_dropped = k->syslog_dropped;
+	s->logged_bytes = k->logged_bytes;
+	s->logged_lines = k->logged_lines;
 	return 0;
 }
 
@@ -269,6 +276,8 @@ bool logstream_carry(const struct logstream *s, struct handover_stream *k, char 
 		.dropped = s->dropped,
 		.blocked_ms = s->blocked_ms,
 		.syslog_dropped = s->syslog_dropped,
+		.logged_bytes = s->logged_bytes,
+		.logged_lines = s->logged_lines,
 	};
 	if (s->pipe_fd >= 0 && (s->held || s->rawlen || s->pendlen || s->partlen || s->closing)) {
 		snprintf(why, whylen, "%s: its %s log holds data it could not write yet",
@@ -467,6 +476,15 @@ static size_t rotate_stop(const struct logstream *s, int64_t now)
 #define START_ROOM (2 * STAMP_MAX + NOTE_MAX + sizeof LOGLINE_CONT)
 #define START_SEGS 4
 
+/* LEN bytes of the program's output at IN go to S's log: counted for
+ * metrics, once, when handed on (what waits in pend was counted). */
+static void count_logged(struct logstream *s, const char *in, size_t len)
+{
+	s->logged_bytes += len;
+	for (const char *p = in, *end = in + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		s->logged_lines++;
+}
+
 /* Hand IN on to the file, line by line, gathered into as few writes as
  * the stage allows (logbuild.h). Returns false when it stopped (held):
  * what it had not handled is in raw. */
@@ -540,6 +558,8 @@ static bool handle(struct logstream *s, const char *in, size_t len)
 		enum logbuild_stop why = logbuild_lines(&b, &s->line, s->line_max, stamp, stamplen,
 							in + i, len - i, rotate_stop(s, now),
 							s->rate ? 0 : SIZE_MAX, &used);
+		if (s->file_fd >= 0 || s->path)
+			count_logged(s, in + i, used);
 		i += used;
 		if (why == LOGBUILD_FULL && !flush(s, &b))
 			goto stop;
@@ -889,11 +909,14 @@ static void detach(struct logstream *s)
 	int followers = s->followers;
 	uint64_t dropped = s->dropped, blocked_ms = s->blocked_ms;
 	uint64_t syslog_dropped = s->syslog_dropped;
+	uint64_t logged_bytes = s->logged_bytes, logged_lines = s->logged_lines;
 	logstream_init(s, owner, name, which);
 	s->followers = followers;
 	s->dropped = dropped;
 	s->blocked_ms = blocked_ms;
 	s->syslog_dropped = syslog_dropped;
+	s->logged_bytes = logged_bytes;
+	s->logged_lines = logged_lines;
 }
 
 void logstream_finish(struct logstream *s)

@@ -76,6 +76,11 @@ struct logstream {
 	uint64_t dropped;         /* lines dropped by the rate limit */
 	uint64_t blocked_ms;      /* time the worker was held back */
 	uint64_t syslog_dropped;  /* lines syslog did not take (devlog.h) */
+	/* what metrics shows: the program's output handed to its log (a file
+	 * or corrald's own stream; not output the log discards), without the
+	 * stamps and markers corrald adds */
+	uint64_t logged_bytes;
+	uint64_t logged_lines;    /* ... its newlines */
 	int followers;            /* corralctl tail -f clients */
 	struct logstream *next;   /* the list of detached streams */
 };

@@ -21,6 +21,7 @@ static struct {
 	/* The batch being dispatched: ready[next .. nready) are still to come. */
 	struct epoll_event ready[LOOP_MAX_EVENTS];
 	int next, nready;
+	uint64_t turns;         /* loop_run_once() calls that waited */
 } L = { .epfd = -1, .timerfd = -1, .armed = -1 };
 
 int64_t loop_now_ms(void)
@@ -118,6 +119,7 @@ int loop_run_once(int timeout_ms)
 {
 	arm_timer();
 	int n = epoll_wait(L.epfd, L.ready, LOOP_MAX_EVENTS, timeout_ms);
+	L.turns++;
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (L.next = 0, L.nready = n; L.next < L.nready;) {
@@ -128,6 +130,11 @@ int loop_run_once(int timeout_ms)
 	}
 	L.next = L.nready = 0;
 	return n;
+}
+
+uint64_t loop_turns(void)
+{
+	return L.turns;
 }
 
 int loop_init(void)

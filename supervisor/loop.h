@@ -90,5 +90,8 @@ int64_t loop_now_ms(void);
  * that has passed. The number of events, 0 when interrupted by a signal,
  * or -errno when the loop cannot wait any more. */
 int loop_run_once(int timeout_ms);
+/* Turns of the loop (loop_run_once() calls) since corrald started: a
+ * counter read by metrics, never reset. */
+uint64_t loop_turns(void);
 
 #endif

@@ -595,6 +595,8 @@ static int do_spawn(struct process *p)
 	p->pidfd = res.pidfd;
 	p->started_ms = loop_now_ms();
 	p->oom_kills = 0;
+	if (p->start_wall)
+		p->restarts++;
 	p->start_wall = (int64_t)time(NULL);
 	p->leaf_used = core.cgroups;
 	/* (The log pipes are watched since logstream_open.) */
@@ -1026,6 +1028,7 @@ bool process_carry(const struct process *p, struct handover_proc *hp, char *why,
 	hp->started_ms = p->started_ms;
 	hp->start_wall = p->start_wall;
 	hp->stop_wall = p->stop_wall;
+	hp->restarts = p->restarts;
 	hp->exitcode = p->exitcode;
 	hp->exitsig = p->exitsig;
 	hp->exit_pid = p->exit_pid;
@@ -1053,6 +1056,7 @@ int process_adopt(struct process *p, const struct handover_proc *hp, char *why, 
 	p->started_ms = hp->started_ms;
 	p->start_wall = hp->start_wall;
 	p->stop_wall = hp->stop_wall;
+	p->restarts = hp->restarts;
 	p->exitcode = hp->exitcode;
 	p->exitsig = hp->exitsig;
 	p->exit_pid = hp->exit_pid;

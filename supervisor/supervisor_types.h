@@ -64,6 +64,7 @@ struct process {
 	bool stop_after_deps; /* asked to stop; stops once what requires it is down */
 	struct pool_worker *worker; /* a pool's worker: its pipes and jobs (pool.c); NULL: none */
 	int64_t start_wall;   /* time(): when it was last spawned, 0: never */
+	uint64_t restarts;    /* spawns after its first: automatic and asked for alike */
 	int64_t stop_wall;    /* time(): when its last run ended, 0: never */
 	struct evproc *ev;    /* its stdin pipe, listener protocol, capture (events.c); NULL: none */
 	struct process *same_hash; /* the next in its bucket of core's index by name */

@@ -151,14 +151,14 @@ def test_reexec_refusals_change_nothing():
                 f.write("#!/bin/sh\n" + text)
             os.chmod(binary, 0o755)
         script('case "$1" in --handover-version) echo "corral-handover 99";; esac\n')
-        refused(c, "reads no handover record of version 2", before)
+        refused(c, "reads no handover record of version 3", before)
         # an older corrald, which reads version 1 only (a downgrade)
         script('case "$1" in --handover-version) echo "corral-handover 1";; esac\n')
-        refused(c, "reads no handover record of version 2", before)
+        refused(c, "reads no handover record of version 3", before)
         script('echo "corrald: unrecognized option --handover-version" >&2; exit 2\n')
         refused(c, "unrecognized option", before)
         # one whose --check of the config in force fails
-        script('case "$1" in --handover-version) printf "corral-handover 1\\ncorral-handover 2\\n"; exit 0;; esac\n'
+        script('case "$1" in --handover-version) printf "corral-handover 1\\ncorral-handover 2\\ncorral-handover 3\\n"; exit 0;; esac\n'
                'echo "%s:3: unknown key '"'"'comand'"'"' in [program:a]"; exit 1\n' % c.conf)
         refused(c, "unknown key 'comand'", before)
         os.rename(keep, binary)

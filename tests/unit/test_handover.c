@@ -43,12 +43,15 @@ static void fill(struct handover *h)
 	p->leaf_used = true;
 	p->out = (struct handover_stream){ .pipe_fd = 21, .at_line_start = false, .continued = true,
 					   .line_len = 17, .dropped = 2, .blocked_ms = 30,
-					   .syslog_dropped = 4 };
+					   .syslog_dropped = 4, .logged_bytes = 1ULL << 33,
+					   .logged_lines = 9 };
 	p->err.pipe_fd = 22;
 	p->err.at_line_start = true;
 	p->timer_ms = 987654321;
 	p->dep_waiting = true;
 	p->ready_fd = 23;
+	p->restarts = 12;
+	p->err.logged_lines = 3;
 	p = handover_add_proc(h, "batch");
 	assert_non_null(p);
 	p->spawnerr = strdup("can't find command 'nope'");
@@ -177,7 +180,7 @@ static void test_refused_whole(void **state)
 	size_t mlen = strlen(HANDOVER_MAGIC);
 	buf[mlen] = HANDOVER_VERSION + 1;
 	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), -EINVAL);
-	assert_non_null(strstr(why, "version 3"));
+	assert_non_null(strstr(why, "version 4"));
 	buf[mlen] = 0;
 	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), -EINVAL);
 	buf[mlen] = HANDOVER_VERSION;
@@ -206,10 +209,20 @@ static void test_refused_whole(void **state)
 	handover_free(&h);
 }
 
-/* A record of version 1 (a corrald of before parts): its processes end at
- * their streams, and it has no parts. Made from a version 2 record of one
- * process by cutting what version 2 added at the end of each. */
-static void test_version_1_read(void **state)
+/* Records of version 2 (before restarts and logged counts) and 1 (before
+ * parts): made from a version 3 record of one process by cutting what
+ * each later version added at the end of each. */
+/* BUF, LEN bytes, says it is a record of VERSION of that length. */
+static void set_length(char *buf, size_t len, int version)
+{
+	size_t mlen = strlen(HANDOVER_MAGIC);
+	buf[mlen] = (char)version;
+	uint64_t blen = len - (mlen + 12);
+	for (int i = 0; i < 8; i++)
+		buf[mlen + 4 + i] = (char)(blen >> (8 * i));
+}
+
+static void test_versions_1_and_2_read(void **state)
 {
 	(void)state;
 	struct handover h = { .version = strdup("0.1.0"), .config_path = strdup("/c.conf"),
@@ -221,6 +234,7 @@ static void test_version_1_read(void **state)
 	p->err.pipe_fd = 22;
 	p->timer_ms = 77;
 	p->ready_fd = 9;
+	p->restarts = 4;
 	struct handover back;
 	char *buf, why[256];
 	size_t len;
@@ -228,14 +242,21 @@ static void test_version_1_read(void **state)
 	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), 0);
 	assert_int_equal(back.procs[0].timer_ms, 77);
 	assert_int_equal(back.procs[0].ready_fd, 9);
+	assert_int_equal(back.procs[0].restarts, 4);
 	handover_free(&back);
-	/* cut the parts' count (u32) and the process's timer, two bools and fd */
 	size_t mlen = strlen(HANDOVER_MAGIC);
-	buf[mlen] = 1;
+	/* version 2: the parts' count (u32, 0) moves before the process's
+	 * restarts and two streams' counts (5 u64), which go */
+	memmove(buf + len - 4 - 40, buf + len - 4, 4);
+	len -= 40;
+	set_length(buf, len, 2);
+	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), 0);
+	assert_int_equal(back.procs[0].ready_fd, 9);
+	assert_int_equal(back.procs[0].restarts, 0);
+	handover_free(&back);
+	/* version 1: cut the parts' count (u32) and the process's timer, two bools and fd */
 	len -= 4 + 8 + 1 + 1 + 4;
-	uint64_t blen = len - (mlen + 12);
-	for (int i = 0; i < 8; i++)
-		buf[mlen + 4 + i] = (char)(blen >> (8 * i));
+	set_length(buf, len, 1);
 	assert_int_equal(handover_decode(buf, len, &back, why, sizeof why), 0);
 	assert_int_equal(back.nprocs, 1);
 	assert_string_equal(back.procs[0].name, "web");
@@ -274,7 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refused_whole),
-		cmocka_unit_test(test_version_1_read),
+		cmocka_unit_test(test_versions_1_and_2_read),
 		cmocka_unit_test(test_memfd_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -183,6 +183,16 @@ static void test_deadlines_fire_in_order(void **state)
 	assert_true(loop_now_ms() >= now + 60);
 }
 
+/* Every turn counts, one with events or none (the metrics' counter). */
+static void test_turns_counted(void **state)
+{
+	(void)state;
+	uint64_t before = loop_turns();
+	assert_int_equal(loop_run_once(0), 0);
+	assert_int_equal(loop_run_once(0), 0);
+	assert_true(loop_turns() == before + 2);
+}
+
 static void test_cancel_and_move(void **state)
 {
 	(void)state;
@@ -273,6 +283,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_callback_unwatches_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadlines_fire_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_and_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_turns_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline_sets_deadlines, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,19 @@ static void test_cpu_ticks(void **state)
 	assert_int_equal(procfs_cpu_ticks(""), -1);
 }
 
+static void test_start_ticks(void **state)
+{
+	(void)state;
+	/* starttime: field 22 */
+	assert_int_equal(procfs_start_ticks("1234 (python3) S 1 1234 1234 0 -1 4194560 7470 0 0 0 "
+					    "1500 42 0 0 20 0 1 0 12345 26050560 2264 ..."), 12345);
+	assert_int_equal(procfs_start_ticks("77 (a (b) c) R 1 77 77 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 "
+					    "99 2 3"), 99);
+	/* cut short before it */
+	assert_int_equal(procfs_start_ticks("77 (x) R 1 77 77 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0"), -1);
+	assert_int_equal(procfs_start_ticks(""), -1);
+}
+
 static void test_resident_pages(void **state)
 {
 	(void)state;
@@ -36,6 +49,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cpu_ticks),
+		cmocka_unit_test(test_start_ticks),
 		cmocka_unit_test(test_resident_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
