@@ -56,7 +56,8 @@ SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c superviso
              supervisor/rcall.c supervisor/sdview.c supervisor/rpclog.c supervisor/rpcconfig.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
              supervisor/sdlog.c supervisor/state.c supervisor/procstatus.c \
-             supervisor/handover.c supervisor/reexec.c
+             supervisor/handover.c supervisor/reexec.c \
+             supervisor/promtext.c supervisor/sockstat.c supervisor/metrics.c
 # The supervision core, one file per concept (DESIGN.md, Layout).
 SUP_SRCS  += supervisor/core.c supervisor/pipeline.c supervisor/process.c \
              supervisor/deps.c supervisor/group.c supervisor/notify.c supervisor/roster.c \
@@ -111,6 +112,8 @@ UNIT_TESTS += state
 # the record corrald hands to the corrald it execs
 UNIT_TESTS += handover
 UNIT_TESTS += procfs
+# Prometheus's text formats: samples, escapes, and what an Accept asks for
+UNIT_TESTS += promtext
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
@@ -176,6 +179,7 @@ $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o 
                              $(BUILD)/sandbox/limits.o
 $(BUILD)/tests/unit/test_path: $(BUILD)/supervisor/path.o
 $(BUILD)/tests/unit/test_procfs: $(BUILD)/supervisor/procfs.o
+$(BUILD)/tests/unit/test_promtext: $(BUILD)/supervisor/promtext.o
 $(BUILD)/tests/unit/test_ansi: $(BUILD)/supervisor/ansi.o
 $(BUILD)/tests/unit/test_pyrepr: $(BUILD)/supervisor/pyrepr.o $(BUILD)/ipc/utf8.o
 $(BUILD)/tests/unit/test_echo: $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/pyrepr.o \

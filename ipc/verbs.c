@@ -65,6 +65,10 @@ const struct verb verbs_table[VERB_COUNT] = {
 	[VERB_REEXEC] = { "reexec", VERB_REEXEC, 0, 0, 0, NULL, "usage: reexec",
 			  { { "reexec", "exec corrald's binary anew (after an upgrade),\n"
 			      "every program going on untouched" } } },
+	[VERB_METRICS] = { "metrics", VERB_METRICS, VERB_OWN_OPTIONS | VERB_AGAIN, 0, 1, NULL,
+			   "usage: metrics [--openmetrics]",
+			   { { "metrics [--openmetrics]", "Prometheus metrics of corrald, its processes,\n"
+			       "pools and sockets (as GET /metrics)" } } },
 };
 
 const struct verb *verbs_find(const char *name)

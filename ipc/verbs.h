@@ -34,6 +34,7 @@ enum verb_id {
 	VERB_DISABLE,
 	VERB_ENABLE,
 	VERB_REEXEC,
+	VERB_METRICS,
 	VERB_COUNT
 };
 

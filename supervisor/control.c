@@ -27,6 +27,7 @@
 #include "supervisor/log.h"
 #include "supervisor/logfile.h"
 #include "supervisor/loop.h"
+#include "supervisor/metrics.h"
 #include "supervisor/pool.h"
 #include "supervisor/procstatus.h"
 #include "supervisor/signame.h"
@@ -978,6 +979,18 @@ static void verb_reopen(struct client *c, char **argv, int argc)
 	client_answer(c);
 }
 
+/* metrics [--openmetrics]: what GET /metrics answers (metrics.h). */
+static void verb_metrics(struct client *c, char **argv, int argc)
+{
+	if (argc > 1 && strcmp(argv[1], "--openmetrics") != 0) {
+		answer_usage(c, VERB_METRICS);
+		return;
+	}
+	if (metrics_append(&c->out, argc > 1) < 0)
+		fail(c, PROTO_FAILED);
+	client_answer(c);
+}
+
 /* What corrald does for each verb of the protocol (ipc/verbs.h), once the
  * request has the shape the verb takes. Each handler answers, at once or
  * when what it waits for is done. A verb without one (migrate, which
@@ -1002,6 +1015,7 @@ static verb_handler *const verb_handlers[VERB_COUNT] = {
 	[VERB_WAIT] = verb_wait,
 	[VERB_RUN] = verb_run,
 	[VERB_SUBMIT] = verb_submit,
+	[VERB_METRICS] = verb_metrics,
 };
 
 static void handle_request(struct client *c, char **argv, int argc)

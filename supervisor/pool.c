@@ -1326,6 +1326,34 @@ bool pool_status(const struct process *p, char *pool, size_t plen, char *worker,
 	return true;
 }
 
+long pool_figures(struct pool_figures **out)
+{
+	size_t n = 0, k = 0;
+	for (const struct pool *pl = pool_all.pools; pl; pl = pl->next)
+		n++;
+	*out = NULL;
+	if (!n)
+		return 0;
+	struct pool_figures *v = calloc(n, sizeof *v); /* the caller's to free */
+	if (!v)
+		return -ENOMEM;
+	for (const struct pool *pl = pool_all.pools; pl; pl = pl->next, k++) {
+		const struct pool_config *pc = pool_cfg(pl);
+		struct pool_figures *f = &v[k];
+		*f = (struct pool_figures){
+			.name = pl->name, .queued = channel_len(&pl->queue) + pl->nretry,
+			.queue_max = pc ? pc->queue : 0, .producers = pl->nproducers,
+			.done = pl->st.done, .failed = pl->st.failed, .timed_out = pl->st.timed_out,
+			.retried = pl->st.retried, .cancelled = pl->st.cancelled,
+			.refused = pl->st.refused,
+		};
+		for (const struct pool_worker *w = pl->workers; w; w = w->next)
+			f->in_flight += (size_t)w->njobs;
+	}
+	*out = v;
+	return (long)n;
+}
+
 /* ---- freeing ---- */
 
 /* Free what was closed during the last turn. */

@@ -40,4 +40,19 @@ void pool_submit(int fd, char **argv, int argc);
 bool pool_status(const struct process *p, char *pool, size_t plen, char *worker, size_t wlen,
 		 char *stats, size_t slen);
 
+/* One pool's figures as they stand, for metrics. NAME is the pool's own,
+ * valid until the loop turns. */
+struct pool_figures {
+	const char *name;
+	size_t queued;          /* waiting: in the queue, and to be tried again */
+	int queue_max;          /* its queue =; 0 once its program is removed */
+	size_t in_flight;       /* given to a worker, not yet answered */
+	int producers;          /* connected */
+	uint64_t done, failed, timed_out, retried, cancelled, refused;
+};
+
+/* Every pool's figures into a heap array at *OUT (NULL when none); how
+ * many, or -ENOMEM. */
+long pool_figures(struct pool_figures **out);
+
 #endif

@@ -98,6 +98,12 @@ static const char *skip_space(const char *s, const char *end)
 	return s;
 }
 
+/* Bytes from A to B; 0 when B is not past A. */
+static size_t span(const char *a, const char *b)
+{
+	return a < b ? (size_t)(b - a) : 0;
+}
+
 static size_t trimmed_len(const char *s, const char *end)
 {
 	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
@@ -108,7 +114,7 @@ static size_t trimmed_len(const char *s, const char *end)
 static void parse_range(const char *s, const char *end, struct range *r)
 {
 	s = skip_space(s, end);
-	const char *semi = memchr(s, ';', (size_t)(end - s));
+	const char *semi = memchr(s, ';', span(s, end));
 	const char *tend = semi ? semi : end;
 	r->type = s;
 	r->typelen = trimmed_len(s, tend);
@@ -116,9 +122,11 @@ static void parse_range(const char *s, const char *end, struct range *r)
 	r->version_ok = true;
 	for (const char *p = semi; p && p < end;) {
 		p = skip_space(p + 1, end);
-		const char *next = memchr(p, ';', (size_t)(end - p));
+		if (p >= end)
+			break;
+		const char *next = memchr(p, ';', span(p, end));
 		const char *pend = next ? next : end;
-		const char *eq = memchr(p, '=', (size_t)(pend - p));
+		const char *eq = memchr(p, '=', span(p, pend));
 		if (eq) {
 			size_t klen = trimmed_len(p, eq);
 			const char *v = skip_space(eq + 1, pend);
@@ -153,7 +161,8 @@ bool promtext_wants_openmetrics(const char *accept)
 {
 	if (!accept)
 		return false;
-	double om = 0, text[3] = { -1, -1, -1 }; /* text/plain, text/*, then * / * */
+	/* the q of text/plain, of text's wildcard, of the whole wildcard */
+	double om = 0, text[3] = { -1, -1, -1 };
 	for (const char *s = accept; *s;) {
 		const char *comma = strchr(s, ',');
 		const char *end = comma ? comma : s + strlen(s);
