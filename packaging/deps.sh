@@ -7,7 +7,8 @@
 set -eu
 
 need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev libexpat1-dev libhttp-parser-dev nettle-dev \
-mandoc man-db strace python3 procps clang systemd libsystemd0 util-linux supervisor tini"
+mandoc man-db strace python3 procps clang systemd libsystemd0 util-linux supervisor tini \
+python3-prometheus-client"
 # supervisor: its supervisorctl, childutils and supervisord are what the
 # supervisord drop-in tests drive corrald with and compare it against.
 # man-db: the README's `man -l man/corrald.8`, and the tests that read the

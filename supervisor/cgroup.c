@@ -694,12 +694,33 @@ int cgroup_leaf_usage(const char *name, struct cgroup_usage *u)
 		return (int)n;
 	u->cpu_usec = cgroup_parse_key(text, "usage_usec");
 	u->mem = read_number(name, "memory.current");
-	u->mem_peak = read_number(name, "memory.peak"); /* since Linux 5.19 */
+	/* since Linux 5.19; only where memory.current is (a metrics scrape
+	 * asks for a thousand leaves) */
+	u->mem_peak = u->mem >= 0 ? read_number(name, "memory.peak") : -1;
 	return 0;
 }
 
-static int pids_at(int at, const char *rel, void (*fn)(pid_t, void *), void *ctx, int max)
+/* The pids of REL's cgroup.procs, to FN, at most MAX of them: 0 or more,
+ * or -errno. */
+static int procs_at(int at, const char *rel, void (*fn)(pid_t, void *), void *ctx, int max)
 {
+	/* Most cgroups hold a process or two: one read says it all (a metrics
+	 * scrape asks a thousand of them). A list that may not have fit is
+	 * read again through stdio. */
+	char text[1024];
+	ssize_t got = read_at(at, rel, "cgroup.procs", text, sizeof text);
+	if (got < 0)
+		return (int)got;
+	int n = 0;
+	if ((size_t)got + 16 < sizeof text) {
+		char *p = text, *end;
+		for (long pid; n < max && (pid = strtol(p, &end, 10), end != p); p = end)
+			if (pid > 0) {
+				fn((pid_t)pid, ctx);
+				n++;
+			}
+		return n;
+	}
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/cgroup.procs", rel);
 	int fd = openat(at, path, O_RDONLY | O_CLOEXEC);
@@ -710,7 +731,6 @@ static int pids_at(int at, const char *rel, void (*fn)(pid_t, void *), void *ctx
 			close(fd);
 		return -e;
 	}
-	int n = 0;
 	long pid;
 	while (n < max && fscanf(f, "%ld", &pid) == 1)
 		if (pid > 0) {
@@ -718,6 +738,19 @@ static int pids_at(int at, const char *rel, void (*fn)(pid_t, void *), void *ctx
 			n++;
 		}
 	fclose(f);
+	return n;
+}
+
+static int pids_at(int at, const char *rel, void (*fn)(pid_t, void *), void *ctx, int max)
+{
+	int n = procs_at(at, rel, fn, ctx, max);
+	if (n < 0)
+		return n;
+	/* A cgroup directory's links are 2 and one per child cgroup: most
+	 * have none, and are not read (a metrics scrape asks for a thousand). */
+	struct stat st;
+	if (fstatat(at, rel, &st, 0) == 0 && st.st_nlink == 2)
+		return n;
 	int sub = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = sub >= 0 ? fdopendir(sub) : NULL;
 	if (!d) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ipc/io.h"
@@ -230,7 +231,8 @@ static const struct {
 	{ "corral_pool_jobs_done", PROMTEXT_COUNTER, offsetof(struct pool_figures, done), false,
 	  "Jobs a worker answered." },
 	{ "corral_pool_jobs_failed", PROMTEXT_COUNTER, offsetof(struct pool_figures, failed), false,
-	  "Jobs that failed: their workers crashed with them past their retries." },
+	  "Jobs that failed (workers crashed with them past the retries, the pool "
+	  "was removed, a job its framing cannot carry)." },
 	{ "corral_pool_jobs_timed_out", PROMTEXT_COUNTER, offsetof(struct pool_figures, timed_out),
 	  false, "Jobs that ran past the pool's job_timeout." },
 	{ "corral_pool_jobs_retried", PROMTEXT_COUNTER, offsetof(struct pool_figures, retried),
@@ -238,7 +240,7 @@ static const struct {
 	{ "corral_pool_jobs_cancelled", PROMTEXT_COUNTER, offsetof(struct pool_figures, cancelled),
 	  false, "Jobs dropped because their producer went away." },
 	{ "corral_pool_jobs_refused", PROMTEXT_COUNTER, offsetof(struct pool_figures, refused),
-	  false, "Jobs refused (the queue full for a producer that does not wait, or too big)." },
+	  false, "Jobs refused: the queue was full for a producer that does not wait." },
 };
 
 static void write_pools(struct promtext *w, const struct pool_figures *v, long n)
@@ -328,9 +330,13 @@ static int64_t start_time(void)
 	return when;
 }
 
-/* Descriptors open in corrald now. */
+/* Descriptors open in corrald now: the size of /proc/self/fd (Linux 6.2
+ * and later say how many it holds), else its entries counted. */
 static long open_fds(void)
 {
+	struct stat st;
+	if (stat("/proc/self/fd", &st) == 0 && st.st_size > 0)
+		return (long)st.st_size;
 	DIR *d = opendir("/proc/self/fd");
 	if (!d)
 		return -1;

@@ -17,18 +17,26 @@
 #define USAGE_MAX_PIDS 4096
 
 struct sum {
+	bool cpu, mem;          /* what to read */
 	int64_t ticks, pages;
 	int n;
 };
 
+/* Only what the cgroups did not say: a metrics scrape reads a thousand
+ * trees, and each file of /proc is an open, a read and a close. */
 static void add_proc(pid_t pid, void *ctx)
 {
 	struct sum *s = ctx;
 	char path[64], text[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int64_t t = io_read_text(path, text, sizeof text) > 0 ? procfs_cpu_ticks(text) : -1;
-	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-	int64_t m = io_read_text(path, text, sizeof text) > 0 ? procfs_resident_pages(text) : -1;
+	int64_t t = 0, m = 0;
+	if (s->cpu) {
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+		t = io_read_text(path, text, sizeof text) > 0 ? procfs_cpu_ticks(text) : -1;
+	}
+	if (s->mem && t >= 0) {
+		snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+		m = io_read_text(path, text, sizeof text) > 0 ? procfs_resident_pages(text) : -1;
+	}
 	if (t < 0 || m < 0)
 		return; /* gone meanwhile */
 	s->ticks += t;
@@ -47,7 +55,7 @@ void usage_read(const struct process *p, struct usage *u)
 		(void)cgroup_leaf_usage(p->name, &cu);
 	if (cu.mem < 0 && p->leaf1_used)
 		(void)cgroup1_memory(p->name, &cu.mem, &cu.mem_peak);
-	struct sum s = { 0, 0, 0 };
+	struct sum s = { .cpu = cu.cpu_usec < 0, .mem = cu.mem < 0 };
 	if (cu.cpu_usec < 0 || cu.mem < 0) { /* /proc only for what the cgroups do not say */
 		int n = leaf ? cgroup_leaf_pids(p->name, add_proc, &s, USAGE_MAX_PIDS) : -1;
 		if (n < 0) /* process groups: what corrald knows of is its main process */
