@@ -287,3 +287,31 @@ def test_metrics_ask_for_credentials():
             expect(status == 200, "%s with %s: %d" % (where, good, status))
             smp = samples(text(body))
             expect(value(smp, "corral_process_up", name="one") == 1, "one is up")
+
+
+def test_metrics_counts_go_across_reexec():
+    """A process's restarts and log counts are carried across corralctl
+    reexec (the handover record), and corrald's start time stays."""
+    port = free_port()
+    conf = ("[inet_http_server]\nport = 127.0.0.1:%d\nusername = u\npassword = p\n\n"
+            "[program:one]\ncommand = /bin/sh -c 'echo a; echo b; exec /bin/sleep 1000'\n"
+            "startsecs = 0\n" % port)
+    with Corral(conf, name="metricsreexec") as c:
+        c.wait_running(["one"])
+        expect_rc(c.ctl("restart", "one"), 0, "restart one")
+        c.wait_running(["one"])
+
+        def counts():
+            smp, _ = scrape(port, auth="u:p")
+            return (value(smp, "corral_process_restarts_total", name="one"),
+                    value(smp, "corral_process_log_lines_total", name="one", stream="stdout"),
+                    value(smp, "corral_process_log_bytes_total", name="one", stream="stdout"),
+                    value(smp, "corral_start_time_seconds"))
+        before = wait_until(lambda: counts() if counts()[1] == 4 else None, 10,
+                            "both runs' two lines counted")
+        expect(before[0] == 1 and before[2] == 8, "one restart, 8 bytes", before)
+        r = c.ctl("reexec", timeout=30)
+        expect_rc(r, 0, "reexec")
+        wait_until(lambda: "took over" in c.stderr_text(), 10, "the take-over")
+        after = counts()
+        expect(after == before, "the counts went across the exec", before, after)
