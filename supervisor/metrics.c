@@ -217,30 +217,34 @@ static long read_processes(struct row **out, char **arena)
 
 /* ---- pools ---- */
 
+#define POOL_FIELD(f) offsetof(struct pool_figures, f)
+
 static const struct {
 	const char *name;
 	enum promtext_kind kind;
-	size_t at;              /* the field's offset in struct pool_figures */
-	bool is_size;           /* a size_t, else a uint64_t (int for producers) */
+	size_t at;              /* its uint64_t in struct pool_figures */
 	const char *help;
 } poolfams[] = {
-	{ "corral_pool_queued_jobs", PROMTEXT_GAUGE, offsetof(struct pool_figures, queued), true,
+	{ "corral_pool_queued_jobs", PROMTEXT_GAUGE, POOL_FIELD(queued),
 	  "Jobs waiting in the pool's queue (or to be tried again)." },
-	{ "corral_pool_in_flight_jobs", PROMTEXT_GAUGE, offsetof(struct pool_figures, in_flight),
-	  true, "Jobs given to a worker and not answered yet." },
-	{ "corral_pool_jobs_done", PROMTEXT_COUNTER, offsetof(struct pool_figures, done), false,
-	  "Jobs a worker answered." },
-	{ "corral_pool_jobs_failed", PROMTEXT_COUNTER, offsetof(struct pool_figures, failed), false,
+	{ "corral_pool_in_flight_jobs", PROMTEXT_GAUGE, POOL_FIELD(in_flight),
+	  "Jobs given to a worker and not answered yet." },
+	{ "corral_pool_jobs_done", PROMTEXT_COUNTER, POOL_FIELD(done), "Jobs a worker answered." },
+	{ "corral_pool_jobs_failed", PROMTEXT_COUNTER, POOL_FIELD(failed),
 	  "Jobs that failed (workers crashed with them past the retries, the pool "
 	  "was removed, a job its framing cannot carry)." },
-	{ "corral_pool_jobs_timed_out", PROMTEXT_COUNTER, offsetof(struct pool_figures, timed_out),
-	  false, "Jobs that ran past the pool's job_timeout." },
-	{ "corral_pool_jobs_retried", PROMTEXT_COUNTER, offsetof(struct pool_figures, retried),
-	  false, "Jobs given to a worker again after one crashed with them." },
-	{ "corral_pool_jobs_cancelled", PROMTEXT_COUNTER, offsetof(struct pool_figures, cancelled),
-	  false, "Jobs dropped because their producer went away." },
-	{ "corral_pool_jobs_refused", PROMTEXT_COUNTER, offsetof(struct pool_figures, refused),
-	  false, "Jobs refused: the queue was full for a producer that does not wait." },
+	{ "corral_pool_jobs_timed_out", PROMTEXT_COUNTER, POOL_FIELD(timed_out),
+	  "Jobs that ran past the pool's job_timeout." },
+	{ "corral_pool_jobs_retried", PROMTEXT_COUNTER, POOL_FIELD(retried),
+	  "Jobs given to a worker again after one crashed with them." },
+	{ "corral_pool_jobs_cancelled", PROMTEXT_COUNTER, POOL_FIELD(cancelled),
+	  "Jobs dropped because their producer went away." },
+	{ "corral_pool_jobs_refused", PROMTEXT_COUNTER, POOL_FIELD(refused),
+	  "Jobs refused: the queue was full for a producer that does not wait." },
+	{ "corral_pool_queue_capacity_jobs", PROMTEXT_GAUGE, POOL_FIELD(queue_max),
+	  "The most jobs the pool's queue holds (its queue =)." },
+	{ "corral_pool_producers", PROMTEXT_GAUGE, POOL_FIELD(producers),
+	  "Producers (corralctl submit) connected to the pool." },
 };
 
 static void write_pools(struct promtext *w, const struct pool_figures *v, long n)
@@ -248,20 +252,11 @@ static void write_pools(struct promtext *w, const struct pool_figures *v, long n
 	for (size_t f = 0; f < sizeof poolfams / sizeof poolfams[0]; f++) {
 		promtext_family(w, poolfams[f].name, poolfams[f].kind, poolfams[f].help);
 		for (long i = 0; i < n; i++) {
-			const char *at = (const char *)&v[i] + poolfams[f].at;
-			int64_t x = poolfams[f].is_size ? (int64_t) * (const size_t *)at
-							: (int64_t) * (const uint64_t *)at;
-			promtext_sample(w, NULL, "pool", v[i].name, x, 0);
+			uint64_t x;
+			memcpy(&x, (const char *)&v[i] + poolfams[f].at, sizeof x);
+			promtext_sample(w, NULL, "pool", v[i].name, (int64_t)x, 0);
 		}
 	}
-	promtext_family(w, "corral_pool_queue_capacity_jobs", PROMTEXT_GAUGE,
-			"The most jobs the pool's queue holds (its queue =).");
-	for (long i = 0; i < n; i++)
-		promtext_sample(w, NULL, "pool", v[i].name, v[i].queue_max, 0);
-	promtext_family(w, "corral_pool_producers", PROMTEXT_GAUGE,
-			"Producers (corralctl submit) connected to the pool.");
-	for (long i = 0; i < n; i++)
-		promtext_sample(w, NULL, "pool", v[i].name, v[i].producers, 0);
 }
 
 /* ---- sockets ---- */

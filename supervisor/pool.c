@@ -1342,13 +1342,14 @@ long pool_figures(struct pool_figures **out)
 		struct pool_figures *f = &v[k];
 		*f = (struct pool_figures){
 			.name = pl->name, .queued = channel_len(&pl->queue) + pl->nretry,
-			.queue_max = pc ? pc->queue : 0, .producers = pl->nproducers,
+			.queue_max = pc ? (uint64_t)pc->queue : 0,
+			.producers = (uint64_t)pl->nproducers,
 			.done = pl->st.done, .failed = pl->st.failed, .timed_out = pl->st.timed_out,
 			.retried = pl->st.retried, .cancelled = pl->st.cancelled,
 			.refused = pl->st.refused,
 		};
 		for (const struct pool_worker *w = pl->workers; w; w = w->next)
-			f->in_flight += (size_t)w->njobs;
+			f->in_flight += (uint64_t)w->njobs;
 	}
 	*out = v;
 	return (long)n;

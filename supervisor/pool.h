@@ -44,10 +44,10 @@ bool pool_status(const struct process *p, char *pool, size_t plen, char *worker,
  * valid until the loop turns. */
 struct pool_figures {
 	const char *name;
-	size_t queued;          /* waiting: in the queue, and to be tried again */
-	int queue_max;          /* its queue =; 0 once its program is removed */
-	size_t in_flight;       /* given to a worker, not yet answered */
-	int producers;          /* connected */
+	uint64_t queued;        /* waiting: in the queue, and to be tried again */
+	uint64_t queue_max;     /* its queue =; 0 once its program is removed */
+	uint64_t in_flight;     /* given to a worker, not yet answered */
+	uint64_t producers;     /* connected */
 	uint64_t done, failed, timed_out, retried, cancelled, refused;
 };
 
