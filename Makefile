@@ -114,6 +114,8 @@ UNIT_TESTS += handover
 UNIT_TESTS += procfs
 # Prometheus's text formats: samples, escapes, and what an Accept asks for
 UNIT_TESTS += promtext
+# a listening socket's accept queue, on real sockets
+UNIT_TESTS += sockstat
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
@@ -180,6 +182,7 @@ $(BUILD)/tests/unit/test_cgroup: $(BUILD)/supervisor/cgroup.o $(BUILD)/ipc/io.o 
 $(BUILD)/tests/unit/test_path: $(BUILD)/supervisor/path.o
 $(BUILD)/tests/unit/test_procfs: $(BUILD)/supervisor/procfs.o
 $(BUILD)/tests/unit/test_promtext: $(BUILD)/supervisor/promtext.o
+$(BUILD)/tests/unit/test_sockstat: $(BUILD)/supervisor/sockstat.o
 $(BUILD)/tests/unit/test_ansi: $(BUILD)/supervisor/ansi.o
 $(BUILD)/tests/unit/test_pyrepr: $(BUILD)/supervisor/pyrepr.o $(BUILD)/ipc/utf8.o
 $(BUILD)/tests/unit/test_echo: $(BUILD)/supervisor/echo.o $(BUILD)/supervisor/pyrepr.o \
