@@ -42,12 +42,12 @@ BUILD     ?= build
 endif
 
 # Objects shared by the daemon and its unit tests (everything but main).
-SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c supervisor/cfgload.c \
+SUP_SRCS  := supervisor/log.c supervisor/mainlog.c supervisor/config.c supervisor/cfgread.c supervisor/cfgload.c \
              supervisor/cfgexpand.c supervisor/cfgkey.c supervisor/cfgprog.c \
              supervisor/cfgsect.c supervisor/cfgcheck.c supervisor/signame.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/loop.c supervisor/hooks.c \
              supervisor/program.c supervisor/pidmap.c \
-             supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
+             supervisor/spawn.c supervisor/control.c supervisor/ctllog.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
              supervisor/logbuild.c supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \

@@ -24,6 +24,7 @@
 #include "supervisor/hooks.h"
 #include "supervisor/http.h"
 #include "supervisor/log.h"
+#include "supervisor/mainlog.h"
 #include "supervisor/reexec.h"
 #include "supervisor/pool.h"
 #include "supervisor/rpc.h"
@@ -368,6 +369,12 @@ int main(int argc, char **argv)
 					      cfg.scopes == SCOPES_PROCESS_GROUP, text, sizeof text))
 				fprintf(stderr, "%s (on this host)\n", text);
 		}
+		char why[PATH_MAX + 256];
+		if (mainlog_check(&cfg, why, sizeof why) < 0) {
+			fprintf(stderr, "corrald: %s: %s\n", config, why);
+			config_free(&cfg);
+			return 2;
+		}
 		printf("%s: ok, %zu program%s\n", config, cfg.nprograms, cfg.nprograms == 1 ? "" : "s");
 		if (log_threshold >= LOG_DEBUG)
 			print_effective(&cfg, identifier, init);
@@ -384,6 +391,14 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 2;
 	}
+	/* the log file before daemonizing too: the terminal hears why not,
+	 * and the file has the daemon's first lines */
+	log_set_config_level(cfg.loglevel);
+	if (mainlog_configure(&cfg, msg, sizeof msg) < 0) {
+		fprintf(stderr, "corrald: %s: logfile: %s\n", config, msg);
+		config_free(&cfg);
+		return 2;
+	}
 	if (daemon && (rc = daemonize()) < 0) {
 		fprintf(stderr, "corrald: daemonizing: %s\n", strerror(-rc));
 		config_free(&cfg);
@@ -392,13 +407,14 @@ int main(int argc, char **argv)
 	if (group)
 		supervisor_init_forward_to_group();
 	supervisor_set_identifier(identifier);
-	log_set_config_level(cfg.loglevel);
 	if ((rc = parts_init()) < 0) {
 		log_err("subscribing to the core's hooks: %s", strerror(-rc));
 		config_free(&cfg);
 		return 1;
 	}
 	rc = supervisor_run(config, &cfg, init);
+	if (rc != 0 && !init) /* --init exits with its main program's status */
+		log_crit("corrald exits with status %d", rc);
 	if (supervisor_restart_requested()) {
 		/* supervisord's restart (supervisorctl reload): everything is down;
 		 * the same binary starts again on the same command line, a daemon
