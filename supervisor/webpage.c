@@ -32,7 +32,8 @@ static const char STYLE[] =
 	"th{background:#eee}tr:nth-child(even) td{background:#f6f8fa}"
 	".running{color:#070;font-weight:bold}.error{color:#b00;font-weight:bold}"
 	".nominal{color:#555}small{color:#666}"
-	"pre{background:#fff;border:1px solid #ddd;padding:.5em;white-space:pre-wrap}";
+	"pre{background:#fff;border:1px solid #ddd;padding:.5em;white-space:pre-wrap}"
+	"td.cpu,td.mem,td.action a{white-space:nowrap}";
 
 static void esc(FILE *out, const char *s)
 {
