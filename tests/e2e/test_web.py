@@ -22,6 +22,7 @@ import fcntl
 import http.client
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -29,8 +30,8 @@ import struct
 import subprocess
 import time
 
-from harness import (TAG_VAR, Corral, build_dir, expect, free_port, proc_stat, tagged_pids,
-                     wait_until)
+from harness import (TAG_VAR, Corral, build_dir, corralctl_path, expect, free_port, proc_stat,
+                     run, tagged_pids, wait_until)
 
 CHROMIUM = "/usr/bin/chromium"
 USER, PASSWORD = "admin", "s3cret"
@@ -467,3 +468,35 @@ def test_web_actions_answer_like_supervisord():
             c.wait_state("one", "STOPPED")
         finally:
             sd.stop()
+
+
+def test_web_pool_queue_depth():
+    """A pool's queue depth on the page follows the jobs submitted, as
+    status --json counts them."""
+    c = Corral(start=False, name="webpool",
+               scripts={"worker.sh": "while IFS= read -r line; do sleep 1000; done\n"})
+    port = free_port()
+    c.write_config("[inet_http_server]\nport = 127.0.0.1:%d\nusername = %s\npassword = %s\n\n"
+                   "[supervisord]\nchildlogdir = @LOG@\nsocket = @DIR@/run/corral.sock\n\n"
+                   "[pool:q]\ncommand = /bin/sh @DIR@/worker.sh @TAG@\nworkers = 1\nqueue = 8\n"
+                   % (port, USER, PASSWORD), raw=True)
+    with c:
+        c.start()
+        c.wait_running(["q:q_0"])
+
+        def depth():
+            st, _, body = get(port, "/")
+            expect(st == 200, "the page", st)
+            m = re.search(r'<tr class="pool" data-name="q"><td>q</td><td class="queue">(\d+)<',
+                          body)
+            expect(m, "the pools table lists q", body[-1500:])
+            return int(m.group(1))
+        expect(depth() == 0, "an empty queue", depth())
+        for i in range(4):   # the first is taken by the one worker, three wait
+            r = run([corralctl_path(), "-s", c.sock, "submit", "--no-wait", "--detach", "q",
+                     "job %d" % i])
+            expect(r.rc == 0, "submit job %d" % i, r)
+        wait_until(lambda: depth() == 3, 10, "a queue of 3 on the page")
+        queued = [p for p in c.status().values() if p.get("pool", {}).get("name") == "q"]
+        expect(queued and queued[0]["pool"].get("queue") == 3,
+               "status --json counts the same queue", queued)
