@@ -129,6 +129,17 @@ static bool restart_add(struct process *p)
 	return true;
 }
 
+/* A stop asked after a restart: P stays down. */
+static void restart_cancel(const struct process *p)
+{
+	for (struct restart **rp = &W.restarts, *r; (r = *rp); rp = &r->next)
+		if (r->p == p) {
+			*rp = r->next;
+			free(r);
+			return;
+		}
+}
+
 static void restart(struct process *p, bool to_restart, char *msg, size_t len)
 {
 	if (!sdview_running(p->fsm.state)) {
@@ -192,10 +203,13 @@ static void all(bool restart_them, char *msg, size_t len)
 	for (size_t i = 0; i < n; i++) {
 		char one[PATH_MAX + 600];
 		one[0] = '\0';
-		if (restart_them)
+		if (restart_them) {
 			restart(v[i], false, one, sizeof one);
-		else if (sdview_running(v[i]->fsm.state))
-			supervisor_stop(v[i]);
+		} else {
+			restart_cancel(v[i]);
+			if (sdview_running(v[i]->fsm.state))
+				supervisor_stop(v[i]);
+		}
 		if (!strncmp(one, "ERROR", 5)) {
 			failed++;
 			log_warn("web: restartall: %s", one);
@@ -238,6 +252,7 @@ static bool act(const struct webform *f, char *msg, size_t len)
 	} else if (!strcmp(a, "restart")) {
 		restart(p, true, msg, len);
 	} else if (!strcmp(a, "stop")) {
+		restart_cancel(p);
 		if (!sdview_running(p->fsm.state)) {
 			snprintf(msg, len, "ERROR: Process %s: not running", p->name);
 		} else {

@@ -29,6 +29,7 @@ import socket
 import struct
 import subprocess
 import time
+import urllib.parse
 
 from harness import (TAG_VAR, Corral, build_dir, corralctl_path, expect, free_port, proc_stat,
                      run, tagged_pids, wait_until)
@@ -500,3 +501,52 @@ def test_web_pool_queue_depth():
         queued = [p for p in c.status().values() if p.get("pool", {}).get("name") == "q"]
         expect(queued and queued[0]["pool"].get("queue") == 3,
                "status --json counts the same queue", queued)
+
+
+def test_web_restart_clearlog_and_all():
+    """restart starts the process again once it is down (a new pid), a stop
+    asked meanwhile keeps it down; clearlog empties its log; restartall
+    gives every running program a new pid; stopall stops them all."""
+    c, port = started("webrestart")
+    with c:
+        c.start()
+        pids = c.wait_running(["one", "two"])
+
+        def act(query):
+            st, hd, _ = get(port, "/index.html?" + query)
+            expect(st == 303 and hd.get("location", "").startswith("/?message="),
+                   "%s: a 303 to the page" % query, st, hd)
+            return urllib.parse.unquote(hd["location"].split("=", 1)[1])
+
+        msg = act("processname=one&action=restart")
+        expect(msg == "Process one restarting", "restart's message", msg)
+        wait_until(lambda: (lambda s: s["state"] == "RUNNING" and s["pid"] != pids["one"])(
+            c.status()["one"]), 15, "one running again with a new pid")
+        # a restart then a stop: it stays down
+        act("processname=two&action=restart")
+        act("processname=two&action=stop")
+        c.wait_state("two", "STOPPED")
+        time.sleep(1)
+        expect(c.status()["two"]["state"] == "STOPPED", "a stop after a restart keeps two down",
+               c.status()["two"])
+        msg = act("processname=two&action=stop")
+        expect(msg == "ERROR: Process two: not running", "stop of a stopped process", msg)
+        msg = act("processname=two&action=start")
+        expect(msg == "Process two starting", "start's message", msg)
+        c.wait_state("two", "RUNNING")
+        # clearlog: the log file goes, and is written anew
+        log = c.log("one")
+        wait_until(lambda: "hello-web-page" in (c.read(log) or ""), 10, "one's log written")
+        msg = act("processname=one&action=clearlog")
+        expect(msg == "Log for one cleared", "clearlog's message", msg)
+        expect("hello-web-page" not in (c.read(log) or ""), "one's log cleared", c.read(log))
+        before = {n: c.status()[n]["pid"] for n in ("one", "two")}
+        msg = act("action=restartall")
+        expect(msg.startswith("All restarting"), "restartall's message", msg)
+        wait_until(lambda: all(c.status()[n]["state"] == "RUNNING" and
+                               c.status()[n]["pid"] != before[n] for n in before), 15,
+                   "every program running again with a new pid")
+        msg = act("action=stopall")
+        expect(msg == "All stopping", "stopall's message", msg)
+        for n in ("one", "two"):
+            c.wait_state(n, "STOPPED")
