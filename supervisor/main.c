@@ -28,6 +28,7 @@
 #include "supervisor/reexec.h"
 #include "supervisor/pool.h"
 #include "supervisor/rpc.h"
+#include "supervisor/web.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/supervisord.h"
 
@@ -44,14 +45,15 @@ static const struct hooks http_hooks = {
 /* The parts above the supervision core, each subscribed to the core's
  * hooks (hooks.h), in this order: the servers open in it (the control
  * socket first, which tells a second corrald that one runs already; then
- * the HTTP server, whose routes rpc.c adds) and close the other way; a
+ * the HTTP server, whose routes rpc.c and web.c add) and close the other way; a
  * pool gives its workers their stdin before the event listeners' part is
  * asked for one. */
 static int parts_init(void)
 {
 	int r;
 	if ((r = control_init()) < 0 || (r = hooks_subscribe(&http_hooks)) < 0 ||
-	    (r = rpc_init()) < 0 || (r = pool_init()) < 0 || (r = events_init()) < 0)
+	    (r = rpc_init()) < 0 || (r = web_init()) < 0 ||
+	    (r = pool_init()) < 0 || (r = events_init()) < 0)
 		return r;
 	return 0;
 }

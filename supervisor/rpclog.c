@@ -176,8 +176,7 @@ void rpclog_tail_stderr(struct rcall *rc, const struct xval *pa)
 	tail_log(rc, pa, LOG_STDERR);
 }
 
-/* Remove P's log files and their rotated copies; corrald reopens them. */
-static int clear_logs(const struct process *p)
+int rpclog_clear_files(const struct process *p)
 {
 	int rc = 0;
 	for (int which = LOG_STDOUT; which <= LOG_STDERR; which++) {
@@ -204,7 +203,7 @@ void rpclog_clear(struct rcall *rc, const struct xval *pa)
 	if (!rcall_args(rc, pa, "s") || rcall_shutting_down(rc) ||
 	    !(p = rcall_named(rc, rcall_sarg(pa, 0))))
 		return;
-	if (clear_logs(p) < 0) {
+	if (rpclog_clear_files(p) < 0) {
 		rcall_fault(rc, RCALL_FAILED, rcall_sarg(pa, 0));
 		return;
 	}
@@ -220,7 +219,7 @@ void rpclog_clear_all(struct rcall *rc, const struct xval *pa)
 	struct process **v;
 	size_t n = sdview_processes(NULL, false, &v);
 	for (size_t i = 0; i < n; i++) {
-		bool ok = clear_logs(v[i]) == 0;
+		bool ok = rpclog_clear_files(v[i]) == 0;
 		rcall_result(rc->out, supervisor_process_name(v[i]), program_group_name(v[i]->prog),
 			     ok ? RCALL_SUCCESS : RCALL_FAILED, ok ? "OK" : "FAILED");
 	}

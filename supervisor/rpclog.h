@@ -10,8 +10,14 @@
 #ifndef CORRAL_RPCLOG_H
 #define CORRAL_RPCLOG_H
 
+struct process;
 struct rcall;
 struct xval;
+
+/* Remove P's log files and their rotated copies (clearProcessLogs, the web
+ * page's clearlog); supervisor_reopen_logs() then opens them anew. 0, or
+ * the -errno of the last that could not be removed. */
+int rpclog_clear_files(const struct process *p);
 
 /* readProcessStdoutLog (readProcessLog), readProcessStderrLog. */
 void rpclog_read_stdout(struct rcall *rc, const struct xval *pa);
