@@ -15,9 +15,9 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR      ?= $(PREFIX)/share/doc/corral
 
 CC        ?= cc
-PKGS      := inih libseccomp libcap expat nettle
+PKGS      := inih libseccomp libcap expat nettle liburiparser
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lseccomp -lcap -lexpat -lnettle)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lseccomp -lcap -lexpat -lnettle -luriparser)
 # http-parser (Node.js's, packaged by Debian) ships no .pc file; libresolv
 # has b64_pton for Basic auth.
 PKG_LIBS   += -lhttp_parser -lresolv
@@ -42,18 +42,19 @@ BUILD     ?= build
 endif
 
 # Objects shared by the daemon and its unit tests (everything but main).
-SUP_SRCS  := supervisor/log.c supervisor/config.c supervisor/cfgread.c supervisor/cfgload.c \
+SUP_SRCS  := supervisor/log.c supervisor/mainlog.c supervisor/config.c supervisor/cfgread.c supervisor/cfgload.c \
              supervisor/cfgexpand.c supervisor/cfgkey.c supervisor/cfgprog.c \
              supervisor/cfgsect.c supervisor/cfgcheck.c supervisor/signame.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/loop.c supervisor/hooks.c \
              supervisor/program.c supervisor/pidmap.c \
-             supervisor/spawn.c supervisor/control.c supervisor/supervisor.c \
+             supervisor/spawn.c supervisor/control.c supervisor/ctllog.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
              supervisor/logbuild.c supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c supervisor/poolcarry.c supervisor/cgroup1.c supervisor/usage.c supervisor/procfs.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/http.c supervisor/rpc.c \
              supervisor/rcall.c supervisor/sdview.c supervisor/rpclog.c supervisor/rpcconfig.c \
+             supervisor/web.c supervisor/webpage.c supervisor/webform.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
              supervisor/sdlog.c supervisor/state.c supervisor/procstatus.c \
              supervisor/handover.c supervisor/reexec.c \
@@ -87,7 +88,7 @@ UNIT_TESTS += channel framing poolcfg
 UNIT_TESTS += verbs
 # The supervisord-compatible XML-RPC server: its value reader and writer;
 # the HTTP server it is routes of, and the requests that reads.
-UNIT_TESTS += xmlrpc http httpreq
+UNIT_TESTS += xmlrpc http httpreq webform
 # supervisord's event listener protocol (eventproto.c), and its pools at
 # run time (events.c) with the event loop faked.
 UNIT_TESTS += events events_loop
@@ -171,6 +172,7 @@ $(BUILD)/tests/unit/test_loop: $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/he
 $(BUILD)/tests/unit/test_hooks: $(BUILD)/supervisor/hooks.o
 $(BUILD)/tests/unit/test_xmlrpc: $(BUILD)/supervisor/xmlrpc.o
 $(BUILD)/tests/unit/test_httpreq: $(BUILD)/supervisor/httpreq.o
+$(BUILD)/tests/unit/test_webform: $(BUILD)/supervisor/webform.o
 $(BUILD)/tests/unit/test_http: $(BUILD)/supervisor/http.o $(BUILD)/supervisor/httpreq.o \
                              $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
                              $(BUILD)/supervisor/handover.o \

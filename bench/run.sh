@@ -10,8 +10,9 @@
 # its CSV and plot in bench/out/ (or $BENCH_OUT); then bench/poolbench.py
 # (with bench/poolbench.c), jobs a second through a pool beside the raw
 # floor of a pipe ping-pong; then bench/rpcbench.py, supervisord's XML-RPC
-# interface from both daemons (1,000 programs); then bench/metricsbench.py,
-# a Prometheus scrape of GET /metrics with 1,000 programs; then bench/scale.py, 100 to
+# interface from both daemons (1,000 programs); then bench/webbench.py,
+# GET / and GET /metrics with 1,000 programs beside supervisord's GET /;
+# then bench/scale.py, 100 to
 # 10,000 programs started beside as many spawns of /bin/true; then
 # bench/reexec.py, corralctl reexec with 10 and 1,000 programs; then
 # bench/sweep.py, every supervisor at N = 10, 100, 1,000 (and corral at
@@ -57,9 +58,9 @@ status=0
 "$py" "$here/poolbench.py" "$build" "$tmp/poolbench" || status=$?
 # supervisord's XML-RPC interface, served by corrald and by supervisord.
 "$py" "$here/rpcbench.py" "$build" || status=$?
-# Prometheus's scrape of GET /metrics with 1,000 programs (the top of
-# bench/metricsbench.py).
-"$py" "$here/metricsbench.py" "$build" || status=$?
+# The operator's view: corrald's web page and /metrics beside supervisord's
+# page, 1,000 programs, and the system calls of an idle corrald between scrapes.
+"$py" "$here/webbench.py" "$build" || status=$?
 # corral at scale: N = 100, 1,000, 10,000 programs beside N spawns (the
 # top of bench/scale.py).
 "$py" "$here/scale.py" "$build" || status=$?

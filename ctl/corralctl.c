@@ -779,14 +779,14 @@ static void tail_interrupt(int sig)
 	tail_stop = 1;
 }
 
-/* tail -f's connection ended: corrald went away with the program, or is
+/* tail -f's (maintail -f's) connection ended: corrald went away with the program, or is
  * re-executing itself. Ask again to follow, from now on (-n 0): a new
  * connection in *FD, or false when there is nothing more to follow. */
 static bool tail_again(int *fd, const char *path, int argc, char **argv)
 {
 	char *again[PROTO_MAX_ARGS];
 	int n = 0;
-	again[n++] = "tail";
+	again[n++] = argv[0]; /* tail, maintail */
 	again[n++] = "-f";
 	again[n++] = "-n";
 	again[n++] = "0";
@@ -880,7 +880,7 @@ static int tail_main(const struct verb *v, const struct ctl *o, int argc, char *
 		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
 			i++;
 		else
-			usage_error("tail: unknown option '%s'", argv[i]);
+			usage_error("%s: unknown option '%s'", argv[0], argv[i]);
 	}
 	int fd;
 	uint32_t len;
@@ -1005,6 +1005,7 @@ typedef int verb_main(const struct verb *v, const struct ctl *o, int argc, char 
  * are request_main()'s. */
 static verb_main *const verb_mains[VERB_COUNT] = {
 	[VERB_TAIL] = tail_main,
+	[VERB_MAINTAIL] = tail_main,
 	[VERB_RUN] = run_main,
 	[VERB_SUBMIT] = submit_verb,
 	[VERB_MIGRATE] = migrate_main,

@@ -7,10 +7,13 @@
 set -eu
 
 need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev libexpat1-dev libhttp-parser-dev nettle-dev \
-mandoc man-db strace python3 procps clang systemd libsystemd0 util-linux supervisor tini \
+liburiparser-dev mandoc man-db strace python3 procps clang systemd libsystemd0 util-linux supervisor tini chromium \
 python3-prometheus-client"
 # supervisor: its supervisorctl, childutils and supervisord are what the
 # supervisord drop-in tests drive corrald with and compare it against.
+# chromium: tests/e2e/test_web.py drives the web page in it, headless.
+# python3-prometheus-client: tests/e2e/test_metrics.py reads /metrics with
+# its parsers.
 # man-db: the README's `man -l man/corrald.8`, and the tests that read the
 # man pages as a user would. tini: corrald --init is tested beside it.
 # gnuplot-nox: the plots `make bench` draws (PNG and SVG, no X).

@@ -253,6 +253,10 @@ struct corral_config {
 	char *logdir;
 	char *state_dir;        /* what corralctl disable/enable keep (state.h) */
 	char *pidfile;          /* NULL: none */
+	/* corrald's own log file (mainlog.h); NULL: none, stderr only */
+	char *logfile;
+	uint64_t logfile_maxbytes; /* rotate past this, 0: never; default 50MB */
+	int logfile_backups;    /* rotated files kept, default 10 */
 	enum scopes scopes;     /* default auto */
 	struct program_config *programs; /* sorted by priority, then name */
 	size_t nprograms;

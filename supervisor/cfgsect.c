@@ -159,13 +159,9 @@ static int apply_strip_ansi(struct source *src, const struct cfgkey *k, const ch
 	return 0;
 }
 
-/* supervisord's seven levels on corrald's four: its debug, trace and
- * blather are all corrald's debug. */
+/* supervisord's seven levels, in the order of enum log_level. */
 static const char *const loglevel_words[] = {
 	"critical", "error", "warn", "info", "debug", "trace", "blather", NULL,
-};
-static const enum log_level loglevels[] = {
-	LOG_ERR, LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_DEBUG, LOG_DEBUG,
 };
 
 static int parse_loglevel(const struct cfgkey *k, void *obj, const char *value, char *err,
@@ -173,7 +169,7 @@ static int parse_loglevel(const struct cfgkey *k, void *obj, const char *value, 
 {
 	for (size_t i = 0; k->words[i]; i++)
 		if (strcasecmp(value, k->words[i]) == 0) {
-			((struct corral_config *)obj)->loglevel = (int)loglevels[i];
+			((struct corral_config *)obj)->loglevel = (int)i;
 			return 0;
 		}
 	snprintf(err, errlen, "critical, error, warn, info, debug, trace or blather");
@@ -182,10 +178,9 @@ static int parse_loglevel(const struct cfgkey *k, void *obj, const char *value, 
 
 static void show_loglevel(const struct cfgkey *k, const void *obj, struct cfgkey_out *out)
 {
-	static const char *const names[] = { "error", "warn", "info", "debug" };
 	int level = ((const struct corral_config *)obj)->loglevel;
-	if (level >= 0 && level < (int)(sizeof names / sizeof names[0]))
-		cfgkey_emit(out, k->name, "%s", names[level]);
+	if (level >= LOG_CRIT && level <= LOG_BLATHER)
+		cfgkey_emit(out, k->name, "%s", k->words[level]);
 	else
 		cfgkey_emit(out, k->name, "(not set)");
 }
@@ -208,6 +203,12 @@ static const struct cfgkey main_rows[] = {
 	  .dflt = CONFIG_DEFAULT_LOGDIR, .migrate = CFGKEY_RESOLVED },
 	{ .name = "pidfile", .type = CFGKEY_STR, CORRAL(pidfile), .apply = apply_path,
 	  .migrate = CFGKEY_RESOLVED },
+	{ .name = "logfile", .type = CFGKEY_STR, CORRAL(logfile), .apply = apply_path,
+	  .migrate = CFGKEY_RESOLVED },
+	{ .name = "logfile_maxbytes", .type = CFGKEY_BYTES, CORRAL(logfile_maxbytes),
+	  .dflt = "50MB" },
+	{ .name = "logfile_backups", .type = CFGKEY_INT, CORRAL(logfile_backups), .min = 0,
+	  .max = 1000, .dflt = "10" },
 	{ .name = "state_dir", .type = CFGKEY_STR, CORRAL(state_dir), .apply = apply_path,
 	  .dflt = CONFIG_DEFAULT_STATE_DIR, .migrate = CFGKEY_RESOLVED },
 	{ .name = "identifier", .type = CFGKEY_STR, CORRAL(identifier), .apply = apply_identifier,

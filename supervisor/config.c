@@ -35,6 +35,7 @@ void config_free(struct corral_config *cfg)
 	free(cfg->logdir);
 	free(cfg->state_dir);
 	free(cfg->pidfile);
+	free(cfg->logfile);
 	free(cfg->identifier);
 	struct http_config *hs[] = { &cfg->unix_http, &cfg->inet_http };
 	for (size_t i = 0; i < 2; i++) {

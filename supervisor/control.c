@@ -21,6 +21,7 @@
 #include "ipc/io.h"
 #include "ipc/proto.h"
 #include "ipc/verbs.h"
+#include "supervisor/controlint.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/handover.h"
 #include "supervisor/hooks.h"
@@ -42,50 +43,6 @@
 /* At most this many clients at once; more wait in the listen backlog. */
 #define MAX_CLIENTS 256
 
-/* READ: the request is arriving. BUSY: it is being handled (synchronous
- * verbs answer before the handler returns). WAIT: start/stop/restart wait
- * for processes. WRITE: the answer is going out. */
-enum client_phase { CLIENT_READ, CLIENT_BUSY, CLIENT_WAIT, CLIENT_WRITE, CLIENT_FOLLOW };
-
-/* tail -f: what a follower has not read yet is bounded; past it, output is
- * skipped for that follower (and it is told how much), never held back. */
-#define FOLLOW_MAX (1024 * 1024)
-/* How much of a log file tail -n reads back at most. */
-#define TAIL_READ_MAX (4 * 1024 * 1024)
-
-/* What a waiting client still expects of one process. */
-enum wait_for { WAIT_NONE, WAIT_STARTED, WAIT_STOPPED, WAIT_STOPPED_THEN_START, WAIT_RUN,
-		WAIT_READY };
-
-struct pending {
-	struct process *p;    /* NULL once the process was removed */
-	enum wait_for what;
-};
-
-struct client {
-	struct watch watch;
-	int fd;
-	enum client_phase phase;
-	uint8_t hdr[PROTO_HEADER_SIZE];
-	size_t got;           /* bytes of header + payload read so far */
-	uint8_t *payload;     /* heap, owned */
-	uint32_t plen;
-	struct proto_buf out; /* the answer */
-	size_t sent;
-	enum proto_result result;
-	struct pending *pend; /* heap, owned */
-	size_t npend;
-	struct deadline timer;
-	int fds[3];           /* passed with the request (SCM_RIGHTS), -1: none; owned */
-	int nfds;
-	pid_t peer_pid;
-	enum { RUN_NORMAL, RUN_TIMED_OUT, RUN_CANCELLED } run_end;
-	struct process *follow;  /* tail -f: the process whose log it follows */
-	int follow_which;
-	uint64_t skipped;        /* bytes not sent to a slow follower */
-	struct client *next;
-};
-
 static struct {
 	int fd;
 	struct watch watch;
@@ -99,6 +56,11 @@ static struct {
 	bool checking, again;
 } C = { .fd = -1, .watch = { .fd = -1 } };
 
+struct client *ctl_clients(void)
+{
+	return C.clients;
+}
+
 static loop_watch_fn client_event;
 static loop_timer_fn client_due;
 
@@ -106,7 +68,7 @@ static void control_bury(void);
 
 /* Close C now; its memory is freed by control_bury() after the current
  * batch of events, one of which may still point at it. */
-static void client_free(struct client *c)
+static void ctl_client_free(struct client *c)
 {
 	for (struct client **pp = &C.clients; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
@@ -114,11 +76,7 @@ static void client_free(struct client *c)
 			break;
 		}
 	C.nclients--;
-	if (c->follow) {
-		struct logstream *ls = c->follow_which == LOG_STDOUT ? &c->follow->out : &c->follow->err;
-		ls->followers--;
-		c->follow = NULL;
-	}
+	ctllog_unfollow(c);
 	loop_timer_cancel(&c->timer);
 	if (c->fd >= 0) { /* -1: handed over (submit) */
 		loop_unwatch(&c->watch);
@@ -137,7 +95,7 @@ static void client_free(struct client *c)
 		loop_watch_mod(&C.watch, EPOLLIN);
 }
 
-static void client_flush(struct client *c)
+void ctl_flush(struct client *c)
 {
 	while (c->sent < c->out.len) {
 		ssize_t n = io_write_some(c->fd, c->out.data + c->sent, c->out.len - c->sent);
@@ -147,13 +105,13 @@ static void client_flush(struct client *c)
 			return; /* EPOLLOUT brings us back */
 		}
 		if (n < 0) {
-			client_free(c);
+			ctl_client_free(c);
 			return;
 		}
 		c->sent += (size_t)n;
 	}
-	if (!c->follow) {
-		client_free(c);
+	if (!c->follow && !c->mainlog.following) {
+		ctl_client_free(c);
 		return;
 	}
 	/* tail -f: the answer is out; from now on, frames of more log. */
@@ -167,20 +125,19 @@ static void client_flush(struct client *c)
 }
 
 /* The answer is complete: send it. */
-static void client_answer(struct client *c)
+void ctl_answer(struct client *c)
 {
 	proto_answer_finish(&c->out, c->result);
 	c->phase = CLIENT_WRITE;
 	if (loop_timer_set(&c->timer, loop_now_ms() + ANSWER_TIMEOUT_MS) < 0 ||
 	    loop_watch_mod(&c->watch, EPOLLOUT) < 0) {
-		client_free(c);
+		ctl_client_free(c);
 		return;
 	}
-	client_flush(c);
+	ctl_flush(c);
 }
 
-static void outf(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void outf(struct client *c, const char *fmt, ...)
+void ctl_outf(struct client *c, const char *fmt, ...)
 {
 	char buf[4096];
 	va_list ap;
@@ -196,29 +153,29 @@ static void outf(struct client *c, const char *fmt, ...)
 	(void)proto_buf_append(&c->out, "\n", 1);
 }
 
-static void fail(struct client *c, enum proto_result r)
+void ctl_fail(struct client *c, enum proto_result r)
 {
 	if (c->result == PROTO_OK || (r == PROTO_USAGE))
 		c->result = r;
 }
 
 /* A request of verb ID that it cannot read: its usage line, and answered. */
-static void answer_usage(struct client *c, enum verb_id id)
+void ctl_usage(struct client *c, enum verb_id id)
 {
-	outf(c, "%s: %s", verbs_table[id].name, verbs_table[id].usage);
-	fail(c, PROTO_USAGE);
-	client_answer(c);
+	ctl_outf(c, "%s: %s", verbs_table[id].name, verbs_table[id].usage);
+	ctl_fail(c, PROTO_USAGE);
+	ctl_answer(c);
 }
 
 /* supervisor_select() failed with R on BAD, the name of a WHAT. */
 static void select_failed(struct client *c, int r, const char *bad, const char *what)
 {
 	if (r == -ENOENT) {
-		outf(c, "no such %s: %s", what, bad);
-		fail(c, PROTO_USAGE);
+		ctl_outf(c, "no such %s: %s", what, bad);
+		ctl_fail(c, PROTO_USAGE);
 	} else {
-		outf(c, "%s", strerror(-r));
-		fail(c, PROTO_FAILED);
+		ctl_outf(c, "%s", strerror(-r));
+		ctl_fail(c, PROTO_FAILED);
 	}
 }
 
@@ -245,8 +202,8 @@ static void start_or_wait(struct client *c, struct pending *pd)
 {
 	struct process *p = pd->p;
 	if (state_disabled(p->prog->cfg->name)) {
-		outf(c, "%s: disabled (corralctl enable %s)", p->name, p->prog->cfg->name);
-		fail(c, PROTO_FAILED);
+		ctl_outf(c, "%s: disabled (corralctl enable %s)", p->name, p->prog->cfg->name);
+		ctl_fail(c, PROTO_FAILED);
 		pd->what = WAIT_NONE;
 		return;
 	}
@@ -260,19 +217,19 @@ static void run_finished(struct client *c, const struct process *p)
 {
 	int status;
 	if (c->run_end == RUN_TIMED_OUT) {
-		outf(c, "%s: timed out, killed", p->name);
+		ctl_outf(c, "%s: timed out, killed", p->name);
 		status = 124; /* as timeout(1) */
 	} else if (c->run_end == RUN_CANCELLED) {
 		status = 130; /* as a shell reports Ctrl-C */
 	} else if (p->spawnerr) {
-		outf(c, "%s: spawn error: %s", p->name, p->spawnerr);
+		ctl_outf(c, "%s: spawn error: %s", p->name, p->spawnerr);
 		status = 127;
 	} else if (p->exitsig) {
 		status = 128 + p->exitsig;
 	} else {
 		status = p->exitcode >= 0 ? p->exitcode : 1;
 	}
-	outf(c, "status %d", status);
+	ctl_outf(c, "status %d", status);
 }
 
 /* Why P is FATAL, as status says it: the spawn error, or what ended its
@@ -304,28 +261,28 @@ static void pending_check(struct client *c, struct pending *pd)
 	case WAIT_STOPPED_THEN_START:
 		if (!down(p))
 			return;
-		outf(c, "%s: stopped", p->name);
+		ctl_outf(c, "%s: stopped", p->name);
 		start_or_wait(c, pd);
 		/* It may be RUNNING (startsecs = 0) or FATAL already. */
 		__attribute__((fallthrough));
 	case WAIT_STARTED:
 		switch (p->fsm.state) {
 		case PSTATE_RUNNING:
-			outf(c, "%s: started", p->name);
+			ctl_outf(c, "%s: started", p->name);
 			break;
 		case PSTATE_FATAL: {
 			char why[320];
 			fatal_reason(p, why, sizeof why);
-			outf(c, "%s: ERROR (%s)", p->name, why);
-			fail(c, PROTO_FAILED);
+			ctl_outf(c, "%s: ERROR (%s)", p->name, why);
+			ctl_fail(c, PROTO_FAILED);
 			break;
 		}
 		case PSTATE_STOPPED:
 		case PSTATE_EXITED:
 			if (p->dep_waiting)
 				return; /* it starts once what it requires is ready */
-			outf(c, "%s: ERROR (stopped before it was running)", p->name);
-			fail(c, PROTO_FAILED);
+			ctl_outf(c, "%s: ERROR (stopped before it was running)", p->name);
+			ctl_fail(c, PROTO_FAILED);
 			break;
 		default:
 			return;
@@ -334,7 +291,7 @@ static void pending_check(struct client *c, struct pending *pd)
 	case WAIT_STOPPED:
 		if (!down(p))
 			return;
-		outf(c, "%s: stopped", p->name);
+		ctl_outf(c, "%s: stopped", p->name);
 		break;
 	case WAIT_RUN:
 		if (!down(p))
@@ -343,11 +300,11 @@ static void pending_check(struct client *c, struct pending *pd)
 		break;
 	case WAIT_READY: /* corralctl wait: RUNNING is ready; FATAL will not be */
 		if (p->fsm.state == PSTATE_RUNNING) {
-			outf(c, "%s: ready", p->name);
+			ctl_outf(c, "%s: ready", p->name);
 		} else if (p->fsm.state == PSTATE_FATAL) {
-			outf(c, "%s: ERROR (FATAL: %s)", p->name,
+			ctl_outf(c, "%s: ERROR (FATAL: %s)", p->name,
 			     p->spawnerr ? p->spawnerr : p->info ? p->info : "failed");
-			fail(c, PROTO_FAILED);
+			ctl_fail(c, PROTO_FAILED);
 		} else {
 			return;
 		}
@@ -380,7 +337,7 @@ static void check_all(void)
 			for (size_t i = 0; i < c->npend; i++)
 				pending_check(c, &c->pend[i]);
 			if (client_settled(c))
-				client_answer(c);
+				ctl_answer(c);
 		}
 	} while (C.again);
 	C.checking = false;
@@ -394,14 +351,14 @@ static void control_process_changed(struct process *p, bool gone)
 		for (struct client *c = C.clients, *next; c; c = next) {
 			next = c->next;
 			if (c->follow == p)
-				client_free(c); /* its program is gone from the config */
+				ctl_client_free(c); /* its program is gone from the config */
 		}
 		for (struct client *c = C.clients; c; c = c->next)
 			for (size_t i = 0; i < c->npend; i++)
 				if (c->pend[i].p == p) {
 					if (c->pend[i].what != WAIT_NONE) {
-						outf(c, "%s: ERROR (removed by a reload)", p->name);
-						fail(c, PROTO_FAILED);
+						ctl_outf(c, "%s: ERROR (removed by a reload)", p->name);
+						ctl_fail(c, PROTO_FAILED);
 					}
 					c->pend[i].what = WAIT_NONE;
 					c->pend[i].p = NULL;
@@ -411,164 +368,11 @@ static void control_process_changed(struct process *p, bool gone)
 	check_all();
 }
 
-/* ---- tail ---- */
-
-static void follow_frame(struct client *c, const struct iovec *iov, int n)
-{
-	size_t bytes = 0;
-	for (int i = 0; i < n; i++)
-		bytes += iov[i].iov_len;
-	if (!bytes)
-		return;
-	size_t waiting = c->out.len - c->sent;
-	if (waiting + bytes + 2 * PROTO_HEADER_SIZE + 80 > FOLLOW_MAX) {
-		c->skipped += bytes; /* a slow reader misses output; corrald never waits for it */
-		return;
-	}
-	/* Reclaim what was sent before growing. */
-	if (c->sent) {
-		memmove(c->out.data, c->out.data + c->sent, waiting);
-		c->out.len = waiting;
-		c->sent = 0;
-	}
-	if (c->skipped) {
-		char note[80];
-		int m = snprintf(note, sizeof note, "[corral: %llu bytes not shown, the reader was too slow]\n",
-				 (unsigned long long)c->skipped);
-		uint8_t hdr[PROTO_HEADER_SIZE];
-		proto_header_pack(hdr, PROTO_KIND_DATA, (uint32_t)m);
-		(void)proto_buf_append(&c->out, hdr, sizeof hdr);
-		(void)proto_buf_append(&c->out, note, (size_t)m);
-		c->skipped = 0;
-	}
-	uint8_t hdr[PROTO_HEADER_SIZE];
-	proto_header_pack(hdr, PROTO_KIND_DATA, (uint32_t)bytes);
-	if (proto_buf_append(&c->out, hdr, sizeof hdr) < 0)
-		return;
-	for (int i = 0; i < n; i++)
-		(void)proto_buf_append(&c->out, iov[i].iov_base, iov[i].iov_len);
-	if (waiting == 0)
-		client_flush(c);
-}
-
-/* Output of P's stream WHICH was written to its log: tail -f clients get it. */
-static void control_log_data(struct process *p, int which, const struct iovec *iov, int n)
-{
-	for (struct client *c = C.clients, *next; c; c = next) {
-		next = c->next;
-		if (c->follow == p && c->follow_which == which && c->phase == CLIENT_FOLLOW)
-			follow_frame(c, iov, n);
-	}
-}
-
-/* The last LINES lines of PATH into the answer. 0, or -errno with ERR. */
-static int tail_file(struct client *c, const char *path, long lines, char *err, size_t errlen)
-{
-	/* Never through a symbolic link: one planted in a log directory would
-	 * hand the client any file corrald can read. */
-	uint64_t fsize;
-	int fd = logfile_open_read(path, &fsize, err, errlen);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd; /* nothing written yet */
-	off_t size = (off_t)fsize;
-	size_t want = size > TAIL_READ_MAX ? TAIL_READ_MAX : (size_t)size;
-	char *buf = malloc(want ? want : 1);
-	if (!buf) {
-		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		close(fd);
-		return -ENOMEM;
-	}
-	size_t got = io_pread_upto(fd, buf, want, size - (off_t)want);
-	close(fd);
-	/* Back from the end over LINES lines; the newline that ends the last
-	 * one (if it has one) does not start another. */
-	size_t end = got && buf[got - 1] == '\n' ? got - 1 : got;
-	size_t start = end;
-	long count = 0;
-	while (start > 0) {
-		if (buf[start - 1] == '\n' && ++count == lines)
-			break;
-		start--;
-	}
-	if (lines <= 0)
-		start = got;
-	(void)proto_buf_append(&c->out, buf + start, got - start);
-	free(buf);
-	return 0;
-}
-
-/* tail [-f] [-n LINES] NAME [stdout|stderr] */
-static void verb_tail(struct client *c, char **argv, int argc)
-{
-	bool follow = false;
-	long lines = 10;
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-f") == 0) {
-			follow = true;
-		} else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
-			char *end;
-			lines = strtol(argv[++i], &end, 10);
-			if (*end || lines < 0 || lines > 1000000)
-				goto usage;
-		} else {
-			goto usage;
-		}
-	}
-	if (i >= argc || argc - i > 2)
-		goto usage;
-	int which = LOG_STDOUT;
-	if (i + 1 < argc) {
-		if (strcmp(argv[i + 1], "stderr") == 0)
-			which = LOG_STDERR;
-		else if (strcmp(argv[i + 1], "stdout") != 0)
-			goto usage;
-	}
-	struct selection sel = { 0 };
-	const char *bad = NULL;
-	int r = supervisor_select(argv + i, 1, &sel, &bad);
-	if (r < 0 || sel.n != 1) {
-		outf(c, r == -ENOENT ? "no such process: %s" : "tail: name one process, not %s",
-		     argv[i]);
-		fail(c, PROTO_USAGE);
-		selection_free(&sel);
-		client_answer(c);
-		return;
-	}
-	struct process *p = sel.v[0];
-	selection_free(&sel);
-	char path[PATH_MAX];
-	const char *file = supervisor_log_path(p, which, path, sizeof path);
-	if (!file || strcmp(file, "/dev/stdout") == 0 || strcmp(file, "/dev/stderr") == 0 ||
-	    strcmp(file, "-") == 0) {
-		outf(c, "%s: its %s has no log file", p->name, which == LOG_STDOUT ? "stdout" : "stderr");
-		fail(c, PROTO_FAILED);
-		client_answer(c);
-		return;
-	}
-	char why[PATH_MAX + 160];
-	if ((r = tail_file(c, file, lines, why, sizeof why)) < 0) {
-		outf(c, "%s", why);
-		fail(c, PROTO_FAILED);
-		client_answer(c);
-		return;
-	}
-	if (follow) {
-		c->follow = p;
-		c->follow_which = which;
-		(which == LOG_STDOUT ? &p->out : &p->err)->followers++;
-	}
-	client_answer(c);
-	return;
-usage:
-	answer_usage(c, VERB_TAIL);
-}
-
 /* ---- verbs ---- */
 
 static void reload_line(void *ctx, const char *text)
 {
-	outf(ctx, "%s", text);
+	ctl_outf(ctx, "%s", text);
 }
 
 /* Start, stop or restart: set up what to wait for, then let check_all
@@ -577,8 +381,8 @@ static void verb_lifecycle(struct client *c, const char *verb, struct selection 
 {
 	c->pend = calloc(sel->n ? sel->n : 1, sizeof *c->pend);
 	if (!c->pend) {
-		outf(c, "out of memory");
-		fail(c, PROTO_FAILED);
+		ctl_outf(c, "out of memory");
+		ctl_fail(c, PROTO_FAILED);
 		return;
 	}
 	c->npend = sel->n;
@@ -591,7 +395,7 @@ static void verb_lifecycle(struct client *c, const char *verb, struct selection 
 		struct process *p = pd->p;
 		if (strcmp(verb, "start") == 0) {
 			if (p->fsm.state == PSTATE_RUNNING) {
-				outf(c, "%s: already started", p->name);
+				ctl_outf(c, "%s: already started", p->name);
 				pd->what = WAIT_NONE;
 			} else if (p->fsm.state == PSTATE_STOPPING) {
 				pd->what = WAIT_STOPPED_THEN_START;
@@ -600,7 +404,7 @@ static void verb_lifecycle(struct client *c, const char *verb, struct selection 
 			}
 		} else if (strcmp(verb, "stop") == 0) {
 			if (down(p)) {
-				outf(c, "%s: not running", p->name);
+				ctl_outf(c, "%s: not running", p->name);
 				pd->what = WAIT_NONE;
 			} else {
 				supervisor_stop(p);
@@ -644,13 +448,13 @@ static void verb_run(struct client *c, char **argv, int argc)
 		}
 	}
 	if (i >= argc || strcmp(argv[i], "--") != 0 || i + 1 >= argc) {
-		answer_usage(c, VERB_RUN);
+		ctl_usage(c, VERB_RUN);
 		return;
 	}
 	if (c->nfds != 3) {
-		outf(c, "run: the request must carry stdin, stdout and stderr (SCM_RIGHTS)");
-		fail(c, PROTO_USAGE);
-		client_answer(c);
+		ctl_outf(c, "run: the request must carry stdin, stdout and stderr (SCM_RIGHTS)");
+		ctl_fail(c, PROTO_USAGE);
+		ctl_answer(c);
 		return;
 	}
 	char name[64], err[256];
@@ -663,17 +467,17 @@ static void verb_run(struct client *c, char **argv, int argc)
 	c->fds[0] = c->fds[1] = c->fds[2] = -1; /* handed over, even on failure */
 	c->nfds = 0;
 	if (!p) {
-		outf(c, "run: %s", err);
-		fail(c, PROTO_FAILED);
-		client_answer(c);
+		ctl_outf(c, "run: %s", err);
+		ctl_fail(c, PROTO_FAILED);
+		ctl_answer(c);
 		return;
 	}
 	c->pend = calloc(1, sizeof *c->pend);
 	if (!c->pend) {
 		supervisor_stop(p);
-		outf(c, "out of memory");
-		fail(c, PROTO_FAILED);
-		client_answer(c);
+		ctl_outf(c, "out of memory");
+		ctl_fail(c, PROTO_FAILED);
+		ctl_answer(c);
 		return;
 	}
 	c->pend[0] = (struct pending){ .p = p, .what = WAIT_RUN };
@@ -694,9 +498,9 @@ static void verb_wait(struct client *c, char **argv, int argc)
 		char *end;
 		timeout = strtod(argv[i + 1], &end);
 		if (*end || !(timeout > 0) || timeout > 1e6) {
-			outf(c, "wait: bad timeout: %s", argv[i + 1]);
-			fail(c, PROTO_USAGE);
-			client_answer(c);
+			ctl_outf(c, "wait: bad timeout: %s", argv[i + 1]);
+			ctl_fail(c, PROTO_USAGE);
+			ctl_answer(c);
 			return;
 		}
 		i += 2;
@@ -705,21 +509,21 @@ static void verb_wait(struct client *c, char **argv, int argc)
 	const char *bad = NULL;
 	int r = i < argc ? supervisor_select(argv + i, argc - i, &sel, &bad) : -EINVAL;
 	if (r == -ENOENT) {
-		outf(c, "no such process: %s", bad);
-		fail(c, PROTO_USAGE);
-		client_answer(c);
+		ctl_outf(c, "no such process: %s", bad);
+		ctl_fail(c, PROTO_USAGE);
+		ctl_answer(c);
 		return;
 	}
 	if (r < 0) {
-		answer_usage(c, VERB_WAIT);
+		ctl_usage(c, VERB_WAIT);
 		return;
 	}
 	c->pend = calloc(sel.n ? sel.n : 1, sizeof *c->pend);
 	if (!c->pend) {
 		selection_free(&sel);
-		outf(c, "out of memory");
-		fail(c, PROTO_FAILED);
-		client_answer(c);
+		ctl_outf(c, "out of memory");
+		ctl_fail(c, PROTO_FAILED);
+		ctl_answer(c);
 		return;
 	}
 	for (size_t k = 0; k < sel.n; k++)
@@ -745,7 +549,7 @@ static void run_stop(struct client *c, int why)
 
 static void show_line(void *ctx, const char *text)
 {
-	outf(ctx, "%s", text);
+	ctl_outf(ctx, "%s", text);
 }
 
 /* The effective sandbox of each program SEL names. */
@@ -761,8 +565,8 @@ static void show_sandboxes(struct client *c, const struct selection *sel)
 			continue;
 		const struct program_config *cfg = prog->cfg;
 		if (i)
-			outf(c, "%s", "");
-		outf(c, "program: %s (%s:%d)", cfg->name, cfg->file, cfg->line);
+			ctl_outf(c, "%s", "");
+		ctl_outf(c, "program: %s (%s:%d)", cfg->name, cfg->file, cfg->line);
 		sandbox_show(&cfg->sandbox, enforced, show_line, c);
 	}
 }
@@ -774,15 +578,15 @@ static void verb_submit(struct client *c, char **argv, int argc)
 	char err[256];
 	int r = pool_submit_check(argv, argc, err, sizeof err);
 	if (r) {
-		outf(c, "%s", err);
-		fail(c, r);
-		client_answer(c);
+		ctl_outf(c, "%s", err);
+		ctl_fail(c, r);
+		ctl_answer(c);
 		return;
 	}
 	int fd = c->fd;
 	loop_unwatch(&c->watch);
 	c->fd = -1; /* now the pool's */
-	client_free(c);
+	ctl_client_free(c);
 	pool_submit(fd, argv, argc);
 }
 
@@ -795,7 +599,7 @@ static void verb_start_stop(struct client *c, char **argv, int argc)
 	if (r < 0) {
 		select_failed(c, r, bad, "process");
 		selection_free(&sel);
-		client_answer(c);
+		ctl_answer(c);
 		return;
 	}
 	verb_lifecycle(c, argv[0], &sel);
@@ -817,8 +621,8 @@ static void verb_disable_enable(struct client *c, char **argv, int argc)
 		if (r < 0) {
 			select_failed(c, r, bad, "process");
 		} else {
-			outf(c, "out of memory");
-			fail(c, PROTO_FAILED);
+			ctl_outf(c, "out of memory");
+			ctl_fail(c, PROTO_FAILED);
 		}
 		goto out;
 	}
@@ -826,8 +630,8 @@ static void verb_disable_enable(struct client *c, char **argv, int argc)
 	for (size_t i = 0; i < sel.n; i++) {
 		struct program *prog = sel.v[i]->prog;
 		if (prog->transient) {
-			outf(c, "%s: a corralctl run scope, not a program", sel.v[i]->name);
-			fail(c, PROTO_USAGE);
+			ctl_outf(c, "%s: a corralctl run scope, not a program", sel.v[i]->name);
+			ctl_fail(c, PROTO_USAGE);
 			goto out;
 		}
 		if (!n || strcmp(names[n - 1], prog->cfg->name) != 0)
@@ -837,13 +641,13 @@ static void verb_disable_enable(struct client *c, char **argv, int argc)
 	}
 	char why[PATH_MAX + 256];
 	if ((r = state_set_disabled(names, n, on, why, sizeof why)) < 0) {
-		outf(c, "%s", why);
-		fail(c, PROTO_FAILED);
+		ctl_outf(c, "%s", why);
+		ctl_fail(c, PROTO_FAILED);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		log_info("%s: %s (%s)", names[i], on ? "disabled" : "enabled", state_path());
-		outf(c, "%s: %s", names[i], on ? "disabled" : "enabled");
+		ctl_outf(c, "%s: %s", names[i], on ? "disabled" : "enabled");
 	}
 	free(names);
 	names = NULL;
@@ -855,7 +659,7 @@ out:
 	free(names);
 	selection_free(&sel);
 	selection_free(&act);
-	client_answer(c);
+	ctl_answer(c);
 }
 
 /* status [SEL...] */
@@ -875,10 +679,10 @@ static void verb_status(struct client *c, char **argv, int argc)
 	for (size_t i = 0; i < sel.n; i++) {
 		status_line(c, sel.v[i], usage);
 		if (sel.v[i]->fsm.state != PSTATE_RUNNING)
-			fail(c, PROTO_NOT_RUNNING);
+			ctl_fail(c, PROTO_NOT_RUNNING);
 	}
 	selection_free(&sel);
-	client_answer(c);
+	ctl_answer(c);
 }
 
 /* signal SIG SEL... */
@@ -888,24 +692,24 @@ static void verb_signal(struct client *c, char **argv, int argc)
 	const char *bad = NULL;
 	int r, sig = signame_number(argv[1]);
 	if (sig <= 0) {
-		outf(c, "bad signal name: %s", argv[1]);
-		fail(c, PROTO_USAGE);
+		ctl_outf(c, "bad signal name: %s", argv[1]);
+		ctl_fail(c, PROTO_USAGE);
 	} else if ((r = supervisor_select(argv + 2, argc - 2, &sel, &bad)) < 0) {
 		select_failed(c, r, bad, "process");
 	} else {
 		for (size_t i = 0; i < sel.n; i++) {
 			r = supervisor_signal(sel.v[i], sig);
 			if (r == 0) {
-				outf(c, "%s: signalled", sel.v[i]->name);
+				ctl_outf(c, "%s: signalled", sel.v[i]->name);
 			} else {
-				outf(c, "%s: ERROR (%s)", sel.v[i]->name,
+				ctl_outf(c, "%s: ERROR (%s)", sel.v[i]->name,
 				     r == -ESRCH ? "not running" : strerror(-r));
-				fail(c, PROTO_FAILED);
+				ctl_fail(c, PROTO_FAILED);
 			}
 		}
 	}
 	selection_free(&sel);
-	client_answer(c);
+	ctl_answer(c);
 }
 
 /* show NAME: the effective sandbox of a program. */
@@ -919,7 +723,7 @@ static void verb_show(struct client *c, char **argv, int argc)
 	else
 		show_sandboxes(c, &sel);
 	selection_free(&sel);
-	client_answer(c);
+	ctl_answer(c);
 }
 
 /* pid [SEL...]: corrald's, or each process's. */
@@ -929,25 +733,25 @@ static void verb_pid(struct client *c, char **argv, int argc)
 	const char *bad = NULL;
 	int r;
 	if (argc == 1) {
-		outf(c, "%d", (int)getpid());
+		ctl_outf(c, "%d", (int)getpid());
 	} else if ((r = supervisor_select(argv + 1, argc - 1, &sel, &bad)) < 0) {
 		select_failed(c, r, bad, "process");
 	} else {
 		for (size_t i = 0; i < sel.n; i++) {
-			outf(c, "%d", (int)sel.v[i]->pid);
+			ctl_outf(c, "%d", (int)sel.v[i]->pid);
 			if (!sel.v[i]->pid)
-				fail(c, PROTO_FAILED);
+				ctl_fail(c, PROTO_FAILED);
 		}
 	}
 	selection_free(&sel);
-	client_answer(c);
+	ctl_answer(c);
 }
 
 static void verb_reload(struct client *c, char **argv, int argc)
 {
 	if (supervisor_reload(reload_line, c) < 0)
-		fail(c, PROTO_FAILED);
-	client_answer(c);
+		ctl_fail(c, PROTO_FAILED);
+	ctl_answer(c);
 }
 
 /* Answered first: the stop that follows takes corrald with it. */
@@ -955,47 +759,39 @@ static void verb_reload(struct client *c, char **argv, int argc)
 static void verb_reexec(struct client *c, char **argv, int argc)
 {
 	if (supervisor_reexec(reload_line, c) < 0)
-		fail(c, PROTO_FAILED);
-	client_answer(c);
+		ctl_fail(c, PROTO_FAILED);
+	ctl_answer(c);
 }
 
 static void verb_shutdown(struct client *c, char **argv, int argc)
 {
-	outf(c, "shutting down");
-	client_answer(c);
+	ctl_outf(c, "shutting down");
+	ctl_answer(c);
 	supervisor_shutdown();
 }
 
 static void verb_version(struct client *c, char **argv, int argc)
 {
-	outf(c, "%s", CORRAL_VERSION);
-	client_answer(c);
-}
-
-static void verb_reopen(struct client *c, char **argv, int argc)
-{
-	supervisor_reopen_logs();
-	outf(c, "log files reopened");
-	client_answer(c);
+	ctl_outf(c, "%s", CORRAL_VERSION);
+	ctl_answer(c);
 }
 
 /* metrics [--openmetrics]: what GET /metrics answers (metrics.h). */
 static void verb_metrics(struct client *c, char **argv, int argc)
 {
 	if (argc > 1 && strcmp(argv[1], "--openmetrics") != 0) {
-		answer_usage(c, VERB_METRICS);
+		ctl_usage(c, VERB_METRICS);
 		return;
 	}
 	if (metrics_append(&c->out, argc > 1) < 0)
-		fail(c, PROTO_FAILED);
-	client_answer(c);
+		ctl_fail(c, PROTO_FAILED);
+	ctl_answer(c);
 }
 
 /* What corrald does for each verb of the protocol (ipc/verbs.h), once the
  * request has the shape the verb takes. Each handler answers, at once or
  * when what it waits for is done. A verb without one (migrate, which
  * corralctl does alone) is unknown here. */
-typedef void verb_handler(struct client *c, char **argv, int argc);
 static verb_handler *const verb_handlers[VERB_COUNT] = {
 	[VERB_STATUS] = verb_status,
 	[VERB_START] = verb_start_stop,
@@ -1010,8 +806,9 @@ static verb_handler *const verb_handlers[VERB_COUNT] = {
 	[VERB_SHUTDOWN] = verb_shutdown,
 	[VERB_VERSION] = verb_version,
 	[VERB_SHOW] = verb_show,
-	[VERB_TAIL] = verb_tail,
-	[VERB_REOPEN] = verb_reopen,
+	[VERB_TAIL] = ctllog_tail,
+	[VERB_REOPEN] = ctllog_reopen,
+	[VERB_MAINTAIL] = ctllog_maintail,
 	[VERB_WAIT] = verb_wait,
 	[VERB_RUN] = verb_run,
 	[VERB_SUBMIT] = verb_submit,
@@ -1022,13 +819,13 @@ static void handle_request(struct client *c, char **argv, int argc)
 {
 	const struct verb *v = verbs_find(argv[0]);
 	if (!v || !verb_handlers[v->id]) {
-		outf(c, "unknown verb: %s", argv[0]);
-		fail(c, PROTO_USAGE);
-		client_answer(c);
+		ctl_outf(c, "unknown verb: %s", argv[0]);
+		ctl_fail(c, PROTO_USAGE);
+		ctl_answer(c);
 		return;
 	}
 	if (!verbs_args_fit(v, argc - 1)) {
-		answer_usage(c, v->id);
+		ctl_usage(c, v->id);
 		return;
 	}
 	verb_handlers[v->id](c, argv, argc);
@@ -1089,7 +886,7 @@ static void client_read(struct client *c)
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) { /* closed, or an error: nobody to answer */
-			client_free(c);
+			ctl_client_free(c);
 			return;
 		}
 		c->got += (size_t)n;
@@ -1098,12 +895,12 @@ static void client_read(struct client *c)
 			if (proto_header_unpack(c->hdr, &kind, &c->plen, PROTO_MAX_REQUEST) < 0 ||
 			    kind != PROTO_KIND_REQUEST || c->plen == 0) {
 				log_debug("control: malformed request header, closing");
-				client_free(c);
+				ctl_client_free(c);
 				return;
 			}
 			c->payload = malloc(c->plen);
 			if (!c->payload) {
-				client_free(c);
+				ctl_client_free(c);
 				return;
 			}
 		}
@@ -1112,13 +909,13 @@ static void client_read(struct client *c)
 	int argc;
 	if (proto_request_unpack(c->payload, c->plen, &argv, &argc) < 0) {
 		log_debug("control: malformed request, closing");
-		client_free(c);
+		ctl_client_free(c);
 		return;
 	}
 	loop_timer_cancel(&c->timer);
 	if (loop_watch_mod(&c->watch, EPOLLRDHUP) < 0) {
 		free(argv);
-		client_free(c);
+		ctl_client_free(c);
 		return;
 	}
 	c->phase = CLIENT_BUSY;
@@ -1168,24 +965,24 @@ static void client_accept(void)
 		socklen_t len = sizeof cred;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 			log_warn("control: SO_PEERCRED: %m");
-			client_free(c);
+			ctl_client_free(c);
 			continue;
 		}
 		c->peer_pid = cred.pid;
 		if (loop_watch(fd, EPOLLIN, &c->watch) < 0) {
-			client_free(c);
+			ctl_client_free(c);
 			continue;
 		}
 		if (cred.uid != 0 && cred.uid != C.owner) {
 			log_warn("control: refused uid %u (pid %d)", (unsigned)cred.uid, (int)cred.pid);
-			outf(c, "permission denied: uid %u is not root or the socket owner",
+			ctl_outf(c, "permission denied: uid %u is not root or the socket owner",
 			     (unsigned)cred.uid);
 			c->result = PROTO_REFUSED;
-			client_answer(c);
+			ctl_answer(c);
 			continue;
 		}
 		if (loop_timer_set(&c->timer, loop_now_ms() + REQUEST_TIMEOUT_MS) < 0) {
-			client_free(c);
+			ctl_client_free(c);
 			continue;
 		}
 		client_read(c);
@@ -1226,23 +1023,23 @@ static void client_event(struct watch *w, uint32_t events)
 			 * to be gone; a vanished caller's run is stopped all the same. */
 			run_stop(c, RUN_CANCELLED);
 			if (events & (EPOLLHUP | EPOLLERR))
-				client_free(c);
+				ctl_client_free(c);
 			else
 				loop_watch_mod(&c->watch, 0);
 			break;
 		}
 		/* The client gave up; the operation goes on without it. */
 		if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-			client_free(c);
+			ctl_client_free(c);
 		break;
 	case CLIENT_WRITE:
-		client_flush(c);
+		ctl_flush(c);
 		break;
 	case CLIENT_FOLLOW:
 		if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-			client_free(c); /* Ctrl-C */
+			ctl_client_free(c); /* Ctrl-C */
 		else
-			client_flush(c);
+			ctl_flush(c);
 		break;
 	}
 }
@@ -1254,12 +1051,12 @@ static void client_due(struct deadline *d)
 		/* corralctl wait --timeout: say who is not ready, and fail. */
 		for (size_t i = 0; i < c->npend; i++)
 			if (c->pend[i].what == WAIT_READY && c->pend[i].p) {
-				outf(c, "%s: not ready (%s)", c->pend[i].p->name,
+				ctl_outf(c, "%s: not ready (%s)", c->pend[i].p->name,
 				     program_state_name(c->pend[i].p->fsm.state));
 				c->pend[i].what = WAIT_NONE;
 			}
-		fail(c, PROTO_FAILED);
-		client_answer(c);
+		ctl_fail(c, PROTO_FAILED);
+		ctl_answer(c);
 		return;
 	}
 	if (c->phase == CLIENT_WAIT && c->npend == 1 && c->pend[0].what == WAIT_RUN) {
@@ -1268,7 +1065,7 @@ static void client_due(struct deadline *d)
 		return;
 	}
 	log_debug("control: client timed out in phase %d, closing", (int)c->phase);
-	client_free(c);
+	ctl_client_free(c);
 }
 
 /* ---- the socket ---- */
@@ -1385,7 +1182,7 @@ static void control_close(void)
 		/* Flush what is ready (a "shutting down" answer) without waiting. */
 		if (c->phase == CLIENT_WRITE && c->sent < c->out.len)
 			(void)io_write_some(c->fd, c->out.data + c->sent, c->out.len - c->sent);
-		client_free(c);
+		ctl_client_free(c);
 	}
 	if (C.fd >= 0) {
 		loop_unwatch(&C.watch);
@@ -1466,10 +1263,10 @@ static void control_taken_over(void)
 			continue;
 		c->pend = calloc(1, sizeof *c->pend);
 		if (!c->pend || !p || in.bad || loop_watch(fd, EPOLLRDHUP, &c->watch) < 0) {
-			outf(c, "run: %s was not taken over from the corrald before the exec",
+			ctl_outf(c, "run: %s was not taken over from the corrald before the exec",
 			     pt->key);
-			fail(c, PROTO_FAILED);
-			client_answer(c);
+			ctl_fail(c, PROTO_FAILED);
+			ctl_answer(c);
 			continue;
 		}
 		c->pend[0] = (struct pending){ .p = p, .what = WAIT_RUN };
@@ -1488,7 +1285,7 @@ static const struct hooks control_hooks = {
 	.on_taken_over = control_taken_over,
 	.on_bury = control_bury,
 	.on_process_changed = control_process_changed,
-	.on_log_data = control_log_data,
+	.on_log_data = ctllog_log_data,
 };
 
 int control_init(void)

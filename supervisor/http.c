@@ -256,8 +256,10 @@ static const char *status_text(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 303: return "See Other";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
@@ -271,20 +273,31 @@ static const char *status_text(int status)
 void http_respond(struct http_conn *c, int status, const char *type, const char *body,
 		  size_t len)
 {
+	http_respond_with(c, status, type, "", body, len);
+}
+
+void http_respond_with(struct http_conn *c, int status, const char *type, const char *headers,
+		       const char *body, size_t len)
+{
 	if (c->fd < 0 || c->hold == HOLD_STREAM)
 		return;
 	c->answered = true;
 	c->hold = HOLD_NONE; /* a deferred answer: owed no more */
 	c->gone = NULL;
-	char head[512];
+	char head[512 + HTTP_HEADERS_MAX];
 	int n = snprintf(head, sizeof head,
 			 "HTTP/1.1 %d %s\r\nServer: corrald/%s\r\nContent-Type: %s\r\n"
-			 "Content-Length: %zu\r\n%s%s\r\n",
+			 "Content-Length: %zu\r\n%s%s%s\r\n",
 			 status, status_text(status), CORRAL_VERSION, type, len,
+			 headers,
 			 status == 401 ? "WWW-Authenticate: Basic realm=\"default\"\r\n" : "",
 			 c->keepalive && !c->close_after ? "" : "Connection: close\r\n");
-	if (n < 0 || (size_t)n >= sizeof head || out_add(c, head, (size_t)n) < 0 ||
-	    out_add(c, body, len) < 0) {
+	if (n < 0 || (size_t)n >= sizeof head) {
+		log_err("http: an answer's head is too long (%zu bytes of headers)", strlen(headers));
+		client_close(c);
+		return;
+	}
+	if (out_add(c, head, (size_t)n) < 0 || out_add(c, body, len) < 0) {
 		log_err("http: out of memory for an answer");
 		client_close(c);
 		return;

@@ -77,6 +77,12 @@ void http_route_remove(const struct http_route *r);
  * asked for it, or the write failed). */
 void http_respond(struct http_conn *c, int status, const char *type, const char *body,
 		  size_t len);
+/* The same with HEADERS too: whole lines ("Location: /\r\n..."), "" for
+ * none; more than HTTP_HEADERS_MAX bytes of them are an error (logged, the
+ * connection closed). */
+void http_respond_with(struct http_conn *c, int status, const char *type, const char *headers,
+		       const char *body, size_t len);
+#define HTTP_HEADERS_MAX 1024
 /* An error answer, "STATUS Reason" in plain text; the connection closes
  * after it, but after a 404 of a request that may stay. */
 void http_respond_error(struct http_conn *c, int status);

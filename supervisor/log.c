@@ -11,16 +11,25 @@ enum log_level log_threshold = LOG_INFO;
 bool log_silent;
 bool log_verbose;
 
+static log_sink_fn *sink;
+static bool in_sink; /* what the sink logs goes to stderr only */
+
 static const char *const level_names[] = {
-	[LOG_ERR] = "error", [LOG_WARN] = "warning",
-	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+	[LOG_CRIT] = "critical", [LOG_ERR] = "error", [LOG_WARN] = "warning",
+	[LOG_INFO] = "info", [LOG_DEBUG] = "debug", [LOG_TRACE] = "trace",
+	[LOG_BLATHER] = "blather",
 };
+
+void log_set_sink(log_sink_fn *fn)
+{
+	sink = fn;
+}
 
 void log_set_config_level(int level)
 {
-	if (log_verbose)
+	if (log_verbose && level < LOG_DEBUG)
 		log_threshold = LOG_DEBUG;
-	else if (level >= LOG_ERR && level <= LOG_DEBUG)
+	else if (level >= LOG_CRIT && level <= LOG_BLATHER)
 		log_threshold = (enum log_level)level;
 	else
 		log_threshold = LOG_INFO;
@@ -33,7 +42,9 @@ void log_set_config_level(int level)
  * buffer is cut, marked with "...". */
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	if (level > log_threshold || (log_silent && level != LOG_ERR))
+	bool to_sink = sink && !in_sink;
+	bool to_stderr = !log_silent || level <= LOG_ERR;
+	if (level > log_threshold || (!to_sink && !to_stderr))
 		return;
 	int saved = errno; /* callers may format %m after us */
 	struct timespec ts;
@@ -59,7 +70,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		n += (size_t)k;
 	}
 	line[n++] = '\n';
-	for (size_t off = 0; off < n;) {
+	if (to_sink) {
+		in_sink = true;
+		sink(level, line, n);
+		in_sink = false;
+	}
+	for (size_t off = 0; to_stderr && off < n;) {
 		ssize_t w = write(STDERR_FILENO, line + off, n - off);
 		if (w < 0 && errno == EINTR)
 			continue;

@@ -24,10 +24,12 @@
 #include "supervisor/hooks.h"
 #include "supervisor/http.h"
 #include "supervisor/log.h"
+#include "supervisor/mainlog.h"
 #include "supervisor/metrics.h"
 #include "supervisor/reexec.h"
 #include "supervisor/pool.h"
 #include "supervisor/rpc.h"
+#include "supervisor/web.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/supervisord.h"
 
@@ -44,15 +46,15 @@ static const struct hooks http_hooks = {
 /* The parts above the supervision core, each subscribed to the core's
  * hooks (hooks.h), in this order: the servers open in it (the control
  * socket first, which tells a second corrald that one runs already; then
- * the HTTP server, whose routes rpc.c and metrics.c add) and close the other way; a
- * pool gives its workers their stdin before the event listeners' part is
- * asked for one. */
+ * the HTTP server, whose routes rpc.c, web.c and metrics.c add) and close
+ * the other way; a pool gives its workers their stdin before the event
+ * listeners' part is asked for one. */
 static int parts_init(void)
 {
 	int r;
 	if ((r = control_init()) < 0 || (r = hooks_subscribe(&http_hooks)) < 0 ||
-	    (r = rpc_init()) < 0 || (r = metrics_init()) < 0 || (r = pool_init()) < 0 ||
-	    (r = events_init()) < 0)
+	    (r = rpc_init()) < 0 || (r = web_init()) < 0 || (r = metrics_init()) < 0 ||
+	    (r = pool_init()) < 0 || (r = events_init()) < 0)
 		return r;
 	return 0;
 }
@@ -370,6 +372,12 @@ int main(int argc, char **argv)
 					      cfg.scopes == SCOPES_PROCESS_GROUP, text, sizeof text))
 				fprintf(stderr, "%s (on this host)\n", text);
 		}
+		char why[PATH_MAX + 256];
+		if (mainlog_check(&cfg, why, sizeof why) < 0) {
+			fprintf(stderr, "corrald: %s: %s\n", config, why);
+			config_free(&cfg);
+			return 2;
+		}
 		printf("%s: ok, %zu program%s\n", config, cfg.nprograms, cfg.nprograms == 1 ? "" : "s");
 		if (log_threshold >= LOG_DEBUG)
 			print_effective(&cfg, identifier, init);
@@ -386,6 +394,14 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 2;
 	}
+	/* the log file before daemonizing too: the terminal hears why not,
+	 * and the file has the daemon's first lines */
+	log_set_config_level(cfg.loglevel);
+	if (mainlog_configure(&cfg, msg, sizeof msg) < 0) {
+		fprintf(stderr, "corrald: %s: logfile: %s\n", config, msg);
+		config_free(&cfg);
+		return 2;
+	}
 	if (daemon && (rc = daemonize()) < 0) {
 		fprintf(stderr, "corrald: daemonizing: %s\n", strerror(-rc));
 		config_free(&cfg);
@@ -394,13 +410,14 @@ int main(int argc, char **argv)
 	if (group)
 		supervisor_init_forward_to_group();
 	supervisor_set_identifier(identifier);
-	log_set_config_level(cfg.loglevel);
 	if ((rc = parts_init()) < 0) {
 		log_err("subscribing to the core's hooks: %s", strerror(-rc));
 		config_free(&cfg);
 		return 1;
 	}
 	rc = supervisor_run(config, &cfg, init);
+	if (rc != 0 && !init) /* --init exits with its main program's status */
+		log_crit("corrald exits with status %d", rc);
 	if (supervisor_restart_requested()) {
 		/* supervisord's restart (supervisorctl reload): everything is down;
 		 * the same binary starts again on the same command line, a daemon

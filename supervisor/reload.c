@@ -15,6 +15,7 @@
 #include "supervisor/group.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
+#include "supervisor/mainlog.h"
 #include "supervisor/logfile.h"
 #include "supervisor/process.h"
 #include "supervisor/roster.h"
@@ -285,6 +286,9 @@ static bool plan_apply(struct reload_plan *pl, void (*line)(void *, const char *
 	if (strcmp(nc->state_dir, old_ref->cfg.state_dir) != 0)
 		state_open(nc->state_dir);
 	log_set_config_level(nc->loglevel);
+	char why[PATH_MAX + 256];
+	if (mainlog_configure(nc, why, sizeof why) < 0)
+		log_err("reload: %s; corrald logs where it did", why);
 	for (size_t i = 0; i < pl->n; i++) {
 		struct program_config *c = &nc->programs[i];
 		struct program *old = pl->olds[i], *made = pl->created[i];

@@ -952,7 +952,7 @@ static void rpc_serve(struct http_conn *c, const struct http_request *rq, void *
 	}
 	struct xbuf value = { 0 };
 	struct rcall rc = { .can_wait = true, .out = &value };
-	log_debug("rpc: %s", call.method);
+	log_trace("XML-RPC method called: %s()", call.method); /* supervisord's line, at its level */
 	call_method(&rc, call.method, &call.params);
 	if (rc.wait && rc.wait->multi)
 		rc.wait->multi->call = call; /* its calls go on later: now the multicall's */
@@ -1110,5 +1110,6 @@ int rpc_init(void)
 		if (r < 0)
 			return r;
 	}
-	return hooks_subscribe(&rpc_hooks);
+	int r = rpclog_init();
+	return r < 0 ? r : hooks_subscribe(&rpc_hooks);
 }

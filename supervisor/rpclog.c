@@ -2,6 +2,7 @@
 #include "supervisor/rpclog.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,8 +10,11 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/http.h"
+#include "supervisor/log.h"
 #include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
+#include "supervisor/mainlog.h"
 #include "supervisor/rcall.h"
 #include "supervisor/sdview.h"
 #include "supervisor/supervisor.h"
@@ -172,8 +176,7 @@ void rpclog_tail_stderr(struct rcall *rc, const struct xval *pa)
 	tail_log(rc, pa, LOG_STDERR);
 }
 
-/* Remove P's log files and their rotated copies; corrald reopens them. */
-static int clear_logs(const struct process *p)
+int rpclog_clear_files(const struct process *p)
 {
 	int rc = 0;
 	for (int which = LOG_STDOUT; which <= LOG_STDERR; which++) {
@@ -200,7 +203,7 @@ void rpclog_clear(struct rcall *rc, const struct xval *pa)
 	if (!rcall_args(rc, pa, "s") || rcall_shutting_down(rc) ||
 	    !(p = rcall_named(rc, rcall_sarg(pa, 0))))
 		return;
-	if (clear_logs(p) < 0) {
+	if (rpclog_clear_files(p) < 0) {
 		rcall_fault(rc, RCALL_FAILED, rcall_sarg(pa, 0));
 		return;
 	}
@@ -216,7 +219,7 @@ void rpclog_clear_all(struct rcall *rc, const struct xval *pa)
 	struct process **v;
 	size_t n = sdview_processes(NULL, false, &v);
 	for (size_t i = 0; i < n; i++) {
-		bool ok = clear_logs(v[i]) == 0;
+		bool ok = rpclog_clear_files(v[i]) == 0;
 		rcall_result(rc->out, supervisor_process_name(v[i]), program_group_name(v[i]->prog),
 			     ok ? RCALL_SUCCESS : RCALL_FAILED, ok ? "OK" : "FAILED");
 	}
@@ -225,22 +228,115 @@ void rpclog_clear_all(struct rcall *rc, const struct xval *pa)
 	supervisor_reopen_logs();
 }
 
-/* corrald logs to its standard error (or the journal): no main log file.
- * Arguments supervisord's readFile refuses are BAD_ARGUMENTS still, as
- * with its log file there; the others find no file. */
+/* corrald's own log file ([supervisord] logfile, mainlog.h); without one
+ * (corrald logs to its standard error or the journal), NO_FILE. Arguments
+ * supervisord's readFile refuses are BAD_ARGUMENTS still, file or none. */
 void rpclog_read_main(struct rcall *rc, const struct xval *pa)
 {
 	if (!rcall_args(rc, pa, "ii") || rcall_shutting_down(rc))
 		return;
 	long long offset = rc->num[0], length = rc->num[1];
+	const char *path = mainlog_path();
 	if ((offset < 0 && length != 0) || (offset >= 0 && length < 0))
 		rcall_fault(rc, RCALL_BAD_ARGUMENTS, NULL);
+	else if (!path)
+		rcall_fault(rc, RCALL_NO_FILE, "corrald has no logfile: it logs to its standard error");
 	else
-		rcall_fault(rc, RCALL_NO_FILE, "corrald logs to its standard error");
+		read_file(rc, path, offset, length);
 }
 
 void rpclog_clear_main(struct rcall *rc, const struct xval *pa)
 {
-	if (rcall_args(rc, pa, "") && !rcall_shutting_down(rc))
-		rcall_fault(rc, RCALL_NO_FILE, "corrald logs to its standard error");
+	if (!rcall_args(rc, pa, "") || rcall_shutting_down(rc))
+		return;
+	char why[PATH_MAX];
+	int r = mainlog_clear(why, sizeof why);
+	if (r == -ENOENT)
+		rcall_fault(rc, RCALL_NO_FILE, "corrald has no logfile: it logs to its standard error");
+	else if (r < 0)
+		rcall_fault(rc, RCALL_FAILED, why);
+	else
+		xb_bool(rc->out, true);
+}
+
+/* ---- GET /mainlogtail: supervisorctl's maintail -f ---- */
+
+/* A reader of corrald's log file as it grows. */
+struct mtail {
+	struct http_conn *conn;
+	struct mainlog_follower f;
+};
+
+static void mtail_gone(void *ctx)
+{
+	struct mtail *t = ctx;
+	mainlog_unfollow(&t->f);
+	free(t);
+}
+
+static void mtail_lines(struct mainlog_follower *f, const char *data, size_t len, uint64_t skipped)
+{
+	struct mtail *t = (struct mtail *)(void *)((char *)f - offsetof(struct mtail, f));
+	char note[96];
+	struct iovec iov[2];
+	int n = 0;
+	if (skipped) {
+		int m = snprintf(note, sizeof note, "[corral: %llu bytes not shown, the reader was too slow]\n",
+				 (unsigned long long)skipped);
+		iov[n++] = (struct iovec){ .iov_base = note, .iov_len = (size_t)m };
+	}
+	iov[n++] = (struct iovec){ .iov_base = (void *)data, .iov_len = len };
+	(void)http_stream_write(t->conn, iov, n); /* on -1, T is gone */
+}
+
+/* The last 1 KiB of the file, then every line logged, as supervisord's
+ * /mainlogtail; 404 when corrald has no file. */
+static void mainlogtail_serve(struct http_conn *c, const struct http_request *rq, void *ctx)
+{
+	(void)rq;
+	(void)ctx;
+	const char *path = mainlog_path();
+	char why[PATH_MAX + 160];
+	uint64_t fsize;
+	int fd = path ? logfile_open_read(path, &fsize, why, sizeof why) : -ENOENT;
+	if (fd < 0 && fd != -ENOENT) {
+		log_warn("/mainlogtail: %s", why);
+		http_respond_error(c, 500);
+		return;
+	}
+	if (!path) {
+		http_respond_error(c, 404);
+		return;
+	}
+	char buf[1024];
+	size_t got = 0;
+	if (fd >= 0) {
+		off_t from = (off_t)fsize > (off_t)sizeof buf ? (off_t)fsize - (off_t)sizeof buf : 0;
+		got = io_pread_upto(fd, buf, sizeof buf, from);
+		close(fd);
+	}
+	struct mtail *t = calloc(1, sizeof *t);
+	if (!t) {
+		http_respond_error(c, 500);
+		return;
+	}
+	if (http_stream_begin(c, "text/plain;charset=utf-8", mtail_gone, t) < 0) {
+		free(t);
+		return;
+	}
+	t->conn = c;
+	t->f.fn = mtail_lines;
+	mainlog_follow(&t->f);
+	struct iovec iov = { .iov_base = buf, .iov_len = got };
+	(void)http_stream_write(c, &iov, 1); /* on -1, T is gone with C */
+}
+
+static const struct http_route mainlog_route = {
+	.path = "/mainlogtail", .methods = HTTPREQ_GET, .wrong_method = 400,
+	.fn = mainlogtail_serve,
+};
+
+int rpclog_init(void)
+{
+	return http_route_add(&mainlog_route);
 }

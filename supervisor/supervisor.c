@@ -26,6 +26,7 @@
 #include "supervisor/guard.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
+#include "supervisor/mainlog.h"
 #include "supervisor/loop.h"
 #include "supervisor/notify.h"
 #include "supervisor/process.h"
@@ -400,6 +401,7 @@ static void runs_make(const struct handover *h)
 
 void supervisor_reopen_logs(void)
 {
+	mainlog_reopen();
 	for (struct program *prog = core.programs; prog; prog = prog->next)
 		for (int i = 0; i < prog->nprocs; i++) {
 			struct process *p = &prog->procs[i];
@@ -1269,7 +1271,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 		}
 		/* Never block while the start queue has work. */
 		if ((r = loop_run_once(core.start_queued ? 0 : -1)) < 0) {
-			log_err("epoll_wait: %s", strerror(-r));
+			log_crit("epoll_wait: %s", strerror(-r));
 			/* Cannot wait any more: take everything down the hard way. */
 			for (struct program *prog = core.programs; prog; prog = prog->next)
 				for (int i = 0; i < prog->nprocs; i++)

@@ -14,12 +14,6 @@
 /* [supervisord]'s keys that [corral]'s table (cfgsect.c) lacks: corral
  * does not act on them. */
 static const struct cfgkey main_keys[] = {
-	{ .name = "logfile", .type = CFGKEY_STR, .note = "corrald logs to its standard error",
-	  .migrate = CFGKEY_IGNORED },
-	{ .name = "logfile_maxbytes", .type = CFGKEY_SD_BYTES, .quiet = "50MB",
-	  .note = "corrald logs to its standard error", .migrate = CFGKEY_IGNORED },
-	{ .name = "logfile_backups", .type = CFGKEY_SD_INT, .quiet = "10",
-	  .note = "corrald logs to its standard error", .migrate = CFGKEY_IGNORED },
 	{ .name = "user", .type = CFGKEY_STR,
 	  .note = "start corrald as that user instead; programs take user =",
 	  .migrate = CFGKEY_IGNORED },

@@ -535,6 +535,11 @@ class Corral:
 
     # -- corralctl
 
+    def ctl_argv(self, *args):
+        """corralctl's argv for this corrald, for a test that runs it itself
+        (a follower it stops with SIGINT)."""
+        return [corralctl_path(), "-s", self.sock] + list(args)
+
     def ctl(self, *args, timeout=30, sock=True, env=None, prefix=(), ctl=None):
         argv = list(prefix) + [ctl or corralctl_path()]
         if sock:

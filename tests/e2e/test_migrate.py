@@ -125,8 +125,7 @@ def test_migrate_full_details():
                      "port = 127.0.0.1:9001", "[fcgi-program:thefcgiprogram]",
                      "stdout_capture_maxbytes = 1MB", "events = PROCESS_STATE,TICK_60",
                      "stdout_syslog = false", "strip_ansi = false", "loglevel = info",
-                     "# logfile = %(here)s/supervisord.log  ; not in corral: corrald logs "
-                     "to its standard error",
+                     "logfile = %s/supervisord.log" % os.path.realpath(FIXTURES),
                      "logdir = /tmp",
                      "# user = nobody"):
             expect(want in lines or want == "# user = nobody" and want not in

@@ -308,7 +308,8 @@ def test_xmlrpc_methods_and_faults():
         expect(fault_code(lambda: s.supervisor.getProcessInfo(1, 2)) == 2,
                "INCORRECT_PARAMETERS")
         expect(fault_code(lambda: s.supervisor.signalProcess("one", "NOPE")) == 11, "BAD_SIGNAL")
-        expect(fault_code(lambda: s.supervisor.readLog(0, 0)) == 20, "readLog: NO_FILE")
+        expect("corrald info: spawned: 'one'" in s.supervisor.readLog(0, 0),
+               "readLog: corrald's log file, [supervisord] logfile")
         expect(s.supervisor.stopProcess("one") is True, "stopProcess waits and answers True")
         expect(s.supervisor.getProcessInfo("one")["statename"] == "STOPPED", "one stopped")
         expect(fault_code(lambda: s.supervisor.stopProcess("one")) == 70, "NOT_RUNNING")

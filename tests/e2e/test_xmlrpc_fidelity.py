@@ -315,7 +315,7 @@ def compare_all(sd, c, stubborn):
     check_info(t)
     check_config_info(t)
     check_logs(t)
-    check_main_log(t, sd)
+    check_main_log(t, sd, c)
     check_signals(t)
     check_conversions(t)
     check_start_stop(t)
@@ -434,19 +434,26 @@ def check_logs(t):
     t.both("supervisor.tailProcessStdoutLog", "one", 0, 3)
 
 
-def check_main_log(t, sd):
-    """corrald has no main log file. What supervisord refuses whatever the
-    file holds is refused alike; for the rest supervisord is asked with its
-    own file gone, and both have none."""
+def check_main_log(t, sd, c):
+    """Both keep a main log file (here beside each config). What
+    supervisord's readFile refuses is refused alike; reads of a part give
+    as many characters (the lines differ); clearLog empties it; with the
+    files gone, both find none."""
     for method in ("supervisor.readLog", "supervisor.readMainLog"):
         for args in ((-1, 5), (0, -1), (-5, -1), (" -1", "5"), (0,), ()):
             t.both(method, *args)
-    os.unlink(os.path.join(sd.tmp, "supervisord.log"))
+        for args in ((-5, 0), (10, 5)):
+            t.both(method, *args, fix=lambda v: len(v) if isinstance(v, str) else v)
+    t.both("supervisor.clearLog")
+    t.both("supervisor.clearLog", 1)
+    for who, d in (("supervisord", sd.tmp), ("corral", c.tmp)):
+        t.check(os.path.getsize(os.path.join(d, "supervisord.log")) < 200,
+                "%s: clearLog left the file as it was" % who)
+        os.unlink(os.path.join(d, "supervisord.log"))
     for method in ("supervisor.readLog", "supervisor.readMainLog"):
         for args in ((0, 0), (-5, 0), (10, 5)):
             t.both(method, *args, fix=codes)
     t.both("supervisor.clearLog", fix=codes)
-    t.both("supervisor.clearLog", 1)
 
 
 def check_signals(t):

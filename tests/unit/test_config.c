@@ -1857,11 +1857,13 @@ static void test_supervisord_main_section(void **state)
 	assert_string_equal(cfg.pidfile, "/run/sd.pid");
 	assert_string_equal(cfg.logdir, "/var/log/sd");
 	assert_int_equal(errs.n, 0);
-	expect_warnings("t.conf:8: [supervisord]: corral ignores logfile: corrald logs to its "
-			"standard error",
-			"t.conf:15: [supervisord]: corral ignores user: start corrald as that user "
+	expect_warnings("t.conf:15: [supervisord]: corral ignores user: start corrald as that user "
 			"instead; programs take user =",
 			NULL);
+	/* corrald keeps its own log where supervisord kept its */
+	assert_string_equal(cfg.logfile, "/tmp/sd.log");
+	assert_int_equal(cfg.logfile_maxbytes, 50 * 1024 * 1024);
+	assert_int_equal(cfg.logfile_backups, 10);
 	/* what supervisord's programs inherit from it */
 	struct program_config *p = &cfg.programs[0];
 	assert_int_equal(p->umask, 077);
@@ -1890,9 +1892,9 @@ static void test_supervisord_main_section(void **state)
 		const char *value;
 		int level;
 	} levels[] = {
-		{ "critical", LOG_ERR }, { "error", LOG_ERR }, { "warn", LOG_WARN },
-		{ "info", LOG_INFO }, { "debug", LOG_DEBUG }, { "trace", LOG_DEBUG },
-		{ "blather", LOG_DEBUG },
+		{ "critical", LOG_CRIT }, { "error", LOG_ERR }, { "warn", LOG_WARN },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG }, { "trace", LOG_TRACE },
+		{ "blather", LOG_BLATHER },
 	};
 	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
 		char text[128];
@@ -2409,8 +2411,8 @@ static void test_supervisord_sample(void **state)
 	if (rc)
 		dump_errors();
 	assert_int_equal(rc, 0);
-	assert_true(errs.nwarnings > 0);
 	assert_string_equal(cfg.pidfile, "/tmp/supervisord.pid");
+	assert_string_equal(cfg.logfile, "/tmp/supervisord.log");
 }
 
 int main(void)

@@ -169,6 +169,8 @@ static void test_sections_and_keys(void **state)
 	assert_int_equal(config_api_key("supervisord", "umask", &k), 0);
 	assert_int_equal(k.migrate, CONFIG_API_TO_PROGRAMS);
 	assert_int_equal(config_api_key("supervisord", "logfile", &k), 0);
+	assert_int_equal(k.migrate, CONFIG_API_RESOLVED); /* corrald keeps its own log there */
+	assert_int_equal(config_api_key("supervisord", "user", &k), 0);
 	assert_int_equal(k.migrate, CONFIG_API_IGNORED);
 	assert_int_equal(config_api_key("supervisord", "no_such_key", &k), -ENOENT);
 	assert_int_equal(config_api_key("rpcinterface:x", "anything", &k), -ENOENT);

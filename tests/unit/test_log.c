@@ -117,6 +117,62 @@ static void test_threshold_and_silent(void **state)
 	log_silent = false;
 }
 
+/* What the sink (corrald's log file) got. */
+static char sunk[8192];
+static size_t nsunk;
+static int sink_calls;
+static enum log_level sunk_level;
+
+static void test_sink(enum log_level level, const char *line, size_t len)
+{
+	sink_calls++;
+	sunk_level = level;
+	if (nsunk + len < sizeof sunk) {
+		memcpy(sunk + nsunk, line, len);
+		nsunk += len;
+		sunk[nsunk] = '\0';
+	}
+	log_err("said from inside the sink"); /* to stderr only, never back here */
+}
+
+/* The sink gets each line the threshold lets through, whole, silent or
+ * not; what it logs itself goes to stderr only; supervisord's seven
+ * levels filter as its loglevel does. */
+static void test_sink_levels_and_silent(void **state)
+{
+	struct capture *c = *state;
+	char buf[8192];
+	nsunk = 0;
+	sink_calls = 0;
+	log_set_sink(test_sink);
+	log_silent = true;
+	log_info("to the file only");
+	assert_int_equal(sink_calls, 1);
+	assert_int_equal(sunk_level, LOG_INFO);
+	assert_non_null(strstr(sunk, "corrald info: to the file only\n"));
+	assert_true(packet(c, buf, sizeof buf) > 0); /* the sink's own error, on stderr */
+	assert_non_null(strstr(buf, "said from inside the sink"));
+	assert_int_equal(packet(c, buf, sizeof buf), -1); /* and not the info line */
+	log_silent = false;
+	log_trace("not at info");
+	assert_int_equal(sink_calls, 1);
+	log_set_config_level(LOG_TRACE);
+	log_trace("XML-RPC method called: x()");
+	assert_int_equal(sink_calls, 2);
+	assert_non_null(strstr(sunk, "corrald trace: XML-RPC method called: x()\n"));
+	log_set_config_level(LOG_CRIT);
+	log_err("an error is not critical");
+	assert_int_equal(sink_calls, 2);
+	log_crit("critical");
+	assert_int_equal(sink_calls, 3);
+	assert_non_null(strstr(sunk, "corrald critical: critical\n"));
+	log_set_config_level(-1);
+	assert_int_equal(log_threshold, LOG_INFO);
+	log_set_sink(NULL);
+	while (packet(c, buf, sizeof buf) > 0)
+		;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +180,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errno_kept_for_percent_m, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_message_cut_marked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threshold_and_silent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sink_levels_and_silent, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
