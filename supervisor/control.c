@@ -68,7 +68,7 @@ static void control_bury(void);
 
 /* Close C now; its memory is freed by control_bury() after the current
  * batch of events, one of which may still point at it. */
-static void ctl_client_free(struct client *c)
+void ctl_client_free(struct client *c)
 {
 	for (struct client **pp = &C.clients; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
@@ -76,7 +76,8 @@ static void ctl_client_free(struct client *c)
 			break;
 		}
 	C.nclients--;
-	ctllog_unfollow(c);
+	if (c->unfollow)
+		c->unfollow(c);
 	loop_timer_cancel(&c->timer);
 	if (c->fd >= 0) { /* -1: handed over (submit) */
 		loop_unwatch(&c->watch);
@@ -110,7 +111,7 @@ void ctl_flush(struct client *c)
 		}
 		c->sent += (size_t)n;
 	}
-	if (!c->follow && !c->mainlog.following) {
+	if (!c->unfollow) { /* not a follower: the answer was all */
 		ctl_client_free(c);
 		return;
 	}
@@ -348,11 +349,6 @@ static void check_all(void)
 static void control_process_changed(struct process *p, bool gone)
 {
 	if (gone) {
-		for (struct client *c = C.clients, *next; c; c = next) {
-			next = c->next;
-			if (c->follow == p)
-				ctl_client_free(c); /* its program is gone from the config */
-		}
 		for (struct client *c = C.clients; c; c = c->next)
 			for (size_t i = 0; i < c->npend; i++)
 				if (c->pend[i].p == p) {
@@ -792,7 +788,7 @@ static void verb_metrics(struct client *c, char **argv, int argc)
  * request has the shape the verb takes. Each handler answers, at once or
  * when what it waits for is done. A verb without one (migrate, which
  * corralctl does alone) is unknown here. */
-static verb_handler *const verb_handlers[VERB_COUNT] = {
+static verb_handler *verb_handlers[VERB_COUNT] = {
 	[VERB_STATUS] = verb_status,
 	[VERB_START] = verb_start_stop,
 	[VERB_STOP] = verb_start_stop,
@@ -806,14 +802,16 @@ static verb_handler *const verb_handlers[VERB_COUNT] = {
 	[VERB_SHUTDOWN] = verb_shutdown,
 	[VERB_VERSION] = verb_version,
 	[VERB_SHOW] = verb_show,
-	[VERB_TAIL] = ctllog_tail,
-	[VERB_REOPEN] = ctllog_reopen,
-	[VERB_MAINTAIL] = ctllog_maintail,
 	[VERB_WAIT] = verb_wait,
 	[VERB_RUN] = verb_run,
 	[VERB_SUBMIT] = verb_submit,
 	[VERB_METRICS] = verb_metrics,
 };
+
+void ctl_verb_set(enum verb_id id, verb_handler *fn)
+{
+	verb_handlers[id] = fn;
+}
 
 static void handle_request(struct client *c, char **argv, int argc)
 {
@@ -1285,7 +1283,6 @@ static const struct hooks control_hooks = {
 	.on_taken_over = control_taken_over,
 	.on_bury = control_bury,
 	.on_process_changed = control_process_changed,
-	.on_log_data = ctllog_log_data,
 };
 
 int control_init(void)

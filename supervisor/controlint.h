@@ -1,7 +1,10 @@
-/* controlint — the control server's insides, shared by its files:
- * control.c (clients, requests, the verbs that change processes) and
- * ctllog.c (the verbs on logs: tail, maintail, reopen). Not for any
- * other part: they talk to the control server through hooks only. */
+/* controlint — the control server's insides, for the files of verbs
+ * above it: control.c keeps the clients, reads requests, sends answers
+ * and carries out the verbs on processes; a file of more verbs (ctllog.c:
+ * tail, maintail, reopen) sets its handlers here at its init and writes
+ * its answers through these functions, and control.c names none of it.
+ * Not for any other part: they talk to the control server through hooks
+ * only. */
 #ifndef CORRAL_CONTROLINT_H
 #define CORRAL_CONTROLINT_H
 
@@ -52,11 +55,18 @@ struct client {
 	struct process *follow;  /* tail -f: the process whose log it follows */
 	int follow_which;
 	struct mainlog_follower mainlog; /* maintail -f: following corrald's log when .following */
+	/* A follower (tail -f, maintail -f): its answer goes on after the
+	 * first, until it goes; called as it goes. NULL: not a follower. */
+	void (*unfollow)(struct client *c);
 	uint64_t skipped;        /* bytes not sent to a slow follower */
 	struct client *next;
 };
 
-/* ---- control.c's, for ctllog.c ---- */
+/* ---- control.c's, for the files of verbs ---- */
+
+typedef void verb_handler(struct client *c, char **argv, int argc);
+/* Requests of verb ID go to FN (at init, before any client). */
+void ctl_verb_set(enum verb_id id, verb_handler *fn);
 
 /* A line of the answer, printf-style. */
 void ctl_outf(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -68,16 +78,9 @@ void ctl_answer(struct client *c);
 void ctl_usage(struct client *c, enum verb_id id);
 /* Send what is queued; once an answer is out, a follower goes on. */
 void ctl_flush(struct client *c);
+/* Close C (a follower whose process is gone); freed after the turn. */
+void ctl_client_free(struct client *c);
 /* Every client, for a walk that may free the one it is at (keep next). */
 struct client *ctl_clients(void);
-
-/* ---- ctllog.c's ---- */
-
-typedef void verb_handler(struct client *c, char **argv, int argc);
-verb_handler ctllog_tail, ctllog_maintail, ctllog_reopen;
-/* The core's on_log_data: tail -f clients get P's output. */
-void ctllog_log_data(struct process *p, int which, const struct iovec *iov, int n);
-/* C goes: it follows nothing more. */
-void ctllog_unfollow(struct client *c);
 
 #endif

@@ -13,6 +13,8 @@
 
 #include "ipc/io.h"
 #include "supervisor/controlint.h"
+#include "supervisor/ctllog.h"
+#include "supervisor/hooks.h"
 #include "supervisor/logfile.h"
 #include "supervisor/mainlog.h"
 #include "supervisor/supervisor.h"
@@ -21,6 +23,8 @@
 #define FOLLOW_MAX (1024 * 1024)
 /* How much of a log file tail -n reads back at most. */
 #define TAIL_READ_MAX (4 * 1024 * 1024)
+
+static void ctllog_unfollow(struct client *c);
 
 static void follow_frame(struct client *c, const struct iovec *iov, int n)
 {
@@ -61,7 +65,7 @@ static void follow_frame(struct client *c, const struct iovec *iov, int n)
 }
 
 /* Output of P's stream WHICH was written to its log: tail -f clients get it. */
-void ctllog_log_data(struct process *p, int which, const struct iovec *iov, int n)
+static void ctllog_log_data(struct process *p, int which, const struct iovec *iov, int n)
 {
 	for (struct client *c = ctl_clients(), *next; c; c = next) {
 		next = c->next;
@@ -107,7 +111,7 @@ static int tail_file(struct client *c, const char *path, long lines, char *err, 
 }
 
 /* tail [-f] [-n LINES] NAME [stdout|stderr] */
-void ctllog_tail(struct client *c, char **argv, int argc)
+static void ctllog_tail(struct client *c, char **argv, int argc)
 {
 	bool follow = false;
 	long lines = 10;
@@ -164,6 +168,7 @@ void ctllog_tail(struct client *c, char **argv, int argc)
 	}
 	if (follow) {
 		c->follow = p;
+		c->unfollow = ctllog_unfollow;
 		c->follow_which = which;
 		(which == LOG_STDOUT ? &p->out : &p->err)->followers++;
 	}
@@ -174,7 +179,7 @@ usage:
 }
 
 
-void ctllog_unfollow(struct client *c)
+static void ctllog_unfollow(struct client *c)
 {
 	if (c->follow) {
 		struct logstream *ls = c->follow_which == LOG_STDOUT ? &c->follow->out : &c->follow->err;
@@ -182,6 +187,7 @@ void ctllog_unfollow(struct client *c)
 		c->follow = NULL;
 	}
 	mainlog_unfollow(&c->mainlog);
+	c->unfollow = NULL;
 }
 
 /* Lines of corrald's log for a maintail -f client. */
@@ -200,7 +206,7 @@ static void mainlog_lines(struct mainlog_follower *f, const char *data, size_t l
 
 /* maintail [-f] [-n LINES]: the last lines of corrald's log file, then
  * (-f) every line logged. */
-void ctllog_maintail(struct client *c, char **argv, int argc)
+static void ctllog_maintail(struct client *c, char **argv, int argc)
 {
 	bool follow = false;
 	long lines = 10;
@@ -237,14 +243,39 @@ void ctllog_maintail(struct client *c, char **argv, int argc)
 	if (follow) {
 		c->mainlog.fn = mainlog_lines;
 		mainlog_follow(&c->mainlog);
+		c->unfollow = ctllog_unfollow;
 	}
 	ctl_answer(c);
 }
 
-void ctllog_reopen(struct client *c, char **argv, int argc)
+static void ctllog_reopen(struct client *c, char **argv, int argc)
 {
 	supervisor_reopen_logs();
 	ctl_outf(c, "log files reopened");
 	ctl_answer(c);
 }
 
+
+/* P is about to be freed (GONE): its followers go, its program is gone
+ * from the config. */
+static void ctllog_process_changed(struct process *p, bool gone)
+{
+	for (struct client *c = ctl_clients(), *next; gone && c; c = next) {
+		next = c->next;
+		if (c->follow == p)
+			ctl_client_free(c);
+	}
+}
+
+static const struct hooks ctllog_hooks = {
+	.on_process_changed = ctllog_process_changed,
+	.on_log_data = ctllog_log_data,
+};
+
+int ctllog_init(void)
+{
+	ctl_verb_set(VERB_TAIL, ctllog_tail);
+	ctl_verb_set(VERB_MAINTAIL, ctllog_maintail);
+	ctl_verb_set(VERB_REOPEN, ctllog_reopen);
+	return hooks_subscribe(&ctllog_hooks);
+}

@@ -17,6 +17,7 @@
 #include "supervisor/cfgkey.h"
 #include "supervisor/config.h"
 #include "supervisor/control.h"
+#include "supervisor/ctllog.h"
 #include "supervisor/events.h"
 #include "supervisor/guard.h"
 #include "supervisor/handover.h"
@@ -52,9 +53,10 @@ static const struct hooks http_hooks = {
 static int parts_init(void)
 {
 	int r;
-	if ((r = control_init()) < 0 || (r = hooks_subscribe(&http_hooks)) < 0 ||
-	    (r = rpc_init()) < 0 || (r = web_init()) < 0 || (r = metrics_init()) < 0 ||
-	    (r = pool_init()) < 0 || (r = events_init()) < 0)
+	if ((r = control_init()) < 0 || (r = ctllog_init()) < 0 ||
+	    (r = hooks_subscribe(&http_hooks)) < 0 || (r = rpc_init()) < 0 ||
+	    (r = web_init()) < 0 || (r = metrics_init()) < 0 || (r = pool_init()) < 0 ||
+	    (r = events_init()) < 0)
 		return r;
 	return 0;
 }
