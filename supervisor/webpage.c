@@ -127,7 +127,7 @@ static void row(FILE *out, const struct process *p)
 	snprintf(spec, sizeof spec, "%s", p->name); /* supervisord's "group:name" */
 	char *quoted = webform_quote(spec);
 	if (!quoted) {
-		fputs("<tr><td colspan=\"9\">out of memory</td></tr>\n", out);
+		fputs("<tr><td colspan=\"10\">out of memory</td></tr>\n", out);
 		return;
 	}
 	enum pstate s = p->fsm.state;
@@ -158,6 +158,7 @@ static void row(FILE *out, const struct process *p)
 			strcmp(ps.fields[PS_TREE], "1") ? "es" : "");
 	fputs("</td><td class=\"ready\">", out);
 	readiness(out, p);
+	fprintf(out, "</td><td class=\"restarts\">%llu", (unsigned long long)p->restarts);
 	fputs("</td><td class=\"cpu\">", out);
 	amount(out, ps.fields[PS_CPU], true);
 	fputs("</td><td class=\"mem\">", out);
@@ -230,7 +231,7 @@ int webpage_status(FILE *out, const char *message)
 		fputs("<p id=\"status\">No programs to manage</p>\n", out);
 	} else {
 		fputs("<table id=\"status\"><thead><tr><th>State</th><th>Description</th>"
-		      "<th>Name</th><th>Scope</th><th>Ready</th><th>CPU</th><th>Memory</th>"
+		      "<th>Name</th><th>Scope</th><th>Ready</th><th>Restarts</th><th>CPU</th><th>Memory</th>"
 		      "<th>Pool</th><th>Action</th></tr></thead>\n<tbody>\n", out);
 		for (size_t i = 0; i < n; i++)
 			row(out, v[i]);

@@ -522,6 +522,12 @@ def test_web_restart_clearlog_and_all():
         expect(msg == "Process one restarting", "restart's message", msg)
         wait_until(lambda: (lambda s: s["state"] == "RUNNING" and s["pid"] != pids["one"])(
             c.status()["one"]), 15, "one running again with a new pid")
+        # the page counts it: one restart for one, none for the others
+        _, _, body = get(port, "/")
+        counts = dict(re.findall(r'data-name="(\w+)".*?<td class="restarts">(\d+)</td>',
+                                 body, re.S))
+        expect(counts.get("one") == "1" and counts.get("two") == "0", "the Restarts column",
+               counts)
         # a restart then a stop: it stays down
         act("processname=two&action=restart")
         act("processname=two&action=stop")
