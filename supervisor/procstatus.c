@@ -122,7 +122,11 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 		 (unsigned long long)(p->out.blocked_ms + p->err.blocked_ms));
 	snprintf(syslog_dropped, sizeof ps->syslog_dropped, "%llu",
 		 (unsigned long long)(p->out.syslog_dropped + p->err.syslog_dropped));
-	int live = supervisor_tree_count(p);
+	/* the usage first: where it walked the tree's processes, it counted them */
+	struct usage u = { -1, -1, -1, -1 };
+	if (usage)
+		usage_read(p, &u);
+	int live = u.tree >= 0 ? u.tree : supervisor_tree_count(p);
 	snprintf(tree, sizeof ps->tree, "%d", live);
 	char *pool = ps->pool, *worker = ps->worker, *pstats = ps->pstats;
 	pool[0] = worker[0] = pstats[0] = '\0';
@@ -189,9 +193,6 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 		[PS_SYSLOGDROPPED] = syslog_dropped,
 	};
 	memcpy(ps->fields, fields, sizeof fields);
-	struct usage u = { -1, -1, -1 };
-	if (usage)
-		usage_read(p, &u);
 	number_field(ps->cpu, sizeof ps->cpu, u.cpu_usec);
 	number_field(ps->mem, sizeof ps->mem, u.mem);
 	number_field(ps->mempeak, sizeof ps->mempeak, u.mem_peak);
