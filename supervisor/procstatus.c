@@ -10,6 +10,7 @@
 #include "sandbox/limits.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/cgroup1.h"
+#include "supervisor/health.h"
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
 #include "supervisor/state.h"
@@ -198,5 +199,7 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 	ps->fields[PS_CPU] = ps->cpu;
 	ps->fields[PS_MEM] = ps->mem;
 	ps->fields[PS_MEMPEAK] = ps->mempeak;
+	health_describe(p, ps->health, sizeof ps->health);
+	ps->fields[PS_HEALTH] = ps->health;
 }
 
