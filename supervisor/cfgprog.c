@@ -1011,6 +1011,7 @@ void cfgprog_free(struct program_config *p)
 	strv_free(p->listen_names);
 	strv_free(p->requires);
 	strv_free(p->after);
+	free(p->healthcheck);
 	cfgexpand_free_instances(p);
 	sandbox_free(&p->sandbox);
 	memset(p, 0, sizeof *p);
