@@ -8,8 +8,8 @@ check of a closed port fails; corralctl health's exit codes; GET /healthz
 and /readyz (without credentials); supervisorctl shows the verdict; a
 listener hears PROCESS_HEALTH_*."""
 
-import json
 import os
+import re
 import socket
 import time
 
@@ -192,6 +192,12 @@ def test_tcp_check():
         st = wait_health(c, "t", lambda h: h.startswith("unhealthy"), 10, "t unhealthy")
         expect("connect: Connection refused" in st["health"], "refused, said", st)
         wait_health(c, "u", lambda h: h == "healthy", 10, "u healthy (the server's port)")
+        m = c.ctl("metrics").out
+        expect(re.search(r'^corral_process_healthy\{name="u",[^}]*\} 1$', m, re.M) and
+               re.search(r'^corral_process_healthy\{name="t",[^}]*\} 0$', m, re.M),
+               "the healthy gauge: 1 for u, 0 for t", m[-3000:])
+        f = re.search(r'^corral_process_health_failures_total\{name="t",[^}]*\} (\d+)$', m, re.M)
+        expect(f and int(f.group(1)) >= 1, "t's failures counted", m[-3000:])
 
 
 def test_corralctl_health_exit_codes():
