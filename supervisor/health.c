@@ -42,11 +42,13 @@ struct health {
 	struct watch pid_w;
 	struct deadline kill_d;     /* health_timeout */
 	bool timed_out;
+	unsigned exec_run;          /* the run of its process it checks (run below) */
 	bool leaf;                  /* it is in a cgroup leaf of its own, leafname */
 	char leafname[300];
 	/* the verdict */
 	struct health_count count;
 	bool active;                /* its process is STARTING or RUNNING */
+	unsigned run;               /* activations: a check of an earlier process counts not */
 	int64_t start_ms;
 	char reason[160];           /* the last failure's */
 	char last_run[200];         /* how its previous run ended, when unhealthy */
@@ -173,7 +175,8 @@ static void exec_reap(void *ctx)
 		snprintf(why, sizeof why, "killed by SIG%s",
 			 sigabbrev_np(si.si_status) ? sigabbrev_np(si.si_status) : "?");
 	h->timed_out = false;
-	result(h, ok, why);
+	if (h->exec_run == h->run) /* (one of the process before is only reaped) */
+		result(h, ok, why);
 }
 
 static void exec_readable(struct watch *w, uint32_t events)
@@ -246,6 +249,7 @@ static void exec_start(struct health *h)
 	h->pid = res.pid;
 	h->pidfd = res.pidfd;
 	h->timed_out = false;
+	h->exec_run = h->run;
 	if ((r = supervisor_child_add(h->pid, exec_reap, h)) < 0 ||
 	    (r = loop_watch(h->pidfd, EPOLLIN, &h->pid_w)) < 0 ||
 	    (r = loop_timer_set(&h->kill_d, loop_now_ms() + (int64_t)c->health_timeout * 1000)) < 0) {
@@ -273,8 +277,13 @@ static void probe_done(struct probe *pr, bool ok, const char *why)
 static void check_due(struct deadline *d)
 {
 	struct health *h = d->ctx;
-	if (!h->active || probe_running(&h->probe) || h->pid > 0)
+	if (!h->active)
 		return;
+	if (probe_running(&h->probe) || h->pid > 0) {
+		/* the killed check of the process before is not reaped yet */
+		schedule(h, 100);
+		return;
+	}
 	const struct program_config *c = cfg_of(h);
 	if (h->spec.kind == HEALTH_EXEC) {
 		exec_start(h);
@@ -354,6 +363,7 @@ static void activate(struct process *p)
 	struct health *h = p->health;
 	cancel_check(h);
 	health_count_reset(&h->count);
+	h->run++;
 	h->active = true;
 	h->start_ms = loop_now_ms();
 	h->reason[0] = '\0';
@@ -552,13 +562,13 @@ static void readyz_serve(struct http_conn *c, const struct http_request *rq, voi
 
 static const struct http_route healthz_route = {
 	.path = "/healthz", .flags = HTTP_ROUTE_QUERY | HTTP_ROUTE_PUBLIC,
-	.methods = HTTPREQ_GET | HTTPREQ_HEAD, .name = "/healthz and /readyz",
+	.methods = HTTPREQ_GET, .name = "/healthz and /readyz",
 	.fn = healthz_serve,
 };
 
 static const struct http_route readyz_route = {
 	.path = "/readyz", .flags = HTTP_ROUTE_QUERY | HTTP_ROUTE_PUBLIC,
-	.methods = HTTPREQ_GET | HTTPREQ_HEAD, .fn = readyz_serve,
+	.methods = HTTPREQ_GET, .fn = readyz_serve,
 };
 
 int health_init(void)

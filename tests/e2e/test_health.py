@@ -110,6 +110,20 @@ def test_failing_check_restarts_and_status_says_why():
         wait_health(c, "web", lambda h: h == "healthy", 15, "web healthy again")
 
 
+def test_health_restarts_count_toward_group_intensity():
+    port = free_port()
+    cfg = (server(port, health_interval=1, health_retries=1)
+           + "[group:g]\nprograms = web\nrestart_intensity = 1\nrestart_period = 300\n")
+    with corral(cfg, "health_group") as c:
+        wait_health(c, "g:web", lambda h: h == "healthy", 15, "g:web healthy")
+        set_mode(c, "fail")
+        st = wait_until(lambda: (lambda s: s if s.get("group_state") == "FATAL" else None)(
+            c.status()["g:web"]), 30, "the group FATAL after two restarts for health")
+        log = c.stderr_text()
+        expect("group g: more than 1 restarts in 300s" in log, "the group's log line", log[-1500:])
+        expect(log.count("is unhealthy, killing its tree") >= 2, "two restarts for health")
+
+
 def test_hung_endpoint_is_bounded_by_timeout():
     port = free_port()
     cfg = server(port, health_interval=1, health_timeout=1, health_retries=2,
@@ -142,6 +156,8 @@ def test_ready_health_holds_a_dependent():
         expect(st["app"]["state"] == "STOPPED" and st["app"]["pid"] == 0,
                "app waits for web", st["app"])
         expect("waiting for web" in st["app"]["info"], "and says so", st["app"])
+        expect("waiting for its first passing health check" in st["web"]["info"],
+               "web says what it waits for", st["web"])
         set_mode(c, "ok")
         c.wait_state("web", "RUNNING", 10)
         c.wait_state("app", "RUNNING", 10)
