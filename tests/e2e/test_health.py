@@ -299,3 +299,21 @@ def test_supervisorctl_and_event_listener_see_health():
                "reason:HTTP_500" in ev["payload"], "its payload", ev)
         expect(got("PROCESS_HEALTH_HEALTHY"), "the healthy event came first",
                records(c, "watch"))
+
+
+def test_checks_go_on_across_reexec():
+    port = free_port()
+    cfg = server(port, health_interval=1, health_retries=1, on_unhealthy="none")
+    with corral(cfg, "health_reexec") as c:
+        pid = wait_health(c, "web", lambda h: h == "healthy", 15, "web healthy")["pid"]
+        r = c.ctl("reexec", timeout=30)
+        expect_rc(r, 0, "reexec")
+        wait_until(lambda: "took over 1 process" in c.stderr_text(), 30,
+                   "the new corrald to take over")
+        c.wait_ready()
+        st = wait_health(c, "web", lambda h: h == "healthy", 15, "web healthy after the exec")
+        expect(st["pid"] == pid, "the same process, taken over", st)
+        set_mode(c, "fail")
+        st = wait_health(c, "web", lambda h: h.startswith("unhealthy"), 15,
+                         "the checks go on: web unhealthy")
+        expect("HTTP 500" in st["health"], "with the reason", st)
