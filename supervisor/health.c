@@ -196,9 +196,51 @@ static void exec_timeout(struct deadline *d)
 	/* its exit comes through its pidfd */
 }
 
+/* The check's environment, as its process's: corrald's own, what the
+ * program's environment sets over it, and CORRAL_PROCESS_NAME and
+ * CORRAL_GROUP_NAME. A heap array whose strings are borrowed but the last
+ * two (in NAMES); NULL when out of memory. */
+static char **exec_env(const struct process *p, char *const *penv, char names[2][300])
+{
+	extern char **environ;
+	size_t nenv = 0, nprog = 0, n = 0;
+	while (environ[nenv])
+		nenv++;
+	while (penv && penv[nprog])
+		nprog++;
+	char **env = calloc(nenv + nprog + 3, sizeof *env);
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < nenv; i++) {
+		size_t klen = strcspn(environ[i], "=");
+		bool overridden = strncmp(environ[i], "CORRAL_PROCESS_NAME=", 20) == 0 ||
+				  strncmp(environ[i], "CORRAL_GROUP_NAME=", 18) == 0;
+		for (size_t j = 0; j < nprog && !overridden; j++)
+			overridden = strncmp(penv[j], environ[i], klen) == 0 && penv[j][klen] == '=';
+		if (!overridden)
+			env[n++] = environ[i];
+	}
+	for (size_t j = 0; j < nprog; j++)
+		env[n++] = penv[j];
+	const char *proc = strchr(p->name, ':') ? strchr(p->name, ':') + 1 : p->name;
+	snprintf(names[0], sizeof names[0], "CORRAL_PROCESS_NAME=%s", proc);
+	snprintf(names[1], sizeof names[1], "CORRAL_GROUP_NAME=%s", program_group_name(p->prog));
+	env[n++] = names[0];
+	env[n++] = names[1];
+	return env;
+}
+
 static void exec_start(struct health *h)
 {
 	const struct program_config *c = cfg_of(h);
+	struct program_instance v;
+	program_config_instance(c, (int)(h->p - h->p->prog->procs), &v);
+	char names[2][300];
+	char **env = exec_env(h->p, v.environment, names);
+	if (!env) {
+		result(h, false, "out of memory");
+		return;
+	}
 	int cgfd = -1, cg1 = -1, r;
 	snprintf(h->leafname, sizeof h->leafname, "%s@health", h->p->name);
 	/* a fresh leaf each time (process.c's plan_scope says why) */
@@ -220,13 +262,14 @@ static void exec_start(struct health *h)
 	if (fd < 0 && fd != -ENODEV) { /* -ENODEV: no cgroup scopes, a process group */
 		char why[sizeof h->leafname + 96];
 		snprintf(why, sizeof why, "cgroup %s: %s", h->leafname, strerror(-fd));
+		free(env);
 		result(h, false, why);
 		return;
 	}
 	struct spawn_request req = {
 		.argv = h->argv,
-		.envp = c->environment,
-		.directory = c->directory,
+		.envp = env,
+		.directory = v.directory,
 		.umask = c->umask,
 		.stdio = { devnull, devnull, devnull },
 		.cgroup_fd = cgfd,
@@ -236,6 +279,7 @@ static void exec_start(struct health *h)
 	};
 	struct spawn_result res;
 	r = spawn_process(&req, &res);
+	free(env);
 	if (cgfd >= 0)
 		close(cgfd);
 	if (cg1 >= 0)

@@ -184,7 +184,10 @@ def test_exec_check_that_hangs_is_killed_with_its_tree():
 
 
 def test_exec_check_passes_and_fails_by_exit_status():
-    cfg = (prog("good", SLEEPER, startsecs=0, healthcheck="exec:/bin/true",
+    # the check runs with its program's environment and directory
+    cfg = (prog("good", SLEEPER, startsecs=0, environment="HC_TOKEN=abc", directory="/tmp",
+                healthcheck="exec:/bin/sh -c 'test \"$HC_TOKEN\" = abc && "
+                "test \"$CORRAL_PROCESS_NAME\" = good && test \"$(pwd)\" = /tmp'",
                 health_interval=1)
            + prog("bad", SLEEPER, startsecs=0,
                   healthcheck="exec:/bin/sh -c 'exit 3'", health_interval=1, health_retries=1,
