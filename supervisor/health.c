@@ -91,6 +91,7 @@ static void result(struct health *h, bool ok, const char *why)
 						    c->health_retries);
 	schedule(h, (int64_t)c->health_interval * 1000);
 	if (ch == HEALTH_BECAME_HEALTHY) {
+		h->last_run[0] = '\0'; /* what a restart for health was for is over */
 		log_info("%s: healthy (%s)", p->name, why);
 		events_process_health(p, true, 0, why);
 	} else if (ch == HEALTH_BECAME_UNHEALTHY) {
