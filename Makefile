@@ -58,7 +58,8 @@ SUP_SRCS  := supervisor/log.c supervisor/mainlog.c supervisor/config.c superviso
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
              supervisor/sdlog.c supervisor/state.c supervisor/procstatus.c \
              supervisor/handover.c supervisor/reexec.c \
-             supervisor/promtext.c supervisor/sockstat.c supervisor/metrics.c
+             supervisor/promtext.c supervisor/sockstat.c supervisor/metrics.c \
+             supervisor/healthspec.c supervisor/probe.c supervisor/health.c
 # The supervision core, one file per concept (DESIGN.md, Layout).
 SUP_SRCS  += supervisor/core.c supervisor/pipeline.c supervisor/process.c \
              supervisor/deps.c supervisor/group.c supervisor/notify.c supervisor/roster.c \
@@ -117,6 +118,8 @@ UNIT_TESTS += procfs
 UNIT_TESTS += promtext
 # a listening socket's accept queue, on real sockets
 UNIT_TESTS += sockstat
+# health checks: what healthcheck = says, HTTP status lines, failure counting
+UNIT_TESTS += healthspec
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
@@ -147,6 +150,7 @@ CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cfgread.o \
                $(BUILD)/supervisor/cfgsect.o $(BUILD)/supervisor/cfgcheck.o \
                $(BUILD)/supervisor/signame.o \
                $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
+               $(BUILD)/supervisor/healthspec.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
                $(BUILD)/supervisor/handover.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
@@ -201,6 +205,9 @@ $(BUILD)/tests/unit/test_logline: $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_logbuild: $(BUILD)/supervisor/logbuild.o $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_logfile: $(BUILD)/supervisor/logfile.o $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_program: $(BUILD)/supervisor/program.o
+$(BUILD)/tests/unit/test_healthspec: $(BUILD)/supervisor/healthspec.o $(BUILD)/supervisor/probe.o \
+                             $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
+                             $(BUILD)/supervisor/log.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_sdlog: $(BUILD)/supervisor/sdlog.o $(BUILD)/supervisor/log.o \
                                $(BUILD)/supervisor/spawn.o $(BUILD)/ipc/io.o $(BUILD)/sandbox/fds.o \
                                $(SBX_OBJS)

@@ -28,6 +28,11 @@ void events_remote_comm(const char *type, const char *data);
  * 0; -ENOTCONN when P is not running or has no stdin pipe; -ENOBUFS past a bound. */
 int supervisor_send_stdin(struct process *p, const char *data, size_t len);
 
+/* corral's own PROCESS_HEALTH_HEALTHY / _UNHEALTHY for P (health.c):
+ * "processname:web groupname:web pid:12 failures:3 reason:HTTP_500", the
+ * reason's blanks and colons made '_' so that the payload splits as
+ * supervisord's do. */
+void events_process_health(struct process *p, bool healthy, int failures, const char *reason);
 /* Subscribe the functions below to the core's hooks (hooks.h), as named
  * there. 0, or -ENOSPC. */
 int events_init(void);

@@ -10,6 +10,7 @@
 #include "sandbox/limits.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/cgroup1.h"
+#include "supervisor/health.h"
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
 #include "supervisor/state.h"
@@ -115,6 +116,8 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 			 p->fsm.last == PFAIL_WATCHDOG ? " (restarted after a watchdog timeout)" : "");
 	else if (p->pid && p->fsm.last == PFAIL_WATCHDOG)
 		snprintf(info, sizeof ps->info, "restarted after a watchdog timeout");
+	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready == READY_HEALTH)
+		snprintf(info, sizeof ps->info, "waiting for its first passing health check");
 	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready != READY_STARTSECS)
 		snprintf(info, sizeof ps->info, "waiting for it to say it is ready");
 	snprintf(dropped, sizeof ps->dropped, "%llu", (unsigned long long)(p->out.dropped + p->err.dropped));
@@ -199,5 +202,7 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 	ps->fields[PS_CPU] = ps->cpu;
 	ps->fields[PS_MEM] = ps->mem;
 	ps->fields[PS_MEMPEAK] = ps->mempeak;
+	health_describe(p, ps->health, sizeof ps->health);
+	ps->fields[PS_HEALTH] = ps->health;
 }
 

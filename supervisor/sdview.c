@@ -9,6 +9,7 @@
 
 #include "supervisor/logstream.h"
 #include "supervisor/supervisor.h"
+#include "supervisor/health.h"
 
 static int state_code(enum pstate s)
 {
@@ -188,6 +189,11 @@ static void describe(const struct process *p, char *buf, size_t len)
 	} else {
 		buf[0] = '\0';
 	}
+	/* its health check's verdict: "pid 42, uptime 0:00:05, healthy" */
+	char health[300];
+	size_t n = strlen(buf);
+	if (health_describe(p, health, sizeof health) && n < len)
+		snprintf(buf + n, len - n, "%s%s", n ? ", " : "", health);
 }
 
 void sdview_info(const struct process *p, struct sdview_info *out)
