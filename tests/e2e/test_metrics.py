@@ -150,9 +150,14 @@ def test_metrics_parse_and_follow():
         first = value(smp, "corral_process_restarts_total", name="crash")
         wait_until(lambda: value(scrape(port)[0], "corral_process_restarts_total", name="crash")
                    >= first + 2, 20, "crash's restarts to rise past %d" % first)
-        smp, _ = scrape(port)
-        expect(value(smp, "corral_process_last_exit_code", name="crash") == 3,
+        # between its runs (not while one goes on, when there is no last exit)
+        def last_exit():
+            found = [v for (n, ls), v in scrape(port)[0].items()
+                     if n == "corral_process_last_exit_code" and ("name", "crash") in ls]
+            return found and found[0]
+        expect(wait_until(last_exit, 20, "crash's last exit in a scrape") == 3,
                "crash's last exit status")
+        smp, _ = scrape(port)
         expect(value(smp, "corral_process_restarts_total", name="quiet") == 0,
                "quiet was never restarted")
 
