@@ -64,7 +64,7 @@ SUP_SRCS  += supervisor/core.c supervisor/pipeline.c supervisor/process.c \
              supervisor/deps.c supervisor/group.c supervisor/notify.c supervisor/roster.c \
              supervisor/reload.c
 # Schedules: the cron arithmetic (pure) and the part that starts programs by it.
-SUP_SRCS  += supervisor/cron.c
+SUP_SRCS  += supervisor/cron.c supervisor/schedule.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c ipc/verbs.c
 # corralctl's own files; the ipc/ objects and the config reader it links are below.
 CTL_SRCS  := ctl/corralctl.c ctl/submit.c ctl/migrate.c

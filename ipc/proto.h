@@ -94,6 +94,12 @@ enum proto_status_field {
 	PS_CPU,       /* status --usage: CPU time of its tree in microseconds; empty: unknown */
 	PS_MEM,       /* status --usage: memory of its tree in bytes; empty: unknown */
 	PS_MEMPEAK,   /* status --usage: the most memory since it started; empty: unknown */
+	PS_SCHEDULE,  /* its schedule = expression; empty when it has none */
+	PS_LASTRUN,   /* scheduled: time() its last run started; empty: never */
+	PS_LASTSTATUS,/* scheduled: its last run's status as a shell gives it (124: timed
+		       * out); empty: none yet, or running */
+	PS_NEXTRUN,   /* scheduled: time() of its next trigger; empty: none */
+	PS_SKIPPED,   /* scheduled: triggers skipped while a run was still going */
 	PS_NFIELDS
 };
 

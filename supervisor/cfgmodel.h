@@ -180,7 +180,11 @@ struct program_instance {
 	A(bool, syslog, 2)              /* stdout_/stderr_syslog: each line to syslog too (devlog.h) */ \
 	F(bool, strip_ansi)             /* [supervisord] strip_ansi: escapes out of its output \
 					 * (ansi.h) */                                    \
-	F(bool, stdin_pipe)             /* its stdin is a pipe corrald holds (supervisord's format) */
+	F(bool, stdin_pipe)             /* its stdin is a pipe corrald holds (supervisord's format) */ \
+	/* schedules (schedule.c; cron.h reads the expression) */                         \
+	F(char *, schedule)             /* cron expression as written, NULL: none */      \
+	F(int, schedule_timeout)        /* seconds a run may take, 0: no limit */         \
+	F(char *, schedule_tz)          /* "UTC" or a zone name, NULL: local time */
 
 #define PROGRAM_CONFIG_FIELD(type, name) type name;
 #define PROGRAM_CONFIG_ARRAY(type, name, n) type name[n];

@@ -15,6 +15,7 @@
 #include "sandbox/limits.h"
 #include "supervisor/cfgexpand.h"
 #include "supervisor/cmdline.h"
+#include "supervisor/cron.h"
 #include "supervisor/poolcfg.h"
 #include "supervisor/sockets.h"
 #include "supervisor/eventproto.h"
@@ -28,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define MAX_NUMPROCS 1000
 #define MAX_SECONDS 1000000     /* startsecs, stopwaitsecs, startretries */
@@ -335,6 +337,51 @@ static void show_ready(const struct cfgkey *k, const void *obj, struct cfgkey_ou
 		cfgkey_emit(out, k->name, "fd:%d", p->ready_fd);
 	else
 		cfgkey_emit(out, k->name, "%s", modes[p->ready]);
+}
+
+/* A cron expression (cron.h), kept as written: the scheduler reads it again. */
+static int parse_schedule(const struct cfgkey *k, void *obj, const char *value, char *err,
+			  size_t errlen)
+{
+	struct program_config *p = obj;
+	struct cron c;
+	char why[200], *copy;
+	if (cron_parse(value, &c, why, sizeof why) < 0) {
+		snprintf(err, errlen, "schedule: bad value '%s': %s", value, why);
+		return -EINVAL;
+	}
+	if (!(copy = strdup(value)))
+		return -ENOMEM;
+	free(p->schedule);
+	p->schedule = copy;
+	return 0;
+}
+
+/* local, UTC, or a zone of the tz database (/usr/share/zoneinfo/NAME). */
+static int parse_schedule_tz(const struct cfgkey *k, void *obj, const char *value, char *err,
+			     size_t errlen)
+{
+	struct program_config *p = obj;
+	char path[PATH_MAX];
+	char *copy = NULL;
+	if (strcmp(value, "local") != 0) {
+		bool name_ok = *value && value[0] != '/' && !strstr(value, "..") &&
+			       strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					     "0123456789/_+-") == strlen(value);
+		if (strcmp(value, "UTC") != 0 &&
+		    (!name_ok || (size_t)snprintf(path, sizeof path, "/usr/share/zoneinfo/%s",
+						  value) >= sizeof path ||
+		     access(path, R_OK) < 0)) {
+			snprintf(err, errlen, "schedule_tz: bad value '%s': local, UTC or a time "
+				 "zone of /usr/share/zoneinfo (Europe/Berlin)", value);
+			return -EINVAL;
+		}
+		if (!(copy = strdup(value)))
+			return -ENOMEM;
+	}
+	free(p->schedule_tz);
+	p->schedule_tz = copy;
+	return 0;
 }
 
 /* The sandbox's keys are sandbox/'s: read, compared and shown there. */
@@ -710,6 +757,13 @@ static const struct cfgkey rows[] = {
 	{ .name = NULL, .type = CFGKEY_CUSTOM, PF(sandbox), .subkeys = sandbox_keys,
 	  .apply = apply_sandbox, .equal = sandbox_rows_equal, .show = show_sandbox,
 	  .init = init_sandbox },
+	/* schedules (schedule.c) */
+	{ .name = "schedule", .type = CFGKEY_STR, PF(schedule), .parse = parse_schedule,
+	  .example = "*/5 * * * *" },
+	{ .name = "schedule_timeout", .type = CFGKEY_INT, PF(schedule_timeout), .min = 0,
+	  .max = MAX_SECONDS, .example = "60" },
+	{ .name = "schedule_tz", .type = CFGKEY_STR, PF(schedule_tz), .parse = parse_schedule_tz,
+	  .example = "UTC" },
 	/* the fields no key sets */
 	{ .name = "name", .type = CFGKEY_STR, PF(name), .flags = CFGKEY_FIELD | CFGKEY_NOSHOW },
 	/* where the program was written, not how it runs: moving a section must

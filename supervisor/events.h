@@ -28,6 +28,11 @@ void events_remote_comm(const char *type, const char *data);
  * 0; -ENOTCONN when P is not running or has no stdin pipe; -ENOBUFS past a bound. */
 int supervisor_send_stdin(struct process *p, const char *data, size_t len);
 
+/* A corral event of type T (enum event_type) about P, from another part
+ * (schedule.c): "processname:NAME groupname:GROUP pid:PID" and EXTRA
+ * ("KEY:VALUE ...", "" for none) to the pools that subscribe to it. */
+void events_process_note(int t, const struct process *p, const char *extra);
+
 /* Subscribe the functions below to the core's hooks (hooks.h), as named
  * there. 0, or -ENOSPC. */
 int events_init(void);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "supervisor/logstream.h"
+#include "supervisor/schedule.h"
 #include "supervisor/supervisor.h"
 
 static int state_code(enum pstate s)
@@ -187,6 +188,19 @@ static void describe(const struct process *p, char *buf, size_t len)
 			snprintf(buf, len, "Not started");
 	} else {
 		buf[0] = '\0';
+	}
+	/* a scheduled program, between runs: its last run's status, its next run */
+	struct schedule_info si;
+	if ((s == PSTATE_STOPPED || s == PSTATE_EXITED) && schedule_info(p->prog, &si)) {
+		size_t n = strlen(buf);
+		if (si.last_status >= 0 && n < len)
+			n += (size_t)snprintf(buf + n, len - n, ", status %d", si.last_status);
+		time_t next = (time_t)si.next_run;
+		struct tm tm;
+		char when[64];
+		if (si.next_run && n < len && localtime_r(&next, &tm) &&
+		    strftime(when, sizeof when, "%b %d %I:%M %p", &tm))
+			snprintf(buf + n, len - n, ", next run %s", when);
 	}
 }
 
