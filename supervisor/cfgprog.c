@@ -1025,6 +1025,8 @@ void cfgprog_free(struct program_config *p)
 	strv_free(p->listen_names);
 	strv_free(p->requires);
 	strv_free(p->after);
+	free(p->schedule);
+	free(p->schedule_tz);
 	cfgexpand_free_instances(p);
 	sandbox_free(&p->sandbox);
 	memset(p, 0, sizeof *p);
