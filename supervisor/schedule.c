@@ -44,6 +44,7 @@ static struct {
 	bool started;                   /* corrald's programs exist: triggers are armed */
 	bool stopping;                  /* shutdown: nothing more starts */
 	int clock_fd;                   /* timerfd that hears the clock being set, -1: none */
+	bool clock_failed;              /* ... could not be made: not tried again */
 	struct watch clock_watch;
 } S = { .clock_fd = -1 };
 
@@ -209,11 +210,14 @@ static void limit_due(struct deadline *d)
 		log_warn("%s: schedule_timeout: kill: %s", p->name, strerror(-r));
 }
 
+static void clock_open(void);
+
 /* Arm E's first trigger (start-up, or a reload that added it). */
 static void start_entry(struct sched *e, bool boot)
 {
 	switch (e->cron.kind) {
 	case CRON_FIELDS:
+		clock_open(); /* the first wall-clock schedule: hear the clock being set */
 		arm_fields(e, wall_ms() / 1000);
 		break;
 	case CRON_EVERY:
@@ -266,6 +270,8 @@ static void clock_set(struct watch *w, uint32_t events)
 static void clock_open(void)
 {
 	int r;
+	if (S.clock_fd >= 0 || S.clock_failed)
+		return;
 	S.clock_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (S.clock_fd < 0) {
 		log_warn("schedule: timerfd_create: %m (clock changes are noticed at the "
@@ -279,6 +285,7 @@ static void clock_open(void)
 		close(S.clock_fd);
 		S.clock_fd = -1;
 	}
+	S.clock_failed = S.clock_fd < 0; /* said once */
 }
 
 static void clock_close(void)
@@ -359,8 +366,6 @@ static void sched_group(const struct program *prog, bool added)
 static void sched_started(void)
 {
 	S.started = true;
-	if (S.n)
-		clock_open();
 	/* @reboot: when corrald starts, not when it execs itself */
 	bool boot = !handover_active();
 	for (size_t i = 0; i < S.n; i++)
