@@ -35,6 +35,7 @@ struct sched {
 	int last_status;                /* of its last run, -1: none or running */
 	bool in_run;                    /* a run goes on */
 	bool timed_out;                 /* ... and schedule_timeout stopped it */
+	bool retired;                   /* a reload retires its program */
 	uint64_t skipped, runs;
 };
 
@@ -326,16 +327,6 @@ static int sched_program_new(struct program *prog)
 	e->last_status = -1;
 	loop_timer_init(&e->trigger, trigger_due, e);
 	loop_timer_init(&e->limit, limit_due, e);
-	/* a reload's new generation goes on from the old one's figures */
-	for (size_t i = 0; i < S.n; i++) {
-		const struct sched *o = S.v[i];
-		if (o->prog->retiring && strcmp(o->prog->cfg->name, prog->cfg->name) == 0) {
-			e->last_wall = o->last_wall;
-			e->last_status = o->last_status;
-			e->skipped = o->skipped;
-			e->runs = o->runs;
-		}
-	}
 	S.v[S.n++] = e; /* owned by S.v until its program is freed */
 	if (S.started && !S.stopping)
 		start_entry(e, false);
@@ -359,8 +350,24 @@ static void sched_program_free(struct program *prog)
 static void sched_group(const struct program *prog, bool added)
 {
 	struct sched *e = find(prog);
-	if (e && !added)
+	if (!e)
+		return;
+	if (!added) {
 		loop_timer_cancel(&e->trigger); /* retiring: no more triggers */
+		e->retired = true;
+		return;
+	}
+	/* a reload's new generation goes on from the old one's figures (the
+	 * old one is retired just before: reload.c) */
+	for (size_t i = 0; i < S.n; i++) {
+		const struct sched *o = S.v[i];
+		if (o != e && o->retired && strcmp(o->prog->cfg->name, prog->cfg->name) == 0) {
+			e->last_wall = o->last_wall;
+			e->last_status = o->last_status;
+			e->skipped = o->skipped;
+			e->runs = o->runs;
+		}
+	}
 }
 
 static void sched_started(void)

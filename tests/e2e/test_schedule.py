@@ -248,3 +248,32 @@ def test_idle_between_triggers_makes_no_syscalls():
         expect(not busy, "idle corrald made %d system call(s) in 3 s: %s"
                % (len(busy), " | ".join(busy[:8])))
         expect(len(calls) <= 2, "idle corrald: %s" % " | ".join(calls[:8]))
+
+
+def test_reload_adds_and_changes_schedules():
+    conf = prog("a", "/bin/true", schedule="@every 1s")
+    with Corral(conf, name="sched_reload") as c:
+        st = wait_until(lambda: (lambda s: s if s["schedule"]["last_status"] == 0 else None)(
+            c.status()["a"]), 10, "a's first run")
+        # a changed expression: the new generation keeps the last run; an added
+        # program is scheduled from the reload on
+        c.write_config(prog("a", "/bin/true", schedule="0 0 1 1 *", schedule_tz="UTC")
+                       + prog("b", "/bin/true", schedule="@every 1s"))
+        r = c.ctl("reload")
+        expect_rc(r, 0, "reload")
+        expect("changed: a" in r.out and "added: b" in r.out, "a changed, b added", r)
+        s = c.status()
+        y = datetime.datetime.utcfromtimestamp(time.time()).year
+        expect(s["a"]["schedule"]["expression"] == "0 0 1 1 *" and
+               s["a"]["schedule"]["next_run"] == calendar.timegm((y + 1, 1, 1, 0, 0, 0)),
+               "a's new schedule", s["a"])
+        expect(s["a"]["schedule"]["last_run"] == st["schedule"]["last_run"] and
+               s["a"]["schedule"]["last_status"] == 0, "a's last run carried over", s["a"], st)
+        expect(s["b"]["state"] == "STOPPED" and s["b"]["schedule"]["next_run"],
+               "b not started by the reload, armed", s["b"])
+        wait_until(lambda: c.status()["b"]["schedule"]["last_status"] == 0, 10, "b's first run")
+        # and a program that loses its schedule is an ordinary one again
+        c.write_config(prog("a", "/bin/true", autostart=False) + prog("b", "/bin/true",
+                                                                      schedule="@every 1s"))
+        expect_rc(c.ctl("reload"), 0, "reload")
+        expect(c.status()["a"]["schedule"] is None, "a has no schedule", c.status()["a"])
