@@ -384,6 +384,12 @@ static int parse_schedule_tz(const struct cfgkey *k, void *obj, const char *valu
 	return 0;
 }
 
+static void show_schedule_tz(const struct cfgkey *k, const void *obj, struct cfgkey_out *out)
+{
+	const struct program_config *p = obj;
+	cfgkey_emit(out, k->name, "%s", p->schedule_tz ? p->schedule_tz : "local");
+}
+
 /* The sandbox's keys are sandbox/'s: read, compared and shown there. */
 static int apply_sandbox(struct source *src, const struct cfgkey *k, const char *key, void *obj,
 			 int line, const char *value)
@@ -763,7 +769,7 @@ static const struct cfgkey rows[] = {
 	{ .name = "schedule_timeout", .type = CFGKEY_INT, PF(schedule_timeout), .min = 0,
 	  .max = MAX_SECONDS, .example = "60" },
 	{ .name = "schedule_tz", .type = CFGKEY_STR, PF(schedule_tz), .parse = parse_schedule_tz,
-	  .example = "UTC" },
+	  .show = show_schedule_tz, .dflt = "local", .example = "UTC" },
 	/* the fields no key sets */
 	{ .name = "name", .type = CFGKEY_STR, PF(name), .flags = CFGKEY_FIELD | CFGKEY_NOSHOW },
 	/* where the program was written, not how it runs: moving a section must
