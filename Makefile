@@ -58,7 +58,8 @@ SUP_SRCS  := supervisor/log.c supervisor/mainlog.c supervisor/config.c superviso
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
              supervisor/sdlog.c supervisor/state.c supervisor/procstatus.c \
              supervisor/handover.c supervisor/reexec.c \
-             supervisor/promtext.c supervisor/sockstat.c supervisor/metrics.c
+             supervisor/promtext.c supervisor/sockstat.c supervisor/metrics.c \
+             supervisor/healthspec.c supervisor/probe.c supervisor/health.c
 # The supervision core, one file per concept (DESIGN.md, Layout).
 SUP_SRCS  += supervisor/core.c supervisor/pipeline.c supervisor/process.c \
              supervisor/deps.c supervisor/group.c supervisor/notify.c supervisor/roster.c \
@@ -119,6 +120,8 @@ UNIT_TESTS += procfs
 UNIT_TESTS += promtext
 # a listening socket's accept queue, on real sockets
 UNIT_TESTS += sockstat
+# health checks: what healthcheck = says, HTTP status lines, failure counting
+UNIT_TESTS += healthspec
 # schedules: cron expressions and their next trigger (month ends, leap days, DST)
 UNIT_TESTS += cron
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
@@ -151,6 +154,7 @@ CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cfgread.o \
                $(BUILD)/supervisor/cfgsect.o $(BUILD)/supervisor/cfgcheck.o \
                $(BUILD)/supervisor/signame.o $(BUILD)/supervisor/cron.o \
                $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
+               $(BUILD)/supervisor/healthspec.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
                $(BUILD)/supervisor/handover.o \
                $(BUILD)/supervisor/poolcfg.o $(BUILD)/supervisor/supervisord.o \
@@ -206,6 +210,9 @@ $(BUILD)/tests/unit/test_logline: $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_logbuild: $(BUILD)/supervisor/logbuild.o $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_logfile: $(BUILD)/supervisor/logfile.o $(BUILD)/supervisor/logline.o
 $(BUILD)/tests/unit/test_program: $(BUILD)/supervisor/program.o
+$(BUILD)/tests/unit/test_healthspec: $(BUILD)/supervisor/healthspec.o $(BUILD)/supervisor/probe.o \
+                             $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
+                             $(BUILD)/supervisor/log.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_sdlog: $(BUILD)/supervisor/sdlog.o $(BUILD)/supervisor/log.o \
                                $(BUILD)/supervisor/spawn.o $(BUILD)/ipc/io.o $(BUILD)/sandbox/fds.o \
                                $(SBX_OBJS)

@@ -12,7 +12,9 @@
 # floor of a pipe ping-pong; then bench/rpcbench.py, supervisord's XML-RPC
 # interface from both daemons (1,000 programs); then bench/webbench.py,
 # GET / and GET /metrics with 1,000 programs beside supervisord's GET /;
-# then bench/scale.py, 100 to
+# then bench/healthbench.py, corrald's CPU time per 1,000 HTTP and tcp health
+# checks (1,000 programs checked every second) and status latency while
+# 1,000 checks hang; then bench/scale.py, 100 to
 # 10,000 programs started beside as many spawns of /bin/true; then
 # bench/reexec.py, corralctl reexec with 10 and 1,000 programs; then
 # bench/sweep.py, every supervisor at N = 10, 100, 1,000 (and corral at
@@ -61,6 +63,9 @@ status=0
 # The operator's view: corrald's web page and /metrics beside supervisord's
 # page, 1,000 programs, and the system calls of an idle corrald between scrapes.
 "$py" "$here/webbench.py" "$build" || status=$?
+# Health checks: CPU per 1,000 checks, and a hung check never delays the loop
+# (knobs: the top of bench/healthbench.py).
+"$py" "$here/healthbench.py" "$build" || status=$?
 # corral at scale: N = 100, 1,000, 10,000 programs beside N spawns (the
 # top of bench/scale.py).
 "$py" "$here/scale.py" "$build" || status=$?

@@ -159,8 +159,10 @@ def measure(name, argv, tmp, port, paths):
 
 
 def fs_of(path):
+    """The file system type of PATH as mount says it (ext4, tmpfs ...)."""
     try:
-        r = subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True)
+        r = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", path], capture_output=True,
+                           text=True)
         return r.stdout.strip() or "?"
     except OSError:
         return "?"

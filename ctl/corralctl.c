@@ -415,6 +415,13 @@ static void status_print_text(const struct status_line *st, int width)
 	}
 	if (n >= sizeof(desc))
 		n = sizeof(desc) - 1;
+	/* its health check's verdict: "pid 42, uptime 0:00:05, healthy" */
+	if (*st->f[PS_HEALTH]) {
+		n += (size_t)snprintf(desc + n, sizeof(desc) - n, "%s%s", n ? ", " : "",
+				      st->f[PS_HEALTH]);
+		if (n >= sizeof(desc))
+			n = sizeof(desc) - 1;
+	}
 
 	/* A schedule: its last run, that run's status, its next run. */
 	char sched[384] = "";
@@ -576,6 +583,11 @@ static void status_print_json(const struct status_line *st, bool first)
 		else
 			printf(",\"%s\":null", mem_keys[k]);
 	}
+	fputs(",\"health\":", stdout);
+	if (*st->f[PS_HEALTH])
+		json_string(st->f[PS_HEALTH]);
+	else
+		fputs("null", stdout);
 	if (*st->f[PS_POOL])
 		pool_print_json(st);
 	/* its schedule: times as time() numbers; null where none */
@@ -1035,6 +1047,8 @@ static int request_main(const struct verb *v, const struct ctl *o, int argc, cha
 
 	if (v->id == VERB_STATUS && (result == PROTO_OK || result == PROTO_NOT_RUNNING))
 		status_print(text, textlen, o->json);
+	else if (v->id == VERB_HEALTH && result == PROTO_FAILED)
+		text_print(text, textlen, PROTO_OK); /* the verdict, not an error: on stdout */
 	else
 		text_print(text, textlen, result);
 

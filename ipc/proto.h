@@ -94,6 +94,8 @@ enum proto_status_field {
 	PS_CPU,       /* status --usage: CPU time of its tree in microseconds; empty: unknown */
 	PS_MEM,       /* status --usage: memory of its tree in bytes; empty: unknown */
 	PS_MEMPEAK,   /* status --usage: the most memory since it started; empty: unknown */
+	PS_HEALTH,    /* its health check: healthy, unhealthy (N failures: REASON), starting;
+		       * empty when it has no healthcheck or is not running */
 	PS_SCHEDULE,  /* its schedule = expression; empty when it has none */
 	PS_LASTRUN,   /* scheduled: time() its last run started; empty: never */
 	PS_LASTSTATUS,/* scheduled: its last run's status as a shell gives it (124: timed

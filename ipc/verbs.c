@@ -73,6 +73,9 @@ const struct verb verbs_table[VERB_COUNT] = {
 			   "usage: metrics [--openmetrics]",
 			   { { "metrics [--openmetrics]", "Prometheus metrics of corrald, its processes,\n"
 			       "pools and sockets (as GET /metrics)" } } },
+	[VERB_HEALTH] = { "health", VERB_HEALTH, VERB_AGAIN, 0, -1, NULL, NULL,
+			  { { "health [SEL ...]", "exit 0 when every process (of SEL) is RUNNING\n"
+			      "and healthy, else 1 with the reason of each" } } },
 };
 
 const struct verb *verbs_find(const char *name)

@@ -36,6 +36,7 @@ enum verb_id {
 	VERB_ENABLE,
 	VERB_REEXEC,
 	VERB_METRICS,
+	VERB_HEALTH,
 	VERB_COUNT
 };
 

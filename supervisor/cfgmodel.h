@@ -55,7 +55,11 @@ enum ready_mode {
 	READY_NONE,           /* at once */
 	READY_NOTIFY,         /* it says READY=1 on $NOTIFY_SOCKET (sd_notify) */
 	READY_FD,             /* it writes a newline on fd ready_fd (s6's way) */
+	READY_HEALTH,         /* its healthcheck passes once (health.h) */
 };
+
+/* What an unhealthy process gets (health.h). */
+enum on_unhealthy { ON_UNHEALTHY_RESTART, ON_UNHEALTHY_STOP, ON_UNHEALTHY_NONE };
 
 /* What a rate-limited log stream does with lines over its rate. */
 enum log_overflow { LOG_OVERFLOW_BLOCK, LOG_OVERFLOW_DROP };
@@ -181,6 +185,14 @@ struct program_instance {
 	F(bool, strip_ansi)             /* [supervisord] strip_ansi: escapes out of its output \
 					 * (ansi.h) */                                    \
 	F(bool, stdin_pipe)             /* its stdin is a pipe corrald holds (supervisord's format) */ \
+	/* health checks (health.h) */                                                    \
+	F(char *, healthcheck)          /* http://HOST:PORT/PATH, tcp:HOST:PORT or exec:/PATH ARG...; \
+					 * NULL: none */                                  \
+	F(int, health_interval)         /* seconds between checks, default 30 */          \
+	F(int, health_timeout)          /* seconds a check may take, default 10 */        \
+	F(int, health_retries)          /* failures in a row before unhealthy, default 3 */ \
+	F(int, health_start_period)     /* seconds after a start whose failures do not count */ \
+	F(enum on_unhealthy, on_unhealthy) /* default restart */                          \
 	/* schedules (schedule.c; cron.h reads the expression) */                         \
 	F(char *, schedule)             /* cron expression as written, NULL: none */      \
 	F(int, schedule_timeout)        /* seconds a run may take, 0: no limit */         \

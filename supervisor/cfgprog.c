@@ -19,6 +19,7 @@
 #include "supervisor/poolcfg.h"
 #include "supervisor/sockets.h"
 #include "supervisor/eventproto.h"
+#include "supervisor/healthspec.h"
 #include "supervisor/supervisord.h"
 #include "sandbox/users.h"
 
@@ -321,8 +322,11 @@ static int parse_ready(const struct cfgkey *k, void *obj, const char *value, cha
 		p->ready = READY_NOTIFY;
 	else if (strncmp(value, "fd:", 3) == 0 && cfgkey_parse_int(value + 3, 3, 1023, &fd))
 		p->ready = READY_FD, p->ready_fd = (int)fd;
+	else if (strcmp(value, "health") == 0)
+		p->ready = READY_HEALTH;
 	else
-		return snprintf(err, errlen, "none, startsecs, notify or fd:N (N from 3 to 1023)"),
+		return snprintf(err, errlen,
+				"none, startsecs, notify, fd:N (N from 3 to 1023) or health"),
 		       -EDOM;
 	return 0;
 }
@@ -331,6 +335,7 @@ static void show_ready(const struct cfgkey *k, const void *obj, struct cfgkey_ou
 {
 	static const char *const modes[] = {
 		[READY_STARTSECS] = "startsecs", [READY_NONE] = "none", [READY_NOTIFY] = "notify",
+		[READY_FD] = "fd", [READY_HEALTH] = "health",
 	};
 	const struct program_config *p = obj;
 	if (p->ready == READY_FD)
@@ -338,6 +343,28 @@ static void show_ready(const struct cfgkey *k, const void *obj, struct cfgkey_ou
 	else
 		cfgkey_emit(out, k->name, "%s", modes[p->ready]);
 }
+
+/* healthcheck = http://..., tcp:..., exec:/...: checked as health.c reads it. */
+static int parse_healthcheck(const struct cfgkey *k, void *obj, const char *value, char *err,
+			     size_t errlen)
+{
+	struct program_config *p = obj;
+	struct health_spec spec;
+	char why[200];
+	if (healthspec_parse(value, &spec, why, sizeof why) < 0)
+		return snprintf(err, errlen, "healthcheck: %s", why), -EINVAL;
+	char *v = strdup(value);
+	if (!v)
+		return -ENOMEM;
+	free(p->healthcheck);
+	p->healthcheck = v;
+	return 0;
+}
+
+static const char *const on_unhealthy_words[] = {
+	[ON_UNHEALTHY_RESTART] = "restart", [ON_UNHEALTHY_STOP] = "stop",
+	[ON_UNHEALTHY_NONE] = "none", NULL,
+};
 
 /* A cron expression (cron.h), kept as written: the scheduler reads it again. */
 static int parse_schedule(const struct cfgkey *k, void *obj, const char *value, char *err,
@@ -795,6 +822,19 @@ static const struct cfgkey rows[] = {
 	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW },
 	{ .name = "stdin_pipe", .type = CFGKEY_BOOL, PF(stdin_pipe),
 	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW },
+	/* health checks (health.h) */
+	{ .name = "healthcheck", .type = CFGKEY_STR, PF(healthcheck), .parse = parse_healthcheck,
+	  .example = "tcp:127.0.0.1:5432" },
+	{ .name = "health_interval", .type = CFGKEY_INT, PF(health_interval), .min = 1,
+	  .max = MAX_SECONDS, .dflt = "30", .example = "5" },
+	{ .name = "health_timeout", .type = CFGKEY_INT, PF(health_timeout), .min = 1,
+	  .max = MAX_SECONDS, .dflt = "10", .example = "2" },
+	{ .name = "health_retries", .type = CFGKEY_INT, PF(health_retries), .min = 1,
+	  .max = MAX_SECONDS, .dflt = "3", .example = "5" },
+	{ .name = "health_start_period", .type = CFGKEY_INT, PF(health_start_period), .min = 0,
+	  .max = MAX_SECONDS, .example = "30" },
+	{ .name = "on_unhealthy", .type = CFGKEY_WORD, PF(on_unhealthy), .words = on_unhealthy_words,
+	  .dflt = "restart", .example = "stop" },
 	/* last, as it always was */
 	{ .name = "group", .type = CFGKEY_STR, PF(group), .flags = CFGKEY_FIELD,
 	  .show = show_group },
@@ -1031,6 +1071,7 @@ void cfgprog_free(struct program_config *p)
 	strv_free(p->listen_names);
 	strv_free(p->requires);
 	strv_free(p->after);
+	free(p->healthcheck);
 	free(p->schedule);
 	free(p->schedule_tz);
 	cfgexpand_free_instances(p);

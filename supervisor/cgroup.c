@@ -263,7 +263,12 @@ static int count_procs_at(int at, const char *rel)
 	close(fd);
 	if (n < 0)
 		return (int)n;
-	/* Sub-cgroups a worker made hold processes too. */
+	/* Sub-cgroups a worker made hold processes too. A cgroup directory's
+	 * links are 2 and one per child: most have none, and are not read (a
+	 * status or a scrape counts a thousand trees). */
+	struct stat st;
+	if (fstatat(at, rel, &st, 0) == 0 && st.st_nlink == 2)
+		return count;
 	int sub = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sub < 0)
 		return count;
@@ -693,7 +698,23 @@ int cgroup_leaf_usage(const char *name, struct cgroup_usage *u)
 	if (n < 0)
 		return (int)n;
 	u->cpu_usec = cgroup_parse_key(text, "usage_usec");
-	u->mem = read_number(name, "memory.current");
+	/* Without the memory controller no leaf has memory.current: once one
+	 * says so, the others are not asked for a second (a scrape asks a
+	 * thousand); then it is looked for again. */
+	static struct timespec absent_until;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now); /* vDSO: no system call */
+	if (now.tv_sec < absent_until.tv_sec ||
+	    (now.tv_sec == absent_until.tv_sec && now.tv_nsec < absent_until.tv_nsec))
+		return 0;
+	char num[64], *end;
+	ssize_t got = read_at(scope_fd, name, "memory.current", num, sizeof num);
+	if (got == -ENOENT) {
+		absent_until = now;
+		absent_until.tv_sec += 1;
+	}
+	long long v = got > 0 ? strtoll(num, &end, 10) : -1;
+	u->mem = got > 0 && end > num && v >= 0 ? v : -1;
 	/* since Linux 5.19; only where memory.current is (a metrics scrape
 	 * asks for a thousand leaves) */
 	u->mem_peak = u->mem >= 0 ? read_number(name, "memory.peak") : -1;

@@ -787,6 +787,24 @@ void events_process_note(int t, const struct process *p, const char *extra)
 		emit((enum event_type)t, payload, (size_t)n);
 }
 
+void events_process_health(struct process *p, bool healthy, int failures, const char *reason)
+{
+	if (!E.pools)
+		return;
+	char payload[512], why[160];
+	snprintf(why, sizeof why, "%s", reason && *reason ? reason : "-");
+	for (char *c = why; *c; c++)
+		if (*c == ' ' || *c == ':' || *c == '\t' || *c == '\n')
+			*c = '_';
+	int n = snprintf(payload, sizeof payload,
+			 "processname:%s groupname:%s pid:%d failures:%d reason:%s",
+			 supervisor_process_name(p), program_group_name(p->prog), (int)p->pid,
+			 failures, why);
+	if (n > 0 && (size_t)n < sizeof payload)
+		emit(healthy ? EV_PROCESS_HEALTH_HEALTHY : EV_PROCESS_HEALTH_UNHEALTHY, payload,
+		     (size_t)n);
+}
+
 void events_process_exited(struct process *p)
 {
 	/* corral's own event: its tree went over memory_max */

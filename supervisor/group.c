@@ -118,7 +118,8 @@ bool group_member_failed(struct process *p, const struct pinput *in)
 	    p->fsm.state != PSTATE_RUNNING)
 		return false;
 	const struct program_config *c = p->prog->cfg;
-	bool restarts = c->autorestart == AUTORESTART_TRUE ||
+	/* (a restart for health is one whatever autorestart says) */
+	bool restarts = c->autorestart == AUTORESTART_TRUE || p->fsm.killing == PFAIL_UNHEALTHY ||
 			(c->autorestart == AUTORESTART_UNEXPECTED && !in->expected);
 	/* Completed, or a failed start: the member's own business; and so is
 	 * an exit soon after the spawn (startsecs = 0), which its own machine

@@ -188,6 +188,18 @@ static void route(struct http_conn *c, struct http_request *rq)
 		http_respond_error(c, 404);
 }
 
+/* RQ goes to a route served without credentials (HTTP_ROUTE_PUBLIC). */
+static bool public_route(const struct http_request *rq)
+{
+	for (size_t i = 0; i < H.nroutes; i++) {
+		const struct http_route *r = H.routes[i];
+		const char *rest;
+		if (path_takes(r, rq->target, &rest) && (r->methods & rq->method))
+			return r->flags & HTTP_ROUTE_PUBLIC;
+	}
+	return false;
+}
+
 /* ---- connections ---- */
 
 static void client_close(struct http_conn *c)
@@ -394,13 +406,16 @@ static void handle_request(struct http_conn *c)
 	c->keepalive = rq->keepalive;
 	if (!c->keepalive)
 		c->close_after = true;
-	if (!httpreq_authorized(rq, c->l->username, c->l->password)) {
+	bool pub = public_route(rq);
+	if (!pub && !httpreq_authorized(rq, c->l->username, c->l->password)) {
 		H.refused++;
 		log_warn("http: refused a request without the right credentials (%llu refused so far)",
 			 (unsigned long long)H.refused);
 		http_respond_error(c, 401);
 	} else {
-		c->authed = true;
+		/* (a public route's request proves nothing of its sender) */
+		if (!pub)
+			c->authed = true;
 		route(c, rq);
 		/* a stream's head, when no chunk took it out */
 		if (c->fd >= 0 && c->sent < c->outlen && !(c->watch.events & EPOLLOUT))

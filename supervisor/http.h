@@ -41,6 +41,10 @@ typedef void http_gone_fn(void *ctx);
 enum {
 	HTTP_ROUTE_PREFIX = 1u << 0, /* PATH is a prefix; rq->rest: what follows it */
 	HTTP_ROUTE_QUERY = 1u << 1,  /* PATH exactly, or followed by "?" and a query */
+	/* Served without the listener's credentials (an orchestrator's probe,
+	 * /healthz and /readyz, that cannot send them): it must say nothing a
+	 * stranger should not know. */
+	HTTP_ROUTE_PUBLIC = 1u << 2,
 };
 
 struct http_route {

@@ -13,6 +13,7 @@
 #include "ipc/proto.h"
 #include "supervisor/http.h"
 #include "supervisor/log.h"
+#include "supervisor/health.h"
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
 #include "supervisor/procfs.h"
@@ -48,6 +49,7 @@ static int64_t blocked_ms(const struct logstream *s, int64_t now)
 
 enum pfield {
 	PF_UP, PF_START, PF_RESTARTS, PF_EXIT_CODE, PF_EXIT_SIGNAL, PF_CPU, PF_MEM, PF_MEM_PEAK,
+	PF_HEALTHY, PF_HEALTH_FAILURES,
 };
 
 /* FIELD of R; false when it has none now (the sample is left out). */
@@ -81,6 +83,15 @@ static bool pfield(const struct row *r, enum pfield field, int64_t *v, int *deci
 	case PF_MEM_PEAK:
 		*v = r->u.mem_peak;
 		return r->u.mem_peak >= 0;
+	case PF_HEALTHY:
+	case PF_HEALTH_FAILURES: {
+		int healthy;
+		uint64_t failures;
+		if (!health_figures(p, &healthy, &failures))
+			return false;
+		*v = field == PF_HEALTHY ? healthy : (int64_t)failures;
+		return field != PF_HEALTHY || healthy >= 0;
+	}
 	}
 	return false;
 }
@@ -106,6 +117,11 @@ static const struct {
 	  "Memory used by the process's tree (its cgroup, else resident memory in /proc)." },
 	{ "corral_process_memory_peak_bytes", PROMTEXT_GAUGE, PF_MEM_PEAK,
 	  "The most memory the process's cgroup used since it was spawned." },
+	{ "corral_process_healthy", PROMTEXT_GAUGE, PF_HEALTHY,
+	  "1 when the process's healthcheck passed last, 0 when it is unhealthy (none while "
+	  "there is no verdict)." },
+	{ "corral_process_health_failures", PROMTEXT_COUNTER, PF_HEALTH_FAILURES,
+	  "Health checks of the process that failed since corrald started." },
 };
 
 enum sfield { SF_BYTES, SF_LINES, SF_DROPPED, SF_BLOCKED };

@@ -742,6 +742,9 @@ void process_drive(struct process *p, const struct pinput *in)
 		else if (p->fsm.killing == PFAIL_START_TIMEOUT)
 			log_warn("%s: pid %d not ready within %ds, killing its tree", p->name,
 				 (int)p->pid, p->prog->cfg->start_timeout);
+		else if (p->fsm.killing == PFAIL_UNHEALTHY)
+			log_warn("%s: pid %d is unhealthy, killing its tree to restart it", p->name,
+				 (int)p->pid);
 		else
 			log_warn("%s: pid %d still alive after %ds, killing its tree", p->name,
 				 (int)p->pid, p->prog->cfg->stopwaitsecs);
@@ -778,6 +781,8 @@ void process_drive(struct process *p, const struct pinput *in)
 			p->info = "watchdog timeout";
 		else if (p->fsm.last == PFAIL_START_TIMEOUT)
 			p->info = "not ready within start_timeout";
+		else if (p->fsm.last == PFAIL_UNHEALTHY)
+			p->info = "restarted: unhealthy";
 		else if (p->fsm.state == PSTATE_FATAL && !p->spawnerr)
 			p->info = "exited too quickly";
 		else if (p->fsm.state == PSTATE_STOPPED &&

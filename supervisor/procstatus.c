@@ -10,6 +10,7 @@
 #include "sandbox/limits.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/cgroup1.h"
+#include "supervisor/health.h"
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
 #include "supervisor/schedule.h"
@@ -116,6 +117,8 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 			 p->fsm.last == PFAIL_WATCHDOG ? " (restarted after a watchdog timeout)" : "");
 	else if (p->pid && p->fsm.last == PFAIL_WATCHDOG)
 		snprintf(info, sizeof ps->info, "restarted after a watchdog timeout");
+	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready == READY_HEALTH)
+		snprintf(info, sizeof ps->info, "waiting for its first passing health check");
 	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready != READY_STARTSECS)
 		snprintf(info, sizeof ps->info, "waiting for it to say it is ready");
 	snprintf(dropped, sizeof ps->dropped, "%llu", (unsigned long long)(p->out.dropped + p->err.dropped));
@@ -123,7 +126,11 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 		 (unsigned long long)(p->out.blocked_ms + p->err.blocked_ms));
 	snprintf(syslog_dropped, sizeof ps->syslog_dropped, "%llu",
 		 (unsigned long long)(p->out.syslog_dropped + p->err.syslog_dropped));
-	int live = supervisor_tree_count(p);
+	/* the usage first: where it walked the tree's processes, it counted them */
+	struct usage u = { -1, -1, -1, -1 };
+	if (usage)
+		usage_read(p, &u);
+	int live = u.tree >= 0 ? u.tree : supervisor_tree_count(p);
 	snprintf(tree, sizeof ps->tree, "%d", live);
 	char *pool = ps->pool, *worker = ps->worker, *pstats = ps->pstats;
 	pool[0] = worker[0] = pstats[0] = '\0';
@@ -190,15 +197,14 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 		[PS_SYSLOGDROPPED] = syslog_dropped,
 	};
 	memcpy(ps->fields, fields, sizeof fields);
-	struct usage u = { -1, -1, -1 };
-	if (usage)
-		usage_read(p, &u);
 	number_field(ps->cpu, sizeof ps->cpu, u.cpu_usec);
 	number_field(ps->mem, sizeof ps->mem, u.mem);
 	number_field(ps->mempeak, sizeof ps->mempeak, u.mem_peak);
 	ps->fields[PS_CPU] = ps->cpu;
 	ps->fields[PS_MEM] = ps->mem;
 	ps->fields[PS_MEMPEAK] = ps->mempeak;
+	health_describe(p, ps->health, sizeof ps->health);
+	ps->fields[PS_HEALTH] = ps->health;
 	/* its schedule (schedule.h): empty fields when it has none */
 	struct schedule_info si;
 	bool sched = schedule_info(p->prog, &si);

@@ -40,10 +40,10 @@ void program_init(struct pmachine *m)
 	m->last = PFAIL_NONE;
 }
 
-/* notify and fd:N: STARTING lasts until the process says so. */
+/* notify, fd:N and health: STARTING lasts until the process says so. */
 static bool says_ready(const struct program_config *cfg)
 {
-	return cfg->ready == READY_NOTIFY || cfg->ready == READY_FD;
+	return cfg->ready == READY_NOTIFY || cfg->ready == READY_FD || cfg->ready == READY_HEALTH;
 }
 
 /* RUNNING: arm the watchdog, if any; else no deadline. */
@@ -190,10 +190,14 @@ static void exited(struct pmachine *m, const struct program_config *cfg,
 		failed_start(m, cfg, out);
 		return;
 	}
+	/* Killed for failing its health check: restarted whatever autorestart
+	 * says, as any restart (at most once a second). */
+	bool unhealthy = m->killing == PFAIL_UNHEALTHY;
+	m->killing = PFAIL_NONE;
 	/* It started: the next failure starts a fresh backoff series. */
 	m->retries = 0;
 	m->state = PSTATE_EXITED;
-	if (!wants_restart(cfg, in)) {
+	if (!unhealthy && !wants_restart(cfg, in)) {
 		out->actions |= PACT_TIMER_STOP;
 		return;
 	}
@@ -240,6 +244,7 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 		case PEV_READY:      /* from a process already gone */
 		case PEV_WATCHDOG:
 		case PEV_WATCHDOG_TRIGGER:
+		case PEV_UNHEALTHY:
 			break;
 		}
 		break;
@@ -281,6 +286,7 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 			break;
 		case PEV_WATCHDOG:
 		case PEV_WATCHDOG_TRIGGER:
+		case PEV_UNHEALTHY:
 			break;
 		}
 		break;
@@ -307,6 +313,10 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 		case PEV_WATCHDOG_TRIGGER:
 			if (!m->killing)
 				kill_for(m, PFAIL_WATCHDOG, out);
+			break;
+		case PEV_UNHEALTHY:
+			if (!m->killing)
+				kill_for(m, PFAIL_UNHEALTHY, out);
 			break;
 		case PEV_STOP:
 			stop(m, cfg, out);
@@ -338,6 +348,7 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 		case PEV_READY:
 		case PEV_WATCHDOG:
 		case PEV_WATCHDOG_TRIGGER:
+		case PEV_UNHEALTHY:
 			break;
 		}
 		break;
@@ -350,6 +361,7 @@ void program_step(struct pmachine *m, const struct program_config *cfg,
 		case PEV_READY:
 		case PEV_WATCHDOG:
 		case PEV_WATCHDOG_TRIGGER:
+		case PEV_UNHEALTHY:
 			break;
 		case PEV_EXIT:
 			m->killing = PFAIL_NONE;

@@ -30,6 +30,7 @@ enum pevent {
 	PEV_READY,        /* it said it is ready (READY=1, or a newline on its ready fd) */
 	PEV_WATCHDOG,     /* it pinged its watchdog (WATCHDOG=1) */
 	PEV_WATCHDOG_TRIGGER, /* it asked to be treated as hung (WATCHDOG=trigger) */
+	PEV_UNHEALTHY,    /* its health check failed health_retries times: restart it (health.h) */
 };
 
 /* What the caller must do, as flags. */
@@ -43,7 +44,8 @@ enum paction {
 
 /* Why the machine killed its process itself. */
 enum pfailure { PFAIL_NONE, PFAIL_START_TIMEOUT, PFAIL_WATCHDOG,
-		PFAIL_POOL_KILL /* its pool killed it (pool.c) */ };
+		PFAIL_POOL_KILL /* its pool killed it (pool.c) */,
+		PFAIL_UNHEALTHY /* its health check failed (health.h) */ };
 
 struct pmachine {
 	enum pstate state;

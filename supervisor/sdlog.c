@@ -81,6 +81,10 @@ void sdlog_running(const char *name, const struct program_config *cfg)
 		log_info("success: %s entered RUNNING state, process said it is ready (ready = fd:%d)",
 			 name, cfg->ready_fd);
 		break;
+	case READY_HEALTH:
+		log_info("success: %s entered RUNNING state, its health check passed (ready = health)",
+			 name);
+		break;
 	}
 }
 

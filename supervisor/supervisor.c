@@ -62,6 +62,7 @@ static struct {
 	int64_t shutdown_ms;        /* when the shutdown began */
 	const char *identifier;     /* corrald -i: wins over the config's; NULL: none */
 	void (*up)(void);           /* a daemon's (main.c), once up; NULL when done or none */
+	struct pidmap helpers;      /* pid -> struct helper: children of the parts (supervisor_child_add) */
 } S = { .sigfd = -1, .guard_pipe = -1, .guard_pidfd = -1,
       .sig_watch = { .fd = -1 }, .report_watch = { .fd = -1 },
       .die_report = { .node = { .index = HEAP_NONE } },
@@ -118,6 +119,43 @@ int supervisor_signal(struct process *p, int sig)
 void supervisor_kill_tree(struct process *p)
 {
 	process_kill_tree(p);
+}
+
+void supervisor_ready(struct process *p)
+{
+	struct pinput in = { .event = PEV_READY };
+	process_drive(p, &in);
+}
+
+void supervisor_unhealthy(struct process *p)
+{
+	struct pinput in = { .event = PEV_UNHEALTHY };
+	process_drive(p, &in);
+}
+
+/* A child of a part's: who reaps it. */
+struct helper {
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+
+int supervisor_child_add(pid_t pid, void (*fn)(void *ctx), void *ctx)
+{
+	struct helper *h = malloc(sizeof *h);
+	if (!h)
+		return -ENOMEM;
+	h->fn = fn;
+	h->ctx = ctx;
+	int r = pidmap_put(&S.helpers, pid, h);
+	if (r < 0)
+		free(h);
+	return r;
+}
+
+void supervisor_child_del(pid_t pid)
+{
+	free(pidmap_get(&S.helpers, pid));
+	pidmap_del(&S.helpers, pid);
 }
 
 int supervisor_tree_count(const struct process *p)
@@ -720,6 +758,13 @@ static void reap_all(void)
 				return;
 			continue;
 		}
+		struct helper *h = pidmap_get(&S.helpers, si.si_pid);
+		if (h) {
+			h->fn(h->ctx); /* its owner reaps it (and calls supervisor_child_del) */
+			if (pidmap_get(&S.helpers, si.si_pid))
+				return; /* could not reap it: do not spin */
+			continue;
+		}
 		if (si.si_pid == S.guard)
 			guard_replace();
 		int status;
@@ -1318,5 +1363,6 @@ out:
 	spawn_fini();
 	loop_close();
 	pidmap_free(&core.pids);
+	pidmap_free(&S.helpers);
 	return status;
 }

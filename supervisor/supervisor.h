@@ -43,6 +43,18 @@ int supervisor_signal(struct process *p, int sig);
 /* A pool kills P's whole tree (a job over its time, cancel = kill, a
  * worker that broke the framing); its exit starts a new one at once. */
 void supervisor_kill_tree(struct process *p);
+/* health.c: P's health check passed for the first time (ready = health:
+ * STARTING -> RUNNING), or failed health_retries times (on_unhealthy =
+ * restart: its tree is killed and it starts again, as any restart, counted
+ * by its group). */
+void supervisor_ready(struct process *p);
+void supervisor_unhealthy(struct process *p);
+/* A child a part spawned that is no program's process (a health check's
+ * command): FN(CTX) is called when it has exited and must reap it (by its
+ * pidfd) and call supervisor_child_del(); until then corrald's sweep for
+ * strays leaves it alone. 0 or -ENOMEM. */
+int supervisor_child_add(pid_t pid, void (*fn)(void *ctx), void *ctx);
+void supervisor_child_del(pid_t pid);
 /* Live processes in P's scope, or -1 when the mechanism cannot count them. */
 int supervisor_tree_count(const struct process *p);
 /* "cgroup" or "process-group". */

@@ -28,6 +28,7 @@ struct program;
 struct pool;
 struct pool_worker;
 struct evproc;
+struct health;
 
 struct process {
 	struct program *prog;
@@ -67,6 +68,7 @@ struct process {
 	uint64_t restarts;    /* spawns after its first: automatic and asked for alike */
 	int64_t stop_wall;    /* time(): when its last run ended, 0: never */
 	struct evproc *ev;    /* its stdin pipe, listener protocol, capture (events.c); NULL: none */
+	struct health *health; /* its health checks (health.c); NULL: none */
 	struct process *same_hash; /* the next in its bucket of core's index by name */
 };
 

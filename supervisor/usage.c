@@ -47,6 +47,7 @@ static void add_proc(pid_t pid, void *ctx)
 void usage_read(const struct process *p, struct usage *u)
 {
 	u->cpu_usec = u->mem = u->mem_peak = -1;
+	u->tree = -1;
 	if (!p->pid)
 		return;
 	struct cgroup_usage cu = { -1, -1, -1 };
@@ -60,6 +61,8 @@ void usage_read(const struct process *p, struct usage *u)
 		int n = leaf ? cgroup_leaf_pids(p->name, add_proc, &s, USAGE_MAX_PIDS) : -1;
 		if (n < 0) /* process groups: what corrald knows of is its main process */
 			add_proc(p->pid, &s);
+		else if (n < USAGE_MAX_PIDS) /* every one of them: the tree's size */
+			u->tree = n;
 	}
 	if (cu.cpu_usec < 0 && s.n) {
 		long hz = sysconf(_SC_CLK_TCK);

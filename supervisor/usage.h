@@ -15,6 +15,10 @@ struct usage {
 	int64_t cpu_usec;      /* CPU time, user and system, in microseconds */
 	int64_t mem;           /* memory in bytes */
 	int64_t mem_peak;      /* the most memory since it started, in bytes (cgroups only) */
+	/* The processes of its cgroup tree, when the read walked them (for
+	 * what the cgroups did not say), so a status need not count them
+	 * again; -1: not walked. */
+	int tree;
 };
 
 /* P's usage now (all -1 when it is not running). */

@@ -320,6 +320,42 @@ static void test_scope_keys(void **state)
 	config_errors_free(&e);
 }
 
+/* healthcheck and its keys: defaults, values, and bad ones with file:line. */
+static void test_health_keys(void **state)
+{
+	(void)state;
+	struct program_config *p = load_prog("[program:a]\ncommand=x\n");
+	assert_null(p->healthcheck);
+	assert_int_equal(p->health_interval, 30);
+	assert_int_equal(p->health_timeout, 10);
+	assert_int_equal(p->health_retries, 3);
+	assert_int_equal(p->health_start_period, 0);
+	assert_int_equal(p->on_unhealthy, ON_UNHEALTHY_RESTART);
+	p = load_prog("[program:a]\ncommand=x\nhealthcheck = http://127.0.0.1:8080/health\n"
+		      "health_interval=2\nhealth_timeout=1\nhealth_retries=5\n"
+		      "health_start_period=20\non_unhealthy=stop\nready=health\n");
+	assert_string_equal(p->healthcheck, "http://127.0.0.1:8080/health");
+	assert_int_equal(p->health_interval, 2);
+	assert_int_equal(p->health_timeout, 1);
+	assert_int_equal(p->health_retries, 5);
+	assert_int_equal(p->health_start_period, 20);
+	assert_int_equal(p->on_unhealthy, ON_UNHEALTHY_STOP);
+	assert_int_equal(p->ready, READY_HEALTH);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\non_unhealthy=none\n")->on_unhealthy,
+			 ON_UNHEALTHY_NONE);
+	expect_errors("[program:a]\ncommand=x\nhealthcheck=http://localhost:80/\n"
+		      "[program:b]\ncommand=x\nhealthcheck=tcp:127.0.0.1\nhealth_interval=0\n"
+		      "on_unhealthy=reboot\n",
+		      "t.conf:3: [program:a]: healthcheck: 'localhost' is not a numeric IPv4 or "
+		      "[IPv6] address (names are not resolved)",
+		      "t.conf:6: [program:b]: healthcheck: a port is needed: HOST:PORT",
+		      "t.conf:7: [program:b]: bad value for health_interval: '0' "
+		      "(expected an integer from 1 to 1000000)",
+		      "t.conf:8: [program:b]: bad value for on_unhealthy: 'reboot' "
+		      "(expected restart, stop or none)",
+		      NULL);
+}
+
 static void test_readiness_and_dependency_keys(void **state)
 {
 	struct program_config *p = load_prog("[program:a]\ncommand=x\n");
@@ -334,6 +370,7 @@ static void test_readiness_and_dependency_keys(void **state)
 	assert_int_equal(p->watchdog_sec, 3);
 	assert_int_equal(load_prog("[program:a]\ncommand=x\nready=notify\n")->ready, READY_NOTIFY);
 	assert_int_equal(load_prog("[program:a]\ncommand=x\nready=none\n")->ready, READY_NONE);
+	assert_int_equal(load_prog("[program:a]\ncommand=x\nready=health\n")->ready, READY_HEALTH);
 	load_ok("[program:a]\ncommand=x\nrequires = b, c\nafter=c\n[program:b]\ncommand=x\n"
 		"[program:c]\ncommand=x\nafter=b\n");
 	p = &cfg.programs[0];
@@ -344,9 +381,9 @@ static void test_readiness_and_dependency_keys(void **state)
 	assert_string_equal(p->after[0], "c");
 	expect_errors("[program:a]\ncommand=x\nready=fd:2\n[program:b]\ncommand=x\nready=maybe\n",
 		      "t.conf:3: [program:a]: bad value for ready: 'fd:2' "
-		      "(expected none, startsecs, notify or fd:N (N from 3 to 1023))",
+		      "(expected none, startsecs, notify, fd:N (N from 3 to 1023) or health)",
 		      "t.conf:6: [program:b]: bad value for ready: 'maybe' "
-		      "(expected none, startsecs, notify or fd:N (N from 3 to 1023))",
+		      "(expected none, startsecs, notify, fd:N (N from 3 to 1023) or health)",
 		      NULL);
 	expect_errors("[program:a]\ncommand=x\nrequires=b\n[program:b]\ncommand=x\n"
 		      "after=a\n[program:c]\ncommand=x\nafter=zz\n",
@@ -2431,6 +2468,7 @@ int main(void)
 		T(test_groups),
 		T(test_main_key),
 		T(test_readiness_and_dependency_keys),
+		T(test_health_keys),
 		T(test_exitcodes),
 		T(test_stopsignal),
 		T(test_octal),

@@ -491,6 +491,61 @@ static void test_backoff_delays_are_capped(void **state)
 	assert_string_equal(program_state_name((enum pstate)99), "UNKNOWN");
 }
 
+/* ready = health: STARTING until the first passing check (PEV_READY). */
+static void test_ready_health(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(1, 3, AUTORESTART_UNEXPECTED);
+	c.ready = READY_HEALTH;
+	c.start_timeout = 5;
+	struct pmachine m;
+	program_init(&m);
+	struct poutput o = step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(m.state, PSTATE_STARTING);
+	assert_true(o.actions & PACT_TIMER);
+	assert_int_equal(o.timer_ms, 5000); /* start_timeout, not startsecs */
+	/* unhealthy while starting changes nothing: start_timeout decides */
+	step(&m, &c, PEV_UNHEALTHY, 0, false);
+	assert_int_equal(m.state, PSTATE_STARTING);
+	step(&m, &c, PEV_READY, 0, false);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+}
+
+/* PEV_UNHEALTHY in RUNNING kills the tree; the exit restarts it whatever
+ * autorestart says; elsewhere it is ignored. */
+static void test_unhealthy_restarts(void **state)
+{
+	(void)state;
+	struct program_config c = cfg(0, 3, AUTORESTART_FALSE);
+	struct pmachine m;
+	program_init(&m);
+	step(&m, &c, PEV_START, 0, false);
+	assert_int_equal(m.state, PSTATE_RUNNING);
+	struct poutput o = step(&m, &c, PEV_UNHEALTHY, 0, false);
+	assert_true(o.actions & PACT_KILL);
+	assert_int_equal(m.killing, PFAIL_UNHEALTHY);
+	assert_int_equal(m.last, PFAIL_UNHEALTHY);
+	/* a second verdict while it dies: nothing more */
+	o = step(&m, &c, PEV_UNHEALTHY, 0, false);
+	assert_false(o.actions & PACT_KILL);
+	o = step(&m, &c, PEV_EXIT, 5000, false);
+	assert_true(o.actions & PACT_SPAWN);
+	assert_int_equal(m.state, PSTATE_RUNNING); /* startsecs = 0 */
+	assert_int_equal(m.killing, PFAIL_NONE);
+	/* soon after its spawn: EXITED a moment, then the restart */
+	step(&m, &c, PEV_UNHEALTHY, 0, false);
+	o = step(&m, &c, PEV_EXIT, 200, false);
+	assert_int_equal(m.state, PSTATE_EXITED);
+	assert_true(m.restart_due);
+	assert_int_equal(o.timer_ms, PROGRAM_RESTART_MIN_MS - 200);
+	/* stopped: ignored */
+	step(&m, &c, PEV_STOP, 0, false);
+	assert_int_equal(m.state, PSTATE_STOPPED);
+	o = step(&m, &c, PEV_UNHEALTHY, 0, false);
+	assert_int_equal(o.actions, 0);
+	assert_int_equal(m.state, PSTATE_STOPPED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +565,8 @@ int main(void)
 		cmocka_unit_test(test_ready_notify),
 		cmocka_unit_test(test_watchdog),
 		cmocka_unit_test(test_pool_kill_restarts_at_once),
+		cmocka_unit_test(test_ready_health),
+		cmocka_unit_test(test_unhealthy_restarts),
 	};
 	return cmocka_run_group_tests_name("program", tests, NULL, NULL);
 }
