@@ -64,6 +64,8 @@ SUP_SRCS  := supervisor/log.c supervisor/mainlog.c supervisor/config.c superviso
 SUP_SRCS  += supervisor/core.c supervisor/pipeline.c supervisor/process.c \
              supervisor/deps.c supervisor/group.c supervisor/notify.c supervisor/roster.c \
              supervisor/reload.c
+# Schedules: the cron arithmetic (pure) and the part that starts programs by it.
+SUP_SRCS  += supervisor/cron.c supervisor/schedule.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c ipc/verbs.c
 # corralctl's own files; the ipc/ objects and the config reader it links are below.
 CTL_SRCS  := ctl/corralctl.c ctl/submit.c ctl/migrate.c
@@ -120,6 +122,8 @@ UNIT_TESTS += promtext
 UNIT_TESTS += sockstat
 # health checks: what healthcheck = says, HTTP status lines, failure counting
 UNIT_TESTS += healthspec
+# schedules: cron expressions and their next trigger (month ends, leap days, DST)
+UNIT_TESTS += cron
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
@@ -148,7 +152,7 @@ CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cfgread.o \
                $(BUILD)/supervisor/cfgload.o $(BUILD)/supervisor/cfgexpand.o \
                $(BUILD)/supervisor/cfgkey.o $(BUILD)/supervisor/cfgprog.o \
                $(BUILD)/supervisor/cfgsect.o $(BUILD)/supervisor/cfgcheck.o \
-               $(BUILD)/supervisor/signame.o \
+               $(BUILD)/supervisor/signame.o $(BUILD)/supervisor/cron.o \
                $(BUILD)/supervisor/cmdline.o $(BUILD)/supervisor/log.o \
                $(BUILD)/supervisor/healthspec.o \
                $(BUILD)/supervisor/logline.o $(BUILD)/supervisor/sockets.o \
@@ -171,6 +175,7 @@ $(BUILD)/tests/unit/test_cfgprog: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_signame: $(BUILD)/supervisor/signame.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
+$(BUILD)/tests/unit/test_cron: $(BUILD)/supervisor/cron.o
 $(BUILD)/tests/unit/test_loop: $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
                              $(BUILD)/supervisor/log.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_hooks: $(BUILD)/supervisor/hooks.o

@@ -380,6 +380,17 @@ static void status_parse(char *line, struct status_line *st)
 	st->tree = *st->f[PS_TREE] ? field_long(st->f[PS_TREE], -1) : -1;
 }
 
+/* A time() field as local "YYYY-MM-DD HH:MM:SS" into BUF; left as it is
+ * when empty or unreadable. */
+static void schedule_time(const char *field, char *buf, size_t len)
+{
+	long t = field_long(field, -1);
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t > 0 && localtime_r(&tt, &tm))
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
 static void status_print_text(const struct status_line *st, int width)
 {
 	const char *info = st->f[PS_INFO];
@@ -410,6 +421,25 @@ static void status_print_text(const struct status_line *st, int width)
 				      st->f[PS_HEALTH]);
 		if (n >= sizeof(desc))
 			n = sizeof(desc) - 1;
+	}
+
+	/* A schedule: its last run, that run's status, its next run. */
+	char sched[384] = "";
+	if (*st->f[PS_SCHEDULE]) {
+		char last[48] = "never", next[32] = "none", status[32] = "";
+		schedule_time(st->f[PS_LASTRUN], last, sizeof last);
+		schedule_time(st->f[PS_NEXTRUN], next, sizeof next);
+		if (*st->f[PS_LASTSTATUS])
+			snprintf(status, sizeof status, " (status %s)", st->f[PS_LASTSTATUS]);
+		else if (*st->f[PS_LASTRUN])
+			snprintf(status, sizeof status, " (running)");
+		snprintf(sched, sizeof sched, "schedule %s: last run %s%s, next run %s, %ld skipped",
+			 st->f[PS_SCHEDULE], last, status, next, field_long(st->f[PS_SKIPPED], 0));
+	}
+	char merged[1024];
+	if (*sched) {
+		snprintf(merged, sizeof merged, "%s%s%s", info, *info ? ", " : "", sched);
+		info = merged;
 	}
 
 	/* No trailing blanks when there is nothing to describe. */
@@ -560,6 +590,23 @@ static void status_print_json(const struct status_line *st, bool first)
 		fputs("null", stdout);
 	if (*st->f[PS_POOL])
 		pool_print_json(st);
+	/* its schedule: times as time() numbers; null where none */
+	fputs(",\"schedule\":", stdout);
+	if (*st->f[PS_SCHEDULE]) {
+		fputs("{\"expression\":", stdout);
+		json_string(st->f[PS_SCHEDULE]);
+		static const char *const keys[] = { "last_run", "last_status", "next_run" };
+		const int fields[] = { PS_LASTRUN, PS_LASTSTATUS, PS_NEXTRUN };
+		for (int k = 0; k < 3; k++) {
+			if (*st->f[fields[k]])
+				printf(",\"%s\":%ld", keys[k], field_long(st->f[fields[k]], 0));
+			else
+				printf(",\"%s\":null", keys[k]);
+		}
+		printf(",\"skipped\":%ld}", field_long(st->f[PS_SKIPPED], 0));
+	} else {
+		fputs("null", stdout);
+	}
 	putchar('}');
 }
 

@@ -96,6 +96,12 @@ enum proto_status_field {
 	PS_MEMPEAK,   /* status --usage: the most memory since it started; empty: unknown */
 	PS_HEALTH,    /* its health check: healthy, unhealthy (N failures: REASON), starting;
 		       * empty when it has no healthcheck or is not running */
+	PS_SCHEDULE,  /* its schedule = expression; empty when it has none */
+	PS_LASTRUN,   /* scheduled: time() its last run started; empty: never */
+	PS_LASTSTATUS,/* scheduled: its last run's status as a shell gives it (124: timed
+		       * out); empty: none yet, or running */
+	PS_NEXTRUN,   /* scheduled: time() of its next trigger; empty: none */
+	PS_SKIPPED,   /* scheduled: triggers skipped while a run was still going */
 	PS_NFIELDS
 };
 

@@ -413,6 +413,17 @@ static void check_programs(struct loader *ld)
 					prog_error(ld, p, "main = true is already set in [program:%s] at %s:%d",
 						   ld->progs[k].name, ld->progs[k].file, ld->progs[k].line);
 		}
+		if (p->schedule) {
+			if (p->is_pool || p->is_fcgi || p->is_listener)
+				prog_error(ld, p, "schedule is for [program:] sections only");
+			else if (p->numprocs != 1)
+				prog_error(ld, p, "schedule needs numprocs = 1");
+			/* A run is a job: its exit is its result, and the next
+			 * trigger starts it again (schedule.c). */
+			p->autostart = false;
+			p->autorestart = AUTORESTART_FALSE;
+			p->startsecs = 0;
+		}
 		if (p->is_pool && poolcfg_check(p, serr, sizeof serr) < 0)
 			prog_error(ld, p, "%s", serr);
 		for (size_t k = 0; p->is_pool && k < ld->nprogs; k++)

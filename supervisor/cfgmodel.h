@@ -192,7 +192,11 @@ struct program_instance {
 	F(int, health_timeout)          /* seconds a check may take, default 10 */        \
 	F(int, health_retries)          /* failures in a row before unhealthy, default 3 */ \
 	F(int, health_start_period)     /* seconds after a start whose failures do not count */ \
-	F(enum on_unhealthy, on_unhealthy) /* default restart */
+	F(enum on_unhealthy, on_unhealthy) /* default restart */                          \
+	/* schedules (schedule.c; cron.h reads the expression) */                         \
+	F(char *, schedule)             /* cron expression as written, NULL: none */      \
+	F(int, schedule_timeout)        /* seconds a run may take, 0: no limit */         \
+	F(char *, schedule_tz)          /* "UTC" or a zone name, NULL: local time */
 
 #define PROGRAM_CONFIG_FIELD(type, name) type name;
 #define PROGRAM_CONFIG_ARRAY(type, name, n) type name[n];

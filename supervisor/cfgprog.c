@@ -15,6 +15,7 @@
 #include "sandbox/limits.h"
 #include "supervisor/cfgexpand.h"
 #include "supervisor/cmdline.h"
+#include "supervisor/cron.h"
 #include "supervisor/poolcfg.h"
 #include "supervisor/sockets.h"
 #include "supervisor/eventproto.h"
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define MAX_NUMPROCS 1000
 #define MAX_SECONDS 1000000     /* startsecs, stopwaitsecs, startretries */
@@ -363,6 +365,57 @@ static const char *const on_unhealthy_words[] = {
 	[ON_UNHEALTHY_RESTART] = "restart", [ON_UNHEALTHY_STOP] = "stop",
 	[ON_UNHEALTHY_NONE] = "none", NULL,
 };
+
+/* A cron expression (cron.h), kept as written: the scheduler reads it again. */
+static int parse_schedule(const struct cfgkey *k, void *obj, const char *value, char *err,
+			  size_t errlen)
+{
+	struct program_config *p = obj;
+	struct cron c;
+	char why[200], *copy;
+	if (cron_parse(value, &c, why, sizeof why) < 0) {
+		snprintf(err, errlen, "schedule: bad value '%s': %s", value, why);
+		return -EINVAL;
+	}
+	if (!(copy = strdup(value)))
+		return -ENOMEM;
+	free(p->schedule);
+	p->schedule = copy;
+	return 0;
+}
+
+/* local, UTC, or a zone of the tz database (/usr/share/zoneinfo/NAME). */
+static int parse_schedule_tz(const struct cfgkey *k, void *obj, const char *value, char *err,
+			     size_t errlen)
+{
+	struct program_config *p = obj;
+	char path[PATH_MAX];
+	char *copy = NULL;
+	if (strcmp(value, "local") != 0) {
+		bool name_ok = *value && value[0] != '/' && !strstr(value, "..") &&
+			       strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					     "0123456789/_+-") == strlen(value);
+		if (strcmp(value, "UTC") != 0 &&
+		    (!name_ok || (size_t)snprintf(path, sizeof path, "/usr/share/zoneinfo/%s",
+						  value) >= sizeof path ||
+		     access(path, R_OK) < 0)) {
+			snprintf(err, errlen, "schedule_tz: bad value '%s': local, UTC or a time "
+				 "zone of /usr/share/zoneinfo (Europe/Berlin)", value);
+			return -EINVAL;
+		}
+		if (!(copy = strdup(value)))
+			return -ENOMEM;
+	}
+	free(p->schedule_tz);
+	p->schedule_tz = copy;
+	return 0;
+}
+
+static void show_schedule_tz(const struct cfgkey *k, const void *obj, struct cfgkey_out *out)
+{
+	const struct program_config *p = obj;
+	cfgkey_emit(out, k->name, "%s", p->schedule_tz ? p->schedule_tz : "local");
+}
 
 /* The sandbox's keys are sandbox/'s: read, compared and shown there. */
 static int apply_sandbox(struct source *src, const struct cfgkey *k, const char *key, void *obj,
@@ -737,6 +790,13 @@ static const struct cfgkey rows[] = {
 	{ .name = NULL, .type = CFGKEY_CUSTOM, PF(sandbox), .subkeys = sandbox_keys,
 	  .apply = apply_sandbox, .equal = sandbox_rows_equal, .show = show_sandbox,
 	  .init = init_sandbox },
+	/* schedules (schedule.c) */
+	{ .name = "schedule", .type = CFGKEY_STR, PF(schedule), .parse = parse_schedule,
+	  .example = "*/5 * * * *" },
+	{ .name = "schedule_timeout", .type = CFGKEY_INT, PF(schedule_timeout), .min = 0,
+	  .max = MAX_SECONDS, .example = "60" },
+	{ .name = "schedule_tz", .type = CFGKEY_STR, PF(schedule_tz), .parse = parse_schedule_tz,
+	  .show = show_schedule_tz, .dflt = "local", .example = "UTC" },
 	/* the fields no key sets */
 	{ .name = "name", .type = CFGKEY_STR, PF(name), .flags = CFGKEY_FIELD | CFGKEY_NOSHOW },
 	/* where the program was written, not how it runs: moving a section must
@@ -1012,6 +1072,8 @@ void cfgprog_free(struct program_config *p)
 	strv_free(p->requires);
 	strv_free(p->after);
 	free(p->healthcheck);
+	free(p->schedule);
+	free(p->schedule_tz);
 	cfgexpand_free_instances(p);
 	sandbox_free(&p->sandbox);
 	memset(p, 0, sizeof *p);

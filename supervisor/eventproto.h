@@ -44,6 +44,8 @@ enum event_type {
 	EV_PROCESS_OOM,         /* corral's own: the OOM killer killed in a process's tree */
 	EV_PROCESS_HEALTH_HEALTHY,   /* corral's own: its health check passes again (health.h) */
 	EV_PROCESS_HEALTH_UNHEALTHY, /* ... failed health_retries times in a row */
+	EV_PROCESS_SCHEDULE_TIMEOUT, /* corral's own: a scheduled run over schedule_timeout */
+	EV_PROCESS_SCHEDULE_SKIPPED, /* corral's own: a trigger skipped, the last run still going */
 	EV_NTYPES
 };
 

@@ -775,6 +775,18 @@ static bool events_stop_hold(const struct process *p)
 	return e && e->pool && e->busy && e->out_fd >= 0;
 }
 
+void events_process_note(int t, const struct process *p, const char *extra)
+{
+	if (!E.pools || t < 0 || t >= EV_NTYPES)
+		return;
+	char payload[512];
+	int n = snprintf(payload, sizeof payload, "processname:%s groupname:%s pid:%d%s%s",
+			 supervisor_process_name(p), program_group_name(p->prog), (int)p->pid,
+			 *extra ? " " : "", extra);
+	if (n > 0 && (size_t)n < sizeof payload)
+		emit((enum event_type)t, payload, (size_t)n);
+}
+
 void events_process_health(struct process *p, bool healthy, int failures, const char *reason)
 {
 	if (!E.pools)

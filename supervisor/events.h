@@ -33,6 +33,11 @@ int supervisor_send_stdin(struct process *p, const char *data, size_t len);
  * reason's blanks and colons made '_' so that the payload splits as
  * supervisord's do. */
 void events_process_health(struct process *p, bool healthy, int failures, const char *reason);
+
+/* A corral event of type T (enum event_type) about P, from another part
+ * (schedule.c): "processname:NAME groupname:GROUP pid:PID" and EXTRA
+ * ("KEY:VALUE ...", "" for none) to the pools that subscribe to it. */
+void events_process_note(int t, const struct process *p, const char *extra);
 /* Subscribe the functions below to the core's hooks (hooks.h), as named
  * there. 0, or -ENOSPC. */
 int events_init(void);

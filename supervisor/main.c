@@ -31,6 +31,7 @@
 #include "supervisor/reexec.h"
 #include "supervisor/pool.h"
 #include "supervisor/rpc.h"
+#include "supervisor/schedule.h"
 #include "supervisor/web.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/supervisord.h"
@@ -57,7 +58,7 @@ static int parts_init(void)
 	if ((r = control_init()) < 0 || (r = ctllog_init()) < 0 ||
 	    (r = hooks_subscribe(&http_hooks)) < 0 || (r = rpc_init()) < 0 ||
 	    (r = web_init()) < 0 || (r = metrics_init()) < 0 || (r = pool_init()) < 0 ||
-	    (r = events_init()) < 0 || (r = health_init()) < 0)
+	    (r = events_init()) < 0 || (r = health_init()) < 0 || (r = schedule_init()) < 0)
 		return r;
 	return 0;
 }

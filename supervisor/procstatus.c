@@ -13,6 +13,7 @@
 #include "supervisor/health.h"
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
+#include "supervisor/schedule.h"
 #include "supervisor/state.h"
 #include "supervisor/usage.h"
 
@@ -204,5 +205,17 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 	ps->fields[PS_MEMPEAK] = ps->mempeak;
 	health_describe(p, ps->health, sizeof ps->health);
 	ps->fields[PS_HEALTH] = ps->health;
+	/* its schedule (schedule.h): empty fields when it has none */
+	struct schedule_info si;
+	bool sched = schedule_info(p->prog, &si);
+	number_field(ps->lastrun, sizeof ps->lastrun, sched && si.last_run ? si.last_run : -1);
+	number_field(ps->laststatus, sizeof ps->laststatus, sched ? si.last_status : -1);
+	number_field(ps->nextrun, sizeof ps->nextrun, sched && si.next_run ? si.next_run : -1);
+	number_field(ps->skipped, sizeof ps->skipped, sched ? (int64_t)si.skipped : -1);
+	ps->fields[PS_SCHEDULE] = sched ? si.expr : "";
+	ps->fields[PS_LASTRUN] = ps->lastrun;
+	ps->fields[PS_LASTSTATUS] = ps->laststatus;
+	ps->fields[PS_NEXTRUN] = ps->nextrun;
+	ps->fields[PS_SKIPPED] = ps->skipped;
 }
 

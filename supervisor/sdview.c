@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "supervisor/logstream.h"
+#include "supervisor/schedule.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/health.h"
 
@@ -194,6 +195,19 @@ static void describe(const struct process *p, char *buf, size_t len)
 	size_t n = strlen(buf);
 	if (health_describe(p, health, sizeof health) && n < len)
 		snprintf(buf + n, len - n, "%s%s", n ? ", " : "", health);
+	/* a scheduled program, between runs: its last run's status, its next run */
+	struct schedule_info si;
+	if ((s == PSTATE_STOPPED || s == PSTATE_EXITED) && schedule_info(p->prog, &si)) {
+		size_t k = strlen(buf);
+		if (si.last_status >= 0 && k < len)
+			k += (size_t)snprintf(buf + k, len - k, ", status %d", si.last_status);
+		time_t next = (time_t)si.next_run;
+		struct tm tm;
+		char when[64];
+		if (si.next_run && k < len && localtime_r(&next, &tm) &&
+		    strftime(when, sizeof when, "%b %d %I:%M %p", &tm))
+			snprintf(buf + k, len - k, ", next run %s", when);
+	}
 }
 
 void sdview_info(const struct process *p, struct sdview_info *out)
