@@ -59,7 +59,7 @@ SUP_SRCS  := supervisor/log.c supervisor/mainlog.c supervisor/config.c superviso
              supervisor/sdlog.c supervisor/state.c supervisor/procstatus.c \
              supervisor/handover.c supervisor/reexec.c \
              supervisor/promtext.c supervisor/sockstat.c supervisor/metrics.c \
-             supervisor/healthspec.c supervisor/probe.c supervisor/health.c
+             supervisor/healthspec.c supervisor/probe.c supervisor/health.c supervisor/healthctl.c
 # The supervision core, one file per concept (DESIGN.md, Layout).
 SUP_SRCS  += supervisor/core.c supervisor/pipeline.c supervisor/process.c \
              supervisor/deps.c supervisor/group.c supervisor/notify.c supervisor/roster.c \

@@ -7,8 +7,9 @@
  * own, its whole tree killed on health_timeout. health_retries failures in
  * a row make the process unhealthy, a pass healthy again; the core is
  * told what follows (supervisor_ready, supervisor_unhealthy,
- * supervisor_stop), listeners hear PROCESS_HEALTH_*. It also answers
- * corralctl health, and GET /healthz and /readyz on the HTTP servers. */
+ * supervisor_stop), listeners hear PROCESS_HEALTH_*. What status shows
+ * of it comes from here (health_describe); corralctl health, /healthz and
+ * /readyz are healthctl.c's, above. */
 #ifndef CORRAL_HEALTH_H
 #define CORRAL_HEALTH_H
 
@@ -18,7 +19,7 @@
 
 struct process;
 
-/* Subscribe to the hooks, set the verb, add the routes. 0 or -errno. */
+/* Subscribe to the hooks. 0 or -errno. */
 int health_init(void);
 
 /* What status says of P's health into BUF: "healthy", "unhealthy (3

@@ -20,6 +20,7 @@
 #include "supervisor/ctllog.h"
 #include "supervisor/events.h"
 #include "supervisor/health.h"
+#include "supervisor/healthctl.h"
 #include "supervisor/guard.h"
 #include "supervisor/handover.h"
 #include "supervisor/reload.h"
@@ -58,7 +59,8 @@ static int parts_init(void)
 	if ((r = control_init()) < 0 || (r = ctllog_init()) < 0 ||
 	    (r = hooks_subscribe(&http_hooks)) < 0 || (r = rpc_init()) < 0 ||
 	    (r = web_init()) < 0 || (r = metrics_init()) < 0 || (r = pool_init()) < 0 ||
-	    (r = events_init()) < 0 || (r = health_init()) < 0 || (r = schedule_init()) < 0)
+	    (r = events_init()) < 0 || (r = health_init()) < 0 || (r = healthctl_init()) < 0 ||
+	    (r = schedule_init()) < 0)
 		return r;
 	return 0;
 }
