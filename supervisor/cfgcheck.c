@@ -321,8 +321,8 @@ static void check_fcgi_sockets(struct loader *ld)
 	}
 }
 
-/* Each [socket:] gives its addresses to a program that exists and runs
- * one process; a program named by several sections gets theirs in the
+/* Each [socket:] gives its addresses to a program that exists: the same
+ * sockets to each of its instances, or with reuseport one each; a program named by several sections gets theirs in the
  * order the sections are written: its fds 3, 4 ... */
 static void check_sockets(struct loader *ld)
 {
@@ -344,13 +344,20 @@ static void check_sockets(struct loader *ld)
 			sock_error(ld, s, m->program_line, "unknown program '%s'", s->program);
 			continue;
 		}
-		if (p->numprocs != 1) {
-			sock_error(ld, s, m->program_line, "program '%s' has numprocs = %d; a listening "
-				   "socket goes to one process (numprocs = 1)", s->program, p->numprocs);
-			continue;
-		}
+		/* SO_REUSEPORT is for TCP and UDP: a unix socket has no port. */
+		for (int k = 0; k < s->nlisten && s->reuseport; k++)
+			if (s->listen[k].kind == SOCKET_UNIX) {
+				char text[SOCKETS_ADDR_STRLEN];
+				sockets_format(&s->listen[k], text, sizeof text);
+				sock_error(ld, s, m->reuseport_line, "reuseport = true needs tcp: or udp: "
+					   "addresses; %s is a unix socket (leave reuseport out: its "
+					   "one socket is shared by every instance)", text);
+				bad = true;
+			}
 		if (!s->nlisten || bad)
 			continue;
+		for (int k = 0; k < s->nlisten; k++)
+			s->listen[k].reuseport = s->reuseport;
 		int n = p->nlisten + s->nlisten;
 		if (n > SOCKETS_MAX_PER_PROGRAM) {
 			sock_error(ld, s, m->program_line, "program '%s' would get %d listening sockets "

@@ -43,6 +43,7 @@ struct socket_meta {
 	int fseq;
 	int listen_line;        /* where listen and program were set, for messages */
 	int program_line;
+	int reuseport_line;     /* where reuseport was set (0: not) */
 };
 
 /* Bookkeeping for a group while it is being read. */

@@ -23,6 +23,8 @@ struct socket_addr {
 	enum socket_kind kind;
 	socklen_t len;                  /* of the address in ss */
 	struct sockaddr_storage ss;     /* zeroed past len, so equal addresses compare equal */
+	bool reuseport;                 /* its [socket:] says reuseport = true: one socket per
+					 * instance (SO_REUSEPORT), not one shared by all */
 };
 
 /* A [pool:]'s own keys (poolcfg.h reads them). */
@@ -234,9 +236,10 @@ struct socket_config {
 	int line;
 	struct socket_addr *listen; /* in the order written; heap */
 	int nlisten;
-	char *program;          /* the program given them (numprocs = 1) */
+	char *program;          /* the program given them: every instance of it */
 	int backlog;            /* default 128 */
 	unsigned socket_mode;   /* of unix: paths, default 0666 */
+	bool reuseport;         /* one SO_REUSEPORT socket per instance; false: one shared */
 };
 
 /* [unix_http_server] or [inet_http_server]: where corrald also serves

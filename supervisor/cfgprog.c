@@ -625,7 +625,8 @@ static bool listen_equal(const struct cfgkey *k, const void *x, const void *y)
 	if (a->nlisten != b->nlisten || !strv_equal(a->listen_names, b->listen_names))
 		return false;
 	for (int i = 0; i < a->nlisten; i++)
-		if (!sockets_addr_equal(&a->listen[i], &b->listen[i]))
+		if (!sockets_addr_equal(&a->listen[i], &b->listen[i]) ||
+		    a->listen[i].reuseport != b->listen[i].reuseport)
 			return false;
 	return true;
 }

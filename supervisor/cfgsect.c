@@ -618,6 +618,18 @@ static int parse_accept(const struct cfgkey *k, void *obj, const char *value, ch
 	return 0;
 }
 
+static int apply_reuseport(struct source *src, const struct cfgkey *k, const char *key,
+			   void *obj, int line, const char *value)
+{
+	struct socket_config *s = obj;
+	if (!sandbox_parse_bool(value, &s->reuseport)) {
+		cfgload_bad_value(src, line, key, value, "true or false");
+		return -EINVAL;
+	}
+	src->ld->smeta[src->sock].reuseport_line = line;
+	return 0;
+}
+
 /* listen and program first: cfgsect_finish() looks for them by number. */
 static const struct cfgkey socket_rows[] = {
 	{ .name = "listen", .type = CFGKEY_CUSTOM, SOCKET(listen), .apply = apply_listen,
@@ -628,6 +640,8 @@ static const struct cfgkey socket_rows[] = {
 	{ .name = "socket_mode", .type = CFGKEY_OCTAL, SOCKET(socket_mode), .max = 0777,
 	  .expected = "an octal mode from 0 to 0777", .dflt = "0666" },
 	{ .name = "accept", .type = CFGKEY_CUSTOM, .parse = parse_accept, .flags = CFGKEY_NOSHOW },
+	{ .name = "reuseport", .type = CFGKEY_BOOL, SOCKET(reuseport), .apply = apply_reuseport,
+	  .dflt = "false" },
 };
 
 static const struct cfgkey_table socket_table = { socket_rows,

@@ -445,14 +445,16 @@ static int socket_missing(struct spawn_plan *sp, const struct socket_addr *a)
 }
 
 /* Its listening sockets at 3, 4 ...: copies of corrald's, which stay open
- * (and queue clients) while it restarts. An [fcgi-program:]'s socket is
+ * (and queue clients) while it restarts: the same ones to every instance,
+ * or a reuseport section's own one to each. An [fcgi-program:]'s socket is
  * every process's stdin, held by corrald across restarts as the [socket:]
  * ones are. All borrowed. */
 static int plan_sockets(struct spawn_plan *sp)
 {
 	const struct program_config *c = sp->c;
+	int instance = (int)(sp->p - sp->p->prog->procs);
 	for (int i = 0; i < c->nlisten; i++) {
-		if ((sp->extra[sp->nextra][0] = sockets_fd(&c->listen[i])) < 0)
+		if ((sp->extra[sp->nextra][0] = sockets_fd_for(&c->listen[i], instance)) < 0)
 			return socket_missing(sp, &c->listen[i]);
 		sp->extra[sp->nextra++][1] = 3 + i;
 	}

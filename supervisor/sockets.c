@@ -280,6 +280,12 @@ bool sockets_same_file(const char *path, dev_t dev, ino_t ino)
 int sockets_open(const struct socket_addr *a, int backlog, unsigned mode, char *err,
 		 size_t errlen)
 {
+	return sockets_open_as(a, false, backlog, mode, err, errlen);
+}
+
+int sockets_open_as(const struct socket_addr *a, bool reuseport, int backlog, unsigned mode,
+		    char *err, size_t errlen)
+{
 	int type = a->kind == SOCKET_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	const char *path = unix_path(a);
 	int one = 1;
@@ -292,6 +298,11 @@ int sockets_open(const struct socket_addr *a, int backlog, unsigned mode, char *
 	if (a->kind != SOCKET_UNIX &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
 		return open_fail(fd, err, errlen, "setsockopt SO_REUSEADDR", errno);
+	/* One of several bound to the same address, the kernel hashing each
+	 * new connection (or datagram) to one of them. */
+	if (reuseport && a->kind != SOCKET_UNIX &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
+		return open_fail(fd, err, errlen, "setsockopt SO_REUSEPORT", errno);
 	int r;
 	if (path && (r = sockets_reclaim_path(path, err, errlen)) < 0) {
 		close(fd);
@@ -316,6 +327,7 @@ int sockets_open(const struct socket_addr *a, int backlog, unsigned mode, char *
 
 struct held {
 	struct socket_addr addr;
+	int slot;               /* 0: the one shared socket; reuseport: instance + 1 */
 	int fd;
 	int backlog;            /* as it listens now */
 	unsigned mode;
@@ -372,12 +384,24 @@ static bool is_any(const struct held *h)
 	return true;
 }
 
-static struct held *held_find(const struct socket_addr *a)
+static struct held *held_find(const struct socket_addr *a, int slot)
 {
 	for (size_t i = 0; i < nheld; i++)
-		if (sockets_addr_equal(&held[i].addr, a))
+		if (held[i].slot == slot && sockets_addr_equal(&held[i].addr, a))
 			return &held[i];
 	return NULL;
+}
+
+/* The name a socket goes across an exec under: its address, and for a
+ * reuseport one its instance ("tcp:127.0.0.1:80#2"). */
+static void held_name(const struct socket_addr *a, int slot, char *buf, size_t len)
+{
+	char text[SOCKETS_ADDR_STRLEN];
+	sockets_format(a, text, sizeof text);
+	if (slot)
+		snprintf(buf, len, "%s#%d", text, slot - 1);
+	else
+		snprintf(buf, len, "%s", text);
 }
 
 void sockets_abort(void)
@@ -404,8 +428,8 @@ static void held_want(struct held *h, const struct held *w)
 static int hold(const struct held *w, const char *kind, const char *name, char *err,
 		size_t errlen)
 {
-	char why[256], text[SOCKETS_ADDR_STRLEN];
-	struct held *h = held_find(&w->addr);
+	char why[256], text[SOCKETS_ADDR_STRLEN + 16];
+	struct held *h = held_find(&w->addr, w->slot);
 	if (h) {
 		held_want(h, w);
 		return 0;
@@ -424,7 +448,7 @@ static int hold(const struct held *w, const char *kind, const char *name, char *
 	const char *path = unix_path(&w->addr);
 	/* After an exec of corrald, the socket it held (handover.h): the same
 	 * one the workers were given, clients waiting in its backlog. */
-	sockets_format(&w->addr, text, sizeof text);
+	held_name(&w->addr, w->slot, text, sizeof text);
 	int fd = handover_take_fd("socket", text);
 	bool kept = fd >= 0;
 	if (kept && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
@@ -433,7 +457,8 @@ static int hold(const struct held *w, const char *kind, const char *name, char *
 		fd = -1;
 	}
 	if (!kept)
-		fd = sockets_open(&w->addr, w->new_backlog, w->new_mode, why, sizeof why);
+		fd = sockets_open_as(&w->addr, w->slot > 0, w->new_backlog, w->new_mode, why,
+				     sizeof why);
 	if (fd >= 0 && !kept && path && w->new_owner && lchown(path, w->new_uid, w->new_gid) < 0) {
 		snprintf(why, sizeof why, "chown %u:%u: %s", (unsigned)w->new_uid,
 			 (unsigned)w->new_gid, strerror(errno));
@@ -443,12 +468,12 @@ static int hold(const struct held *w, const char *kind, const char *name, char *
 	}
 	if (fd < 0) {
 		sockets_abort();
-		sockets_format(&w->addr, text, sizeof text);
+		held_name(&w->addr, w->slot, text, sizeof text);
 		snprintf(err, errlen, "[%s:%s] %s: %s", kind, name, text, why);
 		return fd;
 	}
 	h = &held[nheld++];
-	*h = (struct held){ .addr = w->addr, .fd = fd, .backlog = w->new_backlog,
+	*h = (struct held){ .addr = w->addr, .slot = w->slot, .fd = fd, .backlog = w->new_backlog,
 			    .mode = w->new_mode, .owner = w->new_owner, .uid = w->new_uid,
 			    .gid = w->new_gid, .pending = true };
 	held_want(h, w);
@@ -469,12 +494,17 @@ int sockets_prepare(const struct corral_config *cfg, char *err, size_t errlen)
 		held[i].wanted = false;
 	for (size_t i = 0; i < cfg->nsockets; i++) {
 		const struct socket_config *s = &cfg->sockets[i];
+		int slots = s->reuseport ? sockets_instances(cfg, s) : 0;
 		for (int k = 0; k < s->nlisten; k++) {
-			struct held want = { .addr = s->listen[k], .new_backlog = s->backlog,
-					     .new_mode = s->socket_mode };
-			int r = hold(&want, "socket", s->name, err, errlen);
-			if (r < 0)
-				return r;
+			/* Shared: slot 0 only; reuseport: 1 to the instances. */
+			for (int slot = s->reuseport ? 1 : 0; slot <= slots; slot++) {
+				struct held want = { .addr = s->listen[k], .slot = slot,
+						     .new_backlog = s->backlog,
+						     .new_mode = s->socket_mode };
+				int r = hold(&want, "socket", s->name, err, errlen);
+				if (r < 0)
+					return r;
+			}
 		}
 	}
 	for (size_t i = 0; i < cfg->nprograms; i++) {
@@ -517,9 +547,24 @@ void sockets_commit(void)
 
 int sockets_fd(const struct socket_addr *a)
 {
-	struct held *h = held_find(a);
+	struct held *h = held_find(a, 0);
 	return h ? h->fd : -1;
 }
+
+int sockets_fd_for(const struct socket_addr *a, int instance)
+{
+	struct held *h = held_find(a, a->reuseport ? instance + 1 : 0);
+	return h ? h->fd : -1;
+}
+
+int sockets_instances(const struct corral_config *cfg, const struct socket_config *s)
+{
+	for (size_t i = 0; s->program && i < cfg->nprograms; i++)
+		if (strcmp(cfg->programs[i].name, s->program) == 0)
+			return cfg->programs[i].numprocs;
+	return 0;
+}
+
 
 size_t sockets_count(void)
 {
@@ -537,9 +582,9 @@ void sockets_close_all(void)
 
 int sockets_handover(struct handover *h)
 {
-	char text[SOCKETS_ADDR_STRLEN];
+	char text[SOCKETS_ADDR_STRLEN + 16];
 	for (size_t i = 0; i < nheld; i++) {
-		sockets_format(&held[i].addr, text, sizeof text);
+		held_name(&held[i].addr, held[i].slot, text, sizeof text);
 		if (handover_add_fd(h, "socket", text, held[i].fd) < 0)
 			return -ENOMEM;
 	}

@@ -67,10 +67,17 @@ bool sockets_same_file(const char *path, dev_t dev, ino_t ino);
 int sockets_open(const struct socket_addr *a, int backlog, unsigned mode, char *err,
 		 size_t errlen);
 
+/* As sockets_open(), and with REUSEPORT one of several sockets bound to
+ * the same TCP or UDP address (SO_REUSEPORT). */
+int sockets_open_as(const struct socket_addr *a, bool reuseport, int backlog, unsigned mode,
+		    char *err, size_t errlen);
+
 struct corral_config;
+struct socket_config;
 
 /* Bind every address of CFG's [socket:] sections and [fcgi-program:]
- * sockets that is not held yet;
+ * sockets that is not held yet (a reuseport section's: one for each
+ * instance of its program, sockets_instances());
  * those already held are kept (their backlog and mode change at commit).
  * 0, or -errno with "[socket:NAME] ADDRESS: bind: ..." in ERR and nothing
  * changed. A prepare not yet committed is aborted first. */
@@ -83,8 +90,17 @@ void sockets_commit(void);
 /* Undo the last sockets_prepare(): close what it bound. */
 void sockets_abort(void);
 
-/* The held socket for A, or -1 when there is none. */
+/* The held socket for A, or -1 when there is none. A reuseport address
+ * has no shared one: -1. */
 int sockets_fd(const struct socket_addr *a);
+
+/* The socket instance INSTANCE (0 ...) of a program is given for A: the
+ * shared one, or with reuseport its own. -1 when there is none. */
+int sockets_fd_for(const struct socket_addr *a, int instance);
+
+/* How many instances the program of S runs (its numprocs), 0 when S names
+ * no program of CFG. */
+int sockets_instances(const struct corral_config *cfg, const struct socket_config *s);
 
 /* How many sockets are held (prepared ones included). */
 size_t sockets_count(void);

@@ -510,6 +510,64 @@ static void test_held_set(void **state)
 	assert_false(is_open(f2));
 }
 
+/* numprocs = 3: a shared socket is one, given to each instance; with
+ * reuseport each instance has its own, all bound to the same port, and
+ * they go across an exec each under its own name. */
+static void test_held_reuseport(void **state)
+{
+	char err[512] = "";
+	int port = free_port(SOCK_STREAM);
+	struct socket_addr tcp;
+	addr(&tcp, "tcp:127.0.0.1:%d", port);
+
+	load("[program:a]\ncommand=x\nnumprocs=3\nprocess_name=a%%(process_num)d\n"
+	     "[socket:s]\nlisten = tcp:127.0.0.1:%d\nprogram=a\n", port);
+	assert_int_equal(sockets_prepare(&cfg, err, sizeof err), 0);
+	sockets_commit();
+	assert_int_equal(sockets_count(), 1);
+	int shared = sockets_fd(&tcp);
+	assert_true(shared >= 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sockets_fd_for(&cfg.programs[0].listen[0], i), shared);
+
+	/* reuseport: the shared one cannot stay beside them (it has no
+	 * SO_REUSEPORT): the reload fails whole and keeps it. */
+	load("[program:a]\ncommand=x\nnumprocs=3\nprocess_name=a%%(process_num)d\n"
+	     "[socket:s]\nlisten = tcp:127.0.0.1:%d\nprogram=a\nreuseport=true\n", port);
+	assert_true(cfg.programs[0].listen[0].reuseport);
+	assert_int_equal(sockets_prepare(&cfg, err, sizeof err), -EADDRINUSE);
+	assert_int_equal(sockets_count(), 1);
+	assert_int_equal(sockets_fd(&tcp), shared);
+	sockets_close_all();
+
+	assert_int_equal(sockets_prepare(&cfg, err, sizeof err), 0);
+	sockets_commit();
+	assert_int_equal(sockets_count(), 3);
+	assert_int_equal(sockets_fd(&tcp), -1);
+	int fd[3];
+	for (int i = 0; i < 3; i++) {
+		fd[i] = sockets_fd_for(&cfg.programs[0].listen[0], i);
+		assert_true(fd[i] >= 0);
+		int one = 0;
+		socklen_t len = sizeof one;
+		assert_int_equal(getsockopt(fd[i], SOL_SOCKET, SO_REUSEPORT, &one, &len), 0);
+		assert_int_equal(one, 1);
+		for (int k = 0; k < i; k++)
+			assert_int_not_equal(fd[i], fd[k]);
+	}
+	assert_int_equal(sockets_fd_for(&cfg.programs[0].listen[0], 3), -1);
+	int c = connect_tcp(port);
+	assert_true(c >= 0);
+	close(c);
+	/* The same config again keeps them. */
+	assert_int_equal(sockets_prepare(&cfg, err, sizeof err), 0);
+	sockets_commit();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sockets_fd_for(&cfg.programs[0].listen[0], i), fd[i]);
+	sockets_close_all();
+	assert_int_equal(connect_tcp(port), -ECONNREFUSED);
+}
+
 /* A path that someone else bound after us is not removed by our close. */
 static void test_held_path_not_ours(void **state)
 {
@@ -702,18 +760,22 @@ static void test_config_errors(void **state)
 		      "[socket:c]\nlisten = unix:@a unix:@b\n"   /* 14, 15 */
 		      "program = nope\n"                         /* 16 */
 		      "[socket:d]\nlisten = udp:*:53 tcp:*:53\nprogram = r\n" /* 17, 18, 19 */
-		      "[socket:e]\nprogram = r\n",               /* 20 */
+		      "[socket:e]\nprogram = r\n"                /* 20 */
+		      "[socket:f]\nlisten = tcp:*:81 unix:@f\n"   /* 22, 23 */
+		      "reuseport = true\nprogram = w\n"          /* 24, 25 */
+		      "[socket:g]\nlisten = tcp:*:82\nprogram = w\nreuseport = sometimes\n", /* 26-29 */
 		      "t.conf:5: [program:r]: ready = fd:4 is taken by its listening sockets "
 		      "(fds 3 to 4)",
-		      "t.conf:9: [socket:a]: program 'w' has numprocs = 2; a listening socket goes "
-		      "to one process (numprocs = 1)",
 		      "t.conf:12: [socket:b]: listen: tcp:127.0.0.1:80 is already in [socket:a] at "
 		      "t.conf:10",
 		      "t.conf:12: [socket:b]: listen: unix:/x is listed twice",
-		      "t.conf:13: [socket:b]: program 'w' has numprocs = 2; a listening socket goes "
-		      "to one process (numprocs = 1)",
 		      "t.conf:16: [socket:c]: unknown program 'nope'",
 		      "t.conf:20: [socket:e]: missing listen",
+		      "t.conf:24: [socket:f]: reuseport = true needs tcp: or udp: addresses; "
+		      "unix:@f is a unix socket (leave reuseport out: its one socket is shared by "
+		      "every instance)",
+		      "t.conf:29: [socket:g]: bad value for reuseport: 'sometimes' (expected true "
+		      "or false)",
 		      NULL);
 
 	/* Names: what LISTEN_FDNAMES can carry. */
@@ -777,6 +839,7 @@ int main(void)
 		TT(test_open_unix),
 		TT(test_reclaim_path),
 		TT(test_held_set),
+		TT(test_held_reuseport),
 		TT(test_held_path_not_ours),
 		TT(test_held_mode_change),
 		T(test_config_sockets),

@@ -1,0 +1,237 @@
+"""Shared listening sockets and reuseport (issue 25): several instances of
+one program behind one [socket:], under a client loop of the tests' own.
+Behaviour only, never speed: time limits are there so that a hang fails."""
+
+import json
+import os
+import socket
+import threading
+import time
+
+from harness import Corral, corrald_path, expect, expect_rc, free_port, note, prog, run, wait_until
+
+# A small HTTP server that serves on the socket it inherits (LISTEN_FDS,
+# fd 3) and says READY=1 on $NOTIFY_SOCKET once it listens. Each answer is
+# its pid. At start it appends to @DIR@/report what it was given (the
+# socket's inode, whether SO_REUSEPORT is set). On SIGTERM it finishes the
+# request in hand, then exits: what it has not accepted waits for the
+# others. If @DIR@/version says "broken", it never becomes ready and never
+# accepts (a new version that does not come up).
+HTTPD = r'''
+import json, os, select, signal, socket, sys
+here = os.path.dirname(os.path.abspath(__file__))
+pid = os.getpid()
+try:
+    version = open(os.path.join(here, "version")).read().strip()
+except OSError:
+    version = "1"
+assert os.environ.get("LISTEN_PID") == str(pid), os.environ.get("LISTEN_PID")
+assert os.environ.get("LISTEN_FDS") == "1", os.environ.get("LISTEN_FDS")
+ls = socket.socket(fileno=3)
+st = os.fstat(3)
+with open(os.path.join(here, "report"), "a") as f:
+    f.write(json.dumps({"pid": pid, "ino": st.st_ino, "version": version,
+                        "port": ls.getsockname()[1],
+                        "reuseport": ls.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)}) + "\n")
+if version == "broken":
+    while True:
+        signal.pause()
+stop = False
+def on_term(sig, frame):
+    global stop
+    stop = True
+signal.signal(signal.SIGTERM, on_term)
+n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+n.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])
+# Waits in select, not in accept, so that a SIGTERM never falls between
+# the kernel's accept and the request's answer: a connection taken is
+# always served. The socket is non-blocking for every instance alike.
+ls.setblocking(False)
+while not stop:
+    if not select.select([ls], [], [], 0.2)[0]:
+        continue
+    try:
+        c, _ = ls.accept()
+    except BlockingIOError:
+        continue  # another instance took it
+    try:
+        c.settimeout(10)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = c.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        body = b"%d %s\n" % (pid, version.encode())
+        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    except OSError:
+        pass
+    finally:
+        c.close()
+'''
+
+SCRIPTS = {"httpd.py": HTTPD}
+
+
+def reports(c):
+    text = c.read(c.path("report")) or ""
+    return [json.loads(l) for l in text.splitlines() if l.strip()]
+
+
+def get(port, timeout=10):
+    """One request on a new connection: (pid, version). Raises on refusal,
+    a timeout or a bad answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.0 200 "):
+        raise ValueError("bad answer %r" % data[:100])
+    pid, version = body.decode().split()
+    return int(pid), version
+
+
+class Load:
+    """A client loop in a thread: at most COUNT requests, each on a new
+    connection, until stopped. Counts answered, refused and failed ones and
+    the slowest answer."""
+
+    def __init__(self, port, count=100000):
+        self.port = port
+        self.count = count
+        self.sent = self.ok = self.refused = 0
+        self.failed = []
+        self.pids = set()
+        self.slowest = 0.0
+        self.done = threading.Event()
+        self.t = threading.Thread(target=self.loop, daemon=True)
+
+    def loop(self):
+        deadline = time.monotonic() + 120  # bounded whatever the main thread does
+        while not self.done.is_set() and self.sent < self.count and time.monotonic() < deadline:
+            self.sent += 1
+            t0 = time.monotonic()
+            try:
+                pid, _ = get(self.port)
+            except ConnectionRefusedError:
+                self.refused += 1
+                continue
+            except (OSError, ValueError) as e:
+                self.failed.append(repr(e))
+                continue
+            self.slowest = max(self.slowest, time.monotonic() - t0)
+            self.ok += 1
+            self.pids.add(pid)
+
+    def __enter__(self):
+        self.t.start()
+        wait_until(lambda: self.ok > 0 or not self.t.is_alive(), 20, "a first answer")
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.t.join(30)
+        expect(not self.t.is_alive(), "the client loop did not stop")
+
+    def __repr__(self):
+        return ("sent %d, answered %d, refused %d, failed %d (%s), slowest %.3fs"
+                % (self.sent, self.ok, self.refused, len(self.failed), self.failed[:3], self.slowest))
+
+    def expect_clean(self, what):
+        expect(self.refused == 0, "%s: %d connections refused" % (what, self.refused), self)
+        expect(not self.failed, "%s: %d requests failed" % (what, len(self.failed)), self)
+        expect(self.ok == self.sent, "%s: %d sent, %d answered" % (what, self.sent, self.ok))
+
+
+NAMES = ["web:web_%d" % i for i in range(8)]
+
+
+def web(port, n=4, reuseport=False, **keys):
+    sock = "[socket:http]\nlisten = tcp:127.0.0.1:%d\nprogram = web\n" % port
+    if reuseport:
+        sock += "reuseport = true\n"
+    keys.setdefault("stopwaitsecs", 5)
+    return sock + "\n" + prog("web", "@PY@ @DIR@/httpd.py", numprocs=n, ready="notify",
+                              process_name="%(program_name)s_%(process_num)d", **keys)
+
+
+def test_shared_socket_reaches_every_instance():
+    """numprocs = 4 behind one [socket:]: every instance gets the same
+    listening socket (one inode, no SO_REUSEPORT), the kernel hands the
+    connections to whichever accepts, and a restart of one instance keeps
+    the others serving with nothing refused."""
+    port = free_port()
+    with Corral(web(port), scripts=SCRIPTS, name="rollshared") as c:
+        pids = c.wait_running(NAMES[:4], 20)
+        wait_until(lambda: len(reports(c)) == 4, 10, "four reports")
+        reps = reports(c)
+        expect(len({r["ino"] for r in reps}) == 1, "instances got different sockets", reps)
+        expect(all(r["reuseport"] == 0 and r["port"] == port for r in reps), "bad sockets", reps)
+        with Load(port, count=400) as load:
+            wait_until(lambda: len(load.pids) >= 2 or not load.t.is_alive(), 20,
+                       lambda: "answers from two instances (%s)" % load)
+            r = c.ctl("restart", NAMES[0])
+            expect_rc(r, 0, "restart of one instance")
+            c.wait_state(NAMES[0], "RUNNING", 20)
+        load.expect_clean("restart of one instance")
+        expect(load.pids & set(pids.values()), "no answer from the first instances", load.pids)
+        for n in NAMES[1:4]:
+            expect(c.status()[n]["pid"] == pids[n], "%s was touched" % n)
+        note("shared socket: %s" % load)
+
+
+def test_reuseport_gives_each_instance_its_own_socket():
+    """reuseport = true: one SO_REUSEPORT socket per instance, all on the
+    same port; an instance that restarts gets its own socket back (corrald
+    holds it), so what was queued on it waits instead of being dropped."""
+    port = free_port()
+    with Corral(web(port, reuseport=True), scripts=SCRIPTS, name="rollreuse") as c:
+        c.wait_running(NAMES[:4], 20)
+        wait_until(lambda: len(reports(c)) == 4, 10, "four reports")
+        reps = reports(c)
+        expect(len({r["ino"] for r in reps}) == 4, "instances share sockets", reps)
+        expect(all(r["reuseport"] == 1 and r["port"] == port for r in reps), "bad sockets", reps)
+        by_pid = {r["pid"]: r["ino"] for r in reps}
+        first = c.status()[NAMES[2]]["pid"]
+        with Load(port, count=400) as load:
+            r = c.ctl("restart", NAMES[2])
+            expect_rc(r, 0, "restart of one instance")
+            now = c.wait_state(NAMES[2], "RUNNING", 20)["pid"]
+            wait_until(lambda: now in load.pids or not load.t.is_alive(), 20,
+                       lambda: "an answer from the new instance (%s)" % load)
+        load.expect_clean("reuseport restart")
+        reps = reports(c)
+        again = [r for r in reps if r["pid"] == now]
+        expect(again and again[0]["ino"] == by_pid[first],
+               "the restarted instance got another socket", reps)
+        note("reuseport: %s" % load)
+
+
+def test_reuseport_check_errors():
+    """reuseport on a unix address is a --check error with file:line."""
+    with Corral(start=False, name="rollcheck") as c:
+        text = ("[program:a]\ncommand = /bin/true\nnumprocs = 2\n"     # 1-3
+                "process_name = a%%(process_num)d\n\n"                 # 4-5
+                "[socket:u]\n"                                         # 6
+                "listen = unix:@rollcheck\n"                           # 7
+                "program = a\n"                                        # 8
+                "reuseport = true\n"                                   # 9
+                "[socket:v]\n"                                         # 10
+                "listen = tcp:127.0.0.1:%d\n"                          # 11
+                "reuseport = maybe\n" % free_port())                   # 12
+        c.write_config(text, raw=True)
+        r = run([corrald_path(), "--check", "-c", c.conf], timeout=10, env=c.env())
+        expect(r.rc == 2, "--check exit %s, expected 2" % r.rc, r)
+        lines = r.err.splitlines()
+        want = ["%s:9: [socket:u]: reuseport = true needs tcp: or udp: addresses; unix:@rollcheck "
+                "is a unix socket (leave reuseport out: its one socket is shared by every instance)"
+                % c.conf]
+        for w in want:
+            expect(w in lines, "missing line %r" % w, r)
+        expect(any(l.startswith("%s:12: [socket:v]: " % c.conf) and "maybe" in l for l in lines),
+               "no error for reuseport = maybe", r)
