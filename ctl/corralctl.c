@@ -441,6 +441,12 @@ static void status_print_text(const struct status_line *st, int width)
 		snprintf(merged, sizeof merged, "%s%s%s", info, *info ? ", " : "", sched);
 		info = merged;
 	}
+	/* A rolling restart of its program: "rolling 1/4, replacing web:web_1". */
+	char rolled[1700];
+	if (*st->f[PS_ROLL]) {
+		snprintf(rolled, sizeof rolled, "%s%s%s", info, *info ? ", " : "", st->f[PS_ROLL]);
+		info = rolled;
+	}
 
 	/* No trailing blanks when there is nothing to describe. */
 	if (n == 0 && !*info) {
@@ -607,6 +613,11 @@ static void status_print_json(const struct status_line *st, bool first)
 	} else {
 		fputs("null", stdout);
 	}
+	fputs(",\"roll\":", stdout);
+	if (*st->f[PS_ROLL])
+		json_string(st->f[PS_ROLL]);
+	else
+		fputs("null", stdout);
 	putchar('}');
 }
 

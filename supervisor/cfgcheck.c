@@ -541,6 +541,51 @@ out:
 }
 
 
+/* update_strategy: a [group:]'s goes to its members that set none; a
+ * rolling one needs a way to tell that a new instance is ready (a
+ * readiness protocol, ready = health, or startsecs): said at the line
+ * that made it rolling. */
+static void check_rolling(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->ngroups; i++) {
+		struct group_config *g = &ld->groups[i];
+		if (!g->name || g->update_strategy != UPDATE_ROLLING)
+			continue;
+		for (char **m = g->programs; m && *m; m++)
+			for (size_t k = 0; k < ld->nprogs; k++) {
+				struct program_config *p = &ld->progs[k];
+				if (!p->name || strcmp(p->name, *m) != 0 ||
+				    ld->meta[k].update_strategy_line)
+					continue;
+				p->update_strategy = UPDATE_ROLLING;
+				bool blind = p->ready == READY_NONE ||
+					     (p->ready == READY_STARTSECS && p->startsecs == 0);
+				char section[300];
+				snprintf(section, sizeof section, "group:%s", g->name);
+				if (blind)
+					cfgload_add_error(ld, ld->gmeta[i].fseq, g->file,
+							  ld->gmeta[i].update_strategy_line, section,
+							  "update_strategy = rolling: program '%s' has "
+							  "no way to tell that it is ready (set ready = "
+							  "notify, fd:N or health, or startsecs > 0)",
+							  p->name);
+			}
+	}
+	for (size_t k = 0; k < ld->nprogs; k++) {
+		struct program_config *p = &ld->progs[k];
+		if (!p->name || !ld->meta[k].update_strategy_line ||
+		    p->update_strategy != UPDATE_ROLLING)
+			continue;
+		char section[300];
+		snprintf(section, sizeof section, "%s:%s", prog_kind(p), p->name);
+		if (p->ready == READY_NONE || (p->ready == READY_STARTSECS && p->startsecs == 0))
+			cfgload_add_error(ld, ld->meta[k].fseq, p->file, ld->meta[k].update_strategy_line,
+					  section, "update_strategy = rolling needs a way to tell "
+					  "that an instance is ready: ready = notify, fd:N or health, "
+					  "or startsecs > 0");
+	}
+}
+
 void cfgcheck_config(struct loader *ld)
 {
 	if (!ld->oom)
@@ -553,4 +598,6 @@ void cfgcheck_config(struct loader *ld)
 		check_deps(ld);
 	if (!ld->oom)
 		check_programs(ld);
+	if (!ld->oom)
+		check_rolling(ld);
 }

@@ -50,6 +50,7 @@ struct socket_meta {
 struct group_meta {
 	struct cfgkey_seen seen;
 	int fseq;
+	int update_strategy_line; /* where update_strategy was set, 0: not */
 };
 
 struct seen_section {
@@ -66,6 +67,7 @@ struct program_meta {
 	char *tmpl[5];           /* the per-process keys' values using %(process_num), as
 				  * written (cfgexpand.c) */
 	bool logfile_syslog[2];  /* stdout_/stderr_logfile = syslog: supervisord's old spelling */
+	int update_strategy_line; /* where update_strategy was set, 0: not */
 	/* Values that use %(numprocs)d before numprocs is set: applied when the
 	 * section ends, as supervisord reads a section whole. */
 	struct pending_value {

@@ -62,6 +62,9 @@ enum ready_mode {
 
 /* What an unhealthy process gets (health.h). */
 enum on_unhealthy { ON_UNHEALTHY_RESTART, ON_UNHEALTHY_STOP, ON_UNHEALTHY_NONE };
+/* How a restart of a program of several instances goes (roll.h): all
+ * stopped then all started, or a few at a time, each ready before the next. */
+enum update_strategy { UPDATE_RESTART, UPDATE_ROLLING };
 
 /* What a rate-limited log stream does with lines over its rate. */
 enum log_overflow { LOG_OVERFLOW_BLOCK, LOG_OVERFLOW_DROP };
@@ -198,7 +201,9 @@ struct program_instance {
 	/* schedules (schedule.c; cron.h reads the expression) */                         \
 	F(char *, schedule)             /* cron expression as written, NULL: none */      \
 	F(int, schedule_timeout)        /* seconds a run may take, 0: no limit */         \
-	F(char *, schedule_tz)          /* "UTC" or a zone name, NULL: local time */
+	F(char *, schedule_tz)          /* "UTC" or a zone name, NULL: local time */      \
+	/* rolling restarts (roll.c) */                                                   \
+	F(enum update_strategy, update_strategy) /* default restart, or its [group:]'s */
 
 #define PROGRAM_CONFIG_FIELD(type, name) type name;
 #define PROGRAM_CONFIG_ARRAY(type, name, n) type name[n];
@@ -227,6 +232,7 @@ struct group_config {
 	bool has_priority;
 	bool pipeline;          /* a [pipeline:]: each member's stdout feeds the next one's stdin */
 	uint64_t buffer;        /* pipeline: each pipe's capacity (F_SETPIPE_SZ), 0: the kernel's */
+	enum update_strategy update_strategy; /* its members' that set none; default restart */
 };
 
 /* A [socket:NAME]: addresses corrald listens on for one program. */

@@ -361,6 +361,21 @@ static int parse_healthcheck(const struct cfgkey *k, void *obj, const char *valu
 	return 0;
 }
 
+static const char *const update_strategy_words[] = {
+	[UPDATE_RESTART] = "restart", [UPDATE_ROLLING] = "rolling", NULL,
+};
+
+/* Parsed as a word; where it was set is kept: a group's value goes to the
+ * members that set none, and --check names the line. */
+static int apply_update_strategy(struct source *src, const struct cfgkey *k, const char *key,
+				 void *obj, int line, const char *value)
+{
+	int r = cfgload_parse(src, k, obj, key, line, value);
+	if (r == 0)
+		src->ld->meta[src->prog].update_strategy_line = line;
+	return r;
+}
+
 static const char *const on_unhealthy_words[] = {
 	[ON_UNHEALTHY_RESTART] = "restart", [ON_UNHEALTHY_STOP] = "stop",
 	[ON_UNHEALTHY_NONE] = "none", NULL,
@@ -836,6 +851,9 @@ static const struct cfgkey rows[] = {
 	  .max = MAX_SECONDS, .example = "30" },
 	{ .name = "on_unhealthy", .type = CFGKEY_WORD, PF(on_unhealthy), .words = on_unhealthy_words,
 	  .dflt = "restart", .example = "stop" },
+	{ .name = "update_strategy", .type = CFGKEY_WORD, PF(update_strategy),
+	  .words = update_strategy_words, .apply = apply_update_strategy, .flags = CFGKEY_NORESTART,
+	  .dflt = "restart", .example = "rolling" },
 	/* last, as it always was */
 	{ .name = "group", .type = CFGKEY_STR, PF(group), .flags = CFGKEY_FIELD,
 	  .show = show_group },

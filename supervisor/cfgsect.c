@@ -470,6 +470,19 @@ static const char *const strategy_words[] = {
 	"one_for_one", "one_for_all", "rest_for_one", NULL,
 };
 
+static const char *const update_strategy_words[] = {
+	[UPDATE_RESTART] = "restart", [UPDATE_ROLLING] = "rolling", NULL,
+};
+
+static int apply_group_update_strategy(struct source *src, const struct cfgkey *k,
+				       const char *key, void *obj, int line, const char *value)
+{
+	int r = cfgload_parse(src, k, obj, key, line, value);
+	if (r == 0)
+		src->ld->gmeta[src->group].update_strategy_line = line;
+	return r;
+}
+
 static const struct cfgkey group_rows[] = {
 	{ .name = "programs", .type = CFGKEY_NAMES, GROUP(programs), .parse = parse_programs },
 	{ .name = "strategy", .type = CFGKEY_WORD, GROUP(strategy), .words = strategy_words },
@@ -482,6 +495,9 @@ static const struct cfgkey group_rows[] = {
 	/* [pipeline:] only */
 	{ .name = "buffer", .type = CFGKEY_BYTES, GROUP(buffer), .parse = parse_buffer,
 	  .show = show_buffer },
+	{ .name = "update_strategy", .type = CFGKEY_WORD, GROUP(update_strategy),
+	  .words = update_strategy_words, .apply = apply_group_update_strategy,
+	  .dflt = "restart" },
 };
 
 static const struct cfgkey_table group_table = { group_rows,

@@ -813,6 +813,11 @@ void ctl_verb_set(enum verb_id id, verb_handler *fn)
 	verb_handlers[id] = fn;
 }
 
+verb_handler *ctl_verb_get(enum verb_id id)
+{
+	return verb_handlers[id];
+}
+
 static void handle_request(struct client *c, char **argv, int argc)
 {
 	const struct verb *v = verbs_find(argv[0]);

@@ -67,6 +67,9 @@ struct client {
 typedef void verb_handler(struct client *c, char **argv, int argc);
 /* Requests of verb ID go to FN (at init, before any client). */
 void ctl_verb_set(enum verb_id id, verb_handler *fn);
+/* The handler of verb ID now: control.c's own, for a file that takes some
+ * of its requests and passes the others on (rollctl.c: restart). */
+verb_handler *ctl_verb_get(enum verb_id id);
 
 /* A line of the answer, printf-style. */
 void ctl_outf(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

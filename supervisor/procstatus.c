@@ -13,6 +13,7 @@
 #include "supervisor/health.h"
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
+#include "supervisor/roll.h"
 #include "supervisor/schedule.h"
 #include "supervisor/state.h"
 #include "supervisor/usage.h"
@@ -217,5 +218,9 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 	ps->fields[PS_LASTSTATUS] = ps->laststatus;
 	ps->fields[PS_NEXTRUN] = ps->nextrun;
 	ps->fields[PS_SKIPPED] = ps->skipped;
+	/* a rolling restart of its program (roll.h) */
+	if (!roll_describe(p, ps->roll, sizeof ps->roll))
+		ps->roll[0] = '\0';
+	ps->fields[PS_ROLL] = ps->roll;
 }
 

@@ -1,10 +1,12 @@
-"""Shared listening sockets and reuseport (issue 25): several instances of
-one program behind one [socket:], under a client loop of the tests' own.
+"""Shared listening sockets and reuseport, rolling restarts (issue 25):
+several instances of one program behind one [socket:], under a client loop
+of the tests' own.
 Behaviour only, never speed: time limits are there so that a hang fails."""
 
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 
@@ -16,9 +18,10 @@ from harness import Corral, corrald_path, expect, expect_rc, free_port, note, pr
 # socket's inode, whether SO_REUSEPORT is set). On SIGTERM it finishes the
 # request in hand, then exits: what it has not accepted waits for the
 # others. If @DIR@/version says "broken", it never becomes ready and never
-# accepts (a new version that does not come up).
+# accepts (a new version that does not come up); @DIR@/delay holds the
+# seconds it waits before it is ready.
 HTTPD = r'''
-import json, os, select, signal, socket, sys
+import json, os, select, signal, socket, sys, time
 here = os.path.dirname(os.path.abspath(__file__))
 pid = os.getpid()
 try:
@@ -36,6 +39,10 @@ with open(os.path.join(here, "report"), "a") as f:
 if version == "broken":
     while True:
         signal.pause()
+try:
+    time.sleep(float(open(os.path.join(here, "delay")).read()))  # before it is ready
+except OSError:
+    pass
 stop = False
 def on_term(sig, frame):
     global stop
@@ -235,3 +242,172 @@ def test_reuseport_check_errors():
             expect(w in lines, "missing line %r" % w, r)
         expect(any(l.startswith("%s:12: [socket:v]: " % c.conf) and "maybe" in l for l in lines),
                "no error for reuseport = maybe", r)
+
+
+def write(c, name, text):
+    with open(c.path(name), "w") as f:
+        f.write(text)
+
+
+def pids_of(c, n=4):
+    st = c.status()
+    return {name: st[name]["pid"] for name in NAMES[:n]}
+
+
+def test_rolling_restart_refuses_nothing():
+    """restart --rolling of 4 instances behind one socket under a client
+    loop: every instance replaced, one at a time (status shows the roll),
+    0 refused connections and 0 failed requests. The same loop through a
+    plain restart shows what that costs (counted, not asserted)."""
+    port = free_port()
+    with Corral(web(port), scripts=SCRIPTS, name="rolling") as c:
+        before = c.wait_running(NAMES[:4], 20)
+        write(c, "delay", "0.3")
+        seen = []
+        with Load(port, count=20000) as load:
+            proc = subprocess.Popen(c.ctl_argv("restart", "--rolling", "web"),
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            try:
+                def rolling():
+                    roll = [v["roll"] for v in c.status().values() if v.get("roll")]
+                    seen.extend(roll)
+                    return roll or proc.poll() is not None
+                wait_until(rolling, 30, "status to show the roll")
+                out, _ = proc.communicate(timeout=60)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        expect(proc.returncode == 0, "restart --rolling exit %s" % proc.returncode, out)
+        expect(seen and seen[0].startswith("rolling ") and "replacing web:web_" in seen[0],
+               "status did not show the roll: %r" % seen[:3])
+        expect("4 of 4 replaced" in out, "no summary", out)
+        # One at a time: each is stopped, then ready, before the next stops.
+        events = [l.split(": ", 1) for l in out.splitlines() if l.startswith("web:")]
+        want = []
+        for n in NAMES[:4]:
+            want += [[n, "stopped"], [n, "started (ready)"]]
+        expect(events == want, "events %r, expected %r" % (events, want))
+        after = pids_of(c)
+        for n in NAMES[:4]:
+            expect(after[n] != before[n], "%s kept pid %d" % (n, before[n]))
+        load.expect_clean("restart --rolling")
+        note("rolling restart: %s" % load)
+
+        # The same through a plain restart: all four stop, then start.
+        with Load(port, count=3000) as plain:
+            r = c.ctl("restart", "web", timeout=60)
+            expect_rc(r, 0, "plain restart")
+        note("plain restart: %s" % plain)
+
+
+def test_rolling_restart_stops_at_a_version_that_is_not_ready():
+    """A new version that never becomes ready: the roll stops at the first
+    instance with its reason and a non-zero exit; the three not reached keep
+    their pids and serve every request meanwhile."""
+    port = free_port()
+    with Corral(web(port, start_timeout=2, startretries=0), scripts=SCRIPTS,
+                name="rollbroken") as c:
+        before = c.wait_running(NAMES[:4], 20)
+        write(c, "version", "broken")
+        with Load(port, count=20000) as load:
+            r = c.ctl("restart", "--rolling", "web", timeout=60)
+            time.sleep(0.3)
+        expect(r.rc == 1, "restart --rolling of a broken version exited %s" % r.rc, r)
+        expect("web:web_0: stopped" in (r.out + r.err).splitlines(), "web_0 not stopped", r)
+        errors = [l for l in (r.out + r.err).splitlines() if "ERROR" in l]
+        expect(len(errors) == 1 and errors[0].startswith("web:web_0: ERROR (")
+               and "start_timeout" in errors[0], "no reason for web_0", r)
+        expect("0 of 4 replaced; 3 not reached, left running" in (r.out + r.err).splitlines(), "no summary", r)
+        after = pids_of(c)
+        for n in NAMES[1:4]:
+            expect(after[n] == before[n], "%s was touched (%d -> %d)" % (n, before[n], after[n]))
+            expect(c.status()[n]["state"] == "RUNNING", "%s is not running" % n)
+        load.expect_clean("a failed roll")
+        expect(load.pids <= set(before.values()), "answers from a new instance", load.pids)
+
+
+def test_rolling_batches_and_update_strategy():
+    """--batch 2 replaces two at a time; update_strategy = rolling makes a
+    plain restart roll; a second roll of the same program is refused while
+    one goes on."""
+    port = free_port()
+    with Corral(web(port, update_strategy="rolling"), scripts=SCRIPTS, name="rollbatch") as c:
+        before = c.wait_running(NAMES[:4], 20)
+        with Load(port, count=20000) as load:
+            r = c.ctl("restart", "--rolling", "--batch", "2", "web", timeout=60)
+            expect_rc(r, 0, "restart --rolling --batch 2")
+        load.expect_clean("--batch 2")
+        events = [l for l in r.lines if l.startswith("web:")]
+        # both of a batch stop before either is ready
+        expect(events[:2] == ["web:web_0: stopped", "web:web_1: stopped"] or
+               set(events[:2]) == {"web:web_0: stopped", "web:web_1: stopped"},
+               "batch of two: %r" % events)
+        mid = pids_of(c)
+        expect(all(mid[n] != before[n] for n in NAMES[:4]), "not all replaced", r)
+
+        write(c, "delay", "1")
+        proc = subprocess.Popen(c.ctl_argv("restart", "web"), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_until(lambda: any(v.get("roll") for v in c.status().values()), 20,
+                       "the update_strategy roll to show")
+            again = c.ctl("restart", "--rolling", "web:web_3")
+            expect(again.rc == 1 and "a rolling restart of it is going on" in again.err,
+                   "a second roll was not refused", again)
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        expect(proc.returncode == 0 and "4 of 4 replaced" in out,
+               "restart under update_strategy = rolling did not roll", out)
+
+
+def test_rolling_errors():
+    """Bad input: --check names the line of a rolling strategy that cannot
+    tell readiness (program and group); the verb refuses bad options and a
+    program it cannot roll."""
+    with Corral(start=False, name="rollerr") as c:
+        text = ("[program:a]\ncommand = /bin/sleep 100\nstartsecs = 0\n"   # 1-3
+                "update_strategy = rolling\n"                                # 4
+                "[program:b]\ncommand = /bin/sleep 100\nready = none\n"     # 5-7
+                "[group:g]\nprograms = b\n"                                  # 8-9
+                "update_strategy = rolling\n"                                # 10
+                "[program:d]\ncommand = /bin/sleep 100\n"                    # 11-12
+                "update_strategy = sideways\n")                              # 13
+        c.write_config(text, raw=True)
+        r = run([corrald_path(), "--check", "-c", c.conf], timeout=10, env=c.env())
+        expect(r.rc == 2, "--check exit %s, expected 2" % r.rc, r)
+        f = c.conf
+        want = [
+            "%s:4: [program:a]: update_strategy = rolling needs a way to tell that an "
+            "instance is ready: ready = notify, fd:N or health, or startsecs > 0" % f,
+            "%s:10: [group:g]: update_strategy = rolling: program 'b' has no way to tell "
+            "that it is ready (set ready = notify, fd:N or health, or startsecs > 0)" % f,
+        ]
+        lines = r.err.splitlines()
+        for w in want:
+            expect(w in lines, "missing line %r" % w, r)
+        expect(any(l.startswith("%s:13: [program:d]: " % f) and "sideways" in l for l in lines),
+               "no error for sideways", r)
+
+    cfg = prog("quick", "/bin/sleep 100", startsecs=0) + prog("slow", "/bin/sleep 100", startsecs=1)
+    with Corral(cfg, name="rollverb") as c:
+        c.wait_running(["quick", "slow"], 20)
+        for args, text in [
+                (("--rolling", "quick"), "quick: cannot roll: nothing tells when a new instance is "
+                 "ready (set ready = notify, fd:N or health, or startsecs > 0)"),
+                (("--rolling", "--batch", "0", "slow"), "bad --batch: '0' (expected a number from "
+                 "1 to 1000000)"),
+                (("--rolling", "--batch", "x", "slow"), "bad --batch: 'x'"),
+                (("--batch", "2", "slow"), "--batch goes with --rolling"),
+                (("--rollin", "slow"), "unknown option: --rollin"),
+                (("--rolling",), "name required"),
+                (("--rolling", "nosuch"), "no such process: nosuch")]:
+            r = c.ctl("restart", *args)
+            expect(r.rc == 2 and text in r.out + r.err, "restart %s: %r" % (" ".join(args), r))
+        pid = c.status()["slow"]["pid"]
+        r = c.ctl("restart", "--rolling", "slow", timeout=30)
+        expect_rc(r, 0, "restart --rolling of one process")
+        expect(c.status()["slow"]["pid"] != pid, "slow was not restarted")
