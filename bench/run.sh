@@ -18,7 +18,9 @@
 # 10,000 programs started beside as many spawns of /bin/true; then
 # bench/reexec.py, corralctl reexec with 10 and 1,000 programs; then
 # bench/sweep.py, every supervisor at N = 10, 100, 1,000 (and corral at
-# 10,000): start, PSS, status and reload against N, with plots.
+# 10,000): start, PSS, status and reload against N, with plots; then
+# bench/rollbench.py, requests answered and p99 latency during a rolling
+# restart of 4 and 16 instances, beside supervisord's restart.
 # bench/tree.py is the 1,000-process tree each supervisor is timed stopping.
 # Knobs: see the top of bench/bench.py (BENCH_ROUNDS, BENCH_ONLY, ...).
 # Exit status: 0 when everything ran (targets missed or not), 1 when some
@@ -74,4 +76,8 @@ status=0
 "$py" "$here/reexec.py" "$build" || status=$?
 # The scale sweep of every supervisor (knobs: the top of bench/sweep.py).
 "$py" "$here/sweep.py" "$build" "$tmp/benchtool" || status=$?
+# Deploys under load: a rolling restart of 4 and 16 instances against steady
+# state, and supervisorctl's restart under supervisord (BENCH_ROLL_* knobs:
+# the top of bench/rollbench.py).
+"$py" "$here/rollbench.py" "$build" || status=$?
 exit "$status"
