@@ -68,6 +68,8 @@ SUP_SRCS  += supervisor/core.c supervisor/pipeline.c supervisor/process.c \
 SUP_SRCS  += supervisor/cron.c supervisor/schedule.c
 # Rolling restarts: the state machine on the core's face, and its verb.
 SUP_SRCS  += supervisor/roll.c supervisor/rollctl.c
+# corralctl scale: the verb (the core's part is in roster.c).
+SUP_SRCS  += supervisor/scalectl.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c ipc/verbs.c
 # corralctl's own files; the ipc/ objects and the config reader it links are below.
 CTL_SRCS  := ctl/corralctl.c ctl/submit.c ctl/migrate.c

@@ -447,6 +447,13 @@ static void status_print_text(const struct status_line *st, int width)
 		snprintf(rolled, sizeof rolled, "%s%s%s", info, *info ? ", " : "", st->f[PS_ROLL]);
 		info = rolled;
 	}
+	/* corralctl scale: "scaled to 8 (numprocs 4)" */
+	char scaled[1800];
+	if (*st->f[PS_SCALE]) {
+		snprintf(scaled, sizeof scaled, "%s%sscaled to %s (numprocs %s)", info,
+			 *info ? ", " : "", st->f[PS_SCALE], st->f[PS_NUMPROCS]);
+		info = scaled;
+	}
 
 	/* No trailing blanks when there is nothing to describe. */
 	if (n == 0 && !*info) {
@@ -618,6 +625,12 @@ static void status_print_json(const struct status_line *st, bool first)
 		json_string(st->f[PS_ROLL]);
 	else
 		fputs("null", stdout);
+	if (*st->f[PS_SCALE])
+		printf(",\"scale\":%ld", field_long(st->f[PS_SCALE], 0));
+	else
+		fputs(",\"scale\":null", stdout);
+	if (*st->f[PS_NUMPROCS])
+		printf(",\"numprocs\":%ld", field_long(st->f[PS_NUMPROCS], 0));
 	putchar('}');
 }
 

@@ -104,6 +104,9 @@ enum proto_status_field {
 	PS_SKIPPED,   /* scheduled: triggers skipped while a run was still going */
 	PS_ROLL,      /* a rolling restart of its program going on: "rolling 1/4, replacing
 		       * web:web_1"; empty when none */
+	PS_SCALE,     /* corralctl scale: the processes its program runs instead of its
+		       * numprocs; empty when none */
+	PS_NUMPROCS,  /* its program's numprocs in the config */
 	PS_NFIELDS
 };
 

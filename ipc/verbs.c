@@ -80,6 +80,11 @@ const struct verb verbs_table[VERB_COUNT] = {
 	[VERB_HEALTH] = { "health", VERB_HEALTH, VERB_AGAIN, 0, -1, NULL, NULL,
 			  { { "health [SEL ...]", "exit 0 when every process (of SEL) is RUNNING\n"
 			      "and healthy, else 1 with the reason of each" } } },
+	[VERB_SCALE] = { "scale", VERB_SCALE, VERB_OWN_OPTIONS, 2, 2,
+			 "a program name and a count (or --reset)", "usage: scale NAME N | NAME --reset",
+			 { { "scale NAME N", "run N processes of NAME: new ones started one at\n"
+			     "a time, each ready; the highest stopped first" },
+			   { "scale NAME --reset", "back to its numprocs" } } },
 };
 
 const struct verb *verbs_find(const char *name)

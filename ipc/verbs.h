@@ -37,6 +37,7 @@ enum verb_id {
 	VERB_REEXEC,
 	VERB_METRICS,
 	VERB_HEALTH,
+	VERB_SCALE,
 	VERB_COUNT
 };
 

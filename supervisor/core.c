@@ -213,7 +213,7 @@ static void index_add(struct program *prog)
 {
 	table_put(&by_name, prog);
 	for (int i = 0; i < prog->nprocs; i++)
-		table_put(&procs, &prog->procs[i]);
+		table_put(&procs, prog->procs[i]);
 	namings_each(prog, naming_add);
 	char key[512];
 	if (prog->group && group_key(prog->group, key, sizeof key))
@@ -253,8 +253,8 @@ struct process *core_find_process(const char *name)
 	}
 	for (struct program *prog = core.programs; prog; prog = prog->next)
 		for (int i = 0; i < prog->nprocs; i++)
-			if (!prog->retiring && strcmp(prog->procs[i].name, name) == 0)
-				return &prog->procs[i];
+			if (!prog->retiring && strcmp(prog->procs[i]->name, name) == 0)
+				return prog->procs[i];
 	return NULL;
 }
 
@@ -346,7 +346,7 @@ void core_unlink(struct program *prog)
 	prog->link = NULL;
 	table_del(&by_name, prog);
 	for (int i = 0; i < prog->nprocs; i++)
-		table_del(&procs, &prog->procs[i]);
+		table_del(&procs, prog->procs[i]);
 	namings_each(prog, naming_del);
 	char key[512];
 	if (prog->group && group_key(prog->group, key, sizeof key))
@@ -417,8 +417,8 @@ int core_select(const char *word, int (*fn)(void *ctx, struct process *p), void 
 			continue;
 		bool group = groups && strcmp(core_group_name(prog), gname) == 0;
 		for (int k = 0; k < prog->nprocs && !r; k++)
-			if (group || strcmp(prog->procs[k].name, word) == 0)
-				r = fn(ctx, &prog->procs[k]);
+			if (group || strcmp(prog->procs[k]->name, word) == 0)
+				r = fn(ctx, prog->procs[k]);
 	}
 	free(v);
 	return r;
@@ -449,10 +449,20 @@ void core_autostart(struct program *prog)
 		return;
 	core.start_rewind = true; /* it may come before the queue's next batch */
 	for (int i = 0; i < prog->nprocs; i++)
-		if (!prog->procs[i].start_queued) {
-			prog->procs[i].start_queued = true;
+		if (!prog->procs[i]->start_queued) {
+			prog->procs[i]->start_queued = true;
 			core.start_queued++;
 		}
+}
+
+void core_index_process(struct process *p, bool add)
+{
+	if (!p->prog->link)
+		return; /* not in the list: in no index */
+	if (add)
+		table_put(&procs, p);
+	else
+		table_del(&procs, p);
 }
 
 void core_unqueue(struct process *p)

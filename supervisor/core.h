@@ -104,6 +104,9 @@ const char *core_process_name(const struct process *p);
  * time, in priority order (supervisor.c): every process of PROG joins it
  * when PROG is set to autostart. */
 void core_autostart(struct program *prog);
+/* P, a process added to (ADD) or taken from a program in the list by a
+ * scale (roster.h), joins or leaves the index by name. */
+void core_index_process(struct process *p, bool add);
 /* P leaves the queue, when it is in it. */
 void core_unqueue(struct process *p);
 

@@ -27,7 +27,7 @@ static bool names_dependency(const struct program *x, const struct program *prog
 static bool program_ready(const struct program *q)
 {
 	for (int i = 0; i < q->nprocs; i++)
-		if (q->procs[i].fsm.state != PSTATE_RUNNING || q->procs[i].stop_after_deps)
+		if (q->procs[i]->fsm.state != PSTATE_RUNNING || q->procs[i]->stop_after_deps)
 			return false;
 	return true;
 }
@@ -36,7 +36,7 @@ static bool program_ready(const struct program *q)
 static bool program_coming(const struct program *q)
 {
 	for (int i = 0; i < q->nprocs; i++) {
-		const struct process *x = &q->procs[i];
+		const struct process *x = q->procs[i];
 		if (x->fsm.state == PSTATE_STARTING || x->fsm.state == PSTATE_BACKOFF ||
 		    x->fsm.restart_due || x->start_queued || x->dep_waiting || x->restart_pending ||
 		    x->draining)
@@ -104,8 +104,8 @@ void deps_start(struct process *p)
 			if (!q)
 				continue;
 			for (int i = 0; i < q->nprocs; i++)
-				if (process_down(&q->procs[i]) && !q->procs[i].dep_waiting)
-					deps_start(&q->procs[i]);
+				if (process_down(q->procs[i]) && !q->procs[i]->dep_waiting)
+					deps_start(q->procs[i]);
 		}
 		return;
 	}
@@ -125,7 +125,7 @@ static bool has_live_requirers(const struct program *prog)
 		if (x == prog || x->retiring || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++)
-			if (!process_down(&x->procs[i]))
+			if (!process_down(x->procs[i]))
 				return true;
 	}
 	return false;
@@ -141,7 +141,7 @@ static void stop_requirers(const struct program *prog, bool again)
 		if (x == prog || x->retiring || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++) {
-			struct process *q = &x->procs[i];
+			struct process *q = x->procs[i];
 			if (again && !process_down(q)) {
 				q->dep_restart = true;
 				set_dep_waiting(q, true);
@@ -206,7 +206,7 @@ void deps_recheck(void)
 		char why[256];
 		for (struct program *prog = core.programs; prog; prog = prog->next)
 			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *p = &prog->procs[i];
+				struct process *p = prog->procs[i];
 				if (!p->dep_waiting || prog->retiring)
 					continue;
 				/* Still stopping (what it requires came back before it
@@ -230,7 +230,7 @@ void deps_stops_recheck(void)
 		return;
 	for (struct program *prog = core.programs; prog; prog = prog->next)
 		for (int i = 0; i < prog->nprocs; i++) {
-			struct process *p = &prog->procs[i];
+			struct process *p = prog->procs[i];
 			if (p->stop_after_deps && !has_live_requirers(prog))
 				stop_ordered(p, false);
 		}
@@ -243,7 +243,7 @@ void deps_fallen(struct program *prog, bool failed)
 		if (x->retiring || x == prog || !names_dependency(x, prog, false))
 			continue;
 		for (int i = 0; i < x->nprocs; i++) {
-			struct process *q = &x->procs[i];
+			struct process *q = x->procs[i];
 			if (process_down(q) && !q->dep_waiting)
 				continue;
 			log_info("%s: stopping, %s is down", q->name, prog->cfg->name);
@@ -264,7 +264,7 @@ bool deps_has_live_dependents(const struct program *prog)
 		if (x == prog || !names_dependency(x, prog, true))
 			continue;
 		for (int i = 0; i < x->nprocs; i++)
-			if (!process_down(&x->procs[i]))
+			if (!process_down(x->procs[i]))
 				return true;
 	}
 	return false;

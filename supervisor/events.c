@@ -105,8 +105,8 @@ static struct evproc *ready_listener(struct evpool *pl)
 {
 	struct program *prog = pl->prog;
 	for (int i = 0; i < prog->nprocs; i++) {
-		struct evproc *e = prog->procs[i].ev;
-		if (e && e->pool == pl && prog->procs[i].fsm.state == PSTATE_RUNNING &&
+		struct evproc *e = prog->procs[i]->ev;
+		if (e && e->pool == pl && prog->procs[i]->fsm.state == PSTATE_RUNNING &&
 		    e->parser.state == LISTENER_READY && e->in_fd >= 0)
 			return e;
 	}
@@ -319,7 +319,7 @@ void events_program_free(struct program *prog)
 {
 	struct evpool *pl = pool_of(prog);
 	for (int i = 0; i < prog->nprocs; i++) {
-		struct evproc *e = prog->procs[i].ev;
+		struct evproc *e = prog->procs[i]->ev;
 		if (!e)
 			continue;
 		e->pool = NULL; /* its event in flight goes with the pool */
@@ -487,10 +487,10 @@ static int events_handover(struct handover *h, char *why, size_t whylen)
 {
 	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
 		for (int i = 0; i < prog->nprocs; i++) {
-			const struct evproc *e = prog->procs[i].ev;
+			const struct evproc *e = prog->procs[i]->ev;
 			if (!e)
 				continue;
-			const char *name = prog->procs[i].name;
+			const char *name = prog->procs[i]->name;
 			if (e->cap[0].on || e->cap[1].on) {
 				snprintf(why, whylen, "%s is in capture mode (between %s and %s): "
 					 "try again", name, BEGIN_TOKEN, END_TOKEN);

@@ -138,7 +138,7 @@ bool group_member_failed(struct process *p, const struct pinput *in)
 		struct program *prog;
 		for (size_t k = 0; (prog = live_member(g, &k));) {
 			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *q = &prog->procs[i];
+				struct process *q = prog->procs[i];
 				q->restart_pending = false;
 				if (q != p && !process_down(q))
 					process_stop(q);
@@ -164,7 +164,7 @@ bool group_member_failed(struct process *p, const struct pinput *in)
 		if (idx >= n || !restart[idx])
 			continue;
 		for (int i = 0; i < prog->nprocs; i++) {
-			struct process *q = &prog->procs[i];
+			struct process *q = prog->procs[i];
 			/* One already stopping was asked to by someone else: it stays down. */
 			if (q == p || process_down(q) || q->fsm.state == PSTATE_STOPPING)
 				continue;
@@ -191,7 +191,7 @@ void group_check(struct group *g)
 		struct program *prog;
 		for (size_t k = 0; (prog = live_member(g, &k));) {
 			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *q = &prog->procs[i];
+				struct process *q = prog->procs[i];
 				all_down &= process_down(q) || q->fsm.state == PSTATE_BACKOFF;
 				if (q->restart_pending && !process_down(q))
 					pending_down = false;
@@ -200,7 +200,7 @@ void group_check(struct group *g)
 		if (g->fatal && all_down) {
 			for (size_t k = 0; (prog = live_member(g, &k));) {
 				for (int i = 0; i < prog->nprocs; i++) {
-					struct process *q = &prog->procs[i];
+					struct process *q = prog->procs[i];
 					if (q->fsm.state == PSTATE_BACKOFF)
 						process_stop(q);
 					if (q->fsm.state != PSTATE_FATAL && process_down(q)) {
@@ -220,7 +220,7 @@ void group_check(struct group *g)
 					if (strcmp(prog->cfg->name, *n) != 0)
 						continue;
 					for (int i = 0; i < prog->nprocs; i++) {
-						struct process *q = &prog->procs[i];
+						struct process *q = prog->procs[i];
 						if (!q->restart_pending)
 							continue;
 						q->restart_pending = false;
@@ -245,8 +245,8 @@ const char *group_state(const struct program *prog)
 	struct program *q;
 	for (size_t k = 0; (q = live_member(g, &k));) {
 		for (int i = 0; i < q->nprocs; i++) {
-			all_running &= q->procs[i].fsm.state == PSTATE_RUNNING;
-			all_down &= process_down(&q->procs[i]);
+			all_running &= q->procs[i]->fsm.state == PSTATE_RUNNING;
+			all_down &= process_down(q->procs[i]);
 		}
 	}
 	return all_running ? "RUNNING" : all_down ? "STOPPED" : "PARTIAL";

@@ -233,7 +233,7 @@ static void exec_start(struct health *h)
 {
 	const struct program_config *c = cfg_of(h);
 	struct program_instance v;
-	program_config_instance(c, (int)(h->p - h->p->prog->procs), &v);
+	program_config_instance(c, h->p->index, &v);
 	char names[2][300];
 	char **env = exec_env(h->p, v.environment, names);
 	if (!env) {
@@ -451,7 +451,7 @@ static void health_process_changed(struct process *p, bool gone)
 static void health_program_free(struct program *prog)
 {
 	for (int i = 0; i < prog->nprocs; i++)
-		health_free(&prog->procs[i]);
+		health_free(prog->procs[i]);
 }
 
 static const struct hooks health_hooks = {

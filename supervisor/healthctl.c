@@ -48,7 +48,7 @@ static void verb_health(struct client *c, char **argv, int argc)
 		if (prog->retiring)
 			continue;
 		for (int i = 0; i < prog->nprocs; i++)
-			health_line(c, &prog->procs[i]);
+			health_line(c, prog->procs[i]);
 	}
 	ctl_answer(c);
 }
@@ -73,7 +73,7 @@ static void readyz_serve(struct http_conn *c, const struct http_request *rq, voi
 		    state_disabled(prog->cfg->name))
 			continue;
 		for (int i = 0; i < prog->nprocs; i++) {
-			struct process *p = &prog->procs[i];
+			struct process *p = prog->procs[i];
 			char why[300];
 			all++;
 			if (health_ok(p, why, sizeof why))

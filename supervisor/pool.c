@@ -1130,8 +1130,8 @@ static void pool_detach(struct program *prog)
 	if (!pl)
 		return;
 	for (int i = 0; i < prog->nprocs; i++)
-		if (prog->procs[i].worker)
-			worker_gone(prog->procs[i].worker, " was removed");
+		if (prog->procs[i]->worker)
+			worker_gone(prog->procs[i]->worker, " was removed");
 	prog->pool = NULL;
 	pl->nprogs--;
 	if (pl->prog == prog) {

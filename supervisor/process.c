@@ -125,7 +125,7 @@ static void set_spawnerr(struct process *p, const char *msg)
 static struct program_instance process_values(const struct process *p)
 {
 	struct program_instance v;
-	program_config_instance(p->prog->cfg, (int)(p - p->prog->procs), &v);
+	program_config_instance(p->prog->cfg, p->index, &v);
 	return v;
 }
 
@@ -452,7 +452,7 @@ static int socket_missing(struct spawn_plan *sp, const struct socket_addr *a)
 static int plan_sockets(struct spawn_plan *sp)
 {
 	const struct program_config *c = sp->c;
-	int instance = (int)(sp->p - sp->p->prog->procs);
+	int instance = sp->p->index;
 	for (int i = 0; i < c->nlisten; i++) {
 		if ((sp->extra[sp->nextra][0] = sockets_fd_for(&c->listen[i], instance)) < 0)
 			return socket_missing(sp, &c->listen[i]);

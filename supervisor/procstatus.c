@@ -222,5 +222,11 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 	if (!roll_describe(p, ps->roll, sizeof ps->roll))
 		ps->roll[0] = '\0';
 	ps->fields[PS_ROLL] = ps->roll;
+	/* corralctl scale (state.h) */
+	int scaled = p->prog->transient ? 0 : state_scale(p->prog->cfg->name);
+	number_field(ps->scale, sizeof ps->scale, scaled > 0 ? scaled : -1);
+	number_field(ps->numprocs, sizeof ps->numprocs, p->prog->cfg->numprocs);
+	ps->fields[PS_SCALE] = ps->scale;
+	ps->fields[PS_NUMPROCS] = ps->numprocs;
 }
 

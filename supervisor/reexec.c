@@ -205,8 +205,8 @@ static int run_carry(struct handover *h, const struct program *prog)
 	char key[PATH_MAX];
 	for (int k = 0; k < 3; k++) {
 		snprintf(key, sizeof key, "%s/%d", c->name, k);
-		if (prog->procs[0].stdio[k] >= 0 &&
-		    handover_add_fd(h, "run-stdio", key, prog->procs[0].stdio[k]) < 0)
+		if (prog->procs[0]->stdio[k] >= 0 &&
+		    handover_add_fd(h, "run-stdio", key, prog->procs[0]->stdio[k]) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -241,12 +241,12 @@ static int build(struct handover *h, const struct reexec_guard *g, char *why, si
 			return -1;
 		}
 		for (int i = 0; i < prog->nprocs; i++) {
-			struct handover_proc *hp = handover_add_proc(h, prog->procs[i].name);
+			struct handover_proc *hp = handover_add_proc(h, prog->procs[i]->name);
 			if (!hp) {
 				snprintf(why, whylen, "out of memory");
 				return -1;
 			}
-			if (!process_carry(&prog->procs[i], hp, why, whylen))
+			if (!process_carry(prog->procs[i], hp, why, whylen))
 				return -1;
 		}
 	}

@@ -211,6 +211,19 @@ struct reload_plan {
 	struct program **created;   /* [i]: made for a changed or new program; NULL: unchanged */
 };
 
+/* Does C differ from PROG's settings in numprocs alone? A reload then
+ * scales PROG (roster_scale: the processes it keeps are not touched)
+ * instead of replacing it. */
+static bool only_numprocs(const struct program *prog, const struct program_config *c)
+{
+	if (prog->cfg->numprocs == c->numprocs || prog->cfg->instances || c->instances ||
+	    roster_scale_problem(c) || roster_scale_problem(prog->cfg))
+		return false;
+	struct program_config same = *c;
+	same.numprocs = prog->cfg->numprocs;
+	return program_config_equal(prog->cfg, &same);
+}
+
 /* The new programs are made before any old one is touched. Groups take the
  * new settings now (the programs made look them up), and get the old ones
  * back in plan_undo(). New sockets are bound last, when nothing else can
@@ -226,7 +239,8 @@ static int plan_make(struct reload_plan *pl, void (*line)(void *, const char *),
 	for (size_t i = 0; i < pl->n; i++) {
 		struct program_config *c = &nc->programs[i];
 		pl->olds[i] = core_find_program(c->name);
-		if (pl->olds[i] && program_config_equal(pl->olds[i]->cfg, c))
+		if (pl->olds[i] && (program_config_equal(pl->olds[i]->cfg, c) ||
+				    only_numprocs(pl->olds[i], c)))
 			continue;
 		if (!(pl->created[i] = roster_new(c, pl->ref)))
 			return -ENOMEM;
@@ -299,6 +313,20 @@ static bool plan_apply(struct reload_plan *pl, void (*line)(void *, const char *
 			old->ref = pl->ref;
 			pl->ref->refs++;
 			core_config_put(was);
+			/* Its numprocs alone changed: scaled, as corralctl scale does
+			 * (unless a scale of it in state_dir says otherwise). */
+			int want = roster_instances(c);
+			if (want != old->nprocs) {
+				char err[300], text[400];
+				snprintf(text, sizeof text, "%s: scaled from %d to %d", c->name,
+					 old->nprocs, want);
+				if (roster_scale(old, want, true, err, sizeof err) < 0)
+					log_err("reload: %s", err);
+				else if (line)
+					line(ctx, text);
+				log_info("reload: %s", text);
+				any = true;
+			}
 			continue;
 		}
 		any = true;
@@ -585,7 +613,7 @@ int reload_group_remove(const char *name)
 			continue;
 		found = true;
 		for (int i = 0; i < prog->nprocs; i++)
-			if (!process_down(&prog->procs[i]))
+			if (!process_down(prog->procs[i]))
 				return -EBUSY;
 	}
 	if (!found)

@@ -31,6 +31,7 @@ struct roll {
 	size_t next;            /* the first item whose batch has not begun */
 	size_t first;           /* the current batch: items [first, next) */
 	int batch;
+	const char *word;       /* "replaced", "started": static */
 	size_t done;
 	roll_line_fn *line;     /* NULL once the caller went */
 	roll_done_fn *fin;
@@ -165,10 +166,10 @@ static void finish(struct roll *r, bool ok)
 			break;
 		}
 	if (!ok && r->next < r->n)
-		say(r, "%zu of %zu replaced; %zu not reached, left running", r->done, r->n,
+		say(r, "%zu of %zu %s; %zu not reached, left as they are", r->done, r->n, r->word,
 		    r->n - r->next);
 	else
-		say(r, "%zu of %zu replaced", r->done, r->n);
+		say(r, "%zu of %zu %s", r->done, r->n, r->word);
 	if (r->fin && r->line)
 		r->fin(r->ctx, ok);
 	free(r->items);
@@ -197,8 +198,18 @@ static void check_all(void)
 	R.checking = false;
 }
 
-int roll_begin(struct process *const *v, size_t n, int batch, roll_line_fn *line,
-	       roll_done_fn *done, void *ctx, struct roll **out, char *why, size_t whylen)
+bool roll_busy(const struct program *prog)
+{
+	for (struct roll *r = R.rolls; r; r = r->link)
+		for (size_t i = 0; i < r->n; i++)
+			if (r->items[i].p && r->items[i].p->prog == prog)
+				return true;
+	return false;
+}
+
+int roll_begin(struct process *const *v, size_t n, int batch, const char *word,
+	       roll_line_fn *line, roll_done_fn *done, void *ctx, struct roll **out, char *why,
+	       size_t whylen)
 {
 	for (struct roll *r = R.rolls; r; r = r->link)
 		for (size_t i = 0; i < r->n; i++)
@@ -220,6 +231,7 @@ int roll_begin(struct process *const *v, size_t n, int batch, roll_line_fn *line
 		r->items[k] = (struct item){ .p = v[k], .phase = ITEM_WAITING };
 	r->n = n;
 	r->batch = batch > 0 ? batch : 1;
+	r->word = word;
 	r->line = line;
 	r->fin = done;
 	r->ctx = ctx;

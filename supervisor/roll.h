@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 struct process;
+struct program;
 struct program_config;
 
 /* A line for the caller: "web:web_0: stopped", "web:web_0: ready",
@@ -32,11 +33,17 @@ struct roll;
 int roll_init(void);
 
 /* Roll the N processes of V (copied), BATCH (1 or more) at a time, in
- * order. LINE and DONE are called with CTX (DONE exactly once, maybe
- * before this returns). 0 and *OUT, or -EBUSY (one of them is in a roll
- * already, named in WHY), -ENOMEM. */
-int roll_begin(struct process *const *v, size_t n, int batch, roll_line_fn *line,
-	       roll_done_fn *done, void *ctx, struct roll **out, char *why, size_t whylen);
+ * order (one that is down is only started: corralctl scale starts its new
+ * processes so, each ready before the next). LINE and DONE are called with
+ * CTX (DONE exactly once, maybe before this returns); the last line says
+ * "K of N WORD" ("replaced", "started"). 0 and *OUT, or -EBUSY (one of
+ * them is in a roll already, named in WHY), -ENOMEM. */
+int roll_begin(struct process *const *v, size_t n, int batch, const char *word,
+	       roll_line_fn *line, roll_done_fn *done, void *ctx, struct roll **out, char *why,
+	       size_t whylen);
+
+/* Is a roll going on for a process of PROG? */
+bool roll_busy(const struct program *prog);
 
 /* The caller CTX went away: its roll goes on, telling nobody. */
 void roll_forget_caller(const void *ctx);

@@ -66,7 +66,7 @@ static int64_t wall_ms(void)
 
 static struct process *proc_of(const struct sched *e)
 {
-	return e->prog->nprocs > 0 ? &e->prog->procs[0] : NULL;
+	return e->prog->nprocs > 0 ? e->prog->procs[0] : NULL;
 }
 
 /* The trigger after AFTER in the program's zone: local time, UTC, or a

@@ -83,8 +83,8 @@ struct process *sdview_find(const char *group, const char *name)
 		if (!visible(prog) || strcmp(program_group_name(prog), group) != 0)
 			continue;
 		for (int i = 0; i < prog->nprocs; i++)
-			if (strcmp(supervisor_process_name(&prog->procs[i]), name) == 0)
-				return &prog->procs[i];
+			if (strcmp(supervisor_process_name(prog->procs[i]), name) == 0)
+				return prog->procs[i];
 	}
 	return NULL;
 }
@@ -148,7 +148,7 @@ size_t sdview_processes(const char *group, bool lexical, struct process ***out)
 	for (struct program *prog = supervisor_programs(); prog; prog = prog->next)
 		if (visible(prog) && (!group || strcmp(program_group_name(prog), group) == 0))
 			for (int i = 0; i < prog->nprocs; i++)
-				(*out)[k++] = &prog->procs[i];
+				(*out)[k++] = prog->procs[i];
 	qsort(*out, n, sizeof **out, lexical ? by_names : by_group_then_process);
 	return n;
 }

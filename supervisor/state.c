@@ -19,6 +19,9 @@ static char dir_path[PATH_MAX];
 static char file_path[PATH_MAX];
 static char **names;   /* sorted, owned */
 static size_t nnames;
+/* corralctl scale: "NAME N" each, one a name, in no order; owned */
+static char **scales;
+static size_t nscales;
 
 static int cmp(const void *a, const void *b)
 {
@@ -37,6 +40,25 @@ void state_free(void)
 	names_free(names, nnames);
 	names = NULL;
 	nnames = 0;
+	names_free(scales, nscales);
+	scales = NULL;
+	nscales = 0;
+}
+
+/* The entry of V (of N) for program NAME: "NAME COUNT". */
+static ssize_t scale_find(char **v, size_t n, const char *name)
+{
+	size_t len = strlen(name);
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(v[i], name, len) == 0 && v[i][len] == ' ')
+			return (ssize_t)i;
+	return -1;
+}
+
+int state_scale(const char *name)
+{
+	ssize_t i = scale_find(scales, nscales, name);
+	return i < 0 ? 0 : atoi(strchr(scales[i], ' ') + 1);
 }
 
 const char *state_path(void)
@@ -84,7 +106,20 @@ static void sort_unique(char **v, size_t *n)
 	*n = k;
 }
 
-static int parse(FILE *f, char ***out, size_t *nout, char *why, size_t whylen)
+/* "NAME N", N from 1 to STATE_SCALE_MAX. */
+static bool scale_ok(const char *s)
+{
+	const char *sp = strchr(s, ' ');
+	if (!sp || sp == s || !name_ok(sp + 1) || strcspn(s, " \t\r\n") != (size_t)(sp - s))
+		return false;
+	char *end;
+	errno = 0;
+	long n = strtol(sp + 1, &end, 10);
+	return !errno && !*end && n >= 1 && n <= STATE_SCALE_MAX && sp[1] != '+' && sp[1] != '-';
+}
+
+static int parse(FILE *f, char ***out, size_t *nout, char ***sout, size_t *nsout, char *why,
+		 size_t whylen)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -115,6 +150,18 @@ static int parse(FILE *f, char ***out, size_t *nout, char *why, size_t whylen)
 		}
 		if (strncmp(line, "disabled ", 9) == 0 && name_ok(line + 9)) {
 			r = push(out, nout, line + 9);
+			if (r < 0)
+				snprintf(why, whylen, "%s: out of memory", file_path);
+		} else if (strncmp(line, "scale ", 6) == 0 && scale_ok(line + 6)) {
+			/* the last for a name counts */
+			*strchr(line + 6, ' ') = '\0';
+			ssize_t k = scale_find(*sout, *nsout, line + 6);
+			line[6 + strlen(line + 6)] = ' ';
+			if (k >= 0) {
+				free((*sout)[k]);
+				(*sout)[k] = (*sout)[--*nsout];
+			}
+			r = push(sout, nsout, line + 6);
 			if (r < 0)
 				snprintf(why, whylen, "%s: out of memory", file_path);
 		} else {
@@ -152,17 +199,20 @@ int state_load(const char *dir, char *why, size_t whylen)
 		snprintf(why, whylen, "%s: %s", file_path, strerror(e));
 		return -e;
 	}
-	char **v = NULL;
-	size_t n = 0;
-	int r = parse(f, &v, &n, why, whylen);
+	char **v = NULL, **s = NULL;
+	size_t n = 0, ns = 0;
+	int r = parse(f, &v, &n, &s, &ns, why, whylen);
 	fclose(f);
 	if (r < 0) {
 		names_free(v, n);
+		names_free(s, ns);
 		return r;
 	}
 	sort_unique(v, &n);
 	names = v;
 	nnames = n;
+	scales = s;
+	nscales = ns;
 	return 0;
 }
 
@@ -174,10 +224,12 @@ void state_open(const char *dir)
 	else if (nnames)
 		log_info("%s: %zu program%s disabled (corralctl enable NAME)", file_path, nnames,
 			 nnames == 1 ? "" : "s");
+	for (size_t i = 0; i < nscales; i++)
+		log_info("%s: scale %s (corralctl scale NAME --reset)", file_path, scales[i]);
 }
 
-/* V[0..N) as the file, atomically. */
-static int write_file(char **v, size_t n, char *why, size_t whylen)
+/* V[0..N) and the scales S[0..NS) as the file, atomically. */
+static int write_file(char **v, size_t n, char **s, size_t ns, char *why, size_t whylen)
 {
 	if (!file_path[0]) {
 		snprintf(why, whylen, "no state_dir");
@@ -208,6 +260,8 @@ static int write_file(char **v, size_t n, char *why, size_t whylen)
 		   "corral-state %d\n", STATE_VERSION);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "disabled %s\n", v[i]);
+	for (size_t i = 0; i < ns; i++)
+		fprintf(f, "scale %s\n", s[i]);
 	if (fflush(f) != 0 || fsync(fd) < 0)
 		r = -errno;
 	if (fclose(f) != 0 && r == 0)
@@ -256,14 +310,45 @@ int state_set_disabled(const char *const *add, size_t n, bool on, char *why, siz
 		snprintf(why, whylen, "out of memory");
 	if (r == 0) {
 		sort_unique(v, &nv);
-		r = write_file(v, nv, why, whylen);
+		r = write_file(v, nv, scales, nscales, why, whylen);
 	}
 	if (r < 0) {
 		names_free(v, nv);
 		return r;
 	}
-	state_free();
+	names_free(names, nnames);
 	names = v;
 	nnames = nv;
+	return 0;
+}
+
+int state_set_scale(const char *name, int count, char *why, size_t whylen)
+{
+	why[0] = '\0';
+	if (!name_ok(name) || count < 0 || count > STATE_SCALE_MAX) {
+		snprintf(why, whylen, "'%s %d': not a program name and a count", name, count);
+		return -EINVAL;
+	}
+	char **v = NULL;
+	size_t nv = 0;
+	int r = 0;
+	for (size_t i = 0; i < nscales && r == 0; i++)
+		if (scale_find(&scales[i], 1, name) < 0)
+			r = push(&v, &nv, scales[i]);
+	char entry[512];
+	snprintf(entry, sizeof entry, "%s %d", name, count);
+	if (r == 0 && count)
+		r = push(&v, &nv, entry);
+	if (r == -ENOMEM)
+		snprintf(why, whylen, "out of memory");
+	if (r == 0)
+		r = write_file(names, nnames, v, nv, why, whylen);
+	if (r < 0) {
+		names_free(v, nv);
+		return r;
+	}
+	names_free(scales, nscales);
+	scales = v;
+	nscales = nv;
 	return 0;
 }

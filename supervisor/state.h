@@ -1,6 +1,7 @@
 /* state — what an operator decided, kept in state_dir across reloads,
- * restarts of corrald and reboots: today, the programs `corralctl disable`
- * turned off until `corralctl enable`. One file, DIR/state, rewritten
+ * restarts of corrald and reboots: the programs `corralctl disable`
+ * turned off until `corralctl enable`, and the number of instances
+ * `corralctl scale` gave a program until `scale NAME --reset`. One file, DIR/state, rewritten
  * whole and atomically (a temporary file, fsync, rename, fsync of DIR);
  * DIR is made (0700) at the first write, so a corrald that never disables
  * anything leaves no trace. A file that cannot be read or understood is
@@ -33,6 +34,17 @@ bool state_disabled(const char *name);
  * nothing: on a failed write nothing changes, and WHY says what failed
  * (with the path). 0 or -errno. */
 int state_set_disabled(const char *const *names, size_t n, bool on, char *why, size_t whylen);
+
+/* The most instances corralctl scale gives a program. */
+#define STATE_SCALE_MAX 1000
+
+/* corralctl scale: how many instances program NAME runs instead of its
+ * numprocs; 0 when none was set. */
+int state_scale(const char *name);
+
+/* Program NAME runs COUNT instances from now on (0: its numprocs again),
+ * and the file is written. All or nothing, as state_set_disabled(). */
+int state_set_scale(const char *name, int count, char *why, size_t whylen);
 
 /* The path of the file (for messages), "" before state_load. */
 const char *state_path(void);

@@ -111,6 +111,23 @@ void supervisor_stop_to_restart(struct process *p)
 	deps_stop(p, true);
 }
 
+struct program *supervisor_find_program(const char *name)
+{
+	return core_find_program(name);
+}
+
+const char *supervisor_scale_problem(const struct program *prog)
+{
+	if (prog->retiring || prog->transient || prog->waiting)
+		return "it is being replaced or removed: try again";
+	return roster_scale_problem(prog->cfg);
+}
+
+int supervisor_scale(struct program *prog, int n, char *why, size_t whylen)
+{
+	return roster_scale(prog, n, false, why, whylen);
+}
+
 int supervisor_signal(struct process *p, int sig)
 {
 	return process_signal(p, sig);
@@ -285,7 +302,7 @@ int supervisor_select(char *const words[], int n, struct selection *sel, const c
 	if (++sel_generation == 0) { /* wrapped: forget every old mark */
 		for (struct program *prog = core.programs; prog; prog = prog->next)
 			for (int i = 0; i < prog->nprocs; i++)
-				prog->procs[i].sel_mark = 0;
+				prog->procs[i]->sel_mark = 0;
 		sel_generation = 1;
 	}
 	for (int w = 0; w < n; w++) {
@@ -307,7 +324,7 @@ int supervisor_select(char *const words[], int n, struct selection *sel, const c
 			bool group = all || (strlen(gname) == glen && strncmp(gname, word, glen) == 0 &&
 					     (star || !colon));
 			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *p = &prog->procs[i];
+				struct process *p = prog->procs[i];
 				if (group || strcmp(p->name, word) == 0) {
 					ac.matched++;
 					int r = sel_add(sel, p, &cap);
@@ -366,7 +383,7 @@ static struct process *transient(const char *name, char *const argv[], const cha
 	}
 	ref = NULL; /* now held by the program */
 	prog->transient = true;
-	p = &prog->procs[0];
+	p = prog->procs[0];
 	memcpy(p->stdio, fds, sizeof p->stdio);
 	core_insert(prog);
 	if (start) {
@@ -442,7 +459,7 @@ void supervisor_reopen_logs(void)
 	mainlog_reopen();
 	for (struct program *prog = core.programs; prog; prog = prog->next)
 		for (int i = 0; i < prog->nprocs; i++) {
-			struct process *p = &prog->procs[i];
+			struct process *p = prog->procs[i];
 			struct logstream *ss[] = { &p->out, &p->err };
 			for (int k = 0; k < 2; k++) {
 				char why[PATH_MAX + 160];
@@ -487,7 +504,7 @@ static void shutdown_step(void)
 		int prio = INT_MIN;
 		for (struct program *prog = core.programs; prog; prog = prog->next)
 			for (int i = 0; i < prog->nprocs; i++) {
-				struct process *p = &prog->procs[i];
+				struct process *p = prog->procs[i];
 				deps_unwait(p); /* nothing starts any more */
 				if (!process_down(p) && prog->cfg->priority > prio &&
 				    !deps_has_live_dependents(prog))
@@ -506,7 +523,7 @@ static void shutdown_step(void)
 		for (struct program *prog = core.programs; prog; prog = prog->next)
 			if (prog->cfg->priority == prio && !deps_has_live_dependents(prog))
 				for (int i = 0; i < prog->nprocs; i++) {
-					struct process *p = &prog->procs[i];
+					struct process *p = prog->procs[i];
 					if (process_down(p))
 						continue;
 					if (stop_held(p, &due))
@@ -545,7 +562,7 @@ static void die_report(void)
 	size_t n = 0;
 	for (struct program *prog = core.programs; prog; prog = prog->next)
 		for (int i = 0; i < prog->nprocs; i++) {
-			const struct process *p = &prog->procs[i];
+			const struct process *p = prog->procs[i];
 			if (process_down(p))
 				continue;
 			const char *name = core_process_name(p);
@@ -632,6 +649,8 @@ static void policy_changed(struct process *p, enum pstate before)
 		roster_retire(p->prog); /* its run is over */
 	else if (p->prog->retiring)
 		roster_check_retired(p->prog);
+	else if (p->surplus)
+		roster_check_surplus(p->prog);
 	if (core.init && p->prog->cfg->main && !core.shutting_down &&
 	    (p->fsm.state == PSTATE_EXITED || p->fsm.state == PSTATE_FATAL) &&
 	    process_down(p))
@@ -667,7 +686,7 @@ static void run_start_queue(void)
 			if (prog->retiring || prog->waiting)
 				continue;
 			for (int i = 0; i < prog->nprocs && started < START_BATCH; i++) {
-				struct process *p = &prog->procs[i];
+				struct process *p = prog->procs[i];
 				if (!p->start_queued)
 					continue;
 				core_unqueue(p);
@@ -688,7 +707,7 @@ static void run_start_queue(void)
 		 * happen: stop and retire unqueue). Never spin on them. */
 		for (struct program *q = core.programs; q; q = q->next)
 			for (int i = 0; i < q->nprocs; i++)
-				q->procs[i].start_queued = false;
+				q->procs[i]->start_queued = false;
 		core.start_queued = 0;
 	}
 }
@@ -788,8 +807,8 @@ static void init_forward(int sig)
 {
 	struct process *main = NULL;
 	for (struct program *prog = core.programs; prog && !main; prog = prog->next)
-		if (prog->cfg->main && !prog->retiring && prog->nprocs && prog->procs[0].pid)
-			main = &prog->procs[0];
+		if (prog->cfg->main && !prog->retiring && prog->nprocs && prog->procs[0]->pid)
+			main = prog->procs[0];
 	const char *name = sigabbrev_np(sig);
 	char num[16];
 	if (!name) {
@@ -1320,7 +1339,7 @@ int supervisor_run(const char *config_path, struct corral_config *cfg, bool init
 			/* Cannot wait any more: take everything down the hard way. */
 			for (struct program *prog = core.programs; prog; prog = prog->next)
 				for (int i = 0; i < prog->nprocs; i++)
-					process_signal(&prog->procs[i], SIGKILL);
+					process_signal(prog->procs[i], SIGKILL);
 			goto out_pidfile;
 		}
 		roster_bury();

@@ -39,6 +39,14 @@ void supervisor_stop(struct process *p);
 /* The stop half of a restart: what requires P stops first and starts again
  * once P is back (RUNNING). */
 void supervisor_stop_to_restart(struct process *p);
+/* The program NAME (not one being replaced or removed), or NULL. */
+struct program *supervisor_find_program(const char *name);
+/* corralctl scale (roster.h): why PROG's number of processes cannot
+ * change, or NULL; then make it N (new ones stopped: the caller starts
+ * them; surplus ones stopped, the highest first, and taken away once
+ * down). 0, or -errno with WHY. */
+const char *supervisor_scale_problem(const struct program *prog);
+int supervisor_scale(struct program *prog, int n, char *why, size_t whylen);
 int supervisor_signal(struct process *p, int sig);
 /* A pool kills P's whole tree (a job over its time, cancel = kill, a
  * worker that broke the framing); its exit starts a new one at once. */

@@ -70,6 +70,8 @@ struct process {
 	struct evproc *ev;    /* its stdin pipe, listener protocol, capture (events.c); NULL: none */
 	struct health *health; /* its health checks (health.c); NULL: none */
 	struct process *same_hash; /* the next in its bucket of core's index by name */
+	int index;            /* its place in its program's procs: process_num - numprocs_start */
+	bool surplus;         /* corralctl scale (or a reload) took it away: freed once down */
 };
 
 /* A [group:] at run time: its strategy and its recent restarts. Lives as
@@ -88,8 +90,13 @@ struct group {
 struct program {
 	struct program_config *cfg;  /* lives in ref->cfg */
 	struct config_ref *ref;
-	struct process *procs;       /* cfg->numprocs of them; owned */
+	/* Its processes, each its own allocation, so that a scale (roster.h)
+	 * that grows the array never moves a live one: hooks and indexes keep
+	 * pointers to them. cfg->numprocs of them, or what a scale says;
+	 * owned. */
+	struct process **procs;
 	int nprocs;
+	int cap;                     /* room in procs */
 	bool retiring;               /* removed or replaced by a reload: stopping, then freed */
 	struct program *successor;   /* the new generation that waits for this one to stop */
 	bool waiting;                /* a new generation: starts once its predecessor is gone */

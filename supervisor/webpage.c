@@ -191,7 +191,7 @@ static void pools(FILE *out, struct process **v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct process *p = v[i];
 		char pool[128], worker[64], stats[320];
-		if (p != &p->prog->procs[0] ||
+		if (p != p->prog->procs[0] ||
 		    !pool_status(p, pool, sizeof pool, worker, sizeof worker, stats, sizeof stats))
 			continue;
 		if (!any)

@@ -318,7 +318,7 @@ def test_rolling_restart_stops_at_a_version_that_is_not_ready():
         errors = [l for l in (r.out + r.err).splitlines() if "ERROR" in l]
         expect(len(errors) == 1 and errors[0].startswith("web:web_0: ERROR (")
                and "start_timeout" in errors[0], "no reason for web_0", r)
-        expect("0 of 4 replaced; 3 not reached, left running" in (r.out + r.err).splitlines(), "no summary", r)
+        expect("0 of 4 replaced; 3 not reached, left as they are" in (r.out + r.err).splitlines(), "no summary", r)
         after = pids_of(c)
         for n in NAMES[1:4]:
             expect(after[n] == before[n], "%s was touched (%d -> %d)" % (n, before[n], after[n]))
@@ -411,3 +411,119 @@ def test_rolling_errors():
         r = c.ctl("restart", "--rolling", "slow", timeout=30)
         expect_rc(r, 0, "restart --rolling of one process")
         expect(c.status()["slow"]["pid"] != pid, "slow was not restarted")
+
+
+STATE = "state_dir = @DIR@/var/state\n"
+
+
+def test_scale_under_load_touches_no_other_instance():
+    """scale 4 -> 8 -> 2 under the client loop: 0 failed requests; the new
+    instances start one at a time, each ready; the surplus ones stop, the
+    highest first; the instances kept keep their pids; status says so."""
+    port = free_port()
+    with Corral(web(port), scripts=SCRIPTS, corral_extra=STATE, name="scale") as c:
+        before = c.wait_running(NAMES[:4], 20)
+        with Load(port, count=20000) as load:
+            r = c.ctl("scale", "web", "8", timeout=60)
+            expect_rc(r, 0, "scale web 8")
+            started = [l for l in r.lines if l.startswith("web:")]
+            expect(started == ["%s: started (ready)" % n for n in NAMES[4:8]],
+                   "new ones not started in order: %r" % started, r)
+            expect("4 of 4 started" in r.lines, "no summary", r)
+            st = c.status()
+            for n in NAMES[:4]:
+                expect(st[n]["pid"] == before[n], "%s was touched by the scale up" % n)
+            for n in NAMES[4:8]:
+                expect(st[n]["state"] == "RUNNING", "%s is not running" % n, st[n])
+            expect(all(st[n]["scale"] == 8 and st[n]["numprocs"] == 4 for n in NAMES[:8]),
+                   "status does not show the scale", st["web:web_0"])
+            text = c.ctl("status", "web:web_0").out
+            expect("scaled to 8 (numprocs 4)" in text, "status text: %r" % text)
+            wait_until(lambda: len(load.pids) >= 5 or not load.t.is_alive(), 20,
+                       lambda: "answers from a new instance (%s)" % load)
+            r = c.ctl("scale", "web", "2", timeout=60)
+            expect_rc(r, 0, "scale web 2")
+            expect("web: scaled from 8 to 2" in r.lines, "no summary", r)
+        load.expect_clean("scale 4 -> 8 -> 2")
+        st = c.status()
+        expect(sorted(n for n in st if n.startswith("web:")) == NAMES[:2], "left: %s" % sorted(st))
+        for n in NAMES[:2]:
+            expect(st[n]["pid"] == before[n], "%s was touched by the scale" % n)
+        # the highest went first
+        log = c.read(c.stderr_path) or ""
+        gone = [l.split("corrald info: ")[1].split(":")[1] for l in log.splitlines()
+                if "removed (scaled down)" in l]
+        expect(gone == ["web_%d" % i for i in range(7, 1, -1)], "removed in order %r" % gone)
+        note("scale under load: %s" % load)
+
+
+def test_scale_kept_across_reexec_restart_and_reload():
+    """The scale lives in state_dir: it survives corralctl reexec (the same
+    pids) and a restart of corrald; --reset goes back to numprocs; a reload
+    that changes numprocs scales the same way, the others untouched."""
+    port = free_port()
+    with Corral(web(port, n=2), scripts=SCRIPTS, corral_extra=STATE, name="scalekeep") as c:
+        c.wait_running(NAMES[:2], 20)
+        expect_rc(c.ctl("scale", "web", "3", timeout=60), 0, "scale web 3")
+        pids = pids_of(c, 3)
+        state = c.read(c.path("var", "state", "state")) or ""
+        expect("scale web 3" in state.splitlines(), "state file: %r" % state)
+        r = c.ctl("reexec", timeout=60)
+        expect_rc(r, 0, "reexec")
+        wait_until(lambda: c.ctl("version").rc == 0, 20, "corrald back after the exec")
+        expect(pids_of(c, 3) == pids, "pids changed across reexec")
+        expect(c.status()["web:web_2"]["scale"] == 3, "scale lost by reexec")
+
+        expect_rc(c.ctl("shutdown"), 0, "shutdown")
+        c.wait_exit(30)
+        c.start()
+        c.wait_running(NAMES[:3], 20)
+        expect("web:web_3" not in c.status(), "too many after the restart")
+
+        r = c.ctl("scale", "web", "--reset", timeout=60)
+        expect_rc(r, 0, "scale --reset")
+        expect("web: scaled from 3 to 2" in r.lines, "reset", r)
+        st = c.status()
+        expect("web:web_2" not in st and st["web:web_0"]["scale"] is None, "not reset", st)
+        state = c.read(c.path("var", "state", "state")) or ""
+        expect("scale web" not in state, "state file still scales: %r" % state)
+
+        # A reload that changes numprocs: scaled, the others untouched.
+        kept = pids_of(c, 2)
+        c.write_config(web(port, n=4))
+        r = c.ctl("reload", timeout=60)
+        expect_rc(r, 0, "reload")
+        expect("web: scaled from 2 to 4" in r.out, "reload did not scale", r)
+        c.wait_running(NAMES[:4], 20)
+        expect(pids_of(c, 2) == kept, "the reload touched the instances it kept")
+        c.write_config(web(port, n=1))
+        r = c.ctl("reload", timeout=60)
+        expect("web: scaled from 4 to 1" in r.out, "reload did not scale down", r)
+        wait_until(lambda: "web:web_1" not in c.status(), 20, "the reload's scale down")
+        expect(c.status()["web:web_0"]["pid"] == kept["web:web_0"], "web_0 touched")
+
+
+def test_scale_errors():
+    """Bad input: an unknown program, a bad count, a program that cannot be
+    scaled (process_name without %(process_num)d, reuseport), no state_dir
+    write; nothing changes."""
+    port = free_port()
+    other = next(p for p in iter(free_port, None) if p != port)
+    cfg = (web(port, n=2) + prog("solo", "/bin/sleep 100", startsecs=1) +
+           "[socket:r]\nlisten = tcp:127.0.0.1:%d\nprogram = rp\nreuseport = true\n\n" % other +
+           prog("rp", "@PY@ @DIR@/httpd.py", numprocs=2, ready="notify",
+                process_name="%(program_name)s_%(process_num)d"))
+    with Corral(cfg, scripts=SCRIPTS, corral_extra=STATE, name="scaleerr") as c:
+        c.wait_running(NAMES[:2] + ["solo", "rp:rp_0", "rp:rp_1"], 20)
+        for args, rc, text in [
+                (("nosuch", "2"), 2, "no such program: nosuch"),
+                (("web", "0"), 2, "bad count: '0' (expected a number from 1 to 1000, or --reset)"),
+                (("web", "x"), 2, "bad count: 'x'"),
+                (("web", "1001"), 2, "bad count: '1001'"),
+                (("web",), 2, "scale"),
+                (("solo", "2"), 1, "solo: cannot scale: its process_name has no %(process_num)d"),
+                (("rp", "3"), 1, "rp: cannot scale: its [socket:] has reuseport = true")]:
+            r = c.ctl("scale", *args)
+            expect(r.rc == rc and text in r.out + r.err, "scale %s: %r" % (" ".join(args), r))
+        expect(not os.path.exists(c.path("var", "state", "state")), "a refused scale wrote state")
+        expect(sorted(n for n in c.status() if n.startswith("web:")) == NAMES[:2], "web changed")

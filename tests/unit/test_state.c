@@ -114,6 +114,49 @@ static void test_corrupt_or_newer_file_is_reported_and_ignored(void **state)
 	assert_true(state_disabled("api"));
 }
 
+/* corralctl scale's numbers: kept beside the disabled programs, read back,
+ * the last line for a name counting; --reset (0) drops it; bad lines make
+ * the file ignored whole. */
+static void test_scale(void **state)
+{
+	(void)state;
+	char dir[128], path[160], why[512];
+	snprintf(dir, sizeof dir, "%s/s", base);
+	snprintf(path, sizeof path, "%s/state", dir);
+	assert_int_equal(state_load(dir, why, sizeof why), 0);
+	assert_int_equal(state_scale("web"), 0);
+	assert_int_equal(state_set_scale("web", 8, why, sizeof why), 0);
+	const char *v[] = { "db" };
+	assert_int_equal(state_set_disabled(v, 1, true, why, sizeof why), 0);
+	assert_int_equal(state_set_scale("api", 3, why, sizeof why), 0);
+	assert_int_equal(state_set_scale("web", 2, why, sizeof why), 0);
+	assert_int_equal(state_load(dir, why, sizeof why), 0);
+	assert_int_equal(state_scale("web"), 2);
+	assert_int_equal(state_scale("api"), 3);
+	assert_int_equal(state_scale("we"), 0);
+	assert_true(state_disabled("db"));
+	assert_int_equal(state_set_scale("web", 0, why, sizeof why), 0);
+	assert_int_equal(state_load(dir, why, sizeof why), 0);
+	assert_int_equal(state_scale("web"), 0);
+	assert_int_equal(state_scale("api"), 3);
+	assert_int_equal(state_set_scale("web", STATE_SCALE_MAX + 1, why, sizeof why), -EINVAL);
+	assert_int_equal(state_set_scale("a b", 2, why, sizeof why), -EINVAL);
+
+	write_text(path, "corral-state 1\nscale web 4\nscale web 5\n");
+	assert_int_equal(state_load(dir, why, sizeof why), 0);
+	assert_int_equal(state_scale("web"), 5);
+	const char *bad[] = { "scale web 0\n", "scale web x\n", "scale web\n", "scale web -3\n",
+			      "scale  web 3\n", "scale web 1001\n" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[64];
+		snprintf(text, sizeof text, "corral-state 1\n%s", bad[i]);
+		write_text(path, text);
+		assert_int_equal(state_load(dir, why, sizeof why), -EINVAL);
+		assert_non_null(strstr(why, "not understood"));
+		assert_int_equal(state_scale("web"), 0);
+	}
+}
+
 static void test_failed_write_changes_nothing(void **state)
 {
 	(void)state;
@@ -149,6 +192,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_or_newer_file_is_reported_and_ignored,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_write_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
