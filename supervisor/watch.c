@@ -237,8 +237,8 @@ static void window_end(struct deadline *d)
 	bool any = false;
 	for (int i = 0; i < prog->nprocs; i++) {
 		struct process *p = &prog->procs[i];
-		if (down(p) || w->restarting[i])
-			continue;
+		if (down(p) || p->fsm.state == PSTATE_STOPPING || w->restarting[i])
+			continue; /* a stop under way (the operator's) stays a stop */
 		any = true;
 		w->restarting[i] = true;
 		supervisor_stop_to_restart(p);
