@@ -204,7 +204,8 @@ struct program_instance {
 	F(char **, watch)               /* absolute paths; NULL: none */                  \
 	F(char **, watch_exclude)       /* fnmatch globs; NULL: none */                   \
 	F(int, watch_debounce)          /* milliseconds, default 500 */                   \
-	F(bool, watch_cascade)          /* restart what requires it too */
+	F(bool, watch_cascade)          /* restart what requires it too */                \
+	F(bool, ready_health)           /* READY_LOG (health+log:): its healthcheck passes too */
 
 #define PROGRAM_CONFIG_FIELD(type, name) type name;
 #define PROGRAM_CONFIG_ARRAY(type, name, n) type name[n];

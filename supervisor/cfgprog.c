@@ -350,13 +350,16 @@ static int parse_ready(const struct cfgkey *k, void *obj, const char *value, cha
 	else if (strcmp(value, "health") == 0)
 		p->ready = READY_HEALTH;
 	else if (strncmp(value, "log:", 4) == 0)
-		return parse_ready_log(p, value + 4, err, errlen);
+		return p->ready_health = false, parse_ready_log(p, value + 4, err, errlen);
+	else if (strncmp(value, "health+log:", 11) == 0)
+		return p->ready_health = true, parse_ready_log(p, value + 11, err, errlen);
 	else
 		return snprintf(err, errlen, "none, startsecs, notify, fd:N (N from 3 to 1023), "
-				"health or log:REGEX"),
+				"health, log:REGEX or health+log:REGEX"),
 		       -EDOM;
 	free(p->ready_log);
 	p->ready_log = NULL;
+	p->ready_health = false;
 	return 0;
 }
 
@@ -370,7 +373,7 @@ static void show_ready(const struct cfgkey *k, const void *obj, struct cfgkey_ou
 	if (p->ready == READY_FD)
 		cfgkey_emit(out, k->name, "fd:%d", p->ready_fd);
 	else if (p->ready == READY_LOG)
-		cfgkey_emit(out, k->name, "log:%s", p->ready_log);
+		cfgkey_emit(out, k->name, "%slog:%s", p->ready_health ? "health+" : "", p->ready_log);
 	else
 		cfgkey_emit(out, k->name, "%s", modes[p->ready]);
 }
@@ -888,6 +891,8 @@ static const struct cfgkey rows[] = {
 	  .dflt = "restart", .example = "stop" },
 	/* ready = log:REGEX's expression (readylog.c): the ready row sets it */
 	{ .name = "ready_log", .type = CFGKEY_STR, PF(ready_log),
+	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW },
+	{ .name = "ready_health", .type = CFGKEY_BOOL, PF(ready_health),
 	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW },
 	/* restarts on changes of files (watch.c) */
 	{ .name = "watch", .type = CFGKEY_NAMES, PF(watch), .parse = parse_watch,

@@ -120,6 +120,10 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 		snprintf(info, sizeof ps->info, "restarted after a watchdog timeout");
 	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready == READY_HEALTH)
 		snprintf(info, sizeof ps->info, "waiting for its first passing health check");
+	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready == READY_LOG &&
+		 p->ready_line_seen)
+		snprintf(info, sizeof ps->info, "its line came, waiting for its first passing "
+			 "health check");
 	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready == READY_LOG)
 		snprintf(info, sizeof ps->info, "waiting for a line matching log:%s",
 			 p->prog->cfg->ready_log);

@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "supervisor/health.h"
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/readyline.h"
@@ -87,6 +89,7 @@ static void activate(struct process *p)
 	}
 	loop_timer_cancel(&r->ready_d);
 	deactivate(r);
+	p->ready_line_seen = false;
 	size_t cap = c->log_line_max ? (size_t)c->log_line_max : LINE_CAP_UNLIMITED;
 	for (int k = 0; k < 2; k++) {
 		if (!(r->line[k].buf = malloc(cap + 1))) {
@@ -129,9 +132,19 @@ static size_t readylog_output(struct process *p, int which, const char *in, size
 	if (!r || !r->active || p->fsm.state != PSTATE_STARTING || which < 0 || which > 1)
 		return len;
 	if (readyline_feed(&r->line[which], in, len, regex_match, r)) {
-		log_info("%s: ready (a line matched ready = log:%s)", p->name,
-			 p->prog->cfg->ready_log);
+		const struct program_config *c = p->prog->cfg;
 		deactivate(r);
+		p->ready_line_seen = true;
+		int healthy = -1;
+		uint64_t failures;
+		if (c->ready_health && !(health_figures(p, &healthy, &failures) && healthy == 1)) {
+			/* health.c says ready at its first passing check */
+			log_info("%s: a line matched ready = log:%s; waiting for its health check",
+				 p->name, c->ready_log);
+			return len;
+		}
+		log_info("%s: ready (a line matched ready = log:%s%s)", p->name, c->ready_log,
+			 c->ready_health ? ", and its health check passed" : "");
 		/* the core hears of it from the loop, not from inside its read */
 		if (loop_timer_set(&r->ready_d, loop_now_ms()) < 0)
 			log_err("%s: out of memory to say it is ready", p->name);

@@ -71,6 +71,7 @@ struct process {
 	struct evproc *ev;    /* its stdin pipe, listener protocol, capture (events.c); NULL: none */
 	struct health *health; /* its health checks (health.c); NULL: none */
 	struct readylog *readylog; /* ready = log: its lines so far (readylog.c); NULL: none */
+	bool ready_line_seen; /* ready = log: its line came (ready_health: health.c's turn) */
 	struct process *same_hash; /* the next in its bucket of core's index by name */
 };
 

@@ -6,7 +6,7 @@ error with file:line."""
 import os
 import re
 
-from harness import Corral, corrald_path, expect, run, wait_until, prog
+from harness import Corral, corrald_path, expect, free_port, prog, run, wait_until
 
 # Prints a line at once, then after DELAY seconds writes MARK and prints
 # LINE (to stdout, or to stderr with "err"); lives on.
@@ -83,3 +83,43 @@ def test_invalid_regex_is_a_check_error():
                "the regex error with file:line and regerror's message", r)
         expect("%s:%d: [program:w]: watch: \"relative/dir\" is not an absolute path"
                % (c.conf, watch_line) in r.err, "a relative watch path with file:line", r)
+
+
+# Prints LINE at once; listens on PORT only after DELAY seconds, then
+# writes MARK; lives on.
+LATE_LISTENER = r'''import socket, sys, time
+port, delay, mark, line = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
+print(line, flush=True)
+time.sleep(delay)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port))
+s.listen(16)
+open(mark, "w").close()
+while True:
+    c, _ = s.accept()
+    c.close()
+'''
+
+
+def test_health_and_log_line_both_needed():
+    """ready = health+log:: the line comes at once, the health check passes
+    only seconds later; what requires it waits for both."""
+    port = free_port()
+    cfg = (prog("srv", "@PY@ @DIR@/late.py %d 3 @DIR@/said 'server up'" % port,
+                ready="health+log:^server up$", healthcheck="tcp:127.0.0.1:%d" % port,
+                health_interval=1, health_timeout=1, start_timeout=60)
+           + prog("app", "@PY@ @DIR@/app.py @DIR@/said @DIR@/app.saw", ready="none",
+                  requires="srv", startsecs=0))
+    with Corral(cfg, scripts={"late.py": LATE_LISTENER, "app.py": APP},
+                name="readylog_health") as c:
+        wait_until(lambda: "waiting for its health check" in c.stderr_text(), 30,
+                   lambda: "the line to be seen: " + c.stderr_tail())
+        st = c.status()
+        expect(st["srv"]["state"] == "STARTING", "srv still STARTING after its line", st["srv"])
+        expect("its line came, waiting for its first passing health check"
+               in st["srv"].get("info", ""), "status says what it waits for", st["srv"])
+        c.wait_state("srv", "RUNNING", timeout=30)
+        c.wait_state("app", "RUNNING", timeout=30)
+        saw = wait_until(lambda: c.read(c.path("app.saw")), 10, "app to record its start")
+        expect(saw == "yes", "app started only once srv listened", saw)

@@ -381,9 +381,9 @@ static void test_readiness_and_dependency_keys(void **state)
 	assert_string_equal(p->after[0], "c");
 	expect_errors("[program:a]\ncommand=x\nready=fd:2\n[program:b]\ncommand=x\nready=maybe\n",
 		      "t.conf:3: [program:a]: bad value for ready: 'fd:2' "
-		      "(expected none, startsecs, notify, fd:N (N from 3 to 1023), health or log:REGEX)",
+		      "(expected none, startsecs, notify, fd:N (N from 3 to 1023), health, log:REGEX or health+log:REGEX)",
 		      "t.conf:6: [program:b]: bad value for ready: 'maybe' "
-		      "(expected none, startsecs, notify, fd:N (N from 3 to 1023), health or log:REGEX)",
+		      "(expected none, startsecs, notify, fd:N (N from 3 to 1023), health, log:REGEX or health+log:REGEX)",
 		      NULL);
 	expect_errors("[program:a]\ncommand=x\nrequires=b\n[program:b]\ncommand=x\n"
 		      "after=a\n[program:c]\ncommand=x\nafter=zz\n",
@@ -418,6 +418,13 @@ static void test_readylog_and_watch_keys(void **state)
 		      "t.conf:6: [program:b]: watch: \"relative/path\" is not an absolute path",
 		      "t.conf:9: [program:c]: ready = log: needs a regular expression (log:REGEX)",
 		      NULL);
+	p = load_prog("[program:a]\ncommand=x\nready=health+log:^up$\n"
+		      "healthcheck=tcp:127.0.0.1:80\n");
+	assert_int_equal(p->ready, READY_LOG);
+	assert_true(p->ready_health);
+	assert_string_equal(p->ready_log, "^up$");
+	expect_errors("[program:a]\ncommand=x\nready=health+log:up\n",
+		      "t.conf:1: [program:a]: ready = health+log: needs a healthcheck", NULL);
 }
 
 static void test_main_key(void **state)
