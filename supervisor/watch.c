@@ -148,6 +148,7 @@ static void add_tree(struct wprog *w, size_t root, const char *path)
 		return;
 	}
 	FTSENT *e;
+	errno = 0;
 	while ((e = fts_read(fts))) {
 		if (e->fts_info != FTS_D)
 			continue;
@@ -161,6 +162,7 @@ static void add_tree(struct wprog *w, size_t root, const char *path)
 			if (r == -ENOSPC) /* fs.inotify.max_user_watches */
 				break;
 		}
+		errno = 0;
 	}
 	if (errno && errno != ENOENT)
 		log_debug("%s: watch: walking %s: %m", pname(w), path);
@@ -337,7 +339,8 @@ static void readable(struct watch *wt, uint32_t events)
 	(void)wt;
 	(void)events;
 	alignas(struct inotify_event) char buf[16384];
-	for (;;) {
+	/* a bounded share of the turn: what is left is read on the next one */
+	for (int reads = 0; reads < 64; reads++) {
 		ssize_t n = read(W.fd, buf, sizeof buf);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
