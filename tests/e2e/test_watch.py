@@ -150,3 +150,23 @@ def test_deleted_directory_is_rearmed():
                c.status()["w"])
         open(os.path.join(src, "after.txt"), "w").close()
         settle(c, "w", 3)
+
+
+def test_file_replaced_by_rename_stays_watched():
+    """An editor saves by writing a new file and renaming it over the old
+    one: each save restarts the program, the second too (the new file is
+    watched, not the old inode)."""
+    with Corral(name="watch_rename", start=False, scripts=SCRIPTS) as c:
+        conf = c.path("app.conf")
+        with open(conf, "w") as f:
+            f.write("v0\n")
+        c.write_config(worker("w", watch=conf, watch_debounce=DEBOUNCE))
+        c.start()
+        running_pid(c, "w")
+        for n in (1, 2):
+            with open(conf + ".tmp", "w") as f:
+                f.write("v%d\n" % n)
+            os.rename(conf + ".tmp", conf)
+            settle(c, "w", n)
+            expect(c.status()["w"]["watches"] == 1, "one watch, on the new file",
+                   c.status()["w"])
