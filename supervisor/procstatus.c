@@ -14,6 +14,7 @@
 #include "supervisor/loop.h"
 #include "supervisor/pool.h"
 #include "supervisor/schedule.h"
+#include "supervisor/watch.h"
 #include "supervisor/state.h"
 #include "supervisor/usage.h"
 
@@ -119,6 +120,13 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 		snprintf(info, sizeof ps->info, "restarted after a watchdog timeout");
 	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready == READY_HEALTH)
 		snprintf(info, sizeof ps->info, "waiting for its first passing health check");
+	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready == READY_LOG &&
+		 p->ready_line_seen)
+		snprintf(info, sizeof ps->info, "its line came, waiting for its first passing "
+			 "health check");
+	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready == READY_LOG)
+		snprintf(info, sizeof ps->info, "waiting for a line matching log:%s",
+			 p->prog->cfg->ready_log);
 	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready != READY_STARTSECS)
 		snprintf(info, sizeof ps->info, "waiting for it to say it is ready");
 	snprintf(dropped, sizeof ps->dropped, "%llu", (unsigned long long)(p->out.dropped + p->err.dropped));
@@ -217,5 +225,8 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 	ps->fields[PS_LASTSTATUS] = ps->laststatus;
 	ps->fields[PS_NEXTRUN] = ps->nextrun;
 	ps->fields[PS_SKIPPED] = ps->skipped;
+	/* its watch = (watch.h): the inotify watches its program uses */
+	number_field(ps->watches, sizeof ps->watches, watch_count(p->prog));
+	ps->fields[PS_WATCHES] = ps->watches;
 }
 
