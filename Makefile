@@ -66,6 +66,8 @@ SUP_SRCS  += supervisor/core.c supervisor/pipeline.c supervisor/process.c \
              supervisor/reload.c
 # Schedules: the cron arithmetic (pure) and the part that starts programs by it.
 SUP_SRCS  += supervisor/cron.c supervisor/schedule.c
+# ready = log:REGEX; restarts on changes of files (inotify), and its pure matching.
+SUP_SRCS  += supervisor/readylog.c supervisor/readyline.c supervisor/watch.c supervisor/watchmatch.c
 # Rolling restarts: the state machine on the core's face, and its verb.
 SUP_SRCS  += supervisor/roll.c supervisor/rollctl.c
 # corralctl scale: the verb (the core's part is in roster.c).
@@ -115,6 +117,8 @@ UNIT_TESTS += ansi pyrepr
 UNIT_TESTS += echo devlog
 # corrald's own messages: a line, a write.
 UNIT_TESTS += log
+# ready = log:'s lines, and watch_exclude = globs (pure parts)
+UNIT_TESTS += readyline watchmatch
 # what corralctl disable and enable keep in state_dir
 UNIT_TESTS += state
 # the record corrald hands to the corrald it execs
@@ -230,6 +234,8 @@ $(BUILD)/tests/unit/test_sandbox: $(SBX_OBJS) $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_namespaces: $(BUILD)/sandbox/namespaces.o
 $(BUILD)/tests/unit/test_mounts: $(BUILD)/sandbox/mounts.o
 $(BUILD)/tests/unit/test_limits: $(BUILD)/sandbox/limits.o $(BUILD)/ipc/io.o
+$(BUILD)/tests/unit/test_readyline: $(BUILD)/supervisor/readyline.o
+$(BUILD)/tests/unit/test_watchmatch: $(BUILD)/supervisor/watchmatch.o
 # the address parser, the held set, and the [socket:] sections the config reads
 $(BUILD)/tests/unit/test_sockets: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_channel: $(BUILD)/ipc/channel.o

@@ -423,6 +423,14 @@ static void status_print_text(const struct status_line *st, int width)
 			n = sizeof(desc) - 1;
 	}
 
+	/* watch =: the inotify watches its program uses */
+	if (*st->f[PS_WATCHES]) {
+		n += (size_t)snprintf(desc + n, sizeof(desc) - n, "%swatching (%ld inotify watches)",
+				      n ? ", " : "", field_long(st->f[PS_WATCHES], 0));
+		if (n >= sizeof(desc))
+			n = sizeof(desc) - 1;
+	}
+
 	/* A schedule: its last run, that run's status, its next run. */
 	char sched[384] = "";
 	if (*st->f[PS_SCHEDULE]) {
@@ -620,6 +628,11 @@ static void status_print_json(const struct status_line *st, bool first)
 	} else {
 		fputs("null", stdout);
 	}
+	/* watch =: its program's inotify watches; null when it has no watch */
+	if (*st->f[PS_WATCHES])
+		printf(",\"watches\":%ld", field_long(st->f[PS_WATCHES], 0));
+	else
+		fputs(",\"watches\":null", stdout);
 	fputs(",\"roll\":", stdout);
 	if (*st->f[PS_ROLL])
 		json_string(st->f[PS_ROLL]);

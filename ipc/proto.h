@@ -102,6 +102,7 @@ enum proto_status_field {
 		       * out); empty: none yet, or running */
 	PS_NEXTRUN,   /* scheduled: time() of its next trigger; empty: none */
 	PS_SKIPPED,   /* scheduled: triggers skipped while a run was still going */
+	PS_WATCHES,   /* watch =: inotify watches its program uses; empty when it has no watch */
 	PS_ROLL,      /* a rolling restart of its program going on: "rolling 1/4, replacing
 		       * web:web_1"; empty when none */
 	PS_SCALE,     /* corralctl scale: the processes its program runs instead of its

@@ -386,6 +386,8 @@ static void check_sockets(struct loader *ld)
 	}
 	for (size_t i = 0; i < ld->nprogs; i++) {
 		struct program_config *p = &ld->progs[i];
+		if (p->ready_health && !p->healthcheck)
+			prog_error(ld, p, "ready = health+log: needs a healthcheck");
 		if (p->nlisten && p->ready == READY_FD && p->ready_fd < 3 + p->nlisten)
 			prog_error(ld, p, "ready = fd:%d is taken by its listening sockets (fds 3 to %d)",
 				   p->ready_fd, 2 + p->nlisten);

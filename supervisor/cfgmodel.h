@@ -58,6 +58,7 @@ enum ready_mode {
 	READY_NOTIFY,         /* it says READY=1 on $NOTIFY_SOCKET (sd_notify) */
 	READY_FD,             /* it writes a newline on fd ready_fd (s6's way) */
 	READY_HEALTH,         /* its healthcheck passes once (health.h) */
+	READY_LOG,            /* a line of its stdout or stderr matches ready_log (readylog.h) */
 };
 
 /* What an unhealthy process gets (health.h). */
@@ -201,7 +202,15 @@ struct program_instance {
 	/* schedules (schedule.c; cron.h reads the expression) */                         \
 	F(char *, schedule)             /* cron expression as written, NULL: none */      \
 	F(int, schedule_timeout)        /* seconds a run may take, 0: no limit */         \
-	F(char *, schedule_tz)          /* "UTC" or a zone name, NULL: local time */      \
+	F(char *, schedule_tz)          /* "UTC" or a zone name, NULL: local time */     \
+	/* ready = log:REGEX (readylog.c) */                                              \
+	F(char *, ready_log)            /* READY_LOG: the POSIX extended regex; NULL: none */ \
+	/* restarts on changes of files (watch.c) */                                      \
+	F(char **, watch)               /* absolute paths; NULL: none */                  \
+	F(char **, watch_exclude)       /* fnmatch globs; NULL: none */                   \
+	F(int, watch_debounce)          /* milliseconds, default 500 */                   \
+	F(bool, watch_cascade)          /* restart what requires it too */                \
+	F(bool, ready_health)           /* READY_LOG (health+log:): its healthcheck passes too */ \
 	/* rolling restarts (roll.c) */                                                   \
 	F(enum update_strategy, update_strategy) /* default restart, or its [group:]'s */
 

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,30 @@ static int apply_logfile(struct source *src, const struct cfgkey *k, const char 
 	return 0;
 }
 
+/* ready = log:REGEX: a POSIX extended regex, compiled here only to be
+ * checked (readylog.c compiles it for each process it serves). */
+static int parse_ready_log(struct program_config *p, const char *re, char *err, size_t errlen)
+{
+	if (!*re)
+		return snprintf(err, errlen, "ready = log: needs a regular expression (log:REGEX)"), -EINVAL;
+	regex_t rx;
+	int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char why[160];
+		regerror(rc, &rx, why, sizeof why);
+		return snprintf(err, errlen, "ready = log: invalid regular expression \"%s\": %s", re, why),
+		       -EINVAL;
+	}
+	regfree(&rx);
+	char *v = strdup(re);
+	if (!v)
+		return -ENOMEM;
+	free(p->ready_log);
+	p->ready_log = v;
+	p->ready = READY_LOG;
+	return 0;
+}
+
 static int parse_ready(const struct cfgkey *k, void *obj, const char *value, char *err,
 		       size_t errlen)
 {
@@ -324,10 +349,17 @@ static int parse_ready(const struct cfgkey *k, void *obj, const char *value, cha
 		p->ready = READY_FD, p->ready_fd = (int)fd;
 	else if (strcmp(value, "health") == 0)
 		p->ready = READY_HEALTH;
+	else if (strncmp(value, "log:", 4) == 0)
+		return p->ready_health = false, parse_ready_log(p, value + 4, err, errlen);
+	else if (strncmp(value, "health+log:", 11) == 0)
+		return p->ready_health = true, parse_ready_log(p, value + 11, err, errlen);
 	else
-		return snprintf(err, errlen,
-				"none, startsecs, notify, fd:N (N from 3 to 1023) or health"),
+		return snprintf(err, errlen, "none, startsecs, notify, fd:N (N from 3 to 1023), "
+				"health, log:REGEX or health+log:REGEX"),
 		       -EDOM;
+	free(p->ready_log);
+	p->ready_log = NULL;
+	p->ready_health = false;
 	return 0;
 }
 
@@ -335,13 +367,35 @@ static void show_ready(const struct cfgkey *k, const void *obj, struct cfgkey_ou
 {
 	static const char *const modes[] = {
 		[READY_STARTSECS] = "startsecs", [READY_NONE] = "none", [READY_NOTIFY] = "notify",
-		[READY_FD] = "fd", [READY_HEALTH] = "health",
+		[READY_FD] = "fd", [READY_HEALTH] = "health", [READY_LOG] = "log",
 	};
 	const struct program_config *p = obj;
 	if (p->ready == READY_FD)
 		cfgkey_emit(out, k->name, "fd:%d", p->ready_fd);
+	else if (p->ready == READY_LOG)
+		cfgkey_emit(out, k->name, "%slog:%s", p->ready_health ? "health+" : "", p->ready_log);
 	else
 		cfgkey_emit(out, k->name, "%s", modes[p->ready]);
+}
+
+/* watch = PATH...: absolute paths only (corrald's working directory is
+ * not the program's). */
+static int parse_watch(const struct cfgkey *k, void *obj, const char *value, char *err,
+		       size_t errlen)
+{
+	struct program_config *p = obj;
+	char **names;
+	if (cfgkey_split_names(value, &names) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; names && names[i]; i++)
+		if (names[i][0] != '/') {
+			snprintf(err, errlen, "watch: \"%s\" is not an absolute path", names[i]);
+			strv_free(names);
+			return -EINVAL;
+		}
+	strv_free(p->watch);
+	p->watch = names;
+	return 0;
 }
 
 /* healthcheck = http://..., tcp:..., exec:/...: checked as health.c reads it. */
@@ -851,6 +905,19 @@ static const struct cfgkey rows[] = {
 	  .max = MAX_SECONDS, .example = "30" },
 	{ .name = "on_unhealthy", .type = CFGKEY_WORD, PF(on_unhealthy), .words = on_unhealthy_words,
 	  .dflt = "restart", .example = "stop" },
+	/* ready = log:REGEX's expression (readylog.c): the ready row sets it */
+	{ .name = "ready_log", .type = CFGKEY_STR, PF(ready_log),
+	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW },
+	{ .name = "ready_health", .type = CFGKEY_BOOL, PF(ready_health),
+	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW },
+	/* restarts on changes of files (watch.c) */
+	{ .name = "watch", .type = CFGKEY_NAMES, PF(watch), .parse = parse_watch,
+	  .example = "/srv/app /etc/app.conf" },
+	{ .name = "watch_exclude", .type = CFGKEY_NAMES, PF(watch_exclude),
+	  .example = "*.swp .git" },
+	{ .name = "watch_debounce", .type = CFGKEY_INT, PF(watch_debounce), .min = 0,
+	  .max = 3600000, .dflt = "500", .example = "100" },
+	{ .name = "watch_cascade", .type = CFGKEY_BOOL, PF(watch_cascade), .example = "true" },
 	{ .name = "update_strategy", .type = CFGKEY_WORD, PF(update_strategy),
 	  .words = update_strategy_words, .apply = apply_update_strategy, .flags = CFGKEY_NORESTART,
 	  .dflt = "restart", .example = "rolling" },
@@ -1093,6 +1160,9 @@ void cfgprog_free(struct program_config *p)
 	free(p->healthcheck);
 	free(p->schedule);
 	free(p->schedule_tz);
+	free(p->ready_log);
+	strv_free(p->watch);
+	strv_free(p->watch_exclude);
 	cfgexpand_free_instances(p);
 	sandbox_free(&p->sandbox);
 	memset(p, 0, sizeof *p);

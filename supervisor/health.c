@@ -98,7 +98,10 @@ static void result(struct health *h, bool ok, const char *why)
 		events_process_health(p, false, h->count.failures, h->reason);
 	}
 	/* What the core does next may change P's state (and call us back). */
-	if (ok && p->fsm.state == PSTATE_STARTING && c->ready == READY_HEALTH) {
+	/* ready = health; or ready = log: with ready_health once its line came */
+	if (ok && p->fsm.state == PSTATE_STARTING &&
+	    (c->ready == READY_HEALTH ||
+	     (c->ready == READY_LOG && c->ready_health && p->ready_line_seen))) {
 		supervisor_ready(p);
 		return;
 	}

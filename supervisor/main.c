@@ -35,6 +35,8 @@
 #include "supervisor/rollctl.h"
 #include "supervisor/scalectl.h"
 #include "supervisor/schedule.h"
+#include "supervisor/readylog.h"
+#include "supervisor/watch.h"
 #include "supervisor/web.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/supervisord.h"
@@ -62,7 +64,8 @@ static int parts_init(void)
 	    (r = hooks_subscribe(&http_hooks)) < 0 || (r = rpc_init()) < 0 ||
 	    (r = web_init()) < 0 || (r = metrics_init()) < 0 || (r = pool_init()) < 0 ||
 	    (r = events_init()) < 0 || (r = health_init()) < 0 || (r = healthctl_init()) < 0 ||
-	    (r = schedule_init()) < 0 || (r = rollctl_init()) < 0 || (r = scalectl_init()) < 0)
+	    (r = schedule_init()) < 0 || (r = readylog_init()) < 0 || (r = watch_init()) < 0 ||
+	    (r = rollctl_init()) < 0 || (r = scalectl_init()) < 0)
 		return r;
 	return 0;
 }

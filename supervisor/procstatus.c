@@ -15,6 +15,7 @@
 #include "supervisor/pool.h"
 #include "supervisor/roll.h"
 #include "supervisor/schedule.h"
+#include "supervisor/watch.h"
 #include "supervisor/state.h"
 #include "supervisor/usage.h"
 
@@ -120,6 +121,13 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 		snprintf(info, sizeof ps->info, "restarted after a watchdog timeout");
 	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready == READY_HEALTH)
 		snprintf(info, sizeof ps->info, "waiting for its first passing health check");
+	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready == READY_LOG &&
+		 p->ready_line_seen)
+		snprintf(info, sizeof ps->info, "its line came, waiting for its first passing "
+			 "health check");
+	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready == READY_LOG)
+		snprintf(info, sizeof ps->info, "waiting for a line matching log:%s",
+			 p->prog->cfg->ready_log);
 	else if (p->pid && p->fsm.state == PSTATE_STARTING && p->prog->cfg->ready != READY_STARTSECS)
 		snprintf(info, sizeof ps->info, "waiting for it to say it is ready");
 	snprintf(dropped, sizeof ps->dropped, "%llu", (unsigned long long)(p->out.dropped + p->err.dropped));
@@ -218,6 +226,9 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 	ps->fields[PS_LASTSTATUS] = ps->laststatus;
 	ps->fields[PS_NEXTRUN] = ps->nextrun;
 	ps->fields[PS_SKIPPED] = ps->skipped;
+	/* its watch = (watch.h): the inotify watches its program uses */
+	number_field(ps->watches, sizeof ps->watches, watch_count(p->prog));
+	ps->fields[PS_WATCHES] = ps->watches;
 	/* a rolling restart of its program (roll.h) */
 	if (!roll_describe(p, ps->roll, sizeof ps->roll))
 		ps->roll[0] = '\0';

@@ -40,10 +40,11 @@ void program_init(struct pmachine *m)
 	m->last = PFAIL_NONE;
 }
 
-/* notify, fd:N and health: STARTING lasts until the process says so. */
+/* notify, fd:N, health and log: STARTING lasts until the process says so. */
 static bool says_ready(const struct program_config *cfg)
 {
-	return cfg->ready == READY_NOTIFY || cfg->ready == READY_FD || cfg->ready == READY_HEALTH;
+	return cfg->ready == READY_NOTIFY || cfg->ready == READY_FD || cfg->ready == READY_HEALTH ||
+	       cfg->ready == READY_LOG;
 }
 
 /* RUNNING: arm the watchdog, if any; else no deadline. */

@@ -85,6 +85,10 @@ void sdlog_running(const char *name, const struct program_config *cfg)
 		log_info("success: %s entered RUNNING state, its health check passed (ready = health)",
 			 name);
 		break;
+	case READY_LOG:
+		log_info("success: %s entered RUNNING state, it wrote a line matching ready = log:%s",
+			 name, cfg->ready_log);
+		break;
 	}
 }
 

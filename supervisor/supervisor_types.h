@@ -29,6 +29,7 @@ struct pool;
 struct pool_worker;
 struct evproc;
 struct health;
+struct readylog;
 
 struct process {
 	struct program *prog;
@@ -69,6 +70,8 @@ struct process {
 	int64_t stop_wall;    /* time(): when its last run ended, 0: never */
 	struct evproc *ev;    /* its stdin pipe, listener protocol, capture (events.c); NULL: none */
 	struct health *health; /* its health checks (health.c); NULL: none */
+	struct readylog *readylog; /* ready = log: its lines so far (readylog.c); NULL: none */
+	bool ready_line_seen; /* ready = log: its line came (ready_health: health.c's turn) */
 	struct process *same_hash; /* the next in its bucket of core's index by name */
 	int index;            /* its place in its program's procs: process_num - numprocs_start */
 	bool surplus;         /* corralctl scale (or a reload) took it away: freed once down */

@@ -85,6 +85,7 @@ static void readiness(FILE *out, const struct process *p)
 	static const char *const how[] = {
 		[READY_STARTSECS] = "startsecs", [READY_NONE] = "at once",
 		[READY_NOTIFY] = "notify", [READY_FD] = "fd", [READY_HEALTH] = "health",
+		[READY_LOG] = "log",
 	};
 	enum ready_mode m = p->prog->cfg->ready;
 	const char *mode = (size_t)m < sizeof how / sizeof how[0] && how[m] ? how[m] : "?";

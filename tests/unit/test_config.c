@@ -381,15 +381,50 @@ static void test_readiness_and_dependency_keys(void **state)
 	assert_string_equal(p->after[0], "c");
 	expect_errors("[program:a]\ncommand=x\nready=fd:2\n[program:b]\ncommand=x\nready=maybe\n",
 		      "t.conf:3: [program:a]: bad value for ready: 'fd:2' "
-		      "(expected none, startsecs, notify, fd:N (N from 3 to 1023) or health)",
+		      "(expected none, startsecs, notify, fd:N (N from 3 to 1023), health, log:REGEX or health+log:REGEX)",
 		      "t.conf:6: [program:b]: bad value for ready: 'maybe' "
-		      "(expected none, startsecs, notify, fd:N (N from 3 to 1023) or health)",
+		      "(expected none, startsecs, notify, fd:N (N from 3 to 1023), health, log:REGEX or health+log:REGEX)",
 		      NULL);
 	expect_errors("[program:a]\ncommand=x\nrequires=b\n[program:b]\ncommand=x\n"
 		      "after=a\n[program:c]\ncommand=x\nafter=zz\n",
 		      "t.conf:4: [program:b]: dependency cycle: a -> b -> a",
 		      "t.conf:7: [program:c]: after: unknown program 'zz'",
 		      NULL);
+}
+
+/* ready = log:REGEX and watch = (readylog.c, watch.c): read, and refused
+ * with file:line. */
+static void test_readylog_and_watch_keys(void **state)
+{
+	struct program_config *p = load_prog("[program:a]\ncommand=x\nready=log:^listening on [0-9]+$\n"
+					     "watch = /srv/app /etc/a.conf\nwatch_exclude=*.swp .git\n"
+					     "watch_debounce=100\nwatch_cascade=true\n");
+	assert_int_equal(p->ready, READY_LOG);
+	assert_string_equal(p->ready_log, "^listening on [0-9]+$");
+	assert_string_equal(p->watch[0], "/srv/app");
+	assert_string_equal(p->watch[1], "/etc/a.conf");
+	assert_null(p->watch[2]);
+	assert_string_equal(p->watch_exclude[1], ".git");
+	assert_int_equal(p->watch_debounce, 100);
+	assert_true(p->watch_cascade);
+	p = load_prog("[program:a]\ncommand=x\n");
+	assert_int_equal(p->watch_debounce, 500);
+	assert_null(p->watch);
+	assert_false(p->watch_cascade);
+	expect_errors("[program:a]\ncommand=x\nready=log:(unclosed\n[program:b]\ncommand=x\n"
+		      "watch=/ok relative/path\n[program:c]\ncommand=x\nready=log:\n",
+		      "t.conf:3: [program:a]: ready = log: invalid regular expression "
+		      "\"(unclosed\": Unmatched ( or \\(",
+		      "t.conf:6: [program:b]: watch: \"relative/path\" is not an absolute path",
+		      "t.conf:9: [program:c]: ready = log: needs a regular expression (log:REGEX)",
+		      NULL);
+	p = load_prog("[program:a]\ncommand=x\nready=health+log:^up$\n"
+		      "healthcheck=tcp:127.0.0.1:80\n");
+	assert_int_equal(p->ready, READY_LOG);
+	assert_true(p->ready_health);
+	assert_string_equal(p->ready_log, "^up$");
+	expect_errors("[program:a]\ncommand=x\nready=health+log:up\n",
+		      "t.conf:1: [program:a]: ready = health+log: needs a healthcheck", NULL);
 }
 
 static void test_main_key(void **state)
@@ -2467,6 +2502,7 @@ int main(void)
 		T(test_scope_keys),
 		T(test_groups),
 		T(test_main_key),
+		T(test_readylog_and_watch_keys),
 		T(test_readiness_and_dependency_keys),
 		T(test_health_keys),
 		T(test_exitcodes),

@@ -301,7 +301,8 @@ static void test_field_escaping(void **state)
 		"a\tb\nc\\d\\\\e\\t", "", "2", "cgroup", "RUNNING", "0", "12",
 		"w", "busy job 7", "queue=1 queue_max=4", "3", "5436", "8978432", "",
 		"unhealthy (3 failures: HTTP 500)",
-		"*/5 * * * *", "1796563116", "124", "1796563200", "2", "rolling 1/4, replacing w:w_01", "8", "4",
+		"*/5 * * * *", "1796563116", "124", "1796563200", "2",
+		"17", "rolling 1/4, replacing w:w_01", "8", "4",
 	};
 	char *fields[PS_NFIELDS + 1], *line;
 	struct proto_buf b;
