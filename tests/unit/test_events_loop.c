@@ -105,6 +105,7 @@ struct fixture {
 	struct program_config cfg;
 	struct program prog;
 	struct process proc;
+	struct process *procs[1]; /* the program's array of its processes */
 	int in, out; /* the listener's ends: its stdin to read, its stdout to write */
 };
 
@@ -118,7 +119,8 @@ static void fixture_init(struct fixture *f, const char *name, bool listener, uin
 	f->cfg.buffer_size = 3;
 	f->cfg.stdin_pipe = true;
 	f->prog.cfg = &f->cfg;
-	f->prog.procs = &f->proc;
+	f->procs[0] = &f->proc;
+	f->prog.procs = f->procs;
 	f->prog.nprocs = 1;
 	f->proc.prog = &f->prog;
 	f->proc.name = (char *)name;
