@@ -16,6 +16,7 @@
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
 #include "supervisor/loop.h"
+#include "supervisor/roll.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/watchmatch.h"
 
@@ -243,15 +244,62 @@ static bool *restarting(struct wprog *w, int i)
 	return &w->restarting[i];
 }
 
+static void roll_line(void *ctx, const char *text)
+{
+	(void)ctx;
+	log_info("watch: %s", text);
+}
+
+static void roll_done(void *ctx, bool ok)
+{
+	(void)ctx;
+	(void)ok; /* a roll that stopped said why in its last line */
+}
+
+/* update_strategy = rolling: the live processes are replaced one at a
+ * time, each new one ready before the next old one stops (roll.h), as
+ * corralctl restart --rolling does. True when the roll began (or one is
+ * going on: the change is in what it starts). */
+static bool window_roll(struct wprog *w)
+{
+	struct program *prog = w->prog;
+	if (roll_busy(prog))
+		return true;
+	struct process **v = calloc((size_t)prog->nprocs, sizeof *v);
+	if (!v)
+		return false;
+	size_t n = 0;
+	for (int i = 0; i < prog->nprocs; i++)
+		if (!down(prog->procs[i]) && prog->procs[i]->fsm.state != PSTATE_STOPPING)
+			v[n++] = prog->procs[i];
+	char why[256];
+	struct roll *r;
+	int rc = n ? roll_begin(v, n, 1, "replaced", roll_line, roll_done, NULL, &r, why,
+				sizeof why)
+		   : 0;
+	free(v);
+	if (rc < 0) {
+		log_err("%s: watched files changed; rolling restart: %s", pname(w),
+			rc == -EBUSY ? why : strerror(-rc));
+		return rc == -EBUSY;
+	}
+	if (n)
+		log_info("%s: watched files changed, rolling restart (update_strategy = rolling)",
+			 pname(w));
+	return true;
+}
+
 /* The end of the window: the stop half of a restart of each live process
  * (what requires it stops first and starts again once it is back, as
- * corralctl restart does). The rolling restart of update_strategy = rolling
- * (another part's supervisor API) replaces this once it is in the tree. */
+ * corralctl restart does); with update_strategy = rolling, a rolling
+ * restart instead. */
 static void window_end(struct deadline *d)
 {
 	struct wprog *w = d->ctx;
 	struct program *prog = w->prog;
 	if (prog->retiring || supervisor_shutting_down())
+		return;
+	if (prog->cfg->update_strategy == UPDATE_ROLLING && window_roll(w))
 		return;
 	bool any = false;
 	for (int i = 0; i < prog->nprocs; i++) {

@@ -170,3 +170,37 @@ def test_file_replaced_by_rename_stays_watched():
             settle(c, "w", n)
             expect(c.status()["w"]["watches"] == 1, "one watch, on the new file",
                    c.status()["w"])
+
+
+def test_rolling_strategy_rolls_a_watch_restart():
+    """update_strategy = rolling: a change replaces the instances one at a
+    time, each new one RUNNING (startsecs) before the next old one stops,
+    so one instance is always up; each is restarted exactly once."""
+    with Corral(name="watch_roll", start=False, scripts=SCRIPTS) as c:
+        conf = c.path("etc.conf")
+        open(conf, "w").close()
+        c.write_config(worker("w", watch=conf, watch_debounce=DEBOUNCE, numprocs=2,
+                              process_name="%(program_name)s_%(process_num)d", startsecs=1,
+                              update_strategy="rolling", ready="startsecs"))
+        c.start()
+        old = {n: running_pid(c, "w:w_%d" % n) for n in (0, 1)}
+        with open(conf, "w") as f:
+            f.write("changed\n")
+        up = set()
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            st = c.status()
+            running = [n for n in (0, 1) if st.get("w:w_%d" % n, {}).get("state") == "RUNNING"]
+            expect(running, "both instances down at once during the roll", st)
+            for n in (0, 1):
+                s = st.get("w:w_%d" % n, {})
+                if s.get("state") == "RUNNING" and s.get("pid") != old[n]:
+                    up.add(n)
+            if up == {0, 1}:
+                break
+            time.sleep(0.05)
+        expect(up == {0, 1}, "both instances replaced", c.status())
+        expect("watched files changed, rolling restart (update_strategy = rolling)"
+               in c.stderr_text(), "the log says it rolls", c.stderr_tail())
+        for n in (0, 1):
+            expect(restarts(c, "w:w_%d" % n) == 1, "w_%d restarted once" % n)
