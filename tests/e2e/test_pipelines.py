@@ -25,18 +25,20 @@ while True:
 ''' % N
 
 # Reads byte by byte, so what it has read is exactly what it logged as read
-# ("PID start" once it has the first byte of a line: killed after that, the
-# rest of that line reaches the next consumer alone, and the line is lost);
-# a slow consumer, so the producer fills the pipe and waits.
+# ("PID start" just before it reads the first byte of a line: killed after
+# that, the rest of that line may reach the next consumer alone, and the line
+# is lost; it is written before the read so that no kill can fall between
+# the read and the record of it); a slow consumer, so the producer fills the
+# pipe and waits.
 CONSUMER = r'''import os, sys, time
 log = open(sys.argv[1], "a", buffering=1)
 buf = b""
 while True:
+    if not buf:
+        log.write("%d start\n" % os.getpid())
     c = os.read(0, 1)
     if not c:
         break
-    if not buf:
-        log.write("%d start\n" % os.getpid())
     buf += c
     if c == b"\n":
         line = buf.decode()
@@ -72,7 +74,8 @@ def test_stage_killed_mid_stream_loses_only_what_it_had_read():
         mine = [w for w in consumed if int(w[0]) == first]
         by_killed = {int(w[2]) for w in mine if w[1] != "start"}
         if mine and mine[-1][1] == "start":
-            # it was killed inside a line: the one after the last it finished
+            # it was killed inside a line (or about to read one): the one
+            # after the last it finished
             by_killed.add(max(by_killed) + 1 if by_killed else 0)
 
         def complete():

@@ -82,7 +82,8 @@ SCRIPTS = {"httpd.py": HTTPD}
 
 def reports(c):
     text = c.read(c.path("report")) or ""
-    return [json.loads(l) for l in text.splitlines() if l.strip()]
+    # only the lines the writer has ended
+    return [json.loads(l) for l in text[:text.rfind("\n") + 1].splitlines() if l.strip()]
 
 
 def get(port, timeout=10):

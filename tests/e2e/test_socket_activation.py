@@ -112,7 +112,8 @@ SCRIPTS = {"echo.py": ECHO}
 
 def reports(c, name="report"):
     text = c.read(c.path(name)) or ""
-    return [json.loads(l) for l in text.splitlines() if l.strip()]
+    # only the lines the writer has ended
+    return [json.loads(l) for l in text[:text.rfind("\n") + 1].splitlines() if l.strip()]
 
 
 def ask_tcp(port, line, timeout=10):
