@@ -56,6 +56,9 @@ enum {
 					 * compares it, the dump may show it) */
 	CFGKEY_NOSHOW = 1 << 3,         /* the dump leaves it out (shown elsewhere) */
 	CFGKEY_ZERO_OK = 1 << 4,        /* INT, BYTES: 0 too, below .min */
+	CFGKEY_ROLL = 1 << 5,           /* read when a process starts (not when it
+					 * stops): a rolling update changes it process
+					 * by process, each started with the new value */
 	/* the program sections that have the key; none of these: all */
 	CFGKEY_FCGI = 1 << 8,           /* [fcgi-program:] */
 	CFGKEY_LISTENER = 1 << 9,       /* [eventlistener:] */

@@ -326,6 +326,13 @@ const char *config_name_problem(const char *name);
 /* True when A and B would run the same way: a reload leaves such a program alone. */
 bool program_config_equal(const struct program_config *a, const struct program_config *b);
 
+/* True when A and B differ at most in what is read as a process starts
+ * (command, environment, directory, umask, startsecs, startretries,
+ * exitcodes, autorestart, start_timeout): a rolling update can then take
+ * the processes to B one at a time, each stopped as A says and started as
+ * B says. */
+bool program_config_rollable(const struct program_config *a, const struct program_config *b);
+
 /* Expand the process_name template for instance NUM (numprocs_start-based)
  * into BUF. Returns 0, or -ENAMETOOLONG when it does not fit. */
 int program_config_process_name(const struct program_config *p, int num, char *buf, size_t len);

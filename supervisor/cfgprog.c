@@ -745,7 +745,7 @@ static const char *const overflow_words[] = { "block", "drop", NULL };
 static const struct cfgkey rows[] = {
 	{ .name = "command", .type = CFGKEY_CUSTOM, PF(command), .apply = apply_command,
 	  .equal = command_equal, .also = { COVERS(argv) }, .example = "/bin/false",
-	  .flags = CFGKEY_NOSHOW, .migrate = CFGKEY_PER_PROCESS },
+	  .flags = CFGKEY_NOSHOW | CFGKEY_ROLL, .migrate = CFGKEY_PER_PROCESS },
 	{ .name = "process_name", .type = CFGKEY_STR, PF(process_name),
 	  .parse = parse_process_name, .dflt = "%(program_name)s",
 	  .example = "%(program_name)s-%(process_num)d", .migrate = CFGKEY_SPLIT },
@@ -759,14 +759,14 @@ static const struct cfgkey rows[] = {
 	  .example = "false" },
 	{ .name = "autorestart", .type = CFGKEY_CUSTOM, PF(autorestart), .parse = parse_autorestart,
 	  .apply = apply_autorestart, .show = show_autorestart, .dflt = "unexpected",
-	  .example = "true" },
+	  .example = "true", .flags = CFGKEY_ROLL },
 	{ .name = "startsecs", .type = CFGKEY_INT, PF(startsecs), .min = 0, .max = MAX_SECONDS,
-	  .dflt = "1", .example = "0" },
+	  .dflt = "1", .example = "0", .flags = CFGKEY_ROLL },
 	{ .name = "startretries", .type = CFGKEY_INT, PF(startretries), .min = 0,
-	  .max = MAX_SECONDS, .dflt = "3", .example = "7" },
+	  .max = MAX_SECONDS, .dflt = "3", .example = "7", .flags = CFGKEY_ROLL },
 	{ .name = "main", .type = CFGKEY_BOOL, PF(main), .example = "true" },
 	{ .name = "exitcodes", .type = CFGKEY_CUSTOM, PF(exitcodes), .parse = parse_exitcodes,
-	  .show = show_exitcodes, .dflt = "0", .example = "0,2" },
+	  .show = show_exitcodes, .dflt = "0", .example = "0,2", .flags = CFGKEY_ROLL },
 	{ .name = "stopsignal", .type = CFGKEY_SIGNAL, PF(stopsignal), .dflt = "TERM",
 	  .example = "QUIT" },
 	{ .name = "stopwaitsecs", .type = CFGKEY_INT, PF(stopwaitsecs), .min = 0,
@@ -789,7 +789,7 @@ static const struct cfgkey rows[] = {
 	{ .name = "strip_ansi", .type = CFGKEY_BOOL, PF(strip_ansi), .flags = CFGKEY_FIELD },
 	{ .name = "umask", .type = CFGKEY_OCTAL, PF(umask), .max = 0777,
 	  .expected = "an octal mask from 0 to 0777", .init = init_umask, .show = show_umask,
-	  .example = "027" },
+	  .example = "027", .flags = CFGKEY_ROLL },
 	/* [fcgi-program:]'s own (supervisord's names) */
 	{ .name = "socket", .type = CFGKEY_CUSTOM, PF(fcgi_socket), .flags = CFGKEY_FCGI,
 	  .apply = apply_fcgi_socket, .equal = fcgi_socket_equal, .show = show_fcgi_socket,
@@ -829,7 +829,7 @@ static const struct cfgkey rows[] = {
 	  .also = { ALSO(ready_fd) }, .show = show_ready, .dflt = "startsecs",
 	  .example = "fd:5" },
 	{ .name = "start_timeout", .type = CFGKEY_INT, PF(start_timeout), .min = 0,
-	  .max = MAX_SECONDS, .dflt = "90", .example = "5" },
+	  .max = MAX_SECONDS, .dflt = "90", .example = "5", .flags = CFGKEY_ROLL },
 	{ .name = "watchdog_sec", .type = CFGKEY_INT, PF(watchdog_sec), .min = 0,
 	  .max = MAX_SECONDS, .example = "5" },
 	{ .name = "requires", .type = CFGKEY_NAMES, PF(requires), .example = "other" },
@@ -845,9 +845,9 @@ static const struct cfgkey rows[] = {
 	  .example = "true" },
 	/* each process's own: its "; process" line shows them */
 	{ .name = "directory", .type = CFGKEY_STR, PF(directory), .apply = apply_directory,
-	  .flags = CFGKEY_NOSHOW, .example = "/tmp", .migrate = CFGKEY_PER_PROCESS },
+	  .flags = CFGKEY_NOSHOW | CFGKEY_ROLL, .example = "/tmp", .migrate = CFGKEY_PER_PROCESS },
 	{ .name = "environment", .type = CFGKEY_NAMES, PF(environment), .parse = parse_environment,
-	  .apply = apply_environment, .dflt = "", .flags = CFGKEY_NOSHOW, .example = "A=1",
+	  .apply = apply_environment, .dflt = "", .flags = CFGKEY_NOSHOW | CFGKEY_ROLL, .example = "A=1",
 	  .migrate = CFGKEY_PER_PROCESS },
 	{ .name = "stdout_logfile", .type = CFGKEY_STR, PF(stdout_logfile), .apply = apply_logfile,
 	  .flags = CFGKEY_NOSHOW, .example = "/tmp/out", .migrate = CFGKEY_PER_PROCESS },
@@ -875,7 +875,8 @@ static const struct cfgkey rows[] = {
 	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW | CFGKEY_NORESTART },
 	{ .name = "line", .type = CFGKEY_INT, PF(line),
 	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW | CFGKEY_NORESTART },
-	{ .name = "argv", .type = CFGKEY_NAMES, PF(argv), .flags = CFGKEY_FIELD | CFGKEY_NOSHOW },
+	{ .name = "argv", .type = CFGKEY_NAMES, PF(argv),
+	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW | CFGKEY_ROLL },
 	/* only corrald --init reads it, and then autorestart says it all */
 	{ .name = "autorestart_set", .type = CFGKEY_BOOL, PF(autorestart_set),
 	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW | CFGKEY_NORESTART },
@@ -883,7 +884,7 @@ static const struct cfgkey rows[] = {
 	  .also = { COVERS(listen_names), ALSO(nlisten) }, .equal = listen_equal,
 	  .show = show_listen },
 	{ .name = "instances", .type = CFGKEY_CUSTOM, PF(instances),
-	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW, .equal = instances_equal },
+	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW | CFGKEY_ROLL, .equal = instances_equal },
 	{ .name = "is_pool", .type = CFGKEY_BOOL, PF(is_pool),
 	  .flags = CFGKEY_FIELD | CFGKEY_NOSHOW },
 	{ .name = "is_fcgi", .type = CFGKEY_BOOL, PF(is_fcgi),
@@ -1174,6 +1175,15 @@ bool program_config_equal(const struct program_config *a, const struct program_c
 {
 	for (size_t i = 0; i < cfgprog_table.n; i++)
 		if (!(rows[i].flags & CFGKEY_NORESTART) && !cfgkey_equal(&rows[i], a, b))
+			return false;
+	return true;
+}
+
+bool program_config_rollable(const struct program_config *a, const struct program_config *b)
+{
+	for (size_t i = 0; i < cfgprog_table.n; i++)
+		if (!(rows[i].flags & (CFGKEY_NORESTART | CFGKEY_ROLL)) &&
+		    !cfgkey_equal(&rows[i], a, b))
 			return false;
 	return true;
 }

@@ -743,13 +743,6 @@ static void verb_pid(struct client *c, char **argv, int argc)
 	ctl_answer(c);
 }
 
-static void verb_reload(struct client *c, char **argv, int argc)
-{
-	if (supervisor_reload(reload_line, c) < 0)
-		ctl_fail(c, PROTO_FAILED);
-	ctl_answer(c);
-}
-
 /* Answered first: the stop that follows takes corrald with it. */
 /* reexec: checked now, answered, then corrald execs itself (reexec.h). */
 static void verb_reexec(struct client *c, char **argv, int argc)
@@ -798,7 +791,6 @@ static verb_handler *verb_handlers[VERB_COUNT] = {
 	[VERB_RESTART] = verb_start_stop,
 	[VERB_SIGNAL] = verb_signal,
 	[VERB_PID] = verb_pid,
-	[VERB_RELOAD] = verb_reload,
 	[VERB_SHUTDOWN] = verb_shutdown,
 	[VERB_VERSION] = verb_version,
 	[VERB_SHOW] = verb_show,

@@ -160,7 +160,7 @@ static void stop_requirers(const struct program *prog, bool again)
 /* Stop P after whatever requires it has stopped ("stops before it"). */
 static void stop_ordered(struct process *p, bool again)
 {
-	if (!core.shutting_down && !p->prog->retiring && !process_down(p) &&
+	if (!core.shutting_down && !p->prog->retiring && !process_down(p) && !p->alone &&
 	    p->fsm.state != PSTATE_STOPPING && has_live_requirers(p->prog)) {
 		if (!p->stop_after_deps) {
 			p->stop_after_deps = true;

@@ -68,6 +68,7 @@ struct http_conn {
 	uint64_t skipped;       /* stream bytes a slow reader missed */
 	struct deadline timer;
 	bool authed;            /* it made a request with the right credentials (or none are asked) */
+	uint64_t serial;        /* which connection this is: never 0, never given twice */
 	int64_t auth_by;        /* !authed: closed at this time (ms) */
 	const struct listener *l; /* the server it came to */
 	struct http_conn *next;
@@ -327,6 +328,11 @@ void http_respond_error(struct http_conn *c, int status)
 	if (status != 404)
 		c->close_after = true;
 	http_respond(c, status, "text/plain", body, (size_t)n);
+}
+
+uint64_t http_conn_serial(const struct http_conn *c)
+{
+	return c->serial;
 }
 
 void http_defer(struct http_conn *c, http_gone_fn *gone, void *ctx)
@@ -594,8 +600,10 @@ static void client_accept(struct listener *l)
 			close(fd);
 			continue;
 		}
+		static uint64_t serials;
 		loop_watch_init(&c->watch, client_event, c);
 		c->fd = fd;
+		c->serial = ++serials;
 		c->l = l;
 		loop_timer_init(&c->timer, client_due, c);
 		c->authed = !l->username;

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/uio.h>
 
 #include "supervisor/httpreq.h"
@@ -94,6 +95,11 @@ void http_respond_error(struct http_conn *c, int status);
  * reads no further request and has no deadline; GONE(CTX) if it closes
  * first. */
 void http_defer(struct http_conn *c, http_gone_fn *gone, void *ctx);
+
+/* Which connection C is, for a client's calls that go together (a
+ * supervisorctl command's calls come on one connection): never 0, and
+ * never the same for two connections, unlike C itself. */
+uint64_t http_conn_serial(const struct http_conn *c);
 
 /* A 200 with Content-Type TYPE whose body is chunks written as they come;
  * the connection ends with it. GONE(CTX) when it closes before

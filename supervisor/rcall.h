@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "supervisor/xmlrpc.h"
 
@@ -38,6 +39,7 @@ struct rcall {
 	char msg[PATH_MAX + 128];
 	struct rwait *wait;     /* set by a call that answers later (rpc.c's) */
 	long long num[4];       /* rcall_args(): each 'i' and 'b' argument as a number */
+	uint64_t conn;          /* the connection it came on (http_conn_serial), 0: none */
 };
 
 /* The call ends with fault CODE: "NAME" or "NAME: EXTRA" its text. */

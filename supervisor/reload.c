@@ -25,6 +25,14 @@
 /* The config last read by reload_reread(), not yet all applied; NULL: none. */
 static struct config_ref *pending;
 
+/* How changed programs roll (roll.c's), or NULL. */
+static const struct reload_roller *roller;
+
+void reload_set_roller(const struct reload_roller *r)
+{
+	roller = r;
+}
+
 /* By logfile.c's rules for each program's user: a directory that others
  * could swap files in is refused before anything is opened there. Files
  * given by path are named by a root-owned config, trusted; only where they
@@ -209,6 +217,9 @@ struct reload_plan {
 	size_t n;                   /* its programs */
 	struct program **olds;      /* [i]: the running program of that name, or NULL */
 	struct program **created;   /* [i]: made for a changed or new program; NULL: unchanged */
+	bool *roll;                 /* [i]: changed, and rolled in place (rolls_in_place) */
+	struct process **rollv;     /* the running processes of those, to restart in turn */
+	size_t nroll;
 };
 
 /* Does C differ from PROG's settings in numprocs alone? A reload then
@@ -224,6 +235,18 @@ static bool only_numprocs(const struct program *prog, const struct program_confi
 	return program_config_equal(prog->cfg, &same);
 }
 
+/* Can PROG take C in place, its processes then restarted one at a time?
+ * When its strategy says so, a roller is there, the change is one each
+ * process takes as it starts, and it keeps its number of processes. Not
+ * pools (their workers hold jobs) nor event listeners. */
+static bool rolls_in_place(const struct program *prog, const struct program_config *c)
+{
+	return roller && c->update_strategy == UPDATE_ROLLING && !c->is_pool && !c->is_listener &&
+	       !prog->cfg->is_pool && !prog->cfg->is_listener && !prog->transient &&
+	       !prog->waiting && roster_instances(c) == prog->nprocs &&
+	       program_config_rollable(prog->cfg, c) && !roller->busy(prog);
+}
+
 /* The new programs are made before any old one is touched. Groups take the
  * new settings now (the programs made look them up), and get the old ones
  * back in plan_undo(). New sockets are bound last, when nothing else can
@@ -231,10 +254,12 @@ static bool only_numprocs(const struct program *prog, const struct program_confi
 static int plan_make(struct reload_plan *pl, void (*line)(void *, const char *), void *ctx)
 {
 	struct corral_config *nc = &pl->ref->cfg;
+	size_t nroll = 0;
 	pl->n = nc->nprograms;
 	pl->created = calloc(pl->n ? pl->n : 1, sizeof *pl->created);
 	pl->olds = calloc(pl->n ? pl->n : 1, sizeof *pl->olds);
-	if (!pl->created || !pl->olds || group_apply(nc) < 0)
+	pl->roll = calloc(pl->n ? pl->n : 1, sizeof *pl->roll);
+	if (!pl->created || !pl->olds || !pl->roll || group_apply(nc) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < pl->n; i++) {
 		struct program_config *c = &nc->programs[i];
@@ -242,9 +267,16 @@ static int plan_make(struct reload_plan *pl, void (*line)(void *, const char *),
 		if (pl->olds[i] && (program_config_equal(pl->olds[i]->cfg, c) ||
 				    only_numprocs(pl->olds[i], c)))
 			continue;
+		if (pl->olds[i] && rolls_in_place(pl->olds[i], c)) {
+			pl->roll[i] = true;
+			nroll += (size_t)pl->olds[i]->nprocs;
+			continue;
+		}
 		if (!(pl->created[i] = roster_new(c, pl->ref)))
 			return -ENOMEM;
 	}
+	if (nroll && !(pl->rollv = calloc(nroll, sizeof *pl->rollv)))
+		return -ENOMEM;
 	char serr[PATH_MAX + 160];
 	if (sockets_prepare(nc, serr, sizeof serr) < 0) {
 		log_err("reload: %s", serr);
@@ -264,6 +296,31 @@ static void plan_undo(struct reload_plan *pl, const struct corral_config *oc)
 			roster_free(pl->created[j]);
 	(void)group_apply(oc);
 	core_config_put(pl->ref);
+}
+
+/* PROG reads its settings from C, of REF, from now on. */
+static void take_config(struct program *prog, struct program_config *c, struct config_ref *ref)
+{
+	struct config_ref *was = prog->ref;
+	prog->cfg = c;
+	prog->ref = ref;
+	ref->refs++;
+	core_config_put(was);
+}
+
+/* PROG's processes from FROM on, made by a scale up, start one at a time,
+ * each ready before the next, as corralctl scale starts them. */
+static void start_scaled(struct program *prog, int from)
+{
+	if (prog->nprocs <= from)
+		return;
+	size_t n = (size_t)(prog->nprocs - from);
+	char why[300];
+	int r = roller->begin(prog->procs + from, n, "started", NULL, NULL, NULL, why, sizeof why);
+	if (r < 0) {
+		log_err("reload: %s: %s; its new processes start at once", prog->cfg->name, why);
+		core_autostart(prog);
+	}
 }
 
 /* Carry the plan out: removed programs retire, the new config becomes the
@@ -307,24 +364,34 @@ static bool plan_apply(struct reload_plan *pl, void (*line)(void *, const char *
 		struct program_config *c = &nc->programs[i];
 		struct program *old = pl->olds[i], *made = pl->created[i];
 		if (old && !made) {
-			/* Unchanged: it now reads its (equal) settings from the new config. */
-			struct config_ref *was = old->ref;
-			old->cfg = c;
-			old->ref = pl->ref;
-			pl->ref->refs++;
-			core_config_put(was);
+			/* Unchanged: it now reads its (equal) settings from the new
+			 * config. Rolled: its processes take theirs as they start
+			 * again, those that run now one at a time (reload_run). */
+			take_config(old, c, pl->ref);
+			if (pl->roll[i]) {
+				say(line, ctx, "changed (rolling update)", c->name);
+				any = true;
+				for (int k = 0; k < old->nprocs; k++)
+					if (!process_down(old->procs[k]))
+						pl->rollv[pl->nroll++] = old->procs[k];
+				continue;
+			}
 			/* Its numprocs alone changed: scaled, as corralctl scale does
 			 * (unless a scale of it in state_dir says otherwise). */
-			int want = roster_instances(c);
-			if (want != old->nprocs) {
+			int want = roster_instances(c), from = old->nprocs;
+			if (want != from) {
 				char err[300], text[400];
 				snprintf(text, sizeof text, "%s: scaled from %d to %d", c->name,
-					 old->nprocs, want);
-				if (roster_scale(old, want, true, err, sizeof err) < 0)
+					 from, want);
+				bool gated = roller && want > from && c->autostart &&
+					     !state_disabled(c->name);
+				if (roster_scale(old, want, !gated, err, sizeof err) < 0)
 					log_err("reload: %s", err);
 				else if (line)
 					line(ctx, text);
 				log_info("reload: %s", text);
+				if (gated)
+					start_scaled(old, from);
 				any = true;
 			}
 			continue;
@@ -349,7 +416,28 @@ static bool plan_apply(struct reload_plan *pl, void (*line)(void *, const char *
 	return any;
 }
 
-int reload_run(void (*line)(void *ctx, const char *text), void *ctx)
+/* The processes PL rolled in place that run are restarted one at a time.
+ * 1 when DONE will hear the end, else 0. */
+static int begin_roll(struct reload_plan *pl, reload_line_fn *line, reload_done_fn *done,
+		      void *ctx)
+{
+	if (!pl->nroll)
+		return 0;
+	char why[300], text[400];
+	int r = roller->begin(pl->rollv, pl->nroll, "updated", done ? line : NULL, done, ctx, why,
+			      sizeof why);
+	if (r < 0) {
+		snprintf(text, sizeof text, "rolling update not begun: %s; the processes take the "
+			 "new settings when they start again", why);
+		log_err("reload: %s", text);
+		if (line)
+			line(ctx, text);
+		return 0;
+	}
+	return done ? 1 : 0;
+}
+
+int reload_run(reload_line_fn *line, reload_done_fn *done, void *ctx)
 {
 	if (core.shutting_down) {
 		if (line)
@@ -370,14 +458,18 @@ int reload_run(void (*line)(void *ctx, const char *text), void *ctx)
 		plan_undo(&pl, oc);
 	else if (!plan_apply(&pl, line, ctx) && line)
 		line(ctx, "no changes");
+	else
+		r = begin_roll(&pl, line, done, ctx);
 	free(pl.created);
 	free(pl.olds);
+	free(pl.roll);
+	free(pl.rollv);
 	/* The old config (or the new one, refused) is freed now, and with
 	 * thousands of programs that is megabytes in the middle of the heap,
 	 * which malloc keeps: give the free pages back, so that a reload does
 	 * not leave corrald half as big again. */
 	malloc_trim(0);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 static const char *config_group_name(const struct program_config *c)
@@ -627,6 +719,21 @@ int reload_group_remove(const char *name)
 	}
 	return 0;
 }
+/* Group NAME (if CFG has a [group:] of it) takes CFG's settings, and is
+ * not FATAL any more. 0, or -ENOMEM. */
+static int take_group(const struct corral_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->ngroups; i++) {
+		if (strcmp(cfg->groups[i].name, name) != 0)
+			continue;
+		int r = group_take(&cfg->groups[i]);
+		if (r < 0)
+			return r;
+		group_find(name)->fatal = false;
+	}
+	return 0;
+}
+
 int reload_group_add(const char *name)
 {
 	/* a `corralctl run` scope of that name counts: its cgroup is NAME */
@@ -642,14 +749,9 @@ int reload_group_add(const char *name)
 	if (!n)
 		return -ENOENT;
 	/* its [group:] takes the pending settings */
-	for (size_t i = 0; i < cfg->ngroups; i++) {
-		if (strcmp(cfg->groups[i].name, name) != 0)
-			continue;
-		int r = group_take(&cfg->groups[i]);
-		if (r < 0)
-			return r;
-		group_find(name)->fatal = false;
-	}
+	int r = take_group(cfg, name);
+	if (r < 0)
+		return r;
 	char lerr[2 * PATH_MAX + 256];
 	for (size_t i = 0; i < cfg->nprograms; i++)
 		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0 &&
@@ -682,6 +784,71 @@ int reload_group_add(const char *name)
 		roster_added(made[j]);
 	}
 	free(made);
+	return 0;
+}
+
+bool reload_group_rolls(const char *name)
+{
+	if (!pending || !roller)
+		return false;
+	const struct corral_config *cfg = &pending->cfg;
+	size_t n = 0, rolls = 0, running = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++) {
+		const struct program_config *c = &cfg->programs[i];
+		if (strcmp(config_group_name(c), name) != 0)
+			continue;
+		struct program *old = core_find_program(c->name);
+		if (!old || strcmp(core_group_name(old), name) != 0)
+			return false;
+		n++;
+		if (program_config_equal(old->cfg, c))
+			continue;
+		if (!rolls_in_place(old, c))
+			return false;
+		rolls++;
+	}
+	for (struct program *prog = core.programs; prog; prog = prog->next)
+		if (!prog->retiring && !prog->transient && strcmp(core_group_name(prog), name) == 0)
+			running++;
+	return rolls && running == n;
+}
+
+int reload_group_roll(const char *name)
+{
+	if (!reload_group_rolls(name))
+		return -ESTALE;
+	struct config_ref *ref = pending;
+	struct corral_config *cfg = &ref->cfg;
+	int r = take_group(cfg, name);
+	if (r < 0)
+		return r;
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < cfg->nprograms; i++)
+		if (strcmp(config_group_name(&cfg->programs[i]), name) == 0)
+			n += (size_t)core_find_program(cfg->programs[i].name)->nprocs;
+	struct process **v = calloc(n ? n : 1, sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->nprograms; i++) {
+		struct program_config *c = &cfg->programs[i];
+		if (strcmp(config_group_name(c), name) != 0)
+			continue;
+		struct program *old = core_find_program(c->name);
+		bool rolls = !program_config_equal(old->cfg, c);
+		take_config(old, c, ref);
+		if (!rolls)
+			continue;
+		log_info("%s: changed (rolling update, addProcessGroup %s)", c->name, name);
+		for (int j = 0; j < old->nprocs; j++)
+			if (!process_down(old->procs[j]))
+				v[k++] = old->procs[j];
+	}
+	char why[300];
+	r = k ? roller->begin(v, k, "updated", NULL, NULL, NULL, why, sizeof why) : 0;
+	free(v);
+	if (r < 0)
+		log_err("addProcessGroup %s: rolling update not begun: %s; the processes take the "
+			"new settings when they start again", name, why);
 	return 0;
 }
 

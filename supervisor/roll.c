@@ -10,6 +10,7 @@
 
 #include "supervisor/hooks.h"
 #include "supervisor/log.h"
+#include "supervisor/reload.h"
 #include "supervisor/state.h"
 #include "supervisor/supervisor.h"
 
@@ -31,6 +32,7 @@ struct roll {
 	size_t next;            /* the first item whose batch has not begun */
 	size_t first;           /* the current batch: items [first, next) */
 	int batch;
+	bool alone;             /* restarts leave what requires them running */
 	const char *word;       /* "replaced", "started": static */
 	size_t done;
 	roll_line_fn *line;     /* NULL once the caller went */
@@ -92,7 +94,10 @@ static void next_batch(struct roll *r)
 			supervisor_start(it->p);
 		} else {
 			it->phase = ITEM_STOPPING;
-			supervisor_stop_to_restart(it->p);
+			if (r->alone)
+				supervisor_restart_alone(it->p);
+			else
+				supervisor_stop_to_restart(it->p);
 		}
 	}
 }
@@ -207,7 +212,7 @@ bool roll_busy(const struct program *prog)
 	return false;
 }
 
-int roll_begin(struct process *const *v, size_t n, int batch, const char *word,
+int roll_begin(struct process *const *v, size_t n, int batch, bool alone, const char *word,
 	       roll_line_fn *line, roll_done_fn *done, void *ctx, struct roll **out, char *why,
 	       size_t whylen)
 {
@@ -231,6 +236,7 @@ int roll_begin(struct process *const *v, size_t n, int batch, const char *word,
 		r->items[k] = (struct item){ .p = v[k], .phase = ITEM_WAITING };
 	r->n = n;
 	r->batch = batch > 0 ? batch : 1;
+	r->alone = alone;
 	r->word = word;
 	r->line = line;
 	r->fin = done;
@@ -323,7 +329,22 @@ static const struct hooks roll_hooks = {
 	.on_free_all = roll_free_all,
 };
 
+/* A reload's rolling update: one process at a time. */
+static int reload_begin(struct process *const *v, size_t n, const char *word,
+			reload_line_fn *line, reload_done_fn *done, void *ctx, char *why,
+			size_t whylen)
+{
+	struct roll *r;
+	return roll_begin(v, n, 1, false, word, line, done, ctx, &r, why, whylen);
+}
+
+static const struct reload_roller reload_roller = {
+	.begin = reload_begin,
+	.busy = roll_busy,
+};
+
 int roll_init(void)
 {
+	reload_set_roller(&reload_roller);
 	return hooks_subscribe(&roll_hooks);
 }

@@ -34,11 +34,13 @@ int roll_init(void);
 
 /* Roll the N processes of V (copied), BATCH (1 or more) at a time, in
  * order (one that is down is only started: corralctl scale starts its new
- * processes so, each ready before the next). LINE and DONE are called with
+ * processes so, each ready before the next). ALONE: each is restarted
+ * without what requires it (supervisor_restart_alone: watch_cascade =
+ * false); else those stop first and start again once it is back. LINE and DONE are called with
  * CTX (DONE exactly once, maybe before this returns); the last line says
  * "K of N WORD" ("replaced", "started"). 0 and *OUT, or -EBUSY (one of
  * them is in a roll already, named in WHY), -ENOMEM. */
-int roll_begin(struct process *const *v, size_t n, int batch, const char *word,
+int roll_begin(struct process *const *v, size_t n, int batch, bool alone, const char *word,
 	       roll_line_fn *line, roll_done_fn *done, void *ctx, struct roll **out, char *why,
 	       size_t whylen);
 

@@ -1,6 +1,7 @@
 /* rollctl — corralctl restart --rolling [--batch N] NAME... (rollctl.h):
  * the restarts that roll go to roll.c, the others to control.c's restart
- * as before. */
+ * as before; and corralctl reload, which waits for the rolling update a
+ * reload may begin (update_strategy = rolling). */
 #include "supervisor/rollctl.h"
 
 #include <errno.h>
@@ -131,7 +132,7 @@ static void verb_restart(struct client *c, char **argv, int argc)
 	c->unfollow = caller_gone;
 	struct roll *roll;
 	char why[300];
-	r = roll_begin(sel.v, sel.n, batch ? batch : 1, "replaced", roll_line, roll_done, c, &roll,
+	r = roll_begin(sel.v, sel.n, batch ? batch : 1, false, "replaced", roll_line, roll_done, c, &roll,
 		       why, sizeof why);
 	selection_free(&sel);
 	if (r < 0) {
@@ -142,8 +143,23 @@ static void verb_restart(struct client *c, char **argv, int argc)
 	}
 }
 
+/* corralctl reload: answered at once, or, when a rolling update began,
+ * once it is over (non-zero when a process did not become ready). */
+static void verb_reload(struct client *c, char **argv, int argc)
+{
+	c->unfollow = caller_gone;
+	int r = supervisor_reload(roll_line, roll_done, c);
+	if (r == 1)
+		return; /* roll_done answers */
+	c->unfollow = NULL;
+	if (r < 0)
+		ctl_fail(c, PROTO_FAILED);
+	ctl_answer(c);
+}
+
 int rollctl_init(void)
 {
+	ctl_verb_set(VERB_RELOAD, verb_reload);
 	plain_restart = ctl_verb_get(VERB_RESTART);
 	ctl_verb_set(VERB_RESTART, verb_restart);
 	return roll_init();

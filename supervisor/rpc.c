@@ -338,7 +338,7 @@ static void group_op(struct rcall *rc, const char *group, bool start, bool wait)
 		struct process *p = v[i];
 		if (sdview_running(p->fsm.state) == start)
 			continue; /* isNotRunning / isRunning */
-		struct rcall one = { .can_wait = rc->can_wait, .wait = rc->wait };
+		struct rcall one = { .can_wait = rc->can_wait, .wait = rc->wait, .conn = rc->conn };
 		int r = start ? start_one(&one, p, wait, true) : stop_one(&one, p, wait, true);
 		rc->wait = one.wait;
 		if (r < 0)
@@ -402,8 +402,14 @@ static void m_start_group(struct rcall *rc, const struct xval *pa)
 
 static void m_stop_group(struct rcall *rc, const struct xval *pa)
 {
-	if (rcall_args(rc, pa, "s|b") && !rcall_shutting_down(rc))
-		group_op(rc, rcall_sarg(pa, 0), false, rcall_barg(rc, pa, 1, true));
+	if (!rcall_args(rc, pa, "s|b") || rcall_shutting_down(rc))
+		return;
+	if (rpcconfig_update_skips_stop(rc, rcall_sarg(pa, 0))) {
+		xb_array_begin(rc->out); /* nothing stopped: it rolls (rpcconfig.h) */
+		xb_array_end(rc->out);
+		return;
+	}
+	group_op(rc, rcall_sarg(pa, 0), false, rcall_barg(rc, pa, 1, true));
 }
 
 static void m_start_all(struct rcall *rc, const struct xval *pa)
@@ -748,7 +754,7 @@ static void multi_run(struct rcall *rc, struct rmulti *m)
 		const struct xval *params = xval_member(call, "params");
 		struct xval none = { .type = XV_ARRAY };
 		struct xbuf one = { 0 };
-		struct rcall sub = { .can_wait = rc->can_wait, .out = &one };
+		struct rcall sub = { .can_wait = rc->can_wait, .out = &one, .conn = rc->conn };
 		if (!name || name->type != XV_STRING)
 			rcall_fault(&sub, RCALL_INCORRECT_PARAMETERS, "a call without methodName");
 		else if (strcmp(name->s, "system.multicall") == 0)
@@ -951,7 +957,7 @@ static void rpc_serve(struct http_conn *c, const struct http_request *rq, void *
 		return;
 	}
 	struct xbuf value = { 0 };
-	struct rcall rc = { .can_wait = true, .out = &value };
+	struct rcall rc = { .can_wait = true, .out = &value, .conn = http_conn_serial(c) };
 	log_trace("XML-RPC method called: %s()", call.method); /* supervisord's line, at its level */
 	call_method(&rc, call.method, &call.params);
 	if (rc.wait && rc.wait->multi)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "supervisor/log.h"
 #include "supervisor/logstream.h"
 #include "supervisor/rcall.h"
 #include "supervisor/sdview.h"
@@ -27,6 +28,63 @@ static void strv_free(char **v)
 	free(v);
 }
 
+/* The supervisorctl updates that roll (rpcconfig.h), a few at a time: a
+ * slot is taken again, oldest first, when they are all in use. */
+#define UPDATES_MAX 32
+
+enum update_step { NAMED, STOP_SKIPPED, REMOVE_SKIPPED };
+
+static struct update {
+	uint64_t conn;          /* 0: a free slot */
+	char *name;
+	enum update_step step;
+} updates[UPDATES_MAX];
+static size_t updates_next;
+
+static void update_free(struct update *u)
+{
+	free(u->name);
+	*u = (struct update){ 0 };
+}
+
+static struct update *update_find(uint64_t conn, const char *name)
+{
+	for (size_t i = 0; conn && i < UPDATES_MAX; i++)
+		if (updates[i].conn == conn && strcmp(updates[i].name, name) == 0)
+			return &updates[i];
+	return NULL;
+}
+
+/* A reloadConfig on CONN: what an earlier one there named is forgotten,
+ * and each group of CHANGED that would roll is named. */
+static void updates_note(uint64_t conn, char **changed)
+{
+	for (size_t i = 0; i < UPDATES_MAX; i++)
+		if (updates[i].conn == conn)
+			update_free(&updates[i]);
+	for (; conn && changed && *changed; changed++) {
+		if (!supervisor_group_rolls(*changed))
+			continue;
+		struct update *u = &updates[updates_next++ % UPDATES_MAX];
+		update_free(u);
+		if (!(u->name = strdup(*changed)))
+			continue; /* not named: it is replaced as any other */
+		u->conn = conn;
+		u->step = NAMED;
+	}
+}
+
+bool rpcconfig_update_skips_stop(struct rcall *rc, const char *name)
+{
+	struct update *u = update_find(rc->conn, name);
+	if (!u || u->step != NAMED)
+		return false;
+	u->step = STOP_SKIPPED;
+	log_info("stopProcessGroup %s: not stopped, it rolls on addProcessGroup "
+		 "(update_strategy = rolling)", name);
+	return true;
+}
+
 void rpcconfig_reload(struct rcall *rc, const struct xval *pa)
 {
 	if (!rcall_args(rc, pa, "") || rcall_shutting_down(rc))
@@ -38,6 +96,7 @@ void rpcconfig_reload(struct rcall *rc, const struct xval *pa)
 		rcall_fault(rc, r == -EINVAL ? RCALL_CANT_REREAD : RCALL_FAILED, err);
 		return;
 	}
+	updates_note(rc->conn, changed);
 	xb_array_begin(rc->out);
 	xb_array_begin(rc->out);
 	names_array(rc->out, added);
@@ -56,7 +115,19 @@ static void add_or_remove(struct rcall *rc, const struct xval *pa, bool add)
 	if (!rcall_args(rc, pa, "s") || rcall_shutting_down(rc))
 		return;
 	const char *name = rcall_sarg(pa, 0);
-	int r = add ? supervisor_group_add(name) : supervisor_group_remove(name);
+	struct update *u = update_find(rc->conn, name);
+	if (u && !add && u->step == STOP_SKIPPED) {
+		u->step = REMOVE_SKIPPED; /* it stays: the add rolls it */
+		xb_bool(rc->out, true);
+		return;
+	}
+	int r;
+	if (u && add && u->step == REMOVE_SKIPPED) {
+		update_free(u);
+		r = supervisor_group_roll(name);
+	} else {
+		r = add ? supervisor_group_add(name) : supervisor_group_remove(name);
+	}
 	if (r == -EEXIST)
 		rcall_fault(rc, RCALL_ALREADY_ADDED, name);
 	else if (r == -EBUSY)

@@ -135,7 +135,7 @@ static void verb_scale(struct client *c, char **argv, int argc)
 			v[i - from] = prog->procs[i];
 		c->unfollow = caller_gone;
 		struct roll *roll;
-		int r = roll_begin(v, (size_t)(target - from), 1, "started", scale_line, scale_done,
+		int r = roll_begin(v, (size_t)(target - from), 1, false, "started", scale_line, scale_done,
 				   c, &roll, why, sizeof why);
 		free(v);
 		if (r < 0) {

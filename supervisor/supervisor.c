@@ -111,6 +111,12 @@ void supervisor_stop_to_restart(struct process *p)
 	deps_stop(p, true);
 }
 
+void supervisor_restart_alone(struct process *p)
+{
+	p->alone = true;
+	deps_stop(p, true);
+}
+
 struct program *supervisor_find_program(const char *name)
 {
 	return core_find_program(name);
@@ -185,14 +191,25 @@ const char *supervisor_log_path(const struct process *p, int which, char *buf, s
 	return process_log_path(p, which, buf, len);
 }
 
-int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx)
+int supervisor_reload(void (*line)(void *ctx, const char *text),
+		      void (*done)(void *ctx, bool ok), void *ctx)
 {
-	return reload_run(line, ctx);
+	return reload_run(line, done, ctx);
 }
 
 int supervisor_reread(char ***added, char ***changed, char ***removed, char *err, size_t errlen)
 {
 	return reload_reread(added, changed, removed, err, errlen);
+}
+
+bool supervisor_group_rolls(const char *name)
+{
+	return reload_group_rolls(name);
+}
+
+int supervisor_group_roll(const char *name)
+{
+	return reload_group_roll(name);
 }
 
 const struct corral_config *supervisor_pending_config(void)
@@ -637,12 +654,15 @@ static void policy_changed(struct process *p, enum pstate before)
 		group_check(p->prog->group);
 	/* A required program that fails stops what requires it, which
 	 * starts again when it is back; a cascade carries that on. */
-	if (before == PSTATE_RUNNING && !p->prog->transient && !core.shutting_down)
+	if (before == PSTATE_RUNNING && !p->prog->transient && !core.shutting_down &&
+	    !(p->alone && p->fsm.state == PSTATE_STOPPING))
 		deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
 	/* Stops first: a required program whose stop waited for this
 	 * one goes now, before this one could be started again. */
-	if (process_down(p))
+	if (process_down(p)) {
+		p->alone = false;
 		deps_stops_recheck();
+	}
 	if (p->fsm.state == PSTATE_RUNNING || process_down(p))
 		deps_recheck();
 	if (p->prog->transient && !p->prog->retiring && process_down(p))
@@ -856,7 +876,7 @@ static void handle_signals(void)
 			}
 			sdlog_signal(SIGHUP, core.shutting_down);
 			log_info("got SIGHUP: reloading %s", core.config_path);
-			reload_run(NULL, NULL);
+			reload_run(NULL, NULL, NULL);
 			break;
 		case SIGUSR1:
 			if (core.init) {

@@ -39,6 +39,10 @@ void supervisor_stop(struct process *p);
 /* The stop half of a restart: what requires P stops first and starts again
  * once P is back (RUNNING). */
 void supervisor_stop_to_restart(struct process *p);
+/* The same, leaving what requires P running, as though P were alone
+ * (watch_cascade = false): P stops at once, and its leaving RUNNING stops
+ * no dependent. The caller starts it again. */
+void supervisor_restart_alone(struct process *p);
 /* The program NAME (not one being replaced or removed), or NULL. */
 struct program *supervisor_find_program(const char *name);
 /* corralctl scale (roster.h): why PROG's number of processes cannot
@@ -76,7 +80,15 @@ const char *supervisor_scope_kind(void);
  * 0, or -1 when refused (nothing changed). */
 int supervisor_reexec(void (*line)(void *ctx, const char *text), void *ctx);
 
-int supervisor_reload(void (*line)(void *ctx, const char *text), void *ctx);
+/* Re-read the config file and apply it (reload.h, reload_run): 0, or 1
+ * when a rolling update began whose end DONE (when not NULL) will hear,
+ * or -errno after LINE heard why. */
+int supervisor_reload(void (*line)(void *ctx, const char *text),
+		      void (*done)(void *ctx, bool ok), void *ctx);
+/* supervisorctl update of group NAME that rolls (reload.h,
+ * reload_group_rolls and reload_group_roll). */
+bool supervisor_group_rolls(const char *name);
+int supervisor_group_roll(const char *name);
 void supervisor_shutdown(void);
 /* Shutting down: a stop held back (hooks.h, on_stop_hold) may go now. */
 void supervisor_shutdown_recheck(void);

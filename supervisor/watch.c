@@ -274,7 +274,8 @@ static bool window_roll(struct wprog *w)
 			v[n++] = prog->procs[i];
 	char why[256];
 	struct roll *r;
-	int rc = n ? roll_begin(v, n, 1, "replaced", roll_line, roll_done, NULL, &r, why,
+	int rc = n ? roll_begin(v, n, 1, !prog->cfg->watch_cascade, "replaced", roll_line,
+				roll_done, NULL, &r, why,
 				sizeof why)
 		   : 0;
 	free(v);
@@ -313,7 +314,10 @@ static void window_end(struct deadline *d)
 			continue; /* a stop under way (the operator's) stays a stop */
 		any = true;
 		*mark = true;
-		supervisor_stop_to_restart(p);
+		if (prog->cfg->watch_cascade)
+			supervisor_stop_to_restart(p);
+		else
+			supervisor_restart_alone(p);
 	}
 	if (any)
 		log_info("%s: watched files changed, restarting%s", pname(w),

@@ -365,6 +365,111 @@ def test_rolling_batches_and_update_strategy():
                "restart under update_strategy = rolling did not roll", out)
 
 
+def test_reload_rolls_a_changed_program():
+    """update_strategy = rolling: a reload that changes what each process
+    takes as it starts (here its environment) keeps the program and
+    restarts its instances one at a time, each ready before the next stops,
+    under a client loop: 0 refused, 0 failed, every pid replaced, the new
+    version answering at the end. corralctl reload waits for the roll. A
+    change a process cannot take on its own (stdout_logfile_maxbytes)
+    replaces the program as before. A new version that never becomes ready
+    stops the roll: reload exits 1, the other three untouched."""
+    port = free_port()
+    base = dict(update_strategy="rolling", start_timeout=3, startretries=0)
+    with Corral(web(port, **base), scripts=SCRIPTS, name="rollreload") as c:
+        before = c.wait_running(NAMES[:4], 20)
+        write(c, "version", "2")
+        c.write_config(web(port, environment='V="2"', **base))
+        with Load(port, count=20000) as load:
+            r = c.ctl("reload", timeout=60)
+            expect_rc(r, 0, "reload with a rolling update")
+            got = [get(port)[1] for _ in range(20)]
+        load.expect_clean("reload with update_strategy = rolling")
+        note("rolling reload: %s" % load)
+        expect("changed (rolling update): web" in r.lines, "reload did not say it rolls", r)
+        expect("4 of 4 updated" in r.lines, "reload did not wait for the roll", r)
+        events = [l.split(": ", 1) for l in r.lines if l.startswith("web:")]
+        want = []
+        for n in NAMES[:4]:
+            want += [[n, "stopped"], [n, "started (ready)"]]
+        expect(events == want, "events %r, expected %r" % (events, want))
+        mid = pids_of(c)
+        for n in NAMES[:4]:
+            expect(mid[n] != before[n], "%s kept pid %d" % (n, before[n]))
+        expect(set(got) == {"2"}, "the old version still answers after the roll", got)
+
+        # Not a change a process takes as it starts: replaced, all at once.
+        c.write_config(web(port, environment='V="2"', stdout_logfile_maxbytes="2MB", **base))
+        r = c.ctl("reload", timeout=60)
+        expect_rc(r, 0, "reload with a change that cannot roll")
+        expect("changed: web" in r.lines and not any("rolling" in l for l in r.lines),
+               "a change of stdout_logfile_maxbytes rolled", r)
+        now = c.wait_running(NAMES[:4], 20)
+        expect(all(now[n] != mid[n] for n in NAMES[:4]), "not replaced", now)
+
+        # A version that never comes up: the roll stops at the first.
+        write(c, "version", "broken")
+        c.write_config(web(port, environment='V="3"', stdout_logfile_maxbytes="2MB", **base))
+        with Load(port, count=20000) as load:
+            r = c.ctl("reload", timeout=60)
+        expect(r.rc == 1, "reload to a broken version exited %s" % r.rc, r)
+        errors = [l for l in r.lines + r.err.splitlines() if "ERROR" in l]
+        expect(len(errors) == 1 and errors[0].startswith("web:web_0: ERROR ("),
+               "no reason for web_0", r)
+        after = pids_of(c)
+        for n in NAMES[1:4]:
+            expect(after[n] == now[n], "%s was touched" % n)
+            expect(c.status()[n]["state"] == "RUNNING", "%s is not running" % n)
+        load.expect_clean("a failed rolling reload")
+
+
+def test_supervisorctl_update_rolls():
+    """The stock supervisorctl's update of a program with update_strategy =
+    rolling: its stopProcessGroup, removeProcessGroup and addProcessGroup
+    (on the connection of the reloadConfig that named it changed) roll the
+    instances one at a time under a client loop: 0 refused, 0 failed, each
+    pid replaced, status showing the roll. A supervisorctl stop after a
+    reread still stops."""
+    port = free_port()
+    http = "[unix_http_server]\nfile = @DIR@/sd.sock\n\n"
+    base = dict(update_strategy="rolling", start_timeout=5)
+    with Corral(http + web(port, **base), scripts=SCRIPTS, name="rollsdctl") as c:
+        sctl = ["/usr/bin/supervisorctl", "-s", "unix://" + c.path("sd.sock")]
+        before = c.wait_running(NAMES[:4], 20)
+        write(c, "version", "2")
+        write(c, "delay", "0.3")
+        c.write_config(http + web(port, environment='V="2"', **base))
+        seen = []
+        with Load(port, count=20000) as load:
+            r = run(sctl + ["update"], timeout=30)
+            expect(r.rc == 0 and "web: updated process group" in r.out, "supervisorctl update", r)
+
+            def rolled():
+                st = c.status()
+                seen.extend(v["roll"] for v in st.values() if v.get("roll"))
+                return all(st[n]["pid"] != before[n] and st[n]["state"] == "RUNNING"
+                           for n in NAMES[:4]) and not any(v.get("roll") for v in st.values())
+            wait_until(rolled, 60, lambda: "the roll to end: %r" % c.status())
+            got = [get(port)[1] for _ in range(20)]
+        load.expect_clean("supervisorctl update of a rolling program")
+        note("supervisorctl update: %s" % load)
+        expect(seen, "status never showed a roll")
+        expect(set(got) == {"2"}, "the old version still answers", got)
+        log = c.stderr_text()
+        expect("stopProcessGroup web: not stopped, it rolls on addProcessGroup" in log,
+               "corrald did not say why the stop did nothing", log[-2000:])
+
+        # reread, then a stop on another connection: it stops.
+        c.write_config(http + web(port, environment='V="3"', **base))
+        r = run(sctl + ["reread"], timeout=30)
+        expect(r.rc == 0 and "web: changed" in r.out, "reread", r)
+        r = run(sctl + ["stop", "web:*"], timeout=30)
+        expect(r.rc == 0, "supervisorctl stop", r)
+        st = c.status()
+        expect(all(st[n]["state"] == "STOPPED" for n in NAMES[:4]),
+               "a stop after a reread did not stop", st)
+
+
 def test_rolling_errors():
     """Bad input: --check names the line of a rolling strategy that cannot
     tell readiness (program and group); the verb refuses bad options and a
@@ -489,14 +594,27 @@ def test_scale_kept_across_reexec_restart_and_reload():
         state = c.read(c.path("var", "state", "state")) or ""
         expect("scale web" not in state, "state file still scales: %r" % state)
 
-        # A reload that changes numprocs: scaled, the others untouched.
+        # A reload that changes numprocs: scaled, the others untouched,
+        # the new ones started one at a time, each ready before the next.
         kept = pids_of(c, 2)
+        write(c, "delay", "0.5")
         c.write_config(web(port, n=4))
         r = c.ctl("reload", timeout=60)
         expect_rc(r, 0, "reload")
         expect("web: scaled from 2 to 4" in r.out, "reload did not scale", r)
-        c.wait_running(NAMES[:4], 20)
+        samples = []
+
+        def up():
+            st = c.status()
+            samples.append([st.get(n, {}).get("state") for n in NAMES[2:4]])
+            return all(st.get(n, {}).get("state") == "RUNNING" for n in NAMES[:4])
+        wait_until(up, 20, "the scaled up instances to run")
+        expect(not any(x == ["STARTING", "STARTING"] for x in samples),
+               "the reload started both new instances at once", samples)
+        expect(any(x[0] == "STARTING" and x[1] != "STARTING" for x in samples),
+               "web_2 was never seen starting alone", samples)
         expect(pids_of(c, 2) == kept, "the reload touched the instances it kept")
+        write(c, "delay", "0")
         c.write_config(web(port, n=1))
         r = c.ctl("reload", timeout=60)
         expect("web: scaled from 4 to 1" in r.out, "reload did not scale down", r)

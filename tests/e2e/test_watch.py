@@ -129,6 +129,41 @@ def test_cascade_restarts_what_requires_it():
                "the log says why", c.stderr_tail())
 
 
+def test_without_cascade_what_requires_it_keeps_running():
+    """watch_cascade = false (the default): the watched program restarts
+    alone; what requires it keeps its pid all the while, with the plain
+    and with the rolling strategy."""
+    with Corral(name="watch_alone", start=False, scripts=SCRIPTS) as c:
+        conf = c.path("etc.conf")
+        open(conf, "w").close()
+        c.write_config(worker("base", watch=conf, watch_debounce=DEBOUNCE)
+                       + worker("roller", watch=conf, watch_debounce=DEBOUNCE, startsecs=1, ready="startsecs",
+                                update_strategy="rolling", numprocs=2,
+                                process_name="%(program_name)s_%(process_num)d")
+                       + worker("dep", requires="base")
+                       + worker("dep2", requires="roller"))
+        c.start()
+        base, dep = running_pid(c, "base"), running_pid(c, "dep")
+        dep2 = running_pid(c, "dep2")
+        rollers = [running_pid(c, "roller:roller_%d" % i) for i in range(2)]
+        with open(conf, "w") as f:
+            f.write("changed\n")
+        settle(c, "base", 1)
+        expect(running_pid(c, "base") != base, "base restarted")
+        for i in range(2):
+            running_pid(c, "roller:roller_%d" % i, rollers[i])
+        wait_until(lambda: restarts(c, "roller:roller_1") >= 1, 30, "roller_1 to restart")
+        expect(running_pid(c, "dep") == dep, "dep was restarted with base")
+        expect(running_pid(c, "dep2") == dep2, "dep2 was restarted with roller")
+        expect(restarts(c, "dep") == 0 and restarts(c, "dep2") == 0,
+               "a dependent restarted", (restarts(c, "dep"), restarts(c, "dep2")))
+        pids = [int(l) for l in open(c.path("dep.pids")).read().split()]
+        expect(pids == [dep], "dep ran more than once", pids)
+        expect("watched files changed, restarting\n" in c.stderr_text() or
+               re.search(r"base: watched files changed, restarting$", c.stderr_text(), re.M),
+               "the log says why", c.stderr_tail())
+
+
 def test_deleted_directory_is_rearmed():
     with Corral(name="watch_rearm", start=False, scripts=SCRIPTS) as c:
         src = c.path("src")

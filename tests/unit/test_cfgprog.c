@@ -121,9 +121,11 @@ static char *section_text(const char *kind, const char *base, const char *key, c
 	return text;
 }
 
-/* KEY = VALUE in a section of KIND with BASE makes another program. */
+/* KEY = VALUE in a section of KIND with BASE makes another program
+ * (RESTARTS), one a rolling update can take process by process (ROLLS:
+ * program_config_rollable) or not. */
 static void check_restarts(const char *kind, const char *base, const char *key,
-			   const char *value, bool restarts)
+			   const char *value, bool restarts, bool rolls)
 {
 	struct corral_config a, b, c;
 	char *ta = section_text(kind, base, NULL, NULL), *tb = section_text(kind, base, key, value);
@@ -135,6 +137,11 @@ static void check_restarts(const char *kind, const char *base, const char *key,
 			 restarts ? "goes unnoticed by a reload" : "restarts the program");
 	if (program_config_equal(pb, pa) == restarts)
 		fail_msg("[%s:x]: %s = %s (reversed)", kind, key, value);
+	if (!program_config_rollable(pa, pc))
+		fail_msg("[%s:x]: the same config twice cannot be rolled to", kind);
+	if (restarts && program_config_rollable(pa, pb) != rolls)
+		fail_msg("[%s:x]: %s = %s %s", kind, key, value,
+			 rolls ? "is not taken by a rolling update" : "is taken by a rolling update");
 	config_free(&a);
 	config_free(&b);
 	config_free(&c);
@@ -158,7 +165,7 @@ static void test_each_key_restarts(void **state)
 		{ CFGKEY_LISTENER, "eventlistener", "command = /bin/true\nevents = TICK_60\n" },
 	};
 	bool nobody = getpwnam("nobody") != NULL;
-	size_t n = 0;
+	size_t n = 0, rolls = 0;
 	for (size_t i = 0; i < cfgprog_table.n; i++) {
 		const struct cfgkey *k = &cfgprog_table.rows[i];
 		if (!k->name || !k->example || (k->flags & CFGKEY_FIELD))
@@ -168,11 +175,14 @@ static void test_each_key_restarts(void **state)
 		for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
 			if ((k->flags & CFGKEY_KINDS) == kinds[j].kind) {
 				check_restarts(kinds[j].section, kinds[j].base, k->name, k->example,
-					       !(k->flags & CFGKEY_NORESTART));
+					       !(k->flags & CFGKEY_NORESTART),
+					       (k->flags & CFGKEY_ROLL) != 0);
 				n++;
+				rolls += (k->flags & CFGKEY_ROLL) != 0;
 			}
 	}
 	assert_true(n > 40);
+	assert_true(rolls >= 9); /* command ... start_timeout, each kind */
 }
 
 /* The keys of other parts: each needs a value here, so that a new one is
@@ -211,7 +221,7 @@ static void test_sandbox_and_pool_keys_restart(void **state)
 		/* seccomp_action goes with a filter; a user for the groups */
 		check_restarts("program",
 			       "command = /bin/true\nseccomp = @basic-io\nuser = root\n",
-			       *k, sandbox[i].value, true);
+			       *k, sandbox[i].value, true, false);
 	}
 	for (const char *const *k = poolcfg_keys; *k; k++) {
 		size_t i = 0;
@@ -221,7 +231,7 @@ static void test_sandbox_and_pool_keys_restart(void **state)
 			fail_msg("pool key %s: no value in this test", *k);
 		/* mailbox > 1 goes with framing = length */
 		check_restarts("pool", "command = /bin/true\nframing = length\n", *k, pool[i].value,
-			       true);
+			       true, false);
 	}
 }
 
