@@ -45,6 +45,10 @@ enum {
 	 * /healthz and /readyz, that cannot send them): it must say nothing a
 	 * stranger should not know. */
 	HTTP_ROUTE_PUBLIC = 1u << 2,
+	/* Its handler checks the credentials itself, with http_authorize(), so
+	 * that it can refuse in its own format; the listener's bearer token
+	 * (api_token_file) counts for it. */
+	HTTP_ROUTE_OWN_AUTH = 1u << 3,
 };
 
 struct http_route {
@@ -73,6 +77,18 @@ struct http_route {
 int http_route_add(const struct http_route *r);
 /* R serves nothing more. */
 void http_route_remove(const struct http_route *r);
+
+/* ---- what a route with HTTP_ROUTE_OWN_AUTH asks of its connection ---- */
+
+/* RQ, come to C, carries the listener's credentials: its Basic ones, or
+ * "Authorization: Bearer TOKEN" with the listener's token; true too when
+ * the listener asks for neither. When false the refusal is counted and
+ * logged, and C closes after the answer (a 401 from the caller). */
+bool http_authorize(struct http_conn *c, const struct http_request *rq);
+/* A token (api_token_file) has at most this many bytes. */
+#define HTTP_TOKEN_MAX 256
+/* The listener C came to has read_only = true. */
+bool http_read_only(const struct http_conn *c);
 
 /* ---- answers ---- */
 
@@ -107,6 +123,8 @@ int http_stream_begin(struct http_conn *c, const char *type, http_gone_fn *gone,
 int http_stream_write(struct http_conn *c, const struct iovec *iov, int n);
 /* The last chunk; the connection closes once it is out. */
 void http_stream_end(struct http_conn *c);
+/* Bytes of C's stream not yet taken by its reader (0 when C is no stream). */
+size_t http_stream_pending(const struct http_conn *c);
 
 #define HTTP_STREAM_BEHIND (1024 * 1024)
 
