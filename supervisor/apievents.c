@@ -103,12 +103,14 @@ static void sub_send(struct sub *s, const char *text, size_t len)
 			 "far)", pending, (unsigned long long)E.dropped);
 		struct http_conn *c = s->c;
 		s->c = NULL; /* told nothing more: the stream is over for it */
-		if (http_stream_write(c, &iov, 1) >= 0)
+		if (http_stream_queue(c, &iov, 1) >= 0)
 			http_stream_end(c);
 		return;
 	}
 	struct iovec iov = { (void *)text, len };
-	if (http_stream_write(s->c, &iov, 1) < 0)
+	/* queued: written from the loop when the socket takes it, never from
+	 * inside the hook that made the event */
+	if (http_stream_queue(s->c, &iov, 1) < 0)
 		s->c = NULL; /* closed (its gone callback ran) */
 }
 

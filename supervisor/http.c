@@ -364,7 +364,9 @@ int http_stream_begin(struct http_conn *c, const char *type, http_gone_fn *gone,
 	return 0;
 }
 
-int http_stream_write(struct http_conn *c, const struct iovec *iov, int n)
+/* One chunk into C's buffer; NOW: written at once as far as the socket
+ * takes it, else when the loop sees the socket writable. */
+static int stream_add(struct http_conn *c, const struct iovec *iov, int n, bool now)
 {
 	if (c->fd < 0 || c->hold != HOLD_STREAM)
 		return -1;
@@ -388,9 +390,23 @@ int http_stream_write(struct http_conn *c, const struct iovec *iov, int n)
 		client_close(c);
 		return -1;
 	}
-	if (!(c->watch.events & EPOLLOUT)) /* else it goes once the socket takes more */
+	if (c->watch.events & EPOLLOUT)
+		return 0; /* it goes once the socket takes more */
+	if (now)
 		client_flush(c);
+	else if (loop_watch_mod(&c->watch, EPOLLOUT) < 0)
+		client_close(c);
 	return c->fd < 0 ? -1 : 0;
+}
+
+int http_stream_write(struct http_conn *c, const struct iovec *iov, int n)
+{
+	return stream_add(c, iov, n, true);
+}
+
+int http_stream_queue(struct http_conn *c, const struct iovec *iov, int n)
+{
+	return stream_add(c, iov, n, false);
 }
 
 void http_stream_end(struct http_conn *c)
@@ -400,7 +416,10 @@ void http_stream_end(struct http_conn *c)
 	c->hold = HOLD_NONE;
 	c->gone = NULL;
 	(void)out_add(c, "0\r\n\r\n", 5); /* the end of the chunked stream */
-	client_flush(c);
+	/* out from the loop, as the chunks before it (a caller may be inside
+	 * one of the core's hooks); the connection closes once it is */
+	if (!(c->watch.events & EPOLLOUT) && loop_watch_mod(&c->watch, EPOLLOUT) < 0)
+		client_close(c);
 }
 
 size_t http_stream_pending(const struct http_conn *c)

@@ -121,7 +121,12 @@ int http_stream_begin(struct http_conn *c, const char *type, http_gone_fn *gone,
  * (and counted). 0 queued (or nothing to write), 1 skipped, -1 the
  * connection closed (after GONE). */
 int http_stream_write(struct http_conn *c, const struct iovec *iov, int n);
-/* The last chunk; the connection closes once it is out. */
+/* The same, but nothing is written now: the chunk waits in C's buffer
+ * until the loop sees the socket writable (for a caller inside one of the
+ * core's hooks, which must not write). */
+int http_stream_queue(struct http_conn *c, const struct iovec *iov, int n);
+/* The last chunk; the connection closes once it is out (written from the
+ * loop, when the socket takes it). */
 void http_stream_end(struct http_conn *c);
 /* Bytes of C's stream not yet taken by its reader (0 when C is no stream). */
 size_t http_stream_pending(const struct http_conn *c);
