@@ -401,16 +401,9 @@ static bool query_number(const char *s, long long min, long long max, long long 
 static void program_log(struct http_conn *c, const struct http_request *rq,
 			const struct target *t)
 {
-	static const char *const known[] = { "stream", "offset", "length", NULL };
-	const char *bad = query_unknown(t, known);
 	const char *stream = query_get(t, "stream"), *off = query_get(t, "offset"),
 		   *lenq = query_get(t, "length");
 	long long offset = 0, length = LOG_READ_DEFAULT;
-	if (bad) {
-		apijson_error(c, 400, "bad_parameter", "no parameter %.100s (stream, offset, length)",
-			      bad);
-		return;
-	}
 	if (stream && strcmp(stream, "stdout") && strcmp(stream, "stderr")) {
 		apijson_error(c, 400, "bad_parameter", "stream: stdout or stderr");
 		return;
@@ -526,19 +519,24 @@ struct endpoint {
 	unsigned method;        /* HTTPREQ_GET or HTTPREQ_POST */
 	void (*fn)(struct http_conn *, const struct http_request *, const struct target *);
 	int act;                /* POST programs/NAME/ACT */
+	const char *const *params; /* the query's fields it reads; others are a 400 */
 };
 
+static const char *const no_params[] = { NULL };
+static const char *const log_params[] = { "stream", "offset", "length", NULL };
+static const char *const events_params[] = { "logs", NULL };
+
 static const struct endpoint endpoints[] = {
-	{ { "programs" }, 1, HTTPREQ_GET, programs_list, 0 },
-	{ { "programs", NULL }, 2, HTTPREQ_GET, program_get, 0 },
-	{ { "programs", NULL, "start" }, 3, HTTPREQ_POST, NULL, ACT_START },
-	{ { "programs", NULL, "stop" }, 3, HTTPREQ_POST, NULL, ACT_STOP },
-	{ { "programs", NULL, "restart" }, 3, HTTPREQ_POST, NULL, ACT_RESTART },
-	{ { "programs", NULL, "signal" }, 3, HTTPREQ_POST, NULL, ACT_SIGNAL },
-	{ { "programs", NULL, "log" }, 3, HTTPREQ_GET, program_log, 0 },
-	{ { "reload" }, 1, HTTPREQ_POST, reload, 0 },
-	{ { "events" }, 1, HTTPREQ_GET, events, 0 },
-	{ { "openapi.json" }, 1, HTTPREQ_GET, openapi, 0 },
+	{ { "programs" }, 1, HTTPREQ_GET, programs_list, 0, no_params },
+	{ { "programs", NULL }, 2, HTTPREQ_GET, program_get, 0, no_params },
+	{ { "programs", NULL, "start" }, 3, HTTPREQ_POST, NULL, ACT_START, no_params },
+	{ { "programs", NULL, "stop" }, 3, HTTPREQ_POST, NULL, ACT_STOP, no_params },
+	{ { "programs", NULL, "restart" }, 3, HTTPREQ_POST, NULL, ACT_RESTART, no_params },
+	{ { "programs", NULL, "signal" }, 3, HTTPREQ_POST, NULL, ACT_SIGNAL, no_params },
+	{ { "programs", NULL, "log" }, 3, HTTPREQ_GET, program_log, 0, log_params },
+	{ { "reload" }, 1, HTTPREQ_POST, reload, 0, no_params },
+	{ { "events" }, 1, HTTPREQ_GET, events, 0, events_params },
+	{ { "openapi.json" }, 1, HTTPREQ_GET, openapi, 0, no_params },
 };
 
 static const struct endpoint *endpoint_find(const struct target *t)
@@ -557,12 +555,6 @@ static const struct endpoint *endpoint_find(const struct target *t)
 static void act(struct http_conn *c, const struct http_request *rq, const struct endpoint *e,
 		const struct target *t)
 {
-	static const char *const none[] = { NULL };
-	const char *bad = query_unknown(t, none);
-	if (bad) {
-		apijson_error(c, 400, "bad_parameter", "no parameter %.100s", bad);
-		return;
-	}
 	if (e->act != ACT_SIGNAL && rq->bodylen && strspn(rq->body, " \t\r\n") != rq->bodylen) {
 		/* a body it would not read: say so rather than ignore it */
 		json_t *b = json_loadb(rq->body, rq->bodylen, 0, NULL);
@@ -594,6 +586,7 @@ static void api_serve(struct http_conn *c, const struct http_request *rq, void *
 		return;
 	}
 	struct target t;
+	const char *bad;
 	int r = target_parse(rq->rest, &t);
 	const struct endpoint *e = r == 0 || r == -EBADMSG ? endpoint_find(&t) : NULL;
 	const char *cross = e && e->method == HTTPREQ_POST
@@ -615,6 +608,8 @@ static void api_serve(struct http_conn *c, const struct http_request *rq, void *
 				   e->method == HTTPREQ_GET ? "GET" : "POST");
 	} else if (r == -EBADMSG) {
 		apijson_error(c, 400, "bad_parameter", "a query that cannot be read");
+	} else if ((bad = query_unknown(&t, e->params))) {
+		apijson_error(c, 400, "bad_parameter", "no parameter %.100s here", bad);
 	} else if (e->method == HTTPREQ_POST && http_read_only(c)) {
 		apijson_error(c, 403, "read_only", "this server's JSON API is read-only "
 			      "(read_only = true): it answers GET only");

@@ -241,6 +241,13 @@ def test_api_errors_are_documented():
                      "bad_parameter", "an unknown parameter")
         expect_error(call(port, "GET", P + "/pair/log", template=t), 400, "ambiguous_name",
                      "the log of two processes")
+        for path, t in ((P + "?all=1", P), (P + "/web?x", P + "/{name}"),
+                        ("/api/v1/events?log=web", "/api/v1/events"),
+                        ("/api/v1/events?logs=", "/api/v1/events"),
+                        ("/api/v1/events?logs=web,,pair", "/api/v1/events")):
+            expect_error(call(port, "GET", path, template=t), 400, "bad_parameter", path)
+        expect_error(call(port, "POST", P + "/web/stop?now=1", template=P + "/{name}/stop"), 400,
+                     "bad_parameter", "stop?now=1")
         # conflicts: 409
         expect_error(call(port, "POST", P + "/web/start", template=P + "/{name}/start"), 409,
                      "already_started", "start of a running one")
