@@ -134,6 +134,8 @@ UNIT_TESTS += sockstat
 UNIT_TESTS += healthspec
 # schedules: cron expressions and their next trigger (month ends, leap days, DST)
 UNIT_TESTS += cron
+# the JSON API's objects: status fields as status --json's object, UTF-8, errors
+UNIT_TESTS += apijson
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
@@ -189,6 +191,9 @@ $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_signame: $(BUILD)/supervisor/signame.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
 $(BUILD)/tests/unit/test_cron: $(BUILD)/supervisor/cron.o
+# procstatus_fill() and the HTTP answers are the test's own fakes
+$(BUILD)/tests/unit/test_apijson: $(BUILD)/supervisor/apijson.o $(BUILD)/supervisor/log.o \
+                                $(BUILD)/ipc/utf8.o
 $(BUILD)/tests/unit/test_loop: $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
                              $(BUILD)/supervisor/log.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_hooks: $(BUILD)/supervisor/hooks.o
