@@ -53,6 +53,8 @@ unsigned apievents_subscribers(void)
 	return E.nsubs;
 }
 
+static char *format(uint64_t id, const char *type, json_t *data, size_t *len);
+
 /* ---- subscribers ---- */
 
 static void sub_free(struct sub *s)
@@ -92,19 +94,19 @@ static void sub_send(struct sub *s, const char *text, size_t len)
 		return;
 	size_t pending = http_stream_pending(s->c);
 	if (pending + len > APIEVENTS_BEHIND) {
-		char msg[256];
-		int n = snprintf(msg, sizeof msg,
-				 "event: dropped\ndata: {\"message\":\"this subscriber fell behind: "
-				 "%zu bytes it had not read; reconnect with Last-Event-ID\","
-				 "\"pending_bytes\":%zu}\n\n", pending, pending);
-		struct iovec iov = { msg, (size_t)n };
+		size_t n = 0;
+		char *msg = format(0, "dropped", json_pack("{s:s, s:I}", "message",
+				   "this subscriber fell behind: reconnect with Last-Event-ID",
+				   "pending_bytes", (json_int_t)pending), &n);
 		E.dropped++;
 		log_warn("api: an event stream's reader fell %zu bytes behind: dropped (%llu so "
 			 "far)", pending, (unsigned long long)E.dropped);
 		struct http_conn *c = s->c;
 		s->c = NULL; /* told nothing more: the stream is over for it */
-		if (http_stream_queue(c, &iov, 1) >= 0)
+		struct iovec iov = { msg, n };
+		if (!msg || http_stream_queue(c, &iov, 1) >= 0)
 			http_stream_end(c);
+		free(msg);
 		return;
 	}
 	struct iovec iov = { (void *)text, len };
@@ -335,9 +337,11 @@ void apievents_serve(struct http_conn *c, const char *last_id, const char *logs)
 	E.nsubs++;
 	/* a client that loses the connection tries again after a second */
 	static const char hello[] = "retry: 1000\n: corrald's events\n\n";
+	E.publishing = true; /* S stays, even if its connection closes under it */
 	sub_send(s, hello, sizeof hello - 1);
 	if (last_id && s->c)
 		replay(s, last_id);
+	E.publishing = false;
 	prune();
 }
 
