@@ -86,15 +86,21 @@ class Answer:
 
 
 def call(port, method, path, body=None, headers=None, template=None):
-    """One request on a new connection; the answer, checked against the
-    document when TEMPLATE (the path as the document writes it) is given."""
-    h = {"Host": "127.0.0.1:%d" % port}
+    """One request on a new connection (PORT: a TCP port on 127.0.0.1, or
+    the path of a unix socket); the answer, checked against the document
+    when TEMPLATE (the path as the document writes it) is given."""
+    h = {"Host": "127.0.0.1:%d" % port if isinstance(port, int) else "localhost"}
     h.update(headers or {})
     data = b""
     if body is not None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         h.setdefault("Content-Type", "application/json")
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if isinstance(port, int):
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    else:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(port)
     head = "%s %s HTTP/1.1\r\n" % (method, path)
     head += "".join("%s: %s\r\n" % kv for kv in h.items())
     head += "Content-Length: %d\r\nConnection: close\r\n\r\n" % len(data)
@@ -311,7 +317,9 @@ def test_api_cross_site_post_refused():
 
 def test_api_read_only_refuses_post():
     port = free_port()
-    with Corral(PROGS + server(port, "read_only = true"), name="api_ro") as c:
+    # read_only is the server's: the unix one serves everything
+    unix = "[unix_http_server]\nfile = @DIR@/api.sock\n\n"
+    with Corral(PROGS + server(port, "read_only = true") + unix, name="api_ro") as c:
         c.wait_running(["web"])
         P = "/api/v1/programs"
         a = call(port, "GET", P + "/web", template=P + "/{name}")
@@ -323,6 +331,9 @@ def test_api_read_only_refuses_post():
                    template=P + "/{name}/signal")
         expect_error(sig, 403, "read_only", "signal")
         expect(c.state("web")["state"] == "RUNNING", "web still runs")
+        a = call(c.path("api.sock"), "POST", P + "/web/stop", template=P + "/{name}/stop")
+        expect(a.status == 202, "a POST on the unix server, which is not read_only", a)
+        c.wait_state("web", "STOPPED")
 
 
 def token_file(c, text="s3cret-token-0123\n", mode=0o600):
