@@ -6,8 +6,9 @@ itself passes `@redocly/cli lint`. GET changes nothing; a cross-site POST,
 a POST to a read_only server and a request without the credentials or the
 bearer token are refused; a token file others can read is refused at
 --check. The event stream: a state change reaches a client within 100 ms,
-Last-Event-ID resumes without loss or duplicate, and a stalled client is
-dropped (counted in /metrics) while corrald's memory stays flat."""
+Last-Event-ID resumes without loss or duplicate, log and health events
+come, followers of an idle corrald cost it no system call, and a stalled
+client is dropped (counted in /metrics) while corrald's memory stays flat."""
 
 import base64
 import json
@@ -611,6 +612,51 @@ def test_events_log_lines_and_health():
         e = check_event(sub.next(lambda e: e["event"] == "health", timeout=15))
         expect(e["json"]["healthy"] is True, "a healthy event", e)
         sub.close()
+
+
+def test_events_idle_stream_costs_no_system_call():
+    """Followers of the stream, one asking for a silent program's output,
+    make an idle corrald do nothing: no keep-alive, no timer."""
+    from test_protocol import IDLE_OK
+    port = free_port()
+    cfg = server(port) + "[program:quiet]\ncommand = /bin/sh -c 'exec /bin/sleep 1000' @TAG@\n"
+    with Corral(cfg + "startsecs = 0\n\n", name="api_sse_idle") as c:
+        c.wait_running(["quiet"])
+        subs = [SSE(port), SSE(port, "?logs=quiet", last_id="1")]
+        for sub in subs:
+            sub.drain(0.3)
+        wait_until(lambda: "corral_api_event_subscribers 2" in call(port, "GET", "/metrics")
+                   .body.decode(), 5, "two subscribers in /metrics")
+        time.sleep(0.3)
+        out = c.path("strace.out")
+        errf = open(c.path("strace.err"), "w")
+        st = subprocess.Popen(["strace", "-p", str(c.pid), "-o", out], stdin=subprocess.DEVNULL,
+                              stdout=errf, stderr=errf)
+        try:
+            wait_until(lambda: "attached" in (c.read(c.path("strace.err")) or ""), 5,
+                       "strace to attach")
+            time.sleep(3)
+        finally:
+            st.terminate()  # by its PID
+            try:
+                st.wait(5)
+            except subprocess.TimeoutExpired:
+                st.kill()
+                st.wait()
+            errf.close()
+        lines = [l for l in (c.read(out) or "").splitlines() if l.strip()]
+        calls = [l for l in lines if not l.startswith(("---", "+++"))]
+        busy = [l for l in calls
+                if not (l.startswith(IDLE_OK) and ("<detached" in l or "<unfinished" in l
+                                                   or "resuming" in l))]
+        expect(not busy, "idle corrald with two event subscribers made %d system call(s) in "
+               "3 s: %s" % (len(busy), " | ".join(busy[:8])))
+        # and the streams still work after the quiet
+        call(port, "POST", "/api/v1/programs/quiet/stop")
+        for sub in subs:
+            e = sub.next(lambda e: e["event"] == "state")
+            expect(e["json"]["name"] == "quiet", "the event after the quiet", e)
+            sub.close()
 
 
 def rss_kib(pid):
