@@ -18,6 +18,8 @@
 
 /* Names a subscriber may ask the output of. */
 #define LOGS_MAX 16
+/* The most output one log event carries. */
+#define LOG_PIECE (16 * 1024)
 
 struct sub {
 	struct http_conn *c;    /* NULL once its stream is over (freed at the next prune) */
@@ -93,7 +95,8 @@ static void sub_send(struct sub *s, const char *text, size_t len)
 	if (!s->c)
 		return;
 	size_t pending = http_stream_pending(s->c);
-	if (pending + len > APIEVENTS_BEHIND) {
+	/* (an event is far smaller than the bound: one alone always goes) */
+	if (pending && pending + len > APIEVENTS_BEHIND) {
 		size_t n = 0;
 		char *msg = format(0, "dropped", json_pack("{s:s, s:I}", "message",
 				   "this subscriber fell behind: reconnect with Last-Event-ID",
@@ -221,6 +224,26 @@ static void events_process_health(struct process *p, bool healthy, int failures,
 }
 
 /* Output of P, to those who asked for it: not kept, no id. */
+/* Where a log event's piece of IN (LEN bytes, more than LOG_PIECE) ends:
+ * after its last newline within LOG_PIECE, else before a UTF-8 sequence
+ * that LOG_PIECE would cut. */
+static size_t piece_end(const char *in, size_t len)
+{
+	if (len <= LOG_PIECE)
+		return len;
+	const char *nl = memrchr(in, '\n', LOG_PIECE);
+	if (nl)
+		return (size_t)(nl - in) + 1;
+	size_t end = LOG_PIECE;
+	/* back over continuation bytes (10xxxxxx), at most a sequence's length */
+	for (int k = 0; k < 3 && end > 1 && ((unsigned char)in[end] & 0xc0) == 0x80; k++)
+		end--;
+	return end;
+}
+
+/* Output of P, to those who asked for it: not kept, no id; in pieces of
+ * at most LOG_PIECE bytes, so that an event stays well inside a
+ * subscriber's buffer (escaped, a byte may take 6). */
 static size_t events_output(struct process *p, int which, const char *in, size_t len,
 			    const char **out)
 {
@@ -228,23 +251,26 @@ static size_t events_output(struct process *p, int which, const char *in, size_t
 	bool wanted = false;
 	for (struct sub *s = E.subs; s && !wanted; s = s->next)
 		wanted = s->c && s->nlogs && sub_wants_log(s, p);
-	if (!wanted || !len)
+	if (!wanted)
 		return len;
-	size_t tlen;
-	char *text = format(0, "log", json_pack("{s:o, s:s, s:o}",
-						 "name", apijson_string(p->name, strlen(p->name)),
-						 "stream", which == LOG_STDERR ? "stderr" : "stdout",
-						 "text", apijson_string(in, len)), &tlen);
-	if (!text) {
-		log_err("api: out of memory for a log event");
-		return len;
-	}
 	E.publishing = true;
-	for (struct sub *s = E.subs; s; s = s->next)
-		if (s->c && s->nlogs && sub_wants_log(s, p))
-			sub_send(s, text, tlen);
+	for (size_t at = 0, n; at < len; at += n) {
+		n = piece_end(in + at, len - at);
+		size_t tlen;
+		char *text = format(0, "log", json_pack("{s:o, s:s, s:o}",
+							 "name", apijson_string(p->name, strlen(p->name)),
+							 "stream", which == LOG_STDERR ? "stderr" : "stdout",
+							 "text", apijson_string(in + at, n)), &tlen);
+		if (!text) {
+			log_err("api: out of memory for a log event");
+			break;
+		}
+		for (struct sub *s = E.subs; s; s = s->next)
+			if (s->c && s->nlogs && sub_wants_log(s, p))
+				sub_send(s, text, tlen);
+		free(text);
+	}
 	E.publishing = false;
-	free(text);
 	prune();
 	return len;
 }

@@ -587,13 +587,22 @@ def test_events_state_change_within_100ms_and_resume():
         ref.close()
 
 
+BLOB = """import sys, time
+sys.stdout.write("\\u00e9" * 100000 + "\\x01\\n")
+sys.stdout.flush()
+time.sleep(1000)
+"""
+
+
 def test_events_log_lines_and_health():
     port = free_port()
     cfg = (PROGS + server(port) +
+           "[program:blob]\ncommand = @PY@ @DIR@/blob.py @TAG@\nautostart = false\n"
+           "startsecs = 0\n\n" +
            "[program:checked]\ncommand = /bin/sh -c 'exec /bin/sleep 1000' @TAG@\nstartsecs = 0\n"
            "healthcheck = exec:/bin/test -e @DIR@/ok\nhealth_interval = 1\nhealth_retries = 1\n"
            "on_unhealthy = none\n\n")
-    c = Corral(cfg, name="api_sse_logs", start=False)
+    c = Corral(cfg, name="api_sse_logs", start=False, scripts={"blob.py": BLOB})
     open(c.path("ok"), "w").close()
     with c:
         c.start()
@@ -611,6 +620,24 @@ def test_events_log_lines_and_health():
         open(c.path("ok"), "w").close()
         e = check_event(sub.next(lambda e: e["event"] == "health", timeout=15))
         expect(e["json"]["healthy"] is True, "a healthy event", e)
+        sub.close()
+        # 200 KB of output on one line, each character two bytes: in
+        # events of at most 16 KiB that cut no character, to a reader
+        # that keeps up (none is dropped for one big chunk)
+        sub = SSE(port, "?logs=blob")
+        sub.drain(0.2)
+        call(port, "POST", "/api/v1/programs/blob/start")
+        want = "\u00e9" * 100000 + "\x01\n"
+        text = ""
+        while len(text) < len(want):
+            e = check_event(sub.next(lambda e: e["event"] in ("log", "dropped")))
+            expect(e["event"] == "log", "a reader that keeps up was dropped", e)
+            expect(len(e["json"]["text"].encode()) <= 16384, "a log event over 16 KiB",
+                   len(e["json"]["text"]))
+            text += e["json"]["text"]
+        expect(text == want, "the output in pieces is not the output",
+               len(text), text.count("\ufffd"))
+        expect(dropped_metric(port) == 0, "a subscriber was dropped")
         sub.close()
 
 
