@@ -969,10 +969,14 @@ static int read_token(struct listener *l, const struct http_config *h)
 		return -1;
 	}
 	struct stat st;
-	if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
-		log_err("%s: api_token_file %s: %s", at, h->api_token_file,
-			(st.st_mode & 077) ? "group or others may read it: chmod 600 it"
-					   : strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		log_err("%s: api_token_file %s: fstat: %m", at, h->api_token_file);
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & 077) { /* changed since the config was read */
+		log_err("%s: api_token_file %s: group or others may read it: chmod 600 it", at,
+			h->api_token_file);
 		close(fd);
 		return -1;
 	}
