@@ -467,7 +467,8 @@ static void program_log(struct http_conn *c, const struct http_request *rq,
 	size_t got = fd >= 0 && want > 0 ? io_pread_upto(fd, buf, (size_t)want, (off_t)from) : 0;
 	if (fd >= 0)
 		close(fd);
-	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "name", p->name, "stream",
+	json_t *o = json_pack("{s:o, s:s, s:I, s:I, s:I, s:o}", "name",
+			      apijson_string(p->name, strlen(p->name)), "stream",
 			      which == LOG_STDERR ? "stderr" : "stdout", "offset", (json_int_t)from,
 			      "length", (json_int_t)got, "size", (json_int_t)size, "text",
 			      apijson_string(buf, got));

@@ -324,7 +324,8 @@ static void replay(struct sub *s, const char *last_id)
 	uint64_t newest = E.n ? E.ring[(E.head + E.n - 1) % APIEVENTS_RING].id : 0;
 	if (!valid || !E.n || last + 1 < oldest || last > newest) {
 		size_t len;
-		json_t *d = json_pack("{s:s, s:o, s:s}", "last_event_id", last_id, "oldest_id",
+		json_t *d = json_pack("{s:o, s:o, s:s}", "last_event_id",
+				      apijson_string(last_id, strlen(last_id)), "oldest_id",
 				      E.n ? json_integer((json_int_t)oldest) : json_null(),
 				      "message", "events after Last-Event-ID are no longer kept (or it "
 				      "is not one of this corrald's): every event kept follows");

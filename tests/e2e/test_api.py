@@ -587,6 +587,12 @@ def test_events_state_change_within_100ms_and_resume():
         expect(len(got) > len(after) and all(e["event"] == "state" for e in got[1:]),
                "every kept event after lost", got)
         old.close()
+        # an id that is no number: the same
+        bad = SSE(port, last_id="not-an-id")
+        got = bad.drain()
+        expect(got and got[0]["event"] == "lost" and got[0]["json"]["last_event_id"] == "not-an-id",
+               "no lost event for a Last-Event-ID that is no number", got[:2])
+        bad.close()
         ref.close()
 
 
