@@ -488,7 +488,7 @@ static void reload(struct http_conn *c, const struct http_request *rq, const str
 		apijson_error(c, 500, "internal", "out of memory");
 		return;
 	}
-	int r = supervisor_reload(reload_line, lines);
+	int r = supervisor_reload(reload_line, NULL, lines); /* a rolling update goes on */
 	if (r < 0) {
 		json_t *o = json_pack("{s:s, s:s, s:o}", "code", "reload_refused", "message",
 				      "the config was not applied: nothing changed", "errors", lines);

@@ -25,7 +25,7 @@ struct process;
 struct program;
 
 /* Subscribers at most: a fixed table, no heap. */
-#define HOOKS_MAX 16
+#define HOOKS_MAX 32
 
 struct hooks {
 	/* ---- corrald's life ---- */
