@@ -54,7 +54,7 @@ SUP_SRCS  := supervisor/log.c supervisor/mainlog.c supervisor/config.c superviso
              supervisor/sockets.c supervisor/poolcfg.c supervisor/pool.c supervisor/poolcarry.c supervisor/cgroup1.c supervisor/usage.c supervisor/procfs.c \
              supervisor/supervisord.c supervisor/xmlrpc.c supervisor/httpreq.c supervisor/http.c supervisor/rpc.c \
              supervisor/rcall.c supervisor/sdview.c supervisor/rpclog.c supervisor/rpcconfig.c \
-             supervisor/web.c supervisor/webpage.c supervisor/webform.c \
+             supervisor/web.c supervisor/restartq.c supervisor/webpage.c supervisor/webform.c \
              supervisor/eventproto.c supervisor/events.c supervisor/path.c \
              supervisor/sdlog.c supervisor/state.c supervisor/procstatus.c \
              supervisor/handover.c supervisor/reexec.c \

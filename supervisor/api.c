@@ -19,6 +19,7 @@
 #include "supervisor/hooks.h"
 #include "supervisor/http.h"
 #include "supervisor/log.h"
+#include "supervisor/restartq.h"
 #include "supervisor/logfile.h"
 #include "supervisor/logstream.h"
 #include "supervisor/sdview.h"
@@ -32,18 +33,13 @@
 #define LOG_READ_MAX (1024 * 1024)
 #define LOG_READ_DEFAULT (64 * 1024)
 
-/* A process a restart stopped, to be started again once it is down (a
+static bool api_down(const struct process *p);
+static void api_start_again(struct process *p);
+
+/* The processes a restart stopped, to be started again once down (a
  * restart answers 202 at once: what it does is seen in the status and
  * the event stream). */
-struct restart {
-	struct process *p;
-	struct restart *next;
-};
-
-static struct {
-	struct restart *restarts;   /* owned */
-	bool checking, again;       /* a start below re-enters restarts_check() */
-} A;
+static struct restartq restarts = { .down = api_down, .start = api_start_again };
 
 /* ---- a request's parts ---- */
 
@@ -163,73 +159,25 @@ static bool select_name(struct http_conn *c, const char *name, struct selection 
 
 /* ---- restarts ---- */
 
-static bool restart_add(struct process *p)
+static bool api_down(const struct process *p)
 {
-	for (struct restart *r = A.restarts; r; r = r->next)
-		if (r->p == p)
-			return true;
-	struct restart *r = malloc(sizeof *r);
-	if (!r)
-		return false;
-	r->p = p;
-	r->next = A.restarts; /* freed once P is started again, or gone */
-	A.restarts = r;
-	return true;
+	return program_down(&p->fsm);
 }
 
-static void restart_cancel(const struct process *p)
+static void api_start_again(struct process *p)
 {
-	for (struct restart **rp = &A.restarts, *r; (r = *rp); rp = &r->next)
-		if (r->p == p) {
-			*rp = r->next;
-			free(r);
-			return;
-		}
-}
-
-/* Restarts whose process is down now start it; gone ones are dropped. */
-static void restarts_check(struct process *gone)
-{
-	if (A.checking) {
-		A.again = true;
-		return;
-	}
-	A.checking = true;
-	do {
-		A.again = false;
-		for (struct restart **rp = &A.restarts, *r; (r = *rp);) {
-			if (r->p != gone && !supervisor_shutting_down() &&
-			    !program_down(&r->p->fsm)) {
-				rp = &r->next;
-				continue;
-			}
-			*rp = r->next;
-			struct process *p = r->p;
-			free(r);
-			if (p != gone && !supervisor_shutting_down()) {
-				log_info("api: restart: starting %s", p->name);
-				supervisor_start(p);
-			}
-			A.again = true; /* the list changed under the walk: again */
-			break;
-		}
-	} while (A.again);
-	A.checking = false;
+	log_info("api: restart: starting %s", p->name);
+	supervisor_start(p);
 }
 
 static void api_process_changed(struct process *p, bool gone)
 {
-	if (A.restarts)
-		restarts_check(gone ? p : NULL);
+	restartq_changed(&restarts, p, gone);
 }
 
 static void api_free_all(void)
 {
-	while (A.restarts) {
-		struct restart *r = A.restarts;
-		A.restarts = r->next;
-		free(r);
-	}
+	restartq_free(&restarts);
 }
 
 /* ---- the endpoints ---- */
@@ -294,7 +242,7 @@ static void program_start(struct http_conn *c, const struct selection *sel)
 	}
 	for (size_t i = 0; i < sel->n; i++)
 		if (program_down(&sel->v[i]->fsm)) {
-			restart_cancel(sel->v[i]);
+			restartq_cancel(&restarts, sel->v[i]);
 			supervisor_start(sel->v[i]);
 		}
 	answer_processes(c, 202, sel, false);
@@ -309,7 +257,7 @@ static void program_stop(struct http_conn *c, const struct selection *sel)
 		return;
 	}
 	for (size_t i = 0; i < sel->n; i++) {
-		restart_cancel(sel->v[i]);
+		restartq_cancel(&restarts, sel->v[i]);
 		if (!program_down(&sel->v[i]->fsm))
 			supervisor_stop(sel->v[i]);
 	}
@@ -327,9 +275,9 @@ static void program_restart(struct http_conn *c, const struct selection *sel)
 	for (size_t i = 0; i < sel->n; i++) {
 		struct process *q = sel->v[i];
 		if (program_down(&q->fsm)) {
-			restart_cancel(q);
+			restartq_cancel(&restarts, q);
 			supervisor_start(q);
-		} else if (!restart_add(q)) {
+		} else if (!restartq_add(&restarts, q)) {
 			apijson_error(c, 500, "internal", "out of memory");
 			return;
 		} else {

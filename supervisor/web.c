@@ -12,6 +12,7 @@
 #include "supervisor/hooks.h"
 #include "supervisor/http.h"
 #include "supervisor/log.h"
+#include "supervisor/restartq.h"
 #include "supervisor/rpclog.h"
 #include "supervisor/sdview.h"
 #include "supervisor/spawn.h"
@@ -25,16 +26,11 @@
 #define TAIL_MIN 1024
 #define TAIL_MAX (1024 * 1024)
 
-/* A process a restart stopped, to be started again once it is down. */
-struct restart {
-	struct process *p;
-	struct restart *next;
-};
+static bool web_down(const struct process *p);
+static void web_start_again(struct process *p);
 
-static struct {
-	struct restart *restarts;
-	bool checking, again;   /* a start below re-enters restarts_check() */
-} W;
+/* The processes a restart stopped, to be started again once down. */
+static struct restartq restarts = { .down = web_down, .start = web_start_again };
 
 /* ---- answers ---- */
 
@@ -115,38 +111,13 @@ static void start(struct process *p, char *msg, size_t len)
 	}
 }
 
-static bool restart_add(struct process *p)
-{
-	for (struct restart *r = W.restarts; r; r = r->next)
-		if (r->p == p)
-			return true;
-	struct restart *r = malloc(sizeof *r);
-	if (!r)
-		return false;
-	r->p = p;
-	r->next = W.restarts; /* freed once P is started again, or gone */
-	W.restarts = r;
-	return true;
-}
-
-/* A stop asked after a restart: P stays down. */
-static void restart_cancel(const struct process *p)
-{
-	for (struct restart **rp = &W.restarts, *r; (r = *rp); rp = &r->next)
-		if (r->p == p) {
-			*rp = r->next;
-			free(r);
-			return;
-		}
-}
-
 static void restart(struct process *p, bool to_restart, char *msg, size_t len)
 {
 	if (!sdview_running(p->fsm.state)) {
 		start(p, msg, len);
 		return;
 	}
-	if (!restart_add(p)) {
+	if (!restartq_add(&restarts, p)) {
 		snprintf(msg, len, "ERROR: Process %s: out of memory", p->name);
 		return;
 	}
@@ -157,41 +128,21 @@ static void restart(struct process *p, bool to_restart, char *msg, size_t len)
 	snprintf(msg, len, "Process %s restarting", p->name);
 }
 
-/* Restarts whose process is down now start it; gone ones are dropped. */
-static void restarts_check(struct process *gone)
+static bool web_down(const struct process *p)
 {
-	if (W.checking) {
-		W.again = true;
-		return;
-	}
-	W.checking = true;
-	do {
-		W.again = false;
-		for (struct restart **rp = &W.restarts, *r; (r = *rp);) {
-			if (r->p != gone && !supervisor_shutting_down() &&
-			    !sdview_stopped(r->p->fsm.state)) {
-				rp = &r->next;
-				continue;
-			}
-			*rp = r->next;
-			struct process *p = r->p;
-			free(r);
-			if (p != gone && !supervisor_shutting_down()) {
-				char msg[PATH_MAX + 600];
-				start(p, msg, sizeof msg);
-				log_info("web: restart: %s", msg);
-			}
-			W.again = true; /* the list changed under the walk: again */
-			break;
-		}
-	} while (W.again);
-	W.checking = false;
+	return sdview_stopped(p->fsm.state);
+}
+
+static void web_start_again(struct process *p)
+{
+	char msg[PATH_MAX + 600];
+	start(p, msg, sizeof msg);
+	log_info("web: restart: %s", msg);
 }
 
 static void web_process_changed(struct process *p, bool gone)
 {
-	if (W.restarts)
-		restarts_check(gone ? p : NULL);
+	restartq_changed(&restarts, p, gone);
 }
 
 /* stopall, restartall: every process, in supervisord's order. */
@@ -206,7 +157,7 @@ static void all(bool restart_them, char *msg, size_t len)
 		if (restart_them) {
 			restart(v[i], false, one, sizeof one);
 		} else {
-			restart_cancel(v[i]);
+			restartq_cancel(&restarts, v[i]);
 			if (sdview_running(v[i]->fsm.state))
 				supervisor_stop(v[i]);
 		}
@@ -252,7 +203,7 @@ static bool act(const struct webform *f, char *msg, size_t len)
 	} else if (!strcmp(a, "restart")) {
 		restart(p, true, msg, len);
 	} else if (!strcmp(a, "stop")) {
-		restart_cancel(p);
+		restartq_cancel(&restarts, p);
 		if (!sdview_running(p->fsm.state)) {
 			snprintf(msg, len, "ERROR: Process %s: not running", p->name);
 		} else {
@@ -356,11 +307,7 @@ static const struct http_route routes[] = {
 /* At exit: restarts still owed are dropped. */
 static void web_free_all(void)
 {
-	while (W.restarts) {
-		struct restart *r = W.restarts;
-		W.restarts = r->next;
-		free(r);
-	}
+	restartq_free(&restarts);
 }
 
 static const struct hooks web_hooks = {

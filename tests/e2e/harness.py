@@ -752,3 +752,35 @@ def expect_gone(pid, what="process", timeout=0):
     else:
         st = proc_stat(pid)
         expect(st is None, "%s pid %d still exists (state %s)" % (what, pid, st and st[0]))
+
+
+# What an idle corrald may be seen in by strace: its one wait.
+IDLE_OK = ("epoll_wait", "epoll_pwait", "epoll_pwait2", "restart_syscall")
+
+
+def idle_syscalls(c, seconds=3):
+    """strace corrald (by its pid) for SECONDS: (busy, calls), the system
+    calls it made other than its wait, and every line strace wrote of one.
+    An idle corrald has no busy call, and at most the wait it was in and
+    the one it went back to."""
+    out = c.path("strace.out")
+    err = c.path("strace.err")
+    with open(err, "w") as errf:
+        st = subprocess.Popen(["strace", "-p", str(c.pid), "-o", out], stdin=subprocess.DEVNULL,
+                              stdout=errf, stderr=errf)
+        try:
+            wait_until(lambda: "attached" in (c.read(err) or ""), 5, "strace to attach")
+            time.sleep(seconds)
+        finally:
+            st.terminate()  # by its PID
+            try:
+                st.wait(5)
+            except subprocess.TimeoutExpired:
+                st.kill()
+                st.wait()
+    lines = [l for l in (c.read(out) or "").splitlines() if l.strip()]
+    calls = [l for l in lines if not l.startswith(("---", "+++"))]
+    busy = [l for l in calls
+            if not (l.startswith(IDLE_OK) and ("<detached" in l or "<unfinished" in l
+                                               or "resuming" in l))]
+    return busy, calls

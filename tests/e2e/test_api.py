@@ -16,13 +16,13 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import time
 import urllib.parse
 
 import jsonschema
 
-from harness import (PY, REPO, Corral, build_dir, expect, free_port, note, run, wait_until)
+from harness import (PY, REPO, Corral, build_dir, expect, free_port, idle_syscalls, note, run,
+                     wait_until)
 
 DOC_PATH = os.path.join(REPO, "doc", "openapi.json")
 with open(DOC_PATH) as f:
@@ -653,7 +653,6 @@ def test_events_log_lines_and_health():
 def test_events_idle_stream_costs_no_system_call():
     """Followers of the stream, one asking for a silent program's output,
     make an idle corrald do nothing: no keep-alive, no timer."""
-    from test_protocol import IDLE_OK
     port = free_port()
     cfg = server(port) + "[program:quiet]\ncommand = /bin/sh -c 'exec /bin/sleep 1000' @TAG@\n"
     with Corral(cfg + "startsecs = 0\n\n", name="api_sse_idle") as c:
@@ -664,27 +663,7 @@ def test_events_idle_stream_costs_no_system_call():
         wait_until(lambda: "corral_api_event_subscribers 2" in call(port, "GET", "/metrics")
                    .body.decode(), 5, "two subscribers in /metrics")
         time.sleep(0.3)
-        out = c.path("strace.out")
-        errf = open(c.path("strace.err"), "w")
-        st = subprocess.Popen(["strace", "-p", str(c.pid), "-o", out], stdin=subprocess.DEVNULL,
-                              stdout=errf, stderr=errf)
-        try:
-            wait_until(lambda: "attached" in (c.read(c.path("strace.err")) or ""), 5,
-                       "strace to attach")
-            time.sleep(3)
-        finally:
-            st.terminate()  # by its PID
-            try:
-                st.wait(5)
-            except subprocess.TimeoutExpired:
-                st.kill()
-                st.wait()
-            errf.close()
-        lines = [l for l in (c.read(out) or "").splitlines() if l.strip()]
-        calls = [l for l in lines if not l.startswith(("---", "+++"))]
-        busy = [l for l in calls
-                if not (l.startswith(IDLE_OK) and ("<detached" in l or "<unfinished" in l
-                                                   or "resuming" in l))]
+        busy, calls = idle_syscalls(c)
         expect(not busy, "idle corrald with two event subscribers made %d system call(s) in "
                "3 s: %s" % (len(busy), " | ".join(busy[:8])))
         # and the streams still work after the quiet

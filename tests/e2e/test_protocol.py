@@ -3,10 +3,9 @@
 import os
 import signal
 import struct
-import subprocess
 import time
 
-from harness import (Corral, SLEEP, expect, wait_handler, expect_rc, frame, prog, raw_connect, recv_until_eof,
+from harness import (Corral, SLEEP, expect, idle_syscalls, wait_handler, expect_rc, frame, prog, raw_connect, recv_until_eof,
                      wait_until)
 
 
@@ -85,34 +84,13 @@ def test_silent_clients_do_not_block():
         expect_rc(c.ctl("status", "web"), 0, "status after the silent clients")
 
 
-IDLE_OK = ("epoll_wait", "epoll_pwait", "epoll_pwait2", "restart_syscall")
-
 
 def test_idle_makes_no_syscalls():
     cfg = "".join(prog("p%d" % i, SLEEP, startsecs=1) for i in range(5))
     with Corral(cfg, name="idle") as c:
         c.wait_running(["p%d" % i for i in range(5)], 10)
         time.sleep(0.2)
-        out = c.path("strace.out")
-        errf = open(c.path("strace.err"), "w")
-        st = subprocess.Popen(["strace", "-p", str(c.pid), "-o", out], stdin=subprocess.DEVNULL,
-                              stdout=errf, stderr=errf)
-        try:
-            wait_until(lambda: "attached" in (c.read(c.path("strace.err")) or ""), 5, "strace to attach")
-            time.sleep(3)
-        finally:
-            st.terminate()  # by its PID
-            try:
-                st.wait(5)
-            except subprocess.TimeoutExpired:
-                st.kill()
-                st.wait()
-            errf.close()
-        lines = [l for l in (c.read(out) or "").splitlines() if l.strip()]
-        calls = [l for l in lines if not l.startswith(("---", "+++"))]
-        busy = [l for l in calls
-                if not (l.startswith(IDLE_OK) and ("<detached" in l or "<unfinished" in l
-                                                   or "resuming" in l))]
+        busy, calls = idle_syscalls(c)
         expect(not busy, "idle corrald made %d system call(s) in 3 s: %s"
                % (len(busy), " | ".join(busy[:8])))
         expect(len(calls) <= 2, "idle corrald: %s" % " | ".join(calls[:8]))

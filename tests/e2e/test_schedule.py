@@ -8,7 +8,7 @@ import datetime
 import re
 import time
 
-from harness import (PY, Corral, corrald_path, expect, expect_rc, pid_exists, prog, run,
+from harness import (PY, Corral, corrald_path, expect, expect_rc, idle_syscalls, pid_exists, prog, run,
                      unix_rpc, wait_until)
 from test_eventlisteners import LISTENER, records
 
@@ -216,35 +216,13 @@ def test_bad_expressions_are_config_errors_with_file_and_line():
 def test_idle_between_triggers_makes_no_syscalls():
     """Between triggers a scheduled corrald sleeps in epoll_wait: the next
     trigger is a deadline of the loop's heap, the clock timerfd is quiet."""
-    import subprocess
-    from test_protocol import IDLE_OK
     conf = (prog("yearly", "/bin/true", schedule="@yearly")
             + prog("hourly", "/bin/true", schedule="@every 1h")
             + prog("berlin", "/bin/true", schedule="0 3 * * *", schedule_tz="Europe/Berlin"))
     with Corral(conf, name="sched_idle") as c:
         wait_until(lambda: c.status()["berlin"]["schedule"]["next_run"], 10, "status")
         time.sleep(0.2)
-        out = c.path("strace.out")
-        errf = open(c.path("strace.err"), "w")
-        st = subprocess.Popen(["strace", "-p", str(c.pid), "-o", out], stdin=subprocess.DEVNULL,
-                              stdout=errf, stderr=errf)
-        try:
-            wait_until(lambda: "attached" in (c.read(c.path("strace.err")) or ""), 5,
-                       "strace to attach")
-            time.sleep(3)
-        finally:
-            st.terminate()  # by its PID
-            try:
-                st.wait(5)
-            except subprocess.TimeoutExpired:
-                st.kill()
-                st.wait()
-            errf.close()
-        lines = [l for l in (c.read(out) or "").splitlines() if l.strip()]
-        calls = [l for l in lines if not l.startswith(("---", "+++"))]
-        busy = [l for l in calls
-                if not (l.startswith(IDLE_OK) and ("<detached" in l or "<unfinished" in l
-                                                   or "resuming" in l))]
+        busy, calls = idle_syscalls(c)
         expect(not busy, "idle corrald made %d system call(s) in 3 s: %s"
                % (len(busy), " | ".join(busy[:8])))
         expect(len(calls) <= 2, "idle corrald: %s" % " | ".join(calls[:8]))
