@@ -47,7 +47,7 @@ SUP_SRCS  := supervisor/log.c supervisor/mainlog.c supervisor/config.c superviso
              supervisor/cfgsect.c supervisor/cfgcheck.c supervisor/signame.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/loop.c supervisor/hooks.c \
              supervisor/program.c supervisor/pidmap.c \
-             supervisor/spawn.c supervisor/control.c supervisor/ctllog.c supervisor/supervisor.c \
+             supervisor/spawn.c supervisor/control.c supervisor/ctllog.c supervisor/ctltop.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
              supervisor/logbuild.c supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
