@@ -117,6 +117,7 @@ enum proto_status_field {
 		       * numprocs; empty when none */
 	PS_NUMPROCS,  /* its program's numprocs in the config */
 	PS_RESTARTS,  /* spawns after its first, automatic and asked for alike */
+	PS_PROGRAM,   /* its [program:] name (scale takes it) */
 	PS_NFIELDS
 };
 

@@ -225,6 +225,16 @@ static void top_process_changed(struct process *p, bool gone)
 		T.dirty[T.ndirty++] = p;
 }
 
+/* A restart in place (RUNNING to RUNNING through a new spawn, startsecs =
+ * 0) is no change of state for on_process_changed, but its pid and
+ * restarts are new: it is marked here. */
+static void top_process_state(struct process *p, enum pstate before, enum pstate after,
+			      const struct pinput *in, bool spawned)
+{
+	if (spawned || before != after)
+		top_process_changed(p, false);
+}
+
 static void top_tick(struct deadline *d)
 {
 	if (!T.nusage)
@@ -267,6 +277,7 @@ static void verb_top(struct client *c, char **argv, int argc)
 
 static const struct hooks top_hooks = {
 	.on_process_changed = top_process_changed,
+	.on_process_state = top_process_state,
 	.on_bury = top_bury,
 };
 

@@ -241,5 +241,6 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 	ps->fields[PS_NUMPROCS] = ps->numprocs;
 	number_field(ps->restarts, sizeof ps->restarts, (int64_t)p->restarts);
 	ps->fields[PS_RESTARTS] = ps->restarts;
+	ps->fields[PS_PROGRAM] = p->prog->cfg->name;
 }
 
