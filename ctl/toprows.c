@@ -347,7 +347,10 @@ void top_cell(const struct top_row *r, enum top_col c, int64_t now_ms, char *buf
 		break;
 	case TC_HEALTH: {
 		size_t n = strcspn(r->f[PS_HEALTH], " ");
-		snprintf(buf, len, "%.*s", (int)n, n ? r->f[PS_HEALTH] : "-");
+		if (n)
+			snprintf(buf, len, "%.*s", (int)n, r->f[PS_HEALTH]);
+		else
+			snprintf(buf, len, "-");
 		break;
 	}
 	case TC_READY:
