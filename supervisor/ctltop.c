@@ -11,12 +11,13 @@
  * and the timer for it runs only while one such subscriber is connected,
  * so a screen without those columns costs corrald no system call while
  * its programs do not change. What a subscriber has not read is bounded
- * (TOP_MAX past its first answer): past it, it is told so and dropped,
- * never waited for. */
+ * (TOP_MAX past its first answer, or 4 times that answer): past it, it is
+ * told so and dropped, never waited for. */
 #include "supervisor/ctltop.h"
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,8 +29,11 @@
 #include "supervisor/procstatus.h"
 #include "supervisor/supervisor.h"
 
-/* What a subscriber has not read yet, past its first answer, at most. */
+/* What a subscriber has not read yet, past its first answer, at most
+ * (or 4 times that answer, for thousands of processes). */
+#ifndef TOP_MAX /* -DTOP_MAX=N: a build that drops subscribers sooner, to try it */
 #define TOP_MAX (4u * 1024 * 1024)
+#endif
 /* A frame that says the subscriber is dropped always fits beside it. */
 #define TOP_NOTE_ROOM 256
 /* Processes named in one "changed" frame at most; past it, "all". */
@@ -42,7 +46,8 @@
 struct sub {
 	struct client *c;
 	bool usage;
-	size_t base;       /* bytes of its first answer: not counted in TOP_MAX */
+	size_t base;       /* bytes of its first answer: not counted in its limit */
+	size_t limit;      /* TOP_MAX, or room for 4 of its first answer when more */
 	struct sub *next;
 };
 
@@ -111,15 +116,18 @@ static bool sub_push(struct sub *s, const struct proto_buf *payload)
 	struct client *c = s->c;
 	size_t waiting = c->out.len - c->sent;
 	size_t unread = waiting > s->base ? waiting - s->base : 0;
-	if (unread + payload->len + PROTO_HEADER_SIZE + TOP_NOTE_ROOM > TOP_MAX) {
+	if (unread + payload->len + PROTO_HEADER_SIZE + TOP_NOTE_ROOM > s->limit) {
 		/* It cannot keep up: the last frame says so, and it goes once
 		 * that is out (or at the answer's deadline, ctl_flush's). */
-		static const char note[] = "dropped\ncorrald: this reader fell behind by more than "
-					   "4 MiB of changes; ask again\n";
+		char note[TOP_NOTE_ROOM - PROTO_HEADER_SIZE];
+		int n = snprintf(note, sizeof note, "dropped\ncorrald: this reader fell behind by "
+				 "more than %zu KiB of changes; ask again\n", s->limit / 1024);
+		if (n < 0 || (size_t)n >= sizeof note)
+			n = (int)sizeof note - 1;
 		uint8_t hdr[PROTO_HEADER_SIZE];
-		proto_header_pack(hdr, PROTO_KIND_DATA, sizeof note - 1);
+		proto_header_pack(hdr, PROTO_KIND_DATA, (uint32_t)n);
 		(void)proto_buf_append(&c->out, hdr, sizeof hdr);
-		(void)proto_buf_append(&c->out, note, sizeof note - 1);
+		(void)proto_buf_append(&c->out, note, (size_t)n);
 		log_warn("control: a top subscriber (pid %d) fell behind, dropped", (int)c->peer_pid);
 		top_unfollow(c); /* frees S; ctl_flush closes C once the note is out */
 		/* ...or, when it reads nothing more, at this deadline */
@@ -266,6 +274,8 @@ static void verb_top(struct client *c, char **argv, int argc)
 	s->c = c;
 	s->usage = usage;
 	s->base = c->out.len;
+	/* a big config's one change of every process ("all") must fit a few times */
+	s->limit = s->base > TOP_MAX / 4 ? 4 * s->base : TOP_MAX;
 	s->next = T.subs;
 	T.subs = s;
 	c->unfollow = top_unfollow;
