@@ -312,6 +312,9 @@ static void view_rebuild(void)
 			return;
 		}
 	}
+	if (!*S.selname) /* the first time: the first process, not a heading */
+		while (S.sel + 1 < S.nview && !S.view[S.sel].row)
+			S.sel++;
 	if (S.sel >= S.nview)
 		S.sel = S.nview ? S.nview - 1 : 0;
 	remember_selection();
@@ -502,8 +505,14 @@ static void act_frame(char kind, const uint8_t *p, uint32_t len)
 	/* its lines on one line: "web: stopped" */
 	char msg[400];
 	size_t n = 0;
-	for (size_t i = 0; i < tl && n < sizeof msg - 1; i++)
-		msg[n++] = t[i] == '\n' ? (i + 1 < tl ? ';' : '\0') : t[i];
+	for (size_t i = 0; i < tl && n < sizeof msg - 2; i++) {
+		if (t[i] != '\n')
+			msg[n++] = t[i];
+		else if (i + 1 < tl) {
+			msg[n++] = ';';
+			msg[n++] = ' ';
+		}
+	}
 	msg[n] = '\0';
 	status_set("%s%s", result == PROTO_OK ? "" : result == PROTO_USAGE ? "refused: " : "failed: ",
 		   *msg ? msg : result == PROTO_OK ? "done" : "no reason given");
@@ -645,9 +654,9 @@ static void draw_help(void)
 		"  Up Down PgUp PgDn Home End   select a process, or a [group] heading",
 		"  s  sort by the next column   S  the other way",
 		"  /  filter by a text (name, group, state); empty: all",
-		"  u  CPU and memory columns on / off (corrald then sends them once a second)",
+		"  u  CPU and memory columns on / off (corrald sends them once a second)",
 		"  e  the log below: stdout / stderr",
-		"  ?  search the log for a text   n  older match   N  newer   Esc  back to the end",
+		"  ?  search the log   n  older match   N  newer match   Esc  back to its end",
 		"  t  start      x  stop (y/n)      r  restart (y/n)",
 		"  R  rolling restart of its group, one at a time (y/n)",
 		"  k  send a signal (name, then y/n)",
