@@ -72,8 +72,9 @@ class Screen:
         self.tmux("kill-server")  # this server only, by its socket
 
 
-def state_of(screen, name):
-    r = screen.row(name)
+def state_of(screen, name, text=None):
+    """NAME's state on the screen (TEXT: a capture of it), or None."""
+    r = screen.row(name, text)
     return r[1] if r and len(r) > 1 else None
 
 
@@ -85,7 +86,7 @@ def test_top_lists_every_program_with_its_state():
         c.wait_running(["alpha", "gamma:gamma_0", "gamma:gamma_1", "pair:one", "pair:two"])
         s = Screen(c)
         try:
-            t = s.wait(lambda t: state_of(s, "alpha") == "RUNNING" and state_of(s, "beta") == "STOPPED",
+            t = s.wait(lambda t: state_of(s, "alpha", t) == "RUNNING" and state_of(s, "beta", t) == "STOPPED",
                        "alpha RUNNING and beta STOPPED")
             expect("6 processes" in t, "the title counts the processes", t)
             for heading in ("[gamma]", "[pair]"):
@@ -107,7 +108,7 @@ def test_top_stop_key_asks_first():
         c.wait_running(["victim", "bystander"])
         s = Screen(c)
         try:
-            s.wait(lambda t: state_of(s, "victim") == "RUNNING", "victim RUNNING")
+            s.wait(lambda t: state_of(s, "victim", t) == "RUNNING", "victim RUNNING")
             s.keys("/")
             s.literal("victim")
             s.keys("Enter")
@@ -124,7 +125,7 @@ def test_top_stop_key_asks_first():
             s.wait_text("stop victim? (y/n)")
             s.keys("y")
             c.wait_state("victim", "STOPPED", 10)
-            t = s.wait(lambda t: state_of(s, "victim") == "STOPPED", "victim STOPPED on screen")
+            t = s.wait(lambda t: state_of(s, "victim", t) == "STOPPED", "victim STOPPED on screen")
             expect("victim: stopped" in t.splitlines()[-1], "the result in the status line", t)
             expect(c.state("bystander")["state"] == "RUNNING", "the stop touched only the selection")
         finally:
@@ -207,7 +208,7 @@ def test_top_gives_the_terminal_back():
         for how in ("q", "C-c", "TERM"):
             s = Screen(c)
             try:
-                s.wait(lambda t: state_of(s, "web") == "RUNNING", "the table")
+                s.wait(lambda t: state_of(s, "web", t) == "RUNNING", "the table")
                 if how == "TERM":
                     kids = [p for p, _ in children_of(s.pane_pid())]
                     expect(len(kids) == 1, "one corralctl under the pane's shell", kids)
@@ -278,7 +279,7 @@ def test_top_attached_to_an_idle_corrald_costs_no_system_call():
         c.wait_running(["quiet", "still"])
         s = Screen(c)
         try:
-            s.wait(lambda t: state_of(s, "quiet") == "RUNNING", "the table")
+            s.wait(lambda t: state_of(s, "quiet", t) == "RUNNING", "the table")
             s.wait_text("-- log of quiet (stdout)")
             time.sleep(0.5)
             rows, summary = strace_count(c, 10)
@@ -288,10 +289,10 @@ def test_top_attached_to_an_idle_corrald_costs_no_system_call():
                    + summary)
             expect(c.alive(), "corrald died under strace")
             t = s.text()
-            expect(state_of(s, "quiet") == "RUNNING", "top still shows the table", t)
+            expect(state_of(s, "quiet", t) == "RUNNING", "top still shows the table", t)
             # and a change still reaches the screen at once
             expect_rc(c.ctl("stop", "still"), 0, "stop still")
-            s.wait(lambda t: state_of(s, "still") == "STOPPED", "still STOPPED on screen", 5)
+            s.wait(lambda t: state_of(s, "still", t) == "STOPPED", "still STOPPED on screen", 5)
             # the same count sees the calls of the CPU and memory columns
             # (u): once a second while they are shown, and only then
             s.keys("u")
