@@ -211,14 +211,16 @@ static void top_bury(void)
 
 static void top_process_changed(struct process *p, bool gone)
 {
-	if (!T.subs || T.all)
-		return;
 	int i = 0;
 	while (i < T.ndirty && T.dirty[i] != p)
 		i++;
+	/* it will not be there to describe (even when its subscriber left
+	 * and another may come in this turn) */
+	if (gone && i < T.ndirty)
+		T.dirty[i] = T.dirty[--T.ndirty];
+	if (!T.subs || T.all)
+		return;
 	if (gone) {
-		if (i < T.ndirty) /* it will not be there to describe */
-			T.dirty[i] = T.dirty[--T.ndirty];
 		if (T.ngone == TOP_DIRTY_MAX || !(T.gone[T.ngone] = strdup(p->name)))
 			T.all = true;
 		else
