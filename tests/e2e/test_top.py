@@ -102,6 +102,24 @@ def test_top_lists_every_program_with_its_state():
             s.close()
 
 
+def test_top_follows_a_reload():
+    """A program a reload removes leaves the table (corrald sends its name
+    alone), one it adds comes in, without a key."""
+    with Corral(prog("keep", SLEEP) + prog("gone", SLEEP), name="top_reload") as c:
+        c.wait_running(["keep", "gone"])
+        s = Screen(c)
+        try:
+            s.wait(lambda t: state_of(s, "gone", t) == "RUNNING", "gone RUNNING")
+            c.write_config(prog("keep", SLEEP) + prog("added", SLEEP))
+            expect_rc(c.ctl("reload"), 0, "reload")
+            t = s.wait(lambda t: s.row("gone", t) is None and state_of(s, "added", t) == "RUNNING",
+                       "gone off the screen and added RUNNING")
+            expect(state_of(s, "keep", t) == "RUNNING", "keep untouched", t)
+            expect("2 processes" in t, "the title counts 2", t)
+        finally:
+            s.close()
+
+
 def test_top_stop_key_asks_first():
     cfg = prog("victim", SLEEP) + prog("bystander", SLEEP)
     with Corral(cfg, name="top_stop") as c:
