@@ -76,6 +76,7 @@ static struct {
 	int confirm_argc;
 	char status[512];
 	bool help, curses, dirty;
+	bool lost;             /* the subscription ended: say so when it is back */
 	int64_t reconnect_at;  /* the subscription ended: try again then */
 } S = { .sub.fd = -1, .log.fd = -1, .act.fd = -1, .match = -1 };
 
@@ -239,6 +240,7 @@ static void subscribe(void)
 	int r = conn_open(&S.sub, S.usage ? 2 : 1, argv);
 	if (r < 0) {
 		status_set("cannot connect to %s: %s (retrying)", S.path, strerror(-r));
+		S.lost = true;
 		S.reconnect_at = now_ms() + 1000;
 		return;
 	}
@@ -260,6 +262,9 @@ static void sub_frame(char kind, const uint8_t *p, uint32_t len)
 			return;
 		}
 		S.sub.answered = true;
+		if (S.lost)
+			status_set("connected to corrald again");
+		S.lost = false;
 		top_table_clear(&S.table);
 		records(t, tl);
 		return;
@@ -1137,6 +1142,7 @@ int top_main(const char *path, const struct top_opts *o)
 			bool was = S.sub.answered;
 			if (!pump(&S.sub, sub_frame)) {
 				conn_close(&S.sub);
+				S.lost = true;
 				status_set("corrald closed the connection%s; connecting again",
 					   was ? "" : " before answering");
 				S.reconnect_at = now + 1000;

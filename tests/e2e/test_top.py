@@ -120,6 +120,22 @@ def test_top_follows_a_reload():
             s.close()
 
 
+def test_top_goes_on_across_reexec():
+    """corralctl reexec ends every connection: the screen subscribes again,
+    says so, and changes after it still come."""
+    with Corral(prog("one", SLEEP) + prog("two", SLEEP), name="top_reexec") as c:
+        c.wait_running(["one", "two"])
+        s = Screen(c)
+        try:
+            s.wait(lambda t: state_of(s, "two", t) == "RUNNING", "the table")
+            expect_rc(c.ctl("reexec"), 0, "reexec")
+            s.wait_text("connected to corrald again")
+            expect_rc(c.ctl("stop", "two"), 0, "stop two after the reexec")
+            s.wait(lambda t: state_of(s, "two", t) == "STOPPED", "two STOPPED on screen")
+        finally:
+            s.close()
+
+
 def test_top_stop_key_asks_first():
     cfg = prog("victim", SLEEP) + prog("bystander", SLEEP)
     with Corral(cfg, name="top_stop") as c:
