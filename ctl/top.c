@@ -585,6 +585,12 @@ static void key_action(int ch)
 
 /* ---- drawing ---- */
 
+/* Text to the left, numbers to the right. */
+static bool col_left(int k)
+{
+	return k == TC_NAME || k == TC_STATE || k == TC_HEALTH || k == TC_READY;
+}
+
 static bool col_shown[TC_N];
 static int name_width;
 
@@ -630,7 +636,7 @@ static void draw_cell_line(int y, const struct top_item *it, int64_t now, bool s
 		} else {
 			top_cell(it->row, (enum top_col)c, now, cell, sizeof cell);
 		}
-		bool right = c != TC_NAME && c != TC_STATE && c != TC_HEALTH && c != TC_READY;
+		bool right = !col_left(c);
 		n += (size_t)snprintf(line + n, sizeof line - n, right ? "%*.*s " : "%-*.*s ", w, w, cell);
 		if (n >= sizeof line)
 			n = sizeof line - 1;
@@ -698,7 +704,7 @@ static void draw(void)
 		if (!col_shown[c])
 			continue;
 		int w = c == TC_NAME ? name_width : top_col_width((enum top_col)c);
-		bool right = c != TC_NAME && c != TC_STATE && c != TC_HEALTH && c != TC_READY;
+		bool right = !col_left(c);
 		n += (size_t)snprintf(head + n, sizeof head - n, right ? "%*s " : "%-*s ", w,
 				      top_col_name((enum top_col)c));
 		if (n >= sizeof head)
@@ -986,6 +992,16 @@ static bool key(int ch)
 
 /* ---- one snapshot, plain ---- */
 
+static void print_cell(int k, int w, const char *text)
+{
+	if (k == TC_NAME)
+		printf("%-*s", w, text);
+	else if (col_left(k))
+		printf(" %-*s", w, text);
+	else
+		printf(" %*s", w, text);
+}
+
 static int once(void)
 {
 	char *argv[] = { "status", "--usage" };
@@ -1042,8 +1058,8 @@ static int once(void)
 	char cell[256];
 	for (int k = 0; k < TC_N; k++)
 		if (show[k])
-			printf(k == TC_NAME ? "%-*s" : " %*s", k == TC_NAME ? nw : top_col_width((enum top_col)k),
-			       top_col_name((enum top_col)k));
+			print_cell(k, k == TC_NAME ? nw : top_col_width((enum top_col)k),
+				   top_col_name((enum top_col)k));
 	putchar('\n');
 	for (size_t i = 0; i < nv; i++) {
 		if (!v[i].row)
@@ -1052,8 +1068,8 @@ static int once(void)
 			if (!show[k])
 				continue;
 			top_cell(v[i].row, (enum top_col)k, now, cell, sizeof cell);
-			printf(k == TC_NAME ? "%-*s" : " %*s",
-			       k == TC_NAME ? nw : top_col_width((enum top_col)k), cell);
+			int w = k == TC_NAME ? nw : top_col_width((enum top_col)k);
+			print_cell(k, w, cell);
 		}
 		putchar('\n');
 	}
