@@ -627,8 +627,11 @@ static void draw_cell_line(int y, const struct top_item *it, int64_t now, bool s
 			continue;
 		int w = c == TC_NAME ? name_width : top_col_width((enum top_col)c);
 		if (!it->row) {
+			/* a heading: its group's state, as its first row says it */
 			if (c == TC_NAME)
 				snprintf(cell, sizeof cell, "[%.*s]", (int)it->glen, it->group);
+			else if (c == TC_STATE && it[1].row && it[1].group)
+				snprintf(cell, sizeof cell, "%s", it[1].row->f[PS_GROUPSTATE]);
 			else
 				cell[0] = '\0';
 		} else if (c == TC_NAME && it->group) {
