@@ -91,6 +91,8 @@ def test_top_lists_every_program_with_its_state():
             expect("6 processes" in t, "the title counts the processes", t)
             for heading in ("[gamma]", "[pair]"):
                 expect(heading in t, "group heading %s" % heading, t)
+            # a [group:]'s heading carries its state
+            expect(re.search(r"^\[pair\]\s+RUNNING\s*$", t, re.M), "[pair]'s state", t)
             for name in ("gamma_0", "gamma_1", "one", "two"):
                 expect(s.row(name, t) and s.row(name, t)[1] == "RUNNING",
                        "%s listed RUNNING under its group" % name, t)
