@@ -15,9 +15,9 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR      ?= $(PREFIX)/share/doc/corral
 
 CC        ?= cc
-PKGS      := inih libseccomp libcap expat nettle liburiparser
+PKGS      := inih libseccomp libcap expat nettle liburiparser jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lseccomp -lcap -lexpat -lnettle -luriparser)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lseccomp -lcap -lexpat -lnettle -luriparser -ljansson)
 # http-parser (Node.js's, packaged by Debian) ships no .pc file; libresolv
 # has b64_pton for Basic auth.
 PKG_LIBS   += -lhttp_parser -lresolv
@@ -72,6 +72,8 @@ SUP_SRCS  += supervisor/readylog.c supervisor/readyline.c supervisor/watch.c sup
 SUP_SRCS  += supervisor/roll.c supervisor/rollctl.c
 # corralctl scale: the verb (the core's part is in roster.c).
 SUP_SRCS  += supervisor/scalectl.c
+# The JSON API: its routes, its objects, its event stream, its OpenAPI document.
+SUP_SRCS  += supervisor/api.c supervisor/apijson.c supervisor/apievents.c supervisor/apidoc.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c ipc/verbs.c
 # corralctl's own files; the ipc/ objects and the config reader it links are below.
 CTL_SRCS  := ctl/corralctl.c ctl/submit.c ctl/migrate.c ctl/top.c ctl/toprows.c
@@ -132,6 +134,8 @@ UNIT_TESTS += sockstat
 UNIT_TESTS += healthspec
 # schedules: cron expressions and their next trigger (month ends, leap days, DST)
 UNIT_TESTS += cron
+# the JSON API's objects: status fields as status --json's object, UTF-8, errors
+UNIT_TESTS += apijson
 # corralctl top's table: records kept by name, sorted, filtered, grouped, its cells
 UNIT_TESTS += toprows
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
@@ -143,6 +147,9 @@ all: $(CORRALD) $(CORRALCTL)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# the document is taken whole by the assembler (.incbin): -MMD cannot see it
+$(BUILD)/supervisor/apidoc.o: doc/openapi.json
 
 $(CORRALD): $(BUILD)/supervisor/main.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -186,6 +193,9 @@ $(BUILD)/tests/unit/test_cmdline: $(BUILD)/supervisor/cmdline.o
 $(BUILD)/tests/unit/test_signame: $(BUILD)/supervisor/signame.o
 $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
 $(BUILD)/tests/unit/test_cron: $(BUILD)/supervisor/cron.o
+# procstatus_fill() and the HTTP answers are the test's own fakes
+$(BUILD)/tests/unit/test_apijson: $(BUILD)/supervisor/apijson.o $(BUILD)/supervisor/log.o \
+                                $(BUILD)/ipc/utf8.o
 $(BUILD)/tests/unit/test_loop: $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
                              $(BUILD)/supervisor/log.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_hooks: $(BUILD)/supervisor/hooks.o
@@ -310,8 +320,8 @@ uninstall:
 	      $(DESTDIR)$(MANDIR)/man8/corrald.8
 
 # The files a packaged corral adds to `make install`: the systemd unit
-# (its paths follow SBINDIR and SYSCONFDIR), bash completion and the
-# example configs.
+# (its paths follow SBINDIR and SYSCONFDIR), bash completion, the
+# example configs and the JSON API's OpenAPI document.
 install-extra:
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
 	sed -e 's,/usr/sbin/corrald,$(SBINDIR)/corrald,g' -e 's,/etc/corral/,$(SYSCONFDIR)/corral/,g' \
@@ -319,6 +329,7 @@ install-extra:
 	chmod 0644 $(DESTDIR)$(UNITDIR)/corrald.service
 	install -m 0644 packaging/bash-completion/corralctl $(DESTDIR)$(BASHCOMPDIR)/corralctl
 	install -m 0644 examples/*.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 doc/openapi.json $(DESTDIR)$(DOCDIR)/openapi.json
 
 uninstall-extra:
 	rm -f $(DESTDIR)$(UNITDIR)/corrald.service $(DESTDIR)$(BASHCOMPDIR)/corralctl

@@ -14,12 +14,16 @@ up. Measured, each over its own window:
   corral rolling    `corralctl restart --rolling web` (instances behind one
                     [socket:], ready = notify after the warm-up)
   corral restart    `corralctl restart web` (all stopped, then all started)
+  corral reload     a deploy: the config gets a new environment and
+                    update_strategy = rolling, then `corralctl reload`, which
+                    rolls the instances to it and returns when done
   supervisord steady / restart
                     Debian's supervisord, the same program (numprocs = N,
                     startsecs = 1 for the warm-up; each instance binds the
                     port itself with SO_REUSEPORT, as supervisord hands no
                     socket), `supervisorctl restart web:*`, which stops every
-                    instance, then starts them all.
+                    instance, then starts them all; and the same deploy,
+                    a new environment then `supervisorctl update`.
 
 Each row: the requests answered per second over the window, their p50 and
 p99 latency, and the requests that failed (refused, reset, timed out). The
@@ -200,13 +204,16 @@ def stop_daemon(p):
 def run_corral(n, d):
     port = free_port()
     sock = os.path.join(d, "corral.sock")
-    with open(os.path.join(d, "corral.conf"), "w") as f:
-        f.write("[corral]\nsocket = %s\nlogdir = %s\n\n"
-                "[socket:http]\nlisten = tcp:127.0.0.1:%d\nprogram = web\nbacklog = 1024\n\n"
-                "[program:web]\ncommand = %s %s/server.py %s\nnumprocs = %d\n"
-                "process_name = %%(program_name)s_%%(process_num)d\nready = notify\n"
-                "stopwaitsecs = 10\nstdout_logfile = NONE\nstderr_logfile = NONE\n"
-                % (sock, d, port, sys.executable, d, WARMUP, n))
+
+    def write_config(extra=""):
+        with open(os.path.join(d, "corral.conf"), "w") as f:
+            f.write("[corral]\nsocket = %s\nlogdir = %s\n\n"
+                    "[socket:http]\nlisten = tcp:127.0.0.1:%d\nprogram = web\nbacklog = 1024\n\n"
+                    "[program:web]\ncommand = %s %s/server.py %s\nnumprocs = %d\n"
+                    "process_name = %%(program_name)s_%%(process_num)d\nready = notify\n"
+                    "stopwaitsecs = 10\nstdout_logfile = NONE\nstderr_logfile = NONE\n%s"
+                    % (sock, d, port, sys.executable, d, WARMUP, n, extra))
+    write_config()
     log = open(os.path.join(d, "corrald.log"), "w")
     p = subprocess.Popen([CORRALD, "-n", "-c", os.path.join(d, "corral.conf")], stdout=log,
                          stderr=log, start_new_session=True)
@@ -223,6 +230,10 @@ def run_corral(n, d):
             rows.append(("corral", "restart --rolling", measure(load, lambda: ctl("restart", "--rolling", "web"))))
             time.sleep(0.5)
             rows.append(("corral", "restart", measure(load, lambda: ctl("restart", "web"))))
+            time.sleep(0.5)
+            # a deploy: a new environment, under update_strategy = rolling
+            write_config("update_strategy = rolling\nenvironment = RELEASE=2\n")
+            rows.append(("corral", "reload (rolling update)", measure(load, lambda: ctl("reload"))))
     finally:
         stop_daemon(p)
         log.close()
@@ -232,16 +243,20 @@ def run_corral(n, d):
 def run_supervisord(n, d):
     port = free_port()
     conf = os.path.join(d, "supervisord.conf")
-    with open(conf, "w") as f:
-        f.write("[unix_http_server]\nfile = %s/sv.sock\n\n[supervisord]\nnodaemon = true\n"
-                "logfile = %s/supervisord.log\npidfile = %s/supervisord.pid\nchildlogdir = %s\n\n"
-                "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
-                "supervisor.rpcinterface:make_main_rpcinterface\n\n"
-                "[supervisorctl]\nserverurl = unix://%s/sv.sock\n\n"
-                "[program:web]\ncommand = %s %s/server.py %s %d\nnumprocs = %d\n"
-                "process_name = %%(program_name)s_%%(process_num)d\nstartsecs = 1\n"
-                "stopwaitsecs = 10\nstdout_logfile = NONE\nstderr_logfile = NONE\n"
-                % (d, d, d, d, d, sys.executable, d, WARMUP, port, n))
+
+    def write_config(extra=""):
+        with open(conf, "w") as f:
+            f.write("[unix_http_server]\nfile = %s/sv.sock\n\n[supervisord]\nnodaemon = true\n"
+                    "logfile = %s/supervisord.log\npidfile = %s/supervisord.pid\n"
+                    "childlogdir = %s\n\n"
+                    "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
+                    "supervisor.rpcinterface:make_main_rpcinterface\n\n"
+                    "[supervisorctl]\nserverurl = unix://%s/sv.sock\n\n"
+                    "[program:web]\ncommand = %s %s/server.py %s %d\nnumprocs = %d\n"
+                    "process_name = %%(program_name)s_%%(process_num)d\nstartsecs = 1\n"
+                    "stopwaitsecs = 10\nstdout_logfile = NONE\nstderr_logfile = NONE\n%s"
+                    % (d, d, d, d, d, sys.executable, d, WARMUP, port, n, extra))
+    write_config()
     log = open(os.path.join(d, "supervisord.out"), "w")
     p = subprocess.Popen([SUPERVISORD, "-n", "-c", conf], stdout=log, stderr=log,
                          start_new_session=True)
@@ -257,6 +272,10 @@ def run_supervisord(n, d):
             time.sleep(0.5)
             rows.append(("supervisord", "steady", measure(load, None)))
             rows.append(("supervisord", "supervisorctl restart", measure(load, lambda: ctl("restart", "web:*"))))
+            time.sleep(0.5)
+            # the same deploy: supervisorctl update stops the group, then starts it
+            write_config("environment = RELEASE=2\n")
+            rows.append(("supervisord", "supervisorctl update", measure(load, lambda: ctl("update"))))
     finally:
         stop_daemon(p)
         log.close()
@@ -270,7 +289,7 @@ def main():
             return 1
     print("rolling restarts under load: %d clients, a new connection per request, "
           "warm-up %.1f s, request timeout %.0f s" % (CLIENTS, WARMUP, TIMEOUT))
-    print("%-4s %-12s %-22s %8s %9s %9s %7s %7s" % ("N", "supervisor", "window", "req/s",
+    print("%-4s %-12s %-24s %8s %9s %9s %7s %7s" % ("N", "supervisor", "window", "req/s",
                                                      "p50 ms", "p99 ms", "failed", "secs"))
     failed = False
     for n in NS:
@@ -289,7 +308,7 @@ def main():
                 failed = True
                 continue
             for sup, what, w in rows:
-                print("%-4d %-12s %-22s %8.0f %9.1f %9.1f %7d %7.1f" % (
+                print("%-4d %-12s %-24s %8.0f %9.1f %9.1f %7d %7.1f" % (
                     n, sup, what, w["rate"], w["p50"], w["p99"], w["failed"], w["secs"]))
     return 1 if failed else 0
 

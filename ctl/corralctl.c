@@ -645,11 +645,6 @@ static void status_print_json(const struct status_line *st, bool first)
 		fputs(",\"scale\":null", stdout);
 	if (*st->f[PS_NUMPROCS])
 		printf(",\"numprocs\":%ld", field_long(st->f[PS_NUMPROCS], 0));
-	/* a corrald older than the field: null */
-	if (*st->f[PS_RESTARTS])
-		printf(",\"restarts\":%ld", field_long(st->f[PS_RESTARTS], 0));
-	else
-		fputs(",\"restarts\":null", stdout);
 	putchar('}');
 }
 

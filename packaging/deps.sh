@@ -8,7 +8,7 @@ set -eu
 
 need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev libexpat1-dev libhttp-parser-dev nettle-dev \
 liburiparser-dev mandoc man-db strace python3 procps clang systemd libsystemd0 util-linux supervisor tini chromium \
-python3-prometheus-client tzdata libncurses-dev tmux"
+python3-prometheus-client tzdata libjansson-dev python3-jsonschema libncurses-dev tmux"
 # supervisor: its supervisorctl, childutils and supervisord are what the
 # supervisord drop-in tests drive corrald with and compare it against.
 # chromium: tests/e2e/test_web.py drives the web page in it, headless.
@@ -16,6 +16,10 @@ python3-prometheus-client tzdata libncurses-dev tmux"
 # its parsers.
 # man-db: the README's `man -l man/corrald.8`, and the tests that read the
 # man pages as a user would. tini: corrald --init is tested beside it.
+# libjansson-dev: the JSON API's objects (supervisor/apijson.c).
+# python3-jsonschema: tests/e2e/test_api.py checks every answer against
+# the schemas of doc/openapi.json. (@redocly/cli, which lints that
+# document, comes from the npm registry in the test, not from here.)
 # tzdata: schedule_tz zones, and the zones test_cron (America/New_York,
 # Europe/Berlin) and test_schedule.py compute triggers in.
 # libncurses-dev: corralctl top's screen (linked statically, like the rest

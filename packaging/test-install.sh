@@ -184,6 +184,7 @@ for f in /usr/sbin/corrald /usr/bin/corralctl \
 	/usr/share/man/man8/corrald.8.gz /usr/share/man/man1/corralctl.1.gz \
 	/usr/share/man/man5/corral.conf.5.gz /etc/corral/corral.conf \
 	/lib/systemd/system/corrald.service /usr/share/doc/corral/examples/demo.conf \
+	/usr/share/doc/corral/openapi.json \
 	/usr/share/bash-completion/completions/corralctl; do
 	check "installed: $f" test -f "$f"
 done

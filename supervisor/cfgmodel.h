@@ -269,6 +269,12 @@ struct http_config {
 	char *username;         /* Basic auth; NULL: none */
 	char *password;         /* plain, or "{SHA}" and the SHA-1 in hex */
 	char *where;            /* "FILE:LINE" of the section, for messages */
+	/* the JSON API (api.h): a file holding a bearer token it also takes
+	 * (only corrald's user or root may read it; read by http.c when it
+	 * starts serving), and "FILE:LINE" of that key; NULL: none */
+	char *api_token_file;
+	char *api_token_where;
+	bool read_only;         /* the JSON API answers GET only */
 };
 
 /* Where the control socket's path came from (corrald --check -v says). */

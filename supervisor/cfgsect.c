@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #define MAX_SECONDS 1000000     /* a group's restart_intensity and restart_period */
 
@@ -256,6 +258,37 @@ int cfgsect_defaults(struct loader *ld)
 
 /* ---- [unix_http_server] and [inet_http_server] ------------------------ */
 
+/* api_token_file = PATH: a bearer token is a password, so the file must
+ * be one only corrald's user (or root) can read, as ssh wants of a key;
+ * its text is read when corrald starts serving (http.c). */
+static int check_token_file(struct source *src, int line, const char *path)
+{
+	struct stat st;
+	if (path[0] != '/') {
+		cfgload_error(src, line, "api_token_file %s: an absolute path", path);
+		return -1;
+	}
+	if (stat(path, &st) < 0) {
+		cfgload_error(src, line, "api_token_file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cfgload_error(src, line, "api_token_file %s: not a regular file", path);
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		cfgload_error(src, line, "api_token_file %s: mode %04o lets group or others read "
+			      "the token: chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		cfgload_error(src, line, "api_token_file %s: owned by uid %u, neither root nor "
+			      "corrald's user", path, (unsigned)st.st_uid);
+		return -1;
+	}
+	return 0;
+}
+
 /* Checked as supervisord checks it, then expanded; corrald serves it. */
 static int apply_http(struct source *src, const struct cfgkey *k, const char *key, void *obj,
 		      int line, const char *value)
@@ -304,6 +337,16 @@ static int apply_http(struct source *src, const struct cfgkey *k, const char *ke
 		replace(&h->host, host);
 		replace(&h->port, p);
 		free(v);
+	} else if (strcmp(key, "api_token_file") == 0) {
+		replace(&h->api_token_file, v);
+		char *where = NULL;
+		if (asprintf(&where, "%s:%d", src->name, line) < 0) {
+			where = NULL;
+			src->ld->oom = true;
+		}
+		replace(&h->api_token_where, where);
+		if (check_token_file(src, line, h->api_token_file) < 0)
+			return -EINVAL;
 	} else {
 		replace((char **)((char *)obj + k->offset), v);
 	}
@@ -338,6 +381,9 @@ static const struct cfgkey unix_http_rows[] = {
 	{ .name = "username", .type = CFGKEY_STR, HTTP(username), .apply = apply_http },
 	{ .name = "password", .type = CFGKEY_STR, HTTP(password), .apply = apply_http,
 	  .show = show_secret },
+	{ .name = "api_token_file", .type = CFGKEY_STR, HTTP(api_token_file),
+	  .apply = apply_http },
+	{ .name = "read_only", .type = CFGKEY_BOOL, HTTP(read_only) },
 };
 
 static const struct cfgkey inet_http_rows[] = {
@@ -345,6 +391,9 @@ static const struct cfgkey inet_http_rows[] = {
 	{ .name = "username", .type = CFGKEY_STR, HTTP(username), .apply = apply_http },
 	{ .name = "password", .type = CFGKEY_STR, HTTP(password), .apply = apply_http,
 	  .show = show_secret },
+	{ .name = "api_token_file", .type = CFGKEY_STR, HTTP(api_token_file),
+	  .apply = apply_http },
+	{ .name = "read_only", .type = CFGKEY_BOOL, HTTP(read_only) },
 };
 
 static const struct cfgkey_table unix_http_table = {

@@ -46,6 +46,8 @@ void config_free(struct corral_config *cfg)
 		free(hs[i]->username);
 		free(hs[i]->password);
 		free(hs[i]->where);
+		free(hs[i]->api_token_file);
+		free(hs[i]->api_token_where);
 	}
 	for (size_t i = 0; i < cfg->nprograms; i++)
 		cfgprog_free(&cfg->programs[i]);

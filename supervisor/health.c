@@ -92,10 +92,12 @@ static void result(struct health *h, bool ok, const char *why)
 		h->last_run[0] = '\0'; /* what a restart for health was for is over */
 		log_info("%s: healthy (%s)", p->name, why);
 		events_process_health(p, true, 0, why);
+		hooks_process_health(p, true, 0, why);
 	} else if (ch == HEALTH_BECAME_UNHEALTHY) {
 		log_warn("%s: unhealthy: %d failed health checks in a row, the last: %s", p->name,
 			 h->count.failures, h->reason);
 		events_process_health(p, false, h->count.failures, h->reason);
+		hooks_process_health(p, false, h->count.failures, h->reason);
 	}
 	/* What the core does next may change P's state (and call us back). */
 	/* ready = health; or ready = log: with ready_health once its line came */

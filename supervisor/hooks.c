@@ -174,6 +174,12 @@ void hooks_process_changed(struct process *p, bool gone)
 		h->on_process_changed(p, gone);
 }
 
+void hooks_process_health(struct process *p, bool healthy, int failures, const char *reason)
+{
+	EACH(h, on_process_health)
+		h->on_process_health(p, healthy, failures, reason);
+}
+
 bool hooks_stop_hold(const struct process *p)
 {
 	EACH(h, on_stop_hold)

@@ -25,7 +25,7 @@ struct process;
 struct program;
 
 /* Subscribers at most: a fixed table, no heap. */
-#define HOOKS_MAX 16
+#define HOOKS_MAX 32
 
 struct hooks {
 	/* ---- corrald's life ---- */
@@ -99,6 +99,10 @@ struct hooks {
 	 * lets go. The core holds no process past its stopwaitsecs from the
 	 * start of the shutdown. */
 	bool (*on_stop_hold)(const struct process *p);
+	/* P's health check's verdict changed (health.c): HEALTHY, or not after
+	 * FAILURES failures in a row, the last for REASON. */
+	void (*on_process_health)(struct process *p, bool healthy, int failures,
+				  const char *reason);
 
 	/* ---- output ---- */
 
@@ -146,6 +150,7 @@ void hooks_taken_over(void);
 void hooks_process_state(struct process *p, enum pstate before, enum pstate after,
 			 const struct pinput *in, bool spawned);
 void hooks_process_changed(struct process *p, bool gone);
+void hooks_process_health(struct process *p, bool healthy, int failures, const char *reason);
 /* True when one subscriber holds P's stop back. */
 bool hooks_stop_hold(const struct process *p);
 /* Through every subscriber's output in turn. */

@@ -85,6 +85,8 @@ struct listener {
 	char *username, *password;
 	char *hkey;             /* its name in a handover record (handover.h); owned */
 	bool is_unix;
+	char *token;            /* api_token_file's bearer token; owned; NULL: none */
+	bool read_only;         /* read_only = true */
 };
 
 static struct {
@@ -189,16 +191,18 @@ static void route(struct http_conn *c, struct http_request *rq)
 		http_respond_error(c, 404);
 }
 
-/* RQ goes to a route served without credentials (HTTP_ROUTE_PUBLIC). */
-static bool public_route(const struct http_request *rq)
+/* The flags of the route RQ goes to (HTTP_ROUTE_PUBLIC: served without
+ * credentials; HTTP_ROUTE_OWN_AUTH: its handler checks them); 0 when none
+ * takes it. */
+static unsigned route_flags(const struct http_request *rq)
 {
 	for (size_t i = 0; i < H.nroutes; i++) {
 		const struct http_route *r = H.routes[i];
 		const char *rest;
 		if (path_takes(r, rq->target, &rest) && (r->methods & rq->method))
-			return r->flags & HTTP_ROUTE_PUBLIC;
+			return r->flags;
 	}
-	return false;
+	return 0;
 }
 
 /* ---- connections ---- */
@@ -269,6 +273,7 @@ static const char *status_text(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 202: return "Accepted";
 	case 303: return "See Other";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
@@ -276,6 +281,7 @@ static const char *status_text(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
+	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 431: return "Request Header Fields Too Large";
 	case 503: return "Service Unavailable";
@@ -364,7 +370,9 @@ int http_stream_begin(struct http_conn *c, const char *type, http_gone_fn *gone,
 	return 0;
 }
 
-int http_stream_write(struct http_conn *c, const struct iovec *iov, int n)
+/* One chunk into C's buffer; NOW: written at once as far as the socket
+ * takes it, else when the loop sees the socket writable. */
+static int stream_add(struct http_conn *c, const struct iovec *iov, int n, bool now)
 {
 	if (c->fd < 0 || c->hold != HOLD_STREAM)
 		return -1;
@@ -388,9 +396,23 @@ int http_stream_write(struct http_conn *c, const struct iovec *iov, int n)
 		client_close(c);
 		return -1;
 	}
-	if (!(c->watch.events & EPOLLOUT)) /* else it goes once the socket takes more */
+	if (c->watch.events & EPOLLOUT)
+		return 0; /* it goes once the socket takes more */
+	if (now)
 		client_flush(c);
+	else if (loop_watch_mod(&c->watch, EPOLLOUT) < 0)
+		client_close(c);
 	return c->fd < 0 ? -1 : 0;
+}
+
+int http_stream_write(struct http_conn *c, const struct iovec *iov, int n)
+{
+	return stream_add(c, iov, n, true);
+}
+
+int http_stream_queue(struct http_conn *c, const struct iovec *iov, int n)
+{
+	return stream_add(c, iov, n, false);
 }
 
 void http_stream_end(struct http_conn *c)
@@ -400,7 +422,55 @@ void http_stream_end(struct http_conn *c)
 	c->hold = HOLD_NONE;
 	c->gone = NULL;
 	(void)out_add(c, "0\r\n\r\n", 5); /* the end of the chunked stream */
-	client_flush(c);
+	/* out from the loop, as the chunks before it (a caller may be inside
+	 * one of the core's hooks); the connection closes once it is */
+	if (!(c->watch.events & EPOLLOUT) && loop_watch_mod(&c->watch, EPOLLOUT) < 0)
+		client_close(c);
+}
+
+size_t http_stream_pending(const struct http_conn *c)
+{
+	return c->hold == HOLD_STREAM ? c->outlen - c->sent : 0;
+}
+
+/* RQ says "Authorization: Bearer T" with T the listener's token; as long
+ * whatever matches, as httpreq_authorized() is. */
+static bool bearer_matches(const struct listener *l, const struct http_request *rq)
+{
+	const char *a = httpreq_header(rq, "authorization");
+	if (!l->token || !a || strncasecmp(a, "Bearer ", 7) != 0)
+		return false;
+	a += 7;
+	size_t n = strlen(a), m = strlen(l->token);
+	unsigned char diff = n != m;
+	for (size_t i = 0; i < m; i++)
+		diff |= (unsigned char)(l->token[i] ^ (i < n ? a[i] : 0));
+	return diff == 0;
+}
+
+bool http_authorize(struct http_conn *c, const struct http_request *rq)
+{
+	const struct listener *l = c->l;
+	bool ok;
+	if (l->token) /* the token, or the Basic credentials when there are some */
+		ok = bearer_matches(l, rq) ||
+		     (l->username && httpreq_authorized(rq, l->username, l->password));
+	else
+		ok = httpreq_authorized(rq, l->username, l->password);
+	if (ok) {
+		c->authed = true;
+		return true;
+	}
+	H.refused++;
+	log_warn("http: refused a request without the right credentials (%llu refused so far)",
+		 (unsigned long long)H.refused);
+	c->close_after = true;
+	return false;
+}
+
+bool http_read_only(const struct http_conn *c)
+{
+	return c->l->read_only;
 }
 
 /* A whole request: its credentials checked, then to its route. */
@@ -412,8 +482,13 @@ static void handle_request(struct http_conn *c)
 	c->keepalive = rq->keepalive;
 	if (!c->keepalive)
 		c->close_after = true;
-	bool pub = public_route(rq);
-	if (!pub && !httpreq_authorized(rq, c->l->username, c->l->password)) {
+	unsigned flags = route_flags(rq);
+	bool pub = flags & HTTP_ROUTE_PUBLIC;
+	if (flags & HTTP_ROUTE_OWN_AUTH) {
+		route(c, rq); /* its handler calls http_authorize() */
+		if (c->fd >= 0 && c->sent < c->outlen && !(c->watch.events & EPOLLOUT))
+			client_flush(c);
+	} else if (!pub && !httpreq_authorized(rq, c->l->username, c->l->password)) {
 		H.refused++;
 		log_warn("http: refused a request without the right credentials (%llu refused so far)",
 			 (unsigned long long)H.refused);
@@ -888,6 +963,54 @@ static void served(char *buf, size_t len)
 		snprintf(buf, len, "HTTP");
 }
 
+/* The bearer token of H's api_token_file into L: its first line, without
+ * the blanks around it. The file's mode was checked at the config's load
+ * (cfgsect.c); checked again here, on what is opened. 0, or -1 after
+ * logging why. */
+static int read_token(struct listener *l, const struct http_config *h)
+{
+	char buf[HTTP_TOKEN_MAX + 2];
+	const char *at = h->api_token_where ? h->api_token_where : h->where;
+	int fd = open(h->api_token_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		log_err("%s: api_token_file %s: %m", at, h->api_token_file);
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		log_err("%s: api_token_file %s: fstat: %m", at, h->api_token_file);
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & 077) { /* changed since the config was read */
+		log_err("%s: api_token_file %s: group or others may read it: chmod 600 it", at,
+			h->api_token_file);
+		close(fd);
+		return -1;
+	}
+	size_t n = io_pread_upto(fd, buf, sizeof buf - 1, 0);
+	close(fd);
+	buf[n] = '\0';
+	char *t = buf + strspn(buf, " \t");
+	t[strcspn(t, "\r\n")] = '\0';
+	size_t len = strlen(t);
+	while (len && (t[len - 1] == ' ' || t[len - 1] == '\t'))
+		t[--len] = '\0';
+	if (!len || len > HTTP_TOKEN_MAX) {
+		log_err("%s: api_token_file %s: %s", at, h->api_token_file,
+			len ? "a token longer than 256 bytes" : "no token in it");
+		explicit_bzero(buf, sizeof buf);
+		return -1;
+	}
+	l->token = strdup(t);
+	explicit_bzero(buf, sizeof buf);
+	if (!l->token) {
+		log_err("http: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int http_open(const struct corral_config *cfg)
 {
 	const struct http_config *hs[] = { &cfg->unix_http, &cfg->inet_http };
@@ -928,8 +1051,15 @@ int http_open(const struct corral_config *cfg)
 			http_close();
 			return -1;
 		}
-		log_info("serving %s on %s%s", what, i == 0 ? h->file : h->port,
-			 h->username ? " (with a password)" : "");
+		l->read_only = h->read_only;
+		if (h->api_token_file && read_token(l, h) < 0) {
+			http_close();
+			return -1;
+		}
+		log_info("serving %s on %s%s%s%s", what, i == 0 ? h->file : h->port,
+			 h->username ? " (with a password)" : "",
+			 l->token ? " (the JSON API with a bearer token too)" : "",
+			 l->read_only ? " (the JSON API read-only)" : "");
 	}
 	return 0;
 }
@@ -957,7 +1087,11 @@ void http_close(void)
 		free(H.l[i].username);
 		free(H.l[i].password);
 		free(H.l[i].hkey);
-		H.l[i].username = H.l[i].password = H.l[i].hkey = NULL;
+		if (H.l[i].token)
+			explicit_bzero(H.l[i].token, strlen(H.l[i].token));
+		free(H.l[i].token);
+		H.l[i].username = H.l[i].password = H.l[i].hkey = H.l[i].token = NULL;
+		H.l[i].read_only = false;
 	}
 	H.nl = 0;
 	http_bury();

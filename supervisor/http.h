@@ -46,6 +46,10 @@ enum {
 	 * /healthz and /readyz, that cannot send them): it must say nothing a
 	 * stranger should not know. */
 	HTTP_ROUTE_PUBLIC = 1u << 2,
+	/* Its handler checks the credentials itself, with http_authorize(), so
+	 * that it can refuse in its own format; the listener's bearer token
+	 * (api_token_file) counts for it. */
+	HTTP_ROUTE_OWN_AUTH = 1u << 3,
 };
 
 struct http_route {
@@ -74,6 +78,18 @@ struct http_route {
 int http_route_add(const struct http_route *r);
 /* R serves nothing more. */
 void http_route_remove(const struct http_route *r);
+
+/* ---- what a route with HTTP_ROUTE_OWN_AUTH asks of its connection ---- */
+
+/* RQ, come to C, carries the listener's credentials: its Basic ones, or
+ * "Authorization: Bearer TOKEN" with the listener's token; true too when
+ * the listener asks for neither. When false the refusal is counted and
+ * logged, and C closes after the answer (a 401 from the caller). */
+bool http_authorize(struct http_conn *c, const struct http_request *rq);
+/* A token (api_token_file) has at most this many bytes. */
+#define HTTP_TOKEN_MAX 256
+/* The listener C came to has read_only = true. */
+bool http_read_only(const struct http_conn *c);
 
 /* ---- answers ---- */
 
@@ -111,8 +127,15 @@ int http_stream_begin(struct http_conn *c, const char *type, http_gone_fn *gone,
  * (and counted). 0 queued (or nothing to write), 1 skipped, -1 the
  * connection closed (after GONE). */
 int http_stream_write(struct http_conn *c, const struct iovec *iov, int n);
-/* The last chunk; the connection closes once it is out. */
+/* The same, but nothing is written now: the chunk waits in C's buffer
+ * until the loop sees the socket writable (for a caller inside one of the
+ * core's hooks, which must not write). */
+int http_stream_queue(struct http_conn *c, const struct iovec *iov, int n);
+/* The last chunk; the connection closes once it is out (written from the
+ * loop, when the socket takes it). */
 void http_stream_end(struct http_conn *c);
+/* Bytes of C's stream not yet taken by its reader (0 when C is no stream). */
+size_t http_stream_pending(const struct http_conn *c);
 
 #define HTTP_STREAM_BEHIND (1024 * 1024)
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ipc/io.h"
+#include "supervisor/api.h"
 #include "supervisor/cfgkey.h"
 #include "supervisor/config.h"
 #include "supervisor/control.h"
@@ -66,7 +67,7 @@ static int parts_init(void)
 	    (r = web_init()) < 0 || (r = metrics_init()) < 0 || (r = pool_init()) < 0 ||
 	    (r = events_init()) < 0 || (r = health_init()) < 0 || (r = healthctl_init()) < 0 ||
 	    (r = schedule_init()) < 0 || (r = readylog_init()) < 0 || (r = watch_init()) < 0 ||
-	    (r = rollctl_init()) < 0 || (r = scalectl_init()) < 0)
+	    (r = rollctl_init()) < 0 || (r = scalectl_init()) < 0 || (r = api_init()) < 0)
 		return r;
 	return 0;
 }

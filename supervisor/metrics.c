@@ -11,6 +11,7 @@
 
 #include "ipc/io.h"
 #include "ipc/proto.h"
+#include "supervisor/apievents.h"
 #include "supervisor/http.h"
 #include "supervisor/log.h"
 #include "supervisor/health.h"
@@ -386,6 +387,12 @@ static void write_self(struct promtext *w, long fds)
 	promtext_family(w, "corral_loop_iterations", PROMTEXT_COUNTER,
 			"Turns of corrald's event loop.");
 	promtext_sample(w, NULL, NULL, NULL, (int64_t)loop_turns(), 0);
+	promtext_family(w, "corral_api_event_subscribers", PROMTEXT_GAUGE,
+			"Clients following the JSON API's event stream (GET /api/v1/events).");
+	promtext_sample(w, NULL, NULL, NULL, apievents_subscribers(), 0);
+	promtext_family(w, "corral_api_event_subscribers_dropped", PROMTEXT_COUNTER,
+			"Event stream clients dropped for falling behind.");
+	promtext_sample(w, NULL, NULL, NULL, (int64_t)apievents_dropped(), 0);
 }
 
 int metrics_render(bool openmetrics, char **out, size_t *len)
