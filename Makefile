@@ -47,7 +47,7 @@ SUP_SRCS  := supervisor/log.c supervisor/mainlog.c supervisor/config.c superviso
              supervisor/cfgsect.c supervisor/cfgcheck.c supervisor/signame.c supervisor/cmdline.c \
              supervisor/heap.c supervisor/loop.c supervisor/hooks.c \
              supervisor/program.c supervisor/pidmap.c \
-             supervisor/spawn.c supervisor/control.c supervisor/ctllog.c supervisor/supervisor.c \
+             supervisor/spawn.c supervisor/control.c supervisor/ctllog.c supervisor/ctltop.c supervisor/supervisor.c \
              supervisor/sdnotify.c supervisor/cgroup.c supervisor/guard.c supervisor/strategy.c \
              supervisor/logline.c supervisor/tokenbucket.c supervisor/logstream.c supervisor/logfile.c \
              supervisor/logbuild.c supervisor/ansi.c supervisor/pyrepr.c supervisor/echo.c supervisor/devlog.c \
@@ -76,7 +76,7 @@ SUP_SRCS  += supervisor/scalectl.c
 SUP_SRCS  += supervisor/api.c supervisor/apijson.c supervisor/apievents.c supervisor/apidoc.c
 IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c ipc/verbs.c
 # corralctl's own files; the ipc/ objects and the config reader it links are below.
-CTL_SRCS  := ctl/corralctl.c ctl/submit.c ctl/migrate.c
+CTL_SRCS  := ctl/corralctl.c ctl/submit.c ctl/migrate.c ctl/top.c ctl/toprows.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
              sandbox/namespaces.c sandbox/mounts.c sandbox/rlimits.c sandbox/limits.c
 # The parts of the sandbox the config reader uses (everything but fds).
@@ -136,6 +136,8 @@ UNIT_TESTS += healthspec
 UNIT_TESTS += cron
 # the JSON API's objects: status fields as status --json's object, UTF-8, errors
 UNIT_TESTS += apijson
+# corralctl top's table: records kept by name, sorted, filtered, grouped, its cells
+UNIT_TESTS += toprows
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 
 .PHONY: all run check check-unit check-includes check-san check-e2e install uninstall clean \
@@ -157,10 +159,10 @@ $(CORRALD): $(BUILD)/supervisor/main.o $(LIB_OBJS)
 # makes a status round trip cheaper than spawning a dynamic /bin/true.
 ifeq ($(SAN),)
 CTL_LDFLAGS := -static-pie -Wl,-z,relro,-z,now $(LDFLAGS)
-CTL_LIBS    := -l:libinih.a -l:libseccomp.a -l:libcap.a
+CTL_LIBS    := -l:libinih.a -l:libseccomp.a -l:libcap.a -l:libncursesw.a -l:libtinfo.a
 else
 CTL_LDFLAGS := $(ALL_LDFLAGS)
-CTL_LIBS    := -linih -lseccomp -lcap
+CTL_LIBS    := -linih -lseccomp -lcap -lncursesw -ltinfo
 endif
 # corrald's config reader, for its unit tests and the programs beside corrald.
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cfgread.o \
@@ -251,6 +253,7 @@ $(BUILD)/tests/unit/test_sockets: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_channel: $(BUILD)/ipc/channel.o
 $(BUILD)/tests/unit/test_framing: $(BUILD)/ipc/framing.o $(BUILD)/ipc/proto.o
 $(BUILD)/tests/unit/test_verbs: $(BUILD)/ipc/verbs.o
+$(BUILD)/tests/unit/test_toprows: $(BUILD)/ctl/toprows.o $(BUILD)/ipc/proto.o
 # the [pool:] keys, through the config reader as a user writes them
 $(BUILD)/tests/unit/test_poolcfg: $(CONFIG_OBJS)
 $(BUILD)/tests/unit/test_migrate: $(BUILD)/ctl/migrate.o $(CONFIG_API_OBJS)

@@ -5,6 +5,7 @@
  * read one answer frame, print it, and exit with the answer's result byte. */
 #include "ctl/migrate.h"
 #include "ctl/submit.h"
+#include "ctl/top.h"
 #include "ipc/io.h"
 #include "ipc/proto.h"
 #include "ipc/utf8.h"
@@ -1015,6 +1016,19 @@ static int submit_verb(const struct verb *v, const struct ctl *o, int argc, char
 	return status;
 }
 
+/* corralctl top: the live screen (top.c). */
+static int top_verb(const struct verb *v, const struct ctl *o, int argc, char **argv)
+{
+	struct top_opts to;
+	char msg[256];
+	if (top_parse(argc, argv, &to, msg, sizeof msg) < 0)
+		usage_error("%s", msg);
+	char *path = socket_path(o->socket, o->config);
+	int status = top_main(path, &to);
+	free(path);
+	return status;
+}
+
 /* corralctl migrate FILE: no daemon involved. */
 static int migrate_main(const struct verb *v, const struct ctl *o, int argc, char **argv)
 {
@@ -1107,6 +1121,7 @@ static verb_main *const verb_mains[VERB_COUNT] = {
 	[VERB_RUN] = run_main,
 	[VERB_SUBMIT] = submit_verb,
 	[VERB_MIGRATE] = migrate_main,
+	[VERB_TOP] = top_verb,
 };
 
 int main(int argc, char **argv)

@@ -17,7 +17,15 @@
  * empty, so fields can be added at the end without a new version.
  * One request, one answer, then the server closes the connection; except
  * `tail -f`, whose answer is followed by 'D' frames whose payload is more of
- * the log, as it is written, until the client goes; and `submit`:
+ * the log, as it is written, until the client goes; `top [--usage]`, whose
+ * answer is `status` of every process and is followed by 'D' frames, each
+ * a first line saying what it is, then lines as `status` gives them:
+ * "changed" (the processes that changed in one turn of corrald's loop; a
+ * line of the name alone: that process is gone), "all" (every process:
+ * the list is replaced), "usage" (with --usage, at most once a second:
+ * the running processes with their CPU and memory fields), "dropped" (the
+ * reader fell behind past its bound: the connection ends; the line after
+ * it says so); and `submit`:
  *
  * `submit [--no-wait] [--detach] POOL` makes the connection a producer. It
  * is answered with an 'A' frame only when refused (no such pool: result 2);
@@ -108,6 +116,8 @@ enum proto_status_field {
 	PS_SCALE,     /* corralctl scale: the processes its program runs instead of its
 		       * numprocs; empty when none */
 	PS_NUMPROCS,  /* its program's numprocs in the config */
+	PS_RESTARTS,  /* spawns after its first, automatic and asked for alike */
+	PS_PROGRAM,   /* its [program:] name (scale takes it) */
 	PS_NFIELDS
 };
 

@@ -85,6 +85,13 @@ const struct verb verbs_table[VERB_COUNT] = {
 			 { { "scale NAME N", "run N processes of NAME: new ones started one at\n"
 			     "a time, each ready; the highest stopped first" },
 			   { "scale NAME --reset", "back to its numprocs" } } },
+	/* corralctl's top is a screen; corrald's is the subscription it
+	 * reads: the status of every process, then each change as it comes */
+	[VERB_TOP] = { "top", VERB_TOP, VERB_OWN_OPTIONS | VERB_AGAIN, 0, 2, NULL,
+		       "usage: top [--usage]",
+		       { { "top [--once] [--usage]", "a live, full-screen view of every process and\n"
+			   "the selected one's log, with keys to act on it;\n"
+			   "--once (or no terminal) prints one snapshot" } } },
 };
 
 const struct verb *verbs_find(const char *name)

@@ -38,6 +38,7 @@ enum verb_id {
 	VERB_METRICS,
 	VERB_HEALTH,
 	VERB_SCALE,
+	VERB_TOP,
 	VERB_COUNT
 };
 

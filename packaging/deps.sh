@@ -8,7 +8,7 @@ set -eu
 
 need="gcc make pkg-config libseccomp-dev libcap-dev libinih-dev libcmocka-dev libexpat1-dev libhttp-parser-dev nettle-dev \
 liburiparser-dev mandoc man-db strace python3 procps clang systemd libsystemd0 util-linux supervisor tini chromium \
-python3-prometheus-client tzdata libjansson-dev python3-jsonschema"
+python3-prometheus-client tzdata libjansson-dev python3-jsonschema libncurses-dev tmux"
 # supervisor: its supervisorctl, childutils and supervisord are what the
 # supervisord drop-in tests drive corrald with and compare it against.
 # chromium: tests/e2e/test_web.py drives the web page in it, headless.
@@ -22,6 +22,8 @@ python3-prometheus-client tzdata libjansson-dev python3-jsonschema"
 # document, comes from the npm registry in the test, not from here.)
 # tzdata: schedule_tz zones, and the zones test_cron (America/New_York,
 # Europe/Berlin) and test_schedule.py compute triggers in.
+# libncurses-dev: corralctl top's screen (linked statically, like the rest
+# of corralctl). tmux: tests/e2e/test_top.py drives that screen in it.
 # gnuplot-nox: the plots `make bench` draws (PNG and SVG, no X).
 case "${CORRAL_DEPS:-} $*" in
 *bench*) need="$need s6 runit gnuplot-nox" ;;

@@ -19,6 +19,7 @@
 #include "supervisor/config.h"
 #include "supervisor/control.h"
 #include "supervisor/ctllog.h"
+#include "supervisor/ctltop.h"
 #include "supervisor/events.h"
 #include "supervisor/health.h"
 #include "supervisor/healthctl.h"
@@ -61,7 +62,7 @@ static const struct hooks http_hooks = {
 static int parts_init(void)
 {
 	int r;
-	if ((r = control_init()) < 0 || (r = ctllog_init()) < 0 ||
+	if ((r = control_init()) < 0 || (r = ctllog_init()) < 0 || (r = ctltop_init()) < 0 ||
 	    (r = hooks_subscribe(&http_hooks)) < 0 || (r = rpc_init()) < 0 ||
 	    (r = web_init()) < 0 || (r = metrics_init()) < 0 || (r = pool_init()) < 0 ||
 	    (r = events_init()) < 0 || (r = health_init()) < 0 || (r = healthctl_init()) < 0 ||

@@ -239,5 +239,8 @@ void procstatus_fill(const struct process *p, struct procstatus *ps, bool usage)
 	number_field(ps->numprocs, sizeof ps->numprocs, p->prog->cfg->numprocs);
 	ps->fields[PS_SCALE] = ps->scale;
 	ps->fields[PS_NUMPROCS] = ps->numprocs;
+	number_field(ps->restarts, sizeof ps->restarts, (int64_t)p->restarts);
+	ps->fields[PS_RESTARTS] = ps->restarts;
+	ps->fields[PS_PROGRAM] = p->prog->cfg->name;
 }
 

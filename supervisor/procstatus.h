@@ -19,7 +19,7 @@ struct procstatus {
 	char pid[16], uptime[24], code[16], sig[16], info[640], tree[16], dropped[24],
 		blocked[24], syslog_dropped[24], pool[128], worker[64], pstats[320], cpu[24],
 		mem[24], mempeak[24], health[300], lastrun[24], laststatus[16], nextrun[24],
-		skipped[24], watches[16], roll[600], scale[16], numprocs[16];
+		skipped[24], watches[16], roll[600], scale[16], numprocs[16], restarts[24];
 };
 
 /* The cgroup limits corrald can enforce now (a mask of 1 << enum

@@ -302,7 +302,7 @@ static void test_field_escaping(void **state)
 		"w", "busy job 7", "queue=1 queue_max=4", "3", "5436", "8978432", "",
 		"unhealthy (3 failures: HTTP 500)",
 		"*/5 * * * *", "1796563116", "124", "1796563200", "2",
-		"17", "rolling 1/4, replacing w:w_01", "8", "4",
+		"17", "rolling 1/4, replacing w:w_01", "8", "4", "3", "w",
 	};
 	char *fields[PS_NFIELDS + 1], *line;
 	struct proto_buf b;
