@@ -74,7 +74,8 @@ SUP_SRCS  += supervisor/roll.c supervisor/rollctl.c
 SUP_SRCS  += supervisor/scalectl.c
 # The JSON API: its routes, its objects, its event stream, its OpenAPI document.
 SUP_SRCS  += supervisor/api.c supervisor/apijson.c supervisor/apievents.c supervisor/apidoc.c
-IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c ipc/verbs.c
+IPC_SRCS  := ipc/proto.c ipc/io.c ipc/channel.c ipc/framing.c ipc/utf8.c ipc/verbs.c \
+             ipc/statusjson.c
 # corralctl's own files; the ipc/ objects and the config reader it links are below.
 CTL_SRCS  := ctl/corralctl.c ctl/submit.c ctl/migrate.c ctl/top.c ctl/toprows.c
 SBX_SRCS  := sandbox/fds.c sandbox/sandbox.c sandbox/users.c sandbox/caps.c sandbox/filter.c \
@@ -159,10 +160,11 @@ $(CORRALD): $(BUILD)/supervisor/main.o $(LIB_OBJS)
 # makes a status round trip cheaper than spawning a dynamic /bin/true.
 ifeq ($(SAN),)
 CTL_LDFLAGS := -static-pie -Wl,-z,relro,-z,now $(LDFLAGS)
-CTL_LIBS    := -l:libinih.a -l:libseccomp.a -l:libcap.a -l:libncursesw.a -l:libtinfo.a
+CTL_LIBS    := -l:libinih.a -l:libseccomp.a -l:libcap.a -l:libncursesw.a -l:libtinfo.a \
+               -l:libjansson.a
 else
 CTL_LDFLAGS := $(ALL_LDFLAGS)
-CTL_LIBS    := -linih -lseccomp -lcap -lncursesw -ltinfo
+CTL_LIBS    := -linih -lseccomp -lcap -lncursesw -ltinfo -ljansson
 endif
 # corrald's config reader, for its unit tests and the programs beside corrald.
 CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cfgread.o \
@@ -180,7 +182,8 @@ CONFIG_OBJS := $(BUILD)/supervisor/config.o $(BUILD)/supervisor/cfgread.o \
 # -c FILE finds its socket and migrate reads supervisord's file with it.
 CONFIG_API_OBJS := $(BUILD)/supervisor/config_api.o $(CONFIG_OBJS)
 $(CORRALCTL): $(CTL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/ipc/proto.o $(BUILD)/ipc/utf8.o \
-              $(BUILD)/ipc/framing.o $(BUILD)/ipc/verbs.o $(CONFIG_API_OBJS)
+              $(BUILD)/ipc/framing.o $(BUILD)/ipc/verbs.o $(BUILD)/ipc/statusjson.o \
+              $(CONFIG_API_OBJS)
 	$(CC) $(CTL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 # Each unit test links only the objects it tests.
@@ -195,7 +198,7 @@ $(BUILD)/tests/unit/test_heap: $(BUILD)/supervisor/heap.o
 $(BUILD)/tests/unit/test_cron: $(BUILD)/supervisor/cron.o
 # procstatus_fill() and the HTTP answers are the test's own fakes
 $(BUILD)/tests/unit/test_apijson: $(BUILD)/supervisor/apijson.o $(BUILD)/supervisor/log.o \
-                                $(BUILD)/ipc/utf8.o
+                                $(BUILD)/ipc/utf8.o $(BUILD)/ipc/statusjson.o
 $(BUILD)/tests/unit/test_loop: $(BUILD)/supervisor/loop.o $(BUILD)/supervisor/heap.o \
                              $(BUILD)/supervisor/log.o $(BUILD)/ipc/io.o
 $(BUILD)/tests/unit/test_hooks: $(BUILD)/supervisor/hooks.o

@@ -8,6 +8,7 @@
 #include "ctl/top.h"
 #include "ipc/io.h"
 #include "ipc/proto.h"
+#include "ipc/statusjson.h"
 #include "ipc/utf8.h"
 #include "ipc/verbs.h"
 #include "supervisor/config_api.h"
@@ -479,173 +480,17 @@ static void status_print_text(const struct status_line *st, int width)
 	       desc, n && *info ? sep : "", info);
 }
 
-/* A JSON string; bytes that are not UTF-8 become U+FFFD so the output
- * always parses. */
-static void json_string(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str), k;
-
-	putchar('"');
-	while (n > 0) {
-		switch (*s) {
-		case '"': fputs("\\\"", stdout); break;
-		case '\\': fputs("\\\\", stdout); break;
-		case '\n': fputs("\\n", stdout); break;
-		case '\t': fputs("\\t", stdout); break;
-		case '\r': fputs("\\r", stdout); break;
-		case '\b': fputs("\\b", stdout); break;
-		case '\f': fputs("\\f", stdout); break;
-		default:
-			if (*s < 0x20) {
-				printf("\\u%04x", *s);
-				break;
-			}
-			k = utf8_seq_len(s, n);
-			if (k == 0) {
-				fputs("\\ufffd", stdout);
-				break;
-			}
-			fwrite(s, 1, k, stdout);
-			s += k;
-			n -= k;
-			continue;
-		}
-		s++;
-		n--;
-	}
-	putchar('"');
-}
-
-/* A pool worker's "pool" object: its pool, what it does, and the pool's
- * figures (KEY=N words) as numbers. */
-static void pool_print_json(const struct status_line *st)
-{
-	const char *worker = st->f[PS_WORKER];
-	fputs(",\"pool\":{\"name\":", stdout);
-	json_string(st->f[PS_POOL]);
-	fputs(",\"worker\":", stdout);
-	json_string(strncmp(worker, "busy", 4) == 0 ? "busy" : worker);
-	if (strncmp(worker, "busy job ", 9) == 0)
-		printf(",\"job\":%lld", strtoll(worker + 9, NULL, 10));
-	else
-		fputs(",\"job\":null", stdout);
-	for (const char *p = st->f[PS_POOLSTATS]; *p;) {
-		size_t klen = strcspn(p, "= ");
-		const char *v = p + klen;
-		if (*v == '=' && v[1] >= '0' && v[1] <= '9' && klen < 64) {
-			printf(",\"%.*s\":%lld", (int)klen, p, strtoll(v + 1, NULL, 10));
-		}
-		p += klen + strcspn(p + klen, " ");
-		p += strspn(p, " ");
-	}
-	putchar('}');
-}
-
+/* One process's object (ipc/statusjson.h: the JSON API's too), on a
+ * line of its own. */
 static void status_print_json(const struct status_line *st, bool first)
 {
-	char name[32];
-	const char *sn;
-
-	fputs(first ? "  {" : ",\n  {", stdout);
-	fputs("\"name\":", stdout);
-	json_string(st->f[PS_NAME]);
-	fputs(",\"group\":", stdout);
-	json_string(st->f[PS_GROUP]);
-	fputs(",\"state\":", stdout);
-	json_string(st->f[PS_STATE]);
-	printf(",\"pid\":%ld,\"uptime\":%ld", st->pid, st->uptime);
-	if (st->exitcode >= 0)
-		printf(",\"exitcode\":%ld", st->exitcode);
-	else
-		fputs(",\"exitcode\":null", stdout);
-	fputs(",\"signal\":", stdout);
-	if (st->signal > 0) {
-		sn = signal_name(st->signal, name, sizeof(name));
-		if (!sn) {
-			snprintf(name, sizeof(name), "%ld", st->signal);
-			sn = name;
-		}
-		json_string(sn);
-	} else {
-		fputs("null", stdout);
-	}
-	fputs(",\"spawnerr\":", stdout);
-	if (*st->f[PS_SPAWNERR])
-		json_string(st->f[PS_SPAWNERR]);
-	else
-		fputs("null", stdout);
-	fputs(",\"info\":", stdout);
-	json_string(st->f[PS_INFO]);
-	if (st->tree >= 0)
-		printf(",\"tree\":%ld", st->tree);
-	else
-		fputs(",\"tree\":null", stdout);
-	fputs(",\"scope\":", stdout);
-	json_string(st->f[PS_SCOPE]);
-	fputs(",\"group_state\":", stdout);
-	if (*st->f[PS_GROUPSTATE])
-		json_string(st->f[PS_GROUPSTATE]);
-	else
-		fputs("null", stdout);
-	printf(",\"log_dropped\":%ld,\"log_blocked_ms\":%ld,\"syslog_dropped\":%ld",
-	       field_long(st->f[PS_LOGDROPPED], 0), field_long(st->f[PS_LOGBLOCKED], 0),
-	       field_long(st->f[PS_SYSLOGDROPPED], 0));
-	/* what its tree uses; null where corrald cannot say (or is older) */
-	const char *cpu = st->f[PS_CPU];
-	if (*cpu)
-		printf(",\"cpu_seconds\":%.6f", (double)field_long(cpu, 0) / 1e6);
-	else
-		fputs(",\"cpu_seconds\":null", stdout);
-	static const char *const mem_keys[] = { "memory_bytes", "memory_peak_bytes" };
-	const int mem_fields[] = { PS_MEM, PS_MEMPEAK };
-	for (int k = 0; k < 2; k++) {
-		if (*st->f[mem_fields[k]])
-			printf(",\"%s\":%ld", mem_keys[k], field_long(st->f[mem_fields[k]], 0));
-		else
-			printf(",\"%s\":null", mem_keys[k]);
-	}
-	fputs(",\"health\":", stdout);
-	if (*st->f[PS_HEALTH])
-		json_string(st->f[PS_HEALTH]);
-	else
-		fputs("null", stdout);
-	if (*st->f[PS_POOL])
-		pool_print_json(st);
-	/* its schedule: times as time() numbers; null where none */
-	fputs(",\"schedule\":", stdout);
-	if (*st->f[PS_SCHEDULE]) {
-		fputs("{\"expression\":", stdout);
-		json_string(st->f[PS_SCHEDULE]);
-		static const char *const keys[] = { "last_run", "last_status", "next_run" };
-		const int fields[] = { PS_LASTRUN, PS_LASTSTATUS, PS_NEXTRUN };
-		for (int k = 0; k < 3; k++) {
-			if (*st->f[fields[k]])
-				printf(",\"%s\":%ld", keys[k], field_long(st->f[fields[k]], 0));
-			else
-				printf(",\"%s\":null", keys[k]);
-		}
-		printf(",\"skipped\":%ld}", field_long(st->f[PS_SKIPPED], 0));
-	} else {
-		fputs("null", stdout);
-	}
-	/* watch =: its program's inotify watches; null when it has no watch */
-	if (*st->f[PS_WATCHES])
-		printf(",\"watches\":%ld", field_long(st->f[PS_WATCHES], 0));
-	else
-		fputs(",\"watches\":null", stdout);
-	fputs(",\"roll\":", stdout);
-	if (*st->f[PS_ROLL])
-		json_string(st->f[PS_ROLL]);
-	else
-		fputs("null", stdout);
-	if (*st->f[PS_SCALE])
-		printf(",\"scale\":%ld", field_long(st->f[PS_SCALE], 0));
-	else
-		fputs(",\"scale\":null", stdout);
-	if (*st->f[PS_NUMPROCS])
-		printf(",\"numprocs\":%ld", field_long(st->f[PS_NUMPROCS], 0));
-	putchar('}');
+	json_t *o = statusjson_process(st->f);
+	char *text = o ? json_dumps(o, STATUSJSON_DUMP) : NULL;
+	json_decref(o);
+	if (!text)
+		errx(PROTO_FAILED, "printing the status: out of memory");
+	printf("%s  %s", first ? "" : ",\n", text);
+	free(text);
 }
 
 /* The status lines, aligned in columns or as a JSON array. */

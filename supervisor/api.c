@@ -416,17 +416,17 @@ static void program_log(struct http_conn *c, const struct http_request *rq,
 	if (fd >= 0)
 		close(fd);
 	json_t *o = json_pack("{s:o, s:s, s:I, s:I, s:I, s:o}", "name",
-			      apijson_string(p->name, strlen(p->name)), "stream",
+			      statusjson_string(p->name, strlen(p->name)), "stream",
 			      which == LOG_STDERR ? "stderr" : "stdout", "offset", (json_int_t)from,
 			      "length", (json_int_t)got, "size", (json_int_t)size, "text",
-			      apijson_string(buf, got));
+			      statusjson_string(buf, got));
 	free(buf);
 	apijson_answer(c, 200, o, "");
 }
 
 static void reload_line(void *ctx, const char *text)
 {
-	json_array_append_new(ctx, apijson_string(text, strlen(text)));
+	json_array_append_new(ctx, statusjson_string(text, strlen(text)));
 }
 
 static void reload(struct http_conn *c, const struct http_request *rq, const struct target *t)

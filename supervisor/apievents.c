@@ -154,7 +154,7 @@ static uint64_t new_id(void)
  * NULL; no id line when ID is 0. DATA is taken. */
 static char *format(uint64_t id, const char *type, json_t *data, size_t *len)
 {
-	char *json = data ? json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+	char *json = data ? json_dumps(data, STATUSJSON_DUMP) : NULL;
 	json_decref(data);
 	if (!json)
 		return NULL;
@@ -204,8 +204,8 @@ static void events_process_state(struct process *p, enum pstate before, enum pst
 	if (before == after)
 		return;
 	publish("state", json_pack("{s:o, s:o, s:s, s:s, s:I}",
-				   "name", apijson_string(p->name, strlen(p->name)),
-				   "group", apijson_string(p->prog->cfg->name,
+				   "name", statusjson_string(p->name, strlen(p->name)),
+				   "group", statusjson_string(p->prog->cfg->name,
 							   strlen(p->prog->cfg->name)),
 				   "from", program_state_name(before),
 				   "to", program_state_name(after),
@@ -216,11 +216,11 @@ static void events_process_health(struct process *p, bool healthy, int failures,
 				  const char *reason)
 {
 	publish("health", json_pack("{s:o, s:o, s:b, s:i, s:o}",
-				    "name", apijson_string(p->name, strlen(p->name)),
-				    "group", apijson_string(p->prog->cfg->name,
+				    "name", statusjson_string(p->name, strlen(p->name)),
+				    "group", statusjson_string(p->prog->cfg->name,
 							    strlen(p->prog->cfg->name)),
 				    "healthy", healthy, "failures", failures,
-				    "reason", apijson_string(reason, strlen(reason))));
+				    "reason", statusjson_string(reason, strlen(reason))));
 }
 
 /* Output of P, to those who asked for it: not kept, no id. */
@@ -258,9 +258,9 @@ static size_t events_output(struct process *p, int which, const char *in, size_t
 		n = piece_end(in + at, len - at);
 		size_t tlen;
 		char *text = format(0, "log", json_pack("{s:o, s:s, s:o}",
-							 "name", apijson_string(p->name, strlen(p->name)),
+							 "name", statusjson_string(p->name, strlen(p->name)),
 							 "stream", which == LOG_STDERR ? "stderr" : "stdout",
-							 "text", apijson_string(in + at, n)), &tlen);
+							 "text", statusjson_string(in + at, n)), &tlen);
 		if (!text) {
 			log_err("api: out of memory for a log event");
 			break;
@@ -325,7 +325,7 @@ static void replay(struct sub *s, const char *last_id)
 	if (!valid || !E.n || last + 1 < oldest || last > newest) {
 		size_t len;
 		json_t *d = json_pack("{s:o, s:o, s:s}", "last_event_id",
-				      apijson_string(last_id, strlen(last_id)), "oldest_id",
+				      statusjson_string(last_id, strlen(last_id)), "oldest_id",
 				      E.n ? json_integer((json_int_t)oldest) : json_null(),
 				      "message", "events after Last-Event-ID are no longer kept (or it "
 				      "is not one of this corrald's): every event kept follows");

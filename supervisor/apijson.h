@@ -1,8 +1,9 @@
 /* apijson — what the JSON API (api.h, apievents.h) writes: a process's
  * status as the object `corralctl status --json` prints for it, built from
- * the fields procstatus.h composes for every server (so there is one
- * status, in two encodings), strings that are always valid UTF-8, and the
- * answers: a JSON body, or an error object {"code", "message"}.
+ * the fields procstatus.h composes for every server, by the encoder
+ * corralctl prints `status --json` with (ipc/statusjson.h, which also
+ * makes strings that are always valid UTF-8), and the answers: a JSON
+ * body, or an error object {"code", "message"}.
  *
  * Objects are jansson's (json_t); each function that returns one hands
  * it to the caller (json_decref), NULL when out of memory. */
@@ -14,14 +15,14 @@
 
 #include <jansson.h>
 
+#include "ipc/statusjson.h"
+
 struct http_conn;
 struct process;
 
 /* P's status: the keys and values of `corralctl status --json` (with what
  * its tree uses when USAGE). */
 json_t *apijson_process(const struct process *p, bool usage);
-/* LEN bytes of S as a JSON string; bytes that are not UTF-8 become U+FFFD. */
-json_t *apijson_string(const char *s, size_t len);
 
 /* Answer C with STATUS and BODY (taken: decref'd here); a 500 when BODY
  * is NULL or cannot be written. HEADERS: whole lines, "" for none. */

@@ -60,17 +60,17 @@ void http_respond_error(struct http_conn *c, int status)
 static void test_string(void **state)
 {
 	(void)state;
-	json_t *j = apijson_string("caf\xc3\xa9", 5);
+	json_t *j = statusjson_string("caf\xc3\xa9", 5);
 	assert_string_equal(json_string_value(j), "caf\xc3\xa9");
 	json_decref(j);
 	/* a lone continuation byte, a truncated sequence: one U+FFFD each */
-	j = apijson_string("a\x80" "b\xc3", 4);
+	j = statusjson_string("a\x80" "b\xc3", 4);
 	assert_non_null(j);
 	assert_int_equal(json_string_length(j), 1 + 3 + 1 + 3);
 	assert_memory_equal(json_string_value(j), "a\xef\xbf\xbd" "b\xef\xbf\xbd", 8);
 	json_decref(j);
 	/* a NUL stays a character of the string */
-	j = apijson_string("a\0b", 3);
+	j = statusjson_string("a\0b", 3);
 	assert_int_equal(json_string_length(j), 3);
 	json_decref(j);
 }
@@ -108,7 +108,8 @@ static void test_process(void **state)
 	set_fields();
 	json_t *o = apijson_process(NULL, true);
 	assert_non_null(o);
-	/* corralctl's keys, in its order (ctl/corralctl.c, status_print_json) */
+	/* status --json's keys, in corralctl(1)'s order (ipc/statusjson.c,
+	 * which corralctl prints with too) */
 	static const char *const keys[] = {
 		"name", "group", "state", "pid", "uptime", "exitcode", "signal", "spawnerr", "info",
 		"tree", "scope", "group_state", "log_dropped", "log_blocked_ms", "syslog_dropped",
