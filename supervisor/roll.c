@@ -335,7 +335,7 @@ static int reload_begin(struct process *const *v, size_t n, const char *word,
 			size_t whylen)
 {
 	struct roll *r;
-	return roll_begin(v, n, 1, false, word, line, done, ctx, &r, why, whylen);
+	return roll_begin(v, n, 1, true, word, line, done, ctx, &r, why, whylen);
 }
 
 static const struct reload_roller reload_roller = {

@@ -35,8 +35,11 @@ int roll_init(void);
 /* Roll the N processes of V (copied), BATCH (1 or more) at a time, in
  * order (one that is down is only started: corralctl scale starts its new
  * processes so, each ready before the next). ALONE: each is restarted
- * without what requires it (supervisor_restart_alone: watch_cascade =
- * false); else those stop first and start again once it is back. LINE and DONE are called with
+ * without what requires it (supervisor_restart_alone), as corralctl
+ * restart --rolling and a reload's rolling update do (the program stays
+ * up, one process at a time: what requires it has no reason to stop)
+ * and watch_cascade = false; else those stop first and start again once
+ * it is back. LINE and DONE are called with
  * CTX (DONE exactly once, maybe before this returns); the last line says
  * "K of N WORD" ("replaced", "started"). 0 and *OUT, or -EBUSY (one of
  * them is in a roll already, named in WHY), -ENOMEM. */

@@ -132,7 +132,7 @@ static void verb_restart(struct client *c, char **argv, int argc)
 	c->unfollow = caller_gone;
 	struct roll *roll;
 	char why[300];
-	r = roll_begin(sel.v, sel.n, batch ? batch : 1, false, "replaced", roll_line, roll_done, c, &roll,
+	r = roll_begin(sel.v, sel.n, batch ? batch : 1, true, "replaced", roll_line, roll_done, c, &roll,
 		       why, sizeof why);
 	selection_free(&sel);
 	if (r < 0) {

@@ -657,12 +657,14 @@ static void policy_changed(struct process *p, enum pstate before)
 	if (before == PSTATE_RUNNING && !p->prog->transient && !core.shutting_down &&
 	    !(p->alone && p->fsm.state == PSTATE_STOPPING))
 		deps_fallen(p->prog, p->fsm.state != PSTATE_STOPPING || p->dep_restart);
+	/* A restart alone is over once its stop is (down, or started again
+	 * already by whoever restarts it, from a hook run before this one). */
+	if (p->fsm.state != PSTATE_STOPPING)
+		p->alone = false;
 	/* Stops first: a required program whose stop waited for this
 	 * one goes now, before this one could be started again. */
-	if (process_down(p)) {
-		p->alone = false;
+	if (process_down(p))
 		deps_stops_recheck();
-	}
 	if (p->fsm.state == PSTATE_RUNNING || process_down(p))
 		deps_recheck();
 	if (p->prog->transient && !p->prog->retiring && process_down(p))

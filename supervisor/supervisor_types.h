@@ -64,7 +64,8 @@ struct process {
 	bool dep_waiting;     /* asked to start; waits for what it requires or comes after */
 	bool dep_restart;     /* stopped because something it requires failed: starts again */
 	bool alone;           /* this stop restarts it alone: what requires it is left
-			       * running (supervisor_restart_alone); false once down */
+			       * running (supervisor_restart_alone); false once it is
+			       * not STOPPING any more */
 	bool stop_after_deps; /* asked to stop; stops once what requires it is down */
 	struct pool_worker *worker; /* a pool's worker: its pipes and jobs (pool.c); NULL: none */
 	int64_t start_wall;   /* time(): when it was last spawned, 0: never */

@@ -10,7 +10,8 @@ import subprocess
 import threading
 import time
 
-from harness import Corral, corrald_path, expect, expect_rc, free_port, note, prog, run, wait_until
+from harness import (SLEEP, Corral, corrald_path, expect, expect_rc, free_port, note, prog, run,
+                     wait_until)
 
 # A small HTTP server that serves on the socket it inherits (LISTEN_FDS,
 # fd 3) and says READY=1 on $NOTIFY_SOCKET once it listens. Each answer is
@@ -474,6 +475,37 @@ def test_supervisorctl_update_rolls():
         st = c.status()
         expect(all(st[n]["state"] == "STOPPED" for n in NAMES[:4]),
                "a stop after a reread did not stop", st)
+
+
+def test_rolling_leaves_what_requires_it_running():
+    """What requires a rolled program keeps its pid through restart
+    --rolling and through a reload's rolling update (the program is up all
+    the while, one instance at a time); a plain restart still stops it
+    first and starts it again."""
+    port = free_port()
+    def cfg(env, strategy="rolling"):
+        return (web(port, n=2, update_strategy=strategy, environment='V="%s"' % env)
+                + prog("dep", SLEEP, startsecs=0, requires="web"))
+    with Corral(cfg("1"), scripts=SCRIPTS, name="rolldeps") as c:
+        before = c.wait_running(NAMES[:2], 20)
+        dep = c.wait_running(["dep"], 20)["dep"]
+        r = c.ctl("restart", "--rolling", "web", timeout=60)
+        expect_rc(r, 0, "restart --rolling web")
+        mid = pids_of(c, 2)
+        expect(all(mid[n] != before[n] for n in NAMES[:2]), "not rolled", r)
+        expect(c.status()["dep"]["pid"] == dep, "restart --rolling restarted dep", c.status()["dep"])
+        c.write_config(cfg("2"))
+        r = c.ctl("reload", timeout=60)
+        expect(r.rc == 0 and "2 of 2 updated" in r.lines, "rolling reload", r)
+        expect(c.status()["dep"]["pid"] == dep, "a rolling reload restarted dep", c.status()["dep"])
+        expect("dep: stopping" not in c.stderr_text(), "dep was stopped", c.stderr_tail())
+        # the same program, restarted plainly: dep is stopped and started again
+        c.write_config(cfg("2", strategy="restart"))
+        expect_rc(c.ctl("reload", timeout=60), 0, "reload to update_strategy = restart")
+        expect_rc(c.ctl("restart", "web:web_0", timeout=60), 0, "plain restart")
+        wait_until(lambda: c.status()["dep"]["state"] == "RUNNING" and
+                   c.status()["dep"]["pid"] != dep, 20,
+                   lambda: "a plain restart to restart dep too: %r" % c.status()["dep"])
 
 
 def test_rolling_errors():
