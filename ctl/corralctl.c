@@ -162,40 +162,10 @@ static int deadline_ms(const struct deadline *d)
 	return ms > 1000000000 ? 1000000000 : (int)ms;
 }
 
-/* Connect to PATH: the fd, or -errno. The timeout also bounds connect()
- * (a full backlog) and the writes, through SO_SNDTIMEO. */
-static int try_connect(const char *path, double timeout)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (timeout > 0) {
-		struct timeval tv = {
-			.tv_sec = (time_t)timeout,
-			.tv_usec = (suseconds_t)((timeout - (double)(time_t)timeout) * 1e6),
-		};
-		if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-	}
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
-/* try_connect(), or exit 4 with the reason. */
+/* io_connect_unix(), or exit 4 with the reason. */
 static int connect_socket(const char *path, double timeout)
 {
-	int fd = try_connect(path, timeout);
+	int fd = io_connect_unix(path, timeout);
 	if (fd == -EAGAIN || fd == -EINPROGRESS)
 		errx(EXIT_NO_DAEMON, "cannot connect to %s: no answer within %g second%s",
 		     path, timeout, timeout == 1 ? "" : "s");
@@ -743,7 +713,7 @@ static bool tail_again(int *fd, const char *path, int argc, char **argv)
 		return false;
 	bool ok = false;
 	for (int tries = 0; tries < 100 && !ok && !tail_stop; tries++) {
-		int s = try_connect(path, 30);
+		int s = io_connect_unix(path, 30);
 		if (s < 0)
 			break; /* no corrald: it is gone, and the program with it */
 		if (io_write_all(s, req.data, req.len) < 0) {

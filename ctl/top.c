@@ -22,8 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +30,8 @@
 #include "ipc/proto.h"
 
 #define EXIT_NO_DAEMON PROTO_REFUSED
+/* seconds a connection to corrald may take (a full backlog) */
+#define CONNECT_TIMEOUT 10
 /* Lines of the selected log kept for the screen and its search. */
 #define LOG_KEEP 2000
 /* The log asked for when a process is selected. */
@@ -144,23 +144,16 @@ static void conn_close(struct conn *c)
 static int conn_open(struct conn *c, int argc, char **argv)
 {
 	conn_close(c);
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (strlen(S.path) >= sizeof addr.sun_path)
-		return -ENAMETOOLONG;
-	memcpy(addr.sun_path, S.path, strlen(S.path) + 1);
 	struct proto_buf req;
 	int r = proto_request_pack(argc, argv, &req);
 	if (r < 0)
 		return r;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
+	int fd = io_connect_unix(S.path, CONNECT_TIMEOUT);
+	if (fd < 0)
+		r = fd;
+	else if ((r = io_write_all(fd, req.data, req.len)) == 0 &&
+		 fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
 		r = -errno;
-	} else if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-		r = -errno;
-	} else if ((r = io_write_all(fd, req.data, req.len)) == 0 &&
-		   fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
-		r = -errno;
-	}
 	proto_buf_free(&req);
 	if (r < 0) {
 		if (fd >= 0)

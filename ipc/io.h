@@ -27,5 +27,9 @@ ssize_t io_read_text(const char *path, char *buf, size_t len);
 ssize_t io_read_text_at(int at, const char *path, char *buf, size_t len);
 /* One write() retried on EINTR: bytes written or -errno. */
 ssize_t io_write_some(int fd, const void *buf, size_t len);
+/* Connect a stream socket (O_CLOEXEC) to the Unix socket PATH: the fd, or
+ * -errno. TIMEOUT seconds (0: none) also bound connect() (a full backlog)
+ * and the writes, through SO_SNDTIMEO. */
+int io_connect_unix(const char *path, double timeout);
 
 #endif

@@ -448,6 +448,13 @@ static bool bearer_matches(const struct listener *l, const struct http_request *
 	return diff == 0;
 }
 
+static void count_refused(void)
+{
+	H.refused++;
+	log_warn("http: refused a request without the right credentials (%llu refused so far)",
+		 (unsigned long long)H.refused);
+}
+
 bool http_authorize(struct http_conn *c, const struct http_request *rq)
 {
 	const struct listener *l = c->l;
@@ -461,9 +468,7 @@ bool http_authorize(struct http_conn *c, const struct http_request *rq)
 		c->authed = true;
 		return true;
 	}
-	H.refused++;
-	log_warn("http: refused a request without the right credentials (%llu refused so far)",
-		 (unsigned long long)H.refused);
+	count_refused();
 	c->close_after = true;
 	return false;
 }
@@ -483,19 +488,14 @@ static void handle_request(struct http_conn *c)
 	if (!c->keepalive)
 		c->close_after = true;
 	unsigned flags = route_flags(rq);
-	bool pub = flags & HTTP_ROUTE_PUBLIC;
-	if (flags & HTTP_ROUTE_OWN_AUTH) {
-		route(c, rq); /* its handler calls http_authorize() */
-		if (c->fd >= 0 && c->sent < c->outlen && !(c->watch.events & EPOLLOUT))
-			client_flush(c);
-	} else if (!pub && !httpreq_authorized(rq, c->l->username, c->l->password)) {
-		H.refused++;
-		log_warn("http: refused a request without the right credentials (%llu refused so far)",
-			 (unsigned long long)H.refused);
+	/* checked here unless public or its handler checks (http_authorize) */
+	bool checked = !(flags & (HTTP_ROUTE_PUBLIC | HTTP_ROUTE_OWN_AUTH));
+	if (checked && !httpreq_authorized(rq, c->l->username, c->l->password)) {
+		count_refused();
 		http_respond_error(c, 401);
 	} else {
 		/* (a public route's request proves nothing of its sender) */
-		if (!pub)
+		if (checked)
 			c->authed = true;
 		route(c, rq);
 		/* a stream's head, when no chunk took it out */

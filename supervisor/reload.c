@@ -241,9 +241,9 @@ static bool only_numprocs(const struct program *prog, const struct program_confi
  * pools (their workers hold jobs) nor event listeners. */
 static bool rolls_in_place(const struct program *prog, const struct program_config *c)
 {
+	/* (is_pool and is_listener are not rollable: PROG's are C's) */
 	return roller && c->update_strategy == UPDATE_ROLLING && !c->is_pool && !c->is_listener &&
-	       !prog->cfg->is_pool && !prog->cfg->is_listener && !prog->transient &&
-	       !prog->waiting && roster_instances(c) == prog->nprocs &&
+	       !prog->transient && !prog->waiting && roster_instances(c) == prog->nprocs &&
 	       program_config_rollable(prog->cfg, c) && !roller->busy(prog);
 }
 
@@ -306,6 +306,36 @@ static void take_config(struct program *prog, struct program_config *c, struct c
 	prog->ref = ref;
 	ref->refs++;
 	core_config_put(was);
+}
+
+/* PROG's processes that run, into V: how many. */
+static size_t running_into(const struct program *prog, struct process **v)
+{
+	size_t k = 0;
+	for (int i = 0; i < prog->nprocs; i++)
+		if (!process_down(prog->procs[i]))
+			v[k++] = prog->procs[i];
+	return k;
+}
+
+/* The N processes of V restart one at a time with their new settings
+ * (WHO: the log's prefix). 1 when DONE will hear the end, else 0. */
+static int begin_roll(struct process *const *v, size_t n, const char *who, reload_line_fn *line,
+		      reload_done_fn *done, void *ctx)
+{
+	if (!n)
+		return 0;
+	char why[300], text[400];
+	int r = roller->begin(v, n, "updated", done ? line : NULL, done, ctx, why, sizeof why);
+	if (r < 0) {
+		snprintf(text, sizeof text, "rolling update not begun: %s; the processes take the "
+			 "new settings when they start again", why);
+		log_err("%s: %s", who, text);
+		if (line)
+			line(ctx, text);
+		return 0;
+	}
+	return done ? 1 : 0;
 }
 
 /* PROG's processes from FROM on, made by a scale up, start one at a time,
@@ -371,9 +401,7 @@ static bool plan_apply(struct reload_plan *pl, void (*line)(void *, const char *
 			if (pl->roll[i]) {
 				say(line, ctx, "changed (rolling update)", c->name);
 				any = true;
-				for (int k = 0; k < old->nprocs; k++)
-					if (!process_down(old->procs[k]))
-						pl->rollv[pl->nroll++] = old->procs[k];
+				pl->nroll += running_into(old, pl->rollv + pl->nroll);
 				continue;
 			}
 			/* Its numprocs alone changed: scaled, as corralctl scale does
@@ -416,27 +444,6 @@ static bool plan_apply(struct reload_plan *pl, void (*line)(void *, const char *
 	return any;
 }
 
-/* The processes PL rolled in place that run are restarted one at a time.
- * 1 when DONE will hear the end, else 0. */
-static int begin_roll(struct reload_plan *pl, reload_line_fn *line, reload_done_fn *done,
-		      void *ctx)
-{
-	if (!pl->nroll)
-		return 0;
-	char why[300], text[400];
-	int r = roller->begin(pl->rollv, pl->nroll, "updated", done ? line : NULL, done, ctx, why,
-			      sizeof why);
-	if (r < 0) {
-		snprintf(text, sizeof text, "rolling update not begun: %s; the processes take the "
-			 "new settings when they start again", why);
-		log_err("reload: %s", text);
-		if (line)
-			line(ctx, text);
-		return 0;
-	}
-	return done ? 1 : 0;
-}
-
 int reload_run(reload_line_fn *line, reload_done_fn *done, void *ctx)
 {
 	if (core.shutting_down) {
@@ -459,7 +466,7 @@ int reload_run(reload_line_fn *line, reload_done_fn *done, void *ctx)
 	else if (!plan_apply(&pl, line, ctx) && line)
 		line(ctx, "no changes");
 	else
-		r = begin_roll(&pl, line, done, ctx);
+		r = begin_roll(pl.rollv, pl.nroll, "reload", line, done, ctx);
 	free(pl.created);
 	free(pl.olds);
 	free(pl.roll);
@@ -839,16 +846,10 @@ int reload_group_roll(const char *name)
 		if (!rolls)
 			continue;
 		log_info("%s: changed (rolling update, addProcessGroup %s)", c->name, name);
-		for (int j = 0; j < old->nprocs; j++)
-			if (!process_down(old->procs[j]))
-				v[k++] = old->procs[j];
+		k += running_into(old, v + k);
 	}
-	char why[300];
-	r = k ? roller->begin(v, k, "updated", NULL, NULL, NULL, why, sizeof why) : 0;
+	begin_roll(v, k, "addProcessGroup", NULL, NULL, NULL);
 	free(v);
-	if (r < 0)
-		log_err("addProcessGroup %s: rolling update not begun: %s; the processes take the "
-			"new settings when they start again", name, why);
 	return 0;
 }
 
